@@ -1,0 +1,55 @@
+import type { FastifyRequest } from "fastify";
+import { CourierError, SESSION_COOKIE, type User, uuidSchema } from "../../shared/protocol/index.js";
+import type { Context } from "../context.js";
+import { isAllowedOrigin, ownOriginOf, STATE_CHANGING } from "../http/origin.js";
+import { hashToken } from "./tokens.js";
+
+export interface Auth {
+  user: User;
+  sessionId: string;
+  via: "bearer" | "cookie";
+  /** From X-Device-Id, when the client sent a well-formed one. */
+  deviceId: string | null;
+}
+
+/** The token a request presents: Bearer wins over the cookie. */
+export function presentedToken(req: FastifyRequest): { token: string; via: Auth["via"] } | null {
+  const header = req.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer ([A-Za-z0-9_\-.~+/=]{1,200})$/.exec(header.trim());
+    if (!match) throw CourierError.unauthorized("Malformed Authorization header; use Bearer <token>.");
+    return { token: match[1]!, via: "bearer" };
+  }
+  const cookie = req.cookies[SESSION_COOKIE];
+  return cookie ? { token: cookie, via: "cookie" } : null;
+}
+
+/** Refuses a request from another site; no Origin at all counts as refused here. */
+export function assertSameSite(ctx: Context, req: FastifyRequest, origin: string | undefined): void {
+  const own = ownOriginOf(req.raw, ctx.config.trustProxy);
+  if (!origin || !isAllowedOrigin(origin, own, ctx.config.allowedOrigins)) {
+    throw CourierError.forbidden("This request must come from the Courier app's own origin.");
+  }
+}
+
+export async function authenticate(ctx: Context, req: FastifyRequest): Promise<Auth | null> {
+  const presented = presentedToken(req);
+  if (!presented) return null;
+  const session = await ctx.storage.findSession(hashToken(presented.token), ctx.clock());
+  if (!session) return null;
+  const header = req.headers["x-device-id"];
+  const deviceId = typeof header === "string" && uuidSchema.safeParse(header).success ? header : null;
+  return { user: session.user, sessionId: session.sessionId, via: presented.via, deviceId };
+}
+
+/**
+ * Every authenticated route starts here. A cookie-authenticated request that
+ * changes state must carry an allowed Origin (CSRF); Bearer tokens cannot be
+ * attached by another site, so they need none.
+ */
+export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Auth> {
+  const auth = await authenticate(ctx, req);
+  if (!auth) throw CourierError.unauthorized();
+  if (auth.via === "cookie" && STATE_CHANGING.has(req.method)) assertSameSite(ctx, req, req.headers.origin);
+  return auth;
+}

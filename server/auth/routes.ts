@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import {
+  CourierError,
+  loginRequestSchema,
+  parseInput,
+  registerRequestSchema,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  type User,
+  uuidSchema,
+} from "../../shared/protocol/index.js";
+import type { Context, FeatureOptions } from "../context.js";
+import { assertSameSite, requireAuth } from "./authenticate.js";
+import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
+import { hashToken, newToken } from "./tokens.js";
+
+/** Starts a session: the token goes back in the body (Bearer clients) and as the cookie (browsers). */
+async function startSession(ctx: Context, req: FastifyRequest, reply: FastifyReply, user: User) {
+  const token = newToken();
+  const now = ctx.clock();
+  const header = req.headers["x-device-id"];
+  await ctx.storage.createSession({
+    tokenHash: hashToken(token),
+    userId: user.id,
+    deviceId: uuidSchema.safeParse(header).success ? (header as string) : null,
+    at: now,
+    expiresAt: now + SESSION_TTL_MS,
+  });
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: "lax",
+    path: "/",
+    secure: "auto",
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+  return { user, token };
+}
+
+/** Signing in from another site would plant that site's session (login CSRF). */
+function refuseForeignOrigin(ctx: Context, req: FastifyRequest): void {
+  if (req.headers.origin !== undefined) assertSameSite(ctx, req, req.headers.origin);
+}
+
+export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.post("/api/auth/register", async (req, reply) => {
+    refuseForeignOrigin(ctx, req);
+    const input = parseInput(registerRequestSchema, req.body, "body");
+    const passwordHash = await hashPassword(input.password);
+    const user = await ctx.storage.createUser({
+      username: input.username,
+      displayName: input.displayName ?? input.username,
+      passwordHash,
+      at: ctx.clock(),
+    });
+    return reply.code(201).send(await startSession(ctx, req, reply, user));
+  });
+
+  app.post("/api/auth/login", async (req, reply) => {
+    refuseForeignOrigin(ctx, req);
+    const input = parseInput(loginRequestSchema, req.body, "body");
+    const stored = await ctx.storage.findUserByUsername(input.username);
+    const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
+    if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
+    const user: User = { id: stored.id, username: stored.username, displayName: stored.displayName };
+    return reply.send(await startSession(ctx, req, reply, user));
+  });
+
+  app.post("/api/auth/logout", async (req, reply) => {
+    const auth = await requireAuth(ctx, req);
+    await ctx.storage.deleteSession(auth.sessionId);
+    ctx.hub.closeWhere((c) => c.sessionId === auth.sessionId, "logout");
+    reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return reply.code(204).send();
+  });
+
+  app.get("/api/me", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    return { user: auth.user };
+  });
+};

@@ -1,0 +1,131 @@
+import { z } from "zod";
+
+/**
+ * Server configuration, read once from the environment. Every setting has a
+ * default so `npm start` needs none; a bad value stops startup with a message
+ * naming the variable instead of failing later in some unrelated place.
+ */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Where the built SPA lives; served only if the folder exists. */
+  webDir: string;
+  /** Origins besides the server's own that may use cookie sessions. */
+  allowedOrigins: string[];
+  ringCapacity: number;
+  heartbeatMs: number;
+  /** Retransmission schedule; carried for the ack/retry work that follows. */
+  retry: { baseMs: number; stepMs: number; maxMs: number };
+  logLevel: LogLevel;
+  /** Honour X-Forwarded-* (only behind a reverse proxy you control). */
+  trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+/** An origin is scheme://host[:port] with nothing after it. */
+function normaliseOrigin(text: string): string | null {
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "http:" && url.protocol !== "https:") return null;
+    if (url.pathname !== "/" || url.search || url.hash || url.username) return null;
+    return url.origin;
+  } catch {
+    return null;
+  }
+}
+
+const envSchema = z.object({
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().trim().min(1).optional().default("0.0.0.0"),
+  DATA_DIR: z.string().trim().min(1).optional().default("./data"),
+  WEB_DIR: z.string().trim().min(1).optional().default("./dist/web"),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .superRefine((url, ctx) => {
+      if (!url) return;
+      if (/^postgres(ql)?:\/\//i.test(url)) {
+        ctx.addIssue({ code: "custom", message: "PostgreSQL storage is not available yet; unset it to use the embedded database" });
+      } else {
+        ctx.addIssue({ code: "custom", message: "must be a postgres:// URL, or unset for the embedded database" });
+      }
+    }),
+  ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const origins: string[] = [];
+      for (const part of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+        const origin = normaliseOrigin(part);
+        if (!origin) {
+          ctx.addIssue({ code: "custom", message: `"${part}" is not an origin like https://chat.example.com` });
+          return z.NEVER;
+        }
+        origins.push(origin);
+      }
+      return origins;
+    }),
+  RING_CAPACITY: int(2000, 1, 1_000_000),
+  HEARTBEAT_MS: int(25_000, 1000, 600_000),
+  RETRY_BASE_MS: int(2000, 100, 600_000),
+  RETRY_STEP_MS: int(2000, 0, 600_000),
+  RETRY_MAX_MS: int(30_000, 100, 3_600_000),
+  LOG_LEVEL: z.enum(LOG_LEVELS).optional().default("info"),
+  TRUST_PROXY: z
+    .enum(["true", "false", "1", "0"])
+    .optional()
+    .transform((v) => v === "true" || v === "1"),
+});
+
+/** Reads the environment; throws ConfigError listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "not set" (a common result of `FOO= npm start`).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = result.data;
+  if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) {
+    throw new ConfigError("Invalid configuration:\n  RETRY_MAX_MS: must not be below RETRY_BASE_MS");
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    webDir: e.WEB_DIR,
+    allowedOrigins: e.ALLOWED_ORIGINS,
+    ringCapacity: e.RING_CAPACITY,
+    heartbeatMs: e.HEARTBEAT_MS,
+    retry: { baseMs: e.RETRY_BASE_MS, stepMs: e.RETRY_STEP_MS, maxMs: e.RETRY_MAX_MS },
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+  };
+}
+
+/** Defaults from the environment, overridden by what a caller (a test) passes. */
+export function resolveConfig(overrides: Partial<Config> = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const base = loadConfig(env);
+  const merged = { ...base, ...overrides };
+  merged.allowedOrigins = merged.allowedOrigins.map((o) => normaliseOrigin(o) ?? o);
+  return merged;
+}

@@ -1,0 +1,20 @@
+import type { Config } from "./config.js";
+import type { Storage } from "./storage/storage.js";
+import type { Hub } from "./sync/hub.js";
+
+/**
+ * What every feature gets injected: no feature imports the app or another
+ * feature's internals, so each can be tested with its own fakes.
+ */
+export interface Context {
+  config: Config;
+  storage: Storage;
+  hub: Hub;
+  /** Epoch ms; injected so tests control time. */
+  clock: () => number;
+}
+
+/** Fastify plugin options carrying the context. */
+export interface FeatureOptions {
+  ctx: Context;
+}

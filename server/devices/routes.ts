@@ -1,0 +1,61 @@
+import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
+import { CourierError, type Device, deviceRegisterSchema, parseInput, uuidSchema } from "../../shared/protocol/index.js";
+import { requireAuth } from "../auth/authenticate.js";
+import type { Context, FeatureOptions } from "../context.js";
+import type { StoredDevice } from "../storage/storage.js";
+
+const deviceParams = z.object({ deviceId: uuidSchema });
+const idParams = z.object({ id: uuidSchema });
+
+/** What the user sees of a device: the stored record plus whether it is live right now. */
+export function publicDevice(ctx: Context, d: StoredDevice): Device {
+  const transport = ctx.hub.transportOf(d.userId, d.id);
+  return {
+    id: d.id,
+    userAgent: d.userAgent,
+    capabilities: d.capabilities,
+    notification: d.notification,
+    push: d.push,
+    lastSeen: d.lastSeen,
+    online: transport !== null,
+    transport,
+  };
+}
+
+/** The device registry: which browser profiles a user has and how to reach them. */
+export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.put("/api/devices/:deviceId", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const { deviceId } = parseInput(deviceParams, req.params, "path");
+    const register = parseInput(deviceRegisterSchema, req.body, "body");
+    if (register.push && new URL(register.push.endpoint).protocol !== "https:") {
+      throw CourierError.badRequest("Invalid push.endpoint: must be an https: URL");
+    }
+    const device = await ctx.storage.upsertDevice({
+      userId: auth.user.id,
+      deviceId,
+      sessionId: auth.sessionId,
+      at: ctx.clock(),
+      register,
+    });
+    return { device: publicDevice(ctx, device) };
+  });
+
+  app.get("/api/devices", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const devices = await ctx.storage.listDevices(auth.user.id);
+    return { devices: devices.map((d) => publicDevice(ctx, d)) };
+  });
+
+  /** Signing a device out revokes the sessions it used and drops its live connections. */
+  app.delete("/api/devices/:id", async (req, reply) => {
+    const auth = await requireAuth(ctx, req);
+    const { id } = parseInput(idParams, req.params, "path");
+    const removed = await ctx.storage.deleteDevice(auth.user.id, id);
+    if (!removed) throw CourierError.notFound("No such device.");
+    const sessions = new Set(removed.sessionIds);
+    ctx.hub.closeWhere((c) => c.userId === auth.user.id && (c.deviceId === id || sessions.has(c.sessionId)), "device_removed");
+    return reply.code(204).send();
+  });
+};

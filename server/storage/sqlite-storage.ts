@@ -1,0 +1,211 @@
+import type Database from "better-sqlite3";
+import {
+  CourierError,
+  DOMAINS,
+  type CreateConversation,
+  type CreateItem,
+  type Domain,
+  type Item,
+  type Message,
+  type Order,
+  type PullResponse,
+  type SendRequest,
+  type SettingsPatch,
+  type Snapshot,
+  type Summary,
+  type User,
+  type Versions,
+  SNAPSHOT_MESSAGES_PER_CONVERSATION,
+} from "../../shared/protocol/index.js";
+import { AppendBatch } from "./sqlite/append-batch.js";
+import * as chat from "./sqlite/chat-ops.js";
+import { openDatabase } from "./sqlite/open.js";
+import * as orders from "./sqlite/order-ops.js";
+import { createStores, type Stores } from "./sqlite/stores.js";
+import { listSummaries, memberConversation, summaryFor } from "./sqlite/summaries.js";
+import type {
+  AckResult,
+  Appended,
+  DeviceUpsert,
+  NewEntry,
+  NewSession,
+  NewUser,
+  Opened,
+  OrderChange,
+  Sent,
+  SessionInfo,
+  Storage,
+  StoredDevice,
+  StoredUser,
+  SummaryChange,
+} from "./storage.js";
+
+export interface SqliteOptions {
+  /** A folder for courier.db, or ":memory:". */
+  dataDir: string;
+  ringCapacity: number;
+}
+
+/**
+ * The embedded storage: better-sqlite3, one connection, synchronous
+ * transactions behind an async interface. Writes use BEGIN IMMEDIATE so two
+ * processes on one file queue on the lock instead of deadlocking on upgrade.
+ */
+export class SqliteStorage implements Storage {
+  private readonly st: Stores;
+
+  private constructor(private readonly db: Database.Database, ringCapacity: number) {
+    this.st = createStores(db, ringCapacity);
+  }
+
+  static open(opts: SqliteOptions): SqliteStorage {
+    return new SqliteStorage(openDatabase(opts.dataDir), opts.ringCapacity);
+  }
+
+  /** A write transaction; the batch is returned only once it has committed. */
+  private write<T>(fn: (st: Stores, batch: AppendBatch) => T): { result: T; appended: Appended } {
+    const batch = new AppendBatch();
+    const result = this.db.transaction(() => fn(this.st, batch)).immediate();
+    return { result, appended: batch.toAppended() };
+  }
+
+  /** A read transaction, so multi-query answers are one consistent picture. */
+  private read<T>(fn: (st: Stores) => T): T {
+    return this.db.transaction(() => fn(this.st)).deferred();
+  }
+
+  async createUser(user: NewUser): Promise<User> {
+    return this.write((st) => st.users.createUser(user)).result;
+  }
+  async findUserByUsername(username: string): Promise<StoredUser | null> {
+    return this.st.users.findByUsername(username);
+  }
+  async getUser(id: string): Promise<User | null> {
+    return this.st.users.get(id);
+  }
+  async searchUsers(q: string, excludeId: string, limit: number): Promise<User[]> {
+    return this.st.users.search(q, excludeId, limit);
+  }
+  async createSession(session: NewSession): Promise<string> {
+    return this.write((st) => st.users.createSession(session)).result;
+  }
+  async findSession(tokenHash: string, now: number): Promise<SessionInfo | null> {
+    return this.st.users.findSession(tokenHash, now);
+  }
+  async deleteSession(sessionId: string): Promise<void> {
+    this.st.users.deleteSession(sessionId);
+  }
+
+  async upsertDevice(input: DeviceUpsert): Promise<StoredDevice> {
+    return this.write((st) => st.devices.upsert(input)).result;
+  }
+  async getDevice(deviceId: string): Promise<StoredDevice | null> {
+    return this.st.devices.get(deviceId);
+  }
+  async listDevices(userId: string): Promise<StoredDevice[]> {
+    return this.st.devices.list(userId);
+  }
+  async deleteDevice(userId: string, deviceId: string): Promise<{ sessionIds: string[] } | null> {
+    return this.write((st) => st.devices.delete(userId, deviceId)).result;
+  }
+
+  async createItem(sellerId: string, input: CreateItem, at: number): Promise<Item> {
+    return this.write((st) => st.items.create(sellerId, input, at)).result;
+  }
+  async listItems(limit: number): Promise<Item[]> {
+    return this.st.items.list(limit);
+  }
+  async getItem(id: string): Promise<Item | null> {
+    return this.st.items.get(id);
+  }
+
+  async openConversation(userId: string, input: CreateConversation, at: number): Promise<Opened> {
+    const { result, appended } = this.write((st, batch) => {
+      const { conv, created } = chat.openConversation(st, batch, userId, input, at);
+      return { created, summary: summaryFor(st, userId, conv.id) };
+    });
+    return { ...result, appended };
+  }
+  async listSummaries(userId: string): Promise<Summary[]> {
+    return this.read((st) => listSummaries(st, userId));
+  }
+  async getSummary(userId: string, conversationId: string): Promise<Summary> {
+    return this.read((st) => summaryFor(st, userId, conversationId));
+  }
+  async updateSettings(userId: string, conversationId: string, patch: SettingsPatch, at: number): Promise<SummaryChange> {
+    const { result, appended } = this.write((st, batch) => chat.updateSettings(st, batch, userId, conversationId, patch, at));
+    return { summary: result, appended };
+  }
+  async markRead(userId: string, conversationId: string, seq: number, at: number): Promise<SummaryChange> {
+    const { result, appended } = this.write((st, batch) => chat.markRead(st, batch, userId, conversationId, seq, at));
+    return { summary: result, appended };
+  }
+  async history(userId: string, conversationId: string, before: number | null, limit: number): Promise<Message[]> {
+    return this.read((st) => {
+      memberConversation(st, userId, conversationId);
+      return st.messages.page(conversationId, before, limit);
+    });
+  }
+
+  async sendMessage(senderId: string, input: SendRequest, at: number): Promise<Sent> {
+    const { result, appended } = this.write((st, batch) => chat.sendMessage(st, batch, senderId, input, at));
+    return { ...result, appended };
+  }
+
+  async createOrder(buyerId: string, itemId: string, at: number): Promise<OrderChange> {
+    const { result, appended } = this.write((st, batch) => orders.createOrder(st, batch, buyerId, itemId, at));
+    return { order: result, appended };
+  }
+  async advanceOrder(userId: string, orderId: string, status: "shipped" | "received", at: number): Promise<OrderChange> {
+    const { result, appended } = this.write((st, batch) => orders.advanceOrder(st, batch, userId, orderId, status, at));
+    return { order: result, appended };
+  }
+  async getOrder(userId: string, orderId: string): Promise<Order> {
+    return orders.partyOrder(this.st, userId, orderId);
+  }
+
+  async heads(userId: string): Promise<Versions> {
+    return this.st.sync.heads(userId);
+  }
+  async pull(userId: string, d: Domain, after: number, limit: number): Promise<PullResponse> {
+    return this.read((st) => st.sync.pull(userId, d, after, limit));
+  }
+  async snapshot(userId: string): Promise<Snapshot> {
+    return this.read((st) => {
+      const conversations = listSummaries(st, userId);
+      const messages: Snapshot["messages"] = {};
+      for (const s of conversations) {
+        messages[s.conversationId] = st.messages.page(s.conversationId, null, SNAPSHOT_MESSAGES_PER_CONVERSATION);
+      }
+      return { heads: st.sync.heads(userId), conversations, messages };
+    });
+  }
+
+  /** Acks only move forward and never past the head (a version that doesn't exist can't be applied). */
+  async ack(userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<AckResult> {
+    const { result, appended } = this.write((st, batch) => {
+      const device = st.devices.get(deviceId);
+      if (!device || device.userId !== userId) throw CourierError.forbidden("Unknown device; register it first.");
+      const before = st.sync.deviceAcks(deviceId);
+      const heads = st.sync.heads(userId);
+      for (const d of DOMAINS) {
+        const v = Math.min(acks[d] ?? 0, heads[d]);
+        if (v <= before[d]) continue;
+        st.sync.setAck(deviceId, d, v);
+        if (d === "chat") chat.deliveredOnAck(st, batch, userId, before.chat, v, at);
+      }
+      return st.sync.deviceAcks(deviceId);
+    });
+    return { acks: result, appended };
+  }
+
+  async appendEntries(entries: NewEntry[], at: number): Promise<Appended> {
+    return this.write((st, batch) => {
+      for (const e of entries) st.sync.append(batch, e.userId, e.d, e.k, e.data, at);
+    }).appended;
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,86 @@
+import type Database from "better-sqlite3";
+import type { ConversationType, SettingsPatch } from "../../../shared/protocol/index.js";
+import type { ConversationRow, MemberRow } from "./rows.js";
+
+/** Conversations, their members and each member's own view (settings, positions). */
+export class ConversationStore {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      get: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE id = ?`),
+      byKey: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE unique_key = ?`),
+      insert: db.prepare(`INSERT INTO conversations (id, type, item_id, title, unique_key, last_seq, at) VALUES (?, ?, ?, ?, ?, 0, ?)`),
+      addMember: db.prepare(`INSERT OR IGNORE INTO members (conversation_id, user_id, at) VALUES (?, ?, ?)`),
+      member: db.prepare<[string, string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? AND user_id = ?`),
+      members: db.prepare<[string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? ORDER BY at, user_id`),
+      ofUser: db.prepare<[string], ConversationRow>(
+        `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ?`,
+      ),
+      bumpSeq: db.prepare<[string], { last_seq: number }>(
+        `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`,
+      ),
+      setRead: db.prepare(
+        `UPDATE members SET read_seq = max(read_seq, ?1), delivered_seq = max(delivered_seq, ?1)
+         WHERE conversation_id = ?2 AND user_id = ?3`,
+      ),
+      setDelivered: db.prepare(`UPDATE members SET delivered_seq = max(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?`),
+      settings: db.prepare(
+        `UPDATE members SET muted = coalesce(?, muted), pinned = coalesce(?, pinned),
+         remark = coalesce(?, remark), label = coalesce(?, label) WHERE conversation_id = ? AND user_id = ?`,
+      ),
+    };
+  }
+
+  get(id: string): ConversationRow | null {
+    return this.s.get.get(id) ?? null;
+  }
+
+  byKey(key: string): ConversationRow | null {
+    return this.s.byKey.get(key) ?? null;
+  }
+
+  create(
+    c: { id: string; type: ConversationType; itemId: string | null; title: string | null; uniqueKey: string | null; at: number },
+    memberIds: string[],
+  ): ConversationRow {
+    this.s.insert.run(c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at);
+    for (const userId of memberIds) this.s.addMember.run(c.id, userId, c.at);
+    return this.get(c.id)!;
+  }
+
+  member(conversationId: string, userId: string): MemberRow | null {
+    return this.s.member.get(conversationId, userId) ?? null;
+  }
+
+  members(conversationId: string): MemberRow[] {
+    return this.s.members.all(conversationId);
+  }
+
+  memberIds(conversationId: string): string[] {
+    return this.members(conversationId).map((m) => m.user_id);
+  }
+
+  ofUser(userId: string): ConversationRow[] {
+    return this.s.ofUser.all(userId);
+  }
+
+  /** The next contiguous seq; only ever called inside the message's transaction. */
+  nextSeq(conversationId: string): number {
+    return this.s.bumpSeq.get(conversationId)!.last_seq;
+  }
+
+  /** Reading implies having received: both positions move, never backwards. */
+  advanceRead(conversationId: string, userId: string, seq: number): void {
+    this.s.setRead.run(seq, conversationId, userId);
+  }
+
+  advanceDelivered(conversationId: string, userId: string, seq: number): void {
+    this.s.setDelivered.run(seq, conversationId, userId);
+  }
+
+  updateSettings(conversationId: string, userId: string, p: SettingsPatch): void {
+    const flag = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
+    this.s.settings.run(flag(p.muted), flag(p.pinned), p.remark ?? null, p.label ?? null, conversationId, userId);
+  }
+}

@@ -1,0 +1,146 @@
+import type Database from "better-sqlite3";
+
+/**
+ * Ordered schema migrations. `PRAGMA user_version` records how many have run;
+ * on open every later one runs, each in its own transaction. Never edit a
+ * migration that has shipped: append a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: everything Courier core needs.
+  `
+  CREATE TABLE users (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    at            INTEGER NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id         TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id  TEXT,
+    at         INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_device ON sessions(device_id);
+
+  CREATE TABLE devices (
+    id           TEXT PRIMARY KEY,
+    user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    session_id   TEXT,
+    protocol     INTEGER,
+    capabilities TEXT NOT NULL DEFAULT '[]',
+    user_agent   TEXT,
+    notification TEXT,
+    push         TEXT,
+    last_seen    INTEGER NOT NULL,
+    at           INTEGER NOT NULL
+  );
+  CREATE INDEX devices_user ON devices(user_id);
+
+  CREATE TABLE device_acks (
+    device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    domain    TEXT NOT NULL,
+    v         INTEGER NOT NULL,
+    PRIMARY KEY (device_id, domain)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE items (
+    id          TEXT PRIMARY KEY,
+    seller_id   TEXT NOT NULL REFERENCES users(id),
+    title       TEXT NOT NULL,
+    price_cents INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    at          INTEGER NOT NULL
+  );
+  CREATE INDEX items_at ON items(at);
+
+  -- unique_key makes direct (pair) and item (item + buyer) chats unique.
+  CREATE TABLE conversations (
+    id         TEXT PRIMARY KEY,
+    type       TEXT NOT NULL,
+    item_id    TEXT REFERENCES items(id),
+    title      TEXT,
+    unique_key TEXT UNIQUE,
+    last_seq   INTEGER NOT NULL DEFAULT 0,
+    at         INTEGER NOT NULL
+  );
+
+  CREATE TABLE members (
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    read_seq        INTEGER NOT NULL DEFAULT 0,
+    delivered_seq   INTEGER NOT NULL DEFAULT 0,
+    muted           INTEGER NOT NULL DEFAULT 0,
+    pinned          INTEGER NOT NULL DEFAULT 0,
+    remark          TEXT NOT NULL DEFAULT '',
+    label           TEXT NOT NULL DEFAULT '',
+    at              INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX members_user ON members(user_id);
+
+  CREATE TABLE messages (
+    id              TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq             INTEGER NOT NULL,
+    sender_id       TEXT NOT NULL,
+    client_msg_id   TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    recalled        INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (conversation_id, seq),
+    UNIQUE (sender_id, client_msg_id)
+  );
+
+  CREATE TABLE orders (
+    id              TEXT PRIMARY KEY,
+    item_id         TEXT NOT NULL UNIQUE REFERENCES items(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    buyer_id        TEXT NOT NULL REFERENCES users(id),
+    seller_id       TEXT NOT NULL REFERENCES users(id),
+    status          TEXT NOT NULL,
+    at              INTEGER NOT NULL
+  );
+  CREATE INDEX orders_conversation ON orders(conversation_id);
+
+  CREATE TABLE heads (
+    user_id TEXT NOT NULL,
+    domain  TEXT NOT NULL,
+    head    INTEGER NOT NULL,
+    PRIMARY KEY (user_id, domain)
+  ) WITHOUT ROWID;
+
+  -- conversation_id/seq are denormalised from msg entries for delivered receipts.
+  CREATE TABLE entries (
+    user_id         TEXT NOT NULL,
+    domain          TEXT NOT NULL,
+    v               INTEGER NOT NULL,
+    k               TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    data            TEXT NOT NULL,
+    conversation_id TEXT,
+    seq             INTEGER,
+    PRIMARY KEY (user_id, domain, v)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function migrate(db: Database.Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(`Database schema version ${current} is newer than this server (${MIGRATIONS.length}); upgrade the server.`);
+  }
+  for (let version = current; version < MIGRATIONS.length; version++) {
+    const sql = MIGRATIONS[version]!;
+    db.transaction(() => {
+      db.exec(sql);
+      // user_version cannot be bound as a parameter; the value is our own integer.
+      db.pragma(`user_version = ${version + 1}`);
+    }).immediate();
+  }
+}

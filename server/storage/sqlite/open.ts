@@ -1,0 +1,28 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { migrate } from "./migrations.js";
+
+export const DB_FILE = "courier.db";
+
+/**
+ * Opens (creating if needed) the embedded database in `dataDir`, or an
+ * in-memory one for `:memory:`, and brings its schema up to date.
+ */
+export function openDatabase(dataDir: string): Database.Database {
+  let file = ":memory:";
+  if (dataDir !== ":memory:") {
+    mkdirSync(dataDir, { recursive: true });
+    file = path.join(dataDir, DB_FILE);
+  }
+  const db = new Database(file);
+  // WAL lets readers (other processes, backups) run beside the single writer.
+  db.pragma("journal_mode = WAL");
+  // FULL: an acked message must survive a power cut, not just a crash.
+  db.pragma("synchronous = FULL");
+  db.pragma("foreign_keys = ON");
+  // Several server processes may share the file; wait for the lock instead of failing.
+  db.pragma("busy_timeout = 5000");
+  migrate(db);
+  return db;
+}

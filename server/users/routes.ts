@@ -1,0 +1,16 @@
+import type { FastifyPluginAsync } from "fastify";
+import { parseInput, usersQuerySchema } from "../../shared/protocol/index.js";
+import { requireAuth } from "../auth/authenticate.js";
+import type { FeatureOptions } from "../context.js";
+
+const SEARCH_LIMIT = 20;
+
+/** Finding someone to talk to: prefix match on username or display name. */
+export const userRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.get("/api/users", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const { q } = parseInput(usersQuerySchema, req.query, "query");
+    const users = await ctx.storage.searchUsers((q ?? "").trim(), auth.user.id, SEARCH_LIMIT);
+    return { users };
+  });
+};

@@ -1,0 +1,43 @@
+import { z } from "zod";
+import { domainSchema, idSchema, versionSchema } from "./common.js";
+import { summarySchema } from "./conversations.js";
+import { orderSchema } from "./items.js";
+import { messageSchema } from "./messages.js";
+
+/**
+ * Entry kinds and their payloads. The wire shape is `{d, v, k, at, data}`;
+ * `k` decides `data`. Kinds a client does not know are skipped by consumers
+ * but still advance the version (they are part of the contiguous stream).
+ */
+export const entryDataSchemas = {
+  msg: z.object({ message: messageSchema }),
+  conv: z.object({ summary: summarySchema }),
+  read: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
+  recall: z.object({ conversationId: idSchema, messageId: idSchema }),
+  cmd: z.object({ name: z.string(), args: z.record(z.string(), z.unknown()) }),
+  /** extension: a member's devices have durably received up to seq */
+  delivered: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
+  order: z.object({ order: orderSchema }),
+  notice: z.record(z.string(), z.unknown()),
+  promo: z.record(z.string(), z.unknown()),
+} as const;
+
+export type EntryKind = keyof typeof entryDataSchemas;
+export type EntryData<K extends EntryKind> = z.infer<(typeof entryDataSchemas)[K]>;
+
+/** Loose wire shape, validated per kind by consumers that need it. */
+export const entrySchema = z.object({
+  d: domainSchema,
+  v: versionSchema.min(1),
+  k: z.string().min(1).max(32),
+  at: z.number(),
+  data: z.unknown(),
+});
+export type Entry = z.infer<typeof entrySchema>;
+
+/** A typed view of an entry of a known kind. */
+export type TypedEntry<K extends EntryKind> = Omit<Entry, "k" | "data"> & { k: K; data: EntryData<K> };
+
+export function isKind<K extends EntryKind>(entry: Entry, k: K): entry is TypedEntry<K> {
+  return entry.k === k;
+}

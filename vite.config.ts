@@ -1,0 +1,17 @@
+import { defineConfig } from "vite";
+import react from "@vitejs/plugin-react";
+
+const api = process.env.COURIER_API ?? "http://localhost:3000";
+
+export default defineConfig({
+  root: "web",
+  plugins: [react()],
+  build: { outDir: "../dist/web", emptyOutDir: true, sourcemap: true },
+  server: {
+    port: 5173,
+    proxy: {
+      "/api": { target: api, changeOrigin: false },
+      "/socket.io": { target: api, ws: true },
+    },
+  },
+});

@@ -1,0 +1,125 @@
+import { z } from "zod";
+import {
+  authResponseSchema,
+  conversationSchema,
+  itemSchema,
+  messageSchema,
+  orderSchema,
+  pullResponseSchema,
+  snapshotSchema,
+  summarySchema,
+  userSchema,
+  type AuthResponse,
+  type Conversation,
+  type CreateConversation,
+  type CreateItem,
+  type DeviceRegister,
+  type Item,
+  type LoginRequest,
+  type Message,
+  type Order,
+  type PullRequest,
+  type PullResponse,
+  type RegisterRequest,
+  type SendRequest,
+  type SettingsPatch,
+  type Snapshot,
+  type Summary,
+  type User,
+  type Versions,
+} from "../../shared/protocol/index.js";
+import { Http } from "./http.js";
+
+const userBody = z.object({ user: userSchema });
+const usersBody = z.object({ users: z.array(userSchema) });
+const itemBody = z.object({ item: itemSchema });
+const itemsBody = z.object({ items: z.array(itemSchema) });
+const conversationBody = z.object({ conversation: conversationSchema });
+const summaryBody = z.object({ summary: summarySchema });
+const summariesBody = z.object({ conversations: z.array(summarySchema) });
+const messageBody = z.object({ message: messageSchema });
+const messagesBody = z.object({ messages: z.array(messageSchema) });
+const orderBody = z.object({ order: orderSchema });
+const anyBody = z.unknown();
+
+/** Every HTTP route of protocol v1 the web app uses, typed and validated. */
+export class Api {
+  constructor(readonly http: Http = new Http()) {}
+
+  // auth
+  register(req: RegisterRequest): Promise<AuthResponse> {
+    return this.http.request("POST", "/api/auth/register", { body: req, schema: authResponseSchema });
+  }
+  login(req: LoginRequest): Promise<AuthResponse> {
+    return this.http.request("POST", "/api/auth/login", { body: req, schema: authResponseSchema });
+  }
+  async logout(): Promise<void> {
+    await this.http.request("POST", "/api/auth/logout");
+  }
+  async me(): Promise<User> {
+    return (await this.http.request("GET", "/api/me", { schema: userBody })).user;
+  }
+  async searchUsers(q: string): Promise<User[]> {
+    return (await this.http.request("GET", "/api/users", { query: { q }, schema: usersBody })).users;
+  }
+
+  // devices
+  async registerDevice(deviceId: string, req: DeviceRegister): Promise<void> {
+    await this.http.request("PUT", `/api/devices/${encodeURIComponent(deviceId)}`, { body: req, schema: anyBody });
+  }
+
+  // catalogue and orders
+  async listItems(): Promise<Item[]> {
+    return (await this.http.request("GET", "/api/items", { schema: itemsBody })).items;
+  }
+  async getItem(id: string): Promise<Item> {
+    return (await this.http.request("GET", `/api/items/${encodeURIComponent(id)}`, { schema: itemBody })).item;
+  }
+  async createItem(req: CreateItem): Promise<Item> {
+    return (await this.http.request("POST", "/api/items", { body: req, schema: itemBody })).item;
+  }
+  async buy(itemId: string): Promise<Order> {
+    return (await this.http.request("POST", "/api/orders", { body: { itemId }, schema: orderBody })).order;
+  }
+  async advanceOrder(orderId: string, status: "shipped" | "received"): Promise<Order> {
+    const path = `/api/orders/${encodeURIComponent(orderId)}`;
+    return (await this.http.request("PATCH", path, { body: { status }, schema: orderBody })).order;
+  }
+
+  // conversations and messages
+  async listConversations(): Promise<Summary[]> {
+    return (await this.http.request("GET", "/api/conversations", { schema: summariesBody })).conversations;
+  }
+  async createConversation(req: CreateConversation): Promise<Conversation> {
+    return (await this.http.request("POST", "/api/conversations", { body: req, schema: conversationBody })).conversation;
+  }
+  async updateSettings(conversationId: string, patch: SettingsPatch): Promise<Summary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/settings`;
+    return (await this.http.request("PATCH", path, { body: patch, schema: summaryBody })).summary;
+  }
+  async history(conversationId: string, before: number | undefined, limit: number): Promise<Message[]> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages`;
+    return (await this.http.request("GET", path, { query: { before, limit }, schema: messagesBody })).messages;
+  }
+  async markRead(conversationId: string, seq: number): Promise<void> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/read`;
+    await this.http.request("POST", path, { body: { seq }, schema: anyBody });
+  }
+  async send(req: SendRequest): Promise<Message> {
+    return (await this.http.request("POST", "/api/messages", { body: req, schema: messageBody })).message;
+  }
+
+  // sync
+  pull(req: PullRequest): Promise<PullResponse> {
+    return this.http.request("GET", `/api/sync/${req.d}`, {
+      query: { after: req.after, limit: req.limit },
+      schema: pullResponseSchema,
+    });
+  }
+  snapshot(): Promise<Snapshot> {
+    return this.http.request("GET", "/api/sync/snapshot", { schema: snapshotSchema });
+  }
+  async ack(acks: Partial<Versions>): Promise<void> {
+    await this.http.request("POST", "/api/sync/ack", { body: { acks }, schema: anyBody });
+  }
+}

@@ -1,0 +1,123 @@
+import type { z } from "zod";
+import { CourierError, errorBodySchema, isErrorCode } from "../../shared/protocol/index.js";
+import { NetworkError } from "./errors.js";
+
+export type Query = Record<string, string | number | undefined>;
+
+export interface RequestOptions<S extends z.ZodType> {
+  body?: unknown;
+  query?: Query;
+  /** Validates the response body; omit for `204 No Content`. */
+  schema?: S;
+  signal?: AbortSignal;
+}
+
+export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
+
+/**
+ * Thin JSON-over-fetch client. Same origin, cookie session
+ * (`credentials: "include"`), every request tagged with the device id.
+ * Every failure comes out as a CourierError (the server answered) or a
+ * NetworkError (it did not), so callers decide with one `decide()`.
+ */
+export class Http {
+  private deviceId: string | null = null;
+  /** Called on every `unauthorized` answer, so the app can ask to sign in again. */
+  onUnauthorized: (() => void) | null = null;
+
+  constructor(
+    private readonly base = "",
+    private readonly fetchFn: Fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  setDeviceId(id: string): void {
+    this.deviceId = id;
+  }
+
+  async request<S extends z.ZodType>(method: string, path: string, opts: RequestOptions<S> = {}): Promise<z.output<S>> {
+    const headers: Record<string, string> = { Accept: "application/json" };
+    if (this.deviceId) headers["X-Device-Id"] = this.deviceId;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify(opts.body);
+    }
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.base + path + queryString(opts.query), {
+        method,
+        headers,
+        body,
+        credentials: "include",
+        signal: opts.signal,
+      });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") throw error;
+      throw new NetworkError("Network unavailable", { cause: error });
+    }
+    if (!response.ok) throw await toCourierError(response, this.onUnauthorized);
+    if (!opts.schema) return undefined as z.output<S>;
+    let json: unknown;
+    try {
+      // NOTE: a 204 (or an empty 200) has no body at all; response.json() would throw.
+      const text = await response.text();
+      json = text === "" ? undefined : JSON.parse(text);
+    } catch (error) {
+      // A proxy's HTML error page or a cut-off body.
+      throw new NetworkError(`Unreadable response from ${path}`, { cause: error });
+    }
+    const parsed = opts.schema.safeParse(json);
+    if (!parsed.success) {
+      throw new CourierError("internal", `Unexpected response from ${path}: ${parsed.error.issues[0]?.message ?? "malformed"}`);
+    }
+    return parsed.data;
+  }
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return "";
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+async function toCourierError(response: Response, onUnauthorized: (() => void) | null): Promise<CourierError> {
+  let code: string | null = null;
+  let message = `${response.status} ${response.statusText}`.trim();
+  try {
+    const parsed = errorBodySchema.safeParse(await response.json());
+    if (parsed.success) {
+      code = parsed.data.error.code;
+      message = parsed.data.error.message;
+    }
+  } catch {
+    // Not JSON (a proxy's page): fall back to the status.
+  }
+  const known = code !== null && isErrorCode(code) ? code : codeForStatus(response.status);
+  const retryAfter = Number(response.headers.get("Retry-After"));
+  const error = new CourierError(known, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+  if (known === "unauthorized") onUnauthorized?.();
+  return error;
+}
+
+function codeForStatus(status: number): CourierError["code"] {
+  switch (status) {
+    case 400:
+      return "bad_request";
+    case 401:
+      return "unauthorized";
+    case 403:
+      return "forbidden";
+    case 404:
+      return "not_found";
+    case 409:
+      return "conflict";
+    case 413:
+      return "too_large";
+    case 429:
+      return "rate_limited";
+    default:
+      return "internal";
+  }
+}

@@ -1,0 +1,35 @@
+import { useEffect, useState, useSyncExternalStore } from "react";
+import { AuthScreen } from "./features/auth/auth-screen.js";
+import { Shell } from "./features/shell/shell.js";
+import { SessionContext } from "./session.js";
+import { SessionManager } from "./session-manager.js";
+import { useUi } from "./stores/ui.js";
+
+export function App() {
+  const [manager] = useState(() => new SessionManager());
+  const phase = useSyncExternalStore(manager.subscribe, () => manager.current);
+
+  useEffect(() => {
+    void manager.boot();
+  }, [manager]);
+
+  useEffect(() => {
+    const onHash = () => useUi.getState().syncFromLocation();
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+
+  switch (phase.name) {
+    case "booting":
+      // Only the device db read (milliseconds) happens before the first real screen.
+      return <div className="boot" aria-busy="true" />;
+    case "signed-out":
+      return <AuthScreen manager={manager} notice={phase.notice} />;
+    case "signed-in":
+      return (
+        <SessionContext.Provider value={phase.session}>
+          <Shell key={phase.session.user.id} />
+        </SessionContext.Provider>
+      );
+  }
+}

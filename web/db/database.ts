@@ -1,0 +1,40 @@
+import { Dexie, type EntityTable } from "dexie";
+import type { OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
+
+/**
+ * One IndexedDB database per signed-in user, so two people sharing a browser
+ * profile never see each other's data and signing out can drop it whole.
+ *
+ * Schema history (newest first):
+ * - 1: messages, conversations (summaries), versions, outbox.
+ */
+export class CourierDb extends Dexie {
+  messages!: EntityTable<StoredMessage, "id">;
+  conversations!: EntityTable<StoredSummary, "conversationId">;
+  versions!: EntityTable<VersionRow, "d">;
+  outbox!: EntityTable<OutboxRow, "clientMsgId">;
+
+  constructor(readonly userId: string) {
+    super(dbNameFor(userId));
+    this.version(1).stores({
+      messages: "id, [conversationId+seq], clientMsgId",
+      conversations: "conversationId",
+      versions: "d",
+      outbox: "clientMsgId, conversationId, createdAt",
+    });
+  }
+
+  /** Every table, for transactions that must see all of local state at once. */
+  get allTables() {
+    return [this.messages, this.conversations, this.versions, this.outbox] as const;
+  }
+}
+
+export function dbNameFor(userId: string): string {
+  return `courier-${userId}`;
+}
+
+/** Drops a user's local data (explicit sign-out). */
+export async function deleteUserDb(userId: string): Promise<void> {
+  await Dexie.delete(dbNameFor(userId));
+}

@@ -1,0 +1,44 @@
+import type { Message } from "../../shared/protocol/index.js";
+import type { CourierDb } from "./database.js";
+import type { OutboxRow } from "./records.js";
+
+/** Writes a new message to the outbox: it is on screen before any network call. */
+export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now()): Promise<OutboxRow> {
+  return db.transaction("rw", db.outbox, async () => {
+    // Strictly increasing, so two messages typed within a millisecond keep their order.
+    const last = await db.outbox.orderBy("createdAt").last();
+    const createdAt = Math.max(now, (last?.createdAt ?? 0) + 1);
+    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, status: "sending" };
+    await db.outbox.add(row);
+    return row;
+  });
+}
+
+/** Rows waiting to be sent, oldest first: they go out in the order they were typed. */
+export function queued(db: CourierDb): Promise<OutboxRow[]> {
+  return db.outbox.orderBy("createdAt").filter((row) => row.status === "sending").toArray();
+}
+
+/**
+ * The server confirmed: store its copy and drop the pending row in one
+ * transaction, so the message is never shown twice nor missing for a frame.
+ */
+export async function settle(db: CourierDb, message: Message): Promise<void> {
+  await db.transaction("rw", db.messages, db.outbox, async () => {
+    if (!(await db.messages.get(message.id))) await db.messages.put(message);
+    await db.outbox.delete(message.clientMsgId);
+  });
+}
+
+export async function markFailed(db: CourierDb, clientMsgId: string, error: string): Promise<void> {
+  await db.outbox.update(clientMsgId, { status: "failed", error });
+}
+
+/** Retry keeps the clientMsgId: the server drops a repeat of one that did get through. */
+export async function markSending(db: CourierDb, clientMsgId: string): Promise<void> {
+  await db.outbox.update(clientMsgId, { status: "sending", error: undefined });
+}
+
+export async function discard(db: CourierDb, clientMsgId: string): Promise<void> {
+  await db.outbox.delete(clientMsgId);
+}

@@ -1,0 +1,30 @@
+import type { Domain, Message, Summary } from "../../shared/protocol/index.js";
+
+/** A message as stored: the wire message (with `recalled` once recalled). */
+export type StoredMessage = Message;
+
+/** This user's view of one conversation, as the server sends it in `conv` entries. */
+export type StoredSummary = Summary;
+
+/** The highest version of a domain that is durably applied on this device. */
+export interface VersionRow {
+  d: Domain;
+  v: number;
+}
+
+export type OutboxStatus = "sending" | "failed";
+
+/**
+ * A message typed here and not yet confirmed by the server. It is shown at
+ * once and leaves the outbox in the same transaction that stores the
+ * server's copy (same clientMsgId), so it is never on screen twice.
+ */
+export interface OutboxRow {
+  clientMsgId: string;
+  conversationId: string;
+  body: string;
+  createdAt: number;
+  status: OutboxStatus;
+  /** Why it failed, for the person (status "failed" only). */
+  error?: string;
+}

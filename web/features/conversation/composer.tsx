@@ -1,0 +1,84 @@
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { MESSAGE_BODY_MAX } from "../../../shared/protocol/index.js";
+import { SendIcon } from "../../lib/icons.js";
+
+/** Unsent text per conversation, kept while the app is open. */
+const drafts = new Map<string, string>();
+
+/** Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline. */
+export function Composer({ conversationId, onSend, disabled }: { conversationId: string; onSend(body: string): Promise<void>; disabled?: boolean }) {
+  const [text, setText] = useState(() => drafts.get(conversationId) ?? "");
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+  const id = useId();
+  const body = normalise(text);
+  const tooLong = body.length > MESSAGE_BODY_MAX;
+
+  const update = (value: string) => {
+    setText(value);
+    if (value) drafts.set(conversationId, value);
+    else drafts.delete(conversationId);
+    if (error) setError(null);
+  };
+
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
+    if (!body || disabled) return;
+    if (tooLong) {
+      setError(`Messages can be at most ${MESSAGE_BODY_MAX} characters.`);
+      return;
+    }
+    update("");
+    ref.current?.focus();
+    try {
+      await onSend(body);
+    } catch (err) {
+      // Only local storage can fail here: the outbox handles the network.
+      update(text);
+      setError(err instanceof Error ? err.message : "Could not send.");
+    }
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key !== "Enter" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
+    // NOTE: Enter that confirms an IME composition (Chinese, Japanese…) must not send.
+    if (event.nativeEvent.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    void submit();
+  };
+
+  return (
+    <form className="composer" onSubmit={submit}>
+      <label htmlFor={`${id}-body`} className="visually-hidden">
+        Message
+      </label>
+      <textarea
+        ref={ref}
+        id={`${id}-body`}
+        data-testid="composer"
+        rows={1}
+        placeholder="Write a message…"
+        value={text}
+        onChange={(e) => update(e.target.value)}
+        onKeyDown={onKeyDown}
+        aria-invalid={tooLong || undefined}
+        aria-describedby={error || tooLong ? `${id}-error` : undefined}
+        enterKeyHint="send"
+        disabled={disabled}
+      />
+      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || !body || tooLong}>
+        <SendIcon />
+      </button>
+      {error || tooLong ? (
+        <p className="error composer-error" id={`${id}-error`} role="alert">
+          {error ?? `${body.length} / ${MESSAGE_BODY_MAX} characters`}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+/** Blank lines around a message are dropped; spaces inside it are kept. */
+function normalise(text: string): string {
+  return text.replace(/^\s*\n/, "").trimEnd();
+}

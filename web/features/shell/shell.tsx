@@ -1,0 +1,107 @@
+import { useState } from "react";
+import { describeError } from "../../api/errors.js";
+import { useSession } from "../../session.js";
+import { useUi, type Route } from "../../stores/ui.js";
+import { ConversationView } from "../conversation/conversation-view.js";
+import { ConversationList } from "../conversations/conversation-list.js";
+import { ListingsView } from "../listings/listings-view.js";
+import { SellForm } from "../listings/sell-form.js";
+import { NewChatView } from "../new-chat/new-chat-view.js";
+import { ConnectionStatus } from "../status/connection-status.js";
+
+/**
+ * The signed-in layout. Wide screens show the conversation list beside the
+ * main pane; narrow ones show one of them (chosen by `data-pane`, see CSS)
+ * and every main view has a back button.
+ */
+export function Shell() {
+  const route = useUi((s) => s.route);
+  const navigate = useUi((s) => s.navigate);
+  const pane = route.name === "chats" ? "list" : "main";
+  return (
+    <div className="shell" data-pane={pane}>
+      <Header route={route} navigate={navigate} />
+      <div className="panes">
+        <aside className="sidebar" aria-label="Conversations">
+          <div className="sidebar-head">
+            <h2>Chats</h2>
+            <button type="button" className="secondary small" onClick={() => navigate({ name: "new-chat" })}>
+              New chat
+            </button>
+          </div>
+          <ConversationList />
+        </aside>
+        <main className="main-pane">
+          <MainView route={route} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function MainView({ route }: { route: Route }) {
+  switch (route.name) {
+    case "chats":
+      return (
+        <div className="placeholder">
+          <p>Select a conversation, or start a new one.</p>
+        </div>
+      );
+    case "conversation":
+      return <ConversationView key={route.id} conversationId={route.id} />;
+    case "listings":
+      return <ListingsView />;
+    case "sell":
+      return <SellForm />;
+    case "new-chat":
+      return <NewChatView />;
+  }
+}
+
+function Header({ route, navigate }: { route: Route; navigate: (r: Route) => void }) {
+  const { user, signOut } = useSession();
+  const [error, setError] = useState<string | null>(null);
+  const inChats = route.name === "chats" || route.name === "conversation" || route.name === "new-chat";
+  const onSignOut = async () => {
+    setError(null);
+    try {
+      await signOut();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true" />
+        <span className="brand-name">Courier</span>
+      </div>
+      <nav className="tabs" aria-label="Sections">
+        <a href="#/" aria-current={inChats ? "page" : undefined} onClick={(e) => (e.preventDefault(), navigate({ name: "chats" }))}>
+          Chats
+        </a>
+        <a
+          href="#/listings"
+          aria-current={!inChats ? "page" : undefined}
+          onClick={(e) => (e.preventDefault(), navigate({ name: "listings" }))}
+        >
+          Listings
+        </a>
+      </nav>
+      <ConnectionStatus />
+      <div className="account">
+        <span className="who" title={`@${user.username}`} data-testid="current-user">
+          {user.displayName}
+        </span>
+        <button type="button" className="link" onClick={onSignOut}>
+          Sign out
+        </button>
+        {error ? (
+          <span className="error small-text" role="alert">
+            {error}
+          </span>
+        ) : null}
+      </div>
+    </header>
+  );
+}

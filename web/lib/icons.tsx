@@ -1,0 +1,42 @@
+/** Small inline icons (decorative: callers give the accessible name). */
+const base = { width: 16, height: 16, viewBox: "0 0 24 24", fill: "none", stroke: "currentColor", strokeWidth: 2, "aria-hidden": true } as const;
+
+export const BackIcon = () => (
+  <svg {...base} strokeLinecap="round" strokeLinejoin="round">
+    <path d="M15 18l-6-6 6-6" />
+  </svg>
+);
+export const SendIcon = () => (
+  <svg {...base} strokeLinecap="round" strokeLinejoin="round">
+    <path d="M22 2L11 13" />
+    <path d="M22 2l-7 20-4-9-9-4z" />
+  </svg>
+);
+export const PinIcon = () => (
+  <svg {...base} width={12} height={12} strokeLinecap="round" strokeLinejoin="round">
+    <path d="M12 17v5M9 3h6l-1 6 4 4H6l4-4z" />
+  </svg>
+);
+export const ClockIcon = () => (
+  <svg {...base} width={12} height={12} strokeLinecap="round">
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v5l3 2" />
+  </svg>
+);
+export const CheckIcon = () => (
+  <svg {...base} width={14} height={14} strokeLinecap="round" strokeLinejoin="round">
+    <path d="M4 12l5 5L20 6" />
+  </svg>
+);
+export const DoubleCheckIcon = () => (
+  <svg {...base} width={18} height={14} viewBox="0 0 30 24" strokeLinecap="round" strokeLinejoin="round">
+    <path d="M2 12l5 5L18 6" />
+    <path d="M12 17l1 0L26 6" />
+  </svg>
+);
+export const AlertIcon = () => (
+  <svg {...base} width={14} height={14} strokeLinecap="round">
+    <circle cx="12" cy="12" r="9" />
+    <path d="M12 7v6M12 16.5v.5" />
+  </svg>
+);

@@ -1,0 +1,22 @@
+import { createContext, useContext } from "react";
+import type { User } from "../shared/protocol/index.js";
+import type { Api } from "./api/client.js";
+import type { CourierDb } from "./db/database.js";
+import type { SyncClient } from "./sync/sync-client.js";
+
+/** Everything a signed-in screen needs; provided by app.tsx. */
+export interface Session {
+  user: User;
+  db: CourierDb;
+  api: Api;
+  client: SyncClient;
+  signOut(): Promise<void>;
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside a signed-in screen");
+  return session;
+}

@@ -1,0 +1,61 @@
+import { create } from "zustand";
+
+/** Which screen is showing. Kept in the URL hash so Back, reload and links work. */
+export type Route =
+  | { name: "chats" }
+  | { name: "conversation"; id: string }
+  | { name: "listings" }
+  | { name: "sell" }
+  | { name: "new-chat" };
+
+export function parseHash(hash: string): Route {
+  const path = hash.replace(/^#\/?/, "");
+  const [head, ...rest] = path.split("/");
+  switch (head) {
+    case "c":
+      return rest[0] ? { name: "conversation", id: decodeURIComponent(rest[0]) } : { name: "chats" };
+    case "listings":
+      return rest[0] === "new" ? { name: "sell" } : { name: "listings" };
+    case "new":
+      return { name: "new-chat" };
+    default:
+      return { name: "chats" };
+  }
+}
+
+export function routeHash(route: Route): string {
+  switch (route.name) {
+    case "chats":
+      return "#/";
+    case "conversation":
+      return `#/c/${encodeURIComponent(route.id)}`;
+    case "listings":
+      return "#/listings";
+    case "sell":
+      return "#/listings/new";
+    case "new-chat":
+      return "#/new";
+  }
+}
+
+export interface UiState {
+  route: Route;
+  navigate(route: Route): void;
+  /** Follows the hash when the person uses Back/Forward or opens a link. */
+  syncFromLocation(): void;
+}
+
+/** UI state only: never message or conversation data (those live in IndexedDB). */
+export const useUi = create<UiState>()((set) => ({
+  route: typeof location === "undefined" ? { name: "chats" } : parseHash(location.hash),
+  navigate: (route) => {
+    const hash = routeHash(route);
+    if (location.hash !== hash) location.hash = hash;
+    set({ route });
+  },
+  syncFromLocation: () => set({ route: parseHash(location.hash) }),
+}));
+
+export function selectedConversationId(route: Route): string | null {
+  return route.name === "conversation" ? route.id : null;
+}

@@ -1,0 +1,46 @@
+import type { Entry, Hello, Message, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
+
+/**
+ * The seam between the sync client and whatever carries server → client
+ * traffic. Only files in web/sync/ know which library sits behind it, so
+ * SSE and long-poll transports can slot in without touching the app.
+ *
+ *   connecting ──hello──▶ online ──link lost──▶ offline ──retry──▶ connecting
+ *        │                                         ▲
+ *        └──────────── first attempt fails ────────┘
+ *
+ * "online" means the server said hello on this connection, not merely that
+ * a socket opened: only then are pushes flowing.
+ */
+export type TransportStatus = "connecting" | "online" | "offline";
+
+export interface TransportHandlers {
+  onHello(hello: Hello): void;
+  onPush(entries: Entry[]): void;
+  onStatus(status: TransportStatus): void;
+  /** The server refused the session (signed out elsewhere, expired). */
+  onUnauthorized(): void;
+}
+
+export interface Transport {
+  readonly name: TransportName;
+  /** True between hello and the link going down. */
+  readonly online: boolean;
+  connect(handlers: TransportHandlers): void;
+  /**
+   * A hint that the network may be back (page visible again, `online`
+   * event): reconnect now instead of waiting out the backoff.
+   */
+  wake(): void;
+  close(): void;
+  send(request: SendRequest): Promise<Message>;
+  pull(request: PullRequest): Promise<PullResponse>;
+  ack(acks: Partial<Versions>): Promise<void>;
+}
+
+/** Shown in the status indicator. */
+export const TRANSPORT_LABELS: Record<TransportName, string> = {
+  ws: "WebSocket",
+  sse: "Server-Sent Events",
+  poll: "Long-polling",
+};
