@@ -1,17 +1,12 @@
-import { useEffect, useState, useSyncExternalStore } from "react";
+import { useEffect, useSyncExternalStore } from "react";
 import { AuthScreen } from "./features/auth/auth-screen.js";
 import { Shell } from "./features/shell/shell.js";
 import { SessionContext } from "./session.js";
-import { SessionManager } from "./session-manager.js";
+import type { SessionManager } from "./session-manager.js";
 import { useUi } from "./stores/ui.js";
 
-export function App() {
-  const [manager] = useState(() => new SessionManager());
+export function App({ manager }: { manager: SessionManager }) {
   const phase = useSyncExternalStore(manager.subscribe, () => manager.current);
-
-  useEffect(() => {
-    void manager.boot();
-  }, [manager]);
 
   useEffect(() => {
     const onHash = () => useUi.getState().syncFromLocation();
@@ -21,7 +16,7 @@ export function App() {
 
   switch (phase.name) {
     case "booting":
-      // Only the device db read (milliseconds) happens before the first real screen.
+      // First visit only: the device id is being created.
       return <div className="boot" aria-busy="true" />;
     case "signed-out":
       return <AuthScreen manager={manager} notice={phase.notice} />;

@@ -2,14 +2,20 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { installProbe } from "./debug.js";
+import { SessionManager } from "./session-manager.js";
 import "./styles.css";
 
+performance.mark("c:main");
 installProbe();
+// Outside React: StrictMode would run a component's setup twice and open two sessions.
+const manager = new SessionManager();
+manager.boot();
+performance.mark("c:booted");
 
 const root = document.getElementById("root");
 if (!root) throw new Error("#root missing from index.html");
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <App manager={manager} />
   </StrictMode>,
 );

@@ -2,7 +2,7 @@ import type { User } from "../shared/protocol/index.js";
 import { Api } from "./api/client.js";
 import { NetworkError } from "./api/errors.js";
 import { CourierDb, deleteUserDb } from "./db/database.js";
-import { getDeviceId, getLastUser, setLastUser } from "./db/device-db.js";
+import { cachedDeviceId, cachedLastUser, getDeviceId, setLastUser } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
 import type { Session } from "./session.js";
 import { useConnection } from "./stores/connection.js";
@@ -28,6 +28,7 @@ export class SessionManager {
   private phase: Phase = { name: "booting" };
   private listeners = new Set<() => void>();
   private deviceId: string | null = null;
+  private booted = false;
   // NOTE: tabs share the cookie; tell the others when we sign in or out.
   private readonly channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("courier-session");
 
@@ -47,25 +48,50 @@ export class SessionManager {
     return () => this.listeners.delete(listener);
   };
 
-  private booted = false;
-
-  async boot(): Promise<void> {
+  /**
+   * Called once, before the first render. With a known device and user it
+   * opens their local data synchronously, so the first frame already shows
+   * conversations; the server confirms the session in the background.
+   */
+  boot(): void {
     if (this.booted) return;
     this.booted = true;
-    this.deviceId = await getDeviceId();
-    this.api.http.setDeviceId(this.deviceId);
-    const last = await getLastUser();
+    const cachedId = cachedDeviceId();
+    const last = cachedLastUser();
+    if (cachedId && last) {
+      this.useDevice(cachedId);
+      this.open(last);
+    }
+    void this.finishBoot(cachedId, last !== null && cachedId !== null);
+  }
+
+  private async finishBoot(cachedId: string | null, opened: boolean): Promise<void> {
+    // Let the user's own database open first: it holds what the first frame shows.
+    if (opened && this.phase.name === "signed-in") await this.phase.session.db.open().catch(() => {});
+    const deviceId = await getDeviceId(cachedId ?? undefined);
+    if (opened && deviceId === cachedId) {
+      void this.recheck();
+      return;
+    }
+    this.useDevice(deviceId);
+    const last = cachedLastUser();
     if (last) {
-      // Render from IndexedDB at once; the server confirms in the background.
       this.open(last);
       void this.recheck();
       return;
     }
     try {
-      this.open(await this.api.me());
+      const user = await this.api.me();
+      setLastUser(user);
+      this.open(user);
     } catch (error) {
       this.set({ name: "signed-out", notice: error instanceof NetworkError ? "You appear to be offline." : null });
     }
+  }
+
+  private useDevice(id: string): void {
+    this.deviceId = id;
+    this.api.http.setDeviceId(id);
   }
 
   async signIn(username: string, password: string): Promise<void> {
@@ -86,7 +112,7 @@ export class SessionManager {
   }
 
   private async signedIn(user: User): Promise<void> {
-    await setLastUser(user);
+    setLastUser(user);
     this.open(user);
     this.channel?.postMessage("signed-in");
   }
@@ -124,7 +150,7 @@ export class SessionManager {
     const { session } = this.phase;
     this.close(session);
     if (forget) {
-      await setLastUser(null);
+      setLastUser(null);
       await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
     }
     this.set({ name: "signed-out", notice });
@@ -140,10 +166,10 @@ export class SessionManager {
     }
     const current = this.phase.name === "signed-in" ? this.phase.session.user : null;
     if (current?.id === user.id) {
-      if (current.displayName !== user.displayName) await setLastUser(user);
+      if (current.displayName !== user.displayName) setLastUser(user);
       return;
     }
-    await setLastUser(user);
+    setLastUser(user);
     this.open(user);
   }
 

@@ -11,7 +11,8 @@ export function installJsonBody(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser("application/json", { parseAs: "string", bodyLimit: BODY_LIMIT }, (req, body, done) => {
-    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
-    parse(req, body, done);
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    parse(req, text, done);
   });
 }

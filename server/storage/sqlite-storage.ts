@@ -186,6 +186,7 @@ export class SqliteStorage implements Storage {
     const { result, appended } = this.write((st, batch) => {
       const device = st.devices.get(deviceId);
       if (!device || device.userId !== userId) throw CourierError.forbidden("Unknown device; register it first.");
+      st.devices.touch(deviceId, at);
       const before = st.sync.deviceAcks(deviceId);
       const heads = st.sync.heads(userId);
       for (const d of DOMAINS) {

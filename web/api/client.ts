@@ -34,7 +34,8 @@ const userBody = z.object({ user: userSchema });
 const usersBody = z.object({ users: z.array(userSchema) });
 const itemBody = z.object({ item: itemSchema });
 const itemsBody = z.object({ items: z.array(itemSchema) });
-const conversationBody = z.object({ conversation: conversationSchema });
+// extension: the server may add the creator's summary, saving a round trip.
+const conversationBody = z.object({ conversation: conversationSchema, summary: summarySchema.optional() });
 const summaryBody = z.object({ summary: summarySchema });
 const summariesBody = z.object({ conversations: z.array(summarySchema) });
 const messageBody = z.object({ message: messageSchema });
@@ -90,8 +91,8 @@ export class Api {
   async listConversations(): Promise<Summary[]> {
     return (await this.http.request("GET", "/api/conversations", { schema: summariesBody })).conversations;
   }
-  async createConversation(req: CreateConversation): Promise<Conversation> {
-    return (await this.http.request("POST", "/api/conversations", { body: req, schema: conversationBody })).conversation;
+  createConversation(req: CreateConversation): Promise<{ conversation: Conversation; summary?: Summary }> {
+    return this.http.request("POST", "/api/conversations", { body: req, schema: conversationBody });
   }
   async updateSettings(conversationId: string, patch: SettingsPatch): Promise<Summary> {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/settings`;

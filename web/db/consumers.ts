@@ -132,12 +132,23 @@ async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, 
   // Only a message newer than what the summary already counted can add to
   // unread: a summary from the server (conv entry, snapshot) includes its own.
   const isNew = message.seq > lastSeq;
-  const unread = isNew && message.senderId !== me && message.seq > summary.readSeq ? summary.unread + 1 : summary.unread;
+  const newLastSeq = Math.max(lastSeq, message.seq);
+  let { unread, readSeq } = summary;
+  if (message.senderId === me) {
+    // The server counts what I wrote as read by me, and with it everything before it.
+    if (message.seq > readSeq) {
+      readSeq = message.seq;
+      unread = await countUnread(db, me, message.conversationId, readSeq, newLastSeq);
+    }
+  } else if (isNew && message.seq > readSeq) {
+    unread += 1;
+  }
   summaries.set({
     ...summary,
-    conversation: { ...summary.conversation, lastSeq: Math.max(lastSeq, message.seq) },
+    conversation: { ...summary.conversation, lastSeq: newLastSeq },
     lastMessage: isNew || summary.lastMessage?.id === message.id ? message : summary.lastMessage,
     unread,
+    readSeq,
   });
 }
 

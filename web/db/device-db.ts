@@ -8,8 +8,12 @@ interface MetaRow {
 
 /**
  * The browser profile's own small database, shared by every user who signs
- * in here: the device id (one per profile, per protocol.md) and who signed
- * in last, so the app can open that user's data before the network answers.
+ * in here. It keeps the device id (one per profile, per protocol.md).
+ *
+ * NOTE: opening IndexedDB costs hundreds of milliseconds on a slow phone, so
+ * the device id and the last signed-in user are mirrored in localStorage:
+ * the app opens that user's data on its first frame and checks the
+ * canonical copy afterwards.
  */
 class DeviceDb extends Dexie {
   meta!: EntityTable<MetaRow, "key">;
@@ -27,26 +31,66 @@ function open(): DeviceDb {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEVICE_KEY = "courier.deviceId";
+const USER_KEY = "courier.lastUser";
 
 /** The profile's device id, created on first use. Two tabs racing get the same id. */
-export async function getDeviceId(): Promise<string> {
+export async function getDeviceId(proposed?: string): Promise<string> {
   const db = open();
-  return db.transaction("rw", db.meta, async () => {
+  const id = await db.transaction("rw", db.meta, async () => {
     const row = await db.meta.get("deviceId");
     if (typeof row?.value === "string" && UUID.test(row.value)) return row.value;
-    const id = crypto.randomUUID();
-    await db.meta.put({ key: "deviceId", value: id });
-    return id;
+    const fresh = proposed && UUID.test(proposed) ? proposed : crypto.randomUUID();
+    await db.meta.put({ key: "deviceId", value: fresh });
+    return fresh;
   });
+  writeLocal(DEVICE_KEY, id);
+  return id;
 }
 
-export async function getLastUser(): Promise<User | null> {
-  const row = await open().meta.get("lastUser");
-  const parsed = userSchema.safeParse(row?.value);
-  return parsed.success ? parsed.data : null;
+/** The mirrored device id, synchronously; null on first visit or without localStorage. */
+export function cachedDeviceId(): string | null {
+  const id = readLocal(DEVICE_KEY);
+  return id && UUID.test(id) ? id : null;
 }
 
-export async function setLastUser(user: User | null): Promise<void> {
-  if (user) await open().meta.put({ key: "lastUser", value: user });
-  else await open().meta.delete("lastUser");
+/** Who signed in last on this profile, synchronously. */
+export function cachedLastUser(): User | null {
+  const text = readLocal(USER_KEY);
+  if (!text) return null;
+  try {
+    const parsed = userSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export function setLastUser(user: User | null): void {
+  if (user) writeLocal(USER_KEY, JSON.stringify(user));
+  else removeLocal(USER_KEY);
+}
+
+// NOTE: localStorage throws in some privacy modes and when storage is full;
+// the app then works without the fast path.
+function readLocal(key: string): string | null {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+function writeLocal(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // see NOTE above
+  }
+}
+function removeLocal(key: string): void {
+  try {
+    localStorage.removeItem(key);
+  } catch {
+    // see NOTE above
+  }
 }

@@ -9,6 +9,7 @@ import {
   type Message,
   type PullRequest,
   type SendRequest,
+  type Summary,
   type TransportName,
   type User,
   type Versions,
@@ -118,6 +119,20 @@ export class SyncClient {
     this.engine.stop();
     this.opts.transport.close();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
+  }
+
+  /**
+   * Makes a conversation just opened over HTTP available locally. Its `conv`
+   * entry follows through sync; until then the server's answer stands in
+   * (never over a summary we already hold: that one is as new or newer).
+   */
+  async adopt(opened: { conversation: { id: string }; summary?: Summary }): Promise<void> {
+    const { summary } = opened;
+    if (!summary) return this.ensureSummaries();
+    const db = this.opts.db;
+    await db.transaction("rw", db.conversations, async () => {
+      if (!(await db.conversations.get(summary.conversationId))) await db.conversations.put(summary);
+    });
   }
 
   /** Fetches conversation summaries we lack (after creating one, or a consumer found none). */

@@ -76,7 +76,7 @@ export class WsTransport implements Transport {
       autoConnect: false,
       reconnection: true,
       reconnectionDelay: 500,
-      reconnectionDelayMax: 10_000,
+      reconnectionDelayMax: 5_000,
       randomizationFactor: 0.5,
       timeout: 10_000,
     };

@@ -21,8 +21,8 @@ export class ConversationStore {
         `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`,
       ),
       setRead: db.prepare(
-        `UPDATE members SET read_seq = max(read_seq, ?1), delivered_seq = max(delivered_seq, ?1)
-         WHERE conversation_id = ?2 AND user_id = ?3`,
+        `UPDATE members SET read_seq = max(read_seq, ?), delivered_seq = max(delivered_seq, ?)
+         WHERE conversation_id = ? AND user_id = ?`,
       ),
       setDelivered: db.prepare(`UPDATE members SET delivered_seq = max(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?`),
       settings: db.prepare(
@@ -72,7 +72,7 @@ export class ConversationStore {
 
   /** Reading implies having received: both positions move, never backwards. */
   advanceRead(conversationId: string, userId: string, seq: number): void {
-    this.s.setRead.run(seq, conversationId, userId);
+    this.s.setRead.run(seq, seq, conversationId, userId);
   }
 
   advanceDelivered(conversationId: string, userId: string, seq: number): void {

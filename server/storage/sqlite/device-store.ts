@@ -82,6 +82,11 @@ export class DeviceStore {
     return toDevice(this.s.get.get(input.deviceId)!);
   }
 
+  /** Records activity (an ack) without changing anything else. */
+  touch(deviceId: string, at: number): void {
+    this.s.seen.run(at, null, deviceId);
+  }
+
   delete(userId: string, deviceId: string): { sessionIds: string[] } | null {
     const existing = this.s.get.get(deviceId);
     if (!existing || existing.user_id !== userId) return null;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Order, type User } from "../../../shared/protocol/index.js";
+import { CourierError, type Order } from "../../../shared/protocol/index.js";
 import type { AppendBatch } from "./append-batch.js";
 import { itemConversation, postMessage } from "./chat-ops.js";
 import type { ConversationRow } from "./rows.js";
@@ -12,8 +12,7 @@ import type { Stores } from "./stores.js";
  */
 
 function name(st: Stores, userId: string): string {
-  const user: User | null = st.users.get(userId);
-  return user?.displayName ?? "Someone";
+  return st.users.get(userId)?.displayName ?? "Someone";
 }
 
 function announce(st: Stores, batch: AppendBatch, conv: ConversationRow, order: Order, actorId: string, body: string, at: number): void {

@@ -13,18 +13,20 @@ export function ConversationList() {
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
 
+  performance.mark(summaries === undefined ? "c:list-undef" : "c:list-data");
   if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
   if (summaries.length === 0) {
     return (
       <div className="empty" data-testid="conversations-empty">
         <p>No conversations yet — find someone or browse listings.</p>
+        {/* Links, not buttons: the header's "Chats"/"Listings" buttons keep unique names. */}
         <div className="row">
-          <button type="button" className="secondary" onClick={() => navigate({ name: "new-chat" })}>
+          <a className="button-like" href="#/new" onClick={(e) => (e.preventDefault(), navigate({ name: "new-chat" }))}>
             Find someone
-          </button>
-          <button type="button" className="secondary" onClick={() => navigate({ name: "listings" })}>
+          </a>
+          <a className="button-like" href="#/listings" onClick={(e) => (e.preventDefault(), navigate({ name: "listings" }))}>
             Browse listings
-          </button>
+          </a>
         </div>
       </div>
     );

@@ -77,16 +77,12 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         <span className="brand-name">Courier</span>
       </div>
       <nav className="tabs" aria-label="Sections">
-        <a href="#/" aria-current={inChats ? "page" : undefined} onClick={(e) => (e.preventDefault(), navigate({ name: "chats" }))}>
+        <button type="button" aria-current={inChats ? "page" : undefined} onClick={() => navigate({ name: "chats" })}>
           Chats
-        </a>
-        <a
-          href="#/listings"
-          aria-current={!inChats ? "page" : undefined}
-          onClick={(e) => (e.preventDefault(), navigate({ name: "listings" }))}
-        >
+        </button>
+        <button type="button" aria-current={!inChats ? "page" : undefined} onClick={() => navigate({ name: "listings" })}>
           Listings
-        </a>
+        </button>
       </nav>
       <ConnectionStatus />
       <div className="account">

@@ -1,0 +1,177 @@
+import { expect, test, type Browser } from "@playwright/test";
+import {
+  bubbleTexts,
+  createListing,
+  cuttableSocket,
+  expectOnline,
+  messages,
+  openConversation,
+  send,
+  signUp,
+  type Person,
+} from "./fixtures.js";
+
+/** A (buyer) asks B (seller) about B's listing; both end up in the item conversation. */
+async function marketplacePair(browser: Browser, listing: string) {
+  const seller = await signUp(browser, "seller", "Berta Seller");
+  const buyer = await signUp(browser, "buyer", "Anton Buyer");
+  await createListing(seller.page, listing, "45.00");
+
+  await buyer.page.getByRole("button", { name: "Listings" }).click();
+  const card = buyer.page.getByTestId("listing-card").filter({ hasText: listing });
+  await card.getByRole("button", { name: "Ask the seller" }).click();
+  await expect(buyer.page.getByTestId("item-panel")).toContainText(listing);
+  return { buyer, seller };
+}
+
+async function closeAll(...people: Person[]) {
+  for (const p of people) await p.context.close();
+}
+
+test("buyer and seller chat about a listing both ways and run the order flow", async ({ browser }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Green city bike");
+
+  await send(buyer.page, "Hi! Is the bike still available?");
+  await expect(messages(buyer.page).last()).toHaveAttribute("data-status", /sent|delivered|read/);
+
+  // The seller gets the new conversation and the message within a second.
+  await seller.page.getByRole("button", { name: "Chats" }).click();
+  await expect(seller.page.getByTestId("conversation-item").filter({ hasText: "Anton Buyer" })).toBeVisible({ timeout: 1_000 });
+  await openConversation(seller.page, "Anton Buyer");
+  await expect(seller.page.getByTestId("item-panel")).toContainText("Green city bike");
+  await expect.poll(() => bubbleTexts(seller.page), { timeout: 1_000 }).toEqual(["Hi! Is the bike still available?"]);
+
+  const sentAt = Date.now();
+  await send(seller.page, "Yes it is.\nCome by tomorrow?");
+  await expect.poll(() => bubbleTexts(buyer.page), { timeout: 1_000 }).toEqual([
+    "Hi! Is the bike still available?",
+    "Yes it is.\nCome by tomorrow?",
+  ]);
+  expect(Date.now() - sentAt).toBeLessThan(1_000);
+
+  // The buyer's first message reached the seller's device and was read there.
+  await expect(messages(buyer.page).filter({ hasText: "still available" })).toHaveAttribute("data-status", "read");
+
+  // Order flow: Buy → Mark shipped → Confirm received, visible on both sides.
+  await buyer.page.getByRole("button", { name: "Buy" }).click();
+  for (const p of [buyer.page, seller.page]) {
+    await expect(p.getByTestId("order-status")).toHaveAttribute("data-status", "bought");
+  }
+  await seller.page.getByRole("button", { name: "Mark shipped" }).click();
+  for (const p of [buyer.page, seller.page]) {
+    await expect(p.getByTestId("order-status")).toHaveAttribute("data-status", "shipped");
+  }
+  await buyer.page.getByRole("button", { name: "Confirm received" }).click();
+  for (const p of [buyer.page, seller.page]) {
+    await expect(p.getByTestId("order-status")).toHaveAttribute("data-status", "received");
+    await expect(p.getByTestId("message-list").locator('[data-kind="system"]')).toHaveCount(3);
+  }
+  await expect(seller.page.getByRole("button", { name: "Mark shipped" })).toHaveCount(0);
+
+  await closeAll(buyer, seller);
+});
+
+test("after a reload the whole history shows from IndexedDB before the network answers", async ({ browser }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Oak bookshelf");
+  const lines = Array.from({ length: 12 }, (_, i) => `Message number ${i + 1}`);
+  for (const line of lines) await send(buyer.page, line);
+  await seller.page.getByRole("button", { name: "Chats" }).click();
+  await openConversation(seller.page, "Anton Buyer");
+  await expect.poll(() => bubbleTexts(seller.page)).toEqual(lines);
+
+  // Hold every request to the server for 5 s: anything shown before then came from IndexedDB.
+  let networkAnswered = false;
+  const hold = () => new Promise((r) => setTimeout(r, 5_000));
+  await seller.page.route("**/api/**", async (route) => {
+    await hold();
+    networkAnswered = true;
+    await route.continue().catch(() => {});
+  });
+  await seller.page.routeWebSocket(/\/socket\.io\//, async (ws) => {
+    await hold();
+    networkAnswered = true;
+    ws.connectToServer();
+  });
+
+  const started = Date.now();
+  await seller.page.reload();
+  await openConversation(seller.page, "Anton Buyer");
+  await expect.poll(() => bubbleTexts(seller.page), { timeout: 2_000 }).toEqual(lines);
+  expect(networkAnswered).toBe(false);
+  expect(Date.now() - started).toBeLessThan(3_000);
+  await expect(seller.page.getByTestId("item-panel")).toContainText("Oak bookshelf");
+
+  // Once the network answers, the app goes online and keeps chatting.
+  await expectOnline(seller.page);
+  await send(buyer.page, "Still there?");
+  await expect.poll(() => bubbleTexts(seller.page)).toEqual([...lines, "Still there?"]);
+
+  await closeAll(buyer, seller);
+});
+
+test("a recipient whose socket was cut gets all 30 messages sent meanwhile, once each and in order", async ({ browser }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Vintage camera");
+  await send(buyer.page, "Before the cut");
+  await seller.page.getByRole("button", { name: "Chats" }).click();
+  await openConversation(seller.page, "Anton Buyer");
+  await expect.poll(() => bubbleTexts(seller.page)).toEqual(["Before the cut"]);
+
+  // Re-route the seller's socket through a switch we control, then reload so
+  // the live connection goes through it.
+  const socket = await cuttableSocket(seller.page);
+  await seller.page.reload();
+  await expectOnline(seller.page);
+  await openConversation(seller.page, "Anton Buyer");
+
+  await socket.cut();
+  await expect(seller.page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "online");
+
+  const burst = Array.from({ length: 30 }, (_, i) => `Offline message ${String(i + 1).padStart(2, "0")}`);
+  for (const line of burst) await send(buyer.page, line);
+  await expect(messages(buyer.page).last()).toHaveAttribute("data-status", "sent");
+  // Nothing reaches the seller while the socket is down.
+  expect(await bubbleTexts(seller.page)).toEqual(["Before the cut"]);
+
+  socket.restore();
+  await expectOnline(seller.page);
+  await expect.poll(() => bubbleTexts(seller.page), { timeout: 15_000 }).toEqual(["Before the cut", ...burst]);
+  // Exactly once: no duplicate bubbles, and the seqs on screen are strictly increasing.
+  const seqs = await messages(seller.page).evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq"))));
+  expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  expect(new Set(seqs).size).toBe(seqs.length);
+
+  await closeAll(buyer, seller);
+});
+
+test("sign-up shows clear errors and a direct chat can be started from user search", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/");
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Username").fill("Bad Name!");
+  await page.getByLabel("Password").fill("short");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("alert")).toContainText(/username|password/i);
+  await context.close();
+
+  const alice = await signUp(browser, "alice", "Alice Direct");
+  const bob = await signUp(browser, "bob", "Bob Direct");
+  await alice.page.getByRole("button", { name: "New chat" }).click();
+  await alice.page.getByLabel("Find people").fill(bob.username);
+  await alice.page.getByRole("button", { name: "Message Bob Direct" }).click();
+  // Message text is shown as text, never interpreted as HTML.
+  await send(alice.page, "<b>hello</b> <img src=x onerror=alert(1)>");
+  await openConversation(bob.page, "Alice Direct");
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["<b>hello</b> <img src=x onerror=alert(1)>"]);
+  await expect(bob.page.getByTestId("message-list").locator("b, img")).toHaveCount(0);
+
+  // Shift+Enter makes a new line instead of sending.
+  const composer = bob.page.getByLabel("Message", { exact: true });
+  await composer.fill("line one");
+  await composer.press("Shift+Enter");
+  await composer.pressSequentially("line two");
+  await composer.press("Enter");
+  await expect.poll(() => bubbleTexts(alice.page)).toEqual(["<b>hello</b> <img src=x onerror=alert(1)>", "line one\nline two"]);
+
+  await closeAll(alice, bob);
+});

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { expect, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "@playwright/test";
+
+export const PASSWORD = "correct horse battery";
+
+export function uniqueUsername(prefix: string): string {
+  return `${prefix}_${randomBytes(4).toString("hex")}`;
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  username: string;
+  displayName: string;
+}
+
+/** A new browser profile (own cookies and IndexedDB) that signs up through the UI. */
+export async function signUp(browser: Browser, prefix: string, displayName: string): Promise<Person> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const username = uniqueUsername(prefix);
+  await page.goto("/");
+  await page.getByRole("tab", { name: "Create account" }).click();
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await expectOnline(page);
+  return { context, page, username, displayName };
+}
+
+export async function expectOnline(page: Page, transport = "ws"): Promise<void> {
+  const status = page.getByTestId("connection-status");
+  await expect(status).toHaveAttribute("data-state", "online", { timeout: 15_000 });
+  await expect(status).toHaveAttribute("data-transport", transport);
+}
+
+export function messages(page: Page): Locator {
+  return page.getByTestId("message-list").getByTestId("message");
+}
+
+/** Texts of the (non-system) message bubbles in the open conversation, in screen order. */
+export async function bubbleTexts(page: Page): Promise<string[]> {
+  return page
+    .getByTestId("message-list")
+    .locator('[data-testid="message"]:not([data-kind="system"]) [data-testid="message-text"]')
+    .allInnerTexts();
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  const composer = page.getByLabel("Message", { exact: true });
+  await composer.fill(text);
+  await composer.press("Enter");
+}
+
+export async function openConversation(page: Page, title: string): Promise<void> {
+  await page.getByTestId("conversation-item").filter({ hasText: title }).first().click();
+  await expect(page.getByTestId("conversation")).toBeVisible();
+}
+
+/**
+ * Routes the page's socket.io WebSocket through Playwright so a test can cut
+ * it. NOTE: context.setOffline() does not close an open WebSocket; this does.
+ * While cut, new connection attempts are refused at once.
+ */
+export async function cuttableSocket(page: Page) {
+  let blocked = false;
+  const live = new Set<{ page: WebSocketRoute; server: WebSocketRoute }>();
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (blocked) {
+      void ws.close({ code: 1011, reason: "cut by test" });
+      return;
+    }
+    const server = ws.connectToServer();
+    const pair = { page: ws, server };
+    live.add(pair);
+    ws.onClose(() => live.delete(pair));
+  });
+  return {
+    async cut() {
+      blocked = true;
+      for (const pair of live) {
+        await pair.page.close({ code: 1011, reason: "cut by test" }).catch(() => {});
+        await pair.server.close().catch(() => {});
+      }
+      live.clear();
+    },
+    restore() {
+      blocked = false;
+    },
+  };
+}
+
+export async function createListing(page: Page, title: string, price: string): Promise<void> {
+  await page.getByRole("button", { name: "Listings" }).click();
+  await page.getByRole("button", { name: "Sell something" }).click();
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill(price);
+  await page.getByLabel("Description").fill("Good condition, pick-up only.");
+  await page.getByRole("button", { name: "List it" }).click();
+  await expect(page.getByTestId("listing-card").filter({ hasText: title })).toBeVisible();
+}

@@ -1,0 +1,85 @@
+import fastifyCookie from "@fastify/cookie";
+import Fastify, { type FastifyInstance } from "fastify";
+import { authRoutes } from "./auth/routes.js";
+import { type Config, resolveConfig } from "./config.js";
+import type { Context } from "./context.js";
+import { conversationRoutes } from "./conversations/routes.js";
+import { deviceRoutes } from "./devices/routes.js";
+import { BODY_LIMIT, installJsonBody } from "./http/body.js";
+import { installErrorHandler, mapError, sendError } from "./http/errors.js";
+import { loggerOptions } from "./http/logger.js";
+import { installSpa } from "./http/spa.js";
+import { itemRoutes } from "./items/routes.js";
+import { messageRoutes } from "./messages/routes.js";
+import { orderRoutes } from "./orders/routes.js";
+import { SqliteStorage } from "./storage/sqlite-storage.js";
+import type { Storage } from "./storage/storage.js";
+import { Hub } from "./sync/hub.js";
+import { syncRoutes } from "./sync/routes.js";
+import { userRoutes } from "./users/routes.js";
+import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
+
+export interface BuildOptions {
+  config?: Partial<Config>;
+  /** Injected storage is not closed by `close()`: its owner closes it. */
+  storage?: Storage;
+  clock?: () => number;
+  /** false (default) for silence, true for the standard logger, or pino options. */
+  logger?: boolean | object;
+}
+
+export interface Built {
+  app: FastifyInstance;
+  io: CourierIo;
+  hub: Hub;
+  storage: Storage;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * Assembles the server without listening: tests drive it with `inject()` or
+ * `listen({port: 0})`; only server.ts listens for real.
+ */
+export async function build(opts: BuildOptions = {}): Promise<Built> {
+  const config = resolveConfig(opts.config);
+  const ownsStorage = !opts.storage;
+  const storage = opts.storage ?? SqliteStorage.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity });
+
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, opts.logger),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy,
+    // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
+    forceCloseConnections: true,
+    // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
+    frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
+  });
+  const hub = new Hub(undefined, app.log);
+  const ctx: Context = { config, storage, hub, clock: opts.clock ?? Date.now };
+
+  installJsonBody(app);
+  installErrorHandler(app);
+  await app.register(fastifyCookie);
+
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes]) {
+    await app.register(feature, { ctx });
+  }
+  await installSpa(app, config.webDir);
+
+  const io = attachWebSocket(ctx, app.server, app.log);
+  app.addHook("preClose", async () => {
+    hub.closeWhere(() => true, "shutdown");
+    closeWebSocket(io);
+  });
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      await app.close();
+      if (ownsStorage) await storage.close();
+    })();
+    return closing;
+  };
+  return { app, io, hub, storage, config, close };
+}

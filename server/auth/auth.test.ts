@@ -1,0 +1,134 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { call, register, startServer, type TestServer } from "../testing/harness.js";
+
+let server: TestServer;
+afterEach(async () => server?.dispose());
+
+function cookieOf(headers: Record<string, unknown>): string {
+  const raw = headers["set-cookie"];
+  const line = (Array.isArray(raw) ? raw[0] : raw) as string;
+  return line.split(";")[0]!;
+}
+
+describe("auth", () => {
+  it("registers, reads me, logs in and out; the token dies with logout", async () => {
+    server = await startServer();
+    const { app } = server;
+    const reg = await call(app, "POST", "/api/auth/register", { body: { username: "alice", password: "password1", displayName: "Alice" } });
+    expect(reg.status).toBe(201);
+    expect(reg.body).toMatchObject({ user: { username: "alice", displayName: "Alice" }, token: expect.any(String) });
+    const setCookie = String(reg.headers["set-cookie"]);
+    expect(setCookie).toMatch(/courier_session=/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Lax/);
+
+    const token = (reg.body as { token: string }).token;
+    const me = await call(app, "GET", "/api/me", { token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ user: { username: "alice" } });
+
+    const login = await call<{ token: string }>(app, "POST", "/api/auth/login", { body: { username: "alice", password: "password1" } });
+    expect(login.status).toBe(200);
+    expect(login.body.token).not.toBe(token);
+
+    expect((await call(app, "POST", "/api/auth/logout", { token })).status).toBe(204);
+    expect((await call(app, "GET", "/api/me", { token })).status).toBe(401);
+    // The other session is untouched.
+    expect((await call(app, "GET", "/api/me", { token: login.body.token })).status).toBe(200);
+  });
+
+  it("refuses a taken username with 409 and a wrong password without saying which part was wrong", async () => {
+    server = await startServer();
+    const { app } = server;
+    await register(app, "bob");
+    const dup = await call(app, "POST", "/api/auth/register", { body: { username: "bob", password: "password1" } });
+    expect(dup.status).toBe(409);
+    expect(dup.body).toMatchObject({ error: { code: "conflict" } });
+
+    const wrongPassword = await call<{ error: { message: string } }>(app, "POST", "/api/auth/login", { body: { username: "bob", password: "nope-nope" } });
+    const noUser = await call<{ error: { message: string } }>(app, "POST", "/api/auth/login", { body: { username: "nobody", password: "nope-nope" } });
+    expect(wrongPassword.status).toBe(401);
+    expect(noUser.status).toBe(401);
+    expect(wrongPassword.body.error.message).toBe(noUser.body.error.message);
+  });
+
+  it("validates registration input", async () => {
+    server = await startServer();
+    const bad = [
+      { username: "Al", password: "password1" },
+      { username: "has space", password: "password1" },
+      { username: "carol", password: "short" },
+      { username: "carol", password: "password1", admin: true },
+    ];
+    for (const body of bad) {
+      const res = await call(server.app, "POST", "/api/auth/register", { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body).toMatchObject({ error: { code: "bad_request" } });
+    }
+  });
+
+  it("keeps a session valid across a rebuild on the same DATA_DIR", async () => {
+    server = await startServer();
+    const { token } = await register(server.app, "dora");
+    const dir = server.dir;
+    await server.close();
+    server = await startServer({ dataDir: dir });
+    const me = await call(server.app, "GET", "/api/me", { token });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ user: { username: "dora" } });
+  });
+
+  it("treats a malformed Authorization header as unauthorized", async () => {
+    server = await startServer();
+    const res = await call(server.app, "GET", "/api/me", { headers: { authorization: "Basic abc" } });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe("origin check", () => {
+  it("refuses cookie-authenticated writes from a missing or foreign Origin and accepts its own", async () => {
+    server = await startServer({ allowedOrigins: ["https://app.example.com"] });
+    const { app } = server;
+    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "erin", password: "password1" } });
+    const cookie = cookieOf(reg.headers);
+    const item = { title: "Lamp", priceCents: 1200 };
+    const post = (headers: Record<string, string>) =>
+      app.inject({ method: "POST", url: "/api/items", headers: { cookie, host: "courier.test", ...headers }, payload: item });
+
+    const none = await post({});
+    expect(none.statusCode).toBe(403);
+    expect(none.json()).toMatchObject({ error: { code: "forbidden" } });
+    expect((await post({ origin: "https://evil.example" })).statusCode).toBe(403);
+    expect((await post({ origin: "null" })).statusCode).toBe(403);
+    expect((await post({ origin: "http://courier.test" })).statusCode).toBe(201);
+    expect((await post({ origin: "https://app.example.com" })).statusCode).toBe(201);
+
+    // Reads need no Origin; Bearer needs none either.
+    expect((await app.inject({ method: "GET", url: "/api/items", headers: { cookie } })).statusCode).toBe(200);
+    const token = (reg.json() as { token: string }).token;
+    const bearer = await call(app, "POST", "/api/items", { token, body: item });
+    expect(bearer.status).toBe(201);
+    const items = await call<{ items: unknown[] }>(app, "GET", "/api/items", { token });
+    expect(items.body.items).toHaveLength(3);
+  });
+
+  it("refuses a cookie logout from another site, so the session survives", async () => {
+    server = await startServer();
+    const { app } = server;
+    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "fred", password: "password1" } });
+    const cookie = cookieOf(reg.headers);
+    const out = await app.inject({ method: "POST", url: "/api/auth/logout", headers: { cookie, origin: "https://evil.example" } });
+    expect(out.statusCode).toBe(403);
+    expect((await app.inject({ method: "GET", url: "/api/me", headers: { cookie } })).statusCode).toBe(200);
+  });
+
+  it("refuses a login posted from another site", async () => {
+    server = await startServer();
+    await register(server.app, "gina");
+    const res = await call(server.app, "POST", "/api/auth/login", {
+      body: { username: "gina", password: "correct horse" },
+      headers: { origin: "https://evil.example" },
+    });
+    expect(res.status).toBe(403);
+  });
+});

@@ -1,0 +1,13 @@
+import { type Message, parseInput, sendRequestSchema } from "../../shared/protocol/index.js";
+import type { Context } from "../context.js";
+
+/**
+ * Sending, shared by every transport. Validates, stores (idempotent on
+ * sender + clientMsgId) and, once committed, hands the new entries to the hub.
+ */
+export async function send(ctx: Context, senderId: string, payload: unknown): Promise<{ message: Message; created: boolean }> {
+  const input = parseInput(sendRequestSchema, payload, "message");
+  const sent = await ctx.storage.sendMessage(senderId, input, ctx.clock());
+  ctx.hub.publish(sent.appended);
+  return { message: sent.message, created: sent.created };
+}

@@ -1,0 +1,34 @@
+import type { FastifyPluginAsync } from "fastify";
+import { advanceOrderSchema, createOrderSchema, parseInput } from "../../shared/protocol/index.js";
+import { requireAuth } from "../auth/authenticate.js";
+import type { FeatureOptions } from "../context.js";
+import { idParam } from "../http/params.js";
+
+/**
+ * The order flow of an item conversation: bought (buyer) → shipped (seller)
+ * → received (buyer). Each step reaches both parties as an `order` entry in
+ * their system domain and as a system message in the conversation.
+ */
+export const orderRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.post("/api/orders", async (req, reply) => {
+    const auth = await requireAuth(ctx, req);
+    const { itemId } = parseInput(createOrderSchema, req.body, "body");
+    const change = await ctx.storage.createOrder(auth.user.id, itemId, ctx.clock());
+    ctx.hub.publish(change.appended);
+    return reply.code(201).send({ order: change.order });
+  });
+
+  app.patch("/api/orders/:id", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const id = idParam(req);
+    const { status } = parseInput(advanceOrderSchema, req.body, "body");
+    const change = await ctx.storage.advanceOrder(auth.user.id, id, status, ctx.clock());
+    ctx.hub.publish(change.appended);
+    return { order: change.order };
+  });
+
+  app.get("/api/orders/:id", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    return { order: await ctx.storage.getOrder(auth.user.id, idParam(req)) };
+  });
+};

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from "fastify";
+import { z } from "zod";
+import { CourierError, domainSchema, parseInput, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
+import { requireAuth } from "../auth/authenticate.js";
+import type { FeatureOptions } from "../context.js";
+import { ack, pull } from "./service.js";
+
+const domainParams = z.object({ d: domainSchema });
+
+/** Sync over HTTP: snapshot, pull and ack (the client → server half of every transport). */
+export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.get("/api/sync/snapshot", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    return ctx.storage.snapshot(auth.user.id);
+  });
+
+  app.get("/api/sync/:d", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const { d } = parseInput(domainParams, req.params, "domain");
+    const q = parseInput(pullQuerySchema, req.query, "query");
+    return pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit });
+  });
+
+  app.post("/api/sync/ack", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const header = req.headers["x-device-id"];
+    if (!uuidSchema.safeParse(header).success) throw CourierError.badRequest("X-Device-Id must be this device's UUID.");
+    return ack(ctx, auth.user.id, header as string, req.body);
+  });
+};

@@ -1,0 +1,164 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { FastifyInstance, InjectOptions } from "fastify";
+import { io as connectIo, type Socket } from "socket.io-client";
+import type {
+  ClientToServerEvents,
+  Entry,
+  Hello,
+  Message,
+  ServerToClientEvents,
+  Summary,
+  User,
+} from "../../shared/protocol/index.js";
+import { build, type BuildOptions, type Built } from "../app.js";
+import type { Config } from "../config.js";
+
+/** Test helpers: a real app on a temp DATA_DIR, HTTP through inject, real socket.io clients. */
+
+export interface TestServer extends Built {
+  dir: string;
+  /** Closes the app and removes the data folder. */
+  dispose(): Promise<void>;
+}
+
+export function tempDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "courier-test-"));
+}
+
+export async function startServer(config: Partial<Config> = {}, opts: Omit<BuildOptions, "config"> = {}): Promise<TestServer> {
+  const dir = config.dataDir ?? tempDir();
+  const built = await build({ ...opts, config: { webDir: path.join(dir, "no-web"), ...config, dataDir: dir } });
+  return {
+    ...built,
+    dir,
+    async dispose() {
+      await built.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Session {
+  user: User;
+  token: string;
+}
+
+export interface Reply<T = unknown> {
+  status: number;
+  body: T;
+  headers: Record<string, unknown>;
+}
+
+/** JSON request with a Bearer token (or none). */
+export async function call<T = Record<string, unknown>>(
+  app: FastifyInstance,
+  method: InjectOptions["method"],
+  url: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  const res = await app.inject({
+    method,
+    url,
+    headers,
+    ...(opts.body !== undefined ? { payload: opts.body as InjectOptions["payload"] } : {}),
+  });
+  const text = res.body;
+  return { status: res.statusCode, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+let counter = 0;
+export async function register(app: FastifyInstance, username = `user${++counter}_${process.pid}`): Promise<Session> {
+  const res = await call<Session>(app, "POST", "/api/auth/register", {
+    body: { username, password: "correct horse", displayName: username.charAt(0).toUpperCase() + username.slice(1) },
+  });
+  if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function openDirect(app: FastifyInstance, a: Session, b: Session): Promise<Summary> {
+  const res = await call<{ summary: Summary }>(app, "POST", "/api/conversations", { token: a.token, body: { type: "direct", peerId: b.user.id } });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`open: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.summary;
+}
+
+export async function sendHttp(app: FastifyInstance, s: Session, conversationId: string, body = "hello"): Promise<Message> {
+  const res = await call<{ message: Message }>(app, "POST", "/api/messages", {
+    token: s.token,
+    body: { clientMsgId: randomUUID(), conversationId, kind: "text", body },
+  });
+  if (res.status !== 201) throw new Error(`send: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.message;
+}
+
+export async function pullAll(app: FastifyInstance, s: Session, d: string, after = 0): Promise<{ entries: Entry[]; head: number; reset: boolean }> {
+  const res = await call<{ entries: Entry[]; head: number; reset: boolean }>(app, "GET", `/api/sync/${d}?after=${after}&limit=500`, { token: s.token });
+  if (res.status !== 200) throw new Error(`pull: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function listen(server: TestServer): Promise<string> {
+  await server.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = server.app.server.address();
+  if (!address || typeof address === "string") throw new Error("no address");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+export interface Client {
+  socket: ClientSocket;
+  hello: Promise<Hello>;
+  /** Every event in arrival order, to check that hello came first. */
+  events: { name: string; args: unknown[] }[];
+  pushed: Entry[];
+}
+
+export function connect(
+  url: string,
+  auth: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Client {
+  const socket: ClientSocket = connectIo(url, { transports: ["websocket"], auth, extraHeaders: headers, reconnection: false, forceNew: true });
+  const events: Client["events"] = [];
+  const pushed: Entry[] = [];
+  socket.onAny((name: string, ...args: unknown[]) => {
+    events.push({ name, args });
+    if (name === "push") pushed.push(...(args[0] as Entry[]));
+  });
+  const hello = new Promise<Hello>((resolve, reject) => {
+    socket.once("hello", resolve);
+    socket.once("connect_error", reject);
+  });
+  // Refusal tests never await hello; don't let its rejection count as unhandled.
+  hello.catch(() => undefined);
+  return { socket, hello, events, pushed };
+}
+
+/** Resolves with the connect_error a refused handshake produces. */
+export function refusal(client: Client): Promise<Error & { data?: { code: string } }> {
+  return new Promise((resolve, reject) => {
+    client.socket.once("connect_error", resolve);
+    client.socket.once("connect", () => reject(new Error("handshake was accepted")));
+  });
+}
+
+export function emitAck<T = Record<string, unknown>>(socket: ClientSocket, event: "send" | "pull" | "ack", payload: unknown): Promise<T> {
+  return new Promise((resolve) => {
+    // The event map types payloads as unknown and callbacks per event; tests poke any shape.
+    (socket.emit as (ev: string, p: unknown, cb: (res: T) => void) => void)(event, payload, resolve);
+  });
+}
+
+/** Polls until `check` passes or the time runs out. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,71 @@
+import type { IncomingMessage } from "node:http";
+import fastifyCookie from "@fastify/cookie";
+import type { ExtendedError, Socket } from "socket.io";
+import { CourierError, parseInput, SESSION_COOKIE, socketAuthSchema } from "../../../shared/protocol/index.js";
+import { hashToken } from "../../auth/tokens.js";
+import type { Context } from "../../context.js";
+import { mapError } from "../../http/errors.js";
+import { isAllowedOrigin, ownOriginOf } from "../../http/origin.js";
+
+/** What a socket carries once its handshake is accepted. */
+export interface SocketData {
+  userId: string;
+  deviceId: string;
+  sessionId: string;
+}
+
+/**
+ * Engine-level gate, before any socket.io work: a handshake that carries an
+ * Origin must carry an allowed one (a page on another site can open a
+ * WebSocket to us and the browser would attach our cookie).
+ */
+export function allowRequest(ctx: Context) {
+  return (req: IncomingMessage, done: (err: string | null | undefined, success: boolean) => void): void => {
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, ownOriginOf(req, ctx.config.trustProxy), ctx.config.allowedOrigins)) {
+      done("Origin not allowed", false);
+      return;
+    }
+    done(null, true);
+  };
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  const header = req.headers.cookie;
+  if (!header) return null;
+  return fastifyCookie.parse(header)[SESSION_COOKIE] ?? null;
+}
+
+async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
+  const auth = parseInput(socketAuthSchema, socket.handshake.auth, "auth");
+  const req = socket.request;
+  let token = auth.token ?? null;
+  if (token === null) {
+    token = cookieToken(req);
+    if (token === null) throw CourierError.unauthorized();
+    // A cookie-only handshake must prove it comes from our own pages.
+    if (req.headers.origin === undefined) throw CourierError.forbidden("A cookie handshake needs an Origin header.");
+  }
+  const session = await ctx.storage.findSession(hashToken(token), ctx.clock());
+  if (!session) throw CourierError.unauthorized();
+  await ctx.storage.upsertDevice({ userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
+  return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId };
+}
+
+/** socket.io middleware: a refused handshake reaches the client as connect_error with `data: {code, message}`. */
+export function handshake(ctx: Context) {
+  return (socket: Socket, next: (err?: ExtendedError) => void): void => {
+    authenticate(ctx, socket).then(
+      (data) => {
+        socket.data = data;
+        next();
+      },
+      (err: unknown) => {
+        const { info } = mapError(err);
+        const refusal: ExtendedError = new Error(info.message);
+        refusal.data = info;
+        next(refusal);
+      },
+    );
+  };
+}

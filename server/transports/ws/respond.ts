@@ -1,0 +1,41 @@
+import type { AckResult } from "../../../shared/protocol/index.js";
+import { mapError } from "../../http/errors.js";
+
+interface Log {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Runs a request event and answers its acknowledgement. Clients are
+ * untrusted: the callback may be missing or not a function, and the payload
+ * anything. Nothing here may throw into socket.io, or the process dies.
+ */
+export function respond<T extends object>(cb: unknown, work: () => Promise<T>, log: Log): void {
+  const reply = (res: AckResult<T>) => {
+    if (typeof cb !== "function") return;
+    try {
+      cb(res);
+    } catch (err) {
+      log.error({ err }, "acknowledgement failed");
+    }
+  };
+  let pending: Promise<T>;
+  try {
+    pending = work();
+  } catch (err) {
+    pending = Promise.reject(err);
+  }
+  pending.then(
+    (result) => reply({ ok: true, ...result }),
+    (err: unknown) => {
+      const mapped = mapError(err);
+      if (mapped.status >= 500) log.error({ err }, "socket request failed");
+      reply({ ok: false, error: mapped.info });
+    },
+  );
+}
+
+/** `emit("send", cb)` with no payload puts the callback first; accept that too. */
+export function splitArgs(payload: unknown, cb: unknown): [unknown, unknown] {
+  return typeof payload === "function" && cb === undefined ? [undefined, payload] : [payload, cb];
+}

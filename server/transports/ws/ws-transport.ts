@@ -1,0 +1,98 @@
+import type { Server as HttpServer } from "node:http";
+import { Server, type Socket } from "socket.io";
+import {
+  type ClientToServerEvents,
+  FRAME_LIMIT_BYTES,
+  type Hello,
+  type ServerToClientEvents,
+  SOCKET_PATH,
+} from "../../../shared/protocol/index.js";
+import type { Context } from "../../context.js";
+import { send } from "../../messages/send.js";
+import { HelloGate } from "../../sync/hello-gate.js";
+import type { Connection } from "../../sync/hub.js";
+import { ack, pull } from "../../sync/service.js";
+import { allowRequest, handshake, type SocketData } from "./handshake.js";
+import { respond, splitArgs } from "./respond.js";
+
+// socket.io's own server-to-server event map; we use none.
+type NoEvents = Record<string, never>;
+export type CourierIo = Server<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;
+type CourierSocket = Socket<ClientToServerEvents, ServerToClientEvents, NoEvents, SocketData>;
+
+interface Log {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * The WebSocket transport: socket.io on the app's HTTP server, websocket
+ * only. A connection's life:
+ *
+ *   handshake (origin, auth, device) ──▶ registered with hub (pushes queue)
+ *     ──▶ heads read ──▶ hello ──▶ queue flushed (v > heads) ──▶ live
+ *     ──▶ disconnect / logout / device removed ──▶ unregistered
+ */
+export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): CourierIo {
+  const io: CourierIo = new Server(server, {
+    path: SOCKET_PATH,
+    transports: ["websocket"],
+    maxHttpBufferSize: FRAME_LIMIT_BYTES,
+    serveClient: false,
+    allowRequest: allowRequest(ctx),
+    pingInterval: ctx.config.heartbeatMs,
+  });
+  io.use(handshake(ctx));
+  io.on("connection", (socket) => open(ctx, socket, log));
+  return io;
+}
+
+function open(ctx: Context, socket: CourierSocket, log: Log): void {
+  const { userId, deviceId, sessionId } = socket.data;
+  const gate = new HelloGate((entries) => socket.emit("push", entries));
+  const conn: Connection = {
+    id: socket.id,
+    userId,
+    deviceId,
+    sessionId,
+    transport: "ws",
+    push: (entries) => gate.push(entries),
+    close: () => socket.disconnect(true),
+  };
+
+  // Handlers first, synchronously: events that arrive during registration must not be lost.
+  socket.on("send", (payload: unknown, cb: unknown) => {
+    const [p, c] = splitArgs(payload, cb);
+    respond(c, async () => ({ message: (await send(ctx, userId, p)).message }), log);
+  });
+  socket.on("pull", (payload: unknown, cb: unknown) => {
+    const [p, c] = splitArgs(payload, cb);
+    respond(c, () => pull(ctx, userId, p), log);
+  });
+  socket.on("ack", (payload: unknown, cb: unknown) => {
+    const [p, c] = splitArgs(payload, cb);
+    respond(c, () => ack(ctx, userId, deviceId, p), log);
+  });
+  socket.on("disconnect", () => ctx.hub.remove(conn));
+
+  ctx.hub.add(conn);
+  ctx.storage.heads(userId).then(
+    (heads) => {
+      if (!socket.connected) return;
+      const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
+      socket.emit("hello", hello);
+      gate.open(heads);
+    },
+    (err: unknown) => {
+      log.error({ err }, "hello failed");
+      ctx.hub.remove(conn);
+      socket.disconnect(true);
+    },
+  );
+}
+
+/** Ends every socket and the engine; the HTTP server itself is closed by Fastify. */
+export function closeWebSocket(io: CourierIo): void {
+  io.disconnectSockets(true);
+  io.engine.close();
+}

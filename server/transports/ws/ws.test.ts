@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Entry, Message } from "../../../shared/protocol/index.js";
+import {
+  call,
+  connect,
+  type Client,
+  emitAck,
+  eventually,
+  listen,
+  openDirect,
+  pullAll,
+  refusal,
+  register,
+  sendHttp,
+  startServer,
+  type TestServer,
+} from "../../testing/harness.js";
+
+let server: TestServer;
+const clients: Client[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.socket.disconnect();
+  await server?.dispose();
+});
+
+function client(url: string, auth: Record<string, unknown>, headers?: Record<string, string>): Client {
+  const c = connect(url, auth, headers);
+  clients.push(c);
+  return c;
+}
+
+const sendPayload = (conversationId: string, body = "hi") => ({ clientMsgId: randomUUID(), conversationId, kind: "text", body });
+
+describe("websocket handshake", () => {
+  it("refuses missing or bad credentials, a bad device id and a foreign origin", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const deviceId = randomUUID();
+
+    const noToken = await refusal(client(url, { deviceId, protocol: 1 }));
+    expect(noToken.data?.code).toBe("unauthorized");
+    expect((await refusal(client(url, { token: "forged", deviceId, protocol: 1 }))).data?.code).toBe("unauthorized");
+    expect((await refusal(client(url, { token: alice.token, deviceId: "not-a-uuid", protocol: 1 }))).data?.code).toBe("bad_request");
+    expect((await refusal(client(url, { token: alice.token, protocol: 1 }))).data?.code).toBe("bad_request");
+    expect((await refusal(client(url, { token: alice.token, deviceId, protocol: 2 }))).data?.code).toBe("bad_request");
+    await refusal(client(url, { token: alice.token, deviceId, protocol: 1 }, { origin: "https://evil.example" }));
+
+    // A device id is bound to the first account that used it.
+    await client(url, { token: alice.token, deviceId, protocol: 1 }).hello;
+    expect((await refusal(client(url, { token: bob.token, deviceId, protocol: 1 }))).data?.code).toBe("conflict");
+  });
+
+  it("accepts a cookie only together with our own Origin", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const cookie = `courier_session=${alice.token}`;
+    const withoutOrigin = await refusal(client(url, { deviceId: randomUUID(), protocol: 1 }, { cookie }));
+    expect(withoutOrigin.data?.code).toBe("forbidden");
+    const hello = await client(url, { deviceId: randomUUID(), protocol: 1 }, { cookie, origin: url }).hello;
+    expect(hello.userId).toBe(alice.user.id);
+  });
+});
+
+describe("websocket sync", () => {
+  it("sends hello first with heads, ring and heartbeat, then pushes only newer entries", async () => {
+    server = await startServer({ ringCapacity: 300, heartbeatMs: 12_000 });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    await sendHttp(server.app, bob, conv.conversationId, "before");
+
+    // Appends race the handshake: whatever lands must still come after hello.
+    const deviceId = randomUUID();
+    const racing = Array.from({ length: 20 }, (_, i) => sendHttp(server.app, bob, conv.conversationId, `race ${i}`));
+    const c = client(url, { token: alice.token, deviceId, protocol: 1 });
+    const hello = await c.hello;
+    await Promise.all(racing);
+    expect(hello).toMatchObject({ userId: alice.user.id, deviceId, ring: 300, heartbeatMs: 12_000, transport: "ws" });
+    expect(hello.heads.chat).toBeGreaterThanOrEqual(2);
+    await sendHttp(server.app, bob, conv.conversationId, "after");
+
+    await eventually(() => c.pushed.some((e) => (e.data as { message?: Message }).message?.body === "after"));
+    expect(c.events[0]!.name).toBe("hello");
+    expect(c.pushed.every((e) => e.v > hello.heads[e.d])).toBe(true);
+    // hello.heads plus the pushes cover the domain without a gap or repeat.
+    const versions = c.pushed.map((e) => e.v);
+    const head = (await pullAll(server.app, alice, "chat")).head;
+    expect(versions).toEqual(Array.from({ length: head - hello.heads.chat }, (_, i) => hello.heads.chat + i + 1));
+  });
+
+  it("pushes to every live device of a user, the sender's other devices included", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    const phone = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    const laptop = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    const bobs = client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    await Promise.all([phone.hello, laptop.hello, bobs.hello]);
+
+    const res = await emitAck<{ ok: boolean; message: Message }>(phone.socket, "send", sendPayload(conv.conversationId, "from phone"));
+    expect(res).toMatchObject({ ok: true, message: { seq: 1, body: "from phone" } });
+    for (const c of [phone, laptop, bobs]) {
+      await eventually(() => c.pushed.some((e) => e.k === "msg" && (e.data as { message: Message }).message.id === res.message.id));
+    }
+    const devices = await call<{ devices: { online: boolean; transport: string }[] }>(server.app, "GET", "/api/devices", { token: alice.token });
+    expect(devices.body.devices).toHaveLength(2);
+    expect(devices.body.devices.every((d) => d.online && d.transport === "ws")).toBe(true);
+  });
+
+  it("answers pull and ack over the socket; the ack's delivered receipt is pushed to the sender", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    const a = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    const b = client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    await Promise.all([a.hello, b.hello]);
+    const sent = await emitAck<{ ok: true; message: Message }>(a.socket, "send", sendPayload(conv.conversationId));
+
+    const pulled = await emitAck<{ ok: boolean; entries: Entry[]; head: number; reset: boolean }>(b.socket, "pull", { d: "chat", after: 0 });
+    expect(pulled).toMatchObject({ ok: true, d: "chat", head: 2, reset: false });
+    expect(pulled.entries.map((e) => e.k)).toEqual(["conv", "msg"]);
+
+    const acked = await emitAck(b.socket, "ack", { acks: { chat: pulled.head } });
+    expect(acked).toEqual({ ok: true, acks: { chat: 2, system: 0, marketing: 0 } });
+    await eventually(() => a.pushed.some((e) => e.k === "delivered"));
+    expect(a.pushed.find((e) => e.k === "delivered")!.data).toEqual({ conversationId: conv.conversationId, userId: bob.user.id, seq: sent.message.seq });
+  });
+
+  it("survives garbage payloads and missing callbacks, and changes nothing for them", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    await c.hello;
+    const heads = (await call(server.app, "GET", "/api/sync/snapshot", { token: alice.token })).body.heads;
+
+    const garbage: unknown[] = [null, 42, "send", [], { conversationId: conv.conversationId }, { ...sendPayload(conv.conversationId), body: "x".repeat(4001) }, Buffer.from("bin")];
+    for (const payload of garbage) {
+      for (const event of ["send", "pull", "ack"] as const) {
+        const res = await emitAck<{ ok: boolean; error: { code: string } }>(c.socket, event, payload);
+        expect(res.ok, `${event} ${String(payload)}`).toBe(false);
+        expect(res.error.code).toBe("bad_request");
+      }
+    }
+    const emit = c.socket.emit as (...args: unknown[]) => unknown;
+    emit.call(c.socket, "send", sendPayload(conv.conversationId, "no callback"));
+    emit.call(c.socket, "send", { junk: true });
+    emit.call(c.socket, "send", { junk: true }, "not a function");
+    emit.call(c.socket, "pull");
+    emit.call(c.socket, "ack", { acks: { chat: 1 } }, 17);
+    emit.call(c.socket, "nonsense", 1, 2, 3);
+    // The callback-only form works: no payload is a bad request, not a crash.
+    const bare = await new Promise<{ ok: boolean }>((resolve) => emit.call(c.socket, "pull", resolve));
+    expect(bare.ok).toBe(false);
+
+    const ok = await emitAck<{ ok: boolean; message: Message }>(c.socket, "send", sendPayload(conv.conversationId, "still alive"));
+    expect(ok.ok).toBe(true);
+    const after = (await call(server.app, "GET", "/api/sync/snapshot", { token: alice.token })).body.heads as { chat: number };
+    // Exactly the two real messages were added: "no callback" and "still alive".
+    expect(after.chat).toBe((heads as { chat: number }).chat + 2);
+    expect(c.socket.connected).toBe(true);
+  });
+
+  it("members only over the socket too", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const eve = await register(server.app, "eve");
+    const conv = await openDirect(server.app, alice, bob);
+    const c = client(url, { token: eve.token, deviceId: randomUUID(), protocol: 1 });
+    await c.hello;
+    const res = await emitAck(c.socket, "send", sendPayload(conv.conversationId));
+    expect(res).toMatchObject({ ok: false, error: { code: "forbidden" } });
+  });
+});
+
+describe("websocket sign-out", () => {
+  it("logout closes that session's sockets and only those", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const other = await call<{ token: string }>(server.app, "POST", "/api/auth/login", { body: { username: "alice", password: "correct horse" } });
+    const doomed = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    const kept = client(url, { token: other.body.token, deviceId: randomUUID(), protocol: 1 });
+    await Promise.all([doomed.hello, kept.hello]);
+    const closed = new Promise<string>((resolve) => doomed.socket.once("disconnect", resolve));
+    expect((await call(server.app, "POST", "/api/auth/logout", { token: alice.token })).status).toBe(204);
+    expect(await closed).toBe("io server disconnect");
+    expect(kept.socket.connected).toBe(true);
+    expect(server.hub.connectionsOf(alice.user.id)).toHaveLength(1);
+  });
+
+  it("removing a device closes its socket", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const deviceId = randomUUID();
+    const c = client(url, { token: alice.token, deviceId, protocol: 1 });
+    await c.hello;
+    const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
+    const other = await call<{ token: string }>(server.app, "POST", "/api/auth/login", { body: { username: "alice", password: "correct horse" } });
+    expect((await call(server.app, "DELETE", `/api/devices/${deviceId}`, { token: other.body.token })).status).toBe(204);
+    expect(await closed).toBe("io server disconnect");
+  });
+});

@@ -1,0 +1,50 @@
+import type { Entry, Message, Summary } from "../../shared/protocol/index.js";
+
+/** Builders for store tests: plausible wire objects with only what a test cares about spelled out. */
+export const ME = "u-me";
+export const PEER = "u-peer";
+
+export function summary(conversationId: string, over: Partial<Summary> = {}): Summary {
+  return {
+    conversationId,
+    conversation: { id: conversationId, type: "direct", memberIds: [ME, PEER], lastSeq: 0, at: 1_000 },
+    lastMessage: null,
+    unread: 0,
+    readSeq: 0,
+    muted: false,
+    pinned: false,
+    remark: "",
+    label: "",
+    members: [
+      { id: ME, username: "me", displayName: "Me" },
+      { id: PEER, username: "peer", displayName: "Peer" },
+    ],
+    ...over,
+  };
+}
+
+export function message(conversationId: string, seq: number, over: Partial<Message> = {}): Message {
+  return {
+    id: `${conversationId}-m${seq}`,
+    conversationId,
+    seq,
+    senderId: PEER,
+    clientMsgId: crypto.randomUUID(),
+    kind: "text",
+    body: `message ${seq}`,
+    at: 1_000 + seq,
+    ...over,
+  };
+}
+
+let nextV = 1;
+export function resetVersions(): void {
+  nextV = 1;
+}
+
+export function entry(k: string, data: unknown, v = nextV++): Entry {
+  return { d: k === "order" ? "system" : "chat", v, k, at: 2_000 + v, data };
+}
+
+export const msgEntry = (m: Message, v?: number) => entry("msg", { message: m }, v);
+export const convEntry = (s: Summary, v?: number) => entry("conv", { summary: s }, v);

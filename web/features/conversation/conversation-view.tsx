@@ -1,0 +1,148 @@
+import { Dexie } from "dexie";
+import { useLiveQuery } from "dexie-react-hooks";
+import { useEffect, useState } from "react";
+import { describeError } from "../../api/errors.js";
+import { usePageVisible, useNow } from "../../lib/hooks.js";
+import { BackIcon } from "../../lib/icons.js";
+import { useSession } from "../../session.js";
+import { useUi } from "../../stores/ui.js";
+import { conversationTitle, otherMembers } from "../conversations/summary-text.js";
+import { Composer } from "./composer.js";
+import { fetchEarlier, HISTORY_PAGE } from "./history.js";
+import { ItemPanel } from "./item-panel.js";
+import { markRead } from "./read-marker.js";
+import { MessageList } from "./message-list.js";
+
+const INITIAL_WINDOW = 100;
+
+export function ConversationView({ conversationId }: { conversationId: string }) {
+  const session = useSession();
+  const { db, user, client } = session;
+  const navigate = useUi((s) => s.navigate);
+  const visible = usePageVisible();
+  const now = useNow();
+  const [windowSize, setWindowSize] = useState(INITIAL_WINDOW);
+  const [exhausted, setExhausted] = useState(false);
+  const [loadingEarlier, setLoadingEarlier] = useState(false);
+  const [earlierError, setEarlierError] = useState<string | null>(null);
+  const [lookup, setLookup] = useState<"idle" | "fetching" | "missing">("idle");
+
+  // null (not undefined) once we know it is not stored: undefined means "still reading".
+  const summary = useLiveQuery(async () => (await db.conversations.get(conversationId)) ?? null, [db, conversationId]);
+
+  // One read transaction over both tables: the server's copy and the pending
+  // row can never both be on screen, nor neither.
+  const thread = useLiveQuery(
+    () =>
+      db.transaction("r", db.messages, db.outbox, async () => {
+        const newestFirst = await db.messages
+          .where("[conversationId+seq]")
+          .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
+          .reverse()
+          .limit(windowSize)
+          .toArray();
+        const pending = await db.outbox.where("conversationId").equals(conversationId).sortBy("createdAt");
+        return { messages: newestFirst.reverse(), pending };
+      }),
+    [db, conversationId, windowSize],
+  );
+
+  // A conversation we were sent to (new chat, a link) may not have synced yet.
+  useEffect(() => {
+    if (summary !== null || lookup !== "idle") return;
+    setLookup("fetching");
+    client
+      .ensureSummaries()
+      .catch(() => {})
+      .then(() => setLookup("missing"));
+  }, [summary, lookup, client]);
+
+  // Mark read while open and visible, whenever something new from others shows up.
+  const newestSeq = thread?.messages.at(-1)?.seq ?? 0;
+  const hasUnseen = !!summary && !!thread && (summary.unread > 0 || thread.messages.some((m) => m.seq > summary.readSeq && m.senderId !== user.id));
+  useEffect(() => {
+    if (visible && hasUnseen && newestSeq > 0) void markRead(session, conversationId, newestSeq);
+  }, [visible, hasUnseen, newestSeq, session, conversationId]);
+
+  const back = () => navigate({ name: "chats" });
+
+  if (summary === undefined || thread === undefined) return <div className="conversation" aria-busy="true" />;
+  if (summary === null) {
+    return (
+      <div className="conversation">
+        <ConversationHeader title="Conversation" subtitle={null} onBack={back} />
+        <p className="muted pad center">{lookup === "missing" ? "This conversation isn't available." : "Loading conversation…"}</p>
+      </div>
+    );
+  }
+
+  const oldestSeq = thread.messages[0]?.seq;
+  const lastSeq = Math.max(summary.conversation.lastSeq, summary.lastMessage?.seq ?? 0);
+  const canLoadEarlier = !exhausted && (oldestSeq === undefined ? lastSeq > 0 : oldestSeq > 1);
+
+  const loadEarlier = async () => {
+    setLoadingEarlier(true);
+    setEarlierError(null);
+    try {
+      const localOlder =
+        oldestSeq === undefined
+          ? 0
+          : await db.messages
+              .where("[conversationId+seq]")
+              .between([conversationId, Dexie.minKey], [conversationId, oldestSeq])
+              .count();
+      if (localOlder < HISTORY_PAGE) {
+        const got = await fetchEarlier(session, conversationId, oldestSeq);
+        if (got < HISTORY_PAGE) setExhausted(true);
+      }
+      setWindowSize((n) => n + HISTORY_PAGE);
+    } catch (error) {
+      setEarlierError(describeError(error));
+    } finally {
+      setLoadingEarlier(false);
+    }
+  };
+
+  const others = otherMembers(summary, user.id);
+  const subtitle =
+    summary.conversation.type === "group"
+      ? `${summary.conversation.memberIds.length} members`
+      : summary.conversation.type === "direct" && others[0]
+        ? `@${others[0].username}`
+        : null;
+
+  return (
+    <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
+      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back} />
+      {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
+      <MessageList
+        me={user.id}
+        summary={summary}
+        messages={thread.messages}
+        pending={thread.pending}
+        now={now}
+        canLoadEarlier={canLoadEarlier}
+        loadingEarlier={loadingEarlier}
+        earlierError={earlierError}
+        onLoadEarlier={loadEarlier}
+        onRetry={(id) => void client.outbox.retry(id)}
+        onDiscard={(id) => void client.outbox.discard(id)}
+      />
+      <Composer conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+    </div>
+  );
+}
+
+function ConversationHeader({ title, subtitle, onBack }: { title: string; subtitle: string | null; onBack(): void }) {
+  return (
+    <div className="conversation-header">
+      <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
+        <BackIcon />
+      </button>
+      <div className="conversation-heading">
+        <h2>{title}</h2>
+        {subtitle ? <p className="muted small-text">{subtitle}</p> : null}
+      </div>
+    </div>
+  );
+}

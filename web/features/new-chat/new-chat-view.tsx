@@ -1,0 +1,124 @@
+import { useEffect, useId, useState, type FormEvent } from "react";
+import type { CreateConversation, User } from "../../../shared/protocol/index.js";
+import { describeError } from "../../api/errors.js";
+import { useDebounced } from "../../lib/hooks.js";
+import { BackIcon } from "../../lib/icons.js";
+import { useSession } from "../../session.js";
+import { useUi } from "../../stores/ui.js";
+
+type Search = { state: "idle" } | { state: "loading" } | { state: "error"; message: string } | { state: "ready"; users: User[] };
+
+/** Find people: message one directly, or tick several and name a group. */
+export function NewChatView() {
+  const { api, user, client } = useSession();
+  const navigate = useUi((s) => s.navigate);
+  const id = useId();
+  const [query, setQuery] = useState("");
+  const q = useDebounced(query.trim(), 250);
+  const [search, setSearch] = useState<Search>({ state: "idle" });
+  const [picked, setPicked] = useState<User[]>([]);
+  const [title, setTitle] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (!q) {
+      setSearch({ state: "idle" });
+      return;
+    }
+    let cancelled = false;
+    setSearch({ state: "loading" });
+    api.searchUsers(q).then(
+      (users) => !cancelled && setSearch({ state: "ready", users: users.filter((u) => u.id !== user.id) }),
+      (err) => !cancelled && setSearch({ state: "error", message: describeError(err) }),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, q, user.id]);
+
+  const open = async (req: CreateConversation) => {
+    setBusy(true);
+    setError(null);
+    try {
+      const opened = await api.createConversation(req);
+      await client.adopt(opened).catch(() => {});
+      navigate({ name: "conversation", id: opened.conversation.id });
+    } catch (err) {
+      setError(describeError(err));
+      setBusy(false);
+    }
+  };
+
+  const toggle = (u: User) => setPicked((list) => (list.some((p) => p.id === u.id) ? list.filter((p) => p.id !== u.id) : [...list, u]));
+
+  const createGroup = (event: FormEvent) => {
+    event.preventDefault();
+    if (!title.trim()) return setError("Give the group a name.");
+    void open({ type: "group", title: title.trim(), memberIds: picked.map((p) => p.id) });
+  };
+
+  return (
+    <section className="page" aria-labelledby={`${id}-title`}>
+      <div className="page-header">
+        <button type="button" className="icon back" aria-label="Back to conversations" onClick={() => navigate({ name: "chats" })}>
+          <BackIcon />
+        </button>
+        <h2 id={`${id}-title`}>New chat</h2>
+      </div>
+      <div className="pad">
+        <label htmlFor={`${id}-q`}>Find people</label>
+        <input
+          id={`${id}-q`}
+          type="search"
+          placeholder="Name or username"
+          value={query}
+          autoComplete="off"
+          autoCapitalize="none"
+          onChange={(e) => setQuery(e.target.value)}
+          autoFocus
+        />
+        {search.state === "loading" ? <p className="muted">Searching…</p> : null}
+        {search.state === "error" ? <p className="error">{search.message}</p> : null}
+        {search.state === "ready" && search.users.length === 0 ? <p className="muted">No one found for “{q}”.</p> : null}
+        {search.state === "ready" && search.users.length > 0 ? (
+          <ul className="user-list" role="list" aria-label="People">
+            {search.users.map((u) => {
+              const isPicked = picked.some((p) => p.id === u.id);
+              return (
+                <li key={u.id} className="user-row" data-testid="user-result" data-user-id={u.id}>
+                  <label className="user-pick">
+                    <input type="checkbox" checked={isPicked} onChange={() => toggle(u)} aria-label={`Add ${u.displayName} to group`} />
+                    <span>
+                      <strong>{u.displayName}</strong> <span className="muted">@{u.username}</span>
+                    </span>
+                  </label>
+                  <button type="button" className="secondary small" disabled={busy} onClick={() => open({ type: "direct", peerId: u.id })} aria-label={`Message ${u.displayName}`}>
+                    Message
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        ) : null}
+        {picked.length > 0 ? (
+          <form className="group-form form" onSubmit={createGroup}>
+            <p>
+              Group with you and {picked.map((p) => p.displayName).join(", ")}
+            </p>
+            <label htmlFor={`${id}-gt`}>Group name</label>
+            <input id={`${id}-gt`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={100} />
+            <button type="submit" className="primary" disabled={busy}>
+              Create group
+            </button>
+          </form>
+        ) : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+      </div>
+    </section>
+  );
+}
