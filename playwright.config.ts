@@ -38,7 +38,7 @@ export default defineConfig({
     ? undefined
     : {
         command: "node --import tsx server/server.ts",
-        url: `${baseURL}/`,
+        url: `${baseURL}/api/health`,
         reuseExistingServer: false,
         timeout: 60_000,
         env: {

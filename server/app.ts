@@ -61,6 +61,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   installJsonBody(app);
   installErrorHandler(app);
   await app.register(fastifyCookie);
+  // For load balancers, the e2e runner and benchmarks: answers once storage is open.
+  app.get("/api/health", async () => ({ ok: true }));
 
   for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes]) {
     await app.register(feature, { ctx });

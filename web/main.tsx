@@ -5,12 +5,10 @@ import { installProbe } from "./debug.js";
 import { SessionManager } from "./session-manager.js";
 import "./styles.css";
 
-performance.mark("c:main");
 installProbe();
 // Outside React: StrictMode would run a component's setup twice and open two sessions.
 const manager = new SessionManager();
 manager.boot();
-performance.mark("c:booted");
 
 const root = document.getElementById("root");
 if (!root) throw new Error("#root missing from index.html");

@@ -122,6 +122,8 @@ export class SessionManager {
     const deviceId = this.deviceId;
     if (!deviceId) throw new Error("boot() first");
     const db = new CourierDb(user.id);
+    // Start opening now rather than on the first query after React's first render.
+    db.open().catch((error) => console.error("courier: could not open local data", error));
     const client = new SyncClient({
       user,
       deviceId,

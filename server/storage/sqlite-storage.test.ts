@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 function dataDir(): string {
-  const dir = dataDir();
+  const dir = tempDir();
   dirs.push(dir);
   return dir;
 }

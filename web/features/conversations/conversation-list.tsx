@@ -13,7 +13,6 @@ export function ConversationList() {
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
 
-  performance.mark(summaries === undefined ? "c:list-undef" : "c:list-data");
   if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
   if (summaries.length === 0) {
     return (
