@@ -67,7 +67,7 @@ async function sendToScreen(browser: Browser, url: string, rounds: number) {
     const sentAt = Date.now();
     await composer.press("Enter");
     const seenAt = await b.page.waitForFunction(
-      (t) => (window as unknown as { __seen: Record<string, number> }).__seen[t],
+      (t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0,
       text,
       { polling: 5 },
     );

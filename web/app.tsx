@@ -1,4 +1,5 @@
 import { useEffect, useSyncExternalStore } from "react";
+import { ErrorBoundary } from "./error-boundary.js";
 import { AuthScreen } from "./features/auth/auth-screen.js";
 import { Shell } from "./features/shell/shell.js";
 import { SessionContext } from "./session.js";
@@ -22,9 +23,11 @@ export function App({ manager }: { manager: SessionManager }) {
       return <AuthScreen manager={manager} notice={phase.notice} />;
     case "signed-in":
       return (
-        <SessionContext.Provider value={phase.session}>
-          <Shell key={phase.session.user.id} />
-        </SessionContext.Provider>
+        <ErrorBoundary key={phase.session.user.id}>
+          <SessionContext.Provider value={phase.session}>
+            <Shell />
+          </SessionContext.Provider>
+        </ErrorBoundary>
       );
   }
 }

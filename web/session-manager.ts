@@ -1,8 +1,8 @@
-import type { User } from "../shared/protocol/index.js";
+import { CourierError, type User } from "../shared/protocol/index.js";
 import { Api } from "./api/client.js";
 import { NetworkError } from "./api/errors.js";
 import { CourierDb, deleteUserDb } from "./db/database.js";
-import { cachedDeviceId, cachedLastUser, getDeviceId, setLastUser } from "./db/device-db.js";
+import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
 import type { Session } from "./session.js";
 import { useConnection } from "./stores/connection.js";
@@ -27,14 +27,14 @@ export class SessionManager {
   readonly api = new Api();
   private phase: Phase = { name: "booting" };
   private listeners = new Set<() => void>();
-  private deviceId: string | null = null;
   private booted = false;
+  private rotated = false;
   // NOTE: tabs share the cookie; tell the others when we sign in or out.
   private readonly channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("courier-session");
 
   constructor() {
     this.api.http.onUnauthorized = () => {
-      if (this.phase.name === "signed-in") void this.end("Your session ended. Please sign in again.", false);
+      if (this.phase.name === "signed-in") void this.end("Your session ended. Please sign in again.", this.phase.session, false);
     };
     if (this.channel) this.channel.onmessage = () => void this.recheck();
   }
@@ -49,78 +49,63 @@ export class SessionManager {
   };
 
   /**
-   * Called once, before the first render. With a known device and user it
-   * opens their local data synchronously, so the first frame already shows
-   * conversations; the server confirms the session in the background.
+   * Called once, before the first render. When this profile was signed in
+   * last time it opens that user's local data synchronously, so the first
+   * frame already shows their conversations; the server confirms the session
+   * in the background.
    */
   boot(): void {
     if (this.booted) return;
     this.booted = true;
-    const cachedId = cachedDeviceId();
-    const last = cachedLastUser();
-    if (cachedId && last) {
-      this.useDevice(cachedId);
-      this.open(last);
-    }
-    void this.finishBoot(cachedId, last !== null && cachedId !== null);
-  }
-
-  private async finishBoot(cachedId: string | null, opened: boolean): Promise<void> {
-    // Let the user's own database open first: it holds what the first frame shows.
-    if (opened && this.phase.name === "signed-in") await this.phase.session.db.open().catch(() => {});
-    const deviceId = await getDeviceId(cachedId ?? undefined);
-    if (opened && deviceId === cachedId) {
+    const cached = cachedSession();
+    if (cached) {
+      this.open(cached.user, cached.deviceId);
       void this.recheck();
       return;
     }
-    this.useDevice(deviceId);
-    const last = cachedLastUser();
-    if (last) {
-      this.open(last);
-      void this.recheck();
-      return;
-    }
-    try {
-      const user = await this.api.me();
-      setLastUser(user);
-      this.open(user);
-    } catch (error) {
-      this.set({ name: "signed-out", notice: error instanceof NetworkError ? "You appear to be offline." : null });
-    }
-  }
-
-  private useDevice(id: string): void {
-    this.deviceId = id;
-    this.api.http.setDeviceId(id);
+    void (async () => {
+      try {
+        await this.signedIn(await this.api.me(), false);
+      } catch (error) {
+        this.set({ name: "signed-out", notice: error instanceof NetworkError ? "You appear to be offline." : null });
+      }
+    })();
   }
 
   async signIn(username: string, password: string): Promise<void> {
     const { user } = await this.api.login({ username, password });
-    await this.signedIn(user);
+    await this.signedIn(user, true);
   }
 
   async signUp(username: string, password: string, displayName: string | undefined): Promise<void> {
     const { user } = await this.api.register({ username, password, displayName });
-    await this.signedIn(user);
+    await this.signedIn(user, true);
   }
 
   /** Explicit sign-out: the server forgets the session and this browser forgets the data. */
   async signOut(): Promise<void> {
-    await this.api.logout();
-    await this.end(null, true);
+    if (this.phase.name !== "signed-in") return;
+    const { session } = this.phase;
+    try {
+      await this.api.logout();
+    } catch (error) {
+      // Already signed out on the server: finish locally. Offline: tell the person.
+      if (!(error instanceof CourierError && error.code === "unauthorized")) throw error;
+    }
+    await this.end(null, session, true);
     this.channel?.postMessage("signed-out");
   }
 
-  private async signedIn(user: User): Promise<void> {
-    setLastUser(user);
-    this.open(user);
-    this.channel?.postMessage("signed-in");
+  private async signedIn(user: User, announce: boolean): Promise<void> {
+    const deviceId = await deviceIdFor(user.id);
+    rememberSession({ user, deviceId });
+    this.open(user, deviceId);
+    if (announce) this.channel?.postMessage("signed-in");
   }
 
-  private open(user: User): void {
-    if (this.phase.name === "signed-in") this.close(this.phase.session);
-    const deviceId = this.deviceId;
-    if (!deviceId) throw new Error("boot() first");
+  private open(user: User, deviceId: string): void {
+    const previous = this.phase.name === "signed-in" ? this.phase.session : null;
+    this.api.http.setDeviceId(deviceId);
     const db = new CourierDb(user.id);
     // Start opening now rather than on the first query after React's first render.
     db.open().catch((error) => console.error("courier: could not open local data", error));
@@ -133,29 +118,45 @@ export class SessionManager {
       onSessionLost: (reason) => {
         if (reason === "user_changed") void this.recheck();
       },
+      onDeviceConflict: () => void this.replaceDevice(session),
     });
-    const session: Session = { user, db, api: this.api, client, signOut: () => this.signOut() };
+    const session: Session = { user, deviceId, db, api: this.api, client, signOut: () => this.signOut() };
     setProbeClient(client);
     this.set({ name: "signed-in", session });
+    if (previous) void this.retire(previous);
     client.start().catch((error) => console.error("courier: sync client failed to start", error));
   }
 
-  private close(session: Session): void {
-    session.client.stop();
-    session.db.close();
-    setProbeClient(null);
-    useConnection.getState().setStatus("connecting", null);
+  /** The server gave our device id to another account: continue under a fresh one. */
+  private async replaceDevice(session: Session): Promise<void> {
+    if (this.phase.name !== "signed-in" || this.phase.session !== session || this.rotated) return;
+    this.rotated = true; // once per page: a second conflict means something else is wrong
+    const deviceId = await rotateDeviceId(session.user.id);
+    rememberSession({ user: session.user, deviceId });
+    this.open(session.user, deviceId);
   }
 
-  private async end(notice: string | null, forget: boolean): Promise<void> {
-    if (this.phase.name !== "signed-in") return;
-    const { session } = this.phase;
-    this.close(session);
-    if (forget) {
-      setLastUser(null);
-      await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
+  /**
+   * Stops a session that is no longer shown. Sync stops at once; the database
+   * closes only after React has unmounted the screens still querying it.
+   */
+  private async retire(session: Session): Promise<void> {
+    session.client.stop();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    session.db.close();
+  }
+
+  /** Back to the sign-in screen. Local data stays for next time unless `forget`. */
+  private async end(notice: string | null, session: Session, forget: boolean): Promise<void> {
+    rememberSession(null);
+    if (this.phase.name === "signed-in" && this.phase.session === session) {
+      setProbeClient(null);
+      this.api.http.setDeviceId(null);
+      this.set({ name: "signed-out", notice });
+      useConnection.getState().setStatus("connecting", null);
     }
-    this.set({ name: "signed-out", notice });
+    await this.retire(session);
+    if (forget) await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
   }
 
   /** Ask the server who we are; follow it if another tab changed the session. */
@@ -166,13 +167,12 @@ export class SessionManager {
     } catch {
       return; // 401 is handled by onUnauthorized; offline proves nothing.
     }
-    const current = this.phase.name === "signed-in" ? this.phase.session.user : null;
-    if (current?.id === user.id) {
-      if (current.displayName !== user.displayName) setLastUser(user);
+    const current = this.phase.name === "signed-in" ? this.phase.session : null;
+    if (current?.user.id === user.id) {
+      if (current.user.displayName !== user.displayName) rememberSession({ user, deviceId: current.deviceId });
       return;
     }
-    setLastUser(user);
-    this.open(user);
+    await this.signedIn(user, false);
   }
 
   private set(phase: Phase): void {

@@ -7,6 +7,7 @@ import type { SyncClient } from "./sync/sync-client.js";
 /** Everything a signed-in screen needs; provided by app.tsx. */
 export interface Session {
   user: User;
+  deviceId: string;
   db: CourierDb;
   api: Api;
   client: SyncClient;

@@ -30,7 +30,8 @@ export class Http {
     private readonly fetchFn: Fetch = (input, init) => fetch(input, init),
   ) {}
 
-  setDeviceId(id: string): void {
+  /** Sent as X-Device-Id; null while nobody is signed in (the id is per user, see device-db.ts). */
+  setDeviceId(id: string | null): void {
     this.deviceId = id;
   }
 

@@ -8,12 +8,12 @@ interface MetaRow {
 
 /**
  * The browser profile's own small database, shared by every user who signs
- * in here. It keeps the device id (one per profile, per protocol.md).
+ * in here. It holds the device ids.
  *
- * NOTE: opening IndexedDB costs hundreds of milliseconds on a slow phone, so
- * the device id and the last signed-in user are mirrored in localStorage:
- * the app opens that user's data on its first frame and checks the
- * canonical copy afterwards.
+ * protocol.md gives each browser profile a device id; the server lets an id
+ * belong to one account only (another account using it gets `409`). So the
+ * profile's id goes to the first user who signs in here, and anyone else
+ * signing in on the same profile gets an id of their own, kept for next time.
  */
 class DeviceDb extends Dexie {
   meta!: EntityTable<MetaRow, "key">;
@@ -31,65 +31,66 @@ function open(): DeviceDb {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DEVICE_KEY = "courier.deviceId";
-const USER_KEY = "courier.lastUser";
+const isUuid = (v: unknown): v is string => typeof v === "string" && UUID.test(v);
 
-/** The profile's device id, created on first use. Two tabs racing get the same id. */
-export async function getDeviceId(proposed?: string): Promise<string> {
+/** This user's device id on this profile, created (or the profile's claimed) on first use. */
+export async function deviceIdFor(userId: string): Promise<string> {
   const db = open();
-  const id = await db.transaction("rw", db.meta, async () => {
-    const row = await db.meta.get("deviceId");
-    if (typeof row?.value === "string" && UUID.test(row.value)) return row.value;
-    const fresh = proposed && UUID.test(proposed) ? proposed : crypto.randomUUID();
-    await db.meta.put({ key: "deviceId", value: fresh });
-    return fresh;
+  return db.transaction("rw", db.meta, async () => {
+    const own = await db.meta.get(`device:${userId}`);
+    if (isUuid(own?.value)) return own.value;
+    const profile = await db.meta.get("profileDevice");
+    const claim = profile?.value as { id?: unknown; owner?: unknown } | undefined;
+    let id: string;
+    if (!claim || !isUuid(claim.id)) {
+      id = crypto.randomUUID();
+      await db.meta.put({ key: "profileDevice", value: { id, owner: userId } });
+    } else if (claim.owner === undefined || claim.owner === userId) {
+      id = claim.id;
+      await db.meta.put({ key: "profileDevice", value: { id, owner: userId } });
+    } else {
+      id = crypto.randomUUID();
+    }
+    await db.meta.put({ key: `device:${userId}`, value: id });
+    return id;
   });
-  writeLocal(DEVICE_KEY, id);
+}
+
+/** The server refused our id (`409`): this user gets a fresh one. */
+export async function rotateDeviceId(userId: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await open().meta.put({ key: `device:${userId}`, value: id });
   return id;
 }
 
-/** The mirrored device id, synchronously; null on first visit or without localStorage. */
-export function cachedDeviceId(): string | null {
-  const id = readLocal(DEVICE_KEY);
-  return id && UUID.test(id) ? id : null;
+// ── fast path ───────────────────────────────────────────────────────────────
+// NOTE: opening IndexedDB costs hundreds of milliseconds on a slow phone, so
+// who signed in last (and their device id) is mirrored in localStorage: the
+// app opens that user's data on its first frame and checks with the server
+// afterwards. localStorage may throw (privacy modes, full storage); the app
+// then simply works without the fast path.
+
+const SESSION_KEY = "courier.lastSession";
+
+export interface CachedSession {
+  user: User;
+  deviceId: string;
 }
 
-/** Who signed in last on this profile, synchronously. */
-export function cachedLastUser(): User | null {
-  const text = readLocal(USER_KEY);
-  if (!text) return null;
+export function cachedSession(): CachedSession | null {
   try {
-    const parsed = userSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : null;
+    const raw = JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null") as { user?: unknown; deviceId?: unknown } | null;
+    const user = userSchema.safeParse(raw?.user);
+    return user.success && isUuid(raw?.deviceId) ? { user: user.data, deviceId: raw.deviceId } : null;
   } catch {
     return null;
   }
 }
 
-export function setLastUser(user: User | null): void {
-  if (user) writeLocal(USER_KEY, JSON.stringify(user));
-  else removeLocal(USER_KEY);
-}
-
-// NOTE: localStorage throws in some privacy modes and when storage is full;
-// the app then works without the fast path.
-function readLocal(key: string): string | null {
+export function rememberSession(session: CachedSession | null): void {
   try {
-    return localStorage.getItem(key);
-  } catch {
-    return null;
-  }
-}
-function writeLocal(key: string, value: string): void {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    // see NOTE above
-  }
-}
-function removeLocal(key: string): void {
-  try {
-    localStorage.removeItem(key);
+    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    else localStorage.removeItem(SESSION_KEY);
   } catch {
     // see NOTE above
   }

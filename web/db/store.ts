@@ -25,7 +25,10 @@ export class DexieSyncStore implements SyncStore {
     const db = this.db;
     await db.transaction("rw", db.allTables, async () => {
       await this.registry.dispatch(d, entries);
-      await db.versions.put({ d, v: version });
+      // NOTE: a second tab of the same profile syncs the same database; the
+      // stored version never moves back because the other tab got further.
+      const stored = (await db.versions.get(d))?.v ?? 0;
+      await db.versions.put({ d, v: Math.max(stored, version) });
     });
   }
 

@@ -2,6 +2,7 @@ import { ConsumerRegistry } from "../../shared/sync/consumers.js";
 import { SyncEngine } from "../../shared/sync/engine.js";
 import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.js";
 import {
+  CourierError,
   DOMAINS,
   PROTOCOL_VERSION,
   type Entry,
@@ -31,10 +32,15 @@ export interface SyncClientOptions {
   transport: Transport;
   /** The server no longer accepts this session, or it belongs to someone else now. */
   onSessionLost(reason: "unauthorized" | "user_changed"): void;
+  /** The server says our device id belongs to another account: get a new one. */
+  onDeviceConflict(): void;
 }
 
 /** Without a hello this long after start, catch up over HTTP anyway. */
 const HELLO_GRACE_MS = 3_000;
+/** How long connecting waits for the device registration to be answered. */
+const REGISTER_WAIT_MS = 2_000;
+
 
 /**
  * Wires one signed-in session together: transport (server → client), the
@@ -95,13 +101,18 @@ export class SyncClient {
     await this.engine.start();
     if (this.stopped) return;
     this.listen();
-    await this.registerDevice();
+    // Capabilities should be on record before pushes start (the server only
+    // retransmits to devices that ack), but a slow answer must not hold up going live.
+    await Promise.race([this.registerDevice(), new Promise((resolve) => setTimeout(resolve, REGISTER_WAIT_MS))]);
     if (this.stopped) return;
     this.opts.transport.connect({
       onHello: (hello) => this.onHello(hello),
       onPush: (entries) => this.onPush(entries),
       onStatus: (status) => this.onStatus(status),
-      onUnauthorized: () => this.verifySession(),
+      onRefused: (code) => {
+        if (code === "unauthorized") this.verifySession();
+        else if (code === "conflict") this.opts.onDeviceConflict();
+      },
     });
     // Pending messages from an earlier visit go out over HTTP if the socket is slow.
     this.outbox.flush();
@@ -254,8 +265,9 @@ export class SyncClient {
         notification,
       });
     } catch (error) {
+      if (error instanceof CourierError && error.code === "conflict") this.opts.onDeviceConflict();
       // Offline start: the transport handshake still carries the device id.
-      console.warn("courier: device registration failed", error);
+      else console.warn("courier: device registration failed", error);
     }
   }
 

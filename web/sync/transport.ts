@@ -18,8 +18,12 @@ export interface TransportHandlers {
   onHello(hello: Hello): void;
   onPush(entries: Entry[]): void;
   onStatus(status: TransportStatus): void;
-  /** The server refused the session (signed out elsewhere, expired). */
-  onUnauthorized(): void;
+  /**
+   * The server refused the connection for a reason retrying will not fix by
+   * itself: `unauthorized` (signed out elsewhere, expired), `conflict` (the
+   * device id belongs to another account), or another protocol error code.
+   */
+  onRefused(code: string): void;
 }
 
 export interface Transport {

@@ -41,10 +41,11 @@ type CourierSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
  * telling the sync client, which checks whether the session is still good.
  *
  *            connect()                    hello
- *   (idle) ────────────▶ connecting ───────────────▶ online
- *                          ▲    │                      │ disconnect
- *        reconnect_attempt │    │ connect_error        ▼
- *        / wake() / timer  └────┴───────────────── offline
+ *   (idle) ────────────▶ connecting ───────────────▶ online ◀──┐
+ *                          ▲    │                      │       │ hello
+ *                  wake()  │    │ connect_error        ▼       │
+ *                          └────┴───────────────── offline ────┘
+ *                                                (retrying quietly)
  */
 export class WsTransport implements Transport {
   readonly name = "ws" as const;
@@ -78,7 +79,8 @@ export class WsTransport implements Transport {
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
       randomizationFactor: 0.5,
-      timeout: 10_000,
+      // Handshake deadline: some failures (a proxy that swallows the upgrade) give no error event.
+      timeout: 8_000,
     };
     const socket: CourierSocket = this.opts.url ? io(this.opts.url, options) : io(options);
     this.socket = socket;
@@ -110,12 +112,9 @@ export class WsTransport implements Transport {
       // socket.active is false when the server's middleware refused us
       // (socket.io will not retry); true for network errors it will retry.
       if (!socket.active) {
-        if (isUnauthorized(error)) this.handlers?.onUnauthorized();
+        this.handlers?.onRefused(refusalCode(error));
         this.retryLater();
       }
-    });
-    socket.io.on("reconnect_attempt", () => {
-      if (this.status !== "online") this.setStatus("connecting");
     });
     this.setStatus("connecting");
     socket.connect();
@@ -197,7 +196,6 @@ export class WsTransport implements Transport {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       if (!this.socket || this.socket.connected) return;
-      this.setStatus("connecting");
       this.socket.connect();
     }, delay);
   }
@@ -224,8 +222,9 @@ function toCourierError(info: ErrorInfo | undefined): CourierError {
   return new CourierError(isErrorCode(info.code) ? info.code : "internal", info.message);
 }
 
-function isUnauthorized(error: Error & { data?: unknown }): boolean {
+/** The server's middleware puts `{code, message}` in `data`; anything else is "internal". */
+function refusalCode(error: Error & { data?: unknown }): string {
   const data = error.data;
-  if (data && typeof data === "object" && "code" in data && data.code === "unauthorized") return true;
-  return /unauthori[sz]ed/i.test(error.message);
+  if (data && typeof data === "object" && "code" in data && typeof data.code === "string") return data.code;
+  return /unauthori[sz]ed/i.test(error.message) ? "unauthorized" : "internal";
 }

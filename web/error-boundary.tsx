@@ -1,0 +1,29 @@
+import { Component, type ErrorInfo, type ReactNode } from "react";
+
+/** Last line of defence: a broken screen offers a reload instead of a blank page. */
+export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  override state: { error: Error | null } = { error: null };
+
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+
+  override componentDidCatch(error: Error, info: ErrorInfo): void {
+    console.error("courier: screen crashed", error, info.componentStack);
+  }
+
+  override render(): ReactNode {
+    if (!this.state.error) return this.props.children;
+    return (
+      <main className="auth" role="alert">
+        <div className="auth-card">
+          <h1 className="brand-title">Something went wrong</h1>
+          <p className="muted">{this.state.error.message}</p>
+          <button type="button" className="primary" onClick={() => location.reload()}>
+            Reload
+          </button>
+        </div>
+      </main>
+    );
+  }
+}
