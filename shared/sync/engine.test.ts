@@ -224,6 +224,33 @@ describe("SyncEngine resets, failures and acks", () => {
     expect(server.acks).toEqual([{ chat: 7, system: 2 }]);
   });
 
+  it("acks again when an applied version is pushed again (the first ack was lost)", async () => {
+    const { server, engine } = setup();
+    await engine.start();
+    const entries = server.append("chat", 3);
+    engine.receive(entries);
+    await vi.advanceTimersByTimeAsync(60);
+    expect(server.acks).toEqual([{ chat: 3 }]);
+    engine.receive([entries[1]!]); // a retransmission
+    await vi.advanceTimersByTimeAsync(60);
+    expect(server.acks).toEqual([{ chat: 3 }, { chat: 3 }]);
+  });
+
+  it("re-acks its versions on every hello and resyncs on demand", async () => {
+    const { server, store, engine } = setup();
+    await engine.start();
+    engine.receive(server.append("chat", 2));
+    await vi.advanceTimersByTimeAsync(60);
+    engine.hello(server.heads());
+    await vi.advanceTimersByTimeAsync(60);
+    expect(server.acks).toEqual([{ chat: 2 }, { chat: 2 }]);
+
+    engine.resync();
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(store.snapshotsApplied).toHaveLength(1);
+  });
+
   it("resumes from stored versions after a restart and ignores what was consumed", async () => {
     const { server, store, engine } = setup();
     await engine.start();

@@ -132,6 +132,8 @@ export class SyncEngine {
       buffer.noteHead(heads[d]);
       if (heads[d] > this.consumed[d]) buffer.urgent = true;
     }
+    // A new connection starts with no acks on record for it: tell it where we are.
+    if (this.started) for (const d of DOMAINS) if (this.consumed[d] > 0) this.scheduleAck(d, this.consumed[d]);
     // The server is behind what we consumed: its data was restored or reset.
     // Our versions mean nothing there any more, so start over from a snapshot.
     if (this.started && DOMAINS.some((d) => heads[d] < this.consumed[d])) {
@@ -145,6 +147,12 @@ export class SyncEngine {
   catchUp(): void {
     if (this.stopped || !this.started) return;
     for (const d of DOMAINS) this.requestPull(d);
+  }
+
+  /** Drop local state and start over from a snapshot (a server `cmd`, a user's "repair"). */
+  resync(): void {
+    if (this.stopped || !this.started || this.snapshotting) return;
+    void this.snapshot();
   }
 
   /** Resolves once no pull, snapshot or apply is in flight. Timers may still be armed. */
@@ -175,6 +183,8 @@ export class SyncEngine {
     if (entry.v <= this.consumed[d]) {
       this.counters.dropped++;
       this.onEvent({ type: "dropped", d, v: entry.v, reason: "consumed" });
+      // A re-push of something applied means the server did not get our ack: say it again.
+      if (this.started) this.scheduleAck(d, this.consumed[d]);
       return;
     }
     if (buffer.put(entry)) {

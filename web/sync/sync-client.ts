@@ -3,7 +3,6 @@ import { SyncEngine } from "../../shared/sync/engine.js";
 import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.js";
 import {
   CourierError,
-  DOMAINS,
   PROTOCOL_VERSION,
   type Entry,
   type Hello,
@@ -49,7 +48,7 @@ const REGISTER_WAIT_MS = 2_000;
  * calls `send`/`retry`/`discard` here.
  *
  *   start ─▶ engine.start (local versions) ─▶ register device ─▶ connect
- *   hello ─▶ engine.hello(heads) + re-ack + flush outbox
+ *   hello ─▶ engine.hello(heads) (pulls if behind, re-acks) + flush outbox
  *   push  ─▶ engine.receive(entries)
  *   visible / online ─▶ transport.wake + engine.catchUp
  */
@@ -59,7 +58,6 @@ export class SyncClient {
   private readonly registry = new ConsumerRegistry();
   private readonly cleanups: Array<() => void> = [];
   private helloTimer: ReturnType<typeof setTimeout> | null = null;
-  private reackTimer: ReturnType<typeof setTimeout> | null = null;
   private summaryRefresh: Promise<void> | null = null;
   private greeted = false;
   private stopped = false;
@@ -69,7 +67,11 @@ export class SyncClient {
     this.cleanups.push(
       registerConsumers(this.registry, db, user.id, {
         onMissingSummary: () => this.scheduleSummaryRefresh(),
-        onCommand: (name) => console.info(`courier: ignoring command "${name}"`),
+        onCommand: (name) => {
+          // Runs after the current transaction: a snapshot must not nest inside an apply.
+          if (name === "resync") setTimeout(() => this.engine.resync(), 0);
+          else console.info(`courier: ignoring command "${name}"`);
+        },
       }),
     );
     this.engine = new SyncEngine({
@@ -125,7 +127,6 @@ export class SyncClient {
   stop(): void {
     this.stopped = true;
     if (this.helloTimer) clearTimeout(this.helloTimer);
-    if (this.reackTimer) clearTimeout(this.reackTimer);
     this.outbox.stop();
     this.engine.stop();
     this.opts.transport.close();
@@ -173,14 +174,10 @@ export class SyncClient {
     }
     this.greeted = true;
     this.engine.hello(hello.heads);
-    this.reack();
     this.outbox.flush();
   }
 
   private onPush(entries: Entry[]): void {
-    const consumed = this.engine.versions;
-    // A re-push of something we already applied means our ack got lost: say it again.
-    if (entries.some((e) => e.v <= consumed[e.d])) this.scheduleReack();
     this.engine.receive(entries);
   }
 
@@ -269,21 +266,6 @@ export class SyncClient {
       // Offline start: the transport handshake still carries the device id.
       else console.warn("courier: device registration failed", error);
     }
-  }
-
-  private reack(): void {
-    const versions = this.engine.versions;
-    const acks: Partial<Versions> = {};
-    for (const d of DOMAINS) if (versions[d] > 0) acks[d] = versions[d];
-    if (Object.keys(acks).length > 0) this.source().ack(acks).catch(() => {});
-  }
-
-  private scheduleReack(): void {
-    if (this.reackTimer) return;
-    this.reackTimer = setTimeout(() => {
-      this.reackTimer = null;
-      this.reack();
-    }, 250);
   }
 
   private scheduleSummaryRefresh(): void {
