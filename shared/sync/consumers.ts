@@ -30,6 +30,8 @@ export class ConsumerRegistry {
    * applied. Kinds nobody handles are skipped: they still advance the version.
    */
   async dispatch(d: Domain, entries: readonly Entry[]): Promise<void> {
+    // A consumer (un)registered mid-batch must not make later entries of this batch go to nobody.
+    const consumers = this.consumers.filter((c) => c.domain === d);
     let run: Entry[] = [];
     let runConsumers: Consumer[] = [];
     const flush = async () => {
@@ -37,7 +39,7 @@ export class ConsumerRegistry {
       run = [];
     };
     for (const entry of entries) {
-      const targets = this.consumers.filter((c) => c.domain === d && c.kinds.includes(entry.k));
+      const targets = consumers.filter((c) => c.kinds.includes(entry.k));
       if (!sameConsumers(targets, runConsumers)) {
         if (run.length > 0) await flush();
         runConsumers = targets;

@@ -271,6 +271,88 @@ describe("SyncEngine resets, failures and acks", () => {
   });
 });
 
+describe("SyncEngine recovers from a server it cannot continue with", () => {
+  it("retries a failed snapshot (not a pull) until it lands, then applies new entries", async () => {
+    const { server, store, engine } = setup();
+    store.versions.chat = 50; // consumed on a server since restored from an older backup
+    await engine.start();
+    server.append("chat", 10);
+    server.failNextSnapshots = 2;
+    engine.hello(server.heads());
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.snapshotsApplied).toHaveLength(0);
+    engine.receive(server.append("chat", 1)); // v11: must not be dropped as "consumed"
+    await vi.advanceTimersByTimeAsync(500 + 1000 + 10);
+    await engine.idle();
+    expect(server.snapshots).toBe(3);
+    expect(server.pulls).toHaveLength(0);
+    expect(engine.versions.chat).toBe(11);
+
+    engine.receive(server.append("chat", 2));
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(store.appliedVersions("chat")).toEqual([12, 13]);
+  });
+
+  it("takes a snapshot when a pull's head is behind what it asked after", async () => {
+    const { server, store, engine } = setup();
+    store.versions.chat = 30;
+    await engine.start();
+    server.append("chat", 5);
+    engine.catchUp(); // an HTTP-only client has no hello to compare with
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(store.snapshotsApplied).toHaveLength(1);
+    expect(engine.versions.chat).toBe(5);
+  });
+
+  it("takes a snapshot rather than skip versions when a pull does not start right after its cursor", async () => {
+    const { server, store, engine } = setup();
+    await engine.start();
+    server.append("chat", 30);
+    // A server whose log was trimmed behind a ring it claims is larger answers from v21.
+    server.pull = async (req) => {
+      server.pulls.push(req);
+      return { d: req.d, head: 30, reset: false, entries: server.log.chat.slice(20, 20 + (req.limit ?? 100)) };
+    };
+    engine.hello({ chat: 30, system: 0, marketing: 0 });
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(store.applied).toHaveLength(0);
+    expect(store.snapshotsApplied).toHaveLength(1);
+    expect(engine.versions.chat).toBe(30);
+  });
+
+  it("runs one snapshot when several domains answer reset at once, and acks the heads", async () => {
+    const { server, store, engine } = setup();
+    server.ring = 5;
+    await engine.start();
+    server.append("chat", 20);
+    server.append("system", 20);
+    engine.hello(server.heads());
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    await vi.advanceTimersByTimeAsync(60);
+    expect(server.snapshots).toBe(1);
+    expect(store.snapshotsApplied).toHaveLength(1);
+    expect(server.acks.at(-1)).toEqual({ chat: 20, system: 20 });
+  });
+
+  it("does not pull when a late push closes the hole during a slow local apply", async () => {
+    const { server, store, engine } = setup();
+    store.applyDelayMs = 300; // a slow IndexedDB commit
+    await engine.start();
+    const entries = server.append("chat", 6);
+    engine.receive([entries[0]!, entries[2]!, entries[3]!]); // 1 applies slowly; 2 is missing
+    await vi.advanceTimersByTimeAsync(50);
+    engine.receive([entries[1]!, entries[4]!, entries[5]!]);
+    await vi.advanceTimersByTimeAsync(2000);
+    await engine.idle();
+    expect(store.appliedVersions("chat")).toEqual(range(1, 6));
+    expect(server.pulls).toHaveLength(0);
+  });
+});
+
 describe("ConsumerRegistry", () => {
   it("hands each consumer its kinds in version order and skips unknown kinds", async () => {
     const registry = new ConsumerRegistry();

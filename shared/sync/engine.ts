@@ -65,7 +65,11 @@ export class SyncEngine {
   private readonly failures: Record<Domain, number> = { chat: 0, system: 0, marketing: 0 };
   private readonly unacked: Partial<Versions> = {};
   private ackTimer: Timer = null;
-  private snapshotting = false;
+  /** A snapshot is owed: consumption and pulls wait until one has been applied. */
+  private needSnapshot = false;
+  private snapshotInFlight = false;
+  private snapshotFailures = 0;
+  private snapshotTimer: Timer = null;
   private draining = false;
   private drainAgain = false;
   private started = false;
@@ -119,6 +123,8 @@ export class SyncEngine {
     if (this.stopped) return;
     for (const entry of entries) this.accept(entry);
     this.kick();
+    // Every arrival restarts a hole's quiet period, even while an apply is running.
+    if (this.draining) this.checkHoles();
   }
 
   /**
@@ -137,7 +143,7 @@ export class SyncEngine {
     // The server is behind what we consumed: its data was restored or reset.
     // Our versions mean nothing there any more, so start over from a snapshot.
     if (this.started && DOMAINS.some((d) => heads[d] < this.consumed[d])) {
-      void this.snapshot();
+      this.requestSnapshot();
       return;
     }
     this.kick();
@@ -151,8 +157,8 @@ export class SyncEngine {
 
   /** Drop local state and start over from a snapshot (a server `cmd`, a user's "repair"). */
   resync(): void {
-    if (this.stopped || !this.started || this.snapshotting) return;
-    void this.snapshot();
+    if (this.stopped || !this.started) return;
+    this.requestSnapshot();
   }
 
   /** Resolves once no pull, snapshot or apply is in flight. Timers may still be armed. */
@@ -168,6 +174,8 @@ export class SyncEngine {
       this.clearTimer(this.retryTimers, d);
     }
     if (this.ackTimer) this.clock.clearTimeout(this.ackTimer.handle);
+    if (this.snapshotTimer) this.clock.clearTimeout(this.snapshotTimer.handle);
+    this.snapshotTimer = null;
     if (this.drainRetry) this.clock.clearTimeout(this.drainRetry.handle);
     this.ackTimer = null;
     this.drainRetry = null;
@@ -228,7 +236,7 @@ export class SyncEngine {
 
   /** Highest-priority domain that can consume its next version now. */
   private nextReadyDomain(): Domain | null {
-    if (this.snapshotting) return null;
+    if (this.needSnapshot) return null;
     let best: Domain | null = null;
     for (const d of DOMAINS) {
       if (this.pending.has(d) || !this.buffers[d].has(this.consumed[d] + 1)) continue;
@@ -267,7 +275,7 @@ export class SyncEngine {
    * will not be pushed (hello heads, a full pull page) it pulls right away.
    */
   private checkHoles(): void {
-    if (this.snapshotting) return;
+    if (this.needSnapshot || !this.started || this.stopped) return;
     for (const d of DOMAINS) {
       if (this.pending.has(d)) continue;
       const buffer = this.buffers[d];
@@ -288,14 +296,16 @@ export class SyncEngine {
       this.settleTimers[d] = {
         handle: this.clock.setTimeout(() => {
           this.settleTimers[d] = null;
-          this.requestPull(d);
+          // A late push may have closed the hole while an apply kept us from noticing.
+          if (this.buffers[d].has(this.consumed[d] + 1)) this.kick();
+          else this.requestPull(d);
         }, wait),
       };
     }
   }
 
   private requestPull(d: Domain): void {
-    if (this.stopped || this.pending.has(d) || this.snapshotting) return;
+    if (this.stopped || this.pending.has(d) || this.needSnapshot) return;
     this.clearTimer(this.settleTimers, d);
     this.clearTimer(this.retryTimers, d);
     void this.pull(d);
@@ -330,9 +340,17 @@ export class SyncEngine {
     this.counters.pulledEntries += response.entries.length;
     this.counters.pulledBytes += bytes;
     this.onEvent({ type: "pulled", d, entries: response.entries.length, bytes, head: response.head, reset: response.reset });
-    if (response.reset) {
-      void this.snapshot();
-      return;
+    if (after < this.consumed[d]) {
+      // Something else (a snapshot) moved us on while this was in flight: its answer is stale.
+      this.kick();
+      return this.notifyIdle();
+    }
+    // The server cannot continue from where we are: its log no longer holds
+    // after+1 (trimmed), or it is behind us (restored). Start over from a snapshot.
+    const first = response.entries[0];
+    if (response.reset || response.head < after || (first !== undefined && first.v !== after + 1)) {
+      this.requestSnapshot();
+      return this.notifyIdle();
     }
     buffer.noteHead(response.head);
     for (const entry of response.entries) if (entry.d === d) this.accept(entry);
@@ -343,8 +361,7 @@ export class SyncEngine {
   }
 
   private scheduleRetry(d: Domain): void {
-    const attempt = ++this.failures[d];
-    const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
+    const delay = backoffMs(++this.failures[d]);
     this.clearTimer(this.retryTimers, d);
     this.retryTimers[d] = {
       handle: this.clock.setTimeout(() => {
@@ -354,29 +371,47 @@ export class SyncEngine {
     };
   }
 
-  private async snapshot(): Promise<void> {
-    this.snapshotting = true;
+  private requestSnapshot(): void {
+    this.needSnapshot = true;
     for (const d of DOMAINS) this.clearTimer(this.settleTimers, d);
+    if (!this.snapshotInFlight && !this.snapshotTimer) void this.snapshot();
+  }
+
+  /** One snapshot at a time; a failed one is retried with backoff until it lands. */
+  private async snapshot(): Promise<void> {
+    this.snapshotInFlight = true;
     try {
       const snapshot = await this.source.snapshot();
       // Wait for an apply in flight: the snapshot must land after it, not interleave.
       while (this.draining) await new Promise<void>((r) => this.drainWaiters.push(r));
+      if (this.stopped) return;
       await this.store.applySnapshot(snapshot);
       if (this.stopped) return;
       for (const d of DOMAINS) {
         this.consumed[d] = snapshot.heads[d];
         this.buffers[d].dropThrough(snapshot.heads[d]);
         this.buffers[d].noteHead(snapshot.heads[d]);
+        // The server learns at once that this device holds everything up to the heads.
+        if (snapshot.heads[d] > 0) this.scheduleAck(d, snapshot.heads[d]);
       }
+      this.snapshotFailures = 0;
       this.counters.snapshots++;
       this.onEvent({ type: "snapshot", heads: snapshot.heads });
-      this.snapshotting = false;
-      this.kick();
+      this.needSnapshot = false;
     } catch (error) {
-      this.snapshotting = false;
-      this.onEvent({ type: "pull_failed", d: "chat", error });
-      this.scheduleRetry("chat");
+      this.onEvent({ type: "snapshot_failed", error });
+      if (!this.stopped) {
+        const delay = backoffMs(++this.snapshotFailures);
+        this.snapshotTimer = {
+          handle: this.clock.setTimeout(() => {
+            this.snapshotTimer = null;
+            void this.snapshot();
+          }, delay),
+        };
+      }
     } finally {
+      this.snapshotInFlight = false;
+      if (!this.needSnapshot) this.kick();
       this.notifyIdle();
     }
   }
@@ -413,7 +448,7 @@ export class SyncEngine {
   }
 
   private isIdle(): boolean {
-    return this.stopped || (!this.draining && this.pending.size === 0 && !this.snapshotting);
+    return this.stopped || (!this.draining && this.pending.size === 0 && !this.snapshotInFlight);
   }
 
   private notifyIdle(): void {
@@ -422,4 +457,9 @@ export class SyncEngine {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
+}
+
+/** 500 ms, 1 s, 2 s, … capped at 30 s. */
+function backoffMs(attempt: number): number {
+  return Math.min(30_000, 500 * 2 ** Math.min(attempt - 1, 6));
 }

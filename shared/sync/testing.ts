@@ -22,6 +22,7 @@ export class MemoryLog implements SyncSource {
   /** Delay of every pull answer, in ms of the (possibly fake) clock. */
   latencyMs = 0;
   failNextPulls = 0;
+  failNextSnapshots = 0;
 
   append(d: Domain, count: number, k = "msg"): Entry[] {
     const out: Entry[] = [];
@@ -56,6 +57,10 @@ export class MemoryLog implements SyncSource {
 
   async snapshot(): Promise<Snapshot> {
     this.snapshots++;
+    if (this.failNextSnapshots > 0) {
+      this.failNextSnapshots--;
+      throw new Error("network down");
+    }
     return { heads: this.heads(), conversations: [], messages: {} };
   }
 
@@ -71,6 +76,8 @@ export class MemoryStore implements SyncStore {
   readonly transactions: Array<{ d: Domain; from: number; to: number }> = [];
   snapshotsApplied: Snapshot[] = [];
   failNextApply = false;
+  /** Simulated IndexedDB commit time, in ms of the (possibly fake) clock. */
+  applyDelayMs = 0;
 
   async loadVersions(): Promise<Versions> {
     return { ...this.versions };
@@ -81,6 +88,7 @@ export class MemoryStore implements SyncStore {
       this.failNextApply = false;
       throw new Error("quota exceeded");
     }
+    if (this.applyDelayMs > 0) await new Promise<void>((r) => systemClock.setTimeout(r, this.applyDelayMs));
     this.applied.push(...entries);
     this.versions[d] = version;
     this.transactions.push({ d, from: entries[0]!.v, to: version });

@@ -50,6 +50,7 @@ export type SyncEvent =
   | { type: "pulled"; d: Domain; entries: number; bytes: number; head: number; reset: boolean }
   | { type: "pull_failed"; d: Domain; error: unknown }
   | { type: "snapshot"; heads: Versions }
+  | { type: "snapshot_failed"; error: unknown }
   | { type: "dropped"; d: Domain; v: number; reason: "consumed" | "duplicate" }
   | { type: "apply_failed"; d: Domain; error: unknown }
   | { type: "acked"; acks: Partial<Versions> };
