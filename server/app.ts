@@ -8,6 +8,7 @@ import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { loggerOptions } from "./http/logger.js";
+import { Limits } from "./http/rate-limit.js";
 import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
 import { messageRoutes } from "./messages/routes.js";
@@ -18,6 +19,8 @@ import { Hub } from "./sync/hub.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
+
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 export interface BuildOptions {
   config?: Partial<Config>;
@@ -49,14 +52,28 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logger),
     bodyLimit: BODY_LIMIT,
-    trustProxy: config.trustProxy,
+    // A hop count trusts that many proxies nearest to us (Fastify's own typing lacks the number form).
+    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
     // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
     forceCloseConnections: true,
     // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
     frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
   });
   const hub = new Hub(undefined, app.log);
-  const ctx: Context = { config, storage, hub, clock: opts.clock ?? Date.now };
+  const clock = opts.clock ?? Date.now;
+  const warned = new Set<string>();
+  const ctx: Context = {
+    config,
+    storage,
+    hub,
+    clock,
+    limits: new Limits(config.rateLimits, clock),
+    warnOnce(key, details, message) {
+      if (warned.has(key)) return;
+      warned.add(key);
+      app.log.warn(details, message);
+    },
+  };
 
   installJsonBody(app);
   installErrorHandler(app);

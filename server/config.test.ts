@@ -14,7 +14,40 @@ describe("config", () => {
       retry: { baseMs: 2000, stepMs: 2000, maxMs: 30_000 },
       logLevel: "info",
       trustProxy: false,
+      rateLimits: {
+        registerPerIp: { limit: 10, windowMs: 60_000 },
+        loginPerIp: { limit: 20, windowMs: 60_000 },
+        loginPerUsername: { limit: 10, windowMs: 60_000 },
+        sendPerUser: { limit: 200, windowMs: 10_000 },
+        exemptLoopback: true,
+      },
+      maxDevicesPerUser: 100,
     });
+  });
+
+  it("reads the rate-limit knobs, the device cap and TRUST_PROXY as a flag or a hop count", () => {
+    const c = loadConfig({
+      RATE_REGISTER_PER_MIN: "3",
+      RATE_LOGIN_PER_MIN: "4",
+      RATE_LOGIN_USER_PER_MIN: "5",
+      RATE_SEND_PER_10S: "0",
+      RATE_LIMIT_LOOPBACK: "true",
+      MAX_DEVICES_PER_USER: "7",
+      TRUST_PROXY: "2",
+    });
+    expect(c.rateLimits).toEqual({
+      registerPerIp: { limit: 3, windowMs: 60_000 },
+      loginPerIp: { limit: 4, windowMs: 60_000 },
+      loginPerUsername: { limit: 5, windowMs: 60_000 },
+      sendPerUser: { limit: 0, windowMs: 10_000 },
+      exemptLoopback: false,
+    });
+    expect(c.maxDevicesPerUser).toBe(7);
+    expect(c.trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);
+    expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/TRUST_PROXY/);
+    expect(() => loadConfig({ RATE_SEND_PER_10S: "-1", MAX_DEVICES_PER_USER: "0" })).toThrow(/RATE_SEND_PER_10S[\s\S]*MAX_DEVICES_PER_USER/);
   });
 
   it("reads and normalises the environment", () => {

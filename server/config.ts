@@ -8,6 +8,29 @@ import { z } from "zod";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** A token bucket: `limit` requests per `windowMs`, refilled smoothly; `limit: 0` turns it off. */
+export interface RateLimit {
+  limit: number;
+  windowMs: number;
+}
+
+export interface RateLimits {
+  /** `POST /api/auth/register` attempts per client IP. */
+  registerPerIp: RateLimit;
+  /** `POST /api/auth/login` attempts per client IP. */
+  loginPerIp: RateLimit;
+  /** Failed logins per username (a successful one gives its token back). */
+  loginPerUsername: RateLimit;
+  /** Message sends per user, HTTP and socket together. */
+  sendPerUser: RateLimit;
+  /**
+   * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
+   * per-IP limits: local tools, tests and benchmarks register many accounts
+   * from 127.0.0.1. A proxied request is never exempt.
+   */
+  exemptLoopback: boolean;
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -21,9 +44,26 @@ export interface Config {
   /** Retransmission schedule; carried for the ack/retry work that follows. */
   retry: { baseMs: number; stepMs: number; maxMs: number };
   logLevel: LogLevel;
-  /** Honour X-Forwarded-* (only behind a reverse proxy you control). */
-  trustProxy: boolean;
+  /**
+   * Honour X-Forwarded-* (only behind a reverse proxy you control): `true`
+   * trusts every hop, a number trusts that many proxies in front of us (the
+   * client can't then spoof its address past them).
+   */
+  trustProxy: boolean | number;
+  rateLimits: RateLimits;
+  /** Devices a user may have registered; registering one more forgets the least recently seen. */
+  maxDevicesPerUser: number;
 }
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  registerPerIp: { limit: 10, windowMs: 60_000 },
+  loginPerIp: { limit: 20, windowMs: 60_000 },
+  loginPerUsername: { limit: 10, windowMs: 60_000 },
+  // Far above a fast typist or an outbox flushing its queue; stops a runaway client.
+  sendPerUser: { limit: 200, windowMs: 10_000 },
+  exemptLoopback: true,
+};
+export const DEFAULT_MAX_DEVICES_PER_USER = 100;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -90,9 +130,23 @@ const envSchema = z.object({
   RETRY_MAX_MS: int(30_000, 100, 3_600_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional().default("info"),
   TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|\d{1,2})$/, "must be true, false or the number of proxies in front of the server")
+    .optional()
+    .transform((v): boolean | number => {
+      if (v === undefined || v === "false" || v === "0") return false;
+      return v === "true" ? true : Number(v);
+    }),
+  RATE_REGISTER_PER_MIN: int(DEFAULT_RATE_LIMITS.registerPerIp.limit, 0, 1_000_000),
+  RATE_LOGIN_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerIp.limit, 0, 1_000_000),
+  RATE_LOGIN_USER_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerUsername.limit, 0, 1_000_000),
+  RATE_SEND_PER_10S: int(DEFAULT_RATE_LIMITS.sendPerUser.limit, 0, 1_000_000),
+  RATE_LIMIT_LOOPBACK: z
     .enum(["true", "false", "1", "0"])
     .optional()
     .transform((v) => v === "true" || v === "1"),
+  MAX_DEVICES_PER_USER: int(DEFAULT_MAX_DEVICES_PER_USER, 1, 100_000),
 });
 
 /** Reads the environment; throws ConfigError listing every bad variable. */
@@ -119,6 +173,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retry: { baseMs: e.RETRY_BASE_MS, stepMs: e.RETRY_STEP_MS, maxMs: e.RETRY_MAX_MS },
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
+    rateLimits: {
+      registerPerIp: { limit: e.RATE_REGISTER_PER_MIN, windowMs: 60_000 },
+      loginPerIp: { limit: e.RATE_LOGIN_PER_MIN, windowMs: 60_000 },
+      loginPerUsername: { limit: e.RATE_LOGIN_USER_PER_MIN, windowMs: 60_000 },
+      sendPerUser: { limit: e.RATE_SEND_PER_10S, windowMs: 10_000 },
+      exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
+    },
+    maxDevicesPerUser: e.MAX_DEVICES_PER_USER,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Config } from "./config.js";
+import type { Limits } from "./http/rate-limit.js";
 import type { Storage } from "./storage/storage.js";
 import type { Hub } from "./sync/hub.js";
 
@@ -12,6 +13,10 @@ export interface Context {
   hub: Hub;
   /** Epoch ms; injected so tests control time. */
   clock: () => number;
+  /** Rate limiters (in memory, on `clock`). */
+  limits: Limits;
+  /** Logs a warning the first time `key` comes up in this app, and never again. Never pass secrets. */
+  warnOnce(key: string, details: object, message: string): void;
 }
 
 /** Fastify plugin options carrying the context. */

@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, register, startServer, type TestServer } from "../testing/harness.js";
+import { call, connect, listen, refusal, register, startServer, type TestServer } from "../testing/harness.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
@@ -130,5 +132,36 @@ describe("origin check", () => {
       headers: { origin: "https://evil.example" },
     });
     expect(res.status).toBe(403);
+  });
+
+  it("logs one warning, without secrets, the first time a foreign Origin is refused", async () => {
+    const lines: { level: number; msg: string; [k: string]: unknown }[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+        done();
+      },
+    });
+    server = await startServer({}, { logger: { stream } });
+    const url = await listen(server);
+    const reg = await server.app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "hugo", password: "password1" } });
+    const cookie = cookieOf(reg.headers);
+    const token = (reg.json() as { token: string }).token;
+    const foreign = { cookie, host: "internal:3000", origin: "https://chat.example.com" };
+    for (let i = 0; i < 3; i++) {
+      expect((await server.app.inject({ method: "POST", url: "/api/items", headers: foreign, payload: { title: "Lamp", priceCents: 1 } })).statusCode).toBe(403);
+    }
+    const socket = connect(url, { token, deviceId: randomUUID(), protocol: 1 }, { origin: "https://chat.example.com" });
+    await refusal(socket);
+    socket.socket.disconnect();
+
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ origin: "https://chat.example.com", ownOrigin: "http://internal:3000" });
+    expect(warnings[0]!.msg).toMatch(/TRUST_PROXY/);
+    expect(warnings[0]!.msg).toMatch(/ALLOWED_ORIGINS/);
+    const text = JSON.stringify(warnings);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(cookie.split("=")[1]!);
   });
 });

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from "fastify";
 import { CourierError, SESSION_COOKIE, type User, uuidSchema } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
-import { isAllowedOrigin, ownOriginOf, STATE_CHANGING } from "../http/origin.js";
+import { isAllowedOrigin, ownOriginOf, STATE_CHANGING, warnOriginRefused } from "../http/origin.js";
 import { hashToken } from "./tokens.js";
 
 export interface Auth {
@@ -28,6 +28,7 @@ export function presentedToken(req: FastifyRequest): { token: string; via: Auth[
 export function assertSameSite(ctx: Context, req: FastifyRequest, origin: string | undefined): void {
   const own = ownOriginOf(req.raw, ctx.config.trustProxy);
   if (!origin || !isAllowedOrigin(origin, own, ctx.config.allowedOrigins)) {
+    if (origin) warnOriginRefused(ctx.warnOnce, origin, own);
     throw CourierError.forbidden("This request must come from the Courier app's own origin.");
   }
 }

@@ -42,8 +42,10 @@ function refuseForeignOrigin(ctx: Context, req: FastifyRequest): void {
 }
 
 export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  // Rate limits count attempts before any work (scrypt is the expensive part), bad input included.
   app.post("/api/auth/register", async (req, reply) => {
     refuseForeignOrigin(ctx, req);
+    ctx.limits.enforceIp(ctx.limits.registerPerIp, req, "sign-ups from this address");
     const input = parseInput(registerRequestSchema, req.body, "body");
     const passwordHash = await hashPassword(input.password);
     const user = await ctx.storage.createUser({
@@ -57,10 +59,16 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.post("/api/auth/login", async (req, reply) => {
     refuseForeignOrigin(ctx, req);
+    ctx.limits.enforceIp(ctx.limits.loginPerIp, req, "sign-in attempts from this address");
     const input = parseInput(loginRequestSchema, req.body, "body");
+    // Per username against guessing spread over many addresses; only failures
+    // count (a success gives its token back), so the owner isn't locked out by logging in.
+    const userKey = input.username.toLowerCase();
+    ctx.limits.loginPerUsername.enforce(userKey, "sign-in attempts for this account");
     const stored = await ctx.storage.findUserByUsername(input.username);
     const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
     if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
+    ctx.limits.loginPerUsername.giveBack(userKey);
     const user: User = { id: stored.id, username: stored.username, displayName: stored.displayName };
     return reply.send(await startSession(ctx, req, reply, user));
   });

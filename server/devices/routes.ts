@@ -4,6 +4,7 @@ import { CourierError, type Device, deviceRegisterSchema, parseInput, uuidSchema
 import { requireAuth } from "../auth/authenticate.js";
 import type { Context, FeatureOptions } from "../context.js";
 import type { StoredDevice } from "../storage/storage.js";
+import { recordDevice } from "./register.js";
 
 const deviceParams = z.object({ deviceId: uuidSchema });
 const idParams = z.object({ id: uuidSchema });
@@ -32,7 +33,7 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     if (register.push && new URL(register.push.endpoint).protocol !== "https:") {
       throw CourierError.badRequest("Invalid push.endpoint: must be an https: URL");
     }
-    const device = await ctx.storage.upsertDevice({
+    const device = await recordDevice(ctx, {
       userId: auth.user.id,
       deviceId,
       sessionId: auth.sessionId,

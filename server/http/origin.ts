@@ -18,7 +18,7 @@ export function isAllowedOrigin(origin: string, ownOrigin: string | null, allowe
 }
 
 /** scheme://Host of a raw request; X-Forwarded-* only when the proxy is trusted. */
-export function ownOriginOf(req: IncomingMessage, trustProxy: boolean): string | null {
+export function ownOriginOf(req: IncomingMessage, trustProxy: boolean | number): string | null {
   const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(",")[0]?.trim();
   const host = (trustProxy ? first(req.headers["x-forwarded-host"]) : undefined) ?? req.headers.host;
   if (!host) return null;
@@ -32,3 +32,23 @@ export function ownOriginOf(req: IncomingMessage, trustProxy: boolean): string |
 }
 
 export const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/**
+ * The first refusal of a present-but-foreign Origin is logged once per app:
+ * it is usually a deployment problem (a TLS-terminating proxy makes our own
+ * origin look like http://internal-host), not an attack. Origins are not
+ * secrets; they are cut short so a hostile one can't flood the log line.
+ */
+export function warnOriginRefused(
+  warnOnce: (key: string, details: object, message: string) => void,
+  origin: string,
+  ownOrigin: string | null,
+): void {
+  warnOnce(
+    "origin-refused",
+    { origin: origin.slice(0, 200), ownOrigin },
+    "Refused a request whose Origin is neither this server's own origin nor in ALLOWED_ORIGINS. " +
+      "Behind a TLS-terminating proxy set TRUST_PROXY=true (or the number of proxies) or list the public origin in ALLOWED_ORIGINS. " +
+      "Logged once.",
+  );
+}

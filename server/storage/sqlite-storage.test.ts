@@ -1,9 +1,11 @@
+import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { MIGRATIONS } from "./sqlite/migrations.js";
-import { DB_FILE } from "./sqlite/open.js";
+import { DB_FILE, openDatabase } from "./sqlite/open.js";
 import { SqliteStorage } from "./sqlite-storage.js";
 import { tempDir } from "../testing/harness.js";
 
@@ -67,5 +69,93 @@ describe("sqlite storage", () => {
     await expect(s.openConversation(a.id, { type: "group", title: "G", memberIds: ["ghost"] }, 1)).rejects.toMatchObject({ code: "not_found" });
     expect(await s.listSummaries(a.id)).toEqual([]);
     expect(await s.heads(a.id)).toEqual({ chat: 0, system: 0, marketing: 0 });
+  });
+
+  it("two storages opened one after the other on the same fresh DATA_DIR both work", async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    const second = open(dir);
+    const alice = await first.createUser({ username: "alice", displayName: "Alice", passwordHash: "x", at: 1 });
+    const bob = await second.createUser({ username: "bob", displayName: "Bob", passwordHash: "x", at: 2 });
+    expect(await second.getUser(alice.id)).toMatchObject({ username: "alice" });
+    expect(await first.getUser(bob.id)).toMatchObject({ username: "bob" });
+  });
+
+  it("re-reads the schema version under the write lock: a migration another process committed meanwhile is not run again", async () => {
+    const dir = dataDir();
+    const file = path.join(dir, DB_FILE);
+    // Another "server" takes the write lock on the fresh file and holds it mid-migration for a moment.
+    const other = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const Database = require("better-sqlite3");
+         const db = new Database(process.env.DB_FILE);
+         db.pragma("journal_mode = WAL");
+         db.exec("BEGIN IMMEDIATE");
+         db.exec(process.env.MIGRATION);
+         db.pragma("user_version = 1");
+         process.stdout.write("locked\\n");
+         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 400);`,
+      ],
+      { cwd: process.cwd(), env: { ...process.env, DB_FILE: file, MIGRATION: MIGRATIONS[0]! }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise<number | null>((resolve) => other.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      other.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("locked") && resolve());
+      other.once("exit", (code) => reject(new Error(`helper exited early (${code})`)));
+    });
+    // We read version 0 now, wait for the lock, and must then see version 1 rather than create the tables twice.
+    const db = openDatabase(dir);
+    try {
+      expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+      expect(db.prepare("SELECT count(*) AS n FROM users").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it("sends a delivered receipt only to the senders of the newly delivered messages, not to every member", async () => {
+    const s = open(":memory:");
+    const users = [];
+    for (let i = 0; i < 50; i++) users.push(await s.createUser({ username: `member${i}`, displayName: `M${i}`, passwordHash: "x", at: 1 }));
+    const [x, ...others] = users;
+    const { summary } = await s.openConversation(x!.id, { type: "group", title: "Fifty", memberIds: others.map((u) => u.id) }, 2);
+    const { message } = await s.sendMessage(x!.id, { clientMsgId: randomUUID(), conversationId: summary.conversationId, kind: "text", body: "hi all" }, 3);
+    const headsBefore = new Map<string, number>();
+    for (const u of users) headsBefore.set(u.id, (await s.heads(u.id)).chat);
+
+    let appendedEntries = 0;
+    for (const u of others) {
+      const deviceId = randomUUID();
+      await s.upsertDevice({ userId: u.id, deviceId, sessionId: null, at: 4 });
+      const { appended } = await s.ack(u.id, deviceId, { chat: headsBefore.get(u.id)! }, 5);
+      appendedEntries += appended.reduce((n, a) => n + a.entries.length, 0);
+    }
+
+    const toX = (await s.pull(x!.id, "chat", headsBefore.get(x!.id)!, 500)).entries;
+    expect(toX.length).toBeLessThanOrEqual(49);
+    expect(toX.every((e) => e.k === "delivered")).toBe(true);
+    expect(new Set(toX.map((e) => (e.data as { userId: string }).userId))).toEqual(new Set(others.map((u) => u.id)));
+    expect(toX.every((e) => (e.data as { seq: number }).seq === message.seq)).toBe(true);
+    for (const u of others) expect((await s.heads(u.id)).chat).toBe(headsBefore.get(u.id));
+    expect(appendedEntries).toBe(toX.length);
+
+    // In a group with several senders each learns it, once, and acking again adds nothing.
+    const [y, z] = others;
+    const zDevice = randomUUID();
+    await s.upsertDevice({ userId: z!.id, deviceId: zDevice, sessionId: null, at: 6 });
+    const yHead = (await s.heads(y!.id)).chat;
+    const xHead = (await s.heads(x!.id)).chat;
+    await s.sendMessage(y!.id, { clientMsgId: randomUUID(), conversationId: summary.conversationId, kind: "text", body: "me too" }, 7);
+    await s.sendMessage(x!.id, { clientMsgId: randomUUID(), conversationId: summary.conversationId, kind: "text", body: "and me" }, 8);
+    const zHead = (await s.heads(z!.id)).chat;
+    await s.ack(z!.id, zDevice, { chat: zHead }, 9);
+    await s.ack(z!.id, zDevice, { chat: zHead }, 10);
+    const delivered = async (userId: string, after: number) =>
+      (await s.pull(userId, "chat", after, 500)).entries.filter((e) => e.k === "delivered").map((e) => e.data);
+    expect(await delivered(y!.id, yHead)).toEqual([{ conversationId: summary.conversationId, userId: z!.id, seq: 3 }]);
+    expect(await delivered(x!.id, xHead)).toEqual([{ conversationId: summary.conversationId, userId: z!.id, seq: 3 }]);
   });
 });

@@ -38,6 +38,7 @@ import type {
   StoredDevice,
   StoredUser,
   SummaryChange,
+  UpsertedDevice,
 } from "./storage.js";
 
 export interface SqliteOptions {
@@ -96,7 +97,7 @@ export class SqliteStorage implements Storage {
     this.st.users.deleteSession(sessionId);
   }
 
-  async upsertDevice(input: DeviceUpsert): Promise<StoredDevice> {
+  async upsertDevice(input: DeviceUpsert): Promise<UpsertedDevice> {
     return this.write((st) => st.devices.upsert(input)).result;
   }
   async getDevice(deviceId: string): Promise<StoredDevice | null> {

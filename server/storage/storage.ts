@@ -74,6 +74,19 @@ export interface DeviceUpsert {
   at: number;
   /** Absent: only record that the device was seen. */
   register?: DeviceRegister;
+  /**
+   * At most this many devices per user. A new device beyond the cap makes the
+   * user's least recently seen other devices be forgotten (rows and acks; their
+   * sessions stay valid, so such a browser simply registers again). Refusing
+   * instead would lock out a user whose browser profiles churn.
+   */
+  maxDevices?: number;
+}
+
+export interface UpsertedDevice {
+  device: StoredDevice;
+  /** Ids of devices forgotten to stay within `maxDevices`. */
+  evicted: string[];
 }
 
 export interface Opened {
@@ -123,7 +136,7 @@ export interface Storage {
   deleteSession(sessionId: string): Promise<void>;
 
   // devices
-  upsertDevice(input: DeviceUpsert): Promise<StoredDevice>;
+  upsertDevice(input: DeviceUpsert): Promise<UpsertedDevice>;
   getDevice(deviceId: string): Promise<StoredDevice | null>;
   listDevices(userId: string): Promise<StoredDevice[]>;
   /** Removes the device and the sessions it used; returns those session ids. */

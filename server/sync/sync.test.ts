@@ -1,7 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry, Snapshot } from "../../shared/protocol/index.js";
-import { call, openDirect, pullAll, register, sendHttp, startServer, type Session, type TestServer } from "../testing/harness.js";
+import {
+  call,
+  connect,
+  emitAck,
+  listen,
+  openDirect,
+  pullAll,
+  register,
+  sendHttp,
+  startServer,
+  type Session,
+  type TestServer,
+} from "../testing/harness.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
@@ -51,6 +63,33 @@ describe("pull and the ring", () => {
     expect(edge.reset).toBe(false);
     expect(edge.entries.map((e) => e.v)).toEqual([9, 10, 11, 12, 13]);
     expect((await pullAll(app, bob, "chat", 7)).reset).toBe(true);
+  });
+
+  it("answers reset instead of skipping versions after a restart with a larger ring on the same DATA_DIR", async () => {
+    server = await startServer({ ringCapacity: 10 });
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    for (let i = 0; i < 29; i++) await sendHttp(server.app, alice, conv.conversationId, `m${i}`);
+    const dir = server.dir;
+    await server.close();
+
+    // Under the old ring only 21..30 were kept; the new ring's size says nothing about that.
+    server = await startServer({ dataDir: dir, ringCapacity: 2000 });
+    const behind = await pullAll(server.app, bob, "chat", 5);
+    expect(behind).toMatchObject({ entries: [], head: 30, reset: true });
+    const within = await pullAll(server.app, bob, "chat", 20);
+    expect(within.reset).toBe(false);
+    expect(within.entries.map((e) => e.v)).toEqual([21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+    // The socket answers the same.
+    const url = await listen(server);
+    const c = connect(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    try {
+      await c.hello;
+      expect(await emitAck(c.socket, "pull", { d: "chat", after: 5 })).toMatchObject({ ok: true, entries: [], head: 30, reset: true });
+    } finally {
+      c.socket.disconnect();
+    }
   });
 
   it("keeps versions across a restart on the same DATA_DIR", async () => {

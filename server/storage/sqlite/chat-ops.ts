@@ -125,17 +125,18 @@ export function updateSettings(st: Stores, batch: AppendBatch, userId: string, c
 
 /**
  * A device acked chat up to `upTo`: the messages it now holds count as
- * delivered to its user. Where that moves the user's delivered position, the
- * other members get a `delivered` entry (so a sender sees the tick).
+ * delivered to its user. Where that moves the user's delivered position in a
+ * conversation, the senders of the newly delivered messages (not every
+ * member: in a group that would be quadratic) get a `delivered` entry, so
+ * they see the tick. In a two-person chat that is the peer.
  */
 export function deliveredOnAck(st: Stores, batch: AppendBatch, userId: string, after: number, upTo: number, at: number): void {
   for (const ref of st.sync.messageSeqsBetween(userId, after, upTo)) {
     const me = st.conversations.member(ref.conversationId, userId);
     if (!me || ref.seq <= me.delivered_seq) continue;
     st.conversations.advanceDelivered(ref.conversationId, userId, ref.seq);
-    for (const memberId of st.conversations.memberIds(ref.conversationId)) {
-      if (memberId === userId) continue;
-      st.sync.append(batch, memberId, "chat", "delivered", { conversationId: ref.conversationId, userId, seq: ref.seq }, at);
+    for (const senderId of st.messages.sendersBetween(ref.conversationId, me.delivered_seq, ref.seq, userId)) {
+      st.sync.append(batch, senderId, "chat", "delivered", { conversationId: ref.conversationId, userId, seq: ref.seq }, at);
     }
   }
 }

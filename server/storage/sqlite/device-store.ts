@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { CourierError } from "../../../shared/protocol/index.js";
-import type { DeviceUpsert, StoredDevice } from "../storage.js";
+import type { DeviceUpsert, StoredDevice, UpsertedDevice } from "../storage.js";
 
 interface DeviceRow {
   id: string;
@@ -44,6 +44,10 @@ export class DeviceStore {
       sessionsOf: db.prepare<[string, string], { id: string }>(`SELECT id FROM sessions WHERE device_id = ? AND user_id = ?`),
       deleteSessions: db.prepare(`DELETE FROM sessions WHERE device_id = ? AND user_id = ?`),
       delete: db.prepare(`DELETE FROM devices WHERE id = ? AND user_id = ?`),
+      count: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM devices WHERE user_id = ?`),
+      leastRecent: db.prepare<[string, string, number], { id: string }>(
+        `SELECT id FROM devices WHERE user_id = ? AND id != ? ORDER BY last_seen, at, id LIMIT ?`,
+      ),
     };
   }
 
@@ -56,14 +60,27 @@ export class DeviceStore {
     return this.s.list.all(userId).map(toDevice);
   }
 
-  /** A device id belongs to the first user who used it; anyone else gets 409. */
-  upsert(input: DeviceUpsert): StoredDevice {
+  /**
+   * A device id belongs to the first user who used it; anyone else gets 409.
+   * A new device beyond `maxDevices` evicts the user's least recently seen ones.
+   */
+  upsert(input: DeviceUpsert): UpsertedDevice {
     const existing = this.s.get.get(input.deviceId);
     if (existing && existing.user_id !== input.userId) {
       throw CourierError.conflict("This device id belongs to another account; generate a new one.");
     }
-    if (!existing) this.s.insert.run(input.deviceId, input.userId, input.sessionId, input.at, input.at);
-    else this.s.seen.run(input.at, input.sessionId, input.deviceId);
+    const evicted: string[] = [];
+    if (!existing) {
+      this.s.insert.run(input.deviceId, input.userId, input.sessionId, input.at, input.at);
+      const over = input.maxDevices === undefined ? 0 : this.s.count.get(input.userId)!.n - input.maxDevices;
+      for (const { id } of over > 0 ? this.s.leastRecent.all(input.userId, input.deviceId, over) : []) {
+        // device_acks go with the row (ON DELETE CASCADE).
+        this.s.delete.run(id, input.userId);
+        evicted.push(id);
+      }
+    } else {
+      this.s.seen.run(input.at, input.sessionId, input.deviceId);
+    }
     if (input.sessionId) this.s.bindSession.run(input.deviceId, input.sessionId);
     const r = input.register;
     if (r) {
@@ -79,7 +96,7 @@ export class DeviceStore {
         input.deviceId,
       );
     }
-    return toDevice(this.s.get.get(input.deviceId)!);
+    return { device: toDevice(this.s.get.get(input.deviceId)!), evicted };
   }
 
   /** Records activity (an ack) without changing anything else. */

@@ -16,6 +16,12 @@ export class MessageStore {
       before: db.prepare<[string, number, number], MessageRow>(
         `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
       ),
+      // Walks the (conversation_id, seq) unique index over the range only.
+      sendersBetween: db.prepare<[string, number, number, string], { sender_id: string }>(
+        `SELECT DISTINCT m.sender_id FROM messages m
+         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id
+         WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? AND m.sender_id != ?`,
+      ),
       unread: db.prepare<[string, number, string], { n: number }>(
         `SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id != ?`,
       ),
@@ -39,6 +45,11 @@ export class MessageStore {
   /** The `limit` messages just below `before`, ascending (the newest page when before is null). */
   page(conversationId: string, before: number | null, limit: number): Message[] {
     return this.s.before.all(conversationId, before ?? Number.MAX_SAFE_INTEGER, limit).map(toMessage);
+  }
+
+  /** Members (other than `excludeId`) who sent a message with seq in (after, upTo]. */
+  sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): string[] {
+    return this.s.sendersBetween.all(conversationId, after, upTo, excludeId).map((r) => r.sender_id);
   }
 
   unread(conversationId: string, readSeq: number, userId: string): number {

@@ -130,17 +130,28 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/**
+ * Runs every pending migration, each in its own BEGIN IMMEDIATE transaction.
+ * The version is read again inside each transaction: several processes
+ * starting on one fresh DATA_DIR queue on the write lock, and whoever comes
+ * second must see what the first one committed instead of re-running it.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(`Database schema version ${current} is newer than this server (${MIGRATIONS.length}); upgrade the server.`);
-  }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    const sql = MIGRATIONS[version]!;
-    db.transaction(() => {
-      db.exec(sql);
-      // user_version cannot be bound as a parameter; the value is our own integer.
-      db.pragma(`user_version = ${version + 1}`);
-    }).immediate();
+  const readVersion = () => db.pragma("user_version", { simple: true }) as number;
+  const tooNew = (current: number) =>
+    new Error(`Database schema version ${current} is newer than this server (${MIGRATIONS.length}); upgrade the server.`);
+  // Fail fast, without taking the write lock, on a database from a newer server.
+  if (readVersion() > MIGRATIONS.length) throw tooNew(readVersion());
+  const step = db.transaction((): boolean => {
+    const current = readVersion();
+    if (current > MIGRATIONS.length) throw tooNew(current);
+    if (current === MIGRATIONS.length) return false;
+    db.exec(MIGRATIONS[current]!);
+    // user_version cannot be bound as a parameter; the value is our own integer.
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one migration per transaction, until none is pending
   }
 }

@@ -16,13 +16,14 @@ export function openDatabase(dataDir: string): Database.Database {
     file = path.join(dataDir, DB_FILE);
   }
   const db = new Database(file);
+  // Several server processes may share the file; wait for the lock instead of
+  // failing. First, so that switching a fresh file to WAL waits too.
+  db.pragma("busy_timeout = 5000");
   // WAL lets readers (other processes, backups) run beside the single writer.
   db.pragma("journal_mode = WAL");
   // FULL: an acked message must survive a power cut, not just a crash.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
-  // Several server processes may share the file; wait for the lock instead of failing.
-  db.pragma("busy_timeout = 5000");
   migrate(db);
   return db;
 }

@@ -78,11 +78,19 @@ export class SyncStore {
     return heads;
   }
 
+  /**
+   * Entries after `after`, contiguous from `after + 1`, or `reset`. The ring's
+   * nominal size is not trusted to say what is kept: entries trimmed under a
+   * smaller RING_CAPACITY stay gone after a restart with a larger one, so the
+   * first kept entry decides. Never a gap.
+   */
   pull(userId: string, d: Domain, after: number, limit: number): PullResponse {
     const head = this.head(userId, d);
     if (after < head - this.ring) return { d, entries: [], head, reset: true };
     if (after >= head) return { d, entries: [], head, reset: false };
-    const entries = this.s.entries.all(userId, d, after, limit).map((r): Entry => ({
+    const rows = this.s.entries.all(userId, d, after, limit);
+    if (rows[0]?.v !== after + 1) return { d, entries: [], head, reset: true };
+    const entries = rows.map((r): Entry => ({
       d,
       v: r.v,
       k: r.k,

@@ -5,13 +5,16 @@ import { CourierError, parseInput, SESSION_COOKIE, socketAuthSchema } from "../.
 import { hashToken } from "../../auth/tokens.js";
 import type { Context } from "../../context.js";
 import { mapError } from "../../http/errors.js";
-import { isAllowedOrigin, ownOriginOf } from "../../http/origin.js";
+import { recordDevice } from "../../devices/register.js";
+import { isAllowedOrigin, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
 
 /** What a socket carries once its handshake is accepted. */
 export interface SocketData {
   userId: string;
   deviceId: string;
   sessionId: string;
+  /** The session token's hash (never the token), to re-check the session while the socket lives. */
+  tokenHash: string;
 }
 
 /**
@@ -22,9 +25,13 @@ export interface SocketData {
 export function allowRequest(ctx: Context) {
   return (req: IncomingMessage, done: (err: string | null | undefined, success: boolean) => void): void => {
     const origin = req.headers.origin;
-    if (origin !== undefined && !isAllowedOrigin(origin, ownOriginOf(req, ctx.config.trustProxy), ctx.config.allowedOrigins)) {
-      done("Origin not allowed", false);
-      return;
+    if (origin !== undefined) {
+      const own = ownOriginOf(req, ctx.config.trustProxy);
+      if (!isAllowedOrigin(origin, own, ctx.config.allowedOrigins)) {
+        warnOriginRefused(ctx.warnOnce, origin, own);
+        done("Origin not allowed", false);
+        return;
+      }
     }
     done(null, true);
   };
@@ -46,10 +53,11 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
     // A cookie-only handshake must prove it comes from our own pages.
     if (req.headers.origin === undefined) throw CourierError.forbidden("A cookie handshake needs an Origin header.");
   }
-  const session = await ctx.storage.findSession(hashToken(token), ctx.clock());
+  const tokenHash = hashToken(token);
+  const session = await ctx.storage.findSession(tokenHash, ctx.clock());
   if (!session) throw CourierError.unauthorized();
-  await ctx.storage.upsertDevice({ userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
-  return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId };
+  await recordDevice(ctx, { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
+  return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash };
 }
 
 /** socket.io middleware: a refused handshake reaches the client as connect_error with `data: {code, message}`. */

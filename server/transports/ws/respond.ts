@@ -1,4 +1,4 @@
-import type { AckResult } from "../../../shared/protocol/index.js";
+import type { AckResult, ErrorInfo } from "../../../shared/protocol/index.js";
 import { mapError } from "../../http/errors.js";
 
 interface Log {
@@ -30,7 +30,10 @@ export function respond<T extends object>(cb: unknown, work: () => Promise<T>, l
     (err: unknown) => {
       const mapped = mapError(err);
       if (mapped.status >= 500) log.error({ err }, "socket request failed");
-      reply({ ok: false, error: mapped.info });
+      // rate_limited carries how long to wait, as HTTP's Retry-After does.
+      const error: ErrorInfo & { retryAfterMs?: number } =
+        mapped.retryAfterMs === undefined ? mapped.info : { ...mapped.info, retryAfterMs: mapped.retryAfterMs };
+      reply({ ok: false, error });
     },
   );
 }

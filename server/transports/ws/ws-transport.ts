@@ -2,6 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
 import {
   type ClientToServerEvents,
+  CourierError,
   FRAME_LIMIT_BYTES,
   type Hello,
   type ServerToClientEvents,
@@ -48,7 +49,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
 }
 
 function open(ctx: Context, socket: CourierSocket, log: Log): void {
-  const { userId, deviceId, sessionId } = socket.data;
+  const { userId, deviceId, sessionId, tokenHash } = socket.data;
   const gate = new HelloGate((entries) => socket.emit("push", entries));
   const conn: Connection = {
     id: socket.id,
@@ -59,36 +60,62 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     push: (entries) => gate.push(entries),
     close: () => socket.disconnect(true),
   };
+  const end = () => {
+    ctx.hub.remove(conn);
+    socket.disconnect(true);
+  };
+
+  /**
+   * Logout and device removal close sockets through the hub, but a session can
+   * also end without passing through it (expiry, or a revocation racing the
+   * handshake), so the session is looked up again (one indexed hash lookup)
+   * before every request. A dead session answers `unauthorized`, then the
+   * socket is closed once that answer is on its way.
+   */
+  const sessionAlive = async () => (await ctx.storage.findSession(tokenHash, ctx.clock()))?.sessionId === sessionId;
+  const authorized =
+    <T>(work: () => Promise<T>) =>
+    async (): Promise<T> => {
+      if (!(await sessionAlive())) {
+        setImmediate(end);
+        throw CourierError.unauthorized("Your session has ended; sign in again.");
+      }
+      return work();
+    };
 
   // Handlers first, synchronously: events that arrive during registration must not be lost.
   socket.on("send", (payload: unknown, cb: unknown) => {
     const [p, c] = splitArgs(payload, cb);
-    respond(c, async () => ({ message: (await send(ctx, userId, p)).message }), log);
+    respond(c, authorized(async () => ({ message: (await send(ctx, userId, p)).message })), log);
   });
   socket.on("pull", (payload: unknown, cb: unknown) => {
     const [p, c] = splitArgs(payload, cb);
-    respond(c, () => pull(ctx, userId, p), log);
+    respond(c, authorized(() => pull(ctx, userId, p)), log);
   });
   socket.on("ack", (payload: unknown, cb: unknown) => {
     const [p, c] = splitArgs(payload, cb);
-    respond(c, () => ack(ctx, userId, deviceId, p), log);
+    respond(c, authorized(() => ack(ctx, userId, deviceId, p)), log);
   });
   socket.on("disconnect", () => ctx.hub.remove(conn));
 
   ctx.hub.add(conn);
-  ctx.storage.heads(userId).then(
-    (heads) => {
-      if (!socket.connected) return;
-      const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
-      socket.emit("hello", hello);
-      gate.open(heads);
-    },
-    (err: unknown) => {
-      log.error({ err }, "hello failed");
-      ctx.hub.remove(conn);
-      socket.disconnect(true);
-    },
-  );
+  // A logout that ran between the handshake's session lookup and `hub.add`
+  // found nothing to close; checking again now that the connection is
+  // registered closes that gap (a later logout finds it in the hub).
+  (async () => {
+    if (!(await sessionAlive())) {
+      end();
+      return;
+    }
+    const heads = await ctx.storage.heads(userId);
+    if (!socket.connected) return;
+    const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
+    socket.emit("hello", hello);
+    gate.open(heads);
+  })().catch((err: unknown) => {
+    log.error({ err }, "hello failed");
+    end();
+  });
 }
 
 /** Ends every socket and the engine; the HTTP server itself is closed by Fastify. */

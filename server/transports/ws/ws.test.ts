@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Entry, Message } from "../../../shared/protocol/index.js";
+import { type Entry, type Message, SESSION_TTL_MS } from "../../../shared/protocol/index.js";
+import { SqliteStorage } from "../../storage/sqlite-storage.js";
+import type { DeviceUpsert, Storage } from "../../storage/storage.js";
 import {
   call,
   connect,
@@ -14,6 +16,7 @@ import {
   register,
   sendHttp,
   startServer,
+  tempDir,
   type TestServer,
 } from "../../testing/harness.js";
 
@@ -213,5 +216,77 @@ describe("websocket sign-out", () => {
     const other = await call<{ token: string }>(server.app, "POST", "/api/auth/login", { body: { username: "alice", password: "correct horse" } });
     expect((await call(server.app, "DELETE", `/api/devices/${deviceId}`, { token: other.body.token })).status).toBe(204);
     expect(await closed).toBe("io server disconnect");
+  });
+});
+
+describe("websocket sessions that end", () => {
+  it("closes a socket whose handshake completed while a logout of its session ran", async () => {
+    const dir = tempDir();
+    const real = SqliteStorage.open({ dataDir: dir, ringCapacity: 2000 });
+    // The handshake looks the session up, then records the device, then joins the hub.
+    // Run a whole logout in between: it finds no live connection to close.
+    let beforeDevice: (() => Promise<void>) | null = null;
+    const storage = new Proxy(real, {
+      get(target, key) {
+        if (key === "upsertDevice") {
+          return async (input: DeviceUpsert) => {
+            const hook = beforeDevice;
+            beforeDevice = null;
+            if (hook) await hook();
+            return target.upsertDevice(input);
+          };
+        }
+        const value: unknown = Reflect.get(target, key, target);
+        return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    }) as Storage;
+    try {
+      server = await startServer({ dataDir: dir }, { storage });
+      const url = await listen(server);
+      const alice = await register(server.app, "alice");
+      let loggedOut = 0;
+      beforeDevice = async () => {
+        loggedOut = (await call(server.app, "POST", "/api/auth/logout", { token: alice.token })).status;
+      };
+      const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+      const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
+      const outcome = await Promise.race([c.hello.then(() => "hello"), closed.then((reason) => `closed: ${reason}`)]);
+      expect(loggedOut).toBe(204);
+      expect(outcome).toBe("closed: io server disconnect");
+      expect(server.hub.connectionsOf(alice.user.id)).toHaveLength(0);
+      expect(c.events.map((e) => e.name)).not.toContain("hello");
+    } finally {
+      await server.close();
+      await real.close();
+    }
+  });
+
+  it("re-checks the session on send, pull and ack: an expired one gets unauthorized and is disconnected", async () => {
+    let now = Date.now();
+    server = await startServer({}, { clock: () => now });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    const sockets = [0, 1, 2].map(() => client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 }));
+    await Promise.all(sockets.map((c) => c.hello));
+    const headsBefore = await server.storage.heads(bob.user.id);
+
+    now += SESSION_TTL_MS + 1;
+    const requests = [
+      ["send", sendPayload(conv.conversationId, "after expiry")],
+      ["pull", { d: "chat", after: 0 }],
+      ["ack", { acks: { chat: 1 } }],
+    ] as const;
+    for (const [i, [event, payload]] of requests.entries()) {
+      const c = sockets[i]!;
+      const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
+      const res = await emitAck(c.socket, event, payload);
+      expect(res, event).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+      expect(await closed).toBe("io server disconnect");
+    }
+    expect(server.hub.connectionsOf(alice.user.id)).toHaveLength(0);
+    // Nothing was stored for the refused send.
+    expect(await server.storage.heads(bob.user.id)).toEqual(headsBefore);
   });
 });

@@ -1,0 +1,16 @@
+import type { Context } from "../context.js";
+import type { DeviceUpsert, StoredDevice } from "../storage/storage.js";
+
+/**
+ * Records a device (HTTP registration or a socket handshake) under the
+ * per-user cap. Devices forgotten to make room lose their live connections,
+ * as if signed out; their sessions stay, so they can register again.
+ */
+export async function recordDevice(ctx: Context, input: Omit<DeviceUpsert, "maxDevices">): Promise<StoredDevice> {
+  const { device, evicted } = await ctx.storage.upsertDevice({ ...input, maxDevices: ctx.config.maxDevicesPerUser });
+  if (evicted.length > 0) {
+    const gone = new Set(evicted);
+    ctx.hub.closeWhere((c) => c.userId === input.userId && gone.has(c.deviceId), "device_removed");
+  }
+  return device;
+}
