@@ -123,8 +123,13 @@ export class SessionManager {
     const session: Session = { user, deviceId, db, api: this.api, client, signOut: () => this.signOut() };
     setProbeClient(client);
     this.set({ name: "signed-in", session });
+    // The new client starts once the old one has finished writing: for the same
+    // user (a new device id, a re-check) both write to the same database.
+    const previousStopped = previous ? previous.client.stop() : Promise.resolve();
     if (previous) void this.retire(previous);
-    client.start().catch((error) => console.error("courier: sync client failed to start", error));
+    previousStopped
+      .then(() => client.start())
+      .catch((error) => console.error("courier: sync client failed to start", error));
   }
 
   /** The server gave our device id to another account: continue under a fresh one. */
@@ -138,10 +143,11 @@ export class SessionManager {
 
   /**
    * Stops a session that is no longer shown. Sync stops at once; the database
-   * closes only after React has unmounted the screens still querying it.
+   * closes only after a write in progress has finished and React has
+   * unmounted the screens still querying it.
    */
   private async retire(session: Session): Promise<void> {
-    session.client.stop();
+    await session.client.stop();
     await new Promise((resolve) => setTimeout(resolve, 100));
     session.db.close();
   }
@@ -170,6 +176,8 @@ export class SessionManager {
     const current = this.phase.name === "signed-in" ? this.phase.session : null;
     if (current?.user.id === user.id) {
       if (current.user.displayName !== user.displayName) rememberSession({ user, deviceId: current.deviceId });
+      // Still ours: a client that saw another account's hello may sync again.
+      current.client.resume();
       return;
     }
     await this.signedIn(user, false);

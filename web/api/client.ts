@@ -3,11 +3,8 @@ import {
   authResponseSchema,
   conversationSchema,
   itemSchema,
-  messageSchema,
   orderSchema,
   pullResponseSchema,
-  snapshotSchema,
-  summarySchema,
   userSchema,
   type AuthResponse,
   type Conversation,
@@ -16,30 +13,39 @@ import {
   type DeviceRegister,
   type Item,
   type LoginRequest,
-  type Message,
   type Order,
   type PullRequest,
   type PullResponse,
   type RegisterRequest,
   type SendRequest,
   type SettingsPatch,
-  type Snapshot,
-  type Summary,
   type User,
   type Versions,
 } from "../../shared/protocol/index.js";
 import { Http } from "./http.js";
+import {
+  anyMessageSchema,
+  anySnapshotSchema,
+  anySummarySchema,
+  type AnyMessage,
+  type AnySnapshot,
+  type AnySummary,
+} from "./lenient.js";
+
+/** A snapshot is the largest answer there is: it gets longer than the default timeout. */
+export const SNAPSHOT_TIMEOUT_MS = 60_000;
 
 const userBody = z.object({ user: userSchema });
 const usersBody = z.object({ users: z.array(userSchema) });
 const itemBody = z.object({ item: itemSchema });
 const itemsBody = z.object({ items: z.array(itemSchema) });
+// Messages and summaries are read with the relaxed message kind (lenient.ts).
 // extension: the server may add the creator's summary, saving a round trip.
-const conversationBody = z.object({ conversation: conversationSchema, summary: summarySchema.optional() });
-const summaryBody = z.object({ summary: summarySchema });
-const summariesBody = z.object({ conversations: z.array(summarySchema) });
-const messageBody = z.object({ message: messageSchema });
-const messagesBody = z.object({ messages: z.array(messageSchema) });
+const conversationBody = z.object({ conversation: conversationSchema, summary: anySummarySchema.optional() });
+const summaryBody = z.object({ summary: anySummarySchema });
+const summariesBody = z.object({ conversations: z.array(anySummarySchema) });
+const messageBody = z.object({ message: anyMessageSchema });
+const messagesBody = z.object({ messages: z.array(anyMessageSchema) });
 const orderBody = z.object({ order: orderSchema });
 const anyBody = z.unknown();
 
@@ -88,17 +94,17 @@ export class Api {
   }
 
   // conversations and messages
-  async listConversations(): Promise<Summary[]> {
+  async listConversations(): Promise<AnySummary[]> {
     return (await this.http.request("GET", "/api/conversations", { schema: summariesBody })).conversations;
   }
-  createConversation(req: CreateConversation): Promise<{ conversation: Conversation; summary?: Summary }> {
+  createConversation(req: CreateConversation): Promise<{ conversation: Conversation; summary?: AnySummary }> {
     return this.http.request("POST", "/api/conversations", { body: req, schema: conversationBody });
   }
-  async updateSettings(conversationId: string, patch: SettingsPatch): Promise<Summary> {
+  async updateSettings(conversationId: string, patch: SettingsPatch): Promise<AnySummary> {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/settings`;
     return (await this.http.request("PATCH", path, { body: patch, schema: summaryBody })).summary;
   }
-  async history(conversationId: string, before: number | undefined, limit: number): Promise<Message[]> {
+  async history(conversationId: string, before: number | undefined, limit: number): Promise<AnyMessage[]> {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages`;
     return (await this.http.request("GET", path, { query: { before, limit }, schema: messagesBody })).messages;
   }
@@ -106,7 +112,7 @@ export class Api {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/read`;
     await this.http.request("POST", path, { body: { seq }, schema: anyBody });
   }
-  async send(req: SendRequest): Promise<Message> {
+  async send(req: SendRequest): Promise<AnyMessage> {
     return (await this.http.request("POST", "/api/messages", { body: req, schema: messageBody })).message;
   }
 
@@ -117,8 +123,8 @@ export class Api {
       schema: pullResponseSchema,
     });
   }
-  snapshot(): Promise<Snapshot> {
-    return this.http.request("GET", "/api/sync/snapshot", { schema: snapshotSchema });
+  snapshot(): Promise<AnySnapshot> {
+    return this.http.request("GET", "/api/sync/snapshot", { schema: anySnapshotSchema, timeoutMs: SNAPSHOT_TIMEOUT_MS });
   }
   async ack(acks: Partial<Versions>): Promise<void> {
     await this.http.request("POST", "/api/sync/ack", { body: { acks }, schema: anyBody });

@@ -1,8 +1,9 @@
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { CourierError } from "../../shared/protocol/index.js";
+import { Api, SNAPSHOT_TIMEOUT_MS } from "./client.js";
 import { decide, NetworkError } from "./errors.js";
-import { Http } from "./http.js";
+import { DEFAULT_TIMEOUT_MS, Http, type Fetch } from "./http.js";
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
@@ -63,5 +64,88 @@ describe("Http", () => {
 
     const empty = new Http("", async () => new Response(null, { status: 204 }));
     await expect(empty.request("POST", "/api/auth/logout", { schema: z.unknown() })).resolves.toBeUndefined();
+  });
+
+  describe("timeouts", () => {
+    // AbortSignal.timeout runs on Node's internal timers, which fake timers do
+    // not reach: stand in one on setTimeout with the same abort reason.
+    const timeouts: number[] = [];
+    function fakeTimeoutSignals(): void {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+      timeouts.length = 0;
+      vi.spyOn(AbortSignal, "timeout").mockImplementation((ms) => {
+        timeouts.push(ms);
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(new DOMException("The operation timed out.", "TimeoutError")), ms);
+        return controller.signal;
+      });
+    }
+    afterEach(() => {
+      vi.restoreAllMocks();
+      vi.useRealTimers();
+    });
+
+    /** A server that never answers: the fetch settles only when its signal aborts, as a browser's does. */
+    const hanging: Fetch = (_url, init) =>
+      new Promise((_resolve, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason), { once: true }));
+
+    it("gives up on a request with no answer after 15 s, as a NetworkError the caller retries", async () => {
+      fakeTimeoutSignals();
+      const http = new Http("", hanging);
+      let outcome: unknown = "pending";
+      void http.request("GET", "/api/sync/chat").then(
+        (v) => (outcome = v),
+        (e: unknown) => (outcome = e),
+      );
+      await vi.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_MS - 1);
+      expect(outcome).toBe("pending");
+      await vi.advanceTimersByTimeAsync(1);
+      expect(outcome).toBeInstanceOf(NetworkError);
+      expect((outcome as NetworkError).message).toMatch(/timed out/);
+      expect(decide(outcome)).toBe("retry");
+      expect(DEFAULT_TIMEOUT_MS).toBe(15_000);
+    });
+
+    it("gives the snapshot 60 s", async () => {
+      fakeTimeoutSignals();
+      const api = new Api(new Http("", hanging));
+      let outcome: unknown = "pending";
+      void api.snapshot().catch((e: unknown) => (outcome = e));
+      await vi.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_MS);
+      expect(outcome).toBe("pending");
+      await vi.advanceTimersByTimeAsync(SNAPSHOT_TIMEOUT_MS - DEFAULT_TIMEOUT_MS);
+      expect(outcome).toBeInstanceOf(NetworkError);
+      expect(timeouts).toEqual([60_000]);
+    });
+
+    it("times out a body that stops arriving", async () => {
+      fakeTimeoutSignals();
+      const stalled: Fetch = async (_url, init) =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode('{"n":'));
+              init.signal?.addEventListener("abort", () => controller.error(init.signal?.reason));
+            },
+          }),
+          { status: 200 },
+        );
+      const http = new Http("", stalled);
+      const result = http.request("GET", "/api/x", { schema: z.object({ n: z.number() }) }).catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(DEFAULT_TIMEOUT_MS);
+      const error = await result;
+      expect(error).toBeInstanceOf(NetworkError);
+      expect((error as NetworkError).message).toMatch(/timed out/);
+    });
+
+    it("combines the caller's signal with the timeout; an abort is a NetworkError too", async () => {
+      const http = new Http("", hanging);
+      const controller = new AbortController();
+      const result = http.request("GET", "/api/x", { signal: controller.signal }).catch((e: unknown) => e);
+      controller.abort();
+      const error = await result;
+      expect(error).toBeInstanceOf(NetworkError);
+      expect((error as NetworkError).message).toMatch(/aborted/);
+    });
   });
 });

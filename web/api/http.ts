@@ -9,8 +9,18 @@ export interface RequestOptions<S extends z.ZodType> {
   query?: Query;
   /** Validates the response body; omit for `204 No Content`. */
   schema?: S;
+  /** Cancels the request; it then fails with a NetworkError like a timeout. */
   signal?: AbortSignal;
+  /** Deadline for the whole request, body included. */
+  timeoutMs?: number;
 }
+
+/**
+ * Without a deadline a request the network swallowed (a dead connection the
+ * OS has not noticed, a stalled proxy) would hang forever, and the outbox and
+ * the sync engine, which wait for it, with it.
+ */
+export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -18,7 +28,7 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
  * Thin JSON-over-fetch client. Same origin, cookie session
  * (`credentials: "include"`), every request tagged with the device id.
  * Every failure comes out as a CourierError (the server answered) or a
- * NetworkError (it did not), so callers decide with one `decide()`.
+ * NetworkError (it did not, in time), so callers decide with one `decide()`.
  */
 export class Http {
   private deviceId: string | null = null;
@@ -43,6 +53,15 @@ export class Http {
       headers["Content-Type"] = "application/json";
       body = JSON.stringify(opts.body);
     }
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const signal = opts.signal ? anySignal([opts.signal, timeout]) : timeout;
+    // A timeout or an abort is a missing answer like any other: the caller retries.
+    const noAnswer = (error: unknown, otherwise: string): NetworkError =>
+      timeout.aborted
+        ? new NetworkError(`${method} ${path} timed out`, { cause: error })
+        : opts.signal?.aborted
+          ? new NetworkError(`${method} ${path} was aborted`, { cause: error })
+          : new NetworkError(otherwise, { cause: error });
     let response: Response;
     try {
       response = await this.fetchFn(this.base + path + queryString(opts.query), {
@@ -50,22 +69,22 @@ export class Http {
         headers,
         body,
         credentials: "include",
-        signal: opts.signal,
+        signal,
       });
     } catch (error) {
-      if (error instanceof DOMException && error.name === "AbortError") throw error;
-      throw new NetworkError("Network unavailable", { cause: error });
+      throw noAnswer(error, "Network unavailable");
     }
     if (!response.ok) throw await toCourierError(response, this.onUnauthorized);
     if (!opts.schema) return undefined as z.output<S>;
     let json: unknown;
     try {
       // NOTE: a 204 (or an empty 200) has no body at all; response.json() would throw.
+      // The signal also covers the body: a stalled download times out too.
       const text = await response.text();
       json = text === "" ? undefined : JSON.parse(text);
     } catch (error) {
       // A proxy's HTML error page or a cut-off body.
-      throw new NetworkError(`Unreadable response from ${path}`, { cause: error });
+      throw noAnswer(error, `Unreadable response from ${path}`);
     }
     const parsed = opts.schema.safeParse(json);
     if (!parsed.success) {
@@ -73,6 +92,20 @@ export class Http {
     }
     return parsed.data;
   }
+}
+
+/** `AbortSignal.any`, with a fallback for browsers that predate it (Safari < 17.4). */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  if (typeof AbortSignal.any === "function") return AbortSignal.any(signals);
+  const controller = new AbortController();
+  for (const signal of signals) {
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true, signal: controller.signal });
+  }
+  return controller.signal;
 }
 
 function queryString(query: Query | undefined): string {

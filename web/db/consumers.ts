@@ -1,17 +1,10 @@
 import { Dexie } from "dexie";
 import type { z } from "zod";
 import type { Consumer, ConsumerRegistry } from "../../shared/sync/consumers.js";
-import {
-  ORDER_STATUSES,
-  entryDataSchemas,
-  type Entry,
-  type EntryKind,
-  type Message,
-  type Order,
-  type Receipt,
-} from "../../shared/protocol/index.js";
+import { ORDER_STATUSES, type Entry, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
+import { lenientEntryDataSchemas } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
-import type { StoredSummary } from "./records.js";
+import type { StoredMessage, StoredSummary } from "./records.js";
 
 export interface ConsumerHooks {
   /**
@@ -29,6 +22,8 @@ export interface ConsumerHooks {
  * the store's transaction (see store.ts), so they only touch Dexie tables and
  * never await anything else. A malformed entry is logged and skipped: throwing
  * would block its domain forever, and the entry still advances the version.
+ * A message of a kind this app does not know is not malformed: it is stored
+ * and shown as a placeholder (lenient.ts).
  */
 export function registerConsumers(registry: ConsumerRegistry, db: CourierDb, me: string, hooks: ConsumerHooks = {}): () => void {
   const consumers: Consumer[] = [
@@ -40,9 +35,9 @@ export function registerConsumers(registry: ConsumerRegistry, db: CourierDb, me:
   return () => offs.forEach((off) => off());
 }
 
-function parse<K extends EntryKind>(entry: Entry, k: K): z.infer<(typeof entryDataSchemas)[K]> | null {
-  const result = entryDataSchemas[k].safeParse(entry.data);
-  if (result.success) return result.data as z.infer<(typeof entryDataSchemas)[K]>;
+function parse<K extends EntryKind>(entry: Entry, k: K): z.infer<(typeof lenientEntryDataSchemas)[K]> | null {
+  const result = lenientEntryDataSchemas[k].safeParse(entry.data);
+  if (result.success) return result.data as z.infer<(typeof lenientEntryDataSchemas)[K]>;
   console.warn(`courier: skipping malformed ${entry.d}:${entry.v} (${entry.k})`, result.error.issues[0]);
   return null;
 }
@@ -116,7 +111,7 @@ async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: Con
   await summaries.flush();
 }
 
-async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, message: Message, hooks: ConsumerHooks): Promise<void> {
+async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, message: StoredMessage, hooks: ConsumerHooks): Promise<void> {
   const existing = await db.messages.get(message.id);
   // A recall may have been applied to an earlier copy (history page, send response).
   await db.messages.put(existing?.recalled ? { ...message, recalled: true } : message);

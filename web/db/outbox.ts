@@ -1,6 +1,5 @@
-import type { Message } from "../../shared/protocol/index.js";
 import type { CourierDb } from "./database.js";
-import type { OutboxRow } from "./records.js";
+import type { OutboxRow, StoredMessage } from "./records.js";
 
 /** Writes a new message to the outbox: it is on screen before any network call. */
 export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now()): Promise<OutboxRow> {
@@ -23,7 +22,7 @@ export function queued(db: CourierDb): Promise<OutboxRow[]> {
  * The server confirmed: store its copy and drop the pending row in one
  * transaction, so the message is never shown twice nor missing for a frame.
  */
-export async function settle(db: CourierDb, message: Message): Promise<void> {
+export async function settle(db: CourierDb, message: StoredMessage): Promise<void> {
   await db.transaction("rw", db.messages, db.outbox, async () => {
     if (!(await db.messages.get(message.id))) await db.messages.put(message);
     await db.outbox.delete(message.clientMsgId);

@@ -1,10 +1,14 @@
-import type { Domain, Message, Summary } from "../../shared/protocol/index.js";
+import type { Domain } from "../../shared/protocol/index.js";
+import type { AnyMessage, AnySummary } from "../api/lenient.js";
 
-/** A message as stored: the wire message (with `recalled` once recalled). */
-export type StoredMessage = Message;
+/**
+ * A message as stored: the wire message (with `recalled` once recalled). Its
+ * `kind` may be one this app does not know (a newer server; see lenient.ts).
+ */
+export type StoredMessage = AnyMessage;
 
 /** This user's view of one conversation, as the server sends it in `conv` entries. */
-export type StoredSummary = Summary;
+export type StoredSummary = AnySummary;
 
 /** The highest version of a domain that is durably applied on this device. */
 export interface VersionRow {

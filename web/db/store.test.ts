@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsumerRegistry } from "../../shared/sync/consumers.js";
 import { SyncEngine } from "../../shared/sync/engine.js";
 import type { Entry, PullRequest, PullResponse } from "../../shared/protocol/index.js";
+import { Api } from "../api/client.js";
+import { Http } from "../api/http.js";
 import { registerConsumers } from "./consumers.js";
 import { CourierDb } from "./database.js";
 import { enqueue } from "./outbox.js";
@@ -225,5 +227,47 @@ describe("with the sync engine", () => {
     expect(s?.unread).toBe(30);
     expect(s?.lastMessage?.seq).toBe(30);
     expect((await store.loadVersions()).chat).toBe(31);
+  });
+});
+
+describe("messages of a kind this app does not know (a newer server)", () => {
+  const future = (conversationId: string, seq: number) => ({ ...message(conversationId, seq), kind: "poll", body: "" });
+
+  /** An Api whose every GET answers `body`, so the app's own response parsing runs. */
+  const answering = (body: unknown) => new Api(new Http("", async () => new Response(JSON.stringify(body), { status: 200 })));
+
+  it("a snapshot with one still applies: the others are stored, and so is that one", async () => {
+    const wire = {
+      heads: { chat: 9, system: 0, marketing: 0 },
+      conversations: [summary("c1", { lastMessage: future("c1", 3) })],
+      messages: { c1: [message("c1", 1), message("c1", 2), future("c1", 3)], c2: [message("c2", 1)] },
+    };
+    const snapshot = await answering(wire).snapshot();
+    await store.applySnapshot(snapshot);
+
+    const stored = await db.messages.orderBy("id").toArray();
+    expect(stored.map((m) => [m.id, m.kind])).toEqual([
+      ["c1-m1", "text"],
+      ["c1-m2", "text"],
+      ["c1-m3", "poll"],
+      ["c2-m1", "text"],
+    ]);
+    expect((await db.conversations.get("c1"))?.lastMessage?.kind).toBe("poll");
+    expect(await store.loadVersions()).toEqual({ chat: 9, system: 0, marketing: 0 });
+  });
+
+  it("a msg entry with one is stored and counted like any message, not skipped as malformed", async () => {
+    await apply(convEntry(summary("c1")), msgEntry(message("c1", 1)), entry("msg", { message: future("c1", 2) }));
+    expect((await db.messages.get("c1-m2"))?.kind).toBe("poll");
+    const s = await db.conversations.get("c1");
+    expect(s?.lastMessage?.id).toBe("c1-m2");
+    expect(s?.unread).toBe(2);
+  });
+
+  it("a history page or conversation list with one still loads", async () => {
+    const history = await answering({ messages: [message("c1", 1), future("c1", 2)] }).history("c1", undefined, 50);
+    expect(history.map((m) => m.kind)).toEqual(["text", "poll"]);
+    const list = await answering({ conversations: [summary("c1", { lastMessage: future("c1", 2) })] }).listConversations();
+    expect(list[0]?.lastMessage?.kind).toBe("poll");
   });
 });

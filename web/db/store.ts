@@ -1,6 +1,7 @@
 import type { ConsumerRegistry } from "../../shared/sync/consumers.js";
 import type { SyncStore } from "../../shared/sync/types.js";
-import { DOMAINS, zeroVersions, type Domain, type Entry, type Snapshot, type Versions } from "../../shared/protocol/index.js";
+import { DOMAINS, zeroVersions, type Domain, type Entry, type Versions } from "../../shared/protocol/index.js";
+import type { AnySnapshot } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
 
 /**
@@ -32,7 +33,8 @@ export class DexieSyncStore implements SyncStore {
     });
   }
 
-  async applySnapshot(snapshot: Snapshot): Promise<void> {
+  /** Takes a snapshot read with lenient.ts: messages of unknown kinds are stored too. */
+  async applySnapshot(snapshot: AnySnapshot): Promise<void> {
     const db = this.db;
     const messages = Object.values(snapshot.messages).flat();
     const mine = messages.filter((m) => m.senderId === this.me).map((m) => m.clientMsgId);

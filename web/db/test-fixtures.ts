@@ -1,10 +1,11 @@
-import type { Entry, Message, Summary } from "../../shared/protocol/index.js";
+import type { Entry, Message } from "../../shared/protocol/index.js";
+import type { StoredSummary } from "./records.js";
 
 /** Builders for store tests: plausible wire objects with only what a test cares about spelled out. */
 export const ME = "u-me";
 export const PEER = "u-peer";
 
-export function summary(conversationId: string, over: Partial<Summary> = {}): Summary {
+export function summary(conversationId: string, over: Partial<StoredSummary> = {}): StoredSummary {
   return {
     conversationId,
     conversation: { id: conversationId, type: "direct", memberIds: [ME, PEER], lastSeq: 0, at: 1_000 },
@@ -47,4 +48,4 @@ export function entry(k: string, data: unknown, v = nextV++): Entry {
 }
 
 export const msgEntry = (m: Message, v?: number) => entry("msg", { message: m }, v);
-export const convEntry = (s: Summary, v?: number) => entry("conv", { summary: s }, v);
+export const convEntry = (s: StoredSummary, v?: number) => entry("conv", { summary: s }, v);

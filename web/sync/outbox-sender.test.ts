@@ -90,4 +90,84 @@ describe("OutboxSender", () => {
     expect(ids.filter((id) => id === bad.clientMsgId)).toHaveLength(2);
     sender.stop();
   });
+
+  describe("a flush asked for during a failing attempt", () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    /** Lets IndexedDB (setImmediate, not faked) and promises run, without moving the fake clock. */
+    async function drain(): Promise<void> {
+      for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+    }
+
+    /** A send that fails once with `error`, while flush() is called mid-flight; then succeeds. */
+    function failingOnce(error: Error, midFlight: () => void) {
+      let calls = 0;
+      return vi.fn(async (req: SendRequest): Promise<Message> => {
+        if (++calls === 1) {
+          midFlight();
+          throw error;
+        }
+        return serverCopy(req);
+      });
+    }
+
+    it("tries again at once when the link comes back during the attempt, not after the backoff", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+      let sender: OutboxSender | null = null;
+      // The socket dropped mid-send; meanwhile the link is back (hello, `online`) and asks for a flush.
+      const send = failingOnce(new NetworkError(), () => sender?.flush());
+      sender = new OutboxSender({ db, onReauth: () => {}, send });
+      await sender.send("c1", "hello");
+      await drain();
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(await db.outbox.count()).toBe(0);
+      expect((await db.messages.toArray()).map((m) => m.body)).toEqual(["hello"]);
+      sender.stop();
+    });
+
+    it("still waits out Retry-After when rate limited, whoever asks for a flush", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+      let sender: OutboxSender | null = null;
+      const limited = new CourierError("rate_limited", "Slow down.", 5_000);
+      const send = failingOnce(limited, () => sender?.flush());
+      sender = new OutboxSender({ db, onReauth: () => {}, send });
+      await sender.send("c1", "hello");
+      await drain();
+      expect(send).toHaveBeenCalledTimes(1);
+
+      sender.flush(); // e.g. the `online` event
+      await sender.send("c1", "second"); // a new message asks for a flush too
+      await drain();
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(await db.outbox.count()).toBe(2);
+
+      await vi.advanceTimersByTimeAsync(4_999);
+      await drain();
+      expect(send).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await drain();
+      expect(send.mock.calls.map(([req]) => req.body)).toEqual(["hello", "hello", "second"]);
+      expect(await db.outbox.count()).toBe(0);
+      sender.stop();
+    });
+
+    it("waits a backoff after a socket rate limit without Retry-After, too", async () => {
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+      let sender: OutboxSender | null = null;
+      const send = failingOnce(new CourierError("rate_limited", "Slow down."), () => sender?.flush());
+      sender = new OutboxSender({ db, onReauth: () => {}, send });
+      await sender.send("c1", "hello");
+      await drain();
+      sender.flush();
+      await drain();
+      expect(send).toHaveBeenCalledTimes(1);
+      await vi.advanceTimersByTimeAsync(30_500);
+      await drain();
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(await db.outbox.count()).toBe(0);
+      sender.stop();
+    });
+  });
 });

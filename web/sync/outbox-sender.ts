@@ -1,6 +1,7 @@
-import type { Message, SendRequest } from "../../shared/protocol/index.js";
+import type { SendRequest } from "../../shared/protocol/index.js";
 import { CourierError } from "../../shared/protocol/index.js";
 import { decide, describeError } from "../api/errors.js";
+import type { AnyMessage } from "../api/lenient.js";
 import type { CourierDb } from "../db/database.js";
 import { discard, enqueue, markFailed, markSending, queued, settle } from "../db/outbox.js";
 import type { OutboxRow } from "../db/records.js";
@@ -9,16 +10,22 @@ import { fullJitter } from "./backoff.js";
 export interface OutboxSenderOptions {
   db: CourierDb;
   /** Sends over the live transport, or HTTP when there is none. */
-  send(request: SendRequest): Promise<Message>;
+  send(request: SendRequest): Promise<AnyMessage>;
   /** The session is gone: stop and ask the person to sign in again. */
   onReauth(): void;
 }
+
+/** How one attempt ended: go on with the next row, or stop the queue (retry later / re-authenticate). */
+type Outcome = "next" | "retry" | "reauth";
 
 /**
  * Sends outbox rows one at a time, oldest first, so messages arrive in the
  * order they were typed. A row that cannot go out yet (offline, rate limited)
  * stops the queue behind it and is retried later or when the link returns; a
  * row the server refuses for good is marked failed and the queue moves on.
+ * A flush asked for while a failing attempt was in flight (the link came
+ * back meanwhile) tries again at once, except when the server asked us to
+ * wait (rate limited, Retry-After): then nothing goes out before that.
  *
  *   flush() ──▶ running ──queue empty──▶ idle
  *                 │  ▲
@@ -32,6 +39,8 @@ export class OutboxSender {
   private stopped = false;
   private failures = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The server asked us to wait: no attempt before this time (epoch ms), whoever asks. */
+  private notBefore = 0;
 
   constructor(private readonly opts: OutboxSenderOptions) {}
 
@@ -57,6 +66,8 @@ export class OutboxSender {
       this.again = true;
       return;
     }
+    // The timer armed with the server's delay runs the queue then.
+    if (Date.now() < this.notBefore) return;
     this.clearTimer();
     void this.run();
   }
@@ -68,40 +79,56 @@ export class OutboxSender {
 
   private async run(): Promise<void> {
     this.running = true;
+    let halted: Outcome = "next";
     try {
       do {
         this.again = false;
         for (const row of await queued(this.opts.db)) {
           if (this.stopped) return;
-          if (!(await this.attempt(row))) return;
+          halted = await this.attempt(row);
+          if (halted !== "next") return;
         }
       } while (this.again && !this.stopped);
     } catch (error) {
       console.error("courier: outbox flush failed", error);
     } finally {
       this.running = false;
+      // A flush came in while the failing attempt was in flight: the link may
+      // be back, so try now rather than after the backoff. flush() still
+      // waits out a delay the server asked for.
+      if (this.again && halted === "retry" && !this.stopped) {
+        this.again = false;
+        this.flush();
+      }
     }
   }
 
-  /** True to go on with the next row, false to stop the queue here. */
-  private async attempt(row: OutboxRow): Promise<boolean> {
+  /** "next" to go on with the next row; otherwise the queue stops here. */
+  private async attempt(row: OutboxRow): Promise<Outcome> {
     try {
       const message = await this.opts.send({ clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body });
+      // Stopped meanwhile: write nothing more; the message arrives through sync.
+      if (this.stopped) return "next";
       await settle(this.opts.db, message);
       this.failures = 0;
-      return true;
+      return "next";
     } catch (error) {
+      if (this.stopped) return "retry";
       switch (decide(error)) {
         case "give_up":
           await markFailed(this.opts.db, row.clientMsgId, describeError(error));
-          return true;
+          return "next";
         case "reauth":
           this.opts.onReauth();
-          return false;
+          return "reauth";
         case "retry": {
           const hint = error instanceof CourierError ? error.retryAfterMs : undefined;
-          this.schedule(hint ?? fullJitter(this.failures++, 1_000, 30_000) + 500);
-          return false;
+          const delay = hint ?? fullJitter(this.failures++, 1_000, 30_000) + 500;
+          // Rate limited (429, or a socket ack without Retry-After) or told when to come back: honour it.
+          const told = hint !== undefined || (error instanceof CourierError && error.code === "rate_limited");
+          this.notBefore = told ? Date.now() + delay : 0;
+          this.schedule(delay);
+          return "retry";
         }
       }
     }
@@ -111,6 +138,7 @@ export class OutboxSender {
     this.clearTimer();
     this.timer = setTimeout(() => {
       this.timer = null;
+      this.notBefore = 0;
       this.flush();
     }, ms);
   }

@@ -6,22 +6,24 @@ import {
   PROTOCOL_VERSION,
   type Entry,
   type Hello,
-  type Message,
   type PullRequest,
   type SendRequest,
-  type Summary,
+  type Snapshot,
   type TransportName,
   type User,
   type Versions,
 } from "../../shared/protocol/index.js";
 import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
+import type { AnyMessage } from "../api/lenient.js";
 import { registerConsumers } from "../db/consumers.js";
 import type { CourierDb } from "../db/database.js";
+import type { StoredSummary } from "../db/records.js";
 import { DexieSyncStore } from "../db/store.js";
 import { useConnection } from "../stores/connection.js";
+import { ClosableStore } from "./closable-store.js";
 import { OutboxSender } from "./outbox-sender.js";
-import type { Transport, TransportStatus } from "./transport.js";
+import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 
 export interface SyncClientOptions {
   user: User;
@@ -29,7 +31,11 @@ export interface SyncClientOptions {
   db: CourierDb;
   api: Api;
   transport: Transport;
-  /** The server no longer accepts this session, or it belongs to someone else now. */
+  /**
+   * The server no longer accepts this session, or it belongs to someone else
+   * now. The app re-checks who is signed in: another user gets a new client;
+   * this one again calls `resume()`. Until then this client syncs nothing.
+   */
   onSessionLost(reason: "unauthorized" | "user_changed"): void;
   /** The server says our device id belongs to another account: get a new one. */
   onDeviceConflict(): void;
@@ -39,7 +45,11 @@ export interface SyncClientOptions {
 const HELLO_GRACE_MS = 3_000;
 /** How long connecting waits for the device registration to be answered. */
 const REGISTER_WAIT_MS = 2_000;
-
+/**
+ * While the transport is down and the page visible, pull over HTTP this
+ * often, so messages still come in (slowly) where WebSockets never get through.
+ */
+export const HTTP_CATCH_UP_MS = 15_000;
 
 /**
  * Wires one signed-in session together: transport (server → client), the
@@ -51,32 +61,49 @@ const REGISTER_WAIT_MS = 2_000;
  *   hello ─▶ engine.hello(heads) (pulls if behind, re-acks) + flush outbox
  *   push  ─▶ engine.receive(entries)
  *   visible / online ─▶ transport.wake + engine.catchUp
+ *   transport down   ─▶ engine.catchUp over HTTP every HTTP_CATCH_UP_MS while visible
+ *
+ * Another account's session: cookies are shared by every tab, so another tab
+ * signing in as someone else changes who the server thinks we are. A hello
+ * for another user (or a 409 while /api/me names another user) makes the
+ * client "foreign": it closes the transport at once, ignores pushes, makes no
+ * sync or send requests and asks the app to re-check (onSessionLost). Only a
+ * hello for this user, or `resume()`, lets data in again.
  */
 export class SyncClient {
   readonly outbox: OutboxSender;
   private readonly engine: SyncEngine;
+  private readonly store: ClosableStore;
   private readonly registry = new ConsumerRegistry();
+  private readonly unregisterConsumers: () => void;
+  private readonly handlers: TransportHandlers;
   private readonly cleanups: Array<() => void> = [];
   private helloTimer: ReturnType<typeof setTimeout> | null = null;
+  private catchUpTimer: ReturnType<typeof setInterval> | null = null;
   private summaryRefresh: Promise<void> | null = null;
-  private greeted = false;
+  /** The user the current connection said hello for; null until it has. */
+  private greetedAs: string | null = null;
+  /** The server's session is another account's: nothing syncs until a re-check says otherwise. */
+  private foreign = false;
+  /** start() got as far as connecting the transport. */
+  private connecting = false;
   private stopped = false;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: SyncClientOptions) {
     const { db, user } = opts;
-    this.cleanups.push(
-      registerConsumers(this.registry, db, user.id, {
-        onMissingSummary: () => this.scheduleSummaryRefresh(),
-        onCommand: (name) => {
-          // Runs after the current transaction: a snapshot must not nest inside an apply.
-          if (name === "resync") setTimeout(() => this.engine.resync(), 0);
-          else console.info(`courier: ignoring command "${name}"`);
-        },
-      }),
-    );
+    this.unregisterConsumers = registerConsumers(this.registry, db, user.id, {
+      onMissingSummary: () => this.scheduleSummaryRefresh(),
+      onCommand: (name) => {
+        // Runs after the current transaction: a snapshot must not nest inside an apply.
+        if (name === "resync") setTimeout(() => this.engine.resync(), 0);
+        else console.info(`courier: ignoring command "${name}"`);
+      },
+    });
+    this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
     this.engine = new SyncEngine({
       source: this.source(),
-      store: new DexieSyncStore(db, this.registry, user.id),
+      store: this.store,
       onEvent: (event) => this.onEngineEvent(event),
     });
     this.outbox = new OutboxSender({
@@ -84,10 +111,19 @@ export class SyncClient {
       send: (request) => this.sendMessage(request),
       onReauth: () => this.verifySession(),
     });
+    this.handlers = {
+      onHello: (hello) => this.onHello(hello),
+      onPush: (entries) => this.onPush(entries),
+      onStatus: (status) => this.onStatus(status),
+      onRefused: (code) => {
+        if (code === "unauthorized") this.verifySession();
+        else if (code === "conflict") void this.onConflict();
+      },
+    };
   }
 
   get transportName(): TransportName | null {
-    return this.opts.transport.online ? this.opts.transport.name : null;
+    return this.live ? this.opts.transport.name : null;
   }
   get versions(): Versions {
     return this.engine.versions;
@@ -100,6 +136,7 @@ export class SyncClient {
   }
 
   async start(): Promise<void> {
+    if (this.stopped) return;
     await this.engine.start();
     if (this.stopped) return;
     this.listen();
@@ -107,30 +144,34 @@ export class SyncClient {
     // retransmits to devices that ack), but a slow answer must not hold up going live.
     await Promise.race([this.registerDevice(), new Promise((resolve) => setTimeout(resolve, REGISTER_WAIT_MS))]);
     if (this.stopped) return;
-    this.opts.transport.connect({
-      onHello: (hello) => this.onHello(hello),
-      onPush: (entries) => this.onPush(entries),
-      onStatus: (status) => this.onStatus(status),
-      onRefused: (code) => {
-        if (code === "unauthorized") this.verifySession();
-        else if (code === "conflict") this.opts.onDeviceConflict();
-      },
-    });
+    this.connecting = true;
+    if (!this.foreign) this.opts.transport.connect(this.handlers);
     // Pending messages from an earlier visit go out over HTTP if the socket is slow.
     this.outbox.flush();
     this.helloTimer = setTimeout(() => {
       this.helloTimer = null;
-      if (!this.greeted) this.engine.catchUp();
+      if (!this.live && !this.foreign) this.engine.catchUp();
     }, HELLO_GRACE_MS);
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.helloTimer) clearTimeout(this.helloTimer);
-    this.outbox.stop();
-    this.engine.stop();
-    this.opts.transport.close();
-    for (const cleanup of this.cleanups.splice(0)) cleanup();
+  /**
+   * Stops syncing. Resolves once an apply or snapshot already writing has
+   * finished; none starts after this is called. Close the database, or start
+   * another client on it, only after that.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutDown();
+    return this.stopping;
+  }
+
+  /** The app re-checked the session after onSessionLost and it is still this user's. */
+  resume(): void {
+    if (this.stopped || !this.foreign) return;
+    this.foreign = false;
+    // Reconnects after the close in sessionMismatch (a no-op if still connected).
+    if (this.connecting) this.opts.transport.connect(this.handlers);
+    this.engine.catchUp();
+    this.outbox.flush();
   }
 
   /**
@@ -138,7 +179,7 @@ export class SyncClient {
    * entry follows through sync; until then the server's answer stands in
    * (never over a summary we already hold: that one is as new or newer).
    */
-  async adopt(opened: { conversation: { id: string }; summary?: Summary }): Promise<void> {
+  async adopt(opened: { conversation: { id: string }; summary?: StoredSummary }): Promise<void> {
     const { summary } = opened;
     if (!summary) return this.ensureSummaries();
     const db = this.opts.db;
@@ -151,7 +192,8 @@ export class SyncClient {
   ensureSummaries(): Promise<void> {
     this.summaryRefresh ??= (async () => {
       try {
-        const summaries = await this.opts.api.listConversations();
+        const summaries = await this.ours(() => this.opts.api.listConversations());
+        if (this.stopped) return;
         const db = this.opts.db;
         await db.transaction("rw", db.conversations, async () => {
           const have = new Set((await db.conversations.toCollection().primaryKeys()) as string[]);
@@ -167,22 +209,37 @@ export class SyncClient {
   // ── transport events ───────────────────────────────────────────────────
 
   private onHello(hello: Hello): void {
+    if (this.stopped) return;
+    this.greetedAs = hello.userId;
     if (hello.userId !== this.opts.user.id) {
       // NOTE: cookies are shared by every tab; another tab signed in as someone else.
-      this.opts.onSessionLost("user_changed");
+      this.sessionMismatch();
       return;
     }
-    this.greeted = true;
+    this.foreign = false;
+    this.stopHttpCatchUp();
     this.engine.hello(hello.heads);
     this.outbox.flush();
   }
 
   private onPush(entries: Entry[]): void {
+    // Only a connection that said hello for this user carries this user's entries.
+    if (this.greetedAs !== this.opts.user.id || this.foreign) return;
     this.engine.receive(entries);
   }
 
   private onStatus(status: TransportStatus): void {
+    if (this.stopped) return;
+    // Every connection says hello anew; until it has, it is nobody's.
+    if (status !== "online") this.greetedAs = null;
     useConnection.getState().setStatus(status, status === "online" ? this.opts.transport.name : null);
+    if (status === "online") this.stopHttpCatchUp();
+    else this.startHttpCatchUp();
+  }
+
+  /** The transport is up and said hello for this user: requests may go over it. */
+  private get live(): boolean {
+    return this.opts.transport.online && this.greetedAs === this.opts.user.id && !this.foreign;
   }
 
   // ── sync source: the transport when it is up, HTTP otherwise ───────────
@@ -190,41 +247,106 @@ export class SyncClient {
   private source(): SyncSource {
     const { api, transport } = this.opts;
     return {
-      pull: async (request: PullRequest) => {
-        if (transport.online) {
-          try {
-            return await transport.pull(request);
-          } catch (error) {
-            if (!(error instanceof NetworkError)) throw error;
+      pull: (request: PullRequest) =>
+        this.ours(async () => {
+          if (this.live) {
+            try {
+              return await transport.pull(request);
+            } catch (error) {
+              if (!(error instanceof NetworkError)) throw error;
+            }
           }
-        }
-        return api.pull(request);
-      },
-      snapshot: () => api.snapshot(),
-      ack: async (acks) => {
-        if (transport.online) {
-          try {
-            return await transport.ack(acks);
-          } catch (error) {
-            if (!(error instanceof NetworkError)) throw error;
+          this.assertOurs();
+          return api.pull(request);
+        }),
+      // The engine reads only the heads; messages of unknown kinds are stored as they are (lenient.ts).
+      snapshot: () => this.ours(() => api.snapshot()) as Promise<Snapshot>,
+      ack: (acks) =>
+        this.ours(async () => {
+          if (this.live) {
+            try {
+              return await transport.ack(acks);
+            } catch (error) {
+              if (!(error instanceof NetworkError)) throw error;
+            }
           }
-        }
-        return api.ack(acks);
-      },
+          this.assertOurs();
+          return api.ack(acks);
+        }),
     };
   }
 
-  private async sendMessage(request: SendRequest): Promise<Message> {
+  private sendMessage(request: SendRequest): Promise<AnyMessage> {
     const { api, transport } = this.opts;
-    if (transport.online) {
-      try {
-        return await transport.send(request);
-      } catch (error) {
-        // Timed out or dropped mid-send: HTTP with the same clientMsgId is idempotent.
-        if (!(error instanceof NetworkError)) throw error;
+    return this.ours(async () => {
+      if (this.live) {
+        try {
+          return await transport.send(request);
+        } catch (error) {
+          // Timed out or dropped mid-send: HTTP with the same clientMsgId is idempotent.
+          if (!(error instanceof NetworkError)) throw error;
+        }
       }
+      this.assertOurs();
+      return api.send(request);
+    });
+  }
+
+  /**
+   * Runs a request only while the session is this user's, and drops its
+   * answer if that changed meanwhile (it may be the other account's data).
+   * Fails as a NetworkError, so the engine and the outbox retry later.
+   */
+  private async ours<T>(request: () => Promise<T>): Promise<T> {
+    this.assertOurs();
+    const result = await request();
+    this.assertOurs();
+    return result;
+  }
+
+  private assertOurs(): void {
+    if (this.foreign) throw new NetworkError("Signed in as someone else in another tab; waiting for the session check");
+  }
+
+  // ── session checks ─────────────────────────────────────────────────────
+
+  /** The server's session is someone else's now: shut the door and let the app re-check. */
+  private sessionMismatch(): void {
+    if (this.stopped) return;
+    this.foreign = true;
+    // At once: pushes for the other account must not reach the engine, nor requests go over its socket.
+    this.opts.transport.close();
+    this.onStatus("offline");
+    this.opts.onSessionLost("user_changed");
+  }
+
+  /**
+   * A 409 for our device id. Either the id really belongs to another account
+   * (rotate it), or the cookie does: another tab signed in as someone else and
+   * the server judged our id against that account. Rotating would then throw
+   * away a good id, so ask the server who we are first.
+   */
+  private async onConflict(): Promise<void> {
+    let me: User;
+    try {
+      me = await this.opts.api.me();
+    } catch {
+      return; // a 401 is reported by Http.onUnauthorized; offline proves nothing (the next refusal asks again)
     }
-    return api.send(request);
+    if (this.stopped) return;
+    if (me.id !== this.opts.user.id) this.sessionMismatch();
+    else this.opts.onDeviceConflict();
+  }
+
+  private verifySession(): void {
+    this.opts.api.me().then(
+      (me) => {
+        if (me.id !== this.opts.user.id) this.sessionMismatch();
+      },
+      () => {
+        // Http.onUnauthorized already reported a 401; a network error proves nothing.
+      },
+    );
   }
 
   // ── helpers ────────────────────────────────────────────────────────────
@@ -232,12 +354,14 @@ export class SyncClient {
   private listen(): void {
     const onVisible = () => {
       if (document.visibilityState !== "visible") return;
+      if (this.foreign) return this.opts.onSessionLost("user_changed");
       this.opts.transport.wake();
       this.engine.catchUp();
       this.outbox.flush();
     };
     const onOnline = () => {
       useConnection.getState().setBrowserOffline(false);
+      if (this.foreign) return this.opts.onSessionLost("user_changed");
       this.opts.transport.wake();
       this.outbox.flush();
     };
@@ -252,6 +376,26 @@ export class SyncClient {
     });
   }
 
+  // NOTE: until the SSE and long-poll transports exist, this is how messages
+  // reach a network where WebSockets never get through.
+  private startHttpCatchUp(): void {
+    if (this.stopped || this.catchUpTimer !== null) return;
+    this.catchUpTimer = setInterval(() => this.httpCatchUp(), HTTP_CATCH_UP_MS);
+  }
+
+  private stopHttpCatchUp(): void {
+    if (this.catchUpTimer !== null) clearInterval(this.catchUpTimer);
+    this.catchUpTimer = null;
+  }
+
+  private httpCatchUp(): void {
+    if (this.live) return this.stopHttpCatchUp();
+    if (document.visibilityState !== "visible") return;
+    // Another account's session: keep asking the app to re-check (it may have been offline) instead.
+    if (this.foreign) this.opts.onSessionLost("user_changed");
+    else this.engine.catchUp();
+  }
+
   private async registerDevice(): Promise<void> {
     const notification = typeof Notification === "undefined" ? undefined : Notification.permission;
     try {
@@ -262,7 +406,7 @@ export class SyncClient {
         notification,
       });
     } catch (error) {
-      if (error instanceof CourierError && error.code === "conflict") this.opts.onDeviceConflict();
+      if (error instanceof CourierError && error.code === "conflict") void this.onConflict();
       // Offline start: the transport handshake still carries the device id.
       else console.warn("courier: device registration failed", error);
     }
@@ -273,18 +417,22 @@ export class SyncClient {
     setTimeout(() => void this.ensureSummaries().catch(() => {}), 0);
   }
 
-  private verifySession(): void {
-    this.opts.api.me().then(
-      (me) => {
-        if (me.id !== this.opts.user.id) this.opts.onSessionLost("user_changed");
-      },
-      () => {
-        // Http.onUnauthorized already reported a 401; a network error proves nothing.
-      },
-    );
+  private async shutDown(): Promise<void> {
+    this.stopped = true;
+    if (this.helloTimer) clearTimeout(this.helloTimer);
+    this.stopHttpCatchUp();
+    this.outbox.stop();
+    this.engine.stop();
+    this.opts.transport.close();
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
+    // An apply or snapshot already writing finishes (one transaction); the
+    // store refuses any later one, e.g. a snapshot whose download was in flight.
+    await this.store.close();
+    this.unregisterConsumers();
   }
 
   private onEngineEvent(event: SyncEvent): void {
-    if (event.type === "apply_failed") console.error("courier: applying entries failed", event.error);
+    // After stop the store refuses writes on purpose.
+    if (event.type === "apply_failed" && !this.stopped) console.error("courier: applying entries failed", event.error);
   }
 }

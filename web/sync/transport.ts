@@ -1,4 +1,5 @@
-import type { Entry, Hello, Message, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
+import type { Entry, Hello, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
+import type { AnyMessage } from "../api/lenient.js";
 
 /**
  * The seam between the sync client and whatever carries server → client
@@ -30,14 +31,16 @@ export interface Transport {
   readonly name: TransportName;
   /** True between hello and the link going down. */
   readonly online: boolean;
+  /** Starts connecting; a no-op while connected. After close() it starts over (a new connection). */
   connect(handlers: TransportHandlers): void;
   /**
    * A hint that the network may be back (page visible again, `online`
    * event): reconnect now instead of waiting out the backoff.
    */
   wake(): void;
+  /** Drops the connection at once; no handler is called after this. */
   close(): void;
-  send(request: SendRequest): Promise<Message>;
+  send(request: SendRequest): Promise<AnyMessage>;
   pull(request: PullRequest): Promise<PullResponse>;
   ack(acks: Partial<Versions>): Promise<void>;
 }

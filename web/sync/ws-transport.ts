@@ -5,13 +5,11 @@ import {
   entrySchema,
   helloSchema,
   isErrorCode,
-  messageSchema,
   pullResponseSchema,
   type AckResult,
   type ClientToServerEvents,
   type Entry,
   type ErrorInfo,
-  type Message,
   type PullRequest,
   type PullResponse,
   type SendRequest,
@@ -20,6 +18,7 @@ import {
   type Versions,
 } from "../../shared/protocol/index.js";
 import { NetworkError } from "../api/errors.js";
+import { anyMessageSchema, type AnyMessage } from "../api/lenient.js";
 import { fullJitter } from "./backoff.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 
@@ -143,9 +142,9 @@ export class WsTransport implements Transport {
     }
   }
 
-  async send(request: SendRequest): Promise<Message> {
+  async send(request: SendRequest): Promise<AnyMessage> {
     const res = await this.request(() => this.connected().timeout(this.requestTimeoutMs).emitWithAck("send", request), "send");
-    const message = messageSchema.safeParse(res.message);
+    const message = anyMessageSchema.safeParse(res.message);
     if (!message.success) throw new CourierError("internal", "Unexpected send acknowledgement");
     return message.data;
   }
@@ -217,9 +216,12 @@ function validEntries(raw: unknown): Entry[] {
   return entries;
 }
 
-function toCourierError(info: ErrorInfo | undefined): CourierError {
+/** An `{ok: false, error}` acknowledgement as a CourierError; `retryAfterMs` (extension) is the socket's Retry-After. */
+export function toCourierError(info: (ErrorInfo & { retryAfterMs?: unknown }) | undefined): CourierError {
   if (!info) return new CourierError("internal", "Malformed acknowledgement");
-  return new CourierError(isErrorCode(info.code) ? info.code : "internal", info.message);
+  const wait = info.retryAfterMs;
+  const retryAfterMs = typeof wait === "number" && Number.isFinite(wait) && wait > 0 ? wait : undefined;
+  return new CourierError(isErrorCode(info.code) ? info.code : "internal", info.message, retryAfterMs);
 }
 
 /** The server's middleware puts `{code, message}` in `data`; anything else is "internal". */

@@ -1,4 +1,4 @@
-import type { Message, Summary } from "../../../shared/protocol/index.js";
+import type { StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 
 export type DeliveryStatus = "sending" | "failed" | "sent" | "delivered" | "read";
 

@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
-import type { Item, Order, Summary } from "../../../shared/protocol/index.js";
+import type { Item, Order } from "../../../shared/protocol/index.js";
+import type { StoredSummary as Summary } from "../../db/records.js";
 import { describeError } from "../../api/errors.js";
 import { withOrder } from "../../db/consumers.js";
 import { formatPrice } from "../../lib/money.js";

@@ -1,6 +1,6 @@
 import { useLayoutEffect, useRef } from "react";
-import type { Message, Summary } from "../../../shared/protocol/index.js";
-import type { OutboxRow } from "../../db/records.js";
+import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
+import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon } from "../../lib/icons.js";
 import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
 import { memberName } from "../conversations/summary-text.js";
@@ -124,6 +124,8 @@ function MessageBubble({ message, me, summary, showSender }: { message: Message;
   }
   const mine = message.senderId === me;
   const status = mine ? deliveryStatus(message, summary, me) : undefined;
+  // A kind from a newer server: a neutral placeholder, never its body (which may not be meant as text).
+  const unsupported = !message.recalled && !isKnownKind(message.kind);
   return (
     <div
       className={`bubble-row ${mine ? "mine" : "theirs"}`}
@@ -131,12 +133,13 @@ function MessageBubble({ message, me, summary, showSender }: { message: Message;
       data-seq={message.seq}
       data-status={status ?? "received"}
       data-mine={mine}
+      data-kind={unsupported ? message.kind : undefined}
       data-client-msg-id={mine ? message.clientMsgId : undefined}
     >
-      <div className={`bubble${message.recalled ? " recalled" : ""}`}>
+      <div className={`bubble${message.recalled ? " recalled" : unsupported ? " unsupported" : ""}`}>
         {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
         <div className="body" data-testid="message-text">
-          {message.recalled ? "Message recalled" : message.body}
+          {message.recalled ? "Message recalled" : unsupported ? UNSUPPORTED_MESSAGE_TEXT : message.body}
         </div>
         <div className="meta">
           <time dateTime={new Date(message.at).toISOString()}>{clockTime(message.at)}</time>

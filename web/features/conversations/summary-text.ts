@@ -1,4 +1,6 @@
-import type { Message, Summary, User } from "../../../shared/protocol/index.js";
+import type { User } from "../../../shared/protocol/index.js";
+import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
+import type { StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 
 /** Remark, else group title, else the other member's name, else the listing's title. */
 export function conversationTitle(summary: Summary, me: string): string {
@@ -25,7 +27,8 @@ export function memberName(summary: Summary | undefined, userId: string): string
 export function messagePreview(message: Message | null, summary: Summary, me: string): string {
   if (!message) return summary.conversation.type === "item" && summary.item ? `About: ${summary.item.title}` : "No messages yet";
   if (message.recalled) return "Message recalled";
-  const text = message.body.replace(/\s+/g, " ").trim();
+  // A kind from a newer server: its body may not be meant as text.
+  const text = isKnownKind(message.kind) ? message.body.replace(/\s+/g, " ").trim() : UNSUPPORTED_MESSAGE_TEXT;
   if (message.kind === "system") return text;
   if (message.senderId === me) return `You: ${text}`;
   if (summary.conversation.type === "group") return `${memberName(summary, message.senderId)}: ${text}`;

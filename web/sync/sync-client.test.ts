@@ -1,0 +1,297 @@
+import "fake-indexeddb/auto";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import {
+  CourierError,
+  zeroVersions,
+  type Entry,
+  type PullRequest,
+  type PullResponse,
+  type Snapshot,
+  type User,
+  type Versions,
+} from "../../shared/protocol/index.js";
+import type { Api } from "../api/client.js";
+import { CourierDb } from "../db/database.js";
+import { convEntry, ME, message, msgEntry, PEER, resetVersions, summary } from "../db/test-fixtures.js";
+import { HTTP_CATCH_UP_MS, SyncClient } from "./sync-client.js";
+import type { Transport, TransportHandlers } from "./transport.js";
+
+const me: User = { id: ME, username: "me", displayName: "Me" };
+const other: User = { id: "u-other", username: "other", displayName: "Other" };
+const DEVICE = "8a6f2b7e-1c1d-4d7e-9b7a-2f0c8e5d4a31";
+
+/** A transport driven by the test. It keeps the handlers of the last connect, so a test can play a late event. */
+class FakeTransport implements Transport {
+  readonly name = "ws" as const;
+  online = false;
+  connects = 0;
+  closes = 0;
+  handlers: TransportHandlers | null = null;
+  pull = vi.fn(async (req: PullRequest): Promise<PullResponse> => ({ d: req.d, entries: [], head: 0, reset: false }));
+  ack = vi.fn(async () => {});
+  send = vi.fn(async () => {
+    throw new Error("not used");
+  });
+
+  connect(handlers: TransportHandlers): void {
+    this.handlers = handlers;
+    this.connects++;
+    handlers.onStatus("connecting");
+  }
+  wake(): void {}
+  close(): void {
+    this.online = false;
+    this.closes++;
+  }
+
+  hello(userId: string, heads: Versions = zeroVersions()): void {
+    this.online = true;
+    this.handlers?.onStatus("online");
+    this.handlers?.onHello({ userId, deviceId: DEVICE, heads, ring: 2000, heartbeatMs: 25_000, transport: "ws" });
+  }
+  drop(): void {
+    this.online = false;
+    this.handlers?.onStatus("offline");
+  }
+}
+
+/** The server's log, as pulls over HTTP see it. */
+let serverLog: Entry[] = [];
+
+function fakeApi(who: () => User = () => me) {
+  return {
+    me: vi.fn(async () => who()),
+    registerDevice: vi.fn(async () => {}),
+    pull: vi.fn(async (req: PullRequest): Promise<PullResponse> => {
+      const mine = serverLog.filter((e) => e.d === req.d);
+      return {
+        d: req.d,
+        entries: mine.filter((e) => e.v > req.after).slice(0, req.limit ?? 100),
+        head: Math.max(0, ...mine.map((e) => e.v)),
+        reset: false,
+      };
+    }),
+    snapshot: vi.fn(async (): Promise<Snapshot> => ({ heads: zeroVersions(), conversations: [], messages: {} })),
+    ack: vi.fn(async () => {}),
+    send: vi.fn(),
+    listConversations: vi.fn(async () => []),
+  };
+}
+
+let db: CourierDb;
+let transport: FakeTransport;
+let api: ReturnType<typeof fakeApi>;
+let client: SyncClient | null;
+const lost: string[] = [];
+let conflicts = 0;
+const page = Object.assign(new EventTarget(), { visibilityState: "visible" as DocumentVisibilityState });
+
+function makeClient(): SyncClient {
+  client = new SyncClient({
+    user: me,
+    deviceId: DEVICE,
+    db,
+    api: api as unknown as Api,
+    transport,
+    onSessionLost: (reason) => lost.push(reason),
+    onDeviceConflict: () => conflicts++,
+  });
+  return client;
+}
+
+/** Lets IndexedDB (setImmediate, not faked) and promises run without moving the fake clock. */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 60; i++) await new Promise((r) => setImmediate(r));
+}
+
+beforeEach(async () => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+  vi.stubGlobal("document", page);
+  vi.stubGlobal("window", new EventTarget());
+  vi.stubGlobal("navigator", { userAgent: "vitest" });
+  page.visibilityState = "visible";
+  resetVersions();
+  serverLog = [];
+  lost.length = 0;
+  conflicts = 0;
+  db = new CourierDb(`client-${crypto.randomUUID()}`);
+  await db.open();
+  transport = new FakeTransport();
+  api = fakeApi();
+  client = null;
+});
+
+afterEach(async () => {
+  await client?.stop();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  await db.delete();
+});
+
+describe("SyncClient: another account's session", () => {
+  it("closes the transport on a hello for another user and lets none of that account's data in", async () => {
+    const c = makeClient();
+    await c.start();
+    const late = transport.handlers!;
+
+    transport.hello(other.id);
+    expect(transport.closes).toBe(1);
+    expect(lost).toEqual(["user_changed"]);
+    expect(c.transportName).toBeNull();
+
+    // A push that still arrives on that connection, and the HTTP catch-up's timers, bring nothing in.
+    late.onPush([convEntry(summary("c-theirs"), 1), msgEntry(message("c-theirs", 1), 2)]);
+    serverLog = [convEntry(summary("c-theirs"), 1)];
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 2);
+    await drain();
+    expect(await db.messages.count()).toBe(0);
+    expect(await db.conversations.count()).toBe(0);
+    expect(api.pull).not.toHaveBeenCalled();
+    expect(transport.pull).not.toHaveBeenCalled();
+    expect(c.versions).toEqual(zeroVersions());
+    // Meanwhile it keeps asking the app to re-check.
+    expect(lost.length).toBeGreaterThan(1);
+
+    // The app re-checked: the session is ours after all. It reconnects, and our data flows.
+    serverLog = [];
+    c.resume();
+    expect(transport.connects).toBe(2);
+    transport.hello(me.id);
+    transport.handlers!.onPush([convEntry(summary("c-mine"), 1), msgEntry(message("c-mine", 1, { senderId: PEER }), 2)]);
+    await drain();
+    await c.idle();
+    expect((await db.messages.toArray()).map((m) => m.conversationId)).toEqual(["c-mine"]);
+  });
+
+  it("does not treat a refused handshake as a device conflict while the cookie is someone else's", async () => {
+    api = fakeApi(() => other);
+    const c = makeClient();
+    await c.start();
+    transport.handlers!.onRefused("conflict");
+    await drain();
+    expect(api.me).toHaveBeenCalled();
+    expect(conflicts).toBe(0);
+    expect(lost).toEqual(["user_changed"]);
+    expect(transport.closes).toBe(1);
+  });
+
+  it("does not treat a 409 from device registration as a conflict while the cookie is someone else's", async () => {
+    api = fakeApi(() => other);
+    api.registerDevice.mockRejectedValue(CourierError.conflict("This device id belongs to another account; generate a new one."));
+    const c = makeClient();
+    await c.start();
+    await drain();
+    expect(conflicts).toBe(0);
+    expect(lost).toEqual(["user_changed"]);
+  });
+
+  it("asks for a new device id when /api/me confirms the conflict is about our own account", async () => {
+    const c = makeClient();
+    await c.start();
+    transport.handlers!.onRefused("conflict");
+    await drain();
+    expect(conflicts).toBe(1);
+    expect(lost).toEqual([]);
+    expect(transport.closes).toBe(0);
+  });
+});
+
+describe("SyncClient.stop", () => {
+  it("resolves only once an apply already writing has committed, and nothing is written after", async () => {
+    const c = makeClient();
+    await c.start();
+    transport.hello(me.id);
+    const burst = [convEntry(summary("c1"), 1), ...Array.from({ length: 200 }, (_, i) => msgEntry(message("c1", i + 1), i + 2))];
+    transport.handlers!.onPush(burst); // the engine starts applying at once
+    await c.stop();
+    // The transaction in progress has committed in full (neither half-way nor after stop resolved)...
+    expect(await db.messages.count()).toBe(200);
+    expect((await db.versions.get("chat"))?.v).toBe(201);
+    // ...and a late push after stop writes nothing.
+    transport.handlers!.onPush([msgEntry(message("c1", 201), 202)]);
+    await drain();
+    expect(await db.messages.count()).toBe(200);
+  });
+
+  it("a snapshot answered after stop() does not wipe the data of the client that replaced it", async () => {
+    await db.versions.put({ d: "chat", v: 5 });
+    let answer!: (snapshot: Snapshot) => void;
+    api.snapshot.mockImplementation(() => new Promise<Snapshot>((resolve) => (answer = resolve)));
+    const c = makeClient();
+    await c.start();
+    // The server is behind us (restored from a backup): the engine asks for a snapshot.
+    transport.hello(me.id, { chat: 1, system: 0, marketing: 0 });
+    await drain();
+    expect(api.snapshot).toHaveBeenCalledOnce();
+
+    await c.stop();
+
+    // The replacement client (a new device id, same user) writes newer data to the same database.
+    const same = new CourierDb(db.userId);
+    await same.open();
+    await same.transaction("rw", same.messages, same.versions, async () => {
+      await same.messages.put(message("c1", 6));
+      await same.versions.put({ d: "chat", v: 6 });
+    });
+
+    answer({ heads: { chat: 1, system: 0, marketing: 0 }, conversations: [], messages: {} });
+    await drain();
+    await vi.advanceTimersByTimeAsync(60_000);
+    await drain();
+
+    expect(await same.messages.count()).toBe(1);
+    expect((await same.versions.get("chat"))?.v).toBe(6);
+    same.close();
+  });
+});
+
+describe("SyncClient: HTTP catch-up while the transport is down", () => {
+  it(`pulls over HTTP every ${HTTP_CATCH_UP_MS / 1000} s while the page is visible, and stops once the transport is back`, async () => {
+    const c = makeClient();
+    await c.start();
+    transport.drop(); // WebSockets do not get through here
+    await vi.advanceTimersByTimeAsync(3_000); // the hello grace period's catch-up
+    await drain();
+    expect(await db.messages.count()).toBe(0);
+
+    // Someone writes to us; no push can arrive.
+    serverLog = [convEntry(summary("c1"), 1), msgEntry(message("c1", 1, { body: "are you there?" }), 2)];
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS - 3_000 - 1);
+    await drain();
+    expect(await db.messages.count()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    await drain();
+    await c.idle();
+    expect((await db.messages.toArray()).map((m) => m.body)).toEqual(["are you there?"]);
+
+    // Hidden: no polling.
+    page.visibilityState = "hidden";
+    serverLog.push(msgEntry(message("c1", 2), 3));
+    api.pull.mockClear();
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 2);
+    await drain();
+    expect(api.pull).not.toHaveBeenCalled();
+
+    // Visible again and the transport is back: its hello catches up, then no more HTTP polling.
+    page.visibilityState = "visible";
+    transport.hello(me.id, { chat: 3, system: 0, marketing: 0 });
+    await drain();
+    await c.idle();
+    api.pull.mockClear();
+    transport.pull.mockClear();
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 3);
+    await drain();
+    expect(api.pull).not.toHaveBeenCalled();
+
+    // Down again: polling resumes; after stop() it ends for good.
+    transport.drop();
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS);
+    await drain();
+    expect(api.pull).toHaveBeenCalled();
+    await c.stop();
+    api.pull.mockClear();
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 3);
+    expect(api.pull).not.toHaveBeenCalled();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});
