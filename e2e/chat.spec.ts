@@ -124,6 +124,10 @@ test("a recipient whose socket was cut gets all 30 messages sent meanwhile, once
   await expectOnline(seller.page);
   await openConversation(seller.page, "Anton Buyer");
 
+  // The seller is fully offline: the socket is cut and HTTP (which the app
+  // uses to catch up while the socket is down) fails too.
+  let offline = true;
+  await seller.page.route("**/api/**", (route) => (offline ? route.abort("internetdisconnected") : route.fallback()));
   await socket.cut();
   await expect(seller.page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "online");
 
@@ -133,6 +137,7 @@ test("a recipient whose socket was cut gets all 30 messages sent meanwhile, once
   // Nothing reaches the seller while the socket is down.
   expect(await bubbleTexts(seller.page)).toEqual(["Before the cut"]);
 
+  offline = false;
   socket.restore();
   await expectOnline(seller.page);
   await expect.poll(() => bubbleTexts(seller.page), { timeout: 15_000 }).toEqual(["Before the cut", ...burst]);
