@@ -247,48 +247,31 @@ export class SyncClient {
   private source(): SyncSource {
     const { api, transport } = this.opts;
     return {
-      pull: (request: PullRequest) =>
-        this.ours(async () => {
-          if (this.live) {
-            try {
-              return await transport.pull(request);
-            } catch (error) {
-              if (!(error instanceof NetworkError)) throw error;
-            }
-          }
-          this.assertOurs();
-          return api.pull(request);
-        }),
+      pull: (request: PullRequest) => this.request(() => transport.pull(request), () => api.pull(request)),
       // The engine reads only the heads; messages of unknown kinds are stored as they are (lenient.ts).
       snapshot: () => this.ours(() => api.snapshot()) as Promise<Snapshot>,
-      ack: (acks) =>
-        this.ours(async () => {
-          if (this.live) {
-            try {
-              return await transport.ack(acks);
-            } catch (error) {
-              if (!(error instanceof NetworkError)) throw error;
-            }
-          }
-          this.assertOurs();
-          return api.ack(acks);
-        }),
+      ack: (acks) => this.request(() => transport.ack(acks), () => api.ack(acks)),
     };
   }
 
   private sendMessage(request: SendRequest): Promise<AnyMessage> {
     const { api, transport } = this.opts;
+    // A send that timed out or dropped mid-way is safe to repeat over HTTP: clientMsgId is idempotent.
+    return this.request(() => transport.send(request), () => api.send(request));
+  }
+
+  /** Over the live transport when there is one, else (or when it fails on the network) over HTTP. */
+  private request<T>(overTransport: () => Promise<T>, overHttp: () => Promise<T>): Promise<T> {
     return this.ours(async () => {
       if (this.live) {
         try {
-          return await transport.send(request);
+          return await overTransport();
         } catch (error) {
-          // Timed out or dropped mid-send: HTTP with the same clientMsgId is idempotent.
           if (!(error instanceof NetworkError)) throw error;
         }
       }
       this.assertOurs();
-      return api.send(request);
+      return overHttp();
     });
   }
 
