@@ -54,3 +54,16 @@ export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Au
   if (auth.via === "cookie" && STATE_CHANGING.has(req.method)) assertSameSite(ctx, req, req.headers.origin);
   return auth;
 }
+
+/**
+ * A request that names a device of another account is refused: a browser
+ * profile whose shared cookie now belongs to someone else (another tab signed
+ * in) must never receive that account's data under its own device id.
+ */
+export async function assertOwnDevice(ctx: Context, auth: Auth): Promise<void> {
+  if (!auth.deviceId) return;
+  const device = await ctx.storage.getDevice(auth.deviceId);
+  if (device && device.userId !== auth.user.id) {
+    throw CourierError.conflict("This device is signed in to another account.");
+  }
+}

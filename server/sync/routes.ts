@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
 import { CourierError, domainSchema, parseInput, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
-import { requireAuth } from "../auth/authenticate.js";
+import { assertOwnDevice, requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { ack, pull } from "./service.js";
 
@@ -11,6 +11,7 @@ const domainParams = z.object({ d: domainSchema });
 export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   app.get("/api/sync/snapshot", async (req) => {
     const auth = await requireAuth(ctx, req);
+    await assertOwnDevice(ctx, auth);
     return ctx.storage.snapshot(auth.user.id);
   });
 
@@ -18,6 +19,7 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const auth = await requireAuth(ctx, req);
     const { d } = parseInput(domainParams, req.params, "domain");
     const q = parseInput(pullQuerySchema, req.query, "query");
+    await assertOwnDevice(ctx, auth);
     return pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit });
   });
 

@@ -92,6 +92,23 @@ describe("pull and the ring", () => {
     }
   });
 
+  it("refuses to sync another account's data to a device that belongs to someone else", async () => {
+    server = await startServer();
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    await openDirect(server.app, alice, bob);
+    const alicesDevice = await device(server, alice);
+    // Bob's session presents Alice's device id (another tab signed in as Bob on her profile).
+    const headers = { "x-device-id": alicesDevice };
+    const pulled = await call<{ error: { code: string } }>(server.app, "GET", "/api/sync/chat?after=0", { token: bob.token, headers });
+    expect(pulled.status).toBe(409);
+    expect(pulled.body.error.code).toBe("conflict");
+    const snap = await call(server.app, "GET", "/api/sync/snapshot", { token: bob.token, headers });
+    expect(snap.status).toBe(409);
+    // Without a device id, or with his own, Bob syncs as usual.
+    expect((await call(server.app, "GET", "/api/sync/chat?after=0", { token: bob.token })).status).toBe(200);
+  });
+
   it("keeps versions across a restart on the same DATA_DIR", async () => {
     server = await startServer();
     const alice = await register(server.app, "alice");
