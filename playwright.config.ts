@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
+import type { CourierOptions } from "./e2e/fixtures.js";
 
 /**
  * The e2e suite runs against the real built SPA and the real server. It starts
@@ -16,7 +17,7 @@ const baseURL = external ?? `http://127.0.0.1:${port}`;
 // system Chromium (CHROMIUM_PATH, else Debian's /usr/bin/chromium).
 const systemChromium = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 
-export default defineConfig({
+export default defineConfig<CourierOptions>({
   testDir: "e2e",
   timeout: 60_000,
   expect: { timeout: 5_000 },
@@ -33,7 +34,8 @@ export default defineConfig({
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  projects: [{ name: "ws", use: { browserName: "chromium" } }],
+  // The chat journeys run once per forced transport; fallback specs let the app choose.
+  projects: [{ name: "ws", testIgnore: /fallback/, use: { browserName: "chromium", transport: "ws" } }],
   webServer: external
     ? undefined
     : {

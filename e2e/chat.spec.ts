@@ -1,20 +1,24 @@
-import { expect, test, type Browser } from "@playwright/test";
+import type { Browser } from "@playwright/test";
 import {
   bubbleTexts,
   createListing,
   cuttableSocket,
+  expect,
   expectOnline,
+  goOffline,
   messages,
   openConversation,
   send,
   signUp,
+  test,
+  type CourierOptions,
   type Person,
 } from "./fixtures.js";
 
 /** A (buyer) asks B (seller) about B's listing; both end up in the item conversation. */
-async function marketplacePair(browser: Browser, listing: string) {
-  const seller = await signUp(browser, "seller", "Berta Seller");
-  const buyer = await signUp(browser, "buyer", "Anton Buyer");
+async function marketplacePair(browser: Browser, listing: string, transport: CourierOptions["transport"]) {
+  const seller = await signUp(browser, "seller", "Berta Seller", transport);
+  const buyer = await signUp(browser, "buyer", "Anton Buyer", transport);
   await createListing(seller.page, listing, "45.00");
 
   await buyer.page.getByRole("button", { name: "Listings" }).click();
@@ -28,8 +32,8 @@ async function closeAll(...people: Person[]) {
   for (const p of people) await p.context.close();
 }
 
-test("buyer and seller chat about a listing both ways and run the order flow", async ({ browser }) => {
-  const { buyer, seller } = await marketplacePair(browser, "Green city bike");
+test("buyer and seller chat about a listing both ways and run the order flow", async ({ browser, transport }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Green city bike", transport);
 
   await send(buyer.page, "Hi! Is the bike still available?");
   await expect(messages(buyer.page).last()).toHaveAttribute("data-status", /sent|delivered|read/);
@@ -71,8 +75,8 @@ test("buyer and seller chat about a listing both ways and run the order flow", a
   await closeAll(buyer, seller);
 });
 
-test("after a reload the whole history shows from IndexedDB before the network answers", async ({ browser }) => {
-  const { buyer, seller } = await marketplacePair(browser, "Oak bookshelf");
+test("after a reload the whole history shows from IndexedDB before the network answers", async ({ browser, transport }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Oak bookshelf", transport);
   const lines = Array.from({ length: 12 }, (_, i) => `Message number ${i + 1}`);
   for (const line of lines) await send(buyer.page, line);
   await seller.page.getByRole("button", { name: "Chats" }).click();
@@ -103,43 +107,40 @@ test("after a reload the whole history shows from IndexedDB before the network a
   await expect(seller.page.getByTestId("item-panel")).toContainText("Oak bookshelf");
 
   // Once the network answers, the app goes online and keeps chatting.
-  await expectOnline(seller.page);
+  await expectOnline(seller.page, transport);
   await send(buyer.page, "Still there?");
   await expect.poll(() => bubbleTexts(seller.page)).toEqual([...lines, "Still there?"]);
 
   await closeAll(buyer, seller);
 });
 
-test("a recipient whose socket was cut gets all 30 messages sent meanwhile, once each and in order", async ({ browser }) => {
-  const { buyer, seller } = await marketplacePair(browser, "Vintage camera");
+test("a recipient who was offline gets all 30 messages sent meanwhile, once each and in order", async ({ browser, transport }) => {
+  const { buyer, seller } = await marketplacePair(browser, "Vintage camera", transport);
   await send(buyer.page, "Before the cut");
   await seller.page.getByRole("button", { name: "Chats" }).click();
   await openConversation(seller.page, "Anton Buyer");
   await expect.poll(() => bubbleTexts(seller.page)).toEqual(["Before the cut"]);
 
-  // Re-route the seller's socket through a switch we control, then reload so
-  // the live connection goes through it.
-  const socket = await cuttableSocket(seller.page);
-  await seller.page.reload();
-  await expectOnline(seller.page);
+  // On WebSocket, re-route the seller's socket through a switch we control
+  // (reloading so the live connection goes through it), then cut it.
+  let socket: Awaited<ReturnType<typeof cuttableSocket>> | undefined;
+  if (transport === "ws") {
+    socket = await cuttableSocket(seller.page);
+    await seller.page.reload();
+    await expectOnline(seller.page, transport);
+  }
+  const backOnline = await goOffline(seller, socket);
   await openConversation(seller.page, "Anton Buyer");
-
-  // The seller is fully offline: the socket is cut and HTTP (which the app
-  // uses to catch up while the socket is down) fails too.
-  let offline = true;
-  await seller.page.route("**/api/**", (route) => (offline ? route.abort("internetdisconnected") : route.fallback()));
-  await socket.cut();
-  await expect(seller.page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "online");
+  await expect.poll(() => bubbleTexts(seller.page)).toEqual(["Before the cut"]);
 
   const burst = Array.from({ length: 30 }, (_, i) => `Offline message ${String(i + 1).padStart(2, "0")}`);
   for (const line of burst) await send(buyer.page, line);
   await expect(messages(buyer.page).last()).toHaveAttribute("data-status", "sent");
-  // Nothing reaches the seller while the socket is down.
+  // Nothing reaches the seller while offline.
   expect(await bubbleTexts(seller.page)).toEqual(["Before the cut"]);
 
-  offline = false;
-  socket.restore();
-  await expectOnline(seller.page);
+  await backOnline();
+  await expectOnline(seller.page, transport);
   await expect.poll(() => bubbleTexts(seller.page), { timeout: 15_000 }).toEqual(["Before the cut", ...burst]);
   // Exactly once: no duplicate bubbles, and the seqs on screen are strictly increasing.
   const seqs = await messages(seller.page).evaluateAll((els) => els.map((e) => Number(e.getAttribute("data-seq"))));
@@ -149,7 +150,7 @@ test("a recipient whose socket was cut gets all 30 messages sent meanwhile, once
   await closeAll(buyer, seller);
 });
 
-test("sign-up shows clear errors and a direct chat can be started from user search", async ({ browser }) => {
+test("sign-up shows clear errors and a direct chat can be started from user search", async ({ browser, transport }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto("/");
@@ -160,8 +161,8 @@ test("sign-up shows clear errors and a direct chat can be started from user sear
   await expect(page.getByRole("alert")).toContainText(/username|password/i);
   await context.close();
 
-  const alice = await signUp(browser, "alice", "Alice Direct");
-  const bob = await signUp(browser, "bob", "Bob Direct");
+  const alice = await signUp(browser, "alice", "Alice Direct", transport);
+  const bob = await signUp(browser, "bob", "Bob Direct", transport);
   await alice.page.getByRole("button", { name: "New chat" }).click();
   await alice.page.getByLabel("Find people").fill(bob.username);
   await alice.page.getByRole("button", { name: "Message Bob Direct" }).click();

@@ -1,5 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { expect, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "@playwright/test";
+import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "@playwright/test";
+
+export type TransportName = "ws" | "sse" | "poll";
+
+export interface CourierOptions {
+  /** Forced transport (`?transport=`), or "auto" for capability detection and fallback. */
+  transport: TransportName | "auto";
+}
+
+/** Each Playwright project forces one transport; the "auto" project exercises fallback. */
+export const test = base.extend<CourierOptions>({
+  transport: ["ws", { option: true }],
+});
+export { expect };
+
+/** The app's entry URL for a transport choice. */
+export function appUrl(transport: CourierOptions["transport"]): string {
+  return transport === "auto" ? "/" : `/?transport=${transport}`;
+}
 
 export const PASSWORD = "correct horse battery";
 
@@ -12,28 +30,58 @@ export interface Person {
   page: Page;
   username: string;
   displayName: string;
+  transport: CourierOptions["transport"];
 }
 
 /** A new browser profile (own cookies and IndexedDB) that signs up through the UI. */
-export async function signUp(browser: Browser, prefix: string, displayName: string): Promise<Person> {
+export async function signUp(
+  browser: Browser,
+  prefix: string,
+  displayName: string,
+  transport: CourierOptions["transport"] = "ws",
+): Promise<Person> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const username = uniqueUsername(prefix);
-  await page.goto("/");
+  await page.goto(appUrl(transport));
   await page.getByRole("tab", { name: "Create account" }).click();
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Display name").fill(displayName);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByTestId("current-user")).toBeVisible();
-  await expectOnline(page);
-  return { context, page, username, displayName };
+  await expectOnline(page, transport);
+  return { context, page, username, displayName, transport };
 }
 
-export async function expectOnline(page: Page, transport = "ws"): Promise<void> {
+export async function expectOnline(page: Page, transport: CourierOptions["transport"] = "ws"): Promise<void> {
   const status = page.getByTestId("connection-status");
   await expect(status).toHaveAttribute("data-state", "online", { timeout: 15_000 });
-  await expect(status).toHaveAttribute("data-transport", transport);
+  if (transport !== "auto") await expect(status).toHaveAttribute("data-transport", transport);
+}
+
+/**
+ * Takes a person fully offline: the live connection is cut and every request
+ * to the server fails. NOTE: context.setOffline() does not close an open
+ * WebSocket, and a streaming SSE response cannot be cut by page.route, so for
+ * SSE and long-polling the page is reloaded (it renders from IndexedDB) while
+ * the routes refuse everything. Returns a function that brings it back.
+ */
+export async function goOffline(person: Person, socket?: Awaited<ReturnType<typeof cuttableSocket>>): Promise<() => Promise<void>> {
+  const { page } = person;
+  let offline = true;
+  await page.route("**/api/**", (route) => (offline ? route.abort("internetdisconnected") : route.fallback()));
+  if (person.transport === "ws" && socket) {
+    await socket.cut();
+  } else {
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => (offline ? ws.close({ code: 1011 }) : ws.connectToServer()));
+    await page.reload({ waitUntil: "commit" });
+  }
+  await expect(page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "online");
+  return async () => {
+    offline = false;
+    socket?.restore();
+  };
 }
 
 export function messages(page: Page): Locator {
