@@ -130,14 +130,15 @@ describe("conversations", () => {
     expect((await call(app, "GET", "/api/conversations/nope/messages", { token: eve.token })).status).toBe(404);
   });
 
-  it("finds users by prefix, never yourself", async () => {
+  it("finds users by any part of their name, prefix matches first, never yourself", async () => {
     server = await startServer();
     const { app } = server;
     const alice = await register(app, "alice");
     await register(app, "alfred");
     await register(app, "bob");
+    await register(app, "carol_al");
     const res = await call<{ users: { username: string }[] }>(app, "GET", "/api/users?q=al", { token: alice.token });
-    expect(res.body.users.map((u) => u.username)).toEqual(["alfred"]);
+    expect(res.body.users.map((u) => u.username)).toEqual(["alfred", "carol_al"]);
     const pct = await call<{ users: unknown[] }>(app, "GET", "/api/users?q=%25", { token: alice.token });
     expect(pct.body.users).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Entry, Item, Message, Order } from "../../shared/protocol/index.js";
+import type { Entry, Item, Message, Order, Summary } from "../../shared/protocol/index.js";
 import { call, pullAll, register, startServer, type Session, type TestServer } from "../testing/harness.js";
 
 let server: TestServer;
@@ -49,6 +49,30 @@ describe("order flow", () => {
     const convs = await call<{ conversations: { order: Order | null; conversation: { type: string } }[] }>(app, "GET", "/api/conversations", { token: seller.token });
     expect(convs.body.conversations).toHaveLength(1);
     expect(convs.body.conversations[0]).toMatchObject({ conversation: { type: "item" }, order: { status: "received" } });
+  });
+
+  it("tells everyone else who asked about the listing that it sold: their summary shows it, and Buy is refused", async () => {
+    server = await startServer();
+    const { app } = server;
+    const seller = await register(app, "bob");
+    const buyer = await register(app, "alice");
+    const other = await register(app, "carol");
+    const item = await listing(seller);
+    for (const s of [buyer, other]) {
+      const opened = await call(app, "POST", "/api/conversations", { token: s.token, body: { type: "item", itemId: item.id } });
+      expect(opened.status).toBe(201);
+    }
+    await call(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id } });
+
+    const convs = (await pullAll(app, other, "chat")).entries.filter((e) => e.k === "conv");
+    const latest = (convs.at(-1)!.data as { summary: Summary }).summary;
+    expect(latest.item?.status).toBe("sold");
+    // The seller's view of Carol's conversation is updated too.
+    const sellerConvs = (await pullAll(app, seller, "chat")).entries.filter((e) => e.k === "conv");
+    const sellerView = sellerConvs.map((e) => (e.data as { summary: Summary }).summary).filter((x) => x.conversation.memberIds.includes(other.user.id));
+    expect(sellerView.at(-1)?.item?.status).toBe("sold");
+    const late = await call<{ error: { code: string } }>(app, "POST", "/api/orders", { token: other.token, body: { itemId: item.id } });
+    expect(late.status).toBe(409);
   });
 
   it("refuses illegal steps with 403/409 and appends nothing for them", async () => {

@@ -5,7 +5,7 @@ import type { FeatureOptions } from "../context.js";
 
 const SEARCH_LIMIT = 20;
 
-/** Finding someone to talk to: prefix match on username or display name. */
+/** Finding someone to talk to: username or display name containing the query, prefix matches first. */
 export const userRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   app.get("/api/users", async (req) => {
     const auth = await requireAuth(ctx, req);

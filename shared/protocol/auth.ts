@@ -10,8 +10,12 @@ export type User = z.infer<typeof userSchema>;
 
 export const usernameSchema = z
   .string()
-  .regex(/^[a-z0-9_]{3,32}$/, "username must be 3–32 of a–z, 0–9 and _");
-export const passwordSchema = z.string().min(8, "password must be at least 8 characters").max(200);
+  .regex(/^[a-z0-9_]{3,32}$/, "Usernames are 3–32 characters: lowercase letters a–z, digits and _.");
+export const passwordSchema = z
+  .string()
+  .min(8, "Passwords need at least 8 characters.")
+  .max(200, "Passwords can be at most 200 characters.")
+  .refine((p) => p.trim().length > 0, "A password can't be only spaces.");
 
 export const registerRequestSchema = z.strictObject({
   username: usernameSchema,

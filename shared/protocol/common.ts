@@ -27,7 +27,7 @@ export function zeroVersions(): Versions {
 export const queryInt = (min: number, max: number) =>
   z
     .string()
-    .regex(/^\d+$/, "must be a whole number")
+    .regex(/^\d+$/, "must be a whole number.")
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 

@@ -66,7 +66,7 @@ export const settingsPatchSchema = z
     remark: z.string().max(100).optional(),
     label: z.string().max(40).optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, "nothing to change");
+  .refine((p) => Object.keys(p).length > 0, "Nothing to change.");
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 /** extension: `POST /api/conversations/:id/read {seq}` marks read up to seq. */

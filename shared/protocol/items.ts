@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { userSchema } from "./auth.js";
 import { idSchema } from "./common.js";
 
 export const itemSchema = z.object({
@@ -9,6 +10,8 @@ export const itemSchema = z.object({
   description: z.string(),
   status: z.enum(["listed", "sold"]),
   at: z.number(),
+  /** extension: who sells it, so a buyer sees a name without another request */
+  seller: userSchema.optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 

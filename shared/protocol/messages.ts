@@ -24,9 +24,9 @@ export const sendRequestSchema = z.strictObject({
   kind: z.literal("text"),
   body: z
     .string()
-    .min(1, "message is empty")
-    .max(MESSAGE_BODY_MAX, `message is longer than ${MESSAGE_BODY_MAX} characters`)
-    .refine((s) => s.trim().length > 0, "message is empty"),
+    .min(1, "The message is empty.")
+    .max(MESSAGE_BODY_MAX, `A message can be at most ${MESSAGE_BODY_MAX} characters.`)
+    .refine((s) => s.trim().length > 0, "The message is empty."),
 });
 export type SendRequest = z.infer<typeof sendRequestSchema>;
 

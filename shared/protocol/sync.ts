@@ -43,7 +43,7 @@ export const ackRequestSchema = z.strictObject({
       system: versionSchema.optional(),
       marketing: versionSchema.optional(),
     })
-    .refine((a) => Object.keys(a).length > 0, "acks is empty"),
+    .refine((a) => Object.keys(a).length > 0, "acks is empty."),
 });
 export type AckRequest = z.infer<typeof ackRequestSchema>;
 

@@ -10,6 +10,7 @@ export class ConversationStore {
     this.s = {
       get: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE id = ?`),
       byKey: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE unique_key = ?`),
+      ofItem: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE item_id = ? AND type = 'item'`),
       insert: db.prepare(`INSERT INTO conversations (id, type, item_id, title, unique_key, last_seq, at) VALUES (?, ?, ?, ?, ?, 0, ?)`),
       addMember: db.prepare(`INSERT OR IGNORE INTO members (conversation_id, user_id, at) VALUES (?, ?, ?)`),
       member: db.prepare<[string, string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? AND user_id = ?`),
@@ -47,6 +48,11 @@ export class ConversationStore {
     this.s.insert.run(c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at);
     for (const userId of memberIds) this.s.addMember.run(c.id, userId, c.at);
     return this.get(c.id)!;
+  }
+
+  /** Every conversation about a listing (one per buyer who asked). */
+  ofItem(itemId: string): ConversationRow[] {
+    return this.s.ofItem.all(itemId);
   }
 
   member(conversationId: string, userId: string): MemberRow | null {

@@ -4,6 +4,7 @@ import type { AppendBatch } from "./append-batch.js";
 import { itemConversation, postMessage } from "./chat-ops.js";
 import type { ConversationRow } from "./rows.js";
 import type { Stores } from "./stores.js";
+import { buildSummary } from "./summaries.js";
 
 /**
  * The order flow of an item conversation: bought (buyer) → shipped (seller)
@@ -39,7 +40,22 @@ export function createOrder(st: Stores, batch: AppendBatch, buyerId: string, ite
   st.orders.insert(order);
   st.items.setStatus(itemId, "sold");
   announce(st, batch, conv, order, buyerId, `${name(st, buyerId)} bought “${item.title}”`, at);
+  announceSoldElsewhere(st, batch, itemId, conv.id, at);
   return order;
+}
+
+/**
+ * Everyone else who asked about the listing sees it sold at once (their
+ * conversation's summary carries the item): a `conv` entry to each member of
+ * the other conversations about it, so no one is left with a stale "Buy".
+ */
+function announceSoldElsewhere(st: Stores, batch: AppendBatch, itemId: string, soldIn: string, at: number): void {
+  for (const other of st.conversations.ofItem(itemId)) {
+    if (other.id === soldIn) continue;
+    for (const userId of st.conversations.memberIds(other.id)) {
+      st.sync.append(batch, userId, "chat", "conv", { summary: buildSummary(st, userId, other) }, at);
+    }
+  }
 }
 
 /** A party to the order may see it; anyone else gets 403, an unknown id 404. */

@@ -13,10 +13,10 @@ export class UserStore {
       insertUser: db.prepare(`INSERT INTO users (id, username, display_name, password_hash, at) VALUES (?, ?, ?, ?, ?)`),
       byUsername: db.prepare<[string], UserRow>(`SELECT * FROM users WHERE username = ?`),
       byId: db.prepare<[string], UserRow>(`SELECT * FROM users WHERE id = ?`),
-      search: db.prepare<[string, string, string, number], UserRow>(
+      search: db.prepare<[string, string, string, string, string, number], UserRow>(
         `SELECT * FROM users
          WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
-         ORDER BY username LIMIT ?`,
+         ORDER BY (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') DESC, username LIMIT ?`,
       ),
       insertSession: db.prepare(`INSERT INTO sessions (id, token_hash, user_id, device_id, at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
       session: db.prepare<[string, number], UserRow & { session_id: string; expires_at: number }>(
@@ -46,9 +46,11 @@ export class UserStore {
   }
 
   search(q: string, excludeId: string, limit: number): User[] {
-    // Prefix match; LIKE wildcards typed by the user are matched literally.
-    const pattern = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.s.search.all(excludeId, pattern, pattern, limit).map(toUser);
+    // Anywhere in the name, prefix matches first; LIKE wildcards typed by the user are matched literally.
+    const literal = q.replace(/[\\%_]/g, (c) => `\\${c}`);
+    const anywhere = `%${literal}%`;
+    const prefix = `${literal}%`;
+    return this.s.search.all(excludeId, anywhere, anywhere, prefix, prefix, limit).map(toUser);
   }
 
   createSession(s: NewSession): string {

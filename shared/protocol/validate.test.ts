@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { registerRequestSchema } from "./auth.js";
+import { createItemSchema } from "./items.js";
+import { sendRequestSchema } from "./messages.js";
+import { parseInput } from "./validate.js";
+
+const messageOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (error) {
+    return { code: (error as { code: string }).code, message: (error as Error).message };
+  }
+  throw new Error("expected a bad_request");
+};
+
+describe("parseInput messages a person can read", () => {
+  it("says which field is missing, too long or too big, as a sentence", () => {
+    expect(messageOf(() => parseInput(createItemSchema, { priceCents: 100 }, "body"))).toEqual({
+      code: "bad_request",
+      message: "Title is required.",
+    });
+    expect(messageOf(() => parseInput(createItemSchema, { title: "x".repeat(121), priceCents: 1 })).message).toBe(
+      "Title can be at most 120 characters.",
+    );
+    expect(messageOf(() => parseInput(createItemSchema, { title: "Bike", priceCents: 1e13 })).message).toBe(
+      "Price cents must be at most 10000000000.",
+    );
+    expect(messageOf(() => parseInput(createItemSchema, { title: "Bike", priceCents: 1, colour: "red" })).message).toBe(
+      "Unknown field: colour.",
+    );
+  });
+
+  it("passes our own sentences through unchanged", () => {
+    expect(messageOf(() => parseInput(registerRequestSchema, { username: "Bad Name!", password: "password1" })).message).toBe(
+      "Usernames are 3–32 characters: lowercase letters a–z, digits and _.",
+    );
+    expect(messageOf(() => parseInput(registerRequestSchema, { username: "okname", password: "        " })).message).toBe(
+      "A password can't be only spaces.",
+    );
+    const send = { clientMsgId: "7d7f5c1e-4a43-4c5e-9d1e-2f6d1c1a9b10", conversationId: "c", kind: "text", body: "   " };
+    expect(messageOf(() => parseInput(sendRequestSchema, send)).message).toBe("The message is empty.");
+  });
+});
