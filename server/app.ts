@@ -18,6 +18,8 @@ import type { Storage } from "./storage/storage.js";
 import { Hub } from "./sync/hub.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
+import { pollRoutes } from "./transports/poll/routes.js";
+import { sseRoutes } from "./transports/sse/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
@@ -81,7 +83,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   // For load balancers, the e2e runner and benchmarks: answers once storage is open.
   app.get("/api/health", async () => ({ ok: true }));
 
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes]) {
     await app.register(feature, { ctx });
   }
   await installSpa(app, config.webDir);

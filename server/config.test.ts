@@ -11,6 +11,7 @@ describe("config", () => {
       allowedOrigins: [],
       ringCapacity: 2000,
       heartbeatMs: 25_000,
+      pollGraceMs: 5000,
       retry: { baseMs: 2000, stepMs: 2000, maxMs: 30_000 },
       logLevel: "info",
       trustProxy: false,

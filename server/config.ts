@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { POLL_GRACE_MS } from "../shared/protocol/index.js";
 
 /**
  * Server configuration, read once from the environment. Every setting has a
@@ -41,6 +42,8 @@ export interface Config {
   allowedOrigins: string[];
   ringCapacity: number;
   heartbeatMs: number;
+  /** A long-polling device counts as live for its poll's `wait` plus this after the poll ended. */
+  pollGraceMs: number;
   /** Retransmission schedule; carried for the ack/retry work that follows. */
   retry: { baseMs: number; stepMs: number; maxMs: number };
   logLevel: LogLevel;
@@ -170,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedOrigins: e.ALLOWED_ORIGINS,
     ringCapacity: e.RING_CAPACITY,
     heartbeatMs: e.HEARTBEAT_MS,
+    pollGraceMs: POLL_GRACE_MS,
     retry: { baseMs: e.RETRY_BASE_MS, stepMs: e.RETRY_STEP_MS, maxMs: e.RETRY_MAX_MS },
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,

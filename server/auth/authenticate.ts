@@ -67,3 +67,24 @@ export async function assertOwnDevice(ctx: Context, auth: Auth): Promise<void> {
     throw CourierError.conflict("This device is signed in to another account.");
   }
 }
+
+/**
+ * SSE and long-poll are GETs, yet they register the device and a poll acks,
+ * so a cookie-authenticated one must not be started by another site.
+ * NOTE: EventSource and fetch send no Origin on same-origin GETs, so only a
+ * present Origin is checked; without one, Fetch Metadata still tells a
+ * navigation or subresource load from another site (`Sec-Fetch-Site`).
+ * Bearer tokens cannot be attached by another site and need neither.
+ */
+export function assertNotCrossSite(ctx: Context, req: FastifyRequest, auth: Auth): void {
+  if (auth.via !== "cookie") return;
+  const origin = req.headers.origin;
+  if (origin !== undefined) {
+    assertSameSite(ctx, req, origin);
+    return;
+  }
+  const site = req.headers["sec-fetch-site"];
+  if (site === "cross-site" || site === "same-site") {
+    throw CourierError.forbidden("This request must come from the Courier app's own origin.");
+  }
+}

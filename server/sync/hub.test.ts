@@ -75,4 +75,17 @@ describe("Hub", () => {
     hub.publish([]);
     expect(published).toHaveLength(1);
   });
+
+  it("counts live connections per transport as they come and go", () => {
+    const hub = new Hub();
+    const ws = fakeConnection("1", "alice");
+    const sse = { ...fakeConnection("2", "alice").conn, transport: "sse" as const };
+    const poll = { ...fakeConnection("3", "bob").conn, transport: "poll" as const };
+    for (const c of [ws.conn, sse, poll, poll]) hub.add(c);
+    expect(hub.countByTransport()).toEqual({ ws: 1, sse: 1, poll: 1 });
+    hub.remove(sse);
+    hub.remove(sse);
+    hub.closeWhere((c) => c.userId === "bob", "logout");
+    expect(hub.countByTransport()).toEqual({ ws: 1, sse: 0, poll: 0 });
+  });
 });

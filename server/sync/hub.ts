@@ -1,4 +1,4 @@
-import type { Entry, TransportName } from "../../shared/protocol/index.js";
+import { type Entry, TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
 
 /** Why the server ends a live connection; transports pass it on to the client. */
@@ -6,7 +6,7 @@ export type CloseReason = "logout" | "device_removed" | "shutdown";
 
 /**
  * One live server→client channel of one device, whatever carries it
- * (socket.io today; SSE and long-poll plug in the same way). `push` must not
+ * (socket.io, an SSE response, or a device's long-polls). `push` must not
  * throw and must not block: a transport buffers or drops, the client pulls.
  */
 export interface Connection {
@@ -46,6 +46,8 @@ interface HubLogger {
 /** Per user, the live connections; pushes each user's new entries to all of them. */
 export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
+  /** Live connections per transport, kept as they come and go (for metrics). */
+  private readonly counts = new Map<TransportName, number>(TRANSPORTS.map((t) => [t, 0]));
 
   constructor(
     private readonly bus: FanoutBus = new LocalBus(),
@@ -57,13 +59,15 @@ export class Hub {
   add(conn: Connection): void {
     let set = this.byUser.get(conn.userId);
     if (!set) this.byUser.set(conn.userId, (set = new Set()));
+    if (set.has(conn)) return;
     set.add(conn);
+    this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 0) + 1);
   }
 
   remove(conn: Connection): void {
     const set = this.byUser.get(conn.userId);
-    if (!set) return;
-    set.delete(conn);
+    if (!set?.delete(conn)) return;
+    this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 1) - 1);
     if (set.size === 0) this.byUser.delete(conn.userId);
   }
 
@@ -102,6 +106,15 @@ export class Hub {
       conn.close(reason);
     }
     return doomed.length;
+  }
+
+  /**
+   * Live connections per transport. A long-polling device counts as one
+   * connection while a poll is parked or it polled recently (see
+   * transports/poll/presence.ts), not one per request.
+   */
+  countByTransport(): Record<TransportName, number> {
+    return Object.fromEntries(TRANSPORTS.map((t) => [t, this.counts.get(t) ?? 0])) as Record<TransportName, number>;
   }
 
   get size(): number {

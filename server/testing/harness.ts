@@ -6,6 +6,7 @@ import type { FastifyInstance, InjectOptions } from "fastify";
 import { io as connectIo, type Socket } from "socket.io-client";
 import type {
   ClientToServerEvents,
+  Domain,
   Entry,
   Hello,
   Message,
@@ -161,4 +162,14 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     if (Date.now() > until) throw new Error("condition not met in time");
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** Appends `count` generic entries to one of a user's domains and publishes them, as a feature would. */
+export async function appendTo(server: TestServer, userId: string, d: Domain, count: number, k = "notice"): Promise<Entry[]> {
+  const appended = await server.storage.appendEntries(
+    Array.from({ length: count }, (_, i) => ({ userId, d, k, data: { n: i } })),
+    Date.now(),
+  );
+  server.hub.publish(appended);
+  return appended.flatMap((u) => u.entries);
 }

@@ -10,4 +10,5 @@ export * from "./conversations.js";
 export * from "./entries.js";
 export * from "./sync.js";
 export * from "./cursor.js";
+export * from "./transports.js";
 export * from "./events.js";

@@ -1,0 +1,103 @@
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
+import {
+  CourierError,
+  DOMAINS,
+  formatCursor,
+  POLL_ENTRIES_MAX,
+  POLL_PATH,
+  POLL_WAIT_MAX_MS,
+  pollQuerySchema,
+  type PollResponse,
+  type Versions,
+  zeroVersions,
+} from "../../../shared/protocol/index.js";
+import type { Auth } from "../../auth/authenticate.js";
+import type { Context, FeatureOptions } from "../../context.js";
+import { ack } from "../../sync/service.js";
+import { admit, helloFor, sessionAlive } from "../admit.js";
+import { InFlight } from "../in-flight.js";
+import { PollPresences } from "./presence.js";
+import { type ReadAfter, readAfter } from "./read-after.js";
+import { PollWaiter, type Signal } from "./waiter.js";
+
+/**
+ * `GET /api/poll?device=&cursor=&wait=`: the long-poll transport.
+ *
+ *   admit ──▶ ack the cursor ──▶ join the device's presence (hub) ──▶ read
+ *     read: entries or reset ──▶ answer
+ *           nothing ──▶ park ──woken──▶ read again
+ *                            ──wait elapsed / superseded / shutdown──▶ answer empty
+ *                            ──logout / device removed──▶ 401 (if the session is gone)
+ */
+export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  const presences = new PollPresences({ hub: ctx.hub, now: Date.now });
+  const inFlight = new InFlight();
+
+  // No HEAD twin: a HEAD would park and ack like a GET for nothing.
+  app.get(POLL_PATH, { exposeHeadRoute: false }, async (req, reply): Promise<PollResponse> => {
+    const { auth, query } = await admit(ctx, req, pollQuerySchema);
+    const deviceId = query.device;
+    const from = query.cursor ?? zeroVersions();
+    const wait = query.wait ?? Math.min(ctx.config.heartbeatMs, POLL_WAIT_MAX_MS);
+    reply.header("cache-control", "no-store");
+    // The cursor is what the device has applied: polling with it acknowledges it.
+    if (DOMAINS.some((d) => from[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: from });
+
+    // Joined before the first read, so an append racing the read wakes us.
+    const presence = presences.enter(auth.user.id, deviceId, auth.sessionId);
+    const waiter = new PollWaiter();
+    presence.join(waiter);
+    inFlight.track(reply.raw);
+    reply.raw.once("close", () => waiter.signal("gone"));
+    try {
+      const read = await untilEntries(ctx, req, auth, from, wait, waiter);
+      return {
+        hello: helloFor(ctx, auth, deviceId, read.heads, "poll"),
+        entries: read.entries,
+        heads: read.heads,
+        cursor: formatCursor(read.cursor),
+        ...(read.reset.length > 0 ? { reset: read.reset } : {}),
+      };
+    } finally {
+      presence.leave(waiter, wait + ctx.config.pollGraceMs);
+    }
+  });
+
+  // Parked polls are answered (empty, same cursor) rather than cut: the client polls again elsewhere.
+  app.addHook("preClose", async () => {
+    presences.closeAll("shutdown");
+    await inFlight.settled();
+  });
+};
+
+const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.");
+
+async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from: Versions, wait: number, waiter: PollWaiter): Promise<ReadAfter> {
+  const deadline = Date.now() + wait;
+  let sessionChecked = false;
+  for (;;) {
+    const read = await readAfter(ctx.storage, auth.user.id, from, POLL_ENTRIES_MAX);
+    if (waiter.ended) return closing(ctx, req, auth, waiter.ended, read);
+    if (read.entries.length > 0 || read.reset.length > 0) return read;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) return read;
+    // Once per request, before parking: a logout that ran before we joined the hub found nothing to close.
+    if (!sessionChecked) {
+      if (!(await sessionAlive(ctx, req, auth))) throw sessionEnded();
+      sessionChecked = true;
+    }
+    const signal = await waiter.park(remaining);
+    if (signal !== "woken") return closing(ctx, req, auth, signal, read);
+  }
+}
+
+/**
+ * A poll that stops waiting for any reason but an append answers what it
+ * has. After a logout or a device removal that revoked the session it is
+ * 401 instead; a device merely forgotten to make room keeps its session and
+ * just polls again (which registers it anew).
+ */
+async function closing(ctx: Context, req: FastifyRequest, auth: Auth, signal: Signal, read: ReadAfter): Promise<ReadAfter> {
+  if ((signal === "logout" || signal === "device_removed") && !(await sessionAlive(ctx, req, auth))) throw sessionEnded();
+  return read;
+}

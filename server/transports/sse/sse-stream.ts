@@ -1,0 +1,165 @@
+import { DOMAINS, type Domain, type Entry, formatCursor, type Hello, PULL_LIMIT_MAX, SSE_RETRY_MS, type Versions } from "../../../shared/protocol/index.js";
+import type { Context } from "../../context.js";
+import type { CloseReason, Connection } from "../../sync/hub.js";
+import type { SseWriter } from "./sse-writer.js";
+
+/** Hub pushes held while the backlog is read; past this the backlog is read again instead. */
+export const BACKLOG_QUEUE_MAX = 1000;
+
+export interface SseStreamDeps {
+  ctx: Context;
+  writer: Pick<SseWriter, "retry" | "event" | "end">;
+  /** Hello for the heads read once the stream is registered. */
+  hello(heads: Versions): Hello;
+  /** Whether the session that opened the stream still exists (checked at every ping). */
+  sessionAlive(): Promise<boolean>;
+  log: { error(obj: object, msg: string): void };
+}
+
+type State =
+  | { name: "backlog"; queue: Entry[]; overflow: boolean }
+  | { name: "live"; floor: Versions }
+  | { name: "closed" };
+
+/**
+ * One SSE response, registered with the hub as a connection.
+ *
+ *   registered ──▶ hello ──▶ backlog ──────────────▶ live ──▶ closed
+ *   (hub pushes     │        pages from storage,      │ hub pushes with
+ *    queue from     │        per domain, up to the    │ v > floor (what the
+ *    here on)       │        hello heads; a queue     │ backlog sent), no
+ *                   │        overflow reads again     │ duplicates, no gaps
+ *                   ▼
+ *   closed by: logout / device removed / shutdown (hub), the client leaving,
+ *   a full write buffer, or a session found gone at a ping.
+ *
+ * `sent` is the highest version per domain written so far; it only rises, so
+ * the `id` of each push never moves backwards. A domain whose cursor is older
+ * than the ring gets one `reset` event and nothing more on this stream: the
+ * client takes a snapshot and opens a new stream with the new cursor.
+ */
+export class SseStream implements Connection {
+  readonly transport = "sse" as const;
+  private state: State = { name: "backlog", queue: [], overflow: false };
+  private readonly sent: Versions;
+  private readonly reset = new Set<Domain>();
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly userId: string,
+    readonly deviceId: string,
+    readonly sessionId: string,
+    cursor: Versions,
+    private readonly deps: SseStreamDeps,
+  ) {
+    this.sent = { ...cursor };
+  }
+
+  push(entries: Entry[]): void {
+    const state = this.state;
+    if (state.name === "backlog") {
+      if (state.overflow) return;
+      if (state.queue.length + entries.length > BACKLOG_QUEUE_MAX) {
+        state.overflow = true;
+        state.queue = [];
+      } else {
+        state.queue.push(...entries);
+      }
+    } else if (state.name === "live") {
+      this.send(entries.filter((e) => e.v > state.floor[e.d] && !this.reset.has(e.d)));
+    }
+  }
+
+  /** From the hub, which has already unregistered us: say why, then end. */
+  close(reason: CloseReason): void {
+    if (this.state.name === "closed") return;
+    this.deps.writer.event("close", { reason });
+    this.end();
+  }
+
+  /** The client went away (or the response was dropped): clean up, write nothing. */
+  gone(): void {
+    if (this.state.name === "closed") return;
+    this.state = { name: "closed" };
+    this.stopHeartbeat();
+    this.deps.ctx.hub.remove(this);
+  }
+
+  get closed(): boolean {
+    return this.state.name === "closed";
+  }
+
+  async start(): Promise<void> {
+    const { ctx, writer } = this.deps;
+    ctx.hub.add(this);
+    // A logout between admission and `hub.add` found nothing to close. Nothing
+    // has been written yet, and hello comes first or not at all: just end.
+    if (!(await this.deps.sessionAlive())) return this.end();
+    let heads = await ctx.storage.heads(this.userId);
+    if (this.closed) return;
+    writer.retry(SSE_RETRY_MS);
+    writer.event("hello", this.deps.hello(heads));
+    this.heartbeat = setInterval(() => this.ping(), ctx.config.heartbeatMs);
+    for (;;) {
+      for (const d of DOMAINS) await this.backlog(d, heads[d]);
+      const state = this.state;
+      if (state.name !== "backlog") return;
+      if (state.overflow) {
+        this.state = { name: "backlog", queue: [], overflow: false };
+        heads = await ctx.storage.heads(this.userId);
+        continue;
+      }
+      this.state = { name: "live", floor: { ...this.sent } };
+      this.push(state.queue);
+      return;
+    }
+  }
+
+  /** Ends the stream after a failure of ours; the client reconnects from its last id. */
+  fail(err: unknown): void {
+    this.deps.log.error({ err, connection: this.id }, "sse stream failed");
+    if (this.closed) return;
+    this.end();
+  }
+
+  private async backlog(d: Domain, upTo: number): Promise<void> {
+    while (this.sent[d] < upTo && !this.reset.has(d)) {
+      const page = await this.deps.ctx.storage.pull(this.userId, d, this.sent[d], PULL_LIMIT_MAX);
+      if (this.closed) return;
+      if (page.reset) {
+        this.reset.add(d);
+        this.deps.writer.event("reset", { d });
+        return;
+      }
+      if (page.entries.length === 0) return;
+      this.send(page.entries);
+    }
+  }
+
+  private send(entries: Entry[]): void {
+    if (entries.length === 0) return;
+    for (const e of entries) this.sent[e.d] = Math.max(this.sent[e.d], e.v);
+    this.deps.writer.event("push", entries, formatCursor(this.sent));
+  }
+
+  private ping(): void {
+    this.deps.writer.event("ping", { at: this.deps.ctx.clock() });
+    this.deps.sessionAlive().then(
+      (alive) => {
+        if (!alive) this.close("logout");
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private end(): void {
+    this.gone();
+    this.deps.writer.end();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+}

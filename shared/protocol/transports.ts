@@ -1,0 +1,69 @@
+import { z } from "zod";
+import { domainSchema, queryInt, uuidSchema, versionsSchema } from "./common.js";
+import { parseCursor } from "./cursor.js";
+import { entrySchema } from "./entries.js";
+import { helloSchema } from "./sync.js";
+
+/**
+ * The two HTTP transports for the server → client direction: Server-Sent
+ * Events (`/api/stream`) and long-polling (`/api/poll`). Both take the
+ * client's position as a cursor, so any server process can serve them.
+ */
+
+export const STREAM_PATH = "/api/stream";
+export const POLL_PATH = "/api/poll";
+
+/** The `retry:` an SSE stream announces: how long EventSource waits before reconnecting. */
+export const SSE_RETRY_MS = 2000;
+/** Longest a poll may park. */
+export const POLL_WAIT_MAX_MS = 30_000;
+/** Most entries one poll answers with (all domains together). */
+export const POLL_ENTRIES_MAX = 500;
+/** A device stays live this long after its poll ended, on top of that poll's `wait`. */
+export const POLL_GRACE_MS = 5000;
+
+/** A cursor in a query string or `Last-Event-ID`: `chat:<v>,system:<v>,marketing:<v>`, parsed. */
+export const cursorTextSchema = z.string().transform((text, ctx) => {
+  const versions = parseCursor(text);
+  if (versions) return versions;
+  ctx.addIssue({ code: "custom", message: "must look like chat:<v>,system:<v>,marketing:<v>" });
+  return z.NEVER;
+});
+
+/** `GET /api/stream?device=&cursor=`. Unknown parameters (cache busters) are ignored. */
+export const streamQuerySchema = z.object({
+  device: uuidSchema,
+  cursor: cursorTextSchema.optional(),
+});
+
+/** `GET /api/poll?device=&cursor=&wait=`. */
+export const pollQuerySchema = z.object({
+  device: uuidSchema,
+  cursor: cursorTextSchema.optional(),
+  wait: queryInt(0, POLL_WAIT_MAX_MS).optional(),
+});
+
+export const pollResponseSchema = z.object({
+  hello: helloSchema,
+  entries: z.array(entrySchema),
+  heads: versionsSchema,
+  /** Where the next poll continues: after the entries of this answer. */
+  cursor: z.string(),
+  /** Domains whose cursor is older than the ring: take a snapshot. */
+  reset: z.array(domainSchema).optional(),
+});
+export type PollResponse = z.infer<typeof pollResponseSchema>;
+
+/**
+ * SSE event names. `hello` (data: Hello), `push` (data: Entry[], with `id:`
+ * the cursor), `reset` (data: `{d}`), `ping` (data: `{at}`), and the
+ * extension `close` (data: `{reason}`) sent right before the server ends a
+ * stream on purpose.
+ */
+export const SSE_EVENTS = ["hello", "push", "reset", "ping", "close"] as const;
+export type SseEventName = (typeof SSE_EVENTS)[number];
+
+export const streamResetSchema = z.object({ d: domainSchema });
+/** extension: why the server ended a stream. After `logout`/`device_removed` reconnecting gets 401. */
+export const streamCloseSchema = z.object({ reason: z.enum(["logout", "device_removed", "shutdown"]) });
+export type StreamCloseReason = z.infer<typeof streamCloseSchema>["reason"];
