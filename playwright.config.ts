@@ -35,7 +35,12 @@ export default defineConfig<CourierOptions>({
     },
   },
   // The chat journeys run once per forced transport; fallback specs let the app choose.
-  projects: [{ name: "ws", testIgnore: /fallback/, use: { browserName: "chromium", transport: "ws" } }],
+  projects: [
+    { name: "ws", testIgnore: /fallback/, use: { browserName: "chromium", transport: "ws" } },
+    { name: "sse", testIgnore: /fallback/, use: { browserName: "chromium", transport: "sse" } },
+    { name: "poll", testIgnore: /fallback/, use: { browserName: "chromium", transport: "poll" } },
+    { name: "auto", testMatch: /fallback\.spec\.ts/, use: { browserName: "chromium", transport: "auto" } },
+  ],
   webServer: external
     ? undefined
     : {

@@ -16,16 +16,18 @@ import {
 } from "./fixtures.js";
 
 /** A (buyer) asks B (seller) about B's listing; both end up in the item conversation. */
-async function marketplacePair(browser: Browser, listing: string, transport: CourierOptions["transport"]) {
+async function marketplacePair(browser: Browser, name: string, transport: CourierOptions["transport"]) {
   const seller = await signUp(browser, "seller", "Berta Seller", transport);
   const buyer = await signUp(browser, "buyer", "Anton Buyer", transport);
+  // Every project shares one server: keep this test's listing apart from the others'.
+  const listing = `${name} ${seller.username.slice(-4)}`;
   await createListing(seller.page, listing, "45.00");
 
   await buyer.page.getByRole("button", { name: "Listings" }).click();
   const card = buyer.page.getByTestId("listing-card").filter({ hasText: listing });
   await card.getByRole("button", { name: "Ask the seller" }).click();
   await expect(buyer.page.getByTestId("item-panel")).toContainText(listing);
-  return { buyer, seller };
+  return { buyer, seller, listing };
 }
 
 async function closeAll(...people: Person[]) {

@@ -4,10 +4,13 @@ import { NetworkError } from "./api/errors.js";
 import { CourierDb, deleteUserDb } from "./db/database.js";
 import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
+import { clearAllDrafts } from "./lib/drafts.js";
 import type { Session } from "./session.js";
 import { useConnection } from "./stores/connection.js";
+import { createConnection } from "./sync/connection.js";
+import type { ConnectionManager } from "./sync/connection-manager.js";
 import { SyncClient } from "./sync/sync-client.js";
-import { WsTransport } from "./sync/ws-transport.js";
+import { browserStorage, choiceFromUrl, saveChoice, savedChoice, type TransportChoice } from "./sync/transport-choice.js";
 
 export type Phase =
   | { name: "booting" }
@@ -31,6 +34,8 @@ export class SessionManager {
   private rotated = false;
   // NOTE: tabs share the cookie; tell the others when we sign in or out.
   private readonly channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("courier-session");
+  /** `?transport=` in the address this page was loaded with: it wins over the setting for the page's life. */
+  private readonly urlChoice = typeof location === "undefined" ? null : choiceFromUrl(location.search);
 
   constructor() {
     this.api.http.onUnauthorized = () => {
@@ -57,6 +62,13 @@ export class SessionManager {
   boot(): void {
     if (this.booted) return;
     this.booted = true;
+    if (pendingSignOut.get()) {
+      // Signed out while offline: the cookie may still be valid on the server,
+      // so finish that first and never reopen the old session by itself.
+      this.set({ name: "signed-out", notice: null });
+      void this.finishPendingSignOut();
+      return;
+    }
     const cached = cachedSession();
     if (cached) {
       this.open(cached.user, cached.deviceId);
@@ -74,11 +86,13 @@ export class SessionManager {
 
   async signIn(username: string, password: string): Promise<void> {
     const { user } = await this.api.login({ username, password });
+    pendingSignOut.set(false); // the new session's cookie replaced the old one
     await this.signedIn(user, true);
   }
 
   async signUp(username: string, password: string, displayName: string | undefined): Promise<void> {
     const { user } = await this.api.register({ username, password, displayName });
+    pendingSignOut.set(false);
     await this.signedIn(user, true);
   }
 
@@ -86,14 +100,36 @@ export class SessionManager {
   async signOut(): Promise<void> {
     if (this.phase.name !== "signed-in") return;
     const { session } = this.phase;
+    let notice: string | null = null;
     try {
       await this.api.logout();
     } catch (error) {
-      // Already signed out on the server: finish locally. Offline: tell the person.
-      if (!(error instanceof CourierError && error.code === "unauthorized")) throw error;
+      if (error instanceof NetworkError) {
+        // Offline (a shared computer, a dead network): sign out here now and
+        // end the server session as soon as the server can be reached.
+        pendingSignOut.set(true);
+        notice = "Signed out on this device. Courier will end the session on the server once it is reachable.";
+      } else if (!(error instanceof CourierError && error.code === "unauthorized")) {
+        throw error; // already signed out on the server is fine; anything else is shown
+      }
     }
-    await this.end(null, session, true);
+    await this.end(notice, session, true);
     this.channel?.postMessage("signed-out");
+    if (pendingSignOut.get()) void this.finishPendingSignOut();
+  }
+
+  /** Retries the server half of an offline sign-out until it lands (or a new sign-in replaces it). */
+  private async finishPendingSignOut(attempt = 0): Promise<void> {
+    if (!pendingSignOut.get()) return;
+    try {
+      await this.api.logout();
+    } catch (error) {
+      if (error instanceof NetworkError) {
+        setTimeout(() => void this.finishPendingSignOut(attempt + 1), Math.min(30_000, 2_000 * 2 ** attempt));
+        return;
+      }
+    }
+    pendingSignOut.set(false);
   }
 
   private async signedIn(user: User, announce: boolean): Promise<void> {
@@ -107,6 +143,9 @@ export class SessionManager {
     const previous = this.phase.name === "signed-in" ? this.phase.session : null;
     this.api.http.setDeviceId(deviceId);
     const db = new CourierDb(user.id);
+    const choice = this.urlChoice ?? savedChoice(browserStorage());
+    useConnection.getState().setChoice(choice, this.urlChoice !== null);
+    const connection = createConnection({ deviceId, api: this.api, choice });
     // Start opening now rather than on the first query after React's first render.
     db.open().catch((error) => console.error("courier: could not open local data", error));
     const client = new SyncClient({
@@ -114,13 +153,21 @@ export class SessionManager {
       deviceId,
       db,
       api: this.api,
-      transport: new WsTransport({ deviceId }),
+      transport: connection,
       onSessionLost: (reason) => {
         if (reason === "user_changed") void this.recheck();
       },
       onDeviceConflict: () => void this.replaceDevice(session),
     });
-    const session: Session = { user, deviceId, db, api: this.api, client, signOut: () => this.signOut() };
+    const session: Session = {
+      user,
+      deviceId,
+      db,
+      api: this.api,
+      client,
+      signOut: () => this.signOut(),
+      setTransportChoice: (next) => this.setTransportChoice(next, connection),
+    };
     setProbeClient(client);
     this.set({ name: "signed-in", session });
     // The new client starts once the old one has finished writing: for the same
@@ -130,6 +177,14 @@ export class SessionManager {
     previousStopped
       .then(() => client.start())
       .catch((error) => console.error("courier: sync client failed to start", error));
+  }
+
+  /** The "Connection" setting changed: remember it and reconnect with it (unless the address forces one). */
+  private setTransportChoice(choice: TransportChoice, connection: ConnectionManager): void {
+    if (this.urlChoice !== null) return;
+    saveChoice(browserStorage(), choice);
+    useConnection.getState().setChoice(choice, false);
+    connection.setChoice(choice);
   }
 
   /** The server gave our device id to another account: continue under a fresh one. */
@@ -162,7 +217,10 @@ export class SessionManager {
       useConnection.getState().setStatus("connecting", null);
     }
     await this.retire(session);
-    if (forget) await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
+    if (forget) {
+      clearAllDrafts();
+      await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
+    }
   }
 
   /** Ask the server who we are; follow it if another tab changed the session. */
@@ -188,3 +246,23 @@ export class SessionManager {
     for (const listener of this.listeners) listener();
   }
 }
+
+/** A sign-out whose server half is still owed, kept across reloads. */
+const pendingSignOut = {
+  key: "courier.pendingSignOut",
+  get(): boolean {
+    try {
+      return localStorage.getItem(this.key) === "1";
+    } catch {
+      return false; // storage blocked: nothing was recorded either
+    }
+  },
+  set(on: boolean): void {
+    try {
+      if (on) localStorage.setItem(this.key, "1");
+      else localStorage.removeItem(this.key);
+    } catch {
+      // NOTE: storage can be blocked (privacy settings); the sign-out still happened locally.
+    }
+  },
+};

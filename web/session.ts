@@ -3,6 +3,7 @@ import type { User } from "../shared/protocol/index.js";
 import type { Api } from "./api/client.js";
 import type { CourierDb } from "./db/database.js";
 import type { SyncClient } from "./sync/sync-client.js";
+import type { TransportChoice } from "./sync/transport-choice.js";
 
 /** Everything a signed-in screen needs; provided by app.tsx. */
 export interface Session {
@@ -12,6 +13,8 @@ export interface Session {
   api: Api;
   client: SyncClient;
   signOut(): Promise<void>;
+  /** The "Connection" setting: remembered, and applied at once by reconnecting. */
+  setTransportChoice(choice: TransportChoice): void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

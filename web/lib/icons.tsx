@@ -40,3 +40,10 @@ export const AlertIcon = () => (
     <path d="M12 7v6M12 16.5v.5" />
   </svg>
 );
+/** "Read": the double check, bolder (drawn on a filled badge, see .status-mark.is-read). */
+export const ReadIcon = () => (
+  <svg {...base} width={18} height={14} viewBox="0 0 30 24" strokeWidth={3} strokeLinecap="round" strokeLinejoin="round">
+    <path d="M2 12l5 5L18 6" />
+    <path d="M12 17l1 0L26 6" />
+  </svg>
+);

@@ -295,3 +295,26 @@ describe("SyncClient: HTTP catch-up while the transport is down", () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe("SyncClient: cursor-resuming transports (SSE, long-poll)", () => {
+  it("gives the transport the consumed versions as its cursor, and answers a reset with a snapshot before it reconnects", async () => {
+    await db.versions.put({ d: "chat", v: 4 });
+    const c = makeClient();
+    await c.start();
+    transport.hello(me.id, { chat: 4, system: 0, marketing: 0 });
+    expect(transport.handlers!.cursor()).toEqual({ chat: 4, system: 0, marketing: 0 });
+
+    let answer!: (snapshot: Snapshot) => void;
+    api.snapshot.mockImplementation(() => new Promise<Snapshot>((resolve) => (answer = resolve)));
+    let reconnect = false;
+    void Promise.resolve(transport.handlers!.onReset!(["chat"])).then(() => (reconnect = true));
+    await drain();
+    expect(api.snapshot).toHaveBeenCalledOnce();
+    expect(reconnect).toBe(false); // reconnecting now would only hear "reset" again
+
+    answer({ heads: { chat: 2500, system: 3, marketing: 0 }, conversations: [], messages: {} });
+    await drain();
+    expect(reconnect).toBe(true);
+    expect(transport.handlers!.cursor()).toEqual({ chat: 2500, system: 3, marketing: 0 });
+  });
+});

@@ -4,6 +4,7 @@ import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.j
 import {
   CourierError,
   PROTOCOL_VERSION,
+  type Domain,
   type Entry,
   type Hello,
   type PullRequest,
@@ -43,8 +44,6 @@ export interface SyncClientOptions {
 
 /** Without a hello this long after start, catch up over HTTP anyway. */
 const HELLO_GRACE_MS = 3_000;
-/** How long connecting waits for the device registration to be answered. */
-const REGISTER_WAIT_MS = 2_000;
 /**
  * While the transport is down and the page visible, pull over HTTP this
  * often, so messages still come in (slowly) where WebSockets never get through.
@@ -60,6 +59,7 @@ export const HTTP_CATCH_UP_MS = 15_000;
  *   start ─▶ engine.start (local versions) ─▶ register device ─▶ connect
  *   hello ─▶ engine.hello(heads) (pulls if behind, re-acks) + flush outbox
  *   push  ─▶ engine.receive(entries)
+ *   reset ─▶ engine.resync() (snapshot); the transport reconnects once it has landed
  *   visible / online ─▶ transport.wake + engine.catchUp
  *   transport down   ─▶ engine.catchUp over HTTP every HTTP_CATCH_UP_MS while visible
  *
@@ -112,6 +112,8 @@ export class SyncClient {
       onReauth: () => this.verifySession(),
     });
     this.handlers = {
+      // Consumed, not received: a cursor-resuming transport then re-sends what we lack, and a poll acks only what is applied.
+      cursor: () => this.engine.versions,
       onHello: (hello) => this.onHello(hello),
       onPush: (entries) => this.onPush(entries),
       onStatus: (status) => this.onStatus(status),
@@ -119,6 +121,7 @@ export class SyncClient {
         if (code === "unauthorized") this.verifySession();
         else if (code === "conflict") void this.onConflict();
       },
+      onReset: (domains) => this.onReset(domains),
     };
   }
 
@@ -140,10 +143,10 @@ export class SyncClient {
     await this.engine.start();
     if (this.stopped) return;
     this.listen();
-    // Capabilities should be on record before pushes start (the server only
-    // retransmits to devices that ack), but a slow answer must not hold up going live.
-    await Promise.race([this.registerDevice(), new Promise((resolve) => setTimeout(resolve, REGISTER_WAIT_MS))]);
-    if (this.stopped) return;
+    // Registration (capabilities, user agent) runs beside connecting: every
+    // transport's handshake names the device too, and time to the first
+    // message matters more than which of the two lands first.
+    void this.registerDevice();
     this.connecting = true;
     if (!this.foreign) this.opts.transport.connect(this.handlers);
     // Pending messages from an earlier visit go out over HTTP if the socket is slow.
@@ -226,6 +229,15 @@ export class SyncClient {
     // Only a connection that said hello for this user carries this user's entries.
     if (this.greetedAs !== this.opts.user.id || this.foreign) return;
     this.engine.receive(entries);
+  }
+
+  /** The server no longer has our cursor's position (SSE, long-poll): start over from a snapshot. */
+  private async onReset(domains: Domain[]): Promise<void> {
+    if (this.stopped || this.foreign) return;
+    console.info(`courier: the server reset ${domains.join(", ")}; taking a snapshot`);
+    this.engine.resync();
+    // Resolves once the snapshot (or its failed attempt) is over; the transport then reconnects with the new cursor.
+    await this.engine.idle();
   }
 
   private onStatus(status: TransportStatus): void {
@@ -359,8 +371,8 @@ export class SyncClient {
     });
   }
 
-  // NOTE: until the SSE and long-poll transports exist, this is how messages
-  // reach a network where WebSockets never get through.
+  // While no transport gets through at all (or before the connection
+  // manager has fallen back), messages still come in, slowly.
   private startHttpCatchUp(): void {
     if (this.stopped || this.catchUpTimer !== null) return;
     this.catchUpTimer = setInterval(() => this.httpCatchUp(), HTTP_CATCH_UP_MS);

@@ -1,4 +1,4 @@
-import type { Entry, Hello, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
+import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
 import type { AnyMessage } from "../api/lenient.js";
 
 /**
@@ -16,8 +16,20 @@ import type { AnyMessage } from "../api/lenient.js";
 export type TransportStatus = "connecting" | "online" | "offline";
 
 export interface TransportHandlers {
+  /**
+   * The versions this device has consumed (durably applied). Transports that
+   * resume by cursor (SSE, long-poll) build it from these on every new
+   * request, so the server sends exactly what we lack; polling with it also
+   * acknowledges it, which is only true once applied.
+   */
+  cursor(): Versions;
   onHello(hello: Hello): void;
   onPush(entries: Entry[]): void;
+  /**
+   * May repeat "online" without an "offline" in between: a transport that
+   * switches what carries it (connection-manager.ts) says so again, and the
+   * listener re-reads `name`.
+   */
   onStatus(status: TransportStatus): void;
   /**
    * The server refused the connection for a reason retrying will not fix by
@@ -25,6 +37,12 @@ export interface TransportHandlers {
    * device id belongs to another account), or another protocol error code.
    */
   onRefused(code: string): void;
+  /**
+   * The server no longer holds our cursor's position for these domains (older
+   * than its ring): take a snapshot. The transport reconnects with the new
+   * cursor once the returned promise settles.
+   */
+  onReset?(domains: Domain[]): Promise<void> | void;
 }
 
 export interface Transport {

@@ -2,13 +2,11 @@ import { io, type Socket } from "socket.io-client";
 import {
   CourierError,
   SOCKET_PATH,
-  entrySchema,
   helloSchema,
   isErrorCode,
   pullResponseSchema,
   type AckResult,
   type ClientToServerEvents,
-  type Entry,
   type ErrorInfo,
   type PullRequest,
   type PullResponse,
@@ -21,6 +19,7 @@ import { NetworkError } from "../api/errors.js";
 import { anyMessageSchema, type AnyMessage } from "../api/lenient.js";
 import { fullJitter } from "./backoff.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { validEntries } from "./wire.js";
 
 export interface WsTransportOptions {
   deviceId: string;
@@ -203,17 +202,6 @@ export class WsTransport implements Transport {
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     this.retryTimer = null;
   }
-}
-
-function validEntries(raw: unknown): Entry[] {
-  if (!Array.isArray(raw)) return [];
-  const entries: Entry[] = [];
-  for (const item of raw) {
-    const parsed = entrySchema.safeParse(item);
-    if (parsed.success) entries.push(parsed.data);
-    else console.warn("courier: dropping malformed pushed entry", parsed.error.issues[0]);
-  }
-  return entries;
 }
 
 /** An `{ok: false, error}` acknowledgement as a CourierError; `retryAfterMs` (extension) is the socket's Retry-After. */

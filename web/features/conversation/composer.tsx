@@ -1,13 +1,19 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { MESSAGE_BODY_MAX } from "../../../shared/protocol/index.js";
+import { loadDraft, saveDraft } from "../../lib/drafts.js";
 import { SendIcon } from "../../lib/icons.js";
 
-/** Unsent text per conversation, kept while the app is open. */
-const drafts = new Map<string, string>();
+/** Touch screens: focusing the box would pop the on-screen keyboard over the conversation. */
+function coarsePointer(): boolean {
+  return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
+}
 
-/** Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline. */
+/**
+ * Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline.
+ * Unsent text is kept per conversation across reloads (lib/drafts.ts).
+ */
 export function Composer({ conversationId, onSend, disabled }: { conversationId: string; onSend(body: string): Promise<void>; disabled?: boolean }) {
-  const [text, setText] = useState(() => drafts.get(conversationId) ?? "");
+  const [text, setText] = useState(() => loadDraft(conversationId));
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
@@ -16,10 +22,17 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
 
   const update = (value: string) => {
     setText(value);
-    if (value) drafts.set(conversationId, value);
-    else drafts.delete(conversationId);
+    saveDraft(conversationId, value);
     if (error) setError(null);
   };
+
+  // Ready to type as soon as a conversation opens (by click or keyboard), caret after any draft.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || el.disabled || coarsePointer()) return;
+    el.focus({ preventScroll: true });
+    el.setSelectionRange(el.value.length, el.value.length);
+  }, [conversationId]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();

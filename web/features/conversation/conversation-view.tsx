@@ -128,7 +128,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         onRetry={(id) => void client.outbox.retry(id)}
         onDiscard={(id) => void client.outbox.discard(id)}
       />
-      <Composer conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+      <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
     </div>
   );
 }

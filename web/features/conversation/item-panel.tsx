@@ -5,6 +5,9 @@ import { describeError } from "../../api/errors.js";
 import { withOrder } from "../../db/consumers.js";
 import { formatPrice } from "../../lib/money.js";
 import { useSession } from "../../session.js";
+import { memberName } from "../conversations/summary-text.js";
+import { ClampedText } from "../listings/clamped-text.js";
+import { itemSeller } from "../listings/seller.js";
 
 const ORDER_TEXT: Record<Order["status"], { buyer: string; seller: string }> = {
   bought: { buyer: "Bought — waiting for the seller to ship", seller: "Sold — please ship the item" },
@@ -45,6 +48,9 @@ export function ItemPanel({ summary }: { summary: Summary }) {
 
   const order = summary.order ?? null;
   const isSeller = item.sellerId === user.id;
+  // The item's own `seller` (newer servers), else the member of this conversation who sells it.
+  const known = itemSeller(item);
+  const sellerDisplay = known ? known.displayName || known.username : memberName(summary, item.sellerId);
   const act = async (run: () => Promise<Order>) => {
     setBusy(true);
     setError(null);
@@ -70,6 +76,8 @@ export function ItemPanel({ summary }: { summary: Summary }) {
         <span className="item-price">{formatPrice(item.priceCents)}</span>
         <span className={`item-status status-${item.status}`}>{item.status === "listed" ? "Listed" : "Sold"}</span>
       </div>
+      <p className="item-seller muted small-text">{isSeller ? "Your listing" : `Seller: ${sellerDisplay}`}</p>
+      {item.description ? <ClampedText className="item-description" text={item.description} lines={2} /> : null}
       {order ? (
         <p className="order-status" data-testid="order-status" data-status={order.status}>
           {isSeller ? ORDER_TEXT[order.status].seller : ORDER_TEXT[order.status].buyer}

@@ -2,7 +2,7 @@ import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { ME, message, PEER, summary } from "../../db/test-fixtures.js";
-import { messagePreview } from "../conversations/summary-text.js";
+import { messagePreview, pendingPreview, previewParts, previewString } from "../conversations/summary-text.js";
 import { MessageList, type MessageListProps } from "./message-list.js";
 
 const PLACEHOLDER = "This message needs a newer version of Courier";
@@ -39,5 +39,45 @@ describe("a message of a kind this app does not know", () => {
     const s = summary("c1");
     expect(messagePreview({ ...message("c1", 1, { senderId: PEER }), kind: "poll", body: "{}" }, s, ME)).toBe(PLACEHOLDER);
     expect(messagePreview({ ...message("c1", 1, { senderId: ME }), kind: "poll", body: "{}" }, s, ME)).toBe(`You: ${PLACEHOLDER}`);
+  });
+});
+
+describe("message text", () => {
+  it("makes http(s) addresses links, never HTML", () => {
+    const html = render([message("c1", 1, { body: 'see https://example.com/a?b=1&c=2. <b>bold</b> javascript:alert(1)' })]);
+    expect(html).toContain('<a href="https://example.com/a?b=1&amp;c=2" target="_blank" rel="noopener noreferrer" class="message-link">https://example.com/a?b=1&amp;c=2</a>');
+    expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
+    expect(html).not.toContain("<b>");
+    expect(html).not.toContain('href="javascript');
+  });
+
+  it("says “You …” for my own order steps", () => {
+    const s = summary("c1");
+    const mine = { ...message("c1", 1, { senderId: ME }), kind: "system", body: "Me bought “Green bike”" };
+    const theirs = { ...message("c1", 2, { senderId: PEER }), kind: "system", body: "Peer marked the order as shipped" };
+    const html = render([mine, theirs]);
+    expect(html).toContain("You bought “Green bike”");
+    expect(html).toContain("Peer marked the order as shipped");
+    expect(messagePreview(mine, s, ME)).toBe("You bought “Green bike”");
+  });
+});
+
+describe("list previews", () => {
+  it("keeps the sender apart from the text, and shows a queued message as sending", () => {
+    const group = summary("g1", {
+      conversation: { id: "g1", type: "group", memberIds: [ME, PEER], lastSeq: 1, at: 1_000, title: "G" },
+    });
+    expect(previewParts(message("g1", 1, { body: "hi\nthere" }), group, ME)).toEqual({ who: "Peer", text: "hi there" });
+    expect(previewParts(message("g1", 1, { senderId: ME }), group, ME)).toEqual({ who: "You", text: "message 1" });
+    expect(previewString(pendingPreview({ body: "on my way", status: "sending" }))).toBe("You: on my way · Sending");
+    expect(previewString(pendingPreview({ body: "x", status: "failed" }))).toBe("You: x · Not sent");
+  });
+
+  it("does not repeat an item conversation's listing in its preview", () => {
+    const s = summary("i1", {
+      conversation: { id: "i1", type: "item", memberIds: [ME, PEER], lastSeq: 0, at: 1_000, itemId: "it1" },
+      item: { id: "it1", sellerId: PEER, title: "Green bike", priceCents: 100, description: "", status: "listed", at: 1 },
+    });
+    expect(messagePreview(null, s, ME)).toBe("No messages yet");
   });
 });

@@ -1,17 +1,27 @@
 import { useLiveQuery } from "dexie-react-hooks";
+import type { OutboxRow } from "../../db/records.js";
 import { useNow } from "../../lib/hooks.js";
 import { PinIcon } from "../../lib/icons.js";
+import { initials } from "../../lib/initials.js";
 import { relativeTime } from "../../lib/time.js";
 import { useSession } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
-import { activityAt, compareSummaries, conversationTitle, messagePreview } from "./summary-text.js";
+import { activityAt, compareSummaries, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
+import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 
 export function ConversationList() {
   const { db, user } = useSession();
   const summaries = useLiveQuery(async () => (await db.conversations.toArray()).sort(compareSummaries), [db]);
+  // The newest queued message per conversation: offline, what I typed shows in the preview at once.
+  const newestPending = useLiveQuery(async () => {
+    const newest = new Map<string, OutboxRow>();
+    for (const row of await db.outbox.orderBy("createdAt").toArray()) newest.set(row.conversationId, row);
+    return newest;
+  }, [db]);
   const selected = useUi((s) => selectedConversationId(s.route));
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
+  useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
 
   if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
   if (summaries.length === 0) {
@@ -31,9 +41,19 @@ export function ConversationList() {
     );
   }
 
+  const rows = summaries.map((summary) => {
+    const pending = newestPending?.get(summary.conversationId);
+    const pendingIsNewest = !!pending && pending.createdAt > (summary.lastMessage?.at ?? 0);
+    const at = pendingIsNewest ? Math.max(activityAt(summary), pending.createdAt) : activityAt(summary);
+    const preview = pendingIsNewest ? pendingPreview(pending) : previewParts(summary.lastMessage, summary, user.id);
+    return { summary, at, preview };
+  });
+  // Pinned first, then newest activity (a message queued here counts).
+  rows.sort((a, b) => (a.summary.pinned !== b.summary.pinned ? (a.summary.pinned ? -1 : 1) : b.at - a.at));
+
   return (
     <ul className="conversation-list" role="list">
-      {summaries.map((summary) => {
+      {rows.map(({ summary, at, preview }) => {
         const title = conversationTitle(summary, user.id);
         const unread = summary.unread;
         const isSelected = summary.conversationId === selected;
@@ -64,12 +84,12 @@ export function ConversationList() {
                     ) : null}
                     {title}
                   </span>
-                  <time className="conversation-time" dateTime={new Date(activityAt(summary)).toISOString()}>
-                    {relativeTime(activityAt(summary), now)}
+                  <time className="conversation-time" dateTime={new Date(at).toISOString()}>
+                    {relativeTime(at, now)}
                   </time>
                 </span>
                 <span className="conversation-bottom">
-                  <span className="conversation-preview">{messagePreview(summary.lastMessage, summary, user.id)}</span>
+                  <Preview parts={preview} />
                   {unread > 0 ? (
                     <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={`${unread} unread`}>
                       {unread > 99 ? "99+" : unread}
@@ -88,8 +108,18 @@ export function ConversationList() {
   );
 }
 
-function initials(title: string): string {
-  const words = title.trim().split(/\s+/).filter(Boolean);
-  const letters = words.length > 1 ? [words[0]![0], words[1]![0]] : [...(words[0] ?? "?")].slice(0, 2);
-  return letters.join("").toUpperCase();
+/** "Name: text · Sending" on one line: a long name is cut short first, the status never. */
+function Preview({ parts }: { parts: PreviewParts }) {
+  return (
+    <span className="conversation-preview">
+      {parts.who ? (
+        <>
+          <span className="preview-who">{parts.who}</span>
+          <span className="preview-sep">: </span>
+        </>
+      ) : null}
+      <span className="preview-text">{parts.text}</span>
+      {parts.status ? <span className={`preview-status${parts.status === "Not sent" ? " is-failed" : ""}`}> · {parts.status}</span> : null}
+    </span>
+  );
 }

@@ -1,6 +1,7 @@
 import type { User } from "../../../shared/protocol/index.js";
 import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
-import type { StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
+import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
+import { systemText } from "../conversation/system-text.js";
 
 /** Remark, else group title, else the other member's name, else the listing's title. */
 export function conversationTitle(summary: Summary, me: string): string {
@@ -23,16 +24,46 @@ export function memberName(summary: Summary | undefined, userId: string): string
   return member ? member.displayName || member.username : "Someone";
 }
 
+/**
+ * The list's preview, in parts: `who` ("You", a group member's name) is
+ * shown apart so a long name can be cut short without hiding the text, and
+ * `status` ("Sending") so a long text can't hide it.
+ */
+export interface PreviewParts {
+  who: string | null;
+  text: string;
+  status?: string;
+}
+
+export function previewParts(message: Message | null, summary: Summary, me: string): PreviewParts {
+  // An item conversation shows its listing on a line of its own (see the list).
+  if (!message) return { who: null, text: "No messages yet" };
+  if (message.recalled) return { who: null, text: "Message recalled" };
+  // A kind from a newer server: its body may not be meant as text.
+  const text = isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
+  if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
+  if (message.senderId === me) return { who: "You", text };
+  if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };
+  return { who: null, text };
+}
+
+/** A message typed here and still in the outbox, newer than anything stored. */
+export function pendingPreview(row: Pick<OutboxRow, "body" | "status">): PreviewParts {
+  return { who: "You", text: oneLine(row.body), status: row.status === "failed" ? "Not sent" : "Sending" };
+}
+
+export function previewString(parts: PreviewParts): string {
+  const main = parts.who ? `${parts.who}: ${parts.text}` : parts.text;
+  return parts.status ? `${main} · ${parts.status}` : main;
+}
+
 /** One line of plain text for the list. */
 export function messagePreview(message: Message | null, summary: Summary, me: string): string {
-  if (!message) return summary.conversation.type === "item" && summary.item ? `About: ${summary.item.title}` : "No messages yet";
-  if (message.recalled) return "Message recalled";
-  // A kind from a newer server: its body may not be meant as text.
-  const text = isKnownKind(message.kind) ? message.body.replace(/\s+/g, " ").trim() : UNSUPPORTED_MESSAGE_TEXT;
-  if (message.kind === "system") return text;
-  if (message.senderId === me) return `You: ${text}`;
-  if (summary.conversation.type === "group") return `${memberName(summary, message.senderId)}: ${text}`;
-  return text;
+  return previewString(previewParts(message, summary, me));
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }
 
 /** Newest activity first. */

@@ -1,10 +1,13 @@
+import { useLiveQuery } from "dexie-react-hooks";
 import { useCallback, useEffect, useState } from "react";
-import type { Item } from "../../../shared/protocol/index.js";
+import type { Item, User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { formatPrice } from "../../lib/money.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+import { ClampedText } from "./clamped-text.js";
+import { compareListings, sellerName } from "./seller.js";
 
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; items: Item[] };
 
@@ -13,11 +16,12 @@ export function ListingsView() {
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [load, setLoad] = useState<Load>({ state: "loading" });
+  const known = useKnownPeople();
 
   const refresh = useCallback(() => {
     let cancelled = false;
     api.listItems().then(
-      (items) => !cancelled && setLoad({ state: "ready", items: [...items].sort((a, b) => b.at - a.at) }),
+      (items) => !cancelled && setLoad({ state: "ready", items: [...items].sort(compareListings) }),
       (error) => !cancelled && setLoad({ state: "error", message: describeError(error) }),
     );
     return () => {
@@ -59,7 +63,7 @@ export function ListingsView() {
         <ul className="listing-grid" role="list">
           {load.items.map((item) => (
             <li key={item.id}>
-              <ListingCard item={item} />
+              <ListingCard item={item} known={known} />
             </li>
           ))}
         </ul>
@@ -68,12 +72,27 @@ export function ListingsView() {
   );
 }
 
-function ListingCard({ item }: { item: Item }) {
+/**
+ * People this user shares a conversation with, by id: the seller's name for
+ * a server that does not send `seller` with items yet.
+ */
+function useKnownPeople(): ReadonlyMap<string, User> | undefined {
+  const { db } = useSession();
+  return useLiveQuery(async () => {
+    const people = new Map<string, User>();
+    for (const summary of await db.conversations.toArray()) for (const member of summary.members ?? []) people.set(member.id, member);
+    return people;
+  }, [db]);
+}
+
+function ListingCard({ item, known }: { item: Item; known: ReadonlyMap<string, User> | undefined }) {
   const { api, user, client } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const mine = item.sellerId === user.id;
+  const sold = item.status === "sold";
+  const seller = mine ? null : sellerName(item, known);
 
   const ask = async () => {
     setBusy(true);
@@ -90,22 +109,23 @@ function ListingCard({ item }: { item: Item }) {
   };
 
   return (
-    <article className="listing-card" data-testid="listing-card" data-item-id={item.id} aria-label={item.title}>
+    <article className={`listing-card${sold ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={item.status} aria-label={item.title}>
       <div className="listing-top">
         <h3>{item.title}</h3>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
       </div>
-      {item.description ? <p className="listing-description">{item.description}</p> : null}
-      <div className="listing-bottom">
-        <span className={`item-status status-${item.status}`}>{item.status === "listed" ? "Listed" : "Sold"}</span>
-        {mine ? (
-          <span className="muted small-text">Your listing</span>
-        ) : (
-          <button type="button" className="secondary small" onClick={ask} disabled={busy}>
-            {busy ? "Opening…" : "Ask the seller"}
-          </button>
-        )}
-      </div>
+      {mine || seller ? <p className="listing-seller muted small-text">{mine ? "Your listing" : `Seller: ${seller}`}</p> : null}
+      {item.description ? <ClampedText className="listing-description" text={item.description} lines={3} /> : null}
+      {sold || !mine ? (
+        <div className="listing-bottom">
+          {sold ? <span className="item-status status-sold">Sold</span> : null}
+          {!mine && !sold ? (
+            <button type="button" className="secondary small" onClick={ask} disabled={busy}>
+              {busy ? "Opening…" : "Ask the seller"}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
       {error ? (
         <p className="error small-text" role="alert">
           {error}

@@ -1,9 +1,11 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent } from "react";
 import { describeError } from "../../api/errors.js";
 import { BackIcon } from "../../lib/icons.js";
-import { parsePrice } from "../../lib/money.js";
+import { checkPrice, CURRENCY } from "../../lib/money.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+
+type Problems = { title?: string; price?: string };
 
 export function SellForm() {
   const { api } = useSession();
@@ -12,24 +14,34 @@ export function SellForm() {
   const [title, setTitle] = useState("");
   const [price, setPrice] = useState("");
   const [description, setDescription] = useState("");
+  const [problems, setProblems] = useState<Problems>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const titleRef = useRef<HTMLInputElement>(null);
+  const priceRef = useRef<HTMLInputElement>(null);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const priceCents = parsePrice(price);
-    if (!title.trim()) return setError("Give your listing a title.");
-    if (priceCents === null) return setError("Enter a price like 12.50");
-    setBusy(true);
+    const checked = checkPrice(price);
+    const found: Problems = {};
+    if (!title.trim()) found.title = "Give your listing a title.";
+    if (!checked.ok) found.price = checked.message;
+    setProblems(found);
     setError(null);
+    if (found.title) return titleRef.current?.focus();
+    if (!checked.ok) return priceRef.current?.focus();
+    setBusy(true);
     try {
-      await api.createItem({ title: title.trim(), priceCents, description: description.trim() || undefined });
+      await api.createItem({ title: title.trim(), priceCents: checked.cents, description: description.trim() || undefined });
       navigate({ name: "listings" });
     } catch (err) {
       setError(describeError(err));
       setBusy(false);
     }
   };
+
+  // The first problem is the one alert; the other is read with its field.
+  const alertOn = problems.title ? "title" : problems.price ? "price" : null;
 
   return (
     <section className="page" aria-labelledby={`${id}-title`}>
@@ -41,9 +53,50 @@ export function SellForm() {
       </div>
       <form className="form pad narrow-form" onSubmit={submit} noValidate>
         <label htmlFor={`${id}-t`}>Title</label>
-        <input id={`${id}-t`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={120} required />
-        <label htmlFor={`${id}-p`}>Price</label>
-        <input id={`${id}-p`} inputMode="decimal" placeholder="12.50" value={price} onChange={(e) => setPrice(e.target.value)} required />
+        <input
+          ref={titleRef}
+          id={`${id}-t`}
+          value={title}
+          onChange={(e) => {
+            setTitle(e.target.value);
+            if (problems.title && e.target.value.trim()) setProblems(({ title: _, ...rest }) => rest);
+          }}
+          maxLength={120}
+          aria-invalid={!!problems.title || undefined}
+          aria-describedby={problems.title ? `${id}-t-error` : undefined}
+          required
+        />
+        {problems.title ? (
+          <p className="field-error" id={`${id}-t-error`} role={alertOn === "title" ? "alert" : undefined}>
+            {problems.title}
+          </p>
+        ) : null}
+        <label htmlFor={`${id}-p`}>Price ({CURRENCY})</label>
+        <input
+          ref={priceRef}
+          id={`${id}-p`}
+          inputMode="decimal"
+          placeholder="12.50"
+          value={price}
+          onChange={(e) => {
+            setPrice(e.target.value);
+            if (problems.price) {
+              const checked = checkPrice(e.target.value);
+              setProblems(({ price: _, ...rest }) => (checked.ok ? rest : { ...rest, price: checked.message }));
+            }
+          }}
+          aria-invalid={!!problems.price || undefined}
+          aria-describedby={`${id}-p-hint${problems.price ? ` ${id}-p-error` : ""}`}
+          required
+        />
+        <p className="hint" id={`${id}-p-hint`}>
+          0 to give it away
+        </p>
+        {problems.price ? (
+          <p className="field-error" id={`${id}-p-error`} role={alertOn === "price" ? "alert" : undefined}>
+            {problems.price}
+          </p>
+        ) : null}
         <label htmlFor={`${id}-d`}>Description</label>
         <textarea id={`${id}-d`} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
         {error ? (

@@ -1,4 +1,4 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { CreateConversation, User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { useDebounced } from "../../lib/hooks.js";
@@ -50,7 +50,20 @@ export function NewChatView() {
     }
   };
 
+  const searchRef = useRef<HTMLInputElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+
   const toggle = (u: User) => setPicked((list) => (list.some((p) => p.id === u.id) ? list.filter((p) => p.id !== u.id) : [...list, u]));
+
+  /** Takes someone off the group; focus goes to the chip now in that place, else back to the search. */
+  const unpick = (u: User, index: number) => {
+    toggle(u);
+    requestAnimationFrame(() => {
+      const buttons = formRef.current?.querySelectorAll<HTMLButtonElement>(".chip-remove");
+      const next = buttons && buttons.length > 0 ? buttons[Math.min(index, buttons.length - 1)] : null;
+      (next ?? searchRef.current)?.focus();
+    });
+  };
 
   const createGroup = (event: FormEvent) => {
     event.preventDefault();
@@ -69,6 +82,7 @@ export function NewChatView() {
       <div className="pad">
         <label htmlFor={`${id}-q`}>Find people</label>
         <input
+          ref={searchRef}
           id={`${id}-q`}
           type="search"
           placeholder="Name or username"
@@ -102,10 +116,21 @@ export function NewChatView() {
           </ul>
         ) : null}
         {picked.length > 0 ? (
-          <form className="group-form form" onSubmit={createGroup}>
-            <p>
-              Group with you and {picked.map((p) => p.displayName).join(", ")}
-            </p>
+          <form ref={formRef} className="group-form form" onSubmit={createGroup} aria-labelledby={`${id}-gh`}>
+            <p id={`${id}-gh`}>Group with you and {picked.length === 1 ? "1 other" : `${picked.length} others`}</p>
+            {/* Picked people stay here while the search changes; each can be taken off. */}
+            <ul className="chips" role="list" aria-label="People in the group">
+              {picked.map((p, index) => (
+                <li key={p.id} className="chip" data-user-id={p.id}>
+                  <span className="chip-name" title={`${p.displayName} @${p.username}`}>
+                    {p.displayName || p.username}
+                  </span>
+                  <button type="button" className="chip-remove" aria-label={`Remove ${p.displayName || p.username}`} onClick={() => unpick(p, index)}>
+                    <span aria-hidden="true">×</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
             <label htmlFor={`${id}-gt`}>Group name</label>
             <input id={`${id}-gt`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={100} />
             <button type="submit" className="primary" disabled={busy}>

@@ -7,6 +7,7 @@ import { ConversationList } from "../conversations/conversation-list.js";
 import { ListingsView } from "../listings/listings-view.js";
 import { SellForm } from "../listings/sell-form.js";
 import { NewChatView } from "../new-chat/new-chat-view.js";
+import { ConnectionMenu } from "../status/connection-menu.js";
 import { ConnectionStatus } from "../status/connection-status.js";
 
 /**
@@ -85,6 +86,7 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         </button>
       </nav>
       <ConnectionStatus />
+      <ConnectionMenu />
       <div className="account">
         <span className="who" title={`@${user.username}`} data-testid="current-user">
           {user.displayName}

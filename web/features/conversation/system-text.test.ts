@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { systemText } from "./system-text.js";
+
+const ME = "u-me";
+const PEER = "u-peer";
+
+describe("systemText", () => {
+  it("rewrites the known order phrases when I am the actor", () => {
+    expect(systemText("Bob 🚲 bought “Green bike”", ME, ME, "Bob 🚲")).toBe("You bought “Green bike”");
+    expect(systemText("Alice marked the order as shipped", ME, ME, "Alice")).toBe("You marked the order as shipped");
+    expect(systemText("Bob confirmed receipt", ME, ME, "Bob")).toBe("You confirmed receipt");
+  });
+
+  it("leaves other people's steps as they are", () => {
+    expect(systemText("Bob bought “Green bike”", PEER, ME, "Bob")).toBe("Bob bought “Green bike”");
+    expect(systemText("Alice marked the order as shipped", PEER, ME)).toBe("Alice marked the order as shipped");
+  });
+
+  it("works when my name has changed since (or is unknown)", () => {
+    expect(systemText("Old Name bought “Lamp”", ME, ME, "New Name")).toBe("You bought “Lamp”");
+    expect(systemText("Bob confirmed receipt", ME, ME)).toBe("You confirmed receipt");
+  });
+
+  it("keeps titles that contain the phrase words intact", () => {
+    expect(systemText("Bob bought “I bought “this” once”", ME, ME, "Bob")).toBe("You bought “I bought “this” once”");
+    expect(systemText("Dr bought Jr bought “X”", ME, ME, "Dr bought Jr")).toBe("You bought “X”");
+    expect(systemText("Bob bought “multi\nline”", ME, ME, "Bob")).toBe("You bought “multi\nline”");
+  });
+
+  it("shows unknown system texts as they came", () => {
+    expect(systemText("Bob joined the group", ME, ME, "Bob")).toBe("Bob joined the group");
+    expect(systemText("Bob bought it", ME, ME, "Bob")).toBe("Bob bought it");
+    expect(systemText("confirmed receipt", ME, ME)).toBe("confirmed receipt");
+    expect(systemText("", ME, ME)).toBe("");
+  });
+});

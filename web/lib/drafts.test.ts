@@ -1,0 +1,93 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { clearAllDrafts, clearDraft, draftKey, loadDraft, saveDraft } from "./drafts.js";
+
+class MemoryStorage {
+  data = new Map<string, string>();
+  get length() {
+    return this.data.size;
+  }
+  key(i: number) {
+    return [...this.data.keys()][i] ?? null;
+  }
+  getItem(k: string) {
+    return this.data.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.data.set(k, v);
+  }
+  removeItem(k: string) {
+    this.data.delete(k);
+  }
+}
+
+class FullStorage extends MemoryStorage {
+  override setItem(): void {
+    throw new DOMException("full", "QuotaExceededError");
+  }
+}
+
+describe("drafts", () => {
+  let storage: MemoryStorage;
+  beforeEach(() => {
+    storage = new MemoryStorage();
+  });
+
+  it("uses one key per conversation", () => {
+    expect(draftKey("c1")).toBe("courier.draft.c1");
+  });
+
+  it("saves, restores and clears a draft", () => {
+    expect(loadDraft("c1", storage)).toBe("");
+    saveDraft("c1", "hello\nthere ", storage);
+    expect(storage.getItem("courier.draft.c1")).toBe("hello\nthere ");
+    expect(loadDraft("c1", storage)).toBe("hello\nthere ");
+    expect(loadDraft("c2", storage)).toBe("");
+    clearDraft("c1", storage);
+    expect(storage.getItem("courier.draft.c1")).toBeNull();
+    expect(loadDraft("c1", storage)).toBe("");
+  });
+
+  it("is restored from storage alone, as after a reload", async () => {
+    saveDraft("c9", "draft", storage);
+    vi.resetModules();
+    const fresh = await import("./drafts.js");
+    expect(fresh.loadDraft("c9", storage)).toBe("draft");
+    expect(fresh.loadDraft("c9", new MemoryStorage())).toBe("");
+  });
+
+  it("does not bring back a draft another tab cleared", () => {
+    saveDraft("c5", "old", storage);
+    storage.removeItem("courier.draft.c5");
+    expect(loadDraft("c5", storage)).toBe("");
+  });
+
+  it("removes the draft when the text becomes blank", () => {
+    saveDraft("c1", "x", storage);
+    saveDraft("c1", "  \n ", storage);
+    expect(storage.getItem("courier.draft.c1")).toBeNull();
+  });
+
+  it("keeps the draft in memory when storage refuses writes", () => {
+    const full = new FullStorage();
+    saveDraft("c3", "kept", full);
+    expect(loadDraft("c3", full)).toBe("kept");
+    clearDraft("c3", full);
+    expect(loadDraft("c3", full)).toBe("");
+  });
+
+  it("works without any storage", () => {
+    saveDraft("c4", "mem", null);
+    expect(loadDraft("c4", null)).toBe("mem");
+    clearDraft("c4", null);
+    expect(loadDraft("c4", null)).toBe("");
+  });
+
+  it("forgets every draft, and only drafts, on sign-out", () => {
+    saveDraft("c1", "a", storage);
+    saveDraft("c2", "b", storage);
+    storage.setItem("courier.other", "keep");
+    clearAllDrafts(storage);
+    expect([...storage.data.keys()]).toEqual(["courier.other"]);
+    expect(loadDraft("c1", storage)).toBe("");
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Unsent composer text, per conversation, kept in localStorage so it
+ * survives a reload: `courier.draft.<conversationId>`. Storage can be
+ * missing or refuse writes (private mode, quota): then drafts live in memory
+ * for as long as the page does.
+ */
+export const DRAFT_PREFIX = "courier.draft.";
+
+type DraftStorage = Pick<Storage, "getItem" | "setItem" | "removeItem">;
+type ListableStorage = DraftStorage & Pick<Storage, "key" | "length">;
+
+const memory = new Map<string, string>();
+
+function defaultStorage(): ListableStorage | null {
+  try {
+    return typeof localStorage === "undefined" ? null : localStorage;
+  } catch {
+    // Reading `localStorage` itself throws when storage is blocked.
+    return null;
+  }
+}
+
+export function draftKey(conversationId: string): string {
+  return DRAFT_PREFIX + conversationId;
+}
+
+export function loadDraft(conversationId: string, storage: DraftStorage | null = defaultStorage()): string {
+  const key = draftKey(conversationId);
+  try {
+    const stored = storage?.getItem(key);
+    if (typeof stored === "string") return stored;
+  } catch {
+    // fall through to memory
+  }
+  return memory.get(key) ?? "";
+}
+
+/** Saves `text` as the draft; blank text (spaces, newlines) removes it. */
+export function saveDraft(conversationId: string, text: string, storage: DraftStorage | null = defaultStorage()): void {
+  const key = draftKey(conversationId);
+  if (!text.trim()) return clearDraft(conversationId, storage);
+  try {
+    if (storage) {
+      storage.setItem(key, text);
+      memory.delete(key);
+      return;
+    }
+  } catch {
+    // Quota or blocked: the in-memory copy holds it for this page.
+  }
+  memory.set(key, text);
+}
+
+export function clearDraft(conversationId: string, storage: DraftStorage | null = defaultStorage()): void {
+  const key = draftKey(conversationId);
+  memory.delete(key);
+  try {
+    storage?.removeItem(key);
+  } catch {
+    // nothing to do
+  }
+}
+
+/** Forgets every draft (for sign-out on a shared browser). */
+export function clearAllDrafts(storage: ListableStorage | null = defaultStorage()): void {
+  memory.clear();
+  if (!storage) return;
+  try {
+    const keys: string[] = [];
+    for (let i = 0; i < storage.length; i++) {
+      const key = storage.key(i);
+      if (key?.startsWith(DRAFT_PREFIX)) keys.push(key);
+    }
+    for (const key of keys) storage.removeItem(key);
+  } catch {
+    // nothing to do
+  }
+}

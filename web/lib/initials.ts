@@ -1,0 +1,34 @@
+/**
+ * Up to two letters for an avatar: the first letter of the first two words
+ * that have one ("Ada Lovelace" → "AL", "Bob 🚲" → "BO"), or the first two
+ * of a single word ("alice" → "AL"). Split by grapheme (or at least by code
+ * point), never by UTF-16 unit, so an emoji is never cut in half; emoji and
+ * punctuation are skipped. A name with no letter at all gets its first
+ * grapheme (an emoji), else "?".
+ */
+export function initials(name: string, locale?: string): string {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const lettered = words.map((w) => graphemes(w).filter(isLetterLike)).filter((g) => g.length > 0);
+  let picked: string[];
+  if (lettered.length >= 2) picked = [lettered[0]![0]!, lettered[1]![0]!];
+  else if (lettered.length === 1) picked = lettered[0]!.slice(0, 2);
+  else return graphemes(name.trim())[0] ?? "?";
+  return picked.join("").toLocaleUpperCase(locale).normalize("NFC");
+}
+
+const LETTER_LIKE = /^[\p{L}\p{N}]/u;
+
+function isLetterLike(grapheme: string): boolean {
+  return LETTER_LIKE.test(grapheme);
+}
+
+type SegmenterCtor = new (locale?: string, options?: { granularity: "grapheme" }) => {
+  segment(input: string): Iterable<{ segment: string }>;
+};
+
+/** User-perceived characters ("é" with a combining accent, "👍🏽", flags stay whole). */
+export function graphemes(text: string): string[] {
+  const Segmenter = (Intl as unknown as { Segmenter?: SegmenterCtor }).Segmenter;
+  if (Segmenter) return Array.from(new Segmenter(undefined, { granularity: "grapheme" }).segment(text), (s) => s.segment);
+  return Array.from(text);
+}

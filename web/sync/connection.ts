@@ -1,0 +1,27 @@
+import type { Api } from "../api/client.js";
+import { ConnectionManager } from "./connection-manager.js";
+import { PollTransport } from "./poll-transport.js";
+import { SseTransport } from "./sse-transport.js";
+import type { Transport } from "./transport.js";
+import { browserStorage, storageMemory, supportedTransports, type TransportChoice } from "./transport-choice.js";
+import { transportLog } from "./transport-log.js";
+import { WsTransport } from "./ws-transport.js";
+import type { TransportName } from "../../shared/protocol/index.js";
+
+/** The app's connection: every transport this browser can run, behind one ConnectionManager. */
+export function createConnection(opts: { deviceId: string; api: Api; choice: TransportChoice }): ConnectionManager {
+  const { deviceId, api } = opts;
+  const all: Record<TransportName, () => Transport> = {
+    ws: () => new WsTransport({ deviceId }),
+    sse: () => new SseTransport({ deviceId, api }),
+    poll: () => new PollTransport({ deviceId, api }),
+  };
+  const factories: Partial<Record<TransportName, () => Transport>> = {};
+  for (const name of supportedTransports()) factories[name] = all[name];
+  return new ConnectionManager({
+    factories,
+    choice: opts.choice,
+    memory: storageMemory(browserStorage()),
+    log: transportLog,
+  });
+}

@@ -1,0 +1,251 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { formatCursor, parseCursor, zeroVersions, type Domain, type Entry, type Hello, type Versions } from "../../shared/protocol/index.js";
+import { Api } from "../api/client.js";
+import { Http } from "../api/http.js";
+import { POLL_TIMINGS, PollTransport } from "./poll-transport.js";
+import type { TransportHandlers } from "./transport.js";
+
+const DEVICE = "8a6f2b7e-1c1d-4d7e-9b7a-2f0c8e5d4a31";
+const { waitMs, timeoutSlackMs, retryBaseMs, applyCheckMs, applyWaitMaxMs } = POLL_TIMINGS;
+
+interface Request {
+  url: URL;
+  signal: AbortSignal;
+  answer(status: number, body: unknown, headers?: Record<string, string>): void;
+}
+
+let requests: Request[];
+/** Whether the fake network drops a request when its signal aborts (a real one does). */
+let honorAbort: boolean;
+let consumed: Versions;
+let statuses: string[];
+let hellos: number;
+let pushed: number[];
+let refusals: string[];
+let resets: Domain[][];
+let resetDone: () => void;
+
+function fakeFetch(input: string, init: RequestInit): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const signal = init.signal!;
+    if (honorAbort) signal.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")));
+    requests.push({
+      url: new URL(input, "http://courier.test"),
+      signal,
+      answer: (status, body, headers = {}) =>
+        resolve(new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } })),
+    });
+  });
+}
+
+const hello: Hello = { userId: "u1", deviceId: DEVICE, heads: zeroVersions(), ring: 2000, heartbeatMs: 25_000, transport: "poll" };
+const entry = (v: number): Entry => ({ d: "chat", v, k: "notice", at: 0, data: {} });
+const answer = (entries: Entry[], extra: object = {}) => ({ hello, entries, heads: zeroVersions(), cursor: formatCursor(zeroVersions()), ...extra });
+
+function handlers(): TransportHandlers {
+  return {
+    cursor: () => ({ ...consumed }),
+    onHello: () => void hellos++,
+    onPush: (entries) => pushed.push(...entries.map((e) => e.v)),
+    onStatus: (s) => statuses.push(s),
+    onRefused: (code) => refusals.push(code),
+    onReset: (domains) => {
+      resets.push(domains);
+      return new Promise<void>((resolve) => (resetDone = resolve));
+    },
+  };
+}
+
+function transport(): PollTransport {
+  return new PollTransport({ deviceId: DEVICE, api: new Api(new Http("", fakeFetch)), random: () => 0.5 });
+}
+
+/** Lets the response bodies be read (real promises and streams) without moving the fake clock. */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+const latest = (): Request => requests.at(-1)!;
+const wait = (r: Request) => Number(r.url.searchParams.get("wait"));
+const cursor = (r: Request) => parseCursor(r.url.searchParams.get("cursor") ?? "");
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"], now: 0 });
+  requests = [];
+  honorAbort = true;
+  consumed = zeroVersions();
+  statuses = [];
+  hellos = 0;
+  pushed = [];
+  refusals = [];
+  resets = [];
+  resetDone = () => {};
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("PollTransport", () => {
+  it("says hello on an immediate first poll, then parks with wait=25000 and hands entries over", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    expect(latest().url.pathname).toBe("/api/poll");
+    expect(latest().url.searchParams.get("device")).toBe(DEVICE);
+    expect(wait(latest())).toBe(0);
+    expect(statuses).toEqual(["connecting"]);
+
+    latest().answer(200, answer([]));
+    await drain();
+    expect(statuses).toEqual(["connecting", "online"]);
+    expect(hellos).toBe(1);
+    expect(poll.online).toBe(true);
+    expect(requests).toHaveLength(2);
+    expect(wait(latest())).toBe(waitMs);
+
+    vi.advanceTimersByTime(5_000); // parked until something is appended
+    latest().answer(200, answer([entry(1), entry(2)]));
+    await drain();
+    expect(pushed).toEqual([1, 2]);
+    expect(hellos).toBe(1); // once per connection, not per poll
+  });
+
+  it("polls again only once the engine has applied what came, so the cursor acknowledges it", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([entry(1), entry(2)]));
+    await drain();
+    expect(requests).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(applyCheckMs * 2);
+    expect(requests).toHaveLength(1);
+
+    consumed = { chat: 2, system: 0, marketing: 0 };
+    await vi.advanceTimersByTimeAsync(applyCheckMs);
+    expect(requests).toHaveLength(2);
+    expect(cursor(latest())).toEqual({ chat: 2, system: 0, marketing: 0 });
+
+    // An engine that cannot apply (a hole it is pulling) holds the loop for applyWaitMaxMs at most.
+    latest().answer(200, answer([entry(4)]));
+    await drain();
+    await vi.advanceTimersByTimeAsync(applyWaitMaxMs - applyCheckMs);
+    expect(requests).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(applyCheckMs);
+    expect(requests).toHaveLength(3);
+    expect(poll.online).toBe(true);
+  });
+
+  it("backs off with full jitter on a 502, then starts a new connection that says hello again", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([]));
+    await drain();
+
+    latest().answer(502, { error: { code: "internal", message: "Bad gateway" } });
+    await drain();
+    expect(statuses.at(-1)).toBe("offline");
+    expect(poll.online).toBe(false);
+    await vi.advanceTimersByTimeAsync(retryBaseMs * 0.5 - 1); // random 0.5 of 1 s
+    expect(requests).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests).toHaveLength(3);
+    expect(wait(latest())).toBe(0);
+
+    latest().answer(502, "<html>proxy error</html>");
+    await drain();
+    await vi.advanceTimersByTimeAsync(retryBaseMs - 1); // second failure: 0.5 of 2 s
+    expect(requests).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(requests).toHaveLength(4);
+
+    latest().answer(200, answer([]));
+    await drain();
+    expect(hellos).toBe(2);
+    expect(statuses).toEqual(["connecting", "online", "offline", "connecting", "offline", "connecting", "online"]);
+  });
+
+  it("reports a 401 as refused and keeps retrying", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(401, { error: { code: "unauthorized", message: "Sign in" } });
+    await drain();
+    expect(refusals).toEqual(["unauthorized"]);
+    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("abandons a poll that outlives its wait by the slack, and retries", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    const first = latest();
+    await vi.advanceTimersByTimeAsync(timeoutSlackMs - 1);
+    expect(first.signal.aborted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await drain();
+    expect(first.signal.aborted).toBe(true);
+    expect(statuses.at(-1)).toBe("offline");
+    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("on a reset takes a snapshot before the next poll", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([], { reset: ["chat"] }));
+    await drain();
+    expect(resets).toEqual([["chat"]]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(requests).toHaveLength(1);
+
+    consumed = { chat: 90, system: 0, marketing: 0 };
+    resetDone();
+    await drain();
+    expect(requests).toHaveLength(2);
+    expect(cursor(latest())).toEqual({ chat: 90, system: 0, marketing: 0 });
+  });
+
+  it("does not spin when a parked poll is answered empty at once", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([]));
+    await drain();
+    latest().answer(200, answer([])); // wait=25000, yet answered at once
+    await drain();
+    expect(requests).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(POLL_TIMINGS.quickEmptyMs);
+    expect(requests).toHaveLength(3);
+  });
+
+  it("ignores an answer that arrives after close()", async () => {
+    honorAbort = false; // the answer is already on its way
+    const poll = transport();
+    poll.connect(handlers());
+    const first = latest();
+    poll.close();
+    expect(first.signal.aborted).toBe(true);
+    first.answer(200, answer([entry(1)]));
+    await drain();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(hellos).toBe(0);
+    expect(pushed).toEqual([]);
+    expect(statuses).toEqual(["connecting"]);
+    expect(requests).toHaveLength(1);
+  });
+
+  it("ignores the late answer of a poll it abandoned, even when the network did not drop it", async () => {
+    honorAbort = false;
+    const poll = transport();
+    poll.connect(handlers());
+    const stale = latest();
+    await vi.advanceTimersByTimeAsync(timeoutSlackMs);
+    expect(stale.signal.aborted).toBe(true);
+    expect(statuses.at(-1)).toBe("offline");
+    stale.answer(200, answer([entry(7)]));
+    await drain();
+    expect(pushed).toEqual([]);
+    expect(hellos).toBe(0);
+
+    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    latest().answer(200, answer([entry(8)]));
+    await drain();
+    expect(pushed).toEqual([8]);
+  });
+});

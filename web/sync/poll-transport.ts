@@ -1,0 +1,283 @@
+import { z } from "zod";
+import {
+  CourierError,
+  DOMAINS,
+  POLL_PATH,
+  formatCursor,
+  pollResponseSchema,
+  zeroVersions,
+  type Domain,
+  type Entry,
+  type PullRequest,
+  type PullResponse,
+  type SendRequest,
+  type Versions,
+} from "../../shared/protocol/index.js";
+import { systemClock, type Clock } from "../../shared/sync/types.js";
+import type { Api } from "../api/client.js";
+import { NetworkError } from "../api/errors.js";
+import type { AnyMessage } from "../api/lenient.js";
+import { unreachable } from "../lib/unreachable.js";
+import { fullJitter } from "./backoff.js";
+import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { validEntries } from "./wire.js";
+
+export interface PollTimings {
+  /** How long a poll may park on the server (`wait`). The first poll of a connection uses 0, to say hello at once. */
+  waitMs: number;
+  /** A poll is abandoned this long after its `wait` ran out: the answer's travel time, a proxy's hold. */
+  timeoutSlackMs: number;
+  /** Error backoff (full jitter): base and cap. The cap matches socket.io's (ws-transport.ts): a link back after an outage is noticed within seconds. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** After an answer with entries, how often we look whether the engine has applied them, and for how long at most. */
+  applyCheckMs: number;
+  applyWaitMaxMs: number;
+  /** A parked poll answered empty sooner than this (a proxy that does not hold requests): pause this long before the next. */
+  quickEmptyMs: number;
+}
+
+export const POLL_TIMINGS: PollTimings = {
+  waitMs: 25_000,
+  timeoutSlackMs: 10_000,
+  retryBaseMs: 1_000,
+  retryMaxMs: 5_000,
+  applyCheckMs: 25,
+  applyWaitMaxMs: 1_000,
+  quickEmptyMs: 1_000,
+};
+
+export interface PollTransportOptions {
+  deviceId: string;
+  /** The poll itself and requests (send, pull, ack) go through it. */
+  api: Api;
+  clock?: Clock;
+  random?: () => number;
+  timings?: Partial<PollTimings>;
+}
+
+// Entries are checked one by one (wire.ts): one malformed entry must not cost the whole answer.
+const pollAnswerSchema = pollResponseSchema.extend({ entries: z.array(z.unknown()) });
+type PollAnswer = z.infer<typeof pollAnswerSchema>;
+
+/** Server answers that retrying will not fix by itself: the sync client decides (re-check the session, new device id). */
+const REFUSALS = new Set(["unauthorized", "forbidden", "conflict", "bad_request", "not_found"]);
+
+type PollState =
+  | { name: "idle" }
+  | { name: "polling"; attempt: number; controller: AbortController; deadline: unknown; wait: number; startedAt: number }
+  | { name: "settling"; attempt: number; timer: unknown }
+  | { name: "resetting"; attempt: number }
+  | { name: "waiting"; timer: unknown };
+
+/**
+ * Long-polling transport (`GET /api/poll`): the most widely working one,
+ * plain request/response. Server → client only; send, pull and ack go over
+ * HTTP. Every poll carries the consumed versions as its cursor, which also
+ * acknowledges them, so the next poll waits until the engine has applied
+ * what the last one brought.
+ *
+ *            connect()          answer: hello (first of a connection),      applied (or
+ *   (idle) ───────────▶ polling ────── entries ─────────▶ settling ──── applyWaitMaxMs) ──┐
+ *             (wait=0 first,  ▲ │ ╲                                                       │
+ *              then waitMs)   │ │  ╲ reset ─▶ resetting ── snapshot taken ────────────────┤
+ *                             │ │ error, timeout                                          │
+ *               timer, wake() │ ▼                                                         │
+ *                           waiting (backoff, offline) ◀ next poll ───────────────────────┘
+ *
+ * Each poll has an attempt id; the answer of one that was abandoned (close,
+ * timeout, wake) is ignored.
+ */
+export class PollTransport implements Transport {
+  readonly name = "poll" as const;
+  private state: PollState = { name: "idle" };
+  private handlers: TransportHandlers | null = null;
+  private status: TransportStatus | null = null;
+  /** This connection (polls since the last failure) has said hello. */
+  private greeted = false;
+  private attempts = 0;
+  private failures = 0;
+  private resets = 0;
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly timings: PollTimings;
+
+  constructor(private readonly opts: PollTransportOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
+    this.timings = { ...POLL_TIMINGS, ...opts.timings };
+  }
+
+  get online(): boolean {
+    return this.greeted && this.state.name !== "waiting" && this.state.name !== "idle";
+  }
+
+  connect(handlers: TransportHandlers): void {
+    if (this.state.name !== "idle") return;
+    this.handlers = handlers;
+    this.greeted = false;
+    this.failures = 0;
+    this.resets = 0;
+    this.poll();
+  }
+
+  wake(): void {
+    if (this.state.name === "waiting") this.poll();
+  }
+
+  close(): void {
+    this.handlers = null;
+    this.status = null;
+    this.greeted = false;
+    this.to({ name: "idle" });
+  }
+
+  send(request: SendRequest): Promise<AnyMessage> {
+    return this.opts.api.send(request);
+  }
+  pull(request: PullRequest): Promise<PullResponse> {
+    return this.opts.api.pull(request);
+  }
+  ack(acks: Partial<Versions>): Promise<void> {
+    // The next poll's cursor acknowledges too, but a parked poll carries the old one for up to waitMs.
+    return this.opts.api.ack(acks);
+  }
+
+  // ── the loop ───────────────────────────────────────────────────────────
+
+  private poll(): void {
+    const handlers = this.handlers;
+    if (!handlers) return;
+    const attempt = ++this.attempts;
+    const wait = this.greeted ? this.timings.waitMs : 0;
+    const controller = new AbortController();
+    // Moves on by itself rather than trusting the request to fail once aborted: its late answer is then stale.
+    const deadline = this.clock.setTimeout(() => this.onFailure(attempt, NetworkError.timeout("Long-poll")), wait + this.timings.timeoutSlackMs);
+    this.to({ name: "polling", attempt, controller, deadline, wait, startedAt: this.clock.now() });
+    if (!this.greeted) this.setStatus("connecting");
+    const query = { device: this.opts.deviceId, cursor: formatCursor(handlers.cursor()), wait };
+    this.opts.api.http
+      .request("GET", POLL_PATH, {
+        query,
+        schema: pollAnswerSchema,
+        signal: controller.signal,
+        // Our own deadline above (injected clock) comes first; this one is a backstop.
+        timeoutMs: wait + this.timings.timeoutSlackMs + 5_000,
+      })
+      .then(
+        (answer) => this.onAnswer(attempt, answer),
+        (error: unknown) => this.onFailure(attempt, error),
+      );
+  }
+
+  private onAnswer(attempt: number, answer: PollAnswer): void {
+    const state = this.state;
+    if (!this.handlers || state.name !== "polling" || state.attempt !== attempt) return;
+    this.failures = 0;
+    if (!this.greeted) {
+      this.greeted = true;
+      this.setStatus("online");
+      this.handlers.onHello(answer.hello);
+      if (!this.isCurrent(attempt)) return; // the hello closed us (another account's session)
+    }
+    const entries = validEntries(answer.entries);
+    if (entries.length > 0) {
+      this.handlers.onPush(entries);
+      if (!this.isCurrent(attempt)) return;
+    }
+    const reset = answer.reset ?? [];
+    if (reset.length > 0) return this.reset(attempt, reset);
+    this.resets = 0;
+    if (entries.length > 0) return this.settle(attempt, highest(entries), this.clock.now() + this.timings.applyWaitMaxMs);
+    if (state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
+      // Not parked at all: something between us and the server answers early. Do not spin.
+      return this.to({ name: "settling", attempt, timer: this.clock.setTimeout(() => this.poll(), this.timings.quickEmptyMs) });
+    }
+    this.poll();
+  }
+
+  /** Polls again once the engine has consumed `target` (so the cursor acknowledges it), or at `until`. */
+  private settle(attempt: number, target: Versions, until: number): void {
+    if (!this.isCurrent(attempt) || !this.handlers) return;
+    const cursor = this.handlers.cursor();
+    if (DOMAINS.every((d) => cursor[d] >= target[d]) || this.clock.now() >= until) return this.poll();
+    const timer = this.clock.setTimeout(() => this.settle(attempt, target, until), this.timings.applyCheckMs);
+    this.to({ name: "settling", attempt, timer });
+  }
+
+  private reset(attempt: number, domains: Domain[]): void {
+    this.to({ name: "resetting", attempt });
+    // A server that keeps saying reset (a snapshot that failed) is asked again with backoff.
+    const delay = this.resets === 0 ? 0 : fullJitter(this.resets - 1, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
+    this.resets++;
+    Promise.resolve()
+      .then(() => this.handlers?.onReset?.(domains))
+      .catch((error: unknown) => console.warn("courier: snapshot after a poll reset failed", error))
+      .then(() => {
+        if (!this.isCurrent(attempt)) return;
+        if (delay === 0) return this.poll();
+        this.to({ name: "settling", attempt, timer: this.clock.setTimeout(() => this.poll(), delay) });
+      });
+  }
+
+  /** Every failed poll ends here: offline, a new connection (and hello) after a backoff. */
+  private onFailure(attempt: number, error: unknown): void {
+    const state = this.state;
+    // Abandoned on purpose (close, wake): not a failure of the link.
+    if (!this.handlers || state.name !== "polling" || state.attempt !== attempt) return;
+    let delay = fullJitter(this.failures++, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
+    if (error instanceof CourierError) {
+      if (error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs);
+      if (REFUSALS.has(error.code)) this.handlers.onRefused(error.code);
+      if (!this.handlers) return; // the refusal closed us
+    }
+    this.greeted = false;
+    this.to({
+      name: "waiting",
+      timer: this.clock.setTimeout(() => {
+        if (this.state.name === "waiting") this.poll();
+      }, delay),
+    });
+    this.setStatus("offline");
+  }
+
+  // ── state ──────────────────────────────────────────────────────────────
+
+  private isCurrent(attempt: number): boolean {
+    const state = this.state;
+    return this.handlers !== null && "attempt" in state && state.attempt === attempt;
+  }
+
+  /** Moves to `next`, releasing what the state being left held (a request in flight, timers). */
+  private to(next: PollState): void {
+    const previous = this.state;
+    this.state = next;
+    switch (previous.name) {
+      case "idle":
+      case "resetting":
+        break;
+      case "polling":
+        this.clock.clearTimeout(previous.deadline);
+        previous.controller.abort(); // a no-op once answered
+        break;
+      case "settling":
+      case "waiting":
+        this.clock.clearTimeout(previous.timer);
+        break;
+      default:
+        unreachable(previous);
+    }
+  }
+
+  private setStatus(status: TransportStatus): void {
+    if (status === this.status) return;
+    this.status = status;
+    this.handlers?.onStatus(status);
+  }
+}
+
+function highest(entries: readonly Entry[]): Versions {
+  const versions = zeroVersions();
+  for (const entry of entries) if (entry.v > versions[entry.d]) versions[entry.d] = entry.v;
+  return versions;
+}
