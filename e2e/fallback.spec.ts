@@ -5,7 +5,10 @@ import { bubbleTexts, expect, expectOnline, messages, openConversation, send, si
  * Capability detection and runtime fallback, with the app free to choose
  * ("auto" project). Time to first message is measured in the recipient's page
  * from navigation start (performance.now()) to the bubble entering the DOM.
+ * `npm run test:e2e` runs this project on its own with one worker, so the
+ * timings are the app's and not those of a machine running other browsers.
  */
+test.describe.configure({ mode: "serial" });
 
 /** Installs, before any app code runs, a recorder of when each text first shows. */
 async function recordArrivals(page: Page): Promise<void> {
@@ -54,6 +57,13 @@ async function firstMessageAfterLoad(
   await page.goto(`/${conversationHash}`);
   const ms = await arrivalAt(page, text);
   const transport = await page.getByTestId("connection-status").getAttribute("data-transport");
+  const log = await page.evaluate(() =>
+    (window as unknown as { __courier: { transportLog(): { name: string; event: string; sinceLoadMs: number }[] } }).__courier
+      .transportLog()
+      .map((e) => `${e.event} ${e.name} @${Math.round(e.sinceLoadMs)}`)
+      .join(", "),
+  );
+  test.info().annotations.push({ type: "transport log", description: log });
   return { page, ms, transport };
 }
 

@@ -114,8 +114,23 @@ export class WsTransport implements Transport {
         this.retryLater();
       }
     });
+    // NOTE: a WebSocket closed before the engine.io handshake (a proxy that
+    // refuses the upgrade) raises no connect_error until socket.io's own
+    // timeout: watch each attempt's engine and report the failure at once, so
+    // the connection manager can fall back without waiting.
+    const watched = new WeakSet<object>();
+    const watchEngine = () => {
+      const engine = socket.io.engine;
+      if (!engine || watched.has(engine)) return;
+      watched.add(engine);
+      engine.on("close", () => {
+        if (this.socket === socket && !this.greeted) this.setStatus("offline");
+      });
+    };
+    socket.io.on("reconnect_attempt", () => queueMicrotask(watchEngine));
     this.setStatus("connecting");
     socket.connect();
+    watchEngine();
   }
 
   wake(): void {
@@ -124,8 +139,23 @@ export class WsTransport implements Transport {
     // Restart the attempt now rather than after the remaining backoff.
     this.clearRetry();
     socket.disconnect();
+    // NOTE: a WebSocket closed before the engine.io handshake (a proxy that
+    // refuses the upgrade) raises no connect_error until socket.io's own
+    // timeout: watch each attempt's engine and report the failure at once, so
+    // the connection manager can fall back without waiting.
+    const watched = new WeakSet<object>();
+    const watchEngine = () => {
+      const engine = socket.io.engine;
+      if (!engine || watched.has(engine)) return;
+      watched.add(engine);
+      engine.on("close", () => {
+        if (this.socket === socket && !this.greeted) this.setStatus("offline");
+      });
+    };
+    socket.io.on("reconnect_attempt", () => queueMicrotask(watchEngine));
     this.setStatus("connecting");
     socket.connect();
+    watchEngine();
   }
 
   close(): void {
