@@ -14,8 +14,13 @@ export async function chatLatency(opts: { port: number; rounds: number; storedMe
   const server = await startServer(opts.port);
   const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
   try {
+    const latency: Record<string, ReturnType<typeof summarize>> = {};
+    // Each transport forced in both windows (`?transport=`), one after the other.
+    for (const transport of ["ws", "sse", "poll"] as const) {
+      latency[transport] = await sendToScreen(browser, server.url, opts.rounds, transport);
+    }
     return {
-      latency: await sendToScreen(browser, server.url, opts.rounds),
+      latency,
       coldList: await coldListRender(browser, server.url, opts.storedMessages),
     };
   } finally {
@@ -24,22 +29,27 @@ export async function chatLatency(opts: { port: number; rounds: number; storedMe
   }
 }
 
-async function signedInPage(browser: Browser, url: string, username: string): Promise<{ page: Page; api: ApiClient; id: string }> {
+async function signedInPage(
+  browser: Browser,
+  url: string,
+  username: string,
+  transport = "ws",
+): Promise<{ page: Page; api: ApiClient; id: string }> {
   const context = await browser.newContext({ baseURL: url });
   const res = await context.request.post("/api/auth/register", {
     data: { username, password: "bench password", displayName: username },
   });
   const { user, token } = (await res.json()) as { user: { id: string }; token: string };
   const page = await context.newPage();
-  await page.goto("/");
-  await page.getByTestId("connection-status").and(page.locator('[data-state="online"]')).waitFor();
+  await page.goto(`/?transport=${transport}`);
+  await page.getByTestId("connection-status").and(page.locator(`[data-state="online"][data-transport="${transport}"]`)).waitFor();
   return { page, api: new ApiClient(url, token), id: user.id };
 }
 
-async function sendToScreen(browser: Browser, url: string, rounds: number) {
+async function sendToScreen(browser: Browser, url: string, rounds: number, transport: string) {
   const suffix = randomUUID().slice(0, 6);
-  const a = await signedInPage(browser, url, `lat_a_${suffix}`);
-  const b = await signedInPage(browser, url, `lat_b_${suffix}`);
+  const a = await signedInPage(browser, url, `lat_a_${suffix}`, transport);
+  const b = await signedInPage(browser, url, `lat_b_${suffix}`, transport);
   const { conversation } = await a.api.call<{ conversation: { id: string } }>("POST", "/api/conversations", {
     type: "direct",
     peerId: b.id,
@@ -73,6 +83,8 @@ async function sendToScreen(browser: Browser, url: string, rounds: number) {
     );
     samples.push((await seenAt.jsonValue()) - sentAt);
   }
+  await a.page.context().close();
+  await b.page.context().close();
   return summarize(samples);
 }
 
