@@ -59,6 +59,8 @@ export class WsTransport implements Transport {
     this.requestTimeoutMs = opts.requestTimeoutMs ?? 10_000;
   }
 
+  private readonly watchedEngines = new WeakSet<object>();
+
   get online(): boolean {
     return this.greeted && this.socket?.connected === true;
   }
@@ -114,23 +116,11 @@ export class WsTransport implements Transport {
         this.retryLater();
       }
     });
-    // NOTE: a WebSocket closed before the engine.io handshake (a proxy that
-    // refuses the upgrade) raises no connect_error until socket.io's own
-    // timeout: watch each attempt's engine and report the failure at once, so
-    // the connection manager can fall back without waiting.
-    const watched = new WeakSet<object>();
-    const watchEngine = () => {
-      const engine = socket.io.engine;
-      if (!engine || watched.has(engine)) return;
-      watched.add(engine);
-      engine.on("close", () => {
-        if (this.socket === socket && !this.greeted) this.setStatus("offline");
-      });
-    };
-    socket.io.on("reconnect_attempt", () => queueMicrotask(watchEngine));
+    // socket.io's own reconnects create a new engine each time: watch it too.
+    socket.io.on("reconnect_attempt", () => queueMicrotask(() => this.watchEngine(socket)));
     this.setStatus("connecting");
     socket.connect();
-    watchEngine();
+    this.watchEngine(socket);
   }
 
   wake(): void {
@@ -139,23 +129,24 @@ export class WsTransport implements Transport {
     // Restart the attempt now rather than after the remaining backoff.
     this.clearRetry();
     socket.disconnect();
-    // NOTE: a WebSocket closed before the engine.io handshake (a proxy that
-    // refuses the upgrade) raises no connect_error until socket.io's own
-    // timeout: watch each attempt's engine and report the failure at once, so
-    // the connection manager can fall back without waiting.
-    const watched = new WeakSet<object>();
-    const watchEngine = () => {
-      const engine = socket.io.engine;
-      if (!engine || watched.has(engine)) return;
-      watched.add(engine);
-      engine.on("close", () => {
-        if (this.socket === socket && !this.greeted) this.setStatus("offline");
-      });
-    };
-    socket.io.on("reconnect_attempt", () => queueMicrotask(watchEngine));
     this.setStatus("connecting");
     socket.connect();
-    watchEngine();
+    this.watchEngine(socket);
+  }
+
+  /**
+   * NOTE: a WebSocket closed before the engine.io handshake (a proxy that
+   * refuses the upgrade) raises no connect_error until socket.io's own
+   * timeout: watch each attempt's engine and report the failure at once, so
+   * the connection manager can fall back without waiting.
+   */
+  private watchEngine(socket: CourierSocket): void {
+    const engine = socket.io.engine;
+    if (!engine || this.watchedEngines.has(engine)) return;
+    this.watchedEngines.add(engine);
+    engine.on("close", () => {
+      if (this.socket === socket && !this.greeted) this.setStatus("offline");
+    });
   }
 
   close(): void {
