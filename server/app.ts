@@ -16,6 +16,7 @@ import { orderRoutes } from "./orders/routes.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
 import { Hub } from "./sync/hub.js";
+import { noOfflineChannel } from "./sync/offline-channel.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
 import { pollRoutes } from "./transports/poll/routes.js";
@@ -68,6 +69,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     config,
     storage,
     hub,
+    offline: noOfflineChannel,
     clock,
     limits: new Limits(config.rateLimits, clock),
     warnOnce(key, details, message) {
@@ -76,6 +78,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
       app.log.warn(details, message);
     },
   };
+
+  hub.onPublish((appended) => ctx.offline.appended(appended));
 
   installJsonBody(app);
   installErrorHandler(app);

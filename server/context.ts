@@ -2,6 +2,7 @@ import type { Config } from "./config.js";
 import type { Limits } from "./http/rate-limit.js";
 import type { Storage } from "./storage/storage.js";
 import type { Hub } from "./sync/hub.js";
+import type { OfflineChannel } from "./sync/offline-channel.js";
 
 /**
  * What every feature gets injected: no feature imports the app or another
@@ -11,6 +12,8 @@ export interface Context {
   config: Config;
   storage: Storage;
   hub: Hub;
+  /** Where entries for devices without a live connection go (Web Push). */
+  offline: OfflineChannel;
   /** Epoch ms; injected so tests control time. */
   clock: () => number;
   /** Rate limiters (in memory, on `clock`). */

@@ -71,9 +71,27 @@ export class Hub {
     if (set.size === 0) this.byUser.delete(conn.userId);
   }
 
+  private readonly publishListeners: ((appended: Appended) => void)[] = [];
+
+  /**
+   * Runs `listener` for every batch published by this process (once per
+   * append cluster-wide, unlike delivery, which runs on every node).
+   */
+  onPublish(listener: (appended: Appended) => void): void {
+    this.publishListeners.push(listener);
+  }
+
   /** The one way out for committed entries: call it after the commit, never before. */
   publish(appended: Appended): void {
-    if (appended.length > 0) this.bus.publish(appended);
+    if (appended.length === 0) return;
+    this.bus.publish(appended);
+    for (const listener of this.publishListeners) {
+      try {
+        listener(appended);
+      } catch (err) {
+        this.log?.warn({ err }, "publish listener failed");
+      }
+    }
   }
 
   private deliver(appended: Appended): void {

@@ -3,6 +3,7 @@ import type { AckResult } from "./errors.js";
 import type { Entry } from "./entries.js";
 import type { Message } from "./messages.js";
 import type { Hello, PullResponse } from "./sync.js";
+import type { StreamClose } from "./transports.js";
 import { uuidSchema } from "./common.js";
 
 /** socket.io handshake `auth`. With a cookie session `token` may be omitted. */
@@ -22,11 +23,15 @@ export interface ClientToServerEvents {
   send: (payload: unknown, cb: (res: AckResult<{ message: Message }>) => void) => void;
   pull: (payload: unknown, cb: (res: AckResult<PullResponse>) => void) => void;
   ack: (payload: unknown, cb?: (res: AckResult<object>) => void) => void;
+  /** extension: an application-level heartbeat; payload as `PingRequest`, answers `{ok: true, at}`. */
+  heartbeat: (payload: unknown, cb: (res: AckResult<{ at: number }>) => void) => void;
 }
 
 export interface ServerToClientEvents {
   hello: (hello: Hello) => void;
   push: (entries: Entry[]) => void;
+  /** extension: sent right before the server disconnects the socket on purpose (see `streamCloseSchema`). */
+  close: (info: StreamClose) => void;
 }
 
 export const SOCKET_PATH = "/socket.io";

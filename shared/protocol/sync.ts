@@ -60,3 +60,23 @@ export const helloSchema = z.object({
   transport: transportNameSchema,
 });
 export type Hello = z.infer<typeof helloSchema>;
+
+/**
+ * Liveness (extension). A connection is declared dead by the side that has
+ * seen no sign of life from the other for this many heartbeat intervals.
+ */
+export const LIVENESS_MISSES = 2;
+
+/**
+ * extension `POST /api/sync/ping` (needs `X-Device-Id`) → `{at, streams}`:
+ * a heartbeat for clients on SSE. It counts as a sign of life of the device,
+ * and the server writes `ping {at, echo}` on that device's SSE streams held
+ * by the process that answered; `streams` says how many (0 proves nothing:
+ * another process may hold the stream).
+ * The socket.io `heartbeat` event takes the same payload and answers `{ok, at}`.
+ */
+export const PING_PATH = "/api/sync/ping";
+export const pingRequestSchema = z.strictObject({ echo: z.string().max(64).optional() });
+export type PingRequest = z.infer<typeof pingRequestSchema>;
+export const pingResponseSchema = z.object({ at: z.number(), streams: z.number().int().min(0) });
+export type PingResponse = z.infer<typeof pingResponseSchema>;

@@ -30,10 +30,17 @@ export const cursorTextSchema = z.string().transform((text, ctx) => {
   return z.NEVER;
 });
 
-/** `GET /api/stream?device=&cursor=`. Unknown parameters (cache busters) are ignored. */
+/**
+ * `GET /api/stream?device=&cursor=`. Unknown parameters (cache busters) are ignored.
+ * extension `hb=1`: the client promises heartbeats (`POST /api/sync/ping`,
+ * see sync.ts) at least every `heartbeatMs`; the server ends such a stream
+ * when the device shows no sign of life for `LIVENESS_MISSES` intervals.
+ * Without it a stream lives until its socket fails (contract behaviour).
+ */
 export const streamQuerySchema = z.object({
   device: uuidSchema,
   cursor: cursorTextSchema.optional(),
+  hb: z.literal("1").optional(),
 });
 
 /** `GET /api/poll?device=&cursor=&wait=`. */
@@ -64,6 +71,20 @@ export const SSE_EVENTS = ["hello", "push", "reset", "ping", "close"] as const;
 export type SseEventName = (typeof SSE_EVENTS)[number];
 
 export const streamResetSchema = z.object({ d: domainSchema });
-/** extension: why the server ended a stream. After `logout`/`device_removed` reconnecting gets 401. */
-export const streamCloseSchema = z.object({ reason: z.enum(["logout", "device_removed", "shutdown"]) });
-export type StreamCloseReason = z.infer<typeof streamCloseSchema>["reason"];
+/**
+ * extension: why the server ended a stream (SSE `close` event, socket.io
+ * `close` event). After `logout`/`device_removed` reconnecting gets 401.
+ * `retryAfterMs`: the server asks the client not to reconnect before this
+ * (spread per client on shutdown so a restart is not met by every client at once).
+ */
+export const CLOSE_REASONS = ["logout", "device_removed", "shutdown", "dead"] as const;
+export const streamCloseSchema = z.object({
+  reason: z.enum(CLOSE_REASONS),
+  retryAfterMs: z.number().int().min(0).max(600_000).optional(),
+});
+export type StreamClose = z.infer<typeof streamCloseSchema>;
+export type StreamCloseReason = StreamClose["reason"];
+
+/** SSE `ping` data. `echo` is set when the ping answers a `POST /api/sync/ping` from this device. */
+export const streamPingSchema = z.object({ at: z.number(), echo: z.string().max(64).optional() });
+export type StreamPing = z.infer<typeof streamPingSchema>;
