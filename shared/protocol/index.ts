@@ -12,3 +12,4 @@ export * from "./sync.js";
 export * from "./cursor.js";
 export * from "./transports.js";
 export * from "./events.js";
+export * from "./push.js";

@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+/**
+ * Web Push (contract "Delivery", plus Courier's extensions marked below).
+ * The server encrypts `PushPayload` as JSON (RFC 8291 aes128gcm, VAPID RFC 8292)
+ * to the subscription a device sent with `PUT /api/devices/:id`.
+ */
+
+/** `GET /api/push/vapid-public-key` → `{key}`: base64url of the 65-byte uncompressed P-256 point. */
+export const VAPID_KEY_PATH = "/api/push/vapid-public-key";
+export const vapidKeyResponseSchema = z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{87}$/) });
+
+/** Categories set urgency and TTL; marketing is quota-limited. */
+export const PUSH_CATEGORIES = ["chat", "order", "follow", "marketing"] as const;
+export const pushCategorySchema = z.enum(PUSH_CATEGORIES);
+export type PushCategory = z.infer<typeof pushCategorySchema>;
+
+/** The payload must fit the push services' 4 KB limit once encrypted; the server trims `body`. */
+export const PUSH_PAYLOAD_MAX_BYTES = 3_000;
+
+export const pushPayloadSchema = z.object({
+  category: pushCategorySchema,
+  title: z.string(),
+  /** The text preview, or a neutral line when the user hides previews. */
+  body: z.string(),
+  conversationId: z.string().optional(),
+  /** Where a click goes, relative to the app (`/#/c/<id>`). */
+  url: z.string(),
+  /** How many unseen items the notification stands for ("3 new messages from Alice"). */
+  count: z.number().int().positive(),
+  at: z.number(),
+  /** extension: the notification tag (one per conversation), so a newer one replaces the older. */
+  tag: z.string().optional(),
+  /** extension: the id the service worker reports `displayed`/`clicked` with. */
+  id: z.string().optional(),
+});
+export type PushPayload = z.infer<typeof pushPayloadSchema>;
+
+/** extension `POST /api/push/receipts {id, event}` → 204: the service worker's funnel report. */
+export const PUSH_RECEIPTS_PATH = "/api/push/receipts";
+export const pushReceiptSchema = z.strictObject({
+  id: z.string().min(1).max(64),
+  event: z.enum(["displayed", "clicked"]),
+});
+export type PushReceipt = z.infer<typeof pushReceiptSchema>;
+
+/** extension `GET|PUT /api/push/preferences` → `{hidePreviews}`: per user, on every device. */
+export const PUSH_PREFERENCES_PATH = "/api/push/preferences";
+export const pushPreferencesSchema = z.strictObject({ hidePreviews: z.boolean() });
+export type PushPreferences = z.infer<typeof pushPreferencesSchema>;
