@@ -7,7 +7,7 @@ export async function enqueue(db: CourierDb, conversationId: string, body: strin
     // Strictly increasing, so two messages typed within a millisecond keep their order.
     const last = await db.outbox.orderBy("createdAt").last();
     const createdAt = Math.max(now, (last?.createdAt ?? 0) + 1);
-    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, status: "sending" };
+    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, queuedAt: now, status: "sending" };
     await db.outbox.add(row);
     return row;
   });
@@ -33,9 +33,17 @@ export async function markFailed(db: CourierDb, clientMsgId: string, error: stri
   await db.outbox.update(clientMsgId, { status: "failed", error });
 }
 
-/** Retry keeps the clientMsgId: the server drops a repeat of one that did get through. */
-export async function markSending(db: CourierDb, clientMsgId: string): Promise<void> {
-  await db.outbox.update(clientMsgId, { status: "sending", error: undefined });
+/**
+ * Retry keeps the clientMsgId (the server drops a repeat of one that did get
+ * through) and its place in the order, and starts its age afresh.
+ */
+export async function markSending(db: CourierDb, clientMsgId: string, now = Date.now()): Promise<void> {
+  await db.outbox.update(clientMsgId, { status: "sending", error: undefined, queuedAt: now });
+}
+
+/** How long a row has waited to be sent. */
+export function queuedFor(row: OutboxRow, now: number): number {
+  return now - (row.queuedAt ?? row.createdAt);
 }
 
 export async function discard(db: CourierDb, clientMsgId: string): Promise<void> {

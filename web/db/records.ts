@@ -28,6 +28,12 @@ export interface OutboxRow {
   conversationId: string;
   body: string;
   createdAt: number;
+  /**
+   * When it was last put in the queue (typed, or Retry pressed): its age for
+   * the outbox's age limit. Absent on rows from before the limit existed,
+   * which count from `createdAt`.
+   */
+  queuedAt?: number;
   status: OutboxStatus;
   /** Why it failed, for the person (status "failed" only). */
   error?: string;

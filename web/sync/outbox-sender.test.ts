@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
 import { NetworkError } from "../api/errors.js";
 import { CourierDb } from "../db/database.js";
-import { OutboxSender } from "./outbox-sender.js";
+import { enqueue } from "../db/outbox.js";
+import { EXPIRED_MESSAGE, OUTBOX_MAX_AGE_MS, OutboxSender } from "./outbox-sender.js";
 
 let db: CourierDb;
 let seq = 0;
@@ -89,6 +90,80 @@ describe("OutboxSender", () => {
     expect(await db.outbox.count()).toBe(0);
     expect(ids.filter((id) => id === bad.clientMsgId)).toHaveLength(2);
     sender.stop();
+  });
+
+  describe("the age limit", () => {
+    const HOUR = 60 * 60 * 1000;
+
+    it("queues offline messages across a restart and sends them in order, each once, when the link returns", async () => {
+      let online = false;
+      const sent: string[] = [];
+      const send = async (req: SendRequest): Promise<Message> => {
+        if (!online) throw new NetworkError();
+        sent.push(req.body);
+        return serverCopy(req);
+      };
+      const first = new OutboxSender({ db, onReauth: () => {}, send });
+      await first.send("c1", "one");
+      await first.send("c1", "two");
+      await settled();
+      first.stop(); // the tab is closed
+
+      online = true;
+      const second = new OutboxSender({ db, onReauth: () => {}, send }); // the app opens again
+      second.flush();
+      await settled();
+      expect(sent).toEqual(["one", "two"]);
+      expect(await db.outbox.count()).toBe(0);
+      second.stop();
+    });
+
+    it("does not send a message that waited longer than the limit: it turns failed with Retry and Delete", async () => {
+      let now = 1_000_000;
+      let online = false;
+      const sent: string[] = [];
+      const send = async (req: SendRequest): Promise<Message> => {
+        if (!online) throw new NetworkError();
+        sent.push(req.body);
+        return serverCopy(req);
+      };
+      const typedYesterday = new OutboxSender({ db, onReauth: () => {}, send, now: () => now });
+      const old = await typedYesterday.send("c1", "see you at 5?");
+      await settled();
+      typedYesterday.stop();
+
+      now += 3 * HOUR;
+      const fresh = await enqueue(db, "c1", "still there?", now);
+      now += OUTBOX_MAX_AGE_MS - 2 * HOUR; // the first is now 25 h old, the second 22 h
+      online = true;
+      const sender = new OutboxSender({ db, onReauth: () => {}, send, now: () => now });
+      sender.flush();
+      await settled();
+      expect(sent).toEqual(["still there?"]);
+      const row = await db.outbox.get(old.clientMsgId);
+      expect(row?.status).toBe("failed");
+      expect(row?.error).toBe(EXPIRED_MESSAGE);
+      expect(await db.outbox.get(fresh.clientMsgId)).toBeUndefined();
+
+      // Retry is the person's decision: it goes out then, with the same clientMsgId.
+      await sender.retry(old.clientMsgId);
+      await settled();
+      expect(sent).toEqual(["still there?", "see you at 5?"]);
+      expect(await db.outbox.count()).toBe(0);
+      sender.stop();
+    });
+
+    it("counts rows stored before the limit existed (no queuedAt) from when they were typed", async () => {
+      const now = 5 * OUTBOX_MAX_AGE_MS;
+      await db.outbox.add({ clientMsgId: crypto.randomUUID(), conversationId: "c1", body: "old", createdAt: now - OUTBOX_MAX_AGE_MS - 1, status: "sending" });
+      const send = vi.fn(async (req: SendRequest) => serverCopy(req));
+      const sender = new OutboxSender({ db, onReauth: () => {}, send, now: () => now });
+      sender.flush();
+      await settled();
+      expect(send).not.toHaveBeenCalled();
+      expect((await db.outbox.toArray()).map((r) => r.status)).toEqual(["failed"]);
+      sender.stop();
+    });
   });
 
   describe("a flush asked for during a failing attempt", () => {

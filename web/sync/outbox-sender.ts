@@ -3,12 +3,23 @@ import { CourierError } from "../../shared/protocol/index.js";
 import { decide, describeError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import type { CourierDb } from "../db/database.js";
-import { discard, enqueue, markFailed, markSending, queued, settle } from "../db/outbox.js";
+import { discard, enqueue, markFailed, markSending, queued, queuedFor, settle } from "../db/outbox.js";
 import type { OutboxRow } from "../db/records.js";
 import { fullJitter } from "./backoff.js";
 
+/**
+ * A message still unsent after this long is not sent silently later: the
+ * conversation may have moved on, so the person decides (Retry or Delete).
+ */
+export const OUTBOX_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+export const EXPIRED_MESSAGE = "Not sent: it waited too long for a connection.";
+
 export interface OutboxSenderOptions {
   db: CourierDb;
+  /** See OUTBOX_MAX_AGE_MS (the default). */
+  maxAgeMs?: number;
+  /** Epoch ms; injected by tests. */
+  now?: () => number;
   /** Sends over the live transport, or HTTP when there is none. */
   send(request: SendRequest): Promise<AnyMessage>;
   /** The session is gone: stop and ask the person to sign in again. */
@@ -41,17 +52,22 @@ export class OutboxSender {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The server asked us to wait: no attempt before this time (epoch ms), whoever asks. */
   private notBefore = 0;
+  private readonly now: () => number;
+  private readonly maxAgeMs: number;
 
-  constructor(private readonly opts: OutboxSenderOptions) {}
+  constructor(private readonly opts: OutboxSenderOptions) {
+    this.now = opts.now ?? Date.now;
+    this.maxAgeMs = opts.maxAgeMs ?? OUTBOX_MAX_AGE_MS;
+  }
 
   async send(conversationId: string, body: string): Promise<OutboxRow> {
-    const row = await enqueue(this.opts.db, conversationId, body);
+    const row = await enqueue(this.opts.db, conversationId, body, this.now());
     this.flush();
     return row;
   }
 
   async retry(clientMsgId: string): Promise<void> {
-    await markSending(this.opts.db, clientMsgId);
+    await markSending(this.opts.db, clientMsgId, this.now());
     this.flush();
   }
 
@@ -67,7 +83,7 @@ export class OutboxSender {
       return;
     }
     // The timer armed with the server's delay runs the queue then.
-    if (Date.now() < this.notBefore) return;
+    if (this.now() < this.notBefore) return;
     this.clearTimer();
     void this.run();
   }
@@ -105,6 +121,10 @@ export class OutboxSender {
 
   /** "next" to go on with the next row; otherwise the queue stops here. */
   private async attempt(row: OutboxRow): Promise<Outcome> {
+    if (queuedFor(row, this.now()) > this.maxAgeMs) {
+      await markFailed(this.opts.db, row.clientMsgId, EXPIRED_MESSAGE);
+      return "next";
+    }
     try {
       const message = await this.opts.send({ clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body });
       // Stopped meanwhile: write nothing more; the message arrives through sync.
@@ -126,7 +146,7 @@ export class OutboxSender {
           const delay = hint ?? fullJitter(this.failures++, 1_000, 30_000) + 500;
           // Rate limited (429, or a socket ack without Retry-After) or told when to come back: honour it.
           const told = hint !== undefined || (error instanceof CourierError && error.code === "rate_limited");
-          this.notBefore = told ? Date.now() + delay : 0;
+          this.notBefore = told ? this.now() + delay : 0;
           this.schedule(delay);
           return "retry";
         }
