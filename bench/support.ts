@@ -1,41 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
+import { existsSync } from "node:fs";
+import { ServerProcess } from "../server/testing/server-process.js";
 
-/** A real Courier server in a child process on 127.0.0.1 with a fresh data directory. */
-export interface BenchServer {
-  url: string;
-  process: ChildProcess;
-  stop(): Promise<void>;
-}
-
-export async function startServer(port: number, env: Record<string, string> = {}): Promise<BenchServer> {
+/** A real Courier server in a child process on 127.0.0.1 with a fresh data directory (needs the built web app). */
+export async function startServer(port: number, env: Record<string, string> = {}): Promise<ServerProcess> {
   if (!existsSync("dist/web/index.html")) throw new Error("build the web app first: npm run build");
-  const dataDir = mkdtempSync(join(tmpdir(), "courier-bench-"));
-  const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
-    env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", DATA_DIR: dataDir, LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/api/health`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await sleep(200);
-  }
-  return {
-    url,
-    process: child,
-    async stop() {
-      child.kill("SIGTERM");
-      await new Promise((r) => child.once("exit", r));
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+  return ServerProcess.start({ port, env });
 }
 
 export function percentile(values: number[], p: number): number {
