@@ -13,6 +13,13 @@ export default defineConfig({
     // One app chunk (react-dom, dexie, zod, socket.io-client ≈ 520 kB, ~160 kB gzipped) is
     // fetched once and cached; splitting it would add round trips to the cold start.
     chunkSizeWarningLimit: 700,
+    rolldownOptions: {
+      // The service worker is its own entry, at a fixed address (/sw.js) so its scope is the whole app.
+      input: { main: "web/index.html", sw: "web/sw/sw.ts" },
+      output: {
+        entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js"),
+      },
+    },
   },
   server: {
     port: 5173,

@@ -2,10 +2,12 @@ import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { installProbe } from "./debug.js";
+import { installServiceWorker } from "./push/sw-bridge.js";
 import { SessionManager } from "./session-manager.js";
 import "./styles.css";
 
 installProbe();
+installServiceWorker();
 // Outside React: StrictMode would run a component's setup twice and open two sessions.
 const manager = new SessionManager();
 manager.boot();

@@ -5,7 +5,10 @@ import {
   itemSchema,
   orderSchema,
   pullResponseSchema,
+  PUSH_PREFERENCES_PATH,
   userSchema,
+  VAPID_KEY_PATH,
+  vapidKeyResponseSchema,
   type AuthResponse,
   type Conversation,
   type CreateConversation,
@@ -16,6 +19,7 @@ import {
   type Order,
   type PullRequest,
   type PullResponse,
+  type PushPreferences,
   type RegisterRequest,
   type SendRequest,
   type SettingsPatch,
@@ -48,6 +52,8 @@ const messageBody = z.object({ message: anyMessageSchema });
 const messagesBody = z.object({ messages: z.array(anyMessageSchema) });
 const orderBody = z.object({ order: orderSchema });
 const anyBody = z.unknown();
+// Answers are read leniently: a newer server may add fields.
+const preferencesBody = z.object({ hidePreviews: z.boolean() });
 
 /** Every HTTP route of protocol v1 the web app uses, typed and validated. */
 export class Api {
@@ -73,6 +79,17 @@ export class Api {
   // devices
   async registerDevice(deviceId: string, req: DeviceRegister): Promise<void> {
     await this.http.request("PUT", `/api/devices/${encodeURIComponent(deviceId)}`, { body: req, schema: anyBody });
+  }
+
+  // Web Push
+  async vapidKey(): Promise<string> {
+    return (await this.http.request("GET", VAPID_KEY_PATH, { schema: vapidKeyResponseSchema })).key;
+  }
+  pushPreferences(): Promise<PushPreferences> {
+    return this.http.request("GET", PUSH_PREFERENCES_PATH, { schema: preferencesBody });
+  }
+  setPushPreferences(preferences: PushPreferences): Promise<PushPreferences> {
+    return this.http.request("PUT", PUSH_PREFERENCES_PATH, { body: preferences, schema: preferencesBody });
   }
 
   // catalogue and orders

@@ -3,7 +3,7 @@ import { parseHash, routeHash, type Route } from "./ui.js";
 
 describe("routes", () => {
   it("round-trip through the hash", () => {
-    const routes: Route[] = [{ name: "chats" }, { name: "conversation", id: "c/1 x" }, { name: "listings" }, { name: "sell" }, { name: "new-chat" }];
+    const routes: Route[] = [{ name: "chats" }, { name: "conversation", id: "c/1 x" }, { name: "listings" }, { name: "sell" }, { name: "new-chat" }, { name: "settings" }];
     for (const route of routes) expect(parseHash(routeHash(route))).toEqual(route);
   });
   it("falls back to the chat list for anything unknown", () => {

@@ -6,7 +6,8 @@ export type Route =
   | { name: "conversation"; id: string }
   | { name: "listings" }
   | { name: "sell" }
-  | { name: "new-chat" };
+  | { name: "new-chat" }
+  | { name: "settings" };
 
 export function parseHash(hash: string): Route {
   const path = hash.replace(/^#\/?/, "");
@@ -18,6 +19,8 @@ export function parseHash(hash: string): Route {
       return rest[0] === "new" ? { name: "sell" } : { name: "listings" };
     case "new":
       return { name: "new-chat" };
+    case "settings":
+      return { name: "settings" };
     default:
       return { name: "chats" };
   }
@@ -35,6 +38,8 @@ export function routeHash(route: Route): string {
       return "#/listings/new";
     case "new-chat":
       return "#/new";
+    case "settings":
+      return "#/settings";
   }
 }
 

@@ -1,12 +1,13 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
-import { useEffect, useState } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { conversationTitle, otherMembers } from "../conversations/summary-text.js";
+import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import { Composer } from "./composer.js";
 import { fetchEarlier, HISTORY_PAGE } from "./history.js";
 import { ItemPanel } from "./item-panel.js";
@@ -113,8 +114,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
-      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back} />
+      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back}>
+        <MuteButton conversationId={conversationId} muted={summary.muted} />
+      </ConversationHeader>
       {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
+      {/* The conversation has started: the moment to offer notifications, not before. */}
+      {lastSeq > 0 ? <NotificationPrompt otherName={others[0]?.displayName ?? "the others"} /> : null}
       <MessageList
         me={user.id}
         summary={summary}
@@ -133,7 +138,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   );
 }
 
-function ConversationHeader({ title, subtitle, onBack }: { title: string; subtitle: string | null; onBack(): void }) {
+function ConversationHeader({ title, subtitle, onBack, children }: { title: string; subtitle: string | null; onBack(): void; children?: ReactNode }) {
   return (
     <div className="conversation-header">
       <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
@@ -143,6 +148,37 @@ function ConversationHeader({ title, subtitle, onBack }: { title: string; subtit
         <h2>{title}</h2>
         {subtitle ? <p className="muted small-text">{subtitle}</p> : null}
       </div>
+      {children}
+    </div>
+  );
+}
+
+/** Muting stops notifications and grey-badges the conversation; the change arrives back through sync. */
+function MuteButton({ conversationId, muted }: { conversationId: string; muted: boolean }) {
+  const { api } = useSession();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const toggle = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.updateSettings(conversationId, { muted: !muted });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="header-actions">
+      <button type="button" className="secondary small" aria-pressed={muted} disabled={busy} onClick={() => void toggle()} data-testid="mute-toggle">
+        {muted ? "Unmute" : "Mute"}
+      </button>
+      {error ? (
+        <span className="error small-text" role="alert">
+          {error}
+        </span>
+      ) : null}
     </div>
   );
 }

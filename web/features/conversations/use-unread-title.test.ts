@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { totalUnread, unreadTitle } from "./use-unread-title.js";
+import { badgeIcon, totalUnread, unreadTitle } from "./use-unread-title.js";
 
 describe("unread title", () => {
   it("shows the count in front of the app name", () => {
@@ -17,5 +17,13 @@ describe("unread title", () => {
         { unread: 1, muted: false },
       ]),
     ).toBe(3);
+  });
+
+  it("badges the tab icon with the count, capped at 99+", () => {
+    const svg = (count: number) => decodeURIComponent(badgeIcon(count).replace(/^data:image\/svg\+xml,/, ""));
+    expect(svg(0)).not.toContain("<circle");
+    expect(svg(3)).toContain(">3</text>");
+    expect(svg(42)).toContain(">42</text>");
+    expect(svg(1000)).toContain(">99+</text>");
   });
 });

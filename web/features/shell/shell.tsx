@@ -7,6 +7,7 @@ import { ConversationList } from "../conversations/conversation-list.js";
 import { ListingsView } from "../listings/listings-view.js";
 import { SellForm } from "../listings/sell-form.js";
 import { NewChatView } from "../new-chat/new-chat-view.js";
+import { SettingsView } from "../settings/settings-view.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
 import { ConnectionStatus } from "../status/connection-status.js";
 
@@ -56,6 +57,8 @@ function MainView({ route }: { route: Route }) {
       return <SellForm />;
     case "new-chat":
       return <NewChatView />;
+    case "settings":
+      return <SettingsView />;
   }
 }
 
@@ -91,6 +94,9 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         <span className="who" title={`@${user.username}`} data-testid="current-user">
           {user.displayName}
         </span>
+        <button type="button" className="link" aria-current={route.name === "settings" ? "page" : undefined} onClick={() => navigate({ name: "settings" })}>
+          Settings
+        </button>
         <button type="button" className="link" onClick={onSignOut}>
           Sign out
         </button>

@@ -1,0 +1,118 @@
+import { useEffect, useState } from "react";
+import { describeError } from "../../api/errors.js";
+import { BackIcon } from "../../lib/icons.js";
+import { useSession } from "../../session.js";
+import { useUi } from "../../stores/ui.js";
+import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
+
+/** Notifications for this browser, and message previews for the account. */
+export function SettingsView() {
+  const navigate = useUi((s) => s.navigate);
+  return (
+    <div className="settings" data-testid="settings">
+      <div className="conversation-header">
+        <button type="button" className="icon back" aria-label="Back to conversations" onClick={() => navigate({ name: "chats" })}>
+          <BackIcon />
+        </button>
+        <div className="conversation-heading">
+          <h2>Settings</h2>
+        </div>
+      </div>
+      <div className="settings-body">
+        <NotificationSettings />
+        <PreviewSettings />
+      </div>
+    </div>
+  );
+}
+
+function NotificationSettings() {
+  const { api, deviceId } = useSession();
+  const { state, busy, error, refresh, turnOn, turnOff } = useNotifications();
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-notifications">
+      <h3 id="settings-notifications">Notifications on this browser</h3>
+      {state === null ? <p className="muted">Checking…</p> : null}
+      {state === "unsupported" ? <p className="muted">This browser can't show notifications from Courier. Messages still arrive while Courier is open.</p> : null}
+      {state === "denied" ? (
+        <div data-testid="notifications-blocked">
+          <p>Notifications are blocked for Courier in this browser, so we can't ask again.</p>
+          <p className="muted small-text">
+            To turn them on: click the icon at the left of the address bar, open the site settings, set <strong>Notifications</strong> to{" "}
+            <strong>Allow</strong>, then come back to this page.
+          </p>
+        </div>
+      ) : null}
+      {state === "default" || state === "on" || state === "off" || state === "unreachable" ? (
+        <label className="switch-row">
+          <input
+            type="checkbox"
+            checked={state === "on"}
+            disabled={busy}
+            onChange={(e) => void (e.target.checked ? turnOn(api, deviceId) : turnOff(api, deviceId))}
+          />
+          <span>Notify me about new messages and orders when Courier is in the background or closed</span>
+        </label>
+      ) : null}
+      {state === "unreachable" ? (
+        <p className="error small-text" role="alert">
+          {UNREACHABLE_TEXT}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="error small-text" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function PreviewSettings() {
+  const { api } = useSession();
+  const [hidePreviews, setHidePreviews] = useState<boolean | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .pushPreferences()
+      .then((p) => live && setHidePreviews(p.hidePreviews))
+      .catch((err: unknown) => live && setError(describeError(err)));
+    return () => {
+      live = false;
+    };
+  }, [api]);
+
+  const change = async (next: boolean) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setHidePreviews((await api.setPushPreferences({ hidePreviews: next })).hidePreviews);
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="settings-section" aria-labelledby="settings-previews">
+      <h3 id="settings-previews">Privacy</h3>
+      <label className="switch-row">
+        <input type="checkbox" checked={hidePreviews ?? false} disabled={hidePreviews === null || busy} onChange={(e) => void change(e.target.checked)} />
+        <span>Hide message previews in notifications (they say who wrote, not what)</span>
+      </label>
+      {error ? (
+        <p className="error small-text" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </section>
+  );
+}

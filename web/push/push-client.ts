@@ -1,0 +1,114 @@
+import { PROTOCOL_VERSION, type DeviceRegister } from "../../shared/protocol/index.js";
+import type { Api } from "../api/client.js";
+
+/**
+ * Web Push for this browser: the service worker, the permission, the
+ * subscription and telling the server about it. The permission is only ever
+ * asked for from `enable()`, which the UI calls from a click after saying
+ * why (features/notifications/).
+ *
+ *   unsupported          (no service worker / Push API / Notification)
+ *   default ──enable()──▶ on ◀──enable()── off
+ *      │          │  ▲            disable() ──┘
+ *      │          │  └── push service unreachable ──▶ unreachable (retry with enable())
+ *      └──────────┴──▶ denied   (the person or the browser said no; only site settings undo it)
+ */
+export type NotificationState = "unsupported" | "default" | "denied" | "on" | "off" | "unreachable";
+
+/** Where the person's choice for this browser is kept (the permission alone can't say "off"). */
+const CHOICE_KEY = "courier.notifications";
+
+export const SW_URL = "/sw.js";
+
+export function pushSupported(): boolean {
+  return typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && typeof Notification !== "undefined";
+}
+
+/** Registers the service worker (no prompt: that is only `enable()`). Safe to call at every start. */
+export async function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
+  if (!pushSupported()) return null;
+  try {
+    return await navigator.serviceWorker.register(SW_URL, { scope: "/" });
+  } catch (error) {
+    console.warn("courier: service worker registration failed", error);
+    return null;
+  }
+}
+
+/** What this browser's notifications are, without asking anything. */
+export async function currentState(): Promise<NotificationState> {
+  if (!pushSupported()) return "unsupported";
+  if (Notification.permission === "denied") return "denied";
+  if (Notification.permission === "default") return "default";
+  if (localStorage.getItem(CHOICE_KEY) === "off") return "off";
+  const registration = await navigator.serviceWorker.getRegistration(SW_URL);
+  const subscription = await registration?.pushManager.getSubscription();
+  return subscription ? "on" : "off";
+}
+
+/** The device registration body; `push` absent leaves the server's copy as it is. */
+export function deviceRegistration(push?: DeviceRegister["push"]): DeviceRegister {
+  return {
+    protocol: PROTOCOL_VERSION,
+    capabilities: ["ack"],
+    userAgent: typeof navigator === "undefined" ? undefined : navigator.userAgent.slice(0, 512),
+    notification: typeof Notification === "undefined" ? undefined : Notification.permission,
+    ...(push === undefined ? {} : { push }),
+  };
+}
+
+export class PushUnreachableError extends Error {
+  override name = "PushUnreachableError";
+}
+
+/**
+ * Asks for the permission (call it from a click), subscribes with the
+ * server's VAPID key and registers the subscription for this device.
+ * Resolves to the resulting state; a push service that can't be reached is
+ * "unreachable", not an exception, because the app works on without it.
+ */
+export async function enable(api: Api, deviceId: string): Promise<NotificationState> {
+  if (!pushSupported()) return "unsupported";
+  const permission = await Notification.requestPermission();
+  if (permission !== "granted") {
+    await api.registerDevice(deviceId, deviceRegistration()).catch(() => {});
+    return permission === "denied" ? "denied" : "default";
+  }
+  localStorage.setItem(CHOICE_KEY, "on");
+  const registration = (await registerServiceWorker()) ?? (await navigator.serviceWorker.ready);
+  let subscription: PushSubscription;
+  try {
+    const key = await api.vapidKey();
+    subscription =
+      (await registration.pushManager.getSubscription()) ??
+      (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(key) }));
+  } catch (error) {
+    console.warn("courier: push subscription failed", error);
+    return "unreachable";
+  }
+  const json = subscription.toJSON();
+  const p256dh = json.keys?.p256dh;
+  const auth = json.keys?.auth;
+  if (!json.endpoint || !p256dh || !auth) return "unreachable";
+  await api.registerDevice(deviceId, deviceRegistration({ endpoint: json.endpoint, keys: { p256dh, auth } }));
+  return "on";
+}
+
+/** Turns notifications off for this browser: unsubscribes and tells the server. */
+export async function disable(api: Api, deviceId: string): Promise<NotificationState> {
+  localStorage.setItem(CHOICE_KEY, "off");
+  if (!pushSupported()) return "unsupported";
+  const registration = await navigator.serviceWorker.getRegistration(SW_URL);
+  const subscription = await registration?.pushManager.getSubscription();
+  await subscription?.unsubscribe().catch(() => false);
+  await api.registerDevice(deviceId, deviceRegistration(null));
+  return "off";
+}
+
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
+  const base64 = text.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(text.length / 4) * 4, "=");
+  const bytes = atob(base64);
+  const out = new Uint8Array(new ArrayBuffer(bytes.length));
+  for (let i = 0; i < bytes.length; i++) out[i] = bytes.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,150 @@
+/// <reference lib="webworker" />
+/**
+ * Courier's service worker: shows Web Push notifications and opens the
+ * conversation a click is about. It is built as its own file (`/sw.js`,
+ * vite.config.ts) and imports nothing at run time, so it stays a classic
+ * script every browser can register; the shared types keep it honest.
+ *
+ *   push ──▶ a visible tab already shows that conversation? ── yes ──▶ nothing
+ *              │ no
+ *              ▼
+ *        showNotification (tag per conversation, replaces the older one)
+ *              ──▶ receipt "displayed"
+ *   notificationclick ──▶ focus an open Courier tab and move it to the
+ *        conversation, or open one there ──▶ receipt "clicked"
+ */
+import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
+import type { SwToPage } from "../push/sw-messages.js";
+
+declare const self: ServiceWorkerGlobalScope;
+
+const RECEIPTS: typeof PUSH_RECEIPTS_PATH = "/api/push/receipts";
+const ICON = "/icon.svg";
+
+/** What a notification carries for its click. */
+interface NotificationData {
+  url: string;
+  id?: string;
+  conversationId?: string;
+}
+
+self.addEventListener("install", () => {
+  void self.skipWaiting();
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("push", (event) => {
+  event.waitUntil(onPush(event.data));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(onClick(event.notification.data as NotificationData | null));
+});
+
+/**
+ * A click on a system notification cannot be scripted from a page, so the
+ * end-to-end suite asks for one: `{type: "courier:click", tag}` runs the
+ * same path as a real click on the notification with that tag.
+ */
+self.addEventListener("message", (event) => {
+  const data: unknown = event.data;
+  if (!isRecord(data) || data.type !== "courier:click" || typeof data.tag !== "string") return;
+  const tag = data.tag;
+  event.waitUntil(
+    self.registration.getNotifications({ tag }).then(async (found) => {
+      const notification = found[0];
+      if (!notification) return;
+      notification.close();
+      await onClick(notification.data as NotificationData | null);
+    }),
+  );
+});
+
+async function onPush(message: PushMessageData | null): Promise<void> {
+  const payload = readPayload(message);
+  if (!payload) {
+    // The browser requires a visible notification for every push; keep it neutral.
+    await self.registration.showNotification("Courier", { body: "You have new activity.", icon: ICON, tag: "courier" });
+    return;
+  }
+  if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
+  const tag = payload.tag ?? (payload.conversationId ? `c:${payload.conversationId}` : payload.category);
+  const data: NotificationData = { url: payload.url, id: payload.id, conversationId: payload.conversationId };
+  await self.registration.showNotification(payload.title, {
+    body: payload.body,
+    tag,
+    icon: ICON,
+    badge: ICON,
+    timestamp: payload.at,
+    data,
+    // A newer notification for the same conversation replaces the older one; let it be noticed again.
+    renotify: true,
+  } as NotificationOptions);
+  await receipt(payload.id, "displayed");
+}
+
+async function onClick(data: NotificationData | null): Promise<void> {
+  const target = new URL(data?.url ?? "/", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const tab = windows.find((c) => new URL(c.url).origin === self.location.origin);
+  if (tab) {
+    // Moving the tab by message keeps it loaded (no reload, no detour via the home screen).
+    const message: SwToPage = { type: "courier:navigate", url: target.pathname + target.hash };
+    tab.postMessage(message);
+    await tab.focus().catch(() => {});
+  } else {
+    await self.clients.openWindow(target.href);
+  }
+  await receipt(data?.id, "clicked");
+}
+
+/** True when a visible tab shows this conversation: a notification would only repeat what is on screen. */
+async function showingConversation(conversationId: string): Promise<boolean> {
+  const windows = await self.clients.matchAll({ type: "window" });
+  const hash = `#/c/${encodeURIComponent(conversationId)}`;
+  return windows.some((c) => c.visibilityState === "visible" && new URL(c.url).hash === hash);
+}
+
+async function receipt(id: string | undefined, event: PushReceipt["event"]): Promise<void> {
+  if (!id) return;
+  const body: PushReceipt = { id, event };
+  try {
+    await fetch(RECEIPTS, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" });
+  } catch {
+    // The funnel misses one count; the person is not bothered.
+  }
+}
+
+/** The payload, checked by hand: zod would make this file a bundle of its own. */
+function readPayload(data: PushMessageData | null): PushPayload | null {
+  let value: unknown;
+  try {
+    value = data?.json();
+  } catch {
+    return null;
+  }
+  if (!isRecord(value)) return null;
+  const { category, title, body, url, count, at, conversationId, tag, id } = value;
+  if (typeof title !== "string" || typeof body !== "string" || typeof url !== "string") return null;
+  if (category !== "chat" && category !== "order" && category !== "follow" && category !== "marketing") return null;
+  return {
+    category,
+    title: title.slice(0, 200),
+    body: body.slice(0, 1000),
+    url,
+    count: typeof count === "number" && count > 0 ? count : 1,
+    at: typeof at === "number" ? at : Date.now(),
+    conversationId: typeof conversationId === "string" ? conversationId : undefined,
+    tag: typeof tag === "string" ? tag : undefined,
+    id: typeof id === "string" ? id : undefined,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
