@@ -34,12 +34,15 @@ export default defineConfig<CourierOptions>({
       args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  // The chat journeys run once per forced transport; fallback specs let the app choose.
+  // The chat journeys run once per forced transport; fallback specs let the app
+  // choose; the chaos spec mixes transports itself against a server it starts
+  // (and kills). `npm run test:e2e` runs auto and chaos on one worker.
   projects: [
-    { name: "ws", testIgnore: /fallback/, use: { browserName: "chromium", transport: "ws" } },
-    { name: "sse", testIgnore: /fallback/, use: { browserName: "chromium", transport: "sse" } },
-    { name: "poll", testIgnore: /fallback/, use: { browserName: "chromium", transport: "poll" } },
+    { name: "ws", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "ws" } },
+    { name: "sse", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "sse" } },
+    { name: "poll", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "poll" } },
     { name: "auto", testMatch: /fallback\.spec\.ts/, use: { browserName: "chromium", transport: "auto" } },
+    { name: "chaos", testMatch: /chaos\.spec\.ts/, use: { browserName: "chromium" } },
   ],
   webServer: external
     ? undefined

@@ -10,6 +10,7 @@ import {
   openConversation,
   send,
   signUp,
+  startDirectChat,
   test,
   type CourierOptions,
   type Person,
@@ -168,9 +169,7 @@ test("sign-up shows clear errors and a direct chat can be started from user sear
 
   const alice = await signUp(browser, "alice", "Alice Direct", transport);
   const bob = await signUp(browser, "bob", "Bob Direct", transport);
-  await alice.page.getByRole("button", { name: "New chat" }).click();
-  await alice.page.getByLabel("Find people").fill(bob.username);
-  await alice.page.getByRole("button", { name: "Message Bob Direct" }).click();
+  await startDirectChat(alice, bob);
   // Message text is shown as text, never interpreted as HTML.
   await send(alice.page, "<b>hello</b> <img src=x onerror=alert(1)>");
   await openConversation(bob.page, "Alice Direct");

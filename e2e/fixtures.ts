@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { test as base, expect, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from "@playwright/test";
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Locator,
+  type Page,
+  type WebSocketRoute,
+} from "@playwright/test";
 
 export type TransportName = "ws" | "sse" | "poll";
 
@@ -33,15 +42,22 @@ export interface Person {
   transport: CourierOptions["transport"];
 }
 
-/** A new browser profile (own cookies and IndexedDB) that signs up through the UI. */
+/**
+ * A new browser profile (own cookies and IndexedDB) that signs up through the
+ * UI. `options` go to the context (e.g. `baseURL` of a server the test runs).
+ * `before` runs on the page before it loads the app (routes, init scripts).
+ */
 export async function signUp(
   browser: Browser,
   prefix: string,
   displayName: string,
   transport: CourierOptions["transport"] = "ws",
+  options: BrowserContextOptions = {},
+  before?: (page: Page) => Promise<void>,
 ): Promise<Person> {
-  const context = await browser.newContext();
+  const context = await browser.newContext(options);
   const page = await context.newPage();
+  await before?.(page);
   const username = uniqueUsername(prefix);
   await page.goto(appUrl(transport));
   await page.getByRole("tab", { name: "Create account" }).click();
@@ -52,6 +68,34 @@ export async function signUp(
   await expect(page.getByTestId("current-user")).toBeVisible();
   await expectOnline(page, transport);
   return { context, page, username, displayName, transport };
+}
+
+/** Another device of `person`: a new browser profile that signs in through the UI. */
+export async function signIn(
+  browser: Browser,
+  person: Pick<Person, "username" | "displayName">,
+  transport: CourierOptions["transport"] = "ws",
+  options: BrowserContextOptions = {},
+  before?: (page: Page) => Promise<void>,
+): Promise<Person> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await before?.(page);
+  await page.goto(appUrl(transport));
+  await page.getByLabel("Username").fill(person.username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("current-user")).toBeVisible();
+  await expectOnline(page, transport);
+  return { context, page, username: person.username, displayName: person.displayName, transport };
+}
+
+/** `from` starts a direct chat with `to` from user search; the conversation is open on `from`'s page. */
+export async function startDirectChat(from: Person, to: Person): Promise<void> {
+  await from.page.getByRole("button", { name: "New chat" }).click();
+  await from.page.getByLabel("Find people").fill(to.username);
+  await from.page.getByRole("button", { name: `Message ${to.displayName}` }).click();
+  await expect(from.page.getByTestId("conversation")).toBeVisible();
 }
 
 export async function expectOnline(page: Page, transport: CourierOptions["transport"] = "ws"): Promise<void> {

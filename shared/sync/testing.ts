@@ -104,17 +104,22 @@ export class MemoryStore implements SyncStore {
   }
 }
 
-/** Deterministic shuffle (mulberry32) so a failing order can be replayed. */
-export function shuffle<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
+/** A small seeded PRNG (mulberry32): a failing run can be replayed from its seed. */
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
-  const random = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Deterministic shuffle (Fisher–Yates on `seeded`) so a failing order can be replayed. */
+export function shuffle<T>(items: readonly T[], seed: number | (() => number)): T[] {
+  const random = typeof seed === "number" ? seeded(seed) : seed;
+  const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from "fastify";
+import { z } from "zod";
+import { CourierError, parseInput, transportNameSchema } from "../../shared/protocol/index.js";
+import type { FeatureOptions } from "../context.js";
+import { isLoopback } from "../http/rate-limit.js";
+
+const closeSchema = z.strictObject({ transport: transportNameSchema });
+
+/**
+ * Fault injection for the chaos suite (e2e/chaos.spec.ts): only registered
+ * when `FAULT_INJECTION=1`, and even then it answers loopback clients only.
+ * Never enable it on a server people use.
+ *
+ * `POST /api/faults/close {transport}` ends every live connection of that
+ * transport in this process, as the server does when it declares one dead
+ * (the client gets `close {reason: "dead"}` where the transport can say so).
+ */
+export async function faultRoutes(app: FastifyInstance, { ctx }: FeatureOptions): Promise<void> {
+  app.addHook("onRequest", async (req) => {
+    if (!isLoopback(req.socket.remoteAddress)) throw CourierError.forbidden("Fault injection answers loopback clients only.");
+  });
+  app.post("/api/faults/close", async (req) => {
+    const { transport } = parseInput(closeSchema, req.body, "body");
+    return { closed: ctx.hub.closeWhere((conn) => conn.transport === transport, "dead") };
+  });
+}
