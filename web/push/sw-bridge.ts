@@ -1,16 +1,27 @@
+import { parseHash, selectedConversationId } from "../stores/ui.js";
 import { registerServiceWorker } from "./push-client.js";
-import { isSwToPage } from "./sw-messages.js";
+import { isSwToPage, type ShowingAnswer } from "./sw-messages.js";
 
 /**
  * Registers the service worker (built only by `vite build`: the dev server
- * has no /sw.js) and follows its requests to show a conversation, which is
- * how a notification click moves an open tab without reloading it.
+ * has no /sw.js) and answers it: a notification click moves this tab to a
+ * conversation without reloading it, and before showing a notification the
+ * worker asks which conversation is on screen, so it does not repeat it.
  */
 export function installServiceWorker(): void {
   if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
   navigator.serviceWorker.addEventListener("message", (event) => {
-    if (!isSwToPage(event.data)) return;
-    const target = new URL(event.data.url, location.origin);
+    const message: unknown = event.data;
+    if (!isSwToPage(message)) return;
+    if (message.type === "courier:showing?") {
+      const answer: ShowingAnswer = {
+        conversationId: selectedConversationId(parseHash(location.hash)),
+        visible: document.visibilityState === "visible",
+      };
+      event.ports[0]?.postMessage(answer);
+      return;
+    }
+    const target = new URL(message.url, location.origin);
     if (target.origin === location.origin && location.hash !== target.hash) location.hash = target.hash;
   });
   if (import.meta.env.PROD) void registerServiceWorker();

@@ -1,6 +1,26 @@
-/** Messages from the service worker to a Courier tab (`navigator.serviceWorker` "message" events). */
-export type SwToPage = { type: "courier:navigate"; url: string };
+/** Messages between the service worker and Courier tabs. */
+
+/** SW → tab: show this address (a notification was clicked). */
+export interface NavigateMessage {
+  type: "courier:navigate";
+  url: string;
+}
+
+/** SW → tab, with a reply port: which conversation is on screen? */
+export interface ShowingQuery {
+  type: "courier:showing?";
+}
+
+/** Tab → SW, on the query's port. */
+export interface ShowingAnswer {
+  conversationId: string | null;
+  visible: boolean;
+}
+
+export type SwToPage = NavigateMessage | ShowingQuery;
 
 export function isSwToPage(data: unknown): data is SwToPage {
-  return typeof data === "object" && data !== null && (data as { type?: unknown }).type === "courier:navigate" && typeof (data as { url?: unknown }).url === "string";
+  if (typeof data !== "object" || data === null) return false;
+  const { type, url } = data as { type?: unknown; url?: unknown };
+  return (type === "courier:navigate" && typeof url === "string") || type === "courier:showing?";
 }

@@ -14,7 +14,7 @@
  *        conversation, or open one there ──▶ receipt "clicked"
  */
 import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
-import type { SwToPage } from "../push/sw-messages.js";
+import type { ShowingAnswer, SwToPage } from "../push/sw-messages.js";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -103,11 +103,33 @@ async function onClick(data: NotificationData | null): Promise<void> {
   await receipt(data?.id, "clicked");
 }
 
-/** True when a visible tab shows this conversation: a notification would only repeat what is on screen. */
+/** How long a tab gets to say what it shows before the notification goes out anyway. */
+const ASK_TIMEOUT_MS = 300;
+
+/**
+ * True when a visible tab shows this conversation: a notification would only
+ * repeat what is on screen. Each tab is asked (its URL as the worker sees it
+ * may be stale after in-page navigation); one that does not answer in time
+ * counts as not showing it.
+ */
 async function showingConversation(conversationId: string): Promise<boolean> {
-  const windows = await self.clients.matchAll({ type: "window" });
-  const hash = `#/c/${encodeURIComponent(conversationId)}`;
-  return windows.some((c) => c.visibilityState === "visible" && new URL(c.url).hash === hash);
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const answers = await Promise.all(windows.filter((c) => c.visibilityState === "visible").map(ask));
+  return answers.some((a) => a?.visible === true && a.conversationId === conversationId);
+}
+
+function ask(client: WindowClient): Promise<ShowingAnswer | null> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(null), ASK_TIMEOUT_MS);
+    channel.port1.onmessage = (event: MessageEvent<unknown>) => {
+      clearTimeout(timer);
+      const data = event.data;
+      resolve(isRecord(data) && typeof data.visible === "boolean" ? { visible: data.visible, conversationId: typeof data.conversationId === "string" ? data.conversationId : null } : null);
+    };
+    const query: SwToPage = { type: "courier:showing?" };
+    client.postMessage(query, [channel.port2]);
+  });
 }
 
 async function receipt(id: string | undefined, event: PushReceipt["event"]): Promise<void> {

@@ -1,0 +1,181 @@
+import type { BrowserContext, CDPSession, Page, Request } from "@playwright/test";
+import type { PushPayload } from "../shared/protocol/index.js";
+import { bubbleTexts, expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+
+/**
+ * Web Push in the browser: the permission flow, the service worker's
+ * notifications and clicks, and the tab's unread badge. A push is handed to
+ * the service worker through the Chrome DevTools Protocol
+ * (`ServiceWorker.deliverPushMessage`), as the browser's push service would;
+ * this machine has no route to a real one, which also shows how the app
+ * behaves when the push service can't be reached.
+ */
+
+async function closeAll(...people: Person[]) {
+  for (const p of people) await p.context.close();
+}
+
+/** Counts calls of Notification.requestPermission, before any app code runs. */
+async function countPermissionAsks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const original = Notification.requestPermission.bind(Notification);
+    Object.assign(window, { __permissionAsks: 0 });
+    Notification.requestPermission = (...args: Parameters<typeof Notification.requestPermission>) => {
+      (window as unknown as { __permissionAsks: number }).__permissionAsks++;
+      return original(...args);
+    };
+  });
+}
+
+const permissionAsks = (page: Page) => page.evaluate(() => (window as unknown as { __permissionAsks: number }).__permissionAsks);
+
+/** The page's service worker registration id, for CDP, once it is activated. */
+async function serviceWorkerOf(context: BrowserContext, page: Page): Promise<{ cdp: CDPSession; registrationId: string }> {
+  const cdp = await context.newCDPSession(page);
+  const activated = new Promise<string>((resolve) => {
+    cdp.on("ServiceWorker.workerVersionUpdated", (event) => {
+      const version = event.versions.find((v) => v.status === "activated");
+      if (version) resolve(version.registrationId);
+    });
+  });
+  await cdp.send("ServiceWorker.enable");
+  return { cdp, registrationId: await activated };
+}
+
+async function notifications(page: Page) {
+  return page.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({ title: n.title, tag: n.tag, body: n.body })));
+}
+
+function receipts(context: BrowserContext): { event: string; id: string }[] {
+  const seen: { event: string; id: string }[] = [];
+  context.on("request", (req: Request) => {
+    if (req.method() === "POST" && req.url().endsWith("/api/push/receipts")) seen.push(req.postDataJSON() as { event: string; id: string });
+  });
+  return seen;
+}
+
+function conversationIdOf(page: Page): string {
+  return decodeURIComponent(new URL(page.url()).hash.replace(/^#\/c\//, ""));
+}
+
+test("notifications are offered once a conversation has started, never on load, and a push service out of reach is said plainly", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Prompt", transport);
+  const bob = await signUp(browser, "bob", "Bob Prompt", transport, {}, countPermissionAsks);
+  // Loading the app asks nothing and offers nothing.
+  expect(await permissionAsks(bob.page)).toBe(0);
+  await expect(bob.page.getByTestId("notification-prompt")).toHaveCount(0);
+
+  await startDirectChat(alice, bob);
+  await send(alice.page, "Hello Bob");
+  await openConversation(bob.page, "Alice Prompt");
+  const prompt = bob.page.getByTestId("notification-prompt");
+  await expect(prompt).toContainText("Know when Alice Prompt replies");
+  expect(await permissionAsks(bob.page)).toBe(0);
+
+  // Only the click on the explanation asks the browser.
+  await bob.context.grantPermissions(["notifications"]);
+  await prompt.getByRole("button", { name: "Turn on notifications" }).click();
+  await expect.poll(() => permissionAsks(bob.page)).toBe(1);
+  // This machine has no route to a push service: the app says so and keeps working.
+  await expect(prompt).toContainText("couldn't reach your browser's push service");
+  await send(alice.page, "Still here?");
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Hello Bob", "Still here?"]);
+  await prompt.getByRole("button", { name: "OK" }).click();
+  await expect(prompt).toHaveCount(0);
+
+  // Settings tell a browser that blocks notifications how to allow them.
+  await bob.context.clearPermissions();
+  const blocked = await bob.context.newPage();
+  await blocked.addInitScript(() => Object.defineProperty(Notification, "permission", { get: () => "denied" }));
+  await blocked.goto("/#/settings");
+  await expect(blocked.getByTestId("notifications-blocked")).toContainText("set Notifications to Allow");
+  await closeAll(alice, bob);
+});
+
+test("a push shows one notification per conversation, its click opens the conversation, and the service worker reports both", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Push", transport);
+  const bob = await signUp(browser, "bob", "Bob Push", transport);
+  await bob.context.grantPermissions(["notifications"]);
+  const reported = receipts(bob.context);
+  const { cdp, registrationId } = await serviceWorkerOf(bob.context, bob.page);
+
+  await startDirectChat(alice, bob);
+  await send(alice.page, "Are you free on Saturday?");
+  const conversationId = conversationIdOf(alice.page);
+  await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Push" })).toBeVisible();
+
+  const origin = new URL(bob.page.url()).origin;
+  const push = (payload: PushPayload) => cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(payload) });
+  const payload = (id: string, count: number, body: string): PushPayload => ({
+    category: "chat",
+    title: count > 1 ? `${count} new messages from Alice Push` : "Alice Push",
+    body,
+    conversationId,
+    url: `/#/c/${encodeURIComponent(conversationId)}`,
+    count,
+    at: Date.now(),
+    tag: `c:${conversationId}`,
+    id,
+  });
+
+  // Two pushes for one conversation leave one, up-to-date notification.
+  await push(payload("e2e-1", 1, "Are you free on Saturday?"));
+  await push(payload("e2e-2", 2, "Or Sunday?"));
+  const tag = `c:${conversationId}`;
+  await expect.poll(() => notifications(bob.page)).toEqual([{ title: "2 new messages from Alice Push", tag, body: "Or Sunday?" }]);
+
+  // A click brings the open tab to the conversation itself.
+  await bob.page.evaluate(async (t) => (await navigator.serviceWorker.ready).active?.postMessage({ type: "courier:click", tag: t }), tag);
+  await expect(bob.page.getByTestId("conversation")).toHaveAttribute("data-conversation-id", conversationId);
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Are you free on Saturday?"]);
+  await expect.poll(() => notifications(bob.page)).toEqual([]);
+  await expect
+    .poll(() => reported)
+    .toEqual([
+      { id: "e2e-1", event: "displayed" },
+      { id: "e2e-2", event: "displayed" },
+      { id: "e2e-2", event: "clicked" },
+    ]);
+
+  // With that conversation on screen, a push for it adds no notification.
+  await push(payload("e2e-3", 1, "See you then"));
+  await bob.page.waitForTimeout(300);
+  expect(await notifications(bob.page)).toEqual([]);
+  expect(reported.map((r) => r.id)).not.toContain("e2e-3");
+  await closeAll(alice, bob);
+});
+
+test("a hidden tab counts unread messages in its title and icon", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Badge", transport);
+  const bob = await signUp(browser, "bob", "Bob Badge", transport, {}, async (page) => {
+    // Headless tabs are always visible; this one can be sent to the background.
+    await page.addInitScript(() => {
+      let hidden = false;
+      Object.defineProperty(document, "visibilityState", { get: () => (hidden ? "hidden" : "visible") });
+      Object.defineProperty(document, "hidden", { get: () => hidden });
+      Object.assign(window, {
+        __setHidden: (value: boolean) => {
+          hidden = value;
+          document.dispatchEvent(new Event("visibilitychange"));
+        },
+      });
+    });
+  });
+  await startDirectChat(alice, bob);
+  await send(alice.page, "One");
+  await openConversation(bob.page, "Alice Badge");
+  await expect(bob.page).toHaveTitle("Courier");
+
+  await bob.page.evaluate(() => (window as unknown as { __setHidden(v: boolean): void }).__setHidden(true));
+  await send(alice.page, "Two");
+  await send(alice.page, "Three");
+  await expect(bob.page).toHaveTitle("(2) Courier");
+  const icon = () => bob.page.locator("link[rel~='icon']").getAttribute("href");
+  expect(decodeURIComponent((await icon()) ?? "")).toContain(">2</text>");
+
+  // Back in front: read, and the badge goes.
+  await bob.page.evaluate(() => (window as unknown as { __setHidden(v: boolean): void }).__setHidden(false));
+  await expect(bob.page).toHaveTitle("Courier");
+  expect(decodeURIComponent((await icon()) ?? "")).not.toContain("<circle");
+  await closeAll(alice, bob);
+});
