@@ -66,6 +66,7 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
   const { user, signOut } = useSession();
   const [error, setError] = useState<string | null>(null);
   const inChats = route.name === "chats" || route.name === "conversation" || route.name === "new-chat";
+  const inListings = route.name === "listings" || route.name === "sell";
   const onSignOut = async () => {
     setError(null);
     try {
@@ -84,7 +85,7 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         <button type="button" aria-current={inChats ? "page" : undefined} onClick={() => navigate({ name: "chats" })}>
           Chats
         </button>
-        <button type="button" aria-current={!inChats ? "page" : undefined} onClick={() => navigate({ name: "listings" })}>
+        <button type="button" aria-current={inListings ? "page" : undefined} onClick={() => navigate({ name: "listings" })}>
           Listings
         </button>
       </nav>
