@@ -1,5 +1,5 @@
-import { PROTOCOL_VERSION, type DeviceRegister } from "../../shared/protocol/index.js";
 import type { Api } from "../api/client.js";
+import { deviceRegistration } from "../api/device-registration.js";
 
 /**
  * Web Push for this browser: the service worker, the permission, the
@@ -44,21 +44,6 @@ export async function currentState(): Promise<NotificationState> {
   const registration = await navigator.serviceWorker.getRegistration(SW_URL);
   const subscription = await registration?.pushManager.getSubscription();
   return subscription ? "on" : "off";
-}
-
-/** The device registration body; `push` absent leaves the server's copy as it is. */
-export function deviceRegistration(push?: DeviceRegister["push"]): DeviceRegister {
-  return {
-    protocol: PROTOCOL_VERSION,
-    capabilities: ["ack"],
-    userAgent: typeof navigator === "undefined" ? undefined : navigator.userAgent.slice(0, 512),
-    notification: typeof Notification === "undefined" ? undefined : Notification.permission,
-    ...(push === undefined ? {} : { push }),
-  };
-}
-
-export class PushUnreachableError extends Error {
-  override name = "PushUnreachableError";
 }
 
 /**

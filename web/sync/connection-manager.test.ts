@@ -13,6 +13,7 @@ class FakeTransport implements Transport {
   online = false;
   closed = false;
   wakes = 0;
+  hidden = false;
   handlers: TransportHandlers | null = null;
   send = vi.fn(async () => ({ id: "m1" }) as never);
   pull = vi.fn(async () => ({ d: "chat" as const, entries: [], head: 0, reset: false }));
@@ -26,6 +27,9 @@ class FakeTransport implements Transport {
   }
   wake(): void {
     this.wakes++;
+  }
+  setHidden(hidden: boolean): void {
+    this.hidden = hidden;
   }
   close(): void {
     this.closed = true;
@@ -369,6 +373,22 @@ describe("ConnectionManager: remembering and upgrading", () => {
     expect(h.made.ws).toHaveLength(2);
     h.made.ws[1]!.hello();
     expect(h.statuses.at(-1)).toBe("online:ws");
+  });
+
+  it("tells every transport whether the page is hidden, the ones it starts later too (before they connect)", () => {
+    const h = harness();
+    h.manager.setHidden(true); // the page loaded in a background tab
+    h.connect();
+    const ws = only(h.made.ws);
+    expect(ws.hidden).toBe(true);
+    vi.advanceTimersByTime(helloDeadlineMs); // late: SSE starts beside it
+    const sse = only(h.made.sse);
+    expect(sse.hidden).toBe(true);
+    h.manager.setHidden(false);
+    expect([ws.hidden, sse.hidden]).toEqual([false, false]);
+    sse.hello();
+    h.manager.wake(); // visible again: each link is checked now
+    expect(sse.wakes).toBe(1);
   });
 });
 

@@ -118,6 +118,8 @@ export class ConnectionManager implements Transport {
   private inProbeRound = false;
   private probeFailures = 0;
   private lastProbeRound = Number.NEGATIVE_INFINITY;
+  /** The page is hidden: every transport, the ones started later too, slows its heartbeat and backoff. */
+  private hidden = false;
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly timings: ConnectionTimings;
@@ -171,6 +173,7 @@ export class ConnectionManager implements Transport {
     this.connect(handlers);
   }
 
+  /** Check the links now: each transport pings (or reconnects now); a better transport is probed. */
   wake(): void {
     for (const attempt of this.attempts.values()) attempt.transport.wake();
     // The network may have changed (page shown again, back online): look for a better transport now.
@@ -181,6 +184,11 @@ export class ConnectionManager implements Transport {
       this.probeFailures = 0;
       this.runProbeRound();
     }
+  }
+
+  setHidden(hidden: boolean): void {
+    this.hidden = hidden;
+    for (const attempt of this.attempts.values()) attempt.transport.setHidden(hidden);
   }
 
   close(): void {
@@ -219,6 +227,7 @@ export class ConnectionManager implements Transport {
     this.attempts.set(attempt.id, attempt);
     if (role === "probe") attempt.timer = this.clock.setTimeout(() => this.probeFailed(attempt), this.timings.probeTimeoutMs);
     else if (this.auto) attempt.timer = this.clock.setTimeout(() => this.late(attempt), this.timings.helloDeadlineMs);
+    attempt.transport.setHidden(this.hidden);
     attempt.transport.connect(this.handlersFor(attempt));
   }
 

@@ -12,9 +12,10 @@ import type { TransportName } from "../../shared/protocol/index.js";
 export function createConnection(opts: { deviceId: string; api: Api; choice: TransportChoice }): ConnectionManager {
   const { deviceId, api } = opts;
   const all: Record<TransportName, () => Transport> = {
-    ws: () => new WsTransport({ deviceId }),
-    sse: () => new SseTransport({ deviceId, api }),
-    poll: () => new PollTransport({ deviceId, api }),
+    // Each records a link it declares dead in the same log as the manager's switches.
+    ws: () => new WsTransport({ deviceId, log: transportLog }),
+    sse: () => new SseTransport({ deviceId, api, log: transportLog }),
+    poll: () => new PollTransport({ deviceId, api, log: transportLog }),
   };
   const factories: Partial<Record<TransportName, () => Transport>> = {};
   for (const name of supportedTransports()) factories[name] = all[name];

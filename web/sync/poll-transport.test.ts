@@ -1,12 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { formatCursor, parseCursor, zeroVersions, type Domain, type Entry, type Hello, type Versions } from "../../shared/protocol/index.js";
 import { Api } from "../api/client.js";
 import { Http } from "../api/http.js";
-import { POLL_TIMINGS, PollTransport } from "./poll-transport.js";
+import { RECONNECT_BACKOFF } from "./backoff.js";
+import { FakeClock } from "./fake-clock.js";
+import { POLL_TIMINGS, POLL_TRANSITIONS, PollTransport } from "./poll-transport.js";
+import { TransportLog } from "./transport-log.js";
 import type { TransportHandlers } from "./transport.js";
 
 const DEVICE = "8a6f2b7e-1c1d-4d7e-9b7a-2f0c8e5d4a31";
-const { waitMs, timeoutSlackMs, retryBaseMs, applyCheckMs, applyWaitMaxMs } = POLL_TIMINGS;
+const { waitMs, timeoutSlackMs, applyCheckMs, applyWaitMaxMs } = POLL_TIMINGS;
+const retryBaseMs = RECONNECT_BACKOFF.baseMs;
 
 interface Request {
   url: URL;
@@ -24,6 +28,9 @@ let pushed: number[];
 let refusals: string[];
 let resets: Domain[][];
 let resetDone: () => void;
+let clock: FakeClock;
+let log: TransportLog;
+let transitions: string[];
 
 function fakeFetch(input: string, init: RequestInit): Promise<Response> {
   return new Promise((resolve, reject) => {
@@ -56,8 +63,21 @@ function handlers(): TransportHandlers {
   };
 }
 
-function transport(): PollTransport {
-  return new PollTransport({ deviceId: DEVICE, api: new Api(new Http("", fakeFetch)), random: () => 0.5 });
+function transport(random: () => number = () => 0.5): PollTransport {
+  return new PollTransport({
+    deviceId: DEVICE,
+    api: new Api(new Http("", fakeFetch)),
+    clock,
+    random,
+    log,
+    onTransition: (from, to) => transitions.push(`${from}→${to}`),
+  });
+}
+
+/** Moves the clock, letting answers (real promises and streams) be read after each timer and at the end. */
+async function advance(ms: number): Promise<void> {
+  await clock.advanceAsync(ms);
+  await drain();
 }
 
 /** Lets the response bodies be read (real promises and streams) without moving the fake clock. */
@@ -70,7 +90,9 @@ const wait = (r: Request) => Number(r.url.searchParams.get("wait"));
 const cursor = (r: Request) => parseCursor(r.url.searchParams.get("cursor") ?? "");
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"], now: 0 });
+  clock = new FakeClock(0);
+  log = new TransportLog(200, () => clock.now(), () => clock.now());
+  transitions = [];
   requests = [];
   honorAbort = true;
   consumed = zeroVersions();
@@ -80,9 +102,6 @@ beforeEach(() => {
   refusals = [];
   resets = [];
   resetDone = () => {};
-});
-afterEach(() => {
-  vi.useRealTimers();
 });
 
 describe("PollTransport", () => {
@@ -102,7 +121,7 @@ describe("PollTransport", () => {
     expect(requests).toHaveLength(2);
     expect(wait(latest())).toBe(waitMs);
 
-    vi.advanceTimersByTime(5_000); // parked until something is appended
+    clock.advance(5_000); // parked until something is appended
     latest().answer(200, answer([entry(1), entry(2)]));
     await drain();
     expect(pushed).toEqual([1, 2]);
@@ -115,20 +134,20 @@ describe("PollTransport", () => {
     latest().answer(200, answer([entry(1), entry(2)]));
     await drain();
     expect(requests).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(applyCheckMs * 2);
+    await advance(applyCheckMs * 2);
     expect(requests).toHaveLength(1);
 
     consumed = { chat: 2, system: 0, marketing: 0 };
-    await vi.advanceTimersByTimeAsync(applyCheckMs);
+    await advance(applyCheckMs);
     expect(requests).toHaveLength(2);
     expect(cursor(latest())).toEqual({ chat: 2, system: 0, marketing: 0 });
 
     // An engine that cannot apply (a hole it is pulling) holds the loop for applyWaitMaxMs at most.
     latest().answer(200, answer([entry(4)]));
     await drain();
-    await vi.advanceTimersByTimeAsync(applyWaitMaxMs - applyCheckMs);
+    await advance(applyWaitMaxMs - applyCheckMs);
     expect(requests).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(applyCheckMs);
+    await advance(applyCheckMs);
     expect(requests).toHaveLength(3);
     expect(poll.online).toBe(true);
   });
@@ -143,17 +162,17 @@ describe("PollTransport", () => {
     await drain();
     expect(statuses.at(-1)).toBe("offline");
     expect(poll.online).toBe(false);
-    await vi.advanceTimersByTimeAsync(retryBaseMs * 0.5 - 1); // random 0.5 of 1 s
+    await advance(retryBaseMs * 0.5 - 1); // random 0.5 of the base
     expect(requests).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(1);
+    await advance(1);
     expect(requests).toHaveLength(3);
     expect(wait(latest())).toBe(0);
 
     latest().answer(502, "<html>proxy error</html>");
     await drain();
-    await vi.advanceTimersByTimeAsync(retryBaseMs - 1); // second failure: 0.5 of 2 s
+    await advance(retryBaseMs - 1); // second failure: 0.5 of twice the base
     expect(requests).toHaveLength(3);
-    await vi.advanceTimersByTimeAsync(1);
+    await advance(1);
     expect(requests).toHaveLength(4);
 
     latest().answer(200, answer([]));
@@ -168,7 +187,7 @@ describe("PollTransport", () => {
     latest().answer(401, { error: { code: "unauthorized", message: "Sign in" } });
     await drain();
     expect(refusals).toEqual(["unauthorized"]);
-    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    await advance(retryBaseMs);
     expect(requests).toHaveLength(2);
   });
 
@@ -176,13 +195,13 @@ describe("PollTransport", () => {
     const poll = transport();
     poll.connect(handlers());
     const first = latest();
-    await vi.advanceTimersByTimeAsync(timeoutSlackMs - 1);
+    await advance(timeoutSlackMs - 1);
     expect(first.signal.aborted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await advance(1);
     await drain();
     expect(first.signal.aborted).toBe(true);
     expect(statuses.at(-1)).toBe("offline");
-    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    await advance(retryBaseMs);
     expect(requests).toHaveLength(2);
   });
 
@@ -192,7 +211,7 @@ describe("PollTransport", () => {
     latest().answer(200, answer([], { reset: ["chat"] }));
     await drain();
     expect(resets).toEqual([["chat"]]);
-    await vi.advanceTimersByTimeAsync(5_000);
+    await advance(5_000);
     expect(requests).toHaveLength(1);
 
     consumed = { chat: 90, system: 0, marketing: 0 };
@@ -210,7 +229,7 @@ describe("PollTransport", () => {
     latest().answer(200, answer([])); // wait=25000, yet answered at once
     await drain();
     expect(requests).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(POLL_TIMINGS.quickEmptyMs);
+    await advance(POLL_TIMINGS.quickEmptyMs);
     expect(requests).toHaveLength(3);
   });
 
@@ -223,7 +242,7 @@ describe("PollTransport", () => {
     expect(first.signal.aborted).toBe(true);
     first.answer(200, answer([entry(1)]));
     await drain();
-    await vi.advanceTimersByTimeAsync(60_000);
+    await advance(60_000);
     expect(hellos).toBe(0);
     expect(pushed).toEqual([]);
     expect(statuses).toEqual(["connecting"]);
@@ -235,7 +254,7 @@ describe("PollTransport", () => {
     const poll = transport();
     poll.connect(handlers());
     const stale = latest();
-    await vi.advanceTimersByTimeAsync(timeoutSlackMs);
+    await advance(timeoutSlackMs);
     expect(stale.signal.aborted).toBe(true);
     expect(statuses.at(-1)).toBe("offline");
     stale.answer(200, answer([entry(7)]));
@@ -243,9 +262,130 @@ describe("PollTransport", () => {
     expect(pushed).toEqual([]);
     expect(hellos).toBe(0);
 
-    await vi.advanceTimersByTimeAsync(retryBaseMs);
+    await advance(retryBaseMs);
     latest().answer(200, answer([entry(8)]));
     await drain();
     expect(pushed).toEqual([8]);
+  });
+});
+
+describe("PollTransport: liveness", () => {
+  /** Connected: the hello poll answered, the next one parked. */
+  async function parked(poll: PollTransport): Promise<Request> {
+    poll.connect(handlers());
+    latest().answer(200, answer([]));
+    await drain();
+    expect(wait(latest())).toBe(waitMs);
+    return latest();
+  }
+
+  it("on wake() (page visible, browser online) asks again at once when the parked poll is older than a second", async () => {
+    const poll = transport();
+    const first = await parked(poll);
+    await advance(POLL_TIMINGS.wakeRestartMs); // exactly a second: it may well be fine
+    poll.wake();
+    expect(requests).toHaveLength(2);
+    await advance(1);
+    poll.wake();
+    expect(first.signal.aborted).toBe(true);
+    expect(requests).toHaveLength(3);
+    expect(wait(latest())).toBe(waitMs); // still the same connection: no new hello
+    expect(statuses).toEqual(["connecting", "online"]);
+
+    first.answer(200, answer([entry(5)])); // the abandoned poll's late answer is ignored
+    await drain();
+    expect(pushed).toEqual([]);
+    latest().answer(200, answer([entry(6)]));
+    await drain();
+    expect(pushed).toEqual([6]);
+  });
+
+  it("records a poll unanswered by wait + slack as a dead link, then reconnects", async () => {
+    const poll = transport();
+    await parked(poll);
+    await advance(waitMs + timeoutSlackMs);
+    expect(statuses.at(-1)).toBe("offline");
+    expect(log.list().map((e) => `${e.name} ${e.event}: ${e.detail}`)).toEqual([`poll dead: no sign of life for ${waitMs + timeoutSlackMs} ms`]);
+    await advance(retryBaseMs);
+    expect(requests).toHaveLength(3);
+    expect(wait(latest())).toBe(0); // a new connection says hello again
+  });
+
+  it("never polls again before Retry-After, not even on wake()", async () => {
+    const poll = transport(() => 0);
+    poll.connect(handlers());
+    latest().answer(503, { error: { code: "internal", message: "Restarting" } }, { "Retry-After": "5" });
+    await drain();
+    expect(statuses).toEqual(["connecting", "offline"]);
+    await advance(1_000);
+    poll.wake();
+    await advance(3_999);
+    expect(requests).toHaveLength(1);
+    await advance(1);
+    expect(requests).toHaveLength(2);
+  });
+
+  it("wake() while waiting out a plain backoff polls at once", async () => {
+    const poll = transport(() => 1);
+    poll.connect(handlers());
+    latest().answer(502, "bad gateway");
+    await drain();
+    poll.wake();
+    expect(requests).toHaveLength(2);
+  });
+
+  it(`backs off up to ${RECONNECT_BACKOFF.capMs / 1000} s while visible and ${RECONNECT_BACKOFF.hiddenCapMs / 1000} s while hidden`, async () => {
+    const poll = transport(() => 1);
+    poll.connect(handlers());
+    const waits: number[] = [];
+    const fail = async () => {
+      latest().answer(502, "bad gateway");
+      await drain();
+      const before = requests.length;
+      let waited = 0;
+      while (requests.length === before) {
+        clock.advance(100);
+        waited += 100;
+      }
+      waits.push(waited);
+    };
+    for (let i = 0; i < 5; i++) await fail();
+    expect(waits).toEqual([500, 1_000, 2_000, 4_000, 5_000]);
+    poll.setHidden(true);
+    await fail();
+    await fail();
+    expect(waits.slice(5)).toEqual([16_000, 30_000]);
+  });
+
+  it("moves only along its table", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([entry(1)]));
+    await drain();
+    consumed = { chat: 1, system: 0, marketing: 0 };
+    await advance(applyCheckMs);
+    latest().answer(200, answer([], { reset: ["chat"] }));
+    await drain();
+    resetDone();
+    await drain();
+    latest().answer(502, "bad gateway");
+    await drain();
+    await advance(retryBaseMs);
+    poll.close();
+    expect(transitions).toEqual([
+      "idle→polling",
+      "polling→settling",
+      "settling→polling",
+      "polling→resetting",
+      "resetting→polling",
+      "polling→waiting",
+      "waiting→polling",
+      "polling→idle",
+    ]);
+    for (const step of transitions) {
+      const [from, to] = step.split("→") as [keyof typeof POLL_TRANSITIONS, keyof typeof POLL_TRANSITIONS];
+      expect(POLL_TRANSITIONS[from]).toContain(to);
+    }
+    expect(clock.pending).toBe(0);
   });
 });

@@ -18,18 +18,20 @@ import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { unreachable } from "../lib/unreachable.js";
-import { fullJitter } from "./backoff.js";
+import { Backoff, Reconnector } from "./backoff.js";
+import { LinkMachine, type TransitionTable } from "./link-machine.js";
+import type { LinkOptions } from "./link-options.js";
+import { recordDead } from "./transport-log.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 import { validEntries } from "./wire.js";
 
 export interface PollTimings {
   /** How long a poll may park on the server (`wait`). The first poll of a connection uses 0, to say hello at once. */
   waitMs: number;
-  /** A poll is abandoned this long after its `wait` ran out: the answer's travel time, a proxy's hold. */
+  /** A poll is abandoned (the link is dead) this long after its `wait` ran out: the answer's travel time, a proxy's hold. */
   timeoutSlackMs: number;
-  /** Error backoff (full jitter): base and cap. The cap matches socket.io's (ws-transport.ts): a link back after an outage is noticed within seconds. */
-  retryBaseMs: number;
-  retryMaxMs: number;
+  /** On wake() (page visible, browser online), a poll in flight for longer than this is abandoned and asked again at once. */
+  wakeRestartMs: number;
   /** After an answer with entries, how often we look whether the engine has applied them, and for how long at most. */
   applyCheckMs: number;
   applyWaitMaxMs: number;
@@ -40,19 +42,16 @@ export interface PollTimings {
 export const POLL_TIMINGS: PollTimings = {
   waitMs: 25_000,
   timeoutSlackMs: 10_000,
-  retryBaseMs: 1_000,
-  retryMaxMs: 5_000,
+  wakeRestartMs: 1_000,
   applyCheckMs: 25,
   applyWaitMaxMs: 1_000,
   quickEmptyMs: 1_000,
 };
 
-export interface PollTransportOptions {
+export interface PollTransportOptions extends LinkOptions {
   deviceId: string;
   /** The poll itself and requests (send, pull, ack) go through it. */
   api: Api;
-  clock?: Clock;
-  random?: () => number;
   timings?: Partial<PollTimings>;
 }
 
@@ -68,7 +67,16 @@ type PollState =
   | { name: "polling"; attempt: number; controller: AbortController; deadline: unknown; wait: number; startedAt: number }
   | { name: "settling"; attempt: number; timer: unknown }
   | { name: "resetting"; attempt: number }
-  | { name: "waiting"; timer: unknown };
+  | { name: "waiting" };
+
+/** The legal moves of the diagram below; close() (any state → idle) is not drawn. */
+export const POLL_TRANSITIONS: TransitionTable<PollState["name"]> = {
+  idle: ["polling"],
+  polling: ["polling", "settling", "resetting", "waiting", "idle"],
+  settling: ["settling", "polling", "idle"],
+  resetting: ["polling", "settling", "idle"],
+  waiting: ["polling", "idle"],
+};
 
 /**
  * Long-polling transport (`GET /api/poll`): the most widely working one,
@@ -77,35 +85,60 @@ type PollState =
  * acknowledges them, so the next poll waits until the engine has applied
  * what the last one brought.
  *
- *            connect()          answer: hello (first of a connection),      applied (or
- *   (idle) ───────────▶ polling ────── entries ─────────▶ settling ──── applyWaitMaxMs) ──┐
- *             (wait=0 first,  ▲ │ ╲                                                       │
- *              then waitMs)   │ │  ╲ reset ─▶ resetting ── snapshot taken ────────────────┤
- *                             │ │ error, timeout                                          │
- *               timer, wake() │ ▼                                                         │
- *                           waiting (backoff, offline) ◀ next poll ───────────────────────┘
+ *                      ┌─────────────────── next poll ◀───────────────────────────┐
+ *            connect() ▼         answer with entries                              │
+ *   (idle) ─────────▶ polling ────────────────────────▶ settling ── applied, or ──┤
+ *      (wait=0 first, │ ▲ │  ╲                         ▲  └─┘ not applied yet     │
+ *       then waitMs)  │ └─┘   ╲ reset                  │                          │
+ *                     │ empty  ▼                       │ a repeated reset,        │
+ *                     │ answer, resetting ─────────────┘ after a backoff          │
+ *                     │ wake()       └──────────── snapshot taken ────────────────┘
+ *    error, timeout   │
+ *    (dead: no answer ▼
+ *    by wait + slack) waiting ── timer, wake() (never before Retry-After) ──▶ polling
+ *
+ * settling also waits out `applyWaitMaxMs` for entries the engine has not
+ * applied, and spaces out polls a proxy answers at once (`quickEmptyMs`).
+ *
+ * The poll is its own heartbeat: an answer by `wait` + `timeoutSlackMs` or
+ * the link is dead. wake() (page visible, browser online) does not wait for
+ * that: a poll in flight for more than `wakeRestartMs` is abandoned and asked
+ * again at once (polling ─▶ polling), and a wait in `waiting` is cut short
+ * unless the server asked for it (Retry-After).
  *
  * Each poll has an attempt id; the answer of one that was abandoned (close,
  * timeout, wake) is ignored.
  */
 export class PollTransport implements Transport {
   readonly name = "poll" as const;
-  private state: PollState = { name: "idle" };
   private handlers: TransportHandlers | null = null;
   private status: TransportStatus | null = null;
   /** This connection (polls since the last failure) has said hello. */
   private greeted = false;
   private attempts = 0;
-  private failures = 0;
-  private resets = 0;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private readonly timings: PollTimings;
+  private readonly machine: LinkMachine<PollState>;
+  /** The wait after a failed poll. */
+  private readonly reconnect: Reconnector;
+  /** A server that keeps answering with `reset` (a snapshot that failed): the first at once, repeats backed off. */
+  private readonly resetBackoff: Backoff;
 
   constructor(private readonly opts: PollTransportOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.random = opts.random ?? Math.random;
     this.timings = { ...POLL_TIMINGS, ...opts.timings };
+    this.reconnect = new Reconnector(() => this.poll(), { clock: this.clock, random: opts.random, timings: opts.backoff });
+    this.resetBackoff = new Backoff({ clock: this.clock, random: opts.random, timings: opts.backoff, immediateFirst: true });
+    this.machine = new LinkMachine<PollState>({
+      label: "poll",
+      initial: { name: "idle" },
+      transitions: POLL_TRANSITIONS,
+      onTransition: opts.onTransition ?? null,
+    });
+  }
+
+  private get state(): PollState {
+    return this.machine.state;
   }
 
   get online(): boolean {
@@ -116,20 +149,28 @@ export class PollTransport implements Transport {
     if (this.state.name !== "idle") return;
     this.handlers = handlers;
     this.greeted = false;
-    this.failures = 0;
-    this.resets = 0;
+    this.reconnect.reset();
+    this.resetBackoff.reset();
     this.poll();
   }
 
   wake(): void {
-    if (this.state.name === "waiting") this.poll();
+    const state = this.state;
+    if (state.name === "waiting") this.reconnect.hurry();
+    // A parked poll may hang on a link that died meanwhile (sleep, a new network): ask again now.
+    else if (state.name === "polling" && this.clock.now() - state.startedAt > this.timings.wakeRestartMs) this.poll();
+  }
+
+  setHidden(hidden: boolean): void {
+    this.reconnect.setHidden(hidden);
+    this.resetBackoff.setHidden(hidden);
   }
 
   close(): void {
     this.handlers = null;
     this.status = null;
     this.greeted = false;
-    this.to({ name: "idle" });
+    if (this.state.name !== "idle") this.to({ name: "idle" });
   }
 
   send(request: SendRequest): Promise<AnyMessage> {
@@ -152,7 +193,12 @@ export class PollTransport implements Transport {
     const wait = this.greeted ? this.timings.waitMs : 0;
     const controller = new AbortController();
     // Moves on by itself rather than trusting the request to fail once aborted: its late answer is then stale.
-    const deadline = this.clock.setTimeout(() => this.onFailure(attempt, NetworkError.timeout("Long-poll")), wait + this.timings.timeoutSlackMs);
+    const silentMs = wait + this.timings.timeoutSlackMs;
+    const deadline = this.clock.setTimeout(() => {
+      if (!this.isPolling(attempt)) return;
+      recordDead(this.opts.log, this.name, silentMs);
+      this.onFailure(attempt, NetworkError.timeout("Long-poll"));
+    }, silentMs);
     this.to({ name: "polling", attempt, controller, deadline, wait, startedAt: this.clock.now() });
     if (!this.greeted) this.setStatus("connecting");
     const query = { device: this.opts.deviceId, cursor: formatCursor(handlers.cursor()), wait };
@@ -173,7 +219,6 @@ export class PollTransport implements Transport {
   private onAnswer(attempt: number, answer: PollAnswer): void {
     const state = this.state;
     if (!this.handlers || state.name !== "polling" || state.attempt !== attempt) return;
-    this.failures = 0;
     if (!this.greeted) {
       this.greeted = true;
       this.setStatus("online");
@@ -187,7 +232,9 @@ export class PollTransport implements Transport {
     }
     const reset = answer.reset ?? [];
     if (reset.length > 0) return this.reset(attempt, reset);
-    this.resets = 0;
+    // An answer that needs nothing more: the link works.
+    this.reconnect.reset();
+    this.resetBackoff.reset();
     if (entries.length > 0) return this.settle(attempt, highest(entries), this.clock.now() + this.timings.applyWaitMaxMs);
     if (state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
       // Not parked at all: something between us and the server answers early. Do not spin.
@@ -207,9 +254,7 @@ export class PollTransport implements Transport {
 
   private reset(attempt: number, domains: Domain[]): void {
     this.to({ name: "resetting", attempt });
-    // A server that keeps saying reset (a snapshot that failed) is asked again with backoff.
-    const delay = this.resets === 0 ? 0 : fullJitter(this.resets - 1, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
-    this.resets++;
+    const delay = this.resetBackoff.next();
     Promise.resolve()
       .then(() => this.handlers?.onReset?.(domains))
       .catch((error: unknown) => console.warn("courier: snapshot after a poll reset failed", error))
@@ -220,24 +265,19 @@ export class PollTransport implements Transport {
       });
   }
 
-  /** Every failed poll ends here: offline, a new connection (and hello) after a backoff. */
+  /** Every failed poll ends here: offline, a new connection (and hello) after a backoff, never before Retry-After. */
   private onFailure(attempt: number, error: unknown): void {
-    const state = this.state;
     // Abandoned on purpose (close, wake): not a failure of the link.
-    if (!this.handlers || state.name !== "polling" || state.attempt !== attempt) return;
-    let delay = fullJitter(this.failures++, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
-    if (error instanceof CourierError) {
-      if (error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs);
-      if (REFUSALS.has(error.code)) this.handlers.onRefused(error.code);
-      if (!this.handlers) return; // the refusal closed us
+    if (!this.isPolling(attempt)) return;
+    const courier = error instanceof CourierError ? error : null;
+    const refused = courier !== null && REFUSALS.has(courier.code);
+    if (refused) {
+      this.handlers?.onRefused(courier.code);
+      if (!this.isPolling(attempt)) return; // the refusal closed us
     }
     this.greeted = false;
-    this.to({
-      name: "waiting",
-      timer: this.clock.setTimeout(() => {
-        if (this.state.name === "waiting") this.poll();
-      }, delay),
-    });
+    this.to({ name: "waiting" });
+    this.reconnect.afterFailure({ retryAfterMs: courier?.retryAfterMs, patient: refused });
     this.setStatus("offline");
   }
 
@@ -248,10 +288,14 @@ export class PollTransport implements Transport {
     return this.handlers !== null && "attempt" in state && state.attempt === attempt;
   }
 
+  private isPolling(attempt: number): boolean {
+    const state = this.state;
+    return this.handlers !== null && state.name === "polling" && state.attempt === attempt;
+  }
+
   /** Moves to `next`, releasing what the state being left held (a request in flight, timers). */
   private to(next: PollState): void {
-    const previous = this.state;
-    this.state = next;
+    const previous = this.machine.to(next);
     switch (previous.name) {
       case "idle":
       case "resetting":
@@ -261,8 +305,10 @@ export class PollTransport implements Transport {
         previous.controller.abort(); // a no-op once answered
         break;
       case "settling":
-      case "waiting":
         this.clock.clearTimeout(previous.timer);
+        break;
+      case "waiting":
+        this.reconnect.cancel();
         break;
       default:
         unreachable(previous);

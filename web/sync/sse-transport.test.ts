@@ -1,7 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { CourierError, parseCursor, zeroVersions, type Domain, type Entry, type Hello, type Versions } from "../../shared/protocol/index.js";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { CourierError, LIVENESS_MISSES, parseCursor, zeroVersions, type Domain, type Entry, type Hello, type Versions } from "../../shared/protocol/index.js";
 import type { Api } from "../api/client.js";
-import { SSE_TIMINGS, SseTransport, type EventStream } from "./sse-transport.js";
+import { Http } from "../api/http.js";
+import { RECONNECT_BACKOFF } from "./backoff.js";
+import { FakeClock } from "./fake-clock.js";
+import { SSE_TIMINGS, SSE_TRANSITIONS, SseTransport, type EventStream } from "./sse-transport.js";
+import { TransportLog } from "./transport-log.js";
 import type { TransportHandlers } from "./transport.js";
 
 const DEVICE = "8a6f2b7e-1c1d-4d7e-9b7a-2f0c8e5d4a31";
@@ -31,7 +35,16 @@ class FakeStream implements EventStream {
   }
 }
 
-const hello: Hello = { userId: "u1", deviceId: DEVICE, heads: { chat: 3, system: 0, marketing: 0 }, ring: 2000, heartbeatMs: 1_000, transport: "sse" };
+const H = 10_000;
+const hello: Hello = { userId: "u1", deviceId: DEVICE, heads: { chat: 3, system: 0, marketing: 0 }, ring: 2000, heartbeatMs: H, transport: "sse" };
+const { baseMs, capMs, hiddenCapMs } = RECONNECT_BACKOFF;
+
+interface PingRequestSeen {
+  method: string;
+  url: URL;
+  device: string | null;
+  body: unknown;
+}
 const entry = (v: number): Entry => ({ d: "chat", v, k: "notice", at: 0, data: {} });
 
 let streams: FakeStream[];
@@ -42,7 +55,18 @@ let pushed: number[];
 let refusals: string[];
 let resets: Domain[][];
 let resetDone: () => void;
-let api: { me: ReturnType<typeof vi.fn>; send: ReturnType<typeof vi.fn>; pull: ReturnType<typeof vi.fn>; ack: ReturnType<typeof vi.fn> };
+let clock: FakeClock;
+let log: TransportLog;
+let transitions: string[];
+let pings: PingRequestSeen[];
+let api: { me: ReturnType<typeof vi.fn>; send: ReturnType<typeof vi.fn>; pull: ReturnType<typeof vi.fn>; ack: ReturnType<typeof vi.fn>; http: Http };
+
+/** The server's side of `POST /api/sync/ping`: answers at once (it may hold no stream of ours: streams 0). */
+function fakeFetch(input: string, init: RequestInit): Promise<Response> {
+  const headers = new Headers(init.headers);
+  pings.push({ method: init.method ?? "GET", url: new URL(input, "http://courier.test"), device: headers.get("X-Device-Id"), body: JSON.parse(String(init.body)) });
+  return Promise.resolve(new Response(JSON.stringify({ at: clock.now(), streams: 0 }), { status: 200, headers: { "Content-Type": "application/json" } }));
+}
 
 function handlers(): TransportHandlers {
   return {
@@ -58,7 +82,7 @@ function handlers(): TransportHandlers {
   };
 }
 
-function transport(): SseTransport {
+function transport(random: () => number = () => 0.5): SseTransport {
   return new SseTransport({
     deviceId: DEVICE,
     api: api as unknown as Api,
@@ -67,14 +91,20 @@ function transport(): SseTransport {
       streams.push(stream);
       return stream;
     },
-    random: () => 0.5,
+    clock,
+    random,
+    log,
+    onTransition: (from, to) => transitions.push(`${from}→${to}`),
   });
 }
 
 const latest = (): FakeStream => streams.at(-1)!;
 
 beforeEach(() => {
-  vi.useFakeTimers({ now: 0 });
+  clock = new FakeClock(0);
+  log = new TransportLog(200, () => clock.now(), () => clock.now());
+  transitions = [];
+  pings = [];
   streams = [];
   consumed = zeroVersions();
   statuses = [];
@@ -83,10 +113,9 @@ beforeEach(() => {
   refusals = [];
   resets = [];
   resetDone = () => {};
-  api = { me: vi.fn(async () => ({ id: "u1" })), send: vi.fn(), pull: vi.fn(), ack: vi.fn(async () => {}) };
-});
-afterEach(() => {
-  vi.useRealTimers();
+  const http = new Http("", fakeFetch);
+  http.setDeviceId(DEVICE);
+  api = { me: vi.fn(async () => ({ id: "u1" })), send: vi.fn(), pull: vi.fn(), ack: vi.fn(async () => {}), http };
 });
 
 describe("SseTransport", () => {
@@ -125,9 +154,9 @@ describe("SseTransport", () => {
     expect(first.closed).toBe(true); // no browser reconnect with Last-Event-ID
     expect(statuses.at(-1)).toBe("offline");
     expect(sse.online).toBe(false);
-    vi.advanceTimersByTime(SSE_TIMINGS.retryBaseMs * 0.5 - 1); // full jitter, random 0.5
+    clock.advance(RECONNECT_BACKOFF.baseMs * 0.5 - 1); // full jitter, random 0.5
     expect(streams).toHaveLength(1);
-    vi.advanceTimersByTime(1);
+    clock.advance(1);
     expect(streams).toHaveLength(2);
     expect(latest().cursor).toEqual({ chat: 2, system: 0, marketing: 0 });
 
@@ -147,38 +176,41 @@ describe("SseTransport", () => {
     first.emit("hello", hello);
     first.emit("reset", { d: "chat" });
     expect(first.closed).toBe(true);
-    await vi.advanceTimersByTimeAsync(5_000);
+    await clock.advanceAsync(5_000);
     expect(resets).toEqual([["chat"]]);
     expect(streams).toHaveLength(1); // not before the snapshot has landed
     expect(sse.online).toBe(true); // the snapshot goes over HTTP; nothing to report
 
     consumed = { chat: 40, system: 0, marketing: 0 };
     resetDone();
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     expect(streams).toHaveLength(2);
     expect(latest().cursor).toEqual({ chat: 40, system: 0, marketing: 0 });
     expect(statuses).toEqual(["connecting", "online", "connecting"]);
   });
 
-  it("replaces a stream that stays silent for two heartbeats", () => {
+  it(`replaces a stream silent for ${LIVENESS_MISSES} × max(interval, H), logs it, and opens a new one through the backoff`, async () => {
     const sse = transport();
     sse.connect(handlers());
-    latest().emit("hello", hello); // heartbeatMs 1000: silent after 2 × 1000 + 5000
-    vi.advanceTimersByTime(6_000);
-    latest().emit("ping", { at: 6_000 });
-    vi.advanceTimersByTime(6_999);
-    expect(latest().closed).toBe(false);
-    vi.advanceTimersByTime(1);
-    expect(latest().closed).toBe(true);
+    latest().emit("hello", hello);
+    await clock.advanceAsync(6_000);
+    latest().emit("ping", { at: 6_000 }); // the server's own ping
+    await clock.advanceAsync(LIVENESS_MISSES * H - 1);
+    expect(latest().closed).toBe(false); // our POSTs were answered all along: that proves nothing about the stream
+    await clock.advanceAsync(1);
+    expect(streams[0]!.closed).toBe(true);
     expect(statuses.at(-1)).toBe("offline");
+    expect(log.list().map((e) => `${e.name} ${e.event}: ${e.detail}`)).toEqual([`sse dead: no sign of life for ${LIVENESS_MISSES * H} ms`]);
+    await clock.advanceAsync(baseMs);
+    expect(streams).toHaveLength(2);
   });
 
   it("gives up on a stream that never says hello (a buffering proxy) and tries again", () => {
     const sse = transport();
     sse.connect(handlers());
-    vi.advanceTimersByTime(SSE_TIMINGS.helloTimeoutMs);
+    clock.advance(SSE_TIMINGS.helloTimeoutMs);
     expect(streams[0]!.closed).toBe(true);
-    vi.advanceTimersByTime(SSE_TIMINGS.retryBaseMs);
+    clock.advance(RECONNECT_BACKOFF.baseMs);
     expect(streams).toHaveLength(2);
   });
 
@@ -187,14 +219,14 @@ describe("SseTransport", () => {
     const sse = transport();
     sse.connect(handlers());
     latest().emit("error");
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     expect(api.me).toHaveBeenCalledTimes(1);
     expect(refusals).toEqual(["unauthorized"]);
 
     // Not on every retry.
-    await vi.advanceTimersByTimeAsync(SSE_TIMINGS.retryBaseMs);
+    await clock.advanceAsync(RECONNECT_BACKOFF.baseMs);
     latest().emit("error");
-    await vi.advanceTimersByTimeAsync(0);
+    await clock.advanceAsync(0);
     expect(api.me).toHaveBeenCalledTimes(1);
   });
 
@@ -227,7 +259,7 @@ describe("SseTransport", () => {
     stream.emit("hello", hello);
     stream.emit("push", [entry(1)]);
     stream.emit("error");
-    vi.advanceTimersByTime(120_000);
+    clock.advance(120_000);
     expect(streams).toHaveLength(1);
     expect(statuses).toEqual(["connecting"]);
     expect(hellos).toEqual([]);
@@ -238,5 +270,127 @@ describe("SseTransport", () => {
     const sse = transport();
     await sse.ack({ chat: 3 });
     expect(api.ack).toHaveBeenCalledWith({ chat: 3 });
+  });
+});
+
+describe("SseTransport: liveness", () => {
+  it("opens streams with hb=1 and pings over POST /api/sync/ping with the device header: a burst, then every H/2", async () => {
+    const sse = transport();
+    sse.connect(handlers());
+    expect(latest().query.get("hb")).toBe("1");
+    expect(pings).toEqual([]); // not before hello
+    latest().emit("hello", hello);
+    await clock.advanceAsync(2_000 + H / 2);
+    expect(pings.map((p) => `${p.method} ${p.url.pathname} ${p.device}`)).toEqual(Array(4).fill(`POST /api/sync/ping ${DEVICE}`));
+    expect(pings.map((p) => p.body)).toEqual([{ echo: "1.1" }, { echo: "1.2" }, { echo: "1.3" }, { echo: "1.4" }]);
+  });
+
+  it("pings every H while hidden, and at once when woken (page visible again, browser online)", async () => {
+    const sse = transport();
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    await clock.advanceAsync(2_000);
+    sse.setHidden(true);
+    pings = [];
+    await clock.advanceAsync(H);
+    latest().emit("ping", { at: clock.now() }); // the server's, keeping the stream alive meanwhile
+    await clock.advanceAsync(H);
+    expect(pings.map(() => "ping")).toEqual(["ping", "ping"]); // at 12 000 and 22 000
+    expect(streams[0]!.closed).toBe(false);
+    sse.setHidden(false);
+    pings = [];
+    sse.wake();
+    expect(pings).toHaveLength(1);
+  });
+
+  it("counts the stream's ping events, with or without an echo, and pushes as signs of life", async () => {
+    const sse = transport();
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    for (let i = 0; i < 10; i++) {
+      await clock.advanceAsync(H);
+      if (i % 3 === 0) latest().emit("ping", { at: clock.now() });
+      else if (i % 3 === 1) latest().emit("ping", { at: clock.now(), echo: "1.1" });
+      else latest().emit("push", [entry(10 + i)]);
+    }
+    expect(streams).toHaveLength(1);
+    expect(streams[0]!.closed).toBe(false);
+    expect(sse.online).toBe(true);
+  });
+
+  it("does not reconnect before the close event's retryAfterMs, not even when woken", async () => {
+    const sse = transport(() => 0);
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    latest().emit("close", { reason: "shutdown", retryAfterMs: 4_000 });
+    expect(latest().closed).toBe(true);
+    expect(refusals).toEqual([]);
+    await clock.advanceAsync(1_000);
+    sse.wake();
+    await clock.advanceAsync(2_999);
+    expect(streams).toHaveLength(1);
+    await clock.advanceAsync(1);
+    expect(streams).toHaveLength(2);
+  });
+
+  it("does not take the server declaring us dead for a sign-out", () => {
+    const sse = transport();
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    latest().emit("close", { reason: "dead" });
+    expect(refusals).toEqual([]);
+    expect(latest().closed).toBe(true);
+    expect(statuses.at(-1)).toBe("offline");
+  });
+
+  it(`backs off up to ${capMs / 1000} s while visible and ${hiddenCapMs / 1000} s while hidden`, () => {
+    const sse = transport(() => 1);
+    sse.connect(handlers());
+    const waits: number[] = [];
+    const fail = () => {
+      latest().emit("error");
+      const before = streams.length;
+      let waited = 0;
+      while (streams.length === before) {
+        clock.advance(100);
+        waited += 100;
+      }
+      waits.push(waited);
+    };
+    for (let i = 0; i < 5; i++) fail();
+    expect(waits).toEqual([500, 1_000, 2_000, 4_000, 5_000]);
+    sse.setHidden(true);
+    fail();
+    fail();
+    expect(waits.slice(5)).toEqual([16_000, 30_000]);
+  });
+
+  it("moves only along its table", async () => {
+    const sse = transport();
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    latest().emit("reset", { d: "chat" });
+    await clock.advanceAsync(0);
+    resetDone();
+    await clock.advanceAsync(0);
+    latest().emit("error");
+    await clock.advanceAsync(capMs);
+    latest().emit("hello", hello);
+    sse.close();
+    expect(transitions).toEqual([
+      "idle→connecting",
+      "connecting→online",
+      "online→resetting",
+      "resetting→connecting",
+      "connecting→waiting",
+      "waiting→connecting",
+      "connecting→online",
+      "online→idle",
+    ]);
+    for (const step of transitions) {
+      const [from, to] = step.split("→") as [keyof typeof SSE_TRANSITIONS, keyof typeof SSE_TRANSITIONS];
+      expect(SSE_TRANSITIONS[from]).toContain(to);
+    }
+    expect(clock.pending).toBe(0);
   });
 });

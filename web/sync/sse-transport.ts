@@ -1,10 +1,13 @@
 import {
   CourierError,
+  PING_PATH,
   STREAM_PATH,
   formatCursor,
   helloSchema,
+  pingResponseSchema,
   streamCloseSchema,
   streamResetSchema,
+  type PingRequest,
   type PullRequest,
   type PullResponse,
   type SendRequest,
@@ -14,7 +17,11 @@ import { systemClock, type Clock } from "../../shared/sync/types.js";
 import type { Api } from "../api/client.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { unreachable } from "../lib/unreachable.js";
-import { fullJitter } from "./backoff.js";
+import { Backoff, Reconnector } from "./backoff.js";
+import { Heartbeat } from "./heartbeat.js";
+import { LinkMachine, type TransitionTable } from "./link-machine.js";
+import type { LinkOptions } from "./link-options.js";
+import { recordDead } from "./transport-log.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 import { parseJson, validEntries } from "./wire.js";
 
@@ -28,52 +35,63 @@ export type OpenStream = (url: string) => EventStream;
 export interface SseTimings {
   /** A stream that has not said hello by then is abandoned and retried (a buffering proxy). */
   helloTimeoutMs: number;
-  /** Reconnect backoff (full jitter): base and cap. The cap matches socket.io's (ws-transport.ts): a link back after an outage is noticed within seconds. */
-  retryBaseMs: number;
-  retryMaxMs: number;
   /** Checking the session after a refused stream happens at most this often. */
   sessionCheckGapMs: number;
 }
 
 export const SSE_TIMINGS: SseTimings = {
   helloTimeoutMs: 10_000,
-  retryBaseMs: 1_000,
-  retryMaxMs: 5_000,
   sessionCheckGapMs: 30_000,
 };
 
-export interface SseTransportOptions {
+export interface SseTransportOptions extends LinkOptions {
   deviceId: string;
-  /** Requests (send, pull, ack) and the session check go over HTTP. */
+  /** Requests (send, pull, ack, the heartbeat) and the session check go over HTTP. */
   api: Api;
   /** Server origin; same origin when empty. */
   base?: string;
   openStream?: OpenStream;
-  clock?: Clock;
-  random?: () => number;
   timings?: Partial<SseTimings>;
 }
 
 type SseState =
   | { name: "idle" }
   | { name: "connecting"; attempt: number; stream: EventStream; deadline: unknown }
-  | { name: "online"; attempt: number; stream: EventStream; watchdog: unknown; silenceMs: number }
+  | { name: "online"; attempt: number; stream: EventStream; heartbeat: Heartbeat }
   | { name: "resetting"; attempt: number; wasOnline: boolean }
-  | { name: "waiting"; timer: unknown };
+  | { name: "waiting" };
+
+/** The legal moves of the diagram below; close() (any state → idle) is not drawn. */
+export const SSE_TRANSITIONS: TransitionTable<SseState["name"]> = {
+  idle: ["connecting", "waiting"],
+  connecting: ["online", "resetting", "waiting", "idle"],
+  online: ["online", "resetting", "waiting", "idle"],
+  resetting: ["connecting", "waiting", "idle"],
+  waiting: ["connecting", "waiting", "idle"],
+};
 
 /**
- * Server-Sent Events transport (`GET /api/stream`). Server → client only;
- * send, pull and ack go over HTTP.
+ * Server-Sent Events transport (`GET /api/stream?hb=1`). Server → client
+ * only; send, pull, ack and the heartbeat (`POST /api/sync/ping`) go over HTTP.
  *
- *            connect()               hello                  push / ping (pet the watchdog)
- *   (idle) ───────────▶ connecting ─────────▶ online ◀──┐
- *                        ▲  │ error, no hello      │ │  └──────┘
- *                        │  │ in helloTimeoutMs    │ │ error, close event, silent
- *          timer, wake() │  ▼                      │ │ for 2 heartbeats
- *                       waiting ◀──────────────────┘ │
- *                      (backoff)                     │ reset event
- *                        ▲                           ▼
- *                        └── again and again ──── resetting ── snapshot taken ──▶ connecting
+ *            connect()               hello                  hello again
+ *   (idle) ───────────▶ connecting ─────────▶ online ◀──┐  (a new heartbeat)
+ *      │                 ▲  │ error, close,     │ │  └──────┘
+ *      │ cannot open     │  │ no hello in       │ │ error, close event,
+ *      │  timer, wake()  │  ▼ helloTimeoutMs    │ │ dead (no event for 2 × max(interval, H))
+ *      └───────────▶ waiting ◀─────────────────┘ │
+ *                     ▲  └─┘ cannot open again    │ reset event (connecting too)
+ *                     │                           ▼
+ *                     │                       resetting ── snapshot taken ──▶ connecting
+ *                     └──── a repeated reset: after a backoff ──┘
+ *
+ * waiting: the backoff (Reconnector), never shorter than the server's
+ * retryAfterMs; a wake() before that runs out waits out the rest.
+ *
+ * The heartbeat's POST proves nothing about the stream; the signs of life
+ * are the stream's events (hello, push, the server's `ping` every H and the
+ * `ping` it writes back for our POST). The POSTs also keep the server from
+ * ending the stream (`hb=1`: no request from us for 2 × H and it does).
  *
  * NOTE: EventSource reconnects by itself with `Last-Event-ID`, which wins
  * over our `cursor` query: the server's position, not what we applied, and
@@ -87,47 +105,67 @@ type SseState =
  */
 export class SseTransport implements Transport {
   readonly name = "sse" as const;
-  private state: SseState = { name: "idle" };
+  private readonly machine: LinkMachine<SseState>;
   private handlers: TransportHandlers | null = null;
   private status: TransportStatus | null = null;
+  private hidden = false;
   private attempts = 0;
-  private failures = 0;
-  private resets = 0;
+  private pings = 0;
   private lastSessionCheck = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
-  private readonly random: () => number;
   private readonly timings: SseTimings;
   private readonly openStream: OpenStream;
+  /** The wait after a lost stream. */
+  private readonly reconnect: Reconnector;
+  /** A server that keeps answering with `reset` (a snapshot that failed): the first at once, repeats backed off. */
+  private readonly resetBackoff: Backoff;
 
   constructor(private readonly opts: SseTransportOptions) {
     this.clock = opts.clock ?? systemClock;
-    this.random = opts.random ?? Math.random;
     this.timings = { ...SSE_TIMINGS, ...opts.timings };
+    this.reconnect = new Reconnector(() => this.open(), { clock: this.clock, random: opts.random, timings: opts.backoff });
+    this.resetBackoff = new Backoff({ clock: this.clock, random: opts.random, timings: opts.backoff, immediateFirst: true });
     this.openStream = opts.openStream ?? ((url) => new EventSource(url, { withCredentials: true }));
+    this.machine = new LinkMachine<SseState>({
+      label: "sse",
+      initial: { name: "idle" },
+      transitions: SSE_TRANSITIONS,
+      onTransition: opts.onTransition ?? null,
+    });
   }
 
   get online(): boolean {
-    const state = this.state;
+    const state = this.machine.state;
     // During a reset the snapshot runs over HTTP; the session is still ours.
     return state.name === "online" || (state.name === "resetting" && state.wasOnline);
   }
 
   connect(handlers: TransportHandlers): void {
-    if (this.state.name !== "idle") return;
+    if (this.machine.state.name !== "idle") return;
     this.handlers = handlers;
-    this.failures = 0;
-    this.resets = 0;
+    this.reconnect.reset();
+    this.resetBackoff.reset();
     this.open();
   }
 
   wake(): void {
-    if (this.state.name === "waiting") this.open();
+    const state = this.machine.state;
+    if (state.name === "online") state.heartbeat.pingNow();
+    else if (state.name === "waiting") this.reconnect.hurry();
+  }
+
+  setHidden(hidden: boolean): void {
+    this.hidden = hidden;
+    this.reconnect.setHidden(hidden);
+    this.resetBackoff.setHidden(hidden);
+    const state = this.machine.state;
+    if (state.name === "online") state.heartbeat.setHidden(hidden);
   }
 
   close(): void {
     this.handlers = null;
     this.status = null;
-    this.to({ name: "idle" });
+    if (this.machine.state.name !== "idle") this.to({ name: "idle" });
   }
 
   send(request: SendRequest): Promise<AnyMessage> {
@@ -146,13 +184,14 @@ export class SseTransport implements Transport {
     const handlers = this.handlers;
     if (!handlers) return;
     const attempt = ++this.attempts;
-    const query = new URLSearchParams({ device: this.opts.deviceId, cursor: formatCursor(handlers.cursor()) });
+    // hb=1: we promise heartbeats; the server ends the stream when they stop.
+    const query = new URLSearchParams({ device: this.opts.deviceId, cursor: formatCursor(handlers.cursor()), hb: "1" });
     let stream: EventStream;
     try {
       stream = this.openStream(`${this.opts.base ?? ""}${STREAM_PATH}?${query}`);
     } catch (error) {
       console.warn("courier: could not open the event stream", error);
-      return this.fail();
+      return this.retryLater({});
     }
     const on = (type: string, listener: (data: unknown) => void) =>
       stream.addEventListener(type, (event) => {
@@ -162,10 +201,10 @@ export class SseTransport implements Transport {
     on("push", (data) => this.onPushEvent(data));
     on("ping", () => this.alive());
     on("reset", (data) => this.onResetEvent(attempt, data));
-    on("close", (data) => this.onCloseEvent(data));
+    on("close", (data) => this.onCloseEvent(attempt, data));
     on("error", () => this.onError());
     const deadline = this.clock.setTimeout(() => {
-      if (this.isCurrent(attempt)) this.fail();
+      if (this.isCurrent(attempt)) this.retryLater({});
     }, this.timings.helloTimeoutMs);
     this.to({ name: "connecting", attempt, stream, deadline });
     this.setStatus("connecting");
@@ -177,37 +216,51 @@ export class SseTransport implements Transport {
       console.warn("courier: malformed hello", hello.error.issues[0]);
       return;
     }
-    const state = this.state;
+    const state = this.machine.state;
     if (state.name !== "connecting" && state.name !== "online") return;
-    this.failures = 0;
-    // tldraw's rule: two silent heartbeat intervals (plus travel time) and the link is dead.
-    const silenceMs = 2 * hello.data.heartbeatMs + 5_000;
-    this.to({ name: "online", attempt: state.attempt, stream: state.stream, silenceMs, watchdog: this.watch(state.attempt, silenceMs) });
+    const { attempt, stream } = state;
+    const heartbeat = new Heartbeat({
+      heartbeatMs: hello.data.heartbeatMs,
+      // The server pings every H by itself; ours may be echoed by another process's stream, or not at all.
+      serverIntervalMs: hello.data.heartbeatMs,
+      hidden: this.hidden,
+      clock: this.clock,
+      timings: this.opts.heartbeat,
+      ping: (timeoutMs) => this.ping(attempt, timeoutMs),
+      onDead: (silentMs) => {
+        if (!this.isCurrent(attempt)) return;
+        recordDead(this.opts.log, this.name, silentMs);
+        this.retryLater({});
+      },
+    });
+    this.to({ name: "online", attempt, stream, heartbeat });
+    heartbeat.start();
     this.setStatus("online");
     this.handlers?.onHello(hello.data);
   }
 
+  /** The heartbeat: its answer comes over another request, so it proves nothing about the stream (false). */
+  private async ping(attempt: number, timeoutMs: number): Promise<boolean> {
+    const body: PingRequest = { echo: `${attempt}.${++this.pings}` };
+    await this.opts.api.http.request("POST", PING_PATH, { body, schema: pingResponseSchema, timeoutMs });
+    return false;
+  }
+
   private onPushEvent(data: unknown): void {
     // The server says hello first; anything before it is not for a greeted connection.
-    if (this.state.name !== "online") return;
+    if (this.machine.state.name !== "online") return;
     this.alive();
     const entries = validEntries(parseJson(data));
     if (entries.length > 0) this.handlers?.onPush(entries);
   }
 
-  /** Any event on an online stream proves it alive. */
+  /** An event after hello (push, ping): the stream is alive and has proved itself beyond its hello. */
   private alive(): void {
-    const state = this.state;
+    const state = this.machine.state;
     if (state.name !== "online") return;
-    this.resets = 0;
-    this.clock.clearTimeout(state.watchdog);
-    state.watchdog = this.watch(state.attempt, state.silenceMs);
-  }
-
-  private watch(attempt: number, silenceMs: number): unknown {
-    return this.clock.setTimeout(() => {
-      if (this.isCurrent(attempt)) this.fail();
-    }, silenceMs);
+    state.heartbeat.alive();
+    this.reconnect.reset();
+    this.resetBackoff.reset();
   }
 
   private onResetEvent(attempt: number, data: unknown): void {
@@ -217,44 +270,34 @@ export class SseTransport implements Transport {
       return;
     }
     // Closing matters: the browser's own reconnect would resume from Last-Event-ID, the lost position.
-    this.to({ name: "resetting", attempt, wasOnline: this.state.name === "online" });
-    // A server that keeps saying reset (a snapshot that failed) is retried with backoff.
-    const delay = this.resets === 0 ? 0 : fullJitter(this.resets - 1, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
-    this.resets++;
+    this.to({ name: "resetting", attempt, wasOnline: this.machine.state.name === "online" });
+    const delay = this.resetBackoff.next();
     Promise.resolve()
       .then(() => this.handlers?.onReset?.([parsed.data.d]))
       .catch((error: unknown) => console.warn("courier: snapshot after a stream reset failed", error))
       .then(() => {
-        const state = this.state;
-        if (state.name !== "resetting" || state.attempt !== attempt) return;
+        const state = this.machine.state;
+        if (!this.handlers || state.name !== "resetting" || state.attempt !== attempt) return;
         if (delay === 0) return this.open();
-        this.to({ name: "waiting", timer: this.clock.setTimeout(() => this.open(), delay) });
+        this.to({ name: "waiting" });
+        this.reconnect.after(delay);
       });
   }
 
-  private onCloseEvent(data: unknown): void {
+  private onCloseEvent(attempt: number, data: unknown): void {
     const parsed = streamCloseSchema.safeParse(parseJson(data));
     // Signed out (here or elsewhere) or this device removed: reconnecting would get a 401.
-    if (parsed.success && parsed.data.reason !== "shutdown") this.handlers?.onRefused("unauthorized");
-    this.fail();
+    const signedOut = parsed.success && (parsed.data.reason === "logout" || parsed.data.reason === "device_removed");
+    if (signedOut) {
+      this.handlers?.onRefused("unauthorized");
+      if (!this.isCurrent(attempt)) return; // the refusal closed us
+    }
+    this.retryLater({ retryAfterMs: parsed.success ? parsed.data.retryAfterMs : undefined, patient: signedOut });
   }
 
   private onError(): void {
-    if (this.state.name === "connecting") void this.checkSession();
-    this.fail();
-  }
-
-  /** Every lost stream ends here: close it, say offline, try again after a backoff. */
-  private fail(): void {
-    if (!this.handlers) return;
-    const delay = fullJitter(this.failures++, this.timings.retryBaseMs, this.timings.retryMaxMs, this.random);
-    this.to({
-      name: "waiting",
-      timer: this.clock.setTimeout(() => {
-        if (this.state.name === "waiting") this.open();
-      }, delay),
-    });
-    this.setStatus("offline");
+    if (this.machine.state.name === "connecting") void this.checkSession();
+    this.retryLater({});
   }
 
   private async checkSession(): Promise<void> {
@@ -269,17 +312,26 @@ export class SseTransport implements Transport {
     }
   }
 
+  // ── reconnecting ───────────────────────────────────────────────────────
+
+  /** Every lost stream ends here: close it, say offline, try again after the backoff. */
+  private retryLater(opts: { retryAfterMs?: number | undefined; patient?: boolean }): void {
+    if (!this.handlers) return;
+    this.to({ name: "waiting" });
+    this.reconnect.afterFailure(opts);
+    this.setStatus("offline");
+  }
+
   // ── state ──────────────────────────────────────────────────────────────
 
   private isCurrent(attempt: number): boolean {
-    const state = this.state;
+    const state = this.machine.state;
     return this.handlers !== null && (state.name === "connecting" || state.name === "online") && state.attempt === attempt;
   }
 
-  /** Moves to `next`, releasing what the state being left held (timers, the stream unless kept). */
+  /** Moves to `next`, releasing what the state being left held (timers, the heartbeat, the stream unless kept). */
   private to(next: SseState): void {
-    const previous = this.state;
-    this.state = next;
+    const previous = this.machine.to(next);
     const kept = "stream" in next ? next.stream : null;
     switch (previous.name) {
       case "idle":
@@ -290,11 +342,11 @@ export class SseTransport implements Transport {
         if (previous.stream !== kept) previous.stream.close();
         break;
       case "online":
-        this.clock.clearTimeout(previous.watchdog);
+        if (!("heartbeat" in next) || next.heartbeat !== previous.heartbeat) previous.heartbeat.stop();
         if (previous.stream !== kept) previous.stream.close();
         break;
       case "waiting":
-        this.clock.clearTimeout(previous.timer);
+        this.reconnect.cancel();
         break;
       default:
         unreachable(previous);

@@ -38,7 +38,14 @@ class FakeTransport implements Transport {
     this.connects++;
     handlers.onStatus("connecting");
   }
-  wake(): void {}
+  wakes = 0;
+  hidden: boolean[] = [];
+  wake(): void {
+    this.wakes++;
+  }
+  setHidden(hidden: boolean): void {
+    this.hidden.push(hidden);
+  }
   close(): void {
     this.online = false;
     this.closes++;
@@ -316,5 +323,36 @@ describe("SyncClient: cursor-resuming transports (SSE, long-poll)", () => {
     await drain();
     expect(reconnect).toBe(true);
     expect(transport.handlers!.cursor()).toEqual({ chat: 2500, system: 3, marketing: 0 });
+  });
+});
+
+describe("SyncClient: page signals", () => {
+  it("tells the transport whether the page is hidden before connecting, and wakes it when the page is shown or back online", async () => {
+    page.visibilityState = "hidden";
+    const c = makeClient();
+    await c.start();
+    expect(transport.hidden).toEqual([true]);
+    expect(transport.connects).toBe(1);
+    transport.hello(me.id);
+    await drain();
+
+    api.pull.mockClear();
+    transport.pull.mockClear();
+    page.visibilityState = "visible";
+    page.dispatchEvent(new Event("visibilitychange"));
+    expect(transport.hidden).toEqual([true, false]);
+    expect(transport.wakes).toBe(1); // check the link now
+    await drain();
+    expect(transport.pull.mock.calls.length + api.pull.mock.calls.length).toBeGreaterThan(0); // and catch up
+
+    (window as unknown as EventTarget).dispatchEvent(new Event("online"));
+    expect(transport.wakes).toBe(2);
+
+    await c.stop();
+    page.visibilityState = "hidden";
+    page.dispatchEvent(new Event("visibilitychange"));
+    (window as unknown as EventTarget).dispatchEvent(new Event("online"));
+    expect(transport.hidden).toEqual([true, false]);
+    expect(transport.wakes).toBe(2);
   });
 });

@@ -3,7 +3,6 @@ import { SyncEngine } from "../../shared/sync/engine.js";
 import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.js";
 import {
   CourierError,
-  PROTOCOL_VERSION,
   type Domain,
   type Entry,
   type Hello,
@@ -17,6 +16,7 @@ import {
 import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
+import { deviceRegistration } from "../api/device-registration.js";
 import { registerConsumers } from "../db/consumers.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredSummary } from "../db/records.js";
@@ -24,6 +24,7 @@ import { DexieSyncStore } from "../db/store.js";
 import { useConnection } from "../stores/connection.js";
 import { ClosableStore } from "./closable-store.js";
 import { OutboxSender } from "./outbox-sender.js";
+import { watchPage } from "./page-signals.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 
 export interface SyncClientOptions {
@@ -60,7 +61,7 @@ export const HTTP_CATCH_UP_MS = 15_000;
  *   hello ─▶ engine.hello(heads) (pulls if behind, re-acks) + flush outbox
  *   push  ─▶ engine.receive(entries)
  *   reset ─▶ engine.resync() (snapshot); the transport reconnects once it has landed
- *   visible / online ─▶ transport.wake + engine.catchUp
+ *   hidden / visible / online (page-signals.ts) ─▶ transport.setHidden / wake, engine.catchUp
  *   transport down   ─▶ engine.catchUp over HTTP every HTTP_CATCH_UP_MS while visible
  *
  * Another account's session: cookies are shared by every tab, so another tab
@@ -346,29 +347,22 @@ export class SyncClient {
 
   // ── helpers ────────────────────────────────────────────────────────────
 
+  /** Page signals (page-signals.ts) tell the transport (hidden, wake) first, then us. */
   private listen(): void {
-    const onVisible = () => {
-      if (document.visibilityState !== "visible") return;
-      if (this.foreign) return this.opts.onSessionLost("user_changed");
-      this.opts.transport.wake();
-      this.engine.catchUp();
-      this.outbox.flush();
-    };
-    const onOnline = () => {
-      useConnection.getState().setBrowserOffline(false);
-      if (this.foreign) return this.opts.onSessionLost("user_changed");
-      this.opts.transport.wake();
-      this.outbox.flush();
-    };
-    const onOffline = () => useConnection.getState().setBrowserOffline(true);
-    document.addEventListener("visibilitychange", onVisible);
-    window.addEventListener("online", onOnline);
-    window.addEventListener("offline", onOffline);
-    this.cleanups.push(() => {
-      document.removeEventListener("visibilitychange", onVisible);
-      window.removeEventListener("online", onOnline);
-      window.removeEventListener("offline", onOffline);
+    const stop = watchPage(this.opts.transport, {
+      onVisible: () => {
+        if (this.foreign) return this.opts.onSessionLost("user_changed");
+        this.engine.catchUp();
+        this.outbox.flush();
+      },
+      onOnline: () => {
+        useConnection.getState().setBrowserOffline(false);
+        if (this.foreign) return this.opts.onSessionLost("user_changed");
+        this.outbox.flush();
+      },
+      onOffline: () => useConnection.getState().setBrowserOffline(true),
     });
+    this.cleanups.push(stop);
   }
 
   // While no transport gets through at all (or before the connection
@@ -392,14 +386,8 @@ export class SyncClient {
   }
 
   private async registerDevice(): Promise<void> {
-    const notification = typeof Notification === "undefined" ? undefined : Notification.permission;
     try {
-      await this.opts.api.registerDevice(this.opts.deviceId, {
-        protocol: PROTOCOL_VERSION,
-        capabilities: ["ack"],
-        userAgent: navigator.userAgent.slice(0, 512),
-        notification,
-      });
+      await this.opts.api.registerDevice(this.opts.deviceId, deviceRegistration());
     } catch (error) {
       if (error instanceof CourierError && error.code === "conflict") void this.onConflict();
       // Offline start: the transport handshake still carries the device id.

@@ -52,10 +52,19 @@ export interface Transport {
   /** Starts connecting; a no-op while connected. After close() it starts over (a new connection). */
   connect(handlers: TransportHandlers): void;
   /**
-   * A hint that the network may be back (page visible again, `online`
-   * event): reconnect now instead of waiting out the backoff.
+   * Check the link now (page visible again, browser `online`: the moments a
+   * link most likely died or came back). Connected: prove the link at once
+   * (a heartbeat burst; a long-poll parked for a while is asked again).
+   * Waiting to reconnect: reconnect now instead of waiting out the backoff,
+   * but never before a server's `Retry-After`. Connecting: nothing.
    */
   wake(): void;
+  /**
+   * The page is hidden (or visible again). Hidden, heartbeats and reconnect
+   * backoff slow down (docs/delivery.md); callers pair becoming visible with
+   * `wake()`. May be called before `connect()`; kept across reconnects.
+   */
+  setHidden(hidden: boolean): void;
   /** Drops the connection at once; no handler is called after this. */
   close(): void;
   send(request: SendRequest): Promise<AnyMessage>;
