@@ -38,11 +38,12 @@ export default defineConfig<CourierOptions>({
   // choose; the chaos spec mixes transports itself against a server it starts
   // (and kills). `npm run test:e2e` runs auto and chaos on one worker.
   projects: [
-    { name: "ws", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "ws" } },
-    { name: "sse", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "sse" } },
-    { name: "poll", testIgnore: /fallback|chaos/, use: { browserName: "chromium", transport: "poll" } },
+    { name: "ws", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "ws" } },
+    { name: "sse", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "sse" } },
+    { name: "poll", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "poll" } },
     { name: "auto", testMatch: /fallback\.spec\.ts/, use: { browserName: "chromium", transport: "auto" } },
     { name: "chaos", testMatch: /chaos\.spec\.ts/, use: { browserName: "chromium" } },
+    { name: "push", testMatch: /push\.spec\.ts/, use: { browserName: "chromium", transport: "ws" } },
   ],
   webServer: external
     ? undefined

@@ -1,5 +1,6 @@
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
+import { adminRoutes } from "./admin/routes.js";
 import { authRoutes } from "./auth/routes.js";
 import { type Config, resolveConfig } from "./config.js";
 import type { Context } from "./context.js";
@@ -13,10 +14,15 @@ import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
 import { messageRoutes } from "./messages/routes.js";
 import { orderRoutes } from "./orders/routes.js";
+import { PushFunnel } from "./push/funnel.js";
+import { pushRoutes } from "./push/routes.js";
+import { faultRoutes } from "./testing/faults.js";
+import { PushService, type PushServiceOptions } from "./push/service.js";
 import { SqliteStorage } from "./storage/sqlite-storage.js";
 import type { Storage } from "./storage/storage.js";
+import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Hub } from "./sync/hub.js";
-import { noOfflineChannel } from "./sync/offline-channel.js";
+import { Retransmitter } from "./sync/retransmit.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
 import { pollRoutes } from "./transports/poll/routes.js";
@@ -32,6 +38,10 @@ export interface BuildOptions {
   clock?: () => number;
   /** false (default) for silence, true for the standard logger, or pino options. */
   logger?: boolean | object;
+  /** In [0, 1); spreads the `retryAfterMs` clients get on shutdown. */
+  random?: () => number;
+  /** Web Push seams for tests: TLS agent, transport, retry sleep, window timers, host resolver. */
+  push?: PushServiceOptions;
 }
 
 export interface Built {
@@ -40,6 +50,11 @@ export interface Built {
   hub: Hub;
   storage: Storage;
   config: Config;
+  /** Delivery counters (the same object as the context's). */
+  delivery: DeliveryMetrics;
+  retransmit: Retransmitter;
+  push: PushService;
+  pushFunnel: PushFunnel;
   close(): Promise<void>;
 }
 
@@ -62,14 +77,32 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
     frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
   });
-  const hub = new Hub(undefined, app.log);
+  const hub = new Hub(undefined, app.log, { random: opts.random });
   const clock = opts.clock ?? Date.now;
   const warned = new Set<string>();
+  const delivery = new DeliveryMetrics();
+  const retransmit = new Retransmitter({
+    storage,
+    hub,
+    offline: () => ctx.offline,
+    metrics: delivery,
+    schedule: config.retry,
+    clock,
+    log: app.log,
+  });
+  hub.observe(retransmit);
+  const pushFunnel = new PushFunnel();
+  const push = new PushService({ storage, hub, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
+  hub.observe(push.hubObserver);
   const ctx: Context = {
     config,
     storage,
     hub,
-    offline: noOfflineChannel,
+    offline: push,
+    push,
+    pushFunnel,
+    delivery,
+    retransmit,
     clock,
     limits: new Limits(config.rateLimits, clock),
     warnOnce(key, details, message) {
@@ -87,13 +120,18 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   // For load balancers, the e2e runner and benchmarks: answers once storage is open.
   app.get("/api/health", async () => ({ ok: true }));
 
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes]) {
+  // The VAPID key pair is created on the very first start and kept in storage.
+  await push.start();
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
     await app.register(feature, { ctx });
   }
+  if (config.faultInjection) await app.register(faultRoutes, { ctx });
   await installSpa(app, config.webDir);
 
   const io = attachWebSocket(ctx, app.server, app.log);
   app.addHook("preClose", async () => {
+    // Before the hub: connections ended by shutdown are neither retried nor handed over.
+    retransmit.close();
     hub.closeWhere(() => true, "shutdown");
     closeWebSocket(io);
   });
@@ -102,9 +140,11 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const close = () => {
     closing ??= (async () => {
       await app.close();
+      // Open collapse windows are dropped, sends in flight end, before storage goes.
+      await push.close();
       if (ownsStorage) await storage.close();
     })();
     return closing;
   };
-  return { app, io, hub, storage, config, close };
+  return { app, io, hub, storage, config, delivery, retransmit, push, pushFunnel, close };
 }

@@ -12,7 +12,7 @@ describe("config", () => {
       ringCapacity: 2000,
       heartbeatMs: 25_000,
       pollGraceMs: 5000,
-      retry: { baseMs: 2000, stepMs: 2000, maxMs: 30_000 },
+      retry: { baseMs: 2000, stepMs: 2000, maxMs: 30_000, lifetimeMs: 300_000 },
       logLevel: "info",
       trustProxy: false,
       rateLimits: {
@@ -23,7 +23,47 @@ describe("config", () => {
         exemptLoopback: true,
       },
       maxDevicesPerUser: 100,
+      push: {
+        subject: "mailto:admin@localhost",
+        allowHosts: [],
+        windowMs: 1500,
+        concurrency: 8,
+        maxAttempts: 4,
+        marketingDailyQuota: 1,
+      },
+      adminToken: null,
+      faultInjection: false,
     });
+  });
+
+  it("reads the Web Push and admin settings, and refuses bad ones by name", () => {
+    const c = loadConfig({
+      PUSH_SUBJECT: "https://chat.example.com/contact",
+      PUSH_ALLOW_HOSTS: " 127.0.0.1, Push.Internal.Example., [::1] ",
+      PUSH_WINDOW_MS: "250",
+      PUSH_CONCURRENCY: "2",
+      PUSH_MAX_ATTEMPTS: "3",
+      MARKETING_DAILY_QUOTA: "0",
+      ADMIN_TOKEN: "0123456789abcdef-admin",
+    });
+    expect(c.push).toEqual({
+      subject: "https://chat.example.com/contact",
+      allowHosts: ["127.0.0.1", "push.internal.example", "::1"],
+      windowMs: 250,
+      concurrency: 2,
+      maxAttempts: 3,
+      marketingDailyQuota: 0,
+    });
+    expect(c.adminToken).toBe("0123456789abcdef-admin");
+    expect(loadConfig({ PUSH_SUBJECT: "mailto:ops@example.com" }).push.subject).toBe("mailto:ops@example.com");
+    expect(() => loadConfig({ PUSH_SUBJECT: "ops@example.com" })).toThrow(/PUSH_SUBJECT: must be a mailto: address/);
+    expect(() => loadConfig({ PUSH_SUBJECT: "http://example.com" })).toThrow(/PUSH_SUBJECT/);
+    expect(() => loadConfig({ PUSH_SUBJECT: "mailto:not an address" })).toThrow(/PUSH_SUBJECT/);
+    expect(() => loadConfig({ PUSH_ALLOW_HOSTS: "https://push.example.com" })).toThrow(/PUSH_ALLOW_HOSTS: "https:\/\/push.example.com" is not a host name/);
+    expect(() => loadConfig({ PUSH_ALLOW_HOSTS: "127.0.0.1:8443" })).toThrow(/PUSH_ALLOW_HOSTS/);
+    expect(() => loadConfig({ PUSH_CONCURRENCY: "0", PUSH_WINDOW_MS: "soon" })).toThrow(/PUSH_WINDOW_MS[\s\S]*PUSH_CONCURRENCY/);
+    expect(() => loadConfig({ ADMIN_TOKEN: "short" })).toThrow(/ADMIN_TOKEN: must be 16 to 200 characters/);
+    expect(() => loadConfig({ ADMIN_TOKEN: "has a space in it, sixteen+" })).toThrow(/ADMIN_TOKEN/);
   });
 
   it("reads the rate-limit knobs, the device cap and TRUST_PROXY as a flag or a hop count", () => {
@@ -73,6 +113,14 @@ describe("config", () => {
     expect(bad).toThrow(/ALLOWED_ORIGINS/);
     expect(bad).toThrow(/LOG_LEVEL/);
     expect(() => loadConfig({ RETRY_BASE_MS: "5000", RETRY_MAX_MS: "1000" })).toThrow(/RETRY_MAX_MS/);
+  });
+
+  it("reads the retransmission schedule and its lifetime, which must not be below the base delay", () => {
+    const c = loadConfig({ RETRY_BASE_MS: "500", RETRY_STEP_MS: "250", RETRY_MAX_MS: "4000", RETRY_LIFETIME_MS: "60000" });
+    expect(c.retry).toEqual({ baseMs: 500, stepMs: 250, maxMs: 4000, lifetimeMs: 60_000 });
+    expect(() => loadConfig({ RETRY_LIFETIME_MS: "1500" })).toThrow(/RETRY_LIFETIME_MS: must not be below RETRY_BASE_MS/);
+    expect(() => loadConfig({ RETRY_LIFETIME_MS: "999" })).toThrow(/RETRY_LIFETIME_MS/);
+    expect(() => loadConfig({ RETRY_LIFETIME_MS: "5 min" })).toThrow(/RETRY_LIFETIME_MS/);
   });
 
   it("refuses PostgreSQL until it exists", () => {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { POLL_GRACE_MS } from "../shared/protocol/index.js";
 
@@ -44,8 +45,8 @@ export interface Config {
   heartbeatMs: number;
   /** A long-polling device counts as live for its poll's `wait` plus this after the poll ended. */
   pollGraceMs: number;
-  /** Retransmission schedule; carried for the ack/retry work that follows. */
-  retry: { baseMs: number; stepMs: number; maxMs: number };
+  /** Retransmission schedule (server/sync/retransmit.ts); `lifetimeMs`: give up after this long without an ack. */
+  retry: { baseMs: number; stepMs: number; maxMs: number; lifetimeMs: number };
   logLevel: LogLevel;
   /**
    * Honour X-Forwarded-* (only behind a reverse proxy you control): `true`
@@ -56,7 +57,43 @@ export interface Config {
   rateLimits: RateLimits;
   /** Devices a user may have registered; registering one more forgets the least recently seen. */
   maxDevicesPerUser: number;
+  /** Web Push (server/push/). */
+  push: PushConfig;
+  /** Bearer token of the admin API (`/api/admin/*`); null turns that API off (404). */
+  adminToken: string | null;
+  /** Test-only fault injection routes (`/api/faults/*`, loopback only; server/testing/faults.ts). Never on a server people use. */
+  faultInjection: boolean;
 }
+
+export interface PushConfig {
+  /** VAPID contact (the JWT's `sub`): a `mailto:` address or an `https:` URL. */
+  subject: string;
+  /** Push endpoint hosts accepted besides public addresses (lower case, IPv6 without brackets). */
+  allowHosts: string[];
+  /** Notifications for one (device, conversation) within this many ms go out as one. */
+  windowMs: number;
+  /** Push requests in flight at once, per process. */
+  concurrency: number;
+  /** Tries per push request, the first included; only 429 and 5xx answers are retried. */
+  maxAttempts: number;
+  /** Marketing pushes per user per UTC day; more are dropped (and counted). */
+  marketingDailyQuota: number;
+}
+
+/**
+ * The default works with Chrome's and Firefox's push services; Apple's rejects
+ * a localhost contact, so a real deployment sets PUSH_SUBJECT (the server
+ * warns once at startup while it is the default).
+ */
+export const DEFAULT_PUSH_SUBJECT = "mailto:admin@localhost";
+export const DEFAULT_PUSH_CONFIG: PushConfig = {
+  subject: DEFAULT_PUSH_SUBJECT,
+  allowHosts: [],
+  windowMs: 1500,
+  concurrency: 8,
+  maxAttempts: 4,
+  marketingDailyQuota: 1,
+};
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   registerPerIp: { limit: 10, windowMs: 60_000 },
@@ -93,6 +130,24 @@ function normaliseOrigin(text: string): string | null {
     return null;
   }
 }
+
+/** A VAPID subject: `mailto:someone@host` or an `https:` URL (RFC 8292 §2.1). */
+export function isValidPushSubject(text: string): boolean {
+  if (text.startsWith("mailto:")) return /^mailto:[^\s@<>",;:]+@[A-Za-z0-9.-]+$/.test(text);
+  try {
+    const url = new URL(text);
+    return url.protocol === "https:" && !url.username && !url.password && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** A host as the push validator compares it: lower case, no IPv6 brackets, no trailing dot. */
+export function normaliseHost(host: string): string {
+  return host.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1").replace(/\.$/, "");
+}
+
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
@@ -131,6 +186,7 @@ const envSchema = z.object({
   RETRY_BASE_MS: int(2000, 100, 600_000),
   RETRY_STEP_MS: int(2000, 0, 600_000),
   RETRY_MAX_MS: int(30_000, 100, 3_600_000),
+  RETRY_LIFETIME_MS: int(300_000, 1000, 86_400_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).optional().default("info"),
   TRUST_PROXY: z
     .string()
@@ -150,6 +206,39 @@ const envSchema = z.object({
     .optional()
     .transform((v) => v === "true" || v === "1"),
   MAX_DEVICES_PER_USER: int(DEFAULT_MAX_DEVICES_PER_USER, 1, 100_000),
+  PUSH_SUBJECT: z
+    .string()
+    .trim()
+    .refine(isValidPushSubject, "must be a mailto: address (mailto:admin@example.com) or an https: URL")
+    .optional()
+    .default(DEFAULT_PUSH_CONFIG.subject),
+  PUSH_ALLOW_HOSTS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      const hosts: string[] = [];
+      for (const part of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+        const host = normaliseHost(part);
+        if (!HOSTNAME.test(host) && isIP(host) === 0) {
+          ctx.addIssue({ code: "custom", message: `"${part}" is not a host name or IP address (no scheme, port or path)` });
+          return z.NEVER;
+        }
+        hosts.push(host);
+      }
+      return hosts;
+    }),
+  PUSH_WINDOW_MS: int(DEFAULT_PUSH_CONFIG.windowMs, 0, 60_000),
+  PUSH_CONCURRENCY: int(DEFAULT_PUSH_CONFIG.concurrency, 1, 256),
+  PUSH_MAX_ATTEMPTS: int(DEFAULT_PUSH_CONFIG.maxAttempts, 1, 10),
+  MARKETING_DAILY_QUOTA: int(DEFAULT_PUSH_CONFIG.marketingDailyQuota, 0, 1000),
+  FAULT_INJECTION: z
+    .enum(["1", "0", "true", "false"])
+    .optional()
+    .transform((v) => v === "1" || v === "true"),
+  ADMIN_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_\-.~+/=]{16,200}$/, "must be 16 to 200 characters of A-Z a-z 0-9 _ - . ~ + / = (e.g. openssl rand -base64 32)")
+    .optional(),
 });
 
 /** Reads the environment; throws ConfigError listing every bad variable. */
@@ -165,6 +254,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.RETRY_MAX_MS < e.RETRY_BASE_MS) {
     throw new ConfigError("Invalid configuration:\n  RETRY_MAX_MS: must not be below RETRY_BASE_MS");
   }
+  if (e.RETRY_LIFETIME_MS < e.RETRY_BASE_MS) {
+    throw new ConfigError("Invalid configuration:\n  RETRY_LIFETIME_MS: must not be below RETRY_BASE_MS");
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -174,7 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ringCapacity: e.RING_CAPACITY,
     heartbeatMs: e.HEARTBEAT_MS,
     pollGraceMs: POLL_GRACE_MS,
-    retry: { baseMs: e.RETRY_BASE_MS, stepMs: e.RETRY_STEP_MS, maxMs: e.RETRY_MAX_MS },
+    retry: { baseMs: e.RETRY_BASE_MS, stepMs: e.RETRY_STEP_MS, maxMs: e.RETRY_MAX_MS, lifetimeMs: e.RETRY_LIFETIME_MS },
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     rateLimits: {
@@ -185,6 +277,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
     maxDevicesPerUser: e.MAX_DEVICES_PER_USER,
+    push: {
+      subject: e.PUSH_SUBJECT,
+      allowHosts: e.PUSH_ALLOW_HOSTS,
+      windowMs: e.PUSH_WINDOW_MS,
+      concurrency: e.PUSH_CONCURRENCY,
+      maxAttempts: e.PUSH_MAX_ATTEMPTS,
+      marketingDailyQuota: e.MARKETING_DAILY_QUOTA,
+    },
+    adminToken: e.ADMIN_TOKEN ?? null,
+    faultInjection: e.FAULT_INJECTION,
   };
 }
 
@@ -193,5 +295,6 @@ export function resolveConfig(overrides: Partial<Config> = {}, env: NodeJS.Proce
   const base = loadConfig(env);
   const merged = { ...base, ...overrides };
   merged.allowedOrigins = merged.allowedOrigins.map((o) => normaliseOrigin(o) ?? o);
+  merged.push = { ...merged.push, allowHosts: merged.push.allowHosts.map(normaliseHost) };
   return merged;
 }

@@ -1,8 +1,12 @@
 import type { Config } from "./config.js";
 import type { Limits } from "./http/rate-limit.js";
+import type { PushFunnel } from "./push/funnel.js";
+import type { PushService } from "./push/service.js";
 import type { Storage } from "./storage/storage.js";
+import type { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import type { Hub } from "./sync/hub.js";
 import type { OfflineChannel } from "./sync/offline-channel.js";
+import type { Retransmitter } from "./sync/retransmit.js";
 
 /**
  * What every feature gets injected: no feature imports the app or another
@@ -14,6 +18,14 @@ export interface Context {
   hub: Hub;
   /** Where entries for devices without a live connection go (Web Push). */
   offline: OfflineChannel;
+  /** Delivery counters of this process (pushes, acks, retries, hand-overs, dead connections). */
+  delivery: DeliveryMetrics;
+  /** Re-pushes unacked entries to devices live on ws/sse here; told of every applied ack. */
+  retransmit: Retransmitter;
+  /** Web Push (the same object as `offline`): VAPID key, subscription checks, routing and sending. */
+  push: PushService;
+  /** Web Push funnel counters of this process: requested → accepted → displayed → clicked, drops and rejections. */
+  pushFunnel: PushFunnel;
   /** Epoch ms; injected so tests control time. */
   clock: () => number;
   /** Rate limiters (in memory, on `clock`). */

@@ -52,6 +52,8 @@ export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Au
   const auth = await authenticate(ctx, req);
   if (!auth) throw CourierError.unauthorized();
   if (auth.via === "cookie" && STATE_CHANGING.has(req.method)) assertSameSite(ctx, req, req.headers.origin);
+  // Any request the device makes shows it is alive (SSE streams opened with hb=1 watch for it).
+  if (auth.deviceId) ctx.hub.touch(auth.user.id, auth.deviceId);
   return auth;
 }
 

@@ -3,6 +3,8 @@ import { z } from "zod";
 import { CourierError, type Device, deviceRegisterSchema, parseInput, uuidSchema } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { Context, FeatureOptions } from "../context.js";
+import { checkEndpointShape, checkKeys, validateSubscription } from "../push/subscription.js";
+import type { StoredPushSubscription } from "../storage/push-types.js";
 import type { StoredDevice } from "../storage/storage.js";
 import { recordDevice } from "./register.js";
 
@@ -24,15 +26,29 @@ export function publicDevice(ctx: Context, d: StoredDevice): Device {
   };
 }
 
+/**
+ * A subscription must point at a real push service: https, a public host (or
+ * one in PUSH_ALLOW_HOSTS), and keys the encryption can use. The host lookup
+ * is skipped when the device re-sends the endpoint it already has (every app
+ * start does); the sender checks addresses again on every connection anyway.
+ */
+async function checkSubscription(ctx: Context, deviceId: string, sub: StoredPushSubscription): Promise<void> {
+  const known = await ctx.storage.pushSubscription(deviceId);
+  if (known?.endpoint === sub.endpoint) {
+    checkEndpointShape(sub.endpoint, ctx.push.policy);
+    checkKeys(sub.keys);
+    return;
+  }
+  await validateSubscription(sub, ctx.push.policy, ctx.push.resolve);
+}
+
 /** The device registry: which browser profiles a user has and how to reach them. */
 export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   app.put("/api/devices/:deviceId", async (req) => {
     const auth = await requireAuth(ctx, req);
     const { deviceId } = parseInput(deviceParams, req.params, "path");
     const register = parseInput(deviceRegisterSchema, req.body, "body");
-    if (register.push && new URL(register.push.endpoint).protocol !== "https:") {
-      throw CourierError.badRequest("Invalid push.endpoint: must be an https: URL");
-    }
+    if (register.push) await checkSubscription(ctx, deviceId, register.push);
     const device = await recordDevice(ctx, {
       userId: auth.user.id,
       deviceId,
@@ -40,6 +56,8 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
       at: ctx.clock(),
       register,
     });
+    // A browser profile has one subscription; the account that registered it last gets its notifications.
+    if (register.push) await ctx.storage.releasePushEndpoint(register.push.endpoint, deviceId);
     return { device: publicDevice(ctx, device) };
   });
 

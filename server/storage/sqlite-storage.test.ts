@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
+import { rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -44,6 +44,15 @@ describe("sqlite storage", () => {
     raw.close();
   });
 
+  it("creates its folder and database readable by the server's user only", async () => {
+    const dir = path.join(dataDir(), "nested", "data");
+    const storage = open(dir);
+    await storage.createUser({ username: "alice", displayName: "Alice", passwordHash: "x", at: 1 });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, `${DB_FILE}-wal`)).mode & 0o077).toBe(0);
+  });
+
   it("refuses a database from a newer server", () => {
     const dir = dataDir();
     const raw = new Database(path.join(dir, DB_FILE));
@@ -61,6 +70,20 @@ describe("sqlite storage", () => {
     const pulled = await s.pull(user.id, "marketing", 7, 100);
     expect(pulled.entries.map((e) => [e.v, (e.data as { i: number }).i])).toEqual([[8, 7], [9, 8], [10, 9]]);
     expect((await s.pull(user.id, "marketing", 6, 100)).reset).toBe(true);
+  });
+
+  it("reads a device's acked versions, and nothing for another user's device", async () => {
+    const s = open(":memory:");
+    const a = await s.createUser({ username: "alice", displayName: "Alice", passwordHash: "x", at: 1 });
+    const b = await s.createUser({ username: "bob", displayName: "Bob", passwordHash: "x", at: 1 });
+    const device = randomUUID();
+    await s.upsertDevice({ userId: a.id, deviceId: device, sessionId: null, at: 1 });
+    expect(await s.deviceAcks(a.id, device)).toEqual({ chat: 0, system: 0, marketing: 0 });
+    await s.appendEntries([1, 2, 3].map(() => ({ userId: a.id, d: "system" as const, k: "notice", data: {} })), 2);
+    await s.ack(a.id, device, { system: 2 }, 3);
+    expect(await s.deviceAcks(a.id, device)).toEqual({ chat: 0, system: 2, marketing: 0 });
+    expect(await s.deviceAcks(b.id, device)).toEqual({ chat: 0, system: 0, marketing: 0 });
+    expect(await s.deviceAcks(a.id, randomUUID())).toEqual({ chat: 0, system: 0, marketing: 0 });
   });
 
   it("rolls back everything an operation did when it fails", async () => {

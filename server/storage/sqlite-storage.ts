@@ -9,6 +9,7 @@ import {
   type Message,
   type Order,
   type PullResponse,
+  type PushCategory,
   type SendRequest,
   type SettingsPatch,
   type Snapshot,
@@ -16,6 +17,7 @@ import {
   type User,
   type Versions,
   SNAPSHOT_MESSAGES_PER_CONVERSATION,
+  zeroVersions,
 } from "../../shared/protocol/index.js";
 import { AppendBatch } from "./sqlite/append-batch.js";
 import * as chat from "./sqlite/chat-ops.js";
@@ -40,6 +42,17 @@ import type {
   SummaryChange,
   UpsertedDevice,
 } from "./storage.js";
+import type {
+  FollowChange,
+  PushConversation,
+  PushNoticeRecord,
+  PushPreferences,
+  PushReceiptEvent,
+  PushReceiptResult,
+  PushTarget,
+  StoredPushSubscription,
+  VapidKeys,
+} from "./push-types.js";
 
 export interface SqliteOptions {
   /** A folder for courier.db, or ":memory:". */
@@ -201,10 +214,74 @@ export class SqliteStorage implements Storage {
     return { acks: result, appended };
   }
 
+  async deviceAcks(userId: string, deviceId: string): Promise<Versions> {
+    return this.read((st) => (st.devices.get(deviceId)?.userId === userId ? st.sync.deviceAcks(deviceId) : zeroVersions()));
+  }
+
   async appendEntries(entries: NewEntry[], at: number): Promise<Appended> {
     return this.write((st, batch) => {
       for (const e of entries) st.sync.append(batch, e.userId, e.d, e.k, e.data, at);
     }).appended;
+  }
+
+  // web push (server/push/)
+  async pushVapidKeys(candidate: VapidKeys, at: number): Promise<VapidKeys> {
+    return this.write((st) => st.push.vapidKeys(candidate, at)).result;
+  }
+  async pushTargets(userId: string, now: number): Promise<PushTarget[]> {
+    return this.st.push.targets(userId, now);
+  }
+  async pushSubscription(deviceId: string): Promise<StoredPushSubscription | null> {
+    return this.st.push.subscription(deviceId);
+  }
+  async dropPushSubscription(deviceId: string, endpoint: string): Promise<boolean> {
+    return this.write((st) => st.push.drop(deviceId, endpoint)).result;
+  }
+  async releasePushEndpoint(endpoint: string, exceptDeviceId: string): Promise<number> {
+    return this.write((st) => st.push.releaseEndpoint(endpoint, exceptDeviceId)).result;
+  }
+  async pushConversation(userId: string, conversationId: string): Promise<PushConversation | null> {
+    return this.st.push.conversation(userId, conversationId);
+  }
+  async getPushPreferences(userId: string): Promise<PushPreferences> {
+    return this.st.push.preferences(userId);
+  }
+  async setPushPreferences(userId: string, prefs: PushPreferences, at: number): Promise<PushPreferences> {
+    return this.write((st) => st.push.setPreferences(userId, prefs, at)).result;
+  }
+  async takePushQuota(userId: string, category: PushCategory, day: string, limit: number): Promise<boolean> {
+    return this.write((st) => st.push.takeQuota(userId, category, day, limit)).result;
+  }
+  async recordPushNotice(notice: PushNoticeRecord): Promise<void> {
+    this.write((st) => st.push.recordNotice(notice));
+  }
+  async pushReceipt(id: string, event: PushReceiptEvent, since: number): Promise<PushReceiptResult> {
+    return this.write((st) => st.push.receipt(id, event, since)).result;
+  }
+  async prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void> {
+    this.write((st) => st.push.prune(noticesBefore, quotaDaysBefore));
+  }
+  async userIdsPage(after: string | null, limit: number): Promise<string[]> {
+    return this.st.push.userIds(after, limit);
+  }
+
+  // follows (server/users/)
+  async follow(followerId: string, followeeId: string, at: number): Promise<FollowChange> {
+    const { result, appended } = this.write((st, batch) => {
+      const followee = st.users.get(followeeId);
+      if (!followee) throw CourierError.notFound("No such user.");
+      const follower = st.users.get(followerId);
+      const change = st.follows.follow(followerId, followeeId, at);
+      if (change?.notify && follower) st.sync.append(batch, followeeId, "system", "notice", { type: "follow", user: follower }, at);
+      return { created: change !== null, followee };
+    });
+    return { ...result, appended };
+  }
+  async unfollow(followerId: string, followeeId: string, at: number): Promise<boolean> {
+    return this.write((st) => {
+      if (!st.users.get(followeeId)) throw CourierError.notFound("No such user.");
+      return st.follows.unfollow(followerId, followeeId, at);
+    }).result;
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type {
   Message,
   Order,
   PullResponse,
+  PushCategory,
   SendRequest,
   SettingsPatch,
   Snapshot,
@@ -16,6 +17,17 @@ import type {
   User,
   Versions,
 } from "../../shared/protocol/index.js";
+import type {
+  FollowChange,
+  PushConversation,
+  PushNoticeRecord,
+  PushPreferences,
+  PushReceiptEvent,
+  PushReceiptResult,
+  PushTarget,
+  StoredPushSubscription,
+  VapidKeys,
+} from "./push-types.js";
 
 /**
  * The storage seam. Everything the server persists goes through these
@@ -168,8 +180,41 @@ export interface Storage {
   pull(userId: string, d: Domain, after: number, limit: number): Promise<PullResponse>;
   snapshot(userId: string): Promise<Snapshot>;
   ack(userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<AckResult>;
+  /** The device's acked versions (all 0 for a device that is not the user's). */
+  deviceAcks(userId: string, deviceId: string): Promise<Versions>;
   /** Generic append (commands, notices, campaigns), one transaction. */
   appendEntries(entries: NewEntry[], at: number): Promise<Appended>;
+
+  // web push (server/push/; shapes in push-types.ts)
+  /** The VAPID key pair: the stored one, or `candidate` stored now by the first process to ask. */
+  pushVapidKeys(candidate: VapidKeys, at: number): Promise<VapidKeys>;
+  /** Every device of the user with its subscription (or null), last activity and sign-in state. */
+  pushTargets(userId: string, now: number): Promise<PushTarget[]>;
+  /** The subscription a device registered, if any. */
+  pushSubscription(deviceId: string): Promise<StoredPushSubscription | null>;
+  /** Clears the device's subscription if it is still `endpoint` (the push service said it is gone). */
+  dropPushSubscription(deviceId: string, endpoint: string): Promise<boolean>;
+  /** Clears `endpoint` from every other device: one browser profile notifies one account. Returns how many. */
+  releasePushEndpoint(endpoint: string, exceptDeviceId: string): Promise<number>;
+  /** Type, title, mute and read position of a conversation for one member; null if not a member. */
+  pushConversation(userId: string, conversationId: string): Promise<PushConversation | null>;
+  getPushPreferences(userId: string): Promise<PushPreferences>;
+  setPushPreferences(userId: string, prefs: PushPreferences, at: number): Promise<PushPreferences>;
+  /** Takes one unit of the user's quota for `category` on `day` (YYYY-MM-DD); false when `limit` is used up. */
+  takePushQuota(userId: string, category: PushCategory, day: string, limit: number): Promise<boolean>;
+  recordPushNotice(notice: PushNoticeRecord): Promise<void>;
+  /** Counts a receipt for a notification issued at or after `since`, once per (id, event). */
+  pushReceipt(id: string, event: PushReceiptEvent, since: number): Promise<PushReceiptResult>;
+  /** Forgets notification ids issued before `noticesBefore` and quota days before `quotaDaysBefore`. */
+  prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void>;
+  /** One page of user ids in id order, after `after` (campaigns). */
+  userIdsPage(after: string | null, limit: number): Promise<string[]>;
+
+  // follows (server/users/)
+  /** Starts following (idempotent); appends `notice {type: "follow", user}` to the followed user. 404 for an unknown user. */
+  follow(followerId: string, followeeId: string, at: number): Promise<FollowChange>;
+  /** Stops following (idempotent); false if there was no follow. 404 for an unknown user. */
+  unfollow(followerId: string, followeeId: string, at: number): Promise<boolean>;
 
   close(): Promise<void>;
 }

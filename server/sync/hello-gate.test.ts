@@ -23,4 +23,14 @@ describe("HelloGate", () => {
     gate.push([entry("chat", 11)]);
     expect(sent).toEqual([[entry("chat", 11)]]);
   });
+
+  it("drops a re-push before hello and sends only versions above the heads after it", () => {
+    const sent: Entry[][] = [];
+    const gate = new HelloGate((e) => sent.push(e));
+    expect(gate.repush([entry("chat", 3)])).toBe(0);
+    gate.open({ chat: 2, system: 0, marketing: 0 });
+    expect(sent).toEqual([]);
+    expect(gate.repush([entry("chat", 2), entry("chat", 3), entry("chat", 3)])).toBe(2);
+    expect(sent).toEqual([[entry("chat", 3), entry("chat", 3)]]);
+  });
 });

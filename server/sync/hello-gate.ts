@@ -22,9 +22,16 @@ export class HelloGate {
       this.queue.push(...entries);
       return;
     }
-    const heads = this.heads!;
-    const fresh = entries.filter((e) => e.v > heads[e.d]);
-    if (fresh.length > 0) this.send(fresh);
+    this.sendFresh(entries);
+  }
+
+  /**
+   * A retransmission: dropped before hello (hello's heads and the client's
+   * pull cover it), then only versions above the heads. Returns how many
+   * entries went out.
+   */
+  repush(entries: Entry[]): number {
+    return this.queue ? 0 : this.sendFresh(entries);
   }
 
   /** Call right after hello has been sent with these heads. */
@@ -38,5 +45,12 @@ export class HelloGate {
 
   get isOpen(): boolean {
     return this.queue === null;
+  }
+
+  private sendFresh(entries: Entry[]): number {
+    const heads = this.heads!;
+    const fresh = entries.filter((e) => e.v > heads[e.d]);
+    if (fresh.length > 0) this.send(fresh);
+    return fresh.length;
   }
 }

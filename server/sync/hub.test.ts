@@ -6,6 +6,7 @@ import { type Connection, type FanoutBus, Hub } from "./hub.js";
 function fakeConnection(id: string, userId: string, sessionId = "s1", deviceId = `d-${id}`) {
   const pushed: Entry[][] = [];
   const closed: string[] = [];
+  const retryAfter: (number | undefined)[] = [];
   const conn: Connection = {
     id,
     userId,
@@ -13,9 +14,12 @@ function fakeConnection(id: string, userId: string, sessionId = "s1", deviceId =
     sessionId,
     transport: "ws",
     push: (e) => pushed.push(e),
-    close: (reason) => closed.push(reason),
+    close: (reason, retryAfterMs) => {
+      closed.push(reason);
+      retryAfter.push(retryAfterMs);
+    },
   };
-  return { conn, pushed, closed };
+  return { conn, pushed, closed, retryAfter };
 }
 
 const entry = (v: number): Entry => ({ d: "chat", v, k: "msg", at: 0, data: {} });
@@ -87,5 +91,71 @@ describe("Hub", () => {
     hub.remove(sse);
     hub.closeWhere((c) => c.userId === "bob", "logout");
     expect(hub.countByTransport()).toEqual({ ws: 1, sse: 0, poll: 0 });
+  });
+
+  it("tells observers of connections added and removed (with the reason when the server closed them) and of each push", () => {
+    const hub = new Hub(undefined, { warn: () => undefined });
+    const seen: string[] = [];
+    hub.observe({
+      added: (c) => seen.push(`added ${c.id}`),
+      removed: (c, reason) => seen.push(`removed ${c.id} ${reason}`),
+      pushed: (c, entries) => seen.push(`pushed ${c.id} ${entries.map((e) => e.v).join()}`),
+    });
+    hub.observe({
+      added: () => {
+        throw new Error("a broken observer");
+      },
+      removed: () => undefined,
+      pushed: () => undefined,
+    });
+    const a = fakeConnection("1", "alice");
+    const b = fakeConnection("2", "alice", "s-out");
+    const broken = fakeConnection("3", "alice");
+    broken.conn.push = () => {
+      throw new Error("socket gone");
+    };
+    for (const c of [a, b, broken]) hub.add(c.conn);
+    hub.publish([{ userId: "alice", entries: [entry(1), entry(2)] }]);
+    hub.closeWhere((c) => c.sessionId === "s-out", "logout");
+    hub.remove(a.conn);
+    hub.remove(a.conn);
+    expect(seen).toEqual(["added 1", "added 2", "added 3", "pushed 1 1,2", "pushed 2 1,2", "removed 2 logout", "removed 1 null"]);
+  });
+
+  it("asks each connection closed for shutdown to wait its own random time, in [500, 5000] ms; other reasons carry none", () => {
+    const draws = [0, 0.5, 0.999999];
+    const hub = new Hub(undefined, undefined, { random: () => draws.shift()! });
+    const conns = ["1", "2", "3"].map((id) => fakeConnection(id, "alice"));
+    const out = fakeConnection("4", "bob");
+    for (const c of [...conns, out]) hub.add(c.conn);
+    hub.closeWhere((c) => c.userId === "bob", "device_removed");
+    expect(out.retryAfter).toEqual([undefined]);
+    hub.closeWhere(() => true, "shutdown");
+    expect(conns.map((c) => c.retryAfter[0])).toEqual([500, 2750, 5000]);
+  });
+
+  it("passes a device's sign of life and heartbeat to that device's connections only", () => {
+    const hub = new Hub();
+    const alive: string[] = [];
+    const pinged: (string | undefined)[] = [];
+    const sse = (id: string, deviceId: string): Connection => ({
+      ...fakeConnection(id, "alice", "s1", deviceId).conn,
+      transport: "sse",
+      alive: () => void alive.push(id),
+      ping: (echo) => {
+        pinged.push(echo);
+        return true;
+      },
+    });
+    hub.add(sse("1", "d1"));
+    hub.add(sse("2", "d1"));
+    hub.add(sse("3", "d2"));
+    hub.add(fakeConnection("4", "alice", "s1", "d1").conn); // ws: neither
+    hub.touch("alice", "d1");
+    expect(alive).toEqual(["1", "2"]);
+    expect(hub.ping("alice", "d1", "e1")).toBe(2);
+    expect(hub.ping("alice", "d2", undefined)).toBe(1);
+    expect(hub.ping("bob", "d1", "x")).toBe(0);
+    expect(pinged).toEqual(["e1", "e1", undefined]);
   });
 });

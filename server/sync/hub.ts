@@ -1,8 +1,18 @@
-import { type Entry, TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
+import { type Entry, type StreamCloseReason, TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
 
-/** Why the server ends a live connection; transports pass it on to the client. */
-export type CloseReason = "logout" | "device_removed" | "shutdown";
+/**
+ * Why the server ends a live connection; transports pass it on to the client
+ * (`close {reason}`). `dead`: no sign of life from the other side.
+ */
+export type CloseReason = StreamCloseReason;
+
+/**
+ * On shutdown each connection is asked to wait a random time in this range
+ * before reconnecting, so a restart is not met by every client at once.
+ */
+export const SHUTDOWN_RETRY_MIN_MS = 500;
+export const SHUTDOWN_RETRY_MAX_MS = 5000;
 
 /**
  * One live server→client channel of one device, whatever carries it
@@ -16,7 +26,34 @@ export interface Connection {
   readonly sessionId: string;
   readonly transport: TransportName;
   push(entries: Entry[]): void;
-  close(reason: CloseReason): void;
+  /**
+   * Sends entries again (retransmission of unacked pushes); returns how many
+   * went out. Repeats are expected, the client drops what it has consumed,
+   * but the transport's rules still hold: nothing before hello, an SSE id
+   * never moves backwards. Connections without it are never retransmitted
+   * to (long-poll).
+   */
+  repush?(entries: Entry[]): number;
+  /** `retryAfterMs`: the client should not reconnect sooner (set on shutdown). */
+  close(reason: CloseReason, retryAfterMs?: number): void;
+  /** Answers a heartbeat of the device (`ping {at, echo}` on SSE); false if this connection cannot carry one. */
+  ping?(echo: string | undefined): boolean;
+  /** A request from this connection's device reached the server: a sign of life (SSE `hb=1`). */
+  alive?(): void;
+}
+
+/** Told what happens to live connections; the retransmitter is one. Must not throw. */
+export interface HubObserver {
+  added(conn: Connection): void;
+  /** `reason` when the server closed the connection on purpose, null when it ended by itself. */
+  removed(conn: Connection, reason: CloseReason | null): void;
+  /** The hub handed `entries` to `conn` (live pushes, not a transport's own backlog). */
+  pushed(conn: Connection, entries: Entry[]): void;
+}
+
+export interface HubOptions {
+  /** In [0, 1); spreads the shutdown `retryAfterMs`. Injected for tests. */
+  random?: () => number;
 }
 
 /**
@@ -48,12 +85,20 @@ export class Hub {
   private readonly byUser = new Map<string, Set<Connection>>();
   /** Live connections per transport, kept as they come and go (for metrics). */
   private readonly counts = new Map<TransportName, number>(TRANSPORTS.map((t) => [t, 0]));
+  private readonly observers: HubObserver[] = [];
+  private readonly random: () => number;
 
   constructor(
     private readonly bus: FanoutBus = new LocalBus(),
     private readonly log?: HubLogger,
+    opts: HubOptions = {},
   ) {
+    this.random = opts.random ?? Math.random;
     bus.subscribe((appended) => this.deliver(appended));
+  }
+
+  observe(observer: HubObserver): void {
+    this.observers.push(observer);
   }
 
   add(conn: Connection): void {
@@ -62,13 +107,30 @@ export class Hub {
     if (set.has(conn)) return;
     set.add(conn);
     this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 0) + 1);
+    this.notify((o) => o.added(conn));
   }
 
   remove(conn: Connection): void {
+    this.detach(conn, null);
+  }
+
+  private detach(conn: Connection, reason: CloseReason | null): boolean {
     const set = this.byUser.get(conn.userId);
-    if (!set?.delete(conn)) return;
+    if (!set?.delete(conn)) return false;
     this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 1) - 1);
     if (set.size === 0) this.byUser.delete(conn.userId);
+    this.notify((o) => o.removed(conn, reason));
+    return true;
+  }
+
+  private notify(tell: (observer: HubObserver) => void): void {
+    for (const observer of this.observers) {
+      try {
+        tell(observer);
+      } catch (err) {
+        this.log?.warn({ err }, "hub observer failed");
+      }
+    }
   }
 
   private readonly publishListeners: ((appended: Appended) => void)[] = [];
@@ -102,7 +164,9 @@ export class Hub {
         } catch (err) {
           // One broken connection must not stop delivery to the others.
           this.log?.warn({ err, connection: conn.id }, "push failed");
+          continue;
         }
+        this.notify((o) => o.pushed(conn, entries));
       }
     }
   }
@@ -111,19 +175,44 @@ export class Hub {
     return [...(this.byUser.get(userId) ?? [])];
   }
 
+  /** The device's live connections in this process. */
+  connectionsOfDevice(userId: string, deviceId: string): Connection[] {
+    return this.connectionsOf(userId).filter((c) => c.deviceId === deviceId);
+  }
+
+  /** A request from the device reached this process: its connections that watch liveness note it. */
+  touch(userId: string, deviceId: string): void {
+    for (const conn of this.connectionsOfDevice(userId, deviceId)) conn.alive?.();
+  }
+
+  /** Answers a heartbeat of the device on each of its connections that can carry one; returns how many did. */
+  ping(userId: string, deviceId: string, echo: string | undefined): number {
+    let n = 0;
+    for (const conn of this.connectionsOfDevice(userId, deviceId)) if (conn.ping?.(echo)) n++;
+    return n;
+  }
+
   /** The transport a device is live on right now, if any. */
   transportOf(userId: string, deviceId: string): TransportName | null {
     return this.connectionsOf(userId).find((c) => c.deviceId === deviceId)?.transport ?? null;
   }
 
-  /** Closes matching connections; returns how many. */
+  /**
+   * Closes matching connections; returns how many. On shutdown each one is
+   * given its own `retryAfterMs` in [SHUTDOWN_RETRY_MIN_MS, SHUTDOWN_RETRY_MAX_MS].
+   */
   closeWhere(match: (conn: Connection) => boolean, reason: CloseReason): number {
     const doomed = [...this.byUser.values()].flatMap((set) => [...set]).filter(match);
     for (const conn of doomed) {
-      this.remove(conn);
-      conn.close(reason);
+      this.detach(conn, reason);
+      conn.close(reason, reason === "shutdown" ? this.shutdownRetryAfterMs() : undefined);
     }
     return doomed.length;
+  }
+
+  private shutdownRetryAfterMs(): number {
+    const span = SHUTDOWN_RETRY_MAX_MS - SHUTDOWN_RETRY_MIN_MS;
+    return SHUTDOWN_RETRY_MIN_MS + Math.min(span, Math.floor(this.random() * (span + 1)));
   }
 
   /**

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync } from "fastify";
+import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CourierError, domainSchema, parseInput, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
+import { CourierError, domainSchema, parseInput, PING_PATH, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
 import { assertOwnDevice, requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
-import { ack, pull } from "./service.js";
+import { ack, ping, pull } from "./service.js";
 
 const domainParams = z.object({ d: domainSchema });
 
@@ -25,8 +25,20 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.post("/api/sync/ack", async (req) => {
     const auth = await requireAuth(ctx, req);
-    const header = req.headers["x-device-id"];
-    if (!uuidSchema.safeParse(header).success) throw CourierError.badRequest("X-Device-Id must be this device's UUID.");
-    return ack(ctx, auth.user.id, header as string, req.body);
+    return ack(ctx, auth.user.id, deviceHeader(req), req.body);
+  });
+
+  // extension: the heartbeat of clients on SSE.
+  app.post(PING_PATH, async (req) => {
+    const auth = await requireAuth(ctx, req);
+    return ping(ctx, auth.user.id, deviceHeader(req), req.body);
   });
 };
+
+function deviceHeader(req: FastifyRequest): string {
+  const header = req.headers["x-device-id"];
+  if (typeof header !== "string" || !uuidSchema.safeParse(header).success) {
+    throw CourierError.badRequest("X-Device-Id must be this device's UUID.");
+  }
+  return header;
+}

@@ -2,6 +2,8 @@ import {
   ackRequestSchema,
   type Domain,
   parseInput,
+  type PingResponse,
+  pingRequestSchema,
   PULL_LIMIT_DEFAULT,
   type PullResponse,
   pullRequestSchema,
@@ -16,10 +18,27 @@ export async function pull(ctx: Context, userId: string, payload: unknown): Prom
   return ctx.storage.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
 }
 
-/** Returns the device's acked versions after applying; receipts it triggers are pushed. */
+/**
+ * Returns the device's acked versions after applying; receipts it triggers
+ * are pushed. Every transport's ack comes through here, so the retransmitter
+ * hears of each one.
+ */
 export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
   const result = await ctx.storage.ack(userId, deviceId, acks, ctx.clock());
+  ctx.delivery.acks++;
+  ctx.retransmit.acked(userId, deviceId, result.acks);
   ctx.hub.publish(result.appended);
   return { acks: result.acks };
+}
+
+/**
+ * `POST /api/sync/ping`, the heartbeat of a device on SSE (extension,
+ * docs/delivery.md): `ping {at, echo}` is written on the device's SSE streams
+ * in this process (each counts it as a sign of life); `streams` says how many.
+ */
+export function ping(ctx: Context, userId: string, deviceId: string, payload: unknown): PingResponse {
+  // A body-less ping is the common case.
+  const { echo } = parseInput(pingRequestSchema, payload ?? {}, "ping");
+  return { at: ctx.clock(), streams: ctx.hub.ping(userId, deviceId, echo) };
 }

@@ -11,9 +11,11 @@ const closeSchema = z.strictObject({ transport: transportNameSchema });
  * when `FAULT_INJECTION=1`, and even then it answers loopback clients only.
  * Never enable it on a server people use.
  *
- * `POST /api/faults/close {transport}` ends every live connection of that
- * transport in this process, as the server does when it declares one dead
- * (the client gets `close {reason: "dead"}` where the transport can say so).
+ * - `POST /api/faults/close {transport}` ends every live connection of that
+ *   transport in this process, as the server does when it declares one dead
+ *   (the client gets `close {reason: "dead"}` where the transport can say so);
+ * - `GET /api/faults/metrics` → this process's delivery counters and push
+ *   funnel, for the chaos report.
  */
 export async function faultRoutes(app: FastifyInstance, { ctx }: FeatureOptions): Promise<void> {
   app.addHook("onRequest", async (req) => {
@@ -23,4 +25,5 @@ export async function faultRoutes(app: FastifyInstance, { ctx }: FeatureOptions)
     const { transport } = parseInput(closeSchema, req.body, "body");
     return { closed: ctx.hub.closeWhere((conn) => conn.transport === transport, "dead") };
   });
+  app.get("/api/faults/metrics", async () => ({ delivery: ctx.delivery.snapshot(), push: ctx.pushFunnel.snapshot() }));
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from "fastify";
 import { parseInput, usersQuerySchema } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
+import { followRoutes } from "./follow.js";
 
 const SEARCH_LIMIT = 20;
 
@@ -13,4 +14,6 @@ export const userRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const users = await ctx.storage.searchUsers((q ?? "").trim(), auth.user.id, SEARCH_LIMIT);
     return { users };
   });
+
+  await app.register(followRoutes, { ctx });
 };

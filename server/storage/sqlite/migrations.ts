@@ -128,6 +128,54 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (user_id, domain, v)
   ) WITHOUT ROWID;
   `,
+  // 2: Web Push (server/push/) and follows (server/users/).
+  `
+  -- One row: the VAPID key pair every server process signs with.
+  CREATE TABLE push_vapid (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    public_key  TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    at          INTEGER NOT NULL
+  );
+
+  CREATE TABLE push_preferences (
+    user_id       TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    hide_previews INTEGER NOT NULL DEFAULT 0,
+    at            INTEGER NOT NULL
+  );
+
+  -- Pushes sent per (user, category, UTC day), for quota-limited categories.
+  CREATE TABLE push_quota (
+    user_id  TEXT NOT NULL,
+    category TEXT NOT NULL,
+    day      TEXT NOT NULL,
+    used     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, category, day)
+  ) WITHOUT ROWID;
+
+  -- Ids of notifications sent, so receipts are accepted only for those, once per event.
+  CREATE TABLE push_notices (
+    id        TEXT PRIMARY KEY,
+    user_id   TEXT NOT NULL,
+    category  TEXT NOT NULL,
+    at        INTEGER NOT NULL,
+    displayed INTEGER NOT NULL DEFAULT 0,
+    clicked   INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX push_notices_at ON push_notices(at);
+
+  CREATE INDEX devices_push_endpoint ON devices(json_extract(push, '$.endpoint')) WHERE push IS NOT NULL;
+
+  CREATE TABLE follows (
+    follower_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    followee_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    active      INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    noticed_at  INTEGER,
+    PRIMARY KEY (follower_id, followee_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX follows_followee ON follows(followee_id);
+  `,
 ];
 
 /**

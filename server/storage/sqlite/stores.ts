@@ -1,9 +1,11 @@
 import type Database from "better-sqlite3";
 import { ConversationStore } from "./conversation-store.js";
 import { DeviceStore } from "./device-store.js";
+import { FollowStore } from "./follow-store.js";
 import { ItemStore } from "./item-store.js";
 import { MessageStore } from "./message-store.js";
 import { OrderStore } from "./order-store.js";
+import { PushStore } from "./push-store.js";
 import { SyncStore } from "./sync-store.js";
 import { UserStore } from "./user-store.js";
 
@@ -16,6 +18,8 @@ export interface Stores {
   messages: MessageStore;
   orders: OrderStore;
   sync: SyncStore;
+  push: PushStore;
+  follows: FollowStore;
 }
 
 export function createStores(db: Database.Database, ringCapacity: number): Stores {
@@ -27,5 +31,7 @@ export function createStores(db: Database.Database, ringCapacity: number): Store
     messages: new MessageStore(db),
     orders: new OrderStore(db),
     sync: new SyncStore(db, ringCapacity),
+    push: new PushStore(db),
+    follows: new FollowStore(db),
   };
 }

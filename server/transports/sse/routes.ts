@@ -8,7 +8,7 @@ import { SseStream } from "./sse-stream.js";
 import { SseWriter } from "./sse-writer.js";
 
 /**
- * `GET /api/stream?device=&cursor=`: the SSE transport. Everything is
+ * `GET /api/stream?device=&cursor=[&hb=1]`: the SSE transport. Everything is
  * validated while an ordinary JSON error can still be answered; only then
  * does the response become a stream.
  */
@@ -29,6 +29,7 @@ export const sseRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }
       writer,
       hello: (heads) => helloFor(ctx, auth, query.device, heads, "sse"),
       sessionAlive: () => sessionAlive(ctx, req, auth),
+      watchLiveness: query.hb === "1",
       log: req.log,
     });
     streams.track(res);

@@ -1,4 +1,16 @@
-import { DOMAINS, type Domain, type Entry, formatCursor, type Hello, PULL_LIMIT_MAX, SSE_RETRY_MS, type Versions } from "../../../shared/protocol/index.js";
+import {
+  DOMAINS,
+  type Domain,
+  type Entry,
+  formatCursor,
+  type Hello,
+  LIVENESS_MISSES,
+  PULL_LIMIT_MAX,
+  SSE_RETRY_MS,
+  type StreamClose,
+  type StreamPing,
+  type Versions,
+} from "../../../shared/protocol/index.js";
 import type { Context } from "../../context.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
 import type { SseWriter } from "./sse-writer.js";
@@ -13,6 +25,12 @@ export interface SseStreamDeps {
   hello(heads: Versions): Hello;
   /** Whether the session that opened the stream still exists (checked at every ping). */
   sessionAlive(): Promise<boolean>;
+  /**
+   * Opened with `hb=1`: the client promised heartbeats, so the stream ends
+   * (`close {reason: "dead"}`) when its device shows no sign of life for
+   * LIVENESS_MISSES heartbeat intervals.
+   */
+  watchLiveness?: boolean;
   log: { error(obj: object, msg: string): void };
 }
 
@@ -31,12 +49,14 @@ type State =
  *                   │        overflow reads again     │ duplicates, no gaps
  *                   ▼
  *   closed by: logout / device removed / shutdown (hub), the client leaving,
- *   a full write buffer, or a session found gone at a ping.
+ *   a full write buffer, a session found gone at a ping, or (hb=1) no sign
+ *   of life from the device for LIVENESS_MISSES heartbeats.
  *
  * `sent` is the highest version per domain written so far; it only rises, so
- * the `id` of each push never moves backwards. A domain whose cursor is older
- * than the ring gets one `reset` event and nothing more on this stream: the
- * client takes a snapshot and opens a new stream with the new cursor.
+ * the `id` of each push never moves backwards, re-pushes included. A domain
+ * whose cursor is older than the ring gets one `reset` event and nothing more
+ * on this stream: the client takes a snapshot and opens a new stream with
+ * the new cursor.
  */
 export class SseStream implements Connection {
   readonly transport = "sse" as const;
@@ -44,6 +64,9 @@ export class SseStream implements Connection {
   private readonly sent: Versions;
   private readonly reset = new Set<Domain>();
   private heartbeat: NodeJS.Timeout | null = null;
+  private liveness: NodeJS.Timeout | null = null;
+  /** The last request seen from the device (admission counts), for `watchLiveness`. */
+  private lastSign: number;
 
   constructor(
     readonly id: string,
@@ -54,6 +77,7 @@ export class SseStream implements Connection {
     private readonly deps: SseStreamDeps,
   ) {
     this.sent = { ...cursor };
+    this.lastSign = deps.ctx.clock();
   }
 
   push(entries: Entry[]): void {
@@ -71,18 +95,40 @@ export class SseStream implements Connection {
     }
   }
 
+  /**
+   * Retransmission: entries this stream may have sent already. Only once
+   * live (the backlog sends everything up to the heads anyway), never for a
+   * domain waiting for its reset; `send` keeps the id from moving backwards.
+   */
+  repush(entries: Entry[]): number {
+    if (this.state.name !== "live") return 0;
+    const sendable = entries.filter((e) => !this.reset.has(e.d));
+    this.send(sendable);
+    return sendable.length;
+  }
+
   /** From the hub, which has already unregistered us: say why, then end. */
-  close(reason: CloseReason): void {
-    if (this.state.name === "closed") return;
-    this.deps.writer.event("close", { reason });
-    this.end();
+  close(reason: CloseReason, retryAfterMs?: number): void {
+    this.endWith(retryAfterMs === undefined ? { reason } : { reason, retryAfterMs });
+  }
+
+  /** The device's heartbeat (`POST /api/sync/ping`): answered on the stream, once hello is out. */
+  ping(echo: string | undefined): boolean {
+    if (this.closed || !this.heartbeat) return false;
+    this.alive();
+    this.writePing(echo);
+    return true;
+  }
+
+  alive(): void {
+    this.lastSign = this.deps.ctx.clock();
   }
 
   /** The client went away (or the response was dropped): clean up, write nothing. */
   gone(): void {
     if (this.state.name === "closed") return;
     this.state = { name: "closed" };
-    this.stopHeartbeat();
+    this.stopTimers();
     this.deps.ctx.hub.remove(this);
   }
 
@@ -100,7 +146,8 @@ export class SseStream implements Connection {
     if (this.closed) return;
     writer.retry(SSE_RETRY_MS);
     writer.event("hello", this.deps.hello(heads));
-    this.heartbeat = setInterval(() => this.ping(), ctx.config.heartbeatMs);
+    this.heartbeat = setInterval(() => this.beat(), ctx.config.heartbeatMs);
+    if (this.deps.watchLiveness) this.watchLiveness();
     for (;;) {
       for (const d of DOMAINS) await this.backlog(d, heads[d]);
       const state = this.state;
@@ -143,8 +190,13 @@ export class SseStream implements Connection {
     this.deps.writer.event("push", entries, formatCursor(this.sent));
   }
 
-  private ping(): void {
-    this.deps.writer.event("ping", { at: this.deps.ctx.clock() });
+  private writePing(echo?: string): void {
+    const data: StreamPing = echo === undefined ? { at: this.deps.ctx.clock() } : { at: this.deps.ctx.clock(), echo };
+    this.deps.writer.event("ping", data);
+  }
+
+  private beat(): void {
+    this.writePing();
     this.deps.sessionAlive().then(
       (alive) => {
         if (!alive) this.close("logout");
@@ -153,13 +205,34 @@ export class SseStream implements Connection {
     );
   }
 
+  /** Re-armed lazily: signs of life only move `lastSign`, the timer looks at it when it fires. */
+  private watchLiveness(): void {
+    const { ctx } = this.deps;
+    const limit = LIVENESS_MISSES * ctx.config.heartbeatMs;
+    const quiet = ctx.clock() - this.lastSign;
+    if (quiet >= limit) {
+      ctx.delivery.deadConnections.sse++;
+      this.endWith({ reason: "dead" });
+      return;
+    }
+    this.liveness = setTimeout(() => this.watchLiveness(), limit - quiet);
+  }
+
+  private endWith(close: StreamClose): void {
+    if (this.state.name === "closed") return;
+    this.deps.writer.event("close", close);
+    this.end();
+  }
+
   private end(): void {
     this.gone();
     this.deps.writer.end();
   }
 
-  private stopHeartbeat(): void {
+  private stopTimers(): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+    if (this.liveness) clearTimeout(this.liveness);
+    this.liveness = null;
   }
 }

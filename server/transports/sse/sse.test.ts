@@ -187,12 +187,15 @@ describe("SSE stream endings", () => {
     expect(server.hub.size).toBe(0);
   });
 
-  it("shutdown ends streams with a close event", async () => {
+  it("shutdown ends streams with a close event asking each client to wait its own time before reconnecting", async () => {
     const { url, alice } = await chatting();
     const s = await stream(url, `device=${randomUUID()}`, bearer(alice));
     await helloOf(s);
     const closing = server.close();
-    expect(await closeReason(s)).toEqual({ reason: "shutdown" });
+    const info = (await closeReason(s)) as { reason: string; retryAfterMs: number };
+    expect(info).toEqual({ reason: "shutdown", retryAfterMs: expect.any(Number) });
+    expect(info.retryAfterMs).toBeGreaterThanOrEqual(500);
+    expect(info.retryAfterMs).toBeLessThanOrEqual(5000);
     await s.ended;
     await closing;
   });

@@ -5,13 +5,16 @@ import {
   CourierError,
   FRAME_LIMIT_BYTES,
   type Hello,
+  parseInput,
+  pingRequestSchema,
   type ServerToClientEvents,
   SOCKET_PATH,
+  type StreamClose,
 } from "../../../shared/protocol/index.js";
 import type { Context } from "../../context.js";
 import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
-import type { Connection } from "../../sync/hub.js";
+import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { respond, splitArgs } from "./respond.js";
@@ -32,7 +35,12 @@ interface Log {
  *
  *   handshake (origin, auth, device) ──▶ registered with hub (pushes queue)
  *     ──▶ heads read ──▶ hello ──▶ queue flushed (v > heads) ──▶ live
- *     ──▶ disconnect / logout / device removed ──▶ unregistered
+ *     ──▶ disconnect / logout / device removed / shutdown ──▶ unregistered
+ *
+ * The server ending a socket on purpose first emits `close {reason,
+ * retryAfterMs?}` (extension). Liveness: socket.io pings every HEARTBEAT_MS
+ * and drops a socket whose pong is HEARTBEAT_MS late (dead after two
+ * intervals, counted); clients ping with the `heartbeat` event.
  */
 export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): CourierIo {
   const io: CourierIo = new Server(server, {
@@ -42,6 +50,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
     serveClient: false,
     allowRequest: allowRequest(ctx),
     pingInterval: ctx.config.heartbeatMs,
+    pingTimeout: ctx.config.heartbeatMs,
   });
   io.use(handshake(ctx));
   io.on("connection", (socket) => open(ctx, socket, log));
@@ -51,6 +60,12 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
 function open(ctx: Context, socket: CourierSocket, log: Log): void {
   const { userId, deviceId, sessionId, tokenHash } = socket.data;
   const gate = new HelloGate((entries) => socket.emit("push", entries));
+  const closeWith = (reason: CloseReason, retryAfterMs?: number) => {
+    const info: StreamClose = retryAfterMs === undefined ? { reason } : { reason, retryAfterMs };
+    // The engine sends what is buffered before it closes, so the event arrives first.
+    socket.emit("close", info);
+    socket.disconnect(true);
+  };
   const conn: Connection = {
     id: socket.id,
     userId,
@@ -58,7 +73,8 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     sessionId,
     transport: "ws",
     push: (entries) => gate.push(entries),
-    close: () => socket.disconnect(true),
+    repush: (entries) => gate.repush(entries),
+    close: closeWith,
   };
   const end = () => {
     ctx.hub.remove(conn);
@@ -77,7 +93,9 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     <T>(work: () => Promise<T>) =>
     async (): Promise<T> => {
       if (!(await sessionAlive())) {
-        setImmediate(end);
+        setImmediate(() => {
+          if (ctx.hub.closeWhere((c) => c === conn, "logout") === 0) socket.disconnect(true);
+        });
         throw CourierError.unauthorized("Your session has ended; sign in again.");
       }
       return work();
@@ -96,7 +114,23 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     const [p, c] = splitArgs(payload, cb);
     respond(c, authorized(() => ack(ctx, userId, deviceId, p)), log);
   });
-  socket.on("disconnect", () => ctx.hub.remove(conn));
+  socket.on("heartbeat", (payload: unknown, cb: unknown) => {
+    const [p, c] = splitArgs(payload, cb);
+    respond(
+      c,
+      authorized(async () => {
+        parseInput(pingRequestSchema, p ?? {}, "heartbeat");
+        ctx.hub.touch(userId, deviceId);
+        return { at: ctx.clock() };
+      }),
+      log,
+    );
+  });
+  socket.on("disconnect", (reason) => {
+    // The client stopped answering socket.io's pings: a half-open link, found dead.
+    if (reason === "ping timeout") ctx.delivery.deadConnections.ws++;
+    ctx.hub.remove(conn);
+  });
 
   ctx.hub.add(conn);
   // A logout that ran between the handshake's session lookup and `hub.add`

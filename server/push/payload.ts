@@ -1,0 +1,153 @@
+import { type Order, PUSH_PAYLOAD_MAX_BYTES, type PushPayload, type User } from "../../shared/protocol/index.js";
+import type { PushConversation } from "../storage/push-types.js";
+
+/**
+ * What a notification says. Everything here is pure: the service gathers
+ * names and settings, these functions word the payload, `encodePayload` fits
+ * it in the size limit.
+ */
+
+/** A preview longer than this is cut (a notification shows a few lines anyway). */
+export const PREVIEW_MAX_CODE_POINTS = 300;
+const ELLIPSIS = "…";
+
+/** The first `max` code points of `text` (never half a surrogate pair), with an ellipsis if cut. */
+export function truncateCodePoints(text: string, max: number): string {
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  return points.slice(0, Math.max(0, max)).join("") + ELLIPSIS;
+}
+
+export const conversationUrl = (conversationId: string) => `/#/c/${encodeURIComponent(conversationId)}`;
+export const HOME_URL = "/#/";
+
+export interface Common {
+  /** The notification id receipts report (`id`). */
+  id: string;
+  count: number;
+  at: number;
+  hidePreviews: boolean;
+}
+
+export interface ChatLatest {
+  senderName: string;
+  body: string;
+}
+
+/** "3 new messages from Alice" (direct and item chats) or "… in Climbing" (groups), with the newest text. */
+export function chatPayload(c: Common, conversationId: string, conv: PushConversation, latest: ChatLatest): PushPayload {
+  const n = c.count;
+  const many = n > 1;
+  const preview = truncateCodePoints(latest.body.trim(), PREVIEW_MAX_CODE_POINTS);
+  const neutral = many ? "Open Courier to read them." : "Open Courier to read it.";
+  let title: string;
+  let body: string;
+  if (conv.type === "group") {
+    const group = conv.title?.trim() || "your group";
+    title = many ? `${n} new messages in ${group}` : `New message in ${group}`;
+    body = c.hidePreviews ? neutral : `${latest.senderName}: ${preview}`;
+  } else {
+    title = many ? `${n} new messages from ${latest.senderName}` : `New message from ${latest.senderName}`;
+    body = c.hidePreviews ? neutral : preview;
+  }
+  return {
+    category: "chat",
+    title,
+    body,
+    conversationId,
+    url: conversationUrl(conversationId),
+    count: n,
+    at: c.at,
+    tag: `c:${conversationId}`,
+    id: c.id,
+  };
+}
+
+const ORDER_STEP: Record<Order["status"], string> = {
+  bought: "bought it",
+  shipped: "marked it as shipped",
+  received: "confirmed receipt",
+};
+
+/** "“Bike”: Bob marked it as shipped" — the newest step of an order. */
+export function orderPayload(c: Common, order: Order, itemTitle: string | null, actorName: string): PushPayload {
+  const title = c.hidePreviews ? "Order update" : `Order: ${truncateCodePoints(itemTitle ?? "your item", 80)}`;
+  const body = c.hidePreviews ? "Open Courier for details." : `${actorName} ${ORDER_STEP[order.status]}`;
+  return {
+    category: "order",
+    title,
+    body,
+    conversationId: order.conversationId,
+    url: conversationUrl(order.conversationId),
+    count: c.count,
+    at: c.at,
+    tag: `o:${order.id}`,
+    id: c.id,
+  };
+}
+
+/** "Alice started following you", or "3 new followers" for a burst. */
+export function followPayload(c: Common, follower: User): PushPayload {
+  const many = c.count > 1;
+  return {
+    category: "follow",
+    title: many ? `${c.count} new followers` : `${follower.displayName} started following you`,
+    body: many ? `The latest: ${follower.displayName} (@${follower.username})` : `@${follower.username}`,
+    url: HOME_URL,
+    count: c.count,
+    at: c.at,
+    tag: "follow",
+    id: c.id,
+  };
+}
+
+export interface Campaign {
+  campaignId: string;
+  title: string;
+  body: string;
+  url?: string;
+}
+
+export function marketingPayload(c: Common, campaign: Campaign): PushPayload {
+  return {
+    category: "marketing",
+    title: campaign.title,
+    body: campaign.body,
+    url: campaign.url ?? HOME_URL,
+    count: c.count,
+    at: c.at,
+    tag: `promo:${campaign.campaignId}`,
+    id: c.id,
+  };
+}
+
+const bytes = (p: PushPayload) => Buffer.byteLength(JSON.stringify(p), "utf8");
+
+/** Largest k such that `fits(k)`, for k in [0, n], given fits is monotone. */
+function largest(n: number, fits: (k: number) => boolean): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
+ * The payload as JSON within `maxBytes` (UTF-8): the body is cut on a code
+ * point boundary (with an ellipsis) until it fits, then the title if it must.
+ */
+export function encodePayload(payload: PushPayload, maxBytes = PUSH_PAYLOAD_MAX_BYTES): string {
+  let p = payload;
+  if (bytes(p) <= maxBytes) return JSON.stringify(p);
+  for (const field of ["body", "title"] as const) {
+    const points = Array.from(p[field]);
+    const withK = (k: number): PushPayload => ({ ...p, [field]: k === 0 ? "" : truncateCodePoints(p[field], k) });
+    const k = largest(points.length - 1, (n) => bytes(withK(n)) <= maxBytes);
+    p = withK(k);
+    if (bytes(p) <= maxBytes) return JSON.stringify(p);
+  }
+  throw new Error(`push payload does not fit in ${maxBytes} bytes`);
+}

@@ -1,0 +1,47 @@
+import type { FastifyPluginAsync } from "fastify";
+import {
+  CourierError,
+  parseInput,
+  PUSH_PREFERENCES_PATH,
+  PUSH_RECEIPTS_PATH,
+  pushPreferencesSchema,
+  pushReceiptSchema,
+  VAPID_KEY_PATH,
+} from "../../shared/protocol/index.js";
+import { requireAuth } from "../auth/authenticate.js";
+import type { FeatureOptions } from "../context.js";
+import { RECEIPT_WINDOW_MS } from "./policy.js";
+
+/** Web Push: the VAPID key to subscribe with, the service worker's receipts, and per-user preferences. */
+export const pushRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
+  app.get(VAPID_KEY_PATH, async (_req, reply) => {
+    // Stable for the life of the database; a client re-reads it when it (re)subscribes.
+    reply.header("cache-control", "no-cache");
+    return { key: ctx.push.publicKey };
+  });
+
+  /**
+   * The funnel's last two steps, reported by the service worker. No session
+   * is needed (the worker may outlive one): the id is an unguessable random
+   * UUID the server issued to that notification, accepted for
+   * RECEIPT_WINDOW_MS, and each (id, event) counts once.
+   */
+  app.post(PUSH_RECEIPTS_PATH, async (req, reply) => {
+    const { id, event } = parseInput(pushReceiptSchema, req.body, "body");
+    const result = await ctx.storage.pushReceipt(id, event, ctx.clock() - RECEIPT_WINDOW_MS);
+    if (result.status === "unknown") throw CourierError.notFound("No such notification, or it is too old.");
+    if (result.status === "counted") ctx.pushFunnel.receipt(result.category, event);
+    return reply.code(204).send();
+  });
+
+  app.get(PUSH_PREFERENCES_PATH, async (req) => {
+    const auth = await requireAuth(ctx, req);
+    return await ctx.storage.getPushPreferences(auth.user.id);
+  });
+
+  app.put(PUSH_PREFERENCES_PATH, async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const prefs = parseInput(pushPreferencesSchema, req.body, "body");
+    return await ctx.storage.setPushPreferences(auth.user.id, prefs, ctx.clock());
+  });
+};

@@ -1,0 +1,164 @@
+import type Database from "better-sqlite3";
+import { type ConversationType, type PushCategory, pushCategorySchema } from "../../../shared/protocol/index.js";
+import type {
+  PushConversation,
+  PushNoticeRecord,
+  PushPreferences,
+  PushReceiptEvent,
+  PushReceiptResult,
+  PushTarget,
+  StoredPushSubscription,
+  VapidKeys,
+} from "../push-types.js";
+
+interface TargetRow {
+  id: string;
+  push: string | null;
+  last_seen: number;
+  signed_in: number;
+}
+
+function parseSubscription(json: string | null): StoredPushSubscription | null {
+  if (json === null) return null;
+  try {
+    const sub = JSON.parse(json) as Partial<StoredPushSubscription>;
+    if (typeof sub.endpoint !== "string" || typeof sub.keys?.p256dh !== "string" || typeof sub.keys.auth !== "string") return null;
+    return { endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } };
+  } catch {
+    return null;
+  }
+}
+
+function category(text: string): PushCategory {
+  return pushCategorySchema.catch("chat").parse(text);
+}
+
+/**
+ * Web Push state: the VAPID key pair, per-user preferences and quotas,
+ * issued notification ids (for receipts), and the push side of devices
+ * (their `push` column holds the subscription JSON).
+ */
+export class PushStore {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      insertVapid: db.prepare(`INSERT OR IGNORE INTO push_vapid (id, public_key, private_key, at) VALUES (1, ?, ?, ?)`),
+      vapid: db.prepare<[], { public_key: string; private_key: string }>(`SELECT public_key, private_key FROM push_vapid WHERE id = 1`),
+      targets: db.prepare<[number, string], TargetRow>(
+        `SELECT d.id, d.push, d.last_seen,
+                EXISTS (SELECT 1 FROM sessions s WHERE s.id = d.session_id AND s.user_id = d.user_id AND s.expires_at > ?) AS signed_in
+         FROM devices d WHERE d.user_id = ? ORDER BY d.last_seen DESC`,
+      ),
+      subscription: db.prepare<[string], { push: string | null }>(`SELECT push FROM devices WHERE id = ?`),
+      dropSubscription: db.prepare(`UPDATE devices SET push = NULL WHERE id = ? AND json_extract(push, '$.endpoint') = ?`),
+      releaseEndpoint: db.prepare(`UPDATE devices SET push = NULL WHERE json_extract(push, '$.endpoint') = ? AND id != ?`),
+      conversation: db.prepare<
+        [string, string],
+        { type: string; title: string | null; item_title: string | null; muted: number; read_seq: number }
+      >(
+        `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
+         FROM conversations c
+         JOIN members m ON m.conversation_id = c.id AND m.user_id = ?
+         LEFT JOIN items i ON i.id = c.item_id
+         WHERE c.id = ?`,
+      ),
+      preferences: db.prepare<[string], { hide_previews: number }>(`SELECT hide_previews FROM push_preferences WHERE user_id = ?`),
+      setPreferences: db.prepare(
+        `INSERT INTO push_preferences (user_id, hide_previews, at) VALUES (?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET hide_previews = excluded.hide_previews, at = excluded.at`,
+      ),
+      takeQuota: db.prepare<[string, string, string, number], { used: number }>(
+        `INSERT INTO push_quota (user_id, category, day, used) VALUES (?, ?, ?, 1)
+         ON CONFLICT (user_id, category, day) DO UPDATE SET used = used + 1 WHERE used < ?
+         RETURNING used`,
+      ),
+      insertNotice: db.prepare(`INSERT OR IGNORE INTO push_notices (id, user_id, category, at) VALUES (?, ?, ?, ?)`),
+      displayed: db.prepare<[string, number], { category: string }>(
+        `UPDATE push_notices SET displayed = 1 WHERE id = ? AND at >= ? AND displayed = 0 RETURNING category`,
+      ),
+      clicked: db.prepare<[string, number], { category: string }>(
+        `UPDATE push_notices SET clicked = 1 WHERE id = ? AND at >= ? AND clicked = 0 RETURNING category`,
+      ),
+      notice: db.prepare<[string, number], { id: string }>(`SELECT id FROM push_notices WHERE id = ? AND at >= ?`),
+      pruneNotices: db.prepare(`DELETE FROM push_notices WHERE at < ?`),
+      pruneQuota: db.prepare(`DELETE FROM push_quota WHERE day < ?`),
+      userIds: db.prepare<[string, number], { id: string }>(`SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`),
+    };
+  }
+
+  /** The stored pair, or `candidate` stored now if there is none (the first process to start wins). */
+  vapidKeys(candidate: VapidKeys, at: number): VapidKeys {
+    this.s.insertVapid.run(candidate.publicKey, candidate.privateKey, at);
+    const row = this.s.vapid.get()!;
+    return { publicKey: row.public_key, privateKey: row.private_key };
+  }
+
+  targets(userId: string, now: number): PushTarget[] {
+    return this.s.targets.all(now, userId).map((r) => ({
+      deviceId: r.id,
+      subscription: parseSubscription(r.push),
+      lastSeen: r.last_seen,
+      signedIn: r.signed_in === 1,
+    }));
+  }
+
+  subscription(deviceId: string): StoredPushSubscription | null {
+    return parseSubscription(this.s.subscription.get(deviceId)?.push ?? null);
+  }
+
+  drop(deviceId: string, endpoint: string): boolean {
+    return this.s.dropSubscription.run(deviceId, endpoint).changes > 0;
+  }
+
+  releaseEndpoint(endpoint: string, exceptDeviceId: string): number {
+    return this.s.releaseEndpoint.run(endpoint, exceptDeviceId).changes;
+  }
+
+  conversation(userId: string, conversationId: string): PushConversation | null {
+    const row = this.s.conversation.get(userId, conversationId);
+    if (!row) return null;
+    return {
+      type: row.type as ConversationType,
+      title: row.title,
+      itemTitle: row.item_title,
+      muted: row.muted === 1,
+      readSeq: row.read_seq,
+    };
+  }
+
+  preferences(userId: string): PushPreferences {
+    return { hidePreviews: this.s.preferences.get(userId)?.hide_previews === 1 };
+  }
+
+  setPreferences(userId: string, prefs: PushPreferences, at: number): PushPreferences {
+    this.s.setPreferences.run(userId, prefs.hidePreviews ? 1 : 0, at);
+    return this.preferences(userId);
+  }
+
+  /** One unit of the (user, category, day) quota, if any is left. */
+  takeQuota(userId: string, cat: PushCategory, day: string, limit: number): boolean {
+    if (limit <= 0) return false;
+    return this.s.takeQuota.get(userId, cat, day, limit) !== undefined;
+  }
+
+  recordNotice(n: PushNoticeRecord): void {
+    this.s.insertNotice.run(n.id, n.userId, n.category, n.at);
+  }
+
+  receipt(id: string, event: PushReceiptEvent, since: number): PushReceiptResult {
+    const row = (event === "displayed" ? this.s.displayed : this.s.clicked).get(id, since);
+    if (row) return { status: "counted", category: category(row.category) };
+    return { status: this.s.notice.get(id, since) ? "repeat" : "unknown" };
+  }
+
+  /** Campaign audiences, a page at a time. */
+  userIds(after: string | null, limit: number): string[] {
+    return this.s.userIds.all(after ?? "", limit).map((r) => r.id);
+  }
+
+  prune(noticesBefore: number, quotaDaysBefore: string): void {
+    this.s.pruneNotices.run(noticesBefore);
+    this.s.pruneQuota.run(quotaDaysBefore);
+  }
+}
