@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { bubbleTexts, expect, expectOnline, messages, openConversation, send, signUp, test, type Person } from "./fixtures.js";
+import { bubbleTexts, expect, expectOnline, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * Capability detection and runtime fallback, with the app free to choose
@@ -65,13 +65,6 @@ async function firstMessageAfterLoad(
   );
   test.info().annotations.push({ type: "transport log", description: log });
   return { page, ms, transport };
-}
-
-async function startDirectChat(a: Person, b: Person): Promise<void> {
-  await a.page.getByRole("button", { name: "New chat" }).click();
-  await a.page.getByLabel("Find people").fill(b.username);
-  await a.page.getByRole("button", { name: `Message ${b.displayName}` }).click();
-  await expect(a.page.getByTestId("conversation")).toBeVisible();
 }
 
 const blockWebSocket = (page: Page) => page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close({ code: 1011, reason: "blocked by proxy" }));

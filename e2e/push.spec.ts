@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { BrowserContext, CDPSession, Page, Request } from "@playwright/test";
-import type { PushPayload } from "../shared/protocol/index.js";
+import { pushPayloadSchema, type PushPayload } from "../shared/protocol/index.js";
+import { startPushReceiver } from "../server/push/testing/push-receiver.js";
+import { makeSubscriber } from "../server/push/testing/web-push-client.js";
+import { ServerProcess } from "../server/testing/server-process.js";
 import { bubbleTexts, expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
@@ -178,4 +184,77 @@ test("a hidden tab counts unread messages in its title and icon", async ({ brows
   await expect(bob.page).toHaveTitle("Courier");
   expect(decodeURIComponent((await icon()) ?? "")).not.toContain("<circle");
   await closeAll(alice, bob);
+});
+
+test("a message to an offline device goes out as a real push, and its display and click reach the server's funnel", async ({ browser }) => {
+  test.setTimeout(90_000);
+  // A push service on 127.0.0.1 (HTTPS, throwaway certificate) that the server trusts, and a server of our own to read counters from.
+  const receiver = await startPushReceiver();
+  const certDir = mkdtempSync(path.join(tmpdir(), "courier-e2e-cert-"));
+  writeFileSync(path.join(certDir, "push.pem"), receiver.cert);
+  const server = await ServerProcess.start({
+    env: {
+      PUSH_ALLOW_HOSTS: "127.0.0.1",
+      NODE_EXTRA_CA_CERTS: path.join(certDir, "push.pem"),
+      PUSH_SUBJECT: "mailto:ops@courier.test",
+      PUSH_WINDOW_MS: "300",
+      FAULT_INJECTION: "1",
+    },
+  });
+  const funnel = async () => ((await (await fetch(`${server.url}/api/faults/metrics`)).json()) as { push: { requested: number; accepted: number; displayed: number; clicked: number } }).push;
+  try {
+    const at = { baseURL: server.url };
+    const alice = await signUp(browser, "alice", "Alice Funnel", "ws", at);
+    let deviceId = "";
+    const bob = await signUp(browser, "bob", "Bob Funnel", "ws", at, async (page) => {
+      page.on("request", (req) => (deviceId = req.headers()["x-device-id"] ?? deviceId));
+    });
+    await bob.context.grantPermissions(["notifications"]);
+    await startDirectChat(alice, bob);
+    await send(alice.page, "Hi Bob");
+    const conversationId = conversationIdOf(alice.page);
+    await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Funnel" })).toBeVisible();
+
+    // Bob's browser holds a subscription at this push service (a real one would be at its vendor's).
+    const subscriber = makeSubscriber(receiver.endpoint("/push/bob"));
+    expect(deviceId).not.toBe("");
+    const registered = await bob.context.request.put(`${server.url}/api/devices/${deviceId}`, {
+      headers: { origin: server.url },
+      data: { protocol: 1, capabilities: ["ack"], notification: "granted", push: subscriber.subscription },
+    });
+    expect(registered.ok()).toBe(true);
+
+    // Bob closes the tab; Alice writes twice: one push for the window, with both counted.
+    await bob.page.close();
+    await send(alice.page, "Dinner at 8?");
+    await send(alice.page, "At the usual place");
+    await expect.poll(() => receiver.to("/push/bob").length, { timeout: 15_000 }).toBe(1);
+    const payload = pushPayloadSchema.parse(JSON.parse(subscriber.decrypt(receiver.to("/push/bob")[0]!.body)));
+    expect(payload).toMatchObject({
+      category: "chat",
+      title: "2 new messages from Alice Funnel",
+      body: "At the usual place",
+      conversationId,
+      url: `/#/c/${encodeURIComponent(conversationId)}`,
+      count: 2,
+    });
+
+    // The browser hands the push to Bob's service worker: a notification, then a click.
+    const page = await bob.context.newPage();
+    await page.goto("/#/listings");
+    const { cdp, registrationId } = await serviceWorkerOf(bob.context, page);
+    await cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: JSON.stringify(payload) });
+    await expect.poll(() => notifications(page)).toEqual([{ title: payload.title, tag: payload.tag, body: payload.body }]);
+    await page.evaluate(async (t) => (await navigator.serviceWorker.ready).active?.postMessage({ type: "courier:click", tag: t }), payload.tag);
+    await expect(page.getByTestId("conversation")).toHaveAttribute("data-conversation-id", conversationId);
+    await expect.poll(() => bubbleTexts(page)).toEqual(["Hi Bob", "Dinner at 8?", "At the usual place"]);
+
+    await expect.poll(funnel).toMatchObject({ requested: 1, accepted: 1, displayed: 1, clicked: 1 });
+    test.info().annotations.push({ type: "push-funnel", description: JSON.stringify(await funnel()) });
+    await closeAll(alice, bob);
+  } finally {
+    await server.stop();
+    await receiver.close();
+    rmSync(certDir, { recursive: true, force: true });
+  }
 });

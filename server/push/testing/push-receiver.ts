@@ -35,6 +35,8 @@ export interface PushReceiver {
   answer(pathname: string, ...answers: Answer[]): void;
   /** An agent that trusts this receiver's certificate (and nothing else). */
   agent: https.Agent;
+  /** The certificate (PEM), for a server in another process: NODE_EXTRA_CA_CERTS. */
+  cert: string;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function startPushReceiver(): Promise<PushReceiver> {
     to: (pathname) => received.filter((r) => r.path === pathname),
     answer: (pathname, ...list) => answers.set(pathname, list),
     agent,
+    cert,
     close: async () => {
       agent.destroy();
       server.closeAllConnections();
