@@ -87,6 +87,38 @@ test("a half-open WebSocket is found dead and replaced within two heartbeat inte
   await closeAll(alice, bob);
 });
 
+test("messages written offline survive reloads and go out once each, in order, when the link returns", async ({ browser }) => {
+  const alice = await signUp(browser, "alice", "Alice Outbox", "ws", at());
+  const bob = await signUp(browser, "bob", "Bob Outbox", "ws", at());
+  await startDirectChat(alice, bob);
+  await send(alice.page, "before the tunnel");
+  await openConversation(bob.page, "Alice Outbox");
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["before the tunnel"]);
+
+  // Alice's network goes: every request fails and sockets are refused; the reload drops the live one.
+  let offline = true;
+  await alice.page.route("**/api/**", (route) => (offline ? route.abort("internetdisconnected") : route.fallback()));
+  await alice.page.routeWebSocket(/\/socket\.io\//, (ws) => (offline ? ws.close({ code: 1006 }) : ws.connectToServer()));
+  await alice.page.reload();
+  await expect(alice.page.getByTestId("connection-status")).not.toHaveAttribute("data-state", "online");
+  const written = ["in the tunnel 1", "in the tunnel 2", "in the tunnel 3"];
+  for (const line of written) await send(alice.page, line);
+  await expect(messages(alice.page).and(alice.page.locator('[data-status="sending"]'))).toHaveCount(3);
+
+  // The tab is reloaded (or the browser restarted) while still offline: the queue is still there.
+  await alice.page.reload();
+  await expect.poll(() => bubbleTexts(alice.page)).toEqual(["before the tunnel", ...written]);
+  await expect(messages(alice.page).and(alice.page.locator('[data-status="sending"]'))).toHaveCount(3);
+  expect(await bubbleTexts(bob.page)).toEqual(["before the tunnel"]);
+
+  offline = false;
+  await alice.page.evaluate(() => window.dispatchEvent(new Event("online")));
+  await expect.poll(() => bubbleTexts(bob.page), { timeout: 20_000 }).toEqual(["before the tunnel", ...written]);
+  await expect(messages(alice.page).and(alice.page.locator('[data-status="sending"], [data-status="failed"]'))).toHaveCount(0);
+  await expect.poll(() => bubbleTexts(alice.page)).toEqual(["before the tunnel", ...written]);
+  await closeAll(alice, bob);
+});
+
 for (const seed of SEEDS) {
   test(`chaos run (seed ${seed}): every message reaches every device exactly once, in order`, async ({ browser }) => {
     test.setTimeout(180_000);
