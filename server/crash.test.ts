@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { Entry, Message, Summary, User } from "../shared/protocol/index.js";
+import { seeded } from "../shared/sync/testing.js";
 import { ServerProcess } from "./testing/server-process.js";
 
 /**
@@ -15,18 +16,6 @@ const SEED = Number(process.env.CRASH_SEED ?? 20_261_122);
 const CYCLES = 3;
 const ATTEMPTS_PER_CYCLE = 60;
 const SENDERS = 4;
-
-/** mulberry32: a tiny seeded PRNG, so a failing run can be replayed with CRASH_SEED. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Session {
   user: User;
@@ -97,7 +86,7 @@ const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 describe("crash durability", () => {
   it(`SIGKILL mid-traffic (${CYCLES} cycles, seed ${SEED}) loses no answered send, stores none twice, keeps versions contiguous`, async () => {
-    const random = prng(SEED);
+    const random = seeded(SEED); // replay a failing run with CRASH_SEED
     // Rate limits off: the test sends as fast as the server answers.
     const proc = await ServerProcess.start({ env: { RATE_SEND_PER_10S: "0", LOG_LEVEL: "error" } });
     const api = new Api(proc);

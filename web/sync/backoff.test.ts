@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Backoff, RECONNECT_BACKOFF, Reconnector, fullJitter, retryAfterIn } from "./backoff.js";
+import { seeded } from "../../shared/sync/testing.js";
 import { FakeClock } from "./fake-clock.js";
-
-/** A seeded generator (mulberry32): jitter that is random-looking yet the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const { baseMs, capMs, hiddenCapMs } = RECONNECT_BACKOFF;
 
