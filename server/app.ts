@@ -140,7 +140,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const close = () => {
     closing ??= (async () => {
       await app.close();
-      // Open collapse windows are dropped, sends in flight end, before storage goes.
+      // Open collapse windows are sent (briefly), sends in flight end, before storage goes.
       await push.close();
       if (ownsStorage) await storage.close();
     })();

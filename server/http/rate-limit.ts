@@ -115,8 +115,7 @@ export class Limits {
    * loopback client (no proxy header) while `exemptLoopback` is on.
    */
   clientKey(req: FastifyRequest): string | null {
-    const proxied = req.headers["x-forwarded-for"] !== undefined || req.headers.forwarded !== undefined;
-    if (this.config.exemptLoopback && !proxied && isLoopback(req.socket.remoteAddress) && isLoopback(req.ip)) return null;
+    if (this.config.exemptLoopback && isDirectLoopback(req)) return null;
     return ipKey(req.ip);
   }
 
@@ -125,6 +124,16 @@ export class Limits {
     const key = this.clientKey(req);
     if (key !== null) limiter.enforce(key, what);
   }
+}
+
+/**
+ * A client on this machine talking to us directly: a loopback peer and no
+ * proxy header (a reverse proxy on the same host makes every client look like
+ * loopback, but it adds X-Forwarded-For or Forwarded).
+ */
+export function isDirectLoopback(req: FastifyRequest): boolean {
+  const proxied = req.headers["x-forwarded-for"] !== undefined || req.headers.forwarded !== undefined;
+  return !proxied && isLoopback(req.socket.remoteAddress) && isLoopback(req.ip);
 }
 
 export function isLoopback(ip: string | undefined): boolean {

@@ -528,16 +528,25 @@ export class PushService implements OfflineChannel {
   }
 
   /**
-   * Stops: open windows are dropped (their entries stay in the users' sync
-   * domains), retry waits end, connections close; resolves when nothing is in flight.
+   * Stops. Open windows hold notifications no other process knows about, so
+   * they are sent now, given up to `graceMs` to go out; then retry waits end,
+   * connections close, and it resolves when nothing is in flight.
    */
-  async close(): Promise<void> {
+  async close(graceMs = SHUTDOWN_GRACE_MS): Promise<void> {
+    if (this.closed) return;
+    this.windows.flushAll();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.quiet(), new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
     this.closed = true;
     this.windows.clear();
     this.sender?.close();
     await this.quiet();
   }
 }
+
+/** How long shutdown waits for the notifications of still-open windows to go out. */
+const SHUTDOWN_GRACE_MS = 3_000;
 
 /** base64url of the VAPID public key, for routes. */
 export type { VapidKeys };

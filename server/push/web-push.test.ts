@@ -296,3 +296,33 @@ describe("Web Push to a local push service", () => {
     expect(before.dropped.quota).toBe(0);
   });
 });
+
+describe("shutdown", () => {
+  it("sends the notifications of windows still open instead of dropping them", async () => {
+    const own = await startServer(
+      { push: { ...DEFAULT_PUSH_CONFIG, subject: SUBJECT, allowHosts: ["127.0.0.1"] } },
+      { push: { agent: receiver.agent, timers: windowTimers } },
+    );
+    try {
+      const ann = await register(own.app, "ann");
+      const ben = await register(own.app, "ben");
+      const subscriber = makeSubscriber(receiver.endpoint("/push/ben-shutdown"));
+      subscribers.set("/push/ben-shutdown", subscriber);
+      const reg = await call(own.app, "PUT", `/api/devices/${randomUUID()}`, {
+        token: ben.token,
+        body: { protocol: 1, capabilities: ["ack"], notification: "granted", push: subscriber.subscription },
+      });
+      expect(reg.status).toBe(200);
+      const conv = await openDirect(own.app, ann, ben);
+      await sendHttp(own.app, ann, conv.conversationId, "last words before the deploy");
+      await own.push.quiet();
+      // The window never elapses on its own here; only the shutdown can send it.
+      expect(receiver.to("/push/ben-shutdown")).toHaveLength(0);
+    } finally {
+      await own.dispose();
+    }
+    const sent = receiver.to("/push/ben-shutdown");
+    expect(sent).toHaveLength(1);
+    expect(decode(sent[0]!)).toMatchObject({ body: "last words before the deploy", count: 1 });
+  });
+});

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { rmSync, statSync } from "node:fs";
+import { chmodSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
@@ -51,6 +51,15 @@ describe("sqlite storage", () => {
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, `${DB_FILE}-wal`)).mode & 0o077).toBe(0);
+  });
+
+  it("tightens a database an older version left readable by others", async () => {
+    const dir = dataDir();
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.close();
+    chmodSync(path.join(dir, DB_FILE), 0o644);
+    open(dir);
+    expect(statSync(path.join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
   });
 
   it("refuses a database from a newer server", () => {

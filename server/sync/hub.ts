@@ -47,7 +47,11 @@ export interface HubObserver {
   added(conn: Connection): void;
   /** `reason` when the server closed the connection on purpose, null when it ended by itself. */
   removed(conn: Connection, reason: CloseReason | null): void;
-  /** The hub handed `entries` to `conn` (live pushes, not a transport's own backlog). */
+  /**
+   * The hub handed `entries` to `conn` (not a transport's own backlog). The
+   * transport may still hold them (before its hello) or leave some out (a
+   * domain waiting for a reset): "handed", not "on the wire".
+   */
   pushed(conn: Connection, entries: Entry[]): void;
 }
 

@@ -31,9 +31,24 @@ describe("fault injection routes", () => {
     expect(JSON.parse((await stream.next((e) => e.event === "close")).data)).toMatchObject({ reason: "dead" });
     await eventually(() => server!.hub.countByTransport().sse === 0);
 
-    const metrics = (await (await fetch(`${url}/api/faults/metrics`)).json()) as { delivery: object; push: object };
-    expect(metrics.delivery).toBeTypeOf("object");
-    expect(metrics.push).toBeTypeOf("object");
+    const metrics = (await (await fetch(`${url}/api/faults/metrics`)).json()) as { delivery: { deadConnections: { sse: number } } };
+    expect(metrics.delivery).toEqual(server.delivery.snapshot());
     stream.close();
+  });
+
+  it("refuse requests through a proxy or for another host name, even from this machine", async () => {
+    server = await startServer({ faultInjection: true });
+    const proxied = await server.app.inject({
+      method: "POST",
+      url: "/api/faults/close",
+      remoteAddress: "127.0.0.1",
+      headers: { "x-forwarded-for": "203.0.113.9" },
+      payload: { transport: "sse" },
+    });
+    expect(proxied.statusCode).toBe(403);
+    const rebound = await server.app.inject({ method: "GET", url: "/api/faults/metrics", remoteAddress: "127.0.0.1", headers: { host: "attacker.example" } });
+    expect(rebound.statusCode).toBe(403);
+    const local = await server.app.inject({ method: "GET", url: "/api/faults/metrics", remoteAddress: "127.0.0.1", headers: { host: "127.0.0.1:3000" } });
+    expect(local.statusCode).toBe(200);
   });
 });

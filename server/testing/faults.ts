@@ -2,14 +2,17 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { CourierError, parseInput, transportNameSchema } from "../../shared/protocol/index.js";
 import type { FeatureOptions } from "../context.js";
-import { isLoopback } from "../http/rate-limit.js";
+import { isDirectLoopback } from "../http/rate-limit.js";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 const closeSchema = z.strictObject({ transport: transportNameSchema });
 
 /**
  * Fault injection for the chaos suite (e2e/chaos.spec.ts): only registered
- * when `FAULT_INJECTION=1`, and even then it answers loopback clients only.
- * Never enable it on a server people use.
+ * when `FAULT_INJECTION=1`, and even then it answers only direct loopback
+ * clients (no proxy header) that name a loopback host (no DNS rebinding from
+ * a web page). Never enable it on a server people use.
  *
  * - `POST /api/faults/close {transport}` ends every live connection of that
  *   transport in this process, as the server does when it declares one dead
@@ -19,7 +22,8 @@ const closeSchema = z.strictObject({ transport: transportNameSchema });
  */
 export async function faultRoutes(app: FastifyInstance, { ctx }: FeatureOptions): Promise<void> {
   app.addHook("onRequest", async (req) => {
-    if (!isLoopback(req.socket.remoteAddress)) throw CourierError.forbidden("Fault injection answers loopback clients only.");
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (!isDirectLoopback(req) || !LOOPBACK_HOSTS.has(host)) throw CourierError.forbidden("Fault injection answers local clients only.");
   });
   app.post("/api/faults/close", async (req) => {
     const { transport } = parseInput(closeSchema, req.body, "body");

@@ -40,7 +40,8 @@ export const cursorTextSchema = z.string().transform((text, ctx) => {
 export const streamQuerySchema = z.object({
   device: uuidSchema,
   cursor: cursorTextSchema.optional(),
-  hb: z.literal("1").optional(),
+  // Any other value is ignored like an unknown parameter: only "1" opts in.
+  hb: z.string().optional(),
 });
 
 /** `GET /api/poll?device=&cursor=&wait=`. */

@@ -60,13 +60,35 @@ export async function enable(api: Api, deviceId: string): Promise<NotificationSt
     return permission === "denied" ? "denied" : "default";
   }
   localStorage.setItem(CHOICE_KEY, "on");
+  return subscribeAndRegister(api, deviceId);
+}
+
+/**
+ * At every start (and when the service worker says the browser replaced the
+ * subscription): if notifications are on here, makes sure the server holds
+ * this browser's current subscription for this device. That covers another
+ * account signing in on the same browser (a new device id), a subscription
+ * the server dropped after the push service said it was gone, one the
+ * browser rotated, and one made for a VAPID key the server no longer has.
+ * Never prompts.
+ */
+export async function resync(api: Api, deviceId: string): Promise<void> {
+  if (!pushSupported() || Notification.permission !== "granted" || localStorage.getItem(CHOICE_KEY) !== "on") return;
+  await subscribeAndRegister(api, deviceId);
+}
+
+async function subscribeAndRegister(api: Api, deviceId: string): Promise<NotificationState> {
   const registration = (await registerServiceWorker()) ?? (await navigator.serviceWorker.ready);
   let subscription: PushSubscription;
   try {
-    const key = await api.vapidKey();
-    subscription =
-      (await registration.pushManager.getSubscription()) ??
-      (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: fromBase64Url(key) }));
+    const key = fromBase64Url(await api.vapidKey());
+    let current = await registration.pushManager.getSubscription();
+    // Made for another key (the server's data was replaced): the push service would refuse our sends.
+    if (current && !sameBytes(current.options.applicationServerKey, key)) {
+      await current.unsubscribe().catch(() => false);
+      current = null;
+    }
+    subscription = current ?? (await registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key }));
   } catch (error) {
     console.warn("courier: push subscription failed", error);
     return "unreachable";
@@ -77,6 +99,12 @@ export async function enable(api: Api, deviceId: string): Promise<NotificationSt
   if (!json.endpoint || !p256dh || !auth) return "unreachable";
   await api.registerDevice(deviceId, deviceRegistration({ endpoint: json.endpoint, keys: { p256dh, auth } }));
   return "on";
+}
+
+function sameBytes(a: ArrayBuffer | null, b: Uint8Array): boolean {
+  if (!a || a.byteLength !== b.byteLength) return false;
+  const view = new Uint8Array(a);
+  return view.every((byte, i) => byte === b[i]);
 }
 
 /** Turns notifications off for this browser: unsubscribes and tells the server. */

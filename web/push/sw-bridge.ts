@@ -2,6 +2,9 @@ import { parseHash, selectedConversationId } from "../stores/ui.js";
 import { registerServiceWorker } from "./push-client.js";
 import { isSwToPage, type ShowingAnswer } from "./sw-messages.js";
 
+/** Dispatched on `window` when the browser replaced the push subscription (the signed-in app re-registers it). */
+export const SUBSCRIPTION_CHANGED_EVENT = "courier:push-subscription-changed";
+
 /**
  * Registers the service worker (built only by `vite build`: the dev server
  * has no /sw.js) and answers it: a notification click moves this tab to a
@@ -19,6 +22,10 @@ export function installServiceWorker(): void {
         visible: document.visibilityState === "visible",
       };
       event.ports[0]?.postMessage(answer);
+      return;
+    }
+    if (message.type === "courier:subscription-changed") {
+      window.dispatchEvent(new Event(SUBSCRIPTION_CHANGED_EVENT));
       return;
     }
     const target = new URL(message.url, location.origin);

@@ -17,10 +17,15 @@ export interface ShowingAnswer {
   visible: boolean;
 }
 
-export type SwToPage = NavigateMessage | ShowingQuery;
+/** SW → tab: the browser replaced the push subscription; tell the server the new one. */
+export interface SubscriptionChanged {
+  type: "courier:subscription-changed";
+}
+
+export type SwToPage = NavigateMessage | ShowingQuery | SubscriptionChanged;
 
 export function isSwToPage(data: unknown): data is SwToPage {
   if (typeof data !== "object" || data === null) return false;
   const { type, url } = data as { type?: unknown; url?: unknown };
-  return (type === "courier:navigate" && typeof url === "string") || type === "courier:showing?";
+  return (type === "courier:navigate" && typeof url === "string") || type === "courier:showing?" || type === "courier:subscription-changed";
 }

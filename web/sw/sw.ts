@@ -40,6 +40,21 @@ self.addEventListener("push", (event) => {
   event.waitUntil(onPush(event.data));
 });
 
+/**
+ * The browser replaced the subscription (expired, or the push service
+ * rotated it). The server only learns the new one from a signed-in tab,
+ * which knows its device id: tell the open tabs; with none open, the next
+ * start does it (web/push/push-client.ts `resync`).
+ */
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((tabs) => {
+      const message: SwToPage = { type: "courier:subscription-changed" };
+      for (const tab of tabs) tab.postMessage(message);
+    }),
+  );
+});
+
 self.addEventListener("notificationclick", (event) => {
   event.notification.close();
   event.waitUntil(onClick(event.notification.data as NotificationData | null));
@@ -48,7 +63,9 @@ self.addEventListener("notificationclick", (event) => {
 /**
  * A click on a system notification cannot be scripted from a page, so the
  * end-to-end suite asks for one: `{type: "courier:click", tag}` runs the
- * same path as a real click on the notification with that tag.
+ * same path as a real click on the notification with that tag. It gives a
+ * same-origin script nothing it lacks already (it could post the receipt or
+ * change the hash itself), so it ships in every build.
  */
 self.addEventListener("message", (event) => {
   const data: unknown = event.data;

@@ -303,6 +303,26 @@ describe("SseTransport: liveness", () => {
     expect(pings).toHaveLength(1);
   });
 
+  it("while hidden answers the server's own ping with a heartbeat when its timer has been quiet (a throttled background tab)", async () => {
+    const sse = transport();
+    sse.connect(handlers());
+    latest().emit("hello", hello);
+    await clock.advanceAsync(2_000);
+    sse.setHidden(true);
+    pings = [];
+    await clock.advanceAsync(H / 2 + 1); // the browser ran no timer meanwhile
+    latest().emit("ping", { at: clock.now() });
+    expect(pings).toHaveLength(1);
+    latest().emit("ping", { at: clock.now() }); // just answered: not again
+    latest().emit("ping", { at: clock.now(), echo: "1.5" }); // an echo of ours is no reason to ping
+    expect(pings).toHaveLength(1);
+    sse.setHidden(false);
+    await clock.advanceAsync(H / 2 + 1);
+    pings = [];
+    latest().emit("ping", { at: clock.now() }); // visible: the timer is trusted
+    expect(pings).toHaveLength(0);
+  });
+
   it("counts the stream's ping events, with or without an echo, and pushes as signs of life", async () => {
     const sse = transport();
     sse.connect(handlers());

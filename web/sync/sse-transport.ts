@@ -5,6 +5,7 @@ import {
   formatCursor,
   helloSchema,
   pingResponseSchema,
+  streamPingSchema,
   streamCloseSchema,
   streamResetSchema,
   type PingRequest,
@@ -111,6 +112,10 @@ export class SseTransport implements Transport {
   private hidden = false;
   private attempts = 0;
   private pings = 0;
+  /** H, from the last hello. */
+  private heartbeatMs = 25_000;
+  /** When the last heartbeat POST went out (clock ms). */
+  private lastPingAt = Number.NEGATIVE_INFINITY;
   private lastSessionCheck = Number.NEGATIVE_INFINITY;
   private readonly clock: Clock;
   private readonly timings: SseTimings;
@@ -199,7 +204,7 @@ export class SseTransport implements Transport {
       });
     on("hello", (data) => this.onHello(data));
     on("push", (data) => this.onPushEvent(data));
-    on("ping", () => this.alive());
+    on("ping", (data) => this.onPingEvent(attempt, data));
     on("reset", (data) => this.onResetEvent(attempt, data));
     on("close", (data) => this.onCloseEvent(attempt, data));
     on("error", () => this.onError());
@@ -219,6 +224,7 @@ export class SseTransport implements Transport {
     const state = this.machine.state;
     if (state.name !== "connecting" && state.name !== "online") return;
     const { attempt, stream } = state;
+    this.heartbeatMs = hello.data.heartbeatMs;
     const heartbeat = new Heartbeat({
       heartbeatMs: hello.data.heartbeatMs,
       // The server pings every H by itself; ours may be echoed by another process's stream, or not at all.
@@ -241,9 +247,27 @@ export class SseTransport implements Transport {
 
   /** The heartbeat: its answer comes over another request, so it proves nothing about the stream (false). */
   private async ping(attempt: number, timeoutMs: number): Promise<boolean> {
+    this.lastPingAt = this.clock.now();
     const body: PingRequest = { echo: `${attempt}.${++this.pings}` };
     await this.opts.api.http.request("POST", PING_PATH, { body, schema: pingResponseSchema, timeoutMs });
     return false;
+  }
+
+  /**
+   * A `ping` on the stream is a sign of life. While the page is hidden the
+   * browser may run our heartbeat timer only once a minute, later than the
+   * server's LIVENESS_MISSES × H for an `hb=1` stream; the server's own pings
+   * still arrive as events, so one that finds us quiet for half an interval
+   * is answered with a heartbeat at once.
+   */
+  private onPingEvent(attempt: number, data: unknown): void {
+    const state = this.machine.state;
+    if (state.name !== "online") return;
+    this.alive();
+    const ping = streamPingSchema.safeParse(parseJson(data));
+    if (!this.hidden || !ping.success || ping.data.echo !== undefined) return;
+    if (this.clock.now() - this.lastPingAt < this.heartbeatMs / 2) return;
+    void this.ping(attempt, this.heartbeatMs).catch(() => {});
   }
 
   private onPushEvent(data: unknown): void {

@@ -84,7 +84,7 @@ export class DeviceStore {
     if (input.sessionId) this.s.bindSession.run(input.deviceId, input.sessionId);
     const r = input.register;
     if (r) {
-      // Push endpoints are only stored for now; delivery comes with Web Push.
+      // A registration without `push` keeps the subscription the device has (server/push/ uses it).
       const push = r.push ? JSON.stringify(r.push) : null;
       const keepPush = r.push === undefined ? (existing?.push ?? null) : push;
       this.s.register.run(

@@ -17,10 +17,8 @@ export function openDatabase(dataDir: string): Database.Database {
     if (!existsSync(dataDir)) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     file = path.join(dataDir, DB_FILE);
   }
-  const fresh = file !== ":memory:" && !existsSync(file);
   const db = new Database(file);
-  // The WAL and shared-memory files SQLite creates next to it follow the database file's mode.
-  if (fresh) chmodSync(file, 0o600);
+  if (file !== ":memory:") ownerOnly(file);
   // Several server processes may share the file; wait for the lock instead of
   // failing. First, so that switching a fresh file to WAL waits too.
   db.pragma("busy_timeout = 5000");
@@ -30,5 +28,19 @@ export function openDatabase(dataDir: string): Database.Database {
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   migrate(db);
+  if (file !== ":memory:") for (const extra of [`${file}-wal`, `${file}-shm`]) ownerOnly(extra);
   return db;
+}
+
+/**
+ * Makes a file readable by its owner only, also one an older Courier created
+ * with the default mode (the WAL and shared-memory files SQLite creates later
+ * take the database file's mode). A file owned by someone else is left alone.
+ */
+function ownerOnly(file: string): void {
+  try {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  } catch {
+    // Not ours to change (EPERM): the operator chose its permissions.
+  }
 }

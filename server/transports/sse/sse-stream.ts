@@ -199,7 +199,8 @@ export class SseStream implements Connection {
     this.writePing();
     this.deps.sessionAlive().then(
       (alive) => {
-        if (!alive) this.close("logout");
+        // Through the hub, as a logout elsewhere would: a signed-out device is not handed to Web Push.
+        if (!alive) this.deps.ctx.hub.closeWhere((c) => c === this, "logout");
       },
       (err: unknown) => this.fail(err),
     );

@@ -7,6 +7,7 @@ import { ConversationList } from "../conversations/conversation-list.js";
 import { ListingsView } from "../listings/listings-view.js";
 import { SellForm } from "../listings/sell-form.js";
 import { NewChatView } from "../new-chat/new-chat-view.js";
+import { usePushResync } from "../notifications/use-push-resync.js";
 import { SettingsView } from "../settings/settings-view.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
 import { ConnectionStatus } from "../status/connection-status.js";
@@ -17,6 +18,7 @@ import { ConnectionStatus } from "../status/connection-status.js";
  * and every main view has a back button.
  */
 export function Shell() {
+  usePushResync();
   const route = useUi((s) => s.route);
   const navigate = useUi((s) => s.navigate);
   const pane = route.name === "chats" ? "list" : "main";
