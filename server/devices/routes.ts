@@ -56,6 +56,7 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
       at: ctx.clock(),
       register,
     });
+    ctx.retransmit.registered(auth.user.id, deviceId, register.capabilities);
     // A browser profile has one subscription; the account that registered it last gets its notifications.
     if (register.push) await ctx.storage.releasePushEndpoint(register.push.endpoint, deviceId);
     return { device: publicDevice(ctx, device) };

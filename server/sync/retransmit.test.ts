@@ -33,11 +33,12 @@ function world(schedule: RetrySchedule = SCHEDULE) {
   const acks = new Map<string, Versions>();
   const handOvers: [string, string, HandOverReason][] = [];
   const warnings: { obj: object; msg: string }[] = [];
-  const reads = { acks: 0, pulls: 0 };
+  const reads = { acks: 0, pulls: 0, devices: 0 };
   let ackGate: Promise<void> | null = null;
   let lookupGate: Promise<void> | null = null;
   const storage = {
     getDevice: async (id: string) => {
+      reads.devices++;
       if (lookupGate) await lookupGate;
       return devices.get(id) ?? null;
     },
@@ -342,11 +343,33 @@ describe("Retransmitter", () => {
 
     // It registered `ack` after connecting (registration runs beside connecting).
     w.device("d1", ["ack"]);
+    w.rt.registered(USER, "d1", ["ack"]);
     w.ack("d1", { chat: 1 });
     await settle();
     w.append("chat");
     await vi.advanceTimersByTimeAsync(1000);
     expect(versionsOf(c)).toEqual([["chat:2"]]);
+  });
+
+  it("re-reads the capabilities of a device that acks without declaring `ack` at most once a minute (its registration went to another process)", async () => {
+    const w = world();
+    w.device("d1", []);
+    const c = w.connect("d1");
+    await settle();
+    const reads = () => w.reads.devices;
+    const before = reads();
+    for (let i = 0; i < 5; i++) w.ack("d1", { chat: 0 });
+    await settle();
+    expect(reads()).toBe(before);
+
+    w.device("d1", ["ack"]); // registered elsewhere
+    await vi.advanceTimersByTimeAsync(60_000);
+    w.ack("d1", { chat: 0 });
+    await settle();
+    expect(reads()).toBe(before + 1);
+    w.append("chat");
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(versionsOf(c)).toEqual([["chat:1"]]);
   });
 
   it("tracks pushes made while the capability lookup runs", async () => {

@@ -5,6 +5,13 @@ import type { CloseReason, Connection, Hub, HubObserver } from "./hub.js";
 import type { HandOverReason, OfflineChannel } from "./offline-channel.js";
 
 /** The retransmission schedule (`RETRY_*` settings). */
+/**
+ * An ack from a device known not to declare `ack` re-reads its capabilities
+ * at most this often: old clients ack all the time, and a registration that
+ * reached this process says so at once (`registered`).
+ */
+const LOOKUP_AGAIN_MS = 60_000;
+
 export interface RetrySchedule {
   baseMs: number;
   stepMs: number;
@@ -68,6 +75,8 @@ interface DeviceState {
   /** Whether the device declared the `ack` capability; null until looked up. */
   acks: boolean | null;
   lookingUp: boolean;
+  /** When the capabilities were last read (clock ms); see LOOKUP_AGAIN_MS. */
+  lookedUpAt: number;
   /** Highest version per domain the hub pushed to the device here. */
   pushed: Versions;
   /** Highest version per domain known to be acked (this process's acks, and storage at each try). */
@@ -140,6 +149,7 @@ export class Retransmitter implements HubObserver {
       deviceId: conn.deviceId,
       acks: null,
       lookingUp: false,
+      lookedUpAt: Number.NEGATIVE_INFINITY,
       pushed: zeroVersions(),
       acked: zeroVersions(),
       startStep: 0,
@@ -177,11 +187,23 @@ export class Retransmitter implements HubObserver {
     if (!dev) return;
     const rose = raise(dev.acked, acks);
     if (rose) dev.gaveUp = false;
-    // A device registers its capabilities beside connecting; one that acks may have declared them since.
-    if (dev.acks === false) this.lookUp(dev);
+    // Registration usually tells us (`registered`), but it may have reached another process.
+    if (dev.acks === false && this.deps.clock() - dev.lookedUpAt >= LOOKUP_AGAIN_MS) this.lookUp(dev);
     const round = dev.round;
     if (round && covers(dev.acked, round.due)) this.succeed(dev, round);
     else if (!round && dev.acks) this.arm(dev);
+  }
+
+  /**
+   * The device registered (`PUT /api/devices/:id`), which the web app does
+   * beside connecting: its capabilities may have changed since its
+   * connection was looked up.
+   */
+  registered(userId: string, deviceId: string, capabilities: readonly string[]): void {
+    const dev = this.devices.get(keyOf(userId, deviceId));
+    if (!dev) return;
+    dev.acks = capabilities.includes("ack");
+    if (dev.acks) this.arm(dev);
   }
 
   /** Stops every timer; nothing is retried or handed over afterwards (shutdown). */
@@ -193,6 +215,7 @@ export class Retransmitter implements HubObserver {
   private lookUp(dev: DeviceState): void {
     if (dev.lookingUp) return;
     dev.lookingUp = true;
+    dev.lookedUpAt = this.deps.clock();
     this.deps.storage.getDevice(dev.deviceId).then(
       (stored) => {
         dev.lookingUp = false;
