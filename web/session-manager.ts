@@ -214,7 +214,7 @@ export class SessionManager {
       setProbeClient(null);
       this.api.http.setDeviceId(null);
       this.set({ name: "signed-out", notice });
-      useConnection.getState().setStatus("connecting", null);
+      useConnection.getState().reset();
     }
     await this.retire(session);
     if (forget) {

@@ -79,9 +79,10 @@ export async function resync(api: Api, deviceId: string): Promise<void> {
 
 async function subscribeAndRegister(api: Api, deviceId: string): Promise<NotificationState> {
   const registration = (await registerServiceWorker()) ?? (await navigator.serviceWorker.ready);
+  // Courier's own server first: failing here is "you're offline", not the push service's fault (it throws).
+  const key = fromBase64Url(await api.vapidKey());
   let subscription: PushSubscription;
   try {
-    const key = fromBase64Url(await api.vapidKey());
     let current = await registration.pushManager.getSubscription();
     // Made for another key (the server's data was replaced): the push service would refuse our sends.
     if (current && !sameBytes(current.options.applicationServerKey, key)) {

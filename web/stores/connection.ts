@@ -4,6 +4,11 @@ import type { TransportStatus } from "../sync/transport.js";
 import type { TransportChoice } from "../sync/transport-choice.js";
 
 export interface ConnectionState {
+  /**
+   * What the indicator shows. Retries after the link was lost stay "offline"
+   * rather than flickering offline → connecting → offline on every attempt;
+   * "connecting" is only the first connection, before anything was known.
+   */
   status: TransportStatus;
   /** The transport in use while online. */
   transport: TransportName | null;
@@ -14,6 +19,8 @@ export interface ConnectionState {
   /** The page address forces the choice (`?transport=`): the setting cannot change it. */
   choiceForced: boolean;
   setStatus(status: TransportStatus, transport: TransportName | null): void;
+  /** A new session starts: nothing is known yet ("connecting"). */
+  reset(): void;
   setBrowserOffline(offline: boolean): void;
   setChoice(choice: TransportChoice, forced: boolean): void;
 }
@@ -25,7 +32,8 @@ export const useConnection = create<ConnectionState>()((set) => ({
   browserOffline: typeof navigator !== "undefined" && navigator.onLine === false,
   choice: "auto",
   choiceForced: false,
-  setStatus: (status, transport) => set({ status, transport }),
+  setStatus: (status, transport) => set((s) => ({ status: status === "connecting" && s.status === "offline" ? "offline" : status, transport })),
+  reset: () => set({ status: "connecting", transport: null }),
   setBrowserOffline: (browserOffline) => set({ browserOffline }),
   setChoice: (choice, choiceForced) => set({ choice, choiceForced }),
 }));

@@ -171,7 +171,8 @@ function MuteButton({ conversationId, muted }: { conversationId: string; muted: 
   };
   return (
     <div className="header-actions">
-      <button type="button" className="secondary small" aria-pressed={muted} disabled={busy} onClick={() => void toggle()} data-testid="mute-toggle">
+      {/* Not disabled while busy: a disabled button drops keyboard focus. */}
+      <button type="button" className="secondary small" aria-pressed={muted} aria-busy={busy} onClick={() => void (busy || toggle())} data-testid="mute-toggle">
         {muted ? "Unmute" : "Mute"}
       </button>
       {error ? (

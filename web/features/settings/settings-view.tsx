@@ -3,7 +3,9 @@ import { describeError } from "../../api/errors.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+import { SignOutButton } from "../account/sign-out-button.js";
 import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
+import { ConnectionMenu } from "../status/connection-menu.js";
 
 /** Notifications for this browser, and message previews for the account. */
 export function SettingsView() {
@@ -19,10 +21,29 @@ export function SettingsView() {
         </div>
       </div>
       <div className="settings-body">
+        <AccountSettings />
         <NotificationSettings />
         <PreviewSettings />
+        <section className="settings-section" aria-labelledby="settings-connection">
+          <h3 id="settings-connection">Network</h3>
+          <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
+          <ConnectionMenu labelled />
+        </section>
       </div>
     </div>
+  );
+}
+
+function AccountSettings() {
+  const { user } = useSession();
+  return (
+    <section className="settings-section" aria-labelledby="settings-account">
+      <h3 id="settings-account">Account</h3>
+      <p>
+        <strong>{user.displayName}</strong> <span className="muted">@{user.username}</span>
+      </p>
+      <SignOutButton className="secondary small" />
+    </section>
   );
 }
 
@@ -52,8 +73,11 @@ function NotificationSettings() {
           <input
             type="checkbox"
             checked={state === "on"}
-            disabled={busy}
-            onChange={(e) => void (e.target.checked ? turnOn(api, deviceId) : turnOff(api, deviceId))}
+            aria-busy={busy}
+            onChange={(e) => {
+              // Not disabled while busy: a disabled control drops keyboard focus.
+              if (!busy) void (e.target.checked ? turnOn(api, deviceId) : turnOff(api, deviceId));
+            }}
           />
           <span>Notify me about new messages and orders when Courier is in the background or closed</span>
         </label>
@@ -105,7 +129,15 @@ function PreviewSettings() {
     <section className="settings-section" aria-labelledby="settings-previews">
       <h3 id="settings-previews">Privacy</h3>
       <label className="switch-row">
-        <input type="checkbox" checked={hidePreviews ?? false} disabled={hidePreviews === null || busy} onChange={(e) => void change(e.target.checked)} />
+        <input
+          type="checkbox"
+          checked={hidePreviews ?? false}
+          disabled={hidePreviews === null}
+          aria-busy={busy}
+          onChange={(e) => {
+            if (!busy) void change(e.target.checked);
+          }}
+        />
         <span>Hide message previews in notifications (they say who wrote, not what)</span>
       </label>
       {error ? (

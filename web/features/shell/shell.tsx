@@ -1,5 +1,3 @@
-import { useState } from "react";
-import { describeError } from "../../api/errors.js";
 import { useSession } from "../../session.js";
 import { useUi, type Route } from "../../stores/ui.js";
 import { ConversationView } from "../conversation/conversation-view.js";
@@ -10,7 +8,9 @@ import { NewChatView } from "../new-chat/new-chat-view.js";
 import { usePushResync } from "../notifications/use-push-resync.js";
 import { SettingsView } from "../settings/settings-view.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
+import { SignOutButton } from "../account/sign-out-button.js";
 import { ConnectionStatus } from "../status/connection-status.js";
+import { GearIcon } from "../../lib/icons.js";
 
 /**
  * The signed-in layout. Wide screens show the conversation list beside the
@@ -65,18 +65,10 @@ function MainView({ route }: { route: Route }) {
 }
 
 function Header({ route, navigate }: { route: Route; navigate: (r: Route) => void }) {
-  const { user, signOut } = useSession();
-  const [error, setError] = useState<string | null>(null);
+  const { user } = useSession();
   const inChats = route.name === "chats" || route.name === "conversation" || route.name === "new-chat";
   const inListings = route.name === "listings" || route.name === "sell";
-  const onSignOut = async () => {
-    setError(null);
-    try {
-      await signOut();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const inSettings = route.name === "settings";
   return (
     <header className="app-header">
       <div className="brand">
@@ -92,22 +84,25 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         </button>
       </nav>
       <ConnectionStatus />
-      <ConnectionMenu />
+      {/* On a phone the connection setting and signing out live in Settings, so the header stays one line. */}
+      <div className="wide-only">
+        <ConnectionMenu />
+      </div>
       <div className="account">
         <span className="who" title={`@${user.username}`} data-testid="current-user">
           {user.displayName}
         </span>
-        <button type="button" className="link" aria-current={route.name === "settings" ? "page" : undefined} onClick={() => navigate({ name: "settings" })}>
-          Settings
+        <button
+          type="button"
+          className="icon settings-button"
+          aria-label="Settings"
+          aria-current={inSettings ? "page" : undefined}
+          title="Settings"
+          onClick={() => navigate({ name: "settings" })}
+        >
+          <GearIcon />
         </button>
-        <button type="button" className="link" onClick={onSignOut}>
-          Sign out
-        </button>
-        {error ? (
-          <span className="error small-text" role="alert">
-            {error}
-          </span>
-        ) : null}
+        <SignOutButton className="link wide-only" />
       </div>
     </header>
   );

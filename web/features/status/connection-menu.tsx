@@ -8,15 +8,15 @@ import { isTransportChoice, LADDER, TRANSPORT_PARAM } from "../../sync/transport
  * For networks where automatic detection guesses wrong (a proxy that lets a
  * WebSocket open but never delivers on it). Applied at once by reconnecting.
  */
-export function ConnectionMenu() {
+export function ConnectionMenu({ labelled = false }: { labelled?: boolean }) {
   const { setTransportChoice } = useSession();
   const choice = useConnection((s) => s.choice);
   const forced = useConnection((s) => s.choiceForced);
   return (
     <label className="connection-choice" title={forced ? `Set by the page address (?${TRANSPORT_PARAM}=)` : "How this browser connects"}>
-      <span className="visually-hidden">Connection</span>
+      <span className={labelled ? "connection-choice-label" : "visually-hidden"}>Connection</span>
       <select
-        data-testid="transport-choice"
+        data-testid={labelled ? "transport-choice-settings" : "transport-choice"}
         value={choice}
         disabled={forced}
         onChange={(event) => {

@@ -1,0 +1,29 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { useConnection } from "./connection.js";
+
+describe("connection indicator", () => {
+  beforeEach(() => useConnection.getState().reset());
+
+  it("shows connecting only until something is known, and stays offline through retries instead of flickering", () => {
+    const { setStatus } = useConnection.getState();
+    expect(useConnection.getState().status).toBe("connecting");
+    setStatus("online", "ws");
+    expect(useConnection.getState()).toMatchObject({ status: "online", transport: "ws" });
+    setStatus("offline", null);
+    for (let i = 0; i < 3; i++) {
+      setStatus("connecting", null); // a retry
+      expect(useConnection.getState().status).toBe("offline");
+      setStatus("offline", null);
+    }
+    setStatus("online", "sse");
+    expect(useConnection.getState()).toMatchObject({ status: "online", transport: "sse" });
+    setStatus("connecting", null); // a switch while online is shown
+    expect(useConnection.getState().status).toBe("connecting");
+  });
+
+  it("starts over at connecting for a new session", () => {
+    useConnection.getState().setStatus("offline", null);
+    useConnection.getState().reset();
+    expect(useConnection.getState().status).toBe("connecting");
+  });
+});
