@@ -151,6 +151,28 @@ test("a push shows one notification per conversation, its click opens the conver
   await closeAll(alice, bob);
 });
 
+test("with no network at all a reload still opens Courier, from what this browser holds", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Shell", transport);
+  const bob = await signUp(browser, "bob", "Bob Shell", transport);
+  await startDirectChat(alice, bob);
+  await send(alice.page, "See you at the station");
+  await openConversation(bob.page, "Alice Shell");
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["See you at the station"]);
+  // The service worker has kept the app shell once it is active.
+  await bob.page.evaluate(async () => void (await navigator.serviceWorker.ready));
+  await expect.poll(() => bob.page.evaluate(async () => (await caches.keys()).length)).toBeGreaterThan(0);
+
+  await bob.context.setOffline(true);
+  await bob.page.reload();
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["See you at the station"]);
+  await expect(bob.page.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
+  // Written offline, sent when the network is back.
+  await send(bob.page, "On my way");
+  await bob.context.setOffline(false);
+  await expect.poll(() => bubbleTexts(alice.page), { timeout: 20_000 }).toEqual(["See you at the station", "On my way"]);
+  await closeAll(alice, bob);
+});
+
 test("a hidden tab counts unread messages in its title and icon", async ({ browser, transport }) => {
   const alice = await signUp(browser, "alice", "Alice Badge", transport);
   const bob = await signUp(browser, "bob", "Bob Badge", transport, {}, async (page) => {

@@ -12,6 +12,12 @@
  *              ──▶ receipt "displayed"
  *   notificationclick ──▶ focus an open Courier tab and move it to the
  *        conversation, or open one there ──▶ receipt "clicked"
+ *
+ * It also keeps the app shell (index.html and its hashed assets) so Courier
+ * opens without a network, from what IndexedDB holds: page loads go to the
+ * network first and fall back to the kept shell; assets, whose names change
+ * with their content, come from the cache first. API and socket traffic is
+ * never touched.
  */
 import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
 import type { ShowingAnswer, SwToPage } from "../push/sw-messages.js";
@@ -28,13 +34,74 @@ interface NotificationData {
   conversationId?: string;
 }
 
-self.addEventListener("install", () => {
+const SHELL_CACHE = "courier-shell-v1";
+const SHELL_URL = "/";
+
+self.addEventListener("install", (event) => {
   void self.skipWaiting();
+  // A shell that can't be kept now is kept by the next page load; installing must not fail for it.
+  event.waitUntil(refreshShell().catch(() => {}));
 });
 
 self.addEventListener("activate", (event) => {
-  event.waitUntil(self.clients.claim());
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) if (name.startsWith("courier-shell-") && name !== SHELL_CACHE) await caches.delete(name);
+      await self.clients.claim();
+    })(),
+  );
 });
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") event.respondWith(shellFirstFromNetwork(request));
+  else if (url.pathname.startsWith("/assets/")) event.respondWith(assetFromCache(request));
+});
+
+/** The page itself: the network's copy (kept for next time), or the kept shell when there is no network. */
+async function shellFirstFromNetwork(request: Request): Promise<Response> {
+  try {
+    const response = await fetch(request);
+    if (response.ok && (response.headers.get("content-type") ?? "").includes("text/html")) void keepShell(response.clone()).catch(() => {});
+    return response;
+  } catch (error) {
+    const kept = await caches.match(SHELL_URL, { cacheName: SHELL_CACHE });
+    if (kept) return kept;
+    throw error;
+  }
+}
+
+async function assetFromCache(request: Request): Promise<Response> {
+  const cache = await caches.open(SHELL_CACHE);
+  const kept = await cache.match(request);
+  if (kept) return kept;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+async function refreshShell(): Promise<void> {
+  const response = await fetch(SHELL_URL, { cache: "no-store" });
+  if (response.ok) await keepShell(response);
+}
+
+/** Keeps this index.html and the assets it names; drops assets of older builds. */
+async function keepShell(response: Response): Promise<void> {
+  const html = await response.clone().text();
+  const assets = [...new Set(html.match(/\/assets\/[^"'\s)]+/g) ?? [])];
+  const cache = await caches.open(SHELL_CACHE);
+  const missing: string[] = [];
+  for (const asset of assets) if (!(await cache.match(asset))) missing.push(asset);
+  await cache.addAll(missing);
+  await cache.put(SHELL_URL, new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }));
+  const wanted = new Set(assets.map((a) => new URL(a, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/assets/") && !wanted.has(url.href)) await cache.delete(request);
+  }
+}
 
 self.addEventListener("push", (event) => {
   event.waitUntil(onPush(event.data));
