@@ -1,7 +1,7 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import type { OutboxRow } from "../../db/records.js";
 import { useNow } from "../../lib/hooks.js";
-import { PinIcon } from "../../lib/icons.js";
+import { MutedIcon, PinIcon } from "../../lib/icons.js";
 import { initials } from "../../lib/initials.js";
 import { relativeTime } from "../../lib/time.js";
 import { useSession } from "../../session.js";
@@ -90,6 +90,11 @@ export function ConversationList() {
                 </span>
                 <span className="conversation-bottom">
                   <Preview parts={preview} />
+                  {summary.muted ? (
+                    <span className="muted-mark" role="img" aria-label="Muted" title="Muted">
+                      <MutedIcon />
+                    </span>
+                  ) : null}
                   {unread > 0 ? (
                     <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={`${unread} unread`}>
                       {unread > 99 ? "99+" : unread}

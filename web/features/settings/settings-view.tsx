@@ -63,8 +63,8 @@ function NotificationSettings() {
         <div data-testid="notifications-blocked">
           <p>Notifications are blocked for Courier in this browser, so we can't ask again.</p>
           <p className="muted small-text">
-            To turn them on: click the icon at the left of the address bar, open the site settings, set <strong>Notifications</strong> to{" "}
-            <strong>Allow</strong>, then come back to this page.
+            To turn them on: on a computer, click the icon at the left of the address bar; on a phone, open the browser's menu. Then open the
+            site settings, set <strong>Notifications</strong> to <strong>Allow</strong>, and come back to this page.
           </p>
         </div>
       ) : null}
