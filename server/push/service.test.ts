@@ -210,6 +210,30 @@ describe("push routing", () => {
     server.hub.remove(live);
   });
 
+  it("a hand-over after a dead connection still notifies what was dropped as live, also when newer entries were sent meanwhile", async () => {
+    const t = await setUp();
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const dev = await t.subscribe(bob);
+    const conv = await openDirect(server.app, alice, bob);
+    const live = liveConnection(bob.user.id, dev.deviceId);
+    server.hub.add(live);
+    // Bob's connection is silently dead: these count as delivered live.
+    await sendHttp(server.app, alice, conv.conversationId, "first, into the void");
+    await t.settle();
+    expect(t.to(dev.endpoint)).toHaveLength(0);
+    // The server finds it dead; a newer message is routed before the hand-over runs.
+    server.hub.remove(live);
+    await sendHttp(server.app, alice, conv.conversationId, "second");
+    await t.settle();
+    expect(t.to(dev.endpoint).map((p) => p.body)).toEqual(["second"]);
+    server.push.handOver(bob.user.id, dev.deviceId, "disconnected");
+    await t.settle();
+    const bodies = t.to(dev.endpoint).map((p) => p.body);
+    expect(bodies).toHaveLength(2);
+    expect(bodies[1]).toBe("first, into the void");
+  });
+
   it("follows: idempotent, notified once, never for yourself", async () => {
     const t = await setUp();
     const alice = await register(server.app, "alice");

@@ -9,8 +9,6 @@ import {
   type PushCategory,
   type PushPayload,
   type User,
-  type Versions,
-  zeroVersions,
 } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
 import type { PushConversation, PushTarget, VapidKeys } from "../storage/push-types.js";
@@ -108,7 +106,9 @@ export const HANDOVER_HORIZON_MS = 60 * 60_000;
 const HANDOVER_PAGE = 200;
 /** Unseen-count records kept in memory at most (the oldest go first). */
 const MAX_UNSEEN = 100_000;
-const MAX_HANDED = 100_000;
+const MAX_HANDED = 10_000;
+/** Routed entries remembered per device: a hand-over reads at most HANDOVER_PAGE per domain. */
+const HANDED_PER_DEVICE = 2 * HANDOVER_PAGE;
 /** Bulk senders (campaigns) wait while this many notifications are waiting or in flight. */
 export const BACKLOG_HIGH_WATER = 2000;
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -166,8 +166,13 @@ export class PushService implements OfflineChannel {
   /** Per user, per `${deviceId}|${conversationId}`. */
   private readonly unseen = new Map<string, Map<string, Unseen>>();
   private unseenCount = 0;
-  /** Per device, the highest version per domain already routed to Web Push (hand-overs skip those). */
-  private readonly handed = new Map<string, Versions>();
+  /**
+   * Per device, the entries already routed to Web Push, as `d:v` (the newest
+   * HANDED_PER_DEVICE): a hand-over skips exactly those. Not a high-water
+   * mark: an entry dropped as "live" for a connection that turned out dead
+   * must still be handed over after a newer one was routed.
+   */
+  private readonly handed = new Map<string, Set<string>>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private lastPrune = 0;
@@ -234,13 +239,14 @@ export class PushService implements OfflineChannel {
       // A device that disconnected and is back already gets everything over its connection.
       if (reason === "disconnected" && this.deps.hub.transportOf(userId, deviceId)) return;
       const acks = await this.deps.storage.deviceAcks(userId, deviceId);
-      const handed = this.handed.get(deviceId) ?? zeroVersions();
+      const handed = this.handed.get(deviceId);
       const horizon = this.deps.clock() - HANDOVER_HORIZON_MS;
       const events: PushEvent[] = [];
       for (const d of ["chat", "system"] as const) {
-        const page = await this.deps.storage.pull(userId, d, Math.max(acks[d], handed[d]), HANDOVER_PAGE);
+        const page = await this.deps.storage.pull(userId, d, acks[d], HANDOVER_PAGE);
         if (page.reset) continue;
         for (const entry of page.entries) {
+          if (handed?.has(`${d}:${entry.v}`)) continue;
           const c = classify(userId, entry);
           if (c && "event" in c && entry.at >= horizon) events.push(c.event);
         }
@@ -359,12 +365,13 @@ export class PushService implements OfflineChannel {
   }
 
   private markHanded(deviceId: string, e: PushEvent): void {
-    let v = this.handed.get(deviceId);
-    if (!v) {
+    let set = this.handed.get(deviceId);
+    if (!set) {
       if (this.handed.size >= MAX_HANDED) this.handed.delete(this.handed.keys().next().value!);
-      this.handed.set(deviceId, (v = zeroVersions()));
+      this.handed.set(deviceId, (set = new Set()));
     }
-    if (e.v > v[e.d]) v[e.d] = e.v;
+    set.add(`${e.d}:${e.v}`);
+    if (set.size > HANDED_PER_DEVICE) set.delete(set.values().next().value!);
   }
 
   // ---- a window closes ----
