@@ -165,6 +165,7 @@ for (const seed of SEEDS) {
     ]);
     const faults: { fault: string; at: number; recoveredMs?: number }[] = [];
     const background: Promise<void>[] = [];
+    let serverUp: Promise<void> = Promise.resolve();
     const inject = (fault: string) => {
       const record: { fault: string; at: number; recoveredMs?: number } = { fault, at: Date.now() };
       faults.push(record);
@@ -178,11 +179,12 @@ for (const seed of SEEDS) {
           break;
         case "sse-end":
           background.push(
-            fetch(`${server.url}/api/faults/close`, {
+            // A restart under way first: the fault is asked of the running server.
+            serverUp.then(() => fetch(`${server.url}/api/faults/close`, {
               method: "POST",
               headers: { "content-type": "application/json" },
               body: JSON.stringify({ transport: "sse" }),
-            }).then(async (res) => {
+            })).then(async (res) => {
               expect(res.ok).toBe(true);
               await watch([bob.page]);
             }),
@@ -199,7 +201,8 @@ for (const seed of SEEDS) {
           break;
         case "sigkill":
           // Mid-traffic: sends keep being typed while the process is dead and restarting.
-          background.push(server.restart().then(() => watch(bobPollOffline ? [alice.page, bob.page] : pages)));
+          serverUp = server.restart();
+          background.push(serverUp.then(() => watch(bobPollOffline ? [alice.page, bob.page] : pages)));
           break;
       }
     };
