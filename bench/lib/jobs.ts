@@ -1,0 +1,108 @@
+import type { TransportName } from "../../shared/protocol/index.js";
+import type { Target } from "./raw-client.js";
+
+/** What the orchestrator and the load workers (bench/workers/load-worker.ts) say to each other over IPC. */
+
+export interface ClientCreds {
+  userId: string;
+  token: string;
+  deviceId: string;
+}
+
+export interface ChatPair {
+  /** Sends. */
+  a: ClientCreds;
+  /** Receives; latencies are taken here. */
+  b: ClientCreds;
+  conversationId: string;
+}
+
+/** `raw`: bench/lib/raw-client.ts (Courier or relay); otherwise the web app's own transport + sync engine (bench/lib/node-client.ts). */
+export type ClientKind = "raw" | TransportName;
+
+export type WorkerSetup =
+  | { kind: "chat"; url: string; target: Target; client: ClientKind; pairs: ChatPair[]; concurrency: number }
+  | { kind: "fanout"; url: string; conversationId: string; members: ClientCreds[]; sender: ClientCreds | null; concurrency: number }
+  | { kind: "idle"; url: string; transport: TransportName; clients: ClientCreds[]; concurrency: number };
+
+/** Times are epoch ms (`performance.timeOrigin + performance.now()`), comparable across processes on one machine. */
+export type Phase =
+  | {
+      kind: "chat";
+      mode: "rate" | "saturate";
+      /** rate: this worker's messages per second, spread over its pairs. */
+      rate: number;
+      /** saturate: messages in flight per sending client. */
+      window: number;
+      startAt: number;
+      warmupMs: number;
+      durationMs: number;
+      /** After sending stops, wait at most this long for stragglers. */
+      drainMs: number;
+      bodyBytes: number;
+    }
+  | {
+      kind: "fanout";
+      /** spaced: `count` messages `gapMs` apart; rate: `rate`/s for `durationMs`; saturate: `window` in flight for `durationMs`. */
+      mode: "spaced" | "rate" | "saturate";
+      count: number;
+      gapMs: number;
+      rate: number;
+      window: number;
+      durationMs: number;
+      startAt: number;
+      /** Receivers listen until sending ends + drainMs. */
+      drainMs: number;
+    }
+  | { kind: "status" };
+
+export interface ChatResult {
+  /** Sends issued during the measurement window. */
+  sentInWindow: number;
+  /** Sends the server acknowledged (accepted, stored) within the window. */
+  acceptedInWindow: number;
+  /** Sends acknowledged as accepted during the whole phase (warm-up and drain included). */
+  acceptedTotal: number;
+  /** Messages that arrived at their recipient within the window (whenever sent). */
+  receivedInWindow: number;
+  /** Of the window's sends, how many never reached the recipient by the end of the drain. */
+  lostOfWindow: number;
+  /** Recipient arrival − send (ms) for the window's sends: the transport's push. */
+  latencies: Float64Array;
+  /** Recipient's sync-engine apply − send (ms) for the window's sends (web transport clients only). */
+  applyLatencies: Float64Array;
+  /** How late the generator issued rate-mode sends against their schedule, p99 (ms). */
+  scheduleLagP99: number;
+  errors: number;
+  lastError: string | null;
+}
+
+export interface FanoutResult {
+  /** clientMsgId → epoch ms of each receiving member's arrival. */
+  receipts: Record<string, number[]>;
+  /** clientMsgId → epoch ms of the send (the sending worker only). */
+  sends: Record<string, number>;
+  /** clientMsgId → epoch ms when the server acknowledged the send (stored). */
+  acks: Record<string, number>;
+  accepted: number;
+  errors: number;
+  lastError: string | null;
+}
+
+export interface StatusResult {
+  clients: number;
+  online: number;
+  hellos: number;
+  refusals: number;
+}
+
+export type WorkerMessage =
+  | { type: "ready"; connectMs: number; failed: number; firstError: string | null }
+  | { type: "result"; result: ChatResult | FanoutResult | StatusResult }
+  | { type: "error"; error: string };
+
+export type ParentMessage = { type: "setup"; setup: WorkerSetup; index: number } | { type: "run"; phase: Phase } | { type: "stop" };
+
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}

@@ -1,0 +1,112 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ServerProcess } from "../../server/testing/server-process.js";
+
+const PROBE = fileURLToPath(new URL("./server-probe.mjs", import.meta.url));
+
+/** Settings every bench server runs with: sends are not rate limited (the load is the point), logs quiet. */
+export const BENCH_SERVER_ENV: Record<string, string> = {
+  RATE_SEND_PER_10S: "1000000",
+  LOG_LEVEL: "warn",
+};
+
+export interface MemoryUsage {
+  rss: number;
+  heapTotal: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/**
+ * A real Courier server (server/testing/server-process.ts: `node --import tsx
+ * server/server.ts` in a child process on 127.0.0.1) with the bench probe
+ * preloaded, so the bench can force a GC and read memory, or CPU-profile a
+ * measurement window, without any hook in product code.
+ */
+export class BenchServer {
+  private seq = 0;
+
+  private constructor(
+    readonly proc: ServerProcess,
+    private readonly probeDir: string,
+    private readonly ownsData: string | null,
+  ) {}
+
+  static async start(opts: { env?: Record<string, string>; dataDir?: string } = {}): Promise<BenchServer> {
+    if (!existsSync("dist/web/index.html")) throw new Error("build the web app first: npm run build");
+    const probeDir = mkdtempSync(path.join(tmpdir(), "courier-probe-"));
+    const ownsData = opts.dataDir ? null : mkdtempSync(path.join(tmpdir(), "courier-bench-"));
+    const proc = await ServerProcess.start({
+      dataDir: opts.dataDir ?? ownsData!,
+      env: {
+        ...BENCH_SERVER_ENV,
+        ...opts.env,
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import=${PROBE}`.trim(),
+        BENCH_PROBE_DIR: probeDir,
+        // What-if experiments only (bench/tools/nofsync.c); recorded in the results' flags.
+        ...(process.env.BENCH_SERVER_PRELOAD ? { LD_PRELOAD: process.env.BENCH_SERVER_PRELOAD } : {}),
+      },
+    });
+    return new BenchServer(proc, probeDir, ownsData);
+  }
+
+  get url(): string {
+    return this.proc.url;
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  get dataDir(): string {
+    return this.proc.dataDir;
+  }
+
+  private async command(cmd: string, timeoutMs = 30_000): Promise<Record<string, unknown>> {
+    const id = String(++this.seq);
+    const out = path.join(this.probeDir, `out-${id}.json`);
+    writeFileSync(path.join(this.probeDir, "cmd"), cmd.replace("{id}", id));
+    process.kill(this.pid, "SIGUSR2");
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (existsSync(out)) {
+        try {
+          return JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
+        } catch {
+          // being written
+        }
+      }
+      await sleep(20);
+    }
+    throw new Error(`server probe did not answer "${cmd}"`);
+  }
+
+  /** Full GC in the server, then its process.memoryUsage(). */
+  async memory(): Promise<MemoryUsage> {
+    return (await this.command("mem {id}")) as unknown as MemoryUsage;
+  }
+
+  async profileStart(): Promise<void> {
+    await this.command("prof-start {id}");
+  }
+
+  async profileStop(file: string): Promise<void> {
+    const res = await this.command(`prof-stop {id} ${path.resolve(file)}`);
+    if (res.error) throw new Error(String(res.error));
+  }
+
+  async stop(): Promise<void> {
+    await this.proc.stop();
+    rmSync(this.probeDir, { recursive: true, force: true });
+    if (this.ownsData) rmSync(this.ownsData, { recursive: true, force: true });
+  }
+}
+
+/** A data directory the caller seeds before starting a server on it, and removes afterwards. */
+export function freshDataDir(): string {
+  return mkdtempSync(path.join(tmpdir(), "courier-bench-"));
+}

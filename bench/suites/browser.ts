@@ -1,0 +1,458 @@
+import { randomUUID } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Browser, BrowserContext, Page } from "@playwright/test";
+import { SESSION_COOKIE } from "../../shared/protocol/index.js";
+import { seeded, shuffle } from "../../shared/sync/testing.js";
+import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
+import { launchChromium } from "../lib/chromium.js";
+import { browserProfileSummary } from "../lib/profile-summary.js";
+import type { Metric, Suite, SuiteContext } from "../lib/report.js";
+import { Seeder, type SeededUser } from "../lib/seed.js";
+import { BenchServer, freshDataDir } from "../lib/server.js";
+import { mapLimit, median, summarize } from "../lib/stats.js";
+
+/**
+ * 5. Chromium, through the real built web app (dist/web) against a real
+ * server, with Playwright. Times are the page's own `performance.now()`
+ * (from navigation start, or from an in-page mark), taken in the animation
+ * frame in which the condition first holds (`waitForFunction` polling on
+ * requestAnimationFrame: the frame is painted right after).
+ *
+ * Data: one reader with 50 direct conversations. Before the server starts,
+ * its data directory is seeded through the server's storage code with the
+ * older messages (one conversation of 10,000, the rest spread over the other
+ * 49); the messages the reader "missed" are then sent through the HTTP API
+ * (`POST /api/messages`) while the reader's tab is closed. RING_CAPACITY is
+ * raised so the browser pulls everything rather than taking a snapshot.
+ *
+ * - catch-up: M entries arrive while the tab is closed; a new tab opens the
+ *   app (IndexedDB already holds the rest): until every entry is applied
+ *   (engine versions = server head) and the conversation list shows the
+ *   newest message. Reported from the transport's hello (pull + IndexedDB
+ *   commit + list render) and from navigation start.
+ * - cold start: a new tab with every request to the server held (so
+ *   nothing can come from the network): navigation start → the frame in
+ *   which all 50 conversation rows are in the DOM, with 50,000 messages in
+ *   IndexedDB.
+ * - open a 10,000-message conversation: click on its row → the frame in
+ *   which its newest message is on screen.
+ * - shuffled stress (after e2e/chaos.spec.ts, with its socket proxy): the
+ *   WebSocket's push frames are held while 100 messages are sent, then
+ *   released one entry per frame, fully shuffled, 5 ms apart (500 ms). Pulls
+ *   issued, bytes pulled (engine counter: JSON of pulled entries) against
+ *   the minimum, and release start → last bubble inserted. The lossy variant
+ *   drops three of the 100 frames, so the minimum is those three entries.
+ * - send → other window's screen per transport (kept from the former
+ *   chat-latency bench): A presses Enter, until B's MutationObserver sees
+ *   the bubble.
+ */
+export const browser: Suite = async (ctx) => {
+  const cfg = ctx.quick
+    ? { bigConversation: 1000, otherMessages: 500, catchUp: 500, catchUpRuns: 1, coldRuns: 3, openRuns: 3, shuffleRuns: 1, latencyRounds: 5, latencyTransports: ["ws"] }
+    : { bigConversation: 10_000, otherMessages: 20_000, catchUp: 10_000, catchUpRuns: 2, coldRuns: 5, openRuns: 5, shuffleRuns: 3, latencyRounds: 30, latencyTransports: ["ws", "sse", "poll"] };
+  const peersN = 50;
+  const dataDir = freshDataDir();
+  const ring = 200_000;
+  const seeder = Seeder.open(dataDir, ring);
+  const users = await seeder.users(1 + peersN + 2 + cfg.latencyTransports.length * 2, "web");
+  const reader = users[0]!;
+  const peers = users.slice(1, 1 + peersN);
+  const [alice, bob] = users.slice(1 + peersN, 3 + peersN) as [SeededUser, SeededUser];
+  const latencyUsers = users.slice(3 + peersN);
+  const conversations = seeder.direct(peers.map((p) => [p, reader] as [SeededUser, SeededUser]));
+  const [shuffleConv] = seeder.direct([[alice, bob]]);
+  const latencyConvs = seeder.direct(cfg.latencyTransports.map((_, i) => [latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!] as [SeededUser, SeededUser]));
+  const older: Array<{ sender: SeededUser; conversationId: string; body: string }> = [];
+  for (let i = 0; i < cfg.bigConversation; i++) older.push({ sender: i % 3 === 0 ? reader : peers[0]!, conversationId: conversations[0]!, body: `Older message ${i} in the big conversation` });
+  for (let i = 0; i < cfg.otherMessages; i++) {
+    const p = 1 + (i % (peersN - 1));
+    older.push({ sender: i % 4 === 0 ? reader : peers[p]!, conversationId: conversations[p]!, body: `Older message ${i} with peer ${p}` });
+  }
+  seeder.messages(older);
+  seeder.messages([{ sender: alice, conversationId: shuffleConv!, body: "shuffle 000" }]);
+  seeder.close();
+  ctx.log(`seeded ${older.length} messages`);
+
+  const server = await BenchServer.start({ dataDir, env: { RING_CAPACITY: String(ring) } });
+  const chromium = await launchChromium();
+  const metrics: Metric[] = [];
+  const details: Record<string, unknown> = { config: cfg, chromium: chromium.version() };
+  try {
+    const readerCtx = await contextFor(chromium, server.url, reader);
+    // First sync of everything seeded (not a target, but shows the cost of a first sign-in on a big account).
+    {
+      const head = await chatHead(server.url, reader);
+      const page = await readerCtx.newPage();
+      await page.goto("/");
+      const doneAt = await untilApplied(page, head, 300_000);
+      details.firstSync = { entries: head, ms: Math.round(doneAt), stats: await engineStats(page) };
+      ctx.log(`first sync of ${head} entries: ${Math.round(doneAt)} ms from navigation start`);
+      await page.close();
+    }
+
+    // Catch-up after missed messages.
+    const catchUps = [];
+    let bigNewest = `Older message ${cfg.bigConversation - 1} in the big conversation`;
+    for (let run = 0; run < cfg.catchUpRuns; run++) {
+      const sent = await sendMissed(server.url, peers, conversations, cfg.catchUp, run);
+      const last = sent[sent.length - 1]!;
+      bigNewest = sent.filter((m) => m.conversationId === conversations[0]).at(-1)?.body ?? bigNewest;
+      const head = await chatHead(server.url, reader);
+      const page = await readerCtx.newPage();
+      // The last run is CPU-profiled when asked (--profile): a small sampling overhead.
+      const profileFile = ctx.profileDir && run === cfg.catchUpRuns - 1 ? path.join(ctx.profileDir, "browser-catch-up.cpuprofile") : null;
+      const r = await profiled(page, server.url, profileFile, async () => {
+        await page.goto("/", { waitUntil: "commit" });
+        const handle = await page.waitForFunction(
+          ({ head, conv, body }) => {
+            const probe = window.__courier;
+            if (!probe || probe.versions().chat < head) return false;
+            const row = document.querySelector(`[data-testid="conversation-item"][data-conversation-id="${conv}"]`);
+            return row?.textContent?.includes(body) ? performance.now() : false;
+          },
+          { head, conv: last.conversationId, body: last.body },
+          { polling: "raf", timeout: 300_000 },
+        );
+        const doneAt = (await handle.jsonValue()) as number;
+        const helloAt = await page.evaluate(() => window.__courier!.transportLog().find((e) => e.event === "hello")?.sinceLoadMs ?? 0);
+        return { entries: cfg.catchUp, fromHelloMs: Math.round(doneAt - helloAt), fromNavigationMs: Math.round(doneAt), helloAtMs: helloAt, stats: await engineStats(page), profiled: !!profileFile };
+      });
+      catchUps.push(r);
+      ctx.log(`catch-up of ${cfg.catchUp}: ${r.fromHelloMs} ms from hello, ${r.fromNavigationMs} ms from navigation (${r.stats.pulls} pulls)${profileFile ? " (profiled)" : ""}`);
+      if (profileFile) details.catchUpProfile = browserProfileSummary(profileFile);
+      await page.close();
+    }
+    details.catchUp = catchUps;
+    const stored = cfg.bigConversation + cfg.otherMessages + cfg.catchUp * cfg.catchUpRuns;
+    metrics.push({
+      id: "browser.catchUp",
+      label: `catch-up of ${cfg.catchUp.toLocaleString("en-US")} missed entries (pull + IndexedDB + list)`,
+      unit: "ms",
+      value: median(catchUps.map((c) => c.fromHelloMs)),
+      target: { op: "<=", value: 2000 },
+      note: `from hello; ${median(catchUps.map((c) => c.fromNavigationMs))} ms from navigation start; ${catchUps.length > 1 ? `median of ${catchUps.length}` : "1 run"}`,
+    });
+
+    // Cold start with everything stored and the network held.
+    const cold: number[] = [];
+    for (let run = 0; run < cfg.coldRuns; run++) {
+      const page = await readerCtx.newPage();
+      await page.route("**/api/**", () => new Promise(() => {}));
+      await page.routeWebSocket(/socket\.io/, () => {});
+      await page.goto("/", { waitUntil: "commit" });
+      const handle = await page.waitForFunction(
+        (n) => (document.querySelectorAll('[data-testid="conversation-item"]').length >= n ? performance.now() : false),
+        peersN,
+        { polling: "raf", timeout: 60_000 },
+      );
+      cold.push(Math.round((await handle.jsonValue()) as number));
+      await page.close();
+    }
+    if (ctx.profileDir) {
+      const file = path.join(ctx.profileDir, "browser-cold-start.cpuprofile");
+      const page = await readerCtx.newPage();
+      await page.route("**/api/**", (route) => (route.request().url().endsWith("/api/health") ? route.fallback() : new Promise(() => {})));
+      await page.routeWebSocket(/socket\.io/, () => {});
+      await profiled(page, server.url, file, async () => {
+        await page.goto("/", { waitUntil: "commit" });
+        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="conversation-item"]').length >= n, peersN, { polling: "raf", timeout: 60_000 });
+      });
+      details.coldStartProfile = browserProfileSummary(file);
+      await page.close();
+    }
+    details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold) };
+    ctx.log(`cold start with ${stored} messages: ${cold.join(", ")} ms`);
+    metrics.push({
+      id: "browser.coldStart",
+      label: `cold start to painted list, ${stored.toLocaleString("en-US")} messages stored`,
+      unit: "ms",
+      value: median(cold),
+      target: { op: "<=", value: 300 },
+      note: `median of ${cold.length}, max ${Math.max(...cold)} ms; network held`,
+    });
+
+    // Opening the big conversation.
+    {
+      const page = await readerCtx.newPage();
+      await page.goto("/");
+      await page.locator('[data-testid="conversation-item"]').nth(peersN - 1).waitFor();
+      const newest = bigNewest;
+      const open: number[] = [];
+      for (let run = 0; run < cfg.openRuns; run++) {
+        await page.evaluate(() => (location.hash = "#/"));
+        await page.locator('[data-testid="conversation"]').waitFor({ state: "detached" });
+        // Mark and click in one task, then watch frames (no named inner functions: tsx would wrap them in __name).
+        await page.evaluate((conv) => {
+          const row = document.querySelector<HTMLElement>(`[data-testid="conversation-item"][data-conversation-id="${conv}"]`);
+          if (!row) throw new Error("row not found");
+          (window as unknown as { __openT0: number }).__openT0 = performance.now();
+          row.click();
+        }, conversations[0]!);
+        const handle = await page.waitForFunction(
+          (text) => {
+            for (const el of document.querySelectorAll('[data-testid="message-list"] [data-testid="message-text"]')) {
+              if (el.textContent === text) return performance.now() - (window as unknown as { __openT0: number }).__openT0;
+            }
+            return false;
+          },
+          newest,
+          { polling: "raf", timeout: 30_000 },
+        );
+        const ms = (await handle.jsonValue()) as number;
+        open.push(Math.round(ms));
+      }
+      await page.close();
+      details.openConversation = { messages: cfg.bigConversation, samples: open, ...summarize(open) };
+      ctx.log(`open ${cfg.bigConversation}-message conversation: ${open.join(", ")} ms`);
+      metrics.push({
+        id: "browser.openConversation",
+        label: `open a ${cfg.bigConversation.toLocaleString("en-US")}-message conversation (click → newest on screen)`,
+        unit: "ms",
+        value: median(open),
+        note: `median of ${open.length}, max ${Math.max(...open)} ms`,
+      });
+    }
+    await readerCtx.close();
+
+    // Shuffled stress.
+    const shuffleResults = await shuffleStress(ctx, chromium, server.url, alice, bob, shuffleConv!, cfg.shuffleRuns);
+    details.shuffle = shuffleResults;
+    const lossless = shuffleResults.filter((r) => r.dropped === 0);
+    const lossy = shuffleResults.filter((r) => r.dropped > 0);
+    metrics.push(
+      {
+        id: "browser.shuffle.pulls",
+        label: "100 entries shuffled in 500 ms: pulls issued",
+        unit: "pulls",
+        value: Math.max(...lossless.map((r) => r.pulls)),
+        target: { op: "<=", value: 1 },
+        note: `worst of ${lossless.length} (${lossless.map((r) => r.pulls).join(", ")}); ${lossless.reduce((n, r) => n + r.bytesPulled, 0)} B pulled where 0 was the minimum; release → last bubble ${median(lossless.map((r) => r.receiveToScreenMs))} ms (median); rendered twice: ${lossless.reduce((n, r) => n + r.renderedTwice, 0)}`,
+      },
+      {
+        id: "browser.shuffle.lossy.pulls",
+        label: "…with 3 of the 100 pushes lost: pulls issued",
+        unit: "pulls",
+        value: Math.max(...lossy.map((r) => r.pulls)),
+        target: { op: "<=", value: 1 },
+        note: `worst of ${lossy.length}; release → last bubble ${median(lossy.map((r) => r.receiveToScreenMs))} ms (median)`,
+      },
+      {
+        id: "browser.shuffle.lossy.bytesOverMinimum",
+        label: "…bytes pulled over the minimum (the 3 lost entries)",
+        unit: "%",
+        value: Math.max(...lossy.map((r) => r.bytesOverMinimumPct ?? 0)),
+        target: { op: "<=", value: 5 },
+        note: `worst of ${lossy.length}: ${lossy.map((r) => `${r.bytesPulled} B pulled / ${r.minimumBytes} B minimum, ${r.entriesPulled} entries`).join("; ")}`,
+      },
+    );
+
+    // Send → other window's screen, per transport.
+    const latency: Record<string, ReturnType<typeof summarize>> = {};
+    for (const [i, transport] of cfg.latencyTransports.entries()) {
+      latency[transport] = await sendToScreen(chromium, server.url, latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!, latencyConvs[i]!, transport, cfg.latencyRounds);
+      ctx.log(`send → screen over ${transport}: p50 ${latency[transport].median} ms, p99 ${latency[transport].p99} ms`);
+      metrics.push({
+        id: `browser.sendToScreen.${transport}`,
+        label: `send → other window's screen, ${transport}, p50`,
+        unit: "ms",
+        value: latency[transport].median,
+        note: `p95 ${latency[transport].p95} ms, max ${latency[transport].max} ms over ${latency[transport].n}`,
+      });
+    }
+    details.sendToScreen = latency;
+  } finally {
+    await chromium.close();
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { metrics, details };
+};
+
+async function contextFor(browser: Browser, url: string, user: SeededUser): Promise<BrowserContext> {
+  const context = await browser.newContext({ baseURL: url });
+  await context.addCookies([{ name: SESSION_COOKIE, value: user.token, url }]);
+  return context;
+}
+
+async function chatHead(url: string, user: SeededUser): Promise<number> {
+  const res = await fetch(`${url}/api/sync/chat?after=0&limit=1`, { headers: { authorization: `Bearer ${user.token}` } });
+  return ((await res.json()) as { head: number }).head;
+}
+
+async function untilApplied(page: Page, head: number, timeout: number): Promise<number> {
+  const handle = await page.waitForFunction((h) => (window.__courier && window.__courier.versions().chat >= h ? performance.now() : false), head, {
+    polling: 100,
+    timeout,
+  });
+  return (await handle.jsonValue()) as number;
+}
+
+function engineStats(page: Page) {
+  return page.evaluate(() => window.__courier!.engineStats());
+}
+
+/** `count` messages from the peers to the reader over HTTP, round-robin over the conversations; returns them, the last one sent last. */
+async function sendMissed(url: string, peers: SeededUser[], conversations: string[], count: number, run: number) {
+  const jobs = Array.from({ length: count }, (_, i) => ({ peer: peers[i % peers.length]!, conversationId: conversations[i % peers.length]!, body: `Missed ${run}-${i}` }));
+  const post = async (j: (typeof jobs)[number]) => {
+    const res = await fetch(`${url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${j.peer.token}` },
+      body: JSON.stringify({ clientMsgId: randomUUID(), conversationId: j.conversationId, kind: "text", body: j.body }),
+    });
+    if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
+  };
+  await mapLimit(jobs.slice(0, -1), 32, post);
+  const last = jobs[jobs.length - 1]!;
+  await post(last); // strictly the newest
+  return jobs;
+}
+
+/**
+ * Runs `fn` under the Chromium CPU profiler when `file` is given. The page is
+ * first put on the app's origin (a same-origin navigation keeps its renderer,
+ * so the profiler keeps running when `fn` navigates).
+ */
+async function profiled<T>(page: Page, url: string, file: string | null, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn();
+  await page.goto(`${url}/api/health`);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await cdp.send("Profiler.start");
+  try {
+    return await fn();
+  } finally {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(file, JSON.stringify(profile));
+    await cdp.detach();
+  }
+}
+
+async function shuffleStress(ctx: SuiteContext, browser: Browser, url: string, alice: SeededUser, bob: SeededUser, conversationId: string, runs: number) {
+  const context = await contextFor(browser, url, bob);
+  const page = await context.newPage();
+  const proxy: SocketProxy = await socketProxy(page);
+  // Counts how often each message bubble is put into the page, and when the last one was.
+  await page.addInitScript(() => {
+    const inserted: Record<string, number> = {};
+    const lastAt = { t: 0 };
+    Object.assign(window, { __inserted: inserted, __lastInsert: lastAt });
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (!(node instanceof HTMLElement)) continue;
+          const bubbles = node.matches('[data-testid="message"]') ? [node] : [...node.querySelectorAll<HTMLElement>('[data-testid="message"]')];
+          for (const bubble of bubbles) {
+            const key = bubble.getAttribute("data-seq") ?? bubble.textContent ?? "";
+            inserted[key] = (inserted[key] ?? 0) + 1;
+            lastAt.t = performance.now();
+          }
+        }
+      }
+    }).observe(document, { subtree: true, childList: true });
+  });
+  await page.goto("/?transport=ws");
+  await page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
+  await page.getByTestId("message-list").getByText("shuffle 000", { exact: true }).waitFor();
+  const out = [];
+  let n = 0;
+  for (let run = 0; run < runs * 2; run++) {
+    const dropCount = run % 2 === 1 ? 3 : 0;
+    proxy.hold();
+    const lines = Array.from({ length: 100 }, () => `shuffle ${String(++n).padStart(4, "0")}`);
+    for (const body of lines) {
+      const res = await fetch(`${url}/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
+        body: JSON.stringify({ clientMsgId: randomUUID(), conversationId, kind: "text", body }),
+      });
+      if (!res.ok) throw new Error(`send: ${res.status}`);
+    }
+    const deadline = Date.now() + 10_000;
+    while (proxy.held().filter((e) => (e as { k: string }).k === "msg").length < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const random = seeded(1000 + run);
+    const all = shuffle(proxy.held(), random);
+    const dropped = shuffle(
+      all.filter((e) => (e as { k: string }).k === "msg"),
+      random,
+    ).slice(0, dropCount);
+    const entries = all.filter((e) => !dropped.includes(e));
+    const minimumBytes = dropped.length ? JSON.stringify([...dropped].sort((a, b) => (a as { v: number }).v - (b as { v: number }).v)).length : 0;
+    const before = await page.evaluate(() => ({ stats: window.__courier!.engineStats(), t: performance.now() }));
+    await proxy.release(entries, 5);
+    const screenAt = await page.waitForFunction(
+      (expected) => {
+        const texts = new Set([...document.querySelectorAll('[data-testid="message-list"] [data-testid="message-text"]')].map((e) => e.textContent));
+        return expected.every((t) => texts.has(t)) ? performance.now() : false;
+      },
+      lines,
+      { polling: "raf", timeout: 30_000 },
+    );
+    await screenAt.jsonValue();
+    const after = await page.evaluate(() => ({
+      stats: window.__courier!.engineStats(),
+      inserted: (window as unknown as { __inserted: Record<string, number> }).__inserted,
+      lastInsert: (window as unknown as { __lastInsert: { t: number } }).__lastInsert.t,
+    }));
+    const bytesPulled = after.stats.pulledBytes - before.stats.pulledBytes;
+    const r = {
+      dropped: dropped.length,
+      entries: entries.length,
+      pulls: after.stats.pulls - before.stats.pulls,
+      entriesPulled: after.stats.pulledEntries - before.stats.pulledEntries,
+      bytesPulled,
+      minimumBytes,
+      // With nothing lost the minimum is 0 bytes: any pull is pure overhead (see bytesPulled).
+      bytesOverMinimumPct: minimumBytes ? Math.round(((bytesPulled - minimumBytes) / minimumBytes) * 1000) / 10 : null,
+      receiveToScreenMs: Math.round(after.lastInsert - before.t),
+      renderedTwice: Object.values(after.inserted).filter((c) => c > 1).length,
+    };
+    out.push(r);
+    ctx.log(`shuffle${dropCount ? ` (${dropCount} lost)` : ""}: ${JSON.stringify(r)}`);
+  }
+  await context.close();
+  return out;
+}
+
+async function signedInPage(browser: Browser, url: string, user: SeededUser, transport: string): Promise<Page> {
+  const context = await contextFor(browser, url, user);
+  const page = await context.newPage();
+  await page.goto(`/?transport=${transport}`);
+  await page.locator(`[data-testid="connection-status"][data-state="online"][data-transport="${transport}"]`).waitFor();
+  return page;
+}
+
+async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: SeededUser, conversationId: string, transport: string, rounds: number) {
+  const pa = await signedInPage(browser, url, a, transport);
+  const pb = await signedInPage(browser, url, b, transport);
+  for (const p of [pa, pb]) {
+    await p.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
+    await p.getByTestId("conversation").waitFor();
+  }
+  // B timestamps each bubble the moment it enters the DOM.
+  await pb.evaluate(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { __seen: Record<string, number> }).__seen = seen;
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll('[data-testid="message-text"]')) {
+        const text = el.textContent ?? "";
+        if (text.startsWith("lat-") && !(text in seen)) seen[text] = Date.now();
+      }
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+  });
+  const composer = pa.getByLabel("Message", { exact: true });
+  const samples: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const text = `lat-${transport}-${i}`;
+    await composer.fill(text);
+    const sentAt = Date.now();
+    await composer.press("Enter");
+    const seenAt = await pb.waitForFunction((t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0, text, { polling: 5 });
+    samples.push((await seenAt.jsonValue()) - sentAt);
+  }
+  await pa.context().close();
+  await pb.context().close();
+  return summarize(samples);
+}

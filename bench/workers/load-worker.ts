@@ -1,0 +1,376 @@
+import { randomUUID } from "node:crypto";
+import type { Entry } from "../../shared/protocol/index.js";
+import {
+  epochNow,
+  type ChatResult,
+  type ClientCreds,
+  type FanoutResult,
+  type ParentMessage,
+  type Phase,
+  type StatusResult,
+  type WorkerMessage,
+  type WorkerSetup,
+} from "../lib/jobs.js";
+import type { NodeClient } from "../lib/node-client.js";
+import { RawClient } from "../lib/raw-client.js";
+import { mapLimit, percentile } from "../lib/stats.js";
+
+/** Loaded only by workers that need it (the web app's code and its schemas take a while to import). */
+const loadNodeClient = async () => (await import("../lib/node-client.js")).NodeClient;
+
+/**
+ * A load-generating child process (forked by bench/lib/fleet.ts). It opens
+ * its share of the clients once (`setup`), then runs phases on command
+ * (`run`) and reports raw samples; the orchestrator merges workers.
+ */
+
+type MsgRecord = { sentAt: number; inWindow: boolean; arrived: number; applied: number };
+
+interface Sender {
+  send(conversationId: string, clientMsgId: string, body: string, done: (ok: boolean, error?: string) => void): void;
+  close(): void;
+}
+
+let setup: WorkerSetup | null = null;
+let closers: Array<() => void> = [];
+let statusOf: () => StatusResult = () => ({ clients: 0, online: 0, hellos: 0, refusals: 0 });
+
+// ── chat: pairs, A sends to B ─────────────────────────────────────────────
+
+let chatPairs: Array<{ sender: Sender; conversationId: string }> = [];
+/** clientMsgId → record, for the phase running now. */
+let records = new Map<string, MsgRecord>();
+let window = { from: 0, to: 0 };
+let received = 0;
+let latencies: number[] = [];
+let applyLatencies: number[] = [];
+
+function onArrival(entries: Entry[], at: number, applied: boolean): void {
+  for (const e of entries) {
+    if (e.k !== "msg") continue;
+    const id = (e.data as { message?: { clientMsgId?: string } }).message?.clientMsgId;
+    const rec = id ? records.get(id) : undefined;
+    if (!rec) continue;
+    if (applied) {
+      if (rec.applied) continue;
+      rec.applied = at;
+      if (rec.inWindow) applyLatencies.push(at - rec.sentAt);
+    } else {
+      if (rec.arrived) continue;
+      rec.arrived = at;
+      if (at >= window.from && at < window.to) received++;
+      if (rec.inWindow) latencies.push(at - rec.sentAt);
+    }
+  }
+}
+
+function rawSender(client: RawClient): Sender {
+  return { send: (c, id, body, done) => client.send(c, id, body, (ok) => done(ok, client.lastError ?? undefined)), close: () => client.close() };
+}
+
+function nodeSender(client: NodeClient): Sender {
+  return {
+    send: (c, id, body, done) =>
+      client.send(c, body, id).then(
+        () => done(true),
+        (error: unknown) => done(false, String(error)),
+      ),
+    close: () => client.close(),
+  };
+}
+
+async function setupChat(s: Extract<WorkerSetup, { kind: "chat" }>): Promise<{ failed: number; firstError: string | null }> {
+  const NodeClient = s.client === "raw" ? null : await loadNodeClient();
+  let failed = 0;
+  let firstError: string | null = null;
+  const built = await mapLimit(s.pairs, s.concurrency, async (pair) => {
+    try {
+      if (s.client === "raw") {
+        if (s.target === "courier") await Promise.all([registerDevice(s.url, pair.a), registerDevice(s.url, pair.b)]);
+        const a = new RawClient({ url: s.url, target: s.target, ...pair.a, rooms: [pair.conversationId] });
+        const b = new RawClient({ url: s.url, target: s.target, ...pair.b, rooms: [pair.conversationId], onPush: (entries, at) => onArrival(entries, at, false) });
+        closers.push(() => a.close(), () => b.close());
+        await Promise.all([a.connect(), b.connect()]);
+        return { sender: rawSender(a), conversationId: pair.conversationId };
+      }
+      const a = new NodeClient!({ url: s.url, transport: s.client, ...pair.a });
+      const b = new NodeClient!({
+        url: s.url,
+        transport: s.client,
+        ...pair.b,
+        onPush: (entries, at) => onArrival(entries, at, false),
+        onApplied: (entries, at) => onArrival(entries, at, true),
+      });
+      closers.push(() => a.close(), () => b.close());
+      await Promise.all([a.start(), b.start()]);
+      return { sender: nodeSender(a), conversationId: pair.conversationId };
+    } catch (error) {
+      failed++;
+      firstError ??= String(error);
+      return null;
+    }
+  });
+  chatPairs = built.filter((p): p is NonNullable<typeof p> => p !== null);
+  return { failed, firstError };
+}
+
+const padding = (n: number) => "x".repeat(Math.max(0, n));
+
+async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult> {
+  records = new Map();
+  latencies = [];
+  applyLatencies = [];
+  received = 0;
+  const start = p.startAt - performance.timeOrigin;
+  window = { from: start + p.warmupMs, to: start + p.warmupMs + p.durationMs };
+  const end = window.to;
+  let sentInWindow = 0;
+  let acceptedInWindow = 0;
+  let acceptedTotal = 0;
+  let errors = 0;
+  let lastError: string | null = null;
+  let seq = 0;
+  const lags: number[] = [];
+  const pad = padding(p.bodyBytes - 24);
+
+  const sendOne = (pairIndex: number, onDone?: () => void) => {
+    const pair = chatPairs[pairIndex]!;
+    const id = randomUUID();
+    const now = performance.now();
+    const inWindow = now >= window.from && now < window.to;
+    if (inWindow) sentInWindow++;
+    records.set(id, { sentAt: now, inWindow, arrived: 0, applied: 0 });
+    pair.sender.send(pair.conversationId, id, `bench ${++seq} ${pad}`, (ok, error) => {
+      const at = performance.now();
+      if (ok) acceptedTotal++;
+      if (ok && at >= window.from && at < window.to) acceptedInWindow++;
+      if (!ok) {
+        errors++;
+        lastError = error ?? lastError;
+      }
+      onDone?.();
+    });
+  };
+
+  await sleepUntil(start);
+  if (chatPairs.length > 0 && p.mode === "saturate") {
+    await new Promise<void>((resolve) => {
+      let open = chatPairs.length * p.window;
+      const loop = (i: number) => {
+        if (performance.now() >= end) {
+          if (--open === 0) resolve();
+          return;
+        }
+        sendOne(i, () => loop(i));
+      };
+      for (let i = 0; i < chatPairs.length; i++) for (let w = 0; w < p.window; w++) loop(i);
+    });
+  } else if (chatPairs.length > 0) {
+    // Open loop: message k is due at start + k / rate, whatever the server does.
+    await new Promise<void>((resolve) => {
+      let k = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        const due = Math.floor(((Math.min(now, end) - start) * p.rate) / 1000);
+        while (k < due) {
+          lags.push(now - (start + (k * 1000) / p.rate));
+          sendOne(k % chatPairs.length);
+          k++;
+        }
+        if (now >= end) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 1);
+    });
+  }
+  // Drain: until every send of the window has arrived (applied, for web clients), or drainMs.
+  const drainEnd = performance.now() + p.drainMs;
+  const web = setup?.kind === "chat" && setup.client !== "raw";
+  const pending = () => [...records.values()].filter((r) => r.inWindow && (web ? !r.applied : !r.arrived)).length;
+  while (performance.now() < drainEnd && pending() > 0) await sleep(50);
+  return {
+    sentInWindow,
+    acceptedInWindow,
+    acceptedTotal,
+    receivedInWindow: received,
+    lostOfWindow: pending(),
+    latencies: Float64Array.from(latencies),
+    applyLatencies: Float64Array.from(applyLatencies),
+    scheduleLagP99: lags.length ? percentile(lags, 99) : 0,
+    errors,
+    lastError,
+  };
+}
+
+// ── fan-out: one group, one sender ─────────────────────────────────────────
+
+let groupSender: RawClient | null = null;
+let groupId = "";
+let receipts: Record<string, number[]> = {};
+
+async function setupFanout(s: Extract<WorkerSetup, { kind: "fanout" }>): Promise<{ failed: number; firstError: string | null }> {
+  groupId = s.conversationId;
+  let failed = 0;
+  let firstError: string | null = null;
+  const clients = await mapLimit(s.members, s.concurrency, async (m) => {
+    try {
+      await registerDevice(s.url, m);
+      const c = new RawClient({
+        url: s.url,
+        target: "courier",
+        ...m,
+        onPush: (entries) => {
+          const at = epochNow();
+          for (const e of entries) {
+            if (e.k !== "msg") continue;
+            const id = (e.data as { message?: { clientMsgId?: string } }).message?.clientMsgId;
+            if (id) (receipts[id] ??= []).push(at);
+          }
+        },
+      });
+      closers.push(() => c.close());
+      await c.connect();
+      return c;
+    } catch (error) {
+      failed++;
+      firstError ??= String(error);
+      return null;
+    }
+  });
+  if (s.sender) {
+    await registerDevice(s.url, s.sender);
+    groupSender = new RawClient({ url: s.url, target: "courier", ...s.sender });
+    closers.push(() => groupSender?.close());
+    await groupSender.connect();
+  }
+  const live = clients.filter((c) => c !== null).length;
+  statusOf = () => ({ clients: s.members.length, online: live, hellos: live, refusals: 0 });
+  return { failed, firstError };
+}
+
+async function runFanout(p: Extract<Phase, { kind: "fanout" }>): Promise<FanoutResult> {
+  receipts = {};
+  const sends: Record<string, number> = {};
+  const acks: Record<string, number> = {};
+  let accepted = 0;
+  let errors = 0;
+  let lastError: string | null = null;
+  const start = p.startAt - performance.timeOrigin;
+  const sendingEnds = p.mode === "spaced" ? start + p.count * p.gapMs : start + p.durationMs;
+  await sleepUntil(start);
+  const sender = groupSender;
+  if (sender) {
+    const sendOne = (onDone?: () => void) => {
+      const id = randomUUID();
+      sends[id] = epochNow();
+      sender.send(groupId, id, `fan-out ${id.slice(0, 8)}`, (ok) => {
+        acks[id] = epochNow();
+        if (ok) accepted++;
+        else {
+          errors++;
+          lastError = sender.lastError;
+        }
+        onDone?.();
+      });
+    };
+    if (p.mode === "saturate") {
+      await new Promise<void>((resolve) => {
+        let open = p.window;
+        const loop = () => (performance.now() >= sendingEnds ? --open === 0 && resolve() : sendOne(loop));
+        for (let w = 0; w < p.window; w++) loop();
+      });
+    } else {
+      const gap = p.mode === "spaced" ? p.gapMs : 1000 / p.rate;
+      for (let k = 0; performance.now() < sendingEnds && (p.mode !== "spaced" || k < p.count); k++) {
+        await sleepUntil(start + k * gap);
+        sendOne();
+      }
+    }
+  }
+  await sleepUntil(sendingEnds + p.drainMs);
+  return { receipts, sends, acks, accepted, errors, lastError };
+}
+
+// ── idle connections ───────────────────────────────────────────────────────
+
+async function setupIdle(s: Extract<WorkerSetup, { kind: "idle" }>): Promise<{ failed: number; firstError: string | null }> {
+  const NodeClient = await loadNodeClient();
+  let failed = 0;
+  let firstError: string | null = null;
+  const clients: NodeClient[] = [];
+  await mapLimit(s.clients, s.concurrency, async (creds) => {
+    const client = new NodeClient({ url: s.url, transport: s.transport, engine: false, ...creds });
+    clients.push(client);
+    closers.push(() => client.close());
+    try {
+      await client.start({ timeoutMs: 60_000 });
+    } catch (error) {
+      failed++;
+      firstError ??= String(error);
+    }
+  });
+  statusOf = () => ({
+    clients: clients.length,
+    online: clients.filter((c) => c.status === "online").length,
+    hellos: clients.reduce((n, c) => n + c.hellos, 0),
+    refusals: clients.reduce((n, c) => n + c.refusals.length, 0),
+  });
+  return { failed, firstError };
+}
+
+// ── plumbing ───────────────────────────────────────────────────────────────
+
+async function registerDevice(url: string, c: ClientCreds): Promise<void> {
+  const res = await fetch(`${url}/api/devices/${c.deviceId}`, {
+    method: "PUT",
+    headers: { "content-type": "application/json", authorization: `Bearer ${c.token}`, "x-device-id": c.deviceId },
+    body: JSON.stringify({ protocol: 1, capabilities: ["ack"], userAgent: "courier-bench" }),
+  });
+  if (!res.ok) throw new Error(`device registration: ${res.status} ${await res.text()}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+async function sleepUntil(perfTime: number): Promise<void> {
+  const wait = perfTime - performance.now();
+  if (wait > 0) await sleep(wait);
+}
+
+function reply(message: WorkerMessage): void {
+  process.send?.(message);
+}
+
+process.on("message", (message: ParentMessage) => {
+  void (async () => {
+    try {
+      if (message.type === "setup") {
+        setup = message.setup;
+        const t0 = performance.now();
+        const outcome =
+          setup.kind === "chat" ? await setupChat(setup) : setup.kind === "fanout" ? await setupFanout(setup) : await setupIdle(setup);
+        if (setup.kind === "chat") {
+          const n = chatPairs.length;
+          statusOf = () => ({ clients: n * 2, online: n * 2, hellos: n * 2, refusals: 0 });
+        }
+        reply({ type: "ready", connectMs: performance.now() - t0, ...outcome });
+      } else if (message.type === "run") {
+        const p = message.phase;
+        const result = p.kind === "chat" ? await runChat(p) : p.kind === "fanout" ? await runFanout(p) : statusOf();
+        reply({ type: "result", result });
+      } else {
+        for (const close of closers) {
+          try {
+            close();
+          } catch {
+            // closing anyway
+          }
+        }
+        closers = [];
+        setTimeout(() => process.exit(0), 100);
+      }
+    } catch (error) {
+      reply({ type: "error", error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+  })();
+});
+process.on("disconnect", () => process.exit(0));
