@@ -26,9 +26,16 @@ type SegmenterCtor = new (locale?: string, options?: { granularity: "grapheme" }
   segment(input: string): Iterable<{ segment: string }>;
 };
 
+type Segmenter = InstanceType<SegmenterCtor>;
+/** One segmenter for every call: making one costs far more than using it (a cold start renders an avatar per conversation). */
+let segmenter: Segmenter | null | undefined;
+
 /** User-perceived characters ("é" with a combining accent, "👍🏽", flags stay whole). */
 export function graphemes(text: string): string[] {
-  const Segmenter = (Intl as unknown as { Segmenter?: SegmenterCtor }).Segmenter;
-  if (Segmenter) return Array.from(new Segmenter(undefined, { granularity: "grapheme" }).segment(text), (s) => s.segment);
+  if (segmenter === undefined) {
+    const Ctor = (Intl as unknown as { Segmenter?: SegmenterCtor }).Segmenter;
+    segmenter = Ctor ? new Ctor(undefined, { granularity: "grapheme" }) : null;
+  }
+  if (segmenter) return Array.from(segmenter.segment(text), (s) => s.segment);
   return Array.from(text);
 }
