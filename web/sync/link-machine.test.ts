@@ -115,24 +115,23 @@ describe("the transports' state tables", () => {
     expect(edges(POLL_TRANSITIONS)).toEqual(
       [
         "idle→polling",
-        "polling→polling", // an empty answer, or wake() asking again
-        "polling→settling",
+        "polling→polling", // an answer, or wake() asking again
+        "polling→pausing",
         "polling→resetting",
         "polling→waiting",
         "polling→idle",
-        "settling→settling",
-        "settling→polling",
-        "settling→idle",
+        "pausing→polling",
+        "pausing→idle",
         "resetting→polling",
-        "resetting→settling",
+        "resetting→pausing",
         "resetting→idle",
         "waiting→polling",
         "waiting→idle",
       ].sort(),
     );
-    expect(() => standingIn(POLL_TRANSITIONS, "idle").to({ name: "settling" })).toThrow(IllegalTransitionError);
-    expect(() => standingIn(POLL_TRANSITIONS, "waiting").to({ name: "settling" })).toThrow(IllegalTransitionError);
-    expect(() => standingIn(POLL_TRANSITIONS, "settling").to({ name: "waiting" })).toThrow(IllegalTransitionError);
+    expect(() => standingIn(POLL_TRANSITIONS, "idle").to({ name: "pausing" })).toThrow(IllegalTransitionError);
+    expect(() => standingIn(POLL_TRANSITIONS, "waiting").to({ name: "pausing" })).toThrow(IllegalTransitionError);
+    expect(() => standingIn(POLL_TRANSITIONS, "pausing").to({ name: "waiting" })).toThrow(IllegalTransitionError);
     expect(() => standingIn(POLL_TRANSITIONS, "waiting").to({ name: "waiting" })).toThrow(IllegalTransitionError);
   });
 });

@@ -9,7 +9,7 @@ import { TransportLog } from "./transport-log.js";
 import type { TransportHandlers } from "./transport.js";
 
 const DEVICE = "8a6f2b7e-1c1d-4d7e-9b7a-2f0c8e5d4a31";
-const { waitMs, timeoutSlackMs, applyCheckMs, applyWaitMaxMs } = POLL_TIMINGS;
+const { waitMs, timeoutSlackMs } = POLL_TIMINGS;
 const retryBaseMs = RECONNECT_BACKOFF.baseMs;
 
 interface Request {
@@ -128,28 +128,36 @@ describe("PollTransport", () => {
     expect(hellos).toBe(1); // once per connection, not per poll
   });
 
-  it("polls again only once the engine has applied what came, so the cursor acknowledges it", async () => {
+  it("polls again at once, its cursor raised to what came even before the engine has applied it", async () => {
     const poll = transport();
     poll.connect(handlers());
-    latest().answer(200, answer([entry(1), entry(2)]));
+    latest().answer(200, answer([entry(1), entry(2)], { cursor: "chat:2" }));
     await drain();
-    expect(requests).toHaveLength(1);
-    await advance(applyCheckMs * 2);
-    expect(requests).toHaveLength(1);
-
-    consumed = { chat: 2, system: 0, marketing: 0 };
-    await advance(applyCheckMs);
+    // The next poll does not wait for the engine: nothing that came is asked for again.
     expect(requests).toHaveLength(2);
     expect(cursor(latest())).toEqual({ chat: 2, system: 0, marketing: 0 });
 
-    // An engine that cannot apply (a hole it is pulling) holds the loop for applyWaitMaxMs at most.
-    latest().answer(200, answer([entry(4)]));
+    // The engine got further by itself (a pull): its versions win where they are higher.
+    consumed = { chat: 2, system: 7, marketing: 0 };
+    latest().answer(200, answer([entry(3)], { cursor: "chat:3" }));
     await drain();
-    await advance(applyWaitMaxMs - applyCheckMs);
-    expect(requests).toHaveLength(2);
-    await advance(applyCheckMs);
     expect(requests).toHaveLength(3);
+    expect(cursor(latest())).toEqual({ chat: 3, system: 7, marketing: 0 });
+    expect(pushed).toEqual([1, 2, 3]);
     expect(poll.online).toBe(true);
+  });
+
+  it("starts a new connection from the engine's versions alone: what it never applied comes again", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([entry(1), entry(2)], { cursor: "chat:2" }));
+    await drain();
+    consumed = { chat: 1, system: 0, marketing: 0 }; // entry 2 never made it into the engine
+    latest().answer(502, "bad gateway");
+    await drain();
+    await advance(retryBaseMs);
+    expect(wait(latest())).toBe(0);
+    expect(cursor(latest())).toEqual({ chat: 1, system: 0, marketing: 0 });
   });
 
   it("backs off with full jitter on a 502, then starts a new connection that says hello again", async () => {
@@ -362,8 +370,6 @@ describe("PollTransport: liveness", () => {
     poll.connect(handlers());
     latest().answer(200, answer([entry(1)]));
     await drain();
-    consumed = { chat: 1, system: 0, marketing: 0 };
-    await advance(applyCheckMs);
     latest().answer(200, answer([], { reset: ["chat"] }));
     await drain();
     resetDone();
@@ -374,8 +380,7 @@ describe("PollTransport: liveness", () => {
     poll.close();
     expect(transitions).toEqual([
       "idle→polling",
-      "polling→settling",
-      "settling→polling",
+      "polling→polling",
       "polling→resetting",
       "resetting→polling",
       "polling→waiting",

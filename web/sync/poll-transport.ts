@@ -4,6 +4,7 @@ import {
   DOMAINS,
   POLL_PATH,
   formatCursor,
+  parseCursor,
   pollResponseSchema,
   zeroVersions,
   type Domain,
@@ -32,9 +33,6 @@ export interface PollTimings {
   timeoutSlackMs: number;
   /** On wake() (page visible, browser online), a poll in flight for longer than this is abandoned and asked again at once. */
   wakeRestartMs: number;
-  /** After an answer with entries, how often we look whether the engine has applied them, and for how long at most. */
-  applyCheckMs: number;
-  applyWaitMaxMs: number;
   /** A parked poll answered empty sooner than this (a proxy that does not hold requests): pause this long before the next. */
   quickEmptyMs: number;
 }
@@ -43,8 +41,6 @@ export const POLL_TIMINGS: PollTimings = {
   waitMs: 25_000,
   timeoutSlackMs: 10_000,
   wakeRestartMs: 1_000,
-  applyCheckMs: 25,
-  applyWaitMaxMs: 1_000,
   quickEmptyMs: 1_000,
 };
 
@@ -65,40 +61,41 @@ const REFUSALS = new Set(["unauthorized", "forbidden", "conflict", "bad_request"
 type PollState =
   | { name: "idle" }
   | { name: "polling"; attempt: number; controller: AbortController; deadline: unknown; wait: number; startedAt: number }
-  | { name: "settling"; attempt: number; timer: unknown }
+  | { name: "pausing"; attempt: number; timer: unknown }
   | { name: "resetting"; attempt: number }
   | { name: "waiting" };
 
 /** The legal moves of the diagram below; close() (any state → idle) is not drawn. */
 export const POLL_TRANSITIONS: TransitionTable<PollState["name"]> = {
   idle: ["polling"],
-  polling: ["polling", "settling", "resetting", "waiting", "idle"],
-  settling: ["settling", "polling", "idle"],
-  resetting: ["polling", "settling", "idle"],
+  polling: ["polling", "pausing", "resetting", "waiting", "idle"],
+  pausing: ["polling", "idle"],
+  resetting: ["polling", "pausing", "idle"],
   waiting: ["polling", "idle"],
 };
 
 /**
  * Long-polling transport (`GET /api/poll`): the most widely working one,
  * plain request/response. Server → client only; send, pull and ack go over
- * HTTP. Every poll carries the consumed versions as its cursor, which also
- * acknowledges them, so the next poll waits until the engine has applied
- * what the last one brought.
+ * HTTP. An answer with entries is followed by the next poll at once: its
+ * cursor is the engine's consumed versions, raised to what this connection
+ * has received (the answer's `cursor`), so it acknowledges what reached the
+ * device without waiting for the engine to apply it, and nothing comes twice.
+ * Should the engine drop what came, the next entries show it a hole and it
+ * pulls; a new connection starts again from the engine's versions alone.
  *
- *                      ┌─────────────────── next poll ◀───────────────────────────┐
- *            connect() ▼         answer with entries                              │
- *   (idle) ─────────▶ polling ────────────────────────▶ settling ── applied, or ──┤
- *      (wait=0 first, │ ▲ │  ╲                         ▲  └─┘ not applied yet     │
- *       then waitMs)  │ └─┘   ╲ reset                  │                          │
- *                     │ empty  ▼                       │ a repeated reset,        │
- *                     │ answer, resetting ─────────────┘ after a backoff          │
- *                     │ wake()       └──────────── snapshot taken ────────────────┘
- *    error, timeout   │
- *    (dead: no answer ▼
- *    by wait + slack) waiting ── timer, wake() (never before Retry-After) ──▶ polling
- *
- * settling also waits out `applyWaitMaxMs` for entries the engine has not
- * applied, and spaces out polls a proxy answers at once (`quickEmptyMs`).
+ *                      ┌──────────── answer with entries: next poll at once ───────┐
+ *            connect() ▼                                                            │
+ *   (idle) ─────────▶ polling ──────────────────────────────────────────────────────┤
+ *      (wait=0 first, │ ▲ │  ╲ reset                                                │
+ *       then waitMs)  │ └─┘   ╲                                                     │
+ *                     │ empty  ▼          a repeated reset,                         │
+ *                     │ answer, resetting ───────────────────▶ pausing ── timer ───┤
+ *                     │ wake()     └─────────── snapshot taken ─────────────────────┘
+ *    error, timeout   │                                           ▲
+ *    (dead: no answer ▼                                           │ a parked poll answered empty at once
+ *    by wait + slack) waiting ── timer, wake() (never before       (a proxy that does not hold requests:
+ *                                Retry-After) ──▶ polling           `quickEmptyMs`, so as not to spin)
  *
  * The poll is its own heartbeat: an answer by `wait` + `timeoutSlackMs` or
  * the link is dead. wake() (page visible, browser online) does not wait for
@@ -116,6 +113,8 @@ export class PollTransport implements Transport {
   /** This connection (polls since the last failure) has said hello. */
   private greeted = false;
   private attempts = 0;
+  /** The highest versions this connection has been sent: the floor of the next poll's cursor. */
+  private received: Versions = zeroVersions();
   private readonly clock: Clock;
   private readonly timings: PollTimings;
   private readonly machine: LinkMachine<PollState>;
@@ -201,7 +200,8 @@ export class PollTransport implements Transport {
     }, silentMs);
     this.to({ name: "polling", attempt, controller, deadline, wait, startedAt: this.clock.now() });
     if (!this.greeted) this.setStatus("connecting");
-    const query = { device: this.opts.deviceId, cursor: formatCursor(handlers.cursor()), wait };
+    if (!this.greeted) this.received = zeroVersions();
+    const query = { device: this.opts.deviceId, cursor: formatCursor(atLeast(handlers.cursor(), this.received)), wait };
     this.opts.api.http
       .request("GET", POLL_PATH, {
         query,
@@ -226,30 +226,23 @@ export class PollTransport implements Transport {
       if (!this.isCurrent(attempt)) return; // the hello closed us (another account's session)
     }
     const entries = validEntries(answer.entries);
+    const reset = answer.reset ?? [];
+    this.received = atLeast(this.received, highest(entries), parseCursor(answer.cursor) ?? zeroVersions());
+    // A domain reset starts again from the snapshot the engine takes.
+    for (const d of reset) this.received[d] = 0;
     if (entries.length > 0) {
       this.handlers.onPush(entries);
       if (!this.isCurrent(attempt)) return;
     }
-    const reset = answer.reset ?? [];
     if (reset.length > 0) return this.reset(attempt, reset);
     // An answer that needs nothing more: the link works.
     this.reconnect.reset();
     this.resetBackoff.reset();
-    if (entries.length > 0) return this.settle(attempt, highest(entries), this.clock.now() + this.timings.applyWaitMaxMs);
-    if (state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
+    if (entries.length === 0 && state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
       // Not parked at all: something between us and the server answers early. Do not spin.
-      return this.to({ name: "settling", attempt, timer: this.clock.setTimeout(() => this.poll(), this.timings.quickEmptyMs) });
+      return this.to({ name: "pausing", attempt, timer: this.clock.setTimeout(() => this.poll(), this.timings.quickEmptyMs) });
     }
     this.poll();
-  }
-
-  /** Polls again once the engine has consumed `target` (so the cursor acknowledges it), or at `until`. */
-  private settle(attempt: number, target: Versions, until: number): void {
-    if (!this.isCurrent(attempt) || !this.handlers) return;
-    const cursor = this.handlers.cursor();
-    if (DOMAINS.every((d) => cursor[d] >= target[d]) || this.clock.now() >= until) return this.poll();
-    const timer = this.clock.setTimeout(() => this.settle(attempt, target, until), this.timings.applyCheckMs);
-    this.to({ name: "settling", attempt, timer });
   }
 
   private reset(attempt: number, domains: Domain[]): void {
@@ -261,7 +254,7 @@ export class PollTransport implements Transport {
       .then(() => {
         if (!this.isCurrent(attempt)) return;
         if (delay === 0) return this.poll();
-        this.to({ name: "settling", attempt, timer: this.clock.setTimeout(() => this.poll(), delay) });
+        this.to({ name: "pausing", attempt, timer: this.clock.setTimeout(() => this.poll(), delay) });
       });
   }
 
@@ -304,7 +297,7 @@ export class PollTransport implements Transport {
         this.clock.clearTimeout(previous.deadline);
         previous.controller.abort(); // a no-op once answered
         break;
-      case "settling":
+      case "pausing":
         this.clock.clearTimeout(previous.timer);
         break;
       case "waiting":
@@ -320,6 +313,13 @@ export class PollTransport implements Transport {
     this.status = status;
     this.handlers?.onStatus(status);
   }
+}
+
+/** Per domain, the highest of `versions`. */
+function atLeast(...versions: Versions[]): Versions {
+  const out = zeroVersions();
+  for (const v of versions) for (const d of DOMAINS) out[d] = Math.max(out[d], v[d]);
+  return out;
 }
 
 function highest(entries: readonly Entry[]): Versions {
