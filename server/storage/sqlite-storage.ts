@@ -19,8 +19,9 @@ import {
   SNAPSHOT_MESSAGES_PER_CONVERSATION,
   zeroVersions,
 } from "../../shared/protocol/index.js";
-import { AppendBatch } from "./sqlite/append-batch.js";
+import type { AppendBatch } from "./sqlite/append-batch.js";
 import * as chat from "./sqlite/chat-ops.js";
+import { type Committed, GroupCommit } from "./sqlite/group-commit.js";
 import { openDatabase } from "./sqlite/open.js";
 import * as orders from "./sqlite/order-ops.js";
 import { createStores, type Stores } from "./sqlite/stores.js";
@@ -67,20 +68,25 @@ export interface SqliteOptions {
  */
 export class SqliteStorage implements Storage {
   private readonly st: Stores;
+  private readonly writes: GroupCommit<Stores>;
 
   private constructor(private readonly db: Database.Database, ringCapacity: number) {
     this.st = createStores(db, ringCapacity);
+    this.writes = new GroupCommit(db, this.st);
   }
 
   static open(opts: SqliteOptions): SqliteStorage {
     return new SqliteStorage(openDatabase(opts.dataDir), opts.ringCapacity);
   }
 
-  /** A write transaction; the batch is returned only once it has committed. */
-  private write<T>(fn: (st: Stores, batch: AppendBatch) => T): { result: T; appended: Appended } {
-    const batch = new AppendBatch();
-    const result = this.db.transaction(() => fn(this.st, batch)).immediate();
-    return { result, appended: batch.toAppended() };
+  /** A write, committed with the others of this event-loop turn; its entries are handed back only once committed. */
+  private write<T>(fn: (st: Stores, batch: AppendBatch) => T): Promise<Committed<T>> {
+    return this.writes.write(fn);
+  }
+
+  /** Writes and commits so far: how well group commit groups. */
+  get commitStats(): Readonly<GroupCommit<Stores>["stats"]> {
+    return this.writes.stats;
   }
 
   /** A read transaction, so multi-query answers are one consistent picture. */
@@ -89,7 +95,7 @@ export class SqliteStorage implements Storage {
   }
 
   async createUser(user: NewUser): Promise<User> {
-    return this.write((st) => st.users.createUser(user)).result;
+    return (await this.write((st) => st.users.createUser(user))).result;
   }
   async findUserByUsername(username: string): Promise<StoredUser | null> {
     return this.st.users.findByUsername(username);
@@ -101,17 +107,17 @@ export class SqliteStorage implements Storage {
     return this.st.users.search(q, excludeId, limit);
   }
   async createSession(session: NewSession): Promise<string> {
-    return this.write((st) => st.users.createSession(session)).result;
+    return (await this.write((st) => st.users.createSession(session))).result;
   }
   async findSession(tokenHash: string, now: number): Promise<SessionInfo | null> {
     return this.st.users.findSession(tokenHash, now);
   }
   async deleteSession(sessionId: string): Promise<void> {
-    this.st.users.deleteSession(sessionId);
+    await this.write((st) => st.users.deleteSession(sessionId));
   }
 
   async upsertDevice(input: DeviceUpsert): Promise<UpsertedDevice> {
-    return this.write((st) => st.devices.upsert(input)).result;
+    return (await this.write((st) => st.devices.upsert(input))).result;
   }
   async getDevice(deviceId: string): Promise<StoredDevice | null> {
     return this.st.devices.get(deviceId);
@@ -120,11 +126,11 @@ export class SqliteStorage implements Storage {
     return this.st.devices.list(userId);
   }
   async deleteDevice(userId: string, deviceId: string): Promise<{ sessionIds: string[] } | null> {
-    return this.write((st) => st.devices.delete(userId, deviceId)).result;
+    return (await this.write((st) => st.devices.delete(userId, deviceId))).result;
   }
 
   async createItem(sellerId: string, input: CreateItem, at: number): Promise<Item> {
-    return this.write((st) => st.items.create(sellerId, input, at)).result;
+    return (await this.write((st) => st.items.create(sellerId, input, at))).result;
   }
   async listItems(limit: number): Promise<Item[]> {
     return this.st.items.list(limit);
@@ -134,7 +140,7 @@ export class SqliteStorage implements Storage {
   }
 
   async openConversation(userId: string, input: CreateConversation, at: number): Promise<Opened> {
-    const { result, appended } = this.write((st, batch) => {
+    const { result, appended } = await this.write((st, batch) => {
       const { conv, created } = chat.openConversation(st, batch, userId, input, at);
       return { created, summary: summaryFor(st, userId, conv.id) };
     });
@@ -147,11 +153,11 @@ export class SqliteStorage implements Storage {
     return this.read((st) => summaryFor(st, userId, conversationId));
   }
   async updateSettings(userId: string, conversationId: string, patch: SettingsPatch, at: number): Promise<SummaryChange> {
-    const { result, appended } = this.write((st, batch) => chat.updateSettings(st, batch, userId, conversationId, patch, at));
+    const { result, appended } = await this.write((st, batch) => chat.updateSettings(st, batch, userId, conversationId, patch, at));
     return { summary: result, appended };
   }
   async markRead(userId: string, conversationId: string, seq: number, at: number): Promise<SummaryChange> {
-    const { result, appended } = this.write((st, batch) => chat.markRead(st, batch, userId, conversationId, seq, at));
+    const { result, appended } = await this.write((st, batch) => chat.markRead(st, batch, userId, conversationId, seq, at));
     return { summary: result, appended };
   }
   async history(userId: string, conversationId: string, before: number | null, limit: number): Promise<Message[]> {
@@ -162,16 +168,16 @@ export class SqliteStorage implements Storage {
   }
 
   async sendMessage(senderId: string, input: SendRequest, at: number): Promise<Sent> {
-    const { result, appended } = this.write((st, batch) => chat.sendMessage(st, batch, senderId, input, at));
+    const { result, appended } = await this.write((st, batch) => chat.sendMessage(st, batch, senderId, input, at));
     return { ...result, appended };
   }
 
   async createOrder(buyerId: string, itemId: string, at: number): Promise<OrderChange> {
-    const { result, appended } = this.write((st, batch) => orders.createOrder(st, batch, buyerId, itemId, at));
+    const { result, appended } = await this.write((st, batch) => orders.createOrder(st, batch, buyerId, itemId, at));
     return { order: result, appended };
   }
   async advanceOrder(userId: string, orderId: string, status: "shipped" | "received", at: number): Promise<OrderChange> {
-    const { result, appended } = this.write((st, batch) => orders.advanceOrder(st, batch, userId, orderId, status, at));
+    const { result, appended } = await this.write((st, batch) => orders.advanceOrder(st, batch, userId, orderId, status, at));
     return { order: result, appended };
   }
   async getOrder(userId: string, orderId: string): Promise<Order> {
@@ -197,7 +203,7 @@ export class SqliteStorage implements Storage {
 
   /** Acks only move forward and never past the head (a version that doesn't exist can't be applied). */
   async ack(userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<AckResult> {
-    const { result, appended } = this.write((st, batch) => {
+    const { result, appended } = await this.write((st, batch) => {
       const device = st.devices.get(deviceId);
       if (!device || device.userId !== userId) throw CourierError.forbidden("Unknown device; register it first.");
       st.devices.touch(deviceId, at);
@@ -219,14 +225,15 @@ export class SqliteStorage implements Storage {
   }
 
   async appendEntries(entries: NewEntry[], at: number): Promise<Appended> {
-    return this.write((st, batch) => {
+    const written = await this.write((st, batch) => {
       for (const e of entries) st.sync.append(batch, e.userId, e.d, e.k, e.data, at);
-    }).appended;
+    });
+    return written.appended;
   }
 
   // web push (server/push/)
   async pushVapidKeys(candidate: VapidKeys, at: number): Promise<VapidKeys> {
-    return this.write((st) => st.push.vapidKeys(candidate, at)).result;
+    return (await this.write((st) => st.push.vapidKeys(candidate, at))).result;
   }
   async pushTargets(userId: string, now: number): Promise<PushTarget[]> {
     return this.st.push.targets(userId, now);
@@ -235,10 +242,10 @@ export class SqliteStorage implements Storage {
     return this.st.push.subscription(deviceId);
   }
   async dropPushSubscription(deviceId: string, endpoint: string): Promise<boolean> {
-    return this.write((st) => st.push.drop(deviceId, endpoint)).result;
+    return (await this.write((st) => st.push.drop(deviceId, endpoint))).result;
   }
   async releasePushEndpoint(endpoint: string, exceptDeviceId: string): Promise<number> {
-    return this.write((st) => st.push.releaseEndpoint(endpoint, exceptDeviceId)).result;
+    return (await this.write((st) => st.push.releaseEndpoint(endpoint, exceptDeviceId))).result;
   }
   async pushConversation(userId: string, conversationId: string): Promise<PushConversation | null> {
     return this.st.push.conversation(userId, conversationId);
@@ -247,19 +254,19 @@ export class SqliteStorage implements Storage {
     return this.st.push.preferences(userId);
   }
   async setPushPreferences(userId: string, prefs: PushPreferences, at: number): Promise<PushPreferences> {
-    return this.write((st) => st.push.setPreferences(userId, prefs, at)).result;
+    return (await this.write((st) => st.push.setPreferences(userId, prefs, at))).result;
   }
   async takePushQuota(userId: string, category: PushCategory, day: string, limit: number): Promise<boolean> {
-    return this.write((st) => st.push.takeQuota(userId, category, day, limit)).result;
+    return (await this.write((st) => st.push.takeQuota(userId, category, day, limit))).result;
   }
   async recordPushNotice(notice: PushNoticeRecord): Promise<void> {
-    this.write((st) => st.push.recordNotice(notice));
+    await this.write((st) => st.push.recordNotice(notice));
   }
   async pushReceipt(id: string, event: PushReceiptEvent, since: number): Promise<PushReceiptResult> {
-    return this.write((st) => st.push.receipt(id, event, since)).result;
+    return (await this.write((st) => st.push.receipt(id, event, since))).result;
   }
   async prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void> {
-    this.write((st) => st.push.prune(noticesBefore, quotaDaysBefore));
+    await this.write((st) => st.push.prune(noticesBefore, quotaDaysBefore));
   }
   async userIdsPage(after: string | null, limit: number): Promise<string[]> {
     return this.st.push.userIds(after, limit);
@@ -267,7 +274,7 @@ export class SqliteStorage implements Storage {
 
   // follows (server/users/)
   async follow(followerId: string, followeeId: string, at: number): Promise<FollowChange> {
-    const { result, appended } = this.write((st, batch) => {
+    const { result, appended } = await this.write((st, batch) => {
       const followee = st.users.get(followeeId);
       if (!followee) throw CourierError.notFound("No such user.");
       const follower = st.users.get(followerId);
@@ -278,13 +285,15 @@ export class SqliteStorage implements Storage {
     return { ...result, appended };
   }
   async unfollow(followerId: string, followeeId: string, at: number): Promise<boolean> {
-    return this.write((st) => {
+    return (await this.write((st) => {
       if (!st.users.get(followeeId)) throw CourierError.notFound("No such user.");
       return st.follows.unfollow(followerId, followeeId, at);
-    }).result;
+    })).result;
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.writes.flush();
+    this.db.close();
   }
 }
