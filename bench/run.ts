@@ -15,6 +15,8 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser)
  *   --profile            also CPU-profile the server over extra (uncounted) windows;
  *                        profiles go to bench/results/profiles-<timestamp>/
+ *   --transports=ws,sse  transports suite: only these transports
+ *   --light-rate=200     transports suite: also measure at this lighter rate (full runs: 200; quick: none)
  *
  * Benchmarks report; they never fail on a number. The exit code is non-zero
  * only when a suite could not run at all.
@@ -41,6 +43,10 @@ const unknown = (only ?? []).filter((n) => !(n in SUITES));
 if (unknown.length > 0) {
   console.error(`unknown suite(s): ${unknown.join(", ")}; known: ${Object.keys(SUITES).join(", ")}`);
   process.exit(2);
+}
+
+function option(name: string): string | undefined {
+  return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
@@ -71,7 +77,7 @@ for (const name of names) {
   console.info(`▶ ${name}`);
   try {
     const suite = await SUITES[name]!();
-    const result = await suite({ quick, profileDir, log });
+    const result = await suite({ quick, profileDir, option, log });
     results[name] = { ...result, durationMs: Date.now() - t0 };
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);

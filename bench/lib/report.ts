@@ -25,6 +25,8 @@ export interface SuiteContext {
   quick: boolean;
   /** Where CPU profiles of the server go when profiling was asked for (`--profile`), else null. */
   profileDir: string | null;
+  /** A `--name=value` option given on the command line, if any (suites document the ones they read). */
+  option(name: string): string | undefined;
   log(message: string): void;
 }
 

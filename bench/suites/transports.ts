@@ -32,13 +32,14 @@ export const transports: Suite = async (ctx) => {
     runs: ctx.quick ? 1 : 3,
     rate: 1000,
     /** A second, lighter rate (full runs only): the transport's own latency when the 2-core machine is not saturated. */
-    lightRate: ctx.quick ? 0 : 200,
+    lightRate: Number(ctx.option("light-rate") ?? (ctx.quick ? 0 : 200)),
     warmupMs: ctx.quick ? 300 : 1000,
     durationMs: ctx.quick ? 1500 : 5000,
     drainMs: ctx.quick ? 1500 : 5000,
     bodyBytes: 80,
   };
-  const order: TransportName[] = ctx.quick ? ["sse", "poll"] : ["ws", "sse", "poll"];
+  const chosen = ctx.option("transports")?.split(",").filter((t): t is TransportName => t === "ws" || t === "sse" || t === "poll");
+  const order: TransportName[] = chosen?.length ? chosen : ctx.quick ? ["sse", "poll"] : ["ws", "sse", "poll"];
   const dataDir = freshDataDir();
   const seeder = Seeder.open(dataDir);
   const users = await seeder.users(cfg.pairs * 2 * order.length, "tr");

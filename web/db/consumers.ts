@@ -43,8 +43,8 @@ function parse<K extends EntryKind>(entry: Entry, k: K): z.infer<(typeof lenient
 }
 
 /**
- * Summaries touched by one batch, read once and written once: a burst of a
- * hundred messages to one conversation is one read and one write.
+ * Summaries touched by one batch, read in one request before the batch is
+ * applied and written in one after it.
  */
 class SummaryCache {
   private readonly loaded = new Map<string, StoredSummary | undefined>();
@@ -52,8 +52,15 @@ class SummaryCache {
 
   constructor(private readonly db: CourierDb) {}
 
-  async get(id: string): Promise<StoredSummary | undefined> {
-    if (!this.loaded.has(id)) this.loaded.set(id, await this.db.conversations.get(id));
+  async load(ids: Iterable<string>): Promise<void> {
+    const unique = [...new Set(ids)].filter((id) => !this.loaded.has(id));
+    if (unique.length === 0) return;
+    const rows = await this.db.conversations.bulkGet(unique);
+    unique.forEach((id, i) => this.loaded.set(id, rows[i]));
+  }
+
+  /** Only what load() read (or set() wrote): the batch itself never waits on IndexedDB. */
+  get(id: string): StoredSummary | undefined {
     return this.loaded.get(id);
   }
 
@@ -69,56 +76,142 @@ class SummaryCache {
   }
 }
 
+/**
+ * Message rows of one batch, like the summaries: the stored copies read in
+ * one request, the new rows written in one, the outbox rows they replace
+ * removed in one. Unread counts that need the stored rows (my own message,
+ * my read receipt) are taken once per conversation, after the write.
+ */
+class MessageWriter {
+  private readonly stored = new Map<string, StoredMessage | undefined>();
+  private readonly pending = new Map<string, StoredMessage>();
+  /** Recalled in this batch before any copy of it was held. */
+  private readonly recalledUnheld = new Set<string>();
+  private readonly sentByMe: string[] = [];
+  /** Conversations whose unread count is taken from the stored rows at the end. */
+  readonly recount = new Set<string>();
+
+  constructor(
+    private readonly db: CourierDb,
+    private readonly me: string,
+  ) {}
+
+  async load(ids: Iterable<string>): Promise<void> {
+    const unique = [...new Set(ids)].filter((id) => !this.stored.has(id));
+    if (unique.length === 0) return;
+    const rows = await this.db.messages.bulkGet(unique);
+    unique.forEach((id, i) => this.stored.set(id, rows[i]));
+  }
+
+  put(message: StoredMessage): void {
+    // A recall may have been applied to an earlier copy (history page, send response, this batch).
+    const earlier = this.pending.get(message.id) ?? this.stored.get(message.id);
+    const recalled = earlier?.recalled || this.recalledUnheld.has(message.id);
+    this.pending.set(message.id, recalled ? { ...message, recalled: true } : message);
+    // The pending copy leaves in the same transaction that stores the real one.
+    if (message.senderId === this.me) this.sentByMe.push(message.clientMsgId);
+  }
+
+  recall(id: string): void {
+    const copy = this.pending.get(id) ?? this.stored.get(id);
+    if (copy) this.pending.set(id, { ...copy, recalled: true });
+    else this.recalledUnheld.add(id);
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending.size > 0) await this.db.messages.bulkPut([...this.pending.values()]);
+    if (this.sentByMe.length > 0) await this.db.outbox.bulkDelete(this.sentByMe);
+    this.pending.clear();
+    this.sentByMe.length = 0;
+  }
+}
+
+type ChatData = {
+  [K in "msg" | "conv" | "read" | "delivered" | "recall"]: { k: K; data: z.infer<(typeof lenientEntryDataSchemas)[K]> };
+}["msg" | "conv" | "read" | "delivered" | "recall"];
+
+function parseChat(entry: Entry): ChatData | null {
+  switch (entry.k) {
+    case "msg":
+    case "conv":
+    case "read":
+    case "delivered":
+    case "recall": {
+      const data = parse(entry, entry.k);
+      return data ? ({ k: entry.k, data } as ChatData) : null;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The conversation and message an entry touches, to read them all before applying any. */
+function touches(item: ChatData): { conversationId: string; messageId?: string } {
+  switch (item.k) {
+    case "msg":
+      return { conversationId: item.data.message.conversationId, messageId: item.data.message.id };
+    case "conv":
+      return { conversationId: item.data.summary.conversationId };
+    case "recall":
+      return { conversationId: item.data.conversationId, messageId: item.data.messageId };
+    default:
+      return { conversationId: item.data.conversationId };
+  }
+}
+
+/**
+ * A batch in three steps: read every summary and message it touches (two
+ * requests), apply the entries in order in memory, write the results (a few
+ * bulk requests). Nothing in the middle waits: a long await-chain that does
+ * no IndexedDB work would let the transaction commit under us.
+ */
 async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: ConsumerHooks): Promise<void> {
+  const items = entries.map(parseChat).filter((item): item is ChatData => item !== null);
   const summaries = new SummaryCache(db);
-  for (const entry of entries) {
-    switch (entry.k) {
-      case "msg": {
-        const data = parse(entry, "msg");
-        if (data) await applyMessage(db, summaries, me, data.message, hooks);
+  const messages = new MessageWriter(db, me);
+  const touched = items.map(touches);
+  await summaries.load(touched.map((t) => t.conversationId));
+  await messages.load(touched.flatMap((t) => (t.messageId ? [t.messageId] : [])));
+  for (const item of items) {
+    switch (item.k) {
+      case "msg":
+        applyMessage(summaries, messages, me, item.data.message, hooks);
         break;
-      }
-      case "conv": {
-        const data = parse(entry, "conv");
-        if (data) summaries.set(mergeSummary(await summaries.get(data.summary.conversationId), data.summary));
+      case "conv":
+        summaries.set(mergeSummary(summaries.get(item.data.summary.conversationId), item.data.summary));
+        // The server's count at this version replaces ours, as it did before any recount.
+        messages.recount.delete(item.data.summary.conversationId);
         break;
-      }
-      case "read": {
-        const data = parse(entry, "read");
-        if (data) await applyRead(db, summaries, me, data, hooks);
+      case "read":
+        applyRead(summaries, messages, me, item.data, hooks);
         break;
-      }
       case "delivered": {
-        const data = parse(entry, "delivered");
-        if (!data) break;
-        const summary = await summaries.get(data.conversationId);
-        if (!summary) hooks.onMissingSummary?.(data.conversationId);
-        else summaries.set(withReceipt(summary, data.userId, { deliveredSeq: data.seq }));
+        const summary = summaries.get(item.data.conversationId);
+        if (!summary) hooks.onMissingSummary?.(item.data.conversationId);
+        else summaries.set(withReceipt(summary, item.data.userId, { deliveredSeq: item.data.seq }));
         break;
       }
       case "recall": {
-        const data = parse(entry, "recall");
-        if (!data) break;
-        await db.messages.update(data.messageId, { recalled: true });
-        const summary = await summaries.get(data.conversationId);
-        if (summary?.lastMessage?.id === data.messageId) {
+        messages.recall(item.data.messageId);
+        const summary = summaries.get(item.data.conversationId);
+        if (summary?.lastMessage?.id === item.data.messageId) {
           summaries.set({ ...summary, lastMessage: { ...summary.lastMessage, recalled: true } });
         }
         break;
       }
     }
   }
+  await messages.flush();
+  for (const id of messages.recount) {
+    const summary = summaries.get(id);
+    if (summary) summaries.set({ ...summary, unread: await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq) });
+  }
   await summaries.flush();
 }
 
-async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, message: StoredMessage, hooks: ConsumerHooks): Promise<void> {
-  const existing = await db.messages.get(message.id);
-  // A recall may have been applied to an earlier copy (history page, send response).
-  await db.messages.put(existing?.recalled ? { ...message, recalled: true } : message);
-  // The pending copy leaves in the same transaction that stores the real one.
-  if (message.senderId === me) await db.outbox.delete(message.clientMsgId);
-
-  const summary = await summaries.get(message.conversationId);
+function applyMessage(summaries: SummaryCache, messages: MessageWriter, me: string, message: StoredMessage, hooks: ConsumerHooks): void {
+  messages.put(message);
+  const summary = summaries.get(message.conversationId);
   if (!summary) {
     hooks.onMissingSummary?.(message.conversationId);
     return;
@@ -133,7 +226,7 @@ async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, 
     // The server counts what I wrote as read by me, and with it everything before it.
     if (message.seq > readSeq) {
       readSeq = message.seq;
-      unread = await countUnread(db, me, message.conversationId, readSeq, newLastSeq);
+      messages.recount.add(message.conversationId);
     }
   } else if (isNew && message.seq > readSeq) {
     unread += 1;
@@ -147,21 +240,22 @@ async function applyMessage(db: CourierDb, summaries: SummaryCache, me: string, 
   });
 }
 
-async function applyRead(
-  db: CourierDb,
+function applyRead(
   summaries: SummaryCache,
+  messages: MessageWriter,
   me: string,
   read: { conversationId: string; userId: string; seq: number },
   hooks: ConsumerHooks,
-): Promise<void> {
-  const summary = await summaries.get(read.conversationId);
+): void {
+  const summary = summaries.get(read.conversationId);
   if (!summary) {
     hooks.onMissingSummary?.(read.conversationId);
     return;
   }
   let next = withReceipt(summary, read.userId, { readSeq: read.seq, deliveredSeq: read.seq });
   if (read.userId === me && read.seq > summary.readSeq) {
-    next = { ...next, readSeq: read.seq, unread: await countUnread(db, me, read.conversationId, read.seq, next.conversation.lastSeq) };
+    next = { ...next, readSeq: read.seq };
+    messages.recount.add(read.conversationId);
   }
   summaries.set(next);
 }
@@ -225,12 +319,11 @@ function mergeReceipts(a: Receipt[] | undefined, b: Receipt[] | undefined): Rece
 }
 
 async function applyOrders(db: CourierDb, entries: Entry[], hooks: ConsumerHooks): Promise<void> {
+  const orders = entries.map((entry) => parse(entry, "order")?.order).filter((order): order is Order => order !== undefined);
   const summaries = new SummaryCache(db);
-  for (const entry of entries) {
-    const data = parse(entry, "order");
-    if (!data) continue;
-    const order = data.order;
-    const summary = await summaries.get(order.conversationId);
+  await summaries.load(orders.map((order) => order.conversationId));
+  for (const order of orders) {
+    const summary = summaries.get(order.conversationId);
     if (!summary) {
       hooks.onMissingSummary?.(order.conversationId);
       continue;

@@ -164,6 +164,14 @@ describe("other kinds", () => {
     expect((await db.conversations.get("c1"))?.lastMessage?.recalled).toBe(true);
   });
 
+  it("a recall stays when a copy of the message comes after it, in the same batch or a later one", async () => {
+    const m = message("c1", 1);
+    await apply(convEntry(summary("c1")), msgEntry(m), entry("recall", { conversationId: "c1", messageId: m.id }), msgEntry(m));
+    expect((await db.messages.get(m.id))?.recalled).toBe(true);
+    await apply(msgEntry(m));
+    expect((await db.messages.get(m.id))?.recalled).toBe(true);
+  });
+
   it("order entries update the item conversation and never go backwards", async () => {
     const item = { id: "i1", sellerId: PEER, title: "Lamp", priceCents: 1250, description: "", status: "listed" as const, at: 1 };
     await apply(convEntry(summary("c1", { item, conversation: { ...summary("c1").conversation, type: "item", itemId: "i1" } })));
