@@ -363,11 +363,12 @@ for (const seed of SEEDS) {
 }
 
 test.describe("shuffled stress", () => {
-  // NOTE: on a machine busy enough to stall the page for longer than the
-  // engine's settle window, a hole costs the one pull allowed, and this
-  // server's ring of 20 (kept small for the offline-beyond-ring fault) turns
-  // that pull into a snapshot. One retry keeps such a machine from failing
-  // the build; a run that snapshots twice in a row is a real failure.
+  // NOTE: the engine no longer counts its own page's stalls as quiet time
+  // before a pull (engine.ts armSettle), which was how a busy machine made
+  // this test pull. A stall longer than maxSettleMs (1 s) still costs the one
+  // pull allowed, and this server's ring of 20 (kept small for the
+  // offline-beyond-ring fault) turns that pull into a snapshot. One retry
+  // keeps such a machine from failing the build; twice in a row is a failure.
   test.describe.configure({ retries: 1 });
   test("100 entries pushed fully shuffled within 500 ms render once each, in order, with at most one pull", async ({
     browser,

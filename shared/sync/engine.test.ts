@@ -56,6 +56,33 @@ describe("SyncEngine ordering", () => {
     expect(store.appliedVersions("chat")).toEqual(range(1, 10));
   });
 
+  it("does not pull when its own page stalled past the quiet period: the late pushes were queued behind the stall", async () => {
+    const { server, store, engine } = setup();
+    await engine.start();
+    const entries = server.append("chat", 10);
+    engine.receive(entries.filter((e) => e.v !== 4));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.appliedVersions("chat")).toEqual([1, 2, 3]);
+
+    // The page is blocked for 400 ms: the clock moves, no timer or socket event runs.
+    vi.setSystemTime(Date.now() + 400);
+    await vi.advanceTimersByTimeAsync(100); // the settle timer fires, 400 ms late
+    expect(server.pulls).toHaveLength(0);
+    engine.receive([entries[3]!]); // the push that waited behind the stall
+    await vi.advanceTimersByTimeAsync(0);
+    await engine.idle();
+    expect(store.appliedVersions("chat")).toEqual(range(1, 10));
+    expect(server.pulls).toHaveLength(0);
+
+    // Truly lost (the timer fires on time): pulled after one quiet period, as before.
+    const more = server.append("chat", 3);
+    engine.receive([more[1]!, more[2]!]);
+    await vi.advanceTimersByTimeAsync(150);
+    await engine.idle();
+    expect(server.pulls).toEqual([{ d: "chat", after: 10, limit: 1 }]);
+    expect(store.appliedVersions("chat")).toEqual(range(1, 13));
+  });
+
   it("drops duplicates and replays, and never applies a version twice", async () => {
     const { server, store, engine } = setup();
     await engine.start();

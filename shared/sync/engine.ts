@@ -291,17 +291,33 @@ export class SyncEngine {
       }
       const now = this.clock.now();
       buffer.holeSince ??= now;
-      const wait = Math.max(0, Math.min(this.settleMs, buffer.holeSince + this.maxSettleMs - now));
-      this.clearTimer(this.settleTimers, d);
-      this.settleTimers[d] = {
-        handle: this.clock.setTimeout(() => {
-          this.settleTimers[d] = null;
-          // A late push may have closed the hole while an apply kept us from noticing.
-          if (this.buffers[d].has(this.consumed[d] + 1)) this.kick();
-          else this.requestPull(d);
-        }, wait),
-      };
+      this.armSettle(d, now);
     }
+  }
+
+  /**
+   * The quiet period before a pull. "Quiet" counts only while we could hear:
+   * a timer that fires more than settleMs late means the page itself stalled
+   * (a long render, a busy machine), and pushes that arrived meanwhile are
+   * still queued behind it. Then it waits one more period (within
+   * maxSettleMs) instead of pulling what is already here.
+   */
+  private armSettle(d: Domain, now: number): void {
+    const buffer = this.buffers[d];
+    const deadline = (buffer.holeSince ?? now) + this.maxSettleMs;
+    const wait = Math.max(0, Math.min(this.settleMs, deadline - now));
+    const due = now + wait;
+    this.clearTimer(this.settleTimers, d);
+    this.settleTimers[d] = {
+      handle: this.clock.setTimeout(() => {
+        this.settleTimers[d] = null;
+        // A late push may have closed the hole while an apply kept us from noticing.
+        if (this.buffers[d].has(this.consumed[d] + 1)) return this.kick();
+        const firedAt = this.clock.now();
+        if (firedAt - due > this.settleMs && firedAt < deadline) return this.armSettle(d, firedAt);
+        this.requestPull(d);
+      }, wait),
+    };
   }
 
   private requestPull(d: Domain): void {
