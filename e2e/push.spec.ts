@@ -6,7 +6,7 @@ import { pushPayloadSchema, type PushPayload } from "../shared/protocol/index.js
 import { startPushReceiver } from "../server/push/testing/push-receiver.js";
 import { makeSubscriber } from "../server/push/testing/web-push-client.js";
 import { ServerProcess } from "../server/testing/server-process.js";
-import { bubbleTexts, expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { bubbleTexts, expect, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * Web Push in the browser: the permission flow, the service worker's
@@ -247,6 +247,8 @@ test("a message to an offline device goes out as a real push, and its display an
     });
     expect(registered.ok()).toBe(true);
 
+    // Bob's device has acked "Hi Bob" (Alice sees it delivered): closing the tab hands nothing older over to push.
+    await expect(messages(alice.page).last()).toHaveAttribute("data-status", /delivered|read/);
     // Bob closes the tab; Alice writes twice: one push for the window, with both counted.
     await bob.page.close();
     await send(alice.page, "Dinner at 8?");
