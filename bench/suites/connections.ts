@@ -33,7 +33,7 @@ export const connections: Suite = async (ctx) => {
   const counts: Record<TransportName, number> = ctx.quick ? { ws: 300, sse: 100, poll: 100 } : { ws: 10_000, sse: 2000, poll: 2000 };
   // Quick: one server for the three transports one after the other, no warm-up, short windows (a smoke test; memory figures are rough).
   const timing = ctx.quick
-    ? { warmUp: false, baselineMs: 500, settleMs: 1500, heartbeatWindowMs: 3000, memoryReadings: 1 }
+    ? { warmUp: false, baselineMs: 500, settleMs: 1000, heartbeatWindowMs: 2000, memoryReadings: 1 }
     : { warmUp: true, baselineMs: 5000, settleMs: 5000, heartbeatWindowMs: 30_000, memoryReadings: 3 };
   const dataDir = freshDataDir();
   const seeder = Seeder.open(dataDir);
