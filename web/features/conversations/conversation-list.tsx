@@ -65,6 +65,7 @@ export function ConversationList() {
               data-testid="conversation-item"
               data-conversation-id={summary.conversationId}
               data-unread={unread}
+              data-muted={summary.muted ? "" : undefined}
               aria-current={isSelected ? "true" : undefined}
               onClick={(e) => {
                 e.preventDefault();
