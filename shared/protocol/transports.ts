@@ -44,10 +44,16 @@ export const streamQuerySchema = z.object({
   hb: z.string().optional(),
 });
 
-/** `GET /api/poll?device=&cursor=&wait=`. */
+/**
+ * `GET /api/poll?device=&cursor=&wait=`, and the extension `ack=`: what the
+ * device has applied, when that is behind where it asks to continue (the web
+ * client continues after what it received and acknowledges what it stored).
+ * Without it the cursor is acknowledged.
+ */
 export const pollQuerySchema = z.object({
   device: uuidSchema,
   cursor: cursorTextSchema.optional(),
+  ack: cursorTextSchema.optional(),
   wait: queryInt(0, POLL_WAIT_MAX_MS).optional(),
 });
 

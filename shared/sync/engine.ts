@@ -299,8 +299,9 @@ export class SyncEngine {
    * The quiet period before a pull. "Quiet" counts only while we could hear:
    * a timer that fires more than settleMs late means the page itself stalled
    * (a long render, a busy machine), and pushes that arrived meanwhile are
-   * still queued behind it. Then it waits one more period (within
-   * maxSettleMs) instead of pulling what is already here.
+   * still queued behind it. Then it waits another period (again after each
+   * late firing, never past maxSettleMs from when the hole appeared)
+   * instead of pulling what is already here.
    */
   private armSettle(d: Domain, now: number): void {
     const buffer = this.buffers[d];

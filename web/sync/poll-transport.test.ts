@@ -133,9 +133,11 @@ describe("PollTransport", () => {
     poll.connect(handlers());
     latest().answer(200, answer([entry(1), entry(2)], { cursor: "chat:2" }));
     await drain();
-    // The next poll does not wait for the engine: nothing that came is asked for again.
+    // The next poll does not wait for the engine: nothing that came is asked for again,
+    // and only what the engine stored is acknowledged (receipts mean "stored on the device").
     expect(requests).toHaveLength(2);
     expect(cursor(latest())).toEqual({ chat: 2, system: 0, marketing: 0 });
+    expect(latest().url.searchParams.get("ack")).toBe("chat:0,system:0,marketing:0");
 
     // The engine got further by itself (a pull): its versions win where they are higher.
     consumed = { chat: 2, system: 7, marketing: 0 };
@@ -145,6 +147,29 @@ describe("PollTransport", () => {
     expect(cursor(latest())).toEqual({ chat: 3, system: 7, marketing: 0 });
     expect(pushed).toEqual([1, 2, 3]);
     expect(poll.online).toBe(true);
+
+    // Caught up: cursor and ack are the same, and the extension is left out.
+    consumed = { chat: 3, system: 7, marketing: 0 };
+    clock.advance(5_000);
+    latest().answer(200, answer([]));
+    await drain();
+    expect(latest().url.searchParams.has("ack")).toBe(false);
+  });
+
+  it("asks from the engine's versions again when the engine never caught up with what came", async () => {
+    const poll = transport();
+    poll.connect(handlers());
+    latest().answer(200, answer([entry(1), entry(2)], { cursor: "chat:2" }));
+    await drain();
+    expect(cursor(latest())).toEqual({ chat: 2, system: 0, marketing: 0 });
+    consumed = { chat: 1, system: 0, marketing: 0 }; // entry 2 was dropped on its way to the engine
+
+    // The parked poll ends (a quiet chat: its wait runs out) long after: the next one starts from the engine.
+    clock.advance(POLL_TIMINGS.receivedTrustMs + 1);
+    latest().answer(200, answer([]));
+    await drain();
+    expect(cursor(latest())).toEqual({ chat: 1, system: 0, marketing: 0 });
+    expect(latest().url.searchParams.has("ack")).toBe(false);
   });
 
   it("starts a new connection from the engine's versions alone: what it never applied comes again", async () => {

@@ -35,6 +35,12 @@ export interface PollTimings {
   wakeRestartMs: number;
   /** A parked poll answered empty sooner than this (a proxy that does not hold requests): pause this long before the next. */
   quickEmptyMs: number;
+  /**
+   * How long what came may stay ahead of what the engine consumed before the
+   * next poll stops trusting it and asks from the engine's versions again
+   * (entries dropped between transport and engine are then sent again).
+   */
+  receivedTrustMs: number;
 }
 
 export const POLL_TIMINGS: PollTimings = {
@@ -42,6 +48,7 @@ export const POLL_TIMINGS: PollTimings = {
   timeoutSlackMs: 10_000,
   wakeRestartMs: 1_000,
   quickEmptyMs: 1_000,
+  receivedTrustMs: 2_000,
 };
 
 export interface PollTransportOptions extends LinkOptions {
@@ -78,11 +85,13 @@ export const POLL_TRANSITIONS: TransitionTable<PollState["name"]> = {
  * Long-polling transport (`GET /api/poll`): the most widely working one,
  * plain request/response. Server → client only; send, pull and ack go over
  * HTTP. An answer with entries is followed by the next poll at once: its
- * cursor is the engine's consumed versions, raised to what this connection
- * has received (the answer's `cursor`), so it acknowledges what reached the
- * device without waiting for the engine to apply it, and nothing comes twice.
- * Should the engine drop what came, the next entries show it a hole and it
- * pulls; a new connection starts again from the engine's versions alone.
+ * cursor is the engine's consumed versions raised to what this connection
+ * has received (the answer's `cursor`), so nothing comes twice and nothing
+ * waits for the engine to apply; its `ack` (a protocol extension) is the
+ * consumed versions, so receipts still mean "stored on the device". Should
+ * the engine not catch up with what came within `receivedTrustMs` (entries
+ * dropped on the way), the next poll asks from the engine's versions again,
+ * as does every new connection.
  *
  *                      ┌──────────── answer with entries: next poll at once ───────┐
  *            connect() ▼                                                            │
@@ -115,6 +124,7 @@ export class PollTransport implements Transport {
   private attempts = 0;
   /** The highest versions this connection has been sent: the floor of the next poll's cursor. */
   private received: Versions = zeroVersions();
+  private receivedAt = 0;
   private readonly clock: Clock;
   private readonly timings: PollTimings;
   private readonly machine: LinkMachine<PollState>;
@@ -200,8 +210,18 @@ export class PollTransport implements Transport {
     }, silentMs);
     this.to({ name: "polling", attempt, controller, deadline, wait, startedAt: this.clock.now() });
     if (!this.greeted) this.setStatus("connecting");
-    if (!this.greeted) this.received = zeroVersions();
-    const query = { device: this.opts.deviceId, cursor: formatCursor(atLeast(handlers.cursor(), this.received)), wait };
+    const consumed = handlers.cursor();
+    // A new connection, or an engine that never caught up with what came (dropped on the way): start from its versions.
+    const stale = this.clock.now() - this.receivedAt > this.timings.receivedTrustMs && DOMAINS.some((d) => consumed[d] < this.received[d]);
+    if (!this.greeted || stale) this.received = zeroVersions();
+    const from = atLeast(consumed, this.received);
+    const query = {
+      device: this.opts.deviceId,
+      cursor: formatCursor(from),
+      // What is stored is acknowledged (delivered receipts), not merely what came.
+      ...(DOMAINS.some((d) => from[d] !== consumed[d]) ? { ack: formatCursor(consumed) } : {}),
+      wait,
+    };
     this.opts.api.http
       .request("GET", POLL_PATH, {
         query,
@@ -227,7 +247,9 @@ export class PollTransport implements Transport {
     }
     const entries = validEntries(answer.entries);
     const reset = answer.reset ?? [];
-    this.received = atLeast(this.received, highest(entries), parseCursor(answer.cursor) ?? zeroVersions());
+    const received = atLeast(this.received, highest(entries), parseCursor(answer.cursor) ?? zeroVersions());
+    if (DOMAINS.some((d) => received[d] > this.received[d])) this.receivedAt = this.clock.now();
+    this.received = received;
     // A domain reset starts again from the snapshot the engine takes.
     for (const d of reset) this.received[d] = 0;
     if (entries.length > 0) {

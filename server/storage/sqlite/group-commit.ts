@@ -33,7 +33,7 @@ type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error:
 export class GroupCommit<S> {
   private queue: Pending<S>[] = [];
   private scheduled = false;
-  /** Transactions committed and writes in them, for benchmarks and metrics. */
+  /** Transactions that kept something, and the writes they kept, for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0 };
 
   constructor(
@@ -65,9 +65,12 @@ export class GroupCommit<S> {
       for (const op of group) op.reject(error);
       return;
     }
-    this.stats.commits++;
-    this.stats.writes += group.length;
-    this.stats.largest = Math.max(this.stats.largest, group.length);
+    const kept = outcomes.filter((o) => o.ok).length;
+    if (kept > 0) {
+      this.stats.commits++;
+      this.stats.writes += kept;
+      this.stats.largest = Math.max(this.stats.largest, kept);
+    }
     group.forEach((op, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) op.resolve(outcome.committed);

@@ -90,6 +90,27 @@ describe("long-poll", () => {
     expect(delivered.map((e) => e.data)).toEqual([{ conversationId, userId: alice.user.id, seq: sent.seq }]);
   });
 
+  it("with `ack` acknowledges that instead of the cursor: continuing past a message is not having stored it", async () => {
+    const { alice, bob, conversationId, device } = await chatting();
+    const sent = await sendHttp(server.app, bob, conversationId, "hi");
+    const res = await poll(alice, `device=${device}&cursor=chat:2&ack=chat:1&wait=0`);
+    expect(res.body.cursor).toBe("chat:2,system:0,marketing:0");
+    const acksOf = async () =>
+      (await call<{ acks: Record<string, number> }>(server.app, "POST", "/api/sync/ack", { token: alice.token, body: { acks: { chat: 0 } }, headers: { "x-device-id": device } })).body.acks;
+    expect(await acksOf()).toEqual({ chat: 1, system: 0, marketing: 0 });
+    expect((await pullAll(server.app, bob, "chat")).entries.filter((e) => e.k === "delivered")).toEqual([]);
+
+    // Stored now: the next poll says so, and Bob sees it delivered.
+    await poll(alice, `device=${device}&cursor=chat:2&ack=chat:2&wait=0`);
+    expect(await acksOf()).toEqual({ chat: 2, system: 0, marketing: 0 });
+    const delivered = (await pullAll(server.app, bob, "chat")).entries.filter((e) => e.k === "delivered");
+    expect(delivered.map((e) => e.data)).toEqual([{ conversationId, userId: alice.user.id, seq: sent.seq }]);
+
+    // A malformed ack is a 400 like a malformed cursor, and acknowledges nothing.
+    const bad = await poll(alice, `device=${device}&cursor=chat:2&ack=chat:x&wait=0`);
+    expect(bad.status).toBe(400);
+  });
+
   it("lists domains older than the ring in reset and serves the others", async () => {
     const { alice, bob, conversationId, device } = await chatting({ ringCapacity: 5 });
     for (let i = 0; i < 12; i++) await sendHttp(server.app, bob, conversationId, `m${i}`);

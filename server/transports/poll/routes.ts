@@ -23,7 +23,7 @@ import { PollWaiter, type Signal } from "./waiter.js";
 /**
  * `GET /api/poll?device=&cursor=&wait=`: the long-poll transport.
  *
- *   admit ──▶ ack the cursor ──▶ join the device's presence (hub) ──▶ read
+ *   admit ──▶ ack the cursor (or `ack`) ──▶ join the device's presence (hub) ──▶ read
  *     read: entries or reset ──▶ answer
  *           nothing ──▶ park ──woken──▶ read again
  *                            ──wait elapsed / superseded / shutdown──▶ answer empty
@@ -40,8 +40,9 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const from = query.cursor ?? zeroVersions();
     const wait = query.wait ?? Math.min(ctx.config.heartbeatMs, POLL_WAIT_MAX_MS);
     reply.header("cache-control", "no-store");
-    // The cursor is what the device has applied: polling with it acknowledges it.
-    if (DOMAINS.some((d) => from[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: from });
+    // The cursor is what the device has applied (unless it says so apart, with `ack`): polling acknowledges it.
+    const applied = query.ack ?? from;
+    if (DOMAINS.some((d) => applied[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: applied });
 
     // Joined before the first read, so an append racing the read wakes us.
     const presence = presences.enter(auth.user.id, deviceId, auth.sessionId);
