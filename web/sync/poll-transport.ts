@@ -9,21 +9,18 @@ import {
   zeroVersions,
   type Domain,
   type Entry,
-  type PullRequest,
-  type PullResponse,
-  type SendRequest,
   type Versions,
 } from "../../shared/protocol/index.js";
 import { systemClock, type Clock } from "../../shared/sync/types.js";
 import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
-import type { AnyMessage } from "../api/lenient.js";
 import { unreachable } from "../lib/unreachable.js";
 import { Backoff, Reconnector } from "./backoff.js";
 import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
-import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { HttpRequestsTransport } from "./transport-base.js";
+import type { Transport, TransportHandlers } from "./transport.js";
 import { validEntries } from "./wire.js";
 
 export interface PollTimings {
@@ -115,10 +112,8 @@ export const POLL_TRANSITIONS: TransitionTable<PollState["name"]> = {
  * Each poll has an attempt id; the answer of one that was abandoned (close,
  * timeout, wake) is ignored.
  */
-export class PollTransport implements Transport {
+export class PollTransport extends HttpRequestsTransport implements Transport {
   readonly name = "poll" as const;
-  private handlers: TransportHandlers | null = null;
-  private status: TransportStatus | null = null;
   /** This connection (polls since the last failure) has said hello. */
   private greeted = false;
   private attempts = 0;
@@ -133,7 +128,11 @@ export class PollTransport implements Transport {
   /** A server that keeps answering with `reset` (a snapshot that failed): the first at once, repeats backed off. */
   private readonly resetBackoff: Backoff;
 
+  protected readonly api: Api;
+
   constructor(private readonly opts: PollTransportOptions) {
+    super();
+    this.api = opts.api;
     this.clock = opts.clock ?? systemClock;
     this.timings = { ...POLL_TIMINGS, ...opts.timings };
     this.reconnect = new Reconnector(() => this.poll(), { clock: this.clock, random: opts.random, timings: opts.backoff });
@@ -176,22 +175,11 @@ export class PollTransport implements Transport {
   }
 
   close(): void {
-    this.handlers = null;
-    this.status = null;
+    this.detach();
     this.greeted = false;
     if (this.state.name !== "idle") this.to({ name: "idle" });
   }
 
-  send(request: SendRequest): Promise<AnyMessage> {
-    return this.opts.api.send(request);
-  }
-  pull(request: PullRequest): Promise<PullResponse> {
-    return this.opts.api.pull(request);
-  }
-  ack(acks: Partial<Versions>): Promise<void> {
-    // The next poll's cursor acknowledges too, but a parked poll carries the old one for up to waitMs.
-    return this.opts.api.ack(acks);
-  }
 
   // ── the loop ───────────────────────────────────────────────────────────
 
@@ -330,11 +318,6 @@ export class PollTransport implements Transport {
     }
   }
 
-  private setStatus(status: TransportStatus): void {
-    if (status === this.status) return;
-    this.status = status;
-    this.handlers?.onStatus(status);
-  }
 }
 
 /** Per domain, the highest of `versions`. */

@@ -9,21 +9,17 @@ import {
   streamCloseSchema,
   streamResetSchema,
   type PingRequest,
-  type PullRequest,
-  type PullResponse,
-  type SendRequest,
-  type Versions,
 } from "../../shared/protocol/index.js";
 import { systemClock, type Clock } from "../../shared/sync/types.js";
 import type { Api } from "../api/client.js";
-import type { AnyMessage } from "../api/lenient.js";
 import { unreachable } from "../lib/unreachable.js";
 import { Backoff, Reconnector } from "./backoff.js";
 import { Heartbeat } from "./heartbeat.js";
 import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
-import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { HttpRequestsTransport } from "./transport-base.js";
+import type { Transport, TransportHandlers } from "./transport.js";
 import { parseJson, validEntries } from "./wire.js";
 
 /** The part of EventSource we use; tests pass a fake. */
@@ -104,11 +100,9 @@ export const SSE_TRANSITIONS: TransitionTable<SseState["name"]> = {
  * that fails before its hello makes us ask `/api/me` whether the session is
  * still good.
  */
-export class SseTransport implements Transport {
+export class SseTransport extends HttpRequestsTransport implements Transport {
   readonly name = "sse" as const;
   private readonly machine: LinkMachine<SseState>;
-  private handlers: TransportHandlers | null = null;
-  private status: TransportStatus | null = null;
   private hidden = false;
   private attempts = 0;
   private pings = 0;
@@ -125,7 +119,11 @@ export class SseTransport implements Transport {
   /** A server that keeps answering with `reset` (a snapshot that failed): the first at once, repeats backed off. */
   private readonly resetBackoff: Backoff;
 
+  protected readonly api: Api;
+
   constructor(private readonly opts: SseTransportOptions) {
+    super();
+    this.api = opts.api;
     this.clock = opts.clock ?? systemClock;
     this.timings = { ...SSE_TIMINGS, ...opts.timings };
     this.reconnect = new Reconnector(() => this.open(), { clock: this.clock, random: opts.random, timings: opts.backoff });
@@ -168,20 +166,10 @@ export class SseTransport implements Transport {
   }
 
   close(): void {
-    this.handlers = null;
-    this.status = null;
+    this.detach();
     if (this.machine.state.name !== "idle") this.to({ name: "idle" });
   }
 
-  send(request: SendRequest): Promise<AnyMessage> {
-    return this.opts.api.send(request);
-  }
-  pull(request: PullRequest): Promise<PullResponse> {
-    return this.opts.api.pull(request);
-  }
-  ack(acks: Partial<Versions>): Promise<void> {
-    return this.opts.api.ack(acks);
-  }
 
   // ── one stream ─────────────────────────────────────────────────────────
 
@@ -377,9 +365,4 @@ export class SseTransport implements Transport {
     }
   }
 
-  private setStatus(status: TransportStatus): void {
-    if (status === this.status) return;
-    this.status = status;
-    this.handlers?.onStatus(status);
-  }
 }

@@ -25,7 +25,8 @@ import { Heartbeat } from "./heartbeat.js";
 import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
-import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { TransportBase } from "./transport-base.js";
+import type { Transport, TransportHandlers } from "./transport.js";
 import { validEntries } from "./wire.js";
 
 export interface WsTimings {
@@ -117,11 +118,9 @@ export const WS_TRANSITIONS: TransitionTable<WsState["name"]> = {
  * before the handshake (a proxy that refuses the upgrade) is reported as
  * offline at once, so the connection manager can fall back without waiting.
  */
-export class WsTransport implements Transport {
+export class WsTransport extends TransportBase implements Transport {
   readonly name = "ws" as const;
   private readonly machine: LinkMachine<WsState>;
-  private handlers: TransportHandlers | null = null;
-  private status: TransportStatus | null = null;
   private hidden = false;
   private attempts = 0;
   private readonly clock: Clock;
@@ -130,6 +129,7 @@ export class WsTransport implements Transport {
   private readonly openSocket: OpenSocket;
 
   constructor(private readonly opts: WsTransportOptions) {
+    super();
     this.clock = opts.clock ?? systemClock;
     this.timings = { ...WS_TIMINGS, ...opts.timings };
     this.reconnect = new Reconnector(() => this.open(), { clock: this.clock, random: opts.random, timings: opts.backoff });
@@ -168,8 +168,7 @@ export class WsTransport implements Transport {
   }
 
   close(): void {
-    this.handlers = null;
-    this.status = null;
+    this.detach();
     if (this.machine.state.name !== "idle") this.to({ name: "idle" });
   }
 
@@ -361,11 +360,6 @@ export class WsTransport implements Transport {
     }
   }
 
-  private setStatus(status: TransportStatus): void {
-    if (status === this.status) return;
-    this.status = status;
-    this.handlers?.onStatus(status);
-  }
 }
 
 type CourierSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
