@@ -14,6 +14,7 @@ import {
   test,
   type Person,
 } from "./fixtures.js";
+import { statsAndInserts, watchBubbleInserts } from "./support/bubble-inserts.js";
 import { socketProxy, type SocketProxy } from "./support/socket-proxy.js";
 
 /**
@@ -383,32 +384,7 @@ test.describe("shuffled stress", () => {
       at(),
       async (page) => {
         bobSocket = await socketProxy(page);
-        // Counts how often each message bubble is put into the page.
-        await page.addInitScript(() => {
-          const inserted: Record<string, number> = {};
-          const lastAt = { t: 0 };
-          Object.assign(window, { __inserted: inserted, __lastInsert: lastAt });
-          new MutationObserver((records) => {
-            for (const record of records) {
-              for (const node of record.addedNodes) {
-                if (!(node instanceof HTMLElement)) continue;
-                const bubbles = node.matches('[data-testid="message"]')
-                  ? [node]
-                  : [
-                      ...node.querySelectorAll<HTMLElement>(
-                        '[data-testid="message"]',
-                      ),
-                    ];
-                for (const bubble of bubbles) {
-                  const key =
-                    bubble.getAttribute("data-seq") ?? bubble.textContent ?? "";
-                  inserted[key] = (inserted[key] ?? 0) + 1;
-                  lastAt.t = performance.now();
-                }
-              }
-            }
-          }).observe(document, { subtree: true, childList: true });
-        });
+        await watchBubbleInserts(page);
       },
     );
     await startDirectChat(alice, bob);
@@ -472,13 +448,7 @@ test.describe("shuffled stress", () => {
     await expect
       .poll(() => bubbleTexts(bob.page), { timeout: 10_000, intervals: [20] })
       .toEqual(lines);
-    const after = await bob.page.evaluate(() => ({
-      stats: window.__courier!.engineStats(),
-      inserted: (window as unknown as { __inserted: Record<string, number> })
-        .__inserted,
-      lastInsert: (window as unknown as { __lastInsert: { t: number } })
-        .__lastInsert.t,
-    }));
+    const after = await statsAndInserts(bob.page);
 
     const pulls = after.stats.pulls - before.stats.pulls;
     const report = {

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { SESSION_COOKIE } from "../../shared/protocol/index.js";
 import { seeded, shuffle } from "../../shared/sync/testing.js";
+import { statsAndInserts, watchBubbleInserts } from "../../e2e/support/bubble-inserts.js";
 import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
 import { launchChromium } from "../lib/chromium.js";
 import { browserProfileSummary } from "../lib/profile-summary.js";
@@ -334,25 +335,7 @@ async function shuffleStress(ctx: SuiteContext, browser: Browser, url: string, a
   const context = await contextFor(browser, url, bob);
   const page = await context.newPage();
   const proxy: SocketProxy = await socketProxy(page);
-  // Counts how often each message bubble is put into the page, and when the last one was.
-  await page.addInitScript(() => {
-    const inserted: Record<string, number> = {};
-    const lastAt = { t: 0 };
-    Object.assign(window, { __inserted: inserted, __lastInsert: lastAt });
-    new MutationObserver((records) => {
-      for (const record of records) {
-        for (const node of record.addedNodes) {
-          if (!(node instanceof HTMLElement)) continue;
-          const bubbles = node.matches('[data-testid="message"]') ? [node] : [...node.querySelectorAll<HTMLElement>('[data-testid="message"]')];
-          for (const bubble of bubbles) {
-            const key = bubble.getAttribute("data-seq") ?? bubble.textContent ?? "";
-            inserted[key] = (inserted[key] ?? 0) + 1;
-            lastAt.t = performance.now();
-          }
-        }
-      }
-    }).observe(document, { subtree: true, childList: true });
-  });
+  await watchBubbleInserts(page);
   await page.goto("/?transport=ws");
   await page.locator(`[data-testid="conversation-item"][data-conversation-id="${conversationId}"]`).click();
   await page.getByTestId("message-list").getByText("shuffle 000", { exact: true }).waitFor();
@@ -391,11 +374,7 @@ async function shuffleStress(ctx: SuiteContext, browser: Browser, url: string, a
       { polling: "raf", timeout: 30_000 },
     );
     await screenAt.jsonValue();
-    const after = await page.evaluate(() => ({
-      stats: window.__courier!.engineStats(),
-      inserted: (window as unknown as { __inserted: Record<string, number> }).__inserted,
-      lastInsert: (window as unknown as { __lastInsert: { t: number } }).__lastInsert.t,
-    }));
+    const after = await statsAndInserts(page);
     const bytesPulled = after.stats.pulledBytes - before.stats.pulledBytes;
     const r = {
       dropped: dropped.length,

@@ -42,6 +42,14 @@ function parse<K extends EntryKind>(entry: Entry, k: K): z.infer<(typeof lenient
   return null;
 }
 
+/** Reads the rows of `ids` not in `into` yet with one bulk request; a missing row is kept as undefined. */
+async function loadInto<T>(into: Map<string, T | undefined>, ids: Iterable<string>, bulkGet: (keys: string[]) => PromiseLike<(T | undefined)[]>): Promise<void> {
+  const keys = [...new Set(ids)].filter((id) => !into.has(id));
+  if (keys.length === 0) return;
+  const rows = await bulkGet(keys);
+  keys.forEach((id, i) => into.set(id, rows[i]));
+}
+
 /**
  * Summaries touched by one batch, read in one request before the batch is
  * applied and written in one after it.
@@ -52,11 +60,8 @@ class SummaryCache {
 
   constructor(private readonly db: CourierDb) {}
 
-  async load(ids: Iterable<string>): Promise<void> {
-    const unique = [...new Set(ids)].filter((id) => !this.loaded.has(id));
-    if (unique.length === 0) return;
-    const rows = await this.db.conversations.bulkGet(unique);
-    unique.forEach((id, i) => this.loaded.set(id, rows[i]));
+  load(ids: Iterable<string>): Promise<void> {
+    return loadInto(this.loaded, ids, (keys) => this.db.conversations.bulkGet(keys));
   }
 
   /** Only what load() read (or set() wrote): the batch itself never waits on IndexedDB. */
@@ -96,11 +101,8 @@ class MessageWriter {
     private readonly me: string,
   ) {}
 
-  async load(ids: Iterable<string>): Promise<void> {
-    const unique = [...new Set(ids)].filter((id) => !this.stored.has(id));
-    if (unique.length === 0) return;
-    const rows = await this.db.messages.bulkGet(unique);
-    unique.forEach((id, i) => this.stored.set(id, rows[i]));
+  load(ids: Iterable<string>): Promise<void> {
+    return loadInto(this.stored, ids, (keys) => this.db.messages.bulkGet(keys));
   }
 
   put(message: StoredMessage): void {
