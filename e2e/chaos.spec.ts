@@ -272,9 +272,11 @@ for (const seed of SEEDS) {
         case "poll-502":
           pollFailing = true;
           background.push(
-            new Promise<void>((r) => setTimeout(r, 3_000)).then(() => {
+            new Promise<void>((r) => setTimeout(r, 3_000)).then(async () => {
               pollFailing = false;
-              return watch([bobPoll.page]);
+              // Counted from the end of the burst, or of the offline span it fell into: the time the link takes to come back.
+              while (bobPollOffline) await new Promise((r) => setTimeout(r, 25));
+              record.recoveredMs = await untilAllOnline([bobPoll.page], Date.now());
             }),
           );
           break;

@@ -1,38 +1,15 @@
 import type { Page } from "@playwright/test";
+import { arrivalAt, HANDICAPS, recordArrivals, transportLog } from "./support/first-message.js";
 import { bubbleTexts, expect, expectOnline, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * Capability detection and runtime fallback, with the app free to choose
- * ("auto" project). Time to first message is measured in the recipient's page
- * from navigation start (performance.now()) to the bubble entering the DOM.
- * `npm run test:e2e` runs this project on its own with one worker, so the
- * timings are the app's and not those of a machine running other browsers.
+ * ("auto" project). Time to first message (navigation start → the bubble in
+ * the DOM) is recorded here as an annotation; its targets (1.5 s with
+ * WebSocket blocked, 3 s with WebSocket and SSE blocked) are held by the
+ * benchmark (`npm run bench`, browser suite), not by a timed assertion.
  */
 test.describe.configure({ mode: "serial" });
-
-/** Installs, before any app code runs, a recorder of when each text first shows. */
-async function recordArrivals(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const seen: Record<string, number> = {};
-    (window as unknown as { __arrivals: Record<string, number> }).__arrivals = seen;
-    const scan = () => {
-      for (const el of document.querySelectorAll('[data-testid="message-text"]')) {
-        const text = el.textContent ?? "";
-        if (!(text in seen)) seen[text] = performance.now();
-      }
-    };
-    new MutationObserver(scan).observe(document, { subtree: true, childList: true, characterData: true });
-  });
-}
-
-async function arrivalAt(page: Page, text: string): Promise<number> {
-  const handle = await page.waitForFunction(
-    (t) => (window as unknown as { __arrivals: Record<string, number> }).__arrivals[t] ?? 0,
-    text,
-    { timeout: 10_000, polling: 10 },
-  );
-  return handle.jsonValue();
-}
 
 /**
  * A opens a direct chat with B and writes while B's page is closed; B then
@@ -57,29 +34,20 @@ async function firstMessageAfterLoad(
   await page.goto(`/${conversationHash}`);
   const ms = await arrivalAt(page, text);
   const transport = await page.getByTestId("connection-status").getAttribute("data-transport");
-  const log = await page.evaluate(() =>
-    (window as unknown as { __courier: { transportLog(): { name: string; event: string; sinceLoadMs: number }[] } }).__courier
-      .transportLog()
-      .map((e) => `${e.event} ${e.name} @${Math.round(e.sinceLoadMs)}`)
-      .join(", "),
-  );
-  test.info().annotations.push({ type: "transport log", description: log });
+  test.info().annotations.push({ type: "transport log", description: await transportLog(page) });
   return { page, ms, transport };
 }
 
-const blockWebSocket = (page: Page) => page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close({ code: 1011, reason: "blocked by proxy" }));
-// A buffering proxy: the stream request goes out but no byte ever comes back.
-const hangEventStream = (page: Page) => page.route("**/api/stream**", () => new Promise(() => {}));
+const [wsBlocked, wsAndSseBlocked] = HANDICAPS;
 
-test("with WebSocket blocked the app falls back to SSE and the first message arrives within 1.5 s", async ({ browser }) => {
+test("with WebSocket blocked the app falls back to SSE and the first message arrives", async ({ browser }) => {
   const a = await signUp(browser, "fa", "Ada Fallback", "auto");
   const b = await signUp(browser, "fb", "Bo Fallback", "auto");
   await startDirectChat(a, b);
 
-  const result = await firstMessageAfterLoad(a, b, blockWebSocket);
+  const result = await firstMessageAfterLoad(a, b, wsBlocked.apply);
   test.info().annotations.push({ type: "time to first message (ws blocked)", description: `${Math.round(result.ms)} ms` });
-  expect(result.transport).toBe("sse");
-  expect(result.ms).toBeLessThan(1_500);
+  expect(result.transport).toBe(wsBlocked.expect);
 
   // And it chats both ways on SSE.
   await send(result.page, "Replying over SSE");
@@ -90,18 +58,14 @@ test("with WebSocket blocked the app falls back to SSE and the first message arr
   await b.context.close();
 });
 
-test("with WebSocket blocked and SSE buffered the app falls back to long-polling within 3 s", async ({ browser }) => {
+test("with WebSocket blocked and SSE buffered the app falls back to long-polling and the first message arrives", async ({ browser }) => {
   const a = await signUp(browser, "pa", "Ada Poll", "auto");
   const b = await signUp(browser, "pb", "Bo Poll", "auto");
   await startDirectChat(a, b);
 
-  const result = await firstMessageAfterLoad(a, b, async (page) => {
-    await blockWebSocket(page);
-    await hangEventStream(page);
-  });
+  const result = await firstMessageAfterLoad(a, b, wsAndSseBlocked.apply);
   test.info().annotations.push({ type: "time to first message (ws + sse blocked)", description: `${Math.round(result.ms)} ms` });
-  expect(result.transport).toBe("poll");
-  expect(result.ms).toBeLessThan(3_000);
+  expect(result.transport).toBe(wsAndSseBlocked.expect);
 
   await send(result.page, "Replying over long-polling");
   await expect.poll(() => bubbleTexts(a.page)).toContain("Replying over long-polling");

@@ -5,6 +5,7 @@ import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { SESSION_COOKIE } from "../../shared/protocol/index.js";
 import { seeded, shuffle } from "../../shared/sync/testing.js";
 import { statsAndInserts, watchBubbleInserts } from "../../e2e/support/bubble-inserts.js";
+import { arrivalAt, HANDICAPS, recordArrivals } from "../../e2e/support/first-message.js";
 import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
 import { launchChromium } from "../lib/chromium.js";
 import { browserProfileSummary } from "../lib/profile-summary.js";
@@ -47,22 +48,29 @@ import { mapLimit, median, summarize } from "../lib/stats.js";
  * - send → other window's screen per transport (kept from the former
  *   chat-latency bench): A presses Enter, until B's MutationObserver sees
  *   the bubble.
+ * - first message on a handicapped network (after e2e/fallback.spec.ts): A
+ *   writes while B's tab is closed; B opens the conversation's address with
+ *   WebSocket refused (the app must fall back to SSE), or WebSocket refused
+ *   and the event stream buffered (long-polling): navigation start → the
+ *   bubble in the DOM.
  */
 export const browser: Suite = async (ctx) => {
   const cfg = ctx.quick
-    ? { bigConversation: 1000, otherMessages: 500, catchUp: 500, catchUpRuns: 1, coldRuns: 3, openRuns: 3, shuffleRuns: 1, latencyRounds: 5, latencyTransports: ["ws"] }
-    : { bigConversation: 10_000, otherMessages: 20_000, catchUp: 10_000, catchUpRuns: 2, coldRuns: 5, openRuns: 5, shuffleRuns: 3, latencyRounds: 30, latencyTransports: ["ws", "sse", "poll"] };
+    ? { bigConversation: 1000, otherMessages: 500, catchUp: 500, catchUpRuns: 1, coldRuns: 3, openRuns: 3, shuffleRuns: 1, latencyRounds: 5, latencyTransports: ["ws"], firstMessageRuns: 1 }
+    : { bigConversation: 10_000, otherMessages: 20_000, catchUp: 10_000, catchUpRuns: 2, coldRuns: 5, openRuns: 5, shuffleRuns: 3, latencyRounds: 30, latencyTransports: ["ws", "sse", "poll"], firstMessageRuns: 5 };
   const peersN = 50;
   const dataDir = freshDataDir();
   const ring = 200_000;
   const seeder = Seeder.open(dataDir, ring);
-  const users = await seeder.users(1 + peersN + 2 + cfg.latencyTransports.length * 2, "web");
+  const users = await seeder.users(1 + peersN + 2 + cfg.latencyTransports.length * 2 + 2, "web");
   const reader = users[0]!;
   const peers = users.slice(1, 1 + peersN);
   const [alice, bob] = users.slice(1 + peersN, 3 + peersN) as [SeededUser, SeededUser];
-  const latencyUsers = users.slice(3 + peersN);
+  const latencyUsers = users.slice(3 + peersN, 3 + peersN + cfg.latencyTransports.length * 2);
+  const [writer, opener] = users.slice(-2) as [SeededUser, SeededUser];
   const conversations = seeder.direct(peers.map((p) => [p, reader] as [SeededUser, SeededUser]));
   const [shuffleConv] = seeder.direct([[alice, bob]]);
+  const [firstConv] = seeder.direct([[writer, opener]]);
   const latencyConvs = seeder.direct(cfg.latencyTransports.map((_, i) => [latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!] as [SeededUser, SeededUser]));
   const older: Array<{ sender: SeededUser; conversationId: string; body: string }> = [];
   for (let i = 0; i < cfg.bigConversation; i++) older.push({ sender: i % 3 === 0 ? reader : peers[0]!, conversationId: conversations[0]!, body: `Older message ${i} in the big conversation` });
@@ -262,6 +270,37 @@ export const browser: Suite = async (ctx) => {
       });
     }
     details.sendToScreen = latency;
+
+    // First message with WebSocket (and SSE) blocked.
+    const firstMessage: Record<string, { ms: number[]; transports: string[] }> = {};
+    const openerCtx = await contextFor(chromium, server.url, opener);
+    for (const handicap of HANDICAPS) {
+      const samples = { ms: [] as number[], transports: [] as string[] };
+      for (let run = 0; run < cfg.firstMessageRuns; run++) {
+        const text = `First message (${handicap.name}) ${run}`;
+        await sendAs(server.url, writer, firstConv!, text);
+        const page = await openerCtx.newPage();
+        await handicap.apply(page);
+        await recordArrivals(page);
+        await page.goto(`/#/c/${encodeURIComponent(firstConv!)}`);
+        samples.ms.push(Math.round(await arrivalAt(page, text, 30_000)));
+        samples.transports.push((await page.getByTestId("connection-status").getAttribute("data-transport")) ?? "none");
+        await page.close();
+      }
+      firstMessage[handicap.name] = samples;
+      ctx.log(`first message, ${handicap.name}: ${samples.ms.join(", ")} ms over ${samples.transports.join(", ")}`);
+      const wrong = samples.transports.filter((t) => t !== handicap.expect);
+      metrics.push({
+        id: `browser.firstMessage.${handicap.expect}`,
+        label: `first message after load, ${handicap.name} (falls back to ${handicap.expect})`,
+        unit: "ms",
+        value: median(samples.ms),
+        target: { op: "<=", value: handicap.targetMs },
+        note: `median of ${samples.ms.length}, max ${Math.max(...samples.ms)} ms${wrong.length ? `; ended on ${wrong.join(", ")} instead of ${handicap.expect} ${wrong.length}×` : ""}`,
+      });
+    }
+    details.firstMessage = firstMessage;
+    await openerCtx.close();
   } finally {
     await chromium.close();
     await server.stop();
@@ -293,17 +332,20 @@ function engineStats(page: Page) {
   return page.evaluate(() => window.__courier!.engineStats());
 }
 
+/** One message over the HTTP API. */
+async function sendAs(url: string, user: SeededUser, conversationId: string, body: string): Promise<void> {
+  const res = await fetch(`${url}/api/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${user.token}` },
+    body: JSON.stringify({ clientMsgId: randomUUID(), conversationId, kind: "text", body }),
+  });
+  if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
+}
+
 /** `count` messages from the peers to the reader over HTTP, round-robin over the conversations; returns them, the last one sent last. */
 async function sendMissed(url: string, peers: SeededUser[], conversations: string[], count: number, run: number) {
   const jobs = Array.from({ length: count }, (_, i) => ({ peer: peers[i % peers.length]!, conversationId: conversations[i % peers.length]!, body: `Missed ${run}-${i}` }));
-  const post = async (j: (typeof jobs)[number]) => {
-    const res = await fetch(`${url}/api/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${j.peer.token}` },
-      body: JSON.stringify({ clientMsgId: randomUUID(), conversationId: j.conversationId, kind: "text", body: j.body }),
-    });
-    if (!res.ok) throw new Error(`send: ${res.status} ${await res.text()}`);
-  };
+  const post = (j: (typeof jobs)[number]) => sendAs(url, j.peer, j.conversationId, j.body);
   await mapLimit(jobs.slice(0, -1), 32, post);
   const last = jobs[jobs.length - 1]!;
   await post(last); // strictly the newest
@@ -345,14 +387,7 @@ async function shuffleStress(ctx: SuiteContext, browser: Browser, url: string, a
     const dropCount = run % 2 === 1 ? 3 : 0;
     proxy.hold();
     const lines = Array.from({ length: 100 }, () => `shuffle ${String(++n).padStart(4, "0")}`);
-    for (const body of lines) {
-      const res = await fetch(`${url}/api/messages`, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${alice.token}` },
-        body: JSON.stringify({ clientMsgId: randomUUID(), conversationId, kind: "text", body }),
-      });
-      if (!res.ok) throw new Error(`send: ${res.status}`);
-    }
+    for (const body of lines) await sendAs(url, alice, conversationId, body);
     const deadline = Date.now() + 10_000;
     while (proxy.held().filter((e) => (e as { k: string }).k === "msg").length < 100 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     const random = seeded(1000 + run);
