@@ -1,15 +1,22 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { call, pullAll, register, startServer, type TestServer } from "../testing/harness.js";
+import { campaignFingerprint } from "./routes.js";
+import { call, pullAll, register, startServer, type Session, type TestServer } from "../testing/harness.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
 
 const TOKEN = "admin-token-0123456789abcdef";
-const campaign = (body: unknown, token = TOKEN) =>
+const campaign = (body: unknown, token = TOKEN, headers: Record<string, string> = {}) =>
   call<{ campaign?: { id: string; recipients: number }; error?: { code: string; message: string } }>(server.app, "POST", "/api/admin/campaigns", {
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, ...headers },
     body,
   });
+const withKey = (body: unknown, key: string) => campaign(body, TOKEN, { "idempotency-key": key });
+
+/** Each user's marketing entries, as the campaign ids they carry. */
+async function received(users: Session[]): Promise<string[][]> {
+  return Promise.all(users.map(async (u) => (await pullAll(server.app, u, "marketing")).entries.map((e) => (e.data as { campaignId: string }).campaignId)));
+}
 
 describe("admin campaigns", () => {
   it("does not exist without ADMIN_TOKEN", async () => {
@@ -57,5 +64,64 @@ describe("admin campaigns", () => {
         expect.objectContaining({ d: "marketing", v: 1, k: "promo", data: { campaignId: res.body.campaign!.id, title: "Spring sale", body: "Half price", url: "/#/items" } }),
       ]);
     }
+  });
+
+  it("sends a campaign once per Idempotency-Key: a repeat answers 200 with the same campaign and appends nothing", async () => {
+    server = await startServer({ adminToken: TOKEN });
+    const users = [await register(server.app), await register(server.app)];
+    const sale = { title: "Spring sale", body: "Half price" };
+    const first = await withKey(sale, "spring-2026");
+    expect(first.status).toBe(201);
+    const again = await withKey(sale, "spring-2026");
+    expect(again.status).toBe(200);
+    expect(again.body.campaign).toEqual(first.body.campaign);
+    expect(await received(users)).toEqual([[first.body.campaign!.id], [first.body.campaign!.id]]);
+    // Without a key, the same content is a new campaign.
+    const other = await campaign(sale);
+    expect(other.status).toBe(201);
+    expect(other.body.campaign!.id).not.toBe(first.body.campaign!.id);
+  });
+
+  it("refuses a key reused for other content, and a malformed key, changing nothing", async () => {
+    server = await startServer({ adminToken: TOKEN });
+    const users = [await register(server.app)];
+    const first = await withKey({ title: "Sale", body: "Now" }, "k1");
+    const reused = await withKey({ title: "Sale", body: "Later" }, "k1");
+    expect(reused.status).toBe(409);
+    expect(reused.body.error).toEqual({ code: "conflict", message: "This Idempotency-Key was used for a different campaign." });
+    for (const key of ["", "has space", "x".repeat(201), "é"]) {
+      const bad = await withKey({ title: "Sale", body: "Now" }, key);
+      expect(bad.status, JSON.stringify(key)).toBe(400);
+      expect(bad.body.error?.message).toBe("Idempotency-Key must be 1 to 200 visible ASCII characters.");
+    }
+    expect(await received(users)).toEqual([[first.body.campaign!.id]]);
+  });
+
+  it("finishes a campaign cut short when its request is retried: every user once, none skipped", async () => {
+    server = await startServer({ adminToken: TOKEN });
+    const users = [];
+    for (let i = 0; i < 5; i++) users.push(await register(server.app));
+    // The first request reached two users, then its process died: what it stored is all that is left of it.
+    const autumn = { title: "Autumn", body: "Leaves" };
+    await server.storage.openCampaign({ id: "c-cut", key: "autumn", fingerprint: campaignFingerprint(autumn), ...autumn }, Date.now());
+    const cut = await server.storage.campaignStep("c-cut", 2, Date.now());
+    expect(cut.campaign).toMatchObject({ recipients: 2, done: false });
+
+    const retried = await withKey(autumn, "autumn");
+    expect(retried.status).toBe(200);
+    expect(retried.body.campaign).toEqual({ id: "c-cut", ...autumn, recipients: 5 });
+    expect(await received(users)).toEqual(users.map(() => ["c-cut"]));
+  });
+
+  it("two identical requests at once reach every user exactly once", async () => {
+    server = await startServer({ adminToken: TOKEN });
+    const users = [];
+    for (let i = 0; i < 4; i++) users.push(await register(server.app));
+    const sale = { title: "Flash", body: "One hour" };
+    const [a, b] = await Promise.all([withKey(sale, "flash"), withKey(sale, "flash")]);
+    expect([a.status, b.status].sort()).toEqual([200, 201]);
+    expect(a.body.campaign).toEqual(b.body.campaign);
+    expect(a.body.campaign!.recipients).toBe(4);
+    expect(await received(users)).toEqual(users.map(() => [a.body.campaign!.id]));
   });
 });

@@ -22,6 +22,18 @@ export const campaignSchema = z.strictObject({
 
 const digest = (text: string) => createHash("sha256").update(text).digest();
 
+/** `Idempotency-Key`: a retried request with the same key and content sends nothing twice. */
+const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,200}$/, "Idempotency-Key must be 1 to 200 visible ASCII characters.")
+  .optional();
+
+/** What a key stands for: the same key with other content is a mistake, not a retry. */
+export const campaignFingerprint = (input: z.infer<typeof campaignSchema>) =>
+  createHash("sha256")
+    .update(JSON.stringify([input.title, input.body, input.url ?? null]))
+    .digest("base64url");
+
 /** Compares the presented Bearer token with ADMIN_TOKEN in constant time (hashes have equal length). */
 function isAdmin(ctx: Context, req: FastifyRequest): boolean {
   const expected = ctx.config.adminToken;
@@ -44,26 +56,27 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
    * A marketing campaign: a `promo {campaignId, title, body, url?}` entry in
    * every user's marketing domain (in batches), each pushed at very-low
    * urgency within the per-user daily quota. → 201 {campaign: {id, …, recipients}}.
+   * With an `Idempotency-Key`, a repeat of the request answers 200 with the
+   * same campaign and finishes it if it was cut short (a crash, a timeout):
+   * nobody gets it twice, nobody is skipped.
    */
   app.post("/api/admin/campaigns", async (req, reply) => {
     const input = parseInput(campaignSchema, req.body, "body");
-    const campaign = { campaignId: randomUUID(), ...input };
-    let recipients = 0;
-    let after: string | null = null;
-    for (;;) {
-      const ids: string[] = await ctx.storage.userIdsPage(after, CAMPAIGN_BATCH);
-      if (ids.length === 0) break;
-      const appended = await ctx.storage.appendEntries(
-        ids.map((userId) => ({ userId, d: "marketing" as const, k: "promo", data: campaign })),
-        ctx.clock(),
-      );
-      ctx.hub.publish(appended);
-      recipients += ids.length;
-      after = ids[ids.length - 1]!;
-      // Let the push backlog drain before the next batch: a campaign must not flood memory.
-      await ctx.push.belowBacklog();
+    const key = parseInput(idempotencyKeySchema, req.headers["idempotency-key"], "header");
+    const opened = await ctx.storage.openCampaign({ id: randomUUID(), key: key ?? null, fingerprint: campaignFingerprint(input), ...input }, ctx.clock());
+    let campaign = opened.campaign;
+    if (!opened.created && campaign.fingerprint !== campaignFingerprint(input)) {
+      throw CourierError.conflict("This Idempotency-Key was used for a different campaign.");
     }
-    req.log.info({ campaignId: campaign.campaignId, recipients }, "campaign sent");
-    return reply.code(201).send({ campaign: { id: campaign.campaignId, ...input, recipients } });
+    while (!campaign.done) {
+      const step = await ctx.storage.campaignStep(campaign.id, CAMPAIGN_BATCH, ctx.clock());
+      ctx.hub.publish(step.appended);
+      campaign = step.campaign;
+      // Let the push backlog drain before the next batch: a campaign must not flood memory.
+      if (!campaign.done) await ctx.push.belowBacklog();
+    }
+    req.log.info({ campaignId: campaign.id, recipients: campaign.recipients, repeat: !opened.created }, "campaign sent");
+    const { id, title, body, url, recipients } = campaign;
+    return reply.code(opened.created ? 201 : 200).send({ campaign: { id, title, body, ...(url !== undefined ? { url } : {}), recipients } });
   });
 };

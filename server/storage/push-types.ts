@@ -58,3 +58,26 @@ export interface FollowChange {
   appended: Appended;
   followee: User;
 }
+
+/** A marketing campaign and how far it has gone out (server/admin/routes.ts). */
+export interface StoredCampaign {
+  id: string;
+  /** The request's Idempotency-Key, if it gave one. */
+  key: string | null;
+  /** A hash of title, body and url: a key reused for other content is refused. */
+  fingerprint: string;
+  title: string;
+  body: string;
+  url?: string;
+  /** The last user id (in id order) the campaign has reached; null before the first. */
+  sentThrough: string | null;
+  recipients: number;
+  done: boolean;
+  createdAt: number;
+}
+
+export interface CampaignStep {
+  campaign: StoredCampaign;
+  /** The entries appended by this step; empty when the campaign was (or is now) done. */
+  appended: Appended;
+}

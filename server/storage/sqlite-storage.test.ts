@@ -44,6 +44,26 @@ describe("sqlite storage", () => {
     raw.close();
   });
 
+  it("upgrades a database of the previous schema in place: its data stays, campaigns work", async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    await first.createUser({ username: "alice", displayName: "Alice", passwordHash: "x", at: 1 });
+    await first.close();
+    // What a server of the schema before campaigns left behind.
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.exec("DROP TABLE campaigns");
+    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.close();
+
+    const upgraded = open(dir);
+    expect(await upgraded.findUserByUsername("alice")).toMatchObject({ displayName: "Alice" });
+    await upgraded.openCampaign({ id: "c1", key: "k", fingerprint: "f", title: "Sale", body: "Now" }, 2);
+    const step = await upgraded.campaignStep("c1", 10, 2);
+    expect(step.campaign).toMatchObject({ recipients: 1, done: false });
+    expect(step.appended.map((u) => u.entries.map((e) => e.k))).toEqual([["promo"]]);
+    await upgraded.close();
+  });
+
   it("creates its folder and database readable by the server's user only", async () => {
     const dir = path.join(dataDir(), "nested", "data");
     const storage = open(dir);

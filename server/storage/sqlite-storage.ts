@@ -44,6 +44,7 @@ import type {
   UpsertedDevice,
 } from "./storage.js";
 import type {
+  CampaignStep,
   FollowChange,
   PushConversation,
   PushNoticeRecord,
@@ -51,6 +52,7 @@ import type {
   PushReceiptEvent,
   PushReceiptResult,
   PushTarget,
+  StoredCampaign,
   StoredPushSubscription,
   VapidKeys,
 } from "./push-types.js";
@@ -268,8 +270,17 @@ export class SqliteStorage implements Storage {
   async prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void> {
     await this.write((st) => st.push.prune(noticesBefore, quotaDaysBefore));
   }
-  async userIdsPage(after: string | null, limit: number): Promise<string[]> {
-    return this.st.push.userIds(after, limit);
+  async openCampaign(campaign: Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">, at: number): Promise<{ campaign: StoredCampaign; created: boolean }> {
+    return (await this.write((st) => st.campaigns.open(campaign, at))).result;
+  }
+  async campaignStep(campaignId: string, limit: number, at: number): Promise<CampaignStep> {
+    const { result, appended } = await this.write((st, batch) => {
+      const { campaign, userIds } = st.campaigns.nextRecipients(campaignId, limit);
+      const data = { campaignId: campaign.id, title: campaign.title, body: campaign.body, ...(campaign.url !== undefined ? { url: campaign.url } : {}) };
+      for (const userId of userIds) st.sync.append(batch, userId, "marketing", "promo", data, at);
+      return campaign;
+    });
+    return { campaign: result, appended };
   }
 
   // follows (server/users/)

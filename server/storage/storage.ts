@@ -18,6 +18,7 @@ import type {
   Versions,
 } from "../../shared/protocol/index.js";
 import type {
+  CampaignStep,
   FollowChange,
   PushConversation,
   PushNoticeRecord,
@@ -26,6 +27,7 @@ import type {
   PushReceiptResult,
   PushTarget,
   StoredPushSubscription,
+  StoredCampaign,
   VapidKeys,
 } from "./push-types.js";
 
@@ -182,7 +184,7 @@ export interface Storage {
   ack(userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<AckResult>;
   /** The device's acked versions (all 0 for a device that is not the user's). */
   deviceAcks(userId: string, deviceId: string): Promise<Versions>;
-  /** Generic append (commands, notices, campaigns), one transaction. */
+  /** Generic append (commands, notices), one transaction. */
   appendEntries(entries: NewEntry[], at: number): Promise<Appended>;
 
   // web push (server/push/; shapes in push-types.ts)
@@ -207,8 +209,19 @@ export interface Storage {
   pushReceipt(id: string, event: PushReceiptEvent, since: number): Promise<PushReceiptResult>;
   /** Forgets notification ids issued before `noticesBefore` and quota days before `quotaDaysBefore`. */
   prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void>;
-  /** One page of user ids in id order, after `after` (campaigns). */
-  userIdsPage(after: string | null, limit: number): Promise<string[]>;
+  /**
+   * The campaign stored under `campaign.key` (created: false), or `campaign`
+   * stored now, not yet sent to anyone (created: true). Without a key it is
+   * always stored anew.
+   */
+  openCampaign(campaign: Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">, at: number): Promise<{ campaign: StoredCampaign; created: boolean }>;
+  /**
+   * Appends `promo` to the marketing domain of the next `limit` users the
+   * campaign has not reached, and records them as reached, in one
+   * transaction: however often it is run, and by however many requests or
+   * processes at once, each user gets the campaign once.
+   */
+  campaignStep(campaignId: string, limit: number, at: number): Promise<CampaignStep>;
 
   // follows (server/users/)
   /** Starts following (idempotent); appends `notice {type: "follow", user}` to the followed user. 404 for an unknown user. */

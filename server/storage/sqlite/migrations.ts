@@ -176,6 +176,21 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX follows_followee ON follows(followee_id);
   `,
+  // 3: campaigns and how far each has gone out (idempotent, resumable sends).
+  `
+  CREATE TABLE campaigns (
+    id              TEXT PRIMARY KEY,
+    idempotency_key TEXT UNIQUE,
+    fingerprint     TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    url             TEXT,
+    sent_through    TEXT,
+    recipients      INTEGER NOT NULL DEFAULT 0,
+    done            INTEGER NOT NULL DEFAULT 0,
+    created_at      INTEGER NOT NULL
+  );
+  `,
 ];
 
 /**

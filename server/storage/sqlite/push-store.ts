@@ -83,7 +83,6 @@ export class PushStore {
       notice: db.prepare<[string, number], { id: string }>(`SELECT id FROM push_notices WHERE id = ? AND at >= ?`),
       pruneNotices: db.prepare(`DELETE FROM push_notices WHERE at < ?`),
       pruneQuota: db.prepare(`DELETE FROM push_quota WHERE day < ?`),
-      userIds: db.prepare<[string, number], { id: string }>(`SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`),
     };
   }
 
@@ -150,11 +149,6 @@ export class PushStore {
     const row = (event === "displayed" ? this.s.displayed : this.s.clicked).get(id, since);
     if (row) return { status: "counted", category: category(row.category) };
     return { status: this.s.notice.get(id, since) ? "repeat" : "unknown" };
-  }
-
-  /** Campaign audiences, a page at a time. */
-  userIds(after: string | null, limit: number): string[] {
-    return this.s.userIds.all(after ?? "", limit).map((r) => r.id);
   }
 
   prune(noticesBefore: number, quotaDaysBefore: string): void {

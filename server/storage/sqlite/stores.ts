@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { CampaignStore } from "./campaign-store.js";
 import { ConversationStore } from "./conversation-store.js";
 import { DeviceStore } from "./device-store.js";
 import { FollowStore } from "./follow-store.js";
@@ -20,6 +21,7 @@ export interface Stores {
   sync: SyncStore;
   push: PushStore;
   follows: FollowStore;
+  campaigns: CampaignStore;
 }
 
 export function createStores(db: Database.Database, ringCapacity: number): Stores {
@@ -33,5 +35,6 @@ export function createStores(db: Database.Database, ringCapacity: number): Store
     sync: new SyncStore(db, ringCapacity),
     push: new PushStore(db),
     follows: new FollowStore(db),
+    campaigns: new CampaignStore(db),
   };
 }
