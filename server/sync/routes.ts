@@ -20,7 +20,7 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const { d } = parseInput(domainParams, req.params, "domain");
     const q = parseInput(pullQuerySchema, req.query, "query");
     await assertOwnDevice(ctx, auth);
-    return pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit });
+    return pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit, only: q.only });
   });
 
   app.post("/api/sync/ack", async (req) => {

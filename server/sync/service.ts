@@ -1,10 +1,13 @@
 import {
+  CourierError,
   ackRequestSchema,
   type Domain,
   parseInput,
   type PingResponse,
   pingRequestSchema,
   PULL_LIMIT_DEFAULT,
+  PULL_ONLY_RANGES_MAX,
+  parseRanges,
   type PullResponse,
   pullRequestSchema,
   type Versions,
@@ -15,7 +18,19 @@ import type { Context } from "../context.js";
 
 export async function pull(ctx: Context, userId: string, payload: unknown): Promise<PullResponse> {
   const req = parseInput(pullRequestSchema, payload, "pull");
-  return ctx.storage.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
+  const only = req.only === undefined ? null : parseRanges(req.only, req.after);
+  if (only === null && req.only !== undefined) {
+    throw CourierError.badRequest(`Only must list at most ${PULL_ONLY_RANGES_MAX} ascending versions and ranges after \`after\`, like 4,6-9.`);
+  }
+  const page = await ctx.storage.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
+  // A sparse pull: the page as always (reset and head included), without what the client holds.
+  if (!only) return page;
+  let i = 0;
+  const entries = page.entries.filter((e) => {
+    while (i < only.length && only[i]![1] < e.v) i++;
+    return i < only.length && only[i]![0] <= e.v;
+  });
+  return { ...page, entries };
 }
 
 /**

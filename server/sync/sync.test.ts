@@ -50,6 +50,35 @@ describe("pull and the ring", () => {
     expect((await pullAll(app, bob, "system")).head).toBe(0);
   });
 
+  it("sparse pulls: of the page, only the versions asked for, over HTTP and the socket; a bad list changes nothing", async () => {
+    server = await startServer();
+    const { app } = server;
+    const alice = await register(app, "alice");
+    const bob = await register(app, "bob");
+    const conv = await openDirect(app, alice, bob);
+    for (let i = 0; i < 9; i++) await sendHttp(app, alice, conv.conversationId, `m${i}`);
+    type Page = { entries: Entry[]; head: number; reset: boolean };
+    const sparse = await call<Page>(app, "GET", "/api/sync/chat?after=2&limit=6&only=3,5-6,8", { token: bob.token });
+    expect(sparse.body).toMatchObject({ head: 10, reset: false });
+    expect(sparse.body.entries.map((e) => e.v)).toEqual([3, 5, 6, 8]);
+    // Versions past the page are not sent: `only` narrows the page, never widens it.
+    const narrow = await call<Page>(app, "GET", "/api/sync/chat?after=2&limit=2&only=3,9", { token: bob.token });
+    expect(narrow.body.entries.map((e) => e.v)).toEqual([3]);
+
+    const b = connect(await listen(server), { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    await b.hello;
+    const overSocket = await emitAck<Page & { ok: boolean }>(b.socket, "pull", { d: "chat", after: 0, limit: 10, only: "1,10" });
+    expect(overSocket.entries.map((e) => e.v)).toEqual([1, 10]);
+    b.socket.disconnect();
+
+    for (const only of ["2,1", "3,3", "2", "1-x", "", "3-2", Array.from({ length: 65 }, (_, i) => i + 3).join(",")]) {
+      const bad = await call<{ error: { code: string; message: string } }>(app, "GET", `/api/sync/chat?after=2&only=${only}`, { token: bob.token });
+      expect(bad.status, only).toBe(400);
+      expect(bad.body.error.code).toBe("bad_request");
+      expect(bad.body.error.message).toMatch(/^Only must list/);
+    }
+  });
+
   it("answers reset once a client fell off the ring, and serves pulls within it", async () => {
     server = await startServer({ ringCapacity: 5 });
     const { app } = server;

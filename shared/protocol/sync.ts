@@ -7,18 +7,58 @@ import { messageSchema } from "./messages.js";
 export const PULL_LIMIT_DEFAULT = 100;
 export const PULL_LIMIT_MAX = 500;
 
+/** At most this many ranges in a pull's `only`. */
+export const PULL_ONLY_RANGES_MAX = 64;
+
+/**
+ * Extension (docs/protocol.md, "sparse pulls"): of the page (after,
+ * after+limit], send only these versions — what a client lacks between what
+ * it holds — as ascending versions and ranges, `"4,6-9"`.
+ */
+const onlySchema = z
+  .string()
+  .max(PULL_ONLY_RANGES_MAX * 34)
+  .regex(/^\d{1,16}(-\d{1,16})?(,\d{1,16}(-\d{1,16})?)*$/, "Only must list versions and ranges, like 4,6-9.");
+
 export const pullRequestSchema = z.strictObject({
   d: domainSchema,
   after: versionSchema,
   limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
+  only: onlySchema.optional(),
 });
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
-/** `GET /api/sync/:d?after=&limit=` */
+/** `GET /api/sync/:d?after=&limit=[&only=]` */
 export const pullQuerySchema = z.strictObject({
   after: queryInt(0, Number.MAX_SAFE_INTEGER),
   limit: queryInt(1, PULL_LIMIT_MAX).optional(),
+  only: onlySchema.optional(),
 });
+
+export type VersionRange = readonly [from: number, to: number];
+
+/** `[[4, 4], [6, 9]]` → `"4,6-9"`. */
+export function formatRanges(ranges: readonly VersionRange[]): string {
+  return ranges.map(([from, to]) => (from === to ? String(from) : `${from}-${to}`)).join(",");
+}
+
+/**
+ * `"4,6-9"` → `[[4, 4], [6, 9]]`, or null unless the ranges ascend without
+ * touching, all lie after `after`, and are at most PULL_ONLY_RANGES_MAX.
+ */
+export function parseRanges(text: string, after: number): VersionRange[] | null {
+  const parts = text.split(",");
+  if (parts.length > PULL_ONLY_RANGES_MAX) return null;
+  const ranges: VersionRange[] = [];
+  let last = after;
+  for (const part of parts) {
+    const [from, to = from] = part.split("-").map(Number) as [number, number?];
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from <= last || to < from) return null;
+    ranges.push([from, to]);
+    last = to;
+  }
+  return ranges;
+}
 
 export const pullResponseSchema = z.object({
   d: domainSchema,

@@ -1,4 +1,5 @@
 import type { Entry } from "../protocol/entries.js";
+import type { VersionRange } from "../protocol/sync.js";
 
 /**
  * One domain's arrivals that are not consumed yet, keyed by version. A later
@@ -47,6 +48,26 @@ export class DomainBuffer {
 
   dropThrough(v: number): void {
     for (const key of this.entries.keys()) if (key <= v) this.entries.delete(key);
+  }
+
+  /**
+   * The versions in (after, end] we do not hold, as ranges: what a sparse
+   * pull asks for. Null when a plain pull is as good (we hold none of them)
+   * or the holes are too many to list (more than `maxRanges`).
+   */
+  missingRanges(after: number, end: number, maxRanges: number): VersionRange[] | null {
+    const ranges: Array<[number, number]> = [];
+    let held = 0;
+    for (let v = after + 1; v <= end; v++) {
+      if (this.entries.has(v)) {
+        held++;
+        continue;
+      }
+      const last = ranges[ranges.length - 1];
+      if (last && last[1] === v - 1) last[1] = v;
+      else if (ranges.push([v, v]) > maxRanges) return null;
+    }
+    return held > 0 ? ranges : null;
   }
 
   /** Highest version in (after, head] we do not hold; `after` when none is missing. */

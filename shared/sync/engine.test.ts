@@ -42,7 +42,7 @@ describe("SyncEngine ordering", () => {
     }
   });
 
-  it("a push that is really lost is fetched by exactly one pull of just the gap", async () => {
+  it("two pushes really lost are fetched by exactly one pull of just them", async () => {
     const { server, store, engine } = setup();
     await engine.start();
     const entries = server.append("chat", 10);
@@ -52,8 +52,44 @@ describe("SyncEngine ordering", () => {
 
     await vi.advanceTimersByTimeAsync(150);
     await engine.idle();
-    expect(server.pulls).toEqual([{ d: "chat", after: 3, limit: 3 }]); // 4..6, not the whole log
+    // 4 and 6 only: not 5, which it holds, nor the whole log.
+    expect(server.pulls).toEqual([{ d: "chat", after: 3, limit: 3, only: "4,6" }]);
+    expect(engine.stats.pulledEntries).toBe(2);
     expect(store.appliedVersions("chat")).toEqual(range(1, 10));
+  });
+
+  it("retries a failed sparse pull plainly (a server that does not know `only` still answers)", async () => {
+    const { server, store, engine } = setup();
+    await engine.start();
+    const entries = server.append("chat", 6);
+    server.failNextPulls = 1;
+    engine.receive(entries.filter((e) => e.v !== 2 && e.v !== 4));
+    await vi.advanceTimersByTimeAsync(150);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await engine.idle();
+    expect(server.pulls).toEqual([
+      { d: "chat", after: 1, limit: 3, only: "2,4" },
+      { d: "chat", after: 1, limit: 3 },
+    ]);
+    expect(store.appliedVersions("chat")).toEqual(range(1, 6));
+  });
+
+  it("pulls a run of lost pushes plainly, and too many scattered holes as one plain page", async () => {
+    const { server, store, engine } = setup();
+    await engine.start();
+    const entries = server.append("chat", 200);
+    // 2..5 lost together, the rest held: nothing between to leave out, so no `only`.
+    engine.receive(entries.filter((e) => e.v < 2 || e.v > 5));
+    await vi.advanceTimersByTimeAsync(150);
+    await engine.idle();
+    expect(server.pulls.at(-1)).toEqual({ d: "chat", after: 1, limit: 4 });
+    // Every other one of 6..200 lost: more holes than a pull may list.
+    const next = server.append("chat", 200);
+    engine.receive(next.filter((e) => e.v % 2 === 0));
+    await vi.advanceTimersByTimeAsync(150);
+    await engine.idle();
+    expect(server.pulls.at(-1)).toEqual({ d: "chat", after: 200, limit: 199 });
+    expect(store.appliedVersions("chat")).toEqual(range(1, 400));
   });
 
   it("does not pull when its own page stalled past the quiet period: the late pushes were queued behind the stall", async () => {

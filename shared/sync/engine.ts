@@ -1,6 +1,6 @@
 import { DOMAIN_PRIORITY, DOMAINS, type Domain, type Versions, zeroVersions } from "../protocol/common.js";
 import type { Entry } from "../protocol/entries.js";
-import { PULL_LIMIT_MAX, type PullResponse } from "../protocol/sync.js";
+import { formatRanges, PULL_LIMIT_MAX, PULL_ONLY_RANGES_MAX, type PullRequest, type PullResponse } from "../protocol/sync.js";
 import { DomainBuffer } from "./domain-buffer.js";
 import { type Clock, type SyncEvent, type SyncSource, type SyncStats, type SyncStore, systemClock } from "./types.js";
 
@@ -331,10 +331,14 @@ export class SyncEngine {
   private async pull(d: Domain): Promise<void> {
     const buffer = this.buffers[d];
     const after = this.consumed[d];
-    // One range, from the first missing version to the last one we know of:
-    // entries we already hold beyond the last gap are not fetched again.
+    // One page, from the first missing version to the last one we know of:
+    // entries we already hold beyond the last gap are not fetched again, and
+    // those we hold between the gaps are left out of the answer (`only`).
     const gap = buffer.lastMissing(after) - after;
     const limit = gap > 0 ? Math.min(this.pullLimit, gap) : this.pullLimit;
+    // After a failed pull the retry is plain: a server that does not know `only` (older, mid-upgrade) still answers it.
+    const missing = this.failures[d] === 0 ? buffer.missingRanges(after, after + limit, PULL_ONLY_RANGES_MAX) : null;
+    const request: PullRequest = missing ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
     this.pending.add(d);
     buffer.holeSince = null;
     buffer.urgent = false;
@@ -342,7 +346,7 @@ export class SyncEngine {
     this.onEvent({ type: "pull", d, after, limit });
     let response: PullResponse;
     try {
-      response = await this.source.pull({ d, after, limit });
+      response = await this.source.pull(request);
     } catch (error) {
       this.pending.delete(d);
       this.onEvent({ type: "pull_failed", d, error });
@@ -372,7 +376,9 @@ export class SyncEngine {
     buffer.noteHead(response.head);
     for (const entry of response.entries) if (entry.d === d) this.accept(entry);
     // The server holds more than one page: keep paging without settling.
-    if (response.entries.length >= limit && response.head > after + response.entries.length) buffer.urgent = true;
+    // (A sparse answer leaves out what we hold: its page was full if the server reached its end.)
+    const pageFull = request.only !== undefined ? response.head >= after + limit : response.entries.length >= limit;
+    if (pageFull && response.head > after + limit) buffer.urgent = true;
     this.kick();
     this.notifyIdle();
   }

@@ -1,7 +1,7 @@
 import type { Domain, Versions } from "../protocol/common.js";
 import { zeroVersions, DOMAINS } from "../protocol/common.js";
 import type { Entry } from "../protocol/entries.js";
-import type { PullRequest, PullResponse, Snapshot } from "../protocol/sync.js";
+import { parseRanges, type PullRequest, type PullResponse, type Snapshot } from "../protocol/sync.js";
 import { type SyncSource, type SyncStore, systemClock } from "./types.js";
 
 /**
@@ -51,7 +51,10 @@ export class MemoryLog implements SyncSource {
     }
     const head = this.head(request.d);
     if (request.after < head - this.ring) return { d: request.d, entries: [], head, reset: true };
-    const entries = this.log[request.d].slice(request.after, request.after + (request.limit ?? 100));
+    const page = this.log[request.d].slice(request.after, request.after + (request.limit ?? 100));
+    const only = request.only === undefined ? null : parseRanges(request.only, request.after);
+    if (request.only !== undefined && !only) throw new Error(`bad only: ${request.only}`);
+    const entries = only ? page.filter((e) => only.some(([from, to]) => from <= e.v && e.v <= to)) : page;
     return { d: request.d, entries, head, reset: false };
   }
 

@@ -136,7 +136,7 @@ export class Api {
   // sync
   pull(req: PullRequest): Promise<PullResponse> {
     return this.http.request("GET", `/api/sync/${req.d}`, {
-      query: { after: req.after, limit: req.limit },
+      query: { after: req.after, limit: req.limit, only: req.only },
       schema: pullResponseSchema,
     });
   }
