@@ -64,6 +64,31 @@ describe("sqlite storage", () => {
     await upgraded.close();
   });
 
+  it("a campaign stepped by two runners at once reaches each user who existed when it was created exactly once", async () => {
+    const storage = open(dataDir());
+    const users = [];
+    for (let i = 0; i < 7; i++) users.push(await storage.createUser({ username: `u${i}`, displayName: `U${i}`, passwordHash: "x", at: 1 }));
+    await storage.openCampaign({ id: "c1", key: null, fingerprint: "f", title: "Sale", body: "Now" }, 5);
+    const late = await storage.createUser({ username: "late", displayName: "Late", passwordHash: "x", at: 6 });
+    // Two requests for one campaign, one user per step, their steps interleaved by the group commit.
+    const runner = async () => {
+      const reached: string[] = [];
+      for (;;) {
+        const step = await storage.campaignStep("c1", 1, 7);
+        reached.push(...step.appended.map((u) => u.userId));
+        if (step.campaign.done) return { reached, recipients: step.campaign.recipients };
+      }
+    };
+    const [a, b] = await Promise.all([runner(), runner()]);
+    expect(a.reached.length).toBeGreaterThan(0);
+    expect(b.reached.length).toBeGreaterThan(0);
+    expect([...a.reached, ...b.reached].sort()).toEqual(users.map((u) => u.id).sort());
+    expect(Math.max(a.recipients, b.recipients)).toBe(7);
+    for (const u of users) expect((await storage.pull(u.id, "marketing", 0, 10)).entries).toHaveLength(1);
+    expect((await storage.pull(late.id, "marketing", 0, 10)).entries).toHaveLength(0);
+    await storage.close();
+  });
+
   it("creates its folder and database readable by the server's user only", async () => {
     const dir = path.join(dataDir(), "nested", "data");
     const storage = open(dir);

@@ -44,7 +44,8 @@ export function formatRanges(ranges: readonly VersionRange[]): string {
 
 /**
  * `"4,6-9"` → `[[4, 4], [6, 9]]`, or null unless the ranges ascend without
- * touching, all lie after `after`, and are at most PULL_ONLY_RANGES_MAX.
+ * touching (`4,5` is `4-5`), all lie after `after`, and are at most
+ * PULL_ONLY_RANGES_MAX.
  */
 export function parseRanges(text: string, after: number): VersionRange[] | null {
   const parts = text.split(",");
@@ -53,7 +54,8 @@ export function parseRanges(text: string, after: number): VersionRange[] | null 
   let last = after;
   for (const part of parts) {
     const [from, to = from] = part.split("-").map(Number) as [number, number?];
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from <= last || to < from) return null;
+    // After `after`; after the first, not touching the previous range either (4,5 is 4-5).
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from <= (ranges.length > 0 ? last + 1 : last) || to < from) return null;
     ranges.push([from, to]);
     last = to;
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Entry } from "../protocol/entries.js";
+import { CourierError } from "../protocol/errors.js";
 import { ConsumerRegistry } from "./consumers.js";
 import { SyncEngine, type SyncEngineOptions } from "./engine.js";
 import { makeEntry, MemoryLog, MemoryStore, shuffle } from "./testing.js";
@@ -72,6 +73,43 @@ describe("SyncEngine ordering", () => {
       { d: "chat", after: 1, limit: 3 },
     ]);
     expect(store.appliedVersions("chat")).toEqual(range(1, 6));
+  });
+
+  it("a catch-up while the next entries are held but not yet applied pulls plainly from after+1: no snapshot", async () => {
+    const { server, store, engine } = setup();
+    store.applyDelayMs = 50;
+    await engine.start();
+    const entries = server.append("chat", 5);
+    engine.receive(entries.slice(0, 3)); // 1 applies slowly; 2 and 3 wait in the buffer
+    await vi.advanceTimersByTimeAsync(10);
+    engine.catchUp();
+    await vi.advanceTimersByTimeAsync(500);
+    await engine.idle();
+    expect(server.pulls.filter((p) => p.d === "chat")[0]).not.toHaveProperty("only");
+    expect(server.snapshots).toBe(0);
+    expect(store.appliedVersions("chat")).toEqual(range(1, 5));
+  });
+
+  it("stops asking for `only` once a server refuses it (an older one, mid-upgrade)", async () => {
+    const { server, store, engine } = setup();
+    const pull = server.pull.bind(server);
+    server.pull = async (request) => {
+      if (request.only !== undefined) {
+        server.pulls.push(request);
+        throw new CourierError("bad_request", "Unrecognized key: only.");
+      }
+      return pull(request);
+    };
+    await engine.start();
+    const first = server.append("chat", 6);
+    engine.receive(first.filter((e) => e.v !== 2 && e.v !== 4));
+    await vi.advanceTimersByTimeAsync(5_000);
+    const next = server.append("chat", 6);
+    engine.receive(next.filter((e) => e.v !== 8 && e.v !== 10));
+    await vi.advanceTimersByTimeAsync(5_000);
+    await engine.idle();
+    expect(server.pulls.map((p) => p.only ?? "plain")).toEqual(["2,4", "plain", "plain"]);
+    expect(store.appliedVersions("chat")).toEqual(range(1, 12));
   });
 
   it("pulls a run of lost pushes plainly, and too many scattered holes as one plain page", async () => {

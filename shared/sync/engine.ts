@@ -1,5 +1,6 @@
 import { DOMAIN_PRIORITY, DOMAINS, type Domain, type Versions, zeroVersions } from "../protocol/common.js";
 import type { Entry } from "../protocol/entries.js";
+import { CourierError } from "../protocol/errors.js";
 import { formatRanges, PULL_LIMIT_MAX, PULL_ONLY_RANGES_MAX, type PullRequest, type PullResponse } from "../protocol/sync.js";
 import { DomainBuffer } from "./domain-buffer.js";
 import { type Clock, type SyncEvent, type SyncSource, type SyncStats, type SyncStore, systemClock } from "./types.js";
@@ -63,6 +64,8 @@ export class SyncEngine {
   private readonly settleTimers: Record<Domain, Timer> = { chat: null, system: null, marketing: null };
   private readonly retryTimers: Record<Domain, Timer> = { chat: null, system: null, marketing: null };
   private readonly failures: Record<Domain, number> = { chat: 0, system: 0, marketing: 0 };
+  /** Pulls may ask for only what is missing (`only`), until a server refuses it. */
+  private sparse = true;
   private readonly unacked: Partial<Versions> = {};
   private ackTimer: Timer = null;
   /** A snapshot is owed: consumption and pulls wait until one has been applied. */
@@ -336,9 +339,11 @@ export class SyncEngine {
     // those we hold between the gaps are left out of the answer (`only`).
     const gap = buffer.lastMissing(after) - after;
     const limit = gap > 0 ? Math.min(this.pullLimit, gap) : this.pullLimit;
-    // After a failed pull the retry is plain: a server that does not know `only` (older, mid-upgrade) still answers it.
-    const missing = this.failures[d] === 0 ? buffer.missingRanges(after, after + limit, PULL_ONLY_RANGES_MAX) : null;
-    const request: PullRequest = missing ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
+    // Sparse only when after+1 itself is missing (a catch-up may pull while it is
+    // held but not yet applied: the answer must still start there), and never
+    // after a failed pull or once a server refused `only` (older, mid-upgrade).
+    const missing = this.sparse && this.failures[d] === 0 ? buffer.missingRanges(after, after + limit, PULL_ONLY_RANGES_MAX) : null;
+    const request: PullRequest = missing && missing[0]![0] === after + 1 ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
     this.pending.add(d);
     buffer.holeSince = null;
     buffer.urgent = false;
@@ -349,6 +354,7 @@ export class SyncEngine {
       response = await this.source.pull(request);
     } catch (error) {
       this.pending.delete(d);
+      if (request.only !== undefined && error instanceof CourierError && error.code === "bad_request") this.sparse = false;
       this.onEvent({ type: "pull_failed", d, error });
       this.scheduleRetry(d);
       this.notifyIdle();
@@ -376,9 +382,8 @@ export class SyncEngine {
     buffer.noteHead(response.head);
     for (const entry of response.entries) if (entry.d === d) this.accept(entry);
     // The server holds more than one page: keep paging without settling.
-    // (A sparse answer leaves out what we hold: its page was full if the server reached its end.)
-    const pageFull = request.only !== undefined ? response.head >= after + limit : response.entries.length >= limit;
-    if (pageFull && response.head > after + limit) buffer.urgent = true;
+    // (A sparse answer leaves out what we hold: its page was full if the server has more beyond it.)
+    if ((request.only !== undefined || response.entries.length >= limit) && response.head > after + limit) buffer.urgent = true;
     this.kick();
     this.notifyIdle();
   }

@@ -34,7 +34,7 @@ function campaign(row: CampaignRow): StoredCampaign {
  * last user id (in id order) whose marketing domain holds the campaign. It
  * moves in the same transaction as the entries it covers, so a campaign that
  * is retried, resumed after a crash, or run by two requests at once reaches
- * every user exactly once.
+ * every user who had an account when it was created exactly once.
  */
 export class CampaignStore {
   private readonly s;
@@ -47,7 +47,9 @@ export class CampaignStore {
       ),
       byId: db.prepare<[string], CampaignRow>(`SELECT * FROM campaigns WHERE id = ?`),
       byKey: db.prepare<[string], CampaignRow>(`SELECT * FROM campaigns WHERE idempotency_key = ?`),
-      userIds: db.prepare<[string, number], { id: string }>(`SELECT id FROM users WHERE id > ? ORDER BY id LIMIT ?`),
+      // The audience is who had an account when the campaign was created: one
+      // who signs up meanwhile is not reached or skipped by where their id sorts.
+      userIds: db.prepare<[string, number, number], { id: string }>(`SELECT id FROM users WHERE id > ? AND at <= ? ORDER BY id LIMIT ?`),
       progress: db.prepare(`UPDATE campaigns SET sent_through = ?, recipients = recipients + ? WHERE id = ?`),
       finish: db.prepare(`UPDATE campaigns SET done = 1 WHERE id = ?`),
     };
@@ -74,7 +76,7 @@ export class CampaignStore {
     const current = this.get(id);
     if (!current) throw new Error(`campaign ${id} is not stored`);
     if (current.done) return { campaign: current, userIds: [] };
-    const userIds = this.s.userIds.all(current.sentThrough ?? "", limit).map((r) => r.id);
+    const userIds = this.s.userIds.all(current.sentThrough ?? "", current.createdAt, limit).map((r) => r.id);
     if (userIds.length === 0) this.s.finish.run(id);
     else this.s.progress.run(userIds[userIds.length - 1]!, userIds.length, id);
     return { campaign: this.get(id)!, userIds };
