@@ -274,7 +274,8 @@ export class SyncEngine {
   /**
    * A domain that lacks its next version waits for late pushes (a quiet
    * period of settleMs, restarted by every arrival, at most maxSettleMs in
-   * all), then pulls the whole gap at once. When we know the missing entries
+   * all), then pulls the gap at once: one request, for only the versions it
+   * lacks (see pull). When we know the missing entries
    * will not be pushed (hello heads, a full pull page) it pulls right away.
    */
   private checkHoles(): void {
