@@ -63,9 +63,10 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
   app.post("/api/admin/campaigns", async (req, reply) => {
     const input = parseInput(campaignSchema, req.body, "body");
     const key = parseInput(idempotencyKeySchema, req.headers["idempotency-key"], "header");
-    const opened = await ctx.storage.openCampaign({ id: randomUUID(), key: key ?? null, fingerprint: campaignFingerprint(input), ...input }, ctx.clock());
+    const fingerprint = campaignFingerprint(input);
+    const opened = await ctx.storage.openCampaign({ id: randomUUID(), key: key ?? null, fingerprint, ...input }, ctx.clock());
     let campaign = opened.campaign;
-    if (!opened.created && campaign.fingerprint !== campaignFingerprint(input)) {
+    if (!opened.created && campaign.fingerprint !== fingerprint) {
       throw CourierError.conflict("This Idempotency-Key was used for a different campaign.");
     }
     while (!campaign.done) {

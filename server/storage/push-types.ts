@@ -76,6 +76,9 @@ export interface StoredCampaign {
   createdAt: number;
 }
 
+/** What opening a campaign stores; the rest starts empty. */
+export type NewCampaign = Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">;
+
 export interface CampaignStep {
   campaign: StoredCampaign;
   /** The entries appended by this step; empty when the campaign was (or is now) done. */

@@ -46,6 +46,7 @@ import type {
 import type {
   CampaignStep,
   FollowChange,
+  NewCampaign,
   PushConversation,
   PushNoticeRecord,
   PushPreferences,
@@ -270,7 +271,7 @@ export class SqliteStorage implements Storage {
   async prunePush(noticesBefore: number, quotaDaysBefore: string): Promise<void> {
     await this.write((st) => st.push.prune(noticesBefore, quotaDaysBefore));
   }
-  async openCampaign(campaign: Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">, at: number): Promise<{ campaign: StoredCampaign; created: boolean }> {
+  async openCampaign(campaign: NewCampaign, at: number): Promise<{ campaign: StoredCampaign; created: boolean }> {
     return (await this.write((st) => st.campaigns.open(campaign, at))).result;
   }
   async campaignStep(campaignId: string, limit: number, at: number): Promise<CampaignStep> {

@@ -20,6 +20,7 @@ import type {
 import type {
   CampaignStep,
   FollowChange,
+  NewCampaign,
   PushConversation,
   PushNoticeRecord,
   PushPreferences,
@@ -214,7 +215,7 @@ export interface Storage {
    * stored now, not yet sent to anyone (created: true). Without a key it is
    * always stored anew.
    */
-  openCampaign(campaign: Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">, at: number): Promise<{ campaign: StoredCampaign; created: boolean }>;
+  openCampaign(campaign: NewCampaign, at: number): Promise<{ campaign: StoredCampaign; created: boolean }>;
   /**
    * Appends `promo` to the marketing domain of the next `limit` users the
    * campaign has not reached, and records them as reached, in one

@@ -7,6 +7,7 @@ import {
   pingRequestSchema,
   PULL_LIMIT_DEFAULT,
   PULL_ONLY_RANGES_MAX,
+  inRanges,
   parseRanges,
   type PullResponse,
   pullRequestSchema,
@@ -24,13 +25,7 @@ export async function pull(ctx: Context, userId: string, payload: unknown): Prom
   }
   const page = await ctx.storage.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
   // A sparse pull: the page as always (reset and head included), without what the client holds.
-  if (!only) return page;
-  let i = 0;
-  const entries = page.entries.filter((e) => {
-    while (i < only.length && only[i]![1] < e.v) i++;
-    return i < only.length && only[i]![0] <= e.v;
-  });
-  return { ...page, entries };
+  return only ? { ...page, entries: inRanges(page.entries, only) } : page;
 }
 
 /**

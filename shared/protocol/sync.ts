@@ -42,6 +42,15 @@ export function formatRanges(ranges: readonly VersionRange[]): string {
   return ranges.map(([from, to]) => (from === to ? String(from) : `${from}-${to}`)).join(",");
 }
 
+/** The entries of an ascending page whose versions lie in `ranges` (ascending): a sparse pull's answer. */
+export function inRanges<E extends { v: number }>(entries: readonly E[], ranges: readonly VersionRange[]): E[] {
+  let i = 0;
+  return entries.filter((e) => {
+    while (i < ranges.length && ranges[i]![1] < e.v) i++;
+    return i < ranges.length && ranges[i]![0] <= e.v;
+  });
+}
+
 /**
  * `"4,6-9"` → `[[4, 4], [6, 9]]`, or null unless the ranges ascend without
  * touching (`4,5` is `4-5`), all lie after `after`, and are at most

@@ -52,10 +52,13 @@ export class DomainBuffer {
 
   /**
    * The versions in (after, end] we do not hold, as ranges: what a sparse
-   * pull asks for. Null when a plain pull is as good (we hold none of them)
-   * or the holes are too many to list (more than `maxRanges`).
+   * pull asks for. Null when a plain pull is as good (we hold none of them),
+   * the holes are too many to list (more than `maxRanges`), or after+1
+   * itself is held (a catch-up while it waits to be applied: the answer must
+   * still start at after+1).
    */
   missingRanges(after: number, end: number, maxRanges: number): VersionRange[] | null {
+    if (this.entries.has(after + 1)) return null;
     const ranges: Array<[number, number]> = [];
     let held = 0;
     for (let v = after + 1; v <= end; v++) {

@@ -340,11 +340,9 @@ export class SyncEngine {
     // those we hold between the gaps are left out of the answer (`only`).
     const gap = buffer.lastMissing(after) - after;
     const limit = gap > 0 ? Math.min(this.pullLimit, gap) : this.pullLimit;
-    // Sparse only when after+1 itself is missing (a catch-up may pull while it is
-    // held but not yet applied: the answer must still start there), and never
-    // after a failed pull or once a server refused `only` (older, mid-upgrade).
+    // Never sparse after a failed pull, nor once a server refused `only` (older, mid-upgrade).
     const missing = this.sparse && this.failures[d] === 0 ? buffer.missingRanges(after, after + limit, PULL_ONLY_RANGES_MAX) : null;
-    const request: PullRequest = missing && missing[0]![0] === after + 1 ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
+    const request: PullRequest = missing ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
     this.pending.add(d);
     buffer.holeSince = null;
     buffer.urgent = false;

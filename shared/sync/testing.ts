@@ -1,7 +1,7 @@
 import type { Domain, Versions } from "../protocol/common.js";
 import { zeroVersions, DOMAINS } from "../protocol/common.js";
 import type { Entry } from "../protocol/entries.js";
-import { parseRanges, type PullRequest, type PullResponse, type Snapshot } from "../protocol/sync.js";
+import { inRanges, parseRanges, type PullRequest, type PullResponse, type Snapshot } from "../protocol/sync.js";
 import { type SyncSource, type SyncStore, systemClock } from "./types.js";
 
 /**
@@ -54,7 +54,7 @@ export class MemoryLog implements SyncSource {
     const page = this.log[request.d].slice(request.after, request.after + (request.limit ?? 100));
     const only = request.only === undefined ? null : parseRanges(request.only, request.after);
     if (request.only !== undefined && !only) throw new Error(`bad only: ${request.only}`);
-    const entries = only ? page.filter((e) => only.some(([from, to]) => from <= e.v && e.v <= to)) : page;
+    const entries = only ? inRanges(page, only) : page;
     return { d: request.d, entries, head, reset: false };
   }
 

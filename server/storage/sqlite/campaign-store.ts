@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { StoredCampaign } from "../push-types.js";
+import type { NewCampaign, StoredCampaign } from "../push-types.js";
 
 interface CampaignRow {
   id: string;
@@ -56,7 +56,7 @@ export class CampaignStore {
   }
 
   /** The campaign already stored under `c.key`, or `c` stored now. */
-  open(c: Pick<StoredCampaign, "id" | "key" | "fingerprint" | "title" | "body" | "url">, at: number): { campaign: StoredCampaign; created: boolean } {
+  open(c: NewCampaign, at: number): { campaign: StoredCampaign; created: boolean } {
     const inserted = this.s.insert.run(c.id, c.key, c.fingerprint, c.title, c.body, c.url ?? null, at).changes === 1;
     const row = inserted || c.key === null ? this.s.byId.get(c.id) : this.s.byKey.get(c.key);
     return { campaign: campaign(row!), created: inserted };
@@ -77,8 +77,12 @@ export class CampaignStore {
     if (!current) throw new Error(`campaign ${id} is not stored`);
     if (current.done) return { campaign: current, userIds: [] };
     const userIds = this.s.userIds.all(current.sentThrough ?? "", current.createdAt, limit).map((r) => r.id);
-    if (userIds.length === 0) this.s.finish.run(id);
-    else this.s.progress.run(userIds[userIds.length - 1]!, userIds.length, id);
-    return { campaign: this.get(id)!, userIds };
+    if (userIds.length === 0) {
+      this.s.finish.run(id);
+      return { campaign: { ...current, done: true }, userIds };
+    }
+    const sentThrough = userIds[userIds.length - 1]!;
+    this.s.progress.run(sentThrough, userIds.length, id);
+    return { campaign: { ...current, sentThrough, recipients: current.recipients + userIds.length }, userIds };
   }
 }
