@@ -12,10 +12,21 @@ import type { CourierOptions } from "./e2e/fixtures.js";
 const port = Number(process.env.E2E_PORT ?? 3210);
 const external = process.env.E2E_BASE_URL;
 const baseURL = external ?? `http://127.0.0.1:${port}`;
+// The `postgres` project's server: the same app on PostgreSQL (a fresh schema in TEST_DATABASE_URL).
+const pgPort = Number(process.env.E2E_PG_PORT ?? port + 1);
+const pgBaseURL = external ?? `http://127.0.0.1:${pgPort}`;
 
-// NOTE: Playwright cannot download its own browser on this network; prefer a
-// system Chromium (CHROMIUM_PATH, else Debian's /usr/bin/chromium).
+// NOTE: Playwright cannot download its own browser on this network; use a
+// system Chromium (CHROMIUM_PATH, else Debian's /usr/bin/chromium). `npm test`
+// provides one (scripts/provision/chromium.ts). Against an external server
+// (E2E_BASE_URL) a missing one falls back to Playwright's own browser.
 const systemChromium = process.env.CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+if (process.env.CHROMIUM_PATH && !existsSync(process.env.CHROMIUM_PATH)) {
+  throw new Error(`CHROMIUM_PATH is ${process.env.CHROMIUM_PATH}, which does not exist: point it at a Chromium binary or unset it.`);
+}
+if (!systemChromium && !external) {
+  throw new Error("The e2e suite needs Chromium: run it through `npm test` (which installs Debian's chromium as root), apt-get install chromium, or set CHROMIUM_PATH.");
+}
 
 export default defineConfig<CourierOptions>({
   testDir: "e2e",
@@ -44,19 +55,27 @@ export default defineConfig<CourierOptions>({
     { name: "auto", testMatch: /fallback\.spec\.ts/, use: { browserName: "chromium", transport: "auto" } },
     { name: "chaos", testMatch: /chaos\.spec\.ts/, use: { browserName: "chromium" } },
     { name: "push", testMatch: /push\.spec\.ts/, use: { browserName: "chromium", transport: "ws" } },
+    // The chat journeys once more against a server on PostgreSQL: what works on one engine works on both.
+    { name: "postgres", testMatch: /chat\.spec\.ts/, use: { browserName: "chromium", transport: "ws", baseURL: pgBaseURL } },
   ],
+  // Both servers start for any project (Playwright starts every webServer); the PostgreSQL one
+  // needs TEST_DATABASE_URL, which `npm test` provides (`npm test -- npx playwright test …` for one project).
   webServer: external
     ? undefined
-    : {
-        command: "node --import tsx server/server.ts",
-        url: `${baseURL}/api/health`,
-        reuseExistingServer: false,
-        timeout: 60_000,
-        env: {
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")),
-          LOG_LEVEL: "warn",
+    : [
+        {
+          command: "node --import tsx server/server.ts",
+          url: `${baseURL}/api/health`,
+          reuseExistingServer: false,
+          timeout: 60_000,
+          env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn" },
         },
-      },
+        {
+          command: "node --import tsx e2e/support/postgres-server.ts",
+          url: `${pgBaseURL}/api/health`,
+          reuseExistingServer: false,
+          timeout: 60_000,
+          env: { PORT: String(pgPort), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-pg-")), LOG_LEVEL: "warn" },
+        },
+      ],
 });

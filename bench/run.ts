@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromiumVersion } from "./lib/chromium.js";
+import { postgresDatabase, sqliteDatabase, type BenchDatabase } from "./lib/database.js";
 import { fdLimit, machineInfo } from "./lib/proc.js";
 import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib/report.js";
 
@@ -17,6 +18,11 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
  *   --light-rate=200     transports suite: also measure at this lighter rate (full runs: 200; quick: none)
+ *   --engine=postgres    servers store into PostgreSQL (default: sqlite): BENCH_DATABASE_URL's server if
+ *                        set, else a throwaway one started for the run (scripts/provision/postgres.ts)
+ *                        and stopped at its end; every suite gets a fresh schema
+ *   --pg-fsync=on        the throwaway PostgreSQL with fsync, synchronous_commit and full_page_writes on
+ *                        (default off, as the test server has them); the settings in force are recorded
  *
  * Benchmarks report; they never fail on a number. The exit code is non-zero
  * only when a suite could not run at all.
@@ -49,6 +55,23 @@ function option(name: string): string | undefined {
   return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
+const engine = option("engine") ?? "sqlite";
+if (engine !== "sqlite" && engine !== "postgres") {
+  console.error(`unknown engine: ${engine}; known: sqlite, postgres`);
+  process.exit(2);
+}
+const pgFsync = option("pg-fsync") ?? "off";
+if (pgFsync !== "on" && pgFsync !== "off") {
+  console.error(`--pg-fsync is on or off, not ${pgFsync}`);
+  process.exit(2);
+}
+if (engine === "postgres" && pgFsync === "on" && process.env.BENCH_DATABASE_URL) {
+  console.warn("⚠ --pg-fsync=on applies to a throwaway PostgreSQL only: BENCH_DATABASE_URL's server keeps its own settings (recorded in the results)");
+}
+// Ctrl-C or a TERM: exit through process.exit, so that the exit handlers stop a throwaway PostgreSQL.
+process.once("SIGINT", () => process.exit(130));
+process.once("SIGTERM", () => process.exit(143));
+
 const stamp = new Date().toISOString().replace(/[:.]/g, "-");
 const resultsDir = path.join("bench", "results");
 const profileDir = profile ? path.join(resultsDir, `profiles-${stamp}`) : null;
@@ -69,6 +92,15 @@ console.info(`load average ${machine.loadAvg.join(" ")}; cpu pressure: ${machine
 if (process.env.BENCH_SERVER_PRELOAD) console.warn(`⚠ what-if run: servers preload ${process.env.BENCH_SERVER_PRELOAD}; these are not Courier's figures`);
 if ((machine.loadAvg[0] ?? 0) > 1.5) console.warn("⚠ the machine is busy with other work: figures will be noisy (see machine.loadAvg in the results)");
 
+let db: BenchDatabase;
+try {
+  db = engine === "postgres" ? await postgresDatabase({ url: process.env.BENCH_DATABASE_URL || undefined, durable: pgFsync === "on" }) : sqliteDatabase();
+} catch (error) {
+  console.error(`✗ no database for the run: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
+console.info(`engine: ${db.label}`);
+
 const results: Record<string, (SuiteResult & { durationMs: number }) | { error: string; durationMs: number }> = {};
 const names = only ?? Object.keys(SUITES);
 for (const name of names) {
@@ -77,7 +109,7 @@ for (const name of names) {
   console.info(`▶ ${name}`);
   try {
     const suite = await SUITES[name]!();
-    const result = await suite({ quick, profileDir, option, log });
+    const result = await suite({ quick, profileDir, option, log, db });
     results[name] = { ...result, durationMs: Date.now() - t0 };
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -86,6 +118,7 @@ for (const name of names) {
   }
   console.info(`  ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
+await db.close();
 
 const rows: Array<{ suite: string; metric: Metric }> = [];
 for (const [suite, r] of Object.entries(results)) {
@@ -101,7 +134,8 @@ writeFileSync(
     {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      flags: { quick, only: only ?? null, profile, serverPreload: process.env.BENCH_SERVER_PRELOAD ?? null },
+      flags: { quick, only: only ?? null, profile, engine, pgFsync: engine === "postgres" ? pgFsync : null, serverPreload: process.env.BENCH_SERVER_PRELOAD ?? null },
+      engine: { ...db.info, label: db.label },
       machine,
       atEnd: (({ loadAvg, pressure }) => ({ loadAvg, pressure }))(machineInfo()),
       table: rows.map(({ suite, metric }) => ({ suite, ...metric, status: verdict(metric) })),

@@ -18,10 +18,11 @@ import { PushFunnel } from "./push/funnel.js";
 import { pushRoutes } from "./push/routes.js";
 import { faultRoutes } from "./testing/faults.js";
 import { PushService, type PushServiceOptions } from "./push/service.js";
-import { SqliteStorage } from "./storage/sqlite-storage.js";
+import { openStorage } from "./storage/open.js";
 import type { Storage } from "./storage/storage.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Hub } from "./sync/hub.js";
+import { type SyncReader, syncReader } from "./sync/log.js";
 import { Retransmitter } from "./sync/retransmit.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
@@ -49,6 +50,8 @@ export interface Built {
   io: CourierIo;
   hub: Hub;
   storage: Storage;
+  /** The entry log as transports read it (the same object as the context's). */
+  sync: SyncReader;
   config: Config;
   /** Delivery counters (the same object as the context's). */
   delivery: DeliveryMetrics;
@@ -64,8 +67,6 @@ export interface Built {
  */
 export async function build(opts: BuildOptions = {}): Promise<Built> {
   const config = resolveConfig(opts.config);
-  const ownsStorage = !opts.storage;
-  const storage = opts.storage ?? SqliteStorage.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity });
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logger),
@@ -77,12 +78,17 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
     frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
   });
+  const ownsStorage = !opts.storage;
+  const storage = opts.storage ?? (await openStorage(config, app.log));
+  const sync = syncReader(storage);
   const hub = new Hub(undefined, app.log, { random: opts.random });
+  // The one place committed entries go out: to live connections (and, through the hub, to Web Push).
+  storage.onCommit((appended) => hub.publish(appended));
   const clock = opts.clock ?? Date.now;
   const warned = new Set<string>();
   const delivery = new DeliveryMetrics();
   const retransmit = new Retransmitter({
-    storage,
+    storage: sync,
     hub,
     offline: () => ctx.offline,
     metrics: delivery,
@@ -92,11 +98,12 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   });
   hub.observe(retransmit);
   const pushFunnel = new PushFunnel();
-  const push = new PushService({ storage, hub, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
+  const push = new PushService({ storage, sync, hub, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
   hub.observe(push.hubObserver);
   const ctx: Context = {
     config,
     storage,
+    sync,
     hub,
     offline: push,
     push,
@@ -146,5 +153,5 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     })();
     return closing;
   };
-  return { app, io, hub, storage, config, delivery, retransmit, push, pushFunnel, close };
+  return { app, io, hub, storage, sync, config, delivery, retransmit, push, pushFunnel, close };
 }

@@ -7,6 +7,7 @@ describe("config", () => {
       port: 3000,
       host: "0.0.0.0",
       dataDir: "./data",
+      databaseUrl: null,
       webDir: "./dist/web",
       allowedOrigins: [],
       ringCapacity: 2000,
@@ -123,8 +124,10 @@ describe("config", () => {
     expect(() => loadConfig({ RETRY_LIFETIME_MS: "5 min" })).toThrow(/RETRY_LIFETIME_MS/);
   });
 
-  it("refuses PostgreSQL until it exists", () => {
-    expect(() => loadConfig({ DATABASE_URL: "postgres://u:p@localhost/courier" })).toThrow(/PostgreSQL storage is not available yet/);
+  it("selects PostgreSQL by a postgres:// DATABASE_URL and refuses any other URL", () => {
+    expect(loadConfig({ DATABASE_URL: "postgres://u:p@localhost/courier" }).databaseUrl).toBe("postgres://u:p@localhost/courier");
+    expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeNull();
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:p@localhost/courier" })).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
   });
 
   it("lets callers override, e.g. tests", () => {

@@ -37,6 +37,8 @@ export interface Config {
   port: number;
   host: string;
   dataDir: string;
+  /** `postgres://…` stores everything in PostgreSQL; null: the embedded SQLite database under dataDir. */
+  databaseUrl: string | null;
   /** Where the built SPA lives; served only if the folder exists. */
   webDir: string;
   /** Origins besides the server's own that may use cookie sessions. */
@@ -158,14 +160,8 @@ const envSchema = z.object({
     .string()
     .trim()
     .optional()
-    .superRefine((url, ctx) => {
-      if (!url) return;
-      if (/^postgres(ql)?:\/\//i.test(url)) {
-        ctx.addIssue({ code: "custom", message: "PostgreSQL storage is not available yet; unset it to use the embedded database" });
-      } else {
-        ctx.addIssue({ code: "custom", message: "must be a postgres:// URL, or unset for the embedded database" });
-      }
-    }),
+    .transform((url) => url || null)
+    .refine((url) => url === null || /^postgres(ql)?:\/\/\S+$/i.test(url), "must be a postgres:// URL, or unset for the embedded database"),
   ALLOWED_ORIGINS: z
     .string()
     .optional()
@@ -261,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,
+    databaseUrl: e.DATABASE_URL,
     webDir: e.WEB_DIR,
     allowedOrigins: e.ALLOWED_ORIGINS,
     ringCapacity: e.RING_CAPACITY,

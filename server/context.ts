@@ -3,6 +3,7 @@ import type { Limits } from "./http/rate-limit.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
 import type { Storage } from "./storage/storage.js";
+import type { SyncReader } from "./sync/log.js";
 import type { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import type { Hub } from "./sync/hub.js";
 import type { OfflineChannel } from "./sync/offline-channel.js";
@@ -14,7 +15,10 @@ import type { Retransmitter } from "./sync/retransmit.js";
  */
 export interface Context {
   config: Config;
+  /** Reads and writes (rules run inside `storage.write`); committed entries reach the hub by themselves. */
   storage: Storage;
+  /** The entry log as transports read it: heads, pages, a device's acks. */
+  sync: SyncReader;
   hub: Hub;
   /** Where entries for devices without a live connection go (Web Push). */
   offline: OfflineChannel;

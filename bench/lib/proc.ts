@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 
 /**
@@ -20,18 +20,48 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** CPU time (user + system, all threads) the process has used so far, in ms; null once it is gone. */
-export function cpuMs(pid: number): number | null {
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces): [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime. */
+function statFields(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name may contain spaces; fields after its closing parenthesis are fixed.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return ((utime + stime) * 1000) / ticksPerSecond();
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system, all threads) the process has used so far, in ms; null once it is gone. */
+export function cpuMs(pid: number): number | null {
+  const fields = statFields(pid);
+  if (!fields) return null;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+}
+
+/**
+ * CPU time of a process and its children (e.g. a PostgreSQL postmaster and
+ * its backends), in ms: its own, its reaped children's (cutime/cstime), and
+ * each live child's with that child's reaped children. A child that exits
+ * within a window moves from the last term to the second, so differences
+ * over a window stay right. Null once the process is gone.
+ */
+export function treeCpuMs(pid: number): number | null {
+  const own = statFields(pid);
+  if (!own) return null;
+  const all = (f: string[]) => Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  let ticks = all(own);
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const fields = statFields(Number(name));
+    if (fields && Number(fields[1]) === pid) ticks += all(fields);
+  }
+  return (ticks * 1000) / ticksPerSecond();
+}
+
+/** What CpuMeter measures: one process, or a process with its children. */
+export type CpuTarget = number | { tree: number } | undefined;
+
+function targetCpuMs(target: number | { tree: number }): number | null {
+  return typeof target === "number" ? cpuMs(target) : treeCpuMs(target.tree);
 }
 
 /** Resident set size in bytes; null once the process is gone. */
@@ -96,21 +126,21 @@ export function pressure(): Record<string, string> | null {
 
 /** Measures CPU use of named processes, and of the whole machine, between start() and stop(). */
 export class CpuMeter {
-  private readonly started = new Map<string, { pid: number; cpu: number }>();
+  private readonly started = new Map<string, { target: number | { tree: number }; cpu: number }>();
   private t0 = 0;
   private sys0: SystemTimes = { busy: 0, steal: 0, total: 0 };
   private psi0: number | null = null;
 
-  constructor(private readonly pids: Record<string, number | undefined>) {}
+  constructor(private readonly pids: Record<string, CpuTarget>) {}
 
   start(): this {
     this.t0 = performance.now();
     this.sys0 = systemTimes();
     this.psi0 = cpuPressureTotal();
-    for (const [name, pid] of Object.entries(this.pids)) {
-      if (pid === undefined) continue;
-      const cpu = cpuMs(pid);
-      if (cpu !== null) this.started.set(name, { pid, cpu });
+    for (const [name, target] of Object.entries(this.pids)) {
+      if (target === undefined) continue;
+      const cpu = targetCpuMs(target);
+      if (cpu !== null) this.started.set(name, { target, cpu });
     }
     return this;
   }
@@ -125,8 +155,8 @@ export class CpuMeter {
   stop(): { elapsedMs: number; processes: Record<string, number>; machineBusyPct: number; stealPct: number; cpuWaitPct: number | null } {
     const elapsedMs = performance.now() - this.t0;
     const processes: Record<string, number> = {};
-    for (const [name, { pid, cpu }] of this.started) {
-      const now = cpuMs(pid);
+    for (const [name, { target, cpu }] of this.started) {
+      const now = targetCpuMs(target);
       if (now !== null) processes[name] = round1(((now - cpu) / elapsedMs) * 100);
     }
     const sys = systemTimes();

@@ -1,3 +1,5 @@
+import type { BenchDatabase } from "./database.js";
+
 export interface Target {
   op: "<=" | ">=";
   value: number;
@@ -23,6 +25,8 @@ export interface SuiteResult {
 
 export interface SuiteContext {
   quick: boolean;
+  /** What servers store into (`--engine=`): suites take a fresh database from it, seed it and start servers on it. */
+  db: BenchDatabase;
   /** Where CPU profiles of the server go when profiling was asked for (`--profile`), else null. */
   profileDir: string | null;
   /** A `--name=value` option given on the command line, if any (suites document the ones they read). */

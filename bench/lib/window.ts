@@ -1,5 +1,5 @@
 import { epochNow } from "./jobs.js";
-import { CpuMeter, cpuMs } from "./proc.js";
+import { CpuMeter, cpuMs, type CpuTarget } from "./proc.js";
 import type { BenchServer } from "./server.js";
 
 /**
@@ -7,7 +7,7 @@ import type { BenchServer } from "./server.js";
  * at epoch ms `from` (in the future) and lasts `durationMs`; resolves at its
  * end. Runs beside the phase that produces the load.
  */
-export async function cpuOverWindow(pids: Record<string, number | undefined>, from: number, durationMs: number): Promise<ReturnType<CpuMeter["stop"]>> {
+export async function cpuOverWindow(pids: Record<string, CpuTarget>, from: number, durationMs: number): Promise<ReturnType<CpuMeter["stop"]>> {
   await new Promise((r) => setTimeout(r, Math.max(0, from - epochNow())));
   const meter = new CpuMeter(pids).start();
   await new Promise((r) => setTimeout(r, durationMs));

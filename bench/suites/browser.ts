@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { rmSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, BrowserContext, Page } from "@playwright/test";
 import { SESSION_COOKIE } from "../../shared/protocol/index.js";
@@ -9,9 +9,10 @@ import { arrivalAt, HANDICAPS, recordArrivals } from "../../e2e/support/first-me
 import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
 import { launchChromium } from "../lib/chromium.js";
 import { browserProfileSummary } from "../lib/profile-summary.js";
-import type { Metric, Suite, SuiteContext } from "../lib/report.js";
-import { Seeder, type SeededUser } from "../lib/seed.js";
-import { BenchServer, freshDataDir } from "../lib/server.js";
+import { withStore, type BenchStore } from "../lib/database.js";
+import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
+import type { SeededUser } from "../lib/seed.js";
+import { BenchServer } from "../lib/server.js";
 import { mapLimit, median, summarize } from "../lib/stats.js";
 
 /**
@@ -54,39 +55,40 @@ import { mapLimit, median, summarize } from "../lib/stats.js";
  *   and the event stream buffered (long-polling): navigation start → the
  *   bubble in the DOM.
  */
-export const browser: Suite = async (ctx) => {
+export const browser: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
+
+async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const cfg = ctx.quick
     ? { bigConversation: 1000, otherMessages: 500, catchUp: 500, catchUpRuns: 1, coldRuns: 3, openRuns: 3, shuffleRuns: 1, latencyRounds: 5, latencyTransports: ["ws"], firstMessageRuns: 1 }
     : { bigConversation: 10_000, otherMessages: 20_000, catchUp: 10_000, catchUpRuns: 2, coldRuns: 5, openRuns: 5, shuffleRuns: 3, latencyRounds: 30, latencyTransports: ["ws", "sse", "poll"], firstMessageRuns: 5 };
   const peersN = 50;
-  const dataDir = freshDataDir();
   const ring = 200_000;
-  const seeder = Seeder.open(dataDir, ring);
+  const seeder = await store.seeder(ring);
   const users = await seeder.users(1 + peersN + 2 + cfg.latencyTransports.length * 2 + 2, "web");
   const reader = users[0]!;
   const peers = users.slice(1, 1 + peersN);
   const [alice, bob] = users.slice(1 + peersN, 3 + peersN) as [SeededUser, SeededUser];
   const latencyUsers = users.slice(3 + peersN, 3 + peersN + cfg.latencyTransports.length * 2);
   const [writer, opener] = users.slice(-2) as [SeededUser, SeededUser];
-  const conversations = seeder.direct(peers.map((p) => [p, reader] as [SeededUser, SeededUser]));
-  const [shuffleConv] = seeder.direct([[alice, bob]]);
-  const [firstConv] = seeder.direct([[writer, opener]]);
-  const latencyConvs = seeder.direct(cfg.latencyTransports.map((_, i) => [latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!] as [SeededUser, SeededUser]));
+  const conversations = await seeder.direct(peers.map((p) => [p, reader] as [SeededUser, SeededUser]));
+  const [shuffleConv] = await seeder.direct([[alice, bob]]);
+  const [firstConv] = await seeder.direct([[writer, opener]]);
+  const latencyConvs = await seeder.direct(cfg.latencyTransports.map((_, i) => [latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!] as [SeededUser, SeededUser]));
   const older: Array<{ sender: SeededUser; conversationId: string; body: string }> = [];
   for (let i = 0; i < cfg.bigConversation; i++) older.push({ sender: i % 3 === 0 ? reader : peers[0]!, conversationId: conversations[0]!, body: `Older message ${i} in the big conversation` });
   for (let i = 0; i < cfg.otherMessages; i++) {
     const p = 1 + (i % (peersN - 1));
     older.push({ sender: i % 4 === 0 ? reader : peers[p]!, conversationId: conversations[p]!, body: `Older message ${i} with peer ${p}` });
   }
-  seeder.messages(older);
-  seeder.messages([{ sender: alice, conversationId: shuffleConv!, body: "shuffle 000" }]);
-  seeder.close();
+  await seeder.messages(older);
+  await seeder.messages([{ sender: alice, conversationId: shuffleConv!, body: "shuffle 000" }]);
+  await seeder.close();
   ctx.log(`seeded ${older.length} messages`);
 
-  const server = await BenchServer.start({ dataDir, env: { RING_CAPACITY: String(ring) } });
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, RING_CAPACITY: String(ring) } });
   const chromium = await launchChromium();
   const metrics: Metric[] = [];
-  const details: Record<string, unknown> = { config: cfg, chromium: chromium.version() };
+  const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine, chromium: chromium.version() };
   try {
     const readerCtx = await contextFor(chromium, server.url, reader);
     // First sync of everything seeded (not a target, but shows the cost of a first sign-in on a big account).
@@ -304,10 +306,9 @@ export const browser: Suite = async (ctx) => {
   } finally {
     await chromium.close();
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return { metrics, details };
-};
+}
 
 async function contextFor(browser: Browser, url: string, user: SeededUser): Promise<BrowserContext> {
   const context = await browser.newContext({ baseURL: url });

@@ -1,13 +1,13 @@
-import { rmSync } from "node:fs";
 import path from "node:path";
 import type { TransportName } from "../../shared/protocol/index.js";
 import { Fleet } from "../lib/fleet.js";
 import type { ClientCreds, StatusResult } from "../lib/jobs.js";
 import { cpuMs, rssBytes } from "../lib/proc.js";
 import { profileSummary } from "../lib/profile-summary.js";
-import type { Metric, Suite, SuiteContext } from "../lib/report.js";
-import { Seeder, type SeededUser } from "../lib/seed.js";
-import { BenchServer, freshDataDir, type MemoryUsage } from "../lib/server.js";
+import { withStore, type BenchStore } from "../lib/database.js";
+import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
+import type { SeededUser } from "../lib/seed.js";
+import { BenchServer, type MemoryUsage } from "../lib/server.js";
 import { split } from "../lib/stats.js";
 import { sleep } from "../lib/window.js";
 
@@ -29,27 +29,28 @@ import { sleep } from "../lib/window.js";
  */
 const WORKERS = 2;
 
-export const connections: Suite = async (ctx) => {
+export const connections: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
+
+async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const counts: Record<TransportName, number> = ctx.quick ? { ws: 300, sse: 100, poll: 100 } : { ws: 10_000, sse: 2000, poll: 2000 };
   // Quick: one server for the three transports one after the other, no warm-up, short windows (a smoke test; memory figures are rough).
   const timing = ctx.quick
     ? { warmUp: false, baselineMs: 500, settleMs: 1000, heartbeatWindowMs: 2000, memoryReadings: 1 }
     : { warmUp: true, baselineMs: 5000, settleMs: 5000, heartbeatWindowMs: 30_000, memoryReadings: 3 };
-  const dataDir = freshDataDir();
-  const seeder = Seeder.open(dataDir);
+  const seeder = await store.seeder();
   const total = counts.ws + counts.sse + counts.poll;
   const users = await seeder.users(total + 10, "idle");
-  seeder.close();
+  await seeder.close();
   const warmers = users.slice(total);
   const metrics: Metric[] = [];
-  const details: Record<string, unknown> = { counts, timing };
+  const details: Record<string, unknown> = { counts, timing, engine: ctx.db.engine };
   let offset = 0;
-  const shared = ctx.quick ? await BenchServer.start({ dataDir }) : null;
+  const shared = ctx.quick ? await BenchServer.start({ dataDir: store.dataDir, env: store.env }) : null;
   try {
     for (const transport of ["ws", "sse", "poll"] as const) {
       const mine = users.slice(offset, offset + counts[transport]);
       offset += counts[transport];
-      const r = await holdIdle(ctx, shared ?? dataDir, transport, mine, warmers, timing);
+      const r = await holdIdle(ctx, shared ?? store, transport, mine, warmers, timing);
       details[transport] = r;
       const name = transport === "ws" ? "WebSocket connections" : transport === "sse" ? "SSE streams" : "parked long-polls";
       metrics.push({
@@ -71,22 +72,21 @@ export const connections: Suite = async (ctx) => {
     }
   } finally {
     await shared?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return { metrics, details };
-};
+}
 
 async function holdIdle(
   ctx: SuiteContext,
-  serverOrData: BenchServer | string,
+  serverOrData: BenchServer | BenchStore,
   transport: TransportName,
   users: SeededUser[],
   warmers: SeededUser[],
   timing: { warmUp: boolean; baselineMs: number; settleMs: number; heartbeatWindowMs: number; memoryReadings: number },
 ) {
   const windowMs = timing.heartbeatWindowMs;
-  const own = typeof serverOrData === "string";
-  const server = own ? await BenchServer.start({ dataDir: serverOrData }) : serverOrData;
+  const own = !(serverOrData instanceof BenchServer);
+  const server = own ? await BenchServer.start({ dataDir: serverOrData.dataDir, env: serverOrData.env }) : serverOrData;
   const creds = (u: SeededUser): ClientCreds => ({ userId: u.userId, token: u.token, deviceId: u.deviceId });
   try {
     if (timing.warmUp) {

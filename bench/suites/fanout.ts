@@ -1,11 +1,10 @@
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { Fleet } from "../lib/fleet.js";
 import type { FanoutResult, Phase } from "../lib/jobs.js";
 import { profileSummary } from "../lib/profile-summary.js";
-import type { Metric, Suite } from "../lib/report.js";
-import { Seeder } from "../lib/seed.js";
-import { BenchServer, freshDataDir } from "../lib/server.js";
+import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
+import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
+import { BenchServer } from "../lib/server.js";
 import { split, summarize } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -23,7 +22,9 @@ import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
  */
 const WORKERS = 2;
 
-export const fanout: Suite = async (ctx) => {
+export const fanout: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
+
+async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const cfg = {
     members: ctx.quick ? 200 : 500,
     spaced: { count: ctx.quick ? 5 : 30, gapMs: ctx.quick ? 300 : 500 },
@@ -31,14 +32,13 @@ export const fanout: Suite = async (ctx) => {
     saturate: { window: 4, durationMs: ctx.quick ? 1500 : 8000 },
     drainMs: ctx.quick ? 1500 : 5000,
   };
-  const dataDir = freshDataDir();
-  const seeder = Seeder.open(dataDir);
+  const seeder = await store.seeder();
   const users = await seeder.users(cfg.members, "fan");
   const [sender, ...members] = users;
-  const groupId = seeder.group(sender!, members, "Bench group");
-  seeder.close();
-  const server = await BenchServer.start({ dataDir });
-  const details: Record<string, unknown> = { config: cfg };
+  const groupId = await seeder.group(sender!, members, "Bench group");
+  await seeder.close();
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: store.env });
+  const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine };
   const metrics: Metric[] = [];
   try {
     const fleet = await Fleet.start(
@@ -48,7 +48,7 @@ export const fanout: Suite = async (ctx) => {
       const failed = fleet.ready.reduce((n, r) => n + r.failed, 0);
       if (failed > 0) throw new Error(`${failed} members could not connect: ${fleet.ready.find((r) => r.firstError)?.firstError}`);
       details.connectMs = Math.round(Math.max(...fleet.ready.map((r) => r.connectMs)));
-      const pids = { server: server.pid, ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
+      const pids = { server: server.pid, ...ctx.db.cpuTargets(), ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
       const phase = async (base: Omit<Extract<Phase, { kind: "fanout" }>, "startAt" | "kind">, profileFile?: string) => {
         const sendingMs = base.mode === "spaced" ? base.count * base.gapMs : base.durationMs;
         await quiesce(server.pid, 15, ctx.quick ? 3000 : 30_000);
@@ -92,14 +92,14 @@ export const fanout: Suite = async (ctx) => {
           label: `group traffic at ${cfg.rate.perSecond} msg/s, member deliveries`,
           unit: "deliveries/s",
           value: rate.deliveriesPerS,
-          note: `offered ${cfg.rate.perSecond * (cfg.members - 1)}/s; last member p50 ${rate.last.median} / p99 ${rate.last.p99} ms; server ${rate.cpu.processes.server}%`,
+          note: `offered ${cfg.rate.perSecond * (cfg.members - 1)}/s; last member p50 ${rate.last.median} / p99 ${rate.last.p99} ms; server ${rate.cpu.processes.server}%${dbCpu(rate.cpu.processes)}`,
         },
         {
           id: "fanout.saturate.deliveries",
           label: "group traffic at saturation, member deliveries",
           unit: "deliveries/s",
           value: sat.deliveriesPerS,
-          note: `${sat.messagesPerS} msg/s (${cfg.saturate.window} in flight); last member p99 ${sat.last.p99} ms; server ${sat.cpu.processes.server}%`,
+          note: `${sat.messagesPerS} msg/s (${cfg.saturate.window} in flight); last member p99 ${sat.last.p99} ms; server ${sat.cpu.processes.server}%${dbCpu(sat.cpu.processes)}`,
         },
       );
     } finally {
@@ -107,10 +107,9 @@ export const fanout: Suite = async (ctx) => {
     }
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return { metrics, details };
-};
+}
 
 function merge(results: FanoutResult[], receivers: number, startAt: number, sendingMs: number) {
   const sends: Record<string, number> = Object.assign({}, ...results.map((r) => r.sends));

@@ -1,11 +1,11 @@
-import { rmSync } from "node:fs";
 import path from "node:path";
 import { Fleet, startRelay } from "../lib/fleet.js";
 import type { ChatPair, ChatResult, Phase } from "../lib/jobs.js";
 import { profileSummary } from "../lib/profile-summary.js";
+import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
-import { Seeder, type SeededUser } from "../lib/seed.js";
-import { BenchServer, freshDataDir } from "../lib/server.js";
+import type { SeededUser } from "../lib/seed.js";
+import { BenchServer } from "../lib/server.js";
 import { concat, median, split, summarize } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -19,7 +19,8 @@ import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
  *
  * - saturation: every A keeps `window` sends in flight (closed loop). Over the
  *   measurement window: accepted/s = sends whose acknowledgement came back
- *   (Courier acknowledges after the SQLite commit, so accepted = persisted);
+ *   (Courier acknowledges after the commit, SQLite's or PostgreSQL's, so
+ *   accepted = persisted);
  *   delivered/s = messages that arrived at B. Latency: A's emit → B's push.
  * - steady 1,000 msg/s: sends issued open-loop on a fixed schedule (not
  *   waiting for acknowledgements); same latency.
@@ -29,7 +30,9 @@ import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
  */
 const WORKERS = 2;
 
-export const throughput: Suite = async (ctx) => {
+export const throughput: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
+
+async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const cfg = {
     pairs: ctx.quick ? 16 : 32,
     window: 8,
@@ -41,22 +44,20 @@ export const throughput: Suite = async (ctx) => {
     drainMs: ctx.quick ? 1500 : 5000,
     bodyBytes: 80,
   };
-  const dataDir = freshDataDir();
-  const seeder = Seeder.open(dataDir);
+  const seeder = await store.seeder();
   const users = await seeder.users(cfg.pairs * 2, "tp");
   const couples = Array.from({ length: cfg.pairs }, (_, i) => [users[2 * i]!, users[2 * i + 1]!] as [SeededUser, SeededUser]);
-  const conversations = seeder.direct(couples);
-  seeder.close();
+  const conversations = await seeder.direct(couples);
+  await seeder.close();
   const pairs: ChatPair[] = couples.map(([a, b], i) => ({ a, b, conversationId: conversations[i]! }));
 
   let courier: TargetResult;
-  const server = await BenchServer.start({ dataDir });
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: store.env });
   try {
     courier = await measure(ctx, cfg, "courier", server.url, server.pid, pairs, server);
     courier.persisted = await persistedCheck(server.url, pairs, courier.acceptedTotal);
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   const relayProc = await startRelay();
   let relay: TargetResult;
@@ -65,8 +66,8 @@ export const throughput: Suite = async (ctx) => {
   } finally {
     await relayProc.stop();
   }
-  return report(cfg, courier, relay);
-};
+  return report(cfg, ctx.db.engine, courier, relay);
+}
 
 interface RunFigures {
   acceptedPerS: number;
@@ -107,7 +108,7 @@ async function measure(
     await fleet.stop();
     throw new Error(`${failed} pairs could not connect to the ${target}: ${fleet.ready.find((r) => r.firstError)?.firstError}`);
   }
-  const pids = { [target]: pid, ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
+  const pids = { [target]: pid, ...(target === "courier" ? ctx.db.cpuTargets() : {}), ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
   let acceptedTotal = 0;
   const one = async (mode: "saturate" | "rate", profileFile?: string): Promise<{ figures: RunFigures; samples: Float64Array }> => {
     const durationMs = mode === "saturate" ? cfg.saturationMs : cfg.steadyMs;
@@ -185,7 +186,7 @@ async function persistedCheck(url: string, pairs: ChatPair[], accepted: number):
   return { recipientsEntries: entries, accepted, ok: entries >= accepted };
 }
 
-function report(cfg: Cfg, courier: TargetResult, relay: TargetResult): SuiteResult {
+function report(cfg: Cfg, engine: string, courier: TargetResult, relay: TargetResult): SuiteResult {
   const rate = (r: RunFigures) => Math.min(r.acceptedPerS, r.deliveredPerS);
   const cRate = median(courier.saturation.map(rate));
   const rRate = median(relay.saturation.map(rate));
@@ -195,7 +196,7 @@ function report(cfg: Cfg, courier: TargetResult, relay: TargetResult): SuiteResu
     const gen = Object.entries(c)
       .filter(([k]) => k.startsWith("worker"))
       .reduce((n, [, v]) => n + v, 0);
-    return `server ${c[proc] ?? "?"}%, generator ${Math.round(gen)}% of a core, machine ${figs[0]!.cpu.machineBusyPct}%`;
+    return `server ${c[proc] ?? "?"}%${dbCpu(c)}, generator ${Math.round(gen)}% of a core, machine ${figs[0]!.cpu.machineBusyPct}%`;
   };
   const metrics: Metric[] = [
     {
@@ -238,5 +239,5 @@ function report(cfg: Cfg, courier: TargetResult, relay: TargetResult): SuiteResu
       note: `p50 ${relay.steadyLatency.median} ms`,
     },
   ];
-  return { metrics, details: { config: cfg, courier, relay } };
+  return { metrics, details: { config: cfg, engine, courier, relay } };
 }

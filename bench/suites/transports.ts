@@ -1,12 +1,12 @@
-import { rmSync } from "node:fs";
 import path from "node:path";
 import type { TransportName } from "../../shared/protocol/index.js";
 import { Fleet } from "../lib/fleet.js";
 import type { ChatPair, ChatResult } from "../lib/jobs.js";
 import { profileSummary } from "../lib/profile-summary.js";
-import type { Metric, Suite } from "../lib/report.js";
-import { Seeder, type SeededUser } from "../lib/seed.js";
-import { BenchServer, freshDataDir } from "../lib/server.js";
+import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
+import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
+import type { SeededUser } from "../lib/seed.js";
+import { BenchServer } from "../lib/server.js";
 import { concat, split, summarize } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -26,7 +26,9 @@ const WORKERS = 2;
 const TARGETS: Record<TransportName, number> = { ws: 10, sse: 15, poll: 25 };
 const NAMES: Record<TransportName, string> = { ws: "WebSocket", sse: "SSE", poll: "long-poll" };
 
-export const transports: Suite = async (ctx) => {
+export const transports: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
+
+async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const cfg = {
     pairs: ctx.quick ? 10 : 50,
     runs: ctx.quick ? 1 : 3,
@@ -40,20 +42,19 @@ export const transports: Suite = async (ctx) => {
   };
   const chosen = ctx.option("transports")?.split(",").filter((t): t is TransportName => t === "ws" || t === "sse" || t === "poll");
   const order: TransportName[] = chosen?.length ? chosen : ctx.quick ? ["sse", "poll"] : ["ws", "sse", "poll"];
-  const dataDir = freshDataDir();
-  const seeder = Seeder.open(dataDir);
+  const seeder = await store.seeder();
   const users = await seeder.users(cfg.pairs * 2 * order.length, "tr");
   const metrics: Metric[] = [];
-  const details: Record<string, unknown> = { config: cfg };
+  const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine };
   const pairsFor: Record<string, ChatPair[]> = {};
-  order.forEach((t, k) => {
+  for (const [k, t] of order.entries()) {
     const mine = users.slice(k * cfg.pairs * 2, (k + 1) * cfg.pairs * 2);
     const couples = Array.from({ length: cfg.pairs }, (_, i) => [mine[2 * i]!, mine[2 * i + 1]!] as [SeededUser, SeededUser]);
-    const ids = seeder.direct(couples);
+    const ids = await seeder.direct(couples);
     pairsFor[t] = couples.map(([a, b], i) => ({ a, b, conversationId: ids[i]! }));
-  });
-  seeder.close();
-  const server = await BenchServer.start({ dataDir });
+  }
+  await seeder.close();
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: store.env });
   try {
     for (const transport of order) {
       const fleet = await Fleet.start(
@@ -62,7 +63,7 @@ export const transports: Suite = async (ctx) => {
       try {
         const failed = fleet.ready.reduce((n, r) => n + r.failed, 0);
         if (failed > 0) throw new Error(`${failed} ${transport} pairs could not connect: ${fleet.ready.find((r) => r.firstError)?.firstError}`);
-        const pids = { server: server.pid, ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
+        const pids = { server: server.pid, ...ctx.db.cpuTargets(), ...Object.fromEntries(fleet.pids.map((p, i) => [`worker${i}`, p])) };
         const applied: Float64Array[] = [];
         const pushed: Float64Array[] = [];
         const perRun = [];
@@ -112,7 +113,7 @@ export const transports: Suite = async (ctx) => {
             label: `send → applied at ${cfg.lightRate} msg/s, ${NAMES[transport]} (web client code), p99`,
             unit: "ms",
             value: light.p99,
-            note: `p50 ${light.median} ms, ${light.n} samples; server ${cpu.processes.server}%, generator ${Math.round((cpu.processes.worker0 ?? 0) + (cpu.processes.worker1 ?? 0))}%`,
+            note: `p50 ${light.median} ms, ${light.n} samples; server ${cpu.processes.server}%${dbCpu(cpu.processes)}, generator ${Math.round((cpu.processes.worker0 ?? 0) + (cpu.processes.worker1 ?? 0))}%`,
           };
         }
         if (ctx.profileDir) {
@@ -129,7 +130,7 @@ export const transports: Suite = async (ctx) => {
           unit: "ms",
           value: all.p99,
           target: { op: "<=", value: TARGETS[transport] },
-          note: `p50 ${all.median} ms, push arrival p99 ${push.p99} ms, ${all.n} samples${perRun.some((r) => r.lost) ? `, ${perRun.reduce((n, r) => n + r.lost, 0)} not applied in time` : ""}; server ${cpu.server}%, generator ${gen}%`,
+          note: `p50 ${all.median} ms, push arrival p99 ${push.p99} ms, ${all.n} samples${perRun.some((r) => r.lost) ? `, ${perRun.reduce((n, r) => n + r.lost, 0)} not applied in time` : ""}; server ${cpu.server}%${dbCpu(cpu)}, generator ${gen}%`,
         });
         if (lightMetric) metrics.push(lightMetric);
       } finally {
@@ -138,7 +139,6 @@ export const transports: Suite = async (ctx) => {
     }
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
   return { metrics, details };
-};
+}

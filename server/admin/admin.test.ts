@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { campaignStep } from "./campaigns.js";
 import { campaignFingerprint } from "./routes.js";
 import { call, pullAll, register, startServer, type Session, type TestServer } from "../testing/harness.js";
 
@@ -103,9 +104,9 @@ describe("admin campaigns", () => {
     for (let i = 0; i < 5; i++) users.push(await register(server.app));
     // The first request reached two users, then its process died: what it stored is all that is left of it.
     const autumn = { title: "Autumn", body: "Leaves" };
-    await server.storage.openCampaign({ id: "c-cut", key: "autumn", fingerprint: campaignFingerprint(autumn), ...autumn }, Date.now());
-    const cut = await server.storage.campaignStep("c-cut", 2, Date.now());
-    expect(cut.campaign).toMatchObject({ recipients: 2, done: false });
+    await server.storage.write(async (tx) => tx.campaigns.open({ id: "c-cut", key: "autumn", fingerprint: campaignFingerprint(autumn), ...autumn }, Date.now()));
+    const cut = await server.storage.write((tx) => campaignStep(tx, "c-cut", 2, Date.now()));
+    expect(cut).toMatchObject({ recipients: 2, done: false });
 
     const retried = await withKey(autumn, "autumn");
     expect(retried.status).toBe(200);

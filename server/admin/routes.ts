@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CourierError, parseInput } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
+import { campaignStep } from "./campaigns.js";
 
 /** Users appended to per transaction when a campaign goes out. */
 export const CAMPAIGN_BATCH = 500;
@@ -64,15 +65,14 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
     const input = parseInput(campaignSchema, req.body, "body");
     const key = parseInput(idempotencyKeySchema, req.headers["idempotency-key"], "header");
     const fingerprint = campaignFingerprint(input);
-    const opened = await ctx.storage.openCampaign({ id: randomUUID(), key: key ?? null, fingerprint, ...input }, ctx.clock());
+    const opened = await ctx.storage.write(async (tx) => tx.campaigns.open({ id: randomUUID(), key: key ?? null, fingerprint, ...input }, ctx.clock()));
     let campaign = opened.campaign;
     if (!opened.created && campaign.fingerprint !== fingerprint) {
       throw CourierError.conflict("This Idempotency-Key was used for a different campaign.");
     }
     while (!campaign.done) {
-      const step = await ctx.storage.campaignStep(campaign.id, CAMPAIGN_BATCH, ctx.clock());
-      ctx.hub.publish(step.appended);
-      campaign = step.campaign;
+      const id = campaign.id;
+      campaign = await ctx.storage.write((tx) => campaignStep(tx, id, CAMPAIGN_BATCH, ctx.clock()));
       // Let the push backlog drain before the next batch: a campaign must not flood memory.
       if (!campaign.done) await ctx.push.belowBacklog();
     }

@@ -36,7 +36,7 @@ export function assertSameSite(ctx: Context, req: FastifyRequest, origin: string
 export async function authenticate(ctx: Context, req: FastifyRequest): Promise<Auth | null> {
   const presented = presentedToken(req);
   if (!presented) return null;
-  const session = await ctx.storage.findSession(hashToken(presented.token), ctx.clock());
+  const session = await ctx.storage.read(async (r) => r.sessions.find(hashToken(presented.token), ctx.clock()));
   if (!session) return null;
   const header = req.headers["x-device-id"];
   const deviceId = typeof header === "string" && uuidSchema.safeParse(header).success ? header : null;
@@ -64,7 +64,7 @@ export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Au
  */
 export async function assertOwnDevice(ctx: Context, auth: Auth): Promise<void> {
   if (!auth.deviceId) return;
-  const device = await ctx.storage.getDevice(auth.deviceId);
+  const device = await ctx.sync.getDevice(auth.deviceId);
   if (device && device.userId !== auth.user.id) {
     throw CourierError.conflict("This device is signed in to another account.");
   }

@@ -10,6 +10,7 @@ import {
   uuidSchema,
 } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
+import { createSession, createUser } from "./accounts.js";
 import { assertSameSite, requireAuth } from "./authenticate.js";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
 import { hashToken, newToken } from "./tokens.js";
@@ -19,13 +20,14 @@ async function startSession(ctx: Context, req: FastifyRequest, reply: FastifyRep
   const token = newToken();
   const now = ctx.clock();
   const header = req.headers["x-device-id"];
-  await ctx.storage.createSession({
+  const session = {
     tokenHash: hashToken(token),
     userId: user.id,
     deviceId: uuidSchema.safeParse(header).success ? (header as string) : null,
     at: now,
     expiresAt: now + SESSION_TTL_MS,
-  });
+  };
+  await ctx.storage.write((tx) => createSession(tx, session));
   reply.setCookie(SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: "lax",
@@ -48,12 +50,8 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     ctx.limits.enforceIp(ctx.limits.registerPerIp, req, "sign-ups from this address");
     const input = parseInput(registerRequestSchema, req.body, "body");
     const passwordHash = await hashPassword(input.password);
-    const user = await ctx.storage.createUser({
-      username: input.username,
-      displayName: input.displayName ?? input.username,
-      passwordHash,
-      at: ctx.clock(),
-    });
+    const newUser = { username: input.username, displayName: input.displayName ?? input.username, passwordHash, at: ctx.clock() };
+    const user = await ctx.storage.write((tx) => createUser(tx, newUser));
     return reply.code(201).send(await startSession(ctx, req, reply, user));
   });
 
@@ -65,7 +63,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     // count (a success gives its token back), so the owner isn't locked out by logging in.
     const userKey = input.username.toLowerCase();
     ctx.limits.loginPerUsername.enforce(userKey, "sign-in attempts for this account");
-    const stored = await ctx.storage.findUserByUsername(input.username);
+    const stored = await ctx.storage.read(async (r) => r.users.byUsername(input.username));
     const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
     if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
     ctx.limits.loginPerUsername.giveBack(userKey);
@@ -75,7 +73,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.post("/api/auth/logout", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
-    await ctx.storage.deleteSession(auth.sessionId);
+    await ctx.storage.write(async (tx) => tx.sessions.delete(auth.sessionId));
     ctx.hub.closeWhere((c) => c.sessionId === auth.sessionId, "logout");
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return reply.code(204).send();

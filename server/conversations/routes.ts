@@ -9,6 +9,8 @@ import {
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
+import { markRead } from "../receipts/receipts.js";
+import { history, listSummaries, openConversation, summaryFor, updateSettings } from "./conversations.js";
 
 const HISTORY_LIMIT_DEFAULT = 50;
 
@@ -17,45 +19,40 @@ export const conversationRoutes: FastifyPluginAsync<FeatureOptions> = async (app
   app.post("/api/conversations", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
     const input = parseInput(createConversationSchema, req.body, "body");
-    const opened = await ctx.storage.openConversation(auth.user.id, input, ctx.clock());
-    ctx.hub.publish(opened.appended);
+    const opened = await ctx.storage.write((tx) => openConversation(tx, auth.user.id, input, ctx.clock()));
     // The protocol answers with the conversation; the summary (extension) saves a round trip.
     return reply.code(opened.created ? 201 : 200).send({ conversation: opened.summary.conversation, summary: opened.summary });
   });
 
   app.get("/api/conversations", async (req) => {
     const auth = await requireAuth(ctx, req);
-    return { conversations: await ctx.storage.listSummaries(auth.user.id) };
+    return { conversations: await ctx.storage.read((r) => listSummaries(r, auth.user.id)) };
   });
 
   app.get("/api/conversations/:id", async (req) => {
     const auth = await requireAuth(ctx, req);
-    return { summary: await ctx.storage.getSummary(auth.user.id, idParam(req)) };
+    return { summary: await ctx.storage.read((r) => summaryFor(r, auth.user.id, idParam(req))) };
   });
 
   app.patch("/api/conversations/:id/settings", async (req) => {
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     const patch = parseInput(settingsPatchSchema, req.body, "body");
-    const change = await ctx.storage.updateSettings(auth.user.id, id, patch, ctx.clock());
-    ctx.hub.publish(change.appended);
-    return { summary: change.summary };
+    return { summary: await ctx.storage.write((tx) => updateSettings(tx, auth.user.id, id, patch, ctx.clock())) };
   });
 
   app.post("/api/conversations/:id/read", async (req) => {
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     const { seq } = parseInput(markReadSchema, req.body, "body");
-    const change = await ctx.storage.markRead(auth.user.id, id, seq, ctx.clock());
-    ctx.hub.publish(change.appended);
-    return { summary: change.summary };
+    return { summary: await ctx.storage.write((tx) => markRead(tx, auth.user.id, id, seq, ctx.clock())) };
   });
 
   app.get("/api/conversations/:id/messages", async (req) => {
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     const q = parseInput(historyQuerySchema, req.query, "query");
-    const messages = await ctx.storage.history(auth.user.id, id, q.before ?? null, q.limit ?? HISTORY_LIMIT_DEFAULT);
+    const messages = await ctx.storage.read((r) => history(r, auth.user.id, id, q.before ?? null, q.limit ?? HISTORY_LIMIT_DEFAULT));
     return { messages };
   });
 };

@@ -1,5 +1,6 @@
 import type { Context } from "../context.js";
-import type { DeviceUpsert, StoredDevice } from "../storage/storage.js";
+import type { StoredDevice } from "../storage/storage.js";
+import { type DeviceUpsert, upsertDevice } from "./registry.js";
 
 /**
  * Records a device (HTTP registration or a socket handshake) under the
@@ -7,7 +8,7 @@ import type { DeviceUpsert, StoredDevice } from "../storage/storage.js";
  * as if signed out; their sessions stay, so they can register again.
  */
 export async function recordDevice(ctx: Context, input: Omit<DeviceUpsert, "maxDevices">): Promise<StoredDevice> {
-  const { device, evicted } = await ctx.storage.upsertDevice({ ...input, maxDevices: ctx.config.maxDevicesPerUser });
+  const { device, evicted } = await ctx.storage.write((tx) => upsertDevice(tx, { ...input, maxDevices: ctx.config.maxDevicesPerUser }));
   if (evicted.length > 0) {
     const gone = new Set(evicted);
     ctx.hub.closeWhere((c) => c.userId === input.userId && gone.has(c.deviceId), "device_removed");

@@ -6,6 +6,7 @@ import type { Context, FeatureOptions } from "../context.js";
 import { checkEndpointShape, checkKeys, validateSubscription } from "../push/subscription.js";
 import type { StoredPushSubscription } from "../storage/push-types.js";
 import type { StoredDevice } from "../storage/storage.js";
+import { deleteDevice } from "./registry.js";
 import { recordDevice } from "./register.js";
 
 const deviceParams = z.object({ deviceId: uuidSchema });
@@ -33,7 +34,7 @@ export function publicDevice(ctx: Context, d: StoredDevice): Device {
  * start does); the sender checks addresses again on every connection anyway.
  */
 async function checkSubscription(ctx: Context, deviceId: string, sub: StoredPushSubscription): Promise<void> {
-  const known = await ctx.storage.pushSubscription(deviceId);
+  const known = await ctx.storage.read(async (r) => r.push.subscription(deviceId));
   if (known?.endpoint === sub.endpoint) {
     checkEndpointShape(sub.endpoint, ctx.push.policy);
     checkKeys(sub.keys);
@@ -58,13 +59,16 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     });
     ctx.retransmit.registered(auth.user.id, deviceId, register.capabilities);
     // A browser profile has one subscription; the account that registered it last gets its notifications.
-    if (register.push) await ctx.storage.releasePushEndpoint(register.push.endpoint, deviceId);
+    if (register.push) {
+      const endpoint = register.push.endpoint;
+      await ctx.storage.write(async (tx) => tx.push.releaseEndpoint(endpoint, deviceId));
+    }
     return { device: publicDevice(ctx, device) };
   });
 
   app.get("/api/devices", async (req) => {
     const auth = await requireAuth(ctx, req);
-    const devices = await ctx.storage.listDevices(auth.user.id);
+    const devices = await ctx.storage.read(async (r) => r.devices.list(auth.user.id));
     return { devices: devices.map((d) => publicDevice(ctx, d)) };
   });
 
@@ -72,7 +76,7 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
   app.delete("/api/devices/:id", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
     const { id } = parseInput(idParams, req.params, "path");
-    const removed = await ctx.storage.deleteDevice(auth.user.id, id);
+    const removed = await ctx.storage.write((tx) => deleteDevice(tx, auth.user.id, id));
     if (!removed) throw CourierError.notFound("No such device.");
     const sessions = new Set(removed.sessionIds);
     ctx.hub.closeWhere((c) => c.userId === auth.user.id && (c.deviceId === id || sessions.has(c.sessionId)), "device_removed");

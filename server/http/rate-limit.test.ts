@@ -182,7 +182,7 @@ describe("rate limit on sending", () => {
     expect((await call(server.app, "POST", "/api/messages", { token: alice.token, body: payload("1") })).status).toBe(201);
     expect(await emitAck(c.socket, "send", payload("2"))).toMatchObject({ ok: true });
     expect((await call(server.app, "POST", "/api/messages", { token: alice.token, body: payload("3") })).status).toBe(201);
-    const heads = await server.storage.heads(bob.user.id);
+    const heads = await server.sync.heads(bob.user.id);
 
     const http = await call(server.app, "POST", "/api/messages", { token: alice.token, body: payload("4") });
     expect(http).toMatchObject({ status: 429, body: { error: { code: "rate_limited" } } });
@@ -190,7 +190,7 @@ describe("rate limit on sending", () => {
     const socket = await emitAck<{ ok: boolean; error: { code: string; message: string; retryAfterMs: number } }>(c.socket, "send", payload("5"));
     expect(socket).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: 3334 } });
     expect(socket.error.message).toMatch(/try again/);
-    expect(await server.storage.heads(bob.user.id)).toEqual(heads);
+    expect(await server.sync.heads(bob.user.id)).toEqual(heads);
     // Bob's own allowance is his.
     expect((await call(server.app, "POST", "/api/messages", { token: bob.token, body: payload("from bob") })).status).toBe(201);
 

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
-import { CourierError, createItemSchema, parseInput, type Item, type User } from "../../shared/protocol/index.js";
+import { randomUUID } from "node:crypto";
+import { CourierError, createItemSchema, parseInput, type Item } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
@@ -8,10 +9,10 @@ const LIST_LIMIT = 200;
 
 /** The catalogue: listings, newest first. */
 export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
-  // Listings carry their seller (extension `seller`); one lookup per seller per answer.
+  // Listings carry their seller (extension `seller`); one lookup for all sellers of an answer.
   const withSellers = async (items: Item[]): Promise<Item[]> => {
-    const sellers = new Map<string, User | null>();
-    for (const id of new Set(items.map((i) => i.sellerId))) sellers.set(id, await ctx.storage.getUser(id));
+    const ids = [...new Set(items.map((i) => i.sellerId))];
+    const sellers = new Map((await ctx.storage.read(async (r) => r.users.getMany(ids))).map((u) => [u.id, u]));
     return items.map((item) => {
       const seller = sellers.get(item.sellerId);
       return seller ? { ...item, seller } : item;
@@ -21,18 +22,22 @@ export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.post("/api/items", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
     const input = parseInput(createItemSchema, req.body, "body");
-    const item = await ctx.storage.createItem(auth.user.id, input, ctx.clock());
+    const id = randomUUID();
+    const item = await ctx.storage.write(async (tx) => {
+      await tx.items.insert({ ...input, id, sellerId: auth.user.id, at: ctx.clock() });
+      return (await tx.items.get(id))!;
+    });
     return reply.code(201).send({ item: { ...item, seller: auth.user } });
   });
 
   app.get("/api/items", async (req) => {
     await requireAuth(ctx, req);
-    return { items: await withSellers(await ctx.storage.listItems(LIST_LIMIT)) };
+    return { items: await withSellers(await ctx.storage.read(async (r) => r.items.list(LIST_LIMIT))) };
   });
 
   app.get("/api/items/:id", async (req) => {
     await requireAuth(ctx, req);
-    const item = await ctx.storage.getItem(idParam(req));
+    const item = await ctx.storage.read(async (r) => r.items.get(idParam(req)));
     if (!item) throw CourierError.notFound("No such item.");
     return { item: (await withSellers([item]))[0] };
   });

@@ -3,6 +3,7 @@ import { advanceOrderSchema, createOrderSchema, parseInput } from "../../shared/
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
+import { advanceOrder, createOrder, partyOrder } from "./orders.js";
 
 /**
  * The order flow of an item conversation: bought (buyer) → shipped (seller)
@@ -13,22 +14,19 @@ export const orderRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
   app.post("/api/orders", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
     const { itemId } = parseInput(createOrderSchema, req.body, "body");
-    const change = await ctx.storage.createOrder(auth.user.id, itemId, ctx.clock());
-    ctx.hub.publish(change.appended);
-    return reply.code(201).send({ order: change.order });
+    const order = await ctx.storage.write((tx) => createOrder(tx, auth.user.id, itemId, ctx.clock()));
+    return reply.code(201).send({ order });
   });
 
   app.patch("/api/orders/:id", async (req) => {
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     const { status } = parseInput(advanceOrderSchema, req.body, "body");
-    const change = await ctx.storage.advanceOrder(auth.user.id, id, status, ctx.clock());
-    ctx.hub.publish(change.appended);
-    return { order: change.order };
+    return { order: await ctx.storage.write((tx) => advanceOrder(tx, auth.user.id, id, status, ctx.clock())) };
   });
 
   app.get("/api/orders/:id", async (req) => {
     const auth = await requireAuth(ctx, req);
-    return { order: await ctx.storage.getOrder(auth.user.id, idParam(req)) };
+    return { order: await ctx.storage.read((r) => partyOrder(r, auth.user.id, idParam(req))) };
   });
 };

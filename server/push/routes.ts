@@ -28,7 +28,7 @@ export const pushRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
    */
   app.post(PUSH_RECEIPTS_PATH, async (req, reply) => {
     const { id, event } = parseInput(pushReceiptSchema, req.body, "body");
-    const result = await ctx.storage.pushReceipt(id, event, ctx.clock() - RECEIPT_WINDOW_MS);
+    const result = await ctx.storage.write(async (tx) => tx.push.receipt(id, event, ctx.clock() - RECEIPT_WINDOW_MS));
     if (result.status === "unknown") throw CourierError.notFound("No such notification, or it is too old.");
     if (result.status === "counted") ctx.pushFunnel.receipt(result.category, event);
     return reply.code(204).send();
@@ -36,12 +36,15 @@ export const pushRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.get(PUSH_PREFERENCES_PATH, async (req) => {
     const auth = await requireAuth(ctx, req);
-    return await ctx.storage.getPushPreferences(auth.user.id);
+    return await ctx.storage.read(async (r) => r.push.preferences(auth.user.id));
   });
 
   app.put(PUSH_PREFERENCES_PATH, async (req) => {
     const auth = await requireAuth(ctx, req);
     const prefs = parseInput(pushPreferencesSchema, req.body, "body");
-    return await ctx.storage.setPushPreferences(auth.user.id, prefs, ctx.clock());
+    return await ctx.storage.write(async (tx) => {
+      await tx.push.setPreferences(auth.user.id, prefs, ctx.clock());
+      return tx.push.preferences(auth.user.id);
+    });
   });
 };

@@ -13,6 +13,7 @@ import {
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
 import type { PushConversation, PushTarget, VapidKeys } from "../storage/push-types.js";
 import type { Appended, Storage } from "../storage/storage.js";
+import type { SyncReader } from "../sync/log.js";
 import type { Connection, Hub } from "../sync/hub.js";
 import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js";
 import { CollapseWindows, realTimers, type Timers } from "./collapse.js";
@@ -128,6 +129,8 @@ export interface PushServiceOptions {
 
 export interface PushDeps {
   storage: Storage;
+  /** The entry log (hand-overs read what a device has not acked). */
+  sync: SyncReader;
   hub: Hub;
   config: PushConfig;
   clock: () => number;
@@ -191,7 +194,7 @@ export class PushService implements OfflineChannel {
   /** Loads the VAPID key pair (created on the very first start) and readies the sender. */
   async start(): Promise<void> {
     const candidate = webpush.generateVAPIDKeys();
-    this.keys = await this.deps.storage.pushVapidKeys(candidate, this.deps.clock());
+    this.keys = await this.deps.storage.write(async (tx) => tx.push.vapidKeys(candidate, this.deps.clock()));
     this.sender = new PushSender({
       vapid: { ...this.keys, subject: this.deps.config.subject },
       policy: this.policy,
@@ -238,12 +241,12 @@ export class PushService implements OfflineChannel {
     this.chain(userId, async () => {
       // A device that disconnected and is back already gets everything over its connection.
       if (reason === "disconnected" && this.deps.hub.transportOf(userId, deviceId)) return;
-      const acks = await this.deps.storage.deviceAcks(userId, deviceId);
+      const acks = await this.deps.sync.deviceAcks(userId, deviceId);
       const handed = this.handed.get(deviceId);
       const horizon = this.deps.clock() - HANDOVER_HORIZON_MS;
       const events: PushEvent[] = [];
       for (const d of ["chat", "system"] as const) {
-        const page = await this.deps.storage.pull(userId, d, acks[d], HANDOVER_PAGE);
+        const page = await this.deps.sync.pull(userId, d, acks[d], HANDOVER_PAGE);
         if (page.reset) continue;
         for (const entry of page.entries) {
           if (handed?.has(`${d}:${entry.v}`)) continue;
@@ -313,11 +316,11 @@ export class PushService implements OfflineChannel {
     const { storage, funnel } = this.deps;
     const now = this.deps.clock();
     this.maybePrune(now);
-    let targets = await storage.pushTargets(userId, now);
+    let targets = await storage.read(async (r) => r.push.targets(userId, now));
     if (only) targets = targets.filter((t) => t.deviceId === only.deviceId);
     const conversations = new Map<string, PushConversation | null>();
     const conversation = async (id: string) => {
-      if (!conversations.has(id)) conversations.set(id, await storage.pushConversation(userId, id));
+      if (!conversations.has(id)) conversations.set(id, await storage.read(async (r) => r.push.conversation(userId, id)));
       return conversations.get(id)!;
     };
     for (const event of events) {
@@ -339,7 +342,7 @@ export class PushService implements OfflineChannel {
         else eligible.push(t);
       }
       if (eligible.length === 0) continue;
-      if (cat === "marketing" && !(await storage.takePushQuota(userId, cat, utcDay(now), this.deps.config.marketingDailyQuota))) {
+      if (cat === "marketing" && !(await storage.write(async (tx) => tx.push.takeQuota(userId, cat, utcDay(now), this.deps.config.marketingDailyQuota)))) {
         funnel.drop(cat, "quota", eligible.length);
         continue;
       }
@@ -387,14 +390,14 @@ export class PushService implements OfflineChannel {
       return funnel.drop(cat, "live");
     }
     const now = this.deps.clock();
-    const target = (await storage.pushTargets(userId, now)).find((t) => t.deviceId === deviceId);
+    const target = (await storage.read(async (r) => r.push.targets(userId, now))).find((t) => t.deviceId === deviceId);
     if (!target?.subscription) return funnel.drop(cat, "no_subscription");
     if (!target.signedIn) return funnel.drop(cat, "signed_out");
     const convId = conversationOf(items[0]!.event);
-    const conv = convId ? await storage.pushConversation(userId, convId) : null;
+    const conv = convId ? await storage.read(async (r) => r.push.conversation(userId, convId)) : null;
     if (convId && !conv) return;
     if (conv?.muted) return funnel.drop(cat, "muted");
-    const prefs = await storage.getPushPreferences(userId);
+    const prefs = await storage.read(async (r) => r.push.preferences(userId));
     const id = randomUUID();
     const common = (count: number, at: number): Common => ({ id, count, at, hidePreviews: prefs.hidePreviews });
     const latest = items[items.length - 1]!.event;
@@ -404,7 +407,7 @@ export class PushService implements OfflineChannel {
       case "chat": {
         const fresh = this.countUnseen(userId, deviceId, target, conv!, items);
         if (!fresh) return funnel.drop(cat, "read");
-        const sender = await storage.getUser(fresh.latest.senderId);
+        const sender = await storage.read(async (r) => r.users.get(fresh.latest.senderId));
         payload = chatPayload(common(fresh.count, fresh.latest.at), fresh.latest.conversationId, conv!, {
           senderName: sender?.displayName ?? "Someone",
           body: fresh.latest.body,
@@ -413,7 +416,7 @@ export class PushService implements OfflineChannel {
       }
       case "order": {
         const actorId = latest.order[ORDER_ACTOR[latest.order.status]];
-        const [actor, item] = await Promise.all([storage.getUser(actorId), storage.getItem(latest.order.itemId)]);
+        const [actor, item] = await storage.read(async (r) => Promise.all([r.users.get(actorId), r.items.get(latest.order.itemId)]));
         payload = orderPayload(common(items.length, latest.at), latest.order, item?.title ?? conv?.itemTitle ?? null, actor?.displayName ?? "Someone");
         break;
       }
@@ -462,7 +465,7 @@ export class PushService implements OfflineChannel {
     const sender = this.sender;
     if (!sender) return;
     const policy = CATEGORY_POLICY[cat];
-    await storage.recordPushNotice({ id: payload.id!, userId, category: cat, at: this.deps.clock() });
+    await storage.write(async (tx) => tx.push.recordNotice({ id: payload.id!, userId, category: cat, at: this.deps.clock() }));
     funnel.request(cat);
     const result = await sender.send({
       subscription,
@@ -475,7 +478,7 @@ export class PushService implements OfflineChannel {
     funnel.reject(cat, result.reason);
     const where = { deviceId, pushService: originOf(subscription.endpoint), status: result.status, reason: result.reason, attempts: result.attempts };
     if (result.reason === "expired") {
-      const dropped = await storage.dropPushSubscription(deviceId, subscription.endpoint);
+      const dropped = await storage.write(async (tx) => tx.push.drop(deviceId, subscription.endpoint));
       log.info({ ...where, removed: dropped }, "push subscription expired; removed it from the device");
     } else {
       log.warn(where, "push service did not accept a notification");
@@ -503,7 +506,7 @@ export class PushService implements OfflineChannel {
   private maybePrune(now: number): void {
     if (now - this.lastPrune < PRUNE_EVERY_MS) return;
     this.lastPrune = now;
-    this.track(this.deps.storage.prunePush(now - RECEIPT_WINDOW_MS, utcDay(now - 2 * 24 * 60 * 60_000)));
+    this.track(this.deps.storage.write(async (tx) => tx.push.prune(now - RECEIPT_WINDOW_MS, utcDay(now - 2 * 24 * 60 * 60_000))));
   }
 
   /** Notifications waiting in windows or being sent. */

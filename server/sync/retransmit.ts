@@ -1,5 +1,5 @@
 import { DOMAINS, type Entry, PULL_LIMIT_MAX, type Versions, zeroVersions } from "../../shared/protocol/index.js";
-import type { Storage } from "../storage/storage.js";
+import type { SyncReader } from "./log.js";
 import type { DeliveryMetrics } from "./delivery-metrics.js";
 import type { CloseReason, Connection, Hub, HubObserver } from "./hub.js";
 import type { HandOverReason, OfflineChannel } from "./offline-channel.js";
@@ -46,7 +46,7 @@ export function stepFor(s: RetrySchedule, observedMs: number): number {
 }
 
 export interface RetransmitterDeps {
-  storage: Pick<Storage, "getDevice" | "deviceAcks" | "pull">;
+  storage: Pick<SyncReader, "getDevice" | "deviceAcks" | "pull">;
   hub: Pick<Hub, "connectionsOfDevice">;
   /** A getter: the channel may be installed after the retransmitter is built. */
   offline: () => OfflineChannel;

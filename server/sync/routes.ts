@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CourierError, domainSchema, parseInput, PING_PATH, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
 import { assertOwnDevice, requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
+import { snapshot } from "./log.js";
 import { ack, ping, pull } from "./service.js";
 
 const domainParams = z.object({ d: domainSchema });
@@ -12,7 +13,7 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.get("/api/sync/snapshot", async (req) => {
     const auth = await requireAuth(ctx, req);
     await assertOwnDevice(ctx, auth);
-    return ctx.storage.snapshot(auth.user.id);
+    return ctx.storage.read((r) => snapshot(r, auth.user.id));
   });
 
   app.get("/api/sync/:d", async (req) => {

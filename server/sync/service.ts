@@ -14,6 +14,7 @@ import {
   type Versions,
 } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
+import { ack as applyAck } from "./log.js";
 
 /** Pull and ack, shared by HTTP and every transport's request events. */
 
@@ -23,7 +24,7 @@ export async function pull(ctx: Context, userId: string, payload: unknown): Prom
   if (only === null && req.only !== undefined) {
     throw CourierError.badRequest(`Only must list at most ${PULL_ONLY_RANGES_MAX} ascending versions and ranges after \`after\`, like 4,6-9.`);
   }
-  const page = await ctx.storage.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
+  const page = await ctx.sync.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
   // A sparse pull: the page as always (reset and head included), without what the client holds.
   return only ? { ...page, entries: inRanges(page.entries, only) } : page;
 }
@@ -35,11 +36,10 @@ export async function pull(ctx: Context, userId: string, payload: unknown): Prom
  */
 export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
-  const result = await ctx.storage.ack(userId, deviceId, acks, ctx.clock());
+  const after = await ctx.storage.write((tx) => applyAck(tx, userId, deviceId, acks, ctx.clock()));
   ctx.delivery.acks++;
-  ctx.retransmit.acked(userId, deviceId, result.acks);
-  ctx.hub.publish(result.appended);
-  return { acks: result.acks };
+  ctx.retransmit.acked(userId, deviceId, after);
+  return { acks: after };
 }
 
 /**

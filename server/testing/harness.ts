@@ -16,6 +16,7 @@ import type {
 } from "../../shared/protocol/index.js";
 import { build, type BuildOptions, type Built } from "../app.js";
 import type { Config } from "../config.js";
+import { createTestSchema, testEngine, type TestSchema } from "./engines.js";
 
 /** Test helpers: a real app on a temp DATA_DIR, HTTP through inject, real socket.io clients. */
 
@@ -29,15 +30,30 @@ export function tempDir(): string {
   return mkdtempSync(path.join(tmpdir(), "courier-test-"));
 }
 
+/** On PostgreSQL, the schema that stands for a test server's data directory (a rebuild on the same dir finds its data). */
+const schemas = new Map<string, TestSchema>();
+
+/**
+ * A real app on the engine the tests run on (testing/engines.ts): SQLite in a
+ * temp DATA_DIR, or a fresh PostgreSQL schema tied to that dir.
+ */
 export async function startServer(config: Partial<Config> = {}, opts: Omit<BuildOptions, "config"> = {}): Promise<TestServer> {
   const dir = config.dataDir ?? tempDir();
-  const built = await build({ ...opts, config: { webDir: path.join(dir, "no-web"), ...config, dataDir: dir } });
+  let databaseUrl = config.databaseUrl ?? null;
+  if (testEngine === "postgres" && config.databaseUrl === undefined && !opts.storage) {
+    const schema = schemas.get(dir) ?? (await createTestSchema());
+    schemas.set(dir, schema);
+    databaseUrl = schema.url;
+  }
+  const built = await build({ ...opts, config: { webDir: path.join(dir, "no-web"), ...config, dataDir: dir, databaseUrl } });
   return {
     ...built,
     dir,
     async dispose() {
       await built.close();
       rmSync(dir, { recursive: true, force: true });
+      await schemas.get(dir)?.drop();
+      schemas.delete(dir);
     },
   };
 }
@@ -166,10 +182,8 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 
 /** Appends `count` generic entries to one of a user's domains and publishes them, as a feature would. */
 export async function appendTo(server: TestServer, userId: string, d: Domain, count: number, k = "notice"): Promise<Entry[]> {
-  const appended = await server.storage.appendEntries(
+  return server.storage.write(async (tx) => tx.log.append(
     Array.from({ length: count }, (_, i) => ({ userId, d, k, data: { n: i } })),
     Date.now(),
-  );
-  server.hub.publish(appended);
-  return appended.flatMap((u) => u.entries);
+  ));
 }

@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { createTestSchema, testEngine, type TestSchema } from "./engines.js";
 
 /**
  * The real server in a child process (`node --import tsx server/server.ts`)
@@ -19,6 +20,8 @@ export class ServerProcess {
     readonly dataDir: string,
     private readonly env: Record<string, string>,
     private readonly ownsDataDir: boolean,
+    /** The PostgreSQL schema it made for itself (server tests on PostgreSQL), dropped by stop(). */
+    private readonly schema: TestSchema | null,
   ) {}
 
   get url(): string {
@@ -29,11 +32,18 @@ export class ServerProcess {
     return this.child?.pid;
   }
 
-  /** Starts a server on a free port (or `port`) with a fresh data directory (or `dataDir`). */
+  /**
+   * Starts a server on a free port (or `port`) with a fresh data directory (or
+   * `dataDir`); in server tests on PostgreSQL, with a fresh schema unless
+   * `env` names a DATABASE_URL.
+   */
   static async start(opts: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
     const port = opts.port ?? (await freePort());
     const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), "courier-proc-"));
-    const server = new ServerProcess(port, dataDir, opts.env ?? {}, !opts.dataDir);
+    const env = { ...opts.env };
+    const schema = testEngine === "postgres" && env.DATABASE_URL === undefined ? await createTestSchema() : null;
+    if (schema) env.DATABASE_URL = schema.url;
+    const server = new ServerProcess(port, dataDir, env, !opts.dataDir, schema);
     await server.launch();
     return server;
   }
@@ -58,6 +68,7 @@ export class ServerProcess {
   async stop(): Promise<void> {
     await this.kill("SIGTERM");
     if (this.ownsDataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    await this.schema?.drop();
   }
 
   private async launch(): Promise<void> {

@@ -93,8 +93,8 @@ describe("WebSocket liveness", () => {
     // A heartbeat without a callback is harmless.
     (c.socket.emit as (ev: string, p: unknown) => void)("heartbeat", {});
 
-    const session = await server.storage.findSession(hashToken(alice.token), Date.now());
-    await server.storage.deleteSession(session!.sessionId);
+    const session = await server.storage.read(async (r) => r.sessions.find(hashToken(alice.token), Date.now()));
+    await server.storage.write(async (tx) => tx.sessions.delete(session!.sessionId));
     const closed = closedWith(c);
     expect(await emitAck(c.socket, "heartbeat", {})).toMatchObject({ ok: false, error: { code: "unauthorized" } });
     expect(await closed).toEqual({ reason: "logout" });

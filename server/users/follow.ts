@@ -3,6 +3,7 @@ import { CourierError } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
+import { follow, unfollow } from "./follows.js";
 
 /**
  * A minimal follow: `POST /api/users/:id/follow` → 201 `{following: true, user}`
@@ -16,8 +17,7 @@ export const followRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     if (id === auth.user.id) throw CourierError.badRequest("You can't follow yourself.");
-    const change = await ctx.storage.follow(auth.user.id, id, ctx.clock());
-    ctx.hub.publish(change.appended);
+    const change = await ctx.storage.write((tx) => follow(tx, auth.user.id, id, ctx.clock()));
     return reply.code(change.created ? 201 : 200).send({ following: true, user: change.followee });
   });
 
@@ -25,7 +25,7 @@ export const followRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     if (id === auth.user.id) throw CourierError.badRequest("You can't follow yourself.");
-    await ctx.storage.unfollow(auth.user.id, id, ctx.clock());
+    await ctx.storage.write((tx) => unfollow(tx, auth.user.id, id, ctx.clock()));
     return reply.code(204).send();
   });
 };

@@ -11,7 +11,7 @@ export const userRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.get("/api/users", async (req) => {
     const auth = await requireAuth(ctx, req);
     const { q } = parseInput(usersQuerySchema, req.query, "query");
-    const users = await ctx.storage.searchUsers((q ?? "").trim(), auth.user.id, SEARCH_LIMIT);
+    const users = await ctx.storage.read(async (r) => r.users.search((q ?? "").trim(), auth.user.id, SEARCH_LIMIT));
     return { users };
   });
 

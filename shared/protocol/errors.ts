@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   too_large: 413,
   rate_limited: 429,
   internal: 500,
+  unavailable: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -39,6 +40,7 @@ export function decideOnError(code: string): ErrorDecision {
       return "reauth";
     case "rate_limited":
     case "internal":
+    case "unavailable":
       return "retry";
     default:
       return "give_up";
@@ -76,6 +78,10 @@ export class CourierError extends Error {
   }
   static tooLarge(message: string): CourierError {
     return new CourierError("too_large", message);
+  }
+  /** A dependency (the database) is down: nothing changed, the same request may be sent again after `retryAfterMs`. */
+  static unavailable(message: string, retryAfterMs: number): CourierError {
+    return new CourierError("unavailable", message, retryAfterMs);
   }
 
   toInfo(): ErrorInfo {

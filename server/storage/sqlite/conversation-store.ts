@@ -1,9 +1,10 @@
 import type Database from "better-sqlite3";
-import type { ConversationType, SettingsPatch } from "../../../shared/protocol/index.js";
-import type { ConversationRow, MemberRow } from "./rows.js";
+import type { SettingsPatch } from "../../../shared/protocol/index.js";
+import type { ConversationRecord, ConversationRepo, MemberRecord } from "../tx.js";
+import { toConversationRecord, toMember, type ConversationRow, type MemberRow } from "../rows.js";
 
 /** Conversations, their members and each member's own view (settings, positions). */
-export class ConversationStore {
+export class ConversationStore implements ConversationRepo {
   private readonly s;
 
   constructor(db: Database.Database) {
@@ -33,50 +34,42 @@ export class ConversationStore {
     };
   }
 
-  get(id: string): ConversationRow | null {
-    return this.s.get.get(id) ?? null;
+  get(id: string): ConversationRecord | null {
+    const row = this.s.get.get(id);
+    return row ? toConversationRecord(row) : null;
   }
 
-  byKey(key: string): ConversationRow | null {
-    return this.s.byKey.get(key) ?? null;
+  byKey(key: string): ConversationRecord | null {
+    const row = this.s.byKey.get(key);
+    return row ? toConversationRecord(row) : null;
   }
 
-  create(
-    c: { id: string; type: ConversationType; itemId: string | null; title: string | null; uniqueKey: string | null; at: number },
-    memberIds: string[],
-  ): ConversationRow {
+  insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): void {
     this.s.insert.run(c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at);
     for (const userId of memberIds) this.s.addMember.run(c.id, userId, c.at);
-    return this.get(c.id)!;
   }
 
-  /** Every conversation about a listing (one per buyer who asked). */
-  ofItem(itemId: string): ConversationRow[] {
-    return this.s.ofItem.all(itemId);
+  ofItem(itemId: string): ConversationRecord[] {
+    return this.s.ofItem.all(itemId).map(toConversationRecord);
   }
 
-  member(conversationId: string, userId: string): MemberRow | null {
-    return this.s.member.get(conversationId, userId) ?? null;
+  member(conversationId: string, userId: string): MemberRecord | null {
+    const row = this.s.member.get(conversationId, userId);
+    return row ? toMember(row) : null;
   }
 
-  members(conversationId: string): MemberRow[] {
-    return this.s.members.all(conversationId);
+  members(conversationId: string): MemberRecord[] {
+    return this.s.members.all(conversationId).map(toMember);
   }
 
-  memberIds(conversationId: string): string[] {
-    return this.members(conversationId).map((m) => m.user_id);
+  ofUser(userId: string): ConversationRecord[] {
+    return this.s.ofUser.all(userId).map(toConversationRecord);
   }
 
-  ofUser(userId: string): ConversationRow[] {
-    return this.s.ofUser.all(userId);
-  }
-
-  /** The next contiguous seq; only ever called inside the message's transaction. */
   nextSeq(conversationId: string): number {
     return this.s.bumpSeq.get(conversationId)!.last_seq;
   }
 
-  /** Reading implies having received: both positions move, never backwards. */
   advanceRead(conversationId: string, userId: string, seq: number): void {
     this.s.setRead.run(seq, seq, conversationId, userId);
   }

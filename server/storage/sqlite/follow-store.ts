@@ -1,13 +1,8 @@
 import type Database from "better-sqlite3";
+import type { FollowRecord, FollowRepo } from "../tx.js";
 
-/** A follow that was ended and started again notifies the followed user at most once per this. */
-export const FOLLOW_RENOTIFY_MS = 24 * 60 * 60 * 1000;
-
-/**
- * Who follows whom. Unfollowing keeps the row (inactive) so that
- * follow/unfollow/follow in a loop cannot be used to spam notifications.
- */
-export class FollowStore {
+/** Who follows whom; an ended follow keeps its row (inactive). */
+export class FollowStore implements FollowRepo {
   private readonly s;
 
   constructor(db: Database.Database) {
@@ -15,26 +10,29 @@ export class FollowStore {
       get: db.prepare<[string, string], { active: number; noticed_at: number | null }>(
         `SELECT active, noticed_at FROM follows WHERE follower_id = ? AND followee_id = ?`,
       ),
-      upsert: db.prepare(
-        `INSERT INTO follows (follower_id, followee_id, active, at, noticed_at) VALUES (?, ?, 1, ?, ?)
-         ON CONFLICT (follower_id, followee_id) DO UPDATE SET active = 1, at = excluded.at,
-           noticed_at = coalesce(excluded.noticed_at, noticed_at)`,
+      insert: db.prepare(`INSERT INTO follows (follower_id, followee_id, active, at, noticed_at) VALUES (?, ?, 1, ?, ?)`),
+      reactivate: db.prepare(
+        `UPDATE follows SET active = 1, at = ?, noticed_at = coalesce(?, noticed_at) WHERE follower_id = ? AND followee_id = ?`,
       ),
       deactivate: db.prepare(`UPDATE follows SET active = 0, at = ? WHERE follower_id = ? AND followee_id = ? AND active = 1`),
     };
   }
 
-  /** Starts following; `notify` says whether the followed user should hear of it. Null if already following. */
-  follow(followerId: string, followeeId: string, at: number): { notify: boolean } | null {
+  /** The whole database is locked by the write transaction already. */
+  lock(followerId: string, followeeId: string): FollowRecord | null {
     const row = this.s.get.get(followerId, followeeId);
-    if (row?.active === 1) return null;
-    const notify = !row || row.noticed_at === null || at - row.noticed_at >= FOLLOW_RENOTIFY_MS;
-    this.s.upsert.run(followerId, followeeId, at, notify ? at : null);
-    return { notify };
+    return row ? { active: row.active === 1, noticedAt: row.noticed_at } : null;
   }
 
-  /** True if a follow ended. */
-  unfollow(followerId: string, followeeId: string, at: number): boolean {
+  insert(followerId: string, followeeId: string, at: number, noticedAt: number | null): void {
+    this.s.insert.run(followerId, followeeId, at, noticedAt);
+  }
+
+  reactivate(followerId: string, followeeId: string, at: number, noticedAt: number | null): void {
+    this.s.reactivate.run(at, noticedAt, followerId, followeeId);
+  }
+
+  deactivate(followerId: string, followeeId: string, at: number): boolean {
     return this.s.deactivate.run(at, followerId, followeeId).changes > 0;
   }
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import type { CreateItem, Item } from "../../../shared/protocol/index.js";
-import { toItem, type ItemRow } from "./rows.js";
+import type { CreateItem, Item, Order, OrderStatus } from "../../../shared/protocol/index.js";
+import type { ItemRepo, OrderRepo } from "../tx.js";
+import { toItem, toOrder, type ItemRow, type OrderRow } from "../rows.js";
 
 /** The catalogue: listings people chat and trade about. */
-export class ItemStore {
+export class ItemStore implements ItemRepo {
   private readonly s;
 
   constructor(db: Database.Database) {
@@ -18,15 +18,18 @@ export class ItemStore {
     };
   }
 
-  create(sellerId: string, input: CreateItem, at: number): Item {
-    const id = randomUUID();
-    this.s.insert.run(id, sellerId, input.title, input.priceCents, input.description ?? "", at);
-    return this.get(id)!;
+  insert(item: { id: string; sellerId: string; at: number } & CreateItem): void {
+    this.s.insert.run(item.id, item.sellerId, item.title, item.priceCents, item.description ?? "", item.at);
   }
 
   get(id: string): Item | null {
     const row = this.s.get.get(id);
     return row ? toItem(row) : null;
+  }
+
+  /** The whole database is locked by the write transaction already. */
+  lock(id: string): Item | null {
+    return this.get(id);
   }
 
   list(limit: number): Item[] {
@@ -35,5 +38,43 @@ export class ItemStore {
 
   setStatus(id: string, status: Item["status"]): void {
     this.s.setStatus.run(status, id);
+  }
+}
+
+/** Orders of item conversations. */
+export class OrderStore implements OrderRepo {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      insert: db.prepare(
+        `INSERT INTO orders (id, item_id, conversation_id, buyer_id, seller_id, status, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      get: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE id = ?`),
+      ofConversation: db.prepare<[string], OrderRow>(`SELECT * FROM orders WHERE conversation_id = ? ORDER BY at DESC LIMIT 1`),
+      setStatus: db.prepare(`UPDATE orders SET status = ?, at = ? WHERE id = ?`),
+    };
+  }
+
+  insert(o: Order): void {
+    this.s.insert.run(o.id, o.itemId, o.conversationId, o.buyerId, o.sellerId, o.status, o.at);
+  }
+
+  get(id: string): Order | null {
+    const row = this.s.get.get(id);
+    return row ? toOrder(row) : null;
+  }
+
+  lock(id: string): Order | null {
+    return this.get(id);
+  }
+
+  ofConversation(conversationId: string): Order | null {
+    const row = this.s.ofConversation.get(conversationId);
+    return row ? toOrder(row) : null;
+  }
+
+  setStatus(id: string, status: OrderStatus, at: number): void {
+    this.s.setStatus.run(status, at, id);
   }
 }

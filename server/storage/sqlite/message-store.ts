@@ -1,9 +1,10 @@
 import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
-import { toMessage, type MessageRow } from "./rows.js";
+import type { MessageRepo } from "../tx.js";
+import { toMessage, type MessageRow } from "../rows.js";
 
 /** Messages, stored once per conversation (entries only reference them). */
-export class MessageStore {
+export class MessageStore implements MessageRepo {
   private readonly s;
 
   constructor(db: Database.Database) {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
-import { type ConversationType, type PushCategory, pushCategorySchema } from "../../../shared/protocol/index.js";
+import type { ConversationType, PushCategory } from "../../../shared/protocol/index.js";
+import { parseSubscription, toPushCategory } from "../rows.js";
 import type {
   PushConversation,
   PushNoticeRecord,
@@ -10,6 +11,7 @@ import type {
   StoredPushSubscription,
   VapidKeys,
 } from "../push-types.js";
+import type { PushRepo } from "../tx.js";
 
 interface TargetRow {
   id: string;
@@ -18,27 +20,12 @@ interface TargetRow {
   signed_in: number;
 }
 
-function parseSubscription(json: string | null): StoredPushSubscription | null {
-  if (json === null) return null;
-  try {
-    const sub = JSON.parse(json) as Partial<StoredPushSubscription>;
-    if (typeof sub.endpoint !== "string" || typeof sub.keys?.p256dh !== "string" || typeof sub.keys.auth !== "string") return null;
-    return { endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } };
-  } catch {
-    return null;
-  }
-}
-
-function category(text: string): PushCategory {
-  return pushCategorySchema.catch("chat").parse(text);
-}
-
 /**
  * Web Push state: the VAPID key pair, per-user preferences and quotas,
  * issued notification ids (for receipts), and the push side of devices
  * (their `push` column holds the subscription JSON).
  */
-export class PushStore {
+export class PushStore implements PushRepo {
   private readonly s;
 
   constructor(db: Database.Database) {
@@ -130,9 +117,8 @@ export class PushStore {
     return { hidePreviews: this.s.preferences.get(userId)?.hide_previews === 1 };
   }
 
-  setPreferences(userId: string, prefs: PushPreferences, at: number): PushPreferences {
+  setPreferences(userId: string, prefs: PushPreferences, at: number): void {
     this.s.setPreferences.run(userId, prefs.hidePreviews ? 1 : 0, at);
-    return this.preferences(userId);
   }
 
   /** One unit of the (user, category, day) quota, if any is left. */
@@ -147,7 +133,7 @@ export class PushStore {
 
   receipt(id: string, event: PushReceiptEvent, since: number): PushReceiptResult {
     const row = (event === "displayed" ? this.s.displayed : this.s.clicked).get(id, since);
-    if (row) return { status: "counted", category: category(row.category) };
+    if (row) return { status: "counted", category: toPushCategory(row.category) };
     return { status: this.s.notice.get(id, since) ? "repeat" : "unknown" };
   }
 

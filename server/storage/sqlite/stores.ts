@@ -1,40 +1,41 @@
 import type Database from "better-sqlite3";
+import type { AppendBatch } from "../append-batch.js";
+import type { Repos } from "../tx.js";
 import { CampaignStore } from "./campaign-store.js";
 import { ConversationStore } from "./conversation-store.js";
 import { DeviceStore } from "./device-store.js";
 import { FollowStore } from "./follow-store.js";
-import { ItemStore } from "./item-store.js";
+import { ItemStore, OrderStore } from "./item-store.js";
 import { MessageStore } from "./message-store.js";
-import { OrderStore } from "./order-store.js";
 import { PushStore } from "./push-store.js";
 import { SyncStore } from "./sync-store.js";
-import { UserStore } from "./user-store.js";
+import { SessionStore, UserStore } from "./user-store.js";
 
-/** Every table group's prepared statements, created once per database. */
-export interface Stores {
-  users: UserStore;
-  devices: DeviceStore;
-  items: ItemStore;
-  conversations: ConversationStore;
-  messages: MessageStore;
-  orders: OrderStore;
-  sync: SyncStore;
-  push: PushStore;
-  follows: FollowStore;
-  campaigns: CampaignStore;
-}
-
-export function createStores(db: Database.Database, ringCapacity: number): Stores {
-  return {
+/**
+ * Every repository's prepared statements, created once per database. The
+ * engine runs one task at a time, so one set serves every task; `session`
+ * points the entry log at the running write's batch.
+ */
+export function createStores(db: Database.Database, ringCapacity: number): { repos: Repos; session(batch: AppendBatch | null): Repos } {
+  const log = new SyncStore(db, ringCapacity);
+  const repos: Repos = {
     users: new UserStore(db),
+    sessions: new SessionStore(db),
     devices: new DeviceStore(db),
     items: new ItemStore(db),
     conversations: new ConversationStore(db),
     messages: new MessageStore(db),
     orders: new OrderStore(db),
-    sync: new SyncStore(db, ringCapacity),
+    log,
     push: new PushStore(db),
     follows: new FollowStore(db),
     campaigns: new CampaignStore(db),
+  };
+  return {
+    repos,
+    session(batch) {
+      log.batch = batch;
+      return repos;
+    },
   };
 }

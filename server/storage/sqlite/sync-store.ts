@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
-import { DOMAINS, type Domain, type Entry, type PullResponse, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
-import type { AppendBatch } from "./append-batch.js";
+import { DOMAINS, type Domain, type Entry, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
+import type { AppendBatch } from "../append-batch.js";
+import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
 
 interface EntryRow {
   v: number;
@@ -9,25 +10,21 @@ interface EntryRow {
   data: string;
 }
 
-/** A msg entry's place in its conversation, kept beside the entry for receipts. */
-export interface MessageRef {
-  conversationId: string;
-  seq: number;
-}
-
 /**
- * Heads, entries (the ring) and device acks. `append` must run inside the
- * caller's transaction: bumping the head and inserting the entry together is
- * what keeps versions contiguous and unrepeated.
+ * Heads, entries (the ring) and device acks. Appending runs inside the write
+ * transaction, which holds the whole database: bumping the head and inserting
+ * the entry together is what keeps versions contiguous and unrepeated.
  */
-export class SyncStore {
+export class SyncStore implements EntryLog {
   /** Trim amortised: one range delete per this many appends to a (user, domain). */
   private readonly trimEvery: number;
   private readonly s;
+  /** The running write's batch (the engine runs one task at a time); null outside a write. */
+  batch: AppendBatch | null = null;
 
   constructor(
     db: Database.Database,
-    private readonly ring: number,
+    readonly ring: number,
   ) {
     this.trimEvery = Math.max(1, Math.min(100, ring));
     this.s = {
@@ -57,13 +54,17 @@ export class SyncStore {
     };
   }
 
-  append(batch: AppendBatch, userId: string, d: Domain, k: string, data: unknown, at: number, ref?: MessageRef): Entry {
-    const { head: v } = this.s.bumpHead.get(userId, d)!;
-    this.s.insertEntry.run(userId, d, v, k, at, JSON.stringify(data), ref?.conversationId ?? null, ref?.seq ?? null);
-    if (v % this.trimEvery === 0 && v > this.ring) this.s.trim.run(userId, d, v - this.ring);
-    const entry: Entry = { d, v, k, at, data };
-    batch.add(userId, entry);
-    return entry;
+  append(entries: readonly NewEntry[], at: number): Entry[] {
+    const batch = this.batch;
+    if (!batch) throw new Error("Entries are appended only inside a write.");
+    return entries.map((e) => {
+      const { head: v } = this.s.bumpHead.get(e.userId, e.d)!;
+      this.s.insertEntry.run(e.userId, e.d, v, e.k, at, JSON.stringify(e.data), e.ref?.conversationId ?? null, e.ref?.seq ?? null);
+      if (v % this.trimEvery === 0 && v > this.ring) this.s.trim.run(e.userId, e.d, v - this.ring);
+      const entry: Entry = { d: e.d, v, k: e.k, at, data: e.data };
+      batch.add(e.userId, entry);
+      return entry;
+    });
   }
 
   head(userId: string, d: Domain): number {
@@ -78,29 +79,11 @@ export class SyncStore {
     return heads;
   }
 
-  /**
-   * Entries after `after`, contiguous from `after + 1`, or `reset`. The ring's
-   * nominal size is not trusted to say what is kept: entries trimmed under a
-   * smaller RING_CAPACITY stay gone after a restart with a larger one, so the
-   * first kept entry decides. Never a gap.
-   */
-  pull(userId: string, d: Domain, after: number, limit: number): PullResponse {
-    const head = this.head(userId, d);
-    if (after < head - this.ring) return { d, entries: [], head, reset: true };
-    if (after >= head) return { d, entries: [], head, reset: false };
-    const rows = this.s.entries.all(userId, d, after, limit);
-    if (rows[0]?.v !== after + 1) return { d, entries: [], head, reset: true };
-    const entries = rows.map((r): Entry => ({
-      d,
-      v: r.v,
-      k: r.k,
-      at: r.at,
-      data: JSON.parse(r.data) as unknown,
-    }));
-    return { d, entries, head, reset: false };
+  range(userId: string, d: Domain, after: number, limit: number): Entry[] {
+    return this.s.entries.all(userId, d, after, limit).map((r): Entry => ({ d, v: r.v, k: r.k, at: r.at, data: JSON.parse(r.data) as unknown }));
   }
 
-  deviceAcks(deviceId: string): Versions {
+  acks(deviceId: string): Versions {
     const acks = zeroVersions();
     for (const row of this.s.acks.all(deviceId)) {
       if ((DOMAINS as readonly string[]).includes(row.domain)) acks[row.domain as Domain] = row.v;
@@ -108,12 +91,10 @@ export class SyncStore {
     return acks;
   }
 
-  /** Monotonic: an older version never replaces a newer one. */
   setAck(deviceId: string, d: Domain, v: number): void {
     this.s.setAck.run(deviceId, d, v);
   }
 
-  /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
   messageSeqsBetween(userId: string, after: number, upTo: number): MessageRef[] {
     return this.s.msgMaxSeqs.all(userId, after, upTo).map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));
   }

@@ -1,41 +1,32 @@
-import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
-import { CourierError, type User } from "../../../shared/protocol/index.js";
-import type { NewSession, NewUser, SessionInfo, StoredUser } from "../storage.js";
-import { toUser, type UserRow } from "./rows.js";
+import type { User } from "../../../shared/protocol/index.js";
+import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserRepo } from "../tx.js";
+import { toUser, type UserRow } from "../rows.js";
 
-/** Users and their sessions (only token hashes are stored). */
-export class UserStore {
+/** Users (only password hashes are stored). */
+export class UserStore implements UserRepo {
   private readonly s;
 
   constructor(db: Database.Database) {
     this.s = {
-      insertUser: db.prepare(`INSERT INTO users (id, username, display_name, password_hash, at) VALUES (?, ?, ?, ?, ?)`),
-      byUsername: db.prepare<[string], UserRow>(`SELECT * FROM users WHERE username = ?`),
+      insert: db.prepare(`INSERT INTO users (id, username, display_name, password_hash, at) VALUES (?, ?, ?, ?, ?)`),
+      byUsername: db.prepare<[string], UserRow & { password_hash: string }>(`SELECT * FROM users WHERE username = ?`),
       byId: db.prepare<[string], UserRow>(`SELECT * FROM users WHERE id = ?`),
+      byIds: db.prepare<[string], UserRow>(`SELECT * FROM users WHERE id IN (SELECT value FROM json_each(?))`),
       search: db.prepare<[string, string, string, string, string, number], UserRow>(
         `SELECT * FROM users
          WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
          ORDER BY (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') DESC, username LIMIT ?`,
       ),
-      insertSession: db.prepare(`INSERT INTO sessions (id, token_hash, user_id, device_id, at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
-      session: db.prepare<[string, number], UserRow & { session_id: string; expires_at: number }>(
-        `SELECT u.*, s.id AS session_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
-         WHERE s.token_hash = ? AND s.expires_at > ?`,
-      ),
-      deleteSession: db.prepare(`DELETE FROM sessions WHERE id = ?`),
-      purgeExpired: db.prepare(`DELETE FROM sessions WHERE expires_at <= ?`),
+      idsAfter: db.prepare<[string, number, number], { id: string }>(`SELECT id FROM users WHERE id > ? AND at <= ? ORDER BY id LIMIT ?`),
     };
   }
 
-  createUser(u: NewUser): User {
-    if (this.s.byUsername.get(u.username)) throw CourierError.conflict("That username is taken.");
-    const id = randomUUID();
-    this.s.insertUser.run(id, u.username, u.displayName, u.passwordHash, u.at);
-    return { id, username: u.username, displayName: u.displayName };
+  insert(u: NewUser & { id: string }): void {
+    this.s.insert.run(u.id, u.username, u.displayName, u.passwordHash, u.at);
   }
 
-  findByUsername(username: string): StoredUser | null {
+  byUsername(username: string): StoredUser | null {
     const row = this.s.byUsername.get(username);
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
@@ -43,6 +34,10 @@ export class UserStore {
   get(id: string): User | null {
     const row = this.s.byId.get(id);
     return row ? toUser(row) : null;
+  }
+
+  getMany(ids: readonly string[]): User[] {
+    return this.s.byIds.all(JSON.stringify(ids)).map(toUser);
   }
 
   search(q: string, excludeId: string, limit: number): User[] {
@@ -53,20 +48,56 @@ export class UserStore {
     return this.s.search.all(excludeId, anywhere, anywhere, prefix, prefix, limit).map(toUser);
   }
 
-  createSession(s: NewSession): string {
-    const id = randomUUID();
-    this.s.insertSession.run(id, s.tokenHash, s.userId, s.deviceId, s.at, s.expiresAt);
-    // Cheap housekeeping on a rare event keeps the table from growing forever.
-    this.s.purgeExpired.run(s.at);
-    return id;
+  idsAfter(afterId: string, createdBy: number, limit: number): string[] {
+    return this.s.idsAfter.all(afterId, createdBy, limit).map((r) => r.id);
+  }
+}
+
+/** Sessions: only token hashes are stored. */
+export class SessionStore implements SessionRepo {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO sessions (id, token_hash, user_id, device_id, at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`),
+      find: db.prepare<[string, number], UserRow & { session_id: string; expires_at: number }>(
+        `SELECT u.*, s.id AS session_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+         WHERE s.token_hash = ? AND s.expires_at > ?`,
+      ),
+      delete: db.prepare(`DELETE FROM sessions WHERE id = ?`),
+      deleteExpired: db.prepare(`DELETE FROM sessions WHERE expires_at <= ?`),
+      bindDevice: db.prepare(`UPDATE sessions SET device_id = ? WHERE id = ?`),
+      ofDevice: db.prepare<[string, string], { id: string }>(`SELECT id FROM sessions WHERE device_id = ? AND user_id = ?`),
+      deleteOfDevice: db.prepare(`DELETE FROM sessions WHERE device_id = ? AND user_id = ?`),
+    };
   }
 
-  findSession(tokenHash: string, now: number): SessionInfo | null {
-    const row = this.s.session.get(tokenHash, now);
+  insert(s: NewSession & { id: string }): void {
+    this.s.insert.run(s.id, s.tokenHash, s.userId, s.deviceId, s.at, s.expiresAt);
+  }
+
+  find(tokenHash: string, now: number): SessionInfo | null {
+    const row = this.s.find.get(tokenHash, now);
     return row ? { sessionId: row.session_id, user: toUser(row), expiresAt: row.expires_at } : null;
   }
 
-  deleteSession(id: string): void {
-    this.s.deleteSession.run(id);
+  delete(sessionId: string): void {
+    this.s.delete.run(sessionId);
+  }
+
+  deleteExpired(now: number): void {
+    this.s.deleteExpired.run(now);
+  }
+
+  bindDevice(sessionId: string, deviceId: string): void {
+    this.s.bindDevice.run(deviceId, sessionId);
+  }
+
+  ofDevice(userId: string, deviceId: string): string[] {
+    return this.s.ofDevice.all(deviceId, userId).map((r) => r.id);
+  }
+
+  deleteOfDevice(userId: string, deviceId: string): void {
+    this.s.deleteOfDevice.run(deviceId, userId);
   }
 }

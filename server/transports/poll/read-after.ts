@@ -1,5 +1,5 @@
 import { DOMAINS, type Domain, type Entry, type Versions } from "../../../shared/protocol/index.js";
-import type { Storage } from "../../storage/storage.js";
+import type { SyncReader } from "../../sync/log.js";
 
 export interface ReadAfter {
   /** Per domain in priority order, each run ascending and contiguous from the cursor. */
@@ -16,7 +16,7 @@ export interface ReadAfter {
  * highest-priority domain is served first; a lower one left out by the bound
  * is served by the next poll, which the client sends at once.
  */
-export async function readAfter(storage: Storage, userId: string, from: Versions, max: number): Promise<ReadAfter> {
+export async function readAfter(storage: SyncReader, userId: string, from: Versions, max: number): Promise<ReadAfter> {
   const heads = await storage.heads(userId);
   const cursor = { ...from };
   const entries: Entry[] = [];

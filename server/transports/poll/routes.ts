@@ -77,7 +77,7 @@ async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from:
   const deadline = Date.now() + wait;
   let sessionChecked = false;
   for (;;) {
-    const read = await readAfter(ctx.storage, auth.user.id, from, POLL_ENTRIES_MAX);
+    const read = await readAfter(ctx.sync, auth.user.id, from, POLL_ENTRIES_MAX);
     if (waiter.ended) return closing(ctx, req, auth, waiter.ended, read);
     if (read.entries.length > 0 || read.reset.length > 0) return read;
     const remaining = deadline - Date.now();

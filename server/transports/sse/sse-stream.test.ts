@@ -33,7 +33,7 @@ function fakeWorld(opts: { watchLiveness?: boolean; clock?: () => number } = {})
   };
   // The stream uses only heads, pull, the hub, the heartbeat setting, the clock and the delivery counters.
   const delivery = new DeliveryMetrics();
-  const ctx = { storage, hub, config: { heartbeatMs: 60_000 }, clock: opts.clock ?? (() => 0), delivery } as unknown as Context;
+  const ctx = { sync: storage, hub, config: { heartbeatMs: 60_000 }, clock: opts.clock ?? (() => 0), delivery } as unknown as Context;
   const frames: { name: string; data: unknown; id?: string }[] = [];
   const writer = { retry: () => undefined, event: (name: string, data: unknown, id?: string) => void frames.push({ name, data, id }), end: () => undefined };
   const stream = new SseStream("s1", "u", "d1", "sess", zeroVersions(), {

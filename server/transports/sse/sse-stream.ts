@@ -142,7 +142,7 @@ export class SseStream implements Connection {
     // A logout between admission and `hub.add` found nothing to close. Nothing
     // has been written yet, and hello comes first or not at all: just end.
     if (!(await this.deps.sessionAlive())) return this.end();
-    let heads = await ctx.storage.heads(this.userId);
+    let heads = await ctx.sync.heads(this.userId);
     if (this.closed) return;
     writer.retry(SSE_RETRY_MS);
     writer.event("hello", this.deps.hello(heads));
@@ -154,7 +154,7 @@ export class SseStream implements Connection {
       if (state.name !== "backlog") return;
       if (state.overflow) {
         this.state = { name: "backlog", queue: [], overflow: false };
-        heads = await ctx.storage.heads(this.userId);
+        heads = await ctx.sync.heads(this.userId);
         continue;
       }
       this.state = { name: "live", floor: { ...this.sent } };
@@ -172,7 +172,7 @@ export class SseStream implements Connection {
 
   private async backlog(d: Domain, upTo: number): Promise<void> {
     while (this.sent[d] < upTo && !this.reset.has(d)) {
-      const page = await this.deps.ctx.storage.pull(this.userId, d, this.sent[d], PULL_LIMIT_MAX);
+      const page = await this.deps.ctx.sync.pull(this.userId, d, this.sent[d], PULL_LIMIT_MAX);
       if (this.closed) return;
       if (page.reset) {
         this.reset.add(d);

@@ -180,8 +180,8 @@ describe("SSE stream endings", () => {
     const { url, alice } = await chatting({ heartbeatMs: 100 });
     const s = await stream(url, `device=${randomUUID()}`, bearer(alice));
     await helloOf(s);
-    const session = await server.storage.findSession(hashToken(alice.token), Date.now());
-    await server.storage.deleteSession(session!.sessionId);
+    const session = await server.storage.read(async (r) => r.sessions.find(hashToken(alice.token), Date.now()));
+    await server.storage.write(async (tx) => tx.sessions.delete(session!.sessionId));
     expect(await closeReason(s)).toEqual({ reason: "logout" });
     await s.ended;
     expect(server.hub.size).toBe(0);

@@ -54,7 +54,7 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
     if (req.headers.origin === undefined) throw CourierError.forbidden("A cookie handshake needs an Origin header.");
   }
   const tokenHash = hashToken(token);
-  const session = await ctx.storage.findSession(tokenHash, ctx.clock());
+  const session = await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock()));
   if (!session) throw CourierError.unauthorized();
   await recordDevice(ctx, { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
   return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash };

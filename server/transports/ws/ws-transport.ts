@@ -88,7 +88,7 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
    * before every request. A dead session answers `unauthorized`, then the
    * socket is closed once that answer is on its way.
    */
-  const sessionAlive = async () => (await ctx.storage.findSession(tokenHash, ctx.clock()))?.sessionId === sessionId;
+  const sessionAlive = async () => (await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock())))?.sessionId === sessionId;
   const authorized =
     <T>(work: () => Promise<T>) =>
     async (): Promise<T> => {
@@ -141,7 +141,7 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
       end();
       return;
     }
-    const heads = await ctx.storage.heads(userId);
+    const heads = await ctx.sync.heads(userId);
     if (!socket.connected) return;
     const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
     socket.emit("hello", hello);

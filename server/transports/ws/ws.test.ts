@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, type Message, SESSION_TTL_MS } from "../../../shared/protocol/index.js";
-import { SqliteStorage } from "../../storage/sqlite-storage.js";
-import type { DeviceUpsert, Storage } from "../../storage/storage.js";
+import { SqliteEngine } from "../../storage/sqlite/engine.js";
+import { Storage } from "../../storage/storage.js";
 import {
   call,
   connect,
@@ -222,18 +222,18 @@ describe("websocket sign-out", () => {
 describe("websocket sessions that end", () => {
   it("closes a socket whose handshake completed while a logout of its session ran", async () => {
     const dir = tempDir();
-    const real = SqliteStorage.open({ dataDir: dir, ringCapacity: 2000 });
-    // The handshake looks the session up, then records the device, then joins the hub.
+    const real = new Storage(SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 }));
+    // The handshake looks the session up, then records the device (its next write), then joins the hub.
     // Run a whole logout in between: it finds no live connection to close.
     let beforeDevice: (() => Promise<void>) | null = null;
     const storage = new Proxy(real, {
       get(target, key) {
-        if (key === "upsertDevice") {
-          return async (input: DeviceUpsert) => {
+        if (key === "write") {
+          return async (fn: Parameters<Storage["write"]>[0]) => {
             const hook = beforeDevice;
             beforeDevice = null;
             if (hook) await hook();
-            return target.upsertDevice(input);
+            return target.write(fn);
           };
         }
         const value: unknown = Reflect.get(target, key, target);
@@ -270,7 +270,7 @@ describe("websocket sessions that end", () => {
     const conv = await openDirect(server.app, alice, bob);
     const sockets = [0, 1, 2].map(() => client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 }));
     await Promise.all(sockets.map((c) => c.hello));
-    const headsBefore = await server.storage.heads(bob.user.id);
+    const headsBefore = await server.sync.heads(bob.user.id);
 
     now += SESSION_TTL_MS + 1;
     const requests = [
@@ -287,6 +287,6 @@ describe("websocket sessions that end", () => {
     }
     expect(server.hub.connectionsOf(alice.user.id)).toHaveLength(0);
     // Nothing was stored for the refused send.
-    expect(await server.storage.heads(bob.user.id)).toEqual(headsBefore);
+    expect(await server.sync.heads(bob.user.id)).toEqual(headsBefore);
   });
 });

@@ -1,10 +1,10 @@
-import type { Entry } from "../../../shared/protocol/index.js";
-import type { Appended } from "../storage.js";
+import type { Entry } from "../../shared/protocol/index.js";
+import type { Appended } from "./tx.js";
 
 /**
  * Collects the entries one transaction appends, per user, in append order.
  * Handed back to the caller only after the commit, so nothing is pushed for a
- * transaction that rolled back.
+ * transaction that rolled back. Shared by the engines.
  */
 export class AppendBatch {
   private readonly byUser = new Map<string, Entry[]>();

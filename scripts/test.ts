@@ -1,0 +1,118 @@
+import { constants } from "node:os";
+import { ensureChromium } from "./provision/chromium.js";
+import { cleanupNow } from "./provision/cleanup.js";
+import { startPostgres } from "./provision/postgres.js";
+import type { RunningService } from "./provision/service.js";
+import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } from "./provision/system.js";
+
+/**
+ * `npm test`: provisions what the tests need, runs the suite, stops what it
+ * started.
+ *
+ *   node --import tsx scripts/test.ts                  check-types, lint, test:unit, test:e2e (stops at the first failure)
+ *   node --import tsx scripts/test.ts -- <command…>    only <command>, in the same environment
+ *   npm test -- <command…>                             the same through npm
+ *
+ * Provisions: Chromium (CHROMIUM_PATH), a throwaway PostgreSQL
+ * (TEST_DATABASE_URL), both exported to the children. A variable already set
+ * is used as is. Everything started is stopped on exit, failure, SIGINT,
+ * SIGTERM and SIGHUP. The exit code is the failing step's (or <command>'s);
+ * 1 when provisioning fails (with one sentence saying what to install).
+ */
+const USAGE = "usage: node --import tsx scripts/test.ts [-- <command> [args…]]";
+
+const STEPS: ReadonlyArray<readonly [string, ...string[]]> = [
+  ["npm", "run", "check-types"],
+  ["npm", "run", "lint"],
+  ["npm", "run", "test:unit"],
+  ["npm", "run", "test:e2e"],
+];
+
+interface ServiceSpec {
+  name: string;
+  /** The variable the tests read its URL from; when already set, that server is used and nothing starts. */
+  env: string;
+  start: () => Promise<RunningService>;
+}
+
+// Servers the tests reach through an environment variable. Redis (TEST_REDIS_URL)
+// is one line away: { name: "Redis", env: "TEST_REDIS_URL", start: () => startRedis() }
+// with startRedis from ./provision/redis.js.
+const SERVICES: readonly ServiceSpec[] = [{ name: "PostgreSQL", env: "TEST_DATABASE_URL", start: () => startPostgres() }];
+
+async function main(argv: readonly string[]): Promise<number> {
+  const args = argv[0] === "--" ? argv.slice(1) : argv;
+  if (args[0] === "-h" || args[0] === "--help") {
+    console.info(USAGE);
+    return 0;
+  }
+  if (args[0]?.startsWith("-")) {
+    console.error(`test: unknown option ${args[0]}; ${USAGE}`);
+    return 2;
+  }
+  const [command, ...commandArgs] = args;
+  const commands = command ? [[command, ...commandArgs] as const] : STEPS;
+
+  const started = performance.now();
+  process.env.CHROMIUM_PATH = await ensureChromium();
+  const running: RunningService[] = [];
+  try {
+    for (const service of SERVICES) {
+      if (process.env[service.env]) {
+        log(`${service.env} is set: using that ${service.name}, starting none`);
+        continue;
+      }
+      const instance = await service.start();
+      running.push(instance);
+      process.env[service.env] = instance.url;
+    }
+    const urls = SERVICES.map((s) => `${s.env}=${withoutPassword(process.env[s.env] ?? "")}`);
+    log(`environment ready (${seconds(started)}): CHROMIUM_PATH=${process.env.CHROMIUM_PATH} ${urls.join(" ")}`);
+
+    for (const [name, ...rest] of commands) {
+      if (!command) log(`$ ${[name, ...rest].join(" ")}`);
+      const { code } = await run(name, rest);
+      if (code !== 0) return code;
+    }
+    return 0;
+  } finally {
+    for (const service of running.reverse()) service.stop();
+  }
+}
+
+/** A URL as printed: a password given in TEST_DATABASE_URL stays out of logs. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+let stopping = false;
+async function onSignal(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping the running command, then the test servers`);
+  await interruptChildren(signal, 10_000);
+  // The "exit" handler (provision/cleanup.ts) stops the servers and removes their dirs.
+  process.exit(128 + (constants.signals[signal] ?? 0));
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, (s: NodeJS.Signals) => void onSignal(s));
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (!stopping) process.exit(code);
+  },
+  (error: unknown) => {
+    // Interrupted: onSignal is already on its way out.
+    if (error instanceof Interrupted || stopping) return;
+    if (error instanceof ProvisionError) console.error(`test: ${error.message}`);
+    else if ((error as NodeJS.ErrnoException).code === "ENOENT") console.error(`test: command not found: ${(error as NodeJS.ErrnoException).path ?? "?"}`);
+    else console.error(error);
+    cleanupNow();
+    process.exit((error as NodeJS.ErrnoException).code === "ENOENT" ? 127 : 1);
+  },
+);

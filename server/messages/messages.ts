@@ -1,0 +1,43 @@
+import { randomUUID } from "node:crypto";
+import type { Message, SendRequest } from "../../shared/protocol/index.js";
+import { memberConversation } from "../conversations/conversations.js";
+import type { ConversationRecord, Repos } from "../storage/storage.js";
+
+/**
+ * Appends a message with the conversation's next seq and diffuses it (write
+ * diffusion): stored once, referenced by a `msg` entry in every member's chat
+ * domain, the sender's included (their other devices sync too). The sender
+ * has read what they wrote.
+ */
+export async function postMessage(
+  r: Repos,
+  conv: ConversationRecord,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body">,
+  at: number,
+): Promise<Message> {
+  // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
+  const seq = await r.conversations.nextSeq(conv.id);
+  const message: Message = { id: randomUUID(), conversationId: conv.id, seq, ...m, at };
+  await r.messages.insert(message);
+  const members = await r.conversations.members(conv.id);
+  const ref = { conversationId: conv.id, seq };
+  await r.log.append(
+    members.map((member) => ({ userId: member.userId, d: "chat" as const, k: "msg", data: { message }, ref })),
+    at,
+  );
+  await r.conversations.advanceRead(conv.id, m.senderId, seq);
+  return message;
+}
+
+/**
+ * Idempotent on (sender, clientMsgId): a repeat returns the first message and
+ * appends nothing. Two repeats racing on two connections are settled by the
+ * engine's unique constraint: the loser runs again and finds the winner's.
+ */
+export async function sendMessage(r: Repos, senderId: string, input: SendRequest, at: number): Promise<{ message: Message; created: boolean }> {
+  const existing = await r.messages.byClientId(senderId, input.clientMsgId);
+  if (existing) return { message: existing, created: false };
+  const conv = await memberConversation(r, senderId, input.conversationId);
+  const message = await postMessage(r, conv, { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body }, at);
+  return { message, created: true };
+}

@@ -1,0 +1,46 @@
+import type { Summary } from "../../shared/protocol/index.js";
+import { buildSummary, memberConversation } from "../conversations/conversations.js";
+import type { Repos } from "../storage/storage.js";
+
+/**
+ * Receipts: read positions (set by the reader) and delivered positions
+ * (moved by a device's ack), each announced to whoever shows the tick.
+ */
+
+/** Read position moves forward only, up to the last message; every member learns of it. */
+export async function markRead(r: Repos, userId: string, conversationId: string, seq: number, at: number): Promise<Summary> {
+  const conv = await memberConversation(r, userId, conversationId);
+  const target = Math.min(seq, conv.lastSeq);
+  const me = (await r.conversations.member(conv.id, userId))!;
+  if (target > me.readSeq) {
+    await r.conversations.advanceRead(conv.id, userId, target);
+    const members = await r.conversations.members(conv.id);
+    const data = { conversationId: conv.id, userId, seq: target };
+    await r.log.append(
+      members.map((m) => ({ userId: m.userId, d: "chat" as const, k: "read", data })),
+      at,
+    );
+  }
+  return buildSummary(r, userId, conv);
+}
+
+/**
+ * A device acked chat up to `upTo`: the messages it now holds count as
+ * delivered to its user. Where that moves the user's delivered position in a
+ * conversation, the senders of the newly delivered messages (not every
+ * member: in a group that would be quadratic) get a `delivered` entry, so
+ * they see the tick. In a two-person chat that is the peer.
+ */
+export async function deliveredOnAck(r: Repos, userId: string, after: number, upTo: number, at: number): Promise<void> {
+  for (const ref of await r.log.messageSeqsBetween(userId, after, upTo)) {
+    const me = await r.conversations.member(ref.conversationId, userId);
+    if (!me || ref.seq <= me.deliveredSeq) continue;
+    await r.conversations.advanceDelivered(ref.conversationId, userId, ref.seq);
+    const senders = await r.messages.sendersBetween(ref.conversationId, me.deliveredSeq, ref.seq, userId);
+    const data = { conversationId: ref.conversationId, userId, seq: ref.seq };
+    await r.log.append(
+      senders.map((senderId) => ({ userId: senderId, d: "chat" as const, k: "delivered", data })),
+      at,
+    );
+  }
+}

@@ -1,0 +1,17 @@
+import type { Config } from "../config.js";
+import { PostgresEngine } from "./postgres/engine.js";
+import { SqliteEngine } from "./sqlite/engine.js";
+import { Storage } from "./storage.js";
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** The engine the configuration asks for: PostgreSQL for a `postgres://` DATABASE_URL, else SQLite under DATA_DIR. */
+export async function openStorage(config: Pick<Config, "databaseUrl" | "dataDir" | "ringCapacity">, log?: Logger): Promise<Storage> {
+  if (config.databaseUrl !== null) {
+    return new Storage(await PostgresEngine.open({ url: config.databaseUrl, ringCapacity: config.ringCapacity, log }));
+  }
+  return new Storage(SqliteEngine.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity }));
+}

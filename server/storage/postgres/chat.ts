@@ -1,0 +1,164 @@
+import type { Message, SettingsPatch } from "../../../shared/protocol/index.js";
+import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
+import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo } from "../tx.js";
+import type { Db } from "./db.js";
+
+const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
+const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label`;
+const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled`;
+
+export class PgConversations implements ConversationRepo {
+  constructor(private readonly db: Db) {}
+
+  async get(id: string): Promise<ConversationRecord | null> {
+    const { rows } = await this.db.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
+    return rows[0] ? toConversationRecord(rows[0]) : null;
+  }
+
+  async byKey(uniqueKey: string): Promise<ConversationRecord | null> {
+    const { rows } = await this.db.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE unique_key = $1`, [
+      uniqueKey,
+    ]);
+    return rows[0] ? toConversationRecord(rows[0]) : null;
+  }
+
+  async ofItem(itemId: string): Promise<ConversationRecord[]> {
+    const { rows } = await this.db.query<ConversationRow>(
+      `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE item_id = $1 AND type = 'item'`,
+      [itemId],
+    );
+    return rows.map(toConversationRecord);
+  }
+
+  /** The conversation and its members in one statement; a taken unique key fails (23505) and the engine retries. */
+  async insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): Promise<void> {
+    await this.db.query(
+      `WITH c AS (
+         INSERT INTO conversations (id, type, item_id, title, unique_key, last_seq, at)
+         VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id
+       )
+       INSERT INTO members (conversation_id, user_id, at)
+       SELECT c.id, m, $6 FROM c, unnest($7::text[]) AS m
+       ON CONFLICT (conversation_id, user_id) DO NOTHING`,
+      [c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at, memberIds],
+    );
+  }
+
+  async member(conversationId: string, userId: string): Promise<MemberRecord | null> {
+    const { rows } = await this.db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
+      conversationId,
+      userId,
+    ]);
+    return rows[0] ? toMember(rows[0]) : null;
+  }
+
+  async members(conversationId: string): Promise<MemberRecord[]> {
+    const { rows } = await this.db.query<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 ORDER BY at, user_id`,
+      [conversationId],
+    );
+    return rows.map(toMember);
+  }
+
+  async ofUser(userId: string): Promise<ConversationRecord[]> {
+    const { rows } = await this.db.query<ConversationRow>(
+      `SELECT c.id, c.type, c.item_id, c.title, c.unique_key, c.last_seq, c.at
+       FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = $1`,
+      [userId],
+    );
+    return rows.map(toConversationRecord);
+  }
+
+  /** The row lock taken here queues concurrent sends to one conversation until this transaction ends. */
+  async nextSeq(conversationId: string): Promise<number> {
+    const { rows } = await this.db.query<{ last_seq: number }>(
+      `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
+      [conversationId],
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`Conversation ${conversationId} is not stored.`);
+    return row.last_seq;
+  }
+
+  async advanceRead(conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.db.query(
+      `UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3)
+       WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId, seq],
+    );
+  }
+
+  async advanceDelivered(conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.db.query(`UPDATE members SET delivered_seq = GREATEST(delivered_seq, $3) WHERE conversation_id = $1 AND user_id = $2`, [
+      conversationId,
+      userId,
+      seq,
+    ]);
+  }
+
+  async updateSettings(conversationId: string, userId: string, p: SettingsPatch): Promise<void> {
+    await this.db.query(
+      `UPDATE members SET muted = coalesce($3, muted), pinned = coalesce($4, pinned),
+         remark = coalesce($5, remark), label = coalesce($6, label)
+       WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId, p.muted ?? null, p.pinned ?? null, p.remark ?? null, p.label ?? null],
+    );
+  }
+}
+
+export class PgMessages implements MessageRepo {
+  constructor(private readonly db: Db) {}
+
+  /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
+  async insert(m: Message): Promise<void> {
+    await this.db.query(
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at],
+    );
+  }
+
+  async byClientId(senderId: string, clientMsgId: string): Promise<Message | null> {
+    const { rows } = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_msg_id = $2`, [
+      senderId,
+      clientMsgId,
+    ]);
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async bySeq(conversationId: string, seq: number): Promise<Message | null> {
+    const { rows } = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq = $2`, [
+      conversationId,
+      seq,
+    ]);
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async page(conversationId: string, before: number | null, limit: number): Promise<Message[]> {
+    const { rows } = await this.db.query<MessageRow>(
+      `SELECT ${MESSAGE_COLUMNS} FROM (
+         SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3
+       ) AS newest ORDER BY seq`,
+      [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit],
+    );
+    return rows.map(toMessage);
+  }
+
+  /** Walks the (conversation_id, seq) unique index over the range only. */
+  async sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ sender_id: string }>(
+      `SELECT DISTINCT m.sender_id FROM messages m
+       JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id
+       WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.sender_id <> $4`,
+      [conversationId, after, upTo, excludeId],
+    );
+    return rows.map((r) => r.sender_id);
+  }
+
+  async unread(conversationId: string, readSeq: number, userId: string): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>(
+      `SELECT count(*) AS n FROM messages WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3`,
+      [conversationId, readSeq, userId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+}

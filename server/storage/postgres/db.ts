@@ -1,0 +1,147 @@
+import type { PoolClient, QueryResult, QueryResultRow } from "pg";
+import { isConnectionError } from "./errors.js";
+
+/** Where the engine reports (pino's shape). Never given query parameters. */
+export interface PgLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** What a repository needs: one statement at a time, inside the transaction it is bound to. */
+export interface Db {
+  /**
+   * " FOR UPDATE" in a write, "" in a read: `lock()` in a read (a READ ONLY
+   * transaction, which refuses FOR UPDATE) is a plain get, as in SQLite.
+   */
+  readonly forUpdate: string;
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+}
+
+export const BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED";
+/** One snapshot for every statement of a read (a snapshot's summaries, messages and heads agree). */
+export const BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+
+/**
+ * One pooled connection running one transaction.
+ *
+ * - Statements go out one after another even when a rule starts several at
+ *   once (`Promise.all`): pg deprecates queueing on a busy client.
+ * - BEGIN is sent with the first statement, so a rule that refuses before
+ *   touching the database costs no round trip. A snapshot is taken by the
+ *   first statement after BEGIN either way, so nothing changes for reads.
+ * - The first database error is remembered: after it PostgreSQL refuses
+ *   everything until ROLLBACK, so later statements fail with it again
+ *   without a round trip, and a rule that swallowed it cannot commit (a
+ *   COMMIT of an aborted transaction silently rolls back).
+ * - A connection that breaks while checked out emits `error` on the client,
+ *   which would crash the process without a listener; it is recorded and the
+ *   client is then destroyed instead of going back to the pool.
+ */
+export class Conn implements Db {
+  private tail: Promise<unknown> = Promise.resolve();
+  private begun = false;
+  /** BEGIN went through: the connection worked at least once in this transaction. */
+  private beganOk = false;
+  private released = false;
+  firstError: unknown = null;
+  broken: Error | null = null;
+  private readonly onError = (error: Error): void => {
+    this.broken ??= error;
+  };
+
+  readonly forUpdate: string;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly begin: string,
+    /** A statement without an answer for this long means the server or the link is gone silently. */
+    private readonly answerWithinMs: number,
+  ) {
+    this.forUpdate = begin === BEGIN_READ ? "" : " FOR UPDATE";
+    client.on("error", this.onError);
+  }
+
+  /** Nothing reached the database in this transaction (BEGIN itself failed, or was never sent). */
+  get untouched(): boolean {
+    return !this.beganOk;
+  }
+
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
+    const next = this.tail.then(() => this.send<R>(text, values));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async send<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
+    // A rule that kept a repository past its transaction must not run a
+    // statement on a connection that is back in the pool (someone else's now).
+    if (this.released) throw new Error("This transaction has ended; a repository was used after its read or write.");
+    if (this.firstError !== null) throw this.firstError;
+    try {
+      if (!this.begun) {
+        this.begun = true;
+        await this.watched(this.client.query(this.begin));
+        this.beganOk = true;
+      }
+      return await this.watched(this.client.query<R>(text, values as unknown[] | undefined));
+    } catch (error) {
+      this.firstError ??= error;
+      throw error;
+    }
+  }
+
+  /**
+   * A database that stops answering without closing the connection (paused,
+   * partitioned away) would hold the request until TCP keepalive gives up,
+   * many minutes later. Past `answerWithinMs` the socket is destroyed: the
+   * statement fails as a lost connection (503) and the client is discarded.
+   * No Courier statement comes near it (lock waits are one transaction long).
+   */
+  private async watched<T>(query: Promise<T>): Promise<T> {
+    const timer = setTimeout(() => {
+      this.broken ??= new Error(`Connection terminated: no answer from PostgreSQL within ${this.answerWithinMs} ms.`);
+      this.client.connection.stream.destroy();
+    }, this.answerWithinMs);
+    try {
+      return await query;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** COMMIT (after every statement sent so far), and back to the pool. */
+  async commit(): Promise<void> {
+    const done = this.tail.then(async () => {
+      if (this.firstError !== null) throw this.firstError;
+      if (this.begun) await this.watched(this.client.query("COMMIT"));
+    });
+    this.tail = done.catch(() => undefined);
+    await done;
+    this.release();
+  }
+
+  /** ROLLBACK if a transaction is open, then back to the pool; a broken connection is discarded. */
+  async abort(cause: unknown): Promise<void> {
+    await this.tail;
+    for (const error of [cause, this.firstError]) {
+      if (this.broken === null && error instanceof Error && isConnectionError(error)) this.broken = error;
+    }
+    if (this.broken === null && this.begun) {
+      try {
+        await this.watched(this.client.query("ROLLBACK"));
+      } catch (error) {
+        this.broken = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.client.removeListener("error", this.onError);
+    // release(err) destroys the connection: the pool opens a fresh one when
+    // it needs one, which is how requests work again once the database is back.
+    this.client.release(this.broken ?? undefined);
+  }
+}

@@ -1,0 +1,186 @@
+import { DOMAINS, type Domain, type Entry, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
+import type { AppendBatch } from "../append-batch.js";
+import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
+import type { Db } from "./db.js";
+
+interface EntryRow {
+  v: number;
+  k: string;
+  at: number;
+  data: string;
+}
+
+/** One (user, domain) an append touches: how many entries it gets, and (once bumped) its new head. */
+interface Group {
+  userId: string;
+  d: Domain;
+  n: number;
+  head: number;
+  next: number;
+}
+
+/**
+ * Bumps the heads of every (user, domain) of one append in one statement,
+ * each by its number of entries, and answers the new heads.
+ *
+ * Lock order. Every append locks its heads rows in one global order,
+ * (user_id, domain) in byte order, and holds them until commit, so two
+ * appends that share users, in whatever order their callers listed them,
+ * cannot wait for each other in a cycle: each waits only for a row above
+ * every row it already holds. The order is set by the ORDER BY: INSERT …
+ * SELECT runs as ModifyTable over Sort over the unnest, and the executor
+ * pulls one sorted row at a time and finishes it (the ON CONFLICT path locks
+ * the existing row, waiting for its holder if need be; the insert path, for
+ * a head not there yet, waits on the other inserter's unique-index entry)
+ * before pulling the next one. PLANS.md shows the plan. The keys are
+ * distinct (grouped first), so no row is touched twice, which ON CONFLICT
+ * DO UPDATE would refuse.
+ *
+ * Locks a transaction took before its append (a conversation's row in
+ * nextSeq, a member row) or a second append in the same transaction are
+ * outside this order; a cycle through them is possible in principle, and
+ * PostgreSQL then aborts one transaction with 40P01, which the engine runs
+ * again. Sends to one conversation queue on its row before touching heads,
+ * so they never interleave there.
+ */
+const BUMP_HEADS = `
+  INSERT INTO heads (user_id, domain, head)
+  SELECT u, d, n FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(u, d, n)
+  ORDER BY u COLLATE "C", d COLLATE "C"
+  ON CONFLICT (user_id, domain) DO UPDATE SET head = heads.head + excluded.head
+  RETURNING user_id, domain, head`;
+
+/** Every entry of one append in one statement. */
+const INSERT_ENTRIES = `
+  INSERT INTO entries (user_id, domain, v, k, at, data, conversation_id, seq)
+  SELECT u, d, v, k, $5, data, c, s
+  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $6::text[], $7::text[], $8::bigint[]) AS t(u, d, v, k, data, c, s)`;
+
+/** Trims the rings of the (user, domain)s whose head crossed a multiple of trimEvery. */
+const TRIM = `
+  DELETE FROM entries e
+  USING unnest($1::text[], $2::text[], $3::bigint[]) AS t(u, d, upto)
+  WHERE e.user_id = t.u AND e.domain = t.d AND e.v <= t.upto`;
+
+/**
+ * Heads, the ring of entries per (user, domain), and device acks.
+ *
+ * Trimming: amortised inside the appending transaction, as in the embedded
+ * engine. When a head crosses a multiple of min(100, ring), the entries more
+ * than `ring` below it are deleted (about min(100, ring) rows at a time).
+ * That DELETE touches only the rows of the (user, domain)s being appended
+ * to, whose heads this transaction already holds, so it waits for nobody
+ * and makes nobody wait: other appenders of those users queue on the heads
+ * rows anyway, readers see their snapshot (MVCC). A background sweep would
+ * need its own schedule and coordination between processes for no gain.
+ */
+export class PgEntryLog implements EntryLog {
+  private readonly trimEvery: number;
+
+  constructor(
+    private readonly db: Db,
+    /** The write's batch; null in reads, where appending is refused. */
+    private readonly batch: AppendBatch | null,
+    readonly ring: number,
+  ) {
+    this.trimEvery = Math.max(1, Math.min(100, ring));
+  }
+
+  async append(entries: readonly NewEntry[], at: number): Promise<Entry[]> {
+    if (this.batch === null) throw new Error("Entries can only be appended inside a write.");
+    if (entries.length === 0) return [];
+
+    const groups = new Map<string, Group>();
+    const keyed = entries.map((e) => {
+      const key = `${e.d}:${e.userId}`;
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { userId: e.userId, d: e.d, n: 0, head: 0, next: 0 }));
+      group.n++;
+      return group;
+    });
+
+    const list = [...groups.values()];
+    const { rows } = await this.db.query<{ user_id: string; domain: string; head: number }>(BUMP_HEADS, [
+      list.map((g) => g.userId),
+      list.map((g) => g.d),
+      list.map((g) => g.n),
+    ]);
+    for (const row of rows) {
+      const group = groups.get(`${row.domain}:${row.user_id}`)!;
+      group.head = row.head;
+      group.next = row.head - group.n + 1;
+    }
+
+    // Each (user, domain) takes its versions in the order its entries were given.
+    const appended = entries.map((e, i): Entry => ({ d: e.d, v: keyed[i]!.next++, k: e.k, at, data: e.data }));
+    await this.db.query(INSERT_ENTRIES, [
+      entries.map((e) => e.userId),
+      entries.map((e) => e.d),
+      appended.map((e) => e.v),
+      entries.map((e) => e.k),
+      at,
+      entries.map((e) => JSON.stringify(e.data) ?? "null"),
+      entries.map((e) => e.ref?.conversationId ?? null),
+      entries.map((e) => e.ref?.seq ?? null),
+    ]);
+
+    const trims = list.filter(
+      (g) => g.head > this.ring && Math.floor(g.head / this.trimEvery) > Math.floor((g.head - g.n) / this.trimEvery),
+    );
+    if (trims.length > 0) {
+      await this.db.query(TRIM, [trims.map((g) => g.userId), trims.map((g) => g.d), trims.map((g) => g.head - this.ring)]);
+    }
+
+    entries.forEach((e, i) => this.batch!.add(e.userId, appended[i]!));
+    return appended;
+  }
+
+  async head(userId: string, d: Domain): Promise<number> {
+    const { rows } = await this.db.query<{ head: number }>(`SELECT head FROM heads WHERE user_id = $1 AND domain = $2`, [userId, d]);
+    return rows[0]?.head ?? 0;
+  }
+
+  async heads(userId: string): Promise<Versions> {
+    const { rows } = await this.db.query<{ domain: string; head: number }>(`SELECT domain, head FROM heads WHERE user_id = $1`, [userId]);
+    return versions(rows.map((r) => [r.domain, r.head]));
+  }
+
+  async range(userId: string, d: Domain, after: number, limit: number): Promise<Entry[]> {
+    const { rows } = await this.db.query<EntryRow>(
+      `SELECT v, k, at, data FROM entries WHERE user_id = $1 AND domain = $2 AND v > $3 AND v <= $4 ORDER BY v`,
+      [userId, d, after, after + limit],
+    );
+    return rows.map((r): Entry => ({ d, v: r.v, k: r.k, at: r.at, data: JSON.parse(r.data) as unknown }));
+  }
+
+  async acks(deviceId: string): Promise<Versions> {
+    const { rows } = await this.db.query<{ domain: string; v: number }>(`SELECT domain, v FROM device_acks WHERE device_id = $1`, [deviceId]);
+    return versions(rows.map((r) => [r.domain, r.v]));
+  }
+
+  async setAck(deviceId: string, d: Domain, v: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO device_acks (device_id, domain, v) VALUES ($1, $2, $3)
+       ON CONFLICT (device_id, domain) DO UPDATE SET v = GREATEST(device_acks.v, excluded.v)`,
+      [deviceId, d, v],
+    );
+  }
+
+  async messageSeqsBetween(userId: string, after: number, upTo: number): Promise<MessageRef[]> {
+    const { rows } = await this.db.query<{ conversation_id: string; seq: number }>(
+      `SELECT conversation_id, max(seq) AS seq FROM entries
+       WHERE user_id = $1 AND domain = 'chat' AND v > $2 AND v <= $3 AND k = 'msg' AND conversation_id IS NOT NULL
+       GROUP BY conversation_id`,
+      [userId, after, upTo],
+    );
+    return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));
+  }
+}
+
+function versions(pairs: [string, number][]): Versions {
+  const out = zeroVersions();
+  for (const [domain, v] of pairs) {
+    if ((DOMAINS as readonly string[]).includes(domain)) out[domain as Domain] = v;
+  }
+  return out;
+}

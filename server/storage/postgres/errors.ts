@@ -1,0 +1,112 @@
+import { CourierError } from "../../../shared/protocol/index.js";
+
+/**
+ * What a PostgreSQL failure means for Courier. Three kinds matter:
+ *
+ * - the database is out of reach (down, restarting, refusing connections,
+ *   the link broke): the request changed nothing durable and may be sent
+ *   again, so it answers `503 unavailable` with a Retry-After;
+ * - a conflict the engine resolves by running the transaction again: a
+ *   deadlock, a serialization failure, or a unique key that a concurrent
+ *   transaction inserted between a rule's check and its insert (on the retry
+ *   the rule's check sees the row);
+ * - text PostgreSQL cannot store (a NUL character): the client's fault, 400.
+ *
+ * Everything else is a bug and stays a plain error (500).
+ */
+
+export const UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly.";
+/** What `Retry-After` tells clients while the database is down. */
+export const UNAVAILABLE_RETRY_MS = 3000;
+
+/** Socket-level failures (Node's errno codes) that mean the server is unreachable. */
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "EHOSTDOWN",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+
+/**
+ * SQLSTATEs of a server that is going away or cannot take us now (class 08,
+ * connection exceptions, is matched by prefix): admin shutdown, crash
+ * shutdown, cannot connect now (starting up or in recovery), too many
+ * connections.
+ */
+const DOWN_STATES = new Set(["57P01", "57P02", "57P03", "53300"]);
+
+/** Errors pg raises itself, without a code, when a connection is lost or never made. */
+const DOWN_MESSAGES = [
+  /^Connection terminated/,
+  /connection error and is not queryable/,
+  /^Client was closed and is not queryable/,
+  /^timeout exceeded when trying to connect/,
+  /^Connection terminated due to connection timeout/,
+];
+
+/** Deadlock, serialization failure, unique violation: run the whole transaction again. */
+const RETRY_STATES = new Set(["40P01", "40001", "23505"]);
+
+/** Invalid byte sequence (a NUL in text), untranslatable character. */
+const BAD_TEXT_STATES = new Set(["22021", "22P05"]);
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
+  const code = (error as { code: unknown }).code;
+  return typeof code === "string" ? code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The database could not be reached, or the connection to it broke. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof AggregateError && error.errors.some(isConnectionError)) return true;
+  const code = codeOf(error);
+  if (code !== undefined && (NETWORK_CODES.has(code) || DOWN_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  const message = messageOf(error);
+  return DOWN_MESSAGES.some((pattern) => pattern.test(message));
+}
+
+/** A conflict that running the transaction again resolves. */
+export function isRetryable(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && RETRY_STATES.has(code);
+}
+
+export function unavailable(): CourierError {
+  return CourierError.unavailable(UNAVAILABLE_MESSAGE, UNAVAILABLE_RETRY_MS);
+}
+
+/**
+ * The error a caller of `read`/`write` gets: protocol errors as they are,
+ * an unreachable database as `unavailable`, text PostgreSQL refuses as
+ * `bad_request`, anything else unchanged.
+ */
+export function translate(error: unknown): unknown {
+  if (error instanceof CourierError) return error;
+  if (isConnectionError(error)) return unavailable();
+  const code = codeOf(error);
+  if (code !== undefined && BAD_TEXT_STATES.has(code)) return CourierError.badRequest("Text can't contain NUL characters.");
+  return error;
+}
+
+/**
+ * What may be logged about a database error: its code, and its message only
+ * when it is about the connection. Never query parameters or `detail`, and not
+ * the message of other database errors either: those can quote a value (a
+ * username, a token hash, message text).
+ */
+export function describe(error: unknown): { code?: string; message?: string } {
+  const code = codeOf(error);
+  if (code === undefined) return { message: messageOf(error) };
+  return isConnectionError(error) ? { code, message: messageOf(error) } : { code };
+}

@@ -1,0 +1,303 @@
+import type { Pool } from "pg";
+import type { PgLog } from "./db.js";
+import { isConnectionError } from "./errors.js";
+
+/**
+ * Ordered schema migrations, the PostgreSQL translation of the embedded
+ * database's (server/storage/sqlite/migrations.ts), split the same way so a
+ * version number means the same tables on both engines:
+ * 1 core, 2 Web Push and follows, 3 campaigns.
+ *
+ * `courier_schema` (one row) records how many have run. Never edit a
+ * migration that has shipped: append a new one.
+ *
+ * Types: SQLite's INTEGER is 64-bit, so every number is BIGINT (times are
+ * epoch ms; the pool parses int8 as a JS number); its 0/1 flags are BOOLEAN.
+ * Entry data, device capabilities and push subscriptions are TEXT holding
+ * JSON, as in SQLite: jsonb would refuse `\u0000` and lone surrogates, which
+ * JSON.stringify writes and JSON.parse reads back without complaint.
+ *
+ * Ids, names and keys are `COLLATE "C"`: byte order, as in SQLite, whatever
+ * the database's locale. Campaigns walk users in id order, members list by
+ * user id, search sorts by username, and ILIKE folds case for ASCII only
+ * (as SQLite's LIKE does).
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: everything Courier core needs.
+  `
+  CREATE TABLE users (
+    id            TEXT COLLATE "C" PRIMARY KEY,
+    username      TEXT COLLATE "C" NOT NULL UNIQUE,
+    display_name  TEXT COLLATE "C" NOT NULL,
+    password_hash TEXT NOT NULL,
+    at            BIGINT NOT NULL
+  );
+
+  CREATE TABLE sessions (
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    token_hash TEXT COLLATE "C" NOT NULL UNIQUE,
+    user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id  TEXT COLLATE "C",
+    at         BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX sessions_device ON sessions(device_id);
+  CREATE INDEX sessions_expires ON sessions(expires_at);
+
+  CREATE TABLE devices (
+    id           TEXT COLLATE "C" PRIMARY KEY,
+    user_id      TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    session_id   TEXT COLLATE "C",
+    protocol     BIGINT,
+    capabilities TEXT NOT NULL DEFAULT '[]',
+    user_agent   TEXT,
+    notification TEXT,
+    push         TEXT,
+    last_seen    BIGINT NOT NULL,
+    at           BIGINT NOT NULL
+  );
+  CREATE INDEX devices_user ON devices(user_id);
+
+  CREATE TABLE device_acks (
+    device_id TEXT COLLATE "C" NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    domain    TEXT COLLATE "C" NOT NULL,
+    v         BIGINT NOT NULL,
+    PRIMARY KEY (device_id, domain)
+  );
+
+  CREATE TABLE items (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    seller_id   TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    title       TEXT NOT NULL,
+    price_cents BIGINT NOT NULL,
+    description TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    at          BIGINT NOT NULL
+  );
+  -- Newest first, ties by id: exactly the listing's ORDER BY.
+  CREATE INDEX items_at ON items(at DESC, id);
+
+  -- unique_key makes direct (pair) and item (item + buyer) chats unique.
+  CREATE TABLE conversations (
+    id         TEXT COLLATE "C" PRIMARY KEY,
+    type       TEXT NOT NULL,
+    item_id    TEXT COLLATE "C" REFERENCES items(id),
+    title      TEXT,
+    unique_key TEXT COLLATE "C" UNIQUE,
+    last_seq   BIGINT NOT NULL DEFAULT 0,
+    at         BIGINT NOT NULL
+  );
+  CREATE INDEX conversations_item ON conversations(item_id) WHERE item_id IS NOT NULL;
+
+  CREATE TABLE members (
+    conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    read_seq        BIGINT NOT NULL DEFAULT 0,
+    delivered_seq   BIGINT NOT NULL DEFAULT 0,
+    muted           BOOLEAN NOT NULL DEFAULT false,
+    pinned          BOOLEAN NOT NULL DEFAULT false,
+    remark          TEXT NOT NULL DEFAULT '',
+    label           TEXT NOT NULL DEFAULT '',
+    at              BIGINT NOT NULL,
+    PRIMARY KEY (conversation_id, user_id)
+  );
+  CREATE INDEX members_user ON members(user_id);
+
+  CREATE TABLE messages (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    seq             BIGINT NOT NULL,
+    sender_id       TEXT COLLATE "C" NOT NULL,
+    client_msg_id   TEXT COLLATE "C" NOT NULL,
+    kind            TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    at              BIGINT NOT NULL,
+    recalled        BOOLEAN NOT NULL DEFAULT false,
+    UNIQUE (conversation_id, seq),
+    UNIQUE (sender_id, client_msg_id)
+  );
+
+  CREATE TABLE orders (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    item_id         TEXT COLLATE "C" NOT NULL UNIQUE REFERENCES items(id),
+    conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id),
+    buyer_id        TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    seller_id       TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    status          TEXT NOT NULL,
+    at              BIGINT NOT NULL
+  );
+  CREATE INDEX orders_conversation ON orders(conversation_id);
+
+  -- Counter rows, bumped with UPDATE … RETURNING inside the appending
+  -- transaction: a sequence would leave gaps when a transaction rolls back.
+  CREATE TABLE heads (
+    user_id TEXT COLLATE "C" NOT NULL,
+    domain  TEXT COLLATE "C" NOT NULL,
+    head    BIGINT NOT NULL,
+    PRIMARY KEY (user_id, domain)
+  );
+
+  -- conversation_id/seq are denormalised from msg entries for delivered receipts.
+  -- data is JSON text (see above).
+  CREATE TABLE entries (
+    user_id         TEXT COLLATE "C" NOT NULL,
+    domain          TEXT COLLATE "C" NOT NULL,
+    v               BIGINT NOT NULL,
+    k               TEXT NOT NULL,
+    at              BIGINT NOT NULL,
+    data            TEXT NOT NULL,
+    conversation_id TEXT COLLATE "C",
+    seq             BIGINT,
+    PRIMARY KEY (user_id, domain, v)
+  );
+  `,
+  // 2: Web Push (server/push/) and follows (server/users/).
+  `
+  -- One row: the VAPID key pair every server process signs with.
+  CREATE TABLE push_vapid (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    public_key  TEXT NOT NULL,
+    private_key TEXT NOT NULL,
+    at          BIGINT NOT NULL
+  );
+
+  CREATE TABLE push_preferences (
+    user_id       TEXT COLLATE "C" PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+    hide_previews BOOLEAN NOT NULL DEFAULT false,
+    at            BIGINT NOT NULL
+  );
+
+  -- Pushes sent per (user, category, UTC day), for quota-limited categories.
+  CREATE TABLE push_quota (
+    user_id  TEXT COLLATE "C" NOT NULL,
+    category TEXT COLLATE "C" NOT NULL,
+    day      TEXT COLLATE "C" NOT NULL,
+    used     BIGINT NOT NULL,
+    PRIMARY KEY (user_id, category, day)
+  );
+  CREATE INDEX push_quota_day ON push_quota(day);
+
+  -- Ids of notifications sent, so receipts are accepted only for those, once per event.
+  CREATE TABLE push_notices (
+    id        TEXT COLLATE "C" PRIMARY KEY,
+    user_id   TEXT COLLATE "C" NOT NULL,
+    category  TEXT NOT NULL,
+    at        BIGINT NOT NULL,
+    displayed BOOLEAN NOT NULL DEFAULT false,
+    clicked   BOOLEAN NOT NULL DEFAULT false
+  );
+  CREATE INDEX push_notices_at ON push_notices(at);
+
+  -- The subscription's endpoint beside its JSON, so an endpoint is found by index
+  -- (SQLite indexes json_extract(push, '$.endpoint') instead).
+  ALTER TABLE devices ADD COLUMN push_endpoint TEXT COLLATE "C";
+  UPDATE devices SET push_endpoint = push::json->>'endpoint' WHERE push IS NOT NULL;
+  CREATE INDEX devices_push_endpoint ON devices(push_endpoint) WHERE push_endpoint IS NOT NULL;
+
+  CREATE TABLE follows (
+    follower_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    followee_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    active      BOOLEAN NOT NULL,
+    at          BIGINT NOT NULL,
+    noticed_at  BIGINT,
+    PRIMARY KEY (follower_id, followee_id)
+  );
+  CREATE INDEX follows_followee ON follows(followee_id);
+  `,
+  // 3: campaigns and how far each has gone out (idempotent, resumable sends).
+  `
+  CREATE TABLE campaigns (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    idempotency_key TEXT COLLATE "C" UNIQUE,
+    fingerprint     TEXT NOT NULL,
+    title           TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    url             TEXT,
+    sent_through    TEXT COLLATE "C",
+    recipients      BIGINT NOT NULL DEFAULT 0,
+    done            BOOLEAN NOT NULL DEFAULT false,
+    created_at      BIGINT NOT NULL
+  );
+  `,
+];
+
+/** Any constant will do, as long as every Courier process uses the same one ("Cour"). */
+export const MIGRATION_LOCK = 0x436f7572;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** A schema name safe to put in SQL and in `search_path` as it is. */
+export function checkSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) {
+    throw new Error(`Schema name "${schema}" is not allowed; use lowercase letters, digits and _ (at most 63, not starting with a digit).`);
+  }
+  return schema;
+}
+
+export function tooNewError(version: number): Error {
+  return new Error(`The database schema is version ${version}, newer than this server (${MIGRATIONS.length}); upgrade the server.`);
+}
+
+/**
+ * Brings the schema up to `target` (default: the latest). Holds a
+ * session-level advisory lock on one dedicated connection throughout, so
+ * several processes starting at once take turns: whoever comes second reads
+ * the version the first one committed and has nothing left to do. Each
+ * migration commits together with its version bump.
+ *
+ * Resolves with how many migrations this call ran.
+ */
+export async function migrate(pool: Pool, opts: { schema?: string; log: PgLog; target?: number }): Promise<number> {
+  const target = opts.target ?? MIGRATIONS.length;
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken ??= error;
+  };
+  client.on("error", onError);
+  let locked = false;
+  let ran = 0;
+  try {
+    await client.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    locked = true;
+    if (opts.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${checkSchemaName(opts.schema)}"`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS courier_schema (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL
+      );
+      INSERT INTO courier_schema (id, version) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;
+    `);
+    const { rows } = await client.query<{ version: number }>("SELECT version FROM courier_schema WHERE id = 1");
+    let version = rows[0]?.version ?? 0;
+    if (version > MIGRATIONS.length) throw tooNewError(version);
+    while (version < target) {
+      await client.query("BEGIN");
+      try {
+        await client.query(MIGRATIONS[version]!);
+        await client.query("UPDATE courier_schema SET version = $1 WHERE id = 1", [version + 1]);
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      version++;
+      ran++;
+      opts.log.info({ version }, `Migrated the PostgreSQL schema to version ${version}.`);
+    }
+    return ran;
+  } catch (error) {
+    if (error instanceof Error && isConnectionError(error)) broken ??= error;
+    throw error;
+  } finally {
+    if (locked && broken === undefined) {
+      await client.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch((error: unknown) => {
+        broken = error instanceof Error ? error : new Error(String(error));
+      });
+    }
+    client.removeListener("error", onError);
+    // A discarded connection takes its session-level lock with it.
+    client.release(broken);
+  }
+}
+

@@ -1,0 +1,26 @@
+import type { Repos } from "../tx.js";
+import { PgItems, PgOrders } from "./catalogue.js";
+import { PgConversations, PgMessages } from "./chat.js";
+import type { Db } from "./db.js";
+import { PgDevices } from "./devices.js";
+import type { AppendBatch } from "../append-batch.js";
+import { PgEntryLog } from "./entry-log.js";
+import { PgSessions, PgUsers } from "./identity.js";
+import { PgCampaigns, PgFollows, PgPush } from "./push.js";
+
+/** Every repository, bound to one transaction's connection (and, in a write, its append batch). */
+export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Repos {
+  return {
+    users: new PgUsers(db),
+    sessions: new PgSessions(db),
+    devices: new PgDevices(db),
+    items: new PgItems(db),
+    conversations: new PgConversations(db),
+    messages: new PgMessages(db),
+    orders: new PgOrders(db),
+    log: new PgEntryLog(db, batch, ring),
+    push: new PgPush(db),
+    follows: new PgFollows(db),
+    campaigns: new PgCampaigns(db),
+  };
+}

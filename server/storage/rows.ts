@@ -1,0 +1,204 @@
+import {
+  type ConversationType,
+  type Item,
+  type Message,
+  type Order,
+  type OrderStatus,
+  type PushCategory,
+  pushCategorySchema,
+  type User,
+} from "../../shared/protocol/index.js";
+import type { StoredCampaign, StoredPushSubscription } from "./push-types.js";
+import type { ConversationRecord, MemberRecord, StoredDevice } from "./tx.js";
+
+/**
+ * Row shapes as the engines return them (the same column names on both), and
+ * their mapping to what the repositories answer. A flag is 0/1 in SQLite and
+ * a boolean in PostgreSQL; optional fields are left out, never undefined.
+ */
+
+type Flag = number | boolean;
+
+export interface UserRow {
+  id: string;
+  username: string;
+  display_name: string;
+}
+
+export interface ItemRow {
+  id: string;
+  seller_id: string;
+  title: string;
+  price_cents: number;
+  description: string;
+  status: string;
+  at: number;
+}
+
+export interface OrderRow {
+  id: string;
+  item_id: string;
+  conversation_id: string;
+  buyer_id: string;
+  seller_id: string;
+  status: string;
+  at: number;
+}
+
+export interface ConversationRow {
+  id: string;
+  type: string;
+  item_id: string | null;
+  title: string | null;
+  unique_key: string | null;
+  last_seq: number;
+  at: number;
+}
+
+export interface MemberRow {
+  conversation_id: string;
+  user_id: string;
+  read_seq: number;
+  delivered_seq: number;
+  muted: Flag;
+  pinned: Flag;
+  remark: string;
+  label: string;
+}
+
+export interface MessageRow {
+  id: string;
+  conversation_id: string;
+  seq: number;
+  sender_id: string;
+  client_msg_id: string;
+  kind: string;
+  body: string;
+  at: number;
+  recalled: Flag;
+}
+
+export interface DeviceRow {
+  id: string;
+  user_id: string;
+  session_id: string | null;
+  capabilities: string;
+  user_agent: string | null;
+  notification: string | null;
+  push: string | null;
+  last_seen: number;
+}
+
+export interface CampaignRow {
+  id: string;
+  idempotency_key: string | null;
+  fingerprint: string;
+  title: string;
+  body: string;
+  url: string | null;
+  sent_through: string | null;
+  recipients: number;
+  done: Flag;
+  created_at: number;
+}
+
+export const toUser = (r: UserRow): User => ({ id: r.id, username: r.username, displayName: r.display_name });
+
+export const toItem = (r: ItemRow): Item => ({
+  id: r.id,
+  sellerId: r.seller_id,
+  title: r.title,
+  priceCents: r.price_cents,
+  description: r.description,
+  status: r.status === "sold" ? "sold" : "listed",
+  at: r.at,
+});
+
+export const toOrder = (r: OrderRow): Order => ({
+  id: r.id,
+  itemId: r.item_id,
+  conversationId: r.conversation_id,
+  buyerId: r.buyer_id,
+  sellerId: r.seller_id,
+  status: r.status as OrderStatus,
+  at: r.at,
+});
+
+export const toConversationRecord = (r: ConversationRow): ConversationRecord => ({
+  id: r.id,
+  type: r.type as ConversationType,
+  itemId: r.item_id,
+  title: r.title,
+  uniqueKey: r.unique_key,
+  lastSeq: r.last_seq,
+  at: r.at,
+});
+
+export const toMember = (r: MemberRow): MemberRecord => ({
+  conversationId: r.conversation_id,
+  userId: r.user_id,
+  readSeq: r.read_seq,
+  deliveredSeq: r.delivered_seq,
+  muted: Boolean(r.muted),
+  pinned: Boolean(r.pinned),
+  remark: r.remark,
+  label: r.label,
+});
+
+export function toMessage(r: MessageRow): Message {
+  const m: Message = {
+    id: r.id,
+    conversationId: r.conversation_id,
+    seq: r.seq,
+    senderId: r.sender_id,
+    clientMsgId: r.client_msg_id,
+    kind: r.kind === "system" ? "system" : "text",
+    body: r.body,
+    at: r.at,
+  };
+  if (r.recalled) m.recalled = true;
+  return m;
+}
+
+export function toDevice(r: DeviceRow): StoredDevice {
+  const notification = r.notification === "granted" || r.notification === "denied" || r.notification === "default" ? r.notification : null;
+  return {
+    id: r.id,
+    userId: r.user_id,
+    sessionId: r.session_id,
+    userAgent: r.user_agent,
+    capabilities: JSON.parse(r.capabilities) as string[],
+    notification,
+    push: r.push !== null,
+    lastSeen: r.last_seen,
+  };
+}
+
+/** A stored subscription, or null for none or one an older version left malformed. */
+export function parseSubscription(json: string | null): StoredPushSubscription | null {
+  if (json === null) return null;
+  try {
+    const sub = JSON.parse(json) as Partial<StoredPushSubscription>;
+    if (typeof sub.endpoint !== "string" || typeof sub.keys?.p256dh !== "string" || typeof sub.keys.auth !== "string") return null;
+    return { endpoint: sub.endpoint, keys: { p256dh: sub.keys.p256dh, auth: sub.keys.auth } };
+  } catch {
+    return null;
+  }
+}
+
+export const toPushCategory = (text: string): PushCategory => pushCategorySchema.catch("chat").parse(text);
+
+export function toCampaign(row: CampaignRow): StoredCampaign {
+  return {
+    id: row.id,
+    key: row.idempotency_key,
+    fingerprint: row.fingerprint,
+    title: row.title,
+    body: row.body,
+    ...(row.url !== null ? { url: row.url } : {}),
+    sentThrough: row.sent_through,
+    recipients: row.recipients,
+    done: Boolean(row.done),
+    createdAt: row.created_at,
+  };
+}

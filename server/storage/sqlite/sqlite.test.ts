@@ -1,0 +1,145 @@
+import { spawn } from "node:child_process";
+import { chmodSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { campaignStep } from "../../admin/campaigns.js";
+import { createUser } from "../../auth/accounts.js";
+import { tempDir } from "../../testing/harness.js";
+import { Storage } from "../storage.js";
+import { SqliteEngine } from "./engine.js";
+import { MIGRATIONS } from "./migrations.js";
+import { DB_FILE, openDatabase } from "./open.js";
+
+/** What only the embedded engine has: its file, its permissions, its migrations (the rules: ../contract.test.ts). */
+const opened: Storage[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function dataDir(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+function open(dataDir: string, ringCapacity = 2000): Storage {
+  const s = new Storage(SqliteEngine.open({ dataDir, ringCapacity }));
+  opened.push(s);
+  return s;
+}
+
+const newUser = (s: Storage, username: string, at = 1) =>
+  s.write((tx) => createUser(tx, { username, displayName: username.charAt(0).toUpperCase() + username.slice(1), passwordHash: "x", at }));
+const byUsername = (s: Storage, username: string) => s.read(async (r) => r.users.byUsername(username));
+const getUser = (s: Storage, id: string) => s.read(async (r) => r.users.get(id));
+
+describe("the embedded SQLite engine", () => {
+  it("migrates a new database to the latest version in WAL mode, and reopening is a no-op", async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    await newUser(first, "alice");
+    await first.close();
+    const second = open(dir);
+    expect(await byUsername(second, "alice")).toMatchObject({ username: "alice", displayName: "Alice" });
+    await second.close();
+
+    const raw = new Database(path.join(dir, DB_FILE), { readonly: true });
+    expect(raw.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+    expect(raw.pragma("journal_mode", { simple: true })).toBe("wal");
+    raw.close();
+  });
+
+  it("upgrades a database of the previous schema in place: its data stays, campaigns work", async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    await newUser(first, "alice");
+    await first.close();
+    // What a server of the schema before campaigns left behind.
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.exec("DROP TABLE campaigns");
+    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.close();
+
+    const upgraded = open(dir);
+    expect(await byUsername(upgraded, "alice")).toMatchObject({ displayName: "Alice" });
+    await upgraded.write(async (tx) => tx.campaigns.open({ id: "c1", key: "k", fingerprint: "f", title: "Sale", body: "Now" }, 2));
+    const step = await upgraded.writeAppending((tx) => campaignStep(tx, "c1", 10, 2));
+    expect(step.result).toMatchObject({ recipients: 1, done: false });
+    expect(step.appended.map((u) => u.entries.map((e) => e.k))).toEqual([["promo"]]);
+    await upgraded.close();
+  });
+
+  it("creates its folder and database readable by the server's user only", async () => {
+    const dir = path.join(dataDir(), "nested", "data");
+    const storage = open(dir);
+    await newUser(storage, "alice");
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(path.join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, `${DB_FILE}-wal`)).mode & 0o077).toBe(0);
+  });
+
+  it("tightens a database an older version left readable by others", async () => {
+    const dir = dataDir();
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.close();
+    chmodSync(path.join(dir, DB_FILE), 0o644);
+    open(dir);
+    expect(statSync(path.join(dir, DB_FILE)).mode & 0o777).toBe(0o600);
+  });
+
+  it("refuses a database from a newer server", () => {
+    const dir = dataDir();
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+    raw.close();
+    expect(() => open(dir)).toThrow(/newer than this server/);
+  });
+
+  it("two storages opened one after the other on the same fresh DATA_DIR both work", async () => {
+    const dir = dataDir();
+    const first = open(dir);
+    const second = open(dir);
+    const alice = await newUser(first, "alice");
+    const bob = await newUser(second, "bob", 2);
+    expect(await getUser(second, alice.id)).toMatchObject({ username: "alice" });
+    expect(await getUser(first, bob.id)).toMatchObject({ username: "bob" });
+  });
+
+  it("re-reads the schema version under the write lock: a migration another process committed meanwhile is not run again", async () => {
+    const dir = dataDir();
+    const file = path.join(dir, DB_FILE);
+    // Another "server" takes the write lock on the fresh file and holds it mid-migration for a moment.
+    const other = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const Database = require("better-sqlite3");
+         const db = new Database(process.env.DB_FILE);
+         db.pragma("journal_mode = WAL");
+         db.exec("BEGIN IMMEDIATE");
+         db.exec(process.env.MIGRATION);
+         db.pragma("user_version = 1");
+         process.stdout.write("locked\\n");
+         setTimeout(() => { db.exec("COMMIT"); db.close(); }, 400);`,
+      ],
+      { cwd: process.cwd(), env: { ...process.env, DB_FILE: file, MIGRATION: MIGRATIONS[0]! }, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = new Promise<number | null>((resolve) => other.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      other.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("locked") && resolve());
+      other.once("exit", (code) => reject(new Error(`helper exited early (${code})`)));
+    });
+    // We read version 0 now, wait for the lock, and must then see version 1 rather than create the tables twice.
+    const db = openDatabase(dir);
+    try {
+      expect(db.pragma("user_version", { simple: true })).toBe(MIGRATIONS.length);
+      expect(db.prepare("SELECT count(*) AS n FROM users").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+    expect(await exited).toBe(0);
+  });
+});

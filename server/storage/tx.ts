@@ -1,0 +1,334 @@
+import type {
+  ConversationType,
+  CreateItem,
+  DeviceRegister,
+  Domain,
+  Entry,
+  Item,
+  Message,
+  Order,
+  OrderStatus,
+  PushCategory,
+  SettingsPatch,
+  User,
+  Versions,
+} from "../../shared/protocol/index.js";
+import type {
+  NewCampaign,
+  PushConversation,
+  PushNoticeRecord,
+  PushPreferences,
+  PushReceiptEvent,
+  PushReceiptResult,
+  PushTarget,
+  StoredCampaign,
+  StoredPushSubscription,
+  VapidKeys,
+} from "./push-types.js";
+
+/**
+ * The engine-neutral storage interface. Product rules (server/<feature>/*.ts)
+ * are written once against these repositories inside `storage.write(tx => …)`
+ * or `storage.read(r => …)`; an engine (sqlite/, postgres/) only stores and
+ * finds. Nothing here decides a rule: a repository method is one statement's
+ * worth of work (an engine may answer it synchronously, so rules always
+ * `await`).
+ *
+ * Inside `write`, the function must await only its repositories: the engine
+ * may hold a lock (SQLite) or a connection (PostgreSQL) across it, and may run
+ * it again after a conflict it can resolve by retrying (a deadlock, a
+ * concurrent insert of the same unique key), so it must not have other side
+ * effects.
+ */
+
+/** A value now or later: SQLite answers synchronously, PostgreSQL over the network. */
+export type Answer<T> = T | Promise<T>;
+
+/** Entries appended for one user by one transaction, ascending per domain. */
+export interface UserEntries {
+  userId: string;
+  entries: Entry[];
+}
+export type Appended = UserEntries[];
+
+/** What a write resolves with, once committed (never before). */
+export interface Committed<T> {
+  result: T;
+  appended: Appended;
+}
+
+export interface Engine {
+  readonly kind: "sqlite" | "postgres";
+  /** Reads; several statements in one `read` see one consistent state. */
+  read<T>(fn: (r: Repos) => Promise<T>): Promise<T>;
+  /** One transaction: all of `fn`'s writes and appends commit together, or none. */
+  write<T>(fn: (tx: Repos) => Promise<T>): Promise<Committed<T>>;
+  close(): Promise<void>;
+}
+
+export interface Repos {
+  users: UserRepo;
+  sessions: SessionRepo;
+  devices: DeviceRepo;
+  items: ItemRepo;
+  conversations: ConversationRepo;
+  messages: MessageRepo;
+  orders: OrderRepo;
+  log: EntryLog;
+  push: PushRepo;
+  follows: FollowRepo;
+  campaigns: CampaignRepo;
+}
+
+// ── identity ────────────────────────────────────────────────────────────────
+
+export interface StoredUser extends User {
+  passwordHash: string;
+}
+
+export interface NewUser {
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  at: number;
+}
+
+export interface UserRepo {
+  /** Fails on a taken username only through a race the engine retries; rules check first. */
+  insert(user: NewUser & { id: string }): Answer<void>;
+  byUsername(username: string): Answer<StoredUser | null>;
+  get(id: string): Answer<User | null>;
+  /** The users that exist among `ids`, in no particular order. */
+  getMany(ids: readonly string[]): Answer<User[]>;
+  /** Name contains `q` (literally, case-insensitive for ASCII), prefix matches first, then by username. */
+  search(q: string, excludeId: string, limit: number): Answer<User[]>;
+  /** Ids above `afterId` (in id order) of users created at or before `createdBy`. */
+  idsAfter(afterId: string, createdBy: number, limit: number): Answer<string[]>;
+}
+
+export interface NewSession {
+  tokenHash: string;
+  userId: string;
+  deviceId: string | null;
+  at: number;
+  expiresAt: number;
+}
+
+export interface SessionInfo {
+  sessionId: string;
+  user: User;
+  expiresAt: number;
+}
+
+export interface SessionRepo {
+  insert(session: NewSession & { id: string }): Answer<void>;
+  find(tokenHash: string, now: number): Answer<SessionInfo | null>;
+  delete(sessionId: string): Answer<void>;
+  deleteExpired(now: number): Answer<void>;
+  bindDevice(sessionId: string, deviceId: string): Answer<void>;
+  /** Ids of the user's sessions that spoke for the device. */
+  ofDevice(userId: string, deviceId: string): Answer<string[]>;
+  deleteOfDevice(userId: string, deviceId: string): Answer<void>;
+}
+
+// ── devices ─────────────────────────────────────────────────────────────────
+
+/** A device as stored; `online`/`transport` are added by the hub. */
+export interface StoredDevice {
+  id: string;
+  userId: string;
+  sessionId: string | null;
+  userAgent: string | null;
+  capabilities: string[];
+  notification: "granted" | "denied" | "default" | null;
+  push: boolean;
+  lastSeen: number;
+}
+
+export interface DeviceRepo {
+  get(deviceId: string): Answer<StoredDevice | null>;
+  /** `get`, holding the row until the transaction ends (concurrent acks of one device queue). */
+  lock(deviceId: string): Answer<StoredDevice | null>;
+  /** Most recently seen first. */
+  list(userId: string): Answer<StoredDevice[]>;
+  insert(d: { id: string; userId: string; sessionId: string | null; at: number }): Answer<void>;
+  /** Records activity, and the session that spoke for the device when given. */
+  seen(deviceId: string, at: number, sessionId: string | null): Answer<void>;
+  /** `push: "keep"` leaves the stored subscription as it is. */
+  register(deviceId: string, r: DeviceRegister, push: StoredPushSubscription | null | "keep"): Answer<void>;
+  count(userId: string): Answer<number>;
+  /** The `n` least recently seen devices of the user other than `exceptId`. */
+  leastRecent(userId: string, exceptId: string, n: number): Answer<string[]>;
+  /** Removes the device and its acks; false if it was not the user's. */
+  delete(userId: string, deviceId: string): Answer<boolean>;
+}
+
+// ── catalogue and orders ────────────────────────────────────────────────────
+
+export interface ItemRepo {
+  insert(item: { id: string; sellerId: string; at: number } & CreateItem): Answer<void>;
+  get(id: string): Answer<Item | null>;
+  /** `get`, holding the row until the transaction ends. */
+  lock(id: string): Answer<Item | null>;
+  /** Newest first. */
+  list(limit: number): Answer<Item[]>;
+  setStatus(id: string, status: Item["status"]): Answer<void>;
+}
+
+export interface OrderRepo {
+  /** At most one order per item: a second one for the same item fails (the engine retries, the rule then sees it sold). */
+  insert(order: Order): Answer<void>;
+  get(id: string): Answer<Order | null>;
+  /** `get`, holding the row until the transaction ends. */
+  lock(id: string): Answer<Order | null>;
+  ofConversation(conversationId: string): Answer<Order | null>;
+  setStatus(id: string, status: OrderStatus, at: number): Answer<void>;
+}
+
+// ── conversations and messages ──────────────────────────────────────────────
+
+export interface ConversationRecord {
+  id: string;
+  type: ConversationType;
+  itemId: string | null;
+  title: string | null;
+  /** Makes direct (pair) and item (item + buyer) chats unique. */
+  uniqueKey: string | null;
+  lastSeq: number;
+  at: number;
+}
+
+export interface MemberRecord {
+  conversationId: string;
+  userId: string;
+  readSeq: number;
+  deliveredSeq: number;
+  muted: boolean;
+  pinned: boolean;
+  remark: string;
+  label: string;
+}
+
+export interface ConversationRepo {
+  get(id: string): Answer<ConversationRecord | null>;
+  byKey(uniqueKey: string): Answer<ConversationRecord | null>;
+  /** Every conversation about a listing (one per buyer who asked). */
+  ofItem(itemId: string): Answer<ConversationRecord[]>;
+  /** Fails on a taken unique key only through a race the engine retries. */
+  insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): Answer<void>;
+  member(conversationId: string, userId: string): Answer<MemberRecord | null>;
+  /** In the order they joined. */
+  members(conversationId: string): Answer<MemberRecord[]>;
+  ofUser(userId: string): Answer<ConversationRecord[]>;
+  /** The next contiguous seq; the conversation stays locked until the transaction ends. */
+  nextSeq(conversationId: string): Answer<number>;
+  /** Reading implies having received: both positions move, never backwards. */
+  advanceRead(conversationId: string, userId: string, seq: number): Answer<void>;
+  advanceDelivered(conversationId: string, userId: string, seq: number): Answer<void>;
+  updateSettings(conversationId: string, userId: string, patch: SettingsPatch): Answer<void>;
+}
+
+export interface MessageRepo {
+  /** Unique on (sender, clientMsgId) and (conversation, seq), enforced by the engine. */
+  insert(m: Message): Answer<void>;
+  byClientId(senderId: string, clientMsgId: string): Answer<Message | null>;
+  bySeq(conversationId: string, seq: number): Answer<Message | null>;
+  /** The `limit` messages just below `before`, ascending (the newest page when before is null). */
+  page(conversationId: string, before: number | null, limit: number): Answer<Message[]>;
+  /** Members (other than `excludeId`) who sent a message with seq in (after, upTo]. */
+  sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): Answer<string[]>;
+  /** Messages after `readSeq` not sent by `userId`. */
+  unread(conversationId: string, readSeq: number, userId: string): Answer<number>;
+}
+
+// ── the entry log ───────────────────────────────────────────────────────────
+
+/** A msg entry's place in its conversation, kept beside the entry for receipts. */
+export interface MessageRef {
+  conversationId: string;
+  seq: number;
+}
+
+export interface NewEntry {
+  userId: string;
+  d: Domain;
+  k: string;
+  data: unknown;
+  ref?: MessageRef;
+}
+
+/**
+ * Per (user, domain): a head and the last `ring` entries, versions 1, 2, 3…
+ * with no gap or repeat however many transactions append at once; per device:
+ * the versions it acknowledged.
+ */
+export interface EntryLog {
+  /** Entries kept per (user, domain); older ones are trimmed. */
+  readonly ring: number;
+  /**
+   * Appends in the order given, each with its (user, domain)'s next version;
+   * only inside `write`. The entries are handed back by the write once
+   * committed. Engines lock heads in one order (by user id), so concurrent
+   * fan-outs do not deadlock.
+   */
+  append(entries: readonly NewEntry[], at: number): Answer<Entry[]>;
+  head(userId: string, d: Domain): Answer<number>;
+  heads(userId: string): Answer<Versions>;
+  /** Kept entries with version in (after, after + limit], ascending; may start above after + 1 when trimmed. */
+  range(userId: string, d: Domain, after: number, limit: number): Answer<Entry[]>;
+  acks(deviceId: string): Answer<Versions>;
+  /** Monotonic: an older version never replaces a newer one. */
+  setAck(deviceId: string, d: Domain, v: number): Answer<void>;
+  /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
+  messageSeqsBetween(userId: string, after: number, upTo: number): Answer<MessageRef[]>;
+}
+
+// ── web push, follows, campaigns ────────────────────────────────────────────
+
+export interface PushRepo {
+  /** The stored pair, or `candidate` stored now if there is none (the first process to ask wins). */
+  vapidKeys(candidate: VapidKeys, at: number): Answer<VapidKeys>;
+  /** Every device of the user with its subscription (or null), last activity and sign-in state. */
+  targets(userId: string, now: number): Answer<PushTarget[]>;
+  subscription(deviceId: string): Answer<StoredPushSubscription | null>;
+  /** Clears the device's subscription if it is still `endpoint`. */
+  drop(deviceId: string, endpoint: string): Answer<boolean>;
+  /** Clears `endpoint` from every other device; returns how many. */
+  releaseEndpoint(endpoint: string, exceptDeviceId: string): Answer<number>;
+  /** Type, title, mute and read position of a conversation for one member; null if not a member. */
+  conversation(userId: string, conversationId: string): Answer<PushConversation | null>;
+  preferences(userId: string): Answer<PushPreferences>;
+  setPreferences(userId: string, prefs: PushPreferences, at: number): Answer<void>;
+  /** One unit of the (user, category, day) quota, atomically; false when `limit` is used up. */
+  takeQuota(userId: string, category: PushCategory, day: string, limit: number): Answer<boolean>;
+  recordNotice(notice: PushNoticeRecord): Answer<void>;
+  /** Counts a receipt for a notification issued at or after `since`, once per (id, event). */
+  receipt(id: string, event: PushReceiptEvent, since: number): Answer<PushReceiptResult>;
+  /** Forgets notification ids issued before `noticesBefore` and quota days before `quotaDaysBefore`. */
+  prune(noticesBefore: number, quotaDaysBefore: string): Answer<void>;
+}
+
+export interface FollowRecord {
+  active: boolean;
+  noticedAt: number | null;
+}
+
+export interface FollowRepo {
+  /** Holds the row until the transaction ends. */
+  lock(followerId: string, followeeId: string): Answer<FollowRecord | null>;
+  /** A new follow; fails on an existing one only through a race the engine retries. */
+  insert(followerId: string, followeeId: string, at: number, noticedAt: number | null): Answer<void>;
+  /** Active again; `noticedAt` null keeps the last notice time. */
+  reactivate(followerId: string, followeeId: string, at: number, noticedAt: number | null): Answer<void>;
+  /** True if an active follow ended. */
+  deactivate(followerId: string, followeeId: string, at: number): Answer<boolean>;
+}
+
+export interface CampaignRepo {
+  /** The campaign stored under `c.key` (created: false), or `c` stored now. Without a key, always stored anew. */
+  open(c: NewCampaign, at: number): Answer<{ campaign: StoredCampaign; created: boolean }>;
+  /** Holds the row until the transaction ends: two runners of one campaign take turns. */
+  lock(id: string): Answer<StoredCampaign | null>;
+  progress(id: string, sentThrough: string, recipients: number): Answer<void>;
+  finish(id: string): Answer<void>;
+}
