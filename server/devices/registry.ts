@@ -30,6 +30,8 @@ export async function upsertDevice(r: Repos, input: DeviceUpsert): Promise<{ dev
   }
   const evicted: string[] = [];
   if (!existing) {
+    // Locked: two new devices of one user at once take turns, so the cap holds and each eviction is counted once.
+    await r.users.lock(input.userId);
     await r.devices.insert({ id: input.deviceId, userId: input.userId, sessionId: input.sessionId, at: input.at });
     const over = input.maxDevices === undefined ? 0 : (await r.devices.count(input.userId)) - input.maxDevices;
     for (const id of over > 0 ? await r.devices.leastRecent(input.userId, input.deviceId, over) : []) {
@@ -48,7 +50,8 @@ export async function upsertDevice(r: Repos, input: DeviceUpsert): Promise<{ dev
 
 /** Removes the device and the sessions it used; returns those session ids (null: not the user's device). */
 export async function deleteDevice(r: Repos, userId: string, deviceId: string): Promise<{ sessionIds: string[] } | null> {
-  const existing = await r.devices.get(deviceId);
+  // The device before its sessions, as a handshake recording the device does (no deadlock between them).
+  const existing = await r.devices.lock(deviceId);
   if (!existing || existing.userId !== userId) return null;
   const sessionIds = await r.sessions.ofDevice(userId, deviceId);
   await r.sessions.deleteOfDevice(userId, deviceId);

@@ -19,13 +19,14 @@ export async function postMessage(
   const seq = await r.conversations.nextSeq(conv.id);
   const message: Message = { id: randomUUID(), conversationId: conv.id, seq, ...m, at };
   await r.messages.insert(message);
+  // Before the heads (the lock order in storage/tx.ts): a receipt of the sender's, running now, holds this row first.
+  await r.conversations.advanceRead(conv.id, m.senderId, seq);
   const members = await r.conversations.members(conv.id);
   const ref = { conversationId: conv.id, seq };
   await r.log.append(
     members.map((member) => ({ userId: member.userId, d: "chat" as const, k: "msg", data: { message }, ref })),
     at,
   );
-  await r.conversations.advanceRead(conv.id, m.senderId, seq);
   return message;
 }
 

@@ -15,12 +15,13 @@ async function name(r: Repos, userId: string): Promise<string> {
 }
 
 async function announce(r: Repos, conv: ConversationRecord, order: Order, actorId: string, body: string, at: number): Promise<void> {
+  // The message first: it locks the conversation before any head (the lock order in storage/tx.ts), as a send does.
+  // clientMsgId is derived from the step, so a step can only ever post once.
+  await postMessage(r, conv, { senderId: actorId, clientMsgId: `order:${order.id}:${order.status}`, kind: "system", body }, at);
   await r.log.append(
     [order.buyerId, order.sellerId].map((userId) => ({ userId, d: "system" as const, k: "order", data: { order } })),
     at,
   );
-  // clientMsgId is derived from the step, so a step can only ever post once.
-  await postMessage(r, conv, { senderId: actorId, clientMsgId: `order:${order.id}:${order.status}`, kind: "system", body }, at);
 }
 
 export async function createOrder(r: Repos, buyerId: string, itemId: string, at: number): Promise<Order> {

@@ -1,6 +1,6 @@
 import type { Summary } from "../../shared/protocol/index.js";
 import { buildSummary, memberConversation } from "../conversations/conversations.js";
-import type { Repos } from "../storage/storage.js";
+import type { NewEntry, Repos } from "../storage/storage.js";
 
 /**
  * Receipts: read positions (set by the reader) and delivered positions
@@ -11,7 +11,8 @@ import type { Repos } from "../storage/storage.js";
 export async function markRead(r: Repos, userId: string, conversationId: string, seq: number, at: number): Promise<Summary> {
   const conv = await memberConversation(r, userId, conversationId);
   const target = Math.min(seq, conv.lastSeq);
-  const me = (await r.conversations.member(conv.id, userId))!;
+  // Locked: two tabs marking read at once take turns, so each position is announced once, in order.
+  const me = (await r.conversations.lockMember(conv.id, userId))!;
   if (target > me.readSeq) {
     await r.conversations.advanceRead(conv.id, userId, target);
     const members = await r.conversations.members(conv.id);
@@ -32,15 +33,17 @@ export async function markRead(r: Repos, userId: string, conversationId: string,
  * they see the tick. In a two-person chat that is the peer.
  */
 export async function deliveredOnAck(r: Repos, userId: string, after: number, upTo: number, at: number): Promise<void> {
-  for (const ref of await r.log.messageSeqsBetween(userId, after, upTo)) {
-    const me = await r.conversations.member(ref.conversationId, userId);
+  // Members' rows in one order (by conversation), locked: two devices of the user acking at once take
+  // turns, so a receipt is announced once; then every receipt in one append (heads in one order too).
+  const refs = (await r.log.messageSeqsBetween(userId, after, upTo)).sort((a, b) => (a.conversationId < b.conversationId ? -1 : 1));
+  const entries: NewEntry[] = [];
+  for (const ref of refs) {
+    const me = await r.conversations.lockMember(ref.conversationId, userId);
     if (!me || ref.seq <= me.deliveredSeq) continue;
     await r.conversations.advanceDelivered(ref.conversationId, userId, ref.seq);
     const senders = await r.messages.sendersBetween(ref.conversationId, me.deliveredSeq, ref.seq, userId);
     const data = { conversationId: ref.conversationId, userId, seq: ref.seq };
-    await r.log.append(
-      senders.map((senderId) => ({ userId: senderId, d: "chat" as const, k: "delivered", data })),
-      at,
-    );
+    entries.push(...senders.map((senderId) => ({ userId: senderId, d: "chat" as const, k: "delivered", data })));
   }
+  await r.log.append(entries, at);
 }

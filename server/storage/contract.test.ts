@@ -13,6 +13,7 @@ import { ack, deviceAcks, snapshot, syncReader } from "../sync/log.js";
 import { pull as pullService } from "../sync/service.js";
 import { openTestStorage, type EngineKind } from "../testing/engines.js";
 import { follow, unfollow } from "../users/follows.js";
+import { PostgresEngine } from "./postgres/engine.js";
 import type { Storage } from "./storage.js";
 
 /**
@@ -60,6 +61,8 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
   const append = (userId: string, d: Domain, n: number, at = 1) =>
     storage.write(async (tx) => tx.log.append(Array.from({ length: n }, (_, i) => ({ userId, d, k: "notice", data: { i } })), at));
   const versions = (entries: Entry[]) => entries.map((e) => e.v);
+  /** Transactions PostgreSQL aborted as deadlocked (and the engine ran again): rules that lock in one order cause none. */
+  const deadlocks = () => (storage.engine instanceof PostgresEngine ? storage.engine.stats.conflicts.deadlock : 0);
   const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
   it("appends contiguous versions per (user, domain) and trims the ring without breaking pulls", async () => {
@@ -151,6 +154,7 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
       expect(msgs).toEqual(range(1, 60)); // each member sees the messages in seq order, each once
       expect((await heads(m.id)).chat).toBe(before.get(m.id)! + 60);
     }
+    expect(deadlocks()).toBe(0);
   });
 
   it("is idempotent on (sender, clientMsgId), also under concurrent repeats", async () => {
@@ -230,6 +234,60 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
     const delivered = async (userId: string, after: number) => (await pull(userId, "chat", after)).entries.filter((e) => e.k === "delivered").map((e) => e.data);
     expect(await delivered(y!.id, yHead)).toEqual([{ conversationId: conv, userId: z!.id, seq: 3 }]);
     expect(await delivered(x!.id, xHead)).toEqual([{ conversationId: conv, userId: z!.id, seq: 3 }]);
+  });
+
+  it("two tabs marking read at once announce each position once, in order", async () => {
+    const [a, b] = await users(2);
+    const conv = await conversation(a!.id, { type: "direct", peerId: b!.id });
+    for (let i = 0; i < 6; i++) await send(a!.id, conv, `m${i}`);
+    await Promise.all([3, 5, 3, 5, 6, 6].map((seq, i) => storage.write((tx) => markRead(tx, b!.id, conv, seq, 10 + i))));
+    const reads = (await pull(a!.id, "chat", 0)).entries.filter((e) => e.k === "read").map((e) => (e.data as { seq: number }).seq);
+    expect(reads).toEqual([...new Set(reads)].sort((x, y) => x - y));
+    expect(reads.at(-1)).toBe(6);
+  });
+
+  it("two devices of one user acking at once give the sender one delivered receipt", async () => {
+    const [a, b] = await users(2);
+    const conv = await conversation(a!.id, { type: "direct", peerId: b!.id });
+    await send(a!.id, conv);
+    const [d1, d2, d3] = [await device(b!.id), await device(b!.id), await device(b!.id)];
+    const head = (await heads(b!.id)).chat;
+    await Promise.all([d1, d2, d3].map((d) => storage.write((tx) => ack(tx, b!.id, d!, { chat: head }, 5))));
+    const delivered = (await pull(a!.id, "chat", 0)).entries.filter((e) => e.k === "delivered");
+    expect(delivered.map((e) => e.data)).toEqual([{ conversationId: conv, userId: b!.id, seq: 1 }]);
+  });
+
+  it("a user sending while their other devices ack and mark read: no deadlock, every version once", async () => {
+    const [a, b] = await users(2);
+    const conv = await conversation(a!.id, { type: "direct", peerId: b!.id });
+    const bDevice = await device(b!.id);
+    const aDevice = await device(a!.id);
+    for (let round = 0; round < 15; round++) {
+      const [bHead, aHead] = [(await heads(b!.id)).chat, (await heads(a!.id)).chat];
+      await Promise.all([
+        send(b!.id, conv, `b${round}`),
+        send(a!.id, conv, `a${round}`),
+        storage.write((tx) => ack(tx, b!.id, bDevice, { chat: bHead }, 6)),
+        storage.write((tx) => ack(tx, a!.id, aDevice, { chat: aHead }, 6)),
+        storage.write((tx) => markRead(tx, b!.id, conv, 2 * round, 6)),
+      ]);
+    }
+    expect(deadlocks()).toBe(0);
+    for (const u of [a!, b!]) {
+      const entries = (await pull(u.id, "chat", 0)).entries;
+      expect(versions(entries)).toEqual(range(1, entries.length));
+    }
+  });
+
+  it("two new devices of one user at once stay within the device cap", async () => {
+    const a = await user("alice");
+    const first = [randomUUID(), randomUUID()];
+    for (const [i, deviceId] of first.entries()) await storage.write((tx) => upsertDevice(tx, { userId: a.id, deviceId, sessionId: null, at: i, maxDevices: 2 }));
+    const results = await Promise.all(
+      [randomUUID(), randomUUID()].map((deviceId) => storage.write((tx) => upsertDevice(tx, { userId: a.id, deviceId, sessionId: null, at: 5, maxDevices: 2 }))),
+    );
+    expect(await storage.read(async (r) => r.devices.count(a.id))).toBe(2);
+    expect(results.flatMap((r) => r.evicted).sort()).toEqual([...first].sort());
   });
 
   it("runs the order flow bought → shipped → received, each step once, by the right party only", async () => {

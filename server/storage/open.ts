@@ -6,12 +6,14 @@ import { Storage } from "./storage.js";
 interface Logger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 /** The engine the configuration asks for: PostgreSQL for a `postgres://` DATABASE_URL, else SQLite under DATA_DIR. */
-export async function openStorage(config: Pick<Config, "databaseUrl" | "dataDir" | "ringCapacity">, log?: Logger): Promise<Storage> {
-  if (config.databaseUrl !== null) {
-    return new Storage(await PostgresEngine.open({ url: config.databaseUrl, ringCapacity: config.ringCapacity, log }));
-  }
-  return new Storage(SqliteEngine.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity }));
+export async function openStorage(config: Pick<Config, "databaseUrl" | "dataDir" | "ringCapacity">, log: Logger): Promise<Storage> {
+  const engine =
+    config.databaseUrl !== null
+      ? await PostgresEngine.open({ url: config.databaseUrl, ringCapacity: config.ringCapacity, log })
+      : SqliteEngine.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity });
+  return new Storage(engine, (err) => log.error({ err }, "publishing committed entries failed"));
 }

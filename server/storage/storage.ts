@@ -13,7 +13,10 @@ export type * from "./tx.js";
 export class Storage {
   private readonly listeners: ((appended: Appended) => void)[] = [];
 
-  constructor(readonly engine: Engine) {}
+  constructor(
+    readonly engine: Engine,
+    private readonly onListenerError: (error: unknown) => void = (error) => console.error("commit listener failed", error),
+  ) {}
 
   get kind(): Engine["kind"] {
     return this.engine.kind;
@@ -36,7 +39,16 @@ export class Storage {
   /** `write`, also answering what was appended (tests, and callers that report it). */
   async writeAppending<T>(fn: (tx: Repos) => Promise<T>): Promise<Committed<T>> {
     const committed = await this.engine.write(fn);
-    if (committed.appended.length > 0) for (const listener of this.listeners) listener(committed.appended);
+    if (committed.appended.length > 0) {
+      for (const listener of this.listeners) {
+        try {
+          listener(committed.appended);
+        } catch (error) {
+          // Committed is committed: a listener's failure must not turn it into an error for the caller.
+          this.onListenerError(error);
+        }
+      }
+    }
     return committed;
   }
 

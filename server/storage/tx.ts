@@ -34,6 +34,12 @@ import type {
  * worth of work (an engine may answer it synchronously, so rules always
  * `await`).
  *
+ * Lock order, so that concurrent writes queue instead of deadlocking: a
+ * device, a user's row, an item or order, then a conversation (`nextSeq`),
+ * then members' rows (`lockMember`, advancing positions), then heads (one
+ * `log.append` per rule where it can be: it locks every head it touches in
+ * user-id order). PostgreSQL runs a transaction that deadlocked anyway again.
+ *
  * Inside `write`, the function must await only its repositories: the engine
  * may hold a lock (SQLite) or a connection (PostgreSQL) across it, and may run
  * it again after a conflict it can resolve by retrying (a deadlock, a
@@ -98,6 +104,8 @@ export interface UserRepo {
   insert(user: NewUser & { id: string }): Answer<void>;
   byUsername(username: string): Answer<StoredUser | null>;
   get(id: string): Answer<User | null>;
+  /** `get`, holding the row until the transaction ends (what one user does at once takes turns). */
+  lock(id: string): Answer<User | null>;
   /** The users that exist among `ids`, in no particular order. */
   getMany(ids: readonly string[]): Answer<User[]>;
   /** Name contains `q` (literally, case-insensitive for ASCII), prefix matches first, then by username. */
@@ -217,6 +225,8 @@ export interface ConversationRepo {
   /** Fails on a taken unique key only through a race the engine retries. */
   insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): Answer<void>;
   member(conversationId: string, userId: string): Answer<MemberRecord | null>;
+  /** `member`, holding the row until the transaction ends (receipts of one member take turns). */
+  lockMember(conversationId: string, userId: string): Answer<MemberRecord | null>;
   /** In the order they joined. */
   members(conversationId: string): Answer<MemberRecord[]>;
   ofUser(userId: string): Answer<ConversationRecord[]>;

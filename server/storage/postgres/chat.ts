@@ -52,6 +52,14 @@ export class PgConversations implements ConversationRepo {
     return rows[0] ? toMember(rows[0]) : null;
   }
 
+  async lockMember(conversationId: string, userId: string): Promise<MemberRecord | null> {
+    const { rows } = await this.db.query<MemberRow>(
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${this.db.forUpdate}`,
+      [conversationId, userId],
+    );
+    return rows[0] ? toMember(rows[0]) : null;
+  }
+
   async members(conversationId: string): Promise<MemberRecord[]> {
     const { rows } = await this.db.query<MemberRow>(
       `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 ORDER BY at, user_id`,

@@ -1,5 +1,5 @@
 import type { PoolClient, QueryResult, QueryResultRow } from "pg";
-import { isConnectionError } from "./errors.js";
+import { CommitInDoubt, isConnectionError } from "./errors.js";
 
 /** Where the engine reports (pino's shape). Never given query parameters. */
 export interface PgLog {
@@ -113,7 +113,14 @@ export class Conn implements Db {
   async commit(): Promise<void> {
     const done = this.tail.then(async () => {
       if (this.firstError !== null) throw this.firstError;
-      if (this.begun) await this.watched(this.client.query("COMMIT"));
+      if (!this.begun) return;
+      try {
+        await this.watched(this.client.query("COMMIT"));
+      } catch (error) {
+        // The connection went while COMMIT was on its way: it may have been kept or not.
+        if (isConnectionError(error)) throw new CommitInDoubt(error);
+        throw error;
+      }
     });
     this.tail = done.catch(() => undefined);
     await done;

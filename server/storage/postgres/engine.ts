@@ -4,7 +4,7 @@ import { CourierError } from "../../../shared/protocol/index.js";
 import type { Committed, Engine, Repos } from "../tx.js";
 import { BEGIN_READ, BEGIN_WRITE, Conn, type Db, type PgLog } from "./db.js";
 import { AppendBatch } from "../append-batch.js";
-import { describe, isConnectionError, isRetryable, translate } from "./errors.js";
+import { conflictKind, describe, isConnectionError, isRetryable, translate } from "./errors.js";
 import { checkSchemaName, migrate } from "./migrations.js";
 import { createRepos } from "./repos.js";
 
@@ -72,6 +72,8 @@ type Attempt<T> = { ok: true; value: T } | { ok: false; error: unknown; stale: b
  */
 export class PostgresEngine implements Engine {
   readonly kind = "postgres" as const;
+  /** Transactions run again, by cause (a deadlock here means two rules lock in different orders). */
+  readonly stats = { conflicts: { deadlock: 0, serialization: 0, unique: 0 } };
   private closed = false;
   private lastUnavailableLog = 0;
   private down = false;
@@ -160,6 +162,7 @@ export class PostgresEngine implements Engine {
       }
       const { error } = outcome;
       if (error instanceof CourierError) throw error;
+      if (retryConflicts && isRetryable(error)) this.stats.conflicts[conflictKind(error)]++;
       if (retryConflicts && isRetryable(error) && attempt < MAX_ATTEMPTS) {
         await sleep(attempt + Math.random() * 5 * attempt);
         continue;

@@ -76,10 +76,37 @@ export function isConnectionError(error: unknown): boolean {
   return DOWN_MESSAGES.some((pattern) => pattern.test(message));
 }
 
+export function conflictKind(error: unknown): "deadlock" | "serialization" | "unique" {
+  const code = codeOf(error);
+  return code === "40P01" ? "deadlock" : code === "40001" ? "serialization" : "unique";
+}
+
 /** A conflict that running the transaction again resolves. */
 export function isRetryable(error: unknown): boolean {
   const code = codeOf(error);
   return code !== undefined && RETRY_STATES.has(code);
+}
+
+/** COMMIT was sent but its answer was lost with the connection: the write may or may not have been kept. */
+export class CommitInDoubt extends Error {
+  constructor(cause: unknown) {
+    super("The connection to PostgreSQL was lost while committing.", { cause });
+    this.name = "CommitInDoubt";
+  }
+}
+
+/**
+ * Not `unavailable` (which promises that nothing changed): `internal`, which
+ * clients also retry; every write that matters is idempotent (a message by
+ * its clientMsgId), so the retry finds what was kept.
+ */
+export function commitInDoubt(): CourierError {
+  return new CourierError("internal", "The database connection was lost while saving; the change may have been kept. Retrying is safe.");
+}
+
+/** Conflicts that did not resolve in several runs: the request changed nothing and may be retried. */
+export function busy(): CourierError {
+  return CourierError.unavailable("The database is busy; try again shortly.", 1000);
 }
 
 export function unavailable(): CourierError {
@@ -93,6 +120,8 @@ export function unavailable(): CourierError {
  */
 export function translate(error: unknown): unknown {
   if (error instanceof CourierError) return error;
+  if (error instanceof CommitInDoubt) return commitInDoubt();
+  if (isRetryable(error)) return busy();
   if (isConnectionError(error)) return unavailable();
   const code = codeOf(error);
   if (code !== undefined && BAD_TEXT_STATES.has(code)) return CourierError.badRequest("Text can't contain NUL characters.");

@@ -39,6 +39,11 @@ export class PgUsers implements UserRepo {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async lock(id: string): Promise<User | null> {
+    const { rows } = await this.db.query<UserRow>(`SELECT id, username, display_name FROM users WHERE id = $1${this.db.forUpdate}`, [id]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
   async getMany(ids: readonly string[]): Promise<User[]> {
     if (ids.length === 0) return [];
     const { rows } = await this.db.query<UserRow>(`SELECT id, username, display_name FROM users WHERE id = ANY($1::text[])`, [ids]);

@@ -58,6 +58,11 @@ export class ConversationStore implements ConversationRepo {
     return row ? toMember(row) : null;
   }
 
+  /** The whole database is locked by the write transaction already. */
+  lockMember(conversationId: string, userId: string): MemberRecord | null {
+    return this.member(conversationId, userId);
+  }
+
   members(conversationId: string): MemberRecord[] {
     return this.s.members.all(conversationId).map(toMember);
   }

@@ -36,6 +36,11 @@ export class UserStore implements UserRepo {
     return row ? toUser(row) : null;
   }
 
+  /** The whole database is locked by the write transaction already. */
+  lock(id: string): User | null {
+    return this.get(id);
+  }
+
   getMany(ids: readonly string[]): User[] {
     return this.s.byIds.all(JSON.stringify(ids)).map(toUser);
   }
