@@ -4,7 +4,7 @@ import { CourierError } from "../../../shared/protocol/index.js";
 import type { Committed, Engine, Repos } from "../tx.js";
 import { BEGIN_READ, BEGIN_WRITE, Conn, type Db, type PgLog } from "./db.js";
 import { AppendBatch } from "../append-batch.js";
-import { conflictKind, describe, isConnectionError, isRetryable, translate } from "./errors.js";
+import { busy, conflictKind, describe, isConnectionError, isPoolWait, isRetryable, translate } from "./errors.js";
 import { checkSchemaName, migrate } from "./migrations.js";
 import { createRepos } from "./repos.js";
 
@@ -171,6 +171,8 @@ export class PostgresEngine implements Engine {
       // without saying so) fails at BEGIN: nothing was done, so once more
       // on a fresh connection before answering 503.
       if (outcome.stale && attempt === 1) continue;
+      // Every connection busy for the whole wait: the database is up but behind; say "busy", not "unreachable".
+      if (isPoolWait(error) && this.pool.totalCount >= (this.pool.options.max ?? 10)) throw busy();
       if (isConnectionError(error)) this.noteUnavailable(error);
       throw translate(error);
     }

@@ -81,6 +81,11 @@ export function conflictKind(error: unknown): "deadlock" | "serialization" | "un
   return code === "40P01" ? "deadlock" : code === "40001" ? "serialization" : "unique";
 }
 
+/** Waiting for a free pooled connection timed out (also what an unreachable server looks like while connecting). */
+export function isPoolWait(error: unknown): boolean {
+  return /^timeout exceeded when trying to connect/.test(messageOf(error));
+}
+
 /** A conflict that running the transaction again resolves. */
 export function isRetryable(error: unknown): boolean {
   const code = codeOf(error);
@@ -121,7 +126,9 @@ export function unavailable(): CourierError {
 export function translate(error: unknown): unknown {
   if (error instanceof CourierError) return error;
   if (error instanceof CommitInDoubt) return commitInDoubt();
-  if (isRetryable(error)) return busy();
+  // Deadlocks and serialization failures that kept coming back: contention, worth a retry later. A unique
+  // violation that survives every run is no race but a rule that did not check first: a bug, left as it is.
+  if (isRetryable(error) && conflictKind(error) !== "unique") return busy();
   if (isConnectionError(error)) return unavailable();
   const code = codeOf(error);
   if (code !== undefined && BAD_TEXT_STATES.has(code)) return CourierError.badRequest("Text can't contain NUL characters.");

@@ -77,6 +77,27 @@ describe("PostgresEngine when the database is unreachable", () => {
     expect(log.count("info", /reachable again/)).toBe(1);
   });
 
+  it("answers 503 busy, not unreachable, when every pooled connection stays taken for the whole wait", async () => {
+    const log = new MemoryLog();
+    const engine = await engines.open({ poolSize: 1, log });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A write that keeps the only connection (its rule waits on something else: never do this in a rule).
+    const holder = engine.write(async (tx) => {
+      await tx.users.get("x");
+      await held;
+    });
+    const error = await engine.read(async (r) => r.users.get("x")).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: "unavailable", status: 503, message: "The database is busy; try again shortly." });
+    expect(log.count("warn", /unreachable/)).toBe(0);
+    release();
+    await holder;
+    expect(await engine.read(async (r) => r.users.get("x"))).toBeNull();
+  }, 15_000);
+
   it("answers 503 for a write whose connection breaks midway, keeps nothing of it, and does not crash", async () => {
     const p = await proxy();
     const engine = await engines.open({ url: p.url() });
