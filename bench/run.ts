@@ -18,6 +18,7 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
  *   --light-rate=200     transports suite: also measure at this lighter rate (full runs: 200; quick: none)
+ *   --steady-rate=1000   throughput suite: the fixed rate of its steady-latency runs (default 1,000 msg/s)
  *   --engine=postgres    servers store into PostgreSQL (default: sqlite): BENCH_DATABASE_URL's server if
  *                        set, else a throwaway one started for the run (scripts/provision/postgres.ts)
  *                        and stopped at its end; every suite gets a fresh schema

@@ -23,7 +23,7 @@ import { mapLimit, median, summarize } from "../lib/stats.js";
  * requestAnimationFrame: the frame is painted right after).
  *
  * Data: one reader with 50 direct conversations. Before the server starts,
- * its data directory is seeded through the server's storage code with the
+ * its database is seeded through the server's rules and storage with the
  * older messages (one conversation of 10,000, the rest spread over the other
  * 49); the messages the reader "missed" are then sent through the HTTP API
  * (`POST /api/messages`) while the reader's tab is closed. RING_CAPACITY is
