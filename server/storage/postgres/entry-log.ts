@@ -32,16 +32,17 @@ interface Group {
  * pulls one sorted row at a time and finishes it (the ON CONFLICT path locks
  * the existing row, waiting for its holder if need be; the insert path, for
  * a head not there yet, waits on the other inserter's unique-index entry)
- * before pulling the next one. PLANS.md shows the plan. The keys are
+ * before pulling the next one. docs/postgres-plans.md shows the plan. The keys are
  * distinct (grouped first), so no row is touched twice, which ON CONFLICT
  * DO UPDATE would refuse.
  *
- * Locks a transaction took before its append (a conversation's row in
- * nextSeq, a member row) or a second append in the same transaction are
- * outside this order; a cycle through them is possible in principle, and
- * PostgreSQL then aborts one transaction with 40P01, which the engine runs
- * again. Sends to one conversation queue on its row before touching heads,
- * so they never interleave there.
+ * The rules take their other locks first, in the order storage/tx.ts
+ * documents (device, user, item or order, conversation in nextSeq, member
+ * rows), and append once where they can, so heads come last. The exceptions
+ * (an order step also tells the other buyers of the item, a second append
+ * with users below ones already held) can still meet another transaction in
+ * a cycle: PostgreSQL then aborts one with 40P01 and the engine runs it
+ * again (the contract tests check that the common paths cause none).
  */
 const BUMP_HEADS = `
   INSERT INTO heads (user_id, domain, head)
