@@ -94,7 +94,7 @@ export const ackRequestSchema = z.strictObject({
       system: versionSchema.optional(),
       marketing: versionSchema.optional(),
     })
-    .refine((a) => Object.keys(a).length > 0, "acks is empty."),
+    .refine((a) => Object.keys(a).length > 0, "must name at least one domain."),
 });
 export type AckRequest = z.infer<typeof ackRequestSchema>;
 

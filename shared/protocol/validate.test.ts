@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { registerRequestSchema } from "./auth.js";
 import { createItemSchema } from "./items.js";
-import { sendRequestSchema } from "./messages.js";
+import { historyQuerySchema, sendRequestSchema } from "./messages.js";
+import { ackRequestSchema, pullQuerySchema } from "./sync.js";
 import { parseInput } from "./validate.js";
 
 const messageOf = (fn: () => unknown) => {
@@ -39,5 +40,11 @@ describe("parseInput messages a person can read", () => {
     );
     const send = { clientMsgId: "7d7f5c1e-4a43-4c5e-9d1e-2f6d1c1a9b10", conversationId: "c", kind: "text", body: "   " };
     expect(messageOf(() => parseInput(sendRequestSchema, send)).message).toBe("The message is empty.");
+  });
+
+  it("puts the field's name in front of our own predicates", () => {
+    expect(messageOf(() => parseInput(pullQuerySchema, { after: "-1" }, "query")).message).toBe("After must be a whole number.");
+    expect(messageOf(() => parseInput(historyQuerySchema, { before: "abc" }, "query")).message).toBe("Before must be a whole number.");
+    expect(messageOf(() => parseInput(ackRequestSchema, { acks: {} })).message).toBe("Acks must name at least one domain.");
   });
 });

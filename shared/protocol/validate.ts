@@ -14,10 +14,14 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
   throw CourierError.badRequest(issue ? describeIssue(issue, what) : `Invalid ${what}.`);
 }
 
-/** Messages we wrote ourselves are whole sentences; zod's defaults are rephrased. */
+/**
+ * Messages we wrote ourselves are whole sentences, or a predicate ("must be a
+ * whole number.") that gets the field's name in front; zod's defaults are
+ * rephrased.
+ */
 export function describeIssue(issue: z.core.$ZodIssue, what: string): string {
-  if (issue.message.endsWith(".")) return issue.message;
   const field = fieldName(issue.path, what);
+  if (issue.message.endsWith(".")) return /^[a-z]/.test(issue.message) ? `${field} ${issue.message}` : issue.message;
   switch (issue.code) {
     case "invalid_type":
       return issue.input === undefined ? `${field} is required.` : `${field} must be ${article(issue.expected)}.`;
