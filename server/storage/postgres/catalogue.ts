@@ -1,7 +1,7 @@
 import type { CreateItem, Item, Order, OrderStatus } from "../../../shared/protocol/index.js";
 import { type ItemRow, type OrderRow, toItem, toOrder } from "../rows.js";
 import type { ItemRepo, OrderRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, first } from "./db.js";
 
 const ITEM_COLUMNS = `id, seller_id, title, price_cents, description, status, at`;
 const ORDER_COLUMNS = `id, item_id, conversation_id, buyer_id, seller_id, status, at`;
@@ -16,14 +16,12 @@ export class PgItems implements ItemRepo {
     );
   }
 
-  async get(id: string): Promise<Item | null> {
-    const { rows } = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1`, [id]);
-    return rows[0] ? toItem(rows[0]) : null;
+  get(id: string, lock = ""): Promise<Item | null> {
+    return first(this.db, `SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1${lock}`, [id], toItem);
   }
 
-  async lock(id: string): Promise<Item | null> {
-    const { rows } = await this.db.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = $1${this.db.forUpdate}`, [id]);
-    return rows[0] ? toItem(rows[0]) : null;
+  lock(id: string): Promise<Item | null> {
+    return this.get(id, this.db.forUpdate);
   }
 
   async list(limit: number): Promise<Item[]> {
@@ -47,14 +45,12 @@ export class PgOrders implements OrderRepo {
     );
   }
 
-  async get(id: string): Promise<Order | null> {
-    const { rows } = await this.db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
-    return rows[0] ? toOrder(rows[0]) : null;
+  get(id: string, lock = ""): Promise<Order | null> {
+    return first(this.db, `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1${lock}`, [id], toOrder);
   }
 
-  async lock(id: string): Promise<Order | null> {
-    const { rows } = await this.db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1${this.db.forUpdate}`, [id]);
-    return rows[0] ? toOrder(rows[0]) : null;
+  lock(id: string): Promise<Order | null> {
+    return this.get(id, this.db.forUpdate);
   }
 
   async ofConversation(conversationId: string): Promise<Order | null> {

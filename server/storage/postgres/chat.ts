@@ -1,7 +1,7 @@
 import type { Message, SettingsPatch } from "../../../shared/protocol/index.js";
 import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label`;
@@ -44,20 +44,13 @@ export class PgConversations implements ConversationRepo {
     );
   }
 
-  async member(conversationId: string, userId: string): Promise<MemberRecord | null> {
-    const { rows } = await this.db.query<MemberRow>(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2`, [
-      conversationId,
-      userId,
-    ]);
-    return rows[0] ? toMember(rows[0]) : null;
+  member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
+    const sql = `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${lock}`;
+    return first(this.db, sql, [conversationId, userId], toMember);
   }
 
-  async lockMember(conversationId: string, userId: string): Promise<MemberRecord | null> {
-    const { rows } = await this.db.query<MemberRow>(
-      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${this.db.forUpdate}`,
-      [conversationId, userId],
-    );
-    return rows[0] ? toMember(rows[0]) : null;
+  lockMember(conversationId: string, userId: string): Promise<MemberRecord | null> {
+    return this.member(conversationId, userId, this.db.forUpdate);
   }
 
   async members(conversationId: string): Promise<MemberRecord[]> {

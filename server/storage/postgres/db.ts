@@ -17,6 +17,12 @@ export interface Db {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
 }
 
+/** The first row `text` answers, mapped, or null. */
+export async function first<R extends QueryResultRow, T>(db: Db, text: string, values: readonly unknown[], map: (row: R) => T): Promise<T | null> {
+  const { rows } = await db.query<R>(text, values);
+  return rows[0] ? map(rows[0]) : null;
+}
+
 export const BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED";
 /** One snapshot for every statement of a read (a snapshot's summaries, messages and heads agree). */
 export const BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";

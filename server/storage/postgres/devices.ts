@@ -2,7 +2,7 @@ import type { DeviceRegister } from "../../../shared/protocol/index.js";
 import type { StoredPushSubscription } from "../push-types.js";
 import { type DeviceRow, toDevice } from "../rows.js";
 import type { DeviceRepo, StoredDevice } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, first } from "./db.js";
 
 const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notification, push, last_seen`;
 
@@ -10,14 +10,12 @@ const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notif
 export class PgDevices implements DeviceRepo {
   constructor(private readonly db: Db) {}
 
-  async get(deviceId: string): Promise<StoredDevice | null> {
-    const { rows } = await this.db.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1`, [deviceId]);
-    return rows[0] ? toDevice(rows[0]) : null;
+  get(deviceId: string, lock = ""): Promise<StoredDevice | null> {
+    return first(this.db, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1${lock}`, [deviceId], toDevice);
   }
 
-  async lock(deviceId: string): Promise<StoredDevice | null> {
-    const { rows } = await this.db.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1${this.db.forUpdate}`, [deviceId]);
-    return rows[0] ? toDevice(rows[0]) : null;
+  lock(deviceId: string): Promise<StoredDevice | null> {
+    return this.get(deviceId, this.db.forUpdate);
   }
 
   async list(userId: string): Promise<StoredDevice[]> {

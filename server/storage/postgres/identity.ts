@@ -1,7 +1,7 @@
 import { DOMAINS, type User } from "../../../shared/protocol/index.js";
 import { toUser, type UserRow } from "../rows.js";
 import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, first } from "./db.js";
 
 /** `\`, `%` and `_` typed by the user match literally (the pattern's escape character is `\`). */
 function likeLiteral(q: string): string {
@@ -34,14 +34,12 @@ export class PgUsers implements UserRepo {
     return row ? { ...toUser(row), passwordHash: row.password_hash } : null;
   }
 
-  async get(id: string): Promise<User | null> {
-    const { rows } = await this.db.query<UserRow>(`SELECT id, username, display_name FROM users WHERE id = $1`, [id]);
-    return rows[0] ? toUser(rows[0]) : null;
+  get(id: string, lock = ""): Promise<User | null> {
+    return first(this.db, `SELECT id, username, display_name FROM users WHERE id = $1${lock}`, [id], toUser);
   }
 
-  async lock(id: string): Promise<User | null> {
-    const { rows } = await this.db.query<UserRow>(`SELECT id, username, display_name FROM users WHERE id = $1${this.db.forUpdate}`, [id]);
-    return rows[0] ? toUser(rows[0]) : null;
+  lock(id: string): Promise<User | null> {
+    return this.get(id, this.db.forUpdate);
   }
 
   async getMany(ids: readonly string[]): Promise<User[]> {
