@@ -2,6 +2,7 @@ import { constants } from "node:os";
 import { ensureChromium } from "./provision/chromium.js";
 import { cleanupNow } from "./provision/cleanup.js";
 import { startPostgres } from "./provision/postgres.js";
+import { startRedis } from "./provision/redis.js";
 import type { RunningService } from "./provision/service.js";
 import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } from "./provision/system.js";
 
@@ -14,7 +15,7 @@ import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } fro
  *   npm test -- <command…>                             the same through npm
  *
  * Provisions: Chromium (CHROMIUM_PATH), a throwaway PostgreSQL
- * (TEST_DATABASE_URL), both exported to the children. A variable already set
+ * (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL), all exported to the children. A variable already set
  * is used as is. Everything started is stopped on exit, failure, SIGINT,
  * SIGTERM and SIGHUP. The exit code is the failing step's (or <command>'s);
  * 1 when provisioning fails (with one sentence saying what to install).
@@ -35,10 +36,11 @@ interface ServiceSpec {
   start: () => Promise<RunningService>;
 }
 
-// Servers the tests reach through an environment variable. Redis (TEST_REDIS_URL)
-// is one line away: { name: "Redis", env: "TEST_REDIS_URL", start: () => startRedis() }
-// with startRedis from ./provision/redis.js.
-const SERVICES: readonly ServiceSpec[] = [{ name: "PostgreSQL", env: "TEST_DATABASE_URL", start: () => startPostgres() }];
+// Servers the tests reach through an environment variable.
+const SERVICES: readonly ServiceSpec[] = [
+  { name: "PostgreSQL", env: "TEST_DATABASE_URL", start: () => startPostgres() },
+  { name: "Redis", env: "TEST_REDIS_URL", start: () => startRedis() },
+];
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = argv[0] === "--" ? argv.slice(1) : argv;

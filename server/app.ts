@@ -20,6 +20,7 @@ import { faultRoutes } from "./testing/faults.js";
 import { PushService, type PushServiceOptions } from "./push/service.js";
 import { openStorage } from "./storage/open.js";
 import type { Storage } from "./storage/storage.js";
+import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
@@ -56,6 +57,8 @@ export interface Built {
   /** Delivery counters (the same object as the context's). */
   delivery: DeliveryMetrics;
   retransmit: Retransmitter;
+  /** The link to other processes (or its single-process stand-in): bus, presence, healing. */
+  cluster: Cluster;
   push: PushService;
   pushFunnel: PushFunnel;
   close(): Promise<void>;
@@ -81,7 +84,9 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const ownsStorage = !opts.storage;
   const storage = opts.storage ?? (await openStorage(config, app.log));
   const sync = syncReader(storage);
-  const hub = new Hub(undefined, app.log, { random: opts.random });
+  // One process, or one of many linked through Redis (REDIS_URL): the hub publishes through the cluster's bus.
+  const cluster = createCluster(config, app.log);
+  const hub = new Hub(cluster.bus, app.log, { random: opts.random });
   // The one place committed entries go out: to live connections (and, through the hub, to Web Push).
   storage.onCommit((appended) => hub.publish(appended));
   const clock = opts.clock ?? Date.now;
@@ -100,8 +105,11 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const pushFunnel = new PushFunnel();
   const push = new PushService({ storage, sync, hub, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
   hub.observe(push.hubObserver);
+  await cluster.start({ hub, sync, storage, clock });
+  let draining = false;
   const ctx: Context = {
     config,
+    cluster,
     storage,
     sync,
     hub,
@@ -124,8 +132,15 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   installJsonBody(app);
   installErrorHandler(app);
   await app.register(fastifyCookie);
-  // For load balancers, the e2e runner and benchmarks: answers once storage is open.
+  // Liveness, for the e2e runner and benchmarks: answers once storage is open, also while a dependency is down.
   app.get("/api/health", async () => ({ ok: true }));
+  // Readiness, for load balancers: the database and Redis answer, and the process is not draining.
+  app.get("/api/ready", async (_req, reply) => {
+    const [database, redis] = await Promise.all([storage.ping().then((ok) => (ok ? "up" : "down")), cluster.redisStatus()]);
+    const ready = !draining && database === "up" && redis !== "down";
+    reply.header("cache-control", "no-store").code(ready ? 200 : 503);
+    return { ready, database, redis, draining };
+  });
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
@@ -137,6 +152,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   const io = attachWebSocket(ctx, app.server, app.log);
   app.addHook("preClose", async () => {
+    draining = true;
     // Before the hub: connections ended by shutdown are neither retried nor handed over.
     retransmit.close();
     hub.closeWhere(() => true, "shutdown");
@@ -149,9 +165,10 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
       await app.close();
       // Open collapse windows are sent (briefly), sends in flight end, before storage goes.
       await push.close();
+      await cluster.close();
       if (ownsStorage) await storage.close();
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, delivery, retransmit, push, pushFunnel, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, retransmit, push, pushFunnel, close };
 }

@@ -39,6 +39,12 @@ export interface Config {
   dataDir: string;
   /** `postgres://…` stores everything in PostgreSQL; null: the embedded SQLite database under dataDir. */
   databaseUrl: string | null;
+  /**
+   * `redis://…` links several processes into one Courier (server/cluster/):
+   * live pushes, presence, closes and rate limits cross processes. null: one
+   * process, everything in memory.
+   */
+  redisUrl: string | null;
   /** Where the built SPA lives; served only if the folder exists. */
   webDir: string;
   /** Origins besides the server's own that may use cookie sessions. */
@@ -162,6 +168,12 @@ const envSchema = z.object({
     .optional()
     .transform((url) => url || null)
     .refine((url) => url === null || /^postgres(ql)?:\/\/\S+$/i.test(url), "must be a postgres:// URL, or unset for the embedded database"),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .transform((url) => url || null)
+    .refine((url) => url === null || /^rediss?:\/\/\S+$/i.test(url), "must be a redis:// or rediss:// URL, or unset for a single process"),
   ALLOWED_ORIGINS: z
     .string()
     .optional()
@@ -258,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
     webDir: e.WEB_DIR,
     allowedOrigins: e.ALLOWED_ORIGINS,
     ringCapacity: e.RING_CAPACITY,

@@ -1,3 +1,4 @@
+import type { Cluster } from "./cluster/cluster.js";
 import type { Config } from "./config.js";
 import type { Limits } from "./http/rate-limit.js";
 import type { PushFunnel } from "./push/funnel.js";
@@ -15,6 +16,8 @@ import type { Retransmitter } from "./sync/retransmit.js";
  */
 export interface Context {
   config: Config;
+  /** The link to other processes (bus, presence, healing), or its stand-in on a single process. */
+  cluster: Cluster;
   /** Reads and writes (rules run inside `storage.write`); committed entries reach the hub by themselves. */
   storage: Storage;
   /** The entry log as transports read it: heads, pages, a device's acks. */

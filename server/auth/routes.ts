@@ -47,7 +47,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   // Rate limits count attempts before any work (scrypt is the expensive part), bad input included.
   app.post("/api/auth/register", async (req, reply) => {
     refuseForeignOrigin(ctx, req);
-    ctx.limits.enforceIp(ctx.limits.registerPerIp, req, "sign-ups from this address");
+    await ctx.limits.enforceIp(ctx.limits.registerPerIp, req, "sign-ups from this address");
     const input = parseInput(registerRequestSchema, req.body, "body");
     const passwordHash = await hashPassword(input.password);
     const newUser = { username: input.username, displayName: input.displayName ?? input.username, passwordHash, at: ctx.clock() };
@@ -57,16 +57,16 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.post("/api/auth/login", async (req, reply) => {
     refuseForeignOrigin(ctx, req);
-    ctx.limits.enforceIp(ctx.limits.loginPerIp, req, "sign-in attempts from this address");
+    await ctx.limits.enforceIp(ctx.limits.loginPerIp, req, "sign-in attempts from this address");
     const input = parseInput(loginRequestSchema, req.body, "body");
     // Per username against guessing spread over many addresses; only failures
     // count (a success gives its token back), so the owner isn't locked out by logging in.
     const userKey = input.username.toLowerCase();
-    ctx.limits.loginPerUsername.enforce(userKey, "sign-in attempts for this account");
+    await ctx.limits.loginPerUsername.enforce(userKey, "sign-in attempts for this account");
     const stored = await ctx.storage.read(async (r) => r.users.byUsername(input.username));
     const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
     if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
-    ctx.limits.loginPerUsername.giveBack(userKey);
+    await ctx.limits.loginPerUsername.giveBack(userKey);
     const user: User = { id: stored.id, username: stored.username, displayName: stored.displayName };
     return reply.send(await startSession(ctx, req, reply, user));
   });
@@ -74,7 +74,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.post("/api/auth/logout", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
     await ctx.storage.write(async (tx) => tx.sessions.delete(auth.sessionId));
-    ctx.hub.closeWhere((c) => c.sessionId === auth.sessionId, "logout");
+    ctx.hub.closeEverywhere({ userId: auth.user.id, sessionIds: [auth.sessionId] }, "logout");
     reply.clearCookie(SESSION_COOKIE, { path: "/" });
     return reply.code(204).send();
   });

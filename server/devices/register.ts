@@ -10,8 +10,7 @@ import { type DeviceUpsert, upsertDevice } from "./registry.js";
 export async function recordDevice(ctx: Context, input: Omit<DeviceUpsert, "maxDevices">): Promise<StoredDevice> {
   const { device, evicted } = await ctx.storage.write((tx) => upsertDevice(tx, { ...input, maxDevices: ctx.config.maxDevicesPerUser }));
   if (evicted.length > 0) {
-    const gone = new Set(evicted);
-    ctx.hub.closeWhere((c) => c.userId === input.userId && gone.has(c.deviceId), "device_removed");
+    ctx.hub.closeEverywhere({ userId: input.userId, deviceIds: evicted }, "device_removed");
   }
   return device;
 }

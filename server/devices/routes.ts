@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import { CourierError, type Device, deviceRegisterSchema, parseInput, uuidSchema } from "../../shared/protocol/index.js";
+import { CourierError, type Device, deviceRegisterSchema, parseInput, type TransportName, uuidSchema } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { checkEndpointShape, checkKeys, validateSubscription } from "../push/subscription.js";
@@ -12,9 +12,17 @@ import { recordDevice } from "./register.js";
 const deviceParams = z.object({ deviceId: uuidSchema });
 const idParams = z.object({ id: uuidSchema });
 
-/** What the user sees of a device: the stored record plus whether it is live right now. */
-export function publicDevice(ctx: Context, d: StoredDevice): Device {
-  const transport = ctx.hub.transportOf(d.userId, d.id);
+/**
+ * What the user sees of their devices: the stored records plus whether each
+ * is live right now, on any process (this process's own connections when
+ * the others are not known).
+ */
+export async function publicDevices(ctx: Context, userId: string, devices: StoredDevice[]): Promise<Device[]> {
+  const live = await ctx.cluster.presence.liveDevices(userId);
+  return devices.map((d) => publicDevice(d, live?.get(d.id) ?? ctx.hub.transportOf(d.userId, d.id)));
+}
+
+function publicDevice(d: StoredDevice, transport: TransportName | null): Device {
   return {
     id: d.id,
     userAgent: d.userAgent,
@@ -63,13 +71,14 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
       const endpoint = register.push.endpoint;
       await ctx.storage.write(async (tx) => tx.push.releaseEndpoint(endpoint, deviceId));
     }
-    return { device: publicDevice(ctx, device) };
+    const [shown] = await publicDevices(ctx, auth.user.id, [device]);
+    return { device: shown! };
   });
 
   app.get("/api/devices", async (req) => {
     const auth = await requireAuth(ctx, req);
     const devices = await ctx.storage.read(async (r) => r.devices.list(auth.user.id));
-    return { devices: devices.map((d) => publicDevice(ctx, d)) };
+    return { devices: await publicDevices(ctx, auth.user.id, devices) };
   });
 
   /** Signing a device out revokes the sessions it used and drops its live connections. */
@@ -78,8 +87,7 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     const { id } = parseInput(idParams, req.params, "path");
     const removed = await ctx.storage.write((tx) => deleteDevice(tx, auth.user.id, id));
     if (!removed) throw CourierError.notFound("No such device.");
-    const sessions = new Set(removed.sessionIds);
-    ctx.hub.closeWhere((c) => c.userId === auth.user.id && (c.deviceId === id || sessions.has(c.sessionId)), "device_removed");
+    ctx.hub.closeEverywhere({ userId: auth.user.id, deviceIds: [id], sessionIds: removed.sessionIds }, "device_removed");
     return reply.code(204).send();
   });
 };

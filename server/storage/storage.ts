@@ -52,6 +52,16 @@ export class Storage {
     return committed;
   }
 
+  /** Whether the database answers a trivial read within `timeoutMs` (readiness). */
+  async ping(timeoutMs = 1000): Promise<boolean> {
+    const read = this.engine.read(async (r) => r.users.get("")).then(
+      () => true,
+      () => false,
+    );
+    const late = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
+    return Promise.race([read, late]);
+  }
+
   close(): Promise<void> {
     return this.engine.close();
   }

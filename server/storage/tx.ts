@@ -137,6 +137,8 @@ export interface SessionRepo {
   /** Ids of the user's sessions that spoke for the device. */
   ofDevice(userId: string, deviceId: string): Answer<string[]>;
   deleteOfDevice(userId: string, deviceId: string): Answer<void>;
+  /** Those of `ids` that exist and have not expired at `now` (live connections are re-checked with it). */
+  liveAmong(ids: readonly string[], now: number): Answer<string[]>;
 }
 
 // ── devices ─────────────────────────────────────────────────────────────────
@@ -169,6 +171,8 @@ export interface DeviceRepo {
   leastRecent(userId: string, exceptId: string, n: number): Answer<string[]>;
   /** Removes the device and its acks; false if it was not the user's. */
   delete(userId: string, deviceId: string): Answer<boolean>;
+  /** Those of `ids` that are registered devices. */
+  existingAmong(ids: readonly string[]): Answer<string[]>;
 }
 
 // ── catalogue and orders ────────────────────────────────────────────────────

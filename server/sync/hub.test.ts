@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Entry } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
-import { type Connection, type FanoutBus, Hub } from "./hub.js";
+import { type Connection, type BusListener, type FanoutBus, Hub } from "./hub.js";
 
 function fakeConnection(id: string, userId: string, sessionId = "s1", deviceId = `d-${id}`) {
   const pushed: Entry[][] = [];
@@ -66,18 +66,61 @@ describe("Hub", () => {
 
   it("sends every publish through the bus, so another bus can fan out across processes", () => {
     const published: Appended[] = [];
-    let deliver: (a: Appended) => void = () => undefined;
-    const bus: FanoutBus = { publish: (a) => published.push(a), subscribe: (d) => (deliver = d) };
+    let listener: BusListener | null = null;
+    const bus: FanoutBus = { publish: (a) => published.push(a), attach: (l) => (listener = l) };
     const hub = new Hub(bus);
     const a = fakeConnection("1", "alice");
     hub.add(a.conn);
     hub.publish([{ userId: "alice", entries: [entry(1)] }]);
     expect(published).toHaveLength(1);
     expect(a.pushed).toEqual([]); // not delivered until the bus says so
-    deliver(published[0]!);
+    listener!.deliver(published[0]!);
     expect(a.pushed).toEqual([[entry(1)]]);
     hub.publish([]);
     expect(published).toHaveLength(1);
+  });
+
+  it("watches a user on the bus while it holds a connection of theirs, and closes what another process asks it to", async () => {
+    const events: string[] = [];
+    let listener: BusListener | null = null;
+    let subscribed = () => {};
+    const bus: FanoutBus = {
+      publish: () => undefined,
+      attach: (l) => (listener = l),
+      watch: (userId) => {
+        events.push(`watch ${userId}`);
+        return new Promise<void>((resolve) => (subscribed = resolve));
+      },
+      unwatch: (userId) => events.push(`unwatch ${userId}`),
+      closeEverywhere: (m, reason) => events.push(`everywhere ${JSON.stringify(m)} ${reason}`),
+    };
+    const hub = new Hub(bus);
+    const a = fakeConnection("1", "alice", "s1");
+    const b = fakeConnection("2", "alice", "s2");
+    hub.add(a.conn);
+    hub.add(b.conn);
+    let ready = false;
+    const waiting = hub.ready("alice").then(() => (ready = true));
+    await Promise.resolve();
+    expect(ready).toBe(false); // a transport waits for the subscription before reading heads
+    subscribed();
+    await waiting;
+    expect(ready).toBe(true);
+
+    listener!.closeMatching({ userId: "alice", sessionIds: ["s2"] }, "logout");
+    expect(b.closed).toEqual(["logout"]);
+    expect(hub.closeEverywhere({ sessionIds: ["s1"] }, "logout")).toBe(1);
+    expect(a.closed).toEqual(["logout"]);
+    expect(events).toEqual(["watch alice", 'everywhere {"sessionIds":["s1"]} logout', "unwatch alice"]);
+  });
+
+  it("remembers per connection the highest version it was told or given, where healing starts", () => {
+    const hub = new Hub();
+    const a = fakeConnection("1", "alice");
+    hub.add(a.conn);
+    hub.told(a.conn, { chat: 4, system: 1, marketing: 0 });
+    hub.publish([{ userId: "alice", entries: [entry(5), entry(6)] }]);
+    expect(hub.givenTo(a.conn)).toEqual({ chat: 6, system: 1, marketing: 0 });
   });
 
   it("counts live connections per transport as they come and go", () => {

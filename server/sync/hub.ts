@@ -1,4 +1,4 @@
-import { type Entry, type StreamCloseReason, TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
+import { DOMAINS, type Entry, type StreamCloseReason, TRANSPORTS, type TransportName, type Versions, zeroVersions } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
 
 /**
@@ -61,24 +61,56 @@ export interface HubOptions {
 }
 
 /**
+ * Which connections to close, in a form that can travel to other processes:
+ * the user's (when `userId` is set) connections of any of `sessionIds` or
+ * any of `deviceIds`.
+ */
+export interface ConnectionMatch {
+  userId?: string;
+  sessionIds?: string[];
+  deviceIds?: string[];
+}
+
+export function matches(m: ConnectionMatch, conn: Connection): boolean {
+  if (m.userId !== undefined && conn.userId !== m.userId) return false;
+  return (Array.isArray(m.sessionIds) && m.sessionIds.includes(conn.sessionId)) || (Array.isArray(m.deviceIds) && m.deviceIds.includes(conn.deviceId));
+}
+
+/** What a bus calls on the hub of its process. */
+export interface BusListener {
+  deliver(appended: Appended): void;
+  closeMatching(match: ConnectionMatch, reason: CloseReason): void;
+}
+
+/**
  * How committed appends travel to the processes holding connections. The
- * local bus delivers in-process; a Redis bus would publish to a channel and
- * call `deliver` from its subscriber on every node.
+ * local bus delivers in-process; the Redis bus (cluster/redis-bus.ts) also
+ * publishes to the other processes and delivers what they publish.
  */
 export interface FanoutBus {
+  attach(listener: BusListener): void;
+  /** Delivers `appended` here (at once) and on every other process. */
   publish(appended: Appended): void;
-  subscribe(deliver: (appended: Appended) => void): void;
+  /** Closes matching connections on every other process (this one's are closed by the hub). */
+  closeEverywhere?(match: ConnectionMatch, reason: CloseReason): void;
+  /** The hub holds a connection of the user: resolves once the user's entries would reach this process. */
+  watch?(userId: string): Promise<void>;
+  /** The user's last connection here went. */
+  unwatch?(userId: string): void;
 }
 
 export class LocalBus implements FanoutBus {
-  private deliver: ((appended: Appended) => void) | null = null;
-  publish(appended: Appended): void {
-    this.deliver?.(appended);
+  private listener: BusListener | null = null;
+  attach(listener: BusListener): void {
+    this.listener = listener;
   }
-  subscribe(deliver: (appended: Appended) => void): void {
-    this.deliver = deliver;
+  publish(appended: Appended): void {
+    this.listener?.deliver(appended);
   }
 }
+
+/** How long a transport waits for the user's channel before reading heads (the healer covers a slower link). */
+export const WATCH_WAIT_MS = 1000;
 
 interface HubLogger {
   warn(obj: object, msg: string): void;
@@ -91,6 +123,10 @@ export class Hub {
   private readonly counts = new Map<TransportName, number>(TRANSPORTS.map((t) => [t, 0]));
   private readonly observers: HubObserver[] = [];
   private readonly random: () => number;
+  /** Per user with connections here, the bus's "their entries reach us" promise. */
+  private readonly watching = new Map<string, Promise<void>>();
+  /** Per connection, the highest version per domain it was given (hello heads, pushes): where healing starts. */
+  private readonly given = new WeakMap<Connection, Versions>();
 
   constructor(
     private readonly bus: FanoutBus = new LocalBus(),
@@ -98,7 +134,7 @@ export class Hub {
     opts: HubOptions = {},
   ) {
     this.random = opts.random ?? Math.random;
-    bus.subscribe((appended) => this.deliver(appended));
+    bus.attach({ deliver: (appended) => this.deliver(appended), closeMatching: (m, reason) => this.closeWhere((c) => matches(m, c), reason) });
   }
 
   observe(observer: HubObserver): void {
@@ -107,7 +143,10 @@ export class Hub {
 
   add(conn: Connection): void {
     let set = this.byUser.get(conn.userId);
-    if (!set) this.byUser.set(conn.userId, (set = new Set()));
+    if (!set) {
+      this.byUser.set(conn.userId, (set = new Set()));
+      this.watching.set(conn.userId, this.bus.watch?.(conn.userId) ?? Promise.resolve());
+    }
     if (set.has(conn)) return;
     set.add(conn);
     this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 0) + 1);
@@ -122,7 +161,11 @@ export class Hub {
     const set = this.byUser.get(conn.userId);
     if (!set?.delete(conn)) return false;
     this.counts.set(conn.transport, (this.counts.get(conn.transport) ?? 1) - 1);
-    if (set.size === 0) this.byUser.delete(conn.userId);
+    if (set.size === 0) {
+      this.byUser.delete(conn.userId);
+      this.watching.delete(conn.userId);
+      this.bus.unwatch?.(conn.userId);
+    }
     this.notify((o) => o.removed(conn, reason));
     return true;
   }
@@ -162,17 +205,69 @@ export class Hub {
 
   private deliver(appended: Appended): void {
     for (const { userId, entries } of appended) {
-      for (const conn of this.byUser.get(userId) ?? []) {
-        try {
-          conn.push(entries);
-        } catch (err) {
-          // One broken connection must not stop delivery to the others.
-          this.log?.warn({ err, connection: conn.id }, "push failed");
-          continue;
-        }
-        this.notify((o) => o.pushed(conn, entries));
-      }
+      for (const conn of this.byUser.get(userId) ?? []) this.deliverTo(conn, entries);
     }
+  }
+
+  /** Pushes `entries` to one live connection (healing uses it for what the bus missed). */
+  deliverTo(conn: Connection, entries: Entry[]): void {
+    try {
+      conn.push(entries);
+    } catch (err) {
+      // One broken connection must not stop delivery to the others.
+      this.log?.warn({ err, connection: conn.id }, "push failed");
+      return;
+    }
+    this.raiseGiven(conn, entries);
+    this.notify((o) => o.pushed(conn, entries));
+  }
+
+  /**
+   * The connection's device was told these heads (its hello, a poll's
+   * answer): it pulls up to them itself, so healing starts above them.
+   */
+  told(conn: Connection, heads: Versions): void {
+    const given = this.givenTo(conn);
+    for (const d of DOMAINS) given[d] = Math.max(given[d], heads[d]);
+  }
+
+  /** The highest version per domain given to the connection (zeros if none). */
+  givenTo(conn: Connection): Versions {
+    let given = this.given.get(conn);
+    if (!given) this.given.set(conn, (given = zeroVersions()));
+    return given;
+  }
+
+  private raiseGiven(conn: Connection, entries: Entry[]): void {
+    const given = this.givenTo(conn);
+    for (const e of entries) if (e.v > given[e.d]) given[e.d] = e.v;
+  }
+
+  /**
+   * Resolves once entries of the user committed on any process reach this
+   * one (at once on a single process); a transport waits for it between
+   * `add` and reading the heads it says hello with, so nothing committed in
+   * between is missed. Never waits longer than WATCH_WAIT_MS.
+   */
+  ready(userId: string): Promise<void> {
+    const watching = this.watching.get(userId);
+    if (!watching) return Promise.resolve();
+    return Promise.race([watching, new Promise<void>((resolve) => setTimeout(resolve, WATCH_WAIT_MS).unref())]);
+  }
+
+  /** Users with live connections here. */
+  users(): string[] {
+    return [...this.byUser.keys()];
+  }
+
+  allConnections(): Connection[] {
+    return [...this.byUser.values()].flatMap((set) => [...set]);
+  }
+
+  /** Closes matching connections here and on every other process; returns how many closed here. */
+  closeEverywhere(match: ConnectionMatch, reason: CloseReason): number {
+    this.bus.closeEverywhere?.(match, reason);
+    return this.closeWhere((c) => matches(match, c), reason);
   }
 
   connectionsOf(userId: string): Connection[] {
@@ -206,7 +301,7 @@ export class Hub {
    * given its own `retryAfterMs` in [SHUTDOWN_RETRY_MIN_MS, SHUTDOWN_RETRY_MAX_MS].
    */
   closeWhere(match: (conn: Connection) => boolean, reason: CloseReason): number {
-    const doomed = [...this.byUser.values()].flatMap((set) => [...set]).filter(match);
+    const doomed = this.allConnections().filter(match);
     for (const conn of doomed) {
       this.detach(conn, reason);
       conn.close(reason, reason === "shutdown" ? this.shutdownRetryAfterMs() : undefined);

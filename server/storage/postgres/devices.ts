@@ -68,4 +68,9 @@ export class PgDevices implements DeviceRepo {
     const { rowCount } = await this.db.query(`DELETE FROM devices WHERE id = $1 AND user_id = $2`, [deviceId, userId]);
     return (rowCount ?? 0) > 0;
   }
+
+  async existingAmong(ids: readonly string[]): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM devices WHERE id = ANY($1::text[])`, [ids]);
+    return rows.map((r) => r.id);
+  }
 }

@@ -111,6 +111,11 @@ export class PgSessions implements SessionRepo {
     await this.db.query(`UPDATE sessions SET device_id = $2 WHERE id = $1`, [sessionId, deviceId]);
   }
 
+  async liveAmong(ids: readonly string[], now: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM sessions WHERE id = ANY($1::text[]) AND expires_at > $2`, [ids, now]);
+    return rows.map((r) => r.id);
+  }
+
   async ofDevice(userId: string, deviceId: string): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM sessions WHERE device_id = $2 AND user_id = $1`, [
       userId,

@@ -23,6 +23,7 @@ export class DeviceStore implements DeviceRepo {
       leastRecent: db.prepare<[string, string, number], { id: string }>(
         `SELECT id FROM devices WHERE user_id = ? AND id != ? ORDER BY last_seen, at, id LIMIT ?`,
       ),
+      existingAmong: db.prepare<[string], { id: string }>(`SELECT id FROM devices WHERE id IN (SELECT value FROM json_each(?))`),
     };
   }
 
@@ -65,5 +66,9 @@ export class DeviceStore implements DeviceRepo {
   /** device_acks go with the row (ON DELETE CASCADE). */
   delete(userId: string, deviceId: string): boolean {
     return this.s.delete.run(deviceId, userId).changes > 0;
+  }
+
+  existingAmong(ids: readonly string[]): string[] {
+    return this.s.existingAmong.all(JSON.stringify(ids)).map((r) => r.id);
   }
 }

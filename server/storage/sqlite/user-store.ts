@@ -74,6 +74,7 @@ export class SessionStore implements SessionRepo {
       bindDevice: db.prepare(`UPDATE sessions SET device_id = ? WHERE id = ?`),
       ofDevice: db.prepare<[string, string], { id: string }>(`SELECT id FROM sessions WHERE device_id = ? AND user_id = ?`),
       deleteOfDevice: db.prepare(`DELETE FROM sessions WHERE device_id = ? AND user_id = ?`),
+      liveAmong: db.prepare<[string, number], { id: string }>(`SELECT id FROM sessions WHERE id IN (SELECT value FROM json_each(?)) AND expires_at > ?`),
     };
   }
 
@@ -104,5 +105,9 @@ export class SessionStore implements SessionRepo {
 
   deleteOfDevice(userId: string, deviceId: string): void {
     this.s.deleteOfDevice.run(deviceId, userId);
+  }
+
+  liveAmong(ids: readonly string[], now: number): string[] {
+    return this.s.liveAmong.all(JSON.stringify(ids), now).map((r) => r.id);
   }
 }

@@ -51,7 +51,10 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     inFlight.track(reply.raw);
     reply.raw.once("close", () => waiter.signal("gone"));
     try {
+      // Appends on other processes from here on wake us too.
+      await ctx.hub.ready(auth.user.id);
       const read = await untilEntries(ctx, req, auth, from, wait, waiter);
+      ctx.hub.told(presence, read.heads);
       return {
         hello: helloFor(ctx, auth, deviceId, read.heads, "poll"),
         entries: read.entries,

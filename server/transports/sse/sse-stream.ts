@@ -142,8 +142,11 @@ export class SseStream implements Connection {
     // A logout between admission and `hub.add` found nothing to close. Nothing
     // has been written yet, and hello comes first or not at all: just end.
     if (!(await this.deps.sessionAlive())) return this.end();
+    // Entries committed on another process from here on reach this one before heads are read.
+    await ctx.hub.ready(this.userId);
     let heads = await ctx.sync.heads(this.userId);
     if (this.closed) return;
+    ctx.hub.told(this, heads);
     writer.retry(SSE_RETRY_MS);
     writer.event("hello", this.deps.hello(heads));
     this.heartbeat = setInterval(() => this.beat(), ctx.config.heartbeatMs);

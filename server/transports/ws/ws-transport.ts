@@ -141,8 +141,11 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
       end();
       return;
     }
+    // Entries committed on another process from here on reach this one before heads are read.
+    await ctx.hub.ready(userId);
     const heads = await ctx.sync.heads(userId);
     if (!socket.connected) return;
+    ctx.hub.told(conn, heads);
     const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
     socket.emit("hello", hello);
     gate.open(heads);

@@ -1,0 +1,97 @@
+import type { Config } from "../config.js";
+import type { Storage } from "../storage/storage.js";
+import { type FanoutBus, type Hub, LocalBus } from "../sync/hub.js";
+import type { SyncReader } from "../sync/log.js";
+import { Healer } from "./healer.js";
+import { LocalPresence, type Presence, RedisPresence } from "./presence.js";
+import { RedisBus } from "./redis-bus.js";
+import { RedisLink } from "./redis-link.js";
+import { SESSION_CHECK_CLUSTER_MS, SESSION_CHECK_SINGLE_MS, SessionWatch } from "./session-watch.js";
+
+type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+
+/**
+ * What links this process to the others (docs/cluster.md), or stands in for
+ * it on a single process: the bus the hub publishes through, presence, the
+ * healer and the session watch. Built in two steps because the hub needs the
+ * bus and the healer needs the hub:
+ *
+ *   const cluster = createCluster(config, log);   // link + bus
+ *   const hub = new Hub(cluster.bus, …);
+ *   await cluster.start({ hub, sync, storage, clock });
+ */
+export class Cluster {
+  readonly bus: FanoutBus;
+  private healer: Healer | null = null;
+  private watch: SessionWatch | null = null;
+  private redisPresence: RedisPresence | null = null;
+  private localPresence: LocalPresence | null = null;
+
+  constructor(
+    /** null on a single process (no REDIS_URL). */
+    readonly link: RedisLink | null,
+    private readonly log: Log,
+  ) {
+    this.bus = link ? new RedisBus(link, { heal: (why) => void this.healer?.heal(why), log }) : new LocalBus();
+  }
+
+  get presence(): Presence {
+    const presence = this.redisPresence ?? this.localPresence;
+    if (!presence) throw new Error("cluster not started");
+    return presence;
+  }
+
+  /** Entries pushed by healing so far (tests). */
+  get healed(): number {
+    return this.healer?.healed ?? 0;
+  }
+
+  /** Heals every live connection here now (tests; the link does it by itself). */
+  heal(why: string): Promise<void> {
+    return this.healer?.heal(why) ?? Promise.resolve();
+  }
+
+  /** Re-checks the sessions of live connections now (tests; a timer does it by itself). */
+  checkSessions(): Promise<number> {
+    return this.watch?.check() ?? Promise.resolve(0);
+  }
+
+  async start(deps: { hub: Hub; sync: SyncReader; storage: Storage; clock: () => number }): Promise<void> {
+    const { hub, sync, storage, clock } = deps;
+    this.watch = new SessionWatch({ hub, storage, clock, log: this.log });
+    this.watch.start(this.link ? SESSION_CHECK_CLUSTER_MS : SESSION_CHECK_SINGLE_MS);
+    const link = this.link;
+    if (!link) {
+      this.localPresence = new LocalPresence(hub);
+      return;
+    }
+    const healer = (this.healer = new Healer({ hub, sync, log: this.log }));
+    // Down until the first connect: heal from the database meanwhile.
+    healer.startTimer();
+    link.onDown(() => healer.startTimer());
+    link.onUp(() => healer.stopTimer());
+    this.redisPresence = new RedisPresence(link, hub, clock, this.log);
+    hub.observe(this.redisPresence);
+    this.redisPresence.start();
+    (this.bus as RedisBus).start();
+    await link.connect();
+  }
+
+  /** Readiness of the Redis side: "off" on a single process. */
+  async redisStatus(): Promise<"up" | "down" | "off"> {
+    if (!this.link) return "off";
+    return (await this.link.ping()) === null ? "down" : "up";
+  }
+
+  async close(): Promise<void> {
+    this.watch?.stop();
+    this.healer?.stopTimer();
+    this.redisPresence?.stop();
+    if (this.bus instanceof RedisBus) this.bus.stop();
+    await this.link?.close();
+  }
+}
+
+export function createCluster(config: Pick<Config, "redisUrl">, log: Log): Cluster {
+  return new Cluster(config.redisUrl ? new RedisLink(config.redisUrl, { log }) : null, log);
+}
