@@ -14,7 +14,7 @@ import {
   startServer,
   type TestServer,
 } from "../testing/harness.js";
-import { ipKey, isLoopback, RateLimiter } from "./rate-limit.js";
+import { ipKey, isLoopback, MemoryBuckets, RateLimiter } from "./rate-limit.js";
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -34,7 +34,7 @@ const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RAT
 describe("token bucket", () => {
   it("lets a burst of `limit` through, then one per windowMs/limit, with the wait it reports", () => {
     const clock = fakeClock();
-    const limiter = new RateLimiter({ limit: 3, windowMs: 1000 }, clock.read);
+    const limiter = new MemoryBuckets({ limit: 3, windowMs: 1000 }, clock.read);
     expect([limiter.take("a"), limiter.take("a"), limiter.take("a")]).toEqual([null, null, null]);
     expect(limiter.take("a")).toBe(334);
     // Other keys have their own bucket.
@@ -50,20 +50,22 @@ describe("token bucket", () => {
     expect([limiter.take("a"), limiter.take("a"), limiter.take("a"), limiter.take("a")]).toEqual([null, null, null, 334]);
   });
 
-  it("gives a token back, turns off at limit 0, and refuses with rate_limited and the wait", () => {
+  it("gives a token back, turns off at limit 0, and refuses with rate_limited and the wait", async () => {
     const clock = fakeClock();
-    const limiter = new RateLimiter({ limit: 1, windowMs: 60_000 }, clock.read);
-    expect(limiter.take("u")).toBeNull();
-    limiter.giveBack("u");
-    expect(limiter.take("u")).toBeNull();
-    expect(() => limiter.enforce("u", "attempts")).toThrow(expect.objectContaining({ code: "rate_limited", status: 429, retryAfterMs: 60_000 }));
-    const off = new RateLimiter({ limit: 0, windowMs: 1000 }, clock.read);
-    for (let i = 0; i < 100; i++) expect(off.take("x")).toBeNull();
+    const rule = { limit: 1, windowMs: 60_000 };
+    const limiter = new RateLimiter(rule, new MemoryBuckets(rule, clock.read));
+    expect(await limiter.take("u")).toBeNull();
+    await limiter.giveBack("u");
+    expect(await limiter.take("u")).toBeNull();
+    await expect(limiter.enforce("u", "attempts")).rejects.toMatchObject({ code: "rate_limited", status: 429, retryAfterMs: 60_000 });
+    const offRule = { limit: 0, windowMs: 1000 };
+    const off = new RateLimiter(offRule, new MemoryBuckets(offRule, clock.read));
+    for (let i = 0; i < 100; i++) expect(await off.take("x")).toBeNull();
   });
 
   it("forgets idle keys and never holds more than maxKeys", () => {
     const clock = fakeClock();
-    const limiter = new RateLimiter({ limit: 2, windowMs: 1000 }, clock.read, 10);
+    const limiter = new MemoryBuckets({ limit: 2, windowMs: 1000 }, clock.read, 10);
     for (let i = 0; i < 100; i++) limiter.take(`k${i}`);
     expect(limiter.size).toBeLessThanOrEqual(10);
     // The most recent keys survive eviction and keep their count.

@@ -1,20 +1,25 @@
 import type { FastifyRequest } from "fastify";
 import { CourierError } from "../../shared/protocol/index.js";
+import type { RedisLink } from "../cluster/redis-link.js";
 import type { RateLimit, RateLimits } from "../config.js";
+import { type LimitsLog, RedisBuckets, RedisOutage, SharedBuckets } from "./rate-limit-redis.js";
 
 /**
- * In-memory token buckets, one per key (an IP, a username, a user id). A
- * bucket holds `limit` tokens and refills at `limit` per `windowMs`, so a
- * burst of `limit` passes and then one more every `windowMs / limit`.
- *
- * State is per process: several server processes each allow the full rate.
- * That is acceptable for what this guards (password guessing, runaway
- * clients); a shared store can replace it behind the same `take`.
- *
- * Arithmetic is in integers: one token is `windowMs` credit units and a
- * bucket gains `limit` units per millisecond, so no float rounding can let a
- * request through early or hold one back.
+ * Where a limiter's token buckets live: this process's memory
+ * (`MemoryBuckets`), or Redis, shared by every process of the cluster
+ * (`./rate-limit-redis.ts`). Both keep the same integer bucket: one token is
+ * `windowMs` credit units, a bucket holds `limit` tokens and gains `limit`
+ * units per millisecond, so a burst of `limit` passes and then one more every
+ * `windowMs / limit`, and no float rounding lets a request through early or
+ * holds one back.
  */
+export interface BucketStore {
+  /** Takes one token: null when allowed, otherwise how many ms until one is available. */
+  take(key: string): Promise<number | null> | number | null;
+  /** Returns a token taken for something that turned out not to count. */
+  giveBack(key: string): Promise<void> | void;
+}
+
 interface Bucket {
   credit: number;
   at: number;
@@ -23,7 +28,8 @@ interface Bucket {
 /** Keys are swept once this many takes have happened, and whenever the map outgrows `maxKeys`. */
 const SWEEP_EVERY = 1000;
 
-export class RateLimiter {
+/** Buckets in this process's memory, on the injected clock: the limits of one process. */
+export class MemoryBuckets implements BucketStore {
   private readonly buckets = new Map<string, Bucket>();
   private readonly capacity: number;
   private takes = 0;
@@ -37,13 +43,8 @@ export class RateLimiter {
     this.capacity = rule.limit * rule.windowMs;
   }
 
-  get enabled(): boolean {
-    return this.rule.limit > 0;
-  }
-
-  /** Takes one token: null when allowed, otherwise how many ms until one is available. */
   take(key: string): number | null {
-    if (!this.enabled) return null;
+    if (this.rule.limit <= 0) return null;
     const now = this.clock();
     const bucket = this.refilled(key, now);
     const allowed = bucket.credit >= this.rule.windowMs;
@@ -55,15 +56,6 @@ export class RateLimiter {
     return allowed ? null : Math.max(1, Math.ceil((this.rule.windowMs - bucket.credit) / this.rule.limit));
   }
 
-  /** Like `take`, but refuses with `rate_limited` (HTTP 429 + Retry-After). */
-  enforce(key: string, what: string): void {
-    const waitMs = this.take(key);
-    if (waitMs === null) return;
-    const seconds = Math.ceil(waitMs / 1000);
-    throw new CourierError("rate_limited", `Too many ${what}; try again in ${seconds} s.`, waitMs);
-  }
-
-  /** Returns a token taken for something that turned out not to count (a successful login). */
   giveBack(key: string): void {
     const bucket = this.buckets.get(key);
     if (bucket) bucket.credit = Math.min(this.capacity, bucket.credit + this.rule.windowMs);
@@ -93,21 +85,69 @@ export class RateLimiter {
   }
 }
 
-/** The server's limiters, built once per app from the configuration. */
+/** One limit (a rule and where its buckets live), as the routes use it. */
+export class RateLimiter {
+  constructor(
+    private readonly rule: RateLimit,
+    private readonly store: BucketStore,
+  ) {}
+
+  get enabled(): boolean {
+    return this.rule.limit > 0;
+  }
+
+  /** Takes one token: null when allowed, otherwise how many ms until one is available. */
+  async take(key: string): Promise<number | null> {
+    return this.enabled ? this.store.take(key) : null;
+  }
+
+  /** Like `take`, but refuses with `rate_limited` (HTTP 429 + Retry-After). */
+  async enforce(key: string, what: string): Promise<void> {
+    const wait = await this.take(key);
+    if (wait === null) return;
+    const seconds = Math.ceil(wait / 1000);
+    throw new CourierError("rate_limited", `Too many ${what}; try again in ${seconds} s.`, wait);
+  }
+
+  /** Returns a token taken for something that turned out not to count (a successful login). */
+  async giveBack(key: string): Promise<void> {
+    if (this.enabled) await this.store.giveBack(key);
+  }
+}
+
+type LimitName = "registerPerIp" | "loginPerIp" | "loginPerUsername" | "sendPerUser";
+
+/**
+ * The server's limiters, built once per app from the configuration. Per
+ * process by default; per cluster with a Redis link (REDIS_URL), falling back
+ * to per process for each take Redis can't answer, which `log` reports once
+ * per outage.
+ */
 export class Limits {
   readonly registerPerIp: RateLimiter;
   readonly loginPerIp: RateLimiter;
   readonly loginPerUsername: RateLimiter;
   readonly sendPerUser: RateLimiter;
 
+  constructor(config: RateLimits, clock: () => number);
+  constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
   constructor(
     private readonly config: RateLimits,
     clock: () => number,
+    link: RedisLink | null = null,
+    log?: LimitsLog,
   ) {
-    this.registerPerIp = new RateLimiter(config.registerPerIp, clock);
-    this.loginPerIp = new RateLimiter(config.loginPerIp, clock);
-    this.loginPerUsername = new RateLimiter(config.loginPerUsername, clock);
-    this.sendPerUser = new RateLimiter(config.sendPerUser, clock);
+    // One outage state for all four limits: the warning comes once per outage, not once per limit.
+    const shared = link && log ? { link, outage: new RedisOutage(log) } : null;
+    const limiter = (name: LimitName): RateLimiter => {
+      const rule = config[name];
+      const local = new MemoryBuckets(rule, clock);
+      return new RateLimiter(rule, shared ? new SharedBuckets(new RedisBuckets(shared.link, name, rule), local, shared.outage) : local);
+    };
+    this.registerPerIp = limiter("registerPerIp");
+    this.loginPerIp = limiter("loginPerIp");
+    this.loginPerUsername = limiter("loginPerUsername");
+    this.sendPerUser = limiter("sendPerUser");
   }
 
   /**
@@ -120,9 +160,9 @@ export class Limits {
   }
 
   /** Per-IP check; a no-op for exempt clients. */
-  enforceIp(limiter: RateLimiter, req: FastifyRequest, what: string): void {
+  async enforceIp(limiter: RateLimiter, req: FastifyRequest, what: string): Promise<void> {
     const key = this.clientKey(req);
-    if (key !== null) limiter.enforce(key, what);
+    if (key !== null) await limiter.enforce(key, what);
   }
 }
 

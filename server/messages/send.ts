@@ -10,6 +10,6 @@ import { sendMessage } from "./messages.js";
 export async function send(ctx: Context, senderId: string, payload: unknown): Promise<{ message: Message; created: boolean }> {
   const input = parseInput(sendRequestSchema, payload, "message");
   // Per user across HTTP and sockets; a refused send stores and appends nothing.
-  ctx.limits.sendPerUser.enforce(senderId, "messages");
+  await ctx.limits.sendPerUser.enforce(senderId, "messages");
   return ctx.storage.write((tx) => sendMessage(tx, senderId, input, ctx.clock()));
 }
