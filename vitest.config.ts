@@ -22,8 +22,8 @@ export default defineConfig({
         test: {
           name: "server-on-postgres",
           include: ["server/**/*.test.ts"],
-          // The storage tests choose their engines themselves.
-          exclude: ["server/storage/**"],
+          // The storage and cluster tests choose their engines themselves (clusters run on PostgreSQL).
+          exclude: ["server/storage/**", "server/cluster/**"],
           env: { COURIER_TEST_ENGINE: "postgres" },
         },
       },

@@ -103,7 +103,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   });
   hub.observe(retransmit);
   const pushFunnel = new PushFunnel();
-  const push = new PushService({ storage, sync, hub, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
+  const push = new PushService({ storage, sync, hub, presence: cluster, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
   hub.observe(push.hubObserver);
   await cluster.start({ hub, sync, storage, clock });
   let draining = false;
@@ -119,7 +119,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     delivery,
     retransmit,
     clock,
-    limits: new Limits(config.rateLimits, clock),
+    limits: new Limits(config.rateLimits, clock, cluster.link, app.log),
     warnOnce(key, details, message) {
       if (warned.has(key)) return;
       warned.add(key);

@@ -35,7 +35,7 @@ export interface Context {
   pushFunnel: PushFunnel;
   /** Epoch ms; injected so tests control time. */
   clock: () => number;
-  /** Rate limiters (in memory, on `clock`). */
+  /** Rate limiters: per cluster in Redis when REDIS_URL is set (on Redis's clock), else in memory on `clock`; per process while Redis is down. */
   limits: Limits;
   /** Logs a warning the first time `key` comes up in this app, and never again. Never pass secrets. */
   warnOnce(key: string, details: object, message: string): void;

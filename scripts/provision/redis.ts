@@ -53,7 +53,7 @@ function ping(port: number): Promise<boolean> {
  * persistence (`--save '' --appendonly no`), its files in a temp dir.
  * stop() (also run at process exit) ends it by PID and removes the dir.
  */
-export async function startRedis(options: { binary?: string } = {}): Promise<RunningService> {
+export async function startRedis(options: { binary?: string; port?: number } = {}): Promise<RunningService> {
   const binary = options.binary ?? (await ensureRedisServer());
   const started = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "courier-redis-"));
@@ -65,38 +65,49 @@ export async function startRedis(options: { binary?: string } = {}): Promise<Run
     if (stopped) return;
     stopped = true;
     unregister();
-    if (pid !== undefined && isAlive(pid)) {
-      process.kill(pid, "SIGTERM");
-      if (!waitGoneSync(pid, 5_000)) process.kill(pid, "SIGKILL");
-    }
+    halt();
     rmSync(dir, { recursive: true, force: true });
     log(`stopped redis-server, removed ${dir}`);
   };
   const unregister = onCleanup(stop);
 
+  /** Starts redis-server on `port`; resolves once it answers PING, or throws with its last log line. */
+  const launch = async (port: number): Promise<void> => {
+    const out = openSync(logFile, "a");
+    const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
+    // detached: its own session, out of reach of a terminal Ctrl-C; we stop it by PID.
+    const child = spawn(binary, args, { cwd: dir, detached: true, stdio: ["ignore", out, out] });
+    closeSync(out);
+    child.unref();
+    pid = child.pid;
+    let exited = false;
+    child.once("exit", () => (exited = true));
+    const deadline = Date.now() + 10_000;
+    while (!exited && Date.now() < deadline && !(await ping(port))) await new Promise((resolve) => setTimeout(resolve, 50));
+    if (!exited && (await ping(port))) return;
+    if (!exited && pid !== undefined) process.kill(pid, "SIGKILL");
+    throw new ProvisionError(`redis-server did not start: ${lastLine(readFileSync(logFile, "utf8"))}`);
+  };
+  const halt = (): void => {
+    if (pid !== undefined && isAlive(pid)) {
+      process.kill(pid, "SIGTERM");
+      if (!waitGoneSync(pid, 5_000)) process.kill(pid, "SIGKILL");
+    }
+  };
+
   try {
     for (let attempt = 1; ; attempt++) {
-      const port = await freePort();
-      const out = openSync(logFile, "a");
-      const args = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir];
-      // detached: its own session, out of reach of a terminal Ctrl-C; we stop it by PID.
-      const child = spawn(binary, args, { cwd: dir, detached: true, stdio: ["ignore", out, out] });
-      closeSync(out);
-      child.unref();
-      pid = child.pid;
-      let exited = false;
-      child.once("exit", () => (exited = true));
-      const deadline = Date.now() + 10_000;
-      while (!exited && Date.now() < deadline && !(await ping(port))) await new Promise((resolve) => setTimeout(resolve, 50));
-      if (!exited && (await ping(port))) {
-        const url = `redis://127.0.0.1:${port}`;
-        log(`redis-server at ${url} (${seconds(started)})`);
-        return { url, stop };
+      const port = options.port ?? (await freePort());
+      try {
+        await launch(port);
+      } catch (error) {
+        if (options.port === undefined && attempt < 3 && /address already in use/i.test(readFileSync(logFile, "utf8"))) continue;
+        throw error;
       }
-      const serverLog = readFileSync(logFile, "utf8");
-      if (!exited && pid !== undefined) process.kill(pid, "SIGKILL");
-      if (attempt < 3 && /address already in use/i.test(serverLog)) continue;
-      throw new ProvisionError(`redis-server did not start: ${lastLine(serverLog)}`);
+      const url = `redis://127.0.0.1:${port}`;
+      log(`redis-server at ${url} (${seconds(started)})`);
+      // pause: the server goes away (connections refused); resume: a new one, empty, on the same port — a Redis restart.
+      return { url, stop, pause: async () => halt(), resume: () => launch(port) };
     }
   } catch (error) {
     stop();

@@ -20,7 +20,7 @@ type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string
  *   const hub = new Hub(cluster.bus, …);
  *   await cluster.start({ hub, sync, storage, clock });
  */
-export class Cluster {
+export class Cluster implements Presence {
   readonly bus: FanoutBus;
   private healer: Healer | null = null;
   private watch: SessionWatch | null = null;
@@ -39,6 +39,11 @@ export class Cluster {
     const presence = this.redisPresence ?? this.localPresence;
     if (!presence) throw new Error("cluster not started");
     return presence;
+  }
+
+  /** The presence of the started cluster (Web Push and the device list ask it). */
+  liveDevices(userId: string): ReturnType<Presence["liveDevices"]> {
+    return this.presence.liveDevices(userId);
   }
 
   /** Entries pushed by healing so far (tests). */

@@ -1,5 +1,6 @@
 import type { TransportName } from "../../shared/protocol/index.js";
 import type { Connection, Hub, HubObserver } from "../sync/hub.js";
+import { within } from "../within.js";
 import type { RedisLink } from "./redis-link.js";
 
 /**
@@ -73,11 +74,7 @@ export class RedisPresence implements Presence, HubObserver {
   async liveDevices(userId: string): Promise<Map<string, TransportName> | null> {
     const local = devicesOf(this.hub.connectionsOf(userId));
     if (!this.link.up) return null;
-    const read = this.link.command.zrangebyscore(keyOf(userId), this.clock(), "+inf").then(
-      (members) => members,
-      () => null,
-    );
-    const members = await Promise.race([read, new Promise<null>((resolve) => setTimeout(resolve, READ_TIMEOUT_MS, null).unref())]);
+    const members = await within(this.link.command.zrangebyscore(keyOf(userId), this.clock(), "+inf"), READ_TIMEOUT_MS, null);
     if (members === null) return null;
     for (const member of members) {
       const [deviceId, , transport] = member.split("|");

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
+import { within } from "../within.js";
 
 /**
  * The two connections a process keeps to Redis (`REDIS_URL`), and whether
@@ -120,12 +121,11 @@ export class RedisLink {
   async ping(timeoutMs = 1000): Promise<number | null> {
     if (!this.up) return null;
     const started = performance.now();
-    const timeout = new Promise<null>((resolve) => setTimeout(resolve, timeoutMs, null).unref());
-    const pong = this.command.ping().then(
-      () => performance.now() - started,
-      () => null,
+    return within(
+      this.command.ping().then(() => performance.now() - started),
+      timeoutMs,
+      null,
     );
-    return Promise.race([pong, timeout]);
   }
 
   async close(): Promise<void> {

@@ -18,7 +18,7 @@ const idParams = z.object({ id: uuidSchema });
  * the others are not known).
  */
 export async function publicDevices(ctx: Context, userId: string, devices: StoredDevice[]): Promise<Device[]> {
-  const live = await ctx.cluster.presence.liveDevices(userId);
+  const live = await ctx.cluster.liveDevices(userId);
   return devices.map((d) => publicDevice(d, live?.get(d.id) ?? ctx.hub.transportOf(d.userId, d.id)));
 }
 

@@ -1,3 +1,4 @@
+import { within } from "../within.js";
 import type { Appended, Committed, Engine, Repos } from "./tx.js";
 
 export type * from "./tx.js";
@@ -53,13 +54,12 @@ export class Storage {
   }
 
   /** Whether the database answers a trivial read within `timeoutMs` (readiness). */
-  async ping(timeoutMs = 1000): Promise<boolean> {
-    const read = this.engine.read(async (r) => r.users.get("")).then(
-      () => true,
-      () => false,
+  ping(timeoutMs = 1000): Promise<boolean> {
+    return within(
+      this.engine.read(async (r) => r.users.get("")).then(() => true),
+      timeoutMs,
+      false,
     );
-    const late = new Promise<boolean>((resolve) => setTimeout(resolve, timeoutMs, false).unref());
-    return Promise.race([read, late]);
   }
 
   close(): Promise<void> {

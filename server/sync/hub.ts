@@ -1,5 +1,6 @@
 import { DOMAINS, type Entry, type StreamCloseReason, TRANSPORTS, type TransportName, type Versions, zeroVersions } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
+import { within } from "../within.js";
 
 /**
  * Why the server ends a live connection; transports pass it on to the client
@@ -252,7 +253,7 @@ export class Hub {
   ready(userId: string): Promise<void> {
     const watching = this.watching.get(userId);
     if (!watching) return Promise.resolve();
-    return Promise.race([watching, new Promise<void>((resolve) => setTimeout(resolve, WATCH_WAIT_MS).unref())]);
+    return within(watching, WATCH_WAIT_MS, undefined);
   }
 
   /** Users with live connections here. */
