@@ -1,3 +1,4 @@
+import { createServer, type Server } from "node:http";
 import { build } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 
@@ -17,6 +18,8 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  // Until storage is open (PostgreSQL may be unreachable: opening retries), the port answers "not ready".
+  const starting = config.port === 0 ? null : await answerStarting(config.port, config.host);
   const server = await build({ config, logger: true });
   const { app } = server;
 
@@ -39,7 +42,31 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 
+  if (starting) {
+    const closed = new Promise<void>((resolve) => starting.close(() => resolve()));
+    starting.closeAllConnections();
+    await closed;
+  }
   await app.listen({ port: config.port, host: config.host });
+}
+
+/**
+ * A stand-in on the server's port while it starts: every request (health and
+ * readiness included) gets 503 `unavailable` with Retry-After, so a load
+ * balancer keeps this process out of rotation rather than finding nothing
+ * there, and a person sees why.
+ */
+async function answerStarting(port: number, host: string): Promise<Server> {
+  const body = JSON.stringify({ error: { code: "unavailable", message: "Courier is starting: its database is not reachable yet; try again shortly." } });
+  const stand = createServer((_req, res) => {
+    res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "2", connection: "close" });
+    res.end(body);
+  });
+  await new Promise<void>((resolve, reject) => {
+    stand.once("error", reject);
+    stand.listen(port, host, resolve);
+  });
+  return stand;
 }
 
 main().catch((err: unknown) => {
