@@ -92,6 +92,20 @@ describe.skipIf(!enabled)("several processes, one Courier (PostgreSQL + Redis)",
     expect(b!.server.cluster.healed).toBe(0);
   });
 
+  it("answers a heartbeat posted to one process on the device's SSE stream held by another", async () => {
+    const [a, b] = await cluster();
+    const { bob } = await pair(a!);
+    const device = randomUUID();
+    const stream = await openStream(`${b!.url}/api/stream?device=${device}&hb=1`, { authorization: `Bearer ${bob.token}` });
+    closers.push(() => stream.close());
+    await stream.next((e) => e.event === "hello");
+    const res = await call<{ streams: number }>(a!.server.app, "POST", "/api/sync/ping", { token: bob.token, body: { echo: "7.1" }, headers: { "x-device-id": device } });
+    expect(res.status).toBe(200);
+    expect(res.body.streams).toBe(0);
+    const ping = await stream.next((e) => e.event === "ping" && (JSON.parse(e.data) as { echo?: string }).echo === "7.1", 3000);
+    expect(ping).toBeDefined();
+  });
+
   it("resumes an SSE stream on another process from Last-Event-ID, and long-polls alternate between processes without a gap", async () => {
     const [a, b] = await cluster();
     const { alice, bob, conversationId } = await pair(a!);

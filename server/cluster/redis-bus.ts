@@ -5,6 +5,7 @@ import type { RedisLink } from "./redis-link.js";
 
 /**
  * Committed entries between processes (docs/cluster.md): per-user channels
+ * (which also carry a device's heartbeat to the process holding its stream)
  * on sharded pub/sub. A process publishes each committed batch to
  * `u:{<userId>}` (one pipelined SPUBLISH per recipient) and subscribes to
  * the channels of the users it holds connections of. Its own connections
@@ -100,6 +101,13 @@ export class RedisBus implements FanoutBus {
     this.control({ n: this.link.nodeId, t: "close", m: match, r: reason });
   }
 
+  relayPing(userId: string, deviceId: string, echo: string | undefined): void {
+    // On the user's channel: only the processes holding the user's connections hear it.
+    if (!this.link.up) return;
+    const ping = { d: deviceId, ...(echo === undefined ? {} : { e: echo }) };
+    this.link.command.spublish(userChannel(userId), JSON.stringify({ n: this.link.nodeId, ping })).catch(() => {});
+  }
+
   /** Resolves when the user's channel is subscribed (or at once while the link is down: healing covers that). */
   watch(userId: string): Promise<void> {
     let ready = this.watched.get(userId);
@@ -165,11 +173,17 @@ export class RedisBus implements FanoutBus {
       return;
     }
     if (typeof parsed !== "object" || parsed === null) return;
-    const msg = parsed as { n?: unknown; e?: unknown; t?: unknown };
+    const msg = parsed as { n?: unknown; e?: unknown; t?: unknown; ping?: unknown };
     if (msg.n === this.link.nodeId) return;
     if (channel === CONTROL) return this.onControl(msg as Control);
     const userId = USER_CHANNEL.exec(channel)?.[1];
-    if (!userId || !Array.isArray(msg.e) || msg.e.length === 0) return;
+    if (!userId) return;
+    if (typeof msg.ping === "object" && msg.ping !== null) {
+      const { d, e } = msg.ping as { d?: unknown; e?: unknown };
+      if (typeof d === "string") this.listener?.ping(userId, d, typeof e === "string" ? e.slice(0, 64) : undefined);
+      return;
+    }
+    if (!Array.isArray(msg.e) || msg.e.length === 0) return;
     this.listener?.deliver([{ userId, entries: msg.e as Entry[] }]);
   }
 

@@ -81,6 +81,8 @@ export function matches(m: ConnectionMatch, conn: Connection): boolean {
 export interface BusListener {
   deliver(appended: Appended): void;
   closeMatching(match: ConnectionMatch, reason: CloseReason): void;
+  /** A heartbeat of the device reached another process: answer it on the device's streams here. */
+  ping(userId: string, deviceId: string, echo: string | undefined): void;
 }
 
 /**
@@ -94,6 +96,8 @@ export interface FanoutBus {
   publish(appended: Appended): void;
   /** Closes matching connections on every other process (this one's are closed by the hub). */
   closeEverywhere?(match: ConnectionMatch, reason: CloseReason): void;
+  /** Hands a device's heartbeat to the other processes (the device's stream may be on one of them). */
+  relayPing?(userId: string, deviceId: string, echo: string | undefined): void;
   /** The hub holds a connection of the user: resolves once the user's entries would reach this process. */
   watch?(userId: string): Promise<void>;
   /** The user's last connection here went. */
@@ -135,7 +139,9 @@ export class Hub {
     opts: HubOptions = {},
   ) {
     this.random = opts.random ?? Math.random;
-    bus.attach({ deliver: (appended) => this.deliver(appended), closeMatching: (m, reason) => this.closeWhere((c) => matches(m, c), reason) });
+    bus.attach({ deliver: (appended) => this.deliver(appended), closeMatching: (m, reason) => this.closeWhere((c) => matches(m, c), reason),
+      ping: (userId, deviceId, echo) => void this.ping(userId, deviceId, echo),
+    });
   }
 
   observe(observer: HubObserver): void {
@@ -285,10 +291,22 @@ export class Hub {
     for (const conn of this.connectionsOfDevice(userId, deviceId)) conn.alive?.();
   }
 
-  /** Answers a heartbeat of the device on each of its connections that can carry one; returns how many did. */
+  /** Answers a heartbeat of the device on each of its connections here that can carry one; returns how many did. */
   ping(userId: string, deviceId: string, echo: string | undefined): number {
     let n = 0;
     for (const conn of this.connectionsOfDevice(userId, deviceId)) if (conn.ping?.(echo)) n++;
+    return n;
+  }
+
+  /**
+   * A heartbeat request reached this process: answered on the device's
+   * streams here, or, when it has none here, on the process that holds them
+   * (no sticky sessions: the stream and its heartbeats may land apart).
+   * Returns how many streams here answered.
+   */
+  heartbeat(userId: string, deviceId: string, echo: string | undefined): number {
+    const n = this.ping(userId, deviceId, echo);
+    if (n === 0) this.bus.relayPing?.(userId, deviceId, echo);
     return n;
   }
 

@@ -46,9 +46,10 @@ export async function ack(ctx: Context, userId: string, deviceId: string, payloa
  * `POST /api/sync/ping`, the heartbeat of a device on SSE (extension,
  * docs/delivery.md): `ping {at, echo}` is written on the device's SSE streams
  * in this process (each counts it as a sign of life); `streams` says how many.
+ * With none here it is relayed to the other processes, whose streams answer.
  */
 export function ping(ctx: Context, userId: string, deviceId: string, payload: unknown): PingResponse {
   // A body-less ping is the common case.
   const { echo } = parseInput(pingRequestSchema, payload ?? {}, "ping");
-  return { at: ctx.clock(), streams: ctx.hub.ping(userId, deviceId, echo) };
+  return { at: ctx.clock(), streams: ctx.hub.heartbeat(userId, deviceId, echo) };
 }
