@@ -49,7 +49,9 @@ describe("collapse windows", () => {
     const w = new CollapseWindows<number>(1000, (key) => flushed.push(key), timers);
     w.add("a", 1);
     w.add("b", 2);
+    expect([w.has("a"), w.has("c")]).toEqual([true, false]);
     expect(w.cancel("a")).toEqual([1]);
+    expect(w.has("a")).toBe(false);
     expect(w.cancel("a")).toEqual([]);
     vi.advanceTimersByTime(1000);
     expect(flushed).toEqual(["b"]);

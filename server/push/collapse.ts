@@ -59,6 +59,11 @@ export class CollapseWindows<T> {
     return window.items;
   }
 
+  /** Whether a window is open for `key`. */
+  has(key: string): boolean {
+    return this.windows.has(key);
+  }
+
   /** Keys with a window open. */
   keys(): string[] {
     return [...this.windows.keys()];

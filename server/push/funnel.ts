@@ -10,7 +10,7 @@ export const DROP_REASONS = [
   "no_subscription",
   /** The session the device last used has ended (signed out). */
   "signed_out",
-  /** The device is live here: the entry reaches it over its connection. */
+  /** The device is live (on this process, or on another by cluster presence): the entry reaches it over its connection. */
   "live",
   /** Everything the notification would announce was read before it went out. */
   "read",

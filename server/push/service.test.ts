@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Entry, type PushPayload, pushPayloadSchema } from "../../shared/protocol/index.js";
+import type { Entry } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_CONFIG, type PushConfig } from "../config.js";
 import type { Connection } from "../sync/hub.js";
 import { call, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
 import type { Timers } from "./collapse.js";
-import type { WireResponse } from "./sender.js";
 import { classify } from "./service.js";
-import { makeSubscriber, type Subscriber } from "./testing/web-push-client.js";
+import { ScriptedPushService } from "./testing/scripted-push.js";
 
 /**
  * The push service against a scripted push service (no network): routing,
@@ -17,18 +16,11 @@ import { makeSubscriber, type Subscriber } from "./testing/web-push-client.js";
 let server: TestServer;
 afterEach(async () => server?.dispose());
 
-interface Sent {
-  endpoint: string;
-  headers: Record<string, string>;
-  payload: PushPayload;
-}
-
 const DAY = 24 * 60 * 60 * 1000;
 
 async function setUp(push: Partial<PushConfig> = {}) {
   let now = Date.parse("2026-03-10T10:00:00Z");
-  const sent: Sent[] = [];
-  const subscribers = new Map<string, Subscriber>();
+  const service = new ScriptedPushService();
   const manual: Timers = { setTimeout: () => null, clearTimeout: () => {} };
   server = await startServer(
     { push: { ...DEFAULT_PUSH_CONFIG, subject: "mailto:ops@courier.example", ...push }, adminToken: "admin-token-0123456789" },
@@ -37,32 +29,18 @@ async function setUp(push: Partial<PushConfig> = {}) {
       push: {
         timers: manual,
         resolve: async () => ["93.184.216.34"],
-        transport: async (endpoint, req): Promise<WireResponse> => {
-          const payload = pushPayloadSchema.parse(JSON.parse(subscribers.get(endpoint)!.decrypt(req.body!)));
-          sent.push({ endpoint, headers: req.headers, payload });
-          return { status: 201, headers: {} };
-        },
+        transport: service.transport,
       },
     },
   );
-  const subscribe = async (s: Session) => {
-    const deviceId = randomUUID();
-    const subscriber = makeSubscriber(`https://push.example.com/${deviceId}`);
-    subscribers.set(subscriber.subscription.endpoint, subscriber);
-    const res = await call(server.app, "PUT", `/api/devices/${deviceId}`, {
-      token: s.token,
-      body: { protocol: 1, capabilities: ["ack"], push: subscriber.subscription },
-    });
-    expect(res.status).toBe(200);
-    return { deviceId, endpoint: subscriber.subscription.endpoint };
-  };
+  const subscribe = (s: Session) => service.subscribe(server.app, s);
   const settle = async () => {
     await server.push.quiet();
     server.push.flushWindows();
     await server.push.idle();
   };
-  const to = (endpoint: string) => sent.filter((s) => s.endpoint === endpoint).map((s) => s.payload);
-  return { sent, to, subscribe, settle, advance: (ms: number) => (now += ms), funnel: () => server.pushFunnel.snapshot() };
+  const to = (endpoint: string) => service.to(endpoint);
+  return { sent: service.sent, to, subscribe, settle, advance: (ms: number) => (now += ms), funnel: () => server.pushFunnel.snapshot() };
 }
 
 /**

@@ -11,18 +11,23 @@ import {
   type User,
 } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
+import type { Presence } from "../cluster/presence.js";
+import type { RedisLink } from "../cluster/redis-link.js";
 import type { PushConversation, PushTarget, VapidKeys } from "../storage/push-types.js";
 import type { Appended, Storage } from "../storage/storage.js";
 import type { SyncReader } from "../sync/log.js";
 import type { Connection, Hub } from "../sync/hub.js";
 import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js";
-import { CollapseWindows, realTimers, type Timers } from "./collapse.js";
+import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
 import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
+import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
+import { type Batch, type Shareable, SharedWindows } from "./shared-windows.js";
 import { type Resolver, systemResolver } from "./subscription.js";
+import { type Mark, MemoryUnseen, RedisUnseen, type UnseenCounts } from "./unseen.js";
 
 /** Something the user may be notified of, found in an appended entry. */
 export type PushEvent =
@@ -84,6 +89,29 @@ export function collapseKeyOf(e: PushEvent): string {
   }
 }
 
+type ChatEvent = Extract<PushEvent, { category: "chat" }>;
+
+/** Which of two events of one window is newer: the later message of a chat, else the later commit. */
+const rankOf = (e: PushEvent): number => (e.category === "chat" ? e.seq : e.at);
+
+/** How a window item travels to the process that owns the window (shared-windows.ts). */
+const shareable = (p: Pending): Shareable => ({
+  rank: rankOf(p.event),
+  json: JSON.stringify(p.event),
+  forced: p.forced,
+  mark: p.event.category === "chat" ? { seq: p.event.seq, at: p.event.at } : null,
+});
+
+/** An event another process added to a window (our own JSON); null if it cannot be read. */
+function decodeEvent(json: string): PushEvent | null {
+  try {
+    const e = JSON.parse(json) as PushEvent;
+    return typeof e === "object" && e !== null && typeof e.category === "string" ? e : null;
+  } catch {
+    return null;
+  }
+}
+
 const conversationOf = (e: PushEvent): string | null =>
   e.category === "chat" ? e.conversationId : e.category === "order" ? e.order.conversationId : null;
 
@@ -95,18 +123,9 @@ interface Pending {
   forced: boolean;
 }
 
-/** Messages of one conversation a device has been notified of and not yet seen. */
-interface Unseen {
-  seqs: Set<number>;
-  /** When the oldest of them arrived; device activity after it means the device has synced. */
-  since: number;
-}
-
 /** Entries older than this are not notified when a device is handed over. */
 export const HANDOVER_HORIZON_MS = 60 * 60_000;
 const HANDOVER_PAGE = 200;
-/** Unseen-count records kept in memory at most (the oldest go first). */
-const MAX_UNSEEN = 100_000;
 const MAX_HANDED = 10_000;
 /** Routed entries remembered per device: a hand-over reads at most HANDOVER_PAGE per domain. */
 const HANDED_PER_DEVICE = 2 * HANDOVER_PAGE;
@@ -125,6 +144,8 @@ export interface PushServiceOptions {
   timers?: Timers;
   /** Host lookups when validating subscriptions (tests). */
   resolve?: Resolver;
+  /** How long past a window's end a process that added to another's window waits for it (shared-windows.ts; tests: long). */
+  shareGraceMs?: number;
 }
 
 export interface PushDeps {
@@ -136,6 +157,10 @@ export interface PushDeps {
   clock: () => number;
   funnel: PushFunnel;
   log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** Which devices are live on any process; asked about devices not live on this one ("not known": not live). */
+  presence: Presence;
+  /** Shares collapse windows and unseen counts with the other processes; null or absent: one process. */
+  redis?: RedisLink | null;
 }
 
 /** Where a push went, for logs: the push service's origin only (the path is the subscription's secret). */
@@ -152,23 +177,24 @@ const originOf = (endpoint: string) => {
  *
  * `appended` (every committed batch) and `handOver` (from the retransmitter)
  * turn entries into events; each event goes to each of the user's devices
- * that is subscribed, signed in and not live here, unless the conversation is
- * muted or the category's quota is used up (each case counted in the funnel).
- * Events are collapsed per (device, collapse key) for `windowMs`; when a
- * window closes one request goes out with the count and the newest preview.
- * For chats the count is of unseen messages and carries over windows until
- * the device comes live (here: the hub tells us; elsewhere: its lastSeen
- * moves) or the user reads the conversation.
+ * that is subscribed, signed in and not live (on this process, or on another
+ * by cluster presence), unless the conversation is muted or the category's
+ * quota is used up (each case counted in the funnel). Events are collapsed
+ * per (device, collapse key) for `windowMs`, across processes when a Redis
+ * link is given (shared-windows.ts); when a window closes one request goes
+ * out with the count and the newest preview. For chats the count is of
+ * unseen messages (unseen.ts) and carries over windows until the device
+ * comes live (on any process; or its lastSeen moves) or the user reads the
+ * conversation.
  */
 export class PushService implements OfflineChannel {
   readonly policy: HostPolicy;
   readonly resolve: Resolver;
   private keys: VapidKeys | null = null;
   private sender: PushSender | null = null;
-  private readonly windows: CollapseWindows<Pending>;
-  /** Per user, per `${deviceId}|${conversationId}`. */
-  private readonly unseen = new Map<string, Map<string, Unseen>>();
-  private unseenCount = 0;
+  private readonly windows: SharedWindows<Pending>;
+  private readonly unseen: UnseenCounts;
+  private readonly redis: RedisGuard;
   /**
    * Per device, the entries already routed to Web Push, as `d:v` (the newest
    * HANDED_PER_DEVICE): a hand-over skips exactly those. Not a high-water
@@ -187,8 +213,18 @@ export class PushService implements OfflineChannel {
   ) {
     this.policy = new HostPolicy(deps.config.allowHosts);
     this.resolve = opts.resolve ?? systemResolver;
-    const timers = opts.timers ?? realTimers;
-    this.windows = new CollapseWindows<Pending>(deps.config.windowMs, (_key, items) => this.track(this.flush(items)), timers);
+    this.redis = new RedisGuard(deps.redis ?? null, deps.log);
+    const track = (p: Promise<unknown>) => this.track(p);
+    this.unseen = deps.redis ? new RedisUnseen(this.redis, track) : new MemoryUnseen();
+    this.windows = new SharedWindows<Pending>({
+      windowMs: deps.config.windowMs,
+      graceMs: opts.shareGraceMs,
+      timers: opts.timers ?? realTimers,
+      guard: this.redis,
+      share: shareable,
+      send: (batch) => this.flush(batch),
+      track,
+    });
   }
 
   /** Loads the VAPID key pair (created on the very first start) and readies the sender. */
@@ -229,7 +265,8 @@ export class PushService implements OfflineChannel {
       for (const entry of entries) {
         const c = classify(userId, entry);
         if (!c) continue;
-        if ("read" in c) this.read(userId, c.read.conversationId, c.read.seq);
+        // The user read a conversation (on any device): those messages are no longer unseen anywhere.
+        if ("read" in c) this.unseen.read(userId, c.read.conversationId, c.read.seq);
         else events.push(c.event);
       }
       if (events.length > 0) this.chain(userId, () => this.route(userId, events, null));
@@ -239,8 +276,8 @@ export class PushService implements OfflineChannel {
   handOver(userId: string, deviceId: string, reason: HandOverReason): void {
     if (this.closed) return;
     this.chain(userId, async () => {
-      // A device that disconnected and is back already gets everything over its connection.
-      if (reason === "disconnected" && this.deps.hub.transportOf(userId, deviceId)) return;
+      // A device that disconnected and is back already (here or on another process) gets everything over its connection.
+      if (reason === "disconnected" && (await this.liveAnywhere(userId, deviceId))) return;
       const acks = await this.deps.sync.deviceAcks(userId, deviceId);
       const handed = this.handed.get(deviceId);
       const horizon = this.deps.clock() - HANDOVER_HORIZON_MS;
@@ -259,57 +296,40 @@ export class PushService implements OfflineChannel {
   }
 
   /**
-   * A connection of the device became live here: whatever it was told is now
-   * seen, and the next notification counts from zero. (A window still open
-   * for it is dropped when it closes, if the device is still live then.)
+   * The hub's observer interface: only "added" matters here. A connection of
+   * the device became live on this process: whatever it was told is now
+   * seen, and the next notification counts from zero, on every process. (A
+   * window still open for it is dropped when it closes, if the device is
+   * still live then.)
    */
-  deviceLive(userId: string, deviceId: string): void {
-    const states = this.unseen.get(userId);
-    if (!states) return;
-    const prefix = `${deviceId}|`;
-    for (const key of states.keys()) if (key.startsWith(prefix)) this.forgetUnseen(userId, key);
-  }
-
-  /** The hub's observer interface: only "added" matters here. */
   readonly hubObserver = {
-    added: (conn: Connection) => this.deviceLive(conn.userId, conn.deviceId),
+    added: (conn: Connection) => this.unseen.deviceLive(conn.userId, conn.deviceId, this.deps.clock()),
     removed: () => {},
     pushed: () => {},
   };
 
+  // ---- is the device live ----
+
+  /** Live devices of the user on any process, by cluster presence; null when not known (then only this process counts). */
+  private async liveElsewhere(userId: string): Promise<ReadonlyMap<string, unknown> | null> {
+    let devices: ReadonlyMap<string, unknown> | null;
+    try {
+      devices = await this.deps.presence.liveDevices(userId);
+    } catch (err) {
+      this.deps.log.warn({ err }, "presence lookup failed");
+      devices = null;
+    }
+    this.redis.presence(devices !== null);
+    return devices;
+  }
+
+  /** Live on this process (asked first: no round trip) or on another. */
+  private async liveAnywhere(userId: string, deviceId: string): Promise<boolean> {
+    if (this.deps.hub.transportOf(userId, deviceId) !== null) return true;
+    return (await this.liveElsewhere(userId))?.has(deviceId) ?? false;
+  }
+
   // ---- routing ----
-
-  /** The user read a conversation (on any device): those messages are no longer unseen anywhere. */
-  private read(userId: string, conversationId: string, seq: number): void {
-    const states = this.unseen.get(userId);
-    if (!states) return;
-    const suffix = `|${conversationId}`;
-    for (const [key, state] of states) {
-      if (!key.endsWith(suffix)) continue;
-      for (const s of state.seqs) if (s <= seq) state.seqs.delete(s);
-      if (state.seqs.size === 0) this.forgetUnseen(userId, key);
-    }
-  }
-
-  private forgetUnseen(userId: string, key: string): void {
-    const states = this.unseen.get(userId);
-    if (!states?.delete(key)) return;
-    this.unseenCount--;
-    if (states.size === 0) this.unseen.delete(userId);
-  }
-
-  private keepUnseen(userId: string, key: string, state: Unseen): void {
-    if (this.unseenCount >= MAX_UNSEEN) {
-      // Over the cap: forget the user who has been in the map longest (their next count starts over).
-      const [oldest, states] = this.unseen.entries().next().value!;
-      this.unseenCount -= states.size;
-      this.unseen.delete(oldest);
-    }
-    let states = this.unseen.get(userId);
-    if (!states) this.unseen.set(userId, (states = new Map()));
-    if (!states.has(key)) this.unseenCount++;
-    states.set(key, state);
-  }
 
   /** Decides, per event and device, between a drop (with its reason) and a collapse window. */
   private async route(userId: string, events: PushEvent[], only: { deviceId: string; forced: boolean } | null): Promise<void> {
@@ -323,6 +343,9 @@ export class PushService implements OfflineChannel {
       if (!conversations.has(id)) conversations.set(id, await storage.read(async (r) => r.push.conversation(userId, id)));
       return conversations.get(id)!;
     };
+    // Cluster presence, asked at most once per routing.
+    let presence: Promise<ReadonlyMap<string, unknown> | null> | undefined;
+    const elsewhere = () => (presence ??= this.liveElsewhere(userId));
     for (const event of events) {
       const cat = event.category;
       const convId = conversationOf(event);
@@ -336,8 +359,7 @@ export class PushService implements OfflineChannel {
       }
       const eligible: PushTarget[] = [];
       for (const t of targets) {
-        const reason = this.dropReason(userId, t, conv, only?.forced ?? false);
-        if (reason === "live") this.deviceLive(userId, t.deviceId);
+        const reason = await this.dropReason(userId, t, conv, only?.forced ?? false, elsewhere);
         if (reason) funnel.drop(cat, reason);
         else eligible.push(t);
       }
@@ -348,22 +370,30 @@ export class PushService implements OfflineChannel {
       }
       for (const t of eligible) {
         this.markHanded(t.deviceId, event);
-        const joined = this.windows.add(`${userId}|${t.deviceId}|${collapseKeyOf(event)}`, {
-          userId,
-          deviceId: t.deviceId,
-          event,
-          forced: only?.forced ?? false,
-        });
+        const pending = { userId, deviceId: t.deviceId, event, forced: only?.forced ?? false };
+        const joined = await this.windows.add({ userId, deviceId: t.deviceId, collapseKey: collapseKeyOf(event) }, pending);
         if (joined === "joined") funnel.collapsed++;
       }
     }
   }
 
-  private dropReason(userId: string, t: PushTarget, conv: PushConversation | null, forced: boolean): DropReason | null {
+  /**
+   * Live on another process is asked last, so only about devices that would
+   * otherwise be notified (such a device without a subscription counts as
+   * "no_subscription", where one live here counts as "live").
+   */
+  private async dropReason(
+    userId: string,
+    t: PushTarget,
+    conv: PushConversation | null,
+    forced: boolean,
+    elsewhere: () => Promise<ReadonlyMap<string, unknown> | null>,
+  ): Promise<DropReason | null> {
     if (conv?.muted) return "muted";
     if (!forced && this.deps.hub.transportOf(userId, t.deviceId) !== null) return "live";
     if (!t.subscription) return "no_subscription";
     if (!t.signedIn) return "signed_out";
+    if (!forced && (await elsewhere())?.has(t.deviceId)) return "live";
     return null;
   }
 
@@ -379,33 +409,38 @@ export class PushService implements OfflineChannel {
 
   // ---- a window closes ----
 
-  private async flush(items: Pending[]): Promise<void> {
-    if (this.closed || items.length === 0) return;
-    const { userId, deviceId } = items[0]!;
-    const cat: PushCategory = items[0]!.event.category;
-    const { storage, hub, funnel } = this.deps;
-    const forced = items.some((i) => i.forced);
-    if (!forced && hub.transportOf(userId, deviceId) !== null) {
-      this.deviceLive(userId, deviceId);
-      return funnel.drop(cat, "live");
-    }
+  /** A window closed: one notification for its items and what other processes added to it, unless a check says otherwise. */
+  private async flush(batch: Batch<Pending>): Promise<void> {
+    if (this.closed) return;
+    const { userId, deviceId } = batch.key;
+    const { joined } = batch;
+    const events = batch.items.map((i) => i.event);
+    const added = joined?.newest ? decodeEvent(joined.newest) : null;
+    if (added) events.push(added);
+    else if (joined?.newest) this.deps.log.warn({ deviceId }, "push: an event another process added to a collapse window could not be read");
+    if (events.length === 0) return;
+    const cat: PushCategory = events[0]!.category;
+    const { storage, funnel } = this.deps;
+    const forced = batch.items.some((i) => i.forced) || (joined?.forced ?? false);
+    if (!forced && (await this.liveAnywhere(userId, deviceId))) return funnel.drop(cat, "live");
     const now = this.deps.clock();
     const target = (await storage.read(async (r) => r.push.targets(userId, now))).find((t) => t.deviceId === deviceId);
     if (!target?.subscription) return funnel.drop(cat, "no_subscription");
     if (!target.signedIn) return funnel.drop(cat, "signed_out");
-    const convId = conversationOf(items[0]!.event);
+    const convId = conversationOf(events[0]!);
     const conv = convId ? await storage.read(async (r) => r.push.conversation(userId, convId)) : null;
     if (convId && !conv) return;
     if (conv?.muted) return funnel.drop(cat, "muted");
     const prefs = await storage.read(async (r) => r.push.preferences(userId));
     const id = randomUUID();
     const common = (count: number, at: number): Common => ({ id, count, at, hidePreviews: prefs.hidePreviews });
-    const latest = items[items.length - 1]!.event;
+    const latest = events.reduce((a, e) => (rankOf(e) >= rankOf(a) ? e : a));
+    const count = batch.items.length + (joined?.count ?? 0);
 
     let payload: PushPayload;
     switch (latest.category) {
       case "chat": {
-        const fresh = this.countUnseen(userId, deviceId, target, conv!, items);
+        const fresh = await this.countUnseen(userId, deviceId, target, conv!, events, joined?.marks ?? []);
         if (!fresh) return funnel.drop(cat, "read");
         const sender = await storage.read(async (r) => r.users.get(fresh.latest.senderId));
         payload = chatPayload(common(fresh.count, fresh.latest.at), fresh.latest.conversationId, conv!, {
@@ -417,14 +452,14 @@ export class PushService implements OfflineChannel {
       case "order": {
         const actorId = latest.order[ORDER_ACTOR[latest.order.status]];
         const [actor, item] = await storage.read(async (r) => Promise.all([r.users.get(actorId), r.items.get(latest.order.itemId)]));
-        payload = orderPayload(common(items.length, latest.at), latest.order, item?.title ?? conv?.itemTitle ?? null, actor?.displayName ?? "Someone");
+        payload = orderPayload(common(count, latest.at), latest.order, item?.title ?? conv?.itemTitle ?? null, actor?.displayName ?? "Someone");
         break;
       }
       case "follow":
-        payload = followPayload(common(items.length, latest.at), latest.follower);
+        payload = followPayload(common(count, latest.at), latest.follower);
         break;
       case "marketing":
-        payload = marketingPayload(common(items.length, latest.at), latest.campaign);
+        payload = marketingPayload(common(count, latest.at), latest.campaign);
         break;
     }
     await this.send(userId, deviceId, target.subscription, cat, collapseKeyOf(latest), payload);
@@ -432,32 +467,26 @@ export class PushService implements OfflineChannel {
 
   /**
    * Adds a closing chat window to the device's unseen messages of that
-   * conversation and answers how many are unseen and which is the newest,
-   * or null when nothing new is left to announce (read meanwhile).
+   * conversation (`marks`: those other processes added to the window, of
+   * which `events` holds only the newest) and answers how many are unseen
+   * and which is the newest, or null when nothing new is left to announce
+   * (read, or the device was seen, meanwhile).
    */
-  private countUnseen(
+  private async countUnseen(
     userId: string,
     deviceId: string,
     target: PushTarget,
     conv: PushConversation,
-    items: Pending[],
-  ): { count: number; latest: Extract<PushEvent, { category: "chat" }> } | null {
-    const chats = items.map((i) => i.event).filter((e): e is Extract<PushEvent, { category: "chat" }> => e.category === "chat");
-    const key = `${deviceId}|${chats[0]!.conversationId}`;
-    let state = this.unseen.get(userId)?.get(key);
-    // Active since the oldest unseen message arrived (on any process): it has synced, start over.
-    if (state && target.lastSeen > state.since) state = undefined;
-    const fresh = chats.filter((e) => e.seq > conv.readSeq && e.at >= target.lastSeen);
-    if (!state) state = { seqs: new Set(), since: fresh[0]?.at ?? this.deps.clock() };
-    for (const e of fresh) state.seqs.add(e.seq);
-    for (const s of state.seqs) if (s <= conv.readSeq) state.seqs.delete(s);
-    if (state.seqs.size === 0) {
-      this.forgetUnseen(userId, key);
-      return null;
-    }
-    this.keepUnseen(userId, key, state);
-    const latest = fresh.reduce<(typeof fresh)[number] | undefined>((a, e) => (!a || e.seq > a.seq ? e : a), undefined);
-    return latest ? { count: state.seqs.size, latest } : null;
+    events: PushEvent[],
+    marks: readonly Mark[],
+  ): Promise<{ count: number; latest: ChatEvent } | null> {
+    const isFresh = (m: Mark) => m.seq > conv.readSeq && m.at >= target.lastSeen;
+    const fresh = events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e));
+    if (fresh.length === 0) return null;
+    const latest = fresh.reduce((a, e) => (e.seq > a.seq ? e : a));
+    const seen = { lastSeen: target.lastSeen, readSeq: conv.readSeq };
+    const count = await this.unseen.count(userId, deviceId, latest.conversationId, seen, [...fresh, ...marks.filter(isFresh)].map(({ seq, at }) => ({ seq, at })));
+    return { count: Math.max(count, 1), latest };
   }
 
   private async send(userId: string, deviceId: string, subscription: NonNullable<PushTarget["subscription"]>, cat: PushCategory, collapseKey: string, payload: PushPayload): Promise<void> {
@@ -511,7 +540,7 @@ export class PushService implements OfflineChannel {
 
   /** Notifications waiting in windows or being sent. */
   get backlog(): number {
-    return this.windows.size + (this.sender?.backlog ?? 0);
+    return this.windows.ownedSize + (this.sender?.backlog ?? 0);
   }
 
   /** Resolves once the backlog is below `limit` (bulk senders call it between batches). */
@@ -519,7 +548,11 @@ export class PushService implements OfflineChannel {
     while (!this.closed && this.backlog >= limit) await new Promise((r) => setTimeout(r, 50));
   }
 
-  /** Closes every open window now (tests, and the moment before shutdown). */
+  /**
+   * Closes every open window now (tests, and the moment before shutdown).
+   * Windows of other processes this one added to are sent now too if their
+   * owner has not: maybe a notification too many, never one missing.
+   */
   flushWindows(): void {
     this.windows.flushAll();
   }
@@ -538,7 +571,7 @@ export class PushService implements OfflineChannel {
   }
 
   /**
-   * Stops. Open windows hold notifications no other process knows about, so
+   * Stops. Open windows hold notifications no other process sends, so
    * they are sent now, given up to `graceMs` to go out; then retry waits end,
    * connections close, and it resolves when nothing is in flight.
    */
