@@ -1,5 +1,6 @@
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
+import { CourierError } from "../shared/protocol/index.js";
 import { adminRoutes } from "./admin/routes.js";
 import { authRoutes } from "./auth/routes.js";
 import { type Config, resolveConfig } from "./config.js";
@@ -31,6 +32,9 @@ import { pollRoutes } from "./transports/poll/routes.js";
 import { sseRoutes } from "./transports/sse/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
 
+/** Retry-After of requests that reach a draining process. */
+const DRAIN_RETRY_MS = 2000;
+
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 export interface BuildOptions {
@@ -61,6 +65,8 @@ export interface Built {
   cluster: Cluster;
   push: PushService;
   pushFunnel: PushFunnel;
+  /** Starts a graceful shutdown: not ready, new requests 503, connections told to reconnect elsewhere. `close` drains first. */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +84,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
     // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
     forceCloseConnections: true,
+    // While draining, requests get Courier's own 503 (below), with Retry-After.
+    return503OnClosing: false,
     // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
     frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
   });
@@ -103,7 +111,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   });
   hub.observe(retransmit);
   const pushFunnel = new PushFunnel();
-  const push = new PushService({ storage, sync, hub, presence: cluster, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
+  const push = new PushService({ storage, sync, hub, presence: cluster, redis: cluster.link, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
   hub.observe(push.hubObserver);
   await cluster.start({ hub, sync, storage, clock });
   let draining = false;
@@ -134,10 +142,16 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   await app.register(fastifyCookie);
   // Liveness, for the e2e runner and benchmarks: answers once storage is open, also while a dependency is down.
   app.get("/api/health", async () => ({ ok: true }));
-  // Readiness, for load balancers: the database and Redis answer, and the process is not draining.
+  // A draining process answers new requests at once; the load balancer retries them on another.
+  app.addHook("onRequest", async (req) => {
+    if (draining && req.url !== "/api/ready") throw new CourierError("unavailable", "This server is restarting; try again shortly.", DRAIN_RETRY_MS);
+  });
+  // Readiness, for load balancers: the database answers and the process is not draining. Redis is
+  // reported but does not count: without it this process still serves everything (docs/cluster.md),
+  // and taking every process out of rotation at once would turn a degraded cluster into an outage.
   app.get("/api/ready", async (_req, reply) => {
     const [database, redis] = await Promise.all([storage.ping().then((ok) => (ok ? "up" : "down")), cluster.redisStatus()]);
-    const ready = !draining && database === "up" && redis !== "down";
+    const ready = !draining && database === "up";
     reply.header("cache-control", "no-store").code(ready ? 200 : 503);
     return { ready, database, redis, draining };
   });
@@ -151,11 +165,19 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   await installSpa(app, config.webDir);
 
   const io = attachWebSocket(ctx, app.server, app.log);
-  app.addHook("preClose", async () => {
+  /**
+   * Stops taking work: readiness and new requests answer 503 (the load
+   * balancer moves them), and every live connection is told to come back
+   * after its own jittered delay, which lands it on another process.
+   */
+  const drain = () => {
     draining = true;
     // Before the hub: connections ended by shutdown are neither retried nor handed over.
     retransmit.close();
     hub.closeWhere(() => true, "shutdown");
+  };
+  app.addHook("preClose", async () => {
+    drain();
     closeWebSocket(io);
   });
 
@@ -170,5 +192,5 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, retransmit, push, pushFunnel, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, retransmit, push, pushFunnel, drain, close };
 }

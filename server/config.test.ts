@@ -8,6 +8,8 @@ describe("config", () => {
       host: "0.0.0.0",
       dataDir: "./data",
       databaseUrl: null,
+      redisUrl: null,
+      databasePoolMax: 10,
       webDir: "./dist/web",
       allowedOrigins: [],
       ringCapacity: 2000,
@@ -122,6 +124,15 @@ describe("config", () => {
     expect(() => loadConfig({ RETRY_LIFETIME_MS: "1500" })).toThrow(/RETRY_LIFETIME_MS: must not be below RETRY_BASE_MS/);
     expect(() => loadConfig({ RETRY_LIFETIME_MS: "999" })).toThrow(/RETRY_LIFETIME_MS/);
     expect(() => loadConfig({ RETRY_LIFETIME_MS: "5 min" })).toThrow(/RETRY_LIFETIME_MS/);
+  });
+
+  it("links processes by a redis:// REDIS_URL, sizes the PostgreSQL pool, and refuses anything else", () => {
+    expect(loadConfig({ REDIS_URL: "redis://127.0.0.1:6379/0" }).redisUrl).toBe("redis://127.0.0.1:6379/0");
+    expect(loadConfig({ REDIS_URL: "rediss://user:pw@redis.example:6380" }).redisUrl).toBe("rediss://user:pw@redis.example:6380");
+    expect(loadConfig({ REDIS_URL: "" }).redisUrl).toBeNull();
+    expect(() => loadConfig({ REDIS_URL: "http://127.0.0.1:6379" })).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(loadConfig({ DATABASE_POOL_MAX: "25" }).databasePoolMax).toBe(25);
+    expect(() => loadConfig({ DATABASE_POOL_MAX: "0" })).toThrow(/DATABASE_POOL_MAX/);
   });
 
   it("selects PostgreSQL by a postgres:// DATABASE_URL and refuses any other URL", () => {

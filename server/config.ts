@@ -45,6 +45,8 @@ export interface Config {
    * process, everything in memory.
    */
   redisUrl: string | null;
+  /** PostgreSQL connections per process (node-postgres pool). */
+  databasePoolMax: number;
   /** Where the built SPA lives; served only if the folder exists. */
   webDir: string;
   /** Origins besides the server's own that may use cookie sessions. */
@@ -168,6 +170,7 @@ const envSchema = z.object({
     .optional()
     .transform((url) => url || null)
     .refine((url) => url === null || /^postgres(ql)?:\/\/\S+$/i.test(url), "must be a postgres:// URL, or unset for the embedded database"),
+  DATABASE_POOL_MAX: int(10, 1, 1000),
   REDIS_URL: z
     .string()
     .trim()
@@ -271,6 +274,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    databasePoolMax: e.DATABASE_POOL_MAX,
     webDir: e.WEB_DIR,
     allowedOrigins: e.ALLOWED_ORIGINS,
     ringCapacity: e.RING_CAPACITY,

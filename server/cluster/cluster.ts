@@ -75,10 +75,11 @@ export class Cluster implements Presence {
     healer.startTimer();
     link.onDown(() => healer.startTimer());
     link.onUp(() => healer.stopTimer());
-    this.redisPresence = new RedisPresence(link, hub, clock, this.log);
+    const bus = this.bus as RedisBus;
+    this.redisPresence = new RedisPresence(link, hub, clock, this.log, (node) => bus.nodeAlive(node));
     hub.observe(this.redisPresence);
     this.redisPresence.start();
-    (this.bus as RedisBus).start();
+    bus.start();
     await link.connect();
   }
 

@@ -45,7 +45,8 @@ const memberOf = (conn: Connection, nodeId: string) => `${conn.deviceId}|${nodeI
  * Presence in Redis: per user a sorted set of `device|node|transport`
  * scored by expiry (epoch ms). Each process adds its connections as they
  * come, removes them as they go, and refreshes them every
- * PRESENCE_REFRESH_MS; a reader ignores expired members. The local hub is
+ * PRESENCE_REFRESH_MS; a reader ignores expired members and those of a
+ * process that stopped speaking (killed without a word). The local hub is
  * always consulted too, so this process's own connections count even
  * while Redis is unreachable.
  */
@@ -57,6 +58,8 @@ export class RedisPresence implements Presence, HubObserver {
     private readonly hub: Pick<Hub, "connectionsOf" | "allConnections">,
     private readonly clock: () => number,
     private readonly log: { warn(obj: object, msg: string): void },
+    /** Whether a process still speaks (cluster/redis-bus.ts): a dead one's members do not count. */
+    private readonly nodeAlive: (nodeId: string) => boolean = () => true,
   ) {
     link.onUp(() => this.refresh());
   }
@@ -77,8 +80,8 @@ export class RedisPresence implements Presence, HubObserver {
     const members = await within(this.link.command.zrangebyscore(keyOf(userId), this.clock(), "+inf"), READ_TIMEOUT_MS, null);
     if (members === null) return null;
     for (const member of members) {
-      const [deviceId, , transport] = member.split("|");
-      if (deviceId && transport && !local.has(deviceId)) local.set(deviceId, transport as TransportName);
+      const [deviceId, nodeId, transport] = member.split("|");
+      if (deviceId && nodeId && transport && !local.has(deviceId) && this.nodeAlive(nodeId)) local.set(deviceId, transport as TransportName);
     }
     return local;
   }

@@ -28,7 +28,10 @@ import type { RedisLink } from "./redis-link.js";
 export const PROBE_MS = 2000;
 const CONTROL = "courier:ctl";
 
-type Control = { n: string; t: "close"; m: ConnectionMatch; r: CloseReason } | { n: string; t: "heal" };
+type Control = { n: string; t: "close"; m: ConnectionMatch; r: CloseReason } | { n: string; t: "heal" } | { n: string; t: "alive" };
+
+/** A process not heard from for this many probe periods is taken for dead (its presence no longer counts). */
+const NODE_SILENT_PERIODS = 3;
 
 const userChannel = (userId: string) => `u:{${userId}}`;
 const USER_CHANNEL = /^u:\{(.+)\}$/;
@@ -51,6 +54,8 @@ export class RedisBus implements FanoutBus {
   /** A publish failed since the link was last up: the others may have missed entries. */
   private missed = false;
   private readonly probeMs: number;
+  /** Other processes, by node id: when each last said it was alive (on the control channel, every probe). */
+  private readonly nodes = new Map<string, number>();
 
   constructor(
     private readonly link: RedisLink,
@@ -187,7 +192,20 @@ export class RedisBus implements FanoutBus {
     this.listener?.deliver([{ userId, entries: msg.e as Entry[] }]);
   }
 
+  /**
+   * Whether the process `nodeId` spoke within the last few probe periods.
+   * A process killed without a word stops speaking, so its presence stops
+   * counting within seconds rather than at its entries' expiry.
+   */
+  nodeAlive(nodeId: string): boolean {
+    if (nodeId === this.link.nodeId) return true;
+    const heard = this.nodes.get(nodeId);
+    return heard !== undefined && Date.now() - heard <= NODE_SILENT_PERIODS * this.probeMs;
+  }
+
   private onControl(msg: Control): void {
+    if (typeof msg.n === "string") this.nodes.set(msg.n, Date.now());
+    if (msg.t === "alive") return;
     if (msg.t === "heal") return this.opts.heal("another process could not publish");
     if (msg.t === "close" && typeof msg.m === "object" && msg.m !== null && typeof msg.r === "string") this.listener?.closeMatching(msg.m, msg.r);
   }
@@ -200,5 +218,8 @@ export class RedisBus implements FanoutBus {
     }
     this.probesSince++;
     this.link.command.spublish(this.probeChannel, "1").catch(() => {});
+    this.control({ n: this.link.nodeId, t: "alive" });
+    // Forget processes long gone (a restart gets a new node id).
+    for (const [node, heard] of this.nodes) if (Date.now() - heard > 100 * this.probeMs) this.nodes.delete(node);
   }
 }

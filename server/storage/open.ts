@@ -10,10 +10,10 @@ interface Logger {
 }
 
 /** The engine the configuration asks for: PostgreSQL for a `postgres://` DATABASE_URL, else SQLite under DATA_DIR. */
-export async function openStorage(config: Pick<Config, "databaseUrl" | "dataDir" | "ringCapacity">, log: Logger): Promise<Storage> {
+export async function openStorage(config: Pick<Config, "databaseUrl" | "dataDir" | "ringCapacity"> & Partial<Pick<Config, "databasePoolMax">>, log: Logger): Promise<Storage> {
   const engine =
     config.databaseUrl !== null
-      ? await PostgresEngine.open({ url: config.databaseUrl, ringCapacity: config.ringCapacity, log })
+      ? await PostgresEngine.open({ url: config.databaseUrl, ringCapacity: config.ringCapacity, poolSize: config.databasePoolMax, log })
       : SqliteEngine.open({ dataDir: config.dataDir, ringCapacity: config.ringCapacity });
   return new Storage(engine, (err) => log.error({ err }, "publishing committed entries failed"));
 }
