@@ -1,3 +1,6 @@
+import { rmSync } from "node:fs";
+import { log } from "./system.js";
+
 /**
  * Process-wide cleanup: whatever a provisioner starts registers how to stop it
  * here, and it runs on every exit that Node sees (normal end, process.exit(),
@@ -13,6 +16,25 @@ export function onCleanup(task: () => void): () => void {
     const index = tasks.indexOf(task);
     if (index >= 0) tasks.splice(index, 1);
   };
+}
+
+/**
+ * The stop of a throwaway server: `halt` ends it, then its temp `dir` goes.
+ * Idempotent, registered with onCleanup at once (so an interrupt at any
+ * point still cleans up) and unregistered when called.
+ */
+export function stopper(name: string, dir: string, halt: () => void): () => void {
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    unregister();
+    halt();
+    rmSync(dir, { recursive: true, force: true });
+    log(`stopped ${name}, removed ${dir}`);
+  };
+  const unregister = onCleanup(stop);
+  return stop;
 }
 
 export function cleanupNow(): void {

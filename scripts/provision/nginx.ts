@@ -1,11 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { aptInstall, installsAllowed } from "./apt.js";
-import { onCleanup } from "./cleanup.js";
+import { stopper } from "./cleanup.js";
 import { freePort } from "./ports.js";
 import type { RunningService } from "./service.js";
 import { isAlive, isExecutable, isRoot, lastLine, log, ProvisionError, seconds, waitGoneSync, which } from "./system.js";
@@ -158,16 +158,9 @@ export async function startNginx(options: StartNginxOptions): Promise<RunningNgi
   const template = readFileSync(COURIER_CONF, "utf8");
   let pid: number | undefined;
 
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    unregister();
+  const stop = stopper("nginx", dir, () => {
     if (pid !== undefined) stopGroup(pid);
-    rmSync(dir, { recursive: true, force: true });
-    log(`stopped nginx, removed ${dir}`);
-  };
-  const unregister = onCleanup(stop);
+  });
 
   try {
     for (let attempt = 1; ; attempt++) {

@@ -1,9 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aptInstall, installsAllowed } from "./apt.js";
-import { onCleanup } from "./cleanup.js";
+import { stopper } from "./cleanup.js";
 import { freePort } from "./ports.js";
 import type { RunningService } from "./service.js";
 import { isAlive, isExecutable, isRoot, lastLine, log, ProvisionError, run, seconds, waitGoneSync, which } from "./system.js";
@@ -133,17 +133,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   const logFile = join(dir, "log");
   const pgCtl = join(binDir, "pg_ctl");
 
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    unregister();
-    stopCluster(pgCtl, data, dir);
-    rmSync(dir, { recursive: true, force: true });
-    log(`stopped PostgreSQL, removed ${dir}`);
-  };
   // Registered before anything starts, so an interrupt at any point still cleans up.
-  const unregister = onCleanup(stop);
+  const stop = stopper("PostgreSQL", dir, () => stopCluster(pgCtl, data, dir));
 
   try {
     if (isRoot()) {

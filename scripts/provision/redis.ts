@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { aptInstall, installsAllowed } from "./apt.js";
-import { onCleanup } from "./cleanup.js";
+import { stopper } from "./cleanup.js";
 import { freePort } from "./ports.js";
 import type { RunningService } from "./service.js";
 import { isAlive, isExecutable, lastLine, log, ProvisionError, seconds, waitGoneSync, which } from "./system.js";
@@ -60,16 +60,7 @@ export async function startRedis(options: { binary?: string; port?: number } = {
   const logFile = join(dir, "log");
   let pid: number | undefined;
 
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    unregister();
-    halt();
-    rmSync(dir, { recursive: true, force: true });
-    log(`stopped redis-server, removed ${dir}`);
-  };
-  const unregister = onCleanup(stop);
+  const stop = stopper("redis-server", dir, () => halt());
 
   /** Starts redis-server on `port`; resolves once it answers PING, or throws with its last log line. */
   const launch = async (port: number): Promise<void> => {
