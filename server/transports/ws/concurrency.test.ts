@@ -37,7 +37,7 @@ describe("versions under concurrent senders", () => {
       for (;;) {
         const ack = await emitAck<Ack>(c.socket, "send", payload);
         if (ack.ok || ack.error?.code !== "unavailable") return ack;
-        await new Promise((resolve) => setTimeout(resolve, ack.error.retryAfterMs ?? 1000));
+        await new Promise((resolve) => setTimeout(resolve, ack.error?.retryAfterMs ?? 1000));
       }
     };
     const results = await Promise.all(
