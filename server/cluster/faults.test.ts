@@ -331,3 +331,51 @@ describe.skipIf(skipReason !== null)(`two processes while their PostgreSQL stops
     bobLive.socket.disconnect();
   }, 90_000);
 });
+
+describe.skipIf(skipReason !== null)(`a process that dies cut off from Redis${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+  let schema: TestSchema;
+  let redisFront: Balancer;
+  let p1: ServerProcess;
+  let p2: ServerProcess;
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    // Process 1 reaches Redis through a balancer, so its link alone can be cut; process 2 directly.
+    redisFront = new Balancer([Number(new URL(process.env.TEST_REDIS_URL!).port)]);
+    const front = await redisFront.listen();
+    p1 = await ServerProcess.start({ env: { ...clusterEnv(schema.url), REDIS_URL: `redis://127.0.0.1:${front.port}` } });
+    p2 = await ServerProcess.start({ env: clusterEnv(schema.url) });
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([p1?.stop(), p2?.stop()]);
+    await redisFront?.stop();
+    await schema?.drop();
+  });
+
+  // KNOWN GAP, reported to the cluster's owner; `it.fails` passes while it is open and fails once it is fixed (then drop `.fails`).
+  // A process that could not publish asks the others to heal when its link comes back (redis-bus.ts), but one that dies
+  // first never asks: its committed entries reach live devices elsewhere only when a later entry shows the client a gap.
+  it.fails("KNOWN GAP: what a process committed while cut off from Redis reaches a device live on another process within 10 s, though it died before its link came back", async () => {
+    const alice = await registerAt(p1.url, "alice");
+    const bob = await registerAt(p1.url, "bob");
+    const conversationId = await directChat(p1.url, alice, bob);
+    const bobLive = socketOf(p2.url, bob, randomUUID());
+    await bobLive.hello;
+    const sendOn1 = (body: string) => ok<{ message: Message }>(p1.url, "POST", "/api/messages", alice.token, { clientMsgId: randomUUID(), conversationId, kind: "text", body });
+    const before = await sendOn1("before");
+    await eventually(() => bobLive.pushed.some((e) => e.k === "msg" && msgOf(e).id === before.message.id));
+
+    // Process 1 loses Redis (Redis and process 2 are fine), commits a message, and is killed before its link returns.
+    await redisFront.stop();
+    await eventually(async () => (await http<{ redis: string }>(p1.url, "GET", "/api/ready")).body.redis === "down");
+    const orphan = await sendOn1("committed while cut off");
+    await p1.kill("SIGKILL");
+
+    try {
+      await eventually(() => bobLive.pushed.some((e) => e.k === "msg" && msgOf(e).id === orphan.message.id), 10_000);
+    } finally {
+      bobLive.socket.disconnect();
+    }
+  }, 30_000);
+});
+
