@@ -47,16 +47,19 @@ export default defineConfig<CourierOptions>({
   },
   // The chat journeys run once per forced transport; fallback specs let the app
   // choose; the chaos spec mixes transports itself against a server it starts
-  // (and kills). `npm run test:e2e` runs auto and chaos on one worker.
+  // (and kills); its cluster run (chaos-cluster.spec.ts) does the same with several processes.
+  // `npm run test:e2e` runs auto, chaos and cluster on one worker.
   projects: [
-    { name: "ws", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "ws" } },
-    { name: "sse", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "sse" } },
-    { name: "poll", testIgnore: /fallback|chaos|push/, use: { browserName: "chromium", transport: "poll" } },
+    { name: "ws", testIgnore: /fallback|chaos|push|cluster/, use: { browserName: "chromium", transport: "ws" } },
+    { name: "sse", testIgnore: /fallback|chaos|push|cluster/, use: { browserName: "chromium", transport: "sse" } },
+    { name: "poll", testIgnore: /fallback|chaos|push|cluster/, use: { browserName: "chromium", transport: "poll" } },
     { name: "auto", testMatch: /fallback\.spec\.ts/, use: { browserName: "chromium", transport: "auto" } },
-    { name: "chaos", testMatch: /chaos\.spec\.ts/, use: { browserName: "chromium" } },
+    { name: "chaos", testMatch: /chaos(-cluster)?\.spec\.ts/, use: { browserName: "chromium" } },
     { name: "push", testMatch: /push\.spec\.ts/, use: { browserName: "chromium", transport: "ws" } },
     // The chat journeys once more against a server on PostgreSQL: what works on one engine works on both.
     { name: "postgres", testMatch: /chat\.spec\.ts/, use: { browserName: "chromium", transport: "ws", baseURL: pgBaseURL } },
+    // Two processes on PostgreSQL + Redis behind a test balancer, started by the spec (e2e/support/cluster.ts), not the webServers below.
+    { name: "cluster", testMatch: /\/cluster\.spec\.ts$/, use: { browserName: "chromium", transport: "ws" } },
   ],
   // Both servers start for any project (Playwright starts every webServer); the PostgreSQL one
   // needs TEST_DATABASE_URL, which `npm test` provides (`npm test -- npx playwright test …` for one project).
