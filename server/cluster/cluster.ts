@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { Storage } from "../storage/storage.js";
 import { type FanoutBus, type Hub, LocalBus } from "../sync/hub.js";
 import type { SyncReader } from "../sync/log.js";
-import { Healer } from "./healer.js";
+import { HEAL_EVERY_MS, HEAL_SAFETY_MS, Healer } from "./healer.js";
 import { LocalPresence, type Presence, RedisPresence } from "./presence.js";
 import { RedisBus } from "./redis-bus.js";
 import { RedisLink } from "./redis-link.js";
@@ -72,9 +72,9 @@ export class Cluster implements Presence {
     }
     const healer = (this.healer = new Healer({ hub, sync, log: this.log }));
     // Down until the first connect: heal from the database meanwhile.
-    healer.startTimer();
-    link.onDown(() => healer.startTimer());
-    link.onUp(() => healer.stopTimer());
+    healer.every(HEAL_EVERY_MS, "redis link down");
+    link.onDown(() => healer.every(HEAL_EVERY_MS, "redis link down"));
+    link.onUp(() => healer.every(HEAL_SAFETY_MS, "safety net"));
     const bus = this.bus as RedisBus;
     this.redisPresence = new RedisPresence(link, hub, clock, this.log, (node) => bus.nodeAlive(node));
     hub.observe(this.redisPresence);

@@ -352,10 +352,9 @@ describe.skipIf(skipReason !== null)(`a process that dies cut off from Redis${sk
     await schema?.drop();
   });
 
-  // KNOWN GAP, reported to the cluster's owner; `it.fails` passes while it is open and fails once it is fixed (then drop `.fails`).
-  // A process that could not publish asks the others to heal when its link comes back (redis-bus.ts), but one that dies
-  // first never asks: its committed entries reach live devices elsewhere only when a later entry shows the client a gap.
-  it.fails("KNOWN GAP: what a process committed while cut off from Redis reaches a device live on another process within 10 s, though it died before its link came back", async () => {
+  // A process that could not publish asks the others to heal when its link comes back (redis-bus.ts); one that dies
+  // first never asks, but the others notice it went silent and heal (and a 30 s safety heal backs that up).
+  it("what a process committed while cut off from Redis reaches a device live on another process within 10 s, though it died before its link came back", async () => {
     const alice = await registerAt(p1.url, "alice");
     const bob = await registerAt(p1.url, "bob");
     const conversationId = await directChat(p1.url, alice, bob);

@@ -5,6 +5,12 @@ import { REPUSH_PAGE_MAX } from "../sync/retransmit.js";
 
 /** While the Redis link is down, the database is re-read this often (the protocol's bound is 10 s). */
 export const HEAL_EVERY_MS = 4000;
+/**
+ * While it is up, this often: a safety net for a notification no link event
+ * reveals (a process that committed while cut off from Redis and died before
+ * its link came back). One heads read per live user here per period.
+ */
+export const HEAL_SAFETY_MS = 30_000;
 /** Users healed at once; the rest wait their turn. */
 const CONCURRENCY = 8;
 
@@ -15,9 +21,10 @@ const CONCURRENCY = 8;
  * acks). Entries are the database's, so a heal can repeat what arrived
  * meanwhile; clients drop versions they already hold.
  *
- * Runs when asked (the link came back, another process could not publish)
- * and on a timer while the link is down, so sends on other processes
- * still reach live devices here during a Redis outage, seconds late.
+ * Runs when asked (the link came back, another process could not publish
+ * or just started) and on a timer: every few seconds while the link is
+ * down, so sends on other processes still reach live devices here during a
+ * Redis outage, seconds late; rarely while it is up, as a safety net.
  * One heal at a time; a request during one runs another right after.
  */
 export class Healer {
@@ -54,9 +61,10 @@ export class Healer {
     return this.running;
   }
 
-  /** Re-reads on a timer (while the Redis link is down). */
-  startTimer(): void {
-    this.timer ??= setInterval(() => void this.heal("redis link down"), HEAL_EVERY_MS);
+  /** Re-reads every `ms` (HEAL_EVERY_MS while the Redis link is down, HEAL_SAFETY_MS while it is up). */
+  every(ms: number, why: string): void {
+    this.stopTimer();
+    this.timer = setInterval(() => void this.heal(why), ms);
     this.timer.unref();
   }
 

@@ -28,7 +28,7 @@ import type { RedisLink } from "./redis-link.js";
 export const PROBE_MS = 2000;
 const CONTROL = "courier:ctl";
 
-type Control = { n: string; t: "close"; m: ConnectionMatch; r: CloseReason } | { n: string; t: "heal" } | { n: string; t: "alive" };
+type Control = { n: string; t: "close"; m: ConnectionMatch; r: CloseReason } | { n: string; t: "heal" } | { n: string; t: "alive"; ask?: boolean };
 
 /** A process not heard from for this many probe periods is taken for dead (its presence no longer counts). */
 const NODE_SILENT_PERIODS = 3;
@@ -56,6 +56,11 @@ export class RedisBus implements FanoutBus {
   private readonly probeMs: number;
   /** Other processes, by node id: when each last said it was alive (on the control channel, every probe). */
   private readonly nodes = new Map<string, number>();
+  /** When the subscriptions were last made: before a few probe periods have passed, an unheard process gets the benefit of the doubt. */
+  private listeningSince = 0;
+  /** Processes taken for dead (silent past the window): healed for once, forgotten if they speak again. */
+  private readonly silent = new Set<string>();
+  private everUp = false;
 
   constructor(
     private readonly link: RedisLink,
@@ -155,12 +160,17 @@ export class RedisBus implements FanoutBus {
     });
     await Promise.all([all, ...perUser]);
     this.lastHeard = Date.now();
+    this.listeningSince = Date.now();
     this.probesSince = 0;
-    if (this.missed) {
+    // Say we are here, and ask the others to say so at once (presence counts only processes heard from).
+    this.control({ n: this.link.nodeId, t: "alive", ask: true });
+    if (this.missed || !this.everUp) {
       this.missed = false;
-      // Our own publishes failed while we were away: tell the others to heal too.
+      // Our own publishes failed while we were away, or this process just started (its previous run may
+      // have died between a commit and its publish): tell the others to heal too.
       this.control({ n: this.link.nodeId, t: "heal" });
     }
+    this.everUp = true;
     this.opts.heal("redis link up");
   }
 
@@ -200,12 +210,20 @@ export class RedisBus implements FanoutBus {
   nodeAlive(nodeId: string): boolean {
     if (nodeId === this.link.nodeId) return true;
     const heard = this.nodes.get(nodeId);
-    return heard !== undefined && Date.now() - heard <= NODE_SILENT_PERIODS * this.probeMs;
+    const window = NODE_SILENT_PERIODS * this.probeMs;
+    if (heard === undefined) return Date.now() - this.listeningSince < window;
+    return Date.now() - heard <= window;
   }
 
   private onControl(msg: Control): void {
-    if (typeof msg.n === "string") this.nodes.set(msg.n, Date.now());
-    if (msg.t === "alive") return;
+    if (typeof msg.n === "string") {
+      this.nodes.set(msg.n, Date.now());
+      this.silent.delete(msg.n);
+    }
+    if (msg.t === "alive") {
+      if (msg.ask === true) this.control({ n: this.link.nodeId, t: "alive" });
+      return;
+    }
     if (msg.t === "heal") return this.opts.heal("another process could not publish");
     if (msg.t === "close" && typeof msg.m === "object" && msg.m !== null && typeof msg.r === "string") this.listener?.closeMatching(msg.m, msg.r);
   }
@@ -219,7 +237,15 @@ export class RedisBus implements FanoutBus {
     this.probesSince++;
     this.link.command.spublish(this.probeChannel, "1").catch(() => {});
     this.control({ n: this.link.nodeId, t: "alive" });
-    // Forget processes long gone (a restart gets a new node id).
-    for (const [node, heard] of this.nodes) if (Date.now() - heard > 100 * this.probeMs) this.nodes.delete(node);
+    const now = Date.now();
+    for (const [node, heard] of this.nodes) {
+      // Forget processes long gone (a restart gets a new node id).
+      if (now - heard > 100 * this.probeMs) this.nodes.delete(node);
+      else if (now - heard > NODE_SILENT_PERIODS * this.probeMs && !this.silent.has(node)) {
+        // It may have died between a commit and its publish: what it committed is in the database.
+        this.silent.add(node);
+        this.opts.heal("another process went silent");
+      }
+    }
   }
 }
