@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromiumVersion } from "./lib/chromium.js";
+import { redisCluster, singleProcess, type BenchCluster } from "./lib/cluster.js";
 import { postgresDatabase, sqliteDatabase, type BenchDatabase } from "./lib/database.js";
 import { fdLimit, machineInfo } from "./lib/proc.js";
 import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib/report.js";
@@ -18,12 +19,20 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
  *   --light-rate=200     transports suite: also measure at this lighter rate (full runs: 200; quick: none)
- *   --steady-rate=1000   throughput suite: the fixed rate of its steady-latency runs (default 1,000 msg/s)
+ *   --steady-rate=1000   throughput suite: the fixed rate(s) of its steady-latency runs (default 1,000 msg/s;
+ *                        several, comma-separated, e.g. 200,1000: each measured in turn)
+ *   --idle=ws,sse,poll   connections suite: only these transports (default all three)
  *   --engine=postgres    servers store into PostgreSQL (default: sqlite): BENCH_DATABASE_URL's server if
  *                        set, else a throwaway one started for the run (scripts/provision/postgres.ts)
  *                        and stopped at its end; every suite gets a fresh schema
  *   --pg-fsync=on        the throwaway PostgreSQL with fsync, synchronous_commit and full_page_writes on
  *                        (default off, as the test server has them); the settings in force are recorded
+ *   --cluster=2          servers run as N processes of one Courier: one PostgreSQL (the engine is forced to
+ *                        postgres) and one Redis (a throwaway redis-server, scripts/provision/redis.ts), each
+ *                        process with DATABASE_URL and REDIS_URL. Suites: throughput (senders on process 1,
+ *                        recipients on the others; also same-process pairs for comparison) and connections
+ *                        (the clients spread over the processes, memory per process); the default --only
+ *                        is those two, and the others refuse
  *
  * Benchmarks report; they never fail on a number. The exit code is non-zero
  * only when a suite could not run at all.
@@ -56,7 +65,27 @@ function option(name: string): string | undefined {
   return args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-const engine = option("engine") ?? "sqlite";
+const clusterText = option("cluster");
+const processes = clusterText === undefined ? 1 : Number(clusterText);
+if (!Number.isInteger(processes) || processes < 1 || processes > 8) {
+  console.error(`--cluster is a number of server processes from 1 to 8, not ${clusterText}`);
+  process.exit(2);
+}
+/** The suites that know how to spread their clients over several processes. */
+const CLUSTER_SUITES = ["throughput", "connections"];
+if (processes > 1) {
+  if (option("engine") === "sqlite") {
+    console.error("--cluster needs PostgreSQL (processes share one database): drop --engine=sqlite");
+    process.exit(2);
+  }
+  const refused = (only ?? []).filter((n) => !CLUSTER_SUITES.includes(n));
+  if (refused.length > 0) {
+    console.error(`--cluster runs only ${CLUSTER_SUITES.join(", ")}; not ${refused.join(", ")}`);
+    process.exit(2);
+  }
+}
+
+const engine = processes > 1 ? "postgres" : (option("engine") ?? "sqlite");
 if (engine !== "sqlite" && engine !== "postgres") {
   console.error(`unknown engine: ${engine}; known: sqlite, postgres`);
   process.exit(2);
@@ -101,16 +130,28 @@ try {
   process.exit(1);
 }
 console.info(`engine: ${db.label}`);
+let cluster: BenchCluster = singleProcess();
+if (processes > 1) {
+  try {
+    cluster = await redisCluster(processes);
+  } catch (error) {
+    console.error(`✗ no Redis for the cluster: ${error instanceof Error ? error.message : String(error)}`);
+    await db.close();
+    process.exit(1);
+  }
+  console.info(`cluster: ${processes} server processes per suite, Redis ${(cluster.info.redis as { version: string }).version} at ${cluster.redisUrl}`);
+}
 
 const results: Record<string, (SuiteResult & { durationMs: number }) | { error: string; durationMs: number }> = {};
-const names = only ?? Object.keys(SUITES);
+const names = only ?? (processes > 1 ? CLUSTER_SUITES : Object.keys(SUITES));
 for (const name of names) {
   const t0 = Date.now();
   const log = (message: string) => console.info(`  [${name} ${((Date.now() - t0) / 1000).toFixed(1)}s] ${message}`);
   console.info(`▶ ${name}`);
   try {
     const suite = await SUITES[name]!();
-    const result = await suite({ quick, profileDir, option, log, db });
+    await cluster.reset();
+    const result = await suite({ quick, profileDir, option, log, db, cluster });
     results[name] = { ...result, durationMs: Date.now() - t0 };
   } catch (error) {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -119,6 +160,7 @@ for (const name of names) {
   }
   console.info(`  ${name} took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
+await cluster.close();
 await db.close();
 
 const rows: Array<{ suite: string; metric: Metric }> = [];
@@ -135,8 +177,9 @@ writeFileSync(
     {
       startedAt: new Date(started).toISOString(),
       durationMs: Date.now() - started,
-      flags: { quick, only: only ?? null, profile, engine, pgFsync: engine === "postgres" ? pgFsync : null, serverPreload: process.env.BENCH_SERVER_PRELOAD ?? null },
+      flags: { quick, only: only ?? null, profile, engine, pgFsync: engine === "postgres" ? pgFsync : null, cluster: processes, serverPreload: process.env.BENCH_SERVER_PRELOAD ?? null },
       engine: { ...db.info, label: db.label },
+      cluster: cluster.info,
       machine,
       atEnd: (({ loadAvg, pressure }) => ({ loadAvg, pressure }))(machineInfo()),
       table: rows.map(({ suite, metric }) => ({ suite, ...metric, status: verdict(metric) })),

@@ -40,7 +40,17 @@ export interface BenchDatabase {
   fresh(): Promise<BenchStore>;
   /** Processes of the database worth measuring beside the server (PostgreSQL on this machine: its postmaster's tree). */
   cpuTargets(): Record<string, CpuTarget>;
+  /** PostgreSQL's cumulative counters for the run's database (pg_stat_database), to take differences over a phase; null on SQLite. */
+  counters(): Promise<DbCounters | null>;
   close(): Promise<void>;
+}
+
+export interface DbCounters {
+  /** Committed transactions, read-only ones included. */
+  commits: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
 }
 
 export function sqliteDatabase(): BenchDatabase {
@@ -59,6 +69,7 @@ export function sqliteDatabase(): BenchDatabase {
       };
     },
     cpuTargets: () => ({}),
+    counters: async () => null,
     close: async () => undefined,
   };
 }
@@ -127,6 +138,14 @@ export async function postgresDatabase(choice: PostgresChoice): Promise<BenchDat
         };
       },
       cpuTargets: () => (server.postmaster === null ? {} : { postgres: { tree: server.postmaster } }),
+      counters: () =>
+        admin(adminUrl, async (c) => {
+          // Backends report their counts at most once a second: wait for that before reading.
+          await new Promise((resolve) => setTimeout(resolve, 1100));
+          const sql = "SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = current_database()";
+          const row = (await c.query<Record<string, string>>(sql)).rows[0]!;
+          return { commits: Number(row.xact_commit), inserted: Number(row.tup_inserted), updated: Number(row.tup_updated), deleted: Number(row.tup_deleted) };
+        }),
       async close() {
         opened?.stop();
       },

@@ -15,13 +15,24 @@ export interface ChatPair {
   /** Receives; latencies are taken here. */
   b: ClientCreds;
   conversationId: string;
+  /** B's server when it is not the setup's `url` (a cluster: A on process 1, B on process 2). */
+  bUrl?: string;
 }
 
 /** `raw`: bench/lib/raw-client.ts (Courier or relay); otherwise the web app's own transport + sync engine (bench/lib/node-client.ts). */
 export type ClientKind = "raw" | TransportName;
 
 export type WorkerSetup =
-  | { kind: "chat"; url: string; target: Target; client: ClientKind; pairs: ChatPair[]; concurrency: number }
+  | {
+      kind: "chat";
+      url: string;
+      target: Target;
+      client: ClientKind;
+      pairs: ChatPair[];
+      concurrency: number;
+      /** A cluster's Redis: the worker also listens on each recipient's channel and times when a message passes through Redis. */
+      observeRedis?: string;
+    }
   | { kind: "fanout"; url: string; conversationId: string; members: ClientCreds[]; sender: ClientCreds | null; concurrency: number }
   | { kind: "idle"; url: string; transport: TransportName; clients: ClientCreds[]; concurrency: number };
 
@@ -69,6 +80,15 @@ export interface ChatResult {
   lostOfWindow: number;
   /** Recipient arrival − send (ms) for the window's sends: the transport's push. */
   latencies: Float64Array;
+  /** The sender's acknowledgement (the server committed) − send (ms), for the window's sends. */
+  ackLatencies: Float64Array;
+  /** With `observeRedis`: the message seen on the recipient's Redis channel − send (ms). */
+  redisLatencies: Float64Array;
+  /** With `observeRedis`: recipient arrival − the message seen on Redis (ms): the recipient's process and socket. */
+  afterRedisLatencies: Float64Array;
+  /** With `observeRedis`: messages heard on the recipients' channels during the phase, and their bytes. */
+  redisMessages: number;
+  redisBytes: number;
   /** Recipient's sync-engine apply − send (ms) for the window's sends (web transport clients only). */
   applyLatencies: Float64Array;
   /** How late the generator issued rate-mode sends against their schedule, p99 (ms). */

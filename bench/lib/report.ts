@@ -1,3 +1,4 @@
+import type { BenchCluster } from "./cluster.js";
 import type { BenchDatabase } from "./database.js";
 
 export interface Target {
@@ -27,6 +28,8 @@ export interface SuiteContext {
   quick: boolean;
   /** What servers store into (`--engine=`): suites take a fresh database from it, seed it and start servers on it. */
   db: BenchDatabase;
+  /** How many server processes a suite starts (`--cluster=N`), and their Redis; one process and no Redis by default. */
+  cluster: BenchCluster;
   /** Where CPU profiles of the server go when profiling was asked for (`--profile`), else null. */
   profileDir: string | null;
   /** A `--name=value` option given on the command line, if any (suites document the ones they read). */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
 import type { Entry } from "../../shared/protocol/index.js";
 import {
   epochNow,
@@ -24,7 +25,7 @@ const loadNodeClient = async () => (await import("../lib/node-client.js")).NodeC
  * (`run`) and reports raw samples; the orchestrator merges workers.
  */
 
-type MsgRecord = { sentAt: number; inWindow: boolean; arrived: number; applied: number };
+type MsgRecord = { sentAt: number; inWindow: boolean; arrived: number; applied: number; observed: number };
 
 interface Sender {
   send(conversationId: string, clientMsgId: string, body: string, done: (ok: boolean, error?: string) => void): void;
@@ -44,11 +45,16 @@ let window = { from: 0, to: 0 };
 let received = 0;
 let latencies: number[] = [];
 let applyLatencies: number[] = [];
+let ackLatencies: number[] = [];
+let redisLatencies: number[] = [];
+let afterRedisLatencies: number[] = [];
+let redisHeard = { messages: 0, bytes: 0 };
+
+const clientMsgId = (e: Entry) => (e.k === "msg" ? (e.data as { message?: { clientMsgId?: string } }).message?.clientMsgId : undefined);
 
 function onArrival(entries: Entry[], at: number, applied: boolean): void {
   for (const e of entries) {
-    if (e.k !== "msg") continue;
-    const id = (e.data as { message?: { clientMsgId?: string } }).message?.clientMsgId;
+    const id = clientMsgId(e);
     const rec = id ? records.get(id) : undefined;
     if (!rec) continue;
     if (applied) {
@@ -60,8 +66,36 @@ function onArrival(entries: Entry[], at: number, applied: boolean): void {
       rec.arrived = at;
       if (at >= window.from && at < window.to) received++;
       if (rec.inWindow) latencies.push(at - rec.sentAt);
+      if (rec.inWindow && rec.observed) afterRedisLatencies.push(at - rec.observed);
     }
   }
+}
+
+/**
+ * A cluster's committed batches pass through Redis as `SPUBLISH u:{<userId>} {n, e: entries}`
+ * (server/cluster/redis-bus.ts): listening on the recipients' channels beside their process splits
+ * send → recipient into send → on Redis (the sender's process: the send's transaction, then the publish)
+ * and on Redis → recipient (the recipient's process: its subscriber, then the push). One more subscriber
+ * per channel costs Redis one more delivery per message.
+ */
+async function observeRedis(url: string, userIds: string[]): Promise<void> {
+  const observer = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  closers.push(() => observer.disconnect());
+  observer.on("smessage", (_channel: string, message: string) => {
+    const at = performance.now();
+    redisHeard.messages++;
+    redisHeard.bytes += Buffer.byteLength(message);
+    const entries = (JSON.parse(message) as { e?: Entry[] }).e ?? [];
+    for (const e of entries) {
+      const id = clientMsgId(e);
+      const rec = id ? records.get(id) : undefined;
+      if (!rec || rec.observed) continue;
+      rec.observed = at;
+      if (rec.inWindow) redisLatencies.push(at - rec.sentAt);
+    }
+  });
+  await observer.connect();
+  if (userIds.length > 0) await observer.ssubscribe(...userIds.map((id) => `u:{${id}}`));
 }
 
 function rawSender(client: RawClient): Sender {
@@ -86,16 +120,16 @@ async function setupChat(s: Extract<WorkerSetup, { kind: "chat" }>): Promise<{ f
   const built = await mapLimit(s.pairs, s.concurrency, async (pair) => {
     try {
       if (s.client === "raw") {
-        if (s.target === "courier") await Promise.all([registerDevice(s.url, pair.a), registerDevice(s.url, pair.b)]);
+        if (s.target === "courier") await Promise.all([registerDevice(s.url, pair.a), registerDevice(pair.bUrl ?? s.url, pair.b)]);
         const a = new RawClient({ url: s.url, target: s.target, ...pair.a, rooms: [pair.conversationId] });
-        const b = new RawClient({ url: s.url, target: s.target, ...pair.b, rooms: [pair.conversationId], onPush: (entries, at) => onArrival(entries, at, false) });
+        const b = new RawClient({ url: pair.bUrl ?? s.url, target: s.target, ...pair.b, rooms: [pair.conversationId], onPush: (entries, at) => onArrival(entries, at, false) });
         closers.push(() => a.close(), () => b.close());
         await Promise.all([a.connect(), b.connect()]);
         return { sender: rawSender(a), conversationId: pair.conversationId };
       }
       const a = new NodeClient!({ url: s.url, transport: s.client, ...pair.a });
       const b = new NodeClient!({
-        url: s.url,
+        url: pair.bUrl ?? s.url,
         transport: s.client,
         ...pair.b,
         onPush: (entries, at) => onArrival(entries, at, false),
@@ -111,6 +145,7 @@ async function setupChat(s: Extract<WorkerSetup, { kind: "chat" }>): Promise<{ f
     }
   });
   chatPairs = built.filter((p): p is NonNullable<typeof p> => p !== null);
+  if (s.observeRedis) await observeRedis(s.observeRedis, s.pairs.map((p) => p.b.userId));
   return { failed, firstError };
 }
 
@@ -120,6 +155,10 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
   records = new Map();
   latencies = [];
   applyLatencies = [];
+  ackLatencies = [];
+  redisLatencies = [];
+  afterRedisLatencies = [];
+  redisHeard = { messages: 0, bytes: 0 };
   received = 0;
   const start = p.startAt - performance.timeOrigin;
   window = { from: start + p.warmupMs, to: start + p.warmupMs + p.durationMs };
@@ -139,10 +178,11 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
     const now = performance.now();
     const inWindow = now >= window.from && now < window.to;
     if (inWindow) sentInWindow++;
-    records.set(id, { sentAt: now, inWindow, arrived: 0, applied: 0 });
+    records.set(id, { sentAt: now, inWindow, arrived: 0, applied: 0, observed: 0 });
     pair.sender.send(pair.conversationId, id, `bench ${++seq} ${pad}`, (ok, error) => {
       const at = performance.now();
       if (ok) acceptedTotal++;
+      if (ok && inWindow) ackLatencies.push(at - now);
       if (ok && at >= window.from && at < window.to) acceptedInWindow++;
       if (!ok) {
         errors++;
@@ -197,6 +237,11 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
     lostOfWindow: pending(),
     latencies: Float64Array.from(latencies),
     applyLatencies: Float64Array.from(applyLatencies),
+    ackLatencies: Float64Array.from(ackLatencies),
+    redisLatencies: Float64Array.from(redisLatencies),
+    afterRedisLatencies: Float64Array.from(afterRedisLatencies),
+    redisMessages: redisHeard.messages,
+    redisBytes: redisHeard.bytes,
     scheduleLagP99: lags.length ? percentile(lags, 99) : 0,
     errors,
     lastError,
