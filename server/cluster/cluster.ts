@@ -6,7 +6,7 @@ import { HEAL_EVERY_MS, HEAL_SAFETY_MS, Healer } from "./healer.js";
 import { LocalPresence, type Presence, RedisPresence } from "./presence.js";
 import { RedisBus } from "./redis-bus.js";
 import { RedisLink } from "./redis-link.js";
-import { SESSION_CHECK_CLUSTER_MS, SESSION_CHECK_SINGLE_MS, SessionWatch } from "./session-watch.js";
+import { SESSION_CHECK_MS, SESSION_CHECK_OUTAGE_MS, SessionWatch } from "./session-watch.js";
 
 type Log = { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 
@@ -63,9 +63,12 @@ export class Cluster implements Presence {
 
   async start(deps: { hub: Hub; sync: SyncReader; storage: Storage; clock: () => number }): Promise<void> {
     const { hub, sync, storage, clock } = deps;
-    this.watch = new SessionWatch({ hub, storage, clock, log: this.log });
-    this.watch.start(this.link ? SESSION_CHECK_CLUSTER_MS : SESSION_CHECK_SINGLE_MS);
+    const watch = (this.watch = new SessionWatch({ hub, storage, clock, log: this.log }));
     const link = this.link;
+    // With Redis, closes travel as messages; while it is down only the database can tell.
+    watch.every(link ? SESSION_CHECK_OUTAGE_MS : SESSION_CHECK_MS);
+    link?.onDown(() => watch.every(SESSION_CHECK_OUTAGE_MS));
+    link?.onUp(() => watch.every(SESSION_CHECK_MS));
     if (!link) {
       this.localPresence = new LocalPresence(hub);
       return;

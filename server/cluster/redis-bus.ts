@@ -152,7 +152,8 @@ export class RedisBus implements FanoutBus {
   /** After every (re)connect: all channels again, then heal what was missed meanwhile. */
   private async resubscribe(): Promise<void> {
     const users = [...this.watched.keys()];
-    const all = this.subscribe([CONTROL, this.probeChannel]).then(() => undefined);
+    // One channel per call: on a Redis Cluster each may live on another shard.
+    const all = Promise.all([this.subscribe([CONTROL]), this.subscribe([this.probeChannel])]);
     const perUser = users.map((userId) => {
       const ready = this.subscribe([userChannel(userId)]);
       this.watched.set(userId, ready);

@@ -1,9 +1,14 @@
 import type { Hub } from "../sync/hub.js";
 import type { Storage } from "../storage/storage.js";
 
-/** How often live connections are re-checked against the database, with several processes and on one. */
-export const SESSION_CHECK_CLUSTER_MS = 5_000;
-export const SESSION_CHECK_SINGLE_MS = 60_000;
+/**
+ * How often live connections are re-checked against the database: often
+ * while the Redis link is down (closes published elsewhere cannot arrive;
+ * the protocol's bound is 10 s), rarely while it is up or on one process
+ * (for expiry, and a close message lost all the same).
+ */
+export const SESSION_CHECK_OUTAGE_MS = 5_000;
+export const SESSION_CHECK_MS = 60_000;
 
 /**
  * Closes live connections whose session ended (signed out, revoked with its
@@ -28,8 +33,10 @@ export class SessionWatch {
     },
   ) {}
 
-  start(everyMs: number): void {
-    this.timer ??= setInterval(() => void this.check(), everyMs);
+  /** Checks every `everyMs` from now on (replacing the previous period). */
+  every(everyMs: number): void {
+    this.stop();
+    this.timer = setInterval(() => void this.check(), everyMs);
     this.timer.unref();
   }
 
