@@ -25,7 +25,7 @@ export class Cluster implements Presence {
   private healer: Healer | null = null;
   private watch: SessionWatch | null = null;
   private redisPresence: RedisPresence | null = null;
-  private localPresence: LocalPresence | null = null;
+  private started: Presence | null = null;
 
   constructor(
     /** null on a single process (no REDIS_URL). */
@@ -36,9 +36,8 @@ export class Cluster implements Presence {
   }
 
   get presence(): Presence {
-    const presence = this.redisPresence ?? this.localPresence;
-    if (!presence) throw new Error("cluster not started");
-    return presence;
+    if (!this.started) throw new Error("cluster not started");
+    return this.started;
   }
 
   /** The presence of the started cluster (Web Push and the device list ask it). */
@@ -70,7 +69,7 @@ export class Cluster implements Presence {
     link?.onDown(() => watch.every(SESSION_CHECK_OUTAGE_MS));
     link?.onUp(() => watch.every(SESSION_CHECK_MS));
     if (!link) {
-      this.localPresence = new LocalPresence(hub);
+      this.started = new LocalPresence(hub);
       return;
     }
     const healer = (this.healer = new Healer({ hub, sync, log: this.log }));
@@ -79,7 +78,7 @@ export class Cluster implements Presence {
     link.onDown(() => healer.every(HEAL_EVERY_MS, "redis link down"));
     link.onUp(() => healer.every(HEAL_SAFETY_MS, "safety net"));
     const bus = this.bus as RedisBus;
-    this.redisPresence = new RedisPresence(link, hub, clock, this.log, (node) => bus.nodeAlive(node));
+    this.started = this.redisPresence = new RedisPresence(link, hub, clock, this.log, (node) => bus.nodeAlive(node));
     hub.observe(this.redisPresence);
     this.redisPresence.start();
     bus.start();

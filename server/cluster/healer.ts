@@ -33,7 +33,6 @@ export class Healer {
   private timer: NodeJS.Timeout | null = null;
   /** Entries pushed by heals (tests and logs). */
   healed = 0;
-  runs = 0;
 
   constructor(
     private readonly deps: {
@@ -54,7 +53,6 @@ export class Healer {
         this.again = false;
         const before = this.healed;
         await this.healAll();
-        this.runs++;
         if (this.healed > before) this.deps.log.info({ why, entries: this.healed - before }, "healed pushes from the database");
       } while (this.again);
     })().finally(() => (this.running = null));

@@ -133,10 +133,6 @@ export class RedisBus implements FanoutBus {
     this.link.subscriber.sunsubscribe(userChannel(userId)).catch(() => {});
   }
 
-  get watching(): number {
-    return this.watched.size;
-  }
-
   private control(message: Control): void {
     if (!this.link.up) return;
     this.link.command.spublish(CONTROL, JSON.stringify(message)).catch(() => {});

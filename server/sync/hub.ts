@@ -152,7 +152,9 @@ export class Hub {
     let set = this.byUser.get(conn.userId);
     if (!set) {
       this.byUser.set(conn.userId, (set = new Set()));
-      this.watching.set(conn.userId, this.bus.watch?.(conn.userId) ?? Promise.resolve());
+      // Only a bus that links processes has something to wait for (no timer per connection otherwise).
+      const watched = this.bus.watch?.(conn.userId);
+      if (watched) this.watching.set(conn.userId, watched);
     }
     if (set.has(conn)) return;
     set.add(conn);
