@@ -23,6 +23,8 @@ describe("config", () => {
         loginPerIp: { limit: 20, windowMs: 60_000 },
         loginPerUsername: { limit: 10, windowMs: 60_000 },
         sendPerUser: { limit: 200, windowMs: 10_000 },
+        conversationsPerUser: { limit: 60, windowMs: 3_600_000 },
+        membersAddedPerUser: { limit: 500, windowMs: 3_600_000 },
         exemptLoopback: true,
       },
       maxDevicesPerUser: 100,
@@ -75,6 +77,8 @@ describe("config", () => {
       RATE_LOGIN_PER_MIN: "4",
       RATE_LOGIN_USER_PER_MIN: "5",
       RATE_SEND_PER_10S: "0",
+      RATE_CONVERSATIONS_PER_HOUR: "6",
+      RATE_MEMBERS_ADDED_PER_HOUR: "8",
       RATE_LIMIT_LOOPBACK: "true",
       MAX_DEVICES_PER_USER: "7",
       TRUST_PROXY: "2",
@@ -84,6 +88,8 @@ describe("config", () => {
       loginPerIp: { limit: 4, windowMs: 60_000 },
       loginPerUsername: { limit: 5, windowMs: 60_000 },
       sendPerUser: { limit: 0, windowMs: 10_000 },
+      conversationsPerUser: { limit: 6, windowMs: 3_600_000 },
+      membersAddedPerUser: { limit: 8, windowMs: 3_600_000 },
       exemptLoopback: false,
     });
     expect(c.maxDevicesPerUser).toBe(7);

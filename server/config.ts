@@ -25,6 +25,10 @@ export interface RateLimits {
   loginPerUsername: RateLimit;
   /** Message sends per user, HTTP and socket together. */
   sendPerUser: RateLimit;
+  /** Conversations (direct or group) a user creates. */
+  conversationsPerUser: RateLimit;
+  /** Members a user adds to conversations (each member counts: a group created with 5 is 5). */
+  membersAddedPerUser: RateLimit;
   /**
    * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
    * per-IP limits: local tools, tests and benchmarks register many accounts
@@ -111,6 +115,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   loginPerUsername: { limit: 10, windowMs: 60_000 },
   // Far above a fast typist or an outbox flushing its queue; stops a runaway client.
   sendPerUser: { limit: 200, windowMs: 10_000 },
+  conversationsPerUser: { limit: 60, windowMs: 3_600_000 },
+  membersAddedPerUser: { limit: 500, windowMs: 3_600_000 },
   exemptLoopback: true,
 };
 export const DEFAULT_MAX_DEVICES_PER_USER = 100;
@@ -212,6 +218,8 @@ const envSchema = z.object({
   RATE_LOGIN_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerIp.limit, 0, 1_000_000),
   RATE_LOGIN_USER_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerUsername.limit, 0, 1_000_000),
   RATE_SEND_PER_10S: int(DEFAULT_RATE_LIMITS.sendPerUser.limit, 0, 1_000_000),
+  RATE_CONVERSATIONS_PER_HOUR: int(DEFAULT_RATE_LIMITS.conversationsPerUser.limit, 0, 1_000_000),
+  RATE_MEMBERS_ADDED_PER_HOUR: int(DEFAULT_RATE_LIMITS.membersAddedPerUser.limit, 0, 1_000_000),
   RATE_LIMIT_LOOPBACK: z
     .enum(["true", "false", "1", "0"])
     .optional()
@@ -288,6 +296,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       loginPerIp: { limit: e.RATE_LOGIN_PER_MIN, windowMs: 60_000 },
       loginPerUsername: { limit: e.RATE_LOGIN_USER_PER_MIN, windowMs: 60_000 },
       sendPerUser: { limit: e.RATE_SEND_PER_10S, windowMs: 10_000 },
+      conversationsPerUser: { limit: e.RATE_CONVERSATIONS_PER_HOUR, windowMs: 3_600_000 },
+      membersAddedPerUser: { limit: e.RATE_MEMBERS_ADDED_PER_HOUR, windowMs: 3_600_000 },
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
     maxDevicesPerUser: e.MAX_DEVICES_PER_USER,

@@ -115,7 +115,8 @@ export class RateLimiter {
   }
 }
 
-type LimitName = "registerPerIp" | "loginPerIp" | "loginPerUsername" | "sendPerUser";
+/** Every rule of `RateLimits` (all but the loopback switch). */
+export type LimitName = Exclude<keyof RateLimits, "exemptLoopback">;
 
 /**
  * The server's limiters, built once per app from the configuration. Per
@@ -123,11 +124,15 @@ type LimitName = "registerPerIp" | "loginPerIp" | "loginPerUsername" | "sendPerU
  * to per process for each take Redis can't answer, which `log` reports once
  * per outage.
  */
-export class Limits {
+export class Limits implements Record<LimitName, RateLimiter> {
   readonly registerPerIp: RateLimiter;
   readonly loginPerIp: RateLimiter;
   readonly loginPerUsername: RateLimiter;
   readonly sendPerUser: RateLimiter;
+  /** Conversations created per user (server/conversations/). */
+  readonly conversationsPerUser: RateLimiter;
+  /** Members added per user, one token per member (server/conversations/). */
+  readonly membersAddedPerUser: RateLimiter;
 
   constructor(config: RateLimits, clock: () => number);
   constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
@@ -137,7 +142,7 @@ export class Limits {
     link: RedisLink | null = null,
     log?: LimitsLog,
   ) {
-    // One outage state for all four limits: the warning comes once per outage, not once per limit.
+    // One outage state for all limits: the warning comes once per outage, not once per limit.
     const shared = link && log ? { link, outage: new RedisOutage(log) } : null;
     const limiter = (name: LimitName): RateLimiter => {
       const rule = config[name];
@@ -148,6 +153,8 @@ export class Limits {
     this.loginPerIp = limiter("loginPerIp");
     this.loginPerUsername = limiter("loginPerUsername");
     this.sendPerUser = limiter("sendPerUser");
+    this.conversationsPerUser = limiter("conversationsPerUser");
+    this.membersAddedPerUser = limiter("membersAddedPerUser");
   }
 
   /**
