@@ -11,6 +11,7 @@ import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { loggerOptions } from "./http/logger.js";
 import { Limits } from "./http/rate-limit.js";
+import { installRequestLimits } from "./http/request-limits.js";
 import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
 import { messageRoutes } from "./messages/routes.js";
@@ -146,6 +147,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   app.addHook("onRequest", async (req) => {
     if (draining && req.url !== "/api/ready") throw new CourierError("unavailable", "This server is restarting; try again shortly.", DRAIN_RETRY_MS);
   });
+  installRequestLimits(app, ctx);
   // Readiness, for load balancers: the database answers and the process is not draining. Redis is
   // reported but does not count: without it this process still serves everything (docs/cluster.md),
   // and taking every process out of rotation at once would turn a degraded cluster into an outage.

@@ -12,6 +12,8 @@ describe("config", () => {
       databasePoolMax: 10,
       webDir: "./dist/web",
       allowedOrigins: [],
+      allowedHosts: [],
+      timeouts: { headersMs: 10_000, requestMs: 20_000 },
       ringCapacity: 2000,
       heartbeatMs: 25_000,
       pollGraceMs: 5000,
@@ -21,12 +23,18 @@ describe("config", () => {
       rateLimits: {
         registerPerIp: { limit: 10, windowMs: 60_000 },
         loginPerIp: { limit: 20, windowMs: 60_000 },
-        loginPerUsername: { limit: 10, windowMs: 60_000 },
+        loginPerUsernameIp: { limit: 10, windowMs: 60_000 },
         sendPerUser: { limit: 200, windowMs: 10_000 },
         conversationsPerUser: { limit: 60, windowMs: 3_600_000 },
         membersAddedPerUser: { limit: 500, windowMs: 3_600_000 },
+        requestsPerIp: { limit: 1200, windowMs: 60_000 },
+        requestsPerUser: { limit: 600, windowMs: 60_000 },
+        itemsPerUser: { limit: 30, windowMs: 3_600_000 },
+        settingsPerUser: { limit: 120, windowMs: 3_600_000 },
+        adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
         exemptLoopback: true,
       },
+      connectionLimits: { perDevice: 10, perUser: 50, pullsInFlight: 4 },
       maxDevicesPerUser: 100,
       push: {
         subject: "mailto:admin@localhost",
@@ -79,6 +87,14 @@ describe("config", () => {
       RATE_SEND_PER_10S: "0",
       RATE_CONVERSATIONS_PER_HOUR: "6",
       RATE_MEMBERS_ADDED_PER_HOUR: "8",
+      RATE_REQUESTS_PER_IP_PER_MIN: "9",
+      RATE_REQUESTS_PER_USER_PER_MIN: "10",
+      RATE_ITEMS_PER_HOUR: "11",
+      RATE_SETTINGS_PER_HOUR: "12",
+      RATE_ADMIN_FAILURES_PER_HOUR: "13",
+      MAX_CONNECTIONS_PER_DEVICE: "2",
+      MAX_CONNECTIONS_PER_USER: "3",
+      MAX_PULLS_IN_FLIGHT: "1",
       RATE_LIMIT_LOOPBACK: "true",
       MAX_DEVICES_PER_USER: "7",
       TRUST_PROXY: "2",
@@ -86,12 +102,19 @@ describe("config", () => {
     expect(c.rateLimits).toEqual({
       registerPerIp: { limit: 3, windowMs: 60_000 },
       loginPerIp: { limit: 4, windowMs: 60_000 },
-      loginPerUsername: { limit: 5, windowMs: 60_000 },
+      loginPerUsernameIp: { limit: 5, windowMs: 60_000 },
       sendPerUser: { limit: 0, windowMs: 10_000 },
       conversationsPerUser: { limit: 6, windowMs: 3_600_000 },
       membersAddedPerUser: { limit: 8, windowMs: 3_600_000 },
+      requestsPerIp: { limit: 9, windowMs: 60_000 },
+      requestsPerUser: { limit: 10, windowMs: 60_000 },
+      itemsPerUser: { limit: 11, windowMs: 3_600_000 },
+      settingsPerUser: { limit: 12, windowMs: 3_600_000 },
+      adminFailuresPerIp: { limit: 13, windowMs: 3_600_000 },
       exemptLoopback: false,
     });
+    expect(c.connectionLimits).toEqual({ perDevice: 2, perUser: 3, pullsInFlight: 1 });
+    expect(() => loadConfig({ MAX_CONNECTIONS_PER_DEVICE: "0" })).toThrow(/MAX_CONNECTIONS_PER_DEVICE/);
     expect(c.maxDevicesPerUser).toBe(7);
     expect(c.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
@@ -110,6 +133,9 @@ describe("config", () => {
     });
     expect(c.port).toBe(8080);
     expect(c.allowedOrigins).toEqual(["https://a.example.com", "http://localhost:5173"]);
+    expect(loadConfig({ ALLOWED_HOSTS: " Chat.Example.COM., 192.168.1.5, [::1] " }).allowedHosts).toEqual(["chat.example.com", "192.168.1.5", "::1"]);
+    expect(() => loadConfig({ ALLOWED_HOSTS: "https://chat.example.com" })).toThrow(/ALLOWED_HOSTS/);
+    expect(loadConfig({ HEADERS_TIMEOUT_MS: "2000", REQUEST_TIMEOUT_MS: "5000" }).timeouts).toEqual({ headersMs: 2000, requestMs: 5000 });
     expect(c.ringCapacity).toBe(50);
     expect(c.logLevel).toBe("warn");
   });

@@ -19,22 +19,49 @@ export interface RateLimit {
 export interface RateLimits {
   /** `POST /api/auth/register` attempts per client IP. */
   registerPerIp: RateLimit;
-  /** `POST /api/auth/login` attempts per client IP. */
+  /** `POST /api/auth/login` attempts per client IP (a successful one gives its token back). */
   loginPerIp: RateLimit;
-  /** Failed logins per username (a successful one gives its token back). */
-  loginPerUsername: RateLimit;
+  /**
+   * Sign-in attempts per (username, client address); a successful one gives
+   * its token back. Never per username alone: other people's wrong guesses
+   * must not lock the owner out.
+   */
+  loginPerUsernameIp: RateLimit;
   /** Message sends per user, HTTP and socket together. */
   sendPerUser: RateLimit;
   /** Conversations (direct or group) a user creates. */
   conversationsPerUser: RateLimit;
   /** Members a user adds to conversations (each member counts: a group created with 5 is 5). */
   membersAddedPerUser: RateLimit;
+  /** Every HTTP request per client address (static files included). */
+  requestsPerIp: RateLimit;
+  /** Every authenticated HTTP request and every socket.io event per user, together. */
+  requestsPerUser: RateLimit;
+  /** Catalogue items (listings) a user creates. */
+  itemsPerUser: RateLimit;
+  /** Settings writes per user (conversation settings, push preferences). */
+  settingsPerUser: RateLimit;
+  /** Failed admin-token attempts per client address (never exempt). */
+  adminFailuresPerIp: RateLimit;
   /**
    * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
-   * per-IP limits: local tools, tests and benchmarks register many accounts
-   * from 127.0.0.1. A proxied request is never exempt.
+   * per-address limits of sign-up, sign-in and requests (`registerPerIp`,
+   * `loginPerIp`, `requestsPerIp`): local tools, tests and benchmarks register
+   * many accounts and make many requests from 127.0.0.1. A proxied request is
+   * never exempt, and neither is any per-user limit, the sign-in limit per
+   * (username, address) or admin-token failures.
    */
   exemptLoopback: boolean;
+}
+
+/** Caps on live connections and on work in flight per connection. */
+export interface ConnectionLimits {
+  /** Live connections (ws, SSE, long-poll) per device across the cluster; one more closes the oldest. */
+  perDevice: number;
+  /** Live connections per user across the cluster; one more closes the oldest. */
+  perUser: number;
+  /** `pull`s one socket (or one user's HTTP requests, per process) may have in flight; more are refused at once. */
+  pullsInFlight: number;
 }
 
 export interface Config {
@@ -55,6 +82,13 @@ export interface Config {
   webDir: string;
   /** Origins besides the server's own that may use cookie sessions. */
   allowedOrigins: string[];
+  /**
+   * Host names (lower case, IPv6 without brackets) that state-changing and streaming requests may
+   * name besides loopback names, IP literals and the hosts of `allowedOrigins` (DNS rebinding).
+   */
+  allowedHosts: string[];
+  /** Slow clients: the request head must arrive within `headersMs`, head and body within `requestMs` (then 408, closed). */
+  timeouts: { headersMs: number; requestMs: number };
   ringCapacity: number;
   heartbeatMs: number;
   /** A long-polling device counts as live for its poll's `wait` plus this after the poll ended. */
@@ -69,6 +103,7 @@ export interface Config {
    */
   trustProxy: boolean | number;
   rateLimits: RateLimits;
+  connectionLimits: ConnectionLimits;
   /** Devices a user may have registered; registering one more forgets the least recently seen. */
   maxDevicesPerUser: number;
   /** Web Push (server/push/). */
@@ -112,13 +147,21 @@ export const DEFAULT_PUSH_CONFIG: PushConfig = {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   registerPerIp: { limit: 10, windowMs: 60_000 },
   loginPerIp: { limit: 20, windowMs: 60_000 },
-  loginPerUsername: { limit: 10, windowMs: 60_000 },
+  loginPerUsernameIp: { limit: 10, windowMs: 60_000 },
   // Far above a fast typist or an outbox flushing its queue; stops a runaway client.
   sendPerUser: { limit: 200, windowMs: 10_000 },
   conversationsPerUser: { limit: 60, windowMs: 3_600_000 },
   membersAddedPerUser: { limit: 500, windowMs: 3_600_000 },
+  // A page load is ~20 requests; an office behind one address is many people.
+  requestsPerIp: { limit: 1200, windowMs: 60_000 },
+  // A burst of 1,000 meets it (protocol: Limits); 10 a second sustained is far above an app in use.
+  requestsPerUser: { limit: 600, windowMs: 60_000 },
+  itemsPerUser: { limit: 30, windowMs: 3_600_000 },
+  settingsPerUser: { limit: 120, windowMs: 3_600_000 },
+  adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
   exemptLoopback: true,
 };
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perDevice: 10, perUser: 50, pullsInFlight: 4 };
 export const DEFAULT_MAX_DEVICES_PER_USER = 100;
 
 export class ConfigError extends Error {
@@ -165,6 +208,23 @@ export function normaliseHost(host: string): string {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
+/** A comma-separated list of host names or IP addresses, normalised (normaliseHost). */
+const hostList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    const hosts: string[] = [];
+    for (const part of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+      const host = normaliseHost(part);
+      if (!HOSTNAME.test(host) && isIP(host) === 0) {
+        ctx.addIssue({ code: "custom", message: `"${part}" is not a host name or IP address (no scheme, port or path)` });
+        return z.NEVER;
+      }
+      hosts.push(host);
+    }
+    return hosts;
+  });
+
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().trim().min(1).optional().default("0.0.0.0"),
@@ -198,6 +258,9 @@ const envSchema = z.object({
       }
       return origins;
     }),
+  ALLOWED_HOSTS: hostList,
+  HEADERS_TIMEOUT_MS: int(10_000, 100, 600_000),
+  REQUEST_TIMEOUT_MS: int(20_000, 100, 3_600_000),
   RING_CAPACITY: int(2000, 1, 1_000_000),
   HEARTBEAT_MS: int(25_000, 1000, 600_000),
   RETRY_BASE_MS: int(2000, 100, 600_000),
@@ -216,10 +279,18 @@ const envSchema = z.object({
     }),
   RATE_REGISTER_PER_MIN: int(DEFAULT_RATE_LIMITS.registerPerIp.limit, 0, 1_000_000),
   RATE_LOGIN_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerIp.limit, 0, 1_000_000),
-  RATE_LOGIN_USER_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerUsername.limit, 0, 1_000_000),
+  RATE_LOGIN_USER_PER_MIN: int(DEFAULT_RATE_LIMITS.loginPerUsernameIp.limit, 0, 1_000_000),
   RATE_SEND_PER_10S: int(DEFAULT_RATE_LIMITS.sendPerUser.limit, 0, 1_000_000),
   RATE_CONVERSATIONS_PER_HOUR: int(DEFAULT_RATE_LIMITS.conversationsPerUser.limit, 0, 1_000_000),
   RATE_MEMBERS_ADDED_PER_HOUR: int(DEFAULT_RATE_LIMITS.membersAddedPerUser.limit, 0, 1_000_000),
+  RATE_REQUESTS_PER_IP_PER_MIN: int(DEFAULT_RATE_LIMITS.requestsPerIp.limit, 0, 100_000_000),
+  RATE_REQUESTS_PER_USER_PER_MIN: int(DEFAULT_RATE_LIMITS.requestsPerUser.limit, 0, 100_000_000),
+  RATE_ITEMS_PER_HOUR: int(DEFAULT_RATE_LIMITS.itemsPerUser.limit, 0, 1_000_000),
+  RATE_SETTINGS_PER_HOUR: int(DEFAULT_RATE_LIMITS.settingsPerUser.limit, 0, 1_000_000),
+  RATE_ADMIN_FAILURES_PER_HOUR: int(DEFAULT_RATE_LIMITS.adminFailuresPerIp.limit, 0, 1_000_000),
+  MAX_CONNECTIONS_PER_DEVICE: int(DEFAULT_CONNECTION_LIMITS.perDevice, 1, 100_000),
+  MAX_CONNECTIONS_PER_USER: int(DEFAULT_CONNECTION_LIMITS.perUser, 1, 1_000_000),
+  MAX_PULLS_IN_FLIGHT: int(DEFAULT_CONNECTION_LIMITS.pullsInFlight, 1, 1000),
   RATE_LIMIT_LOOPBACK: z
     .enum(["true", "false", "1", "0"])
     .optional()
@@ -231,21 +302,7 @@ const envSchema = z.object({
     .refine(isValidPushSubject, "must be a mailto: address (mailto:admin@example.com) or an https: URL")
     .optional()
     .default(DEFAULT_PUSH_CONFIG.subject),
-  PUSH_ALLOW_HOSTS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      const hosts: string[] = [];
-      for (const part of (text ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
-        const host = normaliseHost(part);
-        if (!HOSTNAME.test(host) && isIP(host) === 0) {
-          ctx.addIssue({ code: "custom", message: `"${part}" is not a host name or IP address (no scheme, port or path)` });
-          return z.NEVER;
-        }
-        hosts.push(host);
-      }
-      return hosts;
-    }),
+  PUSH_ALLOW_HOSTS: hostList,
   PUSH_WINDOW_MS: int(DEFAULT_PUSH_CONFIG.windowMs, 0, 60_000),
   PUSH_CONCURRENCY: int(DEFAULT_PUSH_CONFIG.concurrency, 1, 256),
   PUSH_MAX_ATTEMPTS: int(DEFAULT_PUSH_CONFIG.maxAttempts, 1, 10),
@@ -285,6 +342,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolMax: e.DATABASE_POOL_MAX,
     webDir: e.WEB_DIR,
     allowedOrigins: e.ALLOWED_ORIGINS,
+    allowedHosts: e.ALLOWED_HOSTS,
+    timeouts: { headersMs: e.HEADERS_TIMEOUT_MS, requestMs: e.REQUEST_TIMEOUT_MS },
     ringCapacity: e.RING_CAPACITY,
     heartbeatMs: e.HEARTBEAT_MS,
     pollGraceMs: POLL_GRACE_MS,
@@ -294,12 +353,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: {
       registerPerIp: { limit: e.RATE_REGISTER_PER_MIN, windowMs: 60_000 },
       loginPerIp: { limit: e.RATE_LOGIN_PER_MIN, windowMs: 60_000 },
-      loginPerUsername: { limit: e.RATE_LOGIN_USER_PER_MIN, windowMs: 60_000 },
+      loginPerUsernameIp: { limit: e.RATE_LOGIN_USER_PER_MIN, windowMs: 60_000 },
       sendPerUser: { limit: e.RATE_SEND_PER_10S, windowMs: 10_000 },
       conversationsPerUser: { limit: e.RATE_CONVERSATIONS_PER_HOUR, windowMs: 3_600_000 },
       membersAddedPerUser: { limit: e.RATE_MEMBERS_ADDED_PER_HOUR, windowMs: 3_600_000 },
+      requestsPerIp: { limit: e.RATE_REQUESTS_PER_IP_PER_MIN, windowMs: 60_000 },
+      requestsPerUser: { limit: e.RATE_REQUESTS_PER_USER_PER_MIN, windowMs: 60_000 },
+      itemsPerUser: { limit: e.RATE_ITEMS_PER_HOUR, windowMs: 3_600_000 },
+      settingsPerUser: { limit: e.RATE_SETTINGS_PER_HOUR, windowMs: 3_600_000 },
+      adminFailuresPerIp: { limit: e.RATE_ADMIN_FAILURES_PER_HOUR, windowMs: 3_600_000 },
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
+    connectionLimits: { perDevice: e.MAX_CONNECTIONS_PER_DEVICE, perUser: e.MAX_CONNECTIONS_PER_USER, pullsInFlight: e.MAX_PULLS_IN_FLIGHT },
     maxDevicesPerUser: e.MAX_DEVICES_PER_USER,
     push: {
       subject: e.PUSH_SUBJECT,
@@ -319,6 +384,7 @@ export function resolveConfig(overrides: Partial<Config> = {}, env: NodeJS.Proce
   const base = loadConfig(env);
   const merged = { ...base, ...overrides };
   merged.allowedOrigins = merged.allowedOrigins.map((o) => normaliseOrigin(o) ?? o);
+  merged.allowedHosts = merged.allowedHosts.map(normaliseHost);
   merged.push = { ...merged.push, allowHosts: merged.push.allowHosts.map(normaliseHost) };
   return merged;
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { CourierError, parseInput } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
+import { ipKey } from "../http/rate-limit.js";
 import { campaignStep } from "./campaigns.js";
 
 /** Users appended to per transaction when a campaign goes out. */
@@ -50,7 +51,12 @@ function isAdmin(ctx: Context, req: FastifyRequest): boolean {
 export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   app.addHook("onRequest", async (req, reply) => {
     if (ctx.config.adminToken === null) return notFound(reply);
+    // Every attempt takes a token and a right one gives it back: guesses are limited per address
+    // (loopback included), and the operator at another address is never locked out.
+    const address = ipKey(req.ip);
+    await ctx.limits.adminFailuresPerIp.enforce(address, "wrong admin tokens from this address");
     if (!isAdmin(ctx, req)) throw CourierError.unauthorized("Admin token required (Authorization: Bearer $ADMIN_TOKEN).");
+    await ctx.limits.adminFailuresPerIp.giveBack(address);
   });
 
   /**

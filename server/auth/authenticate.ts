@@ -2,6 +2,7 @@ import type { FastifyRequest } from "fastify";
 import { CourierError, SESSION_COOKIE, type User, uuidSchema } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
 import { isAllowedOrigin, ownOriginOf, STATE_CHANGING, warnOriginRefused } from "../http/origin.js";
+import { enforceUserLimits } from "../http/request-limits.js";
 import { hashToken } from "./tokens.js";
 
 export interface Auth {
@@ -46,11 +47,13 @@ export async function authenticate(ctx: Context, req: FastifyRequest): Promise<A
 /**
  * Every authenticated route starts here. A cookie-authenticated request that
  * changes state must carry an allowed Origin (CSRF); Bearer tokens cannot be
- * attached by another site, so they need none.
+ * attached by another site, so they need none. Then the per-user limits
+ * (http/request-limits.ts), never exempt, loopback included.
  */
 export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Auth> {
   const auth = await authenticate(ctx, req);
   if (!auth) throw CourierError.unauthorized();
+  await enforceUserLimits(ctx, req, auth.user.id);
   if (auth.via === "cookie" && STATE_CHANGING.has(req.method)) assertSameSite(ctx, req, req.headers.origin);
   // Any request the device makes shows it is alive (SSE streams opened with hb=1 watch for it).
   if (auth.deviceId) ctx.hub.touch(auth.user.id, auth.deviceId);

@@ -10,6 +10,7 @@ import {
   uuidSchema,
 } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
+import { ipKey } from "../http/rate-limit.js";
 import { createSession, createUser } from "./accounts.js";
 import { assertSameSite, requireAuth } from "./authenticate.js";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
@@ -57,16 +58,18 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
   app.post("/api/auth/login", async (req, reply) => {
     refuseForeignOrigin(ctx, req);
-    await ctx.limits.enforceIp(ctx.limits.loginPerIp, req, "sign-in attempts from this address");
+    const { limits } = ctx;
+    await limits.enforceIp(limits.loginPerIp, req, "sign-in attempts from this address");
     const input = parseInput(loginRequestSchema, req.body, "body");
-    // Per username against guessing spread over many addresses; only failures
-    // count (a success gives its token back), so the owner isn't locked out by logging in.
-    const userKey = input.username.toLowerCase();
-    await ctx.limits.loginPerUsername.enforce(userKey, "sign-in attempts for this account");
+    // Per (username, address), never per username alone: someone else's wrong guesses from
+    // another address must not lock the owner out. No loopback exemption (ipKey, not clientKey).
+    const pairKey = `${input.username.toLowerCase()}|${ipKey(req.ip)}`;
+    await limits.loginPerUsernameIp.enforce(pairKey, "sign-in attempts for this account from this address");
     const stored = await ctx.storage.read(async (r) => r.users.byUsername(input.username));
     const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
     if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
-    await ctx.limits.loginPerUsername.giveBack(userKey);
+    // A successful sign-in does not count against either limit.
+    await Promise.all([limits.loginPerUsernameIp.giveBack(pairKey), limits.giveBackIp(limits.loginPerIp, req)]);
     const user: User = { id: stored.id, username: stored.username, displayName: stored.displayName };
     return reply.send(await startSession(ctx, req, reply, user));
   });

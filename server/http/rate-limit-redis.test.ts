@@ -57,15 +57,15 @@ describe("rate limits shared through Redis", () => {
   });
 
   it("gives a token back for every process: a successful sign-in on one frees the username on another", async () => {
-    const a = processLimits(await openLink(), { loginPerUsername: { limit: 1, windowMs: 60_000 } });
-    const b = processLimits(await openLink(), { loginPerUsername: { limit: 1, windowMs: 60_000 } });
+    const a = processLimits(await openLink(), { loginPerUsernameIp: { limit: 1, windowMs: 60_000 } });
+    const b = processLimits(await openLink(), { loginPerUsernameIp: { limit: 1, windowMs: 60_000 } });
     const username = randomUUID();
 
-    expect(await a.loginPerUsername.take(username)).toBeNull();
-    expect(await b.loginPerUsername.take(username)).toBeGreaterThan(59_000);
-    await a.loginPerUsername.giveBack(username);
-    expect(await b.loginPerUsername.take(username)).toBeNull();
-    expect(await a.loginPerUsername.take(username)).toBeGreaterThan(59_000);
+    expect(await a.loginPerUsernameIp.take(username)).toBeNull();
+    expect(await b.loginPerUsernameIp.take(username)).toBeGreaterThan(59_000);
+    await a.loginPerUsernameIp.giveBack(username);
+    expect(await b.loginPerUsernameIp.take(username)).toBeNull();
+    expect(await a.loginPerUsernameIp.take(username)).toBeGreaterThan(59_000);
   });
 
   it("refills on the memory bucket's schedule, by the Redis server's clock", async () => {
@@ -110,7 +110,7 @@ describe("rate limits while Redis is down", () => {
     const log = new MemoryLog();
     const limits = processLimits(
       await openLink(`redis://127.0.0.1:${await deadPort()}`),
-      { sendPerUser: { limit: 2, windowMs: 60_000 }, loginPerUsername: { limit: 1, windowMs: 60_000 } },
+      { sendPerUser: { limit: 2, windowMs: 60_000 }, loginPerUsernameIp: { limit: 1, windowMs: 60_000 } },
       log,
     );
     const started = performance.now();
@@ -118,9 +118,9 @@ describe("rate limits while Redis is down", () => {
     expect(waits.slice(0, 2)).toEqual([null, null]);
     expect(waits[2]).toBeGreaterThan(29_000);
     await expect(limits.sendPerUser.enforce("u", "messages")).rejects.toMatchObject({ code: "rate_limited", status: 429 });
-    expect(await limits.loginPerUsername.take("name")).toBeNull();
-    await limits.loginPerUsername.giveBack("name");
-    expect(await limits.loginPerUsername.take("name")).toBeNull();
+    expect(await limits.loginPerUsernameIp.take("name")).toBeNull();
+    await limits.loginPerUsernameIp.giveBack("name");
+    expect(await limits.loginPerUsernameIp.take("name")).toBeNull();
     // The link is known down: no take waits for Redis.
     expect(performance.now() - started).toBeLessThan(100);
     expect(log.count("warn", PER_PROCESS)).toBe(1);

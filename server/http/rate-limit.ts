@@ -127,12 +127,17 @@ export type LimitName = Exclude<keyof RateLimits, "exemptLoopback">;
 export class Limits implements Record<LimitName, RateLimiter> {
   readonly registerPerIp: RateLimiter;
   readonly loginPerIp: RateLimiter;
-  readonly loginPerUsername: RateLimiter;
+  readonly loginPerUsernameIp: RateLimiter;
   readonly sendPerUser: RateLimiter;
   /** Conversations created per user (server/conversations/). */
   readonly conversationsPerUser: RateLimiter;
   /** Members added per user, one token per member (server/conversations/). */
   readonly membersAddedPerUser: RateLimiter;
+  readonly requestsPerIp: RateLimiter;
+  readonly requestsPerUser: RateLimiter;
+  readonly itemsPerUser: RateLimiter;
+  readonly settingsPerUser: RateLimiter;
+  readonly adminFailuresPerIp: RateLimiter;
 
   constructor(config: RateLimits, clock: () => number);
   constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
@@ -151,10 +156,15 @@ export class Limits implements Record<LimitName, RateLimiter> {
     };
     this.registerPerIp = limiter("registerPerIp");
     this.loginPerIp = limiter("loginPerIp");
-    this.loginPerUsername = limiter("loginPerUsername");
+    this.loginPerUsernameIp = limiter("loginPerUsernameIp");
     this.sendPerUser = limiter("sendPerUser");
     this.conversationsPerUser = limiter("conversationsPerUser");
     this.membersAddedPerUser = limiter("membersAddedPerUser");
+    this.requestsPerIp = limiter("requestsPerIp");
+    this.requestsPerUser = limiter("requestsPerUser");
+    this.itemsPerUser = limiter("itemsPerUser");
+    this.settingsPerUser = limiter("settingsPerUser");
+    this.adminFailuresPerIp = limiter("adminFailuresPerIp");
   }
 
   /**
@@ -166,10 +176,16 @@ export class Limits implements Record<LimitName, RateLimiter> {
     return ipKey(req.ip);
   }
 
-  /** Per-IP check; a no-op for exempt clients. */
+  /** Per-IP check; a no-op for exempt clients (sign-up, sign-in and request counts only). */
   async enforceIp(limiter: RateLimiter, req: FastifyRequest, what: string): Promise<void> {
     const key = this.clientKey(req);
     if (key !== null) await limiter.enforce(key, what);
+  }
+
+  /** Gives back the token `enforceIp` took (a successful sign-in). */
+  async giveBackIp(limiter: RateLimiter, req: FastifyRequest): Promise<void> {
+    const key = this.clientKey(req);
+    if (key !== null) await limiter.giveBack(key);
   }
 }
 

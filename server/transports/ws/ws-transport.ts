@@ -17,7 +17,7 @@ import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
-import { respond, splitArgs } from "./respond.js";
+import { socketEvents } from "./events.js";
 
 // socket.io's own server-to-server event map; we use none.
 type NoEvents = Record<string, never>;
@@ -89,42 +89,24 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
    * socket is closed once that answer is on its way.
    */
   const sessionAlive = async () => (await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock())))?.sessionId === sessionId;
-  const authorized =
-    <T>(work: () => Promise<T>) =>
-    async (): Promise<T> => {
-      if (!(await sessionAlive())) {
-        setImmediate(() => {
-          if (ctx.hub.closeWhere((c) => c === conn, "logout") === 0) socket.disconnect(true);
-        });
-        throw CourierError.unauthorized("Your session has ended; sign in again.");
-      }
-      return work();
-    };
+  const authorized = async (): Promise<void> => {
+    if (await sessionAlive()) return;
+    setImmediate(() => {
+      if (ctx.hub.closeWhere((c) => c === conn, "logout") === 0) socket.disconnect(true);
+    });
+    throw CourierError.unauthorized("Your session has ended; sign in again.");
+  };
 
   // Handlers first, synchronously: events that arrive during registration must not be lost.
-  socket.on("send", (payload: unknown, cb: unknown) => {
-    const [p, c] = splitArgs(payload, cb);
-    respond(c, authorized(async () => ({ message: (await send(ctx, userId, p)).message })), log);
-  });
-  socket.on("pull", (payload: unknown, cb: unknown) => {
-    const [p, c] = splitArgs(payload, cb);
-    respond(c, authorized(() => pull(ctx, userId, p)), log);
-  });
-  socket.on("ack", (payload: unknown, cb: unknown) => {
-    const [p, c] = splitArgs(payload, cb);
-    respond(c, authorized(() => ack(ctx, userId, deviceId, p)), log);
-  });
-  socket.on("heartbeat", (payload: unknown, cb: unknown) => {
-    const [p, c] = splitArgs(payload, cb);
-    respond(
-      c,
-      authorized(async () => {
-        parseInput(pingRequestSchema, p ?? {}, "heartbeat");
-        ctx.hub.touch(userId, deviceId);
-        return { at: ctx.clock() };
-      }),
-      log,
-    );
+  // Every request event goes through `on` (events.ts): rate limited per user, pulls capped in flight.
+  const on = socketEvents(ctx, socket, userId, authorized, log);
+  on("send", async (p) => ({ message: (await send(ctx, userId, p)).message }));
+  on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight });
+  on("ack", (p) => ack(ctx, userId, deviceId, p));
+  on("heartbeat", async (p) => {
+    parseInput(pingRequestSchema, p ?? {}, "heartbeat");
+    ctx.hub.touch(userId, deviceId);
+    return { at: ctx.clock() };
   });
   socket.on("disconnect", (reason) => {
     // The client stopped answering socket.io's pings: a half-open link, found dead.

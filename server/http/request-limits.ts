@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
+import type { Context } from "../context.js";
+import type { LimitName } from "./rate-limit.js";
+
+/**
+ * The HTTP doors' limits (protocol: "Limits"):
+ *
+ *   every request ──▶ per client address (`requestsPerIp`, onRequest: before
+ *                     any parsing, static files included)
+ *   authenticated ──▶ per user (`requestsPerUser`, shared with socket events)
+ *                 ──▶ per user and route, for writes that crowd others out
+ *                     (ROUTE_LIMITS: listings, settings)
+ *
+ * Refusals are `429 rate_limited` with `Retry-After`.
+ */
+export function installRequestLimits(app: FastifyInstance, ctx: Context): void {
+  app.addHook("onRequest", async (req) => {
+    await ctx.limits.enforceIp(ctx.limits.requestsPerIp, req, "requests from this address");
+  });
+}
+
+/** Writes limited per user beyond the general budget, by route (method and Fastify's route pattern). */
+export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: string }>> = {
+  // 300 listings in a burst pushed everyone else's off the 200-item catalogue.
+  "POST /api/items": { limit: "itemsPerUser", what: "new listings" },
+  "PATCH /api/conversations/:id/settings": { limit: "settingsPerUser", what: "settings changes" },
+  [`PUT ${PUSH_PREFERENCES_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
+};
+
+/** Per user: every authenticated request, then the route's own limit if it has one. */
+export async function enforceUserLimits(ctx: Context, req: FastifyRequest, userId: string): Promise<void> {
+  await ctx.limits.requestsPerUser.enforce(userId, "requests");
+  const route = ROUTE_LIMITS[`${req.method} ${req.routeOptions.url ?? ""}`];
+  if (route) await ctx.limits[route.limit].enforce(userId, route.what);
+}

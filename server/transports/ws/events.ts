@@ -1,0 +1,48 @@
+import type { Socket } from "socket.io";
+import type { ClientToServerEvents } from "../../../shared/protocol/index.js";
+import type { Context } from "../../context.js";
+import { InFlightLimit } from "../../http/in-flight-limit.js";
+import { respond, splitArgs } from "./respond.js";
+
+interface Log {
+  error(obj: object, msg: string): void;
+}
+
+/** Marks listeners registered through `socketEvents`: a test holds every request event to it. */
+export const GUARDED = Symbol("courier.socket-event-guarded");
+
+export interface EventOptions {
+  /** At most this many of this event in flight on the socket; more are refused at once. */
+  concurrency?: number;
+}
+
+/**
+ * The one door of every request event on a socket (`send`, `pull`, `ack`,
+ * `heartbeat`, and any added later): register them with the `on` this
+ * returns, never with `socket.on`. For each event, in order of cost:
+ *
+ *   in-flight cap (sync, per socket) ──▶ per-user token (`requestsPerUser`,
+ *   shared with HTTP and across processes) ──▶ `check` (the session) ──▶ work
+ *
+ * A refusal is the ack `{ok: false, error: {code: "rate_limited", message,
+ * retryAfterMs}}`; a refused event does no other work.
+ */
+export function socketEvents(ctx: Context, socket: Socket, userId: string, check: () => Promise<void>, log: Log) {
+  const inFlight = new Map<string, InFlightLimit>();
+  return function on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown) => Promise<T>, opts: EventOptions = {}): void {
+    if (opts.concurrency !== undefined) inFlight.set(event, new InFlightLimit(opts.concurrency, `${event}s`));
+    const limited = async (payload: unknown): Promise<T> => {
+      await ctx.limits.requestsPerUser.enforce(userId, "requests");
+      await check();
+      return work(payload);
+    };
+    const listener = (payload: unknown, cb: unknown) => {
+      const [p, c] = splitArgs(payload, cb);
+      const cap = inFlight.get(event);
+      respond(c, () => (cap ? cap.run(socket.id, () => limited(p)) : limited(p)), log);
+    };
+    (listener as { [GUARDED]?: true })[GUARDED] = true;
+    // socket.io types `on` per event name; ours are all (payload, cb) with both unknown.
+    (socket as unknown as { on(event: string, listener: (payload: unknown, cb: unknown) => void): void }).on(event, listener);
+  };
+}
