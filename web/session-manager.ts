@@ -1,11 +1,11 @@
 import { CourierError, type User } from "../shared/protocol/index.js";
 import { Api } from "./api/client.js";
 import { NetworkError } from "./api/errors.js";
-import { CourierDb, deleteUserDb } from "./db/database.js";
+import { CourierDb } from "./db/database.js";
+import { putAway, restoreDrafts, type LocalData } from "./db/unsent.js";
 import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
-import { clearAllDrafts } from "./lib/drafts.js";
-import type { Session } from "./session.js";
+import type { Session, UnsentChoice } from "./session.js";
 import { useConnection } from "./stores/connection.js";
 import { createConnection } from "./sync/connection.js";
 import type { ConnectionManager } from "./sync/connection-manager.js";
@@ -16,6 +16,9 @@ export type Phase =
   | { name: "booting" }
   | { name: "signed-out"; notice: string | null }
   | { name: "signed-in"; session: Session };
+
+/** Tells the other tabs of this profile; they share the cookie. */
+type TabNews = { type: "signed-in" } | { type: "signed-out"; userId: string };
 
 /**
  * Owns the signed-in session's lifetime: opens the user's database and sync
@@ -32,6 +35,8 @@ export class SessionManager {
   private listeners = new Set<() => void>();
   private booted = false;
   private rotated = false;
+  /** The last ended session's data being put away; the next one opens after it. */
+  private puttingAway: Promise<void> = Promise.resolve();
   // NOTE: tabs share the cookie; tell the others when we sign in or out.
   private readonly channel = typeof BroadcastChannel === "undefined" ? null : new BroadcastChannel("courier-session");
   /** `?transport=` in the address this page was loaded with: it wins over the setting for the page's life. */
@@ -39,9 +44,9 @@ export class SessionManager {
 
   constructor() {
     this.api.http.onUnauthorized = () => {
-      if (this.phase.name === "signed-in") void this.end("Your session ended. Please sign in again.", this.phase.session, false);
+      if (this.phase.name === "signed-in") void this.end("Your session ended. Please sign in again.", this.phase.session, "keep-all");
     };
-    if (this.channel) this.channel.onmessage = () => void this.recheck();
+    if (this.channel) this.channel.onmessage = (event: MessageEvent<unknown>) => this.onTabNews(event.data);
   }
 
   get current(): Phase {
@@ -96,8 +101,12 @@ export class SessionManager {
     await this.signedIn(user, true);
   }
 
-  /** Explicit sign-out: the server forgets the session and this browser forgets the data. */
-  async signOut(): Promise<void> {
+  /**
+   * Explicit sign-out: the server forgets the session and this browser the
+   * account's history. Unsent messages and drafts are kept for the account's
+   * next sign-in here unless `unsent` is "discard" (the person said so).
+   */
+  async signOut(unsent: UnsentChoice = "keep"): Promise<void> {
     if (this.phase.name !== "signed-in") return;
     const { session } = this.phase;
     let notice: string | null = null;
@@ -113,8 +122,8 @@ export class SessionManager {
         throw error; // already signed out on the server is fine; anything else is shown
       }
     }
-    await this.end(notice, session, true);
-    this.channel?.postMessage("signed-out");
+    await this.end(notice, session, unsent === "discard" ? "discard" : "keep-unsent");
+    this.post({ type: "signed-out", userId: session.user.id });
     if (pendingSignOut.get()) void this.finishPendingSignOut();
   }
 
@@ -134,9 +143,11 @@ export class SessionManager {
 
   private async signedIn(user: User, announce: boolean): Promise<void> {
     const deviceId = await deviceIdFor(user.id);
+    // Signing straight back in: the database must not be cleared (or deleted) under the new session.
+    await this.puttingAway;
     rememberSession({ user, deviceId });
     this.open(user, deviceId);
-    if (announce) this.channel?.postMessage("signed-in");
+    if (announce) this.post({ type: "signed-in" });
   }
 
   private open(user: User, deviceId: string): void {
@@ -147,7 +158,9 @@ export class SessionManager {
     useConnection.getState().setChoice(choice, this.urlChoice !== null);
     const connection = createConnection({ deviceId, api: this.api, choice });
     // Start opening now rather than on the first query after React's first render.
-    db.open().catch((error) => console.error("courier: could not open local data", error));
+    db.open()
+      .then(() => restoreDrafts(db))
+      .catch((error) => console.error("courier: could not open local data", error));
     const client = new SyncClient({
       user,
       deviceId,
@@ -165,7 +178,7 @@ export class SessionManager {
       db,
       api: this.api,
       client,
-      signOut: () => this.signOut(),
+      signOut: (unsent) => this.signOut(unsent),
       setTransportChoice: (next) => this.setTransportChoice(next, connection),
     };
     setProbeClient(client);
@@ -207,8 +220,8 @@ export class SessionManager {
     session.db.close();
   }
 
-  /** Back to the sign-in screen. Local data stays for next time unless `forget`. */
-  private async end(notice: string | null, session: Session, forget: boolean): Promise<void> {
+  /** Back to the sign-in screen; `local` says what this browser keeps of the account. */
+  private async end(notice: string | null, session: Session, local: LocalData): Promise<void> {
     rememberSession(null);
     if (this.phase.name === "signed-in" && this.phase.session === session) {
       setProbeClient(null);
@@ -216,11 +229,36 @@ export class SessionManager {
       this.set({ name: "signed-out", notice });
       useConnection.getState().reset();
     }
+    this.puttingAway = this.puttingAway.then(() => this.retireAndPutAway(session, local));
+    await this.puttingAway;
+  }
+
+  private async retireAndPutAway(session: Session, local: LocalData): Promise<void> {
     await this.retire(session);
-    if (forget) {
-      clearAllDrafts();
-      await deleteUserDb(session.user.id).catch((error) => console.warn("courier: could not delete local data", error));
+    try {
+      await putAway(session.user.id, local);
+    } catch (error) {
+      console.warn("courier: could not put local data away", error);
     }
+  }
+
+  /**
+   * Another tab signed in, or signed out an account. Signing out is for the
+   * whole profile (the cookie is shared): a tab of that account ends at once,
+   * keeping what it has not sent, before any later sign-in can give its
+   * outbox someone else's cookie.
+   */
+  private onTabNews(news: unknown): void {
+    const signedOut = isTabNews(news) && news.type === "signed-out" ? news.userId : null;
+    if (signedOut !== null && this.phase.name === "signed-in" && this.phase.session.user.id === signedOut) {
+      void this.end("You signed out in another tab.", this.phase.session, "keep-unsent");
+      return;
+    }
+    void this.recheck();
+  }
+
+  private post(news: TabNews): void {
+    this.channel?.postMessage(news);
   }
 
   /** Ask the server who we are; follow it if another tab changed the session. */
@@ -266,3 +304,8 @@ const pendingSignOut = {
     }
   },
 };
+
+function isTabNews(value: unknown): value is TabNews {
+  if (typeof value !== "object" || value === null || !("type" in value)) return false;
+  return value.type === "signed-in" || (value.type === "signed-out" && "userId" in value && typeof value.userId === "string");
+}

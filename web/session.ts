@@ -5,6 +5,9 @@ import type { CourierDb } from "./db/database.js";
 import type { SyncClient } from "./sync/sync-client.js";
 import type { TransportChoice } from "./sync/transport-choice.js";
 
+/** Sign-out's choice for messages not yet sent and drafts (db/unsent.ts). */
+export type UnsentChoice = "keep" | "discard";
+
 /** Everything a signed-in screen needs; provided by app.tsx. */
 export interface Session {
   user: User;
@@ -12,7 +15,8 @@ export interface Session {
   db: CourierDb;
   api: Api;
   client: SyncClient;
-  signOut(): Promise<void>;
+  /** Signs out; what was not sent is kept for this account's next sign-in here unless `unsent` is "discard". */
+  signOut(unsent?: UnsentChoice): Promise<void>;
   /** The "Connection" setting: remembered, and applied at once by reconnecting. */
   setTransportChoice(choice: TransportChoice): void;
 }

@@ -1,11 +1,12 @@
 import { Dexie, type EntityTable } from "dexie";
-import type { OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
+import type { DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
  * One IndexedDB database per signed-in user, so two people sharing a browser
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 2: drafts (kept here while the account is signed out: unsent.ts).
  * - 1: messages, conversations (summaries), versions, outbox.
  */
 export class CourierDb extends Dexie {
@@ -13,6 +14,7 @@ export class CourierDb extends Dexie {
   conversations!: EntityTable<StoredSummary, "conversationId">;
   versions!: EntityTable<VersionRow, "d">;
   outbox!: EntityTable<OutboxRow, "clientMsgId">;
+  drafts!: EntityTable<DraftRow, "conversationId">;
 
   constructor(readonly userId: string) {
     super(dbNameFor(userId));
@@ -22,6 +24,7 @@ export class CourierDb extends Dexie {
       versions: "d",
       outbox: "clientMsgId, conversationId, createdAt",
     });
+    this.version(2).stores({ drafts: "conversationId" });
   }
 
   /** Every table, for transactions that must see all of local state at once. */
@@ -34,7 +37,7 @@ export function dbNameFor(userId: string): string {
   return `courier-${userId}`;
 }
 
-/** Drops a user's local data (explicit sign-out). */
+/** Drops a user's local data, unsent messages too (sign-out when the person chose to delete them). */
 export async function deleteUserDb(userId: string): Promise<void> {
   await Dexie.delete(dbNameFor(userId));
 }

@@ -38,3 +38,12 @@ export interface OutboxRow {
   /** Why it failed, for the person (status "failed" only). */
   error?: string;
 }
+
+/**
+ * Composer text not sent, kept in the account's database only while it is
+ * signed out (signed in, drafts live in localStorage: lib/drafts.ts).
+ */
+export interface DraftRow {
+  conversationId: string;
+  text: string;
+}

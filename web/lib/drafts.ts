@@ -61,18 +61,32 @@ export function clearDraft(conversationId: string, storage: DraftStorage | null 
   }
 }
 
+/** Every draft, by conversation (sign-out keeps them for the account: db/unsent.ts). */
+export function allDrafts(storage: ListableStorage | null = defaultStorage()): Array<{ conversationId: string; text: string }> {
+  const found = new Map(memory);
+  try {
+    for (const key of storedDraftKeys(storage)) found.set(key, storage?.getItem(key) ?? "");
+  } catch {
+    // storage blocked: what is in memory is all there is
+  }
+  return [...found].filter(([, text]) => text.trim()).map(([key, text]) => ({ conversationId: key.slice(DRAFT_PREFIX.length), text }));
+}
+
 /** Forgets every draft (for sign-out on a shared browser). */
 export function clearAllDrafts(storage: ListableStorage | null = defaultStorage()): void {
   memory.clear();
-  if (!storage) return;
   try {
-    const keys: string[] = [];
-    for (let i = 0; i < storage.length; i++) {
-      const key = storage.key(i);
-      if (key?.startsWith(DRAFT_PREFIX)) keys.push(key);
-    }
-    for (const key of keys) storage.removeItem(key);
+    for (const key of storedDraftKeys(storage)) storage?.removeItem(key);
   } catch {
     // nothing to do
   }
+}
+
+function storedDraftKeys(storage: ListableStorage | null): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < (storage?.length ?? 0); i++) {
+    const key = storage?.key(i);
+    if (key?.startsWith(DRAFT_PREFIX)) keys.push(key);
+  }
+  return keys;
 }

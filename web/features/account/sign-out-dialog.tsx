@@ -1,0 +1,154 @@
+import { useLiveQuery } from "dexie-react-hooks";
+import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
+import { describeError } from "../../api/errors.js";
+import type { DraftRow, OutboxRow } from "../../db/records.js";
+import { useSession, type UnsentChoice } from "../../session.js";
+import { useConnection } from "../../stores/connection.js";
+import { conversationTitle } from "../conversations/summary-text.js";
+import { describeLine, unsentHeading, unsentLines } from "./unsent-text.js";
+
+/**
+ * Sign-out with something not sent (db/unsent.ts): say what, then send it
+ * first, keep it for this account's next sign-in here, or delete it.
+ *
+ *   asking ──Send first──▶ sending ──outbox empty──▶ signing-out
+ *     │                      │  └──every row left refused──▶ asking (with the reasons)
+ *     │                      └──Cancel / Escape──▶ closed (still signed in; they keep sending)
+ *     ├──Sign out anyway / Delete them──▶ signing-out
+ *     └──Cancel / Escape──▶ closed
+ *
+ * A modal <dialog>: the page behind is inert (focus stays inside) and Escape
+ * is its cancel event.
+ */
+type Stage =
+  | { name: "asking"; error: string | null }
+  /** `before`: the outbox as read when Send first was pressed; its "failed" rows are the ones being retried. */
+  | { name: "sending"; total: number; before: OutboxRow[] }
+  | { name: "signing-out" };
+
+export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose(): void }) {
+  const { db, client, user, signOut } = useSession();
+  const [stage, setStage] = useState<Stage>({ name: "asking", error: null });
+  const dialog = useRef<HTMLDialogElement>(null);
+  const first = useRef<HTMLButtonElement>(null);
+  const id = useId();
+  const offline = useConnection((s) => s.status !== "online" || s.browserOffline);
+
+  const rows = useLiveQuery(() => db.outbox.orderBy("createdAt").toArray(), [db]);
+  const summaries = useLiveQuery(() => db.conversations.toArray(), [db]);
+  const titleOf = (conversationId: string) => {
+    const summary = summaries?.find((s) => s.conversationId === conversationId);
+    return summary ? conversationTitle(summary, user.id) : "A conversation";
+  };
+
+  useEffect(() => {
+    dialog.current?.showModal();
+    first.current?.focus();
+  }, []);
+
+  const finish = async (unsent: UnsentChoice) => {
+    setStage({ name: "signing-out" });
+    try {
+      await signOut(unsent);
+    } catch (error) {
+      setStage({ name: "asking", error: describeError(error) });
+    }
+  };
+
+  // Send first: sign out once the outbox is empty; if all that is left was refused for good, say why and ask again.
+  const refused = rows?.filter((row) => row.status === "failed") ?? [];
+  useEffect(() => {
+    if (stage.name !== "sending" || rows === undefined) return;
+    if (rows.length === 0) void finish("keep");
+    else if (rows !== stage.before && refused.length === rows.length) setStage({ name: "asking", error: null });
+  });
+
+  const sendFirst = async () => {
+    if (!rows) return;
+    // Rows that failed (too old, refused) are the person's to retry, and "Send first" says just that.
+    for (const row of rows) if (row.status === "failed") await client.outbox.retry(row.clientMsgId);
+    client.outbox.flush();
+    setStage({ name: "sending", total: rows.length, before: rows });
+  };
+
+  const cancel = (event?: SyntheticEvent) => {
+    event?.preventDefault(); // Escape: we close it ourselves, so the state follows
+    if (stage.name !== "signing-out") onClose();
+  };
+
+  if (rows === undefined) return null;
+  const lines = unsentLines(rows, drafts, titleOf);
+  const messages = rows.length;
+  const busy = stage.name === "signing-out";
+
+  return (
+    <dialog ref={dialog} className="sign-out-dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-what`} onCancel={cancel} data-testid="sign-out-dialog">
+      <h2 id={`${id}-title`}>{messages + drafts.length ? unsentHeading(messages, drafts.length) : "Everything was sent"}</h2>
+      <ul id={`${id}-what`} className="unsent-list">
+        {lines.map((line) => (
+          <li key={line.conversationId}>{describeLine(line)}</li>
+        ))}
+      </ul>
+      {stage.name === "sending" ? (
+        <SendingProgress total={Math.max(stage.total, messages)} left={messages} offline={offline} />
+      ) : (
+        <>
+          {refused.length ? <RefusedRows rows={refused} /> : null}
+          <p className="muted small-text">
+            “Sign out anyway” keeps them on this browser for {user.displayName} only: they are sent the next time you sign in here.
+          </p>
+        </>
+      )}
+      {stage.name === "asking" && stage.error ? (
+        <p className="error small-text" role="alert">
+          {stage.error}
+        </p>
+      ) : null}
+      <div className="dialog-actions">
+        {stage.name === "sending" ? (
+          <button ref={first} type="button" className="secondary" onClick={cancel}>
+            Cancel
+          </button>
+        ) : (
+          <>
+            {messages > 0 ? (
+              <button ref={first} type="button" className="primary" onClick={() => void sendFirst()} disabled={busy}>
+                Send first
+              </button>
+            ) : null}
+            <button ref={messages > 0 ? undefined : first} type="button" className="secondary" onClick={() => void finish("keep")} disabled={busy}>
+              Sign out anyway
+            </button>
+            <button type="button" className="danger" onClick={() => void finish("discard")} disabled={busy}>
+              Delete them and sign out
+            </button>
+            <button type="button" className="link" onClick={cancel} disabled={busy}>
+              Cancel
+            </button>
+          </>
+        )}
+      </div>
+    </dialog>
+  );
+}
+
+function SendingProgress({ total, left, offline }: { total: number; left: number; offline: boolean }) {
+  return (
+    <div className="sending-first" role="status">
+      <progress max={total} value={total - left} aria-label="Messages sent" />
+      <p>
+        {offline
+          ? `You are offline. ${left === 1 ? "It is" : "They are"} sent when the connection is back, then you are signed out.`
+          : `Sending… ${total - left} of ${total} sent. You are signed out once all are.`}
+      </p>
+    </div>
+  );
+}
+
+function RefusedRows({ rows }: { rows: OutboxRow[] }) {
+  return (
+    <p className="error small-text" role="alert">
+      {rows.length === 1 ? "One message could not be sent" : `${rows.length} messages could not be sent`}: {[...new Set(rows.map((row) => row.error))].join(" ")}
+    </p>
+  );
+}

@@ -1,0 +1,36 @@
+import type { DraftRow, OutboxRow } from "../../db/records.js";
+
+/** One conversation with something not sent, as the sign-out dialog lists it. */
+export interface UnsentLine {
+  conversationId: string;
+  title: string;
+  messages: number;
+  draft: boolean;
+}
+
+/** Conversations in the order their oldest unsent message was typed, then those with only a draft. */
+export function unsentLines(messages: readonly OutboxRow[], drafts: readonly DraftRow[], titleOf: (conversationId: string) => string): UnsentLine[] {
+  const lines = new Map<string, UnsentLine>();
+  const line = (conversationId: string) => {
+    let found = lines.get(conversationId);
+    if (!found) lines.set(conversationId, (found = { conversationId, title: titleOf(conversationId), messages: 0, draft: false }));
+    return found;
+  };
+  for (const row of [...messages].sort((a, b) => a.createdAt - b.createdAt)) line(row.conversationId).messages++;
+  for (const draft of drafts) line(draft.conversationId).draft = true;
+  return [...lines.values()];
+}
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
+/** "2 messages not sent yet", "1 draft not sent", "1 message and 1 draft not sent yet". */
+export function unsentHeading(messages: number, drafts: number): string {
+  const parts = [messages ? plural(messages, "message", "messages") : null, drafts ? plural(drafts, "draft", "drafts") : null].filter(Boolean);
+  return `${parts.join(" and ")} not sent yet`;
+}
+
+/** "Bob: 2 messages", "Team: 1 message and a draft", "Alice: a draft". */
+export function describeLine(line: UnsentLine): string {
+  const parts = [line.messages ? plural(line.messages, "message", "messages") : null, line.draft ? "a draft" : null].filter(Boolean);
+  return `${line.title}: ${parts.join(" and ")}`;
+}
