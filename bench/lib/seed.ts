@@ -74,7 +74,11 @@ export class Seeder {
     return ids;
   }
 
-  group(creator: SeededUser, members: SeededUser[], title: string): Promise<string> {
+  /** The members follow the creator first, so they join at once (a stranger's group would be a request: docs/groups.md). */
+  async group(creator: SeededUser, members: SeededUser[], title: string): Promise<string> {
+    await this.storage.write(async (tx) => {
+      for (const m of members) if (m.userId !== creator.userId) await tx.follows.insert(m.userId, creator.userId, this.at, null);
+    });
     return this.open(creator.userId, { type: "group", title, memberIds: members.map((m) => m.userId) });
   }
 

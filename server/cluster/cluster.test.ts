@@ -140,6 +140,8 @@ describe.skipIf(!enabled)("several processes, one Courier (PostgreSQL + Redis)",
   it("concurrent writers on three processes into one group: every member's versions are gapless", async () => {
     const all = await cluster(3);
     const members = await Promise.all([0, 1, 2, 3].map(() => register(all[0]!.server.app)));
+    // Followers of the creator join at once (a stranger's group would be a request: docs/groups.md).
+    for (const m of members.slice(1)) await call(all[0]!.server.app, "POST", `/api/users/${members[0]!.user.id}/follow`, { token: m.token });
     const group = await call<{ summary: { conversationId: string } }>(all[0]!.server.app, "POST", "/api/conversations", {
       token: members[0]!.token,
       body: { type: "group", title: "Team", memberIds: members.slice(1).map((m) => m.user.id) },

@@ -8,7 +8,7 @@ import {
   type Summary,
   type User,
 } from "../../shared/protocol/index.js";
-import type { ConversationRecord, MemberRecord, Repos } from "../storage/storage.js";
+import type { ConversationRecord, MemberRecord, NewMember, Repos } from "../storage/storage.js";
 
 /**
  * Conversations: who may see one, how each member sees it (the summary), and
@@ -39,16 +39,29 @@ async function view(r: Repos, conv: ConversationRecord): Promise<ConversationVie
   };
 }
 
+/** Members who can read and write; a request is pending, anything else is gone. */
+export const isGone = (m: MemberRecord): boolean => m.state !== "member" && m.state !== "request";
+
 /**
  * One member's summary. Built from current rows every time, so a `conv`
  * entry always carries the whole truth and clients replace their copy
- * instead of merging.
+ * instead of merging. Someone who left or was removed gets one too (saying
+ * so), but nothing said after they went: no last message, nothing unread.
  */
 async function personal(r: Repos, v: ConversationView, userId: string): Promise<Summary> {
-  const me = v.members.find((m) => m.userId === userId);
+  const me = v.members.find((m) => m.userId === userId) ?? (await r.conversations.member(v.conv.id, userId));
   if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
   const { conv } = v;
   const memberIds = v.members.map((m) => m.userId);
+  const gone = isGone(me);
+  const group =
+    conv.type === "group"
+      ? {
+          role: me.role,
+          ...(me.addedBy !== null ? { addedBy: me.addedBy } : {}),
+          roster: v.members.map((m) => ({ userId: m.userId, role: m.role, pending: m.state === "request" })),
+        }
+      : {};
   return {
     conversationId: conv.id,
     conversation: {
@@ -60,8 +73,8 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
       ...(conv.itemId !== null ? { itemId: conv.itemId } : {}),
       ...(conv.title !== null ? { title: conv.title } : {}),
     },
-    lastMessage: v.lastMessage,
-    unread: conv.lastSeq > me.readSeq ? await r.messages.unread(conv.id, me.readSeq, userId) : 0,
+    lastMessage: gone ? null : v.lastMessage,
+    unread: !gone && conv.lastSeq > me.readSeq ? await r.messages.unread(conv.id, me.readSeq, userId) : 0,
     readSeq: me.readSeq,
     muted: me.muted,
     pinned: me.pinned,
@@ -71,6 +84,8 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
     item: v.item,
     order: v.order,
     receipts: v.members.map((m) => ({ userId: m.userId, deliveredSeq: m.deliveredSeq, readSeq: m.readSeq })),
+    membership: me.state,
+    ...group,
   };
 }
 
@@ -78,18 +93,28 @@ export async function buildSummary(r: Repos, userId: string, conv: ConversationR
   return personal(r, await view(r, conv), userId);
 }
 
-/** Looks a conversation up for a user: unknown → 404, not a member → 403. */
-export async function memberConversation(r: Repos, userId: string, conversationId: string): Promise<ConversationRecord> {
+/**
+ * Looks a conversation up for someone who may read it (a member, or someone
+ * deciding on a request): unknown → 404; never a member, or gone → 403.
+ */
+export async function readableConversation(r: Repos, userId: string, conversationId: string) {
   const conv = await r.conversations.get(conversationId);
   if (!conv) throw CourierError.notFound("No such conversation.");
-  if (!(await r.conversations.member(conversationId, userId))) {
-    throw CourierError.forbidden("You are not a member of this conversation.");
-  }
+  const me = await r.conversations.member(conversationId, userId);
+  if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
+  if (isGone(me)) throw CourierError.forbidden("You are no longer a member of this group.");
+  return { conv, me };
+}
+
+/** Looks a conversation up for a member who may write to it: unknown → 404, not a member (or a request not yet accepted) → 403. */
+export async function memberConversation(r: Repos, userId: string, conversationId: string): Promise<ConversationRecord> {
+  const { conv, me } = await readableConversation(r, userId, conversationId);
+  if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
   return conv;
 }
 
 export async function summaryFor(r: Repos, userId: string, conversationId: string): Promise<Summary> {
-  return buildSummary(r, userId, await memberConversation(r, userId, conversationId));
+  return buildSummary(r, userId, (await readableConversation(r, userId, conversationId)).conv);
 }
 
 /** Pinned first, then the most recently active. */
@@ -103,26 +128,23 @@ export async function listSummaries(r: Repos, userId: string): Promise<Summary[]
 }
 
 /**
- * Every member of `conv` (or those in `userIds`) gets its current summary as
- * a `conv` entry: a new conversation appearing, or one whose shared state
- * (the item, the order) changed.
+ * Every current member of `conv` (and those in `alsoTo`: someone who just
+ * left or was removed) gets its current summary as a `conv` entry: a new
+ * conversation appearing, or one whose shared state (the item, the order,
+ * the members, the title) changed.
  */
-export async function announceConversation(r: Repos, conv: ConversationRecord, at: number, userIds?: readonly string[]): Promise<void> {
+export async function announceConversation(r: Repos, conv: ConversationRecord, at: number, alsoTo: readonly string[] = []): Promise<void> {
   const v = await view(r, conv);
-  const to = userIds ?? v.members.map((m) => m.userId);
+  const to = [...new Set([...v.members.map((m) => m.userId), ...alsoTo])];
   const entries = [];
   for (const userId of to) entries.push({ userId, d: "chat" as const, k: "conv", data: { summary: await personal(r, v, userId) } });
   await r.log.append(entries, at);
 }
 
 /** A new conversation appears on every member's devices as a `conv` entry. */
-async function createConversation(
-  r: Repos,
-  c: Omit<ConversationRecord, "id" | "lastSeq">,
-  memberIds: string[],
-): Promise<ConversationRecord> {
+async function createConversation(r: Repos, c: Omit<ConversationRecord, "id" | "lastSeq">, members: NewMember[]): Promise<ConversationRecord> {
   const conv: ConversationRecord = { ...c, id: randomUUID(), lastSeq: 0 };
-  await r.conversations.insert(conv, memberIds);
+  await r.conversations.insert(conv, members);
   await announceConversation(r, conv, c.at);
   return conv;
 }
@@ -133,7 +155,7 @@ export async function itemConversation(r: Repos, buyerId: string, item: Item, at
   const uniqueKey = `item:${item.id}:${buyerId}`;
   const existing = await r.conversations.byKey(uniqueKey);
   if (existing) return { conv: existing, created: false };
-  const conv = await createConversation(r, { type: "item", itemId: item.id, title: null, uniqueKey, at }, [buyerId, item.sellerId]);
+  const conv = await createConversation(r, { type: "item", itemId: item.id, title: null, uniqueKey, at }, pair(buyerId, item.sellerId));
   return { conv, created: true };
 }
 
@@ -145,7 +167,7 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
       const uniqueKey = `direct:${[userId, input.peerId].sort().join(":")}`;
       const existing = await r.conversations.byKey(uniqueKey);
       if (existing) return { conv: existing, created: false };
-      const conv = await createConversation(r, { type: "direct", itemId: null, title: null, uniqueKey, at }, [userId, input.peerId]);
+      const conv = await createConversation(r, { type: "direct", itemId: null, title: null, uniqueKey, at }, pair(userId, input.peerId));
       return { conv, created: true };
     }
     case "item": {
@@ -154,15 +176,39 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
       return itemConversation(r, userId, item, at);
     }
     case "group": {
-      const memberIds = [userId, ...new Set(input.memberIds.filter((id) => id !== userId))];
-      if (memberIds.length < 2) throw CourierError.badRequest("A group needs at least one other member.");
-      const known = new Set((await r.users.getMany(memberIds)).map((u) => u.id));
-      const unknown = memberIds.find((id) => !known.has(id));
-      if (unknown !== undefined) throw CourierError.notFound(`No such user: ${unknown}.`);
-      const conv = await createConversation(r, { type: "group", itemId: null, title: input.title, uniqueKey: null, at }, memberIds);
+      const others = othersNamed(userId, input.memberIds);
+      if (others.length === 0) throw CourierError.badRequest("A group needs at least one other member.");
+      await mustExist(r, others);
+      const members: NewMember[] = [{ userId, role: "creator", state: "member", addedBy: null }];
+      for (const id of others) members.push({ userId: id, role: "member", state: await arrivalState(r, userId, id), addedBy: userId });
+      const conv = await createConversation(r, { type: "group", itemId: null, title: input.title, uniqueKey: null, at }, members);
       return { conv, created: true };
     }
   }
+}
+
+/** The two of a direct or item chat: plain members, added by no one. */
+const pair = (a: string, b: string): NewMember[] => [a, b].map((userId) => ({ userId, role: "member", state: "member", addedBy: null }));
+
+/** The people named, once each, without the one naming them. */
+export function othersNamed(userId: string, ids: readonly string[]): string[] {
+  return [...new Set(ids)].filter((id) => id !== userId);
+}
+
+export async function mustExist(r: Repos, ids: readonly string[]): Promise<void> {
+  const known = new Set((await r.users.getMany(ids)).map((u) => u.id));
+  const unknown = ids.find((id) => !known.has(id));
+  if (unknown !== undefined) throw CourierError.notFound(`No such user: ${unknown}.`);
+}
+
+/**
+ * Consent (docs/groups.md): someone who doesn't follow the adder and shares
+ * no conversation with them finds the group among their requests, silent
+ * until they accept; anyone else is a member at once.
+ */
+export async function arrivalState(r: Repos, adderId: string, userId: string): Promise<"member" | "request"> {
+  if (await r.follows.follows(userId, adderId)) return "member";
+  return (await r.conversations.share(adderId, userId)) ? "member" : "request";
 }
 
 /** Direct and item chats are opened once per pair (or item and buyer); a group is new every time. */
@@ -173,7 +219,7 @@ export async function openConversation(r: Repos, userId: string, input: CreateCo
 
 /** Settings are private: only my own devices get the new summary. */
 export async function updateSettings(r: Repos, userId: string, conversationId: string, patch: SettingsPatch, at: number): Promise<Summary> {
-  const conv = await memberConversation(r, userId, conversationId);
+  const { conv } = await readableConversation(r, userId, conversationId);
   await r.conversations.updateSettings(conv.id, userId, patch);
   const summary = await buildSummary(r, userId, conv);
   await r.log.append([{ userId, d: "chat", k: "conv", data: { summary } }], at);
@@ -182,6 +228,6 @@ export async function updateSettings(r: Repos, userId: string, conversationId: s
 
 /** A page of history, for members only. */
 export async function history(r: Repos, userId: string, conversationId: string, before: number | null, limit: number): Promise<Message[]> {
-  await memberConversation(r, userId, conversationId);
+  await readableConversation(r, userId, conversationId);
   return r.messages.page(conversationId, before, limit);
 }

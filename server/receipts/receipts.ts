@@ -1,5 +1,5 @@
 import type { Summary } from "../../shared/protocol/index.js";
-import { buildSummary, memberConversation } from "../conversations/conversations.js";
+import { buildSummary, readableConversation } from "../conversations/conversations.js";
 import type { NewEntry, Repos } from "../storage/storage.js";
 
 /**
@@ -7,13 +7,17 @@ import type { NewEntry, Repos } from "../storage/storage.js";
  * (moved by a device's ack), each announced to whoever shows the tick.
  */
 
-/** Read position moves forward only, up to the last message; every member learns of it. */
+/**
+ * Read position moves forward only, up to the last message; every member
+ * learns of it. Someone looking at a group request has read nothing as far
+ * as the group can tell (docs/groups.md): it stays where it is.
+ */
 export async function markRead(r: Repos, userId: string, conversationId: string, seq: number, at: number): Promise<Summary> {
-  const conv = await memberConversation(r, userId, conversationId);
+  const { conv } = await readableConversation(r, userId, conversationId);
   const target = Math.min(seq, conv.lastSeq);
   // Locked: two tabs marking read at once take turns, so each position is announced once, in order.
   const me = (await r.conversations.lockMember(conv.id, userId))!;
-  if (target > me.readSeq) {
+  if (me.state === "member" && target > me.readSeq) {
     await r.conversations.advanceRead(conv.id, userId, target);
     const members = await r.conversations.members(conv.id);
     const data = { conversationId: conv.id, userId, seq: target };
@@ -39,7 +43,8 @@ export async function deliveredOnAck(r: Repos, userId: string, after: number, up
   const entries: NewEntry[] = [];
   for (const ref of refs) {
     const me = await r.conversations.lockMember(ref.conversationId, userId);
-    if (!me || ref.seq <= me.deliveredSeq) continue;
+    // Only members show ticks: a pending request or someone gone tells the group nothing.
+    if (!me || me.state !== "member" || ref.seq <= me.deliveredSeq) continue;
     await r.conversations.advanceDelivered(ref.conversationId, userId, ref.seq);
     const senders = await r.messages.sendersBetween(ref.conversationId, me.deliveredSeq, ref.seq, userId);
     const data = { conversationId: ref.conversationId, userId, seq: ref.seq };

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { CreateConversation, Domain, Entry, Message, User, Versions } from "../../shared/protocol/index.js";
+import type { CreateConversation, Domain, Entry, Message, Summary, User, Versions } from "../../shared/protocol/index.js";
 import { campaignStep } from "../admin/campaigns.js";
 import { createUser } from "../auth/accounts.js";
 import type { Context } from "../context.js";
-import { listSummaries, openConversation } from "../conversations/conversations.js";
+import { listSummaries, openConversation, summaryFor } from "../conversations/conversations.js";
+import { acceptRequest, addMembers, leaveGroup, removeMember } from "../conversations/groups.js";
 import { upsertDevice } from "../devices/registry.js";
 import { sendMessage } from "../messages/messages.js";
 import { advanceOrder, createOrder } from "../orders/orders.js";
@@ -49,6 +50,13 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
   };
   const conversation = async (userId: string, input: CreateConversation, at = 2) =>
     (await storage.write((tx) => openConversation(tx, userId, input, at))).summary.conversationId;
+  /** A group whose members follow its creator, so they are members at once (strangers would get a request: docs/groups.md). */
+  const groupOfFollowers = async (creatorId: string, memberIds: string[], title: string) => {
+    await storage.write(async (tx) => {
+      for (const id of memberIds) if (id !== creatorId) await tx.follows.insert(id, creatorId, 1, null);
+    });
+    return conversation(creatorId, { type: "group", title, memberIds });
+  };
   const send = (senderId: string, conversationId: string, body = "hi", clientMsgId: string = randomUUID()) =>
     storage.writeAppending((tx) => sendMessage(tx, senderId, { clientMsgId, conversationId, kind: "text", body }, 3));
   const device = async (userId: string) => {
@@ -141,7 +149,7 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
 
   it("20 concurrent senders into one group: every member's versions are 1..N with no gap or repeat, seqs unique", async () => {
     const members = await users(20, "m");
-    const conv = await conversation(members[0]!.id, { type: "group", title: "Busy", memberIds: members.map((m) => m.id) });
+    const conv = await groupOfFollowers(members[0]!.id, members.map((m) => m.id), "Busy");
     const before = new Map<string, number>();
     for (const m of members) before.set(m.id, (await heads(m.id)).chat);
     const sends = members.flatMap((m) => [0, 1, 2].map((i) => send(m.id, conv, `${m.username} ${i}`)));
@@ -210,7 +218,7 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
   it("sends a delivered receipt only to the senders of the newly delivered messages, once", async () => {
     const list = await users(12, "g");
     const [x, y, z, ...rest] = list;
-    const conv = await conversation(x!.id, { type: "group", title: "Twelve", memberIds: list.map((u) => u.id) });
+    const conv = await groupOfFollowers(x!.id, list.map((u) => u.id), "Twelve");
     const first = await send(x!.id, conv, "hi all");
     const headsBefore = new Map<string, number>();
     for (const u of list) headsBefore.set(u.id, (await heads(u.id)).chat);
@@ -351,6 +359,47 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
     const notices = (await pull(b!.id, "system", 0)).entries.filter((e) => e.k === "notice");
     expect(notices.map((e) => e.data)).toEqual([{ type: "follow", user: { id: a!.id, username: a!.username, displayName: a!.displayName } }]);
     await expect(storage.write((tx) => follow(tx, a!.id, randomUUID(), 6))).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("groups: a stranger's add is a silent request; accept, leave and removal reach every member and whoever went", async () => {
+    const [a, b, c, d] = await users(4);
+    await storage.write((tx) => follow(tx, b!.id, a!.id, 1));
+    const g = await conversation(a!.id, { type: "group", title: "Trip", memberIds: [b!.id, c!.id] });
+    const mine = (u: User) => storage.read((r) => summaryFor(r, u.id, g));
+    expect((await mine(b!)).membership).toBe("member");
+    expect((await mine(c!)).membership).toBe("request");
+    // A request can't post; a member can; the request still receives (to decide).
+    await expect(send(c!.id, g)).rejects.toMatchObject({ code: "forbidden" });
+    await send(b!.id, g, "hello");
+    expect((await pull(c!.id, "chat", 0)).entries.map((e) => e.k)).toEqual(["conv", "msg"]);
+    await storage.write((tx) => acceptRequest(tx, c!.id, g, 4));
+    expect((await mine(c!)).membership).toBe("member");
+
+    const convTo = (appended: { userId: string; entries: Entry[] }[]) =>
+      Object.fromEntries(appended.map((u) => [u.userId, u.entries.filter((e) => e.k === "conv").map((e) => (e.data as { summary: Summary }).summary.membership)]));
+    const added = await storage.writeAppending((tx) => addMembers(tx, a!.id, g, [d!.id, b!.id], 5));
+    expect(added.result.added).toBe(1);
+    const removed = await storage.writeAppending((tx) => removeMember(tx, a!.id, g, d!.id, 6));
+    expect(convTo(removed.appended)[d!.id]).toEqual(["removed"]);
+    const left = await storage.writeAppending((tx) => leaveGroup(tx, b!.id, g, 7));
+    expect(convTo(left.appended)).toEqual({ [a!.id]: ["member"], [b!.id]: ["left"], [c!.id]: ["member"] });
+    await expect(storage.read((r) => summaryFor(r, b!.id, g))).rejects.toMatchObject({ code: "forbidden" });
+    expect((await storage.read((r) => listSummaries(r, b!.id))).map((x) => x.conversationId)).not.toContain(g);
+
+    // The last two go: the group ends, and no one can add to it.
+    await storage.write((tx) => leaveGroup(tx, c!.id, g, 8));
+    await storage.write((tx) => leaveGroup(tx, a!.id, g, 9));
+    await expect(storage.write((tx) => addMembers(tx, a!.id, g, [b!.id], 10))).rejects.toMatchObject({ code: "forbidden" });
+    for (const u of [a!, b!, c!, d!]) expect(await storage.read((r) => listSummaries(r, u.id))).toEqual([]);
+  });
+
+  it("groups: concurrent leaves of the last two members end the group once, with no one left behind", async () => {
+    const [a, b] = await users(2);
+    await storage.write((tx) => follow(tx, b!.id, a!.id, 1));
+    const g = await conversation(a!.id, { type: "group", title: "Pair", memberIds: [b!.id] });
+    await Promise.all([storage.write((tx) => leaveGroup(tx, a!.id, g, 3)), storage.write((tx) => leaveGroup(tx, b!.id, g, 3))]);
+    expect(await storage.read(async (r) => r.conversations.members(g))).toEqual([]);
+    expect(deadlocks()).toBe(0);
   });
 
   it("keeps at most the device cap, forgetting the least recently seen; a device id belongs to one account", async () => {

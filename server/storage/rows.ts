@@ -1,6 +1,10 @@
 import {
   type ConversationType,
   type Item,
+  type MemberRole,
+  memberRoleSchema,
+  type Membership,
+  membershipSchema,
   type Message,
   type Order,
   type OrderStatus,
@@ -64,6 +68,9 @@ export interface MemberRow {
   pinned: Flag;
   remark: string;
   label: string;
+  role: string;
+  state: string;
+  added_by: string | null;
 }
 
 export interface MessageRow {
@@ -143,7 +150,14 @@ export const toMember = (r: MemberRow): MemberRecord => ({
   pinned: Boolean(r.pinned),
   remark: r.remark,
   label: r.label,
+  role: toRole(r.role),
+  state: toMembership(r.state),
+  addedBy: r.added_by,
 });
+
+/** Values a newer server may add read as the least privilege: a plain member, gone. */
+const toRole = (text: string): MemberRole => memberRoleSchema.catch("member").parse(text);
+const toMembership = (text: string): Membership => membershipSchema.catch("left").parse(text);
 
 export function toMessage(r: MessageRow): Message {
   const m: Message = {

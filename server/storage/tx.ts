@@ -5,6 +5,8 @@ import type {
   Domain,
   Entry,
   Item,
+  MemberRole,
+  Membership,
   Message,
   Order,
   OrderStatus,
@@ -210,9 +212,16 @@ export interface ConversationRecord {
   at: number;
 }
 
-export interface MemberRecord {
-  conversationId: string;
+/** Who joins, as what; `addedBy` null for the creator and the two of a direct or item chat. */
+export interface NewMember {
   userId: string;
+  role: MemberRole;
+  state: Membership;
+  addedBy: string | null;
+}
+
+export interface MemberRecord extends NewMember {
+  conversationId: string;
   readSeq: number;
   deliveredSeq: number;
   muted: boolean;
@@ -226,14 +235,28 @@ export interface ConversationRepo {
   byKey(uniqueKey: string): Answer<ConversationRecord | null>;
   /** Every conversation about a listing (one per buyer who asked). */
   ofItem(itemId: string): Answer<ConversationRecord[]>;
-  /** Fails on a taken unique key only through a race the engine retries. */
-  insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): Answer<void>;
+  /** `get`, holding the row until the transaction ends (membership changes of one group take turns). */
+  lock(id: string): Answer<ConversationRecord | null>;
+  /** Fails on a taken unique key only through a race the engine retries. A member listed twice joins once (the first). */
+  insert(c: Omit<ConversationRecord, "lastSeq">, members: readonly NewMember[]): Answer<void>;
+  /** The user's row in any state (gone ones included), or null if they never were a member. */
   member(conversationId: string, userId: string): Answer<MemberRecord | null>;
   /** `member`, holding the row until the transaction ends (receipts of one member take turns). */
   lockMember(conversationId: string, userId: string): Answer<MemberRecord | null>;
-  /** In the order they joined. */
+  /** Current members (state "member" or "request"), in the order they joined. */
   members(conversationId: string): Answer<MemberRecord[]>;
+  /** Conversations where the user is a current member (or has a request open). */
   ofUser(userId: string): Answer<ConversationRecord[]>;
+  /**
+   * Adds a member, or brings a gone one back (joining now; their own settings
+   * stay): read and delivered start at `readSeq`, so what came before is not unread.
+   */
+  join(conversationId: string, m: NewMember, readSeq: number, at: number): Answer<void>;
+  setState(conversationId: string, userId: string, state: Membership): Answer<void>;
+  setRole(conversationId: string, userId: string, role: MemberRole): Answer<void>;
+  setTitle(conversationId: string, title: string): Answer<void>;
+  /** Whether `a` and `b` are both members (state "member") of some conversation. */
+  share(a: string, b: string): Answer<boolean>;
   /** The next contiguous seq; the conversation stays locked until the transaction ends. */
   nextSeq(conversationId: string): Answer<number>;
   /** Reading implies having received: both positions move, never backwards. */
@@ -328,6 +351,8 @@ export interface FollowRecord {
 }
 
 export interface FollowRepo {
+  /** Whether `followerId` follows `followeeId` now. */
+  follows(followerId: string, followeeId: string): Answer<boolean>;
   /** Holds the row until the transaction ends. */
   lock(followerId: string, followeeId: string): Answer<FollowRecord | null>;
   /** A new follow; fails on an existing one only through a race the engine retries. */

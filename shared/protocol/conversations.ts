@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { userSchema } from "./auth.js";
-import { idSchema } from "./common.js";
+import { humanText, idSchema, textRule } from "./common.js";
 import { itemSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
 
@@ -26,6 +26,23 @@ export const receiptSchema = z.object({
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
+/** extension (groups): who may manage a group. */
+export const memberRoleSchema = z.enum(["creator", "admin", "member"]);
+export type MemberRole = z.infer<typeof memberRoleSchema>;
+
+/**
+ * extension (groups): where I stand in a conversation. `request`: a group
+ * someone I don't know added me to, waiting for Accept (`POST …/accept`) or
+ * Decline (`POST …/leave`); `left`, `removed`, `declined`: no longer a member
+ * (reading and sending answer 403).
+ */
+export const membershipSchema = z.enum(["member", "request", "left", "removed", "declined"]);
+export type Membership = z.infer<typeof membershipSchema>;
+
+/** extension (groups): a current member's role; `pending` while their request is open. */
+export const rosterEntrySchema = z.object({ userId: idSchema, role: memberRoleSchema, pending: z.boolean() });
+export type RosterEntry = z.infer<typeof rosterEntrySchema>;
+
 /** One user's view of a conversation. */
 export const summarySchema = z.object({
   conversationId: idSchema,
@@ -45,16 +62,35 @@ export const summarySchema = z.object({
   order: orderSchema.nullable().optional(),
   /** extension: delivery and read positions of every member */
   receipts: z.array(receiptSchema).optional(),
+  /** extension (groups): my membership (absent: "member") */
+  membership: membershipSchema.optional(),
+  /** extension (groups): my role */
+  role: memberRoleSchema.optional(),
+  /** extension (groups): who added me, if someone did */
+  addedBy: idSchema.optional(),
+  /** extension (groups): every current member's role, in `memberIds` order */
+  roster: z.array(rosterEntrySchema).optional(),
 });
 export type Summary = z.infer<typeof summarySchema>;
+
+/** A group's name, as typed at creation or rename. */
+export const groupTitleSchema = z
+  .string()
+  .trim()
+  .min(1, "The group needs a name.")
+  .max(100, "A group name can be at most 100 characters.")
+  .superRefine(textRule);
+
+/** At most this many people are named in one request (creation or add). */
+export const GROUP_ADD_MAX = 200;
 
 export const createConversationSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("direct"), peerId: idSchema }),
   z.strictObject({ type: z.literal("item"), itemId: idSchema }),
   z.strictObject({
     type: z.literal("group"),
-    title: z.string().trim().min(1).max(100),
-    memberIds: z.array(idSchema).min(1).max(200),
+    title: groupTitleSchema,
+    memberIds: z.array(idSchema).min(1).max(GROUP_ADD_MAX),
   }),
 ]);
 export type CreateConversation = z.infer<typeof createConversationSchema>;
@@ -63,11 +99,19 @@ export const settingsPatchSchema = z
   .strictObject({
     muted: z.boolean().optional(),
     pinned: z.boolean().optional(),
-    remark: z.string().max(100).optional(),
-    label: z.string().max(40).optional(),
+    remark: humanText(100, { clearable: true }).optional(),
+    label: humanText(40, { clearable: true }).optional(),
   })
   .refine((p) => Object.keys(p).length > 0, "Nothing to change.");
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 /** extension: `POST /api/conversations/:id/read {seq}` marks read up to seq. */
 export const markReadSchema = z.strictObject({ seq: z.number().int().nonnegative() });
+
+/** extension (groups): `POST /api/conversations/:id/members {userIds}` (the creator or an admin). */
+export const addMembersSchema = z.strictObject({ userIds: z.array(idSchema).min(1).max(GROUP_ADD_MAX) });
+export type AddMembers = z.infer<typeof addMembersSchema>;
+
+/** extension (groups): `PATCH /api/conversations/:id {title}` (the creator or an admin). */
+export const conversationPatchSchema = z.strictObject({ title: groupTitleSchema });
+export type ConversationPatch = z.infer<typeof conversationPatchSchema>;

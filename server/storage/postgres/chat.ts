@@ -1,18 +1,22 @@
-import type { Message, SettingsPatch } from "../../../shared/protocol/index.js";
+import type { MemberRole, Membership, Message, SettingsPatch } from "../../../shared/protocol/index.js";
 import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
-import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo } from "../tx.js";
+import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
 import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
-const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label`;
+const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, role, state, added_by`;
+const CURRENT = `state IN ('member', 'request')`;
 const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled`;
 
 export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
 
-  async get(id: string): Promise<ConversationRecord | null> {
-    const { rows } = await this.db.query<ConversationRow>(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1`, [id]);
-    return rows[0] ? toConversationRecord(rows[0]) : null;
+  get(id: string, lock = ""): Promise<ConversationRecord | null> {
+    return first(this.db, `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`, [id], toConversationRecord);
+  }
+
+  lock(id: string): Promise<ConversationRecord | null> {
+    return this.get(id, this.db.forUpdate);
   }
 
   async byKey(uniqueKey: string): Promise<ConversationRecord | null> {
@@ -31,17 +35,60 @@ export class PgConversations implements ConversationRepo {
   }
 
   /** The conversation and its members in one statement; a taken unique key fails (23505) and the engine retries. */
-  async insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): Promise<void> {
+  async insert(c: Omit<ConversationRecord, "lastSeq">, members: readonly NewMember[]): Promise<void> {
+    // The first of a member listed twice wins, as in SQLite's INSERT OR IGNORE (one statement can't touch a row twice).
+    const unique = [...new Map(members.toReversed().map((m) => [m.userId, m])).values()];
     await this.db.query(
       `WITH c AS (
          INSERT INTO conversations (id, type, item_id, title, unique_key, last_seq, at)
          VALUES ($1, $2, $3, $4, $5, 0, $6) RETURNING id
        )
-       INSERT INTO members (conversation_id, user_id, at)
-       SELECT c.id, m, $6 FROM c, unnest($7::text[]) AS m
-       ON CONFLICT (conversation_id, user_id) DO NOTHING`,
-      [c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at, memberIds],
+       INSERT INTO members (conversation_id, user_id, role, state, added_by, at)
+       SELECT c.id, m.user_id, m.role, m.state, m.added_by, $6
+       FROM c, unnest($7::text[], $8::text[], $9::text[], $10::text[]) AS m(user_id, role, state, added_by)`,
+      [
+        c.id,
+        c.type,
+        c.itemId,
+        c.title,
+        c.uniqueKey,
+        c.at,
+        unique.map((m) => m.userId),
+        unique.map((m) => m.role),
+        unique.map((m) => m.state),
+        unique.map((m) => m.addedBy),
+      ],
     );
+  }
+
+  async join(conversationId: string, m: NewMember, readSeq: number, at: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO members (conversation_id, user_id, role, state, added_by, read_seq, delivered_seq, at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+       ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = excluded.role, state = excluded.state,
+         added_by = excluded.added_by, read_seq = excluded.read_seq, delivered_seq = excluded.delivered_seq, at = excluded.at`,
+      [conversationId, m.userId, m.role, m.state, m.addedBy, readSeq, at],
+    );
+  }
+
+  async setState(conversationId: string, userId: string, state: Membership): Promise<void> {
+    await this.db.query(`UPDATE members SET state = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, state]);
+  }
+
+  async setRole(conversationId: string, userId: string, role: MemberRole): Promise<void> {
+    await this.db.query(`UPDATE members SET role = $3 WHERE conversation_id = $1 AND user_id = $2`, [conversationId, userId, role]);
+  }
+
+  async setTitle(conversationId: string, title: string): Promise<void> {
+    await this.db.query(`UPDATE conversations SET title = $2 WHERE id = $1`, [conversationId, title]);
+  }
+
+  async share(a: string, b: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM members ma JOIN members mb ON mb.conversation_id = ma.conversation_id AND mb.user_id = $2
+       WHERE ma.user_id = $1 AND ma.state = 'member' AND mb.state = 'member' LIMIT 1`,
+      [a, b],
+    );
+    return rows.length > 0;
   }
 
   member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
@@ -55,7 +102,7 @@ export class PgConversations implements ConversationRepo {
 
   async members(conversationId: string): Promise<MemberRecord[]> {
     const { rows } = await this.db.query<MemberRow>(
-      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 ORDER BY at, user_id`,
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${CURRENT} ORDER BY at, user_id`,
       [conversationId],
     );
     return rows.map(toMember);
@@ -64,7 +111,7 @@ export class PgConversations implements ConversationRepo {
   async ofUser(userId: string): Promise<ConversationRecord[]> {
     const { rows } = await this.db.query<ConversationRow>(
       `SELECT c.id, c.type, c.item_id, c.title, c.unique_key, c.last_seq, c.at
-       FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = $1`,
+       FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = $1 AND m.${CURRENT}`,
       [userId],
     );
     return rows.map(toConversationRecord);

@@ -179,8 +179,27 @@ describe("PostgreSQL migrations", () => {
     });
   });
 
-  it("open a version 3 (latest) database without migrating, keeping its campaigns", async () => {
+  it("upgrade a version 3 database: members keep their rows, each group's first member becomes its admin", async () => {
     const { schema, pool } = await schemaAt(3);
+    await pool.query(`
+      INSERT INTO users VALUES ('u1', 'alice', 'Alice', 'h', 1000), ('u2', 'bob', 'Bob', 'h', 1000), ('u3', 'cy', 'Cy', 'h', 1000);
+      INSERT INTO conversations (id, type, title, at) VALUES ('g', 'group', 'Trip', 1000), ('d', 'direct', NULL, 1000);
+      INSERT INTO members (conversation_id, user_id, read_seq, at) VALUES ('g', 'u2', 3, 1000), ('g', 'u1', 0, 1000), ('g', 'u3', 0, 2000), ('d', 'u1', 0, 1000), ('d', 'u2', 0, 1000);
+    `);
+    const engine = await engines.open({ schema });
+    expect(await versionOf(pool)).toBe(LATEST);
+    const roles = await engine.read(async (r) => [...(await r.conversations.members("g")), ...(await r.conversations.members("d"))]);
+    expect(roles.map((m) => [m.conversationId, m.userId, m.role, m.state, m.readSeq])).toEqual([
+      ["g", "u1", "admin", "member", 0],
+      ["g", "u2", "member", "member", 3],
+      ["g", "u3", "member", "member", 0],
+      ["d", "u1", "member", "member", 0],
+      ["d", "u2", "member", "member", 0],
+    ]);
+  });
+
+  it("open a latest-version database without migrating, keeping its campaigns", async () => {
+    const { schema, pool } = await schemaAt(LATEST);
     await pool.query(`
       INSERT INTO campaigns (id, idempotency_key, fingerprint, title, body, url, sent_through, recipients, done, created_at)
       VALUES ('k1', 'key', 'fp', 'Sale', 'Now', NULL, 'u9', 9, false, 1000);

@@ -6,7 +6,7 @@ import { isConnectionError } from "./errors.js";
  * Ordered schema migrations, the PostgreSQL translation of the embedded
  * database's (server/storage/sqlite/migrations.ts), split the same way so a
  * version number means the same tables on both engines:
- * 1 core, 2 Web Push and follows, 3 campaigns.
+ * 1 core, 2 Web Push and follows, 3 campaigns, 4 group roles and membership.
  *
  * `courier_schema` (one row) records how many have run. Never edit a
  * migration that has shipped: append a new one.
@@ -218,6 +218,22 @@ export const MIGRATIONS: readonly string[] = [
     done            BOOLEAN NOT NULL DEFAULT false,
     created_at      BIGINT NOT NULL
   );
+  `,
+  // 4: groups people can control (docs/groups.md): roles, who added whom, and
+  // the member's state (member, request, or gone: left, removed, declined).
+  // A group from before roles gets its first member (by join time, then id)
+  // as admin, so every existing group can still be managed.
+  `
+  ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+  ALTER TABLE members ADD COLUMN state TEXT NOT NULL DEFAULT 'member';
+  ALTER TABLE members ADD COLUMN added_by TEXT COLLATE "C";
+  UPDATE members SET role = 'admin'
+  FROM (
+    SELECT DISTINCT ON (m.conversation_id) m.conversation_id, m.user_id
+    FROM members m JOIN conversations c ON c.id = m.conversation_id AND c.type = 'group'
+    ORDER BY m.conversation_id, m.at, m.user_id
+  ) AS first
+  WHERE members.conversation_id = first.conversation_id AND members.user_id = first.user_id;
   `,
 ];
 

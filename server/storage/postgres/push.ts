@@ -71,7 +71,7 @@ export class PgPush implements PushRepo {
     const { rows } = await this.db.query<{ type: string; title: string | null; item_title: string | null; muted: boolean; read_seq: number }>(
       `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
        FROM conversations c
-       JOIN members m ON m.conversation_id = c.id AND m.user_id = $1
+       JOIN members m ON m.conversation_id = c.id AND m.user_id = $1 AND m.state = 'member'
        LEFT JOIN items i ON i.id = c.item_id
        WHERE c.id = $2`,
       [userId, conversationId],
@@ -139,6 +139,14 @@ export class PgPush implements PushRepo {
 
 export class PgFollows implements FollowRepo {
   constructor(private readonly db: Db) {}
+
+  async follows(followerId: string, followeeId: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ active: boolean }>(`SELECT active FROM follows WHERE follower_id = $1 AND followee_id = $2`, [
+      followerId,
+      followeeId,
+    ]);
+    return rows[0]?.active === true;
+  }
 
   async lock(followerId: string, followeeId: string): Promise<FollowRecord | null> {
     const { rows } = await this.db.query<{ active: boolean; noticed_at: number | null }>(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Message } from "../../../shared/protocol/index.js";
-import type { Repos } from "../tx.js";
+import type { NewMember, Repos } from "../tx.js";
 import type { PostgresEngine } from "./engine.js";
 import { databaseUrl, Engines } from "./test-support.js";
 
@@ -193,6 +193,9 @@ describe("PostgreSQL devices and push", () => {
   });
 });
 
+/** Plain members, added by no one. */
+const plain = (...ids: string[]): NewMember[] => ids.map((userId) => ({ userId, role: "member", state: "member", addedBy: null }));
+
 describe("PostgreSQL catalogue, conversations and messages", () => {
   it("store items and one order per item", async () => {
     await write(async (tx) => {
@@ -201,7 +204,7 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
       await tx.items.insert({ id: "it1", sellerId: "it-s", title: "Bike", priceCents: 10_000_000_000, at: 5000 });
       await tx.items.insert({ id: "it2", sellerId: "it-s", title: "Lamp", priceCents: 5, description: "old", at: 5000 });
       await tx.items.insert({ id: "it0", sellerId: "it-s", title: "Chair", priceCents: 7, at: 4000 });
-      await tx.conversations.insert({ id: "it-c", type: "item", itemId: "it1", title: null, uniqueKey: "item:it1:it-b", at: 1 }, ["it-b", "it-s"]);
+      await tx.conversations.insert({ id: "it-c", type: "item", itemId: "it1", title: null, uniqueKey: "item:it1:it-b", at: 1 }, plain("it-b", "it-s"));
     });
     expect((await read(async (r) => r.items.list(3))).map((i) => i.id)).toEqual(["it1", "it2", "it0"]);
     expect(await read(async (r) => r.items.lock("it1"))).toEqual({
@@ -233,8 +236,8 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
   it("keep conversations, members and their positions", async () => {
     await write(async (tx) => {
       for (const id of ["cv-a", "cv-c", "cv-b"]) await user(tx, id, id.replace("-", "_"));
-      await tx.conversations.insert({ id: "cv1", type: "group", itemId: null, title: "Trip", uniqueKey: null, at: 10 }, ["cv-c", "cv-a", "cv-b", "cv-a"]);
-      await tx.conversations.insert({ id: "cv2", type: "direct", itemId: null, title: null, uniqueKey: "direct:cv-a:cv-b", at: 11 }, ["cv-a", "cv-b"]);
+      await tx.conversations.insert({ id: "cv1", type: "group", itemId: null, title: "Trip", uniqueKey: null, at: 10 }, plain("cv-c", "cv-a", "cv-b", "cv-a"));
+      await tx.conversations.insert({ id: "cv2", type: "direct", itemId: null, title: null, uniqueKey: "direct:cv-a:cv-b", at: 11 }, plain("cv-a", "cv-b"));
     });
     await read(async (r) => {
       expect(await r.conversations.get("cv1")).toEqual({ id: "cv1", type: "group", itemId: null, title: "Trip", uniqueKey: null, lastSeq: 0, at: 10 });
@@ -264,6 +267,9 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
         pinned: true,
         remark: "trip!",
         label: "",
+        role: "member",
+        state: "member",
+        addedBy: null,
       });
       expect(await r.push.conversation("cv-b", "cv1")).toEqual({ type: "group", title: "Trip", itemTitle: null, muted: true, readSeq: 2 });
       expect(await r.push.conversation("nobody", "cv1")).toBeNull();
@@ -274,7 +280,7 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
   it("store messages once, find them by client id and seq, page and count them", async () => {
     await write(async (tx) => {
       for (const id of ["ms-a", "ms-b", "ms-c"]) await user(tx, id, id.replace("-", "_"));
-      await tx.conversations.insert({ id: "ms1", type: "group", itemId: null, title: null, uniqueKey: null, at: 1 }, ["ms-a", "ms-b", "ms-c"]);
+      await tx.conversations.insert({ id: "ms1", type: "group", itemId: null, title: null, uniqueKey: null, at: 1 }, plain("ms-a", "ms-b", "ms-c"));
     });
     const senders = ["ms-a", "ms-b", "ms-a", "ms-c", "ms-a"];
     const messages: Message[] = await write(async (tx) => {

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import type { SettingsPatch } from "../../../shared/protocol/index.js";
-import type { ConversationRecord, ConversationRepo, MemberRecord } from "../tx.js";
+import type { MemberRole, Membership, SettingsPatch } from "../../../shared/protocol/index.js";
+import type { ConversationRecord, ConversationRepo, MemberRecord, NewMember } from "../tx.js";
 import { toConversationRecord, toMember, type ConversationRow, type MemberRow } from "../rows.js";
 
 /** Conversations, their members and each member's own view (settings, positions). */
@@ -13,11 +13,28 @@ export class ConversationStore implements ConversationRepo {
       byKey: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE unique_key = ?`),
       ofItem: db.prepare<[string], ConversationRow>(`SELECT * FROM conversations WHERE item_id = ? AND type = 'item'`),
       insert: db.prepare(`INSERT INTO conversations (id, type, item_id, title, unique_key, last_seq, at) VALUES (?, ?, ?, ?, ?, 0, ?)`),
-      addMember: db.prepare(`INSERT OR IGNORE INTO members (conversation_id, user_id, at) VALUES (?, ?, ?)`),
+      addMember: db.prepare(
+        `INSERT OR IGNORE INTO members (conversation_id, user_id, role, state, added_by, at) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      join: db.prepare(
+        `INSERT INTO members (conversation_id, user_id, role, state, added_by, read_seq, delivered_seq, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (conversation_id, user_id) DO UPDATE SET role = excluded.role, state = excluded.state,
+           added_by = excluded.added_by, read_seq = excluded.read_seq, delivered_seq = excluded.delivered_seq, at = excluded.at`,
+      ),
       member: db.prepare<[string, string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? AND user_id = ?`),
-      members: db.prepare<[string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? ORDER BY at, user_id`),
+      members: db.prepare<[string], MemberRow>(
+        `SELECT * FROM members WHERE conversation_id = ? AND state IN ('member', 'request') ORDER BY at, user_id`,
+      ),
       ofUser: db.prepare<[string], ConversationRow>(
-        `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ?`,
+        `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ? AND m.state IN ('member', 'request')`,
+      ),
+      setState: db.prepare(`UPDATE members SET state = ? WHERE conversation_id = ? AND user_id = ?`),
+      setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
+      setTitle: db.prepare(`UPDATE conversations SET title = ? WHERE id = ?`),
+      // From the smaller side of the members_user index: one of a's conversations that b is in.
+      share: db.prepare<[string, string], { one: number }>(
+        `SELECT 1 AS one FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = ?
+         WHERE a.user_id = ? AND a.state = 'member' AND b.state = 'member' LIMIT 1`,
       ),
       bumpSeq: db.prepare<[string], { last_seq: number }>(
         `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`,
@@ -44,9 +61,34 @@ export class ConversationStore implements ConversationRepo {
     return row ? toConversationRecord(row) : null;
   }
 
-  insert(c: Omit<ConversationRecord, "lastSeq">, memberIds: readonly string[]): void {
+  /** The whole database is locked by the write transaction already. */
+  lock(id: string): ConversationRecord | null {
+    return this.get(id);
+  }
+
+  insert(c: Omit<ConversationRecord, "lastSeq">, members: readonly NewMember[]): void {
     this.s.insert.run(c.id, c.type, c.itemId, c.title, c.uniqueKey, c.at);
-    for (const userId of memberIds) this.s.addMember.run(c.id, userId, c.at);
+    for (const m of members) this.s.addMember.run(c.id, m.userId, m.role, m.state, m.addedBy, c.at);
+  }
+
+  join(conversationId: string, m: NewMember, readSeq: number, at: number): void {
+    this.s.join.run(conversationId, m.userId, m.role, m.state, m.addedBy, readSeq, readSeq, at);
+  }
+
+  setState(conversationId: string, userId: string, state: Membership): void {
+    this.s.setState.run(state, conversationId, userId);
+  }
+
+  setRole(conversationId: string, userId: string, role: MemberRole): void {
+    this.s.setRole.run(role, conversationId, userId);
+  }
+
+  setTitle(conversationId: string, title: string): void {
+    this.s.setTitle.run(title, conversationId);
+  }
+
+  share(a: string, b: string): boolean {
+    return this.s.share.get(b, a) !== undefined;
   }
 
   ofItem(itemId: string): ConversationRecord[] {

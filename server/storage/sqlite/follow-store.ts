@@ -18,6 +18,10 @@ export class FollowStore implements FollowRepo {
     };
   }
 
+  follows(followerId: string, followeeId: string): boolean {
+    return this.s.get.get(followerId, followeeId)?.active === 1;
+  }
+
   /** The whole database is locked by the write transaction already. */
   lock(followerId: string, followeeId: string): FollowRecord | null {
     const row = this.s.get.get(followerId, followeeId);

@@ -191,6 +191,19 @@ export const MIGRATIONS: readonly string[] = [
     created_at      INTEGER NOT NULL
   );
   `,
+  // 4: groups people can control (docs/groups.md): roles, who added whom, and
+  // the member's state (member, request, or gone: left, removed, declined).
+  // A group from before roles gets its first member (by join time, then id)
+  // as admin, so every existing group can still be managed.
+  `
+  ALTER TABLE members ADD COLUMN role TEXT NOT NULL DEFAULT 'member';
+  ALTER TABLE members ADD COLUMN state TEXT NOT NULL DEFAULT 'member';
+  ALTER TABLE members ADD COLUMN added_by TEXT;
+  UPDATE members SET role = 'admin'
+  WHERE user_id = (
+    SELECT m.user_id FROM members m WHERE m.conversation_id = members.conversation_id ORDER BY m.at, m.user_id LIMIT 1
+  ) AND conversation_id IN (SELECT id FROM conversations WHERE type = 'group');
+  `,
 ];
 
 /**

@@ -46,7 +46,7 @@ export class PushStore implements PushRepo {
       >(
         `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
          FROM conversations c
-         JOIN members m ON m.conversation_id = c.id AND m.user_id = ?
+         JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.state = 'member'
          LEFT JOIN items i ON i.id = c.item_id
          WHERE c.id = ?`,
       ),

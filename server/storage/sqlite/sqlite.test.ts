@@ -52,23 +52,34 @@ describe("the embedded SQLite engine", () => {
     raw.close();
   });
 
-  it("upgrades a database of the previous schema in place: its data stays, campaigns work", async () => {
+  it("upgrades a database of an older schema in place: its data stays, campaigns and group roles work", async () => {
     const dir = dataDir();
     const first = open(dir);
     await newUser(first, "alice");
     await first.close();
-    // What a server of the schema before campaigns left behind.
+    // What a server of the schema before campaigns (version 2) left behind.
     const raw = new Database(path.join(dir, DB_FILE));
     raw.exec("DROP TABLE campaigns");
-    raw.pragma(`user_version = ${MIGRATIONS.length - 1}`);
+    raw.exec("ALTER TABLE members DROP COLUMN role; ALTER TABLE members DROP COLUMN state; ALTER TABLE members DROP COLUMN added_by;");
+    raw.exec(`
+      INSERT INTO users VALUES ('u1', 'bob', 'Bob', 'h', 1), ('u2', 'cy', 'Cy', 'h', 1);
+      INSERT INTO conversations (id, type, title, at) VALUES ('g', 'group', 'Trip', 1);
+      INSERT INTO members (conversation_id, user_id, at) VALUES ('g', 'u2', 1), ('g', 'u1', 1);
+    `);
+    raw.pragma("user_version = 2");
     raw.close();
 
     const upgraded = open(dir);
     expect(await byUsername(upgraded, "alice")).toMatchObject({ displayName: "Alice" });
     await upgraded.write(async (tx) => tx.campaigns.open({ id: "c1", key: "k", fingerprint: "f", title: "Sale", body: "Now" }, 2));
     const step = await upgraded.writeAppending((tx) => campaignStep(tx, "c1", 10, 2));
-    expect(step.result).toMatchObject({ recipients: 1, done: false });
-    expect(step.appended.map((u) => u.entries.map((e) => e.k))).toEqual([["promo"]]);
+    expect(step.result).toMatchObject({ recipients: 3, done: false });
+    // Version 4: the group from before roles has its first member (by join time, then id) as admin.
+    expect((await upgraded.read(async (r) => r.conversations.members("g"))).map((m) => [m.userId, m.role, m.state])).toEqual([
+      ["u1", "admin", "member"],
+      ["u2", "member", "member"],
+    ]);
+    expect(step.appended.map((u) => u.entries.map((e) => e.k))).toEqual([["promo"], ["promo"], ["promo"]]);
     await upgraded.close();
   });
 

@@ -20,6 +20,8 @@ describe("versions under concurrent senders", () => {
     const users = [];
     for (let i = 0; i < SENDERS; i++) users.push(await register(server.app, `member${i}`));
     const [creator, ...rest] = users;
+    // Followers of the creator join at once (a stranger's group would be a request: docs/groups.md).
+    for (const u of rest) await call(server.app, "POST", `/api/users/${creator!.user.id}/follow`, { token: u.token });
     const group = await call<{ summary: Summary }>(server.app, "POST", "/api/conversations", {
       token: creator!.token,
       body: { type: "group", title: "Everyone", memberIds: rest.map((u) => u.user.id) },
