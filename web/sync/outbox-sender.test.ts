@@ -20,8 +20,9 @@ const serverCopy = (req: SendRequest): Message => ({
   at: Date.now(),
 });
 
+/** Lets IndexedDB (setImmediate) and promises run; no clock involved. */
 async function settled(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 60; i++) await new Promise((r) => setImmediate(r));
 }
 
 beforeEach(async () => {
@@ -103,18 +104,26 @@ describe("OutboxSender", () => {
         sent.push(req.body);
         return serverCopy(req);
       };
-      const first = new OutboxSender({ db, onReauth: () => {}, send });
-      await first.send("c1", "one");
-      await first.send("c1", "two");
+      const ids: string[] = [];
+      const first = new OutboxSender({ db, onReauth: () => {}, send: (req) => (ids.push(req.clientMsgId), send(req)) });
+      const typed = [await first.send("c1", "one"), await first.send("c1", "two")];
       await settled();
-      first.stop(); // the tab is closed
+      first.stop(); // the tab is closed: nothing of it is left but what IndexedDB holds
+      const before = db;
+      before.close();
 
       online = true;
-      const second = new OutboxSender({ db, onReauth: () => {}, send }); // the app opens again
+      db = new CourierDb(before.userId); // the app opens again, on a new connection to the same database
+      await db.open();
+      expect(before.isOpen()).toBe(false);
+      const second = new OutboxSender({ db, onReauth: () => {}, send: (req) => (ids.push(req.clientMsgId), send(req)) });
       second.flush();
       await settled();
       expect(sent).toEqual(["one", "two"]);
+      // The attempts before the restart and after it carry the same ids: the server drops any repeat.
+      expect(new Set(ids)).toEqual(new Set(typed.map((row) => row.clientMsgId)));
       expect(await db.outbox.count()).toBe(0);
+      expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["one", "two"]);
       second.stop();
     });
 

@@ -27,7 +27,7 @@ class FakeTransport implements Transport {
   connects = 0;
   closes = 0;
   handlers: TransportHandlers | null = null;
-  pull = vi.fn(async (req: PullRequest): Promise<PullResponse> => ({ d: req.d, entries: [], head: 0, reset: false }));
+  pull = vi.fn(async (req: PullRequest): Promise<PullResponse> => pullFromServerLog(req));
   ack = vi.fn(async () => {});
   send = vi.fn(async () => {
     throw new Error("not used");
@@ -62,22 +62,24 @@ class FakeTransport implements Transport {
   }
 }
 
-/** The server's log, as pulls over HTTP see it. */
+/** The server's log, as pulls over HTTP and over the transport see it. */
 let serverLog: Entry[] = [];
+
+function pullFromServerLog(req: PullRequest): PullResponse {
+  const mine = serverLog.filter((e) => e.d === req.d);
+  return {
+    d: req.d,
+    entries: mine.filter((e) => e.v > req.after).slice(0, req.limit ?? 100),
+    head: Math.max(0, ...mine.map((e) => e.v)),
+    reset: false,
+  };
+}
 
 function fakeApi(who: () => User = () => me) {
   return {
     me: vi.fn(async () => who()),
     registerDevice: vi.fn(async () => {}),
-    pull: vi.fn(async (req: PullRequest): Promise<PullResponse> => {
-      const mine = serverLog.filter((e) => e.d === req.d);
-      return {
-        d: req.d,
-        entries: mine.filter((e) => e.v > req.after).slice(0, req.limit ?? 100),
-        head: Math.max(0, ...mine.map((e) => e.v)),
-        reset: false,
-      };
-    }),
+    pull: vi.fn(async (req: PullRequest): Promise<PullResponse> => pullFromServerLog(req)),
     snapshot: vi.fn(async (): Promise<Snapshot> => ({ heads: zeroVersions(), conversations: [], messages: {} })),
     ack: vi.fn(async () => {}),
     send: vi.fn(),
@@ -174,12 +176,19 @@ describe("SyncClient: another account's session", () => {
     api = fakeApi(() => other);
     const c = makeClient();
     await c.start();
+    // The other account's data is on the server; none of it may reach this user's database.
+    serverLog = [convEntry(summary("c-theirs"), 1), msgEntry(message("c-theirs", 1), 2)];
     transport.handlers!.onRefused("conflict");
     await drain();
-    expect(api.me).toHaveBeenCalled();
+    expect(api.me).toHaveBeenCalledOnce();
     expect(conflicts).toBe(0);
     expect(lost).toEqual(["user_changed"]);
     expect(transport.closes).toBe(1);
+    await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 2);
+    await drain();
+    expect(await db.messages.count()).toBe(0);
+    expect(await db.conversations.count()).toBe(0);
+    expect(await db.versions.count()).toBe(0);
   });
 
   it("does not treat a 409 from device registration as a conflict while the cookie is someone else's", async () => {
@@ -290,11 +299,14 @@ describe("SyncClient: HTTP catch-up while the transport is down", () => {
     await drain();
     expect(api.pull).not.toHaveBeenCalled();
 
-    // Down again: polling resumes; after stop() it ends for good.
+    // Down again: polling resumes and brings in what was written meanwhile; after stop() it ends for good.
     transport.drop();
+    serverLog.push(msgEntry(message("c1", 3, { body: "still there?" }), 4));
     await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS);
     await drain();
-    expect(api.pull).toHaveBeenCalled();
+    await c.idle();
+    expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["are you there?", "message 2", "still there?"]);
+    expect((await db.versions.get("chat"))?.v).toBe(4);
     await c.stop();
     api.pull.mockClear();
     await vi.advanceTimersByTimeAsync(HTTP_CATCH_UP_MS * 3);
@@ -336,14 +348,17 @@ describe("SyncClient: page signals", () => {
     transport.hello(me.id);
     await drain();
 
-    api.pull.mockClear();
-    transport.pull.mockClear();
+    // While the page was hidden, a message was written that no push brought.
+    serverLog = [convEntry(summary("c1"), 1), msgEntry(message("c1", 1, { body: "written while hidden" }), 2)];
     page.visibilityState = "visible";
     page.dispatchEvent(new Event("visibilitychange"));
     expect(transport.hidden).toEqual([true, false]);
     expect(transport.wakes).toBe(1); // check the link now
     await drain();
-    expect(transport.pull.mock.calls.length + api.pull.mock.calls.length).toBeGreaterThan(0); // and catch up
+    await c.idle();
+    // ...and catch up: it is stored, with the version it came at.
+    expect((await db.messages.toArray()).map((m) => m.body)).toEqual(["written while hidden"]);
+    expect((await db.versions.get("chat"))?.v).toBe(2);
 
     (window as unknown as EventTarget).dispatchEvent(new Event("online"));
     expect(transport.wakes).toBe(2);
