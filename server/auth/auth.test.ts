@@ -2,9 +2,14 @@ import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, connect, listen, refusal, register, startServer, type TestServer } from "../testing/harness.js";
+import { createUser } from "./accounts.js";
+import { hashPassword } from "./passwords.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
+
+const PASSWORD = "correct horse";
+const userNamed = (username: string) => server.storage.read(async (r) => r.users.byUsername(username));
 
 function cookieOf(headers: Record<string, unknown>): string {
   const raw = headers["set-cookie"];
@@ -16,7 +21,7 @@ describe("auth", () => {
   it("registers, reads me, logs in and out; the token dies with logout", async () => {
     server = await startServer();
     const { app } = server;
-    const reg = await call(app, "POST", "/api/auth/register", { body: { username: "alice", password: "password1", displayName: "Alice" } });
+    const reg = await call(app, "POST", "/api/auth/register", { body: { username: "alice", password: PASSWORD, displayName: "Alice" } });
     expect(reg.status).toBe(201);
     expect(reg.body).toMatchObject({ user: { username: "alice", displayName: "Alice" }, token: expect.any(String) });
     const setCookie = String(reg.headers["set-cookie"]);
@@ -29,7 +34,7 @@ describe("auth", () => {
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ user: { username: "alice" } });
 
-    const login = await call<{ token: string }>(app, "POST", "/api/auth/login", { body: { username: "alice", password: "password1" } });
+    const login = await call<{ token: string }>(app, "POST", "/api/auth/login", { body: { username: "alice", password: PASSWORD } });
     expect(login.status).toBe(200);
     expect(login.body.token).not.toBe(token);
 
@@ -43,7 +48,7 @@ describe("auth", () => {
     server = await startServer();
     const { app } = server;
     await register(app, "bob");
-    const dup = await call(app, "POST", "/api/auth/register", { body: { username: "bob", password: "password1" } });
+    const dup = await call(app, "POST", "/api/auth/register", { body: { username: "bob", password: PASSWORD } });
     expect(dup.status).toBe(409);
     expect(dup.body).toMatchObject({ error: { code: "conflict" } });
 
@@ -54,19 +59,61 @@ describe("auth", () => {
     expect(wrongPassword.body.error.message).toBe(noUser.body.error.message);
   });
 
-  it("validates registration input", async () => {
+  it("validates registration input, and a refused sign-up creates no one", async () => {
     server = await startServer();
     const bad = [
-      { username: "Al", password: "password1" },
-      { username: "has space", password: "password1" },
+      { username: "Al", password: PASSWORD },
+      { username: "has space", password: PASSWORD },
       { username: "carol", password: "short" },
-      { username: "carol", password: "password1", admin: true },
+      { username: "carol", password: PASSWORD, admin: true },
+      { username: "carol", password: PASSWORD, displayName: "\u200B" },
     ];
     for (const body of bad) {
       const res = await call(server.app, "POST", "/api/auth/register", { body });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body).toMatchObject({ error: { code: "bad_request" } });
     }
+    for (const username of ["al", "has space", "carol"]) expect(await userNamed(username)).toBeNull();
+    expect((await call(server.app, "POST", "/api/auth/login", { body: { username: "carol", password: PASSWORD } })).status).toBe(401);
+  });
+
+  it("refuses weak passwords on sign-up, saying which rule, and creates no account", async () => {
+    server = await startServer();
+    const refused: [string, RegExp][] = [
+      ["password", /at least 10 characters/],
+      ["12345678", /at least 10 characters/],
+      ["\u0000".repeat(8), /control characters/],
+      ["\u0000".repeat(12), /control characters/],
+      ["\u200B".repeat(8), /only spaces or invisible/],
+      ["\u200B\u2060\uFEFF".repeat(4), /only spaces or invisible/],
+      ["  dave_smith  ", /same as the username/],
+      ["DAVE_SMITH", /same as the username/],
+      ["qwertyuiop", /too commonly used/],
+      ["Password123", /too commonly used/],
+      [" 1234567890 ", /too commonly used/],
+      ["ｐａｓｓｗｏｒｄ１２３", /too commonly used/],
+      ["x".repeat(201), /at most 200/],
+    ];
+    for (const [password, rule] of refused) {
+      const res = await call<{ error: { message: string } }>(server.app, "POST", "/api/auth/register", { body: { username: "dave_smith", password } });
+      expect(res.status, JSON.stringify(password)).toBe(400);
+      expect(res.body.error.message).toMatch(rule);
+    }
+    expect(await userNamed("dave_smith")).toBeNull();
+
+    // Stored as typed, spaces included: the same text signs in, a trimmed one does not.
+    const spaced = "  a long phrase, mine  ";
+    const post = (path: string, password: string) => call(server.app, "POST", path, { body: { username: "dave_smith", password } });
+    expect((await post("/api/auth/register", spaced)).status).toBe(201);
+    expect((await post("/api/auth/login", spaced)).status).toBe(200);
+    expect((await post("/api/auth/login", spaced.trim())).status).toBe(401);
+  });
+
+  it("still signs in accounts made under the older rule (8 characters, no list)", async () => {
+    server = await startServer();
+    const passwordHash = await hashPassword("password");
+    await server.storage.write((tx) => createUser(tx, { username: "olga", displayName: "Olga", passwordHash, at: 1 }));
+    expect((await call(server.app, "POST", "/api/auth/login", { body: { username: "olga", password: "password" } })).status).toBe(200);
   });
 
   it("keeps a session valid across a rebuild on the same DATA_DIR", async () => {
@@ -89,9 +136,10 @@ describe("auth", () => {
 
 describe("origin check", () => {
   it("refuses cookie-authenticated writes from a missing or foreign Origin and accepts its own", async () => {
-    server = await startServer({ allowedOrigins: ["https://app.example.com"] });
+    // courier.test: a name this server is told it is reached by (server/http/host.test.ts has the foreign ones).
+    server = await startServer({ allowedOrigins: ["https://app.example.com"], allowedHosts: ["courier.test"] });
     const { app } = server;
-    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "erin", password: "password1" } });
+    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "erin", password: PASSWORD } });
     const cookie = cookieOf(reg.headers);
     const item = { title: "Lamp", priceCents: 1200 };
     const post = (headers: Record<string, string>) =>
@@ -117,7 +165,7 @@ describe("origin check", () => {
   it("refuses a cookie logout from another site, so the session survives", async () => {
     server = await startServer();
     const { app } = server;
-    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "fred", password: "password1" } });
+    const reg = await app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "fred", password: PASSWORD } });
     const cookie = cookieOf(reg.headers);
     const out = await app.inject({ method: "POST", url: "/api/auth/logout", headers: { cookie, origin: "https://evil.example" } });
     expect(out.statusCode).toBe(403);
@@ -142,9 +190,9 @@ describe("origin check", () => {
         done();
       },
     });
-    server = await startServer({}, { logger: { stream } });
+    server = await startServer({ allowedHosts: ["internal"] }, { logger: { stream } });
     const url = await listen(server);
-    const reg = await server.app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "hugo", password: "password1" } });
+    const reg = await server.app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "hugo", password: PASSWORD } });
     const cookie = cookieOf(reg.headers);
     const token = (reg.json() as { token: string }).token;
     const foreign = { cookie, host: "internal:3000", origin: "https://chat.example.com" };

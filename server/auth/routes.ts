@@ -14,6 +14,7 @@ import { ipKey } from "../http/rate-limit.js";
 import { createSession, createUser } from "./accounts.js";
 import { assertSameSite, requireAuth } from "./authenticate.js";
 import { dummyPasswordHash, hashPassword, verifyPassword } from "./passwords.js";
+import { refuseCommonPassword } from "./passwords-common.js";
 import { hashToken, newToken } from "./tokens.js";
 
 /** Starts a session: the token goes back in the body (Bearer clients) and as the cookie (browsers). */
@@ -50,6 +51,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     refuseForeignOrigin(ctx, req);
     await ctx.limits.enforceIp(ctx.limits.registerPerIp, req, "sign-ups from this address");
     const input = parseInput(registerRequestSchema, req.body, "body");
+    refuseCommonPassword(input.password);
     const passwordHash = await hashPassword(input.password);
     const newUser = { username: input.username, displayName: input.displayName ?? input.username, passwordHash, at: ctx.clock() };
     const user = await ctx.storage.write((tx) => createUser(tx, newUser));

@@ -30,4 +30,31 @@ describe("listings", () => {
     expect(bad.body.error.message).toBe("Title is required.");
     expect((await call<{ items: Item[] }>(app, "GET", "/api/items", { token: alice.token })).body.items).toHaveLength(2);
   });
+
+  it("refuses a title or description that is invalid, a control character or invisible, naming the field; keeps tricky valid text as typed", async () => {
+    server = await startServer();
+    const { app } = server;
+    const bob = await register(app, "bob");
+    const post = (body: object) => call<{ item: Item; error: { code: string; message: string } }>(app, "POST", "/api/items", { token: bob.token, body });
+    const refused: [object, RegExp][] = [
+      [{ title: "\u0000", priceCents: 1 }, /^Title contains a control character \(U\+0000\)/],
+      [{ title: "\uD83D Bike", priceCents: 1 }, /^Title is not valid Unicode/],
+      [{ title: "\u200B\u200B", priceCents: 1 }, /^Title is empty/],
+      [{ title: "Bike", priceCents: 1, description: "\u2060" }, /^Description is empty/],
+      [{ title: "Bike", priceCents: 1, description: "ok\u001B[2J" }, /^Description contains a control character/],
+    ];
+    for (const [body, expected] of refused) {
+      const res = await post(body);
+      expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, "bad_request"]);
+      expect(res.body.error.message).toMatch(expected);
+    }
+    expect((await call<{ items: Item[] }>(app, "GET", "/api/items", { token: bob.token })).body.items).toEqual([]);
+
+    const title = "Fahrrad 🚲 e\u0301 自転車";
+    const description = "Line one\n\tindented, مرحبا\n";
+    const made = await post({ title: `  ${title} `, priceCents: 1, description });
+    expect(made.status).toBe(201);
+    const listed = (await call<{ items: Item[] }>(app, "GET", "/api/items", { token: bob.token })).body.items;
+    expect(listed.map((i) => [i.title, i.description])).toEqual([[title, description]]);
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Message, SendRequest } from "../../shared/protocol/index.js";
+import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation } from "../conversations/conversations.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
@@ -34,9 +34,14 @@ export async function postMessage(
  * Idempotent on (sender, clientMsgId): a repeat returns the first message and
  * appends nothing. Two repeats racing on two connections are settled by the
  * engine's unique constraint: the loser runs again and finds the winner's.
+ * The same clientMsgId aimed at another conversation is not a repeat but a
+ * client bug (or a replayed id): 409, and nothing changes.
  */
 export async function sendMessage(r: Repos, senderId: string, input: SendRequest, at: number): Promise<{ message: Message; created: boolean }> {
   const existing = await r.messages.byClientId(senderId, input.clientMsgId);
+  if (existing && existing.conversationId !== input.conversationId) {
+    throw CourierError.conflict("This clientMsgId was already used for a message in another conversation; give each message a new one.");
+  }
   if (existing) return { message: existing, created: false };
   const conv = await memberConversation(r, senderId, input.conversationId);
   const message = await postMessage(r, conv, { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body }, at);

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { userSchema } from "./auth.js";
-import { idSchema } from "./common.js";
+import { humanText, idSchema } from "./common.js";
 
 export const itemSchema = z.object({
   id: idSchema,
@@ -16,9 +16,9 @@ export const itemSchema = z.object({
 export type Item = z.infer<typeof itemSchema>;
 
 export const createItemSchema = z.strictObject({
-  title: z.string().trim().min(1).max(120),
+  title: humanText(120, { trim: true }),
   priceCents: z.number().int().min(0).max(100_000_000_00),
-  description: z.string().max(2000).optional(),
+  description: humanText(2000, { clearable: true }).optional(),
 });
 export type CreateItem = z.infer<typeof createItemSchema>;
 

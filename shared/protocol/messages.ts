@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { idSchema, MESSAGE_BODY_MAX, queryInt, uuidSchema } from "./common.js";
+import { humanText, idSchema, MESSAGE_BODY_MAX, queryInt, uuidSchema } from "./common.js";
 
 /** "system" (extension) is written by the server, e.g. for order steps. */
 export const messageKindSchema = z.enum(["text", "system"]);
@@ -22,11 +22,8 @@ export const sendRequestSchema = z.strictObject({
   clientMsgId: uuidSchema,
   conversationId: idSchema,
   kind: z.literal("text"),
-  body: z
-    .string()
-    .min(1, "The message is empty.")
-    .max(MESSAGE_BODY_MAX, `A message can be at most ${MESSAGE_BODY_MAX} characters.`)
-    .refine((s) => s.trim().length > 0, "The message is empty."),
+  /** Stored as sent (not trimmed): what the sender typed is what every member sees. */
+  body: humanText(MESSAGE_BODY_MAX),
 });
 export type SendRequest = z.infer<typeof sendRequestSchema>;
 

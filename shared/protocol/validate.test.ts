@@ -32,14 +32,14 @@ describe("parseInput messages a person can read", () => {
   });
 
   it("passes our own sentences through unchanged", () => {
-    expect(messageOf(() => parseInput(registerRequestSchema, { username: "Bad Name!", password: "password1" })).message).toBe(
+    expect(messageOf(() => parseInput(registerRequestSchema, { username: "Bad Name!", password: "a good long one" })).message).toBe(
       "Usernames are 3–32 characters: lowercase letters a–z, digits and _.",
     );
     expect(messageOf(() => parseInput(registerRequestSchema, { username: "okname", password: "        " })).message).toBe(
-      "A password can't be only spaces.",
+      "A password can't be only spaces or invisible characters.",
     );
     const send = { clientMsgId: "7d7f5c1e-4a43-4c5e-9d1e-2f6d1c1a9b10", conversationId: "c", kind: "text", body: "   " };
-    expect(messageOf(() => parseInput(sendRequestSchema, send)).message).toBe("The message is empty.");
+    expect(messageOf(() => parseInput(sendRequestSchema, send)).message).toBe("Body is empty: it has only spaces or invisible characters.");
   });
 
   it("puts the field's name in front of our own predicates", () => {

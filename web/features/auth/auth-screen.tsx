@@ -6,6 +6,7 @@ import {
   explainAuthError,
   firstInvalid,
   normaliseUsername,
+  PASSWORD_HINT,
   passwordProblem,
   usernameProblem,
   type Field,
@@ -54,7 +55,7 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
     if (fields[field] === undefined) return;
     let problem: string | null = null;
     if (mode === "sign-up" && field === "username") problem = usernameProblem(value);
-    if (mode === "sign-up" && field === "password") problem = passwordProblem(value);
+    if (mode === "sign-up" && field === "password") problem = passwordProblem(value, username);
     if (mode === "sign-in" && !value.trim()) problem = "";
     const { [field]: _, ...rest } = fields;
     const next: FieldErrors = problem === null ? rest : { ...rest, [field]: problem };
@@ -163,7 +164,7 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
           />
           {signUp ? (
             <p className="hint" id={`${id}-password-hint`}>
-              At least 8 characters
+              {PASSWORD_HINT}
             </p>
           ) : null}
           {fieldError("password")}

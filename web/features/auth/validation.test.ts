@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CourierError } from "../../../shared/protocol/index.js";
 import { NetworkError } from "../../api/errors.js";
-import { checkSignIn, checkSignUp, explainAuthError, firstInvalid, passwordProblem, SIGN_IN_EMPTY, usernameProblem } from "./validation.js";
+import { checkSignIn, checkSignUp, explainAuthError, firstInvalid, PASSWORD_HINT, passwordProblem, SIGN_IN_EMPTY, usernameProblem } from "./validation.js";
 
 describe("sign-in checks", () => {
   it("asks for both fields in one sentence", () => {
@@ -29,15 +29,27 @@ describe("sign-up checks", () => {
   });
 
   it.each([
-    ["password123", null],
+    ["correct horse", null],
     ["", /Choose a password/],
-    ["short", /at least 8/],
+    ["short", /at least 10/],
+    ["  123456789  ", /at least 10/],
     ["x".repeat(201), /at most 200/],
     ["          ", /only spaces/],
-  ])("password %j", (pw, expected) => {
-    const problem = passwordProblem(pw);
+    ["\u200B".repeat(10), /invisible/],
+    ["Bob_Builder", /same as the username/],
+  ])("password %j (username bob_builder)", (pw, expected) => {
+    const problem = passwordProblem(pw, "bob_builder");
     if (expected === null) expect(problem).toBeNull();
     else expect(problem).toMatch(expected);
+  });
+
+  it("tells the rule under the field", () => {
+    expect(PASSWORD_HINT).toMatch(/^At least 10 characters, not your username/);
+  });
+
+  it("checks a display name only when one is typed", () => {
+    expect(checkSignUp("bob", "correct horse", "")).toEqual({});
+    expect(checkSignUp("bob", "correct horse", "\u200B\u200B").displayName).toBe("Display name is empty: it has only spaces or invisible characters.");
   });
 
   it("reports every field at once, first one first", () => {
@@ -45,8 +57,9 @@ describe("sign-up checks", () => {
     expect(Object.keys(fields)).toEqual(["username", "password"]);
     expect(firstInvalid(fields)).toBe("username");
     expect(firstInvalid(checkSignUp("bob", "short", ""))).toBe("password");
-    expect(firstInvalid(checkSignUp("bob", "password123", "x".repeat(65)))).toBe("displayName");
-    expect(firstInvalid(checkSignUp("bob", "password123", "Bob"))).toBeNull();
+    expect(firstInvalid(checkSignUp("bob", "correct horse", "x".repeat(65)))).toBe("displayName");
+    expect(firstInvalid(checkSignUp("bob", "correct horse", "Bob"))).toBeNull();
+    expect(checkSignUp("bob_builder", "BOB_BUILDER", "").password).toBe("A password can't be the same as the username.");
   });
 });
 
@@ -67,6 +80,10 @@ describe("server answers", () => {
   });
 
   it("keeps a newer server's own sentences, next to the field", () => {
+    expect(explainAuthError(CourierError.badRequest("A password can't be the same as the username."), "sign-up").fields).toEqual({
+      password: "A password can't be the same as the username.",
+    });
+    expect(explainAuthError(CourierError.badRequest("That password is too commonly used."), "sign-up").fields.password).toBe("That password is too commonly used.");
     expect(explainAuthError(CourierError.badRequest("A password can't be only spaces."), "sign-up")).toEqual({
       fields: { password: "A password can't be only spaces." },
       form: null,

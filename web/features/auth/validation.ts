@@ -1,4 +1,4 @@
-import { CourierError } from "../../../shared/protocol/index.js";
+import { CourierError, DISPLAY_NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, passwordProblem as passwordRule, textProblem } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 
 export type Field = "username" | "displayName" | "password";
@@ -7,9 +7,9 @@ export type FieldErrors = Partial<Record<Field, string>>;
 /** What the server requires (shared/protocol/auth.ts); checked here first, in plain words. */
 const USERNAME_MIN = 3;
 const USERNAME_MAX = 32;
-const PASSWORD_MIN = 8;
-const PASSWORD_MAX = 200;
-const DISPLAY_NAME_MAX = 64;
+
+/** Shown under the password field on sign-up. */
+export const PASSWORD_HINT = `At least ${PASSWORD_MIN} characters, not your username and not a commonly used password`;
 
 export const SIGN_IN_EMPTY = "Enter your username and password.";
 
@@ -36,20 +36,25 @@ export function usernameProblem(text: string): string | null {
   return null;
 }
 
-export function passwordProblem(password: string): string | null {
+/**
+ * The server's own rule (length, not the username, no control or only
+ * invisible characters); whether it is too common only the server can say.
+ */
+export function passwordProblem(password: string, username = ""): string | null {
   if (!password) return "Choose a password.";
-  if (password.length < PASSWORD_MIN) return `Passwords need at least ${PASSWORD_MIN} characters.`;
-  if (!password.trim()) return "A password can't be only spaces.";
-  if (password.length > PASSWORD_MAX) return `Passwords can be at most ${PASSWORD_MAX} characters.`;
-  return null;
+  return passwordRule(password, normaliseUsername(username) || undefined);
 }
 
 export function checkSignUp(username: string, password: string, displayName: string): FieldErrors {
   const fields: FieldErrors = {};
   const u = usernameProblem(username);
   if (u) fields.username = u;
-  if (displayName.trim().length > DISPLAY_NAME_MAX) fields.displayName = `Display names can be at most ${DISPLAY_NAME_MAX} characters.`;
-  const p = passwordProblem(password);
+  const name = displayName.trim();
+  // Left empty, the username stands in; anything typed follows the text rule.
+  const nameProblem = name ? textProblem(name) : null;
+  if (name.length > DISPLAY_NAME_MAX) fields.displayName = `Display names can be at most ${DISPLAY_NAME_MAX} characters.`;
+  else if (nameProblem) fields.displayName = `Display name ${nameProblem}`;
+  const p = passwordProblem(password, username);
   if (p) fields.password = p;
   return fields;
 }
@@ -70,8 +75,9 @@ export function explainAuthError(error: unknown, mode: "sign-in" | "sign-up"): {
       // Newer servers answer in sentences; older ones in zod's words, replaced here.
       const text = error.message.toLowerCase();
       const own = (fallback: string) => (/^[A-Z].*\.$/.test(error.message) && !/expected|>=|<=/.test(error.message) ? error.message : fallback);
-      if (text.includes("username")) return { fields: { username: own("Usernames can only use letters a–z, digits 0–9 and _, 3–32 of them.") }, form: null };
+      // Password first: "A password can't be the same as the username." is about the password.
       if (text.includes("password")) return { fields: { password: own(`Passwords need ${PASSWORD_MIN}–${PASSWORD_MAX} characters.`) }, form: null };
+      if (text.includes("username")) return { fields: { username: own("Usernames can only use letters a–z, digits 0–9 and _, 3–32 of them.") }, form: null };
       if (text.includes("display")) return { fields: { displayName: own(`Display names can be 1–${DISPLAY_NAME_MAX} characters.`) }, form: null };
     }
     if (error.code === "bad_request" && !/^[A-Z].*\.$/.test(error.message)) return { fields: {}, form: "Check what you typed and try again." };
