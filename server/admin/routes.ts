@@ -1,7 +1,7 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CourierError, parseInput } from "../../shared/protocol/index.js";
+import { CourierError, humanText, parseInput } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
 import { ipKey } from "../http/rate-limit.js";
@@ -17,8 +17,8 @@ const appPath = z
   .regex(/^\/(?![/\\])[^\s]*$/, "Url must be a path inside the app, like /#/c/… (no scheme, no host).");
 
 export const campaignSchema = z.strictObject({
-  title: z.string().trim().min(1).max(100),
-  body: z.string().trim().min(1).max(500),
+  title: humanText(100, { trim: true }),
+  body: humanText(500, { trim: true }),
   url: appPath.optional(),
 });
 
