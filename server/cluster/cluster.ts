@@ -1,7 +1,8 @@
-import type { Config } from "../config.js";
+import { type Config, type ConnectionLimits, DEFAULT_CONNECTION_LIMITS } from "../config.js";
 import type { Storage } from "../storage/storage.js";
 import { type FanoutBus, type Hub, LocalBus } from "../sync/hub.js";
 import type { SyncReader } from "../sync/log.js";
+import { type Caps, ConnectionCaps } from "./connection-caps.js";
 import { HEAL_EVERY_MS, HEAL_SAFETY_MS, Healer } from "./healer.js";
 import { LocalPresence, type Presence, RedisPresence } from "./presence.js";
 import { RedisBus } from "./redis-bus.js";
@@ -25,12 +26,15 @@ export class Cluster implements Presence {
   private healer: Healer | null = null;
   private watch: SessionWatch | null = null;
   private redisPresence: RedisPresence | null = null;
+  private caps: ConnectionCaps | null = null;
   private started: Presence | null = null;
 
   constructor(
     /** null on a single process (no REDIS_URL). */
     readonly link: RedisLink | null,
     private readonly log: Log,
+    /** Live connections per device and per user (connection-caps.ts). */
+    private readonly connectionCaps: Caps = DEFAULT_CONNECTION_LIMITS,
   ) {
     this.bus = link ? new RedisBus(link, { heal: (why) => void this.healer?.heal(why), log }) : new LocalBus();
   }
@@ -69,6 +73,8 @@ export class Cluster implements Presence {
     link?.onDown(() => watch.every(SESSION_CHECK_OUTAGE_MS));
     link?.onUp(() => watch.every(SESSION_CHECK_MS));
     if (!link) {
+      this.caps = new ConnectionCaps(hub, this.connectionCaps, this.log);
+      hub.observe(this.caps);
       this.started = new LocalPresence(hub);
       return;
     }
@@ -80,6 +86,8 @@ export class Cluster implements Presence {
     const bus = this.bus as RedisBus;
     this.started = this.redisPresence = new RedisPresence(link, hub, clock, this.log, (node) => bus.nodeAlive(node));
     hub.observe(this.redisPresence);
+    this.caps = new ConnectionCaps(hub, this.connectionCaps, this.log, { link, nodeAlive: (node) => bus.nodeAlive(node) });
+    hub.observe(this.caps);
     this.redisPresence.start();
     bus.start();
     await link.connect();
@@ -95,11 +103,12 @@ export class Cluster implements Presence {
     this.watch?.stop();
     this.healer?.stopTimer();
     this.redisPresence?.stop();
+    this.caps?.stop();
     if (this.bus instanceof RedisBus) this.bus.stop();
     await this.link?.close();
   }
 }
 
-export function createCluster(config: Pick<Config, "redisUrl">, log: Log): Cluster {
-  return new Cluster(config.redisUrl ? new RedisLink(config.redisUrl, { log }) : null, log);
+export function createCluster(config: Pick<Config, "redisUrl"> & { connectionLimits?: ConnectionLimits }, log: Log): Cluster {
+  return new Cluster(config.redisUrl ? new RedisLink(config.redisUrl, { log }) : null, log, config.connectionLimits);
 }

@@ -63,18 +63,21 @@ export interface HubOptions {
 
 /**
  * Which connections to close, in a form that can travel to other processes:
- * the user's (when `userId` is set) connections of any of `sessionIds` or
- * any of `deviceIds`.
+ * the user's (when `userId` is set) connections of any of `sessionIds`, any
+ * of `deviceIds` or any of `connectionIds`.
  */
 export interface ConnectionMatch {
   userId?: string;
   sessionIds?: string[];
   deviceIds?: string[];
+  connectionIds?: string[];
 }
+
+const includes = (list: unknown, value: string) => Array.isArray(list) && list.includes(value);
 
 export function matches(m: ConnectionMatch, conn: Connection): boolean {
   if (m.userId !== undefined && conn.userId !== m.userId) return false;
-  return (Array.isArray(m.sessionIds) && m.sessionIds.includes(conn.sessionId)) || (Array.isArray(m.deviceIds) && m.deviceIds.includes(conn.deviceId));
+  return includes(m.sessionIds, conn.sessionId) || includes(m.deviceIds, conn.deviceId) || includes(m.connectionIds, conn.id);
 }
 
 /** What a bus calls on the hub of its process. */

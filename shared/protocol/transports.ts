@@ -65,6 +65,8 @@ export const pollResponseSchema = z.object({
   cursor: z.string(),
   /** Domains whose cursor is older than the ring: take a snapshot. */
   reset: z.array(domainSchema).optional(),
+  /** extension: the server ended this device's long-poll connection on purpose (as the SSE/socket `close` event); do not poll again by itself. */
+  close: z.lazy(() => streamCloseSchema).optional(),
 });
 export type PollResponse = z.infer<typeof pollResponseSchema>;
 
@@ -84,7 +86,9 @@ export const streamResetSchema = z.object({ d: domainSchema });
  * `retryAfterMs`: the server asks the client not to reconnect before this
  * (spread per client on shutdown so a restart is not met by every client at once).
  */
-export const CLOSE_REASONS = ["logout", "device_removed", "shutdown", "dead"] as const;
+// `too_many_connections`: the device or user went over its cap of live connections and this was
+// the oldest; reconnecting would close another (a tab fight): wait for the person.
+export const CLOSE_REASONS = ["logout", "device_removed", "shutdown", "dead", "too_many_connections"] as const;
 export const streamCloseSchema = z.object({
   reason: z.enum(CLOSE_REASONS),
   retryAfterMs: z.number().int().min(0).max(600_000).optional(),

@@ -6,6 +6,12 @@ import type { PollWaiter } from "./waiter.js";
 export const MAX_PARKED_PER_DEVICE = 2;
 
 /**
+ * A presence closed while no poll was parked cannot say why at once: its
+ * device's next poll (within this) is answered with the reason instead.
+ */
+export const UNTOLD_CLOSE_MS = 60_000;
+
+/**
  * A long-polling device as the hub sees it: one connection per (session,
  * device), registered while a poll waits and for `wait` + grace after the
  * last one ended, so the device counts as live between polls (devices list,
@@ -32,8 +38,17 @@ export class PollPresence implements Connection {
     readonly userId: string,
     readonly deviceId: string,
     readonly sessionId: string,
-    private readonly deps: { hub: Hub; now: () => number; maxParked: number; onGone: (p: PollPresence) => void },
-  ) {}
+    private readonly deps: {
+      hub: Hub;
+      now: () => number;
+      maxParked: number;
+      /** `untold`: a reason the device still has to hear (no poll was parked to carry it). */
+      onGone: (p: PollPresence, untold?: CloseReason) => void;
+    },
+    closedBy: CloseReason | null = null,
+  ) {
+    this.closedBy = closedBy;
+  }
 
   push(_entries: Entry[]): void {
     for (const w of this.waiters) w.signal("woken");
@@ -44,9 +59,10 @@ export class PollPresence implements Connection {
     if (this.closedBy) return;
     this.closedBy = reason;
     this.clearExpiry();
+    const told = this.waiters.size > 0;
     for (const w of this.waiters) w.signal(reason);
     this.waiters.clear();
-    this.deps.onGone(this);
+    this.deps.onGone(this, told || reason !== "too_many_connections" ? undefined : reason);
   }
 
   /** A poll begins: over the cap, the oldest waiting one is answered at once. */
@@ -99,26 +115,42 @@ export class PollPresence implements Connection {
 /** The presences of this process, by session and device; only a cache of live connections. */
 export class PollPresences {
   private readonly byKey = new Map<string, PollPresence>();
+  /** Close reasons not yet heard by their device, until when they are kept. */
+  private readonly untold = new Map<string, { reason: CloseReason; until: number }>();
 
   constructor(private readonly deps: { hub: Hub; now: () => number; maxParked?: number }) {}
 
-  /** The device's presence, registered with the hub (created if it has none). */
+  /**
+   * The device's presence, registered with the hub (created if it has none).
+   * After a close the device has not heard of, a closed presence: the poll
+   * answers with the reason at once, and the next one starts afresh.
+   */
   enter(userId: string, deviceId: string, sessionId: string): PollPresence {
     const key = `${sessionId}/${deviceId}`;
     let presence = this.byKey.get(key);
-    if (!presence) {
-      presence = new PollPresence(`poll:${key}`, userId, deviceId, sessionId, {
-        hub: this.deps.hub,
-        now: this.deps.now,
-        maxParked: this.deps.maxParked ?? MAX_PARKED_PER_DEVICE,
-        onGone: (p) => {
-          if (this.byKey.get(key) === p) this.byKey.delete(key);
-        },
-      });
-      this.byKey.set(key, presence);
-      this.deps.hub.add(presence);
-    }
+    if (presence) return presence;
+    const deps = {
+      hub: this.deps.hub,
+      now: this.deps.now,
+      maxParked: this.deps.maxParked ?? MAX_PARKED_PER_DEVICE,
+      onGone: (p: PollPresence, untold?: CloseReason) => {
+        if (this.byKey.get(key) === p) this.byKey.delete(key);
+        if (untold) this.remember(key, untold);
+      },
+    };
+    const untold = this.untold.get(key);
+    this.untold.delete(key);
+    if (untold && untold.until > this.deps.now()) return new PollPresence(`poll:${key}`, userId, deviceId, sessionId, deps, untold.reason);
+    presence = new PollPresence(`poll:${key}`, userId, deviceId, sessionId, deps);
+    this.byKey.set(key, presence);
+    this.deps.hub.add(presence);
     return presence;
+  }
+
+  private remember(key: string, reason: CloseReason): void {
+    const now = this.deps.now();
+    for (const [k, v] of this.untold) if (v.until <= now) this.untold.delete(k);
+    this.untold.set(key, { reason, until: now + UNTOLD_CLOSE_MS });
   }
 
   /** Answers every waiting poll and forgets every presence. */

@@ -61,6 +61,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
         heads: read.heads,
         cursor: formatCursor(read.cursor),
         ...(read.reset.length > 0 ? { reset: read.reset } : {}),
+        ...(read.close ? { close: { reason: read.close } } : {}),
       };
     } finally {
       presence.leave(waiter, wait + ctx.config.pollGraceMs);
@@ -76,7 +77,10 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
 
 const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.");
 
-async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from: Versions, wait: number, waiter: PollWaiter): Promise<ReadAfter> {
+/** A read, and why the server ended the device's long-poll connection if it did (too many connections). */
+type PollRead = ReadAfter & { close?: "too_many_connections" };
+
+async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from: Versions, wait: number, waiter: PollWaiter): Promise<PollRead> {
   const deadline = Date.now() + wait;
   let sessionChecked = false;
   for (;;) {
@@ -101,7 +105,8 @@ async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from:
  * 401 instead; a device merely forgotten to make room keeps its session and
  * just polls again (which registers it anew).
  */
-async function closing(ctx: Context, req: FastifyRequest, auth: Auth, signal: Signal, read: ReadAfter): Promise<ReadAfter> {
+async function closing(ctx: Context, req: FastifyRequest, auth: Auth, signal: Signal, read: ReadAfter): Promise<PollRead> {
   if ((signal === "logout" || signal === "device_removed") && !(await sessionAlive(ctx, req, auth))) throw sessionEnded();
-  return read;
+  // Over the device's or user's cap: say so, so the client stops rather than polling another connection away.
+  return signal === "too_many_connections" ? { ...read, close: signal } : read;
 }

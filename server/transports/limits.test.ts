@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import type { PollResponse, StreamClose } from "../../shared/protocol/index.js";
+import { DEFAULT_RATE_LIMITS, type RateLimits } from "../config.js";
+import { appendTo, call, connect, type Client, emitAck, eventually, listen, openDirect, register, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { openStream, type SseClient } from "../testing/sse-client.js";
+import { GUARDED } from "./ws/events.js";
+
+let server: TestServer;
+const closers: (() => void)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) close();
+  await server?.dispose();
+});
+
+function fakeClock(start = 1_700_000_000_000) {
+  const clock = { now: start, read: () => clock.now };
+  return clock;
+}
+
+const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...overrides });
+
+type Ack = { ok: boolean; error?: { code: string; message: string; retryAfterMs?: number } };
+
+function ws(url: string, s: Session, deviceId = randomUUID()): Client & { closed: Promise<StreamClose> } {
+  const client = connect(url, { token: s.token, deviceId, protocol: 1 });
+  closers.push(() => client.socket.disconnect());
+  const closed = new Promise<StreamClose>((resolve) => client.socket.on("close", resolve));
+  return { ...client, closed };
+}
+
+async function sse(url: string, s: Session, deviceId: string): Promise<SseClient> {
+  const stream = await openStream(`${url}/api/stream?device=${deviceId}`, { authorization: `Bearer ${s.token}` });
+  closers.push(() => stream.close());
+  await stream.next((e) => e.event === "hello");
+  return stream;
+}
+
+describe("socket events (finding 1: one socket could stall the server)", () => {
+  it("2,000 pulls from one socket: at most a few run at once, the rest are refused cheaply; another user is served meanwhile", async () => {
+    const clock = fakeClock();
+    server = await startServer({}, { clock: clock.read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const { conversationId } = await openDirect(server.app, alice, bob);
+    await appendTo(server, alice.user.id, "chat", 500);
+    const flooder = ws(url, alice);
+    const other = ws(url, bob);
+    await Promise.all([flooder.hello, other.hello]);
+
+    // What the flood costs the server: log reads running at the same time.
+    let running = 0;
+    let mostAtOnce = 0;
+    const pull = server.sync.pull.bind(server.sync);
+    server.sync.pull = async (...args) => {
+      mostAtOnce = Math.max(mostAtOnce, ++running);
+      try {
+        return await pull(...args);
+      } finally {
+        running--;
+      }
+    };
+
+    const flood = Array.from({ length: 2000 }, () => emitAck<Ack>(flooder.socket, "pull", { d: "chat", after: 0, limit: 500 }));
+    // Bob, meanwhile: a send over the socket and a request over HTTP.
+    const bobSend = emitAck<Ack>(other.socket, "send", { clientMsgId: randomUUID(), conversationId, kind: "text", body: "still here" });
+    const bobHealth = call(server.app, "GET", "/api/health");
+    const answers = await Promise.all(flood);
+
+    const served = answers.filter((a) => a.ok).length;
+    const refused = answers.filter((a) => !a.ok);
+    expect(mostAtOnce).toBeLessThanOrEqual(4);
+    // The clock stands still: no more than the per-user burst is ever served.
+    expect(served).toBeLessThanOrEqual(DEFAULT_RATE_LIMITS.requestsPerUser.limit);
+    expect(refused.length).toBeGreaterThanOrEqual(2000 - DEFAULT_RATE_LIMITS.requestsPerUser.limit);
+    for (const r of refused) expect(r.error).toMatchObject({ code: "rate_limited", retryAfterMs: expect.any(Number) });
+    expect(refused.some((r) => /Too many pulls at once/.test(r.error!.message))).toBe(true);
+    expect(await bobSend).toMatchObject({ ok: true });
+    expect((await bobHealth).status).toBe(200);
+    expect(await emitAck(other.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
+  }, 30_000);
+
+  it("limits send, ack and heartbeat like pull, per user across the user's sockets", async () => {
+    // Opening the conversation is one request: four are left for the sockets.
+    server = await startServer({ rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const { conversationId } = await openDirect(server.app, alice, bob);
+    const a1 = ws(url, alice);
+    const a2 = ws(url, alice);
+    await Promise.all([a1.hello, a2.hello]);
+    const send = () => ({ clientMsgId: randomUUID(), conversationId, kind: "text", body: "hi" });
+    const heads = await server.sync.heads(bob.user.id);
+
+    expect(await emitAck<Ack>(a1.socket, "heartbeat", {})).toMatchObject({ ok: true });
+    expect(await emitAck<Ack>(a2.socket, "ack", { acks: { chat: 0 } })).toMatchObject({ ok: true });
+    expect(await emitAck<Ack>(a1.socket, "send", send())).toMatchObject({ ok: true });
+    expect(await emitAck<Ack>(a2.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
+    for (const [event, payload] of [
+      ["send", send()],
+      ["ack", { acks: { chat: 1 } }],
+      ["heartbeat", {}],
+      ["pull", { d: "chat", after: 0 }],
+    ] as const) {
+      expect(await emitAck<Ack>(a2.socket, event, payload)).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: 12_000 } });
+    }
+    // The refused send appended nothing.
+    expect((await server.sync.heads(bob.user.id)).chat).toBe(heads.chat + 1);
+  });
+
+  it("every request event a socket listens to goes through the guard (a new event can't forget its limit)", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const c = ws(url, alice);
+    await c.hello;
+    const [socket] = await server.io.fetchSockets();
+    const own = server.io.of("/").sockets.get(socket!.id)!;
+    // Every event with a listener, whatever its name (socket.io types `listeners` by the declared ones).
+    const emitter = own as unknown as { eventNames(): (string | symbol)[]; listeners(event: string | symbol): unknown[] };
+    const events = emitter.eventNames().filter((e) => e !== "disconnect" && e !== "disconnecting" && e !== "error");
+    expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "send"]);
+    for (const event of events) for (const listener of emitter.listeners(event)) expect((listener as { [GUARDED]?: true })[GUARDED]).toBe(true);
+  });
+});
+
+describe("live connections per device and per user (finding 5)", () => {
+  async function poll(url: string, s: Session, deviceId: string): Promise<PollResponse> {
+    const res = await fetch(`${url}/api/poll?device=${deviceId}&wait=30000`, { headers: { authorization: `Bearer ${s.token}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as PollResponse;
+  }
+
+  it("the 11th connection of a device (ws, SSE and long-poll mixed) closes the oldest with too_many_connections", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const device = randomUUID();
+    // A parked long-poll is the oldest.
+    const parked = poll(url, alice, device);
+    await eventually(() => server.hub.size === 1);
+    const socket = ws(url, alice, device);
+    await socket.hello;
+    const stream = await sse(url, alice, device);
+    await sse(url, alice, device);
+    const more = Array.from({ length: 6 }, () => ws(url, alice, device));
+    await Promise.all(more.map((s) => s.hello));
+    expect(server.hub.connectionsOfDevice(alice.user.id, device)).toHaveLength(10);
+
+    // The 11th: the parked poll answers at once, saying why.
+    const eleventh = ws(url, alice, device);
+    await eleventh.hello;
+    expect(await parked).toMatchObject({ entries: [], close: { reason: "too_many_connections" } });
+    // The 12th closes the oldest socket, the 13th the oldest stream, each with the reason.
+    const twelfth = ws(url, alice, device);
+    await twelfth.hello;
+    expect(await socket.closed).toEqual({ reason: "too_many_connections" });
+    await sse(url, alice, device);
+    const closeEvent = await stream.next((e) => e.event === "close");
+    expect(JSON.parse(closeEvent.data)).toEqual({ reason: "too_many_connections" });
+    expect(server.hub.connectionsOfDevice(alice.user.id, device)).toHaveLength(10);
+  });
+
+  it("caps a user's connections across devices, and a long-poll closed while not parked hears the reason at its next poll", async () => {
+    server = await startServer({ connectionLimits: { perDevice: 10, perUser: 2, pullsInFlight: 4 } });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const polling = randomUUID();
+    // A poll that answers at once (an entry waits), leaving its presence lingering, not parked.
+    await appendTo(server, alice.user.id, "system", 1);
+    expect((await poll(url, alice, polling)).entries).toHaveLength(1);
+    const b = ws(url, alice);
+    await b.hello;
+    const c = ws(url, alice);
+    await c.hello;
+    // Over the user's cap of 2: the lingering poll was the oldest.
+    expect(server.hub.connectionsOf(alice.user.id).map((x) => x.transport)).toEqual(["ws", "ws"]);
+    const told = await fetch(`${url}/api/poll?device=${polling}&wait=30000&cursor=system:1`, { headers: { authorization: `Bearer ${alice.token}` } });
+    expect(((await told.json()) as PollResponse).close).toEqual({ reason: "too_many_connections" });
+    // Said once: the one after that is a connection again (and closes the now-oldest socket).
+    const again = fetch(`${url}/api/poll?device=${polling}&wait=30000&cursor=system:1`, { headers: { authorization: `Bearer ${alice.token}` } });
+    expect(await b.closed).toEqual({ reason: "too_many_connections" });
+    server.hub.closeWhere((x) => x.transport === "poll", "shutdown");
+    expect((await again).status).toBe(200);
+  });
+});
