@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { MESSAGE_BODY_MAX } from "../../../shared/protocol/index.js";
+import { hasVisibleText, MESSAGE_BODY_MAX, textProblem } from "../../../shared/protocol/index.js";
 import { loadDraft, saveDraft } from "../../lib/drafts.js";
 import { SendIcon } from "../../lib/icons.js";
 
@@ -18,6 +18,8 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
   const ref = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const body = normalise(text);
+  // Only zero-width or other invisible characters: nothing to send (the server would refuse it).
+  const blank = !hasVisibleText(body);
   const tooLong = body.length > MESSAGE_BODY_MAX;
 
   const update = (value: string) => {
@@ -36,9 +38,15 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
-    if (!body || disabled) return;
+    if (blank || disabled) return;
     if (tooLong) {
       setError(`Messages can be at most ${MESSAGE_BODY_MAX} characters.`);
+      return;
+    }
+    // A pasted control character or broken text: said here, not left to fail in the outbox.
+    const problem = textProblem(body);
+    if (problem) {
+      setError(`This message ${problem}`);
       return;
     }
     update("");
@@ -79,7 +87,7 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
         enterKeyHint="send"
         disabled={disabled}
       />
-      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || !body || tooLong}>
+      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || blank || tooLong}>
         <SendIcon />
       </button>
       {error || tooLong ? (
