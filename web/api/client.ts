@@ -121,6 +121,27 @@ export class Api {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/settings`;
     return (await this.http.request("PATCH", path, { body: patch, schema: summaryBody })).summary;
   }
+  // groups (docs/groups.md): each answers the caller's summary, which also arrives as a `conv` entry
+  async renameGroup(conversationId: string, title: string): Promise<AnySummary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}`;
+    return (await this.http.request("PATCH", path, { body: { title }, schema: summaryBody })).summary;
+  }
+  async addMembers(conversationId: string, userIds: string[]): Promise<AnySummary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/members`;
+    return (await this.http.request("POST", path, { body: { userIds }, schema: summaryBody })).summary;
+  }
+  async removeMember(conversationId: string, userId: string): Promise<AnySummary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/members/${encodeURIComponent(userId)}`;
+    return (await this.http.request("DELETE", path, { schema: summaryBody })).summary;
+  }
+  async acceptRequest(conversationId: string): Promise<AnySummary> {
+    const path = `/api/conversations/${encodeURIComponent(conversationId)}/accept`;
+    return (await this.http.request("POST", path, { schema: summaryBody })).summary;
+  }
+  /** Leaves a group, or declines it while it is a request. */
+  async leaveConversation(conversationId: string): Promise<void> {
+    await this.http.request("POST", `/api/conversations/${encodeURIComponent(conversationId)}/leave`);
+  }
   async history(conversationId: string, before: number | undefined, limit: number): Promise<AnyMessage[]> {
     const path = `/api/conversations/${encodeURIComponent(conversationId)}/messages`;
     return (await this.http.request("GET", path, { query: { before, limit }, schema: messagesBody })).messages;

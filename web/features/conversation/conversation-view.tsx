@@ -6,7 +6,10 @@ import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
-import { conversationTitle, otherMembers } from "../conversations/summary-text.js";
+import { conversationTitle, memberName, otherMembers } from "../conversations/summary-text.js";
+import { GroupPanel } from "../group/group-panel.js";
+import { goneText, isGone, isRequest } from "../group/membership.js";
+import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import { Composer } from "./composer.js";
 import { fetchEarlier, HISTORY_PAGE } from "./history.js";
@@ -27,6 +30,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const [loadingEarlier, setLoadingEarlier] = useState(false);
   const [earlierError, setEarlierError] = useState<string | null>(null);
   const [lookup, setLookup] = useState<"idle" | "fetching" | "missing">("idle");
+  const [infoOpen, setInfoOpen] = useState(false);
 
   // null (not undefined) once we know it is not stored: undefined means "still reading".
   const summary = useLiveQuery(async () => (await db.conversations.get(conversationId)) ?? null, [db, conversationId]);
@@ -60,7 +64,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   // Mark read while open and visible, whenever something new from others shows up.
   const newestSeq = thread?.messages.at(-1)?.seq ?? 0;
-  const hasUnseen = !!summary && !!thread && (summary.unread > 0 || thread.messages.some((m) => m.seq > summary.readSeq && m.senderId !== user.id));
+  // A request's reading is not shared, and a group I left can't be marked: only members mark read.
+  const member = !!summary && !isRequest(summary) && !isGone(summary);
+  const hasUnseen = member && !!thread && (summary.unread > 0 || thread.messages.some((m) => m.seq > summary.readSeq && m.senderId !== user.id));
   useEffect(() => {
     if (visible && hasUnseen && newestSeq > 0) void markRead(session, conversationId, newestSeq);
   }, [visible, hasUnseen, newestSeq, session, conversationId]);
@@ -105,8 +111,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
   };
 
   const others = otherMembers(summary, user.id);
+  const isGroup = summary.conversation.type === "group";
   const subtitle =
-    summary.conversation.type === "group"
+    isGroup
       ? `${summary.conversation.memberIds.length} members`
       : summary.conversation.type === "direct" && others[0]
         ? `@${others[0].username}`
@@ -115,8 +122,20 @@ export function ConversationView({ conversationId }: { conversationId: string })
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
       <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back}>
+        {isGroup && !isGone(summary) ? (
+          <button type="button" className="secondary small" aria-expanded={infoOpen} onClick={() => setInfoOpen((open) => !open)} data-testid="group-info">
+            Group info
+          </button>
+        ) : null}
         <MuteButton conversationId={conversationId} muted={summary.muted} />
       </ConversationHeader>
+      {infoOpen && isGroup && !isGone(summary) ? <GroupPanel summary={summary} onClose={() => setInfoOpen(false)} /> : null}
+      {isRequest(summary) ? <RequestBanner conversationId={conversationId} addedBy={summary.addedBy ? memberName(summary, summary.addedBy) : null} /> : null}
+      {isGone(summary) ? (
+        <div className="notice-banner" role="status" data-testid="membership-gone">
+          <p>{goneText(summary)}</p>
+        </div>
+      ) : null}
       {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
       {/* The conversation has started: the moment to offer notifications, not before. */}
       {lastSeq > 0 ? <NotificationPrompt otherName={others[0]?.displayName ?? "the others"} /> : null}
@@ -133,7 +152,33 @@ export function ConversationView({ conversationId }: { conversationId: string })
         onRetry={(id) => void client.outbox.retry(id)}
         onDiscard={(id) => void client.outbox.discard(id)}
       />
-      <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+      {member ? (
+        <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+      ) : null}
+    </div>
+  );
+}
+
+/** A stranger's group, open to decide: Accept (it becomes a chat like any other) or Decline (leave it). */
+function RequestBanner({ conversationId, addedBy }: { conversationId: string; addedBy: string | null }) {
+  const { api } = useSession();
+  const navigate = useUi((s) => s.navigate);
+  const { busy, error, run } = useAction();
+  const decline = async () => {
+    if (await run(() => api.leaveConversation(conversationId))) navigate({ name: "chats" });
+  };
+  return (
+    <div className="notice-banner" role="group" aria-label="Group request" data-testid="request-banner">
+      <p>{addedBy ? `${addedBy} added you to this group.` : "You were added to this group."} Accept to chat; they won't know you've read it until then.</p>
+      <div className="notice-actions">
+        <button type="button" className="primary small" aria-busy={busy} onClick={() => void run(() => api.acceptRequest(conversationId))}>
+          Accept
+        </button>
+        <button type="button" className="secondary small" aria-busy={busy} onClick={() => void decline()}>
+          Decline
+        </button>
+      </div>
+      <ActionError error={error} />
     </div>
   );
 }

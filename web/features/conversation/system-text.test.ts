@@ -27,6 +27,17 @@ describe("systemText", () => {
     expect(systemText("Bob bought “multi\nline”", ME, ME, "Bob")).toBe("You bought “multi\nline”");
   });
 
+  it("rewrites group changes for the one who made them, and for the one added or removed", () => {
+    expect(systemText("Ann added Bob and Cy", ME, ME, "Ann")).toBe("You added Bob and Cy");
+    expect(systemText("Ann removed Bob", ME, ME, "Ann")).toBe("You removed Bob");
+    expect(systemText("Bob left", ME, ME, "Bob")).toBe("You left");
+    expect(systemText("Ann renamed the group to “Trip left”", ME, ME, "Ann")).toBe("You renamed the group to “Trip left”");
+    expect(systemText("Ann added Bob", PEER, ME, "Bob")).toBe("Ann added you");
+    expect(systemText("Ann removed Bob", PEER, ME, "Bob")).toBe("Ann removed you");
+    expect(systemText("Ann added Bobby", PEER, ME, "Bob")).toBe("Ann added Bobby");
+    expect(systemText("Bob left", PEER, ME, "Ann")).toBe("Bob left");
+  });
+
   it("shows unknown system texts as they came", () => {
     expect(systemText("Bob joined the group", ME, ME, "Bob")).toBe("Bob joined the group");
     expect(systemText("Bob bought it", ME, ME, "Bob")).toBe("Bob bought it");

@@ -1,22 +1,30 @@
 /**
- * The server writes order steps as system messages in the third person,
- * with the actor as sender: "Bob bought “Bike”", "Alice marked the order as
- * shipped", "Bob confirmed receipt". Shown to the actor, they read as "You …".
- * Only these known phrases are rewritten, and only on screen; anything else
- * (a newer server's wording, another language) is shown as it came.
+ * The server writes order steps and group changes as system messages in the
+ * third person, with the actor as sender: "Bob bought “Bike”", "Alice marked
+ * the order as shipped", "Bob confirmed receipt", "Ann added Bob", "Ann
+ * removed Bob", "Bob left", "Ann renamed the group to “Trip”". Shown to the
+ * actor, they read as "You …"; to the one added or removed, "… you". Only
+ * these known phrases are rewritten, and only on screen; anything else (a
+ * newer server's wording, another language) is shown as it came.
  */
 const PHRASES: { re: RegExp; you(m: RegExpMatchArray): string }[] = [
   { re: /^bought (“[\s\S]*”)$/, you: (m) => `You bought ${m[1]}` },
   { re: /^marked the order as shipped$/, you: () => "You marked the order as shipped" },
   { re: /^confirmed receipt$/, you: () => "You confirmed receipt" },
+  { re: /^renamed the group to (“[\s\S]*”)$/, you: (m) => `You renamed the group to ${m[1]}` },
+  { re: /^(added|removed) ([\s\S]+)$/, you: (m) => `You ${m[1]} ${m[2]}` },
+  { re: /^left$/, you: () => "You left" },
 ];
 
-/** `actorName` is the sender's display name if known (it makes the split exact). */
-export function systemText(body: string, senderId: string, me: string, actorName?: string): string {
-  if (senderId !== me) return body;
+/**
+ * `myName` is my display name if known: it makes the split exact when I
+ * acted, and finds me among those added or removed by someone else.
+ */
+export function systemText(body: string, senderId: string, me: string, myName?: string): string {
+  if (senderId !== me) return aboutMe(body, myName);
   // Prefer the known name: the rest of the text is then the phrase exactly.
-  if (actorName && body.startsWith(`${actorName} `)) {
-    const rewritten = rewrite(body.slice(actorName.length + 1));
+  if (myName && body.startsWith(`${myName} `)) {
+    const rewritten = rewrite(body.slice(myName.length + 1));
     if (rewritten) return rewritten;
   }
   // The name may have changed since: find the phrase after the first word boundary that fits.
@@ -33,4 +41,13 @@ function rewrite(rest: string): string | null {
     if (m) return phrase.you(m);
   }
   return null;
+}
+
+/** "Ann added Bob", shown to Bob: "Ann added you" (only when the whole target is my name). */
+function aboutMe(body: string, myName: string | undefined): string {
+  if (!myName) return body;
+  for (const verb of [" added ", " removed "]) {
+    if (body.endsWith(`${verb}${myName}`) && body.length > verb.length + myName.length) return `${body.slice(0, -myName.length)}you`;
+  }
+  return body;
 }

@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import type { OutboxRow } from "../../db/records.js";
+import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow } from "../../lib/hooks.js";
 import { MutedIcon, PinIcon } from "../../lib/icons.js";
 import { initials } from "../../lib/initials.js";
@@ -7,11 +7,16 @@ import { relativeTime } from "../../lib/time.js";
 import { useSession } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
 import { activityAt, compareSummaries, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
+import { isGone, isRequest } from "../group/membership.js";
+import { RequestsSection } from "./requests-section.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 
 export function ConversationList() {
   const { db, user } = useSession();
-  const summaries = useLiveQuery(async () => (await db.conversations.toArray()).sort(compareSummaries), [db]);
+  // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
+  const stored = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)).sort(compareSummaries), [db]);
+  const requests = stored?.filter(isRequest) ?? [];
+  const summaries = stored?.filter((s) => !isRequest(s));
   // The newest queued message per conversation: offline, what I typed shows in the preview at once.
   const newestPending = useLiveQuery(async () => {
     const newest = new Map<string, OutboxRow>();
@@ -24,7 +29,7 @@ export function ConversationList() {
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
 
   if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
-  if (summaries.length === 0) {
+  if (summaries.length === 0 && requests.length === 0) {
     return (
       <div className="empty" data-testid="conversations-empty">
         <p>No conversations yet — find someone or browse listings.</p>
@@ -52,9 +57,19 @@ export function ConversationList() {
   rows.sort((a, b) => (a.summary.pinned !== b.summary.pinned ? (a.summary.pinned ? -1 : 1) : b.at - a.at));
 
   return (
+    <>
+      <RequestsSection requests={requests} />
+      <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} />
+    </>
+  );
+}
+
+function ConversationRows({ rows, selected, userId, now }: { rows: { summary: StoredSummary; at: number; preview: PreviewParts }[]; selected: string | null; userId: string; now: number }) {
+  const navigate = useUi((s) => s.navigate);
+  return (
     <ul className="conversation-list" role="list">
       {rows.map(({ summary, at, preview }) => {
-        const title = conversationTitle(summary, user.id);
+        const title = conversationTitle(summary, userId);
         const unread = summary.unread;
         const isSelected = summary.conversationId === selected;
         return (

@@ -19,6 +19,17 @@ describe("unread title", () => {
     ).toBe(3);
   });
 
+  it("leaves group requests and groups I am no longer in out of the count", () => {
+    expect(
+      totalUnread([
+        { unread: 2, muted: false, membership: "member" },
+        { unread: 7, muted: false, membership: "request" },
+        { unread: 4, muted: false, membership: "left" },
+        { unread: 1, muted: false },
+      ]),
+    ).toBe(3);
+  });
+
   it("badges the tab icon with the count, capped at 99+", () => {
     const svg = (count: number) => decodeURIComponent(badgeIcon(count).replace(/^data:image\/svg\+xml,/, ""));
     expect(svg(0)).not.toContain("<circle");

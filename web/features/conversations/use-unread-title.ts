@@ -7,9 +7,12 @@ export function unreadTitle(count: number, base = APP_TITLE): string {
   return count > 0 ? `(${count}) ${base}` : base;
 }
 
-/** Unread messages across conversations; muted ones don't count (their badge is grey too). */
-export function totalUnread(summaries: readonly { unread: number; muted: boolean }[]): number {
-  return summaries.reduce((sum, s) => (s.muted ? sum : sum + Math.max(0, s.unread)), 0);
+/**
+ * Unread messages across conversations; muted ones don't count (their badge
+ * is grey too), nor group requests or groups I am no longer in.
+ */
+export function totalUnread(summaries: readonly { unread: number; muted: boolean; membership?: string }[]): number {
+  return summaries.reduce((sum, s) => (s.muted || (s.membership ?? "member") !== "member" ? sum : sum + Math.max(0, s.unread)), 0);
 }
 
 const ICON_SHAPES = `<rect width='32' height='32' rx='8' fill='#2563eb'/><path d='M8 10h16v10H14l-6 4z' fill='white'/>`;

@@ -1,0 +1,172 @@
+import { useEffect, useId, useState, type FormEvent } from "react";
+import type { User } from "../../../shared/protocol/index.js";
+import type { StoredSummary as Summary } from "../../db/records.js";
+import { useDebounced } from "../../lib/hooks.js";
+import { useSession } from "../../session.js";
+import { useUi } from "../../stores/ui.js";
+import { canManage, canRemove } from "./membership.js";
+import { ActionError, useAction } from "./action.js";
+
+const ROLE_LABEL = { creator: "Creator", admin: "Admin", member: null } as const;
+
+/**
+ * A group's members and what I may do about them (docs/groups.md): rename,
+ * add and remove (the creator and admins), and leave. Every change comes
+ * back through sync as the group's new summary.
+ */
+export function GroupPanel({ summary, onClose }: { summary: Summary; onClose(): void }) {
+  const id = useId();
+  const manage = canManage(summary);
+  return (
+    <section className="group-panel" aria-labelledby={`${id}-h`} data-testid="group-panel">
+      <div className="group-panel-header">
+        <h3 id={`${id}-h`}>Group info</h3>
+        <button type="button" className="secondary small" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {manage ? <RenameForm summary={summary} /> : null}
+      <MemberList summary={summary} />
+      {manage ? <AddMembers summary={summary} /> : null}
+      <LeaveGroup summary={summary} />
+    </section>
+  );
+}
+
+function RenameForm({ summary }: { summary: Summary }) {
+  const { api } = useSession();
+  const id = useId();
+  const [title, setTitle] = useState(summary.conversation.title ?? "");
+  const { busy, error, run } = useAction();
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    void run(() => api.renameGroup(summary.conversationId, title.trim()));
+  };
+  return (
+    <form className="form group-rename" onSubmit={submit}>
+      <label htmlFor={`${id}-t`}>Group name</label>
+      <div className="row">
+        <input id={`${id}-t`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={100} />
+        <button type="submit" className="secondary small" aria-busy={busy} disabled={!title.trim() || title.trim() === summary.conversation.title}>
+          Rename
+        </button>
+      </div>
+      <ActionError error={error} />
+    </form>
+  );
+}
+
+function MemberList({ summary }: { summary: Summary }) {
+  const { api, user } = useSession();
+  const { busy, error, run } = useAction();
+  const roster = new Map((summary.roster ?? []).map((r) => [r.userId, r]));
+  return (
+    <>
+      <ul className="user-list" role="list" aria-label="Members">
+        {(summary.members ?? []).map((m) => {
+          const entry = roster.get(m.id);
+          const label = entry?.pending ? "Invited" : ROLE_LABEL[entry?.role ?? "member"];
+          const name = m.displayName || m.username;
+          return (
+            <li key={m.id} className="user-row" data-testid="group-member" data-user-id={m.id}>
+              <span>
+                <strong>{m.id === user.id ? `${name} (you)` : name}</strong> <span className="muted">@{m.username}</span>
+                {label ? <span className="role-tag small-text"> · {label}</span> : null}
+              </span>
+              {m.id !== user.id && canRemove(summary, entry?.role) ? (
+                <button type="button" className="secondary small" aria-busy={busy} aria-label={`Remove ${name}`} onClick={() => void run(() => api.removeMember(summary.conversationId, m.id))}>
+                  Remove
+                </button>
+              ) : null}
+            </li>
+          );
+        })}
+      </ul>
+      <ActionError error={error} />
+    </>
+  );
+}
+
+function AddMembers({ summary }: { summary: Summary }) {
+  const { api } = useSession();
+  const id = useId();
+  const [query, setQuery] = useState("");
+  const q = useDebounced(query.trim(), 250);
+  const [found, setFound] = useState<User[]>([]);
+  const { busy, error, run } = useAction();
+  const inGroup = new Set(summary.conversation.memberIds);
+
+  useEffect(() => {
+    if (!q) return setFound([]);
+    let cancelled = false;
+    api.searchUsers(q).then(
+      (users) => !cancelled && setFound(users),
+      () => !cancelled && setFound([]),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [api, q]);
+
+  const candidates = found.filter((u) => !inGroup.has(u.id));
+  return (
+    <div className="form group-add">
+      <label htmlFor={`${id}-q`}>Add people</label>
+      <input id={`${id}-q`} type="search" placeholder="Name or username" value={query} autoComplete="off" autoCapitalize="none" onChange={(e) => setQuery(e.target.value)} />
+      {candidates.length > 0 ? (
+        <ul className="user-list" role="list" aria-label="People to add">
+          {candidates.map((u) => (
+            <li key={u.id} className="user-row" data-testid="add-candidate" data-user-id={u.id}>
+              <span>
+                <strong>{u.displayName}</strong> <span className="muted">@{u.username}</span>
+              </span>
+              <button
+                type="button"
+                className="secondary small"
+                aria-busy={busy}
+                aria-label={`Add ${u.displayName}`}
+                onClick={() => void run(() => api.addMembers(summary.conversationId, [u.id])).then((ok) => ok && setQuery(""))}
+              >
+                Add
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <ActionError error={error} />
+    </div>
+  );
+}
+
+/** Leaving asks once more: the group's messages stop coming. */
+function LeaveGroup({ summary }: { summary: Summary }) {
+  const { api } = useSession();
+  const navigate = useUi((s) => s.navigate);
+  const [confirming, setConfirming] = useState(false);
+  const { busy, error, run } = useAction();
+  const leave = async () => {
+    if (await run(() => api.leaveConversation(summary.conversationId))) navigate({ name: "chats" });
+  };
+  return (
+    <div className="group-leave">
+      {confirming ? (
+        <div className="notice-banner" role="group" aria-label="Confirm leaving">
+          <p>Leave this group? You won't get its messages any more, and only an admin can add you back.</p>
+          <div className="notice-actions">
+            <button type="button" className="danger small" aria-busy={busy} onClick={() => void leave()} autoFocus>
+              Leave
+            </button>
+            <button type="button" className="secondary small" onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" className="secondary small danger-text" onClick={() => setConfirming(true)}>
+          Leave group
+        </button>
+      )}
+      <ActionError error={error} />
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+import type { StoredSummary as Summary } from "../../db/records.js";
+
+/**
+ * Where I stand in a conversation (docs/groups.md), from the summary's
+ * `membership` (absent from older servers: a member).
+ */
+
+/** A group someone I don't know added me to: listed apart, silent, Accept or Decline. */
+export function isRequest(summary: Pick<Summary, "membership">): boolean {
+  return summary.membership === "request";
+}
+
+/** Left, removed or declined: no longer shown in the list, read-only if open. */
+export function isGone(summary: Pick<Summary, "membership">): boolean {
+  const m = summary.membership;
+  return m === "left" || m === "removed" || m === "declined";
+}
+
+/** What an open conversation says once I am no longer in it. */
+export function goneText(summary: Pick<Summary, "membership">): string {
+  switch (summary.membership) {
+    case "removed":
+      return "You were removed from this group.";
+    case "declined":
+      return "You declined this group.";
+    default:
+      return "You left this group.";
+  }
+}
+
+/** The creator and admins add, remove and rename. */
+export function canManage(summary: Pick<Summary, "membership" | "role">): boolean {
+  return !isRequest(summary) && !isGone(summary) && (summary.role === "creator" || summary.role === "admin");
+}
+
+/** I may remove someone of lower rank (an admin can't remove the creator or another admin). */
+export function canRemove(summary: Pick<Summary, "membership" | "role">, theirRole: Summary["role"]): boolean {
+  const rank = { member: 0, admin: 1, creator: 2 } as const;
+  return canManage(summary) && rank[summary.role ?? "member"] > rank[theirRole ?? "member"];
+}
