@@ -122,8 +122,9 @@ export class SessionManager {
         throw error; // already signed out on the server is fine; anything else is shown
       }
     }
-    await this.end(notice, session, unsent === "discard" ? "discard" : "keep-unsent");
+    // The other tabs of this account stop now, not after our data is put away.
     this.post({ type: "signed-out", userId: session.user.id });
+    await this.end(notice, session, unsent === "discard" ? "discard" : "keep-unsent");
     if (pendingSignOut.get()) void this.finishPendingSignOut();
   }
 

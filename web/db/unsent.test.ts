@@ -4,31 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Message, SendRequest } from "../../shared/protocol/index.js";
 import { NetworkError } from "../api/errors.js";
 import { draftKey, loadDraft, saveDraft } from "../lib/drafts.js";
+import { MemoryStorage } from "../lib/memory-storage.js";
 import { OutboxSender } from "../sync/outbox-sender.js";
 import { CourierDb, dbNameFor } from "./database.js";
 import { enqueue } from "./outbox.js";
 import { putAway, restoreDrafts, unsentIn } from "./unsent.js";
 import { message, summary } from "./test-fixtures.js";
-
-/** localStorage as the drafts see it. */
-class MemoryStorage {
-  data = new Map<string, string>();
-  get length() {
-    return this.data.size;
-  }
-  key(i: number) {
-    return [...this.data.keys()][i] ?? null;
-  }
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-  removeItem(k: string) {
-    this.data.delete(k);
-  }
-}
 
 /** The server's side of sending: one message per (sender, clientMsgId), like server/messages. */
 class FakeServer {

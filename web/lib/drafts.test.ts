@@ -1,24 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { clearAllDrafts, clearDraft, draftKey, loadDraft, saveDraft } from "./drafts.js";
-
-class MemoryStorage {
-  data = new Map<string, string>();
-  get length() {
-    return this.data.size;
-  }
-  key(i: number) {
-    return [...this.data.keys()][i] ?? null;
-  }
-  getItem(k: string) {
-    return this.data.get(k) ?? null;
-  }
-  setItem(k: string, v: string) {
-    this.data.set(k, v);
-  }
-  removeItem(k: string) {
-    this.data.delete(k);
-  }
-}
+import { MemoryStorage } from "./memory-storage.js";
 
 class FullStorage extends MemoryStorage {
   override setItem(): void {

@@ -41,10 +41,14 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
     return summary ? conversationTitle(summary, user.id) : "A conversation";
   };
 
+  // Shown once the outbox has been read (the first render has nothing to show yet); each
+  // stage focuses its first button, as the one that had focus may be gone.
+  const ready = rows !== undefined;
   useEffect(() => {
-    dialog.current?.showModal();
+    if (!ready) return;
+    if (!dialog.current?.open) dialog.current?.showModal();
     first.current?.focus();
-  }, []);
+  }, [ready, stage.name]);
 
   const finish = async (unsent: UnsentChoice) => {
     setStage({ name: "signing-out" });
