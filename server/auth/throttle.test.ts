@@ -1,19 +1,12 @@
 import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "../config.js";
 import { register, startServer, type TestServer } from "../testing/harness.js";
+import { fakeClock, limits } from "../http/rate-limit-testing.js";
 
 let server: TestServer;
 afterEach(async () => {
   await server?.dispose();
 });
-
-function fakeClock(start = 1_700_000_000_000) {
-  const clock = { now: start, read: () => clock.now };
-  return clock;
-}
-
-const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...overrides });
 
 async function login(username: string, password: string, remoteAddress: string, headers: Record<string, string> = {}) {
   const res = await server.app.inject({ method: "POST", url: "/api/auth/login", payload: { username, password } as InjectOptions["payload"], remoteAddress, headers });

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Device, Message } from "../../shared/protocol/index.js";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "../config.js";
 import {
   call,
   connect,
@@ -15,6 +14,7 @@ import {
   type TestServer,
 } from "../testing/harness.js";
 import { ipKey, isLoopback, MemoryBuckets, RateLimiter } from "./rate-limit.js";
+import { fakeClock, limits } from "./rate-limit-testing.js";
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -22,14 +22,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.socket.disconnect();
   await server?.dispose();
 });
-
-/** A clock the test moves by hand. */
-function fakeClock(start = 1_700_000_000_000) {
-  const clock = { now: start, read: () => clock.now };
-  return clock;
-}
-
-const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...overrides });
 
 describe("token bucket", () => {
   it("lets a burst of `limit` through, then one per windowMs/limit, with the wait it reports", () => {

@@ -1,8 +1,8 @@
 import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/protocol/index.js";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "../config.js";
 import { call, connect, type Client, emitAck, listen, openDirect, register, startServer, type TestServer } from "../testing/harness.js";
+import { fakeClock, limits } from "./rate-limit-testing.js";
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -10,13 +10,6 @@ afterEach(async () => {
   for (const c of clients.splice(0)) c.socket.disconnect();
   await server?.dispose();
 });
-
-function fakeClock(start = 1_700_000_000_000) {
-  const clock = { now: start, read: () => clock.now };
-  return clock;
-}
-
-const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...overrides });
 
 async function request(method: InjectOptions["method"], url: string, opts: { token?: string; from?: string; headers?: Record<string, string>; body?: unknown } = {}) {
   const res = await server.app.inject({

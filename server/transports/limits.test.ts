@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PollResponse, StreamClose } from "../../shared/protocol/index.js";
-import { DEFAULT_RATE_LIMITS, type RateLimits } from "../config.js";
+import { DEFAULT_RATE_LIMITS } from "../config.js";
 import { appendTo, call, connect, type Client, emitAck, eventually, listen, openDirect, register, type Session, startServer, type TestServer } from "../testing/harness.js";
 import { openStream, type SseClient } from "../testing/sse-client.js";
 import { GUARDED } from "./ws/events.js";
+import { fakeClock, limits } from "../http/rate-limit-testing.js";
 
 let server: TestServer;
 const closers: (() => void)[] = [];
@@ -12,13 +13,6 @@ afterEach(async () => {
   for (const close of closers.splice(0)) close();
   await server?.dispose();
 });
-
-function fakeClock(start = 1_700_000_000_000) {
-  const clock = { now: start, read: () => clock.now };
-  return clock;
-}
-
-const limits = (overrides: Partial<RateLimits>): RateLimits => ({ ...DEFAULT_RATE_LIMITS, ...overrides });
 
 type Ack = { ok: boolean; error?: { code: string; message: string; retryAfterMs?: number } };
 

@@ -18,11 +18,19 @@ export interface ConnectionState {
   choice: TransportChoice;
   /** The page address forces the choice (`?transport=`): the setting cannot change it. */
   choiceForced: boolean;
+  /**
+   * The server closed this tab's connection as the oldest of too many (other
+   * tabs or windows of this browser). Set: the tab stays off until the person
+   * asks (`reconnect`) or the tab becomes visible again, so tabs never take
+   * turns closing each other.
+   */
+  tooManyTabs: { reconnect(): void } | null;
   setStatus(status: TransportStatus, transport: TransportName | null): void;
   /** A new session starts: nothing is known yet ("connecting"). */
   reset(): void;
   setBrowserOffline(offline: boolean): void;
   setChoice(choice: TransportChoice, forced: boolean): void;
+  setTooManyTabs(reconnect: (() => void) | null): void;
 }
 
 /** Connection state for the status indicator. Never message or conversation data. */
@@ -32,8 +40,10 @@ export const useConnection = create<ConnectionState>()((set) => ({
   browserOffline: typeof navigator !== "undefined" && navigator.onLine === false,
   choice: "auto",
   choiceForced: false,
+  tooManyTabs: null,
   setStatus: (status, transport) => set((s) => ({ status: status === "connecting" && s.status === "offline" ? "offline" : status, transport })),
-  reset: () => set({ status: "connecting", transport: null }),
+  reset: () => set({ status: "connecting", transport: null, tooManyTabs: null }),
   setBrowserOffline: (browserOffline) => set({ browserOffline }),
   setChoice: (choice, choiceForced) => set({ choice, choiceForced }),
+  setTooManyTabs: (reconnect) => set({ tooManyTabs: reconnect ? { reconnect } : null }),
 }));

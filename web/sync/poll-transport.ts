@@ -20,7 +20,7 @@ import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { HttpRequestsTransport } from "./transport-base.js";
-import type { Transport, TransportHandlers } from "./transport.js";
+import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
 import { validEntries } from "./wire.js";
 
 export interface PollTimings {
@@ -244,6 +244,9 @@ export class PollTransport extends HttpRequestsTransport implements Transport {
       this.handlers.onPush(entries);
       if (!this.isCurrent(attempt)) return;
     }
+    // The server ended this device's long-poll connection (too many connections): the sync client decides.
+    const refusal = refusalOf(answer.close?.reason ?? null);
+    if (refusal) return this.refused(attempt, refusal);
     if (reset.length > 0) return this.reset(attempt, reset);
     // An answer that needs nothing more: the link works.
     this.reconnect.reset();
@@ -273,14 +276,21 @@ export class PollTransport extends HttpRequestsTransport implements Transport {
     // Abandoned on purpose (close, wake): not a failure of the link.
     if (!this.isPolling(attempt)) return;
     const courier = error instanceof CourierError ? error : null;
-    const refused = courier !== null && REFUSALS.has(courier.code);
-    if (refused) {
-      this.handlers?.onRefused(courier.code);
-      if (!this.isPolling(attempt)) return; // the refusal closed us
-    }
+    if (courier !== null && REFUSALS.has(courier.code)) return this.refused(attempt, courier.code, courier.retryAfterMs);
+    this.retryLater(courier?.retryAfterMs, false);
+  }
+
+  /** The server said no in a way retrying will not fix by itself: tell the sync client, then retry patiently unless it closed us. */
+  private refused(attempt: number, code: string, retryAfterMs?: number): void {
+    this.handlers?.onRefused(code);
+    if (!this.isPolling(attempt)) return; // the refusal closed us
+    this.retryLater(retryAfterMs, true);
+  }
+
+  private retryLater(retryAfterMs: number | undefined, patient: boolean): void {
     this.greeted = false;
     this.to({ name: "waiting" });
-    this.reconnect.afterFailure({ retryAfterMs: courier?.retryAfterMs, patient: refused });
+    this.reconnect.afterFailure({ retryAfterMs, patient });
     this.setStatus("offline");
   }
 

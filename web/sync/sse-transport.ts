@@ -19,7 +19,7 @@ import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { HttpRequestsTransport } from "./transport-base.js";
-import type { Transport, TransportHandlers } from "./transport.js";
+import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
 import { parseJson, validEntries } from "./wire.js";
 
 /** The part of EventSource we use; tests pass a fake. */
@@ -298,13 +298,13 @@ export class SseTransport extends HttpRequestsTransport implements Transport {
 
   private onCloseEvent(attempt: number, data: unknown): void {
     const parsed = streamCloseSchema.safeParse(parseJson(data));
-    // Signed out (here or elsewhere) or this device removed: reconnecting would get a 401.
-    const signedOut = parsed.success && (parsed.data.reason === "logout" || parsed.data.reason === "device_removed");
-    if (signedOut) {
-      this.handlers?.onRefused("unauthorized");
+    // Signed out, this device removed, or too many connections: the sync client decides (refusalOf).
+    const refusal = refusalOf(parsed.success ? parsed.data.reason : null);
+    if (refusal) {
+      this.handlers?.onRefused(refusal);
       if (!this.isCurrent(attempt)) return; // the refusal closed us
     }
-    this.retryLater({ retryAfterMs: parsed.success ? parsed.data.retryAfterMs : undefined, patient: signedOut });
+    this.retryLater({ retryAfterMs: parsed.success ? parsed.data.retryAfterMs : undefined, patient: refusal !== null });
   }
 
   private onError(): void {

@@ -88,6 +88,8 @@ export class SyncClient {
   private foreign = false;
   /** start() got as far as connecting the transport. */
   private connecting = false;
+  /** Closed as the oldest of too many connections (other tabs): off until the person or a visible tab says otherwise. */
+  private crowdedOut = false;
   private stopped = false;
   private stopping: Promise<void> | null = null;
 
@@ -121,6 +123,7 @@ export class SyncClient {
       onRefused: (code) => {
         if (code === "unauthorized") this.verifySession();
         else if (code === "conflict") void this.onConflict();
+        else if (code === "too_many_connections") this.crowdOut();
       },
       onReset: (domains) => this.onReset(domains),
     };
@@ -176,6 +179,19 @@ export class SyncClient {
     if (this.connecting) this.opts.transport.connect(this.handlers);
     this.engine.catchUp();
     this.outbox.flush();
+  }
+
+  /**
+   * Connects again after the server closed this tab's connection as the
+   * oldest of too many: the person asked (Reconnect), or the tab became
+   * visible. The new connection closes the oldest elsewhere (a hidden tab),
+   * which then waits in turn: tabs never fight on their own.
+   */
+  reconnect(): void {
+    if (this.stopped || !this.crowdedOut) return;
+    this.crowdedOut = false;
+    useConnection.getState().setTooManyTabs(null);
+    if (this.connecting && !this.foreign) this.opts.transport.connect(this.handlers);
   }
 
   /**
@@ -306,6 +322,15 @@ export class SyncClient {
 
   // ── session checks ─────────────────────────────────────────────────────
 
+  /** Too many connections of this device or account: stop, say so, and wait (see `reconnect`). */
+  private crowdOut(): void {
+    if (this.stopped) return;
+    this.crowdedOut = true;
+    this.opts.transport.close();
+    this.onStatus("offline");
+    useConnection.getState().setTooManyTabs(() => this.reconnect());
+  }
+
   /** The server's session is someone else's now: shut the door and let the app re-check. */
   private sessionMismatch(): void {
     if (this.stopped) return;
@@ -352,6 +377,7 @@ export class SyncClient {
     const stop = watchPage(this.opts.transport, {
       onVisible: () => {
         if (this.foreign) return this.opts.onSessionLost("user_changed");
+        this.reconnect();
         this.engine.catchUp();
         this.outbox.flush();
       },
@@ -402,6 +428,7 @@ export class SyncClient {
 
   private async shutDown(): Promise<void> {
     this.stopped = true;
+    if (this.crowdedOut) useConnection.getState().setTooManyTabs(null);
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.stopHttpCatchUp();
     this.outbox.stop();

@@ -1,4 +1,4 @@
-import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, TransportName, Versions } from "../../shared/protocol/index.js";
+import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, StreamCloseReason, TransportName, Versions } from "../../shared/protocol/index.js";
 import type { AnyMessage } from "../api/lenient.js";
 
 /**
@@ -70,6 +70,18 @@ export interface Transport {
   send(request: SendRequest): Promise<AnyMessage>;
   pull(request: PullRequest): Promise<PullResponse>;
   ack(acks: Partial<Versions>): Promise<void>;
+}
+
+/**
+ * What a server's `close {reason}` means to the sync client (`onRefused`):
+ * signed out or device removed → "unauthorized" (reconnecting would get a
+ * 401); the oldest of too many connections → "too_many_connections" (another
+ * tab holds one; reconnecting by itself would close that one: a tab fight).
+ * null: reconnect as usual (shutdown, dead).
+ */
+export function refusalOf(reason: StreamCloseReason | null): "unauthorized" | "too_many_connections" | null {
+  if (reason === "logout" || reason === "device_removed") return "unauthorized";
+  return reason === "too_many_connections" ? reason : null;
 }
 
 /** Shown in the status indicator. */

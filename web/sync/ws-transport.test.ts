@@ -443,6 +443,15 @@ describe("WsTransport: liveness", () => {
     expect(socket.closed).toBe(true);
   });
 
+  it("reports a close for too many connections as refused, for the sync client to stop rather than fight another tab", async () => {
+    const ws = transport();
+    const socket = await online(ws);
+    socket.serverClose({ reason: "too_many_connections" });
+    expect(refusals).toEqual(["too_many_connections"]);
+    expect(socket.closed).toBe(true);
+    expect(statuses.at(-1)).toBe("offline");
+  });
+
   it("reconnects after the server drops a link on its own (no socket.io reconnection to count on)", async () => {
     const ws = transport();
     const socket = await online(ws);

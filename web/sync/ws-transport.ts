@@ -26,7 +26,7 @@ import { LinkMachine, type TransitionTable } from "./link-machine.js";
 import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { TransportBase } from "./transport-base.js";
-import type { Transport, TransportHandlers } from "./transport.js";
+import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
 import { validEntries } from "./wire.js";
 
 export interface WsTimings {
@@ -272,15 +272,15 @@ export class WsTransport extends TransportBase implements Transport {
     if (state.name === "online") state.heartbeat.alive();
   }
 
-  /** The server drops us on purpose: after a logout or this device's removal reconnecting would be refused. */
+  /** The server drops us on purpose: after a logout, this device's removal or too many connections, say so (refusalOf). */
   private onCloseEvent(attempt: number, data: unknown): void {
     const parsed = streamCloseSchema.safeParse(data);
-    const signedOut = parsed.success && (parsed.data.reason === "logout" || parsed.data.reason === "device_removed");
-    if (signedOut) {
-      this.handlers?.onRefused("unauthorized");
+    const refusal = refusalOf(parsed.success ? parsed.data.reason : null);
+    if (refusal) {
+      this.handlers?.onRefused(refusal);
       if (!this.isCurrent(attempt)) return; // the refusal closed us
     }
-    this.retryLater({ retryAfterMs: parsed.success ? parsed.data.retryAfterMs : undefined, patient: signedOut });
+    this.retryLater({ retryAfterMs: parsed.success ? parsed.data.retryAfterMs : undefined, patient: refusal !== null });
   }
 
   private onConnectError(attempt: number, error: Error & { data?: unknown }, refused: boolean): void {
