@@ -9,7 +9,9 @@ export default defineConfig({
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,
-    sourcemap: true,
+    // On disk for profiling (bench/lib/profile-summary.ts) and crash analysis, but named by no
+    // bundle (no sourceMappingURL comment), and the server never serves a .map (server/http/spa.ts).
+    sourcemap: "hidden",
     // One app chunk (react-dom, dexie, zod, socket.io-client ≈ 520 kB, ~160 kB gzipped) is
     // fetched once and cached; splitting it would add round trips to the cold start.
     chunkSizeWarningLimit: 700,

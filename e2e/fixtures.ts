@@ -17,9 +17,67 @@ export interface CourierOptions {
   transport: TransportName | "auto";
 }
 
-/** Each Playwright project forces one transport; the "auto" project exercises fallback. */
-export const test = base.extend<CourierOptions>({
+const CSP_MARK = "courier-csp-violation:";
+const watchedForCsp = new WeakSet<BrowserContext>();
+
+/**
+ * Records every Content-Security-Policy violation in a context's pages (all
+ * frames) and service workers. Pages report through a binding; a service
+ * worker, which init scripts do not reach, through a marked console line.
+ */
+async function watchCsp(context: BrowserContext, violations: string[]): Promise<void> {
+  if (watchedForCsp.has(context)) return;
+  watchedForCsp.add(context);
+  await context.exposeBinding("__courierCspViolation", ({ frame }, text: string) => void violations.push(`${frame.url()}: ${text}`));
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      const report = (window as unknown as { __courierCspViolation(text: string): void }).__courierCspViolation;
+      report(`${e.effectiveDirective} refused ${e.blockedURI || "inline code"} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  context.on("serviceworker", (worker) => {
+    worker.on("console", (msg) => {
+      if (msg.text().startsWith(CSP_MARK)) violations.push(`${worker.url()}: ${msg.text().slice(CSP_MARK.length)}`);
+    });
+    worker
+      .evaluate((mark) => {
+        self.addEventListener("securitypolicyviolation", (e) => console.error(`${mark}${e.effectiveDirective} refused ${e.blockedURI || "inline code"}`));
+      }, CSP_MARK)
+      .catch(() => undefined);
+  });
+}
+
+/**
+ * Each Playwright project forces one transport; the "auto" project exercises
+ * fallback. Every test fails if the app met a CSP violation
+ * (server/http/security-headers.ts): the policy must be one the app and its
+ * service worker really run under. Contexts opened by the test
+ * (`browser.newContext()`, as signUp does) are watched as well as `context`.
+ */
+export const test = base.extend<CourierOptions & { cspViolations: string[] }>({
   transport: ["ws", { option: true }],
+  cspViolations: [
+    async ({ browser }, use) => {
+      const violations: string[] = [];
+      const newContext = browser.newContext;
+      browser.newContext = async (options) => {
+        const context = await newContext.call(browser, options);
+        await watchCsp(context, violations);
+        return context;
+      };
+      try {
+        await use(violations);
+      } finally {
+        browser.newContext = newContext;
+      }
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+  context: async ({ context, cspViolations }, use) => {
+    await watchCsp(context, cspViolations);
+    await use(context);
+  },
 });
 export { expect };
 

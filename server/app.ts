@@ -1,6 +1,7 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
-import { CourierError } from "../shared/protocol/index.js";
+import { CourierError, POLL_WAIT_MAX_MS, SOCKET_PATH } from "../shared/protocol/index.js";
 import { adminRoutes } from "./admin/routes.js";
 import { authRoutes } from "./auth/routes.js";
 import { type Config, resolveConfig } from "./config.js";
@@ -10,8 +11,10 @@ import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { loggerOptions } from "./http/logger.js";
+import { hostGuard } from "./http/origin.js";
 import { Limits } from "./http/rate-limit.js";
 import { installRequestLimits } from "./http/request-limits.js";
+import { installSecurityHeaders, setSecurityHeaders } from "./http/security-headers.js";
 import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
 import { messageRoutes } from "./messages/routes.js";
@@ -37,6 +40,30 @@ import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws
 const DRAIN_RETRY_MS = 2000;
 
 const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
+/** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
+const KEEP_ALIVE_MS = 72_000;
+
+/**
+ * Slow clients (slowloris): the request head must arrive within `headersMs`
+ * and the whole request, body included, within `requestMs`, or Node answers
+ * 408 and closes. Neither cuts SSE streams or parked long-polls: those are
+ * GETs, fully received at once, and only their answers last. A socket silent
+ * both ways (one that never sends a byte, a reader that stopped reading) is
+ * dropped after `idleMs`, longer than the longest legitimate silence: a
+ * parked poll (up to its wait) and an SSE stream (a ping every heartbeat).
+ * WebSockets leave this timeout behind when they upgrade (ws clears it).
+ */
+export function httpTimeouts(config: Pick<Config, "timeouts" | "heartbeatMs">) {
+  const { requestMs } = config.timeouts;
+  const headersMs = Math.min(config.timeouts.headersMs, requestMs);
+  return {
+    requestMs,
+    idleMs: Math.max(2 * config.heartbeatMs, POLL_WAIT_MAX_MS) + 30_000,
+    /** http.createServer options. Node checks both deadlines every connectionsCheckingInterval (30 s by default), which would let a slow client overstay by that much. */
+    node: { headersTimeout: headersMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(headersMs / 4))) },
+  };
+}
 
 export interface BuildOptions {
   config?: Partial<Config>;
@@ -77,18 +104,26 @@ export interface Built {
  */
 export async function build(opts: BuildOptions = {}): Promise<Built> {
   const config = resolveConfig(opts.config);
+  const timeouts = httpTimeouts(config);
 
   const app = Fastify({
     logger: loggerOptions(config.logLevel, opts.logger),
     bodyLimit: BODY_LIMIT,
+    http: timeouts.node,
+    requestTimeout: timeouts.requestMs,
+    connectionTimeout: timeouts.idleMs,
+    keepAliveTimeout: KEEP_ALIVE_MS,
     // A hop count trusts that many proxies nearest to us (Fastify's own typing lacks the number form).
     trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
     // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
     forceCloseConnections: true,
     // While draining, requests get Courier's own 503 (below), with Retry-After.
     return503OnClosing: false,
-    // Errors raised before routing (a malformed URL) bypass the error handler; map them too.
-    frameworkErrors: (err, _req, reply) => sendError(reply, mapError(err)),
+    // Errors raised before routing (a malformed URL) bypass the error handler and the hooks; map them too.
+    frameworkErrors: (err, req, reply) => {
+      setSecurityHeaders(req.raw, reply.raw, config);
+      return sendError(reply, mapError(err));
+    },
   });
   const ownsStorage = !opts.storage;
   const storage = opts.storage ?? (await openStorage(config, app.log));
@@ -138,6 +173,10 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   hub.onPublish((appended) => ctx.offline.appended(appended));
 
+  // First: every response carries them, whatever answers it.
+  installSecurityHeaders(app, config);
+  // State changes and streams must name one of our hosts (DNS rebinding).
+  app.addHook("onRequest", hostGuard(config, ctx.warnOnce));
   installJsonBody(app);
   installErrorHandler(app);
   await app.register(fastifyCookie);
@@ -147,6 +186,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   app.addHook("onRequest", async (req) => {
     if (draining && req.url !== "/api/ready") throw new CourierError("unavailable", "This server is restarting; try again shortly.", DRAIN_RETRY_MS);
   });
+  // Per client address, every request (http/request-limits.ts).
   installRequestLimits(app, ctx);
   // Readiness, for load balancers: the database answers and the process is not draining. Redis is
   // reported but does not count: without it this process still serves everything (docs/cluster.md),
@@ -167,6 +207,10 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   await installSpa(app, config.webDir);
 
   const io = attachWebSocket(ctx, app.server, app.log);
+  // socket.io answers its own HTTP requests (handshakes, refusals) before Fastify sees them; this listener runs first.
+  app.server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url?.startsWith(`${SOCKET_PATH}/`)) setSecurityHeaders(req, res, config);
+  });
   /**
    * Stops taking work: readiness and new requests answer 503 (the load
    * balancer moves them), and every live connection is told to come back

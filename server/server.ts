@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
-import { build } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { build, httpTimeouts } from "./app.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
+import { setSecurityHeaders } from "./http/security-headers.js";
 
 /**
  * The only place that listens. Configuration errors end the process with a
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   }
 
   // Until storage is open (PostgreSQL may be unreachable: opening retries), the port answers "not ready".
-  const starting = config.port === 0 ? null : await answerStarting(config.port, config.host);
+  const starting = config.port === 0 ? null : await answerStarting(config);
   const server = await build({ config, logger: true });
   const { app } = server;
 
@@ -56,15 +57,16 @@ async function main(): Promise<void> {
  * balancer keeps this process out of rotation rather than finding nothing
  * there, and a person sees why.
  */
-async function answerStarting(port: number, host: string): Promise<Server> {
+async function answerStarting(config: Config): Promise<Server> {
   const body = JSON.stringify({ error: { code: "unavailable", message: "Courier is starting: its database is not reachable yet; try again shortly." } });
-  const stand = createServer((_req, res) => {
+  const stand = createServer(httpTimeouts(config).node, (req, res) => {
+    setSecurityHeaders(req, res, config);
     res.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "2", connection: "close" });
     res.end(body);
   });
   await new Promise<void>((resolve, reject) => {
     stand.once("error", reject);
-    stand.listen(port, host, resolve);
+    stand.listen(config.port, config.host, resolve);
   });
   return stand;
 }

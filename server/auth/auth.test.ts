@@ -1,7 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
-import { call, connect, listen, refusal, register, startServer, type TestServer } from "../testing/harness.js";
+import { call, captureLogs, connect, listen, refusal, register, startServer, type TestServer } from "../testing/harness.js";
 import { createUser } from "./accounts.js";
 import { hashPassword } from "./passwords.js";
 
@@ -183,13 +182,7 @@ describe("origin check", () => {
   });
 
   it("logs one warning, without secrets, the first time a foreign Origin is refused", async () => {
-    const lines: { level: number; msg: string; [k: string]: unknown }[] = [];
-    const stream = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
-        done();
-      },
-    });
+    const { stream, lines } = captureLogs();
     server = await startServer({ allowedHosts: ["internal"] }, { logger: { stream } });
     const url = await listen(server);
     const reg = await server.app.inject({ method: "POST", url: "/api/auth/register", payload: { username: "hugo", password: PASSWORD } });

@@ -27,7 +27,7 @@ export function presentedToken(req: FastifyRequest): { token: string; via: Auth[
 
 /** Refuses a request from another site; no Origin at all counts as refused here. */
 export function assertSameSite(ctx: Context, req: FastifyRequest, origin: string | undefined): void {
-  const own = ownOriginOf(req.raw, ctx.config.trustProxy);
+  const own = ownOriginOf(req.raw, ctx.config);
   if (!origin || !isAllowedOrigin(origin, own, ctx.config.allowedOrigins)) {
     if (origin) warnOriginRefused(ctx.warnOnce, origin, own);
     throw CourierError.forbidden("This request must come from the Courier app's own origin.");

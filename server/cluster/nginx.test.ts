@@ -192,6 +192,24 @@ describe.skipIf(skipReason !== null)(skipReason === null ? TITLE : `${TITLE} (sk
     expect(elapsed).toBeLessThan(5_000);
   });
 
+  it("passes on the Host the browser used: a foreign one is refused (DNS rebinding) whatever X-Forwarded-Host the client adds; the security headers come through", async () => {
+    const item = { title: "Lamp", priceCents: 100 };
+    const foreign = await request<{ error: { message: string } }>(`${nginx.url}/api/items`, {
+      method: "POST",
+      token: alice.token,
+      body: item,
+      headers: { host: "evil.example", "x-forwarded-host": "localhost" },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toMatch(/ALLOWED_HOSTS/);
+    const own = await request(`${nginx.url}/api/items`, { method: "POST", token: alice.token, body: item });
+    expect(own.status).toBe(201);
+    expect(own.headers["content-security-policy"]).toContain("frame-ancestors 'none'");
+    expect(own.headers["x-content-type-options"]).toBe("nosniff");
+    // Plain http to nginx (X-Forwarded-Proto: http): no HSTS.
+    expect(own.headers["strict-transport-security"]).toBeUndefined();
+  });
+
   // With no connection left open by the tests above: least_conn then alternates.
   it("spreads requests over both processes, any session on any process (no stickiness)", async () => {
     const lines = await logged(async () => {

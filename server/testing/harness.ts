@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Writable } from "node:stream";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { io as connectIo, type Socket } from "socket.io-client";
 import type {
@@ -186,4 +187,22 @@ export async function appendTo(server: TestServer, userId: string, d: Domain, co
     Array.from({ length: count }, (_, i) => ({ userId, d, k, data: { n: i } })),
     Date.now(),
   ));
+}
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A logger stream (`startServer({}, { logger: { stream } })`) that keeps every line the app logs, parsed. */
+export function captureLogs(): { stream: Writable; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { stream, lines };
 }

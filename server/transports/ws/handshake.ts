@@ -6,7 +6,7 @@ import { hashToken } from "../../auth/tokens.js";
 import type { Context } from "../../context.js";
 import { mapError } from "../../http/errors.js";
 import { recordDevice } from "../../devices/register.js";
-import { isAllowedOrigin, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
+import { HOST_REFUSED_MESSAGE, isAllowedOrigin, namesForeignHost, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
 
 /** What a socket carries once its handshake is accepted. */
 export interface SocketData {
@@ -18,15 +18,20 @@ export interface SocketData {
 }
 
 /**
- * Engine-level gate, before any socket.io work: a handshake that carries an
- * Origin must carry an allowed one (a page on another site can open a
+ * Engine-level gate, before any socket.io work: every handshake must name an
+ * allowed Host (DNS rebinding, see namesForeignHost), and one that carries
+ * an Origin must carry an allowed one (a page on another site can open a
  * WebSocket to us and the browser would attach our cookie).
  */
 export function allowRequest(ctx: Context) {
   return (req: IncomingMessage, done: (err: string | null | undefined, success: boolean) => void): void => {
+    if (namesForeignHost(req, ctx.config, ctx.warnOnce)) {
+      done(HOST_REFUSED_MESSAGE, false);
+      return;
+    }
     const origin = req.headers.origin;
     if (origin !== undefined) {
-      const own = ownOriginOf(req, ctx.config.trustProxy);
+      const own = ownOriginOf(req, ctx.config);
       if (!isAllowedOrigin(origin, own, ctx.config.allowedOrigins)) {
         warnOriginRefused(ctx.warnOnce, origin, own);
         done("Origin not allowed", false);

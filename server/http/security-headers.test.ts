@@ -1,0 +1,141 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { call, listen, register, startServer, tempDir, type TestServer } from "../testing/harness.js";
+import { openStream } from "../testing/sse-client.js";
+import { HSTS } from "./security-headers.js";
+
+/**
+ * Issue 12, finding 3: no security headers, the app could be framed, source
+ * maps were served. Every kind of response is checked, through a real socket
+ * where Fastify's inject would not show it (hijacked streams, socket.io's own
+ * answers, errors raised before routing).
+ */
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.dispose();
+  server = undefined;
+});
+
+/** A built app in miniature: index.html, the service worker, a bundle and its (hidden) source map. */
+function webDir(): string {
+  const dir = tempDir();
+  mkdirSync(path.join(dir, "assets"));
+  writeFileSync(path.join(dir, "index.html"), '<!doctype html><div id="root"></div><script type="module" src="/assets/main-abc.js"></script>');
+  writeFileSync(path.join(dir, "sw.js"), "self.addEventListener('push', () => {});");
+  writeFileSync(path.join(dir, "assets", "main-abc.js"), "console.log('app');");
+  writeFileSync(path.join(dir, "assets", "main-abc.js.map"), '{"version":3,"sources":["../../web/main.tsx"],"sourcesContent":["secret source"]}');
+  return dir;
+}
+
+function get(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { headers, agent: false }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.once("error", reject);
+    req.end();
+  });
+}
+
+function expectSecured(headers: Record<string, unknown>, what: string): void {
+  expect(headers, what).toMatchObject({
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "cross-origin-opener-policy": "same-origin",
+    "permissions-policy": expect.stringContaining("camera=(), microphone=(), geolocation=()"),
+  });
+  const csp = String(headers["content-security-policy"]);
+  for (const directive of [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+  ]) {
+    expect(csp, `${what}: ${directive}`).toContain(directive);
+  }
+  expect(csp, what).not.toMatch(/unsafe-|\*/);
+}
+
+describe("security headers", () => {
+  it("are on every kind of response: the app, the service worker, assets, the API, errors, 404s, streams, socket.io's own answers", async () => {
+    server = await startServer({ webDir: webDir() });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+
+    const answers: [string, number, Record<string, string>?][] = [
+      ["/", 200],
+      ["/sw.js", 200],
+      ["/assets/main-abc.js", 200],
+      ["/conversations/a-client-route", 200],
+      ["/api/health", 200],
+      ["/api/me", 401],
+      ["/api/conversations", 200, { authorization: `Bearer ${alice.token}` }],
+      ["/api/no-such-route", 404],
+      // Raised before routing (frameworkErrors), where no hook runs.
+      ["/api/%E0%A4%A", 400],
+      // socket.io answers this itself (it allows only WebSocket): outside Fastify.
+      ["/socket.io/?EIO=4&transport=polling", 400],
+    ];
+    for (const [path, status, headers] of answers) {
+      const res = await get(`${url}${path}`, headers);
+      expect(res.status, path).toBe(status);
+      expectSecured(res.headers, path);
+    }
+
+    // A hijacked response (the SSE stream writes its own head).
+    const stream = await openStream(`${url}/api/stream?device=${randomUUID()}`, { authorization: `Bearer ${alice.token}` });
+    expect(stream.status).toBe(200);
+    expectSecured(Object.fromEntries(stream.headers), "/api/stream");
+    stream.close();
+  });
+
+  it("name the server's own WebSocket origin in connect-src (older WebKit does not match ws: with 'self'), never a foreign one", async () => {
+    server = await startServer();
+    const own = await call(server.app, "GET", "/api/health", { headers: { host: "127.0.0.1:3000" } });
+    expect(own.headers["content-security-policy"]).toContain("connect-src 'self' ws://127.0.0.1:3000");
+    const foreign = await call(server.app, "GET", "/api/health", { headers: { host: "evil.example:3000" } });
+    expect(foreign.headers["content-security-policy"]).toMatch(/connect-src 'self'(;|$)/);
+  });
+
+  it("send HSTS only over https: behind a trusted proxy that says so, never over plain http or on a client's word", async () => {
+    server = await startServer({ trustProxy: 1, allowedHosts: ["chat.example.com"] });
+    const https = await call(server.app, "GET", "/api/health", { headers: { host: "chat.example.com", "x-forwarded-proto": "https" } });
+    expect(https.headers["strict-transport-security"]).toBe(HSTS);
+    expect(https.headers["content-security-policy"]).toContain("wss://chat.example.com");
+    const plain = await call(server.app, "GET", "/api/health");
+    expect(plain.headers["strict-transport-security"]).toBeUndefined();
+    await server.dispose();
+
+    server = await startServer({ trustProxy: false });
+    const claimed = await call(server.app, "GET", "/api/health", { headers: { "x-forwarded-proto": "https" } });
+    expect(claimed.headers["strict-transport-security"]).toBeUndefined();
+  });
+});
+
+describe("source maps", () => {
+  it("are never served, not even through the SPA fallback, while the bundle is", async () => {
+    server = await startServer({ webDir: webDir() });
+    const url = await listen(server);
+    expect((await get(`${url}/assets/main-abc.js`)).status).toBe(200);
+    for (const path of ["/assets/main-abc.js.map", "/assets/main-abc.js.map?x=1", "/assets/MAIN-abc.js.MAP", "/assets/missing.js.map"]) {
+      const res = await get(`${url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toContain("secret source");
+      expect(res.headers["content-type"], path).toMatch(/^application\/json/);
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { FastifyInstance } from "fastify";
+import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
+
+/**
+ * Security headers on every response: the HTML, /sw.js (a service worker
+ * runs under the CSP of its own script's response), static assets, the API,
+ * errors and 404s. One policy for all: an API answer loaded as a document
+ * gets the same lock-down as the app.
+ *
+ * The CSP is what the built app really needs (e2e/fixtures.ts fails any
+ * journey that meets a violation): scripts, styles, fonts and workers only
+ * from our origin (Vite's build has no inline script or style; React's
+ * `style={}` props go through the CSSOM, which `style-src` does not govern),
+ * images from our origin and `data:` (the tab icon with its unread badge is
+ * an SVG data URL, web/features/conversations/use-unread-title.ts), and
+ * connections to our origin. `'self'` covers ws:/wss: to our own host in
+ * Chromium and Firefox (CSP 3); older WebKit needs the WebSocket origin
+ * spelled out, so an allowed Host adds `ws(s)://host` (a foreign one gets
+ * nothing: its handshake would be refused anyway).
+ */
+const CSP_BASE = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "frame-src 'none'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+];
+
+/**
+ * Fixed headers. Referrer-Policy `no-referrer`: Courier links out only from
+ * message text, and a chat URL (a conversation id) is nobody else's
+ * business; nothing of ours relies on Referer. Permissions-Policy turns off
+ * the powerful features the app never uses; notifications and push are not
+ * policy-controlled features, so Web Push is untouched.
+ */
+const FIXED: OutgoingHttpHeaders = {
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "origin-agent-cluster": "?1",
+  "x-permitted-cross-domain-policies": "none",
+};
+
+/** One year; no includeSubDomains: other sites under the same domain are not ours to pin to https. */
+export const HSTS = "max-age=31536000";
+
+/** The headers for one request: the CSP names its WebSocket origin, and HSTS goes only over https. */
+export function securityHeaders(req: IncomingMessage, policy: HostPolicy): OutgoingHttpHeaders {
+  const named = requestedHost(req, policy.trustProxy);
+  const https = named?.origin.startsWith("https:") ?? false;
+  const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
+  const headers: OutgoingHttpHeaders = { "content-security-policy": [...CSP_BASE, `connect-src 'self'${ws}`].join("; "), ...FIXED };
+  if (https) headers["strict-transport-security"] = HSTS;
+  return headers;
+}
+
+function apply(res: ServerResponse, headers: OutgoingHttpHeaders): void {
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
+}
+
+/**
+ * Sets the headers on the raw response as the first thing of every request,
+ * so they survive whatever answers it: routes, static files, errors, the
+ * not-found handler, and hijacked responses (the SSE stream). Register it
+ * before any other hook. socket.io's own HTTP answers get them through its
+ * engine's `headers` event (app.ts).
+ */
+export function installSecurityHeaders(app: FastifyInstance, policy: HostPolicy): void {
+  app.addHook("onRequest", async (req, reply) => {
+    apply(reply.raw, securityHeaders(req.raw, policy));
+  });
+}
+
+/** For responses written outside Fastify (the stand-in while starting, frameworkErrors before hooks run). */
+export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, policy: HostPolicy): void {
+  apply(res, securityHeaders(req, policy));
+}
