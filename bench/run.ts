@@ -14,7 +14,7 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  * everything to bench/results/<timestamp>.json.
  *
  *   --quick              small counts, one run each
- *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser)
+ *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser, abuse)
  *   --profile            also CPU-profile the server over extra (uncounted) windows;
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
@@ -44,6 +44,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   fanout: async () => (await import("./suites/fanout.js")).fanout,
   connections: async () => (await import("./suites/connections.js")).connections,
   browser: async () => (await import("./suites/browser.js")).browser,
+  abuse: async () => (await import("./suites/abuse.js")).abuse,
 };
 
 const args = process.argv.slice(2);

@@ -7,9 +7,14 @@ import { ServerProcess } from "../../server/testing/server-process.js";
 
 const PROBE = fileURLToPath(new URL("./server-probe.mjs", import.meta.url));
 
-/** Settings every bench server runs with: sends are not rate limited (the load is the point), logs quiet. */
+/**
+ * Settings every bench server runs with: sends and per-user requests are not
+ * rate limited (the load is the point; the abuse suite sets its own), logs quiet.
+ * Bench clients connect from loopback, which the per-address limits exempt.
+ */
 export const BENCH_SERVER_ENV: Record<string, string> = {
   RATE_SEND_PER_10S: "1000000",
+  RATE_REQUESTS_PER_USER_PER_MIN: "0",
   LOG_LEVEL: "warn",
 };
 
