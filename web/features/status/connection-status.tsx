@@ -25,7 +25,7 @@ export function ConnectionStatus() {
       {tooManyTabs ? (
         <span>
           Courier is open in too many tabs{" "}
-          <button type="button" className="link-button" data-testid="reconnect" onClick={() => tooManyTabs.reconnect()}>
+          <button type="button" className="link" data-testid="reconnect" onClick={() => tooManyTabs.reconnect()}>
             Reconnect
           </button>
         </span>
