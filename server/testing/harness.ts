@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Writable } from "node:stream";
 import type { FastifyInstance, InjectOptions } from "fastify";
 import { io as connectIo, type Socket } from "socket.io-client";
@@ -172,12 +173,16 @@ export function emitAck<T = Record<string, unknown>>(socket: ClientSocket, event
   });
 }
 
-/** Polls until `check` passes or the time runs out. */
+/**
+ * Polls until `check` passes or the time runs out. On node:timers/promises,
+ * which fake timers leave alone: tests that fake the server's timers can
+ * still wait for a state.
+ */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
   }
 }
 

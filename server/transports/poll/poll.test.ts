@@ -1,22 +1,42 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import type { Entry, Message, PollResponse } from "../../../shared/protocol/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { type Entry, type Message, POLL_WAIT_MAX_MS, type PollResponse } from "../../../shared/protocol/index.js";
 import { appendTo, call, eventually, listen, openDirect, pullAll, register, sendHttp, startServer, type Session, type TestServer } from "../../testing/harness.js";
+import type { PollPresence } from "./presence.js";
 
 let server: TestServer;
-afterEach(async () => server?.dispose());
+afterEach(async () => {
+  vi.useRealTimers();
+  await server?.dispose();
+});
 
 const poll = (s: Session, query: string, headers: Record<string, string> = {}) =>
   call<PollResponse & { error?: { code: string } }>(server.app, "GET", `/api/poll?${query}`, { token: s.token, headers });
 
 /** Over real HTTP, for polls that park. */
-async function pollHttp(url: string, s: Session, query: string): Promise<{ status: number; body: PollResponse; ms: number }> {
-  const started = Date.now();
+async function pollHttp(url: string, s: Session, query: string): Promise<{ status: number; body: PollResponse }> {
   const res = await fetch(`${url}/api/poll?${query}`, { headers: { authorization: `Bearer ${s.token}` } });
-  return { status: res.status, body: (await res.json()) as PollResponse, ms: Date.now() - started };
+  return { status: res.status, body: (await res.json()) as PollResponse };
 }
 
-const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The server's own timers faked (not its I/O, nor the harness's waits): a
+ * parked poll's `wait` can then only run out when the test says so, so an
+ * answer before that came from what the test did (an append, a newer poll).
+ */
+const fakeServerTimers = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+
+/** The polls of the user's device that have joined its presence, in arrival order. */
+const joined = (s: Session) => (server.hub.connectionsOf(s.user.id)[0] as PollPresence | undefined)?.waiting ?? 0;
+
+/** Whether `promise` has settled, after letting pending I/O run. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+  return done;
+}
+
 const bodyOf = (e: Entry) => (e.data as { message?: Message }).message?.body;
 
 async function chatting(config: Parameters<typeof startServer>[0] = {}) {
@@ -57,22 +77,28 @@ describe("long-poll", () => {
 
   it("parks until an entry is appended for the user, then answers with it", async () => {
     const { url, alice, bob, conversationId, device } = await chatting();
+    fakeServerTimers();
     const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=10000`);
-    await eventually(() => server.hub.countByTransport().poll === 1);
-    await settle(100);
+    await eventually(() => joined(alice) === 1);
     await sendHttp(server.app, bob, conversationId, "wake up");
+    // Its wait cannot have run out (the timers are fake): the append woke it.
     const res = await parked;
     expect(res.status).toBe(200);
-    expect(res.ms).toBeLessThan(5000);
     expect(res.body.entries.map(bodyOf)).toEqual(["wake up"]);
     expect(res.body.cursor).toBe("chat:2,system:0,marketing:0");
   });
 
-  it("answers empty with the same cursor once wait has elapsed", async () => {
+  it("answers empty with the same cursor once wait has elapsed, not before", async () => {
     const { url, alice, device } = await chatting();
-    const res = await pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=300`);
+    fakeServerTimers();
+    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=300`);
+    // Parked: its one timer is set.
+    await eventually(() => vi.getTimerCount() === 1);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(await settled(parked)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    const res = await parked;
     expect(res.body).toMatchObject({ entries: [], cursor: "chat:1,system:0,marketing:0", heads: { chat: 1, system: 0, marketing: 0 } });
-    expect(res.ms).toBeGreaterThanOrEqual(290);
   });
 
   it("acknowledges the cursor it is given, never backwards, and the sender sees delivered", async () => {
@@ -123,54 +149,55 @@ describe("long-poll", () => {
 
   it("keeps at most two parked polls per device: a third answers the oldest at once", async () => {
     const { url, alice, bob, conversationId, device } = await chatting();
+    fakeServerTimers();
     const q = `device=${device}&cursor=chat:1&wait=10000`;
     const first = pollHttp(url, alice, q);
-    await settle(100);
+    await eventually(() => joined(alice) === 1);
     const second = pollHttp(url, alice, q);
-    await settle(100);
+    await eventually(() => joined(alice) === 2);
     const third = pollHttp(url, alice, q);
+    // No wait can run out (fake timers): only the third's arrival answers the first.
     const superseded = await first;
     expect(superseded.body).toMatchObject({ entries: [], cursor: "chat:1,system:0,marketing:0" });
-    expect(superseded.ms).toBeLessThan(5000);
-    await settle(100);
+    expect(joined(alice)).toBe(2);
+    expect(await settled(second)).toBe(false);
     await sendHttp(server.app, bob, conversationId, "both");
     for (const res of await Promise.all([second, third])) expect(res.body.entries.map(bodyOf)).toEqual(["both"]);
   });
 
   it("a client that leaves frees its place: it does not count against the cap", async () => {
     const { url, alice, bob, conversationId, device } = await chatting();
+    fakeServerTimers();
     const q = `device=${device}&cursor=chat:1&wait=10000`;
     const first = pollHttp(url, alice, q);
-    await settle(100);
+    await eventually(() => joined(alice) === 1);
     const abort = new AbortController();
     const leaving = fetch(`${url}/api/poll?${q}`, { headers: { authorization: `Bearer ${alice.token}` }, signal: abort.signal }).catch(() => null);
-    await settle(100);
+    await eventually(() => joined(alice) === 2);
     abort.abort();
     await leaving;
-    await settle(100);
+    await eventually(() => joined(alice) === 1);
     const third = pollHttp(url, alice, q);
-    await settle(100);
+    await eventually(() => joined(alice) === 2);
     await sendHttp(server.app, bob, conversationId, "still here");
     for (const res of await Promise.all([first, third])) expect(res.body.entries.map(bodyOf)).toEqual(["still here"]);
   });
 
   it("shutdown answers parked polls, empty and with the same cursor", async () => {
     const { url, alice, device } = await chatting();
-    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=20000`);
-    await eventually(() => server.hub.countByTransport().poll === 1);
-    await settle(50);
+    // A wait longer than the test may run: only the shutdown can answer it in time.
+    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);
+    await eventually(() => joined(alice) === 1);
     await server.close();
     const res = await parked;
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ entries: [], cursor: "chat:1,system:0,marketing:0" });
-    expect(res.ms).toBeLessThan(5000);
   });
 
   it("logout answers a parked poll with 401", async () => {
     const { url, alice, device } = await chatting();
-    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=20000`);
-    await eventually(() => server.hub.countByTransport().poll === 1);
-    await settle(50);
+    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);
+    await eventually(() => joined(alice) === 1);
     expect((await call(server.app, "POST", "/api/auth/logout", { token: alice.token })).status).toBe(204);
     const res = await parked;
     expect(res.status).toBe(401);
@@ -179,9 +206,8 @@ describe("long-poll", () => {
 
   it("a device forgotten to make room gets an empty answer (its session lives); a removed one gets 401", async () => {
     const { url, alice, device } = await chatting({ maxDevicesPerUser: 1 });
-    const evicted = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=20000`);
-    await eventually(() => server.hub.countByTransport().poll === 1);
-    await settle(50);
+    const evicted = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);
+    await eventually(() => joined(alice) === 1);
     const newer = randomUUID();
     expect((await call(server.app, "PUT", `/api/devices/${newer}`, { token: alice.token, body: { protocol: 1, capabilities: [] } })).status).toBe(200);
     const res = await evicted;
@@ -189,9 +215,8 @@ describe("long-poll", () => {
     expect(res.body.entries).toEqual([]);
 
     const other = await call<{ token: string }>(server.app, "POST", "/api/auth/login", { body: { username: "alice", password: "correct horse" } });
-    const removed = pollHttp(url, alice, `device=${newer}&cursor=chat:1&wait=20000`);
-    await eventually(() => server.hub.countByTransport().poll === 1);
-    await settle(50);
+    const removed = pollHttp(url, alice, `device=${newer}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);
+    await eventually(() => joined(alice) === 1);
     expect((await call(server.app, "DELETE", `/api/devices/${newer}`, { token: other.body.token })).status).toBe(204);
     expect((await removed).status).toBe(401);
   });
