@@ -104,6 +104,21 @@ describe("crash durability", () => {
         let attempts = 0;
         let answers = 0;
         let killing: Promise<void> | null = null;
+        /**
+         * The kill itself, with one more send on its way: its request leaves
+         * as SIGKILL lands, so at least one send per cycle gets no answer and
+         * the resend path below always runs.
+         */
+        let doomed: Promise<unknown> | null = null;
+        const kill = (who: Session) => {
+          const s: Send = { clientMsgId: randomUUID(), sender: who, body: `cycle ${cycle} #${attempts++} (at the kill)`, answered: null };
+          sends.push(s);
+          doomed = api.send(s).then(
+            (res) => (s.answered = res.status === 201 ? res.body.message : null),
+            () => null,
+          );
+          killing = proc.kill("SIGKILL");
+        };
         const sender = async (who: Session) => {
           while (!killing && attempts < ATTEMPTS_PER_CYCLE) {
             const s: Send = { clientMsgId: randomUUID(), sender: who, body: `cycle ${cycle} #${attempts++}`, answered: null };
@@ -116,12 +131,13 @@ describe("crash durability", () => {
             }
             expect(res.status).toBe(201);
             s.answered = res.body.message;
-            if (++answers === killAfter) killing = proc.kill("SIGKILL");
+            if (++answers === killAfter) kill(who);
           }
         };
         await Promise.all(Array.from({ length: SENDERS }, (_, i) => sender(i % 2 === 0 ? alice : bob)));
         expect(killing).not.toBeNull();
         await killing;
+        await doomed;
         await proc.restart();
       }
 
@@ -135,6 +151,9 @@ describe("crash durability", () => {
         s.answered = res.body.message;
       }
       console.info(`crash test: ${sends.length} sends, ${unanswered.length} unanswered at a kill, ${alreadyStored} of them had been stored`);
+      // The path under test ran: every cycle left at least its send at the kill unanswered, and each was resent.
+      expect(unanswered.length).toBeGreaterThanOrEqual(CYCLES);
+      expect(unanswered.every((s) => s.answered !== null)).toBe(true);
       const resent = await Promise.all(unanswered.map((s) => api.send(s)));
       expect(resent.every((r) => r.status === 200)).toBe(true);
 
