@@ -3,10 +3,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Entry, type Message, POLL_WAIT_MAX_MS, type PollResponse } from "../../../shared/protocol/index.js";
 import { appendTo, call, eventually, listen, openDirect, pullAll, register, sendHttp, startServer, type Session, type TestServer } from "../../testing/harness.js";
 import type { PollPresence } from "./presence.js";
+import { PollWaiter } from "./waiter.js";
 
 let server: TestServer;
 afterEach(async () => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
   await server?.dispose();
 });
 
@@ -20,11 +22,12 @@ async function pollHttp(url: string, s: Session, query: string): Promise<{ statu
 }
 
 /**
- * The server's own timers faked (not its I/O, nor the harness's waits): a
- * parked poll's `wait` can then only run out when the test says so, so an
- * answer before that came from what the test did (an append, a newer poll).
+ * The server's own timers and clock faked (not its I/O, nor the harness's
+ * waits): a parked poll's `wait` can then only run out when the test says so,
+ * so an answer before that came from what the test did (an append, a newer
+ * poll); and no real millisecond passes between its deadline and its park.
  */
-const fakeServerTimers = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+const fakeServerTimers = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
 
 /** The polls of the user's device that have joined its presence, in arrival order. */
 const joined = (s: Session) => (server.hub.connectionsOf(s.user.id)[0] as PollPresence | undefined)?.waiting ?? 0;
@@ -91,9 +94,10 @@ describe("long-poll", () => {
   it("answers empty with the same cursor once wait has elapsed, not before", async () => {
     const { url, alice, device } = await chatting();
     fakeServerTimers();
+    const park = vi.spyOn(PollWaiter.prototype, "park");
     const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=300`);
-    // Parked: its one timer is set.
-    await eventually(() => vi.getTimerCount() === 1);
+    // Parked: its timer is set (from here the fake clock counts its wait).
+    await eventually(() => park.mock.calls.length === 1);
     await vi.advanceTimersByTimeAsync(299);
     expect(await settled(parked)).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
