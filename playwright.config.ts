@@ -6,15 +6,27 @@ import type { CourierOptions } from "./e2e/fixtures.js";
 
 /**
  * The e2e suite runs against the real built SPA and the real server. It starts
- * its own server on E2E_PORT with a fresh data directory, unless E2E_BASE_URL
- * points it at a server you run yourself.
+ * its own servers with fresh data directories, unless E2E_BASE_URL points it
+ * at a server you run yourself.
+ *
+ * Ports: each server binds a port the system chooses (PORT=0) and reports it
+ * (server/server.ts prints LISTENING_LINE); Playwright reads it into
+ * COURIER_E2E_PORT / COURIER_E2E_PG_PORT before the workers start, and the
+ * workers, which load this file again, build their baseURL from it. Nothing
+ * can take the port between a probe and the bind, and runs side by side never
+ * meet. E2E_PORT (and E2E_PG_PORT, else E2E_PORT + 1) pins them instead.
  */
-const port = Number(process.env.E2E_PORT ?? 3210);
+const pinned = (name: string) => (process.env[name] ? Number(process.env[name]) : null);
+const port = pinned("E2E_PORT");
+const pgPort = pinned("E2E_PG_PORT") ?? (port === null ? null : port + 1);
 const external = process.env.E2E_BASE_URL;
-const baseURL = external ?? `http://127.0.0.1:${port}`;
+const baseURL = external ?? `http://127.0.0.1:${port ?? process.env.COURIER_E2E_PORT ?? 0}`;
 // The `postgres` project's server: the same app on PostgreSQL (a fresh schema in TEST_DATABASE_URL).
-const pgPort = Number(process.env.E2E_PG_PORT ?? port + 1);
-const pgBaseURL = external ?? `http://127.0.0.1:${pgPort}`;
+const pgBaseURL = external ?? `http://127.0.0.1:${pgPort ?? process.env.COURIER_E2E_PG_PORT ?? 0}`;
+
+/** A pinned server is ready when its health answers; one on PORT=0 when it has said where it listens. */
+const readiness = (pinnedPort: number | null, url: string, reportedAs: string) =>
+  pinnedPort !== null ? { url: `${url}/api/health` } : { wait: { stdout: new RegExp(`Courier listening on http://127\\.0\\.0\\.1:(?<${reportedAs}>\\d+)`) } };
 
 // NOTE: Playwright cannot download its own browser on this network; use a
 // system Chromium (CHROMIUM_PATH, else Debian's /usr/bin/chromium). `npm test`
@@ -68,17 +80,17 @@ export default defineConfig<CourierOptions>({
     : [
         {
           command: "node --import tsx server/server.ts",
-          url: `${baseURL}/api/health`,
+          ...readiness(port, baseURL, "courier_e2e_port"),
           reuseExistingServer: false,
           timeout: 60_000,
-          env: { PORT: String(port), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn" },
+          env: { PORT: String(port ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn" },
         },
         {
           command: "node --import tsx e2e/support/postgres-server.ts",
-          url: `${pgBaseURL}/api/health`,
+          ...readiness(pgPort, pgBaseURL, "courier_e2e_pg_port"),
           reuseExistingServer: false,
           timeout: 60_000,
-          env: { PORT: String(pgPort), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-pg-")), LOG_LEVEL: "warn" },
+          env: { PORT: String(pgPort ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-pg-")), LOG_LEVEL: "warn" },
         },
       ],
 });

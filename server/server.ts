@@ -48,7 +48,9 @@ async function main(): Promise<void> {
     starting.closeAllConnections();
     await closed;
   }
-  await app.listen({ port: config.port, host: config.host });
+  const address = await app.listen({ port: config.port, host: config.host });
+  // PORT=0 lets the system choose (no race for a free port): say which, for whoever started us (tests, the e2e runner).
+  if (config.port === 0) console.info(`Courier listening on ${address}`);
 }
 
 /**

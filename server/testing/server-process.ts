@@ -3,8 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createTestSchema, testEngine, type TestSchema } from "./engines.js";
+
+/** What server/server.ts prints once it listens on a port the system chose (PORT=0). */
+export const LISTENING_LINE = /^Courier listening on http:\/\/[^\s]+:(\d+)$/;
 
 /**
  * The real server in a child process (`node --import tsx server/server.ts`)
@@ -16,13 +20,19 @@ export class ServerProcess {
   private child: ChildProcess | null = null;
 
   private constructor(
-    readonly port: number,
+    /** 0 until the first start has bound the port the system chose. */
+    private boundPort: number,
     readonly dataDir: string,
     private readonly env: Record<string, string>,
     private readonly ownsDataDir: boolean,
     /** The PostgreSQL schema it made for itself (server tests on PostgreSQL), dropped by stop(). */
     private readonly schema: TestSchema | null,
   ) {}
+
+  /** The port it listens on; a restart binds the same one again. */
+  get port(): number {
+    return this.boundPort;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
@@ -33,12 +43,14 @@ export class ServerProcess {
   }
 
   /**
-   * Starts a server on a free port (or `port`) with a fresh data directory (or
+   * Starts a server on a port the system chooses (bound by the child itself,
+   * PORT=0, and read back from its LISTENING_LINE: no window in which another
+   * process can take it) or on `port`, with a fresh data directory (or
    * `dataDir`); in server tests on PostgreSQL, with a fresh schema unless
    * `env` names a DATABASE_URL.
    */
   static async start(opts: { port?: number; dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
-    const port = opts.port ?? (await freePort());
+    const port = opts.port ?? 0;
     const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), "courier-proc-"));
     const env = { ...opts.env };
     const schema = testEngine === "postgres" && env.DATABASE_URL === undefined ? await createTestSchema() : null;
@@ -74,9 +86,20 @@ export class ServerProcess {
   private async launch(): Promise<void> {
     const child = spawn(process.execPath, ["--import", "tsx", "server/server.ts"], {
       env: { ...process.env, LOG_LEVEL: "warn", ...this.env, PORT: String(this.port), HOST: "127.0.0.1", DATA_DIR: this.dataDir },
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", "pipe", "inherit"],
     });
     this.child = child;
+    // Read on every launch (an unread pipe would block the child once full); awaited on the first, when the system picks the port.
+    const reported = listeningPort(child);
+    reported.catch(() => undefined);
+    if (this.port === 0) {
+      try {
+        this.boundPort = await reported;
+      } catch (err) {
+        await this.kill();
+        throw err;
+      }
+    }
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode} while starting`);
@@ -92,7 +115,32 @@ export class ServerProcess {
   }
 }
 
-/** A port nothing listens on right now (the OS picks it). */
+/**
+ * Passes the child's output on to ours, line by line, and resolves with the
+ * port it reports (LISTENING_LINE) when started with PORT=0.
+ */
+function listeningPort(child: ChildProcess, timeoutMs = 30_000): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not report its port within ${timeoutMs / 1000} s`)), timeoutMs).unref();
+    const exited = (code: number | null) => reject(new Error(`server exited with code ${code} before listening`));
+    child.once("exit", exited);
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      process.stdout.write(`${line}\n`);
+      const m = LISTENING_LINE.exec(line);
+      if (!m) return;
+      clearTimeout(timer);
+      child.off("exit", exited);
+      resolve(Number(m[1]));
+    });
+  });
+}
+
+/**
+ * A port nothing listens on right now (the OS picks it). It is free only
+ * until someone binds it: prefer letting the process that listens bind port 0
+ * and report it (ServerProcess does). For tests that need a port where
+ * nothing answers.
+ */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
