@@ -46,6 +46,7 @@ export class Unchanged {
     this.last = null;
   }
 
+  /** `work` must start the request itself: one started earlier races the read of "before" (and may be answered before anyone listens). */
   async by<T>(work: () => Promise<T>, isRefusal: (result: T) => boolean, label: (result: T) => string): Promise<T> {
     const before = this.last ?? (await this.dump.read());
     this.last = null;

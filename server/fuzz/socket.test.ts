@@ -159,10 +159,12 @@ describe("socket.io fuzzer", () => {
       if (s.extra !== null) auth.extra = s.extra;
       const headers = { ...s.headers };
       if (headers.cookie) headers.cookie = `${SESSION_COOKIE}=${w.alice.token}`;
-      const attempt = connect(w.url, auth, headers);
+      let attempt: Client | undefined;
       const outcome = await unchanged.by(
         () =>
           new Promise<{ refused: boolean; code?: unknown }>((resolve) => {
+            // Opened here, after storage was read: opened before, a refusal that came while it was read went unheard.
+            attempt = connect(w.url, auth, headers);
             const timer = setTimeout(() => resolve({ refused: false, code: "neither hello nor refusal" }), ANSWER_MS);
             const settle = (o: { refused: boolean; code?: unknown }) => {
               clearTimeout(timer);
@@ -177,7 +179,7 @@ describe("socket.io fuzzer", () => {
         (o) => o.refused,
         (o) => String(o.code),
       );
-      attempt.socket.disconnect();
+      attempt?.socket.disconnect();
       tally.add(`handshake:${outcome.refused ? String(outcome.code ?? "engine") : "accepted"}`);
       if (outcome.code === "internal") throw new Error("a handshake was refused as internal");
       if (outcome.code === "neither hello nor refusal") throw new Error(`a handshake got neither hello nor a refusal in ${ANSWER_MS} ms`);
