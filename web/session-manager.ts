@@ -2,8 +2,9 @@ import { CourierError, type User } from "../shared/protocol/index.js";
 import { Api } from "./api/client.js";
 import { NetworkError } from "./api/errors.js";
 import { CourierDb } from "./db/database.js";
-import { putAway, restoreDrafts, type LocalData } from "./db/unsent.js";
-import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId } from "./db/device-db.js";
+import { accountBack, putAway, restoreDrafts, sessionEnding, type LocalData } from "./db/unsent.js";
+import type { DraftRow } from "./db/records.js";
+import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId, signedInAfter } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
 import type { Session, UnsentChoice } from "./session.js";
 import { useConnection } from "./stores/connection.js";
@@ -17,8 +18,8 @@ export type Phase =
   | { name: "signed-out"; notice: string | null }
   | { name: "signed-in"; session: Session };
 
-/** Tells the other tabs of this profile; they share the cookie. */
-type TabNews = { type: "signed-in" } | { type: "signed-out"; userId: string };
+/** Tells the other tabs of this profile; they share the cookie. `at`: when (epoch ms). */
+type TabNews = { type: "signed-in" } | { type: "signed-out"; userId: string; at: number };
 
 /**
  * Owns the signed-in session's lifetime: opens the user's database and sync
@@ -122,9 +123,11 @@ export class SessionManager {
         throw error; // already signed out on the server is fine; anything else is shown
       }
     }
-    // The other tabs of this account stop now, not after our data is put away.
-    this.post({ type: "signed-out", userId: session.user.id });
-    await this.end(notice, session, unsent === "discard" ? "discard" : "keep-unsent");
+    // The other tabs of this account stop now, not after our data is put away
+    // (but after end() has recorded the choice and forgotten the session here).
+    const ended = this.end(notice, session, unsent === "discard" ? "discard" : "keep-unsent");
+    this.post({ type: "signed-out", userId: session.user.id, at: Date.now() });
+    await ended;
     if (pendingSignOut.get()) void this.finishPendingSignOut();
   }
 
@@ -154,6 +157,7 @@ export class SessionManager {
   private open(user: User, deviceId: string): void {
     const previous = this.phase.name === "signed-in" ? this.phase.session : null;
     this.api.http.setDeviceId(deviceId);
+    accountBack(user.id);
     const db = new CourierDb(user.id);
     const choice = this.urlChoice ?? savedChoice(browserStorage());
     useConnection.getState().setChoice(choice, this.urlChoice !== null);
@@ -223,21 +227,21 @@ export class SessionManager {
 
   /** Back to the sign-in screen; `local` says what this browser keeps of the account. */
   private async end(notice: string | null, session: Session, local: LocalData): Promise<void> {
-    rememberSession(null);
+    const drafts = sessionEnding(session.user.id, local);
     if (this.phase.name === "signed-in" && this.phase.session === session) {
       setProbeClient(null);
       this.api.http.setDeviceId(null);
       this.set({ name: "signed-out", notice });
       useConnection.getState().reset();
     }
-    this.puttingAway = this.puttingAway.then(() => this.retireAndPutAway(session, local));
+    this.puttingAway = this.puttingAway.then(() => this.retireAndPutAway(session, local, drafts));
     await this.puttingAway;
   }
 
-  private async retireAndPutAway(session: Session, local: LocalData): Promise<void> {
+  private async retireAndPutAway(session: Session, local: LocalData, drafts: DraftRow[]): Promise<void> {
     await this.retire(session);
     try {
-      await putAway(session.user.id, local);
+      await putAway(session.user.id, local, drafts);
     } catch (error) {
       console.warn("courier: could not put local data away", error);
     }
@@ -247,12 +251,14 @@ export class SessionManager {
    * Another tab signed in, or signed out an account. Signing out is for the
    * whole profile (the cookie is shared): a tab of that account ends at once,
    * keeping what it has not sent, before any later sign-in can give its
-   * outbox someone else's cookie.
+   * outbox someone else's cookie. News that the account is signed in here
+   * again has overtaken (a tab that was frozen) is only a reason to re-check.
    */
   private onTabNews(news: unknown): void {
-    const signedOut = isTabNews(news) && news.type === "signed-out" ? news.userId : null;
-    if (signedOut !== null && this.phase.name === "signed-in" && this.phase.session.user.id === signedOut) {
-      void this.end("You signed out in another tab.", this.phase.session, "keep-unsent");
+    const signedOut = isTabNews(news) && news.type === "signed-out" ? news : null;
+    const current = this.phase.name === "signed-in" ? this.phase.session : null;
+    if (signedOut && current?.user.id === signedOut.userId && !signedInAfter(signedOut.userId, signedOut.at)) {
+      void this.end("You signed out in another tab.", current, "keep-unsent");
       return;
     }
     void this.recheck();
@@ -308,5 +314,6 @@ const pendingSignOut = {
 
 function isTabNews(value: unknown): value is TabNews {
   if (typeof value !== "object" || value === null || !("type" in value)) return false;
-  return value.type === "signed-in" || (value.type === "signed-out" && "userId" in value && typeof value.userId === "string");
+  if (value.type === "signed-in") return true;
+  return value.type === "signed-out" && "userId" in value && typeof value.userId === "string" && "at" in value && typeof value.at === "number";
 }

@@ -89,9 +89,45 @@ export function cachedSession(): CachedSession | null {
 
 export function rememberSession(session: CachedSession | null): void {
   try {
-    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify(session));
+    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, at: Date.now() }));
     else localStorage.removeItem(SESSION_KEY);
+    unsure = false;
   } catch {
-    // see NOTE above
+    // see NOTE above; this page can no longer tell who is signed in here (profileUser)
+    unsure = true;
+  }
+}
+
+// ── who is signed in on this profile ────────────────────────────────────────
+// The same entry tells every tab which account the shared cookie is for: it
+// is written at sign-in and removed when that session ends. It is read
+// synchronously, so a tab that was frozen sees another tab's sign-in before
+// it sends anything (outbox-sender.ts), even before any tab message reaches it.
+
+/** This page failed to write the entry: what storage says may be stale. */
+let unsure = false;
+
+/** The account signed in on this profile; null when nobody is, undefined when this page cannot tell (no storage, or writing it failed here). */
+export function profileUser(): string | null | undefined {
+  return unsure ? undefined : stored()?.userId;
+}
+
+/** `userId` signed in here (again) after `time` (epoch ms): news older than that is stale. */
+export function signedInAfter(userId: string, time: number): boolean {
+  const entry = stored();
+  return entry?.userId === userId && entry.at > time;
+}
+
+/** `userId`'s session ended: forget it, unless this profile has moved on to another account (a tab that woke late). */
+export function forgetSession(userId: string): void {
+  if (stored()?.userId === userId) rememberSession(null);
+}
+
+function stored(): { userId: string | null; at: number } | undefined {
+  try {
+    const raw = JSON.parse(localStorage.getItem(SESSION_KEY) ?? "null") as { user?: { id?: unknown }; at?: unknown } | null;
+    return { userId: typeof raw?.user?.id === "string" ? raw.user.id : null, at: typeof raw?.at === "number" ? raw.at : 0 };
+  } catch {
+    return undefined;
   }
 }

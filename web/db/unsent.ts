@@ -1,5 +1,6 @@
-import { allDrafts, clearAllDrafts, loadDraft, saveDraft } from "../lib/drafts.js";
+import { allDrafts, forgetDrafts, loadDraft, saveDraft } from "../lib/drafts.js";
 import { CourierDb, deleteUserDb } from "./database.js";
+import { forgetSession, profileUser } from "./device-db.js";
 import type { DraftRow, OutboxRow } from "./records.js";
 
 /**
@@ -10,13 +11,17 @@ import type { DraftRow, OutboxRow } from "./records.js";
  * drafts go back to the composer and the outbox sends as it always does, in
  * order, under the same clientMsgIds (the server drops a repeat).
  *
- *   sign out ──nothing unsent──────────────────────────────▶ database deleted
+ *   sign out ──nothing unsent──▶ history dropped (the emptied database stays)
  *      │ something unsent: the dialog (features/account)
  *      ├─ Send first ──outbox empty──▶ sign out (drafts kept, if any)
  *      ├─ Sign out anyway ──▶ keepOnlyUnsent: history dropped, outbox + drafts kept
- *      └─ Delete them ──▶ database deleted
+ *      └─ Delete them ──▶ database deleted; every tab of the account follows (deletedUnsent)
  *   session ended by the server ──▶ history kept (as before), drafts move in
- *   next sign-in of that account ──▶ restoreDrafts; the outbox flushes
+ *   next sign-in of that account ──▶ accountBack, restoreDrafts; the outbox flushes
+ *
+ * Other tabs of the account, and tabs that wake late, put the same session
+ * away at their own pace; so nothing here deletes a database that a tab may
+ * still write to, except when the person said "Delete them".
  */
 
 /**
@@ -31,15 +36,41 @@ export type LocalData = "keep-all" | "keep-unsent" | "discard";
 type DraftStorage = Parameters<typeof allDrafts>[0];
 
 /**
- * Puts an ended session's data away. Drafts are keyed by conversation, not
- * account: they leave the storage so the next account here never sees them,
- * once they are safely in the account's database.
+ * `userId`'s session ends in this tab: called at once, before anything is
+ * awaited. Records "Delete them" for the account's other tabs, forgets the
+ * profile's session and takes the drafts that are the account's. Drafts are
+ * keyed by conversation, not account: those in storage are this account's
+ * unless another account is signed in here by now (a tab that woke late);
+ * then only this page's own are.
  */
-export async function putAway(userId: string, local: LocalData, storage?: DraftStorage): Promise<void> {
-  if (local === "discard") await deleteUserDb(userId);
-  else if (local === "keep-unsent") await keepOnlyUnsent(userId, allDrafts(storage));
-  else await stashDrafts(userId, allDrafts(storage));
-  clearAllDrafts(storage);
+export function sessionEnding(userId: string, local: LocalData, storage?: DraftStorage): DraftRow[] {
+  if (local === "discard") deletedUnsent.mark(userId);
+  const owner = profileUser();
+  const anotherAccount = typeof owner === "string" && owner !== userId;
+  const drafts = allDrafts(anotherAccount ? null : storage);
+  forgetSession(userId);
+  return drafts;
+}
+
+/**
+ * Puts an ended session's data away, with the `drafts` sessionEnding took:
+ * they move into the account's database (unless it is being deleted) and
+ * leave the storage, so the next account here never sees them.
+ */
+export async function putAway(userId: string, local: LocalData, drafts: DraftRow[], storage?: DraftStorage): Promise<void> {
+  const deleting = () => local === "discard" || deletedUnsent.has(userId);
+  if (!deleting()) {
+    if (local === "keep-unsent") await withDb(userId, (db) => keepOnlyUnsent(db, drafts));
+    else if (drafts.length > 0) await withDb(userId, (db) => db.drafts.bulkPut(drafts));
+  }
+  // Asked again after writing: "Delete them" in another tab meanwhile wins.
+  if (deleting()) await deleteUserDb(userId);
+  forgetDrafts(drafts, storage);
+}
+
+/** The account signs in here again, before its database opens: a "Delete them" from before no longer applies. */
+export function accountBack(userId: string): void {
+  deletedUnsent.clear(userId);
 }
 
 /** The account signed in again: drafts kept at sign-out go back to the composer, never over text typed since. */
@@ -68,31 +99,18 @@ export function isEmpty(unsent: Unsent): boolean {
 
 /**
  * Sign-out that keeps what was not sent: the account's history leaves this
- * browser, its outbox stays and `drafts` move in, all in one transaction (a
- * message another tab adds meanwhile is kept too). With nothing left the
- * database is deleted. Opens its own handle: the session's is closed by then.
+ * browser, its outbox stays and `drafts` move in, all in one transaction. The
+ * database stays even when nothing is left in it: deleting it after a count
+ * would lose a message another tab of the account adds in between.
  */
-async function keepOnlyUnsent(userId: string, drafts: DraftRow[]): Promise<{ messages: number; drafts: number }> {
-  const kept = await withDb(userId, (db) =>
-    db.transaction("rw", [...db.allTables, db.drafts], async () => {
-      await Promise.all([db.messages.clear(), db.conversations.clear(), db.versions.clear()]);
-      await db.drafts.bulkPut(drafts);
-      return { messages: await db.outbox.count(), drafts: await db.drafts.count() };
-    }),
-  );
-  // NOTE: a tab of the same account that adds a message in the moment between
-  // the count and the deletion loses it; every tab of the account is told to
-  // sign out (session-manager.ts), so that moment is one of a tab already leaving.
-  if (kept.messages === 0 && kept.drafts === 0) await deleteUserDb(userId);
-  return kept;
+async function keepOnlyUnsent(db: CourierDb, drafts: DraftRow[]): Promise<void> {
+  await db.transaction("rw", [...db.allTables, db.drafts], async () => {
+    await Promise.all([db.messages.clear(), db.conversations.clear(), db.versions.clear()]);
+    await db.drafts.bulkPut(drafts);
+  });
 }
 
-/** The server ended the session: local data stays, and the drafts move in. */
-async function stashDrafts(userId: string, drafts: DraftRow[]): Promise<void> {
-  if (drafts.length === 0) return;
-  await withDb(userId, (db) => db.drafts.bulkPut(drafts));
-}
-
+/** Opens its own handle: the session's is closed by then. */
 async function withDb<T>(userId: string, use: (db: CourierDb) => Promise<T>): Promise<T> {
   const db = new CourierDb(userId);
   try {
@@ -101,3 +119,34 @@ async function withDb<T>(userId: string, use: (db: CourierDb) => Promise<T>): Pr
     db.close();
   }
 }
+
+/**
+ * "Delete them and sign out", remembered in the profile's storage until the
+ * account signs in here again: a slower tab of the account that puts its
+ * session away after the database was deleted would otherwise create it
+ * again with what it kept. Storage blocked: nothing is remembered.
+ */
+const deletedUnsent = {
+  key: (userId: string) => `courier.deletedUnsent.${userId}`,
+  has(userId: string): boolean {
+    try {
+      return localStorage.getItem(this.key(userId)) === "1";
+    } catch {
+      return false;
+    }
+  },
+  mark(userId: string): void {
+    try {
+      localStorage.setItem(this.key(userId), "1");
+    } catch {
+      // see the doc comment
+    }
+  },
+  clear(userId: string): void {
+    try {
+      localStorage.removeItem(this.key(userId));
+    } catch {
+      // see the doc comment
+    }
+  },
+};

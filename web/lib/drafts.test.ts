@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { clearAllDrafts, clearDraft, draftKey, loadDraft, saveDraft } from "./drafts.js";
+import { allDrafts, clearDraft, draftKey, forgetDrafts, loadDraft, saveDraft } from "./drafts.js";
 import { MemoryStorage } from "./memory-storage.js";
 
 class FullStorage extends MemoryStorage {
@@ -64,12 +64,25 @@ describe("drafts", () => {
     expect(loadDraft("c4", null)).toBe("");
   });
 
-  it("forgets every draft, and only drafts, on sign-out", () => {
+  it("forgets the drafts read at sign-out, and only those still as read", () => {
     saveDraft("c1", "a", storage);
     saveDraft("c2", "b", storage);
     storage.setItem("courier.other", "keep");
-    clearAllDrafts(storage);
-    expect([...storage.data.keys()]).toEqual(["courier.other"]);
-    expect(loadDraft("c1", storage)).toBe("");
+    const read = allDrafts(storage);
+    saveDraft("c2", "b, and more typed since", storage);
+    saveDraft("c3", "another account's, restored since", storage);
+    forgetDrafts(read, storage);
+    expect(allDrafts(storage)).toEqual([
+      { conversationId: "c2", text: "b, and more typed since" },
+      { conversationId: "c3", text: "another account's, restored since" },
+    ]);
+    expect(storage.getItem("courier.other")).toBe("keep");
+  });
+
+  it("forgets drafts held in memory when storage refused them", () => {
+    const full = new FullStorage();
+    saveDraft("c5", "in memory", full);
+    forgetDrafts(allDrafts(full), full);
+    expect(loadDraft("c5", full)).toBe("");
   });
 });

@@ -72,13 +72,20 @@ export function allDrafts(storage: ListableStorage | null = defaultStorage()): A
   return [...found].filter(([, text]) => text.trim()).map(([key, text]) => ({ conversationId: key.slice(DRAFT_PREFIX.length), text }));
 }
 
-/** Forgets every draft (for sign-out on a shared browser). */
-export function clearAllDrafts(storage: ListableStorage | null = defaultStorage()): void {
-  memory.clear();
-  try {
-    for (const key of storedDraftKeys(storage)) storage?.removeItem(key);
-  } catch {
-    // nothing to do
+/**
+ * Forgets the drafts read by `allDrafts` once they are kept elsewhere (sign-out
+ * on a shared browser), each only while it still holds the text read: one
+ * typed since, or another account's restored meanwhile (another tab), stays.
+ */
+export function forgetDrafts(drafts: Array<{ conversationId: string; text: string }>, storage: DraftStorage | null = defaultStorage()): void {
+  for (const { conversationId, text } of drafts) {
+    const key = draftKey(conversationId);
+    if (memory.get(key) === text) memory.delete(key);
+    try {
+      if (storage?.getItem(key) === text) storage.removeItem(key);
+    } catch {
+      // storage blocked: nothing of it was read either
+    }
   }
 }
 

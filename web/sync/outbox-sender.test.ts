@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
 import { NetworkError } from "../api/errors.js";
 import { CourierDb } from "../db/database.js";
+import { rememberSession } from "../db/device-db.js";
+import { MemoryStorage } from "../lib/memory-storage.js";
 import { enqueue } from "../db/outbox.js";
 import { EXPIRED_MESSAGE, OUTBOX_MAX_AGE_MS, OutboxSender } from "./outbox-sender.js";
 
@@ -250,6 +252,47 @@ describe("OutboxSender", () => {
       await vi.advanceTimersByTimeAsync(30_500);
       await drain();
       expect(send).toHaveBeenCalledTimes(2);
+      expect(await db.outbox.count()).toBe(0);
+      sender.stop();
+    });
+  });
+
+  describe("on a browser profile another account signed in to (the cookie is shared by every tab)", () => {
+    const signedInHere = (userId: string | null) =>
+      rememberSession(userId === null ? null : { user: { id: userId, username: "someone", displayName: "Someone" }, deviceId: crypto.randomUUID() });
+    beforeEach(() => {
+      vi.stubGlobal("localStorage", new MemoryStorage());
+    });
+    afterEach(() => {
+      vi.unstubAllGlobals();
+    });
+
+    it("a tab that wakes after its account signed out and another signed in sends nothing, and asks for a session check", async () => {
+      signedInHere(db.userId);
+      const send = vi.fn(async (req: SendRequest) => serverCopy(req));
+      const onReauth = vi.fn();
+      const sender = new OutboxSender({ db, onReauth, send });
+      await sender.send("c1", "first");
+      await settled();
+      expect(send).toHaveBeenCalledTimes(1);
+
+      // Frozen meanwhile: its account signed out in another tab, then someone else signed in there.
+      signedInHere("someone-else");
+      await sender.send("c1", "typed before the freeze");
+      await settled();
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(onReauth).toHaveBeenCalledTimes(1);
+      expect((await db.outbox.toArray()).map((r) => [r.body, r.status])).toEqual([["typed before the freeze", "sending"]]);
+
+      signedInHere(null); // signed out: still nobody's to send under
+      sender.flush();
+      await settled();
+      expect(send).toHaveBeenCalledTimes(1);
+
+      signedInHere(db.userId); // its account is back: the row goes out as it was
+      sender.flush();
+      await settled();
+      expect(send.mock.calls.map(([req]) => req.body)).toEqual(["first", "typed before the freeze"]);
       expect(await db.outbox.count()).toBe(0);
       sender.stop();
     });

@@ -3,6 +3,7 @@ import { CourierError } from "../../shared/protocol/index.js";
 import { decide, describeError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import type { CourierDb } from "../db/database.js";
+import { profileUser } from "../db/device-db.js";
 import { discard, enqueue, markFailed, markSending, queued, queuedFor, settle } from "../db/outbox.js";
 import type { OutboxRow } from "../db/records.js";
 import { fullJitter } from "./backoff.js";
@@ -37,6 +38,12 @@ type Outcome = "next" | "retry" | "reauth";
  * A flush asked for while a failing attempt was in flight (the link came
  * back meanwhile) tries again at once, except when the server asked us to
  * wait (rate limited, Retry-After): then nothing goes out before that.
+ *
+ * Nothing goes out while this profile is signed in as another account, or
+ * signed out (device-db.ts, profileUser): the cookie is shared by every tab,
+ * and a tab that wakes from being frozen may not have heard yet that its
+ * account signed out here. The queue stops and the session is re-checked
+ * (onReauth), as for a 401.
  *
  *   flush() ──▶ running ──queue empty──▶ idle
  *                 │  ▲
@@ -125,6 +132,10 @@ export class OutboxSender {
       await markFailed(this.opts.db, row.clientMsgId, EXPIRED_MESSAGE);
       return "next";
     }
+    if (!this.signedInHere()) {
+      this.opts.onReauth();
+      return "reauth";
+    }
     try {
       const message = await this.opts.send({ clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body });
       // Stopped meanwhile: write nothing more; the message arrives through sync.
@@ -152,6 +163,12 @@ export class OutboxSender {
         }
       }
     }
+  }
+
+  /** The profile's session is the account this outbox belongs to (or this page cannot tell: no storage). */
+  private signedInHere(): boolean {
+    const user = profileUser();
+    return user === undefined || user === this.opts.db.userId;
   }
 
   private schedule(ms: number): void {
