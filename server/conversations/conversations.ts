@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   CourierError,
   type CreateConversation,
+  isGoneMembership,
   type Item,
   type Message,
   type SettingsPatch,
@@ -39,9 +40,6 @@ async function view(r: Repos, conv: ConversationRecord): Promise<ConversationVie
   };
 }
 
-/** Members who can read and write; a request is pending, anything else is gone. */
-export const isGone = (m: MemberRecord): boolean => m.state !== "member" && m.state !== "request";
-
 /**
  * One member's summary. Built from current rows every time, so a `conv`
  * entry always carries the whole truth and clients replace their copy
@@ -53,7 +51,7 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
   if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
   const { conv } = v;
   const memberIds = v.members.map((m) => m.userId);
-  const gone = isGone(me);
+  const gone = isGoneMembership(me.state);
   const group =
     conv.type === "group"
       ? {
@@ -93,22 +91,33 @@ export async function buildSummary(r: Repos, userId: string, conv: ConversationR
   return personal(r, await view(r, conv), userId);
 }
 
-/**
- * Looks a conversation up for someone who may read it (a member, or someone
- * deciding on a request): unknown → 404; never a member, or gone → 403.
- */
-export async function readableConversation(r: Repos, userId: string, conversationId: string) {
-  const conv = await r.conversations.get(conversationId);
+/** The conversation (if found) with the user's row in it, for someone who may read it: unknown → 404; never a member, or gone → 403. */
+async function readable(r: Repos, userId: string, conv: ConversationRecord | null): Promise<{ conv: ConversationRecord; me: MemberRecord }> {
   if (!conv) throw CourierError.notFound("No such conversation.");
-  const me = await r.conversations.member(conversationId, userId);
+  const me = await r.conversations.member(conv.id, userId);
   if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
-  if (isGone(me)) throw CourierError.forbidden("You are no longer a member of this group.");
+  if (isGoneMembership(me.state)) throw CourierError.forbidden("You are no longer a member of this group.");
   return { conv, me };
 }
 
-/** Looks a conversation up for a member who may write to it: unknown → 404, not a member (or a request not yet accepted) → 403. */
+/** Looks a conversation up for someone who may read it (a member, or someone deciding on a request). */
+export async function readableConversation(r: Repos, userId: string, conversationId: string) {
+  return readable(r, userId, await r.conversations.get(conversationId));
+}
+
+/**
+ * `readableConversation`, locked until the transaction ends (in a read: as
+ * it is). Locked first, then checked: a change that held the lock meanwhile
+ * (a removal, a leave) is seen, so nothing is written after the line saying
+ * someone went.
+ */
+export async function lockedConversation(r: Repos, userId: string, conversationId: string) {
+  return readable(r, userId, await r.conversations.lock(conversationId));
+}
+
+/** Looks a conversation up (locked) for a member who may write to it: a request not yet accepted → 403. */
 export async function memberConversation(r: Repos, userId: string, conversationId: string): Promise<ConversationRecord> {
-  const { conv, me } = await readableConversation(r, userId, conversationId);
+  const { conv, me } = await lockedConversation(r, userId, conversationId);
   if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
   return conv;
 }
@@ -202,13 +211,14 @@ export async function mustExist(r: Repos, ids: readonly string[]): Promise<void>
 }
 
 /**
- * Consent (docs/groups.md): someone who doesn't follow the adder and shares
- * no conversation with them finds the group among their requests, silent
- * until they accept; anyone else is a member at once.
+ * Consent (docs/groups.md): someone joins at once only if they follow the
+ * adder, or posted in a conversation they both are active members of (a
+ * chat the adder opened alone does not count); anyone else finds the group
+ * among their requests, silent until they accept.
  */
 export async function arrivalState(r: Repos, adderId: string, userId: string): Promise<"member" | "request"> {
   if (await r.follows.follows(userId, adderId)) return "member";
-  return (await r.conversations.share(adderId, userId)) ? "member" : "request";
+  return (await r.conversations.heardFrom(adderId, userId)) ? "member" : "request";
 }
 
 /** Direct and item chats are opened once per pair (or item and buyer); a group is new every time. */

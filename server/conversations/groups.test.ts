@@ -125,14 +125,59 @@ describe("groups", () => {
     expect((await send(t.app, victim, id)).status).toBe(201);
   });
 
-  it("lets people the adder knows in at once: a follower, or someone sharing a chat with them", async () => {
+  it("lets people the adder knows in at once: a follower, or someone who wrote in a chat with them; a chat the adder opened alone is not enough", async () => {
     const t = await start();
-    const [ann, fan, pal, stranger] = [await register(t.app, "ann"), await register(t.app, "fan"), await register(t.app, "pal"), await register(t.app, "stranger")];
+    const [ann, fan, pal, victim, stranger] = [
+      await register(t.app, "ann"),
+      await register(t.app, "fan"),
+      await register(t.app, "pal"),
+      await register(t.app, "victim"),
+      await register(t.app, "stranger"),
+    ];
     expect((await follow(t.app, fan, ann)).status).toBeLessThan(300);
-    await openDirect(t.app, ann, pal);
-    const id = await group(t.app, ann, [fan, pal, stranger]);
+    expect((await send(t.app, pal, (await openDirect(t.app, ann, pal)).conversationId, "hi Ann")).status).toBe(201);
+    // One request opens a direct chat with anyone: both are its members, without a word from the victim.
+    await openDirect(t.app, ann, victim);
+    const dev = await t.push.subscribe(t.app, victim);
+    const id = await group(t.app, ann, [fan, pal, victim, stranger]);
     const states = Object.fromEntries((await summaryOf(t.app, ann, id)).body.summary.roster!.map((m) => [m.userId, m.pending]));
-    expect(states).toEqual({ [ann.user.id]: false, [fan.user.id]: false, [pal.user.id]: false, [stranger.user.id]: true });
+    expect(states).toEqual({ [ann.user.id]: false, [fan.user.id]: false, [pal.user.id]: false, [victim.user.id]: true, [stranger.user.id]: true });
+    t.advance(10);
+    expect((await send(t.app, ann, id, "join my channel")).status).toBe(201);
+    await t.settle();
+    expect(t.push.to(dev.endpoint)).toHaveLength(0);
+  });
+
+  it("someone who left is added back as a request, not a member at once, however often the admin tries", async () => {
+    const t = await start();
+    const [ann, bob] = [await register(t.app, "ann"), await register(t.app, "bob")];
+    await follow(t.app, bob, ann);
+    const id = await group(t.app, ann, [bob]);
+    expect((await send(t.app, bob, id, "hello")).status).toBe(201);
+    expect((await leave(t.app, bob, id)).status).toBe(204);
+    const readd = () => call(t.app, "POST", `/api/conversations/${id}/members`, { token: ann.token, body: { userIds: [bob.user.id] } });
+    expect((await readd()).status).toBe(200);
+    expect((await summaryOf(t.app, bob, id)).body.summary.membership).toBe("request");
+    // Declining this time is remembered.
+    expect((await leave(t.app, bob, id)).status).toBe(204);
+    expect((await readd()).status).toBe(409);
+    expect((await summaryOf(t.app, bob, id)).status).toBe(403);
+  });
+
+  it("answers someone who can't manage the group 403 before counting their adds: the cap tells nothing about who is in", async () => {
+    const t = await start({ membersAddedPerUser: { limit: 1, windowMs: HOUR } });
+    const [ann, bob, eve, dee] = [await register(t.app, "ann"), await register(t.app, "bob"), await register(t.app, "eve"), await register(t.app, "dee")];
+    await follow(t.app, bob, ann);
+    const id = await group(t.app, ann, [bob]);
+    // Eve has spent her one add for the hour.
+    await group(t.app, eve, [dee]);
+    for (const s of [eve, bob]) {
+      for (const named of [bob, dee]) {
+        const res = await call(t.app, "POST", `/api/conversations/${id}/members`, { token: s.token, body: { userIds: [named.user.id] } });
+        expect(res.status).toBe(403);
+      }
+    }
+    expect((await summaryOf(t.app, ann, id)).body.summary.conversation.memberIds).toHaveLength(2);
   });
 
   it("declining is leaving, and remembered: the same group can't add them again, and they get nothing more", async () => {
@@ -153,8 +198,7 @@ describe("groups", () => {
   it("after leaving: 403 on history, summary and send, no more messages, and the leaver's live devices get the conv entry", async () => {
     const t = await start();
     const [ann, bob, cy] = [await register(t.app, "ann"), await register(t.app, "bob"), await register(t.app, "cyd")];
-    await openDirect(t.app, ann, bob);
-    await openDirect(t.app, ann, cy);
+    for (const s of [bob, cy]) await follow(t.app, s, ann);
     const id = await group(t.app, ann, [bob, cy]);
     await send(t.app, bob, id, "before");
     const url = await listen(server);

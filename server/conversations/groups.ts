@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type MemberRole, type Summary } from "../../shared/protocol/index.js";
+import { CourierError, isGoneMembership, managesGroup, outranks, ROLE_RANK, type Summary } from "../../shared/protocol/index.js";
 import { postMessage } from "../messages/messages.js";
 import type { ConversationRecord, MemberRecord, Repos } from "../storage/storage.js";
-import { announceConversation, arrivalState, buildSummary, isGone, mustExist, othersNamed } from "./conversations.js";
+import { announceConversation, arrivalState, buildSummary, lockedConversation, mustExist, othersNamed } from "./conversations.js";
 
 /**
  * Groups people can control (docs/groups.md): leave, accept or decline a
@@ -12,20 +12,15 @@ import { announceConversation, arrivalState, buildSummary, isGone, mustExist, ot
  * every current member and to whoever just went.
  */
 
-const RANK: Record<MemberRole, number> = { member: 0, admin: 1, creator: 2 };
-
 interface Locked {
   conv: ConversationRecord;
   /** The caller's row: a member, or someone with a request open. */
   me: MemberRecord;
 }
 
-/** The group, locked until the transaction ends; unknown → 404, not a group → 400. */
+/** The group, locked until the transaction ends (in a read: as it is); unknown → 404, not a group → 400. */
 async function lockGroup(r: Repos, userId: string, conversationId: string): Promise<Locked> {
-  const conv = await r.conversations.lock(conversationId);
-  if (!conv) throw CourierError.notFound("No such conversation.");
-  const me = await r.conversations.member(conv.id, userId);
-  if (!me || isGone(me)) throw CourierError.forbidden("You are not a member of this group.");
+  const { conv, me } = await lockedConversation(r, userId, conversationId);
   if (conv.type !== "group") throw CourierError.badRequest("Only a group's members can change.");
   return { conv, me };
 }
@@ -33,7 +28,7 @@ async function lockGroup(r: Repos, userId: string, conversationId: string): Prom
 /** The group, for its creator or an admin. */
 async function manage(r: Repos, userId: string, conversationId: string): Promise<{ conv: ConversationRecord; me: MemberRecord }> {
   const { conv, me } = await lockGroup(r, userId, conversationId);
-  if (me.state !== "member" || RANK[me.role] < RANK.admin) {
+  if (!managesGroup({ membership: me.state, role: me.role })) {
     throw CourierError.forbidden("Only the group's creator or an admin can do that.");
   }
   return { conv, me };
@@ -62,37 +57,45 @@ async function announce(r: Repos, conversationId: string, at: number, alsoTo: re
 /**
  * Adds people (the creator or an admin). Those already in are skipped;
  * someone who declined this group can't be added again (409), and then no
- * one is. Strangers to the adder arrive as requests. Answers the caller's
- * summary and how many joined (the caller gives back the cap tokens of the rest).
+ * one is. Strangers to the adder arrive as requests, and so does someone
+ * who left this group (they chose to go: coming back is theirs to accept).
+ * Answers the caller's summary and how many joined (the caller gives back
+ * the cap tokens of the rest).
  */
 export async function addMembers(r: Repos, userId: string, conversationId: string, userIds: readonly string[], at: number) {
   const { conv } = await manage(r, userId, conversationId);
   const named = othersNamed(userId, userIds);
   if (named.length === 0) throw CourierError.badRequest("Name someone other than yourself to add.");
   await mustExist(r, named);
-  const toAdd: string[] = [];
+  const toAdd: { id: string; left: boolean }[] = [];
   for (const id of named) {
     const row = await r.conversations.member(conv.id, id);
     if (row?.state === "declined") throw CourierError.conflict(`${await displayName(r, id)} declined to join this group.`);
-    if (!row || isGone(row)) toAdd.push(id);
+    if (!row || isGoneMembership(row.state)) toAdd.push({ id, left: row?.state === "left" });
   }
-  for (const id of toAdd) {
-    const state = await arrivalState(r, userId, id);
+  for (const { id, left } of toAdd) {
+    const state = left ? "request" : await arrivalState(r, userId, id);
     await r.conversations.join(conv.id, { userId: id, role: "member", state, addedBy: userId }, conv.lastSeq, at);
   }
   if (toAdd.length > 0) {
     const names = [];
-    for (const id of toAdd) names.push(await displayName(r, id));
+    for (const { id } of toAdd) names.push(await displayName(r, id));
     await line(r, conv, userId, `${await displayName(r, userId)} added ${listNames(names)}`, at);
     await announce(r, conv.id, at);
   }
   return { summary: await buildSummary(r, userId, conv), added: toAdd.length };
 }
 
-/** Those of `userIds` who are not current members of the conversation (or have no open request in it). */
-export async function notMembers(r: Repos, conversationId: string, userIds: readonly string[]): Promise<string[]> {
-  const current = new Set((await r.conversations.members(conversationId)).map((m) => m.userId));
-  return userIds.filter((id) => !current.has(id));
+/**
+ * Whom of `userIds` adding would bring in (not current members, nor with a
+ * request open), for the caller's cap: checked like `addMembers` (the
+ * creator or an admin; 404, 403 and 400 as it answers), before any
+ * membership is read, so the cap tells a stranger nothing about who is in.
+ */
+export async function newcomers(r: Repos, userId: string, conversationId: string, userIds: readonly string[]): Promise<string[]> {
+  const { conv } = await manage(r, userId, conversationId);
+  const current = new Set((await r.conversations.members(conv.id)).map((m) => m.userId));
+  return othersNamed(userId, userIds).filter((id) => !current.has(id));
 }
 
 /** Removes a member of lower rank than the caller (an admin can't remove the creator or another admin). */
@@ -100,8 +103,8 @@ export async function removeMember(r: Repos, userId: string, conversationId: str
   const { conv, me } = await manage(r, userId, conversationId);
   if (targetId === userId) throw CourierError.badRequest("To leave the group, use leave.");
   const target = await r.conversations.member(conv.id, targetId);
-  if (!target || isGone(target)) throw CourierError.notFound("No such member in this group.");
-  if (RANK[target.role] >= RANK[me.role]) throw CourierError.forbidden("Only the group's creator can remove an admin.");
+  if (!target || isGoneMembership(target.state)) throw CourierError.notFound("No such member in this group.");
+  if (!outranks(me.role, target.role)) throw CourierError.forbidden("Only the group's creator can remove an admin.");
   await r.conversations.setState(conv.id, targetId, "removed");
   await line(r, conv, userId, `${await displayName(r, userId)} removed ${await displayName(r, targetId)}`, at);
   await announce(r, conv.id, at, [targetId]);
@@ -146,7 +149,7 @@ export async function leaveGroup(r: Repos, userId: string, conversationId: strin
     await announce(r, conv.id, at, [userId, ...remaining.map((m) => m.userId)]);
     return;
   }
-  if (RANK[me.role] > RANK.member && !active.some((m) => RANK[m.role] > RANK.member)) {
+  if (ROLE_RANK[me.role] > ROLE_RANK.member && !active.some((m) => ROLE_RANK[m.role] > ROLE_RANK.member)) {
     await r.conversations.setRole(conv.id, active[0]!.userId, "admin");
   }
   if (!declining) await line(r, conv, userId, `${await displayName(r, userId)} left`, at);

@@ -16,7 +16,7 @@ import { idParam } from "../http/params.js";
 import { markRead } from "../receipts/receipts.js";
 import { Tokens } from "./caps.js";
 import { history, listSummaries, openConversation, othersNamed, summaryFor, updateSettings } from "./conversations.js";
-import { acceptRequest, addMembers, leaveGroup, notMembers, removeMember, renameGroup } from "./groups.js";
+import { acceptRequest, addMembers, leaveGroup, newcomers, removeMember, renameGroup } from "./groups.js";
 
 const HISTORY_LIMIT_DEFAULT = 50;
 const memberParams = z.object({ id: idSchema, userId: idSchema });
@@ -52,11 +52,11 @@ export const conversationRoutes: FastifyPluginAsync<FeatureOptions> = async (app
     const userId = auth.user.id;
     const id = idParam(req);
     const { userIds } = parseInput(addMembersSchema, req.body, "body");
-    // People already in the group cost nothing (a read now; the write settles who really joined).
-    const newcomers = await ctx.storage.read((r) => notMembers(r, id, othersNamed(userId, userIds)));
-    const tokens = await Tokens.take(membersAddedPerUser, userId, newcomers.length, "members added");
+    // Only the group's managers get as far as the cap; people already in cost nothing (a read now; the write settles who really joined).
+    const joining = (await ctx.storage.read((r) => newcomers(r, userId, id, userIds))).length;
+    const tokens = await Tokens.take(membersAddedPerUser, userId, joining, "members added");
     const result = await tokens.spend(() => ctx.storage.write((tx) => addMembers(tx, userId, id, userIds, ctx.clock())));
-    await tokens.giveBack(newcomers.length - result.added);
+    await tokens.giveBack(joining - result.added);
     return { summary: result.summary };
   });
 

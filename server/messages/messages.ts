@@ -20,7 +20,7 @@ export async function postMessage(
   const message: Message = { id: randomUUID(), conversationId: conv.id, seq, ...m, at };
   await r.messages.insert(message);
   // Before the heads (the lock order in storage/tx.ts): a receipt of the sender's, running now, holds this row first.
-  await r.conversations.advanceRead(conv.id, m.senderId, seq);
+  await r.conversations.posted(conv.id, m.senderId, seq);
   const members = await r.conversations.members(conv.id);
   const ref = { conversationId: conv.id, seq };
   await r.log.append(
@@ -43,6 +43,7 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
     throw CourierError.conflict("This clientMsgId was already used for a message in another conversation; give each message a new one.");
   }
   if (existing) return { message: existing, created: false };
+  // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
   const message = await postMessage(r, conv, { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body }, at);
   return { message, created: true };

@@ -393,13 +393,91 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
     for (const u of [a!, b!, c!, d!]) expect(await storage.read((r) => listSummaries(r, u.id))).toEqual([]);
   });
 
+  /** The group's history as (sender, body) in seq order. */
+  const history = async (g: string) => (await storage.read(async (r) => r.messages.page(g, null, 500))).map((m) => ({ seq: m.seq, senderId: m.senderId, body: m.body }));
+  /** The membership each user's last `conv` entry of `g` says. */
+  const lastMembership = async (userId: string, g: string) =>
+    (await pull(userId, "chat", 0)).entries
+      .filter((e) => e.k === "conv" && (e.data as { summary: Summary }).summary.conversationId === g)
+      .map((e) => (e.data as { summary: Summary }).summary.membership)
+      .at(-1);
+
   it("groups: concurrent leaves of the last two members end the group once, with no one left behind", async () => {
     const [a, b] = await users(2);
     await storage.write((tx) => follow(tx, b!.id, a!.id, 1));
-    const g = await conversation(a!.id, { type: "group", title: "Pair", memberIds: [b!.id] });
-    await Promise.all([storage.write((tx) => leaveGroup(tx, a!.id, g, 3)), storage.write((tx) => leaveGroup(tx, b!.id, g, 3))]);
-    expect(await storage.read(async (r) => r.conversations.members(g))).toEqual([]);
+    for (let round = 0; round < 10; round++) {
+      const g = await conversation(a!.id, { type: "group", title: `Pair ${round}`, memberIds: [b!.id] });
+      await Promise.all([storage.write((tx) => leaveGroup(tx, a!.id, g, 3)), storage.write((tx) => leaveGroup(tx, b!.id, g, 3))]);
+      expect(await storage.read(async (r) => r.conversations.members(g))).toEqual([]);
+      // Whoever went first is seen to leave; the last one ends the group without a line; both devices are told.
+      expect((await history(g)).map((m) => m.body)).toEqual([expect.stringMatching(/^U[01] left$/)]);
+      expect([await lastMembership(a!.id, g), await lastMembership(b!.id, g)]).toEqual(["left", "left"]);
+      await expect(storage.write((tx) => addMembers(tx, a!.id, g, [b!.id], 4))).rejects.toMatchObject({ code: "forbidden" });
+    }
     expect(deadlocks()).toBe(0);
+  });
+
+  it("groups: an add racing the accept of a request lands once, in either order", async () => {
+    const [a, b, c] = await users(3);
+    for (let round = 0; round < 10; round++) {
+      const d = await user(`late${round}`);
+      const g = await conversation(a!.id, { type: "group", title: `Club ${round}`, memberIds: [b!.id] });
+      expect((await storage.read((r) => summaryFor(r, b!.id, g))).membership).toBe("request");
+      const [added] = await Promise.all([
+        storage.write((tx) => addMembers(tx, a!.id, g, [b!.id, c!.id, d.id], 5)),
+        storage.write((tx) => acceptRequest(tx, b!.id, g, 5)),
+      ]);
+      // b was in already (a request or, by then, a member): only c and d are added, once.
+      expect(added.added).toBe(2);
+      expect((await history(g)).map((m) => m.body)).toEqual([`${a!.displayName} added ${c!.displayName} and ${d.displayName}`]);
+      const roster = (await storage.read((r) => summaryFor(r, a!.id, g))).roster!;
+      expect(Object.fromEntries(roster.map((m) => [m.userId, m.pending]))).toEqual({ [a!.id]: false, [b!.id]: false, [c!.id]: true, [d.id]: true });
+      expect(await lastMembership(b!.id, g)).toBe("member");
+    }
+    for (const u of [a!, b!]) {
+      const entries = (await pull(u.id, "chat", 0)).entries;
+      expect(versions(entries)).toEqual(range(1, entries.length));
+    }
+    expect(deadlocks()).toBe(0);
+  });
+
+  it("groups: a send racing the sender's removal lands before the removal line or not at all", async () => {
+    const [a, b, c] = await users(3);
+    for (const u of [b!, c!]) await storage.write((tx) => follow(tx, u.id, a!.id, 1));
+    const g = await conversation(a!.id, { type: "group", title: "Race", memberIds: [b!.id, c!.id] });
+    const removal = `${a!.displayName} removed ${b!.displayName}`;
+    let refused = 0;
+    for (let round = 0; round < 30; round++) {
+      const [sent, removed] = await Promise.allSettled([send(b!.id, g, `b${round}`), storage.write((tx) => removeMember(tx, a!.id, g, b!.id, 6))]);
+      expect(removed.status).toBe("fulfilled");
+      const lines = await history(g);
+      const removedAt = lines.findLast((m) => m.body === removal)!.seq;
+      if (sent.status === "fulfilled") expect(sent.value.result.message.seq).toBeLessThan(removedAt);
+      else {
+        expect(sent.reason).toMatchObject({ code: "forbidden" });
+        refused++;
+      }
+      expect(lines.filter((m) => m.senderId === b!.id && m.seq > removedAt)).toEqual([]);
+      // b is back (a follower joins at once) for the next round.
+      await storage.write((tx) => addMembers(tx, a!.id, g, [b!.id], 7));
+    }
+    expect(refused + (await history(g)).filter((m) => m.senderId === b!.id).length).toBe(30);
+    expect(deadlocks()).toBe(0);
+  });
+
+  it("a sender who left gets no delivered receipts; those still in do", async () => {
+    const [a, b, c] = await users(3);
+    for (const u of [b!, c!]) await storage.write((tx) => follow(tx, u.id, a!.id, 1));
+    const g = await conversation(a!.id, { type: "group", title: "Ticks", memberIds: [b!.id, c!.id] });
+    await send(a!.id, g, "from a");
+    await send(b!.id, g, "from b");
+    await storage.write((tx) => leaveGroup(tx, b!.id, g, 4));
+    const [aHead, bHead] = [(await heads(a!.id)).chat, (await heads(b!.id)).chat];
+    const cDevice = await device(c!.id);
+    const cHead = (await heads(c!.id)).chat;
+    await storage.write((tx) => ack(tx, c!.id, cDevice, { chat: cHead }, 5));
+    expect((await pull(a!.id, "chat", aHead)).entries.map((e) => e.k)).toEqual(["delivered"]);
+    expect((await heads(b!.id)).chat).toBe(bHead);
   });
 
   it("keeps at most the device cap, forgetting the least recently seen; a device id belongs to one account", async () => {

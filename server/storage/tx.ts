@@ -37,10 +37,11 @@ import type {
  * `await`).
  *
  * Lock order, so that concurrent writes queue instead of deadlocking: a
- * device, a user's row, an item or order, then a conversation (`nextSeq`),
- * then members' rows (`lockMember`, advancing positions), then heads (one
- * `log.append` per rule where it can be: it locks every head it touches in
- * user-id order). PostgreSQL runs a transaction that deadlocked anyway again.
+ * device, a user's row, an item or order, then a conversation (`lock`, or
+ * `nextSeq`; a send locks it before checking membership), then members'
+ * rows (`lockMember`, advancing positions), then heads (one `log.append`
+ * per rule where it can be: it locks every head it touches in user-id
+ * order). PostgreSQL runs a transaction that deadlocked anyway again.
  *
  * Inside `write`, the function must await only its repositories: the engine
  * may hold a lock (SQLite) or a connection (PostgreSQL) across it, and may run
@@ -255,12 +256,18 @@ export interface ConversationRepo {
   setState(conversationId: string, userId: string, state: Membership): Answer<void>;
   setRole(conversationId: string, userId: string, role: MemberRole): Answer<void>;
   setTitle(conversationId: string, title: string): Answer<void>;
-  /** Whether `a` and `b` are both members (state "member") of some conversation. */
-  share(a: string, b: string): Answer<boolean>;
+  /**
+   * Whether `b` has posted in a conversation where `a` and `b` are both active
+   * members (the consent rule, docs/groups.md): having a chat with someone
+   * is not enough, since anyone can open one with anyone.
+   */
+  heardFrom(a: string, b: string): Answer<boolean>;
   /** The next contiguous seq; the conversation stays locked until the transaction ends. */
   nextSeq(conversationId: string): Answer<number>;
   /** Reading implies having received: both positions move, never backwards. */
   advanceRead(conversationId: string, userId: string, seq: number): Answer<void>;
+  /** The sender of the message at `seq`: `advanceRead` to it, and marked as having posted here (`heardFrom`). */
+  posted(conversationId: string, userId: string, seq: number): Answer<void>;
   advanceDelivered(conversationId: string, userId: string, seq: number): Answer<void>;
   updateSettings(conversationId: string, userId: string, patch: SettingsPatch): Answer<void>;
 }

@@ -39,6 +39,35 @@ export type MemberRole = z.infer<typeof memberRoleSchema>;
 export const membershipSchema = z.enum(["member", "request", "left", "removed", "declined"]);
 export type Membership = z.infer<typeof membershipSchema>;
 
+/*
+ * The membership rules (docs/groups.md), once for the server, its SQL and the
+ * web app.
+ */
+
+/** A member who reads, sends, gets Web Push and counts in badges. */
+export const ACTIVE_MEMBERSHIP = "member" satisfies Membership;
+
+/** Current members: active, or deciding on a request (they get the conversation's messages). Anyone else is gone. */
+export const CURRENT_MEMBERSHIPS = [ACTIVE_MEMBERSHIP, "request"] as const satisfies readonly Membership[];
+
+/** Left, removed or declined: no longer in the conversation (reading and sending answer 403). */
+export function isGoneMembership(m: Membership): boolean {
+  return !(CURRENT_MEMBERSHIPS as readonly Membership[]).includes(m);
+}
+
+/** Who outranks whom in a group. */
+export const ROLE_RANK: Readonly<Record<MemberRole, number>> = { member: 0, admin: 1, creator: 2 };
+
+/** The creator and admins add, remove and rename, as active members (not from a request, not once gone). */
+export function managesGroup(me: { membership: Membership; role: MemberRole }): boolean {
+  return me.membership === ACTIVE_MEMBERSHIP && ROLE_RANK[me.role] >= ROLE_RANK.admin;
+}
+
+/** Only someone of higher rank may remove a member: an admin can't remove the creator or another admin. */
+export function outranks(mine: MemberRole, theirs: MemberRole): boolean {
+  return ROLE_RANK[mine] > ROLE_RANK[theirs];
+}
+
 /** extension (groups): a current member's role; `pending` while their request is open. */
 export const rosterEntrySchema = z.object({ userId: idSchema, role: memberRoleSchema, pending: z.boolean() });
 export type RosterEntry = z.infer<typeof rosterEntrySchema>;

@@ -1,11 +1,11 @@
 import type { MemberRole, Membership, Message, SettingsPatch } from "../../../shared/protocol/index.js";
 import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
+import { activeMember, currentMember } from "../membership-sql.js";
 import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, role, state, added_by`;
-const CURRENT = `state IN ('member', 'request')`;
 const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled`;
 
 export class PgConversations implements ConversationRepo {
@@ -15,8 +15,13 @@ export class PgConversations implements ConversationRepo {
     return first(this.db, `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`, [id], toConversationRecord);
   }
 
+  /**
+   * As strong as `nextSeq`'s UPDATE and no stronger: lockers of one
+   * conversation take turns, while rows inserted beside it (messages,
+   * members, orders: their foreign-key checks) don't wait on it.
+   */
   lock(id: string): Promise<ConversationRecord | null> {
-    return this.get(id, this.db.forUpdate);
+    return this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
   }
 
   async byKey(uniqueKey: string): Promise<ConversationRecord | null> {
@@ -82,10 +87,10 @@ export class PgConversations implements ConversationRepo {
     await this.db.query(`UPDATE conversations SET title = $2 WHERE id = $1`, [conversationId, title]);
   }
 
-  async share(a: string, b: string): Promise<boolean> {
+  async heardFrom(a: string, b: string): Promise<boolean> {
     const { rows } = await this.db.query(
       `SELECT 1 FROM members ma JOIN members mb ON mb.conversation_id = ma.conversation_id AND mb.user_id = $2
-       WHERE ma.user_id = $1 AND ma.state = 'member' AND mb.state = 'member' LIMIT 1`,
+       WHERE ma.user_id = $1 AND ${activeMember("ma")} AND ${activeMember("mb")} AND mb.posted LIMIT 1`,
       [a, b],
     );
     return rows.length > 0;
@@ -102,7 +107,7 @@ export class PgConversations implements ConversationRepo {
 
   async members(conversationId: string): Promise<MemberRecord[]> {
     const { rows } = await this.db.query<MemberRow>(
-      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${CURRENT} ORDER BY at, user_id`,
+      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`,
       [conversationId],
     );
     return rows.map(toMember);
@@ -111,7 +116,7 @@ export class PgConversations implements ConversationRepo {
   async ofUser(userId: string): Promise<ConversationRecord[]> {
     const { rows } = await this.db.query<ConversationRow>(
       `SELECT c.id, c.type, c.item_id, c.title, c.unique_key, c.last_seq, c.at
-       FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = $1 AND m.${CURRENT}`,
+       FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = $1 AND ${currentMember("m")}`,
       [userId],
     );
     return rows.map(toConversationRecord);
@@ -131,6 +136,14 @@ export class PgConversations implements ConversationRepo {
   async advanceRead(conversationId: string, userId: string, seq: number): Promise<void> {
     await this.db.query(
       `UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3)
+       WHERE conversation_id = $1 AND user_id = $2`,
+      [conversationId, userId, seq],
+    );
+  }
+
+  async posted(conversationId: string, userId: string, seq: number): Promise<void> {
+    await this.db.query(
+      `UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3), posted = true
        WHERE conversation_id = $1 AND user_id = $2`,
       [conversationId, userId, seq],
     );
@@ -195,7 +208,7 @@ export class PgMessages implements MessageRepo {
   async sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): Promise<string[]> {
     const { rows } = await this.db.query<{ sender_id: string }>(
       `SELECT DISTINCT m.sender_id FROM messages m
-       JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id
+       JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id AND ${currentMember("mb")}
        WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.sender_id <> $4`,
       [conversationId, after, upTo, excludeId],
     );

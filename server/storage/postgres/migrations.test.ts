@@ -198,6 +198,21 @@ describe("PostgreSQL migrations", () => {
     ]);
   });
 
+  it("upgrade a version 4 database: whoever wrote in a conversation has posted there (the consent rule), the others not", async () => {
+    const { schema, pool } = await schemaAt(4);
+    await pool.query(`
+      INSERT INTO users VALUES ('u1', 'alice', 'Alice', 'h', 1000), ('u2', 'bob', 'Bob', 'h', 1000), ('u3', 'cy', 'Cy', 'h', 1000);
+      INSERT INTO conversations (id, type, title, last_seq, at) VALUES ('d', 'direct', NULL, 2, 1000), ('g', 'group', 'Trip', 0, 1000);
+      INSERT INTO members (conversation_id, user_id, at) VALUES ('d', 'u1', 1000), ('d', 'u2', 1000), ('g', 'u1', 1000), ('g', 'u3', 1000);
+      INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at)
+      VALUES ('m1', 'd', 1, 'u2', 'c1', 'text', 'hi', 1000), ('m2', 'd', 2, 'u2', 'c2', 'text', 'again', 1000);
+    `);
+    const engine = await engines.open({ schema });
+    expect(await versionOf(pool)).toBe(LATEST);
+    const heard = await engine.read(async (r) => [await r.conversations.heardFrom("u1", "u2"), await r.conversations.heardFrom("u2", "u1"), await r.conversations.heardFrom("u1", "u3")]);
+    expect(heard).toEqual([true, false, false]);
+  });
+
   it("open a latest-version database without migrating, keeping its campaigns", async () => {
     const { schema, pool } = await schemaAt(LATEST);
     await pool.query(`

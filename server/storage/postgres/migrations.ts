@@ -235,6 +235,15 @@ export const MIGRATIONS: readonly string[] = [
   ) AS first
   WHERE members.conversation_id = first.conversation_id AND members.user_id = first.user_id;
   `,
+  // 5: whether each member has posted in the conversation (the consent rule,
+  // docs/groups.md: a chat counts as knowing someone once they wrote in it),
+  // set from the messages already stored.
+  `
+  ALTER TABLE members ADD COLUMN posted BOOLEAN NOT NULL DEFAULT false;
+  UPDATE members SET posted = true
+  FROM (SELECT DISTINCT conversation_id, sender_id FROM messages) AS wrote
+  WHERE members.conversation_id = wrote.conversation_id AND members.user_id = wrote.sender_id;
+  `,
 ];
 
 /** Any constant will do, as long as every Courier process uses the same one ("Cour"). */

@@ -1,4 +1,5 @@
 import type { ConversationType, PushCategory } from "../../../shared/protocol/index.js";
+import { activeMember } from "../membership-sql.js";
 import { type CampaignRow, parseSubscription, toCampaign, toPushCategory } from "../rows.js";
 import type {
   NewCampaign,
@@ -71,7 +72,7 @@ export class PgPush implements PushRepo {
     const { rows } = await this.db.query<{ type: string; title: string | null; item_title: string | null; muted: boolean; read_seq: number }>(
       `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
        FROM conversations c
-       JOIN members m ON m.conversation_id = c.id AND m.user_id = $1 AND m.state = 'member'
+       JOIN members m ON m.conversation_id = c.id AND m.user_id = $1 AND ${activeMember("m")}
        LEFT JOIN items i ON i.id = c.item_id
        WHERE c.id = $2`,
       [userId, conversationId],

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { MemberRole, Membership, SettingsPatch } from "../../../shared/protocol/index.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, NewMember } from "../tx.js";
+import { activeMember, currentMember } from "../membership-sql.js";
 import { toConversationRecord, toMember, type ConversationRow, type MemberRow } from "../rows.js";
 
 /** Conversations, their members and each member's own view (settings, positions). */
@@ -23,24 +24,28 @@ export class ConversationStore implements ConversationRepo {
       ),
       member: db.prepare<[string, string], MemberRow>(`SELECT * FROM members WHERE conversation_id = ? AND user_id = ?`),
       members: db.prepare<[string], MemberRow>(
-        `SELECT * FROM members WHERE conversation_id = ? AND state IN ('member', 'request') ORDER BY at, user_id`,
+        `SELECT * FROM members WHERE conversation_id = ? AND ${currentMember()} ORDER BY at, user_id`,
       ),
       ofUser: db.prepare<[string], ConversationRow>(
-        `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ? AND m.state IN ('member', 'request')`,
+        `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ? AND ${currentMember("m")}`,
       ),
       setState: db.prepare(`UPDATE members SET state = ? WHERE conversation_id = ? AND user_id = ?`),
       setRole: db.prepare(`UPDATE members SET role = ? WHERE conversation_id = ? AND user_id = ?`),
       setTitle: db.prepare(`UPDATE conversations SET title = ? WHERE id = ?`),
-      // From the smaller side of the members_user index: one of a's conversations that b is in.
-      share: db.prepare<[string, string], { one: number }>(
+      // a's conversations by the members_user index, b's row in each by the primary key.
+      heardFrom: db.prepare<[string, string], { one: number }>(
         `SELECT 1 AS one FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = ?
-         WHERE a.user_id = ? AND a.state = 'member' AND b.state = 'member' LIMIT 1`,
+         WHERE a.user_id = ? AND ${activeMember("a")} AND ${activeMember("b")} AND b.posted = 1 LIMIT 1`,
       ),
       bumpSeq: db.prepare<[string], { last_seq: number }>(
         `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq`,
       ),
       setRead: db.prepare(
         `UPDATE members SET read_seq = max(read_seq, ?), delivered_seq = max(delivered_seq, ?)
+         WHERE conversation_id = ? AND user_id = ?`,
+      ),
+      posted: db.prepare(
+        `UPDATE members SET read_seq = max(read_seq, ?), delivered_seq = max(delivered_seq, ?), posted = 1
          WHERE conversation_id = ? AND user_id = ?`,
       ),
       setDelivered: db.prepare(`UPDATE members SET delivered_seq = max(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?`),
@@ -87,8 +92,8 @@ export class ConversationStore implements ConversationRepo {
     this.s.setTitle.run(title, conversationId);
   }
 
-  share(a: string, b: string): boolean {
-    return this.s.share.get(b, a) !== undefined;
+  heardFrom(a: string, b: string): boolean {
+    return this.s.heardFrom.get(b, a) !== undefined;
   }
 
   ofItem(itemId: string): ConversationRecord[] {
@@ -119,6 +124,10 @@ export class ConversationStore implements ConversationRepo {
 
   advanceRead(conversationId: string, userId: string, seq: number): void {
     this.s.setRead.run(seq, seq, conversationId, userId);
+  }
+
+  posted(conversationId: string, userId: string, seq: number): void {
+    this.s.posted.run(seq, seq, conversationId, userId);
   }
 
   advanceDelivered(conversationId: string, userId: string, seq: number): void {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
 import type { MessageRepo } from "../tx.js";
+import { currentMember } from "../membership-sql.js";
 import { toMessage, type MessageRow } from "../rows.js";
 
 /** Messages, stored once per conversation (entries only reference them). */
@@ -20,7 +21,7 @@ export class MessageStore implements MessageRepo {
       // Walks the (conversation_id, seq) unique index over the range only.
       sendersBetween: db.prepare<[string, number, number, string], { sender_id: string }>(
         `SELECT DISTINCT m.sender_id FROM messages m
-         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id
+         JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id AND ${currentMember("mb")}
          WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? AND m.sender_id != ?`,
       ),
       unread: db.prepare<[string, number, string], { n: number }>(

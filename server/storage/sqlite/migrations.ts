@@ -204,6 +204,14 @@ export const MIGRATIONS: readonly string[] = [
     SELECT m.user_id FROM members m WHERE m.conversation_id = members.conversation_id ORDER BY m.at, m.user_id LIMIT 1
   ) AND conversation_id IN (SELECT id FROM conversations WHERE type = 'group');
   `,
+  // 5: whether each member has posted in the conversation (the consent rule,
+  // docs/groups.md: a chat counts as knowing someone once they wrote in it),
+  // set from the messages already stored.
+  `
+  ALTER TABLE members ADD COLUMN posted INTEGER NOT NULL DEFAULT 0;
+  UPDATE members SET posted = 1
+  WHERE EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = members.user_id AND m.conversation_id = members.conversation_id);
+  `,
 ];
 
 /**

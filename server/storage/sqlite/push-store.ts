@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { ConversationType, PushCategory } from "../../../shared/protocol/index.js";
+import { activeMember } from "../membership-sql.js";
 import { parseSubscription, toPushCategory } from "../rows.js";
 import type {
   PushConversation,
@@ -46,7 +47,7 @@ export class PushStore implements PushRepo {
       >(
         `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
          FROM conversations c
-         JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND m.state = 'member'
+         JOIN members m ON m.conversation_id = c.id AND m.user_id = ? AND ${activeMember("m")}
          LEFT JOIN items i ON i.id = c.item_id
          WHERE c.id = ?`,
       ),

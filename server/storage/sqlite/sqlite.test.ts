@@ -61,10 +61,12 @@ describe("the embedded SQLite engine", () => {
     const raw = new Database(path.join(dir, DB_FILE));
     raw.exec("DROP TABLE campaigns");
     raw.exec("ALTER TABLE members DROP COLUMN role; ALTER TABLE members DROP COLUMN state; ALTER TABLE members DROP COLUMN added_by;");
+    raw.exec("ALTER TABLE members DROP COLUMN posted;");
     raw.exec(`
       INSERT INTO users VALUES ('u1', 'bob', 'Bob', 'h', 1), ('u2', 'cy', 'Cy', 'h', 1);
       INSERT INTO conversations (id, type, title, at) VALUES ('g', 'group', 'Trip', 1);
       INSERT INTO members (conversation_id, user_id, at) VALUES ('g', 'u2', 1), ('g', 'u1', 1);
+      INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ('m1', 'g', 1, 'u2', 'c1', 'text', 'hi', 1);
     `);
     raw.pragma("user_version = 2");
     raw.close();
@@ -80,6 +82,8 @@ describe("the embedded SQLite engine", () => {
       ["u2", "member", "member"],
     ]);
     expect(step.appended.map((u) => u.entries.map((e) => e.k))).toEqual([["promo"], ["promo"], ["promo"]]);
+    // Version 5: whoever wrote in a conversation has posted there (the consent rule); the others not.
+    expect(await upgraded.read(async (r) => [await r.conversations.heardFrom("u1", "u2"), await r.conversations.heardFrom("u2", "u1")])).toEqual([true, false]);
     await upgraded.close();
   });
 

@@ -1,3 +1,4 @@
+import { isGoneMembership, managesGroup, outranks } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 
 /**
@@ -12,8 +13,7 @@ export function isRequest(summary: Pick<Summary, "membership">): boolean {
 
 /** Left, removed or declined: no longer shown in the list, read-only if open. */
 export function isGone(summary: Pick<Summary, "membership">): boolean {
-  const m = summary.membership;
-  return m === "left" || m === "removed" || m === "declined";
+  return isGoneMembership(summary.membership ?? "member");
 }
 
 /** What an open conversation says once I am no longer in it. */
@@ -30,11 +30,10 @@ export function goneText(summary: Pick<Summary, "membership">): string {
 
 /** The creator and admins add, remove and rename. */
 export function canManage(summary: Pick<Summary, "membership" | "role">): boolean {
-  return !isRequest(summary) && !isGone(summary) && (summary.role === "creator" || summary.role === "admin");
+  return managesGroup({ membership: summary.membership ?? "member", role: summary.role ?? "member" });
 }
 
 /** I may remove someone of lower rank (an admin can't remove the creator or another admin). */
 export function canRemove(summary: Pick<Summary, "membership" | "role">, theirRole: Summary["role"]): boolean {
-  const rank = { member: 0, admin: 1, creator: 2 } as const;
-  return canManage(summary) && rank[summary.role ?? "member"] > rank[theirRole ?? "member"];
+  return canManage(summary) && outranks(summary.role ?? "member", theirRole ?? "member");
 }
