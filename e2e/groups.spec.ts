@@ -84,7 +84,7 @@ test("a stranger's groups arrive as requests: decline, accept, rename, add, leav
   await expect(systemLines(ann.page).last()).toHaveText("Bob Invitee left");
   await expect(panel.getByTestId("group-member").filter({ hasText: "Bob Invitee" })).toHaveCount(0);
 
-  // Ann adds him back: a request again (they share no chat any more), which he can accept.
+  // Ann adds him back: a request again (he left: coming back is his to accept, docs/groups.md).
   await addFromPanel(ann, bob);
   await expect(panel.getByTestId("group-member").filter({ hasText: "Bob Invitee" })).toContainText("Invited");
   await expect(request(bob.page, hikers)).toBeVisible();
