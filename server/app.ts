@@ -12,7 +12,7 @@ import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
-import { Limits } from "./http/rate-limit.js";
+import { Limits, proxyTrust } from "./http/rate-limit.js";
 import { installRequestLimits } from "./http/request-limits.js";
 import { installSecurityHeaders, setSecurityHeaders } from "./http/security-headers.js";
 import { installSpa } from "./http/spa.js";
@@ -38,8 +38,6 @@ import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws
 
 /** Retry-After of requests that reach a draining process. */
 const DRAIN_RETRY_MS = 2000;
-
-const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
 
 /** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
 const KEEP_ALIVE_MS = 72_000;
@@ -113,8 +111,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     requestTimeout: timeouts.requestMs,
     connectionTimeout: timeouts.idleMs,
     keepAliveTimeout: KEEP_ALIVE_MS,
-    // A hop count trusts that many proxies nearest to us (Fastify's own typing lacks the number form).
-    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy,
+    // The same trust the socket handshakes' per-address limit uses (rate-limit.ts).
+    trustProxy: proxyTrust(config.trustProxy),
     // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
     forceCloseConnections: true,
     // While draining, requests get Courier's own 503 (below), with Retry-After.

@@ -1,6 +1,6 @@
 import type { Result } from "ioredis";
 import type { ConnectionLimits } from "../config.js";
-import type { Connection, Hub, HubObserver } from "../sync/hub.js";
+import { type Connection, type Hub, type HubObserver, linkOf } from "../sync/hub.js";
 import { PRESENCE_REFRESH_MS, PRESENCE_TTL_MS } from "./presence.js";
 import type { RedisLink } from "./redis-link.js";
 
@@ -27,7 +27,10 @@ export function overCap<C extends { deviceId: string }>(live: readonly C[], caps
  * opened in (a per-user counter, so processes whose clocks disagree still
  * agree on which is oldest). One script adds a connection and reads the
  * set; members of a process that stopped speaking, and this process's own
- * that are no longer live here, are ignored and dropped.
+ * that are no longer live here, are ignored and dropped. Members of one
+ * client link (`linkOf`: a device's long-poll presences on several
+ * processes) count as one connection, as old as the oldest of them, and are
+ * closed together.
  */
 const ADD_SCRIPT = `
 local seq = redis.call('INCR', KEYS[2])
@@ -134,7 +137,14 @@ export class ConnectionCaps implements HubObserver {
       else live.push(m);
     }
     if (stale.length > 0) link.command.zrem(setOf(conn.userId), ...stale).catch(() => {});
-    const doomed = overCap(live, this.caps);
+    const links = new Map<string, { deviceId: string; members: Member[] }>();
+    for (const m of live) {
+      const key = linkOf(m.connectionId);
+      const same = links.get(key);
+      if (same) same.members.push(m);
+      else links.set(key, { deviceId: m.deviceId, members: [m] });
+    }
+    const doomed = overCap([...links.values()], this.caps).flatMap((l) => l.members);
     if (doomed.length === 0) return;
     link.command.zrem(setOf(conn.userId), ...doomed.map((m) => m.member)).catch(() => {});
     this.hub.closeEverywhere({ userId: conn.userId, connectionIds: doomed.map((m) => m.connectionId) }, "too_many_connections");

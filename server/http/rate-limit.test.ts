@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Device, Message } from "../../shared/protocol/index.js";
@@ -13,7 +14,8 @@ import {
   startServer,
   type TestServer,
 } from "../testing/harness.js";
-import { ipKey, isLoopback, MemoryBuckets, RateLimiter } from "./rate-limit.js";
+import Fastify from "fastify";
+import { clientAddress, ipKey, isLoopback, MemoryBuckets, proxyTrust, RateLimiter } from "./rate-limit.js";
 import { fakeClock, limits } from "./rate-limit-testing.js";
 
 let server: TestServer;
@@ -82,6 +84,30 @@ describe("token bucket", () => {
       false,
       false,
     ]);
+  });
+});
+
+describe("the client address of a socket handshake", () => {
+  it("is Fastify's req.ip under every TRUST_PROXY: one trust for both, so a handshake and a request from one client share its budget", async () => {
+    const forwarded = ["203.0.113.9", "198.51.100.7, 203.0.113.9", "10.1.1.1, 198.51.100.7, 203.0.113.9", "not-an-address", undefined];
+    for (const trustProxy of [false, true, 1, 2]) {
+      const app = Fastify({ trustProxy: proxyTrust(trustProxy) });
+      app.get("/", async (req) => ({ fastify: req.ip, ours: clientAddress(req.raw, trustProxy) }));
+      for (const xff of forwarded) {
+        for (const remoteAddress of ["127.0.0.1", "192.0.2.50", "::1"]) {
+          const res = await app.inject({ url: "/", remoteAddress, headers: xff === undefined ? {} : { "x-forwarded-for": xff } });
+          const { fastify, ours } = res.json<{ fastify: string; ours: string }>();
+          expect(ours, `TRUST_PROXY=${trustProxy} from ${remoteAddress} forwarded for ${xff}`).toBe(fastify);
+        }
+      }
+      await app.close();
+    }
+    // And the trust is the one meant: a hop count believes that many proxies, never the client's own entries.
+    const raw = (xff: string) => ({ headers: { "x-forwarded-for": xff }, socket: { remoteAddress: "127.0.0.1" } }) as unknown as IncomingMessage;
+    expect(clientAddress(raw("198.51.100.7, 203.0.113.9"), 1)).toBe("203.0.113.9");
+    expect(clientAddress(raw("198.51.100.7, 203.0.113.9"), 2)).toBe("198.51.100.7");
+    expect(clientAddress(raw("198.51.100.7, 203.0.113.9"), true)).toBe("198.51.100.7");
+    expect(clientAddress(raw("198.51.100.7, 203.0.113.9"), false)).toBe("127.0.0.1");
   });
 });
 

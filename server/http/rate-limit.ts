@@ -1,4 +1,5 @@
-import type { FastifyRequest } from "fastify";
+import type { IncomingMessage } from "node:http";
+import proxyAddr from "@fastify/proxy-addr";
 import { CourierError } from "../../shared/protocol/index.js";
 import type { RedisLink } from "../cluster/redis-link.js";
 import type { RateLimit, RateLimits } from "../config.js";
@@ -135,6 +136,12 @@ export class Limits implements Record<LimitName, RateLimiter> {
   readonly membersAddedPerUser: RateLimiter;
   readonly requestsPerIp: RateLimiter;
   readonly requestsPerUser: RateLimiter;
+  /**
+   * Acks and heartbeats per user, a budget of their own (the rule of
+   * `requestsPerUser`): the client sends them because others' messages were
+   * pushed to it, so they must not spend what the user's own requests need.
+   */
+  readonly upkeepPerUser: RateLimiter;
   readonly itemsPerUser: RateLimiter;
   readonly settingsPerUser: RateLimiter;
   readonly adminFailuresPerIp: RateLimiter;
@@ -149,10 +156,10 @@ export class Limits implements Record<LimitName, RateLimiter> {
   ) {
     // One outage state for all limits: the warning comes once per outage, not once per limit.
     const shared = link && log ? { link, outage: new RedisOutage(log) } : null;
-    const limiter = (name: LimitName): RateLimiter => {
+    const limiter = (name: LimitName, bucketName: string = name): RateLimiter => {
       const rule = config[name];
       const local = new MemoryBuckets(rule, clock);
-      return new RateLimiter(rule, shared ? new SharedBuckets(new RedisBuckets(shared.link, name, rule), local, shared.outage) : local);
+      return new RateLimiter(rule, shared ? new SharedBuckets(new RedisBuckets(shared.link, bucketName, rule), local, shared.outage) : local);
     };
     this.registerPerIp = limiter("registerPerIp");
     this.loginPerIp = limiter("loginPerIp");
@@ -162,6 +169,7 @@ export class Limits implements Record<LimitName, RateLimiter> {
     this.membersAddedPerUser = limiter("membersAddedPerUser");
     this.requestsPerIp = limiter("requestsPerIp");
     this.requestsPerUser = limiter("requestsPerUser");
+    this.upkeepPerUser = limiter("requestsPerUser", "upkeepPerUser");
     this.itemsPerUser = limiter("itemsPerUser");
     this.settingsPerUser = limiter("settingsPerUser");
     this.adminFailuresPerIp = limiter("adminFailuresPerIp");
@@ -171,22 +179,57 @@ export class Limits implements Record<LimitName, RateLimiter> {
    * The key for per-IP limits, or null when the request is exempt: a direct
    * loopback client (no proxy header) while `exemptLoopback` is on.
    */
-  clientKey(req: FastifyRequest): string | null {
+  clientKey(req: ClientOf): string | null {
     if (this.config.exemptLoopback && isDirectLoopback(req)) return null;
     return ipKey(req.ip);
   }
 
   /** Per-IP check; a no-op for exempt clients (sign-up, sign-in and request counts only). */
-  async enforceIp(limiter: RateLimiter, req: FastifyRequest, what: string): Promise<void> {
+  async enforceIp(limiter: RateLimiter, req: ClientOf, what: string): Promise<void> {
     const key = this.clientKey(req);
     if (key !== null) await limiter.enforce(key, what);
   }
 
   /** Gives back the token `enforceIp` took (a successful sign-in). */
-  async giveBackIp(limiter: RateLimiter, req: FastifyRequest): Promise<void> {
+  async giveBackIp(limiter: RateLimiter, req: ClientOf): Promise<void> {
     const key = this.clientKey(req);
     if (key !== null) await limiter.giveBack(key);
   }
+}
+
+/**
+ * A request as the per-address limits see it: `ip` is the client's address
+ * (`clientAddress`), `raw` the request it came in. A Fastify request is one
+ * (`req.ip` follows the same trust, `proxyTrust`); a socket.io handshake's is
+ * made by `socketClient`.
+ */
+export interface ClientOf {
+  readonly ip: string;
+  readonly raw: IncomingMessage;
+}
+
+type Trust = (address: string, hop: number) => boolean;
+
+/**
+ * Which hops of X-Forwarded-For to believe (TRUST_PROXY): given to Fastify as
+ * its `trustProxy` (app.ts), and used by `clientAddress`, so HTTP requests and
+ * socket handshakes count against the same address. A number trusts that many
+ * proxies nearest to us (Fastify's own number form trusts none: it fails closed).
+ */
+export function proxyTrust(trustProxy: boolean | number): boolean | Trust {
+  return typeof trustProxy === "number" ? (_address, hop) => hop < trustProxy : trustProxy;
+}
+
+/** The client's address as Fastify works out `req.ip` under `proxyTrust(trustProxy)`: the same library, the same trust. */
+export function clientAddress(req: IncomingMessage, trustProxy: boolean | number): string {
+  const trust = proxyTrust(trustProxy);
+  // A socket already closed has no address left: such requests share one key rather than crash.
+  return proxyAddr(req, typeof trust === "function" ? trust : () => trust) ?? "";
+}
+
+/** A raw request (a socket.io handshake) as the per-address limits see it. */
+export function socketClient(raw: IncomingMessage, trustProxy: boolean | number): ClientOf {
+  return { raw, ip: clientAddress(raw, trustProxy) };
 }
 
 /**
@@ -194,9 +237,10 @@ export class Limits implements Record<LimitName, RateLimiter> {
  * proxy header (a reverse proxy on the same host makes every client look like
  * loopback, but it adds X-Forwarded-For or Forwarded).
  */
-export function isDirectLoopback(req: FastifyRequest): boolean {
-  const proxied = req.headers["x-forwarded-for"] !== undefined || req.headers.forwarded !== undefined;
-  return !proxied && isLoopback(req.socket.remoteAddress) && isLoopback(req.ip);
+export function isDirectLoopback(req: ClientOf): boolean {
+  const { headers, socket } = req.raw;
+  const proxied = headers["x-forwarded-for"] !== undefined || headers.forwarded !== undefined;
+  return !proxied && isLoopback(socket.remoteAddress) && isLoopback(req.ip);
 }
 
 export function isLoopback(ip: string | undefined): boolean {

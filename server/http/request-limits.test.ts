@@ -62,16 +62,17 @@ describe("per user: every authenticated request and socket event, loopback inclu
     clients.push(c);
     await c.hello;
 
+    // The handshake was one.
     expect((await request("GET", "/api/me", { token: alice.token })).status).toBe(200);
     expect((await request("GET", "/api/sync/chat?after=0", { token: alice.token })).status).toBe(200);
-    expect(await emitAck(c.socket, "heartbeat", {})).toMatchObject({ ok: true });
     expect(await emitAck(c.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
     // The budget is spent: over HTTP and over the socket alike.
     expect(await request("GET", "/api/me", { token: alice.token })).toMatchObject({ status: 429, code: "rate_limited", retryAfter: "15" });
-    expect(await request("POST", "/api/sync/ack", { token: alice.token, headers: { "x-device-id": crypto.randomUUID() }, body: { acks: {} } })).toMatchObject({
-      status: 429,
-    });
-    expect(await emitAck(c.socket, "ack", { acks: { chat: 0 } })).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: expect.any(Number) } });
+    expect(await request("GET", "/api/sync/chat?after=0", { token: alice.token })).toMatchObject({ status: 429 });
+    expect(await emitAck(c.socket, "send", {})).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: expect.any(Number) } });
+    // Acks and heartbeats have a budget of their own (others' messages cause them): still answered.
+    expect(await emitAck(c.socket, "heartbeat", {})).toMatchObject({ ok: true });
+    expect(await emitAck(c.socket, "ack", { acks: { chat: 0 } })).toMatchObject({ ok: true });
     // Bob's budget is his own.
     expect((await request("GET", "/api/me", { token: bob.token })).status).toBe(200);
     // Without a session there is no user to count: 401, under the per-address limit only.

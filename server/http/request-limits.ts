@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
+import { PING_PATH, PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
 import type { LimitName } from "./rate-limit.js";
 
@@ -11,6 +11,12 @@ import type { LimitName } from "./rate-limit.js";
  *   authenticated ──▶ per user (`requestsPerUser`, shared with socket events)
  *                 ──▶ per user and route, for writes that crowd others out
  *                     (ROUTE_LIMITS: listings, settings)
+ *   authenticated upkeep (UPKEEP_ROUTES: acks, heartbeats) ──▶ per user on
+ *                     a budget of its own (`upkeepPerUser`, shared with the
+ *                     socket's acks and heartbeats); the address's token is
+ *                     given back: others' messages cause these, so they
+ *                     must not spend what the user's or the address's own
+ *                     requests need (one office behind one address included)
  *
  * Refusals are `429 rate_limited` with `Retry-After`.
  */
@@ -28,9 +34,18 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   [`PUT ${PUSH_PREFERENCES_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
 };
 
-/** Per user: every authenticated request, then the route's own limit if it has one. */
+/** What a client sends because it was sent something, or to keep its stream alive (the socket's `ack` and `heartbeat`). */
+export const UPKEEP_ROUTES: ReadonlySet<string> = new Set(["POST /api/sync/ack", `POST ${PING_PATH}`]);
+
+/** Per user: every authenticated request, then the route's own limit if it has one; upkeep on its own budget. */
 export async function enforceUserLimits(ctx: Context, req: FastifyRequest, userId: string): Promise<void> {
+  const routeKey = `${req.method} ${req.routeOptions.url ?? ""}`;
+  if (UPKEEP_ROUTES.has(routeKey)) {
+    await ctx.limits.upkeepPerUser.enforce(userId, "acks and heartbeats");
+    await ctx.limits.giveBackIp(ctx.limits.requestsPerIp, req);
+    return;
+  }
   await ctx.limits.requestsPerUser.enforce(userId, "requests");
-  const route = ROUTE_LIMITS[`${req.method} ${req.routeOptions.url ?? ""}`];
+  const route = ROUTE_LIMITS[routeKey];
   if (route) await ctx.limits[route.limit].enforce(userId, route.what);
 }

@@ -21,6 +21,12 @@ export const SHUTDOWN_RETRY_MAX_MS = 5000;
  * throw and must not block: a transport buffers or drops, the client pulls.
  */
 export interface Connection {
+  /**
+   * Unique across processes: a close sent to every process by id closes this
+   * one only. A client link that several processes hold at once (a device's
+   * long-polls without sticky sessions: a presence on each process they
+   * reached) names that link before an `@` (`linkOf`): one connection to the caps.
+   */
   readonly id: string;
   readonly userId: string;
   readonly deviceId: string;
@@ -44,6 +50,12 @@ export interface Connection {
 }
 
 /** Told what happens to live connections; the retransmitter is one. Must not throw. */
+/** The client link a connection id stands for: the part before its last `@`, or the whole id. */
+export function linkOf(connectionId: string): string {
+  const at = connectionId.lastIndexOf("@");
+  return at < 0 ? connectionId : connectionId.slice(0, at);
+}
+
 export interface HubObserver {
   added(conn: Connection): void;
   /** `reason` when the server closed the connection on purpose, null when it ended by itself. */

@@ -75,8 +75,8 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     expect(await emitAck(other.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
   }, 30_000);
 
-  it("limits send, ack and heartbeat like pull, per user across the user's sockets", async () => {
-    // Opening the conversation is one request: four are left for the sockets.
+  it("limits send and pull per user across the user's sockets; acks and heartbeats on a budget of their own", async () => {
+    // Opening the conversation is one request, each handshake another: two are left for the events.
     server = await startServer({ rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });
     const url = await listen(server);
     const alice = await register(server.app, "alice");
@@ -88,20 +88,24 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     const send = () => ({ clientMsgId: randomUUID(), conversationId, kind: "text", body: "hi" });
     const heads = await server.sync.heads(bob.user.id);
 
-    expect(await emitAck<Ack>(a1.socket, "heartbeat", {})).toMatchObject({ ok: true });
-    expect(await emitAck<Ack>(a2.socket, "ack", { acks: { chat: 0 } })).toMatchObject({ ok: true });
     expect(await emitAck<Ack>(a1.socket, "send", send())).toMatchObject({ ok: true });
     expect(await emitAck<Ack>(a2.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
     for (const [event, payload] of [
       ["send", send()],
-      ["ack", { acks: { chat: 1 } }],
-      ["heartbeat", {}],
       ["pull", { d: "chat", after: 0 }],
     ] as const) {
       expect(await emitAck<Ack>(a2.socket, event, payload)).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: 12_000 } });
     }
     // The refused send appended nothing.
     expect((await server.sync.heads(bob.user.id)).chat).toBe(heads.chat + 1);
+    // Acks and heartbeats still go through, across both sockets, up to a budget of the same size.
+    for (let i = 0; i < 5; i++) expect(await emitAck<Ack>(i % 2 ? a1.socket : a2.socket, i % 3 ? "heartbeat" : "ack", i % 3 ? {} : { acks: { chat: 1 } })).toMatchObject({ ok: true });
+    for (const [event, payload] of [
+      ["ack", { acks: { chat: 1 } }],
+      ["heartbeat", {}],
+    ] as const) {
+      expect(await emitAck<Ack>(a1.socket, event, payload)).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: 12_000 } });
+    }
   });
 
   it("every request event a socket listens to goes through the guard (a new event can't forget its limit)", async () => {
@@ -117,6 +121,129 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     const events = emitter.eventNames().filter((e) => e !== "disconnect" && e !== "disconnecting" && e !== "error");
     expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "send"]);
     for (const event of events) for (const listener of emitter.listeners(event)) expect((listener as { [GUARDED]?: true })[GUARDED]).toBe(true);
+  });
+});
+
+describe("socket handshakes pay like requests (review finding 1)", () => {
+  /** Resolves with what a handshake got: accepted, or its refusal's code (and wait). */
+  async function handshake(url: string, auth: Record<string, unknown>, headers: Record<string, string> = {}) {
+    const client = connect(url, { protocol: 1, deviceId: randomUUID(), ...auth }, headers);
+    closers.push(() => client.socket.disconnect());
+    try {
+      await client.hello;
+      return { accepted: true as const, deviceId: auth.deviceId };
+    } catch (err) {
+      const data = (err as { data?: { code: string; retryAfterMs?: number } }).data;
+      return { accepted: false as const, code: data?.code, retryAfterMs: data?.retryAfterMs };
+    }
+  }
+
+  it("40 handshakes on one token with new devices: the user's budget refuses them past it, and a refused one records no device", async () => {
+    server = await startServer({ rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const devices = Array.from({ length: 40 }, () => randomUUID());
+    const outcomes = [];
+    for (const deviceId of devices) outcomes.push(await handshake(url, { token: alice.token, deviceId }));
+
+    expect(outcomes.filter((o) => o.accepted)).toHaveLength(5);
+    for (const o of outcomes.slice(5)) expect(o).toEqual({ accepted: false, code: "rate_limited", retryAfterMs: 12_000 });
+    const recorded = await Promise.all(devices.map((d) => server.sync.getDevice(d)));
+    expect(recorded.map((d) => d !== null)).toEqual(devices.map((_, i) => i < 5));
+    // The handshakes spent Alice's budget, not Bob's.
+    expect((await call(server.app, "GET", "/api/me", { token: alice.token })).status).toBe(429);
+    expect((await call(server.app, "GET", "/api/me", { token: bob.token })).status).toBe(200);
+  });
+
+  it("40 handshakes with bad tokens from one address: its budget refuses them before any session lookup, and HTTP from there shares it", async () => {
+    // Behind one trusted proxy: the client address is the last X-Forwarded-For entry, as for HTTP.
+    server = await startServer({ trustProxy: 1, rateLimits: limits({ requestsPerIp: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    let lookups = 0;
+    const read = server.storage.read.bind(server.storage);
+    server.storage.read = ((work) => {
+      lookups++;
+      return read(work);
+    }) as typeof server.storage.read;
+
+    const from = { "x-forwarded-for": "203.0.113.9" };
+    const outcomes = [];
+    for (let i = 0; i < 40; i++) outcomes.push(await handshake(url, { token: `not-a-token-${i}` }, from));
+    expect(outcomes.slice(0, 5).map((o) => o.accepted === false && o.code)).toEqual(Array(5).fill("unauthorized"));
+    for (const o of outcomes.slice(5)) expect(o).toEqual({ accepted: false, code: "rate_limited", retryAfterMs: 12_000 });
+    expect(lookups).toBe(5);
+    // One budget with HTTP: the same address is refused there too; a good token from it as well; another address is not.
+    expect((await call(server.app, "GET", "/api/health", { headers: from })).status).toBe(429);
+    expect(await handshake(url, { token: alice.token }, from)).toMatchObject({ accepted: false, code: "rate_limited" });
+    expect(await handshake(url, { token: alice.token }, { "x-forwarded-for": "203.0.113.10" })).toMatchObject({ accepted: true });
+  });
+
+  it("every socket event pays the address's budget too (protocol: per user and per client address), acks and heartbeats excepted", async () => {
+    server = await startServer({ trustProxy: 1, rateLimits: limits({ requestsPerIp: { limit: 4, windowMs: 60_000 } }) }, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const from = { "x-forwarded-for": "203.0.113.20" };
+    const c = connect(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 }, from);
+    closers.push(() => c.socket.disconnect());
+    await c.hello;
+    // The handshake was one; three pulls are left, then the address is out, whoever asks from it.
+    for (let i = 0; i < 3; i++) expect(await emitAck<Ack>(c.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
+    const refused = await emitAck<Ack>(c.socket, "pull", { d: "chat", after: 0 });
+    expect(refused).toMatchObject({ ok: false, error: { code: "rate_limited", message: expect.stringMatching(/from this address/) } });
+    expect(await handshake(url, { token: bob.token }, from)).toMatchObject({ accepted: false, code: "rate_limited" });
+    expect(await emitAck<Ack>(c.socket, "heartbeat", {})).toMatchObject({ ok: true });
+    expect(await emitAck<Ack>(c.socket, "ack", { acks: { chat: 0 } })).toMatchObject({ ok: true });
+    // Alice's own budget was not what ran out.
+    expect((await call(server.app, "GET", "/api/me", { token: alice.token })).status).toBe(200);
+  });
+});
+
+describe("others' messages do not spend a user's budget (review finding 2)", () => {
+  it("a busy conversation: acking every push and heartbeating leaves the user's sends, pulls and requests alone", async () => {
+    server = await startServer({ rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const { conversationId } = await openDirect(server.app, bob, alice);
+    const victim = ws(url, alice);
+    await victim.hello;
+    // Twenty entries pushed to Alice (a flood of Bob's, without his limits in the way), each acked as the app does.
+    const pushed = await appendTo(server, alice.user.id, "chat", 20);
+    await eventually(() => victim.pushed.length === 20);
+    const acks = [];
+    for (const e of pushed) acks.push(await emitAck<Ack>(victim.socket, "ack", { acks: { chat: e.v } }));
+    for (let i = 0; i < 5; i++) acks.push(await emitAck<Ack>(victim.socket, "heartbeat", {}));
+    // Her acks and heartbeats are limited on their own budget…
+    expect(acks.filter((a) => a.ok)).toHaveLength(5);
+    expect(acks.filter((a) => !a.ok).every((a) => a.error?.code === "rate_limited")).toBe(true);
+    // …and her own requests still go through: handshake 1, then send, pull, and two over HTTP.
+    expect(await emitAck<Ack>(victim.socket, "send", { clientMsgId: randomUUID(), conversationId, kind: "text", body: "still here" })).toMatchObject({ ok: true });
+    expect(await emitAck<Ack>(victim.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
+    expect((await call(server.app, "GET", "/api/me", { token: alice.token })).status).toBe(200);
+    expect((await call(server.app, "GET", `/api/conversations/${conversationId}/messages`, { token: alice.token })).status).toBe(200);
+  });
+
+  it("over HTTP (SSE clients): acks and pings spend neither the user's budget nor, once signed in, the address's", async () => {
+    server = await startServer({
+      trustProxy: 1,
+      rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 }, requestsPerIp: { limit: 8, windowMs: 60_000 } }),
+    }, { clock: fakeClock().read });
+    const alice = await register(server.app, "alice");
+    const device = randomUUID();
+    const headers = { "x-forwarded-for": "203.0.113.30", "x-device-id": device };
+    expect((await call(server.app, "PUT", `/api/devices/${device}`, { token: alice.token, headers, body: { protocol: 1, capabilities: [] } })).status).toBe(200);
+    const upkeep = async (i: number) =>
+      (await call(server.app, "POST", i % 2 ? "/api/sync/ack" : "/api/sync/ping", { token: alice.token, headers, body: i % 2 ? { acks: { chat: 0 } } : {} })).status;
+    for (let i = 0; i < 5; i++) expect(await upkeep(i)).toBe(200);
+    // Alice's requests from her address go through: four more is her budget (the device was one), and well within the address's.
+    for (let i = 0; i < 4; i++) expect((await call(server.app, "GET", "/api/me", { token: alice.token, headers })).status).toBe(200);
+    // Upkeep is limited on its own budget; a refused one keeps the address's token (a flood of them is the address's to pay).
+    expect(await upkeep(5)).toBe(429);
+    const health = async () => (await call(server.app, "GET", "/api/health", { headers })).status;
+    expect([await health(), await health(), await health()]).toEqual([200, 200, 429]);
   });
 });
 

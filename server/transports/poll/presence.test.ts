@@ -41,8 +41,8 @@ describe("PollPresences", () => {
   it("registers one connection per device and session, answers the oldest waiter over the cap", async () => {
     const hub = new Hub();
     const presences = new PollPresences({ hub, now: Date.now, maxParked: 2 });
-    const p = presences.enter("u", "d", "s");
-    expect(presences.enter("u", "d", "s")).toBe(p);
+    const p = await presences.enter("u", "d", "s");
+    expect(await presences.enter("u", "d", "s")).toBe(p);
     const [a, b, c] = [new PollWaiter(), new PollWaiter(), new PollWaiter()];
     const got = [a, b, c].map((w) => {
       p.join(w);
@@ -60,7 +60,7 @@ describe("PollPresences", () => {
   it("stays registered for the linger after the last poll, renewed by a new poll, then is forgotten", async () => {
     const hub = new Hub();
     const presences = new PollPresences({ hub, now: Date.now });
-    const p = presences.enter("u", "d", "s");
+    const p = await presences.enter("u", "d", "s");
     const w = new PollWaiter();
     p.join(w);
     p.leave(w, 1000);
@@ -68,7 +68,7 @@ describe("PollPresences", () => {
     expect(hub.transportOf("u", "d")).toBe("poll");
 
     const again = new PollWaiter();
-    presences.enter("u", "d", "s").join(again);
+    (await presences.enter("u", "d", "s")).join(again);
     await vi.advanceTimersByTimeAsync(5000); // parked: never expires meanwhile
     expect(hub.transportOf("u", "d")).toBe("poll");
     p.leave(again, 1000);
@@ -81,7 +81,7 @@ describe("PollPresences", () => {
   it("closing through the hub answers every waiter with the reason and clears its timer", async () => {
     const hub = new Hub();
     const presences = new PollPresences({ hub, now: Date.now });
-    const p = presences.enter("u", "d", "s");
+    const p = await presences.enter("u", "d", "s");
     const w = new PollWaiter();
     p.join(w);
     const got = parked(w);

@@ -1,5 +1,8 @@
-import type { Entry } from "../../../shared/protocol/index.js";
+import { randomUUID } from "node:crypto";
+import { type Entry, streamCloseSchema } from "../../../shared/protocol/index.js";
+import type { RedisLink } from "../../cluster/redis-link.js";
 import type { CloseReason, Connection, Hub } from "../../sync/hub.js";
+import { within } from "../../within.js";
 import type { PollWaiter } from "./waiter.js";
 
 /** Parked polls one device (and session) may hold; a newer one answers the oldest. */
@@ -10,12 +13,55 @@ export const MAX_PARKED_PER_DEVICE = 2;
  * device's next poll (within this) is answered with the reason instead.
  */
 export const UNTOLD_CLOSE_MS = 60_000;
+/** A poll waits no longer than this for Redis to say whether its device has a reason to hear. */
+const UNTOLD_READ_MS = 250;
+
+/**
+ * Close reasons a device has not heard yet (`UNTOLD_CLOSE_MS`), said once.
+ * Without sticky sessions its next poll may reach any process, so with a
+ * Redis link a reason is kept there (`pu:{user}:<session>/<device>`,
+ * expiring), and here only when Redis can't take it; a poll takes it from
+ * wherever it is.
+ */
+export class UntoldCloses {
+  private readonly local = new Map<string, { reason: CloseReason; until: number }>();
+
+  constructor(private readonly deps: { now: () => number; link?: RedisLink | null }) {}
+
+  remember(userId: string, key: string, reason: CloseReason): void {
+    const link = this.deps.link;
+    if (!link?.up) return this.keepHere(userId, key, reason);
+    link.command.set(redisKey(userId, key), reason, "PX", UNTOLD_CLOSE_MS).catch(() => this.keepHere(userId, key, reason));
+  }
+
+  /** The reason the device has yet to hear, if any, forgotten once taken. */
+  async take(userId: string, key: string): Promise<CloseReason | null> {
+    const here = this.local.get(`${userId}|${key}`);
+    this.local.delete(`${userId}|${key}`);
+    const link = this.deps.link;
+    const shared = link?.up ? await within(link.command.getdel(redisKey(userId, key)), UNTOLD_READ_MS, null) : null;
+    if (here && here.until > this.deps.now()) return here.reason;
+    const parsed = streamCloseSchema.shape.reason.safeParse(shared);
+    return parsed.success ? parsed.data : null;
+  }
+
+  private keepHere(userId: string, key: string, reason: CloseReason): void {
+    const now = this.deps.now();
+    for (const [k, v] of this.local) if (v.until <= now) this.local.delete(k);
+    this.local.set(`${userId}|${key}`, { reason, until: now + UNTOLD_CLOSE_MS });
+  }
+}
+
+const redisKey = (userId: string, key: string) => `pu:{${userId}}:${key}`;
 
 /**
  * A long-polling device as the hub sees it: one connection per (session,
- * device), registered while a poll waits and for `wait` + grace after the
- * last one ended, so the device counts as live between polls (devices list,
- * `countByTransport`, "is anyone listening" for offline notifications).
+ * device) on each process its polls reach, registered while a poll waits and
+ * for `wait` + grace after the last one ended, so the device counts as live
+ * between polls (devices list, `countByTransport`, "is anyone listening" for
+ * offline notifications). Its id, `poll:<session>/<device>@<process>`, is
+ * this process's own; the caps count the device's presences on every process
+ * as one connection (`linkOf`).
  *
  *   first poll ──▶ registered ──(polls come and go)──▶ last poll ended
  *        ▲                                                  │ linger timer
@@ -115,42 +161,44 @@ export class PollPresence implements Connection {
 /** The presences of this process, by session and device; only a cache of live connections. */
 export class PollPresences {
   private readonly byKey = new Map<string, PollPresence>();
-  /** Close reasons not yet heard by their device, until when they are kept. */
-  private readonly untold = new Map<string, { reason: CloseReason; until: number }>();
+  private readonly untold: UntoldCloses;
+  /** This process, in every presence id: a close by id reaches this process's presence only. */
+  private readonly nodeId: string;
 
-  constructor(private readonly deps: { hub: Hub; now: () => number; maxParked?: number }) {}
+  constructor(private readonly deps: { hub: Hub; now: () => number; maxParked?: number; link?: RedisLink | null }) {
+    this.untold = new UntoldCloses({ now: deps.now, link: deps.link });
+    this.nodeId = deps.link?.nodeId ?? randomUUID();
+  }
 
   /**
    * The device's presence, registered with the hub (created if it has none).
-   * After a close the device has not heard of, a closed presence: the poll
-   * answers with the reason at once, and the next one starts afresh.
+   * After a close the device has not heard of (here or on another process),
+   * a closed presence: the poll answers with the reason at once, and the
+   * next one starts afresh.
    */
-  enter(userId: string, deviceId: string, sessionId: string): PollPresence {
+  async enter(userId: string, deviceId: string, sessionId: string): Promise<PollPresence> {
     const key = `${sessionId}/${deviceId}`;
-    let presence = this.byKey.get(key);
-    if (presence) return presence;
+    const live = this.byKey.get(key);
+    if (live) return live;
     const deps = {
       hub: this.deps.hub,
       now: this.deps.now,
       maxParked: this.deps.maxParked ?? MAX_PARKED_PER_DEVICE,
       onGone: (p: PollPresence, untold?: CloseReason) => {
         if (this.byKey.get(key) === p) this.byKey.delete(key);
-        if (untold) this.remember(key, untold);
+        if (untold) this.untold.remember(userId, key, untold);
       },
     };
-    const untold = this.untold.get(key);
-    this.untold.delete(key);
-    if (untold && untold.until > this.deps.now()) return new PollPresence(`poll:${key}`, userId, deviceId, sessionId, deps, untold.reason);
-    presence = new PollPresence(`poll:${key}`, userId, deviceId, sessionId, deps);
+    const id = `poll:${key}@${this.nodeId}`;
+    const untold = await this.untold.take(userId, key);
+    if (untold) return new PollPresence(id, userId, deviceId, sessionId, deps, untold);
+    // Another poll of the device may have registered it while we asked.
+    const raced = this.byKey.get(key);
+    if (raced) return raced;
+    const presence = new PollPresence(id, userId, deviceId, sessionId, deps);
     this.byKey.set(key, presence);
     this.deps.hub.add(presence);
     return presence;
-  }
-
-  private remember(key: string, reason: CloseReason): void {
-    const now = this.deps.now();
-    for (const [k, v] of this.untold) if (v.until <= now) this.untold.delete(k);
-    this.untold.set(key, { reason, until: now + UNTOLD_CLOSE_MS });
   }
 
   /** Answers every waiting poll and forgets every presence. */

@@ -30,7 +30,7 @@ import { PollWaiter, type Signal } from "./waiter.js";
  *                            ──logout / device removed──▶ 401 (if the session is gone)
  */
 export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
-  const presences = new PollPresences({ hub: ctx.hub, now: Date.now });
+  const presences = new PollPresences({ hub: ctx.hub, now: Date.now, link: ctx.cluster.link });
   const inFlight = new InFlight();
 
   // No HEAD twin: a HEAD would park and ack like a GET for nothing.
@@ -45,7 +45,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     if (DOMAINS.some((d) => applied[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: applied });
 
     // Joined before the first read, so an append racing the read wakes us.
-    const presence = presences.enter(auth.user.id, deviceId, auth.sessionId);
+    const presence = await presences.enter(auth.user.id, deviceId, auth.sessionId);
     const waiter = new PollWaiter();
     presence.join(waiter);
     inFlight.track(reply.raw);

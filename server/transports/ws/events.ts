@@ -14,6 +14,20 @@ export const GUARDED = Symbol("courier.socket-event-guarded");
 export interface EventOptions {
   /** At most this many of this event in flight on the socket; more are refused at once. */
   concurrency?: number;
+  /**
+   * `upkeep`: what the client sends because of what it was sent (acks of
+   * pushes) or to keep the link alive (heartbeats). Others' messages cause
+   * those, so they spend the user's upkeep budget (`upkeepPerUser`), never
+   * the requests budget of the user or of the address. Default `requests`.
+   */
+  budget?: "requests" | "upkeep";
+}
+
+/** Who is behind a socket, for its limits (from its handshake). */
+export interface SocketClient {
+  userId: string;
+  /** Key of the per-address limit; null for an exempt client (direct loopback). */
+  addressKey: string | null;
 }
 
 /**
@@ -21,18 +35,26 @@ export interface EventOptions {
  * `heartbeat`, and any added later): register them with the `on` this
  * returns, never with `socket.on`. For each event, in order of cost:
  *
- *   in-flight cap (sync, per socket) ──▶ per-user token (`requestsPerUser`,
- *   shared with HTTP and across processes) ──▶ `check` (the session) ──▶ work
+ *   in-flight cap (sync, per socket) ──▶ per-address token (`requestsPerIp`,
+ *   shared with HTTP) ──▶ per-user token (`requestsPerUser`, shared with
+ *   HTTP and across processes) ──▶ `check` (the session) ──▶ work
  *
- * A refusal is the ack `{ok: false, error: {code: "rate_limited", message,
- * retryAfterMs}}`; a refused event does no other work.
+ * Upkeep events (`ack`, `heartbeat`) take one token of `upkeepPerUser`
+ * instead of both. A refusal is the ack `{ok: false, error: {code:
+ * "rate_limited", message, retryAfterMs}}`; a refused event does no other work.
  */
-export function socketEvents(ctx: Context, socket: Socket, userId: string, check: () => Promise<void>, log: Log) {
+export function socketEvents(ctx: Context, socket: Socket, client: SocketClient, check: () => Promise<void>, log: Log) {
   const inFlight = new Map<string, InFlightLimit>();
+  const { limits } = ctx;
+  const charge = async (budget: EventOptions["budget"]): Promise<void> => {
+    if (budget === "upkeep") return limits.upkeepPerUser.enforce(client.userId, "acks and heartbeats");
+    if (client.addressKey !== null) await limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
+    await limits.requestsPerUser.enforce(client.userId, "requests");
+  };
   return function on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown) => Promise<T>, opts: EventOptions = {}): void {
     if (opts.concurrency !== undefined) inFlight.set(event, new InFlightLimit(opts.concurrency, `${event}s`));
     const limited = async (payload: unknown): Promise<T> => {
-      await ctx.limits.requestsPerUser.enforce(userId, "requests");
+      await charge(opts.budget);
       await check();
       return work(payload);
     };

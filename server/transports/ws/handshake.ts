@@ -4,9 +4,10 @@ import type { ExtendedError, Socket } from "socket.io";
 import { CourierError, parseInput, SESSION_COOKIE, socketAuthSchema } from "../../../shared/protocol/index.js";
 import { hashToken } from "../../auth/tokens.js";
 import type { Context } from "../../context.js";
-import { mapError } from "../../http/errors.js";
 import { recordDevice } from "../../devices/register.js";
 import { HOST_REFUSED_MESSAGE, isAllowedOrigin, namesForeignHost, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
+import { socketClient } from "../../http/rate-limit.js";
+import { socketError } from "./respond.js";
 
 /** What a socket carries once its handshake is accepted. */
 export interface SocketData {
@@ -15,6 +16,8 @@ export interface SocketData {
   sessionId: string;
   /** The session token's hash (never the token), to re-check the session while the socket lives. */
   tokenHash: string;
+  /** The client's key for per-address limits (null: exempt, a direct loopback client), charged for every event. */
+  addressKey: string | null;
 }
 
 /**
@@ -48,9 +51,21 @@ function cookieToken(req: IncomingMessage): string | null {
   return fastifyCookie.parse(header)[SESSION_COOKIE] ?? null;
 }
 
+/**
+ * A handshake costs what a request costs, in order of cost: a token of the
+ * client address's budget (`requestsPerIp`, as every HTTP request pays in
+ * onRequest) before anything is read, then, once the session is found, a
+ * token of the user's (`requestsPerUser`) before the device is written.
+ * socket.io answers /socket.io/ itself, so Fastify's hooks never see these.
+ * Refused here, in the middleware (not `allowRequest`), so that the client
+ * gets `connect_error` with `{code: "rate_limited", retryAfterMs}`, and
+ * every CONNECT packet pays, not only the upgrade that carried the first.
+ */
 async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
-  const auth = parseInput(socketAuthSchema, socket.handshake.auth, "auth");
   const req = socket.request;
+  const addressKey = ctx.limits.clientKey(socketClient(req, ctx.config.trustProxy));
+  if (addressKey !== null) await ctx.limits.requestsPerIp.enforce(addressKey, "requests from this address");
+  const auth = parseInput(socketAuthSchema, socket.handshake.auth, "auth");
   let token = auth.token ?? null;
   if (token === null) {
     token = cookieToken(req);
@@ -61,8 +76,9 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
   const tokenHash = hashToken(token);
   const session = await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock()));
   if (!session) throw CourierError.unauthorized();
+  await ctx.limits.requestsPerUser.enforce(session.user.id, "requests");
   await recordDevice(ctx, { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
-  return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash };
+  return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash, addressKey };
 }
 
 /** socket.io middleware: a refused handshake reaches the client as connect_error with `data: {code, message}`. */
@@ -74,9 +90,9 @@ export function handshake(ctx: Context) {
         next();
       },
       (err: unknown) => {
-        const { info } = mapError(err);
-        const refusal: ExtendedError = new Error(info.message);
-        refusal.data = info;
+        const { error } = socketError(err);
+        const refusal: ExtendedError = new Error(error.message);
+        refusal.data = error;
         next(refusal);
       },
     );

@@ -28,14 +28,17 @@ export function respond<T extends object>(cb: unknown, work: () => Promise<T>, l
   pending.then(
     (result) => reply({ ok: true, ...result }),
     (err: unknown) => {
-      const mapped = mapError(err);
-      if (mapped.status >= 500) log.error({ err }, "socket request failed");
-      // rate_limited carries how long to wait, as HTTP's Retry-After does.
-      const error: ErrorInfo & { retryAfterMs?: number } =
-        mapped.retryAfterMs === undefined ? mapped.info : { ...mapped.info, retryAfterMs: mapped.retryAfterMs };
+      const { status, error } = socketError(err);
+      if (status >= 500) log.error({ err }, "socket request failed");
       reply({ ok: false, error });
     },
   );
+}
+
+/** An error as a socket answer carries it (an ack's `error`, a refused handshake's `data`): rate_limited says how long to wait, as HTTP's Retry-After does. */
+export function socketError(err: unknown): { status: number; error: ErrorInfo & { retryAfterMs?: number } } {
+  const mapped = mapError(err);
+  return { status: mapped.status, error: mapped.retryAfterMs === undefined ? mapped.info : { ...mapped.info, retryAfterMs: mapped.retryAfterMs } };
 }
 
 /** `emit("send", cb)` with no payload puts the callback first; accept that too. */

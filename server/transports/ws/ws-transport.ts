@@ -58,7 +58,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
 }
 
 function open(ctx: Context, socket: CourierSocket, log: Log): void {
-  const { userId, deviceId, sessionId, tokenHash } = socket.data;
+  const { userId, deviceId, sessionId, tokenHash, addressKey } = socket.data;
   const gate = new HelloGate((entries) => socket.emit("push", entries));
   const closeWith = (reason: CloseReason, retryAfterMs?: number) => {
     const info: StreamClose = retryAfterMs === undefined ? { reason } : { reason, retryAfterMs };
@@ -98,16 +98,21 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
   };
 
   // Handlers first, synchronously: events that arrive during registration must not be lost.
-  // Every request event goes through `on` (events.ts): rate limited per user, pulls capped in flight.
-  const on = socketEvents(ctx, socket, userId, authorized, log);
+  // Every request event goes through `on` (events.ts): rate limited per address and user (acks and
+  // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight.
+  const on = socketEvents(ctx, socket, { userId, addressKey }, authorized, log);
   on("send", async (p) => ({ message: (await send(ctx, userId, p)).message }));
   on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight });
-  on("ack", (p) => ack(ctx, userId, deviceId, p));
-  on("heartbeat", async (p) => {
-    parseInput(pingRequestSchema, p ?? {}, "heartbeat");
-    ctx.hub.touch(userId, deviceId);
-    return { at: ctx.clock() };
-  });
+  on("ack", (p) => ack(ctx, userId, deviceId, p), { budget: "upkeep" });
+  on(
+    "heartbeat",
+    async (p) => {
+      parseInput(pingRequestSchema, p ?? {}, "heartbeat");
+      ctx.hub.touch(userId, deviceId);
+      return { at: ctx.clock() };
+    },
+    { budget: "upkeep" },
+  );
   socket.on("disconnect", (reason) => {
     // The client stopped answering socket.io's pings: a half-open link, found dead.
     if (reason === "ping timeout") ctx.delivery.deadConnections.ws++;
