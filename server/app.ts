@@ -9,6 +9,7 @@ import type { Context } from "./context.js";
 import { conversationRoutes } from "./conversations/routes.js";
 import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
+import { clientErrorHandler } from "./http/client-errors.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
@@ -117,6 +118,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     forceCloseConnections: true,
     // While draining, requests get Courier's own 503 (below), with Retry-After.
     return503OnClosing: false,
+    // What Node's parser refuses (timeouts, oversized heads, non-HTTP bytes) gets Courier's error shape and headers too.
+    clientErrorHandler: clientErrorHandler(config),
     // Errors raised before routing (a malformed URL) bypass the error handler and the hooks; map them too.
     frameworkErrors: (err, req, reply) => {
       setSecurityHeaders(req.raw, reply.raw, config);

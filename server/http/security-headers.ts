@@ -56,8 +56,8 @@ const FIXED: OutgoingHttpHeaders = {
 export const HSTS = "max-age=31536000";
 
 /** The headers for one request: the CSP names its WebSocket origin, and HSTS goes only over https. */
-export function securityHeaders(req: IncomingMessage, policy: HostPolicy): OutgoingHttpHeaders {
-  const named = requestedHost(req, policy.trustProxy);
+export function securityHeaders(req: IncomingMessage | null, policy: HostPolicy): OutgoingHttpHeaders {
+  const named = req ? requestedHost(req, policy.trustProxy) : null;
   const https = named?.origin.startsWith("https:") ?? false;
   const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
   const headers: OutgoingHttpHeaders = { "content-security-policy": [...CSP_BASE, `connect-src 'self'${ws}`].join("; "), ...FIXED };

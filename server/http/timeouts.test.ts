@@ -77,8 +77,13 @@ describe("slow requests (slowloris)", () => {
     );
     const slowHead = dribble(url, "POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n", `${"X-Padding: a\r\n".repeat(200)}\r\n`);
     const [bodyAnswer, headAnswer] = await Promise.all([slowBody, slowHead]);
-    expect(bodyAnswer).toMatch(/^HTTP\/1\.1 408 /);
-    expect(headAnswer).toMatch(/^HTTP\/1\.1 408 /);
+    for (const answer of [bodyAnswer, headAnswer]) {
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      // Courier's error shape and the security headers, like every other answer.
+      expect(answer).toMatch(/\r\ncontent-security-policy: default-src 'self'.*frame-ancestors 'none'/);
+      expect(answer).toMatch(/\r\nx-content-type-options: nosniff\r\n/);
+      expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual({ error: { code: "timeout", message: expect.any(String) } });
+    }
 
     // Both long requests were open before the slow ones and outlived them, so they lived past both timeouts.
     expect(pollAnswered).toBe(false);
@@ -93,6 +98,22 @@ describe("slow requests (slowloris)", () => {
     const chat = await pullAll(server.app, alice, "chat");
     const bodies = chat.entries.map((e) => (e.data as { message?: Message }).message?.body).filter(Boolean);
     expect(bodies).toEqual(["still here?"]);
+  });
+
+  it("answers bytes that are not HTTP in Courier's error shape, with the security headers", async () => {
+    server = await startServer();
+    const { hostname, port } = new URL(await listen(server));
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connectTcp(Number(port), hostname, () => socket.write("HELLO THERE\r\n\r\n"));
+      let text = "";
+      socket.setEncoding("utf8");
+      socket.on("data", (chunk: string) => (text += chunk));
+      socket.on("error", () => undefined);
+      socket.on("close", () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(answer).toMatch(/\r\nx-frame-options: DENY\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4))).toEqual({ error: { code: "bad_request", message: "Malformed HTTP request." } });
   });
 
   it("drops silent sockets only after the longest legitimate silence: a parked poll's wait and two SSE heartbeats", () => {

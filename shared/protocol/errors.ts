@@ -6,6 +6,8 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  /** The request did not arrive in time (a slow or stalled client); sending it again is safe. */
+  timeout: 408,
   conflict: 409,
   too_large: 413,
   rate_limited: 429,
@@ -39,6 +41,7 @@ export function decideOnError(code: string): ErrorDecision {
     case "unauthorized":
       return "reauth";
     case "rate_limited":
+    case "timeout":
     case "internal":
     case "unavailable":
       return "retry";
