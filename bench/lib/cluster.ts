@@ -106,13 +106,13 @@ function parseInfo(text: string): Record<string, string> {
  * start creates the VAPID keys in the database), each with a data directory of its own (nothing of the database
  * is in it on PostgreSQL). Resolves once each answers /api/ready with Redis linked.
  */
-export async function startServers(cluster: BenchCluster, store: BenchStore): Promise<BenchServer[]> {
-  if (cluster.redisUrl === null) return [await BenchServer.start({ dataDir: store.dataDir, env: store.env })];
+export async function startServers(cluster: BenchCluster, store: BenchStore, env: Record<string, string> = {}): Promise<BenchServer[]> {
+  if (cluster.redisUrl === null) return [await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, ...env } })];
   const servers: BenchServer[] = [];
   try {
     for (let i = 0; i < cluster.processes; i++) {
       const server = await BenchServer.start({
-        env: { ...store.env, REDIS_URL: cluster.redisUrl },
+        env: { ...store.env, ...env, REDIS_URL: cluster.redisUrl },
       });
       servers.push(server);
       await ready(server);

@@ -4,7 +4,7 @@ import type { FanoutResult, Phase } from "../lib/jobs.js";
 import { profileSummary } from "../lib/profile-summary.js";
 import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
-import { BenchServer } from "../lib/server.js";
+import { BenchServer, LOAD_SERVER_ENV } from "../lib/server.js";
 import { split, summarize } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -37,7 +37,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const [sender, ...members] = users;
   const groupId = await seeder.group(sender!, members, "Bench group");
   await seeder.close();
-  const server = await BenchServer.start({ dataDir: store.dataDir, env: store.env });
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, ...LOAD_SERVER_ENV } });
   const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine };
   const metrics: Metric[] = [];
   try {

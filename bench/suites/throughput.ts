@@ -6,7 +6,7 @@ import { profileSummary } from "../lib/profile-summary.js";
 import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
 import type { SeededUser } from "../lib/seed.js";
-import type { BenchServer } from "../lib/server.js";
+import { type BenchServer, LOAD_SERVER_ENV } from "../lib/server.js";
 import { concat, median, split, summarize, type Summary } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -67,7 +67,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
 
   let courier: TargetResult;
   let local: TargetResult | null = null;
-  const servers = await startServers(ctx.cluster, store);
+  const servers = await startServers(ctx.cluster, store, LOAD_SERVER_ENV);
   const pids = servers.length === 1 ? { courier: servers[0]!.pid } : Object.fromEntries(servers.map((s, i) => [`courier${i + 1}`, s.pid]));
   const chat = (url: string, share: ChatPair[], observeRedis?: string): WorkerSetup => ({ kind: "chat", url, target: "courier", client: "raw", pairs: share, concurrency: 16, observeRedis });
   try {

@@ -6,7 +6,7 @@ import { profileSummary } from "../lib/profile-summary.js";
 import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
 import type { SeededUser } from "../lib/seed.js";
-import { BenchServer } from "../lib/server.js";
+import { BenchServer, LOAD_SERVER_ENV } from "../lib/server.js";
 import { concat, split, summarize } from "../lib/stats.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
@@ -54,7 +54,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     pairsFor[t] = couples.map(([a, b], i) => ({ a, b, conversationId: ids[i]! }));
   }
   await seeder.close();
-  const server = await BenchServer.start({ dataDir: store.dataDir, env: store.env });
+  const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, ...LOAD_SERVER_ENV } });
   try {
     for (const transport of order) {
       const fleet = await Fleet.start(
