@@ -151,7 +151,7 @@ test("Send first waits for the connection, delivers them, then signs out", async
   await signOutButton(alice.page).click();
   await expect(dialog.getByRole("heading")).toHaveText("2 messages not sent yet");
   await dialog.getByRole("button", { name: "Send first" }).click();
-  await expect(dialog.getByRole("status")).toContainText("You are offline");
+  await expect(dialog.getByRole("status")).toContainText("server can't be reached");
   await expect(alice.page.getByTestId("current-user")).toBeVisible();
 
   await online();

@@ -32,7 +32,8 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
   const dialog = useRef<HTMLDialogElement>(null);
   const first = useRef<HTMLButtonElement>(null);
   const id = useId();
-  const offline = useConnection((s) => s.status !== "online" || s.browserOffline);
+  // The browser's own network, or only the link to the server: the person can fix the first, not the second.
+  const offline = useConnection((s): Unreachable => (s.browserOffline ? "network" : s.status !== "online" ? "server" : null));
 
   const rows = useLiveQuery(() => db.outbox.orderBy("createdAt").toArray(), [db]);
   const summaries = useLiveQuery(() => db.conversations.toArray(), [db]);
@@ -136,14 +137,19 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
   );
 }
 
-function SendingProgress({ total, left, offline }: { total: number; left: number; offline: boolean }) {
+type Unreachable = "network" | "server" | null;
+
+function SendingProgress({ total, left, offline }: { total: number; left: number; offline: Unreachable }) {
+  const later = `${left === 1 ? "It is" : "They are"} sent when the connection is back, then you are signed out.`;
   return (
     <div className="sending-first" role="status">
       <progress max={total} value={total - left} aria-label="Messages sent" />
       <p>
-        {offline
-          ? `You are offline. ${left === 1 ? "It is" : "They are"} sent when the connection is back, then you are signed out.`
-          : `Sending… ${total - left} of ${total} sent. You are signed out once all are.`}
+        {offline === "network"
+          ? `You are offline. ${later}`
+          : offline === "server"
+            ? `Courier's server can't be reached right now. ${later}`
+            : `Sending… ${total - left} of ${total} sent. You are signed out once all are.`}
       </p>
     </div>
   );
