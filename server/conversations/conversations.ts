@@ -22,6 +22,8 @@ interface ConversationView {
   conv: ConversationRecord;
   members: MemberRecord[];
   users: User[];
+  /** Groups: people gone from it whose messages are in its history. */
+  formerUsers: User[];
   lastMessage: Message | null;
   item: Item | null;
   order: Summary["order"];
@@ -29,11 +31,15 @@ interface ConversationView {
 
 async function view(r: Repos, conv: ConversationRecord): Promise<ConversationView> {
   const members = await r.conversations.members(conv.id);
-  const byId = new Map((await r.users.getMany(members.map((m) => m.userId))).map((u) => [u.id, u]));
+  // Only a group's members can go (a direct or item chat keeps its two).
+  const formerIds = conv.type === "group" ? await r.conversations.formerPosters(conv.id) : [];
+  const byId = new Map((await r.users.getMany([...members.map((m) => m.userId), ...formerIds])).map((u) => [u.id, u]));
+  const users = (ids: readonly string[]) => ids.flatMap((id) => byId.get(id) ?? []);
   return {
     conv,
     members,
-    users: members.flatMap((m) => byId.get(m.userId) ?? []),
+    users: users(members.map((m) => m.userId)),
+    formerUsers: users(formerIds),
     lastMessage: conv.lastSeq > 0 ? await r.messages.bySeq(conv.id, conv.lastSeq) : null,
     item: conv.itemId ? await r.items.get(conv.itemId) : null,
     order: conv.type === "item" ? await r.orders.ofConversation(conv.id) : null,
@@ -58,6 +64,7 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
           role: me.role,
           ...(me.addedBy !== null ? { addedBy: me.addedBy } : {}),
           roster: v.members.map((m) => ({ userId: m.userId, role: m.role, pending: m.state === "request" })),
+          formerMembers: v.formerUsers,
         }
       : {};
   return {

@@ -222,6 +222,27 @@ describe("groups", () => {
     expect((await leave(t.app, bob, id)).status).toBe(403);
   });
 
+  it("keeps the names of people gone who posted (their messages keep a name), and of no one else", async () => {
+    const t = await start();
+    const [ann, bob, cy, dee, eve] = [await register(t.app, "ann"), await register(t.app, "bob"), await register(t.app, "cyd"), await register(t.app, "dee"), await register(t.app, "eve")];
+    for (const s of [bob, cy, dee]) await follow(t.app, s, ann);
+    const id = await group(t.app, ann, [bob, cy, dee, eve]);
+    await send(t.app, bob, id, "from Bob");
+    await send(t.app, cy, id, "from Cyd");
+    // Bob posted and left; Cyd posted and was removed; Dee left without a word (but "Dee left" is her line); Eve declined (no line).
+    expect((await leave(t.app, bob, id)).status).toBe(204);
+    expect((await call(t.app, "DELETE", `/api/conversations/${id}/members/${cy.user.id}`, { token: ann.token })).status).toBe(200);
+    expect((await leave(t.app, dee, id)).status).toBe(204);
+    expect((await leave(t.app, eve, id)).status).toBe(204);
+    const names = (s: Summary) => (s.formerMembers ?? []).map((u) => u.displayName).sort();
+    expect(names((await summaryOf(t.app, ann, id)).body.summary)).toEqual(["Bob", "Cyd", "Dee"]);
+    expect(names(await lastConv(t.app, ann))).toEqual(["Bob", "Cyd", "Dee"]);
+    expect((await summaryOf(t.app, ann, id)).body.summary.members?.map((u) => u.displayName)).toEqual(["Ann"]);
+    // Back in the group, a name is a member's again, not a former one's.
+    expect((await call(t.app, "POST", `/api/conversations/${id}/members`, { token: ann.token, body: { userIds: [cy.user.id] } })).status).toBe(200);
+    expect(names((await summaryOf(t.app, ann, id)).body.summary)).toEqual(["Bob", "Dee"]);
+  });
+
   it("only the creator or an admin adds, removes and renames; when the creator leaves, the earliest member takes over", async () => {
     const t = await start();
     const [ann, bob, cy, dee] = [await register(t.app, "ann"), await register(t.app, "bob"), await register(t.app, "cyd"), await register(t.app, "dee")];

@@ -246,6 +246,8 @@ export interface ConversationRepo {
   lockMember(conversationId: string, userId: string): Answer<MemberRecord | null>;
   /** Current members (state "member" or "request"), in the order they joined. */
   members(conversationId: string): Answer<MemberRecord[]>;
+  /** People no longer current members (left, removed, declined) who posted here, in the order they joined: their messages keep a name. */
+  formerPosters(conversationId: string): Answer<string[]>;
   /** Conversations where the user is a current member (or has a request open). */
   ofUser(userId: string): Answer<ConversationRecord[]>;
   /**

@@ -113,6 +113,14 @@ export class PgConversations implements ConversationRepo {
     return rows.map(toMember);
   }
 
+  async formerPosters(conversationId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ user_id: string }>(
+      `SELECT user_id FROM members WHERE conversation_id = $1 AND NOT (${currentMember()}) AND posted ORDER BY at, user_id`,
+      [conversationId],
+    );
+    return rows.map((row) => row.user_id);
+  }
+
   async ofUser(userId: string): Promise<ConversationRecord[]> {
     const { rows } = await this.db.query<ConversationRow>(
       `SELECT c.id, c.type, c.item_id, c.title, c.unique_key, c.last_seq, c.at

@@ -26,6 +26,9 @@ export class ConversationStore implements ConversationRepo {
       members: db.prepare<[string], MemberRow>(
         `SELECT * FROM members WHERE conversation_id = ? AND ${currentMember()} ORDER BY at, user_id`,
       ),
+      formerPosters: db.prepare<[string], { user_id: string }>(
+        `SELECT user_id FROM members WHERE conversation_id = ? AND NOT (${currentMember()}) AND posted = 1 ORDER BY at, user_id`,
+      ),
       ofUser: db.prepare<[string], ConversationRow>(
         `SELECT c.* FROM conversations c JOIN members m ON m.conversation_id = c.id WHERE m.user_id = ? AND ${currentMember("m")}`,
       ),
@@ -112,6 +115,10 @@ export class ConversationStore implements ConversationRepo {
 
   members(conversationId: string): MemberRecord[] {
     return this.s.members.all(conversationId).map(toMember);
+  }
+
+  formerPosters(conversationId: string): string[] {
+    return this.s.formerPosters.all(conversationId).map((row) => row.user_id);
   }
 
   ofUser(userId: string): ConversationRecord[] {
