@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry, Message, Snapshot } from "../../shared/protocol/index.js";
 import { TRICKY_TEXTS } from "../../shared/protocol/text-samples.js";
@@ -85,6 +86,9 @@ describe("text integrity: what is accepted is stored, synced and shown byte-iden
       ["\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0000", /^Body contains a control character \(U\+0000\)/],
       ["\u200B\u200B\u200B\u200B\u200B\u200B\u200B\u200B", /^Body is empty/],
       ["\u200D\u2060\uFEFF\u00AD\uFE0F \n", /^Body is empty/],
+      ["\u2800\u2800", /^Body is empty: it has only spaces or invisible characters\.$/],
+      ["\u3164\u115F\u1160\uFFA0", /^Body is empty: it has only spaces or invisible characters\.$/],
+      ["\u0301", /^Body is empty: it has only combining marks/],
     ];
     for (const [body, expected] of hostile) {
       const res = await call<{ error: { code: string; message: string } }>(server.app, "POST", "/api/messages", { token: alice.token, body: payload(conversationId, body) });
@@ -106,6 +110,38 @@ describe("text integrity: what is accepted is stored, synced and shown byte-iden
 
     expect([(await pullAll(server.app, alice, "chat")).head, (await pullAll(server.app, bob, "chat")).head]).toEqual(before);
     expect(await history(bob, conversationId)).toEqual([]);
+  });
+
+  it("refuses text-direction controls in names and titles with a 400 naming the field, changing nothing, and keeps them in a body", async () => {
+    const { alice, bob, conversationId } = await setUp();
+    const spoof = "\u202Enimda"; // shows as "admin"
+    const state = async () => ({
+      conversations: await Promise.all([alice, bob].map(async (s) => (await call(server.app, "GET", "/api/conversations", { token: s.token })).body)),
+      items: (await call(server.app, "GET", "/api/items", { token: alice.token })).body,
+      heads: await Promise.all(["chat", "system"].map(async (d) => (await pullAll(server.app, alice, d)).head)),
+      mallory: await server.storage.read(async (r) => r.users.byUsername("mallory")),
+    });
+    const before = await state();
+
+    const refused: [InjectOptions["method"], string, Session | null, object, string][] = [
+      ["POST", "/api/auth/register", null, { username: "mallory", password: "a good long one", displayName: spoof }, "Display name"],
+      ["POST", "/api/conversations", alice, { type: "group", title: spoof, memberIds: [bob.user.id] }, "Title"],
+      ["PATCH", `/api/conversations/${conversationId}`, alice, { title: `team \u2066${spoof}\u2069` }, "Title"],
+      ["POST", "/api/items", alice, { title: spoof, priceCents: 100 }, "Title"],
+      ["PATCH", `/api/conversations/${conversationId}/settings`, alice, { remark: spoof }, "Remark"],
+      ["PATCH", `/api/conversations/${conversationId}/settings`, alice, { label: "\u202Dboss" }, "Label"],
+    ];
+    for (const [method, path, s, body, field] of refused) {
+      const res = await call<{ error: { code: string; message: string } }>(server.app, method, path, { token: s?.token, body });
+      expect([res.status, res.body.error], `${method} ${path}`).toEqual([400, { code: "bad_request", message: expect.stringMatching(new RegExp(`^${field} contains a text-direction control \\(U\\+20(2[AD-E]|66)\\)`)) }]);
+    }
+    expect(await state()).toEqual(before);
+
+    // A message body may quote right-to-left text with the same controls, unchanged.
+    const quoted = `he wrote ${spoof} and \u2067שלום\u2069`;
+    const sent = await call<{ message: Message }>(server.app, "POST", "/api/messages", { token: alice.token, body: payload(conversationId, quoted) });
+    expect([sent.status, sent.body.message.body]).toEqual([201, quoted]);
+    expect(await everyView(bob, conversationId)).toEqual({ history: [quoted], sync: [quoted], snapshot: [quoted] });
   });
 
   it("fails a WebSocket whose text frame is not UTF-8 (RFC 6455 §8.1), stores nothing and serves the next connection", async () => {

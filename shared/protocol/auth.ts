@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { codePointLength, controlCharacter, hasVisibleText, humanText, idSchema, isWellFormedText } from "./common.js";
+import { blankness, codePointLength, controlCharacter, humanText, idSchema, isWellFormedText } from "./common.js";
+import { comparableCharacters, containsEitherWay, distinctCount, repeatedCount, runCount } from "./password-patterns.js";
 
 export const userSchema = z.object({
   id: idSchema,
@@ -17,20 +18,37 @@ export const PASSWORD_MIN = 10;
 export const PASSWORD_MAX = 200;
 export const DISPLAY_NAME_MAX = 64;
 
+/** Different characters a new password needs at least ("aaaaaaaaaa" has one). */
+export const PASSWORD_DISTINCT_MIN = 5;
+/** The name of the site, which a password may not contain. */
+export const SITE_NAME = "Courier";
+
 /**
  * The password rule for new accounts, in the words a person reads; shared by
  * the server and the sign-up form. The password is stored (hashed) as typed.
- * The server also refuses commonly used passwords (server/auth/passwords-common.ts):
- * that list stays off the client. Signing in checks none of this, so accounts
+ * Beyond length and visible text, it refuses what a guesser tries first: the
+ * username or the site's name inside it (either way round), too few different
+ * characters, and passwords that are mostly a piece repeated or a run along
+ * the alphabet or a keyboard row (password-patterns.ts). The server also
+ * refuses commonly used passwords (server/auth/passwords-common.ts): that
+ * list stays off the client. Signing in checks none of this, so accounts
  * made under an older rule keep working.
  */
 export function passwordProblem(password: string, username?: string): string | null {
   if (!isWellFormedText(password)) return "A password must be valid Unicode text.";
   if (controlCharacter(password)) return "A password can't contain control characters.";
-  if (!hasVisibleText(password)) return "A password can't be only spaces or invisible characters.";
+  const blank = blankness(password);
+  if (blank === "invisible") return "A password can't be only spaces or invisible characters.";
+  if (blank === "marks") return "A password can't be only accents or other combining marks.";
   if (codePointLength(password.trim()) < PASSWORD_MIN) return `Passwords need at least ${PASSWORD_MIN} characters (spaces at either end don't count).`;
   if (codePointLength(password) > PASSWORD_MAX) return `Passwords can be at most ${PASSWORD_MAX} characters.`;
-  if (username !== undefined && password.trim().toLowerCase() === username.trim().toLowerCase()) return "A password can't be the same as the username.";
+  const chars = comparableCharacters(password);
+  if (username !== undefined && chars.join("") === comparableCharacters(username).join("")) return "A password can't be the same as the username.";
+  if (username !== undefined && containsEitherWay(chars, username)) return "A password can't contain the username, forwards or backwards.";
+  if (containsEitherWay(chars, SITE_NAME)) return `A password can't contain the site's name, ${SITE_NAME}.`;
+  if (distinctCount(chars) < PASSWORD_DISTINCT_MIN) return `A password needs at least ${PASSWORD_DISTINCT_MIN} different characters.`;
+  if (2 * repeatedCount(chars) >= chars.length) return "A password can't be mostly a piece repeated (like abcabc or 1212).";
+  if (2 * runCount(chars) >= chars.length) return "A password can't be mostly letters, digits or keys in a row (like 12345, abcde or qwerty).";
   return null;
 }
 
@@ -43,7 +61,7 @@ export const registerRequestSchema = z
   .strictObject({
     username: usernameSchema,
     password: passwordSchema,
-    displayName: humanText(DISPLAY_NAME_MAX, { trim: true }).optional(),
+    displayName: humanText(DISPLAY_NAME_MAX, { trim: true, name: true }).optional(),
   })
   // Runs once every field is valid: what is left to say is "not the username".
   .superRefine((r, ctx) => {

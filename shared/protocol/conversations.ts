@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { userSchema } from "./auth.js";
-import { humanText, idSchema, textRule } from "./common.js";
+import { humanText, idSchema, nameRule } from "./common.js";
 import { itemSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
 
@@ -99,8 +99,6 @@ export const summarySchema = z.object({
   addedBy: idSchema.optional(),
   /** extension (groups): every current member's role, in `memberIds` order */
   roster: z.array(rosterEntrySchema).optional(),
-  /** extension (groups): people who left, were removed or declined and posted here, so their messages keep a name */
-  formerMembers: z.array(userSchema).optional(),
 });
 export type Summary = z.infer<typeof summarySchema>;
 
@@ -110,7 +108,7 @@ export const groupTitleSchema = z
   .trim()
   .min(1, "The group needs a name.")
   .max(100, "A group name can be at most 100 characters.")
-  .superRefine(textRule);
+  .superRefine(nameRule);
 
 /** At most this many people are named in one request (creation or add). */
 export const GROUP_ADD_MAX = 200;
@@ -130,8 +128,8 @@ export const settingsPatchSchema = z
   .strictObject({
     muted: z.boolean().optional(),
     pinned: z.boolean().optional(),
-    remark: humanText(100, { clearable: true }).optional(),
-    label: humanText(40, { clearable: true }).optional(),
+    remark: humanText(100, { clearable: true, name: true }).optional(),
+    label: humanText(40, { clearable: true, name: true }).optional(),
   })
   .refine((p) => Object.keys(p).length > 0, "Nothing to change.");
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;

@@ -16,7 +16,7 @@ export const itemSchema = z.object({
 export type Item = z.infer<typeof itemSchema>;
 
 export const createItemSchema = z.strictObject({
-  title: humanText(120, { trim: true }),
+  title: humanText(120, { trim: true, name: true }),
   priceCents: z.number().int().min(0).max(100_000_000_00),
   description: humanText(2000, { clearable: true }).optional(),
 });

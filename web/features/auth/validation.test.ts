@@ -37,6 +37,15 @@ describe("sign-up checks", () => {
     ["          ", /only spaces/],
     ["\u200B".repeat(10), /invisible/],
     ["Bob_Builder", /same as the username/],
+    ["bob_builder99", /contain the username, forwards or backwards/],
+    ["redliub_bob", /contain the username, forwards or backwards/],
+    ["courier123", /site's name, Courier/],
+    ["aaaaaaaaaa", /at least 5 different characters/],
+    ["abc123abc123", /mostly a piece repeated/],
+    ["1234567890", /keys in a row/],
+    ["qwertyuiop", /keys in a row/],
+    ["\u2800".repeat(10), /only spaces or invisible/],
+    ["\u0301".repeat(10), /combining marks/],
   ])("password %j (username bob_builder)", (pw, expected) => {
     const problem = passwordProblem(pw, "bob_builder");
     if (expected === null) expect(problem).toBeNull();
@@ -44,12 +53,15 @@ describe("sign-up checks", () => {
   });
 
   it("tells the rule under the field", () => {
-    expect(PASSWORD_HINT).toMatch(/^At least 10 characters, not your username/);
+    expect(PASSWORD_HINT).toBe("At least 10 characters, not your username, not a pattern like 12345 or abcabc, and not a commonly used password");
   });
 
   it("checks a display name only when one is typed", () => {
     expect(checkSignUp("bob", "correct horse", "")).toEqual({});
     expect(checkSignUp("bob", "correct horse", "\u200B\u200B").displayName).toBe("Display name is empty: it has only spaces or invisible characters.");
+    expect(checkSignUp("bob", "correct horse", "\u2800").displayName).toBe("Display name is empty: it has only spaces or invisible characters.");
+    expect(checkSignUp("bob", "correct horse", "\u202Enimda").displayName).toMatch(/^Display name contains a text-direction control \(U\+202E\)/);
+    expect(checkSignUp("bob", "correct horse", "שלום")).toEqual({});
   });
 
   it("reports every field at once, first one first", () => {

@@ -9,7 +9,7 @@ const USERNAME_MIN = 3;
 const USERNAME_MAX = 32;
 
 /** Shown under the password field on sign-up. */
-export const PASSWORD_HINT = `At least ${PASSWORD_MIN} characters, not your username and not a commonly used password`;
+export const PASSWORD_HINT = `At least ${PASSWORD_MIN} characters, not your username, not a pattern like 12345 or abcabc, and not a commonly used password`;
 
 export const SIGN_IN_EMPTY = "Enter your username and password.";
 
@@ -37,8 +37,9 @@ export function usernameProblem(text: string): string | null {
 }
 
 /**
- * The server's own rule (length, not the username, no control or only
- * invisible characters); whether it is too common only the server can say.
+ * The server's own rule (length, no control or only invisible characters,
+ * not holding the username or the site's name, not mostly a pattern);
+ * whether it is too common only the server can say.
  */
 export function passwordProblem(password: string, username = ""): string | null {
   if (!password) return "Choose a password.";
@@ -50,8 +51,8 @@ export function checkSignUp(username: string, password: string, displayName: str
   const u = usernameProblem(username);
   if (u) fields.username = u;
   const name = displayName.trim();
-  // Left empty, the username stands in; anything typed follows the text rule.
-  const nameProblem = name ? textProblem(name) : null;
+  // Left empty, the username stands in; anything typed follows the text rule for names.
+  const nameProblem = name ? textProblem(name, "name") : null;
   if (name.length > DISPLAY_NAME_MAX) fields.displayName = `Display names can be at most ${DISPLAY_NAME_MAX} characters.`;
   else if (nameProblem) fields.displayName = `Display name ${nameProblem}`;
   const p = passwordProblem(password, username);
