@@ -13,6 +13,10 @@ async function createGroup(owner: Person, member: Person, title: string): Promis
   await page.getByRole("button", { name: "Chats" }).click();
   await page.getByRole("button", { name: "New chat" }).click();
   await page.getByLabel("Find people").fill(member.username);
+  // The checkbox says what it does, on screen, in its own label.
+  const pick = page.getByTestId("user-result").filter({ hasText: member.displayName }).locator("label");
+  await expect(pick).toBeVisible();
+  await expect(pick).toContainText("to group");
   await page.getByLabel(`Add ${member.displayName} to group`).check();
   await page.getByLabel("Group name").fill(title);
   await page.getByRole("button", { name: "Create group" }).click();
@@ -21,6 +25,14 @@ async function createGroup(owner: Person, member: Person, title: string): Promis
 
 function request(page: Page, title: string) {
   return page.getByTestId("request").filter({ hasText: title });
+}
+
+function subtitle(page: Page) {
+  return page.getByTestId("conversation").locator(".conversation-heading p");
+}
+
+function senders(page: Page) {
+  return page.getByTestId("message-list").locator('[data-testid="message"]:not([data-kind="system"]) .sender');
 }
 
 function systemLines(page: Page) {
@@ -57,14 +69,22 @@ test("a stranger's groups arrive as requests: decline, accept, rename, add, leav
   await addFromPanel(ann, bob);
   await expect(ann.page.getByTestId("group-panel").getByRole("alert")).toContainText("declined to join this group");
 
-  // A new group is a new request; accepted, it is a chat like any other.
+  // A new group is a new request: Bob is invited, not yet a member, and isn't asked about notifications while he decides.
   await createGroup(ann, bob, hikers);
-  await request(bob.page, hikers).getByRole("button", { name: "Accept" }).click();
+  await expect(subtitle(ann.page)).toHaveText("1 member · 1 invited");
+  await send(ann.page, "Welcome");
+  await request(bob.page, hikers).getByRole("link").click();
+  await expect(bob.page.getByTestId("request-banner")).toBeVisible();
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Welcome"]);
+  await expect(bob.page.getByTestId("notification-prompt")).toHaveCount(0);
+  // Accepted, it is a chat like any other; the prompt speaks of the group, not of one member.
+  await bob.page.getByTestId("request-banner").getByRole("button", { name: "Accept" }).click();
+  await expect(subtitle(ann.page)).toHaveText("2 members");
+  await expect(bob.page.getByTestId("notification-prompt")).toContainText(`Know when someone replies in ${hikers}.`);
   const bobsItem = bob.page.getByTestId("conversation-item").filter({ hasText: hikers });
   await expect(bobsItem).toBeVisible();
-  await bobsItem.click();
   await send(bob.page, "Count me in");
-  await expect.poll(() => bubbleTexts(ann.page)).toEqual(["Count me in"]);
+  await expect.poll(() => bubbleTexts(ann.page)).toEqual(["Welcome", "Count me in"]);
 
   // The creator renames; both see the new name and the line saying who did it.
   await openGroupInfo(ann.page);
@@ -83,12 +103,46 @@ test("a stranger's groups arrive as requests: decline, accept, rename, add, leav
   await expect(bob.page.getByTestId("conversation-item").filter({ hasText: hikers })).toHaveCount(0);
   await expect(systemLines(ann.page).last()).toHaveText("Bob Invitee left");
   await expect(panel.getByTestId("group-member").filter({ hasText: "Bob Invitee" })).toHaveCount(0);
+  // What he wrote keeps his name.
+  await expect(senders(ann.page)).toHaveText(["Bob Invitee"]);
+  await expect(subtitle(ann.page)).toHaveText("1 member");
 
   // Ann adds him back: a request again (he left: coming back is his to accept, docs/groups.md).
   await addFromPanel(ann, bob);
   await expect(panel.getByTestId("group-member").filter({ hasText: "Bob Invitee" })).toContainText("Invited");
+  await expect(subtitle(ann.page)).toHaveText("1 member · 1 invited");
   await expect(request(bob.page, hikers)).toBeVisible();
   await expect(systemLines(ann.page).last()).toHaveText("You added Bob Invitee");
 
   for (const p of [ann, bob]) await p.context.close();
+});
+
+test("a flood of requests folds into one row; Decline all clears them after asking once", async ({ browser, transport }) => {
+  const spammer = await signUp(browser, "spam", "Spam Sender", transport);
+  const bob = await signUp(browser, "bob", "Bob Target", transport);
+  const origin = new URL(spammer.page.url()).origin;
+  const found = await spammer.context.request.get(`/api/users?q=${bob.username}`);
+  const bobId = ((await found.json()) as { users: { id: string; username: string }[] }).users.find((u) => u.username === bob.username)!.id;
+  for (let i = 0; i < 5; i++) {
+    const res = await spammer.context.request.post("/api/conversations", { headers: { origin }, data: { type: "group", title: `Deals ${i}`, memberIds: [bobId] } });
+    expect(res.status()).toBe(201);
+  }
+
+  // Folded: one row with the count, no Accept buttons filling the screen.
+  const toggle = bob.page.getByRole("button", { name: /Requests \(5\)/ });
+  await expect(toggle).toHaveAttribute("aria-expanded", "false");
+  await expect(bob.page.getByTestId("request")).toHaveCount(0);
+  await toggle.click();
+  await expect(bob.page.getByTestId("request")).toHaveCount(5);
+
+  // Decline all asks first; Cancel changes nothing.
+  await bob.page.getByRole("button", { name: "Decline all" }).click();
+  await bob.page.getByRole("button", { name: "Cancel" }).click();
+  await expect(bob.page.getByTestId("request")).toHaveCount(5);
+  await bob.page.getByRole("button", { name: "Decline all" }).click();
+  await bob.page.getByRole("button", { name: "Decline 5" }).click();
+  await expect(bob.page.getByTestId("requests")).toHaveCount(0);
+  await expect(bob.page.getByTestId("conversations-empty")).toBeVisible();
+
+  for (const p of [spammer, bob]) await p.context.close();
 });

@@ -1,14 +1,14 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
-import { conversationTitle, memberName, otherMembers } from "../conversations/summary-text.js";
+import { conversationTitle, memberName, notifyHeadline, otherMembers } from "../conversations/summary-text.js";
 import { GroupPanel } from "../group/group-panel.js";
-import { goneText, isGone, isRequest } from "../group/membership.js";
+import { goneText, isGone, isRequest, memberCountText } from "../group/membership.js";
 import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import { Composer } from "./composer.js";
@@ -31,6 +31,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const [earlierError, setEarlierError] = useState<string | null>(null);
   const [lookup, setLookup] = useState<"idle" | "fetching" | "missing">("idle");
   const [infoOpen, setInfoOpen] = useState(false);
+  const infoButton = useRef<HTMLButtonElement>(null);
 
   // null (not undefined) once we know it is not stored: undefined means "still reading".
   const summary = useLiveQuery(async () => (await db.conversations.get(conversationId)) ?? null, [db, conversationId]);
@@ -112,49 +113,61 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   const others = otherMembers(summary, user.id);
   const isGroup = summary.conversation.type === "group";
-  const subtitle =
-    isGroup
-      ? `${summary.conversation.memberIds.length} members`
-      : summary.conversation.type === "direct" && others[0]
-        ? `@${others[0].username}`
-        : null;
+  const subtitle = isGroup ? memberCountText(summary) : summary.conversation.type === "direct" && others[0] ? `@${others[0].username}` : null;
+  const showInfo = infoOpen && isGroup && !isGone(summary);
+  const closeInfo = () => {
+    setInfoOpen(false);
+    infoButton.current?.focus();
+  };
 
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
       <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back}>
         {isGroup && !isGone(summary) ? (
-          <button type="button" className="secondary small" aria-expanded={infoOpen} onClick={() => setInfoOpen((open) => !open)} data-testid="group-info">
+          <button
+            ref={infoButton}
+            type="button"
+            className="secondary small"
+            aria-expanded={showInfo}
+            onClick={() => (showInfo ? closeInfo() : setInfoOpen(true))}
+            data-testid="group-info"
+          >
             Group info
           </button>
         ) : null}
         <MuteButton conversationId={conversationId} muted={summary.muted} />
       </ConversationHeader>
-      {infoOpen && isGroup && !isGone(summary) ? <GroupPanel summary={summary} onClose={() => setInfoOpen(false)} /> : null}
-      {isRequest(summary) ? <RequestBanner conversationId={conversationId} addedBy={summary.addedBy ? memberName(summary, summary.addedBy) : null} /> : null}
-      {isGone(summary) ? (
-        <div className="notice-banner" role="status" data-testid="membership-gone">
-          <p>{goneText(summary)}</p>
+      {/* The group's details sit beside the messages when there is room, over them (a drawer) when not. */}
+      <div className="conversation-body">
+        <div className="conversation-main">
+          {isRequest(summary) ? <RequestBanner conversationId={conversationId} addedBy={summary.addedBy ? memberName(summary, summary.addedBy) : null} /> : null}
+          {isGone(summary) ? (
+            <div className="notice-banner" role="status" data-testid="membership-gone">
+              <p>{goneText(summary)}</p>
+            </div>
+          ) : null}
+          {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
+          {/* The conversation has started, and I am in it: the moment to offer notifications, not before (nor on a request). */}
+          {member && lastSeq > 0 ? <NotificationPrompt headline={notifyHeadline(summary, user.id)} /> : null}
+          <MessageList
+            me={user.id}
+            summary={summary}
+            messages={thread.messages}
+            pending={thread.pending}
+            now={now}
+            canLoadEarlier={canLoadEarlier}
+            loadingEarlier={loadingEarlier}
+            earlierError={earlierError}
+            onLoadEarlier={loadEarlier}
+            onRetry={(id) => void client.outbox.retry(id)}
+            onDiscard={(id) => void client.outbox.discard(id)}
+          />
+          {member ? (
+            <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+          ) : null}
         </div>
-      ) : null}
-      {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
-      {/* The conversation has started: the moment to offer notifications, not before. */}
-      {lastSeq > 0 ? <NotificationPrompt otherName={others[0]?.displayName ?? "the others"} /> : null}
-      <MessageList
-        me={user.id}
-        summary={summary}
-        messages={thread.messages}
-        pending={thread.pending}
-        now={now}
-        canLoadEarlier={canLoadEarlier}
-        loadingEarlier={loadingEarlier}
-        earlierError={earlierError}
-        onLoadEarlier={loadEarlier}
-        onRetry={(id) => void client.outbox.retry(id)}
-        onDiscard={(id) => void client.outbox.discard(id)}
-      />
-      {member ? (
-        <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
-      ) : null}
+        {showInfo ? <GroupPanel summary={summary} onClose={closeInfo} /> : null}
+      </div>
     </div>
   );
 }

@@ -7,22 +7,24 @@ import { MessageList, type MessageListProps } from "./message-list.js";
 
 const PLACEHOLDER = "This message needs a newer version of Courier";
 
+function renderProps(messages: MessageListProps["messages"]): MessageListProps {
+  return {
+    me: ME,
+    summary: summary("c1"),
+    messages,
+    pending: [],
+    now: 10_000,
+    canLoadEarlier: false,
+    loadingEarlier: false,
+    earlierError: null,
+    onLoadEarlier: () => {},
+    onRetry: () => {},
+    onDiscard: () => {},
+  };
+}
+
 function render(messages: MessageListProps["messages"]): string {
-  return renderToStaticMarkup(
-    createElement(MessageList, {
-      me: ME,
-      summary: summary("c1"),
-      messages,
-      pending: [],
-      now: 10_000,
-      canLoadEarlier: false,
-      loadingEarlier: false,
-      earlierError: null,
-      onLoadEarlier: () => {},
-      onRetry: () => {},
-      onDiscard: () => {},
-    }),
-  );
+  return renderToStaticMarkup(createElement(MessageList, renderProps(messages)));
 }
 
 describe("a message of a kind this app does not know", () => {
@@ -59,6 +61,21 @@ describe("message text", () => {
     expect(html).toContain("You bought “Green bike”");
     expect(html).toContain("Peer marked the order as shipped");
     expect(messagePreview(mine, s, ME)).toBe("You bought “Green bike”");
+  });
+});
+
+describe("a group's bubbles", () => {
+  it("keep the name of someone who left on what they wrote", () => {
+    const group = summary("g1", {
+      conversation: { id: "g1", type: "group", memberIds: [ME], lastSeq: 1, at: 1_000, title: "G" },
+      members: [{ id: ME, username: "me", displayName: "Me" }],
+      formerMembers: [{ id: PEER, username: "peer", displayName: "Peer Gone" }],
+    });
+    const html = renderToStaticMarkup(
+      createElement(MessageList, { ...renderProps([message("g1", 1, { body: "Count me in" })]), summary: group }),
+    );
+    expect(html).toContain('<div class="sender">Peer Gone</div>');
+    expect(html).not.toContain("Someone");
   });
 });
 

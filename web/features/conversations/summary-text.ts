@@ -19,9 +19,17 @@ export function otherMembers(summary: Summary, me: string): User[] {
   return (summary.members ?? []).filter((m) => m.id !== me);
 }
 
+/** A member's name; someone who left or was removed keeps theirs on what they wrote (the summary's `formerMembers`). */
 export function memberName(summary: Summary | undefined, userId: string): string {
-  const member = summary?.members?.find((m) => m.id === userId);
-  return member ? member.displayName || member.username : "Someone";
+  const person = summary?.members?.find((m) => m.id === userId) ?? summary?.formerMembers?.find((m) => m.id === userId);
+  return person ? person.displayName || person.username : "Someone";
+}
+
+/** What turning notifications on is for, here: a group's replies come from anyone in it. */
+export function notifyHeadline(summary: Summary, me: string): string {
+  if (summary.conversation.type === "group") return `Know when someone replies in ${conversationTitle(summary, me)}`;
+  const other = otherMembers(summary, me)[0];
+  return other ? `Know when ${other.displayName || other.username} replies` : "Know when someone replies";
 }
 
 /**

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { describeError } from "../../api/errors.js";
 
 /**
@@ -32,4 +32,50 @@ export function ActionError({ error }: { error: string | null }) {
       {error}
     </p>
   ) : null;
+}
+
+/**
+ * An action that can't be undone (leave a group, decline every request),
+ * asked once more: its button opens a question with the act and Cancel.
+ * `onConfirm` answers whether it was done (the question then closes).
+ */
+export function ConfirmedAction(props: {
+  className: string;
+  /** The button that asks, e.g. "Leave group". */
+  trigger: string;
+  /** The question's accessible name, e.g. "Confirm leaving". */
+  label: string;
+  question: ReactNode;
+  /** The button that acts, e.g. "Leave". */
+  act: ReactNode;
+  busy: boolean;
+  error: string | null;
+  onConfirm(): Promise<boolean>;
+}) {
+  const [confirming, setConfirming] = useState(false);
+  const confirm = async () => {
+    if (!props.busy && (await props.onConfirm())) setConfirming(false);
+  };
+  return (
+    <div className={props.className}>
+      {confirming ? (
+        <div className="notice-banner" role="group" aria-label={props.label}>
+          <p>{props.question}</p>
+          <div className="notice-actions">
+            <button type="button" className="danger small" aria-busy={props.busy} onClick={() => void confirm()} autoFocus>
+              {props.act}
+            </button>
+            <button type="button" className="secondary small" disabled={props.busy} onClick={() => setConfirming(false)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      ) : (
+        <button type="button" className="secondary small danger-text" onClick={() => setConfirming(true)}>
+          {props.trigger}
+        </button>
+      )}
+      <ActionError error={props.error} />
+    </div>
+  );
 }

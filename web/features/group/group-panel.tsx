@@ -1,11 +1,11 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { User } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { useDebounced } from "../../lib/hooks.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { canManage, canRemove } from "./membership.js";
-import { ActionError, useAction } from "./action.js";
+import { ActionError, ConfirmedAction, useAction } from "./action.js";
 
 const ROLE_LABEL = { creator: "Creator", admin: "Admin", member: null } as const;
 
@@ -17,19 +17,35 @@ const ROLE_LABEL = { creator: "Creator", admin: "Admin", member: null } as const
 export function GroupPanel({ summary, onClose }: { summary: Summary; onClose(): void }) {
   const id = useId();
   const manage = canManage(summary);
+  const heading = useRef<HTMLHeadingElement>(null);
+  // Opened from the header's button: focus moves into the panel (and back to the button on close).
+  useEffect(() => heading.current?.focus(), []);
   return (
-    <section className="group-panel" aria-labelledby={`${id}-h`} data-testid="group-panel">
-      <div className="group-panel-header">
-        <h3 id={`${id}-h`}>Group info</h3>
-        <button type="button" className="secondary small" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      {manage ? <RenameForm summary={summary} /> : null}
-      <MemberList summary={summary} />
-      {manage ? <AddMembers summary={summary} /> : null}
-      <LeaveGroup summary={summary} />
-    </section>
+    <>
+      {/* Narrow widths: the panel is a drawer over the messages; a tap beside it closes it. */}
+      <div className="group-panel-backdrop" aria-hidden="true" onClick={onClose} />
+      <section
+        className="group-panel"
+        aria-labelledby={`${id}-h`}
+        data-testid="group-panel"
+        onKeyDown={(e) => {
+          if (e.key === "Escape") onClose();
+        }}
+      >
+        <div className="group-panel-header">
+          <h3 id={`${id}-h`} ref={heading} tabIndex={-1}>
+            Group info
+          </h3>
+          <button type="button" className="secondary small" onClick={onClose}>
+            Close
+          </button>
+        </div>
+        {manage ? <RenameForm summary={summary} /> : null}
+        <MemberList summary={summary} />
+        {manage ? <AddMembers summary={summary} /> : null}
+        <LeaveGroup summary={summary} />
+      </section>
+    </>
   );
 }
 
@@ -142,31 +158,22 @@ function AddMembers({ summary }: { summary: Summary }) {
 function LeaveGroup({ summary }: { summary: Summary }) {
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
-  const [confirming, setConfirming] = useState(false);
   const { busy, error, run } = useAction();
   const leave = async () => {
-    if (await run(() => api.leaveConversation(summary.conversationId))) navigate({ name: "chats" });
+    const left = await run(() => api.leaveConversation(summary.conversationId));
+    if (left) navigate({ name: "chats" });
+    return left;
   };
   return (
-    <div className="group-leave">
-      {confirming ? (
-        <div className="notice-banner" role="group" aria-label="Confirm leaving">
-          <p>Leave this group? You won't get its messages any more, and only an admin can add you back.</p>
-          <div className="notice-actions">
-            <button type="button" className="danger small" aria-busy={busy} onClick={() => void leave()} autoFocus>
-              Leave
-            </button>
-            <button type="button" className="secondary small" onClick={() => setConfirming(false)}>
-              Cancel
-            </button>
-          </div>
-        </div>
-      ) : (
-        <button type="button" className="secondary small danger-text" onClick={() => setConfirming(true)}>
-          Leave group
-        </button>
-      )}
-      <ActionError error={error} />
-    </div>
+    <ConfirmedAction
+      className="group-leave"
+      trigger="Leave group"
+      label="Confirm leaving"
+      question="Leave this group? You won't get its messages any more, and only an admin can add you back."
+      act="Leave"
+      busy={busy}
+      error={error}
+      onConfirm={leave}
+    />
   );
 }

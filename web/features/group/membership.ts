@@ -37,3 +37,11 @@ export function canManage(summary: Pick<Summary, "membership" | "role">): boolea
 export function canRemove(summary: Pick<Summary, "membership" | "role">, theirRole: Summary["role"]): boolean {
   return canManage(summary) && outranks(summary.role ?? "member", theirRole ?? "member");
 }
+
+/** "1 member", "3 members · 1 invited": an open request is not a member yet. */
+export function memberCountText(summary: Pick<Summary, "conversation" | "roster">): string {
+  const invited = (summary.roster ?? []).filter((r) => r.pending).length;
+  const members = summary.conversation.memberIds.length - invited;
+  const count = `${members} ${members === 1 ? "member" : "members"}`;
+  return invited > 0 ? `${count} · ${invited} invited` : count;
+}

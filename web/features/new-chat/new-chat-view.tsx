@@ -6,6 +6,9 @@ import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 
+/** Where the group form's errors are said (people's rows use their user id). */
+const GROUP_FORM = "group";
+
 type Search = { state: "idle" } | { state: "loading" } | { state: "error"; message: string } | { state: "ready"; users: User[] };
 
 /** Find people: message one directly, or tick several and name a group. */
@@ -19,7 +22,8 @@ export function NewChatView() {
   const [picked, setPicked] = useState<User[]>([]);
   const [title, setTitle] = useState("");
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  // Said beside the action that failed: a person's row (Message), or the group form.
+  const [error, setError] = useState<{ at: string; message: string } | null>(null);
 
   useEffect(() => {
     if (!q) {
@@ -37,7 +41,7 @@ export function NewChatView() {
     };
   }, [api, q, user.id]);
 
-  const open = async (req: CreateConversation) => {
+  const open = async (req: CreateConversation, at: string) => {
     setBusy(true);
     setError(null);
     try {
@@ -45,10 +49,16 @@ export function NewChatView() {
       await client.adopt(opened).catch(() => {});
       navigate({ name: "conversation", id: opened.conversation.id });
     } catch (err) {
-      setError(describeError(err));
+      setError({ at, message: describeError(err) });
       setBusy(false);
     }
   };
+  const errorAt = (at: string) =>
+    error?.at === at ? (
+      <p className="error small-text" role="alert">
+        {error.message}
+      </p>
+    ) : null;
 
   const searchRef = useRef<HTMLInputElement>(null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -67,8 +77,8 @@ export function NewChatView() {
 
   const createGroup = (event: FormEvent) => {
     event.preventDefault();
-    if (!title.trim()) return setError("Give the group a name.");
-    void open({ type: "group", title: title.trim(), memberIds: picked.map((p) => p.id) });
+    if (!title.trim()) return setError({ at: GROUP_FORM, message: "Give the group a name." });
+    void open({ type: "group", title: title.trim(), memberIds: picked.map((p) => p.id) }, GROUP_FORM);
   };
 
   return (
@@ -96,24 +106,37 @@ export function NewChatView() {
         {search.state === "error" ? <p className="error">{search.message}</p> : null}
         {search.state === "ready" && search.users.length === 0 ? <p className="muted">No one found for “{q}”.</p> : null}
         {search.state === "ready" && search.users.length > 0 ? (
-          <ul className="user-list" role="list" aria-label="People">
-            {search.users.map((u) => {
-              const isPicked = picked.some((p) => p.id === u.id);
-              return (
-                <li key={u.id} className="user-row" data-testid="user-result" data-user-id={u.id}>
-                  <label className="user-pick">
-                    <input type="checkbox" checked={isPicked} onChange={() => toggle(u)} aria-label={`Add ${u.displayName} to group`} />
-                    <span>
-                      <strong>{u.displayName}</strong> <span className="muted">@{u.username}</span>
+          <>
+            <p className="hint" id={`${id}-how`}>
+              Message one person, or tick “Add to group” beside each person you want in a new group.
+            </p>
+            <ul className="user-list" role="list" aria-label="People" aria-describedby={`${id}-how`}>
+              {search.users.map((u) => {
+                const isPicked = picked.some((p) => p.id === u.id);
+                const name = u.displayName || u.username;
+                return (
+                  <li key={u.id} className="user-row new-chat-row" data-testid="user-result" data-user-id={u.id}>
+                    <span className="user-name">
+                      <strong>{name}</strong> <span className="muted">@{u.username}</span>
                     </span>
-                  </label>
-                  <button type="button" className="secondary small" disabled={busy} onClick={() => open({ type: "direct", peerId: u.id })} aria-label={`Message ${u.displayName}`}>
-                    Message
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
+                    <span className="user-actions">
+                      {/* The visible words start the checkbox's name: "Add Bob to group". */}
+                      <label className="user-pick">
+                        <input type="checkbox" checked={isPicked} onChange={() => toggle(u)} />
+                        <span>
+                          Add<span className="visually-hidden"> {name}</span> to group
+                        </span>
+                      </label>
+                      <button type="button" className="secondary small" disabled={busy} onClick={() => open({ type: "direct", peerId: u.id }, u.id)} aria-label={`Message ${name}`}>
+                        Message
+                      </button>
+                    </span>
+                    {errorAt(u.id)}
+                  </li>
+                );
+              })}
+            </ul>
+          </>
         ) : null}
         {picked.length > 0 ? (
           <form ref={formRef} className="group-form form" onSubmit={createGroup} aria-labelledby={`${id}-gh`}>
@@ -136,12 +159,8 @@ export function NewChatView() {
             <button type="submit" className="primary" disabled={busy}>
               Create group
             </button>
+            {errorAt(GROUP_FORM)}
           </form>
-        ) : null}
-        {error ? (
-          <p className="error" role="alert">
-            {error}
-          </p>
         ) : null}
       </div>
     </section>

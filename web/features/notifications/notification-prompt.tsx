@@ -4,11 +4,11 @@ import { dismissPrompt, promptDismissedRecently, UNREACHABLE_TEXT, useNotificati
 
 /**
  * The in-app explanation that comes before the browser's permission prompt,
- * offered once a conversation has started (never on page load). "Not now"
- * keeps it away for two weeks; the settings screen can turn notifications on
- * at any time.
+ * offered once a conversation I am a member of has started (never on page
+ * load, never on a request not yet accepted). "Not now" keeps it away for
+ * two weeks; the settings screen can turn notifications on at any time.
  */
-export function NotificationPrompt({ otherName }: { otherName: string }) {
+export function NotificationPrompt({ headline }: { headline: string }) {
   const { api, deviceId } = useSession();
   const { state, busy, error, refresh, turnOn } = useNotifications();
   const [dismissed, setDismissed] = useState(promptDismissedRecently);
@@ -32,7 +32,7 @@ export function NotificationPrompt({ otherName }: { otherName: string }) {
   return (
     <div className="notice-banner" role="region" aria-label="Notifications" data-testid="notification-prompt">
       <p>
-        <strong>Know when {otherName} replies.</strong> Courier can show a notification when this tab is in the background or closed. You can
+        <strong>{headline}.</strong> Courier can show a notification when this tab is in the background or closed. You can
         turn it off in Settings at any time.
       </p>
       {error ? (

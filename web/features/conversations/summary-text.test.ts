@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { ME, message, PEER, summary } from "../../db/test-fixtures.js";
+import { memberName, messagePreview, notifyHeadline } from "./summary-text.js";
+
+const CAROL = "u-carol";
+/** A group Carol wrote in and then left: she is no longer a member, but the server still names her. */
+const hikers = summary("g1", {
+  conversation: { id: "g1", type: "group", memberIds: [ME, PEER], lastSeq: 2, at: 1_000, title: "Hikers" },
+  formerMembers: [{ id: CAROL, username: "carol", displayName: "Carol Phone" }],
+});
+
+describe("names in a group", () => {
+  it("keeps the name of someone who left on what they wrote", () => {
+    expect(memberName(hikers, CAROL)).toBe("Carol Phone");
+    expect(messagePreview(message("g1", 1, { senderId: CAROL, body: "Count me in" }), hikers, ME)).toBe("Carol Phone: Count me in");
+    expect(memberName(hikers, PEER)).toBe("Peer");
+    expect(memberName(hikers, "u-nobody")).toBe("Someone");
+  });
+});
+
+describe("the notification prompt's headline", () => {
+  it("names the group, not one of its members, in a group", () => {
+    expect(notifyHeadline(hikers, ME)).toBe("Know when someone replies in Hikers");
+    expect(notifyHeadline({ ...hikers, conversation: { ...hikers.conversation, memberIds: [ME] }, members: [{ id: ME, username: "me", displayName: "Me" }] }, ME)).toBe(
+      "Know when someone replies in Hikers",
+    );
+  });
+
+  it("names the other person in a direct chat", () => {
+    expect(notifyHeadline(summary("d1"), ME)).toBe("Know when Peer replies");
+  });
+});
