@@ -99,6 +99,8 @@ export const summarySchema = z.object({
   addedBy: idSchema.optional(),
   /** extension (groups): every current member's role, in `memberIds` order */
   roster: z.array(rosterEntrySchema).optional(),
+  /** extension (groups): people who left, were removed or declined and posted here, so their messages keep a name */
+  formerMembers: z.array(userSchema).optional(),
 });
 export type Summary = z.infer<typeof summarySchema>;
 
