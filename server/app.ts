@@ -11,6 +11,7 @@ import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { clientErrorHandler } from "./http/client-errors.js";
 import { installErrorHandler, mapError, sendError } from "./http/errors.js";
+import { ReadLimits, readRules } from "./http/in-flight-limit.js";
 import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
 import { Limits, proxyTrust } from "./http/rate-limit.js";
@@ -165,6 +166,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     retransmit,
     clock,
     limits: new Limits(config.rateLimits, clock, cluster.link, app.log),
+    reads: new ReadLimits(readRules(config)),
     warnOnce(key, details, message) {
       if (warned.has(key)) return;
       warned.add(key);

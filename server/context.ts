@@ -1,5 +1,6 @@
 import type { Cluster } from "./cluster/cluster.js";
 import type { Config } from "./config.js";
+import type { ReadLimits } from "./http/in-flight-limit.js";
 import type { Limits } from "./http/rate-limit.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
@@ -37,6 +38,8 @@ export interface Context {
   clock: () => number;
   /** Rate limiters: per cluster in Redis when REDIS_URL is set (on Redis's clock), else in memory on `clock`; per process while Redis is down. */
   limits: Limits;
+  /** Reads of many entries (pulls over every transport, snapshots): held per user and taking turns on this process (http/in-flight-limit.ts). */
+  reads: ReadLimits;
   /** Logs a warning the first time `key` comes up in this app, and never again. Never pass secrets. */
   warnOnce(key: string, details: object, message: string): void;
 }

@@ -1,4 +1,6 @@
+import { fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { io, type Socket } from "socket.io-client";
 import { SOCKET_PATH } from "../../shared/protocol/index.js";
 import { withStore, type BenchStore } from "../lib/database.js";
@@ -6,90 +8,143 @@ import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js"
 import type { SeededUser } from "../lib/seed.js";
 import { BenchServer } from "../lib/server.js";
 import { summarize, type Summary } from "../lib/stats.js";
+import type { FloodOrder, FloodResult, FloodShape } from "../workers/abuse-flood.js";
 
 /**
- * 7. Abuse (issue 12, finding 1): one signed-in socket floods the server
- * with `pull {d: "chat", after: 0, limit: 500}` (2,000 at once, the
- * reported probe) while other users go about their day:
+ * 7. Abuse (issue 12, finding 1, and its review's D1): one signed-in account
+ * floods the server with pulls of 500 entries
+ * (`pull {d: "chat", after: 0, limit: 500}`, 2,000 of them) while other users
+ * go about their day, in three shapes:
  *
- * - `GET /api/health` latency, one request every 20 ms during the flood;
- * - another user's send → the recipient's push, one message every 50 ms.
+ * - `one socket`: the reported probe, 2,000 emits on one socket;
+ * - `50 sockets`: the same 2,000 spread over 50 sockets (5 device ids × 10
+ *   sockets, within the connection caps), which a per-socket cap alone lets
+ *   run 200 at once;
+ * - `http`: 2,000 `GET /api/sync/chat?after=0&limit=500`, 50 at a time.
  *
- * Measured twice on the same data: with the socket limits off (as before
- * issue 12: no per-user budget, no cap on pulls in flight) and with the
- * defaults. What "refused without slowing other users" looks like: the
+ * Meanwhile, measured: `GET /api/health` and another user's
+ * `GET /api/conversations`, one of each every 20 ms, and another user's
+ * send → the recipient's push, one message every 50 ms.
+ *
+ * Measured twice on the same data: with the limits off (no per-user budget,
+ * 1,000 pulls held per socket and per user; reads still take turns on the
+ * process, which no setting turns off: before that, 50 sockets' pulls made
+ * the others wait 0.6-0.8 s with the limits on) and with the defaults. Each
+ * shape floods as an account of its own, so one shape's spent budget does not
+ * shield the next. What "refused without slowing other users" looks like: the
  * flood mostly refused, the others' latencies close to the quiet baseline.
  */
 const FLOOD = 2000;
 const LOG_ENTRIES = 500;
+const PULL = { d: "chat", after: 0, limit: 500 };
+const DEVICES = 5;
+const SOCKETS_PER_DEVICE = 10;
+const HTTP_CONCURRENCY = 50;
 
-/** As near the limits before issue 12 as the settings go (MAX_PULLS_IN_FLIGHT tops out at 1,000), for comparison. */
+/** As near no limits as the settings go (MAX_PULLS_IN_FLIGHT tops out at 1,000), for comparison. */
 const LIMITS_OFF = { RATE_REQUESTS_PER_USER_PER_MIN: "0", MAX_PULLS_IN_FLIGHT: "1000" };
 /** The defaults, except sends (the load client's own messages are not what is measured). */
 const LIMITS_ON = { RATE_REQUESTS_PER_USER_PER_MIN: "600", MAX_PULLS_IN_FLIGHT: "4" };
 
+const SHAPES: readonly FloodShape[] = ["one socket", "50 sockets", "http"];
+type Shape = FloodShape;
+const FLOODER = fileURLToPath(new URL("../workers/abuse-flood.ts", import.meta.url));
+
 export const abuse: Suite = (ctx) => withStore(ctx.db, (store) => run(ctx, store));
 
-interface Phase {
+interface Others {
   health: Summary;
+  conversations: Summary;
   sendToPush: Summary;
+}
+
+interface Phase extends Others {
   flood: { served: number; refused: number; durationMs: number };
-  quiet: { health: Summary; sendToPush: Summary };
+}
+
+interface Cast {
+  sender: SeededUser;
+  recipient: SeededUser;
+  conversationId: string;
+  /** One flooding account per shape, each with a log worth pulling. */
+  flooders: Record<Shape, SeededUser>;
 }
 
 async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const seeder = await store.seeder();
-  const [flooder, sender, recipient] = await seeder.users(3, "abuse");
+  const [sender, recipient, ...flooders] = await seeder.users(2 + SHAPES.length, "abuse");
   const [conversationId] = await seeder.direct([[sender!, recipient!]]);
-  // A log worth pulling: every pull of the flood reads 500 entries.
-  const [selfChat] = await seeder.direct([[flooder!, sender!]]);
-  await seeder.messages(Array.from({ length: LOG_ENTRIES }, (_, i) => ({ sender: flooder!, conversationId: selfChat!, body: `entry ${i}` })));
+  // Every pull of the flood reads 500 entries.
+  for (const flooder of flooders) {
+    const [chat] = await seeder.direct([[flooder, sender!]]);
+    await seeder.messages(Array.from({ length: LOG_ENTRIES }, (_, i) => ({ sender: flooder, conversationId: chat!, body: `entry ${i}` })));
+  }
   await seeder.close();
+  const cast: Cast = {
+    sender: sender!,
+    recipient: recipient!,
+    conversationId: conversationId!,
+    flooders: Object.fromEntries(SHAPES.map((s, i) => [s, flooders[i]!])) as Record<Shape, SeededUser>,
+  };
 
-  const phases: Record<string, Phase> = {};
+  const phases: Record<string, { quiet: Others } & Partial<Record<Shape, Phase>>> = {};
   for (const [name, env] of [
     ["limits off", LIMITS_OFF],
     ["limits on", LIMITS_ON],
   ] as const) {
     const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, ...env } });
     try {
-      phases[name] = await phase(server.url, flooder!, sender!, recipient!, conversationId!, ctx.quick);
-      const p = phases[name];
-      ctx.log(
-        `${name}: flood ${p.flood.served} served / ${p.flood.refused} refused in ${p.flood.durationMs} ms; health p50 ${p.health.median} p99 ${p.health.p99} ms (quiet p99 ${p.quiet.health.p99}); send → push p50 ${p.sendToPush.median} p99 ${p.sendToPush.p99} ms (quiet p99 ${p.quiet.sendToPush.p99})`,
-      );
+      phases[name] = await phase(ctx, name, server.url, cast);
     } finally {
       await server.stop();
     }
   }
   const off = phases["limits off"]!;
   const on = phases["limits on"]!;
-  const metrics: Metric[] = [
-    {
-      id: "abuse.flood.health.p99",
-      label: `GET /api/health while one socket floods ${FLOOD} pulls, p99 (limits on)`,
-      unit: "ms",
-      value: on.health.p99,
-      target: { op: "<=", value: 100 },
-      note: `quiet ${on.quiet.health.p99} ms; limits off: ${off.health.p99} ms (max ${off.health.max})`,
-    },
-    {
-      id: "abuse.flood.send-push.p99",
-      label: "another user's send → push during the flood, p99 (limits on)",
-      unit: "ms",
-      value: on.sendToPush.p99,
-      target: { op: "<=", value: 100 },
-      note: `quiet ${on.quiet.sendToPush.p99} ms; limits off: ${off.sendToPush.p99} ms (max ${off.sendToPush.max})`,
-    },
-    {
-      id: "abuse.flood.served",
-      label: `flood pulls served of ${FLOOD} (limits on)`,
-      unit: "pulls",
-      value: on.flood.served,
-      note: `${on.flood.refused} refused (rate_limited) in ${on.flood.durationMs} ms; limits off: ${off.flood.served} served, ${off.flood.refused} refused in ${off.flood.durationMs} ms`,
-    },
-  ];
-  return { metrics, details: { flood: FLOOD, logEntries: LOG_ENTRIES, phases } };
+  const metrics: Metric[] = [];
+  for (const [shape, id] of [
+    ["one socket", "abuse.flood"],
+    ["50 sockets", "abuse.sockets"],
+    ["http", "abuse.http"],
+  ] as const) {
+    const [a, b] = [on[shape], off[shape]];
+    if (!a || !b) continue;
+    const what = shape === "http" ? `${FLOOD} HTTP pulls (${HTTP_CONCURRENCY} at a time)` : `${FLOOD} pulls over ${shape}`;
+    metrics.push(
+      {
+        id: `${id}.health.p99`,
+        label: `GET /api/health while one account floods ${what}, p99 (limits on)`,
+        unit: "ms",
+        value: a.health.p99,
+        target: { op: "<=", value: 100 },
+        note: `quiet ${on.quiet.health.p99} ms; limits off: ${b.health.p99} ms (max ${b.health.max})`,
+      },
+      {
+        id: `${id}.conversations.p99`,
+        label: `another user's GET /api/conversations during that flood, p99 (limits on)`,
+        unit: "ms",
+        value: a.conversations.p99,
+        target: { op: "<=", value: 100 },
+        note: `quiet ${on.quiet.conversations.p99} ms; limits off: ${b.conversations.p99} ms (max ${b.conversations.max})`,
+      },
+      {
+        id: `${id}.send-push.p99`,
+        label: "another user's send → push during that flood, p99 (limits on)",
+        unit: "ms",
+        value: a.sendToPush.p99,
+        target: { op: "<=", value: 100 },
+        note: `quiet ${on.quiet.sendToPush.p99} ms; limits off: ${b.sendToPush.p99} ms (max ${b.sendToPush.max})`,
+      },
+      {
+        id: `${id}.served`,
+        label: `flood pulls served of ${FLOOD}, ${shape} (limits on)`,
+        unit: "pulls",
+        value: a.flood.served,
+        note: `${a.flood.refused} refused (rate_limited) in ${a.flood.durationMs} ms; limits off: ${b.flood.served} served, ${b.flood.refused} refused in ${b.flood.durationMs} ms`,
+      },
+    );
+  }
+  return { metrics, details: { flood: FLOOD, logEntries: LOG_ENTRIES, sockets: DEVICES * SOCKETS_PER_DEVICE, httpConcurrency: HTTP_CONCURRENCY, phases } };
 }
 
 function socketOf(url: string, user: SeededUser): Promise<Socket> {
@@ -102,10 +157,20 @@ function socketOf(url: string, user: SeededUser): Promise<Socket> {
 
 type Ack = { ok: boolean; error?: { code: string } };
 const emit = (socket: Socket, event: string, payload: unknown) => new Promise<Ack>((resolve) => socket.emit(event, payload, resolve));
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Health and send → push latencies, sampled until `until` settles. */
-async function sample(url: string, sending: Socket, receiving: Socket, conversationId: string, until: Promise<unknown>) {
+/** Latency of one request, whatever it answers. */
+async function timed(request: () => Promise<Response>): Promise<number> {
+  const t0 = performance.now();
+  const res = await request();
+  await res.arrayBuffer();
+  return performance.now() - t0;
+}
+
+/** The others' latencies, sampled until `until` settles. */
+async function sample(url: string, cast: Cast, sending: Socket, receiving: Socket, until: Promise<unknown>): Promise<Others> {
   const health: number[] = [];
+  const conversations: number[] = [];
   const sendToPush: number[] = [];
   const sentAt = new Map<string, number>();
   const onPush = (entries: Array<{ k: string; data: { message?: { clientMsgId?: string } } }>) => {
@@ -117,41 +182,80 @@ async function sample(url: string, sending: Socket, receiving: Socket, conversat
   receiving.on("push", onPush);
   let done = false;
   void until.finally(() => (done = true));
-  const healthLoop = (async () => {
+  const every = async (ms: number, step: () => Promise<void>) => {
     while (!done) {
-      const t0 = performance.now();
-      await fetch(`${url}/api/health`);
-      health.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, 20));
+      await step();
+      await pause(ms);
     }
-  })();
-  const sendLoop = (async () => {
-    while (!done) {
+  };
+  const headers = { authorization: `Bearer ${cast.sender.token}` };
+  await Promise.all([
+    until,
+    every(20, async () => void health.push(await timed(() => fetch(`${url}/api/health`)))),
+    every(20, async () => void conversations.push(await timed(() => fetch(`${url}/api/conversations`, { headers })))),
+    every(50, async () => {
       const clientMsgId = randomUUID();
       sentAt.set(clientMsgId, performance.now());
-      await emit(sending, "send", { clientMsgId, conversationId, kind: "text", body: "ping" });
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  })();
-  await Promise.all([until, healthLoop, sendLoop]);
+      await emit(sending, "send", { clientMsgId, conversationId: cast.conversationId, kind: "text", body: "ping" });
+    }),
+  ]);
   // The last pushes arrive shortly after their acks.
-  await new Promise((r) => setTimeout(r, 200));
+  await pause(200);
   receiving.off("push", onPush);
-  return { health: summarize(health), sendToPush: summarize(sendToPush) };
+  return { health: summarize(health), conversations: summarize(conversations), sendToPush: summarize(sendToPush) };
 }
 
-async function phase(url: string, flooder: SeededUser, sender: SeededUser, recipient: SeededUser, conversationId: string, quick: boolean): Promise<Phase> {
-  const [flooding, sending, receiving] = await Promise.all([socketOf(url, flooder), socketOf(url, sender), socketOf(url, recipient)]);
+/**
+ * The flooding account, in a child process (bench/workers/abuse-flood.ts):
+ * its answers (up to 2,000 × 500 entries) would otherwise be read on the
+ * event loop that times the others. Resolves once its connections are open;
+ * `go` fires the flood and resolves with how it was answered.
+ */
+function flooder(url: string, shape: Shape, account: SeededUser): Promise<{ go: () => Promise<FloodResult> }> {
+  const child = fork(FLOODER, [], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const order: FloodOrder = { url, shape, flooder: account, count: FLOOD, pull: PULL, devices: DEVICES, socketsPerDevice: SOCKETS_PER_DEVICE, httpConcurrency: HTTP_CONCURRENCY };
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the flooding process exited (${code}) early`));
+      child.once("exit", exited);
+      child.once("message", (m: T) => {
+        child.off("exit", exited);
+        resolve(m);
+      });
+    });
+  const ready = next<"ready">();
+  child.send(order);
+  return ready.then(() => ({
+    go: () => {
+      const result = next<FloodResult>();
+      child.send("go");
+      return result;
+    },
+  }));
+}
+
+async function phase(ctx: SuiteContext, name: string, url: string, cast: Cast): Promise<{ quiet: Others } & Partial<Record<Shape, Phase>>> {
+  const [sending, receiving] = await Promise.all([socketOf(url, cast.sender), socketOf(url, cast.recipient)]);
   try {
-    const quiet = await sample(url, sending, receiving, conversationId, new Promise((r) => setTimeout(r, quick ? 1000 : 3000)));
-    const t0 = performance.now();
-    const answers = Promise.all(Array.from({ length: FLOOD }, () => emit(flooding, "pull", { d: "chat", after: 0, limit: 500 })));
-    // At least a second of sampling, and for as long as the flood lasts.
-    const measured = await sample(url, sending, receiving, conversationId, Promise.all([answers, new Promise((r) => setTimeout(r, 1000))]));
-    const all = await answers;
-    const served = all.filter((a) => a.ok).length;
-    return { ...measured, flood: { served, refused: all.length - served, durationMs: Math.round(performance.now() - t0) }, quiet };
+    const quiet = await sample(url, cast, sending, receiving, pause(ctx.quick ? 1000 : 3000));
+    const out: { quiet: Others } & Partial<Record<Shape, Phase>> = { quiet };
+    for (const shape of SHAPES) {
+      const { go } = await flooder(url, shape, cast.flooders[shape]);
+      const t0 = performance.now();
+      const answers = go();
+      // At least a second of sampling, and for as long as the flood lasts.
+      const measured = await sample(url, cast, sending, receiving, Promise.all([answers, pause(1000)]));
+      const { served, refused } = await answers;
+      const p: Phase = { ...measured, flood: { served, refused, durationMs: Math.round(performance.now() - t0) } };
+      out[shape] = p;
+      ctx.log(
+        `${name}, ${shape}: flood ${served} served / ${refused} refused in ${p.flood.durationMs} ms; ` +
+          `health p99 ${p.health.p99} ms, conversations p99 ${p.conversations.p99} ms, send → push p99 ${p.sendToPush.p99} ms ` +
+          `(quiet p99 ${quiet.health.p99} / ${quiet.conversations.p99} / ${quiet.sendToPush.p99} ms)`,
+      );
+    }
+    return out;
   } finally {
-    for (const s of [flooding, sending, receiving]) s.disconnect();
+    for (const s of [sending, receiving]) s.disconnect();
   }
 }

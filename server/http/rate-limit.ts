@@ -238,9 +238,35 @@ export function socketClient(raw: IncomingMessage, trustProxy: boolean | number)
  * loopback, but it adds X-Forwarded-For or Forwarded).
  */
 export function isDirectLoopback(req: ClientOf): boolean {
-  const { headers, socket } = req.raw;
-  const proxied = headers["x-forwarded-for"] !== undefined || headers.forwarded !== undefined;
-  return !proxied && isLoopback(socket.remoteAddress) && isLoopback(req.ip);
+  return proxyHeaderOf(req.raw) === null && isLoopback(req.raw.socket.remoteAddress) && isLoopback(req.ip);
+}
+
+/** The proxy header a request carries (`x-forwarded-for`, else `forwarded`), or null. */
+function proxyHeaderOf(raw: IncomingMessage): "x-forwarded-for" | "forwarded" | null {
+  if (raw.headers["x-forwarded-for"] !== undefined) return "x-forwarded-for";
+  return raw.headers.forwarded !== undefined ? "forwarded" : null;
+}
+
+/**
+ * Behind a reverse proxy without TRUST_PROXY, every client has the proxy's
+ * address, so they all share its per-address budgets (requests, sign-in,
+ * sign-up): one busy office, or one attacker, locks everyone out. Nothing
+ * fails loudly, so the first request carrying a proxy header while proxies
+ * are not trusted is logged once (per app), naming the fix. Clients reaching
+ * us directly can send the header themselves; the message says so. The
+ * header's value (client addresses) is not logged, only the peer's.
+ */
+export function warnUntrustedProxy(raw: IncomingMessage, trustProxy: boolean | number, warnOnce: (key: string, details: object, message: string) => void): void {
+  if (trustProxy !== false && trustProxy !== 0) return;
+  const header = proxyHeaderOf(raw);
+  if (header === null) return;
+  warnOnce(
+    "proxy-untrusted",
+    { header, peer: raw.socket.remoteAddress ?? null },
+    `A request came with ${header === "forwarded" ? "Forwarded" : "X-Forwarded-For"} but TRUST_PROXY is off, so every client behind that proxy counts as the proxy's address ` +
+      "and shares its per-address limits (requests, sign-in, sign-up). Behind a reverse proxy set TRUST_PROXY=true, or the number of proxies in front of Courier. " +
+      "If clients reach Courier directly, they sent the header themselves and it is rightly ignored. Logged once.",
+  );
 }
 
 export function isLoopback(ip: string | undefined): boolean {

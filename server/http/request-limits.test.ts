@@ -1,7 +1,7 @@
 import type { InjectOptions } from "fastify";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Item } from "../../shared/protocol/index.js";
-import { call, connect, type Client, emitAck, listen, openDirect, register, startServer, type TestServer } from "../testing/harness.js";
+import { call, captureLogs, connect, type Client, emitAck, listen, openDirect, register, startServer, type TestServer } from "../testing/harness.js";
 import { fakeClock, limits } from "./rate-limit-testing.js";
 
 let server: TestServer;
@@ -152,5 +152,52 @@ describe("admin API: failed token guesses per address", () => {
     expect((await campaign(ADMIN, "127.0.0.1")).status).toBe(429);
     // …but the operator elsewhere gets through (the empty body is then what is wrong), and isn't counted.
     for (let i = 0; i < 3; i++) expect(await campaign(ADMIN, "198.51.100.30")).toMatchObject({ status: 400, code: "bad_request" });
+  });
+});
+
+describe("a proxy header while TRUST_PROXY is off (review D7: every client would share the proxy's address)", () => {
+  /** The warning about it, among what the server logged. */
+  const proxyWarnings = (lines: ReturnType<typeof captureLogs>["lines"]) => lines.filter((l) => l.level === 40 && /but TRUST_PROXY is off/.test(String(l.msg)));
+
+  it("is logged once, naming the fix, from HTTP requests; the forwarded addresses are not logged", async () => {
+    const { stream, lines } = captureLogs();
+    server = await startServer({ trustProxy: false }, { logger: { stream } });
+    expect((await request("GET", "/api/health", { from: "10.0.0.5" })).status).toBe(200);
+    expect(proxyWarnings(lines)).toHaveLength(0);
+    const proxied: Record<string, string>[] = [{ "x-forwarded-for": "198.51.100.23" }, { "x-forwarded-for": "198.51.100.24" }, { forwarded: "for=198.51.100.25" }];
+    for (const headers of proxied) {
+      expect((await request("GET", "/api/health", { from: "10.0.0.5", headers })).status).toBe(200);
+    }
+    const warnings = proxyWarnings(lines);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ header: "x-forwarded-for", peer: "10.0.0.5" });
+    expect(warnings[0]!.msg).toMatch(/set TRUST_PROXY=true/);
+    expect(JSON.stringify(warnings)).not.toContain("198.51.100.");
+  });
+
+  it("is logged once from socket handshakes (socket.io answers them before Fastify's hooks)", async () => {
+    const { stream, lines } = captureLogs();
+    server = await startServer({ trustProxy: false }, { logger: { stream } });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    for (let i = 0; i < 2; i++) {
+      const c = connect(url, { token: alice.token, deviceId: crypto.randomUUID(), protocol: 1 }, { "x-forwarded-for": "198.51.100.23" });
+      clients.push(c);
+      await c.hello;
+    }
+    expect(proxyWarnings(lines)).toHaveLength(1);
+    expect(proxyWarnings(lines)[0]).toMatchObject({ header: "x-forwarded-for" });
+  });
+
+  it("is not logged when TRUST_PROXY is set", async () => {
+    const { stream, lines } = captureLogs();
+    server = await startServer({ trustProxy: true }, { logger: { stream } });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    expect((await request("GET", "/api/health", { from: "10.0.0.5", headers: { "x-forwarded-for": "198.51.100.23" } })).status).toBe(200);
+    const c = connect(url, { token: alice.token, deviceId: crypto.randomUUID(), protocol: 1 }, { "x-forwarded-for": "198.51.100.23" });
+    clients.push(c);
+    await c.hello;
+    expect(proxyWarnings(lines)).toHaveLength(0);
   });
 });

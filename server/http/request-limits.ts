@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { PING_PATH, PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
-import type { LimitName } from "./rate-limit.js";
+import { type LimitName, warnUntrustedProxy } from "./rate-limit.js";
 
 /**
  * The HTTP doors' limits (protocol: "Limits"):
  *
  *   every request ──▶ per client address (`requestsPerIp`, onRequest: before
- *                     any parsing, static files included)
+ *                     any parsing, static files included; a proxy header
+ *                     without TRUST_PROXY is logged once, warnUntrustedProxy)
  *   authenticated ──▶ per user (`requestsPerUser`, shared with socket events)
  *                 ──▶ per user and route, for writes that crowd others out
  *                     (ROUTE_LIMITS: listings, settings)
@@ -22,6 +23,7 @@ import type { LimitName } from "./rate-limit.js";
  */
 export function installRequestLimits(app: FastifyInstance, ctx: Context): void {
   app.addHook("onRequest", async (req) => {
+    warnUntrustedProxy(req.raw, ctx.config.trustProxy, ctx.warnOnce);
     await ctx.limits.enforceIp(ctx.limits.requestsPerIp, req, "requests from this address");
   });
 }

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CourierError, domainSchema, parseInput, PING_PATH, pullQuerySchema, uuidSchema } from "../../shared/protocol/index.js";
 import { assertOwnDevice, requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
-import { InFlightLimit } from "../http/in-flight-limit.js";
+import { pullCost, SNAPSHOT_COST } from "../http/in-flight-limit.js";
 import { snapshot } from "./log.js";
 import { ack, ping, pull } from "./service.js";
 
@@ -11,13 +11,11 @@ const domainParams = z.object({ d: domainSchema });
 
 /** Sync over HTTP: snapshot, pull and ack (the client → server half of every transport). */
 export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
-  // Reads of many entries at once, per user on this process: a flood of them must not stall everyone else.
-  const reads = new InFlightLimit(ctx.config.connectionLimits.pullsInFlight, "pulls");
-
+  // Reads of many entries, per user on this process with the socket's pulls (ctx.reads): a flood of them must not stall everyone else.
   app.get("/api/sync/snapshot", async (req) => {
     const auth = await requireAuth(ctx, req);
     await assertOwnDevice(ctx, auth);
-    return reads.run(auth.user.id, () => ctx.storage.read((r) => snapshot(r, auth.user.id)));
+    return ctx.reads.run(auth.user.id, SNAPSHOT_COST, () => ctx.storage.read((r) => snapshot(r, auth.user.id)));
   });
 
   app.get("/api/sync/:d", async (req) => {
@@ -25,7 +23,7 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const { d } = parseInput(domainParams, req.params, "domain");
     const q = parseInput(pullQuerySchema, req.query, "query");
     await assertOwnDevice(ctx, auth);
-    return reads.run(auth.user.id, () => pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit, only: q.only }));
+    return ctx.reads.run(auth.user.id, pullCost(q.limit), () => pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit, only: q.only }));
   });
 
   app.post("/api/sync/ack", async (req) => {

@@ -75,6 +75,73 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     expect(await emitAck(other.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
   }, 30_000);
 
+  it("2,000 pulls over 50 sockets (5 devices × 10) and HTTP: one 500-entry read of the account runs at a time, four are held, the rest refused at once; another user's read runs meanwhile", async () => {
+    server = await startServer({}, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    await appendTo(server, alice.user.id, "chat", 500);
+    const devices = Array.from({ length: 5 }, () => randomUUID());
+    const sockets = Array.from({ length: 50 }, (_, i) => ws(url, alice, devices[i % devices.length]));
+    const other = ws(url, bob);
+    await Promise.all([...sockets, other].map((c) => c.hello));
+
+    // Every read of the log is held until released, and counted while it runs.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const running = new Map<string, number>();
+    let alicesMost = 0;
+    const waiters: { user: string; started: () => void }[] = [];
+    const startOf = (user: string) => new Promise<void>((started) => waiters.push({ user, started }));
+    const pull = server.sync.pull.bind(server.sync);
+    server.sync.pull = async (userId, ...rest) => {
+      running.set(userId, (running.get(userId) ?? 0) + 1);
+      if (userId === alice.user.id) alicesMost = Math.max(alicesMost, running.get(userId)!);
+      for (const w of waiters.filter((x) => x.user === userId)) w.started();
+      try {
+        await released;
+        return await pull(userId, ...rest);
+      } finally {
+        running.set(userId, running.get(userId)! - 1);
+      }
+    };
+
+    const alicesFirst = startOf(alice.user.id);
+    const big = { d: "chat", after: 0, limit: 500 };
+    const overSockets = Array.from({ length: 2000 }, (_, i) => emitAck<Ack>(sockets[i % sockets.length]!.socket, "pull", big));
+    const overHttp = Array.from({ length: 50 }, () => call(server.app, "GET", "/api/sync/chat?after=0&limit=500", { token: alice.token }));
+    const snapshot = call(server.app, "GET", "/api/sync/snapshot", { token: alice.token });
+    await alicesFirst;
+    // Bob's read does not wait behind Alice's.
+    const bobsStart = startOf(bob.user.id);
+    const bobs = emitAck<Ack>(other.socket, "pull", big);
+    await bobsStart;
+    expect(running.get(bob.user.id)).toBe(1);
+    expect(alicesMost).toBe(1);
+
+    // All but the four held (one running, three waiting) are refused at once, over the sockets and HTTP alike.
+    const total = overSockets.length + overHttp.length + 1;
+    let answered = 0;
+    let allButHeld!: () => void;
+    const refusedAll = new Promise<void>((resolve) => (allButHeld = resolve));
+    const counted = <T>(p: Promise<T>) => p.then((a) => (++answered === total - 4 && allButHeld(), a));
+    const socketAnswers = Promise.all(overSockets.map(counted));
+    const httpAnswers = Promise.all([...overHttp, snapshot].map(counted));
+    await refusedAll;
+    expect(alicesMost).toBe(1);
+    release();
+
+    const fromSockets = await socketAnswers;
+    const fromHttp = await httpAnswers;
+    expect(await bobs).toMatchObject({ ok: true });
+    const served = fromSockets.filter((a) => a.ok).length + fromHttp.filter((r) => r.status === 200).length;
+    expect(served).toBe(4);
+    for (const a of fromSockets.filter((x) => !x.ok)) expect(a.error).toMatchObject({ code: "rate_limited", message: expect.stringMatching(/Too many pulls at once/) });
+    for (const r of fromHttp.filter((x) => x.status !== 200)) expect(r).toMatchObject({ status: 429, body: { error: { code: "rate_limited" } } });
+    // One at a time, the four held ones too.
+    expect(alicesMost).toBe(1);
+  }, 30_000);
+
   it("limits send and pull per user across the user's sockets; acks and heartbeats on a budget of their own", async () => {
     // Opening the conversation is one request, each handshake another: two are left for the events.
     server = await startServer({ rateLimits: limits({ requestsPerUser: { limit: 5, windowMs: 60_000 } }) }, { clock: fakeClock().read });

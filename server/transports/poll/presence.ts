@@ -19,7 +19,7 @@ const UNTOLD_READ_MS = 250;
 /**
  * Close reasons a device has not heard yet (`UNTOLD_CLOSE_MS`), said once.
  * Without sticky sessions its next poll may reach any process, so with a
- * Redis link a reason is kept there (`pu:{user}:<session>/<device>`,
+ * Redis link a reason is kept there (`uc:{user}:<session>/<device>`,
  * expiring), and here only when Redis can't take it; a poll takes it from
  * wherever it is.
  */
@@ -52,7 +52,8 @@ export class UntoldCloses {
   }
 }
 
-const redisKey = (userId: string, key: string) => `pu:{${userId}}:${key}`;
+// `uc`: untold close (`pu:` is Web Push's unseen counts, server/push/unseen.ts).
+const redisKey = (userId: string, key: string) => `uc:{${userId}}:${key}`;
 
 /**
  * A long-polling device as the hub sees it: one connection per (session,

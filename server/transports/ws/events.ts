@@ -21,6 +21,13 @@ export interface EventOptions {
    * the requests budget of the user or of the address. Default `requests`.
    */
   budget?: "requests" | "upkeep";
+  /**
+   * A read of the log, asking for this many entries of the payload
+   * (`pullCost`): one of the user's reads on this process (`ctx.reads`,
+   * shared by every socket of the user, HTTP pulls and snapshots), held
+   * before any token is taken and run in its turn.
+   */
+  read?: (payload: unknown) => number;
 }
 
 /** Who is behind a socket, for its limits (from its handshake). */
@@ -35,9 +42,11 @@ export interface SocketClient {
  * `heartbeat`, and any added later): register them with the `on` this
  * returns, never with `socket.on`. For each event, in order of cost:
  *
- *   in-flight cap (sync, per socket) ──▶ per-address token (`requestsPerIp`,
+ *   in-flight cap (sync, per socket) ──▶ reads: the user's cap (sync, per
+ *   process, shared with HTTP) ──▶ per-address token (`requestsPerIp`,
  *   shared with HTTP) ──▶ per-user token (`requestsPerUser`, shared with
- *   HTTP and across processes) ──▶ `check` (the session) ──▶ work
+ *   HTTP and across processes) ──▶ `check` (the session) ──▶ reads: their
+ *   turn (`ReadLimits`) ──▶ work
  *
  * Upkeep events (`ack`, `heartbeat`) take one token of `upkeepPerUser`
  * instead of both. A refusal is the ack `{ok: false, error: {code:
@@ -53,11 +62,13 @@ export function socketEvents(ctx: Context, socket: Socket, client: SocketClient,
   };
   return function on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown) => Promise<T>, opts: EventOptions = {}): void {
     if (opts.concurrency !== undefined) inFlight.set(event, new InFlightLimit(opts.concurrency, `${event}s`));
-    const limited = async (payload: unknown): Promise<T> => {
+    const paid = async (): Promise<void> => {
       await charge(opts.budget);
       await check();
-      return work(payload);
     };
+    const { read } = opts;
+    const limited = (p: unknown): Promise<T> =>
+      read ? ctx.reads.run(client.userId, read(p), () => work(p), paid) : paid().then(() => work(p));
     const listener = (payload: unknown, cb: unknown) => {
       const [p, c] = splitArgs(payload, cb);
       const cap = inFlight.get(event);

@@ -6,7 +6,7 @@ import { hashToken } from "../../auth/tokens.js";
 import type { Context } from "../../context.js";
 import { recordDevice } from "../../devices/register.js";
 import { HOST_REFUSED_MESSAGE, isAllowedOrigin, namesForeignHost, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
-import { socketClient } from "../../http/rate-limit.js";
+import { socketClient, warnUntrustedProxy } from "../../http/rate-limit.js";
 import { socketError } from "./respond.js";
 
 /** What a socket carries once its handshake is accepted. */
@@ -63,6 +63,7 @@ function cookieToken(req: IncomingMessage): string | null {
  */
 async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
   const req = socket.request;
+  warnUntrustedProxy(req, ctx.config.trustProxy, ctx.warnOnce);
   const addressKey = ctx.limits.clientKey(socketClient(req, ctx.config.trustProxy));
   if (addressKey !== null) await ctx.limits.requestsPerIp.enforce(addressKey, "requests from this address");
   const auth = parseInput(socketAuthSchema, socket.handshake.auth, "auth");

@@ -16,6 +16,7 @@ import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
+import { pullCost } from "../../http/in-flight-limit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { socketEvents } from "./events.js";
 
@@ -99,10 +100,11 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
 
   // Handlers first, synchronously: events that arrive during registration must not be lost.
   // Every request event goes through `on` (events.ts): rate limited per address and user (acks and
-  // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight.
+  // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
+  // and, with HTTP pulls and snapshots, per user (ctx.reads).
   const on = socketEvents(ctx, socket, { userId, addressKey }, authorized, log);
   on("send", async (p) => ({ message: (await send(ctx, userId, p)).message }));
-  on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight });
+  on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
   on("ack", (p) => ack(ctx, userId, deviceId, p), { budget: "upkeep" });
   on(
     "heartbeat",
