@@ -12,11 +12,11 @@ import {
   type StreamClose,
 } from "../../../shared/protocol/index.js";
 import type { Context } from "../../context.js";
+import { pullCost } from "../../http/in-flight-limit.js";
 import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
-import { pullCost } from "../../http/in-flight-limit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { socketEvents } from "./events.js";
 
