@@ -195,7 +195,19 @@ export class Limits implements Record<LimitName, RateLimiter> {
     const key = this.clientKey(req);
     if (key !== null) await limiter.giveBack(key);
   }
+
+  /**
+   * One request of a user, HTTP or socket, on its budget: `requests` (what
+   * the user asks for) or `upkeep` (acks and heartbeats, which others'
+   * messages cause: a budget of their own, see `upkeepPerUser`).
+   */
+  async enforceUser(userId: string, budget: UserBudget = "requests"): Promise<void> {
+    if (budget === "upkeep") await this.upkeepPerUser.enforce(userId, "acks and heartbeats");
+    else await this.requestsPerUser.enforce(userId, "requests");
+  }
 }
+
+export type UserBudget = "requests" | "upkeep";
 
 /**
  * A request as the per-address limits see it: `ip` is the client's address

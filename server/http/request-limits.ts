@@ -43,11 +43,11 @@ export const UPKEEP_ROUTES: ReadonlySet<string> = new Set(["POST /api/sync/ack",
 export async function enforceUserLimits(ctx: Context, req: FastifyRequest, userId: string): Promise<void> {
   const routeKey = `${req.method} ${req.routeOptions.url ?? ""}`;
   if (UPKEEP_ROUTES.has(routeKey)) {
-    await ctx.limits.upkeepPerUser.enforce(userId, "acks and heartbeats");
+    await ctx.limits.enforceUser(userId, "upkeep");
     await ctx.limits.giveBackIp(ctx.limits.requestsPerIp, req);
     return;
   }
-  await ctx.limits.requestsPerUser.enforce(userId, "requests");
+  await ctx.limits.enforceUser(userId);
   const route = ROUTE_LIMITS[routeKey];
   if (route) await ctx.limits[route.limit].enforce(userId, route.what);
 }

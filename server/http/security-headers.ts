@@ -32,7 +32,7 @@ const CSP_BASE = [
   "frame-src 'none'",
   "worker-src 'self'",
   "manifest-src 'self'",
-];
+].join("; ");
 
 /**
  * Fixed headers. Referrer-Policy `no-referrer`: Courier links out only from
@@ -60,7 +60,7 @@ export function securityHeaders(req: IncomingMessage | null, policy: HostPolicy)
   const named = req ? requestedHost(req, policy.trustProxy) : null;
   const https = named?.origin.startsWith("https:") ?? false;
   const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
-  const headers: OutgoingHttpHeaders = { "content-security-policy": [...CSP_BASE, `connect-src 'self'${ws}`].join("; "), ...FIXED };
+  const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_BASE}; connect-src 'self'${ws}`, ...FIXED };
   if (https) headers["strict-transport-security"] = HSTS;
   return headers;
 }

@@ -2,6 +2,7 @@ import type { Socket } from "socket.io";
 import type { ClientToServerEvents } from "../../../shared/protocol/index.js";
 import type { Context } from "../../context.js";
 import { InFlightLimit } from "../../http/in-flight-limit.js";
+import type { UserBudget } from "../../http/rate-limit.js";
 import { respond, splitArgs } from "./respond.js";
 
 interface Log {
@@ -20,7 +21,7 @@ export interface EventOptions {
    * those, so they spend the user's upkeep budget (`upkeepPerUser`), never
    * the requests budget of the user or of the address. Default `requests`.
    */
-  budget?: "requests" | "upkeep";
+  budget?: UserBudget;
   /**
    * A read of the log, asking for this many entries of the payload
    * (`pullCost`): one of the user's reads on this process (`ctx.reads`,
@@ -55,10 +56,9 @@ export interface SocketClient {
 export function socketEvents(ctx: Context, socket: Socket, client: SocketClient, check: () => Promise<void>, log: Log) {
   const inFlight = new Map<string, InFlightLimit>();
   const { limits } = ctx;
-  const charge = async (budget: EventOptions["budget"]): Promise<void> => {
-    if (budget === "upkeep") return limits.upkeepPerUser.enforce(client.userId, "acks and heartbeats");
-    if (client.addressKey !== null) await limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
-    await limits.requestsPerUser.enforce(client.userId, "requests");
+  const charge = async (budget: UserBudget = "requests"): Promise<void> => {
+    if (budget === "requests" && client.addressKey !== null) await limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
+    await limits.enforceUser(client.userId, budget);
   };
   return function on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown) => Promise<T>, opts: EventOptions = {}): void {
     if (opts.concurrency !== undefined) inFlight.set(event, new InFlightLimit(opts.concurrency, `${event}s`));

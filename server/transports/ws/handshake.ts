@@ -77,7 +77,7 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
   const tokenHash = hashToken(token);
   const session = await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock()));
   if (!session) throw CourierError.unauthorized();
-  await ctx.limits.requestsPerUser.enforce(session.user.id, "requests");
+  await ctx.limits.enforceUser(session.user.id);
   await recordDevice(ctx, { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
   return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash, addressKey };
 }
