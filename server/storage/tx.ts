@@ -7,6 +7,8 @@ import type {
   Item,
   MemberRole,
   Membership,
+  Command,
+  CommandResult,
   Message,
   Order,
   OrderStatus,
@@ -87,6 +89,8 @@ export interface Repos {
   push: PushRepo;
   follows: FollowRepo;
   campaigns: CampaignRepo;
+  search: SearchRepo;
+  commands: CommandRepo;
 }
 
 // ── identity ────────────────────────────────────────────────────────────────
@@ -379,4 +383,30 @@ export interface CampaignRepo {
   lock(id: string): Answer<StoredCampaign | null>;
   progress(id: string, sentThrough: string, recipients: number): Answer<void>;
   finish(id: string): Answer<void>;
+}
+
+// ── search and commands (docs/messages.md) ──────────────────────────────────
+
+/** Where a search page ends: results older than this come next (newest first by at, then conversation, then seq). */
+export interface SearchCursor {
+  at: number;
+  conversationId: string;
+  seq: number;
+}
+
+export interface SearchRepo {
+  /**
+   * Messages whose body contains `needle` (already `searchNormalize`d) in the
+   * given conversations, never recalled ones nor ones `userId` hid, newest
+   * first, strictly older than `before` when given; at most `limit`.
+   */
+  find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Answer<Message[]>;
+}
+
+export interface CommandRepo {
+  insert(c: Command): Answer<void>;
+  get(id: string): Answer<Command | null>;
+  /** Replaces the device's earlier report of this command. */
+  report(commandId: string, result: CommandResult): Answer<void>;
+  results(commandId: string): Answer<CommandResult[]>;
 }

@@ -99,6 +99,10 @@ export const summarySchema = z.object({
   addedBy: idSchema.optional(),
   /** extension (groups): every current member's role, in `memberIds` order */
   roster: z.array(rosterEntrySchema).optional(),
+  /** extension: archived by this user (out of the main list until a new message, or until unarchived) */
+  archived: z.boolean().optional(),
+  /** extension: marked unread by this user (shown as unread until opened) */
+  markedUnread: z.boolean().optional(),
   /** extension (groups): people who left, were removed or declined and posted here, so their messages keep a name */
   formerMembers: z.array(userSchema).optional(),
 });
@@ -132,6 +136,10 @@ export const settingsPatchSchema = z
     pinned: z.boolean().optional(),
     remark: humanText(100, { clearable: true, name: true }).optional(),
     label: humanText(40, { clearable: true, name: true }).optional(),
+    /** extension */
+    archived: z.boolean().optional(),
+    /** extension: reading (`POST …/read`) clears it */
+    markedUnread: z.boolean().optional(),
   })
   .refine((p) => Object.keys(p).length > 0, "Nothing to change.");
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;

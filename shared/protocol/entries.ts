@@ -13,8 +13,21 @@ export const entryDataSchemas = {
   msg: z.object({ message: messageSchema }),
   conv: z.object({ summary: summarySchema }),
   read: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
-  recall: z.object({ conversationId: idSchema, messageId: idSchema }),
-  cmd: z.object({ name: z.string(), args: z.record(z.string(), z.unknown()) }),
+  recall: z.object({
+    conversationId: idSchema,
+    messageId: idSchema,
+    seq: z.number().int().positive(),
+    by: idSchema,
+    at: z.number(),
+  }),
+  /** Delete for me: in the hiding user's own domain only. */
+  hide: z.object({ conversationId: idSchema, messageId: idSchema }),
+  cmd: z.object({
+    id: idSchema,
+    name: z.string().min(1).max(64),
+    args: z.record(z.string(), z.unknown()),
+    deviceId: idSchema.optional(),
+  }),
   /** extension: a member's devices have durably received up to seq */
   delivered: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
   order: z.object({ order: orderSchema }),

@@ -13,3 +13,4 @@ export * from "./cursor.js";
 export * from "./transports.js";
 export * from "./events.js";
 export * from "./push.js";
+export * from "./commands.js";

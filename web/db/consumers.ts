@@ -1,7 +1,7 @@
 import { Dexie } from "dexie";
 import type { z } from "zod";
 import type { Consumer, ConsumerRegistry } from "../../shared/sync/consumers.js";
-import { ORDER_STATUSES, type Entry, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
+import { ORDER_STATUSES, type Entry, type EntryData, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
 import { lenientEntryDataSchemas } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
 import type { StoredMessage, StoredSummary } from "./records.js";
@@ -13,8 +13,8 @@ export interface ConsumerHooks {
    * the summaries after the transaction; we must not do network I/O inside it.
    */
   onMissingSummary?(conversationId: string): void;
-  /** A `cmd` entry. Unknown names are logged and ignored. */
-  onCommand?(name: string, args: Record<string, unknown>): void;
+  /** A `cmd` entry, inside the transaction that consumes it (commands/runner.ts decides whether and when to run it). */
+  onCommand?(command: EntryData<"cmd">): void;
 }
 
 /**
@@ -351,7 +351,7 @@ function applyCommands(entries: Entry[], hooks: ConsumerHooks): void {
   for (const entry of entries) {
     const data = parse(entry, "cmd");
     if (!data) continue;
-    if (hooks.onCommand) hooks.onCommand(data.name, data.args);
+    if (hooks.onCommand) hooks.onCommand(data);
     else console.info(`courier: ignoring command ${data.name}`);
   }
 }

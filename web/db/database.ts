@@ -1,11 +1,14 @@
 import { Dexie, type EntityTable } from "dexie";
-import type { DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
+import { searchIndexMiddleware, upgradeSearchIndex } from "../search/local-index.js";
+import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
  * One IndexedDB database per signed-in user, so two people sharing a browser
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 3: the local search index (`*terms` on messages, kept by search/local-index.ts
+ *   in the same transaction as every message write) and the commands run here.
  * - 2: drafts (kept here while the account is signed out: unsent.ts).
  * - 1: messages, conversations (summaries), versions, outbox.
  */
@@ -15,6 +18,7 @@ export class CourierDb extends Dexie {
   versions!: EntityTable<VersionRow, "d">;
   outbox!: EntityTable<OutboxRow, "clientMsgId">;
   drafts!: EntityTable<DraftRow, "conversationId">;
+  commands!: EntityTable<CommandRow, "id">;
 
   constructor(readonly userId: string) {
     super(dbNameFor(userId));
@@ -25,11 +29,15 @@ export class CourierDb extends Dexie {
       outbox: "clientMsgId, conversationId, createdAt",
     });
     this.version(2).stores({ drafts: "conversationId" });
+    this.version(3)
+      .stores({ messages: "id, [conversationId+seq], clientMsgId, *terms", commands: "id" })
+      .upgrade((tx) => upgradeSearchIndex(tx.table("messages")));
+    this.use(searchIndexMiddleware);
   }
 
   /** Every table, for transactions that must see all of local state at once. */
   get allTables() {
-    return [this.messages, this.conversations, this.versions, this.outbox] as const;
+    return [this.messages, this.conversations, this.versions, this.outbox, this.commands] as const;
   }
 }
 

@@ -47,3 +47,17 @@ export interface DraftRow {
   conversationId: string;
   text: string;
 }
+
+/**
+ * A command (`cmd` entry) this device has taken: kept across resyncs, so a
+ * command seen again after a snapshot is not run twice (commands/runner.ts).
+ */
+export interface CommandRow {
+  id: string;
+  name: string;
+  at: number;
+  status: "running" | "done" | "failed" | "skipped";
+  detail?: string;
+  /** Reported to the server (a report that failed is sent again later). */
+  reported: boolean;
+}

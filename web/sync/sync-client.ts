@@ -97,7 +97,7 @@ export class SyncClient {
     const { db, user } = opts;
     this.unregisterConsumers = registerConsumers(this.registry, db, user.id, {
       onMissingSummary: () => this.scheduleSummaryRefresh(),
-      onCommand: (name) => {
+      onCommand: ({ name }) => {
         // Runs after the current transaction: a snapshot must not nest inside an apply.
         if (name === "resync") setTimeout(() => this.engine.resync(), 0);
         else console.info(`courier: ignoring command "${name}"`);

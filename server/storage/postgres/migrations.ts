@@ -244,6 +244,49 @@ export const MIGRATIONS: readonly string[] = [
   FROM (SELECT DISTINCT conversation_id, sender_id FROM messages) AS wrote
   WHERE members.conversation_id = wrote.conversation_id AND members.user_id = wrote.sender_id;
   `,
+  // 6: what people do with messages (docs/messages.md): replies, recall,
+  // delete for me, archive and mark unread, and commands that repair a device.
+  `
+  ALTER TABLE messages ADD COLUMN reply_to_id TEXT COLLATE "C";
+  ALTER TABLE messages ADD COLUMN reply_to_seq BIGINT;
+  ALTER TABLE messages ADD COLUMN recalled_at BIGINT;
+  -- A recall or a hide rewrites the msg entries that carried the text (content gone from the server).
+  CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
+
+  -- Delete for me: the message is gone from this user's history, snapshot, search and preview.
+  CREATE TABLE message_hides (
+    user_id         TEXT COLLATE "C" NOT NULL,
+    message_id      TEXT COLLATE "C" NOT NULL,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    seq             BIGINT NOT NULL,
+    at              BIGINT NOT NULL,
+    PRIMARY KEY (user_id, message_id)
+  );
+  CREATE INDEX message_hides_conversation ON message_hides(user_id, conversation_id, seq);
+
+  ALTER TABLE members ADD COLUMN archived BOOLEAN NOT NULL DEFAULT false;
+  ALTER TABLE members ADD COLUMN marked_unread BOOLEAN NOT NULL DEFAULT false;
+
+  CREATE TABLE commands (
+    id        TEXT COLLATE "C" PRIMARY KEY,
+    user_id   TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id TEXT COLLATE "C",
+    name      TEXT NOT NULL,
+    args      TEXT NOT NULL,
+    at        BIGINT NOT NULL
+  );
+  CREATE INDEX commands_user ON commands(user_id, at);
+
+  CREATE TABLE command_results (
+    command_id TEXT COLLATE "C" NOT NULL REFERENCES commands(id) ON DELETE CASCADE,
+    device_id  TEXT COLLATE "C" NOT NULL,
+    status     TEXT NOT NULL,
+    detail     TEXT,
+    report     TEXT,
+    at         BIGINT NOT NULL,
+    PRIMARY KEY (command_id, device_id)
+  );
+  `,
 ];
 
 /** Any constant will do, as long as every Courier process uses the same one ("Cour"). */

@@ -1,5 +1,7 @@
 import type { Repos } from "../tx.js";
 import { PgItems, PgOrders } from "./catalogue.js";
+import { PgCommands } from "./commands.js";
+import { PgSearch } from "./search.js";
 import { PgConversations, PgMessages } from "./chat.js";
 import type { Db } from "./db.js";
 import { PgDevices } from "./devices.js";
@@ -22,5 +24,7 @@ export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Re
     push: new PgPush(db),
     follows: new PgFollows(db),
     campaigns: new PgCampaigns(db),
+    search: new PgSearch(db),
+    commands: new PgCommands(db),
   };
 }

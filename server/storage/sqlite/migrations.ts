@@ -212,6 +212,49 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE members SET posted = 1
   WHERE EXISTS (SELECT 1 FROM messages m WHERE m.sender_id = members.user_id AND m.conversation_id = members.conversation_id);
   `,
+  // 6: what people do with messages (docs/messages.md): replies, recall,
+  // delete for me, archive and mark unread, and commands that repair a device.
+  `
+  ALTER TABLE messages ADD COLUMN reply_to_id TEXT;
+  ALTER TABLE messages ADD COLUMN reply_to_seq INTEGER;
+  ALTER TABLE messages ADD COLUMN recalled_at INTEGER;
+  -- A recall or a hide rewrites the msg entries that carried the text (content gone from the server).
+  CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
+
+  -- Delete for me: the message is gone from this user's history, snapshot, search and preview.
+  CREATE TABLE message_hides (
+    user_id         TEXT NOT NULL,
+    message_id      TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    seq             INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    PRIMARY KEY (user_id, message_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX message_hides_conversation ON message_hides(user_id, conversation_id, seq);
+
+  ALTER TABLE members ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE members ADD COLUMN marked_unread INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE commands (
+    id        TEXT PRIMARY KEY,
+    user_id   TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    device_id TEXT,
+    name      TEXT NOT NULL,
+    args      TEXT NOT NULL,
+    at        INTEGER NOT NULL
+  );
+  CREATE INDEX commands_user ON commands(user_id, at);
+
+  CREATE TABLE command_results (
+    command_id TEXT NOT NULL REFERENCES commands(id) ON DELETE CASCADE,
+    device_id  TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    detail     TEXT,
+    report     TEXT,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (command_id, device_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /**

@@ -2,6 +2,8 @@ import type Database from "better-sqlite3";
 import type { AppendBatch } from "../append-batch.js";
 import type { Repos } from "../tx.js";
 import { CampaignStore } from "./campaign-store.js";
+import { CommandStore } from "./command-store.js";
+import { SearchStore } from "./search-store.js";
 import { ConversationStore } from "./conversation-store.js";
 import { DeviceStore } from "./device-store.js";
 import { FollowStore } from "./follow-store.js";
@@ -30,6 +32,8 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     push: new PushStore(db),
     follows: new FollowStore(db),
     campaigns: new CampaignStore(db),
+    search: new SearchStore(db),
+    commands: new CommandStore(db),
   };
   return {
     repos,
