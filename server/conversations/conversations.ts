@@ -85,6 +85,9 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
     pinned: me.pinned,
     remark: me.remark,
     label: me.label,
+    // Extensions, present only when true: a client that does not know them sees nothing new.
+    ...(me.archived ? { archived: true } : {}),
+    ...(me.markedUnread ? { markedUnread: true } : {}),
     members: v.users,
     item: v.item,
     order: v.order,

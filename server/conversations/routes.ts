@@ -13,10 +13,10 @@ import {
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
-import { markRead } from "../receipts/receipts.js";
 import { Tokens } from "./caps.js";
 import { history, listSummaries, openConversation, othersNamed, summaryFor, updateSettings } from "./conversations.js";
 import { acceptRequest, addMembers, leaveGroup, newcomers, removeMember, renameGroup } from "./groups.js";
+import { readConversation } from "./read.js";
 
 const HISTORY_LIMIT_DEFAULT = 50;
 const memberParams = z.object({ id: idSchema, userId: idSchema });
@@ -100,7 +100,7 @@ export const conversationRoutes: FastifyPluginAsync<FeatureOptions> = async (app
     const auth = await requireAuth(ctx, req);
     const id = idParam(req);
     const { seq } = parseInput(markReadSchema, req.body, "body");
-    return { summary: await ctx.storage.write((tx) => markRead(tx, auth.user.id, id, seq, ctx.clock())) };
+    return { summary: await ctx.storage.write((tx) => readConversation(tx, auth.user.id, id, seq, ctx.clock())) };
   });
 
   app.get("/api/conversations/:id/messages", async (req) => {

@@ -68,6 +68,8 @@ export interface MemberRow {
   pinned: Flag;
   remark: string;
   label: string;
+  archived: Flag;
+  marked_unread: Flag;
   role: string;
   state: string;
   added_by: string | null;
@@ -150,6 +152,8 @@ export const toMember = (r: MemberRow): MemberRecord => ({
   pinned: Boolean(r.pinned),
   remark: r.remark,
   label: r.label,
+  archived: Boolean(r.archived),
+  markedUnread: Boolean(r.marked_unread),
   role: toRole(r.role),
   state: toMembership(r.state),
   addedBy: r.added_by,

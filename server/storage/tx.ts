@@ -233,6 +233,8 @@ export interface MemberRecord extends NewMember {
   pinned: boolean;
   remark: string;
   label: string;
+  archived: boolean;
+  markedUnread: boolean;
 }
 
 export interface ConversationRepo {

@@ -5,7 +5,7 @@ import { activeMember, currentMember } from "../membership-sql.js";
 import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
-const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, role, state, added_by`;
+const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
 const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled`;
 
 export class PgConversations implements ConversationRepo {
@@ -168,9 +168,10 @@ export class PgConversations implements ConversationRepo {
   async updateSettings(conversationId: string, userId: string, p: SettingsPatch): Promise<void> {
     await this.db.query(
       `UPDATE members SET muted = coalesce($3, muted), pinned = coalesce($4, pinned),
-         remark = coalesce($5, remark), label = coalesce($6, label)
+         remark = coalesce($5, remark), label = coalesce($6, label),
+         archived = coalesce($7, archived), marked_unread = coalesce($8, marked_unread)
        WHERE conversation_id = $1 AND user_id = $2`,
-      [conversationId, userId, p.muted ?? null, p.pinned ?? null, p.remark ?? null, p.label ?? null],
+      [conversationId, userId, p.muted ?? null, p.pinned ?? null, p.remark ?? null, p.label ?? null, p.archived ?? null, p.markedUnread ?? null],
     );
   }
 }

@@ -54,7 +54,8 @@ export class ConversationStore implements ConversationRepo {
       setDelivered: db.prepare(`UPDATE members SET delivered_seq = max(delivered_seq, ?) WHERE conversation_id = ? AND user_id = ?`),
       settings: db.prepare(
         `UPDATE members SET muted = coalesce(?, muted), pinned = coalesce(?, pinned),
-         remark = coalesce(?, remark), label = coalesce(?, label) WHERE conversation_id = ? AND user_id = ?`,
+         remark = coalesce(?, remark), label = coalesce(?, label),
+         archived = coalesce(?, archived), marked_unread = coalesce(?, marked_unread) WHERE conversation_id = ? AND user_id = ?`,
       ),
     };
   }
@@ -143,6 +144,15 @@ export class ConversationStore implements ConversationRepo {
 
   updateSettings(conversationId: string, userId: string, p: SettingsPatch): void {
     const flag = (b: boolean | undefined) => (b === undefined ? null : b ? 1 : 0);
-    this.s.settings.run(flag(p.muted), flag(p.pinned), p.remark ?? null, p.label ?? null, conversationId, userId);
+    this.s.settings.run(
+      flag(p.muted),
+      flag(p.pinned),
+      p.remark ?? null,
+      p.label ?? null,
+      flag(p.archived),
+      flag(p.markedUnread),
+      conversationId,
+      userId,
+    );
   }
 }
