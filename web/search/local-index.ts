@@ -1,17 +1,65 @@
-import type { DBCore, Middleware, Table } from "dexie";
+import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware, Table } from "dexie";
+import type { StoredMessage } from "../db/records.js";
+import { terms } from "./terms.js";
+
+/** The indexed field of a message row (`*terms`, schema 3): never sent anywhere, never shown. */
+export interface IndexedMessage extends StoredMessage {
+  terms: string[];
+}
+
+const MESSAGES = "messages";
+
+/**
+ * What a message row is found by. Nothing for what must not be found: a
+ * recalled or hidden message (its text is gone), a system line (written by
+ * the server, not said by anyone), a kind this app does not know.
+ */
+export function messageTerms(message: StoredMessage): string[] {
+  if (message.recalled || message.hidden || message.kind !== "text" || message.body === "") return [];
+  return terms(message.body);
+}
+
+function withTerms(value: StoredMessage): IndexedMessage {
+  return { ...value, terms: messageTerms(value) };
+}
 
 /**
  * The local search index (docs/messages.md, "Search"): `terms` on every
- * message row, a multi-entry index, computed by this DBCore middleware on
- * every write to `messages`, so the index changes in the same transaction as
- * the message (a recall or a delete-for-me removes its terms at once).
- * TODO(search): terms; this placeholder indexes nothing.
+ * message row, a multi-entry index, set by this DBCore middleware on every
+ * add and put to `messages`. Every table method that writes ends in one of
+ * those two (`put`, `bulkPut`, `add`, `update`, `modify`, `upsert`,
+ * `bulkUpdate` all put whole rows at the DBCore level), inside the caller's
+ * transaction: so the index changes in the same transaction as the message,
+ * and a recall or a delete-for-me takes its terms with it at once. Deletes
+ * need nothing: the row's index entries go with the row.
  */
 export const searchIndexMiddleware: Middleware<DBCore> = {
   stack: "dbcore",
   name: "courier-search-index",
-  create: (down) => down,
+  create: (down) => ({
+    ...down,
+    table: (name) => {
+      const table = down.table(name);
+      return name === MESSAGES ? indexing(table) : table;
+    },
+  }),
 };
 
-/** Schema 3: computes `terms` for the messages stored before the index existed. */
-export async function upgradeSearchIndex(_messages: Table): Promise<void> {}
+function indexing(table: DBCoreTable): DBCoreTable {
+  return {
+    ...table,
+    mutate: (req: DBCoreMutateRequest) =>
+      req.type === "add" || req.type === "put" ? table.mutate({ ...req, values: req.values.map(withTerms) }) : table.mutate(req),
+  };
+}
+
+/**
+ * Schema 3: the rows stored before the index existed get their terms in the
+ * upgrade transaction (each modified row passes through the middleware too;
+ * setting them here keeps the upgrade right on its own).
+ */
+export async function upgradeSearchIndex(messages: Table<StoredMessage>): Promise<void> {
+  await messages.toCollection().modify((message: StoredMessage) => {
+    (message as IndexedMessage).terms = messageTerms(message);
+  });
+}
