@@ -10,6 +10,7 @@ import {
   VAPID_KEY_PATH,
   vapidKeyResponseSchema,
   type AuthResponse,
+  type CommandReport,
   type Conversation,
   type CreateConversation,
   type CreateItem,
@@ -51,9 +52,23 @@ const summariesBody = z.object({ conversations: z.array(anySummarySchema) });
 const messageBody = z.object({ message: anyMessageSchema });
 const messagesBody = z.object({ messages: z.array(anyMessageSchema) });
 const orderBody = z.object({ order: orderSchema });
+const searchBody = z.object({ results: z.array(z.object({ message: anyMessageSchema })), before: z.string().optional() });
 const anyBody = z.unknown();
 // Answers are read leniently: a newer server may add fields.
 const preferencesBody = z.object({ hidePreviews: z.boolean() });
+
+export interface SearchPageQuery {
+  q: string;
+  conversationId?: string;
+  before?: string;
+  limit?: number;
+}
+
+export interface SearchPage {
+  messages: AnyMessage[];
+  /** Present when older results may follow. */
+  before?: string;
+}
 
 /** Every HTTP route of protocol v1 the web app uses, typed and validated. */
 export class Api {
@@ -79,6 +94,11 @@ export class Api {
   // devices
   async registerDevice(deviceId: string, req: DeviceRegister): Promise<void> {
     await this.http.request("PUT", `/api/devices/${encodeURIComponent(deviceId)}`, { body: req, schema: anyBody });
+  }
+  /** How a command (`cmd` entry) went on this device (commands/runner.ts). */
+  async reportCommand(deviceId: string, commandId: string, report: CommandReport): Promise<void> {
+    const path = `/api/devices/${encodeURIComponent(deviceId)}/commands/${encodeURIComponent(commandId)}`;
+    await this.http.request("POST", path, { body: report });
   }
 
   // Web Push
@@ -152,6 +172,20 @@ export class Api {
   }
   async send(req: SendRequest): Promise<AnyMessage> {
     return (await this.http.request("POST", "/api/messages", { body: req, schema: messageBody })).message;
+  }
+  /** Recalls my own message (within RECALL_WINDOW_MS of its `at`; later `409`): answers the tombstone. */
+  async recallMessage(messageId: string): Promise<AnyMessage> {
+    return (await this.http.request("POST", `/api/messages/${encodeURIComponent(messageId)}/recall`, { schema: messageBody })).message;
+  }
+  /** Delete for me: gone from my devices, the others keep it. */
+  async hideMessage(messageId: string): Promise<void> {
+    await this.http.request("POST", `/api/messages/${encodeURIComponent(messageId)}/hide`);
+  }
+
+  // search (docs/protocol.md "Search"): one page, newest first; `before` is the previous page's cursor
+  async searchMessages(query: SearchPageQuery, signal?: AbortSignal): Promise<SearchPage> {
+    const { results, before } = await this.http.request("GET", "/api/search", { query: { ...query }, schema: searchBody, signal });
+    return { messages: results.map((r) => r.message), before };
   }
 
   // sync

@@ -14,7 +14,7 @@ export interface ConsumerHooks {
    */
   onMissingSummary?(conversationId: string): void;
   /** A `cmd` entry, inside the transaction that consumes it (commands/runner.ts decides whether and when to run it). */
-  onCommand?(command: EntryData<"cmd">): void;
+  onCommand?(command: EntryData<"cmd">): void | Promise<void>;
 }
 
 /**
@@ -27,7 +27,7 @@ export interface ConsumerHooks {
  */
 export function registerConsumers(registry: ConsumerRegistry, db: CourierDb, me: string, hooks: ConsumerHooks = {}): () => void {
   const consumers: Consumer[] = [
-    { domain: "chat", kinds: ["msg", "conv", "read", "delivered", "recall"], apply: (entries) => applyChat(db, me, entries, hooks) },
+    { domain: "chat", kinds: CHAT_KINDS, apply: (entries) => applyChat(db, me, entries, hooks) },
     { domain: "chat", kinds: ["cmd"], apply: (entries) => applyCommands(entries, hooks) },
     { domain: "system", kinds: ["order"], apply: (entries) => applyOrders(db, entries, hooks) },
   ];
@@ -86,15 +86,20 @@ class SummaryCache {
  * one request, the new rows written in one, the outbox rows they replace
  * removed in one. Unread counts that need the stored rows (my own message,
  * my read receipt) are taken once per conversation, after the write.
+ *
+ * Tombstones: a recalled or hidden (deleted for me) message keeps a row with
+ * no text, also when the recall or hide came before any copy of it; every
+ * later copy (this batch, a later batch, a history page, a send's answer) is
+ * merged into it and stays without text (see `merged`).
  */
 class MessageWriter {
   private readonly stored = new Map<string, StoredMessage | undefined>();
   private readonly pending = new Map<string, StoredMessage>();
-  /** Recalled in this batch before any copy of it was held. */
-  private readonly recalledUnheld = new Set<string>();
   private readonly sentByMe: string[] = [];
   /** Conversations whose unread count is taken from the stored rows at the end. */
   readonly recount = new Set<string>();
+  /** Conversations whose last message was deleted for me: the newest row left takes its place at the end. */
+  readonly relast = new Set<string>();
 
   constructor(
     private readonly db: CourierDb,
@@ -105,19 +110,31 @@ class MessageWriter {
     return loadInto(this.stored, ids, (keys) => this.db.messages.bulkGet(keys));
   }
 
-  put(message: StoredMessage): void {
-    // A recall may have been applied to an earlier copy (history page, send response, this batch).
-    const earlier = this.pending.get(message.id) ?? this.stored.get(message.id);
-    const recalled = earlier?.recalled || this.recalledUnheld.has(message.id);
-    this.pending.set(message.id, recalled ? { ...message, recalled: true } : message);
-    // The pending copy leaves in the same transaction that stores the real one.
-    if (message.senderId === this.me) this.sentByMe.push(message.clientMsgId);
+  private held(id: string): StoredMessage | undefined {
+    return this.pending.get(id) ?? this.stored.get(id);
   }
 
-  recall(id: string): void {
-    const copy = this.pending.get(id) ?? this.stored.get(id);
-    if (copy) this.pending.set(id, { ...copy, recalled: true });
-    else this.recalledUnheld.add(id);
+  /** Stores a copy of a message; answers the row as stored (a tombstone stays one). */
+  put(message: StoredMessage): StoredMessage {
+    const row = merged(this.held(message.id), message);
+    this.pending.set(message.id, row);
+    // The pending copy leaves in the same transaction that stores the real one.
+    if (message.senderId === this.me) this.sentByMe.push(message.clientMsgId);
+    return row;
+  }
+
+  recall(recall: EntryData<"recall">): void {
+    const { conversationId, messageId: id, seq, by: senderId, at } = recall;
+    // Never held: a row in its place from what the recall says, so a later copy finds it recalled.
+    const copy = this.held(id) ?? { id, conversationId, seq, senderId, clientMsgId: "", kind: "text", body: "", at };
+    this.pending.set(id, withoutText(copy, { recalled: true }));
+  }
+
+  hide(hide: EntryData<"hide">): void {
+    const { conversationId, messageId: id } = hide;
+    // Never held: a row with no place (seq 0) that no screen shows, only to keep later copies out.
+    const copy = this.held(id) ?? { id, conversationId, seq: 0, senderId: "", clientMsgId: "", kind: "text", body: "", at: 0 };
+    this.pending.set(id, withoutText(copy, { hidden: true }));
   }
 
   async flush(): Promise<void> {
@@ -128,9 +145,34 @@ class MessageWriter {
   }
 }
 
-type ChatData = {
-  [K in "msg" | "conv" | "read" | "delivered" | "recall"]: { k: K; data: z.infer<(typeof lenientEntryDataSchemas)[K]> };
-}["msg" | "conv" | "read" | "delivered" | "recall"];
+/**
+ * A copy of a message over the row held for it: a recall or a delete-for-me
+ * already applied wins, so the text never comes back; the copy brings what a
+ * tombstone could not know (its time, sender, clientMsgId).
+ */
+export function merged(held: StoredMessage | undefined, copy: StoredMessage): StoredMessage {
+  const recalled = !!(held?.recalled || copy.recalled);
+  const hidden = !!(held?.hidden || copy.hidden);
+  return recalled || hidden ? withoutText(copy, { recalled, hidden }) : copy;
+}
+
+function withoutText(message: StoredMessage, flags: { recalled?: boolean; hidden?: boolean }): StoredMessage {
+  return { ...message, body: "", ...(flags.recalled || message.recalled ? { recalled: true } : {}), ...(flags.hidden || message.hidden ? { hidden: true } : {}) };
+}
+
+/** The summary's last message was deleted for me: the newest message left on this device, or none. */
+function newestShown(db: CourierDb, conversationId: string): Promise<StoredMessage | undefined> {
+  return db.messages
+    .where("[conversationId+seq]")
+    .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
+    .reverse()
+    .filter((m) => !m.hidden)
+    .first();
+}
+
+const CHAT_KINDS = ["msg", "conv", "read", "delivered", "recall", "hide"] as const;
+type ChatKind = (typeof CHAT_KINDS)[number];
+type ChatData = { [K in ChatKind]: { k: K; data: z.infer<(typeof lenientEntryDataSchemas)[K]> } }[ChatKind];
 
 function parseChat(entry: Entry): ChatData | null {
   switch (entry.k) {
@@ -138,7 +180,8 @@ function parseChat(entry: Entry): ChatData | null {
     case "conv":
     case "read":
     case "delivered":
-    case "recall": {
+    case "recall":
+    case "hide": {
       const data = parse(entry, entry.k);
       return data ? ({ k: entry.k, data } as ChatData) : null;
     }
@@ -155,6 +198,7 @@ function touches(item: ChatData): { conversationId: string; messageId?: string }
     case "conv":
       return { conversationId: item.data.summary.conversationId };
     case "recall":
+    case "hide":
       return { conversationId: item.data.conversationId, messageId: item.data.messageId };
     default:
       return { conversationId: item.data.conversationId };
@@ -168,7 +212,19 @@ function touches(item: ChatData): { conversationId: string; messageId?: string }
  * no IndexedDB work would let the transaction commit under us.
  */
 async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: ConsumerHooks): Promise<void> {
-  const items = entries.map(parseChat).filter((item): item is ChatData => item !== null);
+  await applyItems(db, me, entries.map(parseChat).filter((item): item is ChatData => item !== null), hooks);
+}
+
+/**
+ * What this device did itself and the server confirmed (my recall, my delete
+ * for me), applied at once as its entry will be when it arrives (applying it
+ * twice changes nothing).
+ */
+export async function applyOwnChange(db: CourierDb, me: string, change: Extract<ChatData, { k: "recall" | "hide" }>): Promise<void> {
+  await db.transaction("rw", db.messages, db.conversations, db.outbox, () => applyItems(db, me, [change], {}));
+}
+
+async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: ConsumerHooks): Promise<void> {
   const summaries = new SummaryCache(db);
   const messages = new MessageWriter(db, me);
   const touched = items.map(touches);
@@ -181,8 +237,9 @@ async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: Con
         break;
       case "conv":
         summaries.set(mergeSummary(summaries.get(item.data.summary.conversationId), item.data.summary));
-        // The server's count at this version replaces ours, as it did before any recount.
+        // The server's count at this version replaces ours, as it did before any recount; its last message skips what I deleted.
         messages.recount.delete(item.data.summary.conversationId);
+        messages.relast.delete(item.data.summary.conversationId);
         break;
       case "read":
         applyRead(summaries, messages, me, item.data, hooks);
@@ -194,10 +251,20 @@ async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: Con
         break;
       }
       case "recall": {
-        messages.recall(item.data.messageId);
+        messages.recall(item.data);
         const summary = summaries.get(item.data.conversationId);
         if (summary?.lastMessage?.id === item.data.messageId) {
-          summaries.set({ ...summary, lastMessage: { ...summary.lastMessage, recalled: true } });
+          summaries.set({ ...summary, lastMessage: withoutText(summary.lastMessage, { recalled: true }) });
+        }
+        break;
+      }
+      case "hide": {
+        messages.hide(item.data);
+        const summary = summaries.get(item.data.conversationId);
+        if (summary?.lastMessage?.id === item.data.messageId) {
+          // Found again among the rows once this batch is written.
+          summaries.set({ ...summary, lastMessage: null });
+          messages.relast.add(item.data.conversationId);
         }
         break;
       }
@@ -208,11 +275,15 @@ async function applyChat(db: CourierDb, me: string, entries: Entry[], hooks: Con
     const summary = summaries.get(id);
     if (summary) summaries.set({ ...summary, unread: await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq) });
   }
+  for (const id of messages.relast) {
+    const summary = summaries.get(id);
+    if (summary) summaries.set({ ...summary, lastMessage: (await newestShown(db, id)) ?? null });
+  }
   await summaries.flush();
 }
 
-function applyMessage(summaries: SummaryCache, messages: MessageWriter, me: string, message: StoredMessage, hooks: ConsumerHooks): void {
-  messages.put(message);
+function applyMessage(summaries: SummaryCache, messages: MessageWriter, me: string, copy: StoredMessage, hooks: ConsumerHooks): void {
+  const message = messages.put(copy);
   const summary = summaries.get(message.conversationId);
   if (!summary) {
     hooks.onMissingSummary?.(message.conversationId);
@@ -230,13 +301,23 @@ function applyMessage(summaries: SummaryCache, messages: MessageWriter, me: stri
       readSeq = message.seq;
       messages.recount.add(message.conversationId);
     }
-  } else if (isNew && message.seq > readSeq) {
+  } else if (isNew && message.seq > readSeq && !message.hidden) {
     unread += 1;
+  }
+  // Deleted for me: never the preview; if it was, the newest row left is found at the end (relast).
+  const replaces = isNew || summary.lastMessage?.id === message.id;
+  let lastMessage = summary.lastMessage;
+  if (replaces && !message.hidden) {
+    lastMessage = message;
+    messages.relast.delete(message.conversationId);
+  } else if (message.hidden && summary.lastMessage?.id === message.id) {
+    lastMessage = null;
+    messages.relast.add(message.conversationId);
   }
   summaries.set({
     ...summary,
     conversation: { ...summary.conversation, lastSeq: newLastSeq },
-    lastMessage: isNew || summary.lastMessage?.id === message.id ? message : summary.lastMessage,
+    lastMessage,
     unread,
     readSeq,
   });
@@ -268,7 +349,7 @@ export async function countUnread(db: CourierDb, me: string, conversationId: str
   return db.messages
     .where("[conversationId+seq]")
     .between([conversationId, readSeq + 1], [conversationId, Dexie.maxKey], true, true)
-    .filter((m) => m.senderId !== me)
+    .filter((m) => m.senderId !== me && !m.hidden)
     .count();
 }
 
@@ -296,13 +377,18 @@ function mergeSummary(local: StoredSummary | undefined, incoming: StoredSummary)
   const incomingSeq = incoming.lastMessage?.seq ?? 0;
   return {
     ...incoming,
-    lastMessage: localSeq > incomingSeq ? local.lastMessage : incoming.lastMessage,
+    lastMessage: localSeq > incomingSeq ? local.lastMessage : sameMessage(local.lastMessage, incoming.lastMessage),
     conversation: { ...incoming.conversation, lastSeq: Math.max(incoming.conversation.lastSeq, local.conversation.lastSeq) },
     members: incoming.members ?? local.members,
     item: incoming.item === undefined ? local.item : incoming.item,
     order: incoming.order === undefined ? local.order : incoming.order,
     receipts: mergeReceipts(local.receipts, incoming.receipts),
   };
+}
+
+/** A recall applied here stays on the preview when an older view of the same message comes in. */
+function sameMessage(local: StoredMessage | null, incoming: StoredMessage | null): StoredMessage | null {
+  return incoming && local?.id === incoming.id ? merged(local, incoming) : incoming;
 }
 
 function mergeReceipts(a: Receipt[] | undefined, b: Receipt[] | undefined): Receipt[] | undefined {
@@ -347,11 +433,12 @@ function rank(order: Order): number {
   return ORDER_STATUSES.indexOf(order.status);
 }
 
-function applyCommands(entries: Entry[], hooks: ConsumerHooks): void {
+/** One at a time, in order: the runner records each in the `commands` table of this transaction. */
+async function applyCommands(entries: Entry[], hooks: ConsumerHooks): Promise<void> {
   for (const entry of entries) {
     const data = parse(entry, "cmd");
     if (!data) continue;
-    if (hooks.onCommand) hooks.onCommand(data);
+    if (hooks.onCommand) await hooks.onCommand(data);
     else console.info(`courier: ignoring command ${data.name}`);
   }
 }

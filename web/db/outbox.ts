@@ -1,13 +1,13 @@
 import type { CourierDb } from "./database.js";
-import type { OutboxRow, StoredMessage } from "./records.js";
+import type { OutboxRow, ReplyRef, StoredMessage } from "./records.js";
 
 /** Writes a new message to the outbox: it is on screen before any network call. */
-export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now()): Promise<OutboxRow> {
+export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now(), replyTo?: ReplyRef): Promise<OutboxRow> {
   return db.transaction("rw", db.outbox, async () => {
     // Strictly increasing, so two messages typed within a millisecond keep their order.
     const last = await db.outbox.orderBy("createdAt").last();
     const createdAt = Math.max(now, (last?.createdAt ?? 0) + 1);
-    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, queuedAt: now, status: "sending" };
+    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
     await db.outbox.add(row);
     return row;
   });

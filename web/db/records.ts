@@ -4,8 +4,20 @@ import type { AnyMessage, AnySummary } from "../api/lenient.js";
 /**
  * A message as stored: the wire message (with `recalled` once recalled). Its
  * `kind` may be one this app does not know (a newer server; see lenient.ts).
+ *
+ * Tombstones (db/consumers.ts): a recalled message keeps its row with
+ * `recalled: true` and `body: ""`, even one recalled before any copy of it
+ * arrived; a message deleted for me keeps a row with `hidden: true` and
+ * `body: ""` that no screen shows. Either way a later copy (a pull, a history
+ * page, a send's answer) cannot bring its text back.
  */
 export type StoredMessage = AnyMessage;
+
+/** The message a reply quotes: its place only, never its text (docs/messages.md). */
+export interface ReplyRef {
+  id: string;
+  seq: number;
+}
 
 /** This user's view of one conversation, as the server sends it in `conv` entries. */
 export type StoredSummary = AnySummary;
@@ -35,6 +47,8 @@ export interface OutboxRow {
    */
   queuedAt?: number;
   status: OutboxStatus;
+  /** The message this one quotes, kept so an offline reply keeps its quote. */
+  replyTo?: ReplyRef;
   /** Why it failed, for the person (status "failed" only). */
   error?: string;
 }

@@ -159,14 +159,14 @@ describe("outbox", () => {
 describe("other kinds", () => {
   it("recall marks the message and the summary's last message", async () => {
     const m = message("c1", 1);
-    await apply(convEntry(summary("c1")), msgEntry(m), entry("recall", { conversationId: "c1", messageId: m.id }));
+    await apply(convEntry(summary("c1")), msgEntry(m), entry("recall", { conversationId: "c1", messageId: m.id, seq: m.seq, by: m.senderId, at: m.at }));
     expect((await db.messages.get(m.id))?.recalled).toBe(true);
     expect((await db.conversations.get("c1"))?.lastMessage?.recalled).toBe(true);
   });
 
   it("a recall stays when a copy of the message comes after it, in the same batch or a later one", async () => {
     const m = message("c1", 1);
-    await apply(convEntry(summary("c1")), msgEntry(m), entry("recall", { conversationId: "c1", messageId: m.id }), msgEntry(m));
+    await apply(convEntry(summary("c1")), msgEntry(m), entry("recall", { conversationId: "c1", messageId: m.id, seq: m.seq, by: m.senderId, at: m.at }), msgEntry(m));
     expect((await db.messages.get(m.id))?.recalled).toBe(true);
     await apply(msgEntry(m));
     expect((await db.messages.get(m.id))?.recalled).toBe(true);

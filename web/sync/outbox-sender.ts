@@ -5,7 +5,7 @@ import type { AnyMessage } from "../api/lenient.js";
 import type { CourierDb } from "../db/database.js";
 import { profileUser } from "../db/device-db.js";
 import { discard, enqueue, markFailed, markSending, queued, queuedFor, settle } from "../db/outbox.js";
-import type { OutboxRow } from "../db/records.js";
+import type { OutboxRow, ReplyRef } from "../db/records.js";
 import { fullJitter } from "./backoff.js";
 
 /**
@@ -59,6 +59,10 @@ export class OutboxSender {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The server asked us to wait: no attempt before this time (epoch ms), whoever asks. */
   private notBefore = 0;
+  /** Rows recalled before they were confirmed (cancel()): never sent from now on. */
+  private readonly cancelled = new Set<string>();
+  /** The row whose request is out, and its answer (null if it did not go through). */
+  private inFlight: { clientMsgId: string; sent: Promise<AnyMessage | null> } | null = null;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
 
@@ -67,10 +71,24 @@ export class OutboxSender {
     this.maxAgeMs = opts.maxAgeMs ?? OUTBOX_MAX_AGE_MS;
   }
 
-  async send(conversationId: string, body: string): Promise<OutboxRow> {
-    const row = await enqueue(this.opts.db, conversationId, body, this.now());
+  async send(conversationId: string, body: string, replyTo?: ReplyRef): Promise<OutboxRow> {
+    const row = await enqueue(this.opts.db, conversationId, body, this.now(), replyTo);
     this.flush();
     return row;
+  }
+
+  /**
+   * Recall of a message not confirmed yet: it leaves the outbox and is never
+   * sent. One already on its way (the request is out) cannot be stopped:
+   * this answers the server's copy once it is confirmed, for the caller to
+   * recall, or null when nothing went out (it failed, or was not in flight).
+   */
+  async cancel(clientMsgId: string): Promise<AnyMessage | null> {
+    // Seen by attempt() before it sends: a row read just before this call is not sent either.
+    this.cancelled.add(clientMsgId);
+    const inFlight = this.inFlight?.clientMsgId === clientMsgId ? this.inFlight.sent : null;
+    await discard(this.opts.db, clientMsgId);
+    return inFlight ? inFlight : null;
   }
 
   async retry(clientMsgId: string): Promise<void> {
@@ -136,15 +154,21 @@ export class OutboxSender {
       this.opts.onReauth();
       return "reauth";
     }
+    // Cancelled (recalled) while queued: it may have been read just before it left the outbox.
+    if (!(await this.opts.db.outbox.get(row.clientMsgId)) || this.cancelled.has(row.clientMsgId)) return "next";
+    const request: SendRequest = { clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body };
+    if (row.replyTo) request.replyTo = row.replyTo.id;
+    const sending = this.opts.send(request);
+    this.inFlight = { clientMsgId: row.clientMsgId, sent: sending.catch(() => null) };
     try {
-      const message = await this.opts.send({ clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body });
+      const message = await sending;
       // Stopped meanwhile: write nothing more; the message arrives through sync.
       if (this.stopped) return "next";
       await settle(this.opts.db, message);
       this.failures = 0;
       return "next";
     } catch (error) {
-      if (this.stopped) return "retry";
+      if (this.stopped || this.cancelled.has(row.clientMsgId)) return this.stopped ? "retry" : "next";
       switch (decide(error)) {
         case "give_up":
           await markFailed(this.opts.db, row.clientMsgId, describeError(error));
@@ -162,6 +186,8 @@ export class OutboxSender {
           return "retry";
         }
       }
+    } finally {
+      this.inFlight = null;
     }
   }
 
