@@ -36,6 +36,7 @@ describe("config", () => {
       },
       connectionLimits: { perDevice: 10, perUser: 50, pullsInFlight: 4 },
       maxDevicesPerUser: 100,
+      recallWindowMs: 120_000,
       push: {
         subject: "mailto:admin@localhost",
         allowHosts: [],
@@ -97,6 +98,7 @@ describe("config", () => {
       MAX_PULLS_IN_FLIGHT: "1",
       RATE_LIMIT_LOOPBACK: "true",
       MAX_DEVICES_PER_USER: "7",
+      RECALL_WINDOW_MS: "5000",
       TRUST_PROXY: "2",
     });
     expect(c.rateLimits).toEqual({
@@ -116,6 +118,8 @@ describe("config", () => {
     expect(c.connectionLimits).toEqual({ perDevice: 2, perUser: 3, pullsInFlight: 1 });
     expect(() => loadConfig({ MAX_CONNECTIONS_PER_DEVICE: "0" })).toThrow(/MAX_CONNECTIONS_PER_DEVICE/);
     expect(c.maxDevicesPerUser).toBe(7);
+    expect(c.recallWindowMs).toBe(5000);
+    expect(() => loadConfig({ RECALL_WINDOW_MS: "-1" })).toThrow(/RECALL_WINDOW_MS/);
     expect(c.trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: "true" }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: "0" }).trustProxy).toBe(false);

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { POLL_GRACE_MS } from "../shared/protocol/index.js";
+import { POLL_GRACE_MS, RECALL_WINDOW_MS_DEFAULT } from "../shared/protocol/index.js";
 
 /**
  * Server configuration, read once from the environment. Every setting has a
@@ -106,6 +106,8 @@ export interface Config {
   connectionLimits: ConnectionLimits;
   /** Devices a user may have registered; registering one more forgets the least recently seen. */
   maxDevicesPerUser: number;
+  /** How long after a message's `at` its sender may recall it (server/messages/lifecycle.ts). */
+  recallWindowMs: number;
   /** Web Push (server/push/). */
   push: PushConfig;
   /** Bearer token of the admin API (`/api/admin/*`); null turns that API off (404). */
@@ -296,6 +298,7 @@ const envSchema = z.object({
     .optional()
     .transform((v) => v === "true" || v === "1"),
   MAX_DEVICES_PER_USER: int(DEFAULT_MAX_DEVICES_PER_USER, 1, 100_000),
+  RECALL_WINDOW_MS: int(RECALL_WINDOW_MS_DEFAULT, 0, 86_400_000),
   PUSH_SUBJECT: z
     .string()
     .trim()
@@ -366,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     connectionLimits: { perDevice: e.MAX_CONNECTIONS_PER_DEVICE, perUser: e.MAX_CONNECTIONS_PER_USER, pullsInFlight: e.MAX_PULLS_IN_FLIGHT },
     maxDevicesPerUser: e.MAX_DEVICES_PER_USER,
+    recallWindowMs: e.RECALL_WINDOW_MS,
     push: {
       subject: e.PUSH_SUBJECT,
       allowHosts: e.PUSH_ALLOW_HOSTS,

@@ -9,7 +9,7 @@ import {
   type Summary,
   type User,
 } from "../../shared/protocol/index.js";
-import type { ConversationRecord, MemberRecord, NewMember, Repos } from "../storage/storage.js";
+import type { ConversationRecord, MemberRecord, NewEntry, NewMember, Repos } from "../storage/storage.js";
 
 /**
  * Conversations: who may see one, how each member sees it (the summary), and
@@ -24,7 +24,6 @@ interface ConversationView {
   users: User[];
   /** Groups: people gone from it whose messages are in its history. */
   formerUsers: User[];
-  lastMessage: Message | null;
   item: Item | null;
   order: Summary["order"];
 }
@@ -40,7 +39,6 @@ async function view(r: Repos, conv: ConversationRecord): Promise<ConversationVie
     members,
     users: users(members.map((m) => m.userId)),
     formerUsers: users(formerIds),
-    lastMessage: conv.lastSeq > 0 ? await r.messages.bySeq(conv.id, conv.lastSeq) : null,
     item: conv.itemId ? await r.items.get(conv.itemId) : null,
     order: conv.type === "item" ? await r.orders.ofConversation(conv.id) : null,
   };
@@ -78,7 +76,8 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
       ...(conv.itemId !== null ? { itemId: conv.itemId } : {}),
       ...(conv.title !== null ? { title: conv.title } : {}),
     },
-    lastMessage: gone ? null : v.lastMessage,
+    // Each member's own: the newest they have not deleted for themselves.
+    lastMessage: gone || conv.lastSeq === 0 ? null : ((await r.messages.page(conv.id, null, 1, userId))[0] ?? null),
     unread: !gone && conv.lastSeq > me.readSeq ? await r.messages.unread(conv.id, me.readSeq, userId) : 0,
     readSeq: me.readSeq,
     muted: me.muted,
@@ -156,8 +155,14 @@ export async function announceConversation(r: Repos, conv: ConversationRecord, a
   const v = await view(r, conv);
   const to = [...new Set([...v.members.map((m) => m.userId), ...alsoTo])];
   const entries = [];
-  for (const userId of to) entries.push({ userId, d: "chat" as const, k: "conv", data: { summary: await personal(r, v, userId) } });
+  for (const userId of to) entries.push(convEntry(userId, await personal(r, v, userId)));
   await r.log.append(entries, at);
+}
+
+/** A `conv` entry, kept with the place of the lastMessage it carries: a recall or a hide of that message rewrites it. */
+export function convEntry(userId: string, summary: Summary): NewEntry {
+  const last = summary.lastMessage;
+  return { userId, d: "chat", k: "conv", data: { summary }, ...(last ? { ref: { conversationId: last.conversationId, seq: last.seq } } : {}) };
 }
 
 /** A new conversation appears on every member's devices as a `conv` entry. */
@@ -242,12 +247,12 @@ export async function updateSettings(r: Repos, userId: string, conversationId: s
   const { conv } = await readableConversation(r, userId, conversationId);
   await r.conversations.updateSettings(conv.id, userId, patch);
   const summary = await buildSummary(r, userId, conv);
-  await r.log.append([{ userId, d: "chat", k: "conv", data: { summary } }], at);
+  await r.log.append([convEntry(userId, summary)], at);
   return summary;
 }
 
 /** A page of history, for members only. */
 export async function history(r: Repos, userId: string, conversationId: string, before: number | null, limit: number): Promise<Message[]> {
   await readableConversation(r, userId, conversationId);
-  return r.messages.page(conversationId, before, limit);
+  return r.messages.page(conversationId, before, limit, userId);
 }

@@ -12,7 +12,7 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 export async function postMessage(
   r: Repos,
   conv: ConversationRecord,
-  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body">,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo">,
   at: number,
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
@@ -45,6 +45,24 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   if (existing) return { message: existing, created: false };
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
-  const message = await postMessage(r, conv, { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body }, at);
+  const replyTo = input.replyTo === undefined ? undefined : await quoted(r, conv, input.replyTo);
+  const message = await postMessage(
+    r,
+    conv,
+    { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body, ...(replyTo ? { replyTo } : {}) },
+    at,
+  );
   return { message, created: true };
+}
+
+/**
+ * The place of the message a reply quotes (never its text): one of this
+ * conversation, not recalled. Read under the conversation's lock, which a
+ * recall takes too: a quote and a recall of its message take turns.
+ */
+async function quoted(r: Repos, conv: ConversationRecord, messageId: string): Promise<NonNullable<Message["replyTo"]>> {
+  const m = await r.messages.get(messageId);
+  if (!m || m.conversationId !== conv.id) throw CourierError.badRequest("You can only quote a message of this conversation.");
+  if (m.recalled) throw CourierError.conflict("That message was recalled; it can't be quoted.");
+  return { id: m.id, seq: m.seq };
 }

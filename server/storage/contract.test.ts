@@ -394,7 +394,7 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
   });
 
   /** The group's history as (sender, body) in seq order. */
-  const history = async (g: string) => (await storage.read(async (r) => r.messages.page(g, null, 500))).map((m) => ({ seq: m.seq, senderId: m.senderId, body: m.body }));
+  const history = async (g: string) => (await storage.read(async (r) => r.messages.page(g, null, 500, null))).map((m) => ({ seq: m.seq, senderId: m.senderId, body: m.body }));
   /** The membership each user's last `conv` entry of `g` says. */
   const lastMembership = async (userId: string, g: string) =>
     (await pull(userId, "chat", 0)).entries

@@ -85,6 +85,8 @@ export interface MessageRow {
   body: string;
   at: number;
   recalled: Flag;
+  reply_to_id: string | null;
+  reply_to_seq: number | null;
 }
 
 export interface DeviceRow {
@@ -175,6 +177,7 @@ export function toMessage(r: MessageRow): Message {
     at: r.at,
   };
   if (r.recalled) m.recalled = true;
+  if (r.reply_to_id !== null && r.reply_to_seq !== null) m.replyTo = { id: r.reply_to_id, seq: r.reply_to_seq };
   return m;
 }
 

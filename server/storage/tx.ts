@@ -283,19 +283,31 @@ export interface ConversationRepo {
 export interface MessageRepo {
   /** Unique on (sender, clientMsgId) and (conversation, seq), enforced by the engine. */
   insert(m: Message): Answer<void>;
+  get(id: string): Answer<Message | null>;
   byClientId(senderId: string, clientMsgId: string): Answer<Message | null>;
   bySeq(conversationId: string, seq: number): Answer<Message | null>;
-  /** The `limit` messages just below `before`, ascending (the newest page when before is null). */
-  page(conversationId: string, before: number | null, limit: number): Answer<Message[]>;
+  /**
+   * The `limit` messages just below `before`, ascending (the newest page when
+   * before is null), without those `viewerId` deleted for themselves (null:
+   * every message).
+   */
+  page(conversationId: string, before: number | null, limit: number, viewerId: string | null): Answer<Message[]>;
   /** Members (other than `excludeId`) who sent a message with seq in (after, upTo]. */
   sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): Answer<string[]>;
-  /** Messages after `readSeq` not sent by `userId`. */
+  /** Messages after `readSeq` not sent by `userId`, nor deleted by them for themselves. */
   unread(conversationId: string, readSeq: number, userId: string): Answer<number>;
+  /** The content is gone from the row: body '', recalled, recalled at `at`. */
+  recall(id: string, at: number): Answer<void>;
+  /** Delete for me; false if `userId` had already hidden it. */
+  hide(userId: string, m: Message, at: number): Answer<boolean>;
 }
 
 // ── the entry log ───────────────────────────────────────────────────────────
 
-/** A msg entry's place in its conversation, kept beside the entry for receipts. */
+/**
+ * The place of the message an entry carries, kept beside the entry: a msg
+ * entry's (for receipts), a conv entry's lastMessage (so a recall finds it).
+ */
 export interface MessageRef {
   conversationId: string;
   seq: number;
@@ -333,6 +345,13 @@ export interface EntryLog {
   setAck(deviceId: string, d: Domain, v: number): Answer<void>;
   /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
   messageSeqsBetween(userId: string, after: number, upTo: number): Answer<MessageRef[]>;
+  /**
+   * Every kept entry that carries the message at `ref` (a `msg` entry, or a
+   * `conv` entry whose summary's lastMessage it is, both appended with that
+   * ref) now carries `message` instead: every member's copies, or only
+   * `userId`'s. Content gone from a message is gone from the log too.
+   */
+  rewriteMessage(ref: MessageRef, message: Message, userId: string | null): Answer<void>;
 }
 
 // ── web push, follows, campaigns ────────────────────────────────────────────

@@ -34,7 +34,7 @@ export async function snapshot(r: Repos, userId: string): Promise<Snapshot> {
   const conversations = await listSummaries(r, userId);
   const messages: Snapshot["messages"] = {};
   for (const s of conversations) {
-    messages[s.conversationId] = await r.messages.page(s.conversationId, null, SNAPSHOT_MESSAGES_PER_CONVERSATION);
+    messages[s.conversationId] = await r.messages.page(s.conversationId, null, SNAPSHOT_MESSAGES_PER_CONVERSATION, userId);
   }
   return { heads: await r.log.heads(userId), conversations, messages };
 }

@@ -166,7 +166,7 @@ export function refusal(client: Client): Promise<Error & { data?: { code: string
   });
 }
 
-export function emitAck<T = Record<string, unknown>>(socket: ClientSocket, event: "send" | "pull" | "ack" | "heartbeat", payload: unknown): Promise<T> {
+export function emitAck<T = Record<string, unknown>>(socket: ClientSocket, event: keyof ClientToServerEvents, payload: unknown): Promise<T> {
   return new Promise((resolve) => {
     // The event map types payloads as unknown and callbacks per event; tests poke any shape.
     (socket.emit as (ev: string, p: unknown, cb: (res: T) => void) => void)(event, payload, resolve);

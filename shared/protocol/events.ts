@@ -21,6 +21,8 @@ export type SocketAuth = z.infer<typeof socketAuthSchema>;
  */
 export interface ClientToServerEvents {
   send: (payload: unknown, cb: (res: AckResult<{ message: Message }>) => void) => void;
+  /** extension (Message lifecycle): payload as `RecallRequest`, answers the tombstone. */
+  recall: (payload: unknown, cb: (res: AckResult<{ message: Message }>) => void) => void;
   pull: (payload: unknown, cb: (res: AckResult<PullResponse>) => void) => void;
   ack: (payload: unknown, cb?: (res: AckResult<object>) => void) => void;
   /** extension: an application-level heartbeat; payload as `PingRequest`, answers `{ok: true, at}`. */

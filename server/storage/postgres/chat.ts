@@ -6,7 +6,9 @@ import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
-const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled`;
+const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq`;
+/** `viewerId` ($n) has not deleted the message `m` for themselves; the hides' primary key answers it per row. */
+const notHiddenBy = (n: number) => `NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $${n} AND h.message_id = m.id)`;
 
 export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
@@ -182,9 +184,14 @@ export class PgMessages implements MessageRepo {
   /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
   async insert(m: Message): Promise<void> {
     await this.db.query(
-      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at],
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null],
     );
+  }
+
+  get(id: string): Promise<Message | null> {
+    return first(this.db, `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = $1`, [id], toMessage);
   }
 
   async byClientId(senderId: string, clientMsgId: string): Promise<Message | null> {
@@ -203,12 +210,12 @@ export class PgMessages implements MessageRepo {
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
-  async page(conversationId: string, before: number | null, limit: number): Promise<Message[]> {
+  async page(conversationId: string, before: number | null, limit: number, viewerId: string | null): Promise<Message[]> {
     const { rows } = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM (
-         SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3
+         SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = $1 AND seq < $2 AND ${notHiddenBy(4)} ORDER BY seq DESC LIMIT $3
        ) AS newest ORDER BY seq`,
-      [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit],
+      [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit, viewerId ?? ""],
     );
     return rows.map(toMessage);
   }
@@ -226,9 +233,21 @@ export class PgMessages implements MessageRepo {
 
   async unread(conversationId: string, readSeq: number, userId: string): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM messages WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3`,
+      `SELECT count(*) AS n FROM messages m WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3 AND ${notHiddenBy(3)}`,
       [conversationId, readSeq, userId],
     );
     return rows[0]?.n ?? 0;
+  }
+
+  async recall(id: string, at: number): Promise<void> {
+    await this.db.query(`UPDATE messages SET body = '', recalled = true, recalled_at = $2 WHERE id = $1`, [id, at]);
+  }
+
+  async hide(userId: string, m: Message, at: number): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `INSERT INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [userId, m.id, m.conversationId, m.seq, at],
+    );
+    return (rowCount ?? 0) > 0;
   }
 }

@@ -1,4 +1,4 @@
-import { DOMAINS, type Domain, type Entry, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
+import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
 import type { AppendBatch } from "../append-batch.js";
 import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
 import type { Db } from "./db.js";
@@ -56,6 +56,11 @@ const INSERT_ENTRIES = `
   INSERT INTO entries (user_id, domain, v, k, at, data, conversation_id, seq)
   SELECT u, d, v, k, $5, data, c, s
   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $6::text[], $7::text[], $8::bigint[]) AS t(u, d, v, k, data, c, s)`;
+
+/** The entries carrying one message (by the partial index entries_message), every user's or one user's. */
+const REWRITE_MESSAGE = `
+  UPDATE entries SET data = CASE WHEN k = 'msg' THEN $3 ELSE jsonb_set(data::jsonb, '{summary,lastMessage}', $4::jsonb)::text END
+  WHERE conversation_id = $1 AND seq = $2 AND k IN ('msg', 'conv') AND ($5::text IS NULL OR user_id = $5)`;
 
 /** Trims the rings of the (user, domain)s whose head crossed a multiple of trimEvery. */
 const TRIM = `
@@ -175,6 +180,10 @@ export class PgEntryLog implements EntryLog {
       [userId, after, upTo],
     );
     return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));
+  }
+
+  async rewriteMessage(ref: MessageRef, message: Message, userId: string | null): Promise<void> {
+    await this.db.query(REWRITE_MESSAGE, [ref.conversationId, ref.seq, JSON.stringify({ message }), JSON.stringify(message), userId]);
   }
 }
 

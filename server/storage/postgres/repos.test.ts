@@ -297,8 +297,8 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
       expect(await r.messages.byClientId("ms-b", "cm1")).toEqual(messages[1]);
       expect(await r.messages.byClientId("ms-a", "cm1")).toBeNull();
       expect(await r.messages.bySeq("ms1", 4)).toEqual(messages[3]);
-      expect(await r.messages.page("ms1", null, 2)).toEqual(messages.slice(3));
-      expect(await r.messages.page("ms1", 3, 10)).toEqual(messages.slice(0, 2));
+      expect(await r.messages.page("ms1", null, 2, null)).toEqual(messages.slice(3));
+      expect(await r.messages.page("ms1", 3, 10, null)).toEqual(messages.slice(0, 2));
       expect((await r.messages.sendersBetween("ms1", 1, 4, "ms-a")).sort()).toEqual(["ms-b", "ms-c"]);
       expect(await r.messages.unread("ms1", 1, "ms-a")).toBe(2);
     });

@@ -4,6 +4,8 @@ import type { MessageRepo } from "../tx.js";
 import { currentMember } from "../membership-sql.js";
 import { toMessage, type MessageRow } from "../rows.js";
 
+const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = ? AND h.message_id = m.id)`;
+
 /** Messages, stored once per conversation (entries only reference them). */
 export class MessageStore implements MessageRepo {
   private readonly s;
@@ -11,12 +13,17 @@ export class MessageStore implements MessageRepo {
   constructor(db: Database.Database) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
+      get: db.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
       byClient: db.prepare<[string, string], MessageRow>(`SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?`),
       bySeq: db.prepare<[string, number], MessageRow>(`SELECT * FROM messages WHERE conversation_id = ? AND seq = ?`),
-      before: db.prepare<[string, number, number], MessageRow>(
-        `SELECT * FROM (SELECT * FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?) ORDER BY seq`,
+      // The hides' primary key (user_id, message_id) answers NOT EXISTS per row; '' is no user.
+      before: db.prepare<[string, number, string, number], MessageRow>(
+        `SELECT * FROM (
+           SELECT * FROM messages m WHERE conversation_id = ? AND seq < ? AND ${NOT_HIDDEN} ORDER BY seq DESC LIMIT ?
+         ) ORDER BY seq`,
       ),
       // Walks the (conversation_id, seq) unique index over the range only.
       sendersBetween: db.prepare<[string, number, number, string], { sender_id: string }>(
@@ -24,14 +31,21 @@ export class MessageStore implements MessageRepo {
          JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id AND ${currentMember("mb")}
          WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? AND m.sender_id != ?`,
       ),
-      unread: db.prepare<[string, number, string], { n: number }>(
-        `SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id != ?`,
+      unread: db.prepare<[string, number, string, string], { n: number }>(
+        `SELECT count(*) AS n FROM messages m WHERE conversation_id = ? AND seq > ? AND sender_id != ? AND ${NOT_HIDDEN}`,
       ),
+      recall: db.prepare(`UPDATE messages SET body = '', recalled = 1, recalled_at = ? WHERE id = ?`),
+      hide: db.prepare(`INSERT OR IGNORE INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES (?, ?, ?, ?, ?)`),
     };
   }
 
   insert(m: Message): void {
-    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at);
+    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null);
+  }
+
+  get(id: string): Message | null {
+    const row = this.s.get.get(id);
+    return row ? toMessage(row) : null;
   }
 
   byClientId(senderId: string, clientMsgId: string): Message | null {
@@ -44,9 +58,8 @@ export class MessageStore implements MessageRepo {
     return row ? toMessage(row) : null;
   }
 
-  /** The `limit` messages just below `before`, ascending (the newest page when before is null). */
-  page(conversationId: string, before: number | null, limit: number): Message[] {
-    return this.s.before.all(conversationId, before ?? Number.MAX_SAFE_INTEGER, limit).map(toMessage);
+  page(conversationId: string, before: number | null, limit: number, viewerId: string | null): Message[] {
+    return this.s.before.all(conversationId, before ?? Number.MAX_SAFE_INTEGER, viewerId ?? "", limit).map(toMessage);
   }
 
   /** Members (other than `excludeId`) who sent a message with seq in (after, upTo]. */
@@ -55,6 +68,14 @@ export class MessageStore implements MessageRepo {
   }
 
   unread(conversationId: string, readSeq: number, userId: string): number {
-    return this.s.unread.get(conversationId, readSeq, userId)!.n;
+    return this.s.unread.get(conversationId, readSeq, userId, userId)!.n;
+  }
+
+  recall(id: string, at: number): void {
+    this.s.recall.run(at, id);
+  }
+
+  hide(userId: string, m: Message, at: number): boolean {
+    return this.s.hide.run(userId, m.id, m.conversationId, m.seq, at).changes > 0;
   }
 }

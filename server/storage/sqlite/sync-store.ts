@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import { DOMAINS, type Domain, type Entry, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
+import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
 import type { AppendBatch } from "../append-batch.js";
 import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
 
@@ -51,6 +51,11 @@ export class SyncStore implements EntryLog {
          WHERE user_id = ? AND domain = 'chat' AND v > ? AND v <= ? AND k = 'msg'
          GROUP BY conversation_id`,
       ),
+      // By the partial index entries_message (conversation_id, seq); '' is every user.
+      rewriteMessage: db.prepare<{ conv: string; seq: number; user: string; msg: string; last: string }>(
+        `UPDATE entries SET data = CASE k WHEN 'msg' THEN @msg ELSE json_set(data, '$.summary.lastMessage', json(@last)) END
+         WHERE conversation_id = @conv AND seq = @seq AND k IN ('msg', 'conv') AND (@user = '' OR user_id = @user)`,
+      ),
     };
   }
 
@@ -97,5 +102,10 @@ export class SyncStore implements EntryLog {
 
   messageSeqsBetween(userId: string, after: number, upTo: number): MessageRef[] {
     return this.s.msgMaxSeqs.all(userId, after, upTo).map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));
+  }
+
+  rewriteMessage(ref: MessageRef, message: Message, userId: string | null): void {
+    const last = JSON.stringify(message);
+    this.s.rewriteMessage.run({ conv: ref.conversationId, seq: ref.seq, user: userId ?? "", msg: JSON.stringify({ message }), last });
   }
 }

@@ -13,6 +13,7 @@ import {
 } from "../../../shared/protocol/index.js";
 import type { Context } from "../../context.js";
 import { pullCost } from "../../http/in-flight-limit.js";
+import { recall } from "../../messages/lifecycle.js";
 import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
@@ -104,6 +105,7 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
   // and, with HTTP pulls and snapshots, per user (ctx.reads).
   const on = socketEvents(ctx, socket, { userId, addressKey }, authorized, log);
   on("send", async (p) => ({ message: (await send(ctx, userId, p)).message }));
+  on("recall", async (p) => ({ message: await recall(ctx, userId, p) }));
   on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
   on("ack", (p) => ack(ctx, userId, deviceId, p), { budget: "upkeep" });
   on(
