@@ -1,11 +1,13 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
-import { CourierError, humanText, parseInput } from "../../shared/protocol/index.js";
+import { commandCreateSchema, CourierError, humanText, parseInput } from "../../shared/protocol/index.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
+import { idParam } from "../http/params.js";
 import { ipKey } from "../http/rate-limit.js";
 import { campaignStep } from "./campaigns.js";
+import { commandWithResults, createCommand } from "./commands.js";
 
 /** Users appended to per transaction when a campaign goes out. */
 export const CAMPAIGN_BATCH = 500;
@@ -85,5 +87,25 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
     req.log.info({ campaignId: campaign.id, recipients: campaign.recipients, repeat: !opened.created }, "campaign sent");
     const { id, title, body, url, recipients } = campaign;
     return reply.code(opened.created ? 201 : 200).send({ campaign: { id, title, body, ...(url !== undefined ? { url } : {}), recipients } });
+  });
+
+  /**
+   * A command for a user's devices (server/admin/commands.ts) → 201 {command}.
+   * A `sign_out` closes the live connections of the devices it signed out,
+   * on every process, once its `cmd` entry has gone out.
+   */
+  app.post("/api/admin/commands", async (req, reply) => {
+    const input = parseInput(commandCreateSchema, req.body, "body");
+    const { command, signedOut } = await ctx.storage.write((tx) => createCommand(tx, input, randomUUID(), ctx.clock()));
+    if (signedOut !== null && signedOut.deviceIds.length > 0) {
+      ctx.hub.closeEverywhere({ userId: command.userId, deviceIds: signedOut.deviceIds, sessionIds: signedOut.sessionIds }, "logout");
+    }
+    req.log.info({ commandId: command.id, name: command.name, userId: command.userId, deviceId: command.deviceId }, "command issued");
+    return reply.code(201).send({ command });
+  });
+
+  app.get("/api/admin/commands/:id", async (req) => {
+    const id = idParam(req);
+    return ctx.storage.read((r) => commandWithResults(r, id));
   });
 };

@@ -1,6 +1,17 @@
 import type { FastifyPluginAsync } from "fastify";
 import { z } from "zod";
-import { CourierError, type Device, deviceRegisterSchema, parseInput, type TransportName, uuidSchema } from "../../shared/protocol/index.js";
+import {
+  COMMAND_REPORT_MAX_BYTES,
+  commandReportSchema,
+  CourierError,
+  type Device,
+  deviceRegisterSchema,
+  idSchema,
+  parseInput,
+  type TransportName,
+  uuidSchema,
+} from "../../shared/protocol/index.js";
+import { reportCommand, reportTooLarge } from "../admin/commands.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { Context, FeatureOptions } from "../context.js";
 import { checkEndpointShape, checkKeys, validateSubscription } from "../push/subscription.js";
@@ -11,6 +22,10 @@ import { recordDevice } from "./register.js";
 
 const deviceParams = z.object({ deviceId: uuidSchema });
 const idParams = z.object({ id: uuidSchema });
+const commandParams = z.object({ deviceId: uuidSchema, id: idSchema });
+
+/** A command report's body: the largest report (checked on its own) with room for its status and detail. */
+const REPORT_BODY_LIMIT = COMMAND_REPORT_MAX_BYTES + 8 * 1024;
 
 /**
  * What the user sees of their devices: the stored records plus whether each
@@ -90,4 +105,23 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
     ctx.hub.closeEverywhere({ userId: auth.user.id, deviceIds: [id], sessionIds: removed.sessionIds }, "device_removed");
     return reply.code(204).send();
   });
+
+  /** A device says how a command went (server/admin/commands.ts); a repeat replaces its earlier report. */
+  app.post(
+    "/api/devices/:deviceId/commands/:id",
+    {
+      bodyLimit: REPORT_BODY_LIMIT,
+      // Fastify's refusal of a body over this route's limit, in this route's words (the shared handler answers it).
+      errorHandler: (err) => {
+        throw (err as { code?: unknown }).code === "FST_ERR_CTP_BODY_TOO_LARGE" ? reportTooLarge() : err;
+      },
+    },
+    async (req, reply) => {
+      const auth = await requireAuth(ctx, req);
+      const { deviceId, id } = parseInput(commandParams, req.params, "path");
+      const input = parseInput(commandReportSchema, req.body, "body");
+      await ctx.storage.write((tx) => reportCommand(tx, auth.user.id, deviceId, id, input, ctx.clock()));
+      return reply.code(204).send();
+    },
+  );
 };

@@ -1,25 +1,34 @@
 import type { Command, CommandResult } from "../../../shared/protocol/index.js";
+import { type CommandResultRow, commandValues, resultValues, toCommand, toCommandResult } from "../command-rows.js";
 import type { CommandRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, first } from "./db.js";
 
 /** Commands and their results per device (docs/messages.md). */
 export class PgCommands implements CommandRepo {
   constructor(private readonly db: Db) {}
 
-  insert(_c: Command): Promise<void> {
-    void this.db;
-    return Promise.reject(new Error("commands: not built yet"));
+  async insert(c: Command): Promise<void> {
+    await this.db.query(`INSERT INTO commands (id, user_id, device_id, name, args, at) VALUES ($1, $2, $3, $4, $5, $6)`, commandValues(c));
   }
 
-  get(_id: string): Promise<Command | null> {
-    return Promise.reject(new Error("commands: not built yet"));
+  get(id: string): Promise<Command | null> {
+    return first(this.db, `SELECT id, user_id, device_id, name, args, at FROM commands WHERE id = $1`, [id], toCommand);
   }
 
-  report(_commandId: string, _result: CommandResult): Promise<void> {
-    return Promise.reject(new Error("commands: not built yet"));
+  async report(commandId: string, result: CommandResult): Promise<void> {
+    await this.db.query(
+      `INSERT INTO command_results (command_id, device_id, status, detail, report, at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (command_id, device_id) DO UPDATE SET status = excluded.status, detail = excluded.detail,
+         report = excluded.report, at = excluded.at`,
+      resultValues(commandId, result),
+    );
   }
 
-  results(_commandId: string): Promise<CommandResult[]> {
-    return Promise.reject(new Error("commands: not built yet"));
+  async results(commandId: string): Promise<CommandResult[]> {
+    const { rows } = await this.db.query<CommandResultRow>(
+      `SELECT device_id, status, detail, report, at FROM command_results WHERE command_id = $1 ORDER BY at, device_id`,
+      [commandId],
+    );
+    return rows.map(toCommandResult);
   }
 }
