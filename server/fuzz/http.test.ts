@@ -110,6 +110,8 @@ const KNOWN: Route[] = [
   { method: "POST", url: "/api/auth/register" },
   { method: "POST", url: "/api/auth/login" },
   { method: "POST", url: "/api/messages" },
+  { method: "POST", url: "/api/messages/:id/recall" },
+  { method: "POST", url: "/api/messages/:id/hide" },
   { method: "POST", url: "/api/conversations" },
   { method: "GET", url: "/api/conversations/:id/messages" },
   { method: "PATCH", url: "/api/conversations/:id/settings" },

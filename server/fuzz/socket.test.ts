@@ -109,8 +109,8 @@ afterAll(async () => {
 });
 
 describe("socket.io fuzzer", () => {
-  it("finds the server's socket events, including the protocol's four", () => {
-    expect(events).toEqual(expect.arrayContaining(["send", "pull", "ack", "heartbeat"]));
+  it("finds the server's socket events, including the protocol's four and recall", () => {
+    expect(events).toEqual(expect.arrayContaining(["send", "pull", "ack", "heartbeat", "recall"]));
   });
 
   it(`every event × ${RUNS_PER_DOOR} hostile payloads in every shape: answered, never internal, a refusal changes nothing, the socket lives on`, async () => {

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { hashToken } from "../auth/tokens.js";
-import { call, listen, openDirect, startServer, type Session, type TestServer } from "../testing/harness.js";
+import { call, listen, openDirect, sendHttp, startServer, type Session, type TestServer } from "../testing/harness.js";
 
 /**
  * A server with three users and something of each kind to aim at: Alice (the
  * fuzzer's usual identity) with a conversation, a device and Bob's listing;
- * Bob and Carol with a conversation Alice is not in. The fuzzer's ids are
+ * Bob and Carol with a conversation Alice is not in, messages in both. The fuzzer's ids are
  * Alice's own and other users' alike.
  */
 export const PASSWORD = "correct horse battery";
@@ -45,7 +45,13 @@ export async function buildWorld(): Promise<World> {
   await call(app, "PUT", `/api/devices/${aliceDevice}`, { token: alice.token, body: { protocol: 1, capabilities: [] } });
   await call(app, "PUT", `/api/devices/${bobDevice}`, { token: bob.token, body: { protocol: 1, capabilities: [] } });
   const item = await call<{ item: { id: string } }>(app, "POST", "/api/items", { token: bob.token, body: { title: "Bike", priceCents: 4500 } });
-  const ids = [alice.user.id, bob.user.id, carol.user.id, own.conversationId, foreign.conversationId, aliceDevice, bobDevice];
+  // Messages to recall, hide and quote: Alice's and Bob's in her conversation, one in a conversation she is not in.
+  const messages = [
+    await sendHttp(app, alice, own.conversationId, "mine"),
+    await sendHttp(app, bob, own.conversationId, "his"),
+    await sendHttp(app, bob, foreign.conversationId, "theirs"),
+  ];
+  const ids = [alice.user.id, bob.user.id, carol.user.id, own.conversationId, foreign.conversationId, aliceDevice, bobDevice, ...messages.map((m) => m.id)];
   if (item.body?.item?.id) ids.push(item.body.item.id);
 
   const sessions = [alice, bob, carol];
