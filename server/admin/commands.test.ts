@@ -107,6 +107,21 @@ describe("admin commands", () => {
     expect(await cmdEntries(alice)).toEqual([]);
   });
 
+  it("a group the user left may be deleted from their devices, not muted", async () => {
+    server = await startServer({ adminToken: TOKEN });
+    const alice = await register(server.app);
+    const bob = await register(server.app);
+    const group = await call<{ conversation: { id: string } }>(server.app, "POST", "/api/conversations", {
+      token: alice.token,
+      body: { type: "group", title: "Climbing", memberIds: [bob.user.id] },
+    });
+    const conversationId = group.body.conversation.id;
+    expect((await call(server.app, "POST", `/api/conversations/${conversationId}/leave`, { token: bob.token })).status).toBe(204);
+    expect((await issue({ userId: bob.user.id, name: "mute", args: { conversationId } })).status).toBe(404);
+    expect((await issue({ userId: bob.user.id, name: "delete_conversation", args: { conversationId } })).status).toBe(201);
+    expect((await cmdEntries(bob)).map((e) => e.data.name)).toEqual(["delete_conversation"]);
+  });
+
   it("stores the command and appends a cmd entry to that user's chat only, live to a connected device; GET shows it", async () => {
     server = await startServer({ adminToken: TOKEN });
     const url = await listen(server);

@@ -46,8 +46,9 @@ export async function createCommand(r: Repos, input: CommandCreate, id: string, 
   if (!(await r.users.get(userId))) throw CourierError.notFound("No such user.");
   if (deviceId !== null && (await r.devices.get(deviceId))?.userId !== userId) throw CourierError.notFound("No such device of this user.");
   if ("conversationId" in args) {
+    // A conversation the user left may still be on their devices: it can be deleted there, not muted.
     const me = await r.conversations.member(args.conversationId, userId);
-    if (!me || isGoneMembership(me.state)) throw CourierError.notFound("No such conversation of this user.");
+    if (!me || (name === "mute" && isGoneMembership(me.state))) throw CourierError.notFound("No such conversation of this user.");
   }
   const command: Command = { id, userId, deviceId, name, args, at };
   await r.commands.insert(command);
