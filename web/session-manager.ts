@@ -176,6 +176,8 @@ export class SessionManager {
         if (reason === "user_changed") void this.recheck();
       },
       onDeviceConflict: () => void this.replaceDevice(session),
+      // The server's sign_out command: as the app's sign-out, unsent messages kept.
+      signOut: () => (this.phase.name === "signed-in" && this.phase.session === session ? this.signOut("keep") : Promise.resolve()),
     });
     const session: Session = {
       user,

@@ -14,6 +14,15 @@ const conversationArgs = z.strictObject({ conversationId: idSchema });
 const noArgs = z.strictObject({}).optional().default({});
 const target = { userId: idSchema, deviceId: idSchema.optional() };
 
+/** The args of each command, as a device reads them from a `cmd` entry (web/commands/runner.ts). */
+export const commandArgsSchemas = {
+  resync: noArgs,
+  diagnostics: noArgs,
+  sign_out: noArgs,
+  mute: conversationArgs,
+  delete_conversation: conversationArgs,
+} as const;
+
 /** `POST /api/admin/commands`: unknown names or missing args are `400`. */
 export const commandCreateSchema = z.discriminatedUnion("name", [
   z.strictObject({ ...target, name: z.literal("resync"), args: noArgs }),

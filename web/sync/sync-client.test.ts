@@ -11,8 +11,9 @@ import {
   type Versions,
 } from "../../shared/protocol/index.js";
 import type { Api } from "../api/client.js";
+import { NetworkError } from "../api/errors.js";
 import { CourierDb } from "../db/database.js";
-import { convEntry, ME, message, msgEntry, PEER, resetVersions, summary } from "../db/test-fixtures.js";
+import { convEntry, entry, ME, message, msgEntry, PEER, resetVersions, summary } from "../db/test-fixtures.js";
 import { HTTP_CATCH_UP_MS, SyncClient } from "./sync-client.js";
 import type { Transport, TransportHandlers } from "./transport.js";
 
@@ -369,5 +370,47 @@ describe("SyncClient: page signals", () => {
     (window as unknown as EventTarget).dispatchEvent(new Event("online"));
     expect(transport.hidden).toEqual([true, false]);
     expect(transport.wakes).toBe(2);
+  });
+});
+
+describe("SyncClient: the resync command", () => {
+  const COMMAND = "00000000-0000-4000-8000-0000000000c1";
+
+  it("drops local data for the snapshot, keeps the unsent message, sends it once the snapshot landed and reports done", async () => {
+    const reportCommand = vi.fn(async () => {});
+    api = Object.assign(fakeApi(), { reportCommand });
+    const c = makeClient();
+    await c.start();
+    transport.hello(me.id);
+    transport.handlers!.onPush([convEntry(summary("c1"), 1), msgEntry(message("c1", 1), 2)]);
+    await drain();
+    await c.idle();
+    // Offline for sends: the message waits in the outbox (its retry timer never fires: the clock is fake).
+    transport.send.mockRejectedValue(new NetworkError());
+    api.send.mockRejectedValue(new NetworkError());
+    const unsent = await c.outbox.send("c1", "still unsent");
+    await drain();
+    expect(transport.send).toHaveBeenCalled();
+    // Local data the server does not have (damaged, or from a restored server).
+    await db.messages.put(message("c1", 9, { body: "stale" }));
+
+    // The link is back for sends; then the admin's command arrives.
+    const sent = message("c1", 3, { senderId: ME, clientMsgId: unsent.clientMsgId, body: "still unsent" });
+    transport.send.mockReset();
+    transport.send.mockResolvedValue(sent as never);
+    api.snapshot.mockResolvedValue({ heads: { chat: 3, system: 0, marketing: 0 }, conversations: [summary("c1")], messages: { c1: [message("c1", 1)] } } as Snapshot);
+    transport.handlers!.onPush([entry("cmd", { id: COMMAND, name: "resync", args: {} }, 3)]);
+    await drain();
+    await c.idle();
+    await drain();
+
+    expect(api.snapshot).toHaveBeenCalledOnce();
+    expect(await db.messages.get("c1-m9")).toBeUndefined();
+    // Kept through the snapshot, then sent: the server's copy replaced it.
+    expect(transport.send).toHaveBeenCalledWith(expect.objectContaining({ clientMsgId: unsent.clientMsgId, body: "still unsent" }));
+    expect(await db.outbox.count()).toBe(0);
+    expect((await db.messages.toArray()).map((m) => m.body).sort()).toEqual(["message 1", "still unsent"]);
+    expect(reportCommand).toHaveBeenCalledWith(DEVICE, COMMAND, { status: "done" });
+    expect(await db.commands.get(COMMAND)).toMatchObject({ status: "done", reported: true });
   });
 });

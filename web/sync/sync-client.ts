@@ -17,6 +17,10 @@ import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { deviceRegistration } from "../api/device-registration.js";
+import { buildDiagnostics } from "../commands/diagnostics.js";
+import { deleteConversationHere } from "../commands/local.js";
+import { recentErrors } from "../commands/recent-errors.js";
+import { CommandRunner, type CommandActions } from "../commands/runner.js";
 import { registerConsumers } from "../db/consumers.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredSummary } from "../db/records.js";
@@ -26,6 +30,7 @@ import { ClosableStore } from "./closable-store.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { watchPage } from "./page-signals.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
+import { transportLog } from "./transport-log.js";
 
 export interface SyncClientOptions {
   user: User;
@@ -41,6 +46,8 @@ export interface SyncClientOptions {
   onSessionLost(reason: "unauthorized" | "user_changed"): void;
   /** The server says our device id belongs to another account: get a new one. */
   onDeviceConflict(): void;
+  /** The `sign_out` command: sign out as the app's sign-out does, keeping unsent messages (session-manager.ts). */
+  signOut?(): Promise<void>;
 }
 
 /** Without a hello this long after start, catch up over HTTP anyway. */
@@ -73,6 +80,8 @@ export const HTTP_CATCH_UP_MS = 15_000;
  */
 export class SyncClient {
   readonly outbox: OutboxSender;
+  /** The server's commands (`cmd` entries): run once on this device, reported (commands/runner.ts). */
+  readonly commands: CommandRunner;
   private readonly engine: SyncEngine;
   private readonly store: ClosableStore;
   private readonly registry = new ConsumerRegistry();
@@ -92,16 +101,22 @@ export class SyncClient {
   private crowdedOut = false;
   private stopped = false;
   private stopping: Promise<void> | null = null;
+  /** Resync commands waiting for the snapshot to land. */
+  private snapshotWaiters: Array<{ resolve(): void; reject(error: unknown): void }> = [];
 
   constructor(private readonly opts: SyncClientOptions) {
     const { db, user } = opts;
+    this.commands = new CommandRunner({
+      db,
+      deviceId: opts.deviceId,
+      actions: this.commandActions(),
+      report: (id, report) => this.ours(() => opts.api.reportCommand(opts.deviceId, id, report)),
+      onError: (where, error) => recentErrors.record(where, error),
+    });
     this.unregisterConsumers = registerConsumers(this.registry, db, user.id, {
       onMissingSummary: () => this.scheduleSummaryRefresh(),
-      onCommand: ({ name }) => {
-        // Runs after the current transaction: a snapshot must not nest inside an apply.
-        if (name === "resync") setTimeout(() => this.engine.resync(), 0);
-        else console.info(`courier: ignoring command "${name}"`);
-      },
+      // Inside the consuming transaction: recorded there, run after it commits.
+      onCommand: (command) => this.commands.take(command),
     });
     this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
     this.engine = new SyncEngine({
@@ -240,6 +255,7 @@ export class SyncClient {
     this.stopHttpCatchUp();
     this.engine.hello(hello.heads);
     this.outbox.flush();
+    void this.commands.retryReports();
   }
 
   private onPush(entries: Entry[]): void {
@@ -432,6 +448,8 @@ export class SyncClient {
     if (this.helloTimer) clearTimeout(this.helloTimer);
     this.stopHttpCatchUp();
     this.outbox.stop();
+    this.commands.stop();
+    for (const waiter of this.snapshotWaiters.splice(0)) waiter.reject(new Error("Signed out before the snapshot landed"));
     this.engine.stop();
     this.opts.transport.close();
     for (const cleanup of this.cleanups.splice(0)) cleanup();
@@ -442,7 +460,63 @@ export class SyncClient {
   }
 
   private onEngineEvent(event: SyncEvent): void {
-    // After stop the store refuses writes on purpose.
-    if (event.type === "apply_failed" && !this.stopped) console.error("courier: applying entries failed", event.error);
+    if (this.stopped) return; // after stop the store refuses writes on purpose
+    switch (event.type) {
+      case "apply_failed":
+        console.error("courier: applying entries failed", event.error);
+        recentErrors.record(`sync apply ${event.d}`, event.error);
+        break;
+      case "pull_failed":
+        recentErrors.record(`sync pull ${event.d}`, event.error);
+        break;
+      case "snapshot":
+        for (const waiter of this.snapshotWaiters.splice(0)) waiter.resolve();
+        break;
+      case "snapshot_failed":
+        recentErrors.record("sync snapshot", event.error);
+        // Offline: the engine tries again until it lands. Refused: the resync failed.
+        if (!(event.error instanceof NetworkError)) for (const waiter of this.snapshotWaiters.splice(0)) waiter.reject(event.error);
+        break;
+    }
+  }
+
+  // ── commands ───────────────────────────────────────────────────────────
+
+  private commandActions(): CommandActions {
+    const { db, api } = this.opts;
+    return {
+      resync: () => this.resync(),
+      diagnostics: () =>
+        buildDiagnostics({
+          db,
+          versions: this.engine.versions,
+          transportLog: transportLog.list(),
+          recentErrors: recentErrors.list(),
+          now: Date.now(),
+          userAgent: typeof navigator === "undefined" ? undefined : navigator.userAgent,
+        }),
+      mute: async (conversationId) => {
+        // Here at once (no notification, no badge), and on the server for every device; its `conv` entry follows.
+        await db.conversations.update(conversationId, { muted: true });
+        await this.ours(() => api.updateSettings(conversationId, { muted: true }));
+      },
+      deleteConversation: (conversationId) => deleteConversationHere(db, conversationId),
+      signOut: async () => {
+        if (!this.opts.signOut) throw new Error("This page cannot sign out by itself.");
+        await this.opts.signOut();
+      },
+    };
+  }
+
+  /**
+   * Drops local data and takes a snapshot (DexieSyncStore.applySnapshot):
+   * the outbox stays, less what the snapshot shows the server has, and is
+   * sent once it has landed. Resolves then; fails if the server refused it.
+   */
+  private resync(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error("Signed out"));
+    const landed = new Promise<void>((resolve, reject) => this.snapshotWaiters.push({ resolve, reject }));
+    this.engine.resync();
+    return landed.then(() => this.outbox.flush());
   }
 }
