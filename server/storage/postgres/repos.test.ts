@@ -254,7 +254,7 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
       await tx.conversations.advanceRead("cv1", "cv-b", 1);
       await tx.conversations.advanceDelivered("cv1", "cv-b", 1);
       await tx.conversations.updateSettings("cv1", "cv-b", { muted: true, remark: "trip!" });
-      await tx.conversations.updateSettings("cv1", "cv-b", { pinned: true });
+      await tx.conversations.updateSettings("cv1", "cv-b", { pinned: true, markedUnread: true });
     });
     await read(async (r) => {
       expect(await r.conversations.member("cv1", "cv-a")).toMatchObject({ readSeq: 0, deliveredSeq: 2 });
@@ -267,6 +267,8 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
         pinned: true,
         remark: "trip!",
         label: "",
+        archived: false,
+        markedUnread: true,
         role: "member",
         state: "member",
         addedBy: null,
