@@ -131,6 +131,19 @@ export class SessionManager {
     if (pendingSignOut.get()) void this.finishPendingSignOut();
   }
 
+  /**
+   * The server's `sign_out` command: it has revoked this device's session
+   * already, so no logout request (its 401 would read as an expired session,
+   * which keeps the history). Otherwise as the app's sign-out: history goes,
+   * unsent messages and drafts stay for the next sign-in, other tabs follow.
+   */
+  private async signedOutByServer(session: Session): Promise<void> {
+    if (this.phase.name !== "signed-in" || this.phase.session !== session) return;
+    const ended = this.end("An administrator signed this device out. Your unsent messages are kept for your next sign-in.", session, "keep-unsent");
+    this.post({ type: "signed-out", userId: session.user.id, at: Date.now() });
+    await ended;
+  }
+
   /** Retries the server half of an offline sign-out until it lands (or a new sign-in replaces it). */
   private async finishPendingSignOut(attempt = 0): Promise<void> {
     if (!pendingSignOut.get()) return;
@@ -176,8 +189,7 @@ export class SessionManager {
         if (reason === "user_changed") void this.recheck();
       },
       onDeviceConflict: () => void this.replaceDevice(session),
-      // The server's sign_out command: as the app's sign-out, unsent messages kept.
-      signOut: () => (this.phase.name === "signed-in" && this.phase.session === session ? this.signOut("keep") : Promise.resolve()),
+      signOut: () => this.signedOutByServer(session),
     });
     const session: Session = {
       user,

@@ -188,15 +188,12 @@ describe("CommandRunner", () => {
     expect(reports).toEqual([{ id: id(1), status: "failed", detail: INTERRUPTED }]);
   });
 
-  it("reports sign_out before signing out (a signed-out device cannot report)", async () => {
-    const order: string[] = [];
-    runner = new CommandRunner({
-      db,
-      deviceId: DEVICE,
-      report: async () => void order.push("report"),
-      actions: { ...actions(), signOut: async () => void order.push("sign out") },
-    });
+  it("signs out on sign_out without a report: the server revoked the session and recorded the result", async () => {
     await apply(cmd(id(1), "sign_out"));
-    expect(order).toEqual(["report", "sign out"]);
+    expect(ran).toEqual(["sign_out"]);
+    expect(reports).toEqual([]);
+    expect(await db.commands.get(id(1))).toMatchObject({ status: "done", reported: true });
+    await runner.retryReports();
+    expect(reports).toEqual([]);
   });
 });

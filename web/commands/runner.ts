@@ -37,7 +37,13 @@ export interface CommandRunnerOptions {
 export const STALE_RUNNING_MS = 10 * 60_000;
 export const INTERRUPTED = "Interrupted: the app closed while it ran; not run again.";
 
-type Outcome = { status: "done" | "failed"; detail?: string; report?: Record<string, unknown>; after?: () => Promise<void> };
+type Outcome = {
+  status: "done" | "failed";
+  detail?: string;
+  report?: Record<string, unknown>;
+  /** sign_out: the server revoked the session and recorded the result itself; this runs instead of a report. */
+  instead?: () => Promise<void>;
+};
 
 /**
  * Runs the server's commands (`cmd` entries, docs/messages.md) once per
@@ -124,11 +130,12 @@ export class CommandRunner {
     if (this.stopped) return;
     const outcome = await this.execute(command);
     if (outcome.status === "failed") this.opts.onError?.(`command ${command.name}`, outcome.detail);
-    await this.opts.db.commands.update(command.id, { status: outcome.status, detail: outcome.detail, reported: false });
+    const { instead } = outcome;
+    await this.opts.db.commands.update(command.id, { status: outcome.status, detail: outcome.detail, reported: instead !== undefined });
     this.active.delete(command.id);
-    await this.send(command.id, outcome);
-    // sign_out reports first: once signed out, this device can no longer tell the server.
-    if (outcome.after && !this.stopped) await outcome.after();
+    // A report after sign_out would only meet a 401, which the app takes for an expired session (history kept).
+    if (instead) await instead();
+    else await this.send(command.id, outcome);
   }
 
   private async execute(command: EntryData<"cmd">): Promise<Outcome> {
@@ -149,7 +156,7 @@ export class CommandRunner {
           await actions.deleteConversation(commandArgsSchemas.delete_conversation.parse(command.args).conversationId);
           return { status: "done" };
         case "sign_out":
-          return { status: "done", after: () => actions.signOut() };
+          return { status: "done", instead: () => actions.signOut() };
       }
     } catch (error) {
       return { status: "failed", detail: reason(error) };
