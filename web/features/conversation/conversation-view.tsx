@@ -7,6 +7,7 @@ import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { conversationTitle, memberName, notifyHeadline, otherMembers } from "../conversations/summary-text.js";
+import { ConversationMenuButton } from "../conversations/conversation-menu.js";
 import { GroupPanel } from "../group/group-panel.js";
 import { goneText, isGone, isRequest, memberCountText } from "../group/membership.js";
 import { ActionError, useAction } from "../group/action.js";
@@ -136,6 +137,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           </button>
         ) : null}
         <MuteButton conversationId={conversationId} muted={summary.muted} />
+        {member ? <ConversationMenuButton conversationId={conversationId} /> : null}
       </ConversationHeader>
       {/* The group's details sit beside the messages when there is room, over them (a drawer) when not. */}
       <div className="conversation-body">

@@ -1,20 +1,31 @@
 import { useLiveQuery } from "dexie-react-hooks";
+import { useEffect, useRef } from "react";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
-import { useNow } from "../../lib/hooks.js";
+import { useNow, usePageVisible } from "../../lib/hooks.js";
 import { MutedIcon, PinIcon } from "../../lib/icons.js";
 import { initials } from "../../lib/initials.js";
+import { pointBelow, useMenuTrigger } from "../../lib/menu.js";
 import { relativeTime } from "../../lib/time.js";
-import { useSession } from "../../session.js";
+import { useSession, type Session } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
-import { activityAt, compareSummaries, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
+import { activityAt, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
 import { isGone, isRequest } from "../group/membership.js";
+import { contactRemarks, useContacts } from "./contacts.js";
+import { useConversationMenu, useOnline } from "./conversation-menu.js";
+import { FolderBar, useFolder } from "./folder-bar.js";
+import { byPinThenActivity, emptyFolderText, inFolder, looksUnread } from "./folders.js";
 import { RequestsSection } from "./requests-section.js";
+import { GlobalSearch } from "../search/search-button.js";
+import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 
+type Row = { summary: StoredSummary; at: number; pinned: boolean; preview: PreviewParts };
+
 export function ConversationList() {
-  const { db, user } = useSession();
+  const session = useSession();
+  const { db, user } = session;
   // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
-  const stored = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)).sort(compareSummaries), [db]);
+  const stored = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)), [db]);
   const requests = stored?.filter(isRequest) ?? [];
   const summaries = stored?.filter((s) => !isRequest(s));
   // The newest queued message per conversation: offline, what I typed shows in the preview at once.
@@ -26,7 +37,10 @@ export function ConversationList() {
   const selected = useUi((s) => selectedConversationId(s.route));
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
+  const [folder, setFolder] = useFolder(user.id, summaries);
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
+  useContactRemarksFrom(stored, user.id);
+  useClearMarkedUnread(session, summaries?.find((s) => s.conversationId === selected));
 
   if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
   if (summaries.length === 0 && requests.length === 0) {
@@ -46,86 +60,170 @@ export function ConversationList() {
     );
   }
 
-  const rows = summaries.map((summary) => {
-    const pending = newestPending?.get(summary.conversationId);
-    const pendingIsNewest = !!pending && pending.createdAt > (summary.lastMessage?.at ?? 0);
-    const at = pendingIsNewest ? Math.max(activityAt(summary), pending.createdAt) : activityAt(summary);
-    const preview = pendingIsNewest ? pendingPreview(pending) : previewParts(summary.lastMessage, summary, user.id);
-    return { summary, at, preview };
-  });
+  const rows: Row[] = summaries
+    .filter((summary) => inFolder(summary, folder, user.id))
+    .map((summary) => {
+      const pending = newestPending?.get(summary.conversationId);
+      const pendingIsNewest = !!pending && pending.createdAt > (summary.lastMessage?.at ?? 0);
+      const at = pendingIsNewest ? Math.max(activityAt(summary), pending.createdAt) : activityAt(summary);
+      const preview = pendingIsNewest ? pendingPreview(pending) : previewParts(summary.lastMessage, summary, user.id);
+      return { summary, at, pinned: summary.pinned, preview };
+    });
   // Pinned first, then newest activity (a message queued here counts).
-  rows.sort((a, b) => (a.summary.pinned !== b.summary.pinned ? (a.summary.pinned ? -1 : 1) : b.at - a.at));
+  rows.sort(byPinThenActivity);
 
   return (
     <>
-      <RequestsSection requests={requests} />
-      <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} />
+      <GlobalSearch />
+      <FolderBar summaries={summaries} current={folder} onChoose={setFolder} />
+      {folder.kind === "all" ? <RequestsSection requests={requests} /> : null}
+      {rows.length > 0 ? (
+        <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} />
+      ) : (
+        <p className="muted pad center" data-testid="folder-empty">
+          {emptyFolderText(folder)}
+        </p>
+      )}
     </>
   );
 }
 
-function ConversationRows({ rows, selected, userId, now }: { rows: { summary: StoredSummary; at: number; preview: PreviewParts }[]; selected: string | null; userId: string; now: number }) {
-  const navigate = useUi((s) => s.navigate);
+/** My remarks for people, from my direct conversations, for every name on screen (contacts.ts). */
+function useContactRemarksFrom(summaries: StoredSummary[] | undefined, me: string): void {
+  const setRemarks = useContacts((s) => s.setRemarks);
+  useEffect(() => {
+    if (summaries) setRemarks(contactRemarks(summaries, me));
+  }, [summaries, me, setRemarks]);
+}
+
+/**
+ * Opening a conversation I marked unread clears the mark (on my other
+ * devices too): when it is opened, or the page shown again, with the server
+ * reachable. A mark set on another device while it is on screen here stays.
+ */
+function useClearMarkedUnread(session: Session, open: StoredSummary | undefined): void {
+  const visible = usePageVisible();
+  const online = useOnline();
+  const seen = useRef<string | null>(null);
+  const id = open?.conversationId ?? null;
+  const marked = open?.markedUnread === true;
+  useEffect(() => {
+    if (!id || !visible) {
+      seen.current = null;
+      return;
+    }
+    if (!online || seen.current === id) return;
+    seen.current = id;
+    if (marked) void changeSettings(session, id, { markedUnread: false }).catch(() => {});
+  }, [id, marked, visible, online, session]);
+}
+
+function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; selected: string | null; userId: string; now: number }) {
+  const menu = useConversationMenu();
   return (
-    <ul className="conversation-list" role="list">
-      {rows.map(({ summary, at, preview }) => {
-        const title = conversationTitle(summary, userId);
-        const unread = summary.unread;
-        const isSelected = summary.conversationId === selected;
-        return (
-          <li key={summary.conversationId}>
-            <a
-              href={`#/c/${encodeURIComponent(summary.conversationId)}`}
-              className="conversation-item"
-              data-testid="conversation-item"
-              data-conversation-id={summary.conversationId}
-              data-unread={unread}
-              data-muted={summary.muted ? "" : undefined}
-              aria-current={isSelected ? "true" : undefined}
-              onClick={(e) => {
-                e.preventDefault();
-                navigate({ name: "conversation", id: summary.conversationId });
-              }}
-            >
-              <span className={`avatar type-${summary.conversation.type}`} aria-hidden="true">
-                {initials(title)}
-              </span>
-              <span className="conversation-text">
-                <span className="conversation-top">
-                  <span className="conversation-title">
-                    {summary.pinned ? (
-                      <span className="pin" role="img" aria-label="Pinned" title="Pinned">
-                        <PinIcon />
-                      </span>
-                    ) : null}
-                    {title}
-                  </span>
-                  <time className="conversation-time" dateTime={new Date(at).toISOString()}>
-                    {relativeTime(at, now)}
-                  </time>
+    <>
+      <ul className="conversation-list" role="list">
+        {rows.map(({ summary, at, preview }) => (
+          <ConversationRow
+            key={summary.conversationId}
+            summary={summary}
+            at={at}
+            preview={preview}
+            selected={summary.conversationId === selected}
+            menuOpen={menu.openFor === summary.conversationId}
+            userId={userId}
+            now={now}
+            onMenu={menu.open}
+          />
+        ))}
+      </ul>
+      {menu.element}
+    </>
+  );
+}
+
+function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuOpen: boolean; userId: string; now: number; onMenu: ReturnType<typeof useConversationMenu>["open"] }) {
+  const { summary, at, preview, selected, menuOpen, userId, now, onMenu } = props;
+  const navigate = useUi((s) => s.navigate);
+  const id = summary.conversationId;
+  const trigger = useMenuTrigger((point, el) => onMenu(id, point, el));
+  const title = conversationTitle(summary, userId);
+  const unread = summary.unread;
+  const label = summary.label.trim();
+  const marked = unread === 0 && looksUnread(summary);
+  return (
+    <li className="conversation-row" data-menu-open={menuOpen ? "" : undefined}>
+      <a
+        href={`#/c/${encodeURIComponent(id)}`}
+        className="conversation-item"
+        data-testid="conversation-item"
+        data-conversation-id={id}
+        data-unread={marked ? "marked" : unread}
+        data-muted={summary.muted ? "" : undefined}
+        data-pinned={summary.pinned ? "" : undefined}
+        data-archived={summary.archived ? "" : undefined}
+        aria-current={selected ? "true" : undefined}
+        aria-keyshortcuts="Shift+F10"
+        onClick={(e) => {
+          e.preventDefault();
+          navigate({ name: "conversation", id });
+        }}
+        {...trigger}
+      >
+        <span className={`avatar type-${summary.conversation.type}`} aria-hidden="true">
+          {initials(title)}
+        </span>
+        <span className="conversation-text">
+          <span className="conversation-top">
+            <span className="conversation-title">
+              {summary.pinned ? (
+                <span className="pin" role="img" aria-label="Pinned" title="Pinned" data-testid="pinned">
+                  <PinIcon />
                 </span>
-                <span className="conversation-bottom">
-                  <Preview parts={preview} />
-                  {summary.muted ? (
-                    <span className="muted-mark" role="img" aria-label="Muted" title="Muted">
-                      <MutedIcon />
-                    </span>
-                  ) : null}
-                  {unread > 0 ? (
-                    <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={`${unread} unread`}>
-                      {unread > 99 ? "99+" : unread}
-                    </span>
-                  ) : null}
-                </span>
-                {summary.conversation.type === "item" && summary.item && title !== summary.item.title ? (
-                  <span className="conversation-item-title">{summary.item.title}</span>
-                ) : null}
+              ) : null}
+              {title}
+            </span>
+            {label ? (
+              <span className="label-tag" data-testid="label-tag">
+                {label}
               </span>
-            </a>
-          </li>
-        );
-      })}
-    </ul>
+            ) : null}
+            <time className="conversation-time" dateTime={new Date(at).toISOString()}>
+              {relativeTime(at, now)}
+            </time>
+          </span>
+          <span className="conversation-bottom">
+            <Preview parts={preview} />
+            {summary.muted ? (
+              <span className="muted-mark" role="img" aria-label="Muted" title="Muted">
+                <MutedIcon />
+              </span>
+            ) : null}
+            {unread > 0 ? (
+              <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={`${unread} unread`}>
+                {unread > 99 ? "99+" : unread}
+              </span>
+            ) : marked ? (
+              <span className={`badge dot${summary.muted ? " muted" : ""}`} data-testid="marked-unread" role="img" aria-label="Marked unread" title="Marked unread" />
+            ) : null}
+          </span>
+          {summary.conversation.type === "item" && summary.item && title !== summary.item.title ? (
+            <span className="conversation-item-title">{summary.item.title}</span>
+          ) : null}
+        </span>
+      </a>
+      <button
+        type="button"
+        className="icon row-menu"
+        aria-label={`Options for ${title}`}
+        aria-haspopup="menu"
+        aria-expanded={menuOpen}
+        data-testid="row-menu"
+        onClick={(e) => onMenu(id, pointBelow(e.currentTarget), e.currentTarget)}
+      >
+        <span aria-hidden="true">⋯</span>
+      </button>
+    </li>
   );
 }
 

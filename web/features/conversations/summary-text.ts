@@ -2,14 +2,19 @@ import type { User } from "../../../shared/protocol/index.js";
 import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
 import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { systemText } from "../conversation/system-text.js";
+import { displayNameFor } from "./contacts.js";
 
-/** Remark, else group title, else the other member's name, else the listing's title. */
+/**
+ * THE name of a conversation, wherever it is shown (list, header, search
+ * results, dialogs): my remark, else the group's title, else the other
+ * member's name (my remark for them first), else the listing's title.
+ */
 export function conversationTitle(summary: Summary, me: string): string {
   if (summary.remark.trim()) return summary.remark.trim();
   const { conversation } = summary;
   if (conversation.type === "group" && conversation.title) return conversation.title;
   const other = otherMembers(summary, me)[0];
-  if (other) return other.displayName || other.username;
+  if (other) return displayNameFor(other);
   if (summary.item?.title) return summary.item.title;
   if (conversation.title) return conversation.title;
   return conversation.type === "group" ? "Group" : "Conversation";
@@ -19,17 +24,20 @@ export function otherMembers(summary: Summary, me: string): User[] {
   return (summary.members ?? []).filter((m) => m.id !== me);
 }
 
-/** A member's name; someone who left or was removed keeps theirs on what they wrote (the summary's `formerMembers`). */
+/**
+ * A member's name (my remark for them first); someone who left or was removed
+ * keeps theirs on what they wrote (the summary's `formerMembers`).
+ */
 export function memberName(summary: Summary | undefined, userId: string): string {
   const person = summary?.members?.find((m) => m.id === userId) ?? summary?.formerMembers?.find((m) => m.id === userId);
-  return person ? person.displayName || person.username : "Someone";
+  return person ? displayNameFor(person) : "Someone";
 }
 
 /** What turning notifications on is for, here: a group's replies come from anyone in it. */
 export function notifyHeadline(summary: Summary, me: string): string {
   if (summary.conversation.type === "group") return `Know when someone replies in ${conversationTitle(summary, me)}`;
   const other = otherMembers(summary, me)[0];
-  return other ? `Know when ${other.displayName || other.username} replies` : "Know when someone replies";
+  return other ? `Know when ${displayNameFor(other)} replies` : "Know when someone replies";
 }
 
 /**
@@ -74,13 +82,7 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
 }
 
-/** Newest activity first. */
+/** When something last happened in a conversation (the list's order, after pins). */
 export function activityAt(summary: Summary): number {
   return Math.max(summary.lastMessage?.at ?? 0, summary.conversation.at);
-}
-
-/** Pinned first, then newest activity. */
-export function compareSummaries(a: Summary, b: Summary): number {
-  if (a.pinned !== b.pinned) return a.pinned ? -1 : 1;
-  return activityAt(b) - activityAt(a);
 }

@@ -30,6 +30,18 @@ describe("unread title", () => {
     ).toBe(3);
   });
 
+  it("counts a conversation I marked unread as one, and leaves archived ones out", () => {
+    expect(
+      totalUnread([
+        { unread: 0, muted: false, markedUnread: true },
+        { unread: 3, muted: false, markedUnread: true },
+        { unread: 0, muted: true, markedUnread: true },
+        { unread: 5, muted: false, archived: true },
+        { unread: 0, muted: false, archived: true, markedUnread: true },
+      ]),
+    ).toBe(4);
+  });
+
   it("badges the tab icon with the count, capped at 99+", () => {
     const svg = (count: number) => decodeURIComponent(badgeIcon(count).replace(/^data:image\/svg\+xml,/, ""));
     expect(svg(0)).not.toContain("<circle");

@@ -8,11 +8,16 @@ export function unreadTitle(count: number, base = APP_TITLE): string {
 }
 
 /**
- * Unread messages across conversations; muted ones don't count (their badge
- * is grey too), nor group requests or groups I am no longer in.
+ * Unread messages across conversations, a conversation I marked unread
+ * counting one; muted ones don't count (their badge is grey too), nor
+ * archived ones (the Archived folder shows theirs), group requests or groups
+ * I am no longer in.
  */
-export function totalUnread(summaries: readonly { unread: number; muted: boolean; membership?: string }[]): number {
-  return summaries.reduce((sum, s) => (s.muted || (s.membership ?? "member") !== "member" ? sum : sum + Math.max(0, s.unread)), 0);
+export function totalUnread(summaries: readonly { unread: number; muted: boolean; membership?: string; markedUnread?: boolean; archived?: boolean }[]): number {
+  return summaries.reduce((sum, s) => {
+    if (s.muted || s.archived || (s.membership ?? "member") !== "member") return sum;
+    return sum + (s.unread > 0 ? s.unread : s.markedUnread ? 1 : 0);
+  }, 0);
 }
 
 const ICON_SHAPES = `<rect width='32' height='32' rx='8' fill='#2563eb'/><path d='M8 10h16v10H14l-6 4z' fill='white'/>`;

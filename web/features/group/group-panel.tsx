@@ -4,6 +4,7 @@ import type { StoredSummary as Summary } from "../../db/records.js";
 import { useDebounced } from "../../lib/hooks.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+import { displayNameFor } from "../conversations/contacts.js";
 import { canManage, canRemove } from "./membership.js";
 import { ActionError, ConfirmedAction, useAction } from "./action.js";
 
@@ -82,7 +83,7 @@ function MemberList({ summary }: { summary: Summary }) {
         {(summary.members ?? []).map((m) => {
           const entry = roster.get(m.id);
           const label = entry?.pending ? "Invited" : ROLE_LABEL[entry?.role ?? "member"];
-          const name = m.displayName || m.username;
+          const name = displayNameFor(m);
           return (
             <li key={m.id} className="user-row" data-testid="group-member" data-user-id={m.id}>
               <span>

@@ -11,6 +11,8 @@ import { ConnectionMenu } from "../status/connection-menu.js";
 import { SignOutButton } from "../account/sign-out-button.js";
 import { ConnectionStatus } from "../status/connection-status.js";
 import { GearIcon } from "../../lib/icons.js";
+import { useContacts } from "../conversations/contacts.js";
+import { Toasts } from "./toasts.js";
 
 /**
  * The signed-in layout. Wide screens show the conversation list beside the
@@ -22,6 +24,8 @@ export function Shell() {
   const route = useUi((s) => s.route);
   const navigate = useUi((s) => s.navigate);
   const pane = route.name === "chats" ? "list" : "main";
+  // Names on screen read my remarks for people (contacts.ts): a changed remark renders them again.
+  useContacts((s) => s.remarks);
   return (
     <div className="shell" data-pane={pane}>
       <Header route={route} navigate={navigate} />
@@ -39,6 +43,7 @@ export function Shell() {
           <MainView route={route} />
         </main>
       </div>
+      <Toasts />
     </div>
   );
 }

@@ -1,0 +1,120 @@
+import { useLiveQuery } from "dexie-react-hooks";
+import { useRef, useState } from "react";
+import type { StoredSummary as Summary } from "../../db/records.js";
+import { pointBelow, PopupMenu, type MenuItem, type Point } from "../../lib/menu.js";
+import { useSession } from "../../session.js";
+import { useConnection } from "../../stores/connection.js";
+import { selectedConversationId, useUi } from "../../stores/ui.js";
+import { markRead } from "../conversation/read-marker.js";
+import { isGone, isRequest } from "../group/membership.js";
+import { looksUnread, myLabels } from "./folders.js";
+import { LabelDialog, RemarkDialog } from "./organise-dialogs.js";
+import { changeSettingsOrSay } from "./settings-change.js";
+import { conversationTitle } from "./summary-text.js";
+
+/** Changing settings needs the server: offline the items show, disabled, with this note (nothing is queued). */
+export const OFFLINE_NOTE = "You're offline: these need a connection.";
+
+/** True while the server is reachable (settings changes are sent at once, not queued). */
+export function useOnline(): boolean {
+  return useConnection((s) => !s.browserOffline && s.status === "online");
+}
+
+type Open = { conversationId: string; at: Point; trigger: HTMLElement | null; mode: "menu" | "remark" | "label" };
+
+/**
+ * A conversation's menu (the list's rows, the conversation's header): Pin,
+ * Mark as unread/read, Remark…, Label…, Mute, Archive. `open` shows it for a
+ * conversation; `element` is what to render (the menu, or the dialog one of
+ * its items opened). Each change shows at once and is undone, with a toast,
+ * if the server refuses it.
+ */
+export function useConversationMenu({ withMute = true }: { withMute?: boolean } = {}) {
+  const session = useSession();
+  const { db, user } = session;
+  const online = useOnline();
+  const navigate = useUi((s) => s.navigate);
+  const selected = useUi((s) => selectedConversationId(s.route));
+  const [open, setOpen] = useState<Open | null>(null);
+  const summary = useLiveQuery(async () => (open ? ((await db.conversations.get(open.conversationId)) ?? null) : null), [db, open?.conversationId]);
+  const labels = useLiveQuery(async () => (open?.mode === "label" ? myLabels(await db.conversations.toArray()) : []), [db, open?.mode]);
+
+  const close = (restoreFocus: boolean) => {
+    if (restoreFocus) open?.trigger?.focus();
+    setOpen(null);
+  };
+  const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], what: string) =>
+    void changeSettingsOrSay(session, s.conversationId, patch, `${what} “${conversationTitle(s, user.id)}”`);
+
+  const items = (s: Summary): MenuItem[] => {
+    const off = !online;
+    const unread = looksUnread(s);
+    const list: MenuItem[] = [
+      { label: s.pinned ? "Unpin" : "Pin", disabled: off, onSelect: () => change(s, { pinned: !s.pinned }, s.pinned ? "unpin" : "pin") },
+      {
+        label: unread ? "Mark as read" : "Mark as unread",
+        disabled: off,
+        onSelect: () => {
+          if (!unread) {
+            // Marked unread while open would be read again at once: back to the list.
+            if (selected === s.conversationId) navigate({ name: "chats" });
+            return change(s, { markedUnread: true }, "mark as unread");
+          }
+          if (s.markedUnread) change(s, { markedUnread: false }, "mark as read");
+          const lastSeq = Math.max(s.conversation.lastSeq, s.lastMessage?.seq ?? 0);
+          if (s.unread > 0 && lastSeq > 0) void markRead(session, s.conversationId, lastSeq);
+        },
+      },
+      { label: "Remark…", disabled: off, onSelect: () => setOpen((o) => o && { ...o, mode: "remark" }) },
+      { label: "Label…", disabled: off, onSelect: () => setOpen((o) => o && { ...o, mode: "label" }) },
+    ];
+    if (withMute) list.push({ label: s.muted ? "Unmute" : "Mute", disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
+    list.push({ label: s.archived ? "Unarchive" : "Archive", disabled: off, onSelect: () => change(s, { archived: !s.archived }, s.archived ? "unarchive" : "archive") });
+    return list;
+  };
+
+  let element = null;
+  // A request or a group I left has no settings to change (the server answers 403).
+  if (open && summary?.conversationId === open.conversationId && !isRequest(summary) && !isGone(summary)) {
+    const title = conversationTitle(summary, user.id);
+    const done = () => close(true);
+    if (open.mode === "menu") {
+      element = <PopupMenu label={`${title}: options`} items={items(summary)} at={open.at} note={online ? null : OFFLINE_NOTE} onClose={close} />;
+    } else if (open.mode === "remark") {
+      element = <RemarkDialog name={title} remark={summary.remark} onClose={done} onSave={(remark) => (done(), change(summary, { remark }, "set the remark of"))} />;
+    } else if (labels) {
+      element = <LabelDialog label={summary.label.trim()} labels={labels} onClose={done} onSave={(label) => (done(), change(summary, { label }, "label"))} />;
+    }
+  }
+
+  return {
+    /** The conversation whose menu (or dialog) is open. */
+    openFor: open?.conversationId ?? null,
+    open: (conversationId: string, at: Point, trigger: HTMLElement | null) => setOpen({ conversationId, at, trigger, mode: "menu" }),
+    element,
+  };
+}
+
+/** The conversation header's "⋯" button and its menu (Mute has its own button there). */
+export function ConversationMenuButton({ conversationId }: { conversationId: string }) {
+  const menu = useConversationMenu({ withMute: false });
+  const button = useRef<HTMLButtonElement>(null);
+  const expanded = menu.openFor === conversationId;
+  return (
+    <>
+      <button
+        ref={button}
+        type="button"
+        className="icon conversation-options"
+        aria-label="Conversation options"
+        aria-haspopup="menu"
+        aria-expanded={expanded}
+        data-testid="conversation-options"
+        onClick={(e) => menu.open(conversationId, pointBelow(e.currentTarget), e.currentTarget)}
+      >
+        <span aria-hidden="true">⋯</span>
+      </button>
+      {menu.element}
+    </>
+  );
+}

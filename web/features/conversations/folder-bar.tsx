@@ -1,0 +1,82 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import type { StoredSummary as Summary } from "../../db/records.js";
+import { ALL, folderExists, folderKey, folderName, foldersFor, looksUnread, parseFolderKey, type Folder } from "./folders.js";
+
+const storageKey = (userId: string) => `courier:folder:${userId}`;
+
+function remembered(userId: string): Folder {
+  try {
+    return parseFolderKey(sessionStorage.getItem(storageKey(userId)));
+  } catch {
+    return ALL; // storage refused (privacy settings): every tab starts at All
+  }
+}
+
+/**
+ * The folder chosen in this tab (sessionStorage: a reload keeps it, another
+ * tab chooses its own). A label that no longer exists shows All.
+ */
+export function useFolder(userId: string, summaries: readonly Summary[] | undefined): [Folder, (folder: Folder) => void] {
+  const [chosen, setChosen] = useState(() => remembered(userId));
+  const choose = (folder: Folder) => {
+    setChosen(folder);
+    try {
+      sessionStorage.setItem(storageKey(userId), folderKey(folder));
+    } catch {
+      // not remembered; still chosen
+    }
+  };
+  const shown = summaries && !folderExists(chosen, foldersFor(summaries)) ? ALL : chosen;
+  return [shown, choose];
+}
+
+/**
+ * A row of folders above the list: All, Unread, Buying, Selling, my labels,
+ * Archived. One line that scrolls sideways on a phone; each folder a toggle
+ * button (Tab reaches them, ←/→ move between them).
+ */
+export function FolderBar({ summaries, current, onChoose }: { summaries: readonly Summary[]; current: Folder; onChoose(folder: Folder): void }) {
+  const bar = useRef<HTMLDivElement>(null);
+  const folders = foldersFor(summaries);
+  const currentKey = folderKey(current);
+  const archivedUnread = summaries.filter((s) => s.archived && looksUnread(s) && !s.muted).length;
+
+  // The chosen folder in view (a label far to the right, remembered from before a reload).
+  useEffect(() => {
+    bar.current?.querySelector('[aria-pressed="true"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }, [currentKey]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    const buttons = [...(bar.current?.querySelectorAll<HTMLButtonElement>("button") ?? [])];
+    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    if (index < 0) return;
+    e.preventDefault();
+    buttons[(index + (e.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length]?.focus();
+  };
+
+  return (
+    <div ref={bar} className="folder-bar" role="toolbar" aria-label="Folders" data-testid="folder-bar" onKeyDown={onKeyDown}>
+      {folders.map((folder) => {
+        const key = folderKey(folder);
+        return (
+          <button
+            key={key}
+            type="button"
+            className="folder-chip"
+            aria-pressed={key === currentKey}
+            data-folder={key}
+            onClick={() => onChoose(folder)}
+          >
+            {folderName(folder)}
+            {folder.kind === "archived" && archivedUnread > 0 ? (
+              <span className="folder-count" aria-label={`, ${archivedUnread} unread`}>
+                {archivedUnread}
+              </span>
+            ) : null}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
