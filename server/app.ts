@@ -23,6 +23,7 @@ import { messageRoutes } from "./messages/routes.js";
 import { orderRoutes } from "./orders/routes.js";
 import { PushFunnel } from "./push/funnel.js";
 import { pushRoutes } from "./push/routes.js";
+import { searchRoutes } from "./search/routes.js";
 import { faultRoutes } from "./testing/faults.js";
 import { PushService, type PushServiceOptions } from "./push/service.js";
 import { openStorage } from "./storage/open.js";
@@ -203,7 +204,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
     await app.register(feature, { ctx });
   }
   if (config.faultInjection) await app.register(faultRoutes, { ctx });

@@ -415,13 +415,36 @@ export interface SearchCursor {
   seq: number;
 }
 
+/** What a bounded scan found: every match at or after `horizon`; null when it reached the oldest message. */
+export interface ScanPage {
+  messages: Message[];
+  horizon: SearchCursor | null;
+}
+
 export interface SearchRepo {
+  /** Conversations where the user is an active member (what a search of all conversations covers). */
+  activeConversationIds(userId: string): Answer<string[]>;
   /**
    * Messages whose body contains `needle` (already `searchNormalize`d) in the
    * given conversations, never recalled ones nor ones `userId` hid, newest
-   * first, strictly older than `before` when given; at most `limit`.
+   * first, strictly older than `before` when given; at most `limit`. Through
+   * the trigram index: `needle` has 3+ code points.
    */
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Answer<Message[]>;
+  /**
+   * `find` by reading messages newest first instead of an index, at most
+   * `window` of each conversation (below `before`): the newest `limit`
+   * matches at or after `horizon`, the newest place where a conversation's
+   * reading stopped short (null: every conversation was read to its start).
+   */
+  scan(
+    userId: string,
+    needle: string,
+    conversationIds: readonly string[],
+    before: SearchCursor | null,
+    limit: number,
+    window: number,
+  ): Answer<ScanPage>;
 }
 
 export interface CommandRepo {

@@ -1,4 +1,5 @@
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
+import { searchNormalize } from "../../../shared/protocol/index.js";
 import type { PgLog } from "./db.js";
 import { isConnectionError } from "./errors.js";
 
@@ -286,8 +287,73 @@ export const MIGRATIONS: readonly string[] = [
     at         BIGINT NOT NULL,
     PRIMARY KEY (command_id, device_id)
   );
+  `,  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
+  // `search_text` is what search compares: `searchNormalize(body)` written by
+  // the server with each message, '' for system lines and recalled ones;
+  // existing rows are filled by FILLS[7] in JS in the same transaction (SQL's
+  // normalize()/lower() follow the database's Unicode tables and locale, not
+  // the server's). pg_trgm's GIN answers LIKE for 3+ characters; it goes in
+  // public, where extensions live, so that dropping a Courier schema never
+  // takes the extension (and another schema's index) with it.
+  // (conversation_id, at, seq) serves the newest-first scans.
+  `
+  ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+  CREATE INDEX messages_conversation_at ON messages(conversation_id, at, seq);
+
+  DO $$
+  DECLARE ext_schema text;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+      IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
+        CREATE EXTENSION pg_trgm SCHEMA public;
+      ELSE
+        CREATE EXTENSION pg_trgm;
+      END IF;
+    END IF;
+    SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+    EXECUTE format('CREATE INDEX messages_search ON messages USING gin (search_text %I.gin_trgm_ops)', ext_schema);
+  END $$;
+
+  -- Content gone means gone from rows: a body rewritten (a recall) without a
+  -- new search text in the same statement leaves no searchable copy behind.
+  CREATE FUNCTION message_search_cleared() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF NEW.body IS DISTINCT FROM OLD.body AND NEW.search_text IS NOT DISTINCT FROM OLD.search_text THEN
+      NEW.search_text := '';
+    END IF;
+    RETURN NEW;
+  END $$;
+  CREATE TRIGGER message_search_cleared BEFORE UPDATE OF body ON messages
+  FOR EACH ROW EXECUTE FUNCTION message_search_cleared();
   `,
 ];
+
+/** Rows a fill reads and writes at once. */
+const FILL_BATCH = 5000;
+
+/**
+ * Work a migration needs done in JS, run right after its SQL in the same
+ * transaction (keyed by the version the migration brings the schema to).
+ */
+const FILLS: Partial<Record<number, (client: PoolClient) => Promise<void>>> = {
+  // 7: search_text of the messages stored before it, by the server's own normalisation.
+  7: async (client) => {
+    let after = "";
+    for (;;) {
+      const { rows } = await client.query<{ id: string; body: string }>(
+        `SELECT id, body FROM messages WHERE id > $1 AND kind = 'text' AND NOT recalled AND body <> '' ORDER BY id LIMIT $2`,
+        [after, FILL_BATCH],
+      );
+      if (rows.length === 0) return;
+      await client.query(`UPDATE messages m SET search_text = f.t FROM unnest($1::text[], $2::text[]) AS f(id, t) WHERE m.id = f.id`, [
+        rows.map((r) => r.id),
+        rows.map((r) => searchNormalize(r.body)),
+      ]);
+      after = rows[rows.length - 1]!.id;
+    }
+  },
+};
+
 
 /** Any constant will do, as long as every Courier process uses the same one ("Cour"). */
 export const MIGRATION_LOCK = 0x436f7572;
@@ -343,6 +409,7 @@ export async function migrate(pool: Pool, opts: { schema?: string; log: PgLog; t
       await client.query("BEGIN");
       try {
         await client.query(MIGRATIONS[version]!);
+        await FILLS[version + 1]?.(client);
         await client.query("UPDATE courier_schema SET version = $1 WHERE id = 1", [version + 1]);
         await client.query("COMMIT");
       } catch (error) {

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { searchNormalize } from "../../../shared/protocol/index.js";
 
 /**
  * Ordered schema migrations. `PRAGMA user_version` records how many have run;
@@ -254,6 +255,40 @@ export const MIGRATIONS: readonly string[] = [
     at         INTEGER NOT NULL,
     PRIMARY KEY (command_id, device_id)
   ) WITHOUT ROWID;
+  `,  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
+  // `search_text` is what search compares: `searchNormalize(body)` (NFKC, lower
+  // case) written by the server with each message, '' for system lines and
+  // recalled ones. Existing rows are filled here with the same JS function
+  // (search_normalize, registered by migrate()), so old and new rows agree.
+  // FTS5 trigram over it (external content, kept by triggers) answers queries
+  // of 3+ characters; (conversation_id, at, seq) serves the newest-first scans
+  // of 1–2 character queries and in-conversation search.
+  `
+  ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
+  UPDATE messages SET search_text = search_normalize(body) WHERE kind = 'text' AND recalled = 0 AND body <> '';
+  CREATE INDEX messages_conversation_at ON messages(conversation_id, at, seq);
+
+  CREATE VIRTUAL TABLE message_search USING fts5(
+    search_text, content = 'messages', content_rowid = 'rowid', tokenize = 'trigram case_sensitive 1'
+  );
+  INSERT INTO message_search(message_search) VALUES ('rebuild');
+
+  CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN new.search_text <> '' BEGIN
+    INSERT INTO message_search(rowid, search_text) VALUES (new.rowid, new.search_text);
+  END;
+  CREATE TRIGGER message_search_delete AFTER DELETE ON messages WHEN old.search_text <> '' BEGIN
+    INSERT INTO message_search(message_search, rowid, search_text) VALUES ('delete', old.rowid, old.search_text);
+  END;
+  CREATE TRIGGER message_search_update AFTER UPDATE OF search_text ON messages WHEN old.search_text IS NOT new.search_text BEGIN
+    INSERT INTO message_search(message_search, rowid, search_text) SELECT 'delete', old.rowid, old.search_text WHERE old.search_text <> '';
+    INSERT INTO message_search(rowid, search_text) SELECT new.rowid, new.search_text WHERE new.search_text <> '';
+  END;
+  -- Content gone means gone from rows: a body rewritten (a recall) without a
+  -- new search text in the same statement leaves no searchable copy behind.
+  CREATE TRIGGER message_search_cleared AFTER UPDATE OF body ON messages
+  WHEN new.body IS NOT old.body AND new.search_text IS old.search_text AND new.search_text <> '' BEGIN
+    UPDATE messages SET search_text = '' WHERE rowid = new.rowid;
+  END;
   `,
 ];
 
@@ -264,6 +299,8 @@ export const MIGRATIONS: readonly string[] = [
  * second must see what the first one committed instead of re-running it.
  */
 export function migrate(db: Database.Database): void {
+  // Migration 7 fills search_text with the server's own normalisation (JS), not an SQL approximation of it.
+  db.function("search_normalize", { deterministic: true }, (body: unknown) => searchNormalize(String(body)));
   const readVersion = () => db.pragma("user_version", { simple: true }) as number;
   const tooNew = (current: number) =>
     new Error(`Database schema version ${current} is newer than this server (${MIGRATIONS.length}); upgrade the server.`);

@@ -1,0 +1,50 @@
+import { type Message, searchNormalize } from "../../shared/protocol/index.js";
+import type { ScanPage, SearchCursor } from "./tx.js";
+
+/**
+ * What server search compares for a message, stored beside it as
+ * `search_text` (docs/messages.md): its normalised body, or '' for a system
+ * line or a recalled message (never found). Computed here, in JS, so both
+ * engines hold exactly what the web app's index holds.
+ */
+export function searchTextOf(m: Pick<Message, "kind" | "body" | "recalled">): string {
+  return m.kind === "text" && !m.recalled ? searchNormalize(m.body) : "";
+}
+
+/** Search order: newer first by at, then conversation id, then seq (a negative result: `a` comes first). */
+export function searchOrder(a: SearchCursor, b: SearchCursor): number {
+  return b.at - a.at || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
+}
+
+/**
+ * Within one conversation, what is older than `before` in search order is
+ * `(at, seq) < (at, seq bound)`: ties on `at` are broken by conversation id
+ * first, so a conversation after the cursor's keeps no row of that `at`, one
+ * before it keeps them all.
+ */
+export function seqBound(conversationId: string, before: SearchCursor | null): { at: number; seq: number } {
+  if (!before) return { at: Number.MAX_SAFE_INTEGER, seq: Number.MAX_SAFE_INTEGER };
+  const seq = conversationId < before.conversationId ? Number.MAX_SAFE_INTEGER : conversationId === before.conversationId ? before.seq : 0;
+  return { at: before.at, seq };
+}
+
+/** One conversation's part of a scan: its newest matches, and where its reading stopped short (null: at its start). */
+export interface ConversationScan {
+  matches: Message[];
+  horizon: SearchCursor | null;
+}
+
+/**
+ * Puts conversations' scans together: the newest of them all where every
+ * conversation was read (at or after the newest stopping place), at most `limit`.
+ */
+export function mergeScans(scans: readonly ConversationScan[], limit: number): ScanPage {
+  let horizon: SearchCursor | null = null;
+  for (const s of scans) if (s.horizon && (!horizon || searchOrder(s.horizon, horizon) < 0)) horizon = s.horizon;
+  const messages = scans
+    .flatMap((s) => s.matches)
+    .filter((m) => !horizon || searchOrder(m, horizon) <= 0)
+    .sort(searchOrder)
+    .slice(0, limit);
+  return { messages, horizon };
+}
