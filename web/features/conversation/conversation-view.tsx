@@ -8,6 +8,7 @@ import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { conversationTitle, memberName, notifyHeadline, otherMembers } from "../conversations/summary-text.js";
 import { ConversationMenuButton } from "../conversations/conversation-menu.js";
+import { ConversationSearchButton } from "../search/search-button.js";
 import { GroupPanel } from "../group/group-panel.js";
 import { goneText, isGone, isRequest, memberCountText } from "../group/membership.js";
 import { ActionError, useAction } from "../group/action.js";
@@ -136,6 +137,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             Group info
           </button>
         ) : null}
+        <ConversationSearchButton conversationId={conversationId} title={conversationTitle(summary, user.id)} />
         <MuteButton conversationId={conversationId} muted={summary.muted} />
         {member ? <ConversationMenuButton conversationId={conversationId} /> : null}
       </ConversationHeader>

@@ -15,6 +15,7 @@ import { useConversationMenu, useOnline } from "./conversation-menu.js";
 import { FolderBar, useFolder } from "./folder-bar.js";
 import { byPinThenActivity, emptyFolderText, inFolder, looksUnread } from "./folders.js";
 import { RequestsSection } from "./requests-section.js";
+import { GlobalSearch } from "../search/search-button.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 
@@ -73,6 +74,7 @@ export function ConversationList() {
 
   return (
     <>
+      <GlobalSearch />
       <FolderBar summaries={summaries} current={folder} onChoose={setFolder} />
       {folder.kind === "all" ? <RequestsSection requests={requests} /> : null}
       {rows.length > 0 ? (

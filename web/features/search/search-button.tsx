@@ -1,0 +1,41 @@
+import { useRef, useState } from "react";
+import { SearchPanel, type SearchScope } from "./search-panel.js";
+import { SearchIcon } from "./search-icon.js";
+
+/** Opens the search screen; focus comes back here when it closes. */
+function useSearchPanel(scope: SearchScope) {
+  const [open, setOpen] = useState(false);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const close = () => {
+    setOpen(false);
+    trigger.current?.focus();
+  };
+  return { trigger, show: () => setOpen(true), panel: open ? <SearchPanel scope={scope} onClose={close} /> : null };
+}
+
+/** Global search, at the top of the conversation list: looks like a field, opens the search screen. */
+export function GlobalSearch() {
+  const { trigger, show, panel } = useSearchPanel({});
+  return (
+    <div className="global-search">
+      <button ref={trigger} type="button" className="search-trigger" onClick={show} data-testid="global-search">
+        <SearchIcon />
+        <span>Search messages</span>
+      </button>
+      {panel}
+    </div>
+  );
+}
+
+/** Search inside one conversation, from its header. */
+export function ConversationSearchButton({ conversationId, title }: { conversationId: string; title: string }) {
+  const { trigger, show, panel } = useSearchPanel({ conversationId, title });
+  return (
+    <>
+      <button ref={trigger} type="button" className="icon" aria-label="Search in this conversation" title="Search in this conversation" onClick={show} data-testid="conversation-search">
+        <SearchIcon />
+      </button>
+      {panel}
+    </>
+  );
+}
