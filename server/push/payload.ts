@@ -32,6 +32,8 @@ export interface Common {
 export interface ChatLatest {
   senderName: string;
   body: string;
+  /** The message `body` previews: a recall finds the notification by it. */
+  messageId?: string;
 }
 
 /** "3 new messages from Alice" (direct and item chats) or "… in Climbing" (groups), with the newest text. */
@@ -60,6 +62,28 @@ export function chatPayload(c: Common, conversationId: string, conv: PushConvers
     at: c.at,
     tag: `c:${conversationId}`,
     id: c.id,
+    ...(latest.messageId ? { messageId: latest.messageId } : {}),
+  };
+}
+
+/**
+ * What replaces a notification that showed a message now recalled: "Ann
+ * recalled a message" (the group's name as the title in groups). Names only:
+ * the recalled text is in no payload.
+ */
+export function recallPayload(at: number, conversationId: string, messageId: string, conv: PushConversation, byName: string): PushPayload {
+  const title = conv.type === "group" ? conv.title?.trim() || "your group" : byName;
+  return {
+    category: "chat",
+    kind: "recall",
+    title,
+    body: `${byName} recalled a message`,
+    conversationId,
+    messageId,
+    url: conversationUrl(conversationId),
+    count: 1,
+    at,
+    tag: `c:${conversationId}`,
   };
 }
 

@@ -21,7 +21,7 @@ import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js"
 import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
-import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload } from "./payload.js";
+import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload, recallPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
@@ -31,13 +31,22 @@ import { type Mark, MemoryUnseen, RedisUnseen, type UnseenCounts } from "./unsee
 
 /** Something the user may be notified of, found in an appended entry. */
 export type PushEvent =
-  | { category: "chat"; d: Domain; v: number; at: number; conversationId: string; seq: number; senderId: string; body: string }
+  | { category: "chat"; d: Domain; v: number; at: number; conversationId: string; messageId: string; seq: number; senderId: string; body: string }
   | { category: "order"; d: Domain; v: number; at: number; order: Order }
   | { category: "follow"; d: Domain; v: number; at: number; follower: User }
   | { category: "marketing"; d: Domain; v: number; at: number; campaign: Campaign };
 
+/** A message someone else recalled, in a conversation of the user. */
+export interface Recall {
+  conversationId: string;
+  messageId: string;
+  seq: number;
+  by: string;
+  at: number;
+}
+
 /** What one entry means to the push service, for the user it was appended to. */
-export type Classified = { event: PushEvent } | { read: { conversationId: string; seq: number } } | null;
+export type Classified = { event: PushEvent } | { read: { conversationId: string; seq: number } } | { recall: Recall } | null;
 
 const ORDER_ACTOR: Record<Order["status"], "buyerId" | "sellerId"> = { bought: "buyerId", shipped: "sellerId", received: "buyerId" };
 
@@ -51,7 +60,11 @@ export function classify(userId: string, entry: Entry): Classified {
   if (isKind(entry, "msg")) {
     const m = entry.data.message;
     if (m.senderId === userId || m.kind !== "text" || m.recalled) return null;
-    return { event: { category: "chat", d, v, at, conversationId: m.conversationId, seq: m.seq, senderId: m.senderId, body: m.body } };
+    return { event: { category: "chat", d, v, at, conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId, body: m.body } };
+  }
+  if (isKind(entry, "recall")) {
+    const { conversationId, messageId, seq, by } = entry.data;
+    return by === userId ? null : { recall: { conversationId, messageId, seq, by, at } };
   }
   if (isKind(entry, "read")) {
     return entry.data.userId === userId ? { read: { conversationId: entry.data.conversationId, seq: entry.data.seq } } : null;
@@ -267,6 +280,7 @@ export class PushService implements OfflineChannel {
         if (!c) continue;
         // The user read a conversation (on any device): those messages are no longer unseen anywhere.
         if ("read" in c) this.unseen.read(userId, c.read.conversationId, c.read.seq);
+        else if ("recall" in c) this.chain(userId, () => this.recall(userId, c.recall));
         else events.push(c.event);
       }
       if (events.length > 0) this.chain(userId, () => this.route(userId, events, null));
@@ -446,6 +460,7 @@ export class PushService implements OfflineChannel {
         payload = chatPayload(common(fresh.count, fresh.latest.at), fresh.latest.conversationId, conv!, {
           senderName: sender?.displayName ?? "Someone",
           body: fresh.latest.body,
+          messageId: fresh.latest.messageId,
         });
         break;
       }
@@ -481,7 +496,7 @@ export class PushService implements OfflineChannel {
     marks: readonly Mark[],
   ): Promise<{ count: number; latest: ChatEvent } | null> {
     const isFresh = (m: Mark) => m.seq > conv.readSeq && m.at >= target.lastSeen;
-    const fresh = events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e));
+    const fresh = await this.withoutRecalled(events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e)));
     if (fresh.length === 0) return null;
     const latest = fresh.reduce((a, e) => (e.seq > a.seq ? e : a));
     const seen = { lastSeen: target.lastSeen, readSeq: conv.readSeq };
@@ -489,13 +504,72 @@ export class PushService implements OfflineChannel {
     return { count: Math.max(count, 1), latest };
   }
 
-  private async send(userId: string, deviceId: string, subscription: NonNullable<PushTarget["subscription"]>, cat: PushCategory, collapseKey: string, payload: PushPayload): Promise<void> {
+  /**
+   * The newest of `events` (one conversation's) as stored now: a message
+   * recalled (or gone) since it was routed is dropped, newest first, until
+   * one still stands, whose stored text is the preview. So a recall within
+   * the collapse window, on any process, is never previewed.
+   */
+  private async withoutRecalled(events: ChatEvent[]): Promise<ChatEvent[]> {
+    const left = [...events].sort((a, b) => a.seq - b.seq);
+    while (left.length > 0) {
+      const newest = left.at(-1)!;
+      const stored = await this.deps.storage.read(async (r) => r.messages.bySeq(newest.conversationId, newest.seq));
+      if (stored && !stored.recalled) {
+        left[left.length - 1] = { ...newest, messageId: stored.id, body: stored.body };
+        break;
+      }
+      left.pop();
+    }
+    return left;
+  }
+
+  /**
+   * Someone recalled a message (docs/messages.md): a device that may show a
+   * notification with its text gets a push that replaces it ("Ann recalled a
+   * message"; the service worker leaves a notification that shows another
+   * message alone). Such a device is subscribed, signed in, not live (a live
+   * one gets the recall entry), has the conversation unmuted, and was told
+   * of messages in it that it has not seen since (unseen.ts, shared by the
+   * processes). Not counted in the funnel: it announces nothing new.
+   */
+  private async recall(userId: string, recall: Recall): Promise<void> {
+    const { storage } = this.deps;
+    const now = this.deps.clock();
+    const conv = await storage.read(async (r) => r.push.conversation(userId, recall.conversationId));
+    if (!conv || conv.muted) return;
+    const targets = await storage.read(async (r) => r.push.targets(userId, now));
+    let presence: Promise<ReadonlyMap<string, unknown> | null> | undefined;
+    let byName: string | undefined;
+    for (const t of targets) {
+      if (!t.subscription || !t.signedIn || this.deps.hub.transportOf(userId, t.deviceId) !== null) continue;
+      if ((await (presence ??= this.liveElsewhere(userId)))?.has(t.deviceId)) continue;
+      const seen = { lastSeen: t.lastSeen, readSeq: conv.readSeq };
+      if ((await this.unseen.count(userId, t.deviceId, recall.conversationId, seen, [])) === 0) continue;
+      byName ??= (await storage.read(async (r) => r.users.get(recall.by)))?.displayName ?? "Someone";
+      const payload = recallPayload(recall.at, recall.conversationId, recall.messageId, conv, byName);
+      await this.send(userId, t.deviceId, t.subscription, "chat", `r:${recall.conversationId}`, payload, false);
+    }
+  }
+
+  /** `counted`: a notification of the funnel (recorded for receipts); a recall's replacement is not. */
+  private async send(
+    userId: string,
+    deviceId: string,
+    subscription: NonNullable<PushTarget["subscription"]>,
+    cat: PushCategory,
+    collapseKey: string,
+    payload: PushPayload,
+    counted = true,
+  ): Promise<void> {
     const { storage, funnel, log } = this.deps;
     const sender = this.sender;
     if (!sender) return;
     const policy = CATEGORY_POLICY[cat];
-    await storage.write(async (tx) => tx.push.recordNotice({ id: payload.id!, userId, category: cat, at: this.deps.clock() }));
-    funnel.request(cat);
+    if (counted) {
+      await storage.write(async (tx) => tx.push.recordNotice({ id: payload.id!, userId, category: cat, at: this.deps.clock() }));
+      funnel.request(cat);
+    }
     const result = await sender.send({
       subscription,
       payload: encodePayload(payload),
@@ -503,8 +577,8 @@ export class PushService implements OfflineChannel {
       urgency: policy.urgency,
       topic: topicFor(collapseKey),
     });
-    if (result.ok) return funnel.accept(cat);
-    funnel.reject(cat, result.reason);
+    if (result.ok) return counted ? funnel.accept(cat) : undefined;
+    if (counted) funnel.reject(cat, result.reason);
     const where = { deviceId, pushService: originOf(subscription.endpoint), status: result.status, reason: result.reason, attempts: result.attempts };
     if (result.reason === "expired") {
       const dropped = await storage.write(async (tx) => tx.push.drop(deviceId, subscription.endpoint));

@@ -33,6 +33,14 @@ export const pushPayloadSchema = z.object({
   tag: z.string().optional(),
   /** extension: the id the service worker reports `displayed`/`clicked` with. */
   id: z.string().optional(),
+  /** extension (chat): the message whose text `body` previews, so a recall can find the notification. */
+  messageId: z.string().optional(),
+  /**
+   * extension (chat): `"recall"`: `messageId` was recalled; a notification
+   * showing it is replaced by this one (`body` "Ann recalled a message"), any
+   * other is left alone. Never carries the recalled text.
+   */
+  kind: z.literal("recall").optional(),
 });
 export type PushPayload = z.infer<typeof pushPayloadSchema>;
 

@@ -10,6 +10,9 @@
  *              ▼
  *        showNotification (tag per conversation, replaces the older one)
  *              ──▶ receipt "displayed"
+ *   recall push (kind "recall") ──▶ the notification showing that message?
+ *        ── yes ──▶ replaced, silently: "Ann recalled a message" (a collapsed one keeps its title)
+ *        ── no ───▶ left alone (it shows another message, or nothing is shown)
  *   notificationclick ──▶ focus an open Courier tab and move it to the
  *        conversation, or open one there ──▶ receipt "clicked"
  *
@@ -27,11 +30,14 @@ declare const self: ServiceWorkerGlobalScope;
 const RECEIPTS: typeof PUSH_RECEIPTS_PATH = "/api/push/receipts";
 const ICON = "/icon.svg";
 
-/** What a notification carries for its click. */
+/** What a notification carries for its click, and to be found by a recall. */
 interface NotificationData {
   url: string;
   id?: string;
   conversationId?: string;
+  /** The message whose text the notification shows. */
+  messageId?: string;
+  count?: number;
 }
 
 const SHELL_CACHE = "courier-shell-v1";
@@ -155,9 +161,10 @@ async function onPush(message: PushMessageData | null): Promise<void> {
     await self.registration.showNotification("Courier", { body: "You have new activity.", icon: ICON, tag: "courier" });
     return;
   }
-  if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
   const tag = payload.tag ?? (payload.conversationId ? `c:${payload.conversationId}` : payload.category);
-  const data: NotificationData = { url: payload.url, id: payload.id, conversationId: payload.conversationId };
+  if (payload.kind === "recall") return replaceRecalled(payload, tag);
+  if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
+  const data: NotificationData = { url: payload.url, id: payload.id, conversationId: payload.conversationId, messageId: payload.messageId, count: payload.count };
   await self.registration.showNotification(payload.title, {
     body: payload.body,
     tag,
@@ -169,6 +176,30 @@ async function onPush(message: PushMessageData | null): Promise<void> {
     renotify: true,
   } as NotificationOptions);
   await receipt(payload.id, "displayed");
+}
+
+/**
+ * A message was recalled: a notification that shows it is replaced by one
+ * without its text, under the same tag and quietly (nothing new to hear).
+ * A collapsed one ("3 new messages from Ann") keeps its title; its preview
+ * was the recalled message. Nothing else changes: a notification showing
+ * another message never showed this text.
+ */
+async function replaceRecalled(payload: PushPayload, tag: string): Promise<void> {
+  const shown = await self.registration.getNotifications({ tag });
+  const showing = shown.find((n) => (n.data as NotificationData | null)?.messageId === payload.messageId);
+  if (!showing) return;
+  const before = showing.data as NotificationData;
+  const data: NotificationData = { url: before.url, id: before.id, conversationId: before.conversationId, count: before.count };
+  await self.registration.showNotification((before.count ?? 1) > 1 ? showing.title : payload.title, {
+    body: payload.body,
+    tag,
+    icon: ICON,
+    badge: ICON,
+    timestamp: payload.at,
+    data,
+    silent: true,
+  } as NotificationOptions);
 }
 
 async function onClick(data: NotificationData | null): Promise<void> {
@@ -235,7 +266,7 @@ function readPayload(data: PushMessageData | null): PushPayload | null {
     return null;
   }
   if (!isRecord(value)) return null;
-  const { category, title, body, url, count, at, conversationId, tag, id } = value;
+  const { category, title, body, url, count, at, conversationId, tag, id, messageId, kind } = value;
   if (typeof title !== "string" || typeof body !== "string" || typeof url !== "string") return null;
   if (category !== "chat" && category !== "order" && category !== "follow" && category !== "marketing") return null;
   return {
@@ -248,6 +279,8 @@ function readPayload(data: PushMessageData | null): PushPayload | null {
     conversationId: typeof conversationId === "string" ? conversationId : undefined,
     tag: typeof tag === "string" ? tag : undefined,
     id: typeof id === "string" ? id : undefined,
+    messageId: typeof messageId === "string" ? messageId : undefined,
+    kind: kind === "recall" ? "recall" : undefined,
   };
 }
 
