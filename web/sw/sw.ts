@@ -165,17 +165,15 @@ async function onPush(message: PushMessageData | null): Promise<void> {
   if (payload.kind === "recall") return replaceRecalled(payload, tag);
   if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
   const data: NotificationData = { url: payload.url, id: payload.id, conversationId: payload.conversationId, messageId: payload.messageId, count: payload.count };
-  await self.registration.showNotification(payload.title, {
-    body: payload.body,
-    tag,
-    icon: ICON,
-    badge: ICON,
-    timestamp: payload.at,
-    data,
-    // A newer notification for the same conversation replaces the older one; let it be noticed again.
-    renotify: true,
-  } as NotificationOptions);
+  // A newer notification for the same conversation replaces the older one; let it be noticed again.
+  await show(payload.title, payload, tag, data, { renotify: true });
   await receipt(payload.id, "displayed");
+}
+
+/** Shows (or, under a tag already shown, replaces) a notification with `payload`'s body and time. */
+function show(title: string, payload: PushPayload, tag: string, data: NotificationData, how: { renotify?: boolean; silent?: boolean }): Promise<void> {
+  const options = { body: payload.body, tag, icon: ICON, badge: ICON, timestamp: payload.at, data, ...how };
+  return self.registration.showNotification(title, options as NotificationOptions);
 }
 
 /**
@@ -191,15 +189,7 @@ async function replaceRecalled(payload: PushPayload, tag: string): Promise<void>
   if (!showing) return;
   const before = showing.data as NotificationData;
   const data: NotificationData = { url: before.url, id: before.id, conversationId: before.conversationId, count: before.count };
-  await self.registration.showNotification((before.count ?? 1) > 1 ? showing.title : payload.title, {
-    body: payload.body,
-    tag,
-    icon: ICON,
-    badge: ICON,
-    timestamp: payload.at,
-    data,
-    silent: true,
-  } as NotificationOptions);
+  await show((before.count ?? 1) > 1 ? showing.title : payload.title, payload, tag, data, { silent: true });
 }
 
 async function onClick(data: NotificationData | null): Promise<void> {
