@@ -156,6 +156,10 @@ describe("delete for me", () => {
     const older = await sendHttp(app, alice, conversationId, "older");
     const m = await sendHttp(app, alice, conversationId, "only alice keeps this");
     expect((await summary(bob)).unread).toBe(2);
+    // conv entries carrying it as lastMessage, for both (a setting each changed after it arrived).
+    for (const s of [alice, bob]) {
+      expect((await call(app, "PATCH", `/api/conversations/${conversationId}/settings`, { token: s.token, body: { muted: true } })).status).toBe(200);
+    }
     expect((await hide(eve, m.id)).status).toBe(404);
     expect((await hide(bob, randomUUID())).status).toBe(404);
 
@@ -170,6 +174,9 @@ describe("delete for me", () => {
     const bobs = await chat(bob);
     expect(carried(bobs, m.id)).toEqual([{ ...m, body: "", hidden: true }]);
     expect(bobs.at(-1)).toMatchObject({ k: "hide", data: { conversationId, messageId: m.id } });
+    const lastMessages = (entries: Entry[]) => entries.filter((e) => e.k === "conv").map((e) => (e.data as { summary: Summary }).summary.lastMessage);
+    expect(lastMessages(bobs).at(-1)).toEqual({ ...m, body: "", hidden: true });
+    expect(lastMessages(await chat(alice)).at(-1)).toEqual(m);
 
     expect(await history(alice)).toEqual([older, m]);
     expect((await summary(alice)).lastMessage).toEqual(m);
