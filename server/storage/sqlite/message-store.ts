@@ -3,6 +3,7 @@ import type { Message } from "../../../shared/protocol/index.js";
 import type { MessageRepo } from "../tx.js";
 import { currentMember } from "../membership-sql.js";
 import { toMessage, type MessageRow } from "../rows.js";
+import { searchTextOf } from "../search-text.js";
 
 const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = ? AND h.message_id = m.id)`;
 
@@ -13,8 +14,8 @@ export class MessageStore implements MessageRepo {
   constructor(db: Database.Database) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       get: db.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
       byClient: db.prepare<[string, string], MessageRow>(`SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?`),
@@ -40,7 +41,7 @@ export class MessageStore implements MessageRepo {
   }
 
   insert(m: Message): void {
-    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null);
+    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m));
   }
 
   get(id: string): Message | null {
