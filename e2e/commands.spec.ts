@@ -1,0 +1,111 @@
+import type { Page } from "@playwright/test";
+import type { Command, CommandResult } from "../shared/protocol/index.js";
+import { ServerProcess } from "../server/testing/server-process.js";
+import { bubbleTexts, expect, messages, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
+
+/**
+ * The instruction model, device side (docs/protocol.md "Commands on the
+ * device"): an operator's command reaches a live browser as a `cmd` entry,
+ * runs there once and is reported. On a server of our own, started with an
+ * ADMIN_TOKEN.
+ */
+
+const ADMIN_TOKEN = "e2e-admin-token-commands-0123456789";
+
+/** Sends fail while `blocked`: the socket's `send` frames are dropped and HTTP sends refused; everything else flows. */
+async function blockableSends(page: Page): Promise<{ blocked: boolean }> {
+  const state = { blocked: false };
+  await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage((frame) => {
+      if (state.blocked && typeof frame === "string" && /^42\d*\["send"/.test(frame)) return;
+      server.send(frame);
+    });
+  });
+  await page.route("**/api/messages", (route) => (state.blocked && route.request().method() === "POST" ? route.abort("internetdisconnected") : route.fallback()));
+  return state;
+}
+
+test("an admin's resync runs in a live browser that keeps its unsent message, which is delivered after; diagnostics report without text", async ({ browser, transport }) => {
+  test.setTimeout(90_000);
+  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+  const admin = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+    const res = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as T };
+  };
+  const resultOf = async (id: string) => (await admin<{ command: Command; results: CommandResult[] }>("GET", `/api/admin/commands/${id}`)).body.results;
+  try {
+    const at = { baseURL: server.url };
+    const alice = await signUp(browser, "alice", "Alice Cmd", transport, at);
+    let deviceId = "";
+    let sends: { blocked: boolean } = { blocked: false };
+    let snapshots = 0;
+    const bob = await signUp(browser, "bob", "Bob Cmd", transport, at, async (page) => {
+      page.on("request", (req) => {
+        deviceId = req.headers()["x-device-id"] ?? deviceId;
+        if (req.url().endsWith("/api/sync/snapshot")) snapshots++;
+      });
+      sends = await blockableSends(page);
+    });
+    const me = await bob.context.request.get(`${server.url}/api/me`);
+    const bobId = ((await me.json()) as { user: { id: string } }).user.id;
+
+    await startDirectChat(alice, bob);
+    await send(alice.page, "Are you coming tonight?");
+    await openConversation(bob.page, "Alice Cmd");
+    await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Are you coming tonight?"]);
+
+    // Bob answers while his sends cannot get through: the message waits in his outbox.
+    sends.blocked = true;
+    await send(bob.page, "Yes, at eight");
+    const pending = messages(bob.page).filter({ hasText: "Yes, at eight" });
+    await expect(pending).toHaveAttribute("data-status", /sending|failed/);
+
+    // The operator asks this device to resync.
+    const before = snapshots;
+    const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId, name: "resync" });
+    expect(created.status).toBe(201);
+    const resync = created.body.command;
+    await expect.poll(() => resultOf(resync.id), { timeout: 20_000 }).toEqual([expect.objectContaining({ deviceId, status: "done" })]);
+    expect(snapshots).toBeGreaterThan(before);
+    // Local data was taken anew; the unsent answer is still there, and Alice has not got it.
+    await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Are you coming tonight?", "Yes, at eight"]);
+    await expect(pending).toHaveAttribute("data-status", /sending|failed/);
+    expect(await bubbleTexts(alice.page)).toEqual(["Are you coming tonight?"]);
+
+    // Sends get through again: it is delivered.
+    sends.blocked = false;
+    await bob.page.evaluate(() => window.dispatchEvent(new Event("online")));
+    await expect.poll(() => bubbleTexts(alice.page), { timeout: 20_000 }).toEqual(["Are you coming tonight?", "Yes, at eight"]);
+    await expect(messages(bob.page).filter({ hasText: "Yes, at eight" })).toHaveAttribute("data-status", /sent|delivered|read/);
+
+    // Seen again (a re-pull of the log), the command is not run twice: still one report, no new snapshot.
+    const snapshotsAfter = snapshots;
+    await bob.page.reload();
+    await expect(bob.page.getByTestId("connection-status")).toHaveAttribute("data-state", "online", { timeout: 15_000 });
+    expect(await resultOf(resync.id)).toHaveLength(1);
+    expect(snapshots).toBe(snapshotsAfter);
+
+    // Diagnostics: counts, versions and logs arrive; no message text.
+    sends.blocked = true;
+    await send(bob.page, "A secret unsent plan");
+    await expect(messages(bob.page).filter({ hasText: "A secret unsent plan" })).toHaveAttribute("data-status", /sending|failed/);
+    const diag = (await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, name: "diagnostics" })).body.command;
+    await expect.poll(async () => (await resultOf(diag.id))[0]?.status, { timeout: 20_000 }).toBe("done");
+    const report = (await resultOf(diag.id))[0]!.report!;
+    expect(report).toMatchObject({ protocol: 1, outbox: { count: 1 }, storage: expect.objectContaining({ messages: expect.any(Number) }) });
+    expect((report.versions as Record<string, number>).chat).toBeGreaterThan(0);
+    expect((report.transportLog as unknown[]).length).toBeGreaterThan(0);
+    const json = JSON.stringify(report);
+    for (const text of ["secret unsent plan", "Are you coming tonight", "Yes, at eight", "Alice Cmd"]) expect(json).not.toContain(text);
+
+    await alice.context.close();
+    await bob.context.close();
+  } finally {
+    await server.stop();
+  }
+});
