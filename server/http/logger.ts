@@ -26,13 +26,18 @@ interface RawRequestLike {
   socket?: { remoteAddress?: string };
 }
 
+/** A search's `q` (what someone looks for in their messages) is as private as the messages: the URL is logged without it. */
+export function withoutSearchText(url: string | undefined): string | undefined {
+  return url?.replace(/([?&]q=)[^&#]*/g, "$1[redacted]");
+}
+
 export function loggerOptions(level: LogLevel, custom: boolean | object | undefined): FastifyServerOptions["logger"] {
   if (!custom) return false;
   const base = {
     level,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     serializers: {
-      req: (req: RawRequestLike) => ({ method: req.method, url: req.url, remoteAddress: req.ip ?? req.socket?.remoteAddress }),
+      req: (req: RawRequestLike) => ({ method: req.method, url: withoutSearchText(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress }),
     },
   };
   return typeof custom === "object" ? { ...base, ...custom } : base;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type Message, parseInput, searchQuerySchema, type SearchResponse } from "../../shared/protocol/index.js";
-import { call, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { call, captureLogs, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
 import { encodeCursor } from "./cursor.js";
 import { search, type SearchBudgets } from "./search.js";
 
@@ -51,7 +51,7 @@ describe("GET /api/search", () => {
 
   it("takes %, _ and \\ literally (LIKE and FTS syntax are not the query language)", async () => {
     const { alice, send } = await pair();
-    for (const body of ["100% sure", "1000 sure", "snake_case", "snakeXcase", "C:\\temp\\x", "C:tempx", 'say "hi" OR no', "a*b"]) await send(alice, body);
+    for (const body of ["100% sure", "1000 sure", "snake_case", "snakeXcase", "C:\\temp\\x", "C:tempx", 'say "hi" OR no', 'he said "yes"', "a*b"]) await send(alice, body);
     expect(bodies(await find(alice, { q: "0%" }))).toEqual(["100% sure"]);
     expect(bodies(await find(alice, { q: "0% s" }))).toEqual(["100% sure"]);
     expect(bodies(await find(alice, { q: "e_c" }))).toEqual(["snake_case"]);
@@ -59,6 +59,7 @@ describe("GET /api/search", () => {
     expect(bodies(await find(alice, { q: ":\\t" }))).toEqual(["C:\\temp\\x"]);
     expect(bodies(await find(alice, { q: "\\" }))).toEqual(["C:\\temp\\x"]);
     expect(bodies(await find(alice, { q: '"hi" OR' }))).toEqual(['say "hi" OR no']);
+    expect(bodies(await find(alice, { q: 'd "y' }))).toEqual(['he said "yes"']);
     expect(bodies(await find(alice, { q: "a*b" }))).toEqual(["a*b"]);
     expect(bodies(await find(alice, { q: "%" }))).toEqual(["100% sure"]);
   });
@@ -216,5 +217,18 @@ describe("GET /api/search", () => {
     const res = await find(alice, { q: "草", limit: 50 });
     expect(res.body.results).toHaveLength(50);
     expect(res.body.before).toBeDefined();
+  });
+});
+
+describe("GET /api/search, logs", () => {
+  it("never logs what was searched for", async () => {
+    const logs = captureLogs();
+    server = await startServer({ logLevel: "info" }, { logger: { stream: logs.stream } });
+    const alice = await register(server.app, "alice");
+    const res = await call(server.app, "GET", `/api/search?limit=5&q=${encodeURIComponent("秘密 plan")}`, { token: alice.token });
+    expect(res.status).toBe(200);
+    const requests = logs.lines.filter((l) => JSON.stringify(l).includes("/api/search"));
+    expect(requests.length).toBeGreaterThan(0);
+    for (const line of logs.lines) expect(JSON.stringify(line)).not.toMatch(/plan|%E7%A7%98|秘密/);
   });
 });
