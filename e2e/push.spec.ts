@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { BrowserContext, CDPSession, Page, Request } from "@playwright/test";
+import type { Browser, BrowserContext, CDPSession, Page, Request } from "@playwright/test";
 import { pushPayloadSchema, type PushPayload } from "../shared/protocol/index.js";
-import { startPushReceiver } from "../server/push/testing/push-receiver.js";
+import { type PushReceiver, startPushReceiver } from "../server/push/testing/push-receiver.js";
 import { makeSubscriber } from "../server/push/testing/web-push-client.js";
 import { ServerProcess } from "../server/testing/server-process.js";
 import { bubbleTexts, expect, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
@@ -220,53 +220,73 @@ test("a hidden tab counts unread messages in its title and icon", async ({ brows
   await closeAll(alice, bob);
 });
 
-test("a message to an offline device goes out as a real push, and its display and click reach the server's funnel", async ({ browser }) => {
-  test.setTimeout(90_000);
-  // A push service on 127.0.0.1 (HTTPS, throwaway certificate) that the server trusts, and a server of our own to read counters from.
+/**
+ * A push service on 127.0.0.1 (HTTPS, throwaway certificate) that a server of
+ * our own trusts (its counters can be read), for `use`; both go afterwards.
+ */
+async function withPushServer(env: Record<string, string>, use: (receiver: PushReceiver, server: ServerProcess) => Promise<void>): Promise<void> {
   const receiver = await startPushReceiver();
   const certDir = mkdtempSync(path.join(tmpdir(), "courier-e2e-cert-"));
   writeFileSync(path.join(certDir, "push.pem"), receiver.cert);
   const server = await ServerProcess.start({
-    env: {
-      PUSH_ALLOW_HOSTS: "127.0.0.1",
-      NODE_EXTRA_CA_CERTS: path.join(certDir, "push.pem"),
-      PUSH_SUBJECT: "mailto:ops@courier.test",
-      // Long enough that two sends in a row share the window even on a loaded machine.
-      PUSH_WINDOW_MS: "2500",
-      FAULT_INJECTION: "1",
-    },
+    env: { PUSH_ALLOW_HOSTS: "127.0.0.1", NODE_EXTRA_CA_CERTS: path.join(certDir, "push.pem"), PUSH_SUBJECT: "mailto:ops@courier.test", ...env },
   });
-  const funnel = async () => ((await (await fetch(`${server.url}/api/faults/metrics`)).json()) as { push: { requested: number; accepted: number; displayed: number; clicked: number } }).push;
   try {
-    const at = { baseURL: server.url };
-    const alice = await signUp(browser, "alice", "Alice Funnel", "ws", at);
-    let deviceId = "";
-    const bob = await signUp(browser, "bob", "Bob Funnel", "ws", at, async (page) => {
-      page.on("request", (req) => (deviceId = req.headers()["x-device-id"] ?? deviceId));
-    });
-    await bob.context.grantPermissions(["notifications"]);
-    await startDirectChat(alice, bob);
-    await send(alice.page, "Hi Bob");
-    const conversationId = conversationIdOf(alice.page);
-    await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Funnel" })).toBeVisible();
+    await use(receiver, server);
+  } finally {
+    await server.stop();
+    await receiver.close();
+    rmSync(certDir, { recursive: true, force: true });
+  }
+}
 
-    // Bob's browser holds a subscription at this push service (a real one would be at its vendor's).
-    const subscriber = makeSubscriber(receiver.endpoint("/push/bob"));
-    expect(deviceId).not.toBe("");
-    const registered = await bob.context.request.put(`${server.url}/api/devices/${deviceId}`, {
-      headers: { origin: server.url },
-      data: { protocol: 1, capabilities: ["ack"], notification: "granted", push: subscriber.subscription },
-    });
-    expect(registered.ok()).toBe(true);
+/**
+ * Alice and Bob (notifications allowed) on `server`, in a direct chat with one
+ * message Bob's device has acked; Bob's browser holds a subscription at
+ * `receiver` (a real one would be at its vendor's), at `/push/bob`.
+ */
+async function chatWithSubscribedBob(browser: Browser, server: ServerProcess, receiver: PushReceiver, names: { alice: string; bob: string }) {
+  const at = { baseURL: server.url };
+  const alice = await signUp(browser, "alice", names.alice, "ws", at);
+  let deviceId = "";
+  const bob = await signUp(browser, "bob", names.bob, "ws", at, async (page) => {
+    page.on("request", (req) => (deviceId = req.headers()["x-device-id"] ?? deviceId));
+  });
+  await bob.context.grantPermissions(["notifications"]);
+  await startDirectChat(alice, bob);
+  await send(alice.page, "Hi Bob");
+  const conversationId = conversationIdOf(alice.page);
+  await expect(bob.page.getByTestId("conversation-item").filter({ hasText: names.alice })).toBeVisible();
+  const subscriber = makeSubscriber(receiver.endpoint("/push/bob"));
+  expect(deviceId).not.toBe("");
+  const registered = await bob.context.request.put(`${server.url}/api/devices/${deviceId}`, {
+    headers: { origin: server.url },
+    data: { protocol: 1, capabilities: ["ack"], notification: "granted", push: subscriber.subscription },
+  });
+  expect(registered.ok()).toBe(true);
+  // Bob's device has acked "Hi Bob" (Alice sees it delivered): closing the tab hands nothing older over to push.
+  await expect(messages(alice.page).last()).toHaveAttribute("data-status", /delivered|read/);
+  /** The n-th push the receiver got for Bob, decrypted, once it has arrived. */
+  const pushed = async (n: number): Promise<PushPayload> => {
+    await expect.poll(() => receiver.to("/push/bob").length, { timeout: 15_000 }).toBeGreaterThan(n);
+    return pushPayloadSchema.parse(JSON.parse(subscriber.decrypt(receiver.to("/push/bob")[n]!.body)));
+  };
+  return { alice, bob, conversationId, pushed };
+}
 
-    // Bob's device has acked "Hi Bob" (Alice sees it delivered): closing the tab hands nothing older over to push.
-    await expect(messages(alice.page).last()).toHaveAttribute("data-status", /delivered|read/);
+test("a message to an offline device goes out as a real push, and its display and click reach the server's funnel", async ({ browser }) => {
+  test.setTimeout(90_000);
+  // Long enough that two sends in a row share the window even on a loaded machine.
+  await withPushServer({ PUSH_WINDOW_MS: "2500", FAULT_INJECTION: "1" }, async (receiver, server) => {
+    const funnel = async () => ((await (await fetch(`${server.url}/api/faults/metrics`)).json()) as { push: { requested: number; accepted: number; displayed: number; clicked: number } }).push;
+    const { alice, bob, conversationId, pushed } = await chatWithSubscribedBob(browser, server, receiver, { alice: "Alice Funnel", bob: "Bob Funnel" });
+
     // Bob closes the tab; Alice writes twice: one push for the window, with both counted.
     await bob.page.close();
     await send(alice.page, "Dinner at 8?");
     await send(alice.page, "At the usual place");
-    await expect.poll(() => receiver.to("/push/bob").length, { timeout: 15_000 }).toBe(1);
-    const payload = pushPayloadSchema.parse(JSON.parse(subscriber.decrypt(receiver.to("/push/bob")[0]!.body)));
+    const payload = await pushed(0);
+    expect(receiver.to("/push/bob")).toHaveLength(1);
     expect(payload).toMatchObject({
       category: "chat",
       title: "2 new messages from Alice Funnel",
@@ -291,9 +311,40 @@ test("a message to an offline device goes out as a real push, and its display an
     await expect.poll(funnel).toMatchObject({ requested: 1, accepted: 1, displayed: 1, clicked: 1 });
     test.info().annotations.push({ type: "push-funnel", description: JSON.stringify(await funnel()) });
     await closeAll(alice, bob);
-  } finally {
-    await server.stop();
-    await receiver.close();
-    rmSync(certDir, { recursive: true, force: true });
-  }
+  });
+});
+
+test("a notification on screen for a message that is then recalled is replaced by 'Alice recalled a message', with no text", async ({ browser }) => {
+  test.setTimeout(90_000);
+  await withPushServer({ PUSH_WINDOW_MS: "200" }, async (receiver, server) => {
+    const { alice, bob, conversationId, pushed } = await chatWithSubscribedBob(browser, server, receiver, { alice: "Alice Recall", bob: "Bob Recall" });
+    await bob.page.close();
+    await send(alice.page, "The surprise is a puppy");
+    const shown = await pushed(0);
+    expect(shown).toMatchObject({ body: "The surprise is a puppy", messageId: expect.any(String) });
+
+    // Bob's browser shows it; his tab cannot reach the server, so the device stays offline (not live) meanwhile.
+    const page = await bob.context.newPage();
+    await page.route(/\/api\//, (route) => route.abort("internetdisconnected"));
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => ws.close({ code: 1011 }));
+    const reported = receipts(bob.context);
+    await page.goto("/#/listings");
+    const { cdp, registrationId } = await serviceWorkerOf(bob.context, page);
+    const deliver = (payload: PushPayload) => cdp.send("ServiceWorker.deliverPushMessage", { origin: server.url, registrationId, data: JSON.stringify(payload) });
+    await deliver(shown);
+    const tag = `c:${conversationId}`;
+    expect(await shownNotifications(page, reported, [shown.id!])).toEqual([{ title: "New message from Alice Recall", tag, body: "The surprise is a puppy" }]);
+
+    // Alice recalls it: Bob's device gets a push that replaces the notification.
+    const recalled = await alice.context.request.post(`${server.url}/api/messages/${shown.messageId}/recall`, { headers: { origin: server.url } });
+    expect(recalled.ok()).toBe(true);
+    const replacement = await pushed(1);
+    expect(replacement).toMatchObject({ kind: "recall", messageId: shown.messageId, body: "Alice Recall recalled a message" });
+    expect(JSON.stringify(replacement)).not.toContain("puppy");
+    await deliver(replacement);
+    await expect
+      .poll(() => notifications(page), { intervals: [1_000] })
+      .toEqual([{ title: "Alice Recall", tag, body: "Alice Recall recalled a message" }]);
+    await closeAll(alice, bob);
+  });
 });
