@@ -50,7 +50,7 @@ beforeEach(async () => {
     },
   });
   const registry = new ConsumerRegistry();
-  registerConsumers(registry, db, ME, { onCommand: (command) => runner.take(command) });
+  registerConsumers(registry, db, ME, { onCommand: (command, at) => runner.take(command, at) });
   store = new DexieSyncStore(db, registry, ME);
 });
 
@@ -119,7 +119,7 @@ describe("CommandRunner", () => {
 
   it("does not run a command whose transaction failed; the retried entry runs it", async () => {
     const registry = new ConsumerRegistry();
-    registerConsumers(registry, db, ME, { onCommand: (command) => runner.take(command) });
+    registerConsumers(registry, db, ME, { onCommand: (command, at) => runner.take(command, at) });
     registry.register({
       domain: "chat",
       kinds: ["cmd"],
@@ -195,5 +195,20 @@ describe("CommandRunner", () => {
     expect(await db.commands.get(id(1))).toMatchObject({ status: "done", reported: true });
     await runner.retryReports();
     expect(reports).toEqual([]);
+  });
+
+  it("skips a sign_out from before this device signed in again (its session was revoked then), and runs a later one", async () => {
+    runner = new CommandRunner({
+      db,
+      deviceId: DEVICE,
+      actions: actions(),
+      report: async (cid, report) => void reports.push({ id: cid, ...report }),
+      signedInAfter: (at) => at < 2_005, // entries here are appended at 2000 + v
+    });
+    await apply(cmd(id(1), "sign_out", {}, undefined, 1), cmd(id(2), "diagnostics", {}, undefined, 2));
+    expect(ran).toEqual(["diagnostics"]);
+    expect(await db.commands.get(id(1))).toMatchObject({ status: "skipped", reported: true });
+    await apply(cmd(id(3), "sign_out", {}, undefined, 9));
+    expect(ran).toEqual(["diagnostics", "sign_out"]);
   });
 });

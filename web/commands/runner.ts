@@ -23,6 +23,11 @@ export interface CommandRunnerOptions {
   actions: CommandActions;
   /** `POST /api/devices/:deviceId/commands/:id`. */
   report(id: string, report: CommandReport): Promise<void>;
+  /**
+   * Whether this device signed in after `at` (device-db.ts): a `sign_out`
+   * from before then revoked an earlier session and is not run again.
+   */
+  signedInAfter?(at: number): boolean;
   /** Something failed (for the diagnostics' recent errors). */
   onError?(where: string, error: unknown): void;
   /** Epoch ms; injected by tests. */
@@ -78,13 +83,16 @@ export class CommandRunner {
     this.now = opts.now ?? Date.now;
   }
 
-  /** Inside the transaction consuming the entry: records it if new, and runs it after the commit. */
-  async take(command: EntryData<"cmd">): Promise<void> {
+  /** Inside the transaction consuming the entry (appended at `at`): records it if new, and runs it after the commit. */
+  async take(command: EntryData<"cmd">, at: number): Promise<void> {
     const { db, deviceId } = this.opts;
     if (await db.commands.get(command.id)) return;
     const mine = command.deviceId === undefined || command.deviceId === deviceId;
-    await db.commands.add({ id: command.id, name: command.name, at: this.now(), status: mine ? "running" : "skipped", reported: !mine });
-    if (!mine) return;
+    const past = command.name === "sign_out" && (this.opts.signedInAfter?.(at) ?? false);
+    const row: CommandRow = { id: command.id, name: command.name, at: this.now(), status: mine && !past ? "running" : "skipped", reported: !mine || past };
+    if (past) row.detail = "From before this device signed in again: its session was revoked then.";
+    await db.commands.add(row);
+    if (row.status === "skipped") return;
     this.active.add(command.id);
     this.afterCommit(command);
   }

@@ -14,7 +14,7 @@ export interface ConsumerHooks {
    */
   onMissingSummary?(conversationId: string): void;
   /** A `cmd` entry, inside the transaction that consumes it (commands/runner.ts decides whether and when to run it). */
-  onCommand?(command: EntryData<"cmd">): void | Promise<void>;
+  onCommand?(command: EntryData<"cmd">, at: number): void | Promise<void>;
 }
 
 /**
@@ -438,7 +438,7 @@ async function applyCommands(entries: Entry[], hooks: ConsumerHooks): Promise<vo
   for (const entry of entries) {
     const data = parse(entry, "cmd");
     if (!data) continue;
-    if (hooks.onCommand) await hooks.onCommand(data);
+    if (hooks.onCommand) await hooks.onCommand(data, entry.at);
     else console.info(`courier: ignoring command ${data.name}`);
   }
 }

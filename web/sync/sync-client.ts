@@ -17,6 +17,7 @@ import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { deviceRegistration } from "../api/device-registration.js";
+import { signedInAfter } from "../db/device-db.js";
 import { buildDiagnostics } from "../commands/diagnostics.js";
 import { deleteConversationHere } from "../commands/local.js";
 import { recentErrors } from "../commands/recent-errors.js";
@@ -111,12 +112,13 @@ export class SyncClient {
       deviceId: opts.deviceId,
       actions: this.commandActions(),
       report: (id, report) => this.ours(() => opts.api.reportCommand(opts.deviceId, id, report)),
+      signedInAfter: (at) => signedInAfter(user.id, at),
       onError: (where, error) => recentErrors.record(where, error),
     });
     this.unregisterConsumers = registerConsumers(this.registry, db, user.id, {
       onMissingSummary: () => this.scheduleSummaryRefresh(),
       // Inside the consuming transaction: recorded there, run after it commits.
-      onCommand: (command) => this.commands.take(command),
+      onCommand: (command, at) => this.commands.take(command, at),
     });
     this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
     this.engine = new SyncEngine({
