@@ -8,11 +8,30 @@ function coarsePointer(): boolean {
   return typeof matchMedia === "function" && matchMedia("(pointer: coarse)").matches;
 }
 
+/** The message a reply quotes, as the bar above the box shows it. */
+export interface ReplyQuote {
+  who: string;
+  text: string;
+}
+
+export interface ComposerProps {
+  conversationId: string;
+  onSend(body: string): Promise<void>;
+  disabled?: boolean;
+  /** Replying to this message: a bar above the box (× or Escape removes it). */
+  reply?: ReplyQuote | null;
+  onCancelReply?(): void;
+  /** Text put back ("Edit again" after a recall); `nonce` tells one request from the next. */
+  prefill?: { text: string; nonce: number } | null;
+  /** Moves focus into the box when it changes (Reply chosen). */
+  focusKey?: number;
+}
+
 /**
  * Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline.
  * Unsent text is kept per conversation across reloads (lib/drafts.ts).
  */
-export function Composer({ conversationId, onSend, disabled }: { conversationId: string; onSend(body: string): Promise<void>; disabled?: boolean }) {
+export function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey }: ComposerProps) {
   const [text, setText] = useState(() => loadDraft(conversationId));
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -35,6 +54,21 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
     el.focus({ preventScroll: true });
     el.setSelectionRange(el.value.length, el.value.length);
   }, [conversationId]);
+
+  // "Edit again": the recalled text comes back, after what is typed already.
+  useEffect(() => {
+    if (!prefill) return;
+    setText((current) => {
+      const next = current.trim() ? `${current}\n${prefill.text}` : prefill.text;
+      saveDraft(conversationId, next);
+      return next;
+    });
+    ref.current?.focus();
+  }, [prefill, conversationId]);
+
+  useEffect(() => {
+    if (focusKey) ref.current?.focus({ preventScroll: true });
+  }, [focusKey]);
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
@@ -61,6 +95,11 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Escape" && reply && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      onCancelReply?.();
+      return;
+    }
     if (event.key !== "Enter" || event.shiftKey || event.altKey || event.ctrlKey || event.metaKey) return;
     // NOTE: Enter that confirms an IME composition (Chinese, Japanese…) must not send.
     if (event.nativeEvent.isComposing || event.keyCode === 229) return;
@@ -70,6 +109,17 @@ export function Composer({ conversationId, onSend, disabled }: { conversationId:
 
   return (
     <form className="composer" onSubmit={submit}>
+      {reply ? (
+        <div className="reply-bar" data-testid="reply-bar">
+          <div className="reply-bar-text">
+            <span className="quote-who">Replying to {reply.who}</span>
+            <span className="quote-text">{reply.text}</span>
+          </div>
+          <button type="button" className="icon small" aria-label="Cancel reply" onClick={() => (onCancelReply?.(), ref.current?.focus())}>
+            ×
+          </button>
+        </div>
+      ) : null}
       <label htmlFor={`${id}-body`} className="visually-hidden">
         Message
       </label>

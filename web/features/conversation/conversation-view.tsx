@@ -1,6 +1,6 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
-import { useEffect, useRef, useState, type ReactNode } from "react";
+import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
@@ -13,8 +13,12 @@ import { GroupPanel } from "../group/group-panel.js";
 import { goneText, isGone, isRequest, memberCountText } from "../group/membership.js";
 import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
+import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import { Composer } from "./composer.js";
-import { fetchEarlier, HISTORY_PAGE } from "./history.js";
+import { fetchEarlier, HISTORY_PAGE, loadDownTo } from "./history.js";
+import { canRecall, copyText, editableText, hide, recall, recallPending, useActionMemory } from "./message-actions.js";
+import type { MenuItem } from "./message-menu.js";
+import { firstLine, type MessageActions } from "./message-list.js";
 import { ItemPanel } from "./item-panel.js";
 import { markRead } from "./read-marker.js";
 import { MessageList } from "./message-list.js";
@@ -34,6 +38,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const [lookup, setLookup] = useState<"idle" | "fetching" | "missing">("idle");
   const [infoOpen, setInfoOpen] = useState(false);
   const infoButton = useRef<HTMLButtonElement>(null);
+  const [replyTo, setReplyTo] = useState<StoredMessage | null>(null);
+  const [composerFocus, setComposerFocus] = useState(0);
+  const [prefill, setPrefill] = useState<{ text: string; nonce: number } | null>(null);
+  const [reveal, setReveal] = useState<{ id: string; nonce: number } | null>(null);
+  const [notice, setNotice] = useState<{ text: string; error: boolean } | null>(null);
+  const hiding = useActionMemory((s) => s.hiding);
+  useActionMemory((s) => s.recalled); // "Edit again" shows as soon as a recall is remembered
+  const focusMessage = useUi((s) => s.focusMessage);
+  const clearFocusMessage = useUi((s) => s.clearFocusMessage);
+  const jumpToMessage = useUi((s) => s.jumpToMessage);
+  /** The jump under way; leaving the conversation (or another jump) makes an earlier one stale. */
+  const jumps = useRef(0);
+  useEffect(
+    () => () => {
+      jumps.current++;
+    },
+    [conversationId],
+  );
 
   // null (not undefined) once we know it is not stored: undefined means "still reading".
   const summary = useLiveQuery(async () => (await db.conversations.get(conversationId)) ?? null, [db, conversationId]);
@@ -47,6 +69,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
           .where("[conversationId+seq]")
           .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
           .reverse()
+          // Deleted for me: a tombstone row no screen shows (db/consumers.ts).
+          .filter((m) => !m.hidden)
           .limit(windowSize)
           .toArray();
         const pending = await db.outbox.where("conversationId").equals(conversationId).sortBy("createdAt");
@@ -73,6 +97,37 @@ export function ConversationView({ conversationId }: { conversationId: string })
   useEffect(() => {
     if (visible && hasUnseen && newestSeq > 0) void markRead(session, conversationId, newestSeq);
   }, [visible, hasUnseen, newestSeq, session, conversationId]);
+
+  // The messages quoted on screen, as held here (a recall or a delete for me shows at once).
+  const quotedIds = [...new Set([...(thread?.messages ?? []), ...(thread?.pending ?? [])].flatMap((m) => (m.replyTo ? [m.replyTo.id] : [])))].sort().join(" ");
+  const quotedRows = useLiveQuery(async () => (quotedIds ? db.messages.bulkGet(quotedIds.split(" ")) : []), [db, quotedIds]);
+  const quoted = useMemo(() => new Map(quotedIds ? quotedIds.split(" ").map((id, i) => [id, quotedRows?.[i]] as const) : []), [quotedIds, quotedRows]);
+
+  // Opening at one message (a quote tapped here, a search result): load down to it, widen the window, scroll.
+  useEffect(() => {
+    if (!focusMessage || focusMessage.conversationId !== conversationId) return;
+    clearFocusMessage();
+    const { messageId, seq } = focusMessage;
+    const run = ++jumps.current;
+    const stale = () => jumps.current !== run;
+    void (async () => {
+      try {
+        if (!(await loadDownTo(session, conversationId, seq))) throw new Error("That message isn't available any more.");
+        const held = await db.messages.get(messageId);
+        if (!held || held.hidden) throw new Error("That message isn't available any more.");
+        const above = await db.messages
+          .where("[conversationId+seq]")
+          .between([conversationId, seq], [conversationId, Dexie.maxKey])
+          .filter((m) => !m.hidden)
+          .count();
+        if (stale()) return;
+        setWindowSize((n) => Math.max(n, above + 5));
+        setReveal((r) => ({ id: messageId, nonce: (r?.nonce ?? 0) + 1 }));
+      } catch (error) {
+        if (!stale()) setNotice({ text: describeError(error), error: true });
+      }
+    })();
+  }, [focusMessage, conversationId, clearFocusMessage, session, db]);
 
   const back = () => navigate({ name: "chats" });
 
@@ -111,6 +166,58 @@ export function ConversationView({ conversationId }: { conversationId: string })
     } finally {
       setLoadingEarlier(false);
     }
+  };
+
+  const say = (text: string | null, error = true) => setNotice(text ? { text, error } : null);
+  const actions: MessageActions = {
+    quoted,
+    reveal,
+    onJump: (ref: ReplyRef) => jumpToMessage(conversationId, ref.id, ref.seq),
+    editAgain: (message) => {
+      const text = editableText(message.clientMsgId, Date.now());
+      if (text === null) return null;
+      return () => {
+        useActionMemory.getState().forget(message.clientMsgId);
+        setPrefill({ text, nonce: Date.now() });
+      };
+    },
+    itemsFor: (target) => {
+      const copy = (text: string): MenuItem => ({ label: "Copy text", onSelect: () => void copyText(text).then((said) => say(said, false)) });
+      if ("pending" in target) {
+        const row = target.pending;
+        return [copy(row.body), { label: "Recall", danger: true, onSelect: () => void recallPending(session, row).then((error) => say(error ?? "Recalled before it was sent.", !!error)) }];
+      }
+      const message = target.message;
+      const text = message.kind === "text" && !message.recalled;
+      const items: MenuItem[] = [];
+      if (member && text) {
+        items.push({
+          label: "Reply",
+          onSelect: () => {
+            setReplyTo(message);
+            setComposerFocus((n) => n + 1);
+          },
+        });
+      }
+      if (text && message.body) items.push(copy(message.body));
+      if (canRecall(message, user.id, Date.now())) items.push({ label: "Recall", danger: true, onSelect: () => void recall(session, message).then((error) => say(error)) });
+      items.push({
+        label: "Delete for me",
+        danger: true,
+        confirm: { question: "Delete this message for you? Others in the chat still see it.", act: "Delete" },
+        onSelect: () => void hide(session, message).then((error) => say(error)),
+      });
+      return items;
+    },
+  };
+  // The quoted message as it is now: recalled meanwhile, the bar says so.
+  const replying = replyTo ? (thread.messages.find((m) => m.id === replyTo.id) ?? replyTo) : null;
+  const reply = replying
+    ? { who: replying.senderId === user.id ? "yourself" : memberName(summary, replying.senderId), text: replying.recalled ? "Recalled message" : firstLine(replying.body) }
+    : null;
+  const sendReply = async (body: string) => {
+    await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined);
+    setReplyTo(null);
   };
 
   const others = otherMembers(summary, user.id);
@@ -156,7 +263,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           <MessageList
             me={user.id}
             summary={summary}
-            messages={thread.messages}
+            messages={hiding.size > 0 ? thread.messages.filter((m) => !hiding.has(m.id)) : thread.messages}
             pending={thread.pending}
             now={now}
             canLoadEarlier={canLoadEarlier}
@@ -165,9 +272,26 @@ export function ConversationView({ conversationId }: { conversationId: string })
             onLoadEarlier={loadEarlier}
             onRetry={(id) => void client.outbox.retry(id)}
             onDiscard={(id) => void client.outbox.discard(id)}
+            actions={actions}
           />
+          {notice ? (
+            <div className={`action-notice${notice.error ? " is-error" : ""}`} role={notice.error ? "alert" : "status"} data-testid="action-notice">
+              <span>{notice.text}</span>
+              <button type="button" className="icon small" aria-label="Dismiss" onClick={() => setNotice(null)}>
+                ×
+              </button>
+            </div>
+          ) : null}
           {member ? (
-            <Composer key={conversationId} conversationId={conversationId} onSend={async (body) => void (await client.outbox.send(conversationId, body))} />
+            <Composer
+              key={conversationId}
+              conversationId={conversationId}
+              onSend={sendReply}
+              reply={reply}
+              onCancelReply={() => setReplyTo(null)}
+              prefill={prefill}
+              focusKey={composerFocus}
+            />
           ) : null}
         </div>
         {showInfo ? <GroupPanel summary={summary} onClose={closeInfo} /> : null}

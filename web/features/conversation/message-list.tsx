@@ -1,11 +1,12 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from "react";
 import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
-import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
+import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, ReadIcon } from "../../lib/icons.js";
 import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
 import { memberName } from "../conversations/summary-text.js";
 import { deliveryStatus, STATUS_LABELS, type DeliveryStatus } from "./delivery-status.js";
 import { MessageBody } from "./message-body.js";
+import { MessageMenu, type MenuAnchor, type MenuItem } from "./message-menu.js";
 import { systemText } from "./system-text.js";
 
 export interface MessageListProps {
@@ -20,6 +21,21 @@ export interface MessageListProps {
   onLoadEarlier(): void;
   onRetry(clientMsgId: string): void;
   onDiscard(clientMsgId: string): void;
+  /** The message menu's items and the quotes; without them messages have no menu (e.g. a static render). */
+  actions?: MessageActions;
+}
+
+/** What the conversation offers on a message (conversation-view.tsx builds it). */
+export interface MessageActions {
+  /** The menu of a message, or of a pending (outbox) one. */
+  itemsFor(target: { message: Message } | { pending: OutboxRow }): MenuItem[];
+  /** The messages quoted on screen, as held on this device (undefined: not loaded). */
+  quoted: ReadonlyMap<string, Message | undefined>;
+  onJump(ref: ReplyRef): void;
+  /** "Edit again" under my recall, while this tab still holds its text. */
+  editAgain(message: Message): (() => void) | null;
+  /** Scroll to this message and flash it (a jump to a quote); `nonce` repeats a jump to the same one. */
+  reveal: { id: string; nonce: number } | null;
 }
 
 type Row =
@@ -38,6 +54,11 @@ export function MessageList(props: MessageListProps) {
   const stickToBottom = useRef(true);
   const previous = useRef<{ first: string | null; lastMessage: string | null; lastPending: string | null; height: number } | null>(null);
   const [newBelow, setNewBelow] = useState(false);
+  const [menu, setMenu] = useState<{ key: string; anchor: MenuAnchor; items: MenuItem[] } | null>(null);
+  const [active, setActive] = useState<string | null>(null);
+  const [flash, setFlash] = useState<string | null>(null);
+  const actions = props.actions;
+  const longPress = useLongPress();
 
   const rows = buildRows(messages, pending, now, summary?.conversation.type === "group", me);
   const firstKey = messages[0]?.id ?? null;
@@ -104,6 +125,64 @@ export function MessageList(props: MessageListProps) {
     setNewBelow(false);
   };
 
+  // A jump to a quoted message: it is in the rows by now (the view loaded down to it).
+  const reveal = actions?.reveal;
+  useLayoutEffect(() => {
+    if (!reveal) return;
+    const el = inner.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(reveal.id)}"]`);
+    if (!el) return;
+    stickToBottom.current = false;
+    el.scrollIntoView({ block: "center" });
+    el.focus({ preventScroll: true });
+    setActive(reveal.id);
+    setFlash(reveal.id);
+  }, [reveal, rows.length]);
+
+  // ── the message menu: the ⋯ button, right-click, long-press, keyboard ──
+  const focusable = () => [...(inner.current?.querySelectorAll<HTMLElement>("[data-row-key]") ?? [])];
+  const rowOf = (key: string) => focusable().find((el) => el.dataset.rowKey === key);
+  const openMenu = (row: Row, anchor: MenuAnchor) => {
+    if (!actions || row.type === "day") return;
+    const items = actions.itemsFor(row.type === "pending" ? { pending: row.row } : { message: row.message });
+    if (items.length > 0) setMenu({ key: row.key, anchor, items });
+  };
+  const closeMenu = () => {
+    if (menu) rowOf(menu.key)?.focus({ preventScroll: true });
+    setMenu(null);
+  };
+  const anchorOf = (el: Element): MenuAnchor => {
+    const box = (el.querySelector(".bubble, .tombstone") ?? el).getBoundingClientRect();
+    return { x: box.left, y: box.bottom + 4 };
+  };
+  const rowHandlers = (row: Row): RowHandlers => ({
+    tabIndex: actions ? (row.key === (active ?? lastRowKey) ? 0 : -1) : undefined,
+    onFocus: () => setActive(row.key),
+    onKeyDown: (event) => {
+      if (event.target !== event.currentTarget) return;
+      const all = focusable();
+      const at = all.findIndex((el) => el.dataset.rowKey === row.key);
+      const to = (i: number) => all[Math.max(0, Math.min(all.length - 1, i))]?.focus();
+      if (event.key === "ArrowDown") to(at + 1);
+      else if (event.key === "ArrowUp") to(at - 1);
+      else if (event.key === "Home") to(0);
+      else if (event.key === "End") to(all.length - 1);
+      else if (event.key === "Enter" || event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) openMenu(row, anchorOf(event.currentTarget));
+      else return;
+      event.preventDefault();
+    },
+    onContextMenu: (event) => {
+      // A link's own menu, or text being selected to copy, stays the browser's.
+      if ((event.target as Element).closest("a") || !document.getSelection()?.isCollapsed) return;
+      event.preventDefault();
+      openMenu(row, { x: event.clientX, y: event.clientY });
+    },
+    ...longPress(() => openMenu(row, anchorOf(rowOf(row.key) ?? document.body))),
+    onMenuButton: (event) => openMenu(row, anchorOf(event.currentTarget.closest("[data-row-key]") ?? event.currentTarget)),
+    flash: flash === row.key,
+    onFlashEnd: () => setFlash(null),
+  });
+  const lastRowKey = rows.findLast((r) => r.type !== "day")?.key ?? null;
+
   const myName = memberName(summary, me);
 
   return (
@@ -128,13 +207,25 @@ export function MessageList(props: MessageListProps) {
                   </div>
                 );
               case "message":
-                return <MessageBubble key={row.key} message={row.message} me={me} myName={myName} summary={summary} showSender={row.showSender} />;
+                return (
+                  <MessageBubble
+                    key={row.key}
+                    message={row.message}
+                    me={me}
+                    myName={myName}
+                    summary={summary}
+                    showSender={row.showSender}
+                    actions={actions}
+                    handlers={rowHandlers(row)}
+                  />
+                );
               case "pending":
-                return <PendingBubble key={row.key} row={row.row} onRetry={props.onRetry} onDiscard={props.onDiscard} />;
+                return <PendingBubble key={row.key} row={row.row} me={me} onRetry={props.onRetry} onDiscard={props.onDiscard} actions={actions} summary={summary} handlers={rowHandlers(row)} />;
             }
           })}
         </div>
       </div>
+      {menu ? <MessageMenu label="Message actions" items={menu.items} anchor={menu.anchor} onClose={closeMenu} /> : null}
       {newBelow ? (
         <button type="button" className="new-below" onClick={jumpToBottom}>
           New messages <span aria-hidden="true">↓</span>
@@ -171,18 +262,100 @@ function buildRows(messages: Message[], pending: OutboxRow[], now: number, isGro
   return rows;
 }
 
+/** What makes a row a message the keyboard, the mouse and a finger can open the menu of. */
+interface RowHandlers {
+  tabIndex: number | undefined;
+  onFocus(): void;
+  onKeyDown(event: KeyboardEvent<HTMLDivElement>): void;
+  onContextMenu(event: MouseEvent<HTMLDivElement>): void;
+  onPointerDown(event: PointerEvent<HTMLDivElement>): void;
+  onPointerMove(event: PointerEvent<HTMLDivElement>): void;
+  onPointerEnd(): void;
+  onMenuButton(event: MouseEvent<HTMLButtonElement>): void;
+  flash: boolean;
+  onFlashEnd(): void;
+}
+
+/** Held this long without moving, a finger on a message opens its menu. */
+export const LONG_PRESS_MS = 500;
+/** Moving further than this is a scroll (or a selection), not a press. */
+const PRESS_SLOP_PX = 10;
+
+type PressHandlers = Pick<RowHandlers, "onPointerDown" | "onPointerMove" | "onPointerEnd">;
+
+/**
+ * Long-press on touch screens, one press at a time. Nothing is prevented on
+ * the way down, so scrolling keeps working; moving, lifting or the browser
+ * taking the gesture for a scroll (pointercancel) ends the press.
+ */
+function useLongPress(): (open: () => void) => PressHandlers {
+  const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
+  const end = () => {
+    if (press.current) clearTimeout(press.current.timer);
+    press.current = null;
+  };
+  useEffect(() => end, []);
+  return (open) => ({
+    onPointerDown: (event) => {
+      end();
+      if (event.pointerType !== "touch") return;
+      const timer = setTimeout(() => {
+        press.current = null;
+        open();
+      }, LONG_PRESS_MS);
+      press.current = { timer, x: event.clientX, y: event.clientY };
+    },
+    onPointerMove: (event) => {
+      const at = press.current;
+      if (at && Math.hypot(event.clientX - at.x, event.clientY - at.y) > PRESS_SLOP_PX) end();
+    },
+    onPointerEnd: end,
+  });
+}
+
+function rowProps(key: string, handlers: RowHandlers | undefined) {
+  if (!handlers) return {};
+  return {
+    "data-row-key": key,
+    tabIndex: handlers.tabIndex,
+    onFocus: (event: { target: unknown; currentTarget: unknown }) => event.target === event.currentTarget && handlers.onFocus(),
+    onKeyDown: handlers.onKeyDown,
+    onContextMenu: handlers.onContextMenu,
+    onPointerDown: handlers.onPointerDown,
+    onPointerMove: handlers.onPointerMove,
+    onPointerUp: handlers.onPointerEnd,
+    onPointerCancel: handlers.onPointerEnd,
+    onPointerLeave: handlers.onPointerEnd,
+    onAnimationEnd: handlers.onFlashEnd,
+  };
+}
+
+/** The ⋯ button: shown on hover or focus on a computer; not a tab stop of its own (the message is). */
+function MenuButton({ handlers }: { handlers: RowHandlers | undefined }) {
+  if (!handlers) return null;
+  return (
+    <button type="button" className="menu-button" tabIndex={-1} aria-label="Message actions" aria-haspopup="menu" onClick={handlers.onMenuButton} data-testid="message-menu-button">
+      ⋯
+    </button>
+  );
+}
+
 function MessageBubble({
   message,
   me,
   myName,
   summary,
   showSender,
+  actions,
+  handlers,
 }: {
   message: Message;
   me: string;
   myName: string;
   summary: Summary | undefined;
   showSender: boolean;
+  actions?: MessageActions;
+  handlers?: RowHandlers;
 }) {
   if (message.kind === "system") {
     return (
@@ -192,45 +365,128 @@ function MessageBubble({
     );
   }
   const mine = message.senderId === me;
+  if (message.recalled) return <RecallTombstone message={message} mine={mine} summary={summary} actions={actions} handlers={handlers} />;
   const status = mine ? deliveryStatus(message, summary, me) : undefined;
   // A kind from a newer server: a neutral placeholder, never its body (which may not be meant as text).
-  const unsupported = !message.recalled && !isKnownKind(message.kind);
+  const unsupported = !isKnownKind(message.kind);
   return (
     <div
-      className={`bubble-row ${mine ? "mine" : "theirs"}`}
+      className={`bubble-row ${mine ? "mine" : "theirs"}${handlers?.flash ? " flash" : ""}`}
       data-testid="message"
       data-seq={message.seq}
+      data-message-id={message.id}
       data-status={status ?? "received"}
       data-mine={mine}
       data-kind={unsupported ? message.kind : undefined}
       data-client-msg-id={mine ? message.clientMsgId : undefined}
+      aria-label={handlers ? `${mine ? "You" : memberName(summary, message.senderId)}, ${clockTime(message.at)}` : undefined}
+      {...rowProps(message.id, handlers)}
     >
-      <div className={`bubble${message.recalled ? " recalled" : unsupported ? " unsupported" : ""}`}>
-        {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
-        <div className="body" data-testid="message-text">
-          {message.recalled ? "Message recalled" : unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} />}
+      <div className="bubble-line">
+        <div className={`bubble${unsupported ? " unsupported" : ""}`}>
+          {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
+          {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
+          <div className="body" data-testid="message-text">
+            {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} />}
+          </div>
+          <div className="meta">
+            <time dateTime={new Date(message.at).toISOString()}>{clockTime(message.at)}</time>
+            {status ? <StatusMark status={status} /> : null}
+          </div>
         </div>
-        <div className="meta">
-          <time dateTime={new Date(message.at).toISOString()}>{clockTime(message.at)}</time>
-          {status ? <StatusMark status={status} /> : null}
-        </div>
+        <MenuButton handlers={handlers} />
       </div>
     </div>
   );
 }
 
-function PendingBubble({ row, onRetry, onDiscard }: { row: OutboxRow; onRetry(id: string): void; onDiscard(id: string): void }) {
+/** In place of a recalled message, for everyone: who recalled it, never what it said. */
+function RecallTombstone({ message, mine, summary, actions, handlers }: { message: Message; mine: boolean; summary: Summary | undefined; actions?: MessageActions; handlers?: RowHandlers }) {
+  const editAgain = mine ? actions?.editAgain(message) : null;
+  return (
+    <div
+      className={`tombstone-row${handlers?.flash ? " flash" : ""}`}
+      data-testid="message"
+      data-seq={message.seq}
+      data-message-id={message.id}
+      data-recalled="true"
+      data-mine={mine}
+      {...rowProps(message.id, handlers)}
+    >
+      <span className="tombstone" data-testid="message-text">
+        {mine ? "You" : memberName(summary, message.senderId)} recalled a message
+      </span>
+      {editAgain ? (
+        <button type="button" className="link small-text" onClick={editAgain} data-testid="edit-again">
+          Edit again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** A reply's quote: who and the first line, from what this device holds; a tap jumps to it. */
+function Quote({ reply, me, summary, actions }: { reply: ReplyRef; me: string; summary: Summary | undefined; actions?: MessageActions }) {
+  const quoted = actions?.quoted.get(reply.id);
+  let who: string | null = null;
+  let text: string;
+  if (!quoted || quoted.hidden) {
+    text = quoted ? "Deleted message" : "Message not loaded";
+  } else {
+    who = quoted.senderId === me ? "You" : memberName(summary, quoted.senderId);
+    text = quoted.recalled ? "Recalled message" : !isKnownKind(quoted.kind) ? UNSUPPORTED_MESSAGE_TEXT : quoted.kind === "system" ? "Message" : firstLine(quoted.body);
+  }
+  const content: ReactNode = (
+    <>
+      {who ? <span className="quote-who">{who}</span> : null}
+      <span className={`quote-text${quoted && !quoted.recalled && !quoted.hidden ? "" : " muted-quote"}`}>{text}</span>
+    </>
+  );
+  if (!actions || quoted?.hidden) return <div className="quote">{content}</div>;
+  return (
+    <button type="button" className="quote" tabIndex={-1} onClick={() => actions.onJump(reply)} data-testid="quote" aria-label={`Go to the quoted message: ${who ? `${who}, ` : ""}${text}`}>
+      {content}
+    </button>
+  );
+}
+
+export function firstLine(text: string): string {
+  const line = text.trimStart().split("\n", 1)[0] ?? "";
+  return line.length > 120 ? `${line.slice(0, 119)}…` : line;
+}
+
+function PendingBubble({
+  row,
+  me,
+  onRetry,
+  onDiscard,
+  actions,
+  summary,
+  handlers,
+}: {
+  row: OutboxRow;
+  me: string;
+  onRetry(id: string): void;
+  onDiscard(id: string): void;
+  actions?: MessageActions;
+  summary: Summary | undefined;
+  handlers?: RowHandlers;
+}) {
   const status: DeliveryStatus = row.status;
   return (
-    <div className="bubble-row mine" data-testid="message" data-status={status} data-mine="true" data-client-msg-id={row.clientMsgId}>
-      <div className={`bubble pending is-${status}`}>
-        <div className="body" data-testid="message-text">
-          <MessageBody text={row.body} />
+    <div className="bubble-row mine" data-testid="message" data-status={status} data-mine="true" data-client-msg-id={row.clientMsgId} {...rowProps(row.clientMsgId, handlers)}>
+      <div className="bubble-line">
+        <div className={`bubble pending is-${status}`}>
+          {row.replyTo ? <Quote reply={row.replyTo} me={me} summary={summary} actions={actions} /> : null}
+          <div className="body" data-testid="message-text">
+            <MessageBody text={row.body} />
+          </div>
+          <div className="meta">
+            <time dateTime={new Date(row.createdAt).toISOString()}>{clockTime(row.createdAt)}</time>
+            <StatusMark status={status} />
+          </div>
         </div>
-        <div className="meta">
-          <time dateTime={new Date(row.createdAt).toISOString()}>{clockTime(row.createdAt)}</time>
-          <StatusMark status={status} />
-        </div>
+        <MenuButton handlers={handlers} />
       </div>
       {status === "failed" ? (
         <div className="failed-actions">
