@@ -29,7 +29,7 @@ type Open = { conversationId: string; at: Point; trigger: HTMLElement | null; mo
  * its items opened). Each change shows at once and is undone, with a toast,
  * if the server refuses it.
  */
-export function useConversationMenu({ withMute = true }: { withMute?: boolean } = {}) {
+export function useConversationMenu() {
   const session = useSession();
   const { db, user } = session;
   const online = useOnline();
@@ -65,10 +65,11 @@ export function useConversationMenu({ withMute = true }: { withMute?: boolean } 
           if (s.unread > 0 && lastSeq > 0) void markRead(session, s.conversationId, lastSeq);
         },
       },
-      { label: "Remark…", disabled: off, onSelect: () => setOpen((o) => o && { ...o, mode: "remark" }) },
-      { label: "Label…", disabled: off, onSelect: () => setOpen((o) => o && { ...o, mode: "label" }) },
+      // The menu closes as an item is chosen; these then open their dialog in its place.
+      { label: "Remark…", disabled: off, onSelect: () => open && setOpen({ ...open, mode: "remark" }) },
+      { label: "Label…", disabled: off, onSelect: () => open && setOpen({ ...open, mode: "label" }) },
     ];
-    if (withMute) list.push({ label: s.muted ? "Unmute" : "Mute", disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
+    list.push({ label: s.muted ? "Unmute" : "Mute", disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
     list.push({ label: s.archived ? "Unarchive" : "Archive", disabled: off, onSelect: () => change(s, { archived: !s.archived }, s.archived ? "unarchive" : "archive") });
     return list;
   };
@@ -95,9 +96,9 @@ export function useConversationMenu({ withMute = true }: { withMute?: boolean } 
   };
 }
 
-/** The conversation header's "⋯" button and its menu (Mute has its own button there). */
+/** The conversation header's "⋯" button and its menu (on a phone, Mute lives only here: the header's own button is hidden). */
 export function ConversationMenuButton({ conversationId }: { conversationId: string }) {
-  const menu = useConversationMenu({ withMute: false });
+  const menu = useConversationMenu();
   const button = useRef<HTMLButtonElement>(null);
   const expanded = menu.openFor === conversationId;
   return (
