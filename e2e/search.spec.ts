@@ -137,6 +137,9 @@ test("search inside a conversation, offline: this device's results only, and it 
   await expect(hit.locator("mark")).toHaveText("Ｔｏｋｙｏ");
   await expect(page.getByTestId("search-status")).toContainText("offline");
   await page.screenshot({ path: test.info().outputPath("search-conversation-offline.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: test.info().outputPath("search-conversation-offline-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
   await page.getByTestId("search-input").fill("nothing like this");
   await expect(page.getByTestId("search-status")).toContainText("No messages match");
   // Escape closes, and focus is back on the button that opened it.

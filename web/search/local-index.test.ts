@@ -3,7 +3,7 @@ import { Dexie } from "dexie";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CourierDb, dbNameFor } from "../db/database.js";
 import { message } from "../db/test-fixtures.js";
-import type { IndexedMessage } from "./local-index.js";
+import { atOfKey, indexKey, TERM_END, type IndexedMessage } from "./local-index.js";
 import { searchLocal } from "./local-search.js";
 
 let db: CourierDb;
@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** Ids of the rows holding `term` in the index. */
-const holding = (term: string) => db.messages.where("terms").equals(term).primaryKeys();
+const holding = (term: string) => db.messages.where("terms").startsWith(term + TERM_END).primaryKeys();
 const found = async (q: string, conversationId?: string) => (await searchLocal(db, q, { conversationId, limit: 50 })).messages.map((m) => m.id);
 
 describe("the index middleware", () => {
@@ -30,6 +30,14 @@ describe("the index middleware", () => {
     expect(await holding("hello")).toEqual(["c1-m2"]);
     expect((await holding("好")).sort()).toEqual(["c1-m1", "c1-m3"]);
     expect(await holding("还有")).toEqual(["c1-m4"]);
+  });
+
+  it("keys each term with the message's time, so the index alone orders its messages", async () => {
+    await db.messages.put(message("c1", 1, { body: "还在", at: 1_700_000_000_123 }));
+    const row = (await db.messages.get("c1-m1")) as IndexedMessage;
+    expect(row.terms).toContain(indexKey("还在", 1_700_000_000_123));
+    expect(row.terms.map(atOfKey)).toEqual(row.terms.map(() => 1_700_000_000_123));
+    expect(indexKey("a", 9) < indexKey("a", 10)).toBe(true);
   });
 
   it("leaves the caller's object as it was", async () => {
@@ -100,7 +108,7 @@ describe("the index middleware", () => {
     old.close();
     const upgraded = new CourierDb(userId);
     try {
-      expect(await upgraded.messages.where("terms").equals("还在").primaryKeys()).toEqual(["c1-m1"]);
+      expect(await upgraded.messages.where("terms").startsWith(`还在${TERM_END}`).primaryKeys()).toEqual(["c1-m1"]);
       expect(((await upgraded.messages.get("c1-m2")) as IndexedMessage).terms).toEqual([]);
     } finally {
       await upgraded.delete();
@@ -150,6 +158,14 @@ describe("local search", () => {
   it("says when there are more than the limit", async () => {
     const page = await searchLocal(db, "在", { limit: 2 });
     expect(page.messages.map((m) => m.id)).toEqual(["c2-m3", "c1-m2"]);
+    expect(page.more).toBe(true);
+  });
+
+  it("gives the newest page of many matches, whatever order they were stored in", async () => {
+    const many = Array.from({ length: 450 }, (_, i) => message("c3", i + 1, { body: `好 ${i}`, at: 10_000 + ((i * 7919) % 450) }));
+    await db.messages.bulkPut(many);
+    const page = await searchLocal(db, "好", { conversationId: "c3", limit: 3 });
+    expect(page.messages.map((m) => m.at)).toEqual([10_449, 10_448, 10_447]);
     expect(page.more).toBe(true);
   });
 

@@ -2,12 +2,30 @@ import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware, Table } from
 import type { StoredMessage } from "../db/records.js";
 import { terms } from "./terms.js";
 
-/** The indexed field of a message row (`*terms`, schema 3): never sent anywhere, never shown. */
+/** The indexed field of a message row (`*terms`, schema 3: index keys, see `indexKey`): never sent anywhere, never shown. */
 export interface IndexedMessage extends StoredMessage {
   terms: string[];
 }
 
 const MESSAGES = "messages";
+
+/**
+ * An index key is a term, a separator and the message's time (`at`, base 36,
+ * fixed width): "还在\u00000lp2k3x4g". So one read of a term's keys, without
+ * the rows, tells which of its messages are newest, and a search reads rows
+ * newest first only until it has a page (local-search.ts).
+ */
+export const TERM_END = "\u0000";
+const AT_WIDTH = 9; // 36^9 ms is past the year 5000
+
+export function indexKey(term: string, at: number): string {
+  return `${term}${TERM_END}${Math.max(0, Math.floor(at)).toString(36).padStart(AT_WIDTH, "0")}`;
+}
+
+/** The time an index key carries. */
+export function atOfKey(key: string): number {
+  return parseInt(key.slice(key.lastIndexOf(TERM_END) + 1), 36);
+}
 
 /**
  * What a message row is found by. Nothing for what must not be found: a
@@ -16,7 +34,7 @@ const MESSAGES = "messages";
  */
 export function messageTerms(message: StoredMessage): string[] {
   if (message.recalled || message.hidden || message.kind !== "text" || message.body === "") return [];
-  return terms(message.body);
+  return terms(message.body).map((term) => indexKey(term, message.at));
 }
 
 function withTerms(value: StoredMessage): IndexedMessage {

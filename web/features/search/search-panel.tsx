@@ -129,7 +129,7 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
       {view.canLoadMore && view.server.status !== "loading" ? (
         <div className="search-more">
           <button type="button" className="secondary small" onClick={view.loadMore} data-testid="search-load-more">
-            Load more
+            {hits.length === 0 ? "Search older messages" : "Load more"}
           </button>
         </div>
       ) : null}
@@ -159,11 +159,14 @@ function SearchStatus({ view }: { view: SearchView }) {
         </button>
       </p>
     );
-  const nothing = query !== "" && hits?.length === 0 && server.status !== "loading";
+  // A server page may be short, even empty, with older history still to read (`before`): not "no results" yet.
+  const olderToSearch = !offline && server.status === "done" && !!server.before;
+  const nothing = query !== "" && hits?.length === 0 && server.status !== "loading" && !olderToSearch;
   return (
     <div className="search-status" role="status" aria-live="polite" data-testid="search-status">
       {content}
       {nothing ? <p className="search-empty">No messages match “{query}”.</p> : null}
+      {query !== "" && hits?.length === 0 && olderToSearch ? <p className="search-empty">Nothing in recent messages.</p> : null}
     </div>
   );
 }
