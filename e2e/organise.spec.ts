@@ -19,7 +19,7 @@ function order(page: Page) {
 }
 
 async function folder(page: Page, name: string) {
-  await page.getByTestId("folder-bar").getByRole("button", { name, exact: true }).click();
+  await page.getByRole("radiogroup", { name: "Folders" }).getByRole("radio", { name, exact: true }).click();
 }
 
 async function choose(page: Page, item: string) {
@@ -92,7 +92,11 @@ test("pin, remark, label, mark unread and archive on one device show on my other
   await expect(phone.page.getByTestId("conversation-item")).toHaveCount(0);
   // The chosen folder is this tab's: a reload keeps it.
   await phone.page.reload();
-  await expect(phone.page.getByTestId("folder-bar").getByRole("button", { name: "Buying" })).toHaveAttribute("aria-pressed", "true");
+  await expect(phone.page.getByRole("radio", { name: "Buying" })).toBeChecked();
+  // ←/→ choose the folder beside it.
+  await phone.page.getByRole("radio", { name: "Buying" }).press("ArrowRight");
+  await expect(phone.page.getByRole("radio", { name: "Selling" })).toBeChecked();
+  await expect(phone.page.getByRole("radio", { name: "Selling" })).toBeFocused();
   await folder(phone.page, "All");
   await folder(bob.page, "Buying");
   await expect(bob.page.getByTestId("conversation-item").filter({ hasText: listing })).toBeVisible();

@@ -32,8 +32,8 @@ export function useFolder(userId: string, summaries: readonly Summary[] | undefi
 
 /**
  * A row of folders above the list: All, Unread, Buying, Selling, my labels,
- * Archived. One line that scrolls sideways on a phone; each folder a toggle
- * button (Tab reaches them, ←/→ move between them).
+ * Archived. One line that scrolls sideways on a phone; one choice, so a
+ * radio group: Tab reaches the chosen folder, ←/→ (Home/End) choose another.
  */
 export function FolderBar({ summaries, current, onChoose }: { summaries: readonly Summary[]; current: Folder; onChoose(folder: Folder): void }) {
   const bar = useRef<HTMLDivElement>(null);
@@ -43,28 +43,31 @@ export function FolderBar({ summaries, current, onChoose }: { summaries: readonl
 
   // The chosen folder in view (a label far to the right, remembered from before a reload).
   useEffect(() => {
-    bar.current?.querySelector('[aria-pressed="true"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
+    bar.current?.querySelector('[aria-checked="true"]')?.scrollIntoView({ block: "nearest", inline: "nearest" });
   }, [currentKey]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
-    const buttons = [...(bar.current?.querySelectorAll<HTMLButtonElement>("button") ?? [])];
-    const index = buttons.indexOf(document.activeElement as HTMLButtonElement);
-    if (index < 0) return;
+    const index = folders.findIndex((f) => folderKey(f) === currentKey);
+    const next = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: folders.length - 1 }[e.key];
+    if (next === undefined) return;
     e.preventDefault();
-    buttons[(index + (e.key === "ArrowRight" ? 1 : -1) + buttons.length) % buttons.length]?.focus();
+    const folder = folders[(next + folders.length) % folders.length]!;
+    onChoose(folder);
+    bar.current?.querySelector<HTMLElement>(`[data-folder="${CSS.escape(folderKey(folder))}"]`)?.focus();
   };
 
   return (
-    <div ref={bar} className="folder-bar" role="toolbar" aria-label="Folders" data-testid="folder-bar" onKeyDown={onKeyDown}>
+    <div ref={bar} className="folder-bar" role="radiogroup" aria-label="Folders" data-testid="folder-bar" onKeyDown={onKeyDown}>
       {folders.map((folder) => {
         const key = folderKey(folder);
         return (
           <button
             key={key}
             type="button"
+            role="radio"
             className="folder-chip"
-            aria-pressed={key === currentKey}
+            aria-checked={key === currentKey}
+            tabIndex={key === currentKey ? 0 : -1}
             data-folder={key}
             onClick={() => onChoose(folder)}
           >
