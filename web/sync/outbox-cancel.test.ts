@@ -32,19 +32,29 @@ afterEach(async () => {
   await db.delete();
 });
 
+/** A sender whose link is down until `online()`; what reached the server is in `requests`. */
+function offlineSender() {
+  const link = { up: false };
+  const requests: SendRequest[] = [];
+  const sender = new OutboxSender({
+    db,
+    onReauth: () => {},
+    send: async (req) => {
+      if (!link.up) throw new NetworkError();
+      requests.push(req);
+      return serverCopy(req, requests.length);
+    },
+  });
+  const online = () => {
+    link.up = true;
+    sender.flush();
+  };
+  return { sender, requests, online };
+}
+
 describe("OutboxSender.cancel", () => {
   it("a queued row (offline) leaves the outbox and is never sent when the link returns", async () => {
-    let online = false;
-    const sent: string[] = [];
-    const sender = new OutboxSender({
-      db,
-      onReauth: () => {},
-      send: async (req) => {
-        if (!online) throw new NetworkError();
-        sent.push(req.body);
-        return serverCopy(req);
-      },
-    });
+    const { sender, requests, online } = offlineSender();
     const first = await sender.send("c1", "keep me");
     const second = await sender.send("c1", "take me back");
     await settled();
@@ -52,10 +62,9 @@ describe("OutboxSender.cancel", () => {
     expect(await sender.cancel(second.clientMsgId)).toBeNull();
     expect((await db.outbox.toArray()).map((r) => r.clientMsgId)).toEqual([first.clientMsgId]);
 
-    online = true;
-    sender.flush();
+    online();
     await settled();
-    expect(sent).toEqual(["keep me"]);
+    expect(requests.map((r) => r.body)).toEqual(["keep me"]);
     sender.stop();
   });
 
@@ -84,21 +93,10 @@ describe("OutboxSender.cancel", () => {
   });
 
   it("a reply carries the quoted message's id in the send, also after waiting offline", async () => {
-    let online = false;
-    const requests: SendRequest[] = [];
-    const sender = new OutboxSender({
-      db,
-      onReauth: () => {},
-      send: async (req) => {
-        if (!online) throw new NetworkError();
-        requests.push(req);
-        return serverCopy(req, 2);
-      },
-    });
+    const { sender, requests, online } = offlineSender();
     const row = await sender.send("c1", "yes", { id: "m-quoted", seq: 1 });
     expect((await db.outbox.get(row.clientMsgId))?.replyTo).toEqual({ id: "m-quoted", seq: 1 });
-    online = true;
-    sender.flush();
+    online();
     await settled();
     expect(requests.map((r) => r.replyTo)).toEqual(["m-quoted"]);
     sender.stop();

@@ -17,11 +17,9 @@ import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import { Composer } from "./composer.js";
 import { fetchEarlier, HISTORY_PAGE, loadDownTo } from "./history.js";
 import { canRecall, copyText, editableText, hide, recall, recallPending, useActionMemory } from "./message-actions.js";
-import type { MenuItem } from "./message-menu.js";
-import { firstLine, type MessageActions } from "./message-list.js";
 import { ItemPanel } from "./item-panel.js";
 import { markRead } from "./read-marker.js";
-import { MessageList } from "./message-list.js";
+import { firstLine, MessageList, type ActionItem, type MessageActions } from "./message-list.js";
 
 const INITIAL_WINDOW = 100;
 
@@ -182,14 +180,14 @@ export function ConversationView({ conversationId }: { conversationId: string })
       };
     },
     itemsFor: (target) => {
-      const copy = (text: string): MenuItem => ({ label: "Copy text", onSelect: () => void copyText(text).then((said) => say(said, false)) });
+      const copy = (text: string): ActionItem => ({ label: "Copy text", onSelect: () => void copyText(text).then((said) => say(said, false)) });
       if ("pending" in target) {
         const row = target.pending;
         return [copy(row.body), { label: "Recall", danger: true, onSelect: () => void recallPending(session, row).then((error) => say(error ?? "Recalled before it was sent.", !!error)) }];
       }
       const message = target.message;
       const text = message.kind === "text" && !message.recalled;
-      const items: MenuItem[] = [];
+      const items: ActionItem[] = [];
       if (member && text) {
         items.push({
           label: "Reply",

@@ -98,3 +98,35 @@ describe("list previews", () => {
     expect(messagePreview(null, s, ME)).toBe("No messages yet");
   });
 });
+
+describe("recalls and replies", () => {
+  const withActions = (messages: MessageListProps["messages"], quoted: Map<string, MessageListProps["messages"][number] | undefined>, editable = false) =>
+    renderToStaticMarkup(
+      createElement(MessageList, {
+        ...renderProps(messages),
+        actions: { itemsFor: () => [], quoted, onJump: () => {}, editAgain: () => (editable ? () => {} : null), reveal: null },
+      }),
+    );
+
+  it("a recalled message says who recalled it and never what it said; mine offers Edit again while the tab holds it", () => {
+    const html = withActions([message("c1", 1, { recalled: true, body: "" }), message("c1", 2, { senderId: ME, recalled: true, body: "" })], new Map(), true);
+    expect(html).toContain("Peer recalled a message");
+    expect(html).toContain("You recalled a message");
+    expect(html.match(/Edit again/g)).toHaveLength(1);
+  });
+
+  it("a quote shows the sender and first line, 'Recalled message' without text, or 'Message not loaded'", () => {
+    const quoted = message("c1", 1, { body: "first line\nsecond line" });
+    const gone = message("c1", 2, { recalled: true, body: "" });
+    const replies = [
+      message("c1", 3, { senderId: ME, replyTo: { id: quoted.id, seq: 1 } }),
+      message("c1", 4, { senderId: ME, replyTo: { id: gone.id, seq: 2 } }),
+      message("c1", 5, { senderId: ME, replyTo: { id: "c1-unknown", seq: 9 } }),
+    ];
+    const html = withActions(replies, new Map([[quoted.id, quoted], [gone.id, gone], ["c1-unknown", undefined]]));
+    expect(html).toMatch(/<span class="quote-who">Peer<\/span><span class="quote-text">first line<\/span>/);
+    expect(html).not.toContain("second line");
+    expect(html).toContain("Recalled message");
+    expect(html).toContain("Message not loaded");
+  });
+});

@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type ReactNode } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
 import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
 import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, ReadIcon } from "../../lib/icons.js";
@@ -6,7 +6,7 @@ import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
 import { memberName } from "../conversations/summary-text.js";
 import { deliveryStatus, STATUS_LABELS, type DeliveryStatus } from "./delivery-status.js";
 import { MessageBody } from "./message-body.js";
-import { MessageMenu, type MenuAnchor, type MenuItem } from "./message-menu.js";
+import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from "../../lib/menu.js";
 import { systemText } from "./system-text.js";
 
 export interface MessageListProps {
@@ -25,10 +25,13 @@ export interface MessageListProps {
   actions?: MessageActions;
 }
 
+/** A menu item; one with `confirm` asks once more (a second menu: the question, the act and Cancel). */
+export type ActionItem = MenuItem & { confirm?: { question: string; act: string } };
+
 /** What the conversation offers on a message (conversation-view.tsx builds it). */
 export interface MessageActions {
   /** The menu of a message, or of a pending (outbox) one. */
-  itemsFor(target: { message: Message } | { pending: OutboxRow }): MenuItem[];
+  itemsFor(target: { message: Message } | { pending: OutboxRow }): ActionItem[];
   /** The messages quoted on screen, as held on this device (undefined: not loaded). */
   quoted: ReadonlyMap<string, Message | undefined>;
   onJump(ref: ReplyRef): void;
@@ -54,11 +57,10 @@ export function MessageList(props: MessageListProps) {
   const stickToBottom = useRef(true);
   const previous = useRef<{ first: string | null; lastMessage: string | null; lastPending: string | null; height: number } | null>(null);
   const [newBelow, setNewBelow] = useState(false);
-  const [menu, setMenu] = useState<{ key: string; anchor: MenuAnchor; items: MenuItem[] } | null>(null);
+  const [menu, setMenu] = useState<{ key: string; at: Point; label: string; items: MenuItem[]; note?: string } | null>(null);
   const [active, setActive] = useState<string | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
   const actions = props.actions;
-  const longPress = useLongPress();
 
   const rows = buildRows(messages, pending, now, summary?.conversation.type === "group", me);
   const firstKey = messages[0]?.id ?? null;
@@ -141,18 +143,37 @@ export function MessageList(props: MessageListProps) {
   // ── the message menu: the ⋯ button, right-click, long-press, keyboard ──
   const focusable = () => [...(inner.current?.querySelectorAll<HTMLElement>("[data-row-key]") ?? [])];
   const rowOf = (key: string) => focusable().find((el) => el.dataset.rowKey === key);
-  const openMenu = (row: Row, anchor: MenuAnchor) => {
+  const openMenu = (row: Row, at: Point) => {
     if (!actions || row.type === "day") return;
     const items = actions.itemsFor(row.type === "pending" ? { pending: row.row } : { message: row.message });
-    if (items.length > 0) setMenu({ key: row.key, anchor, items });
+    // An item that asks once more opens the question as a menu of its own, in the same place.
+    const asked = (item: ActionItem): MenuItem =>
+      item.confirm
+        ? {
+            ...item,
+            onSelect: () =>
+              setMenu({
+                key: row.key,
+                at,
+                label: item.confirm!.question,
+                note: item.confirm!.question,
+                items: [
+                  { label: item.confirm!.act, danger: true, onSelect: item.onSelect },
+                  { label: "Cancel", onSelect: () => rowOf(row.key)?.focus({ preventScroll: true }) },
+                ],
+              }),
+          }
+        : item;
+    if (items.length > 0) setMenu({ key: row.key, at, label: "Message actions", items: items.map(asked) });
   };
-  const closeMenu = () => {
-    if (menu) rowOf(menu.key)?.focus({ preventScroll: true });
+  const closeMenu = (restoreFocus: boolean) => {
+    if (menu && restoreFocus) rowOf(menu.key)?.focus({ preventScroll: true });
     setMenu(null);
   };
-  const anchorOf = (el: Element): MenuAnchor => {
-    const box = (el.querySelector(".bubble, .tombstone") ?? el).getBoundingClientRect();
-    return { x: box.left, y: box.bottom + 4 };
+  /** Below the message (a finger on it, or the keyboard), across from where it was pressed. */
+  const below = (el: Element, at?: Point): Point => {
+    const point = pointBelow(el.querySelector(".bubble, .tombstone") ?? el);
+    return at ? { x: at.x, y: point.y + 4 } : { ...point, y: point.y + 4 };
   };
   const rowHandlers = (row: Row): RowHandlers => ({
     tabIndex: actions ? (row.key === (active ?? lastRowKey) ? 0 : -1) : undefined,
@@ -166,18 +187,12 @@ export function MessageList(props: MessageListProps) {
       else if (event.key === "ArrowUp") to(at - 1);
       else if (event.key === "Home") to(0);
       else if (event.key === "End") to(all.length - 1);
-      else if (event.key === "Enter" || event.key === "ContextMenu" || (event.key === "F10" && event.shiftKey)) openMenu(row, anchorOf(event.currentTarget));
+      else if (event.key === "Enter") openMenu(row, below(event.currentTarget));
       else return;
       event.preventDefault();
     },
-    onContextMenu: (event) => {
-      // A link's own menu, or text being selected to copy, stays the browser's.
-      if ((event.target as Element).closest("a") || !document.getSelection()?.isCollapsed) return;
-      event.preventDefault();
-      openMenu(row, { x: event.clientX, y: event.clientY });
-    },
-    ...longPress(() => openMenu(row, anchorOf(rowOf(row.key) ?? document.body))),
-    onMenuButton: (event) => openMenu(row, anchorOf(event.currentTarget.closest("[data-row-key]") ?? event.currentTarget)),
+    open: (at, el) => openMenu(row, below(el, at)),
+    onMenuButton: (event) => openMenu(row, below(event.currentTarget.closest("[data-row-key]") ?? event.currentTarget)),
     flash: flash === row.key,
     onFlashEnd: () => setFlash(null),
   });
@@ -225,7 +240,7 @@ export function MessageList(props: MessageListProps) {
           })}
         </div>
       </div>
-      {menu ? <MessageMenu label="Message actions" items={menu.items} anchor={menu.anchor} onClose={closeMenu} /> : null}
+      {menu ? <PopupMenu key={menu.label} label={menu.label} items={menu.items} at={menu.at} note={menu.note} onClose={closeMenu} /> : null}
       {newBelow ? (
         <button type="button" className="new-below" onClick={jumpToBottom}>
           New messages <span aria-hidden="true">↓</span>
@@ -266,68 +281,47 @@ function buildRows(messages: Message[], pending: OutboxRow[], now: number, isGro
 interface RowHandlers {
   tabIndex: number | undefined;
   onFocus(): void;
+  /** Arrow keys, Home and End move between messages (one tab stop for the list); Enter opens the menu. */
   onKeyDown(event: KeyboardEvent<HTMLDivElement>): void;
-  onContextMenu(event: MouseEvent<HTMLDivElement>): void;
-  onPointerDown(event: PointerEvent<HTMLDivElement>): void;
-  onPointerMove(event: PointerEvent<HTMLDivElement>): void;
-  onPointerEnd(): void;
+  /** Right-click, long-press, the ContextMenu key or Shift+F10 (lib/menu.tsx). */
+  open(at: Point, el: HTMLElement): void;
   onMenuButton(event: MouseEvent<HTMLButtonElement>): void;
   flash: boolean;
   onFlashEnd(): void;
 }
 
-/** Held this long without moving, a finger on a message opens its menu. */
-export const LONG_PRESS_MS = 500;
-/** Moving further than this is a scroll (or a selection), not a press. */
-const PRESS_SLOP_PX = 10;
+type RowAttributes = Record<`data-${string}`, string | number | boolean | undefined> & { className: string; "aria-label"?: string };
 
-type PressHandlers = Pick<RowHandlers, "onPointerDown" | "onPointerMove" | "onPointerEnd">;
-
-/**
- * Long-press on touch screens, one press at a time. Nothing is prevented on
- * the way down, so scrolling keeps working; moving, lifting or the browser
- * taking the gesture for a scroll (pointercancel) ends the press.
- */
-function useLongPress(): (open: () => void) => PressHandlers {
-  const press = useRef<{ timer: ReturnType<typeof setTimeout>; x: number; y: number } | null>(null);
-  const end = () => {
-    if (press.current) clearTimeout(press.current.timer);
-    press.current = null;
-  };
-  useEffect(() => end, []);
-  return (open) => ({
-    onPointerDown: (event) => {
-      end();
-      if (event.pointerType !== "touch") return;
-      const timer = setTimeout(() => {
-        press.current = null;
-        open();
-      }, LONG_PRESS_MS);
-      press.current = { timer, x: event.clientX, y: event.clientY };
-    },
-    onPointerMove: (event) => {
-      const at = press.current;
-      if (at && Math.hypot(event.clientX - at.x, event.clientY - at.y) > PRESS_SLOP_PX) end();
-    },
-    onPointerEnd: end,
-  });
-}
-
-function rowProps(key: string, handlers: RowHandlers | undefined) {
-  if (!handlers) return {};
-  return {
-    "data-row-key": key,
-    tabIndex: handlers.tabIndex,
-    onFocus: (event: { target: unknown; currentTarget: unknown }) => event.target === event.currentTarget && handlers.onFocus(),
-    onKeyDown: handlers.onKeyDown,
-    onContextMenu: handlers.onContextMenu,
-    onPointerDown: handlers.onPointerDown,
-    onPointerMove: handlers.onPointerMove,
-    onPointerUp: handlers.onPointerEnd,
-    onPointerCancel: handlers.onPointerEnd,
-    onPointerLeave: handlers.onPointerEnd,
-    onAnimationEnd: handlers.onFlashEnd,
-  };
+/** One message's row: a div that opens the menu (without handlers, e.g. a static render, a plain div). */
+function ActionRow({ rowKey, handlers, attributes, children }: { rowKey: string; handlers: RowHandlers | undefined; attributes: RowAttributes; children: ReactNode }) {
+  const trigger = useMenuTrigger((at, el) => handlers?.open(at, el));
+  if (!handlers) return <div {...attributes}>{children}</div>;
+  return (
+    <div
+      {...attributes}
+      className={`${attributes.className}${handlers.flash ? " flash" : ""}`}
+      data-row-key={rowKey}
+      tabIndex={handlers.tabIndex}
+      onFocus={(event) => event.target === event.currentTarget && handlers.onFocus()}
+      onKeyDown={(event) => {
+        handlers.onKeyDown(event);
+        if (!event.defaultPrevented && event.target === event.currentTarget) trigger.onKeyDown(event);
+      }}
+      onContextMenu={(event) => {
+        // A link's own menu, or text being selected to copy, stays the browser's.
+        if ((event.target as Element).closest("a") || !document.getSelection()?.isCollapsed) return;
+        trigger.onContextMenu(event);
+      }}
+      onPointerDown={trigger.onPointerDown}
+      onPointerMove={trigger.onPointerMove}
+      onPointerUp={trigger.onPointerUp}
+      onPointerCancel={trigger.onPointerCancel}
+      onClickCapture={trigger.onClickCapture}
+      onAnimationEnd={handlers.onFlashEnd}
+    >
+      {children}
+    </div>
+  );
 }
 
 /** The ⋯ button: shown on hover or focus on a computer; not a tab stop of its own (the message is). */
@@ -370,17 +364,19 @@ function MessageBubble({
   // A kind from a newer server: a neutral placeholder, never its body (which may not be meant as text).
   const unsupported = !isKnownKind(message.kind);
   return (
-    <div
-      className={`bubble-row ${mine ? "mine" : "theirs"}${handlers?.flash ? " flash" : ""}`}
-      data-testid="message"
-      data-seq={message.seq}
-      data-message-id={message.id}
-      data-status={status ?? "received"}
-      data-mine={mine}
-      data-kind={unsupported ? message.kind : undefined}
-      data-client-msg-id={mine ? message.clientMsgId : undefined}
-      aria-label={handlers ? `${mine ? "You" : memberName(summary, message.senderId)}, ${clockTime(message.at)}` : undefined}
-      {...rowProps(message.id, handlers)}
+    <ActionRow
+      rowKey={message.id}
+      handlers={handlers}
+      attributes={{
+        className: `bubble-row ${mine ? "mine" : "theirs"}`,
+        "data-testid": "message",
+        "data-seq": message.seq,
+        "data-message-id": message.id,
+        "data-status": status ?? "received",
+        "data-mine": mine,
+        "data-kind": unsupported ? message.kind : undefined,
+        "data-client-msg-id": mine ? message.clientMsgId : undefined,
+      }}
     >
       <div className="bubble-line">
         <div className={`bubble${unsupported ? " unsupported" : ""}`}>
@@ -396,7 +392,7 @@ function MessageBubble({
         </div>
         <MenuButton handlers={handlers} />
       </div>
-    </div>
+    </ActionRow>
   );
 }
 
@@ -404,14 +400,10 @@ function MessageBubble({
 function RecallTombstone({ message, mine, summary, actions, handlers }: { message: Message; mine: boolean; summary: Summary | undefined; actions?: MessageActions; handlers?: RowHandlers }) {
   const editAgain = mine ? actions?.editAgain(message) : null;
   return (
-    <div
-      className={`tombstone-row${handlers?.flash ? " flash" : ""}`}
-      data-testid="message"
-      data-seq={message.seq}
-      data-message-id={message.id}
-      data-recalled="true"
-      data-mine={mine}
-      {...rowProps(message.id, handlers)}
+    <ActionRow
+      rowKey={message.id}
+      handlers={handlers}
+      attributes={{ className: "tombstone-row", "data-testid": "message", "data-seq": message.seq, "data-message-id": message.id, "data-recalled": true, "data-mine": mine }}
     >
       <span className="tombstone" data-testid="message-text">
         {mine ? "You" : memberName(summary, message.senderId)} recalled a message
@@ -421,7 +413,7 @@ function RecallTombstone({ message, mine, summary, actions, handlers }: { messag
           Edit again
         </button>
       ) : null}
-    </div>
+    </ActionRow>
   );
 }
 
@@ -474,7 +466,11 @@ function PendingBubble({
 }) {
   const status: DeliveryStatus = row.status;
   return (
-    <div className="bubble-row mine" data-testid="message" data-status={status} data-mine="true" data-client-msg-id={row.clientMsgId} {...rowProps(row.clientMsgId, handlers)}>
+    <ActionRow
+      rowKey={row.clientMsgId}
+      handlers={handlers}
+      attributes={{ className: "bubble-row mine", "data-testid": "message", "data-status": status, "data-mine": true, "data-client-msg-id": row.clientMsgId }}
+    >
       <div className="bubble-line">
         <div className={`bubble pending is-${status}`}>
           {row.replyTo ? <Quote reply={row.replyTo} me={me} summary={summary} actions={actions} /> : null}
@@ -499,7 +495,7 @@ function PendingBubble({
           </button>
         </div>
       ) : null}
-    </div>
+    </ActionRow>
   );
 }
 
