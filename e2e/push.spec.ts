@@ -163,6 +163,34 @@ test("a push shows one notification per conversation, its click opens the conver
   await closeAll(alice, bob);
 });
 
+test("a live tab that hears of a recall has its service worker replace the notification showing that message", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Live", transport);
+  const bob = await signUp(browser, "bob", "Bob Live", transport);
+  await bob.context.grantPermissions(["notifications"]);
+  const reported = receipts(bob.context);
+  const { cdp, registrationId } = await serviceWorkerOf(bob.context, bob.page);
+  await startDirectChat(alice, bob);
+  await send(alice.page, "The code is 2417");
+  const conversationId = conversationIdOf(alice.page);
+  const sent = messages(alice.page).filter({ hasText: "The code is 2417" });
+  await expect(sent).toHaveAttribute("data-message-id", /.+/);
+  const messageId = await sent.getAttribute("data-message-id");
+  await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Live" })).toBeVisible();
+
+  // A notification from before (pushed while Bob was away) still shows the message.
+  const origin = new URL(bob.page.url()).origin;
+  const tag = `c:${conversationId}`;
+  const shown: PushPayload = { category: "chat", title: "New message from Alice Live", body: "The code is 2417", conversationId, url: `/#/c/${conversationId}`, count: 1, at: Date.now(), tag, id: "e2e-live-1", messageId: messageId! };
+  await cdp.send("ServiceWorker.deliverPushMessage", { origin, registrationId, data: JSON.stringify(shown) });
+  expect(await shownNotifications(bob.page, reported, ["e2e-live-1"])).toEqual([{ title: shown.title, tag, body: "The code is 2417" }]);
+
+  // Bob's device is live, so no push comes: the recall entry reaches his tab, which tells the service worker.
+  const recalled = await alice.context.request.post(`/api/messages/${messageId}/recall`, { headers: { origin } });
+  expect(recalled.ok()).toBe(true);
+  await expect.poll(() => notifications(bob.page), { intervals: [1_000] }).toEqual([{ title: "Alice Live", tag, body: "Alice Live recalled a message" }]);
+  await closeAll(alice, bob);
+});
+
 test("with no network at all a reload still opens Courier, from what this browser holds", async ({ browser, transport }) => {
   const alice = await signUp(browser, "alice", "Alice Shell", transport);
   const bob = await signUp(browser, "bob", "Bob Shell", transport);

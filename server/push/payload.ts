@@ -66,27 +66,6 @@ export function chatPayload(c: Common, conversationId: string, conv: PushConvers
   };
 }
 
-/**
- * What replaces a notification that showed a message now recalled: "Ann
- * recalled a message" (the group's name as the title in groups). Names only:
- * the recalled text is in no payload.
- */
-export function recallPayload(at: number, conversationId: string, messageId: string, conv: PushConversation, byName: string): PushPayload {
-  const title = conv.type === "group" ? conv.title?.trim() || "your group" : byName;
-  return {
-    category: "chat",
-    kind: "recall",
-    title,
-    body: `${byName} recalled a message`,
-    conversationId,
-    messageId,
-    url: conversationUrl(conversationId),
-    count: 1,
-    at,
-    tag: `c:${conversationId}`,
-  };
-}
-
 const ORDER_STEP: Record<Order["status"], string> = {
   bought: "bought it",
   shipped: "marked it as shipped",

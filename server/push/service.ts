@@ -8,6 +8,7 @@ import {
   type Order,
   type PushCategory,
   type PushPayload,
+  recallNotice,
   type User,
 } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
@@ -21,7 +22,7 @@ import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js"
 import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
-import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload, recallPayload } from "./payload.js";
+import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
@@ -547,7 +548,8 @@ export class PushService implements OfflineChannel {
       const seen = { lastSeen: t.lastSeen, readSeq: conv.readSeq };
       if ((await this.unseen.count(userId, t.deviceId, recall.conversationId, seen, [])) === 0) continue;
       byName ??= (await storage.read(async (r) => r.users.get(recall.by)))?.displayName ?? "Someone";
-      const payload = recallPayload(recall.at, recall.conversationId, recall.messageId, conv, byName);
+      const { conversationId, messageId, at } = recall;
+      const payload = recallNotice({ conversationId, messageId, at, byName, groupTitle: conv.type === "group" ? (conv.title ?? "") : null });
       await this.send(userId, t.deviceId, t.subscription, "chat", `r:${recall.conversationId}`, payload, false);
     }
   }

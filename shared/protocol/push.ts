@@ -44,6 +44,27 @@ export const pushPayloadSchema = z.object({
 });
 export type PushPayload = z.infer<typeof pushPayloadSchema>;
 
+/**
+ * What replaces a notification that showed a message now recalled: "Ann
+ * recalled a message", titled with her name (the group's in groups). Names
+ * only, never the text. Built by the server (a push) and by a live tab,
+ * which tells its service worker (web/push/sw-bridge.ts).
+ */
+export function recallNotice(r: { conversationId: string; messageId: string; at: number; byName: string; groupTitle: string | null }): PushPayload {
+  return {
+    category: "chat",
+    kind: "recall",
+    title: r.groupTitle === null ? r.byName : r.groupTitle.trim() || "your group",
+    body: `${r.byName} recalled a message`,
+    conversationId: r.conversationId,
+    messageId: r.messageId,
+    url: `/#/c/${encodeURIComponent(r.conversationId)}`,
+    count: 1,
+    at: r.at,
+    tag: `c:${r.conversationId}`,
+  };
+}
+
 /** extension `POST /api/push/receipts {id, event}` → 204: the service worker's funnel report. */
 export const PUSH_RECEIPTS_PATH = "/api/push/receipts";
 export const pushReceiptSchema = z.strictObject({

@@ -46,7 +46,7 @@ type Outcome = {
   status: "done" | "failed";
   detail?: string;
   report?: Record<string, unknown>;
-  /** sign_out: the server revoked the session and recorded the result itself; this runs instead of a report. */
+  /** sign_out: the server revoked the session and recorded the result itself; this runs instead of a report (a 401 now would read as an expired session, keeping the history). */
   instead?: () => Promise<void>;
 };
 
@@ -88,11 +88,14 @@ export class CommandRunner {
     const { db, deviceId } = this.opts;
     if (await db.commands.get(command.id)) return;
     const mine = command.deviceId === undefined || command.deviceId === deviceId;
-    const past = command.name === "sign_out" && (this.opts.signedInAfter?.(at) ?? false);
-    const row: CommandRow = { id: command.id, name: command.name, at: this.now(), status: mine && !past ? "running" : "skipped", reported: !mine || past };
+    const signOut = command.name === "sign_out";
+    const past = signOut && (this.opts.signedInAfter?.(at) ?? false);
+    // sign_out is done on the server already (it revoked the session and recorded the result): nothing to report.
+    const status = !mine || past ? "skipped" : signOut ? "done" : "running";
+    const row: CommandRow = { id: command.id, name: command.name, at: this.now(), status, reported: status !== "running" };
     if (past) row.detail = "From before this device signed in again: its session was revoked then.";
     await db.commands.add(row);
-    if (row.status === "skipped") return;
+    if (status === "skipped") return;
     this.active.add(command.id);
     this.afterCommit(command);
   }
@@ -137,13 +140,15 @@ export class CommandRunner {
   private async run(command: EntryData<"cmd">): Promise<void> {
     if (this.stopped) return;
     const outcome = await this.execute(command);
+    if (outcome.instead) {
+      // At once (recorded done when taken): the closed connection's 401 must not end the session first, keeping the history.
+      this.active.delete(command.id);
+      return outcome.instead();
+    }
     if (outcome.status === "failed") this.opts.onError?.(`command ${command.name}`, outcome.detail);
-    const { instead } = outcome;
-    await this.opts.db.commands.update(command.id, { status: outcome.status, detail: outcome.detail, reported: instead !== undefined });
+    await this.opts.db.commands.update(command.id, { status: outcome.status, detail: outcome.detail, reported: false });
     this.active.delete(command.id);
-    // A report after sign_out would only meet a 401, which the app takes for an expired session (history kept).
-    if (instead) await instead();
-    else await this.send(command.id, outcome);
+    await this.send(command.id, outcome);
   }
 
   private async execute(command: EntryData<"cmd">): Promise<Outcome> {

@@ -15,6 +15,8 @@ export interface ConsumerHooks {
   onMissingSummary?(conversationId: string): void;
   /** A `cmd` entry, inside the transaction that consumes it (commands/runner.ts decides whether and when to run it). */
   onCommand?(command: EntryData<"cmd">, at: number): void | Promise<void>;
+  /** A message was recalled (`summary`: its conversation as held before this batch), for the notification on screen. */
+  onRecalled?(recall: EntryData<"recall">, summary: StoredSummary | undefined): void;
 }
 
 /**
@@ -253,6 +255,7 @@ async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: C
       case "recall": {
         messages.recall(item.data);
         const summary = summaries.get(item.data.conversationId);
+        hooks.onRecalled?.(item.data, summary);
         if (summary?.lastMessage?.id === item.data.messageId) {
           summaries.set({ ...summary, lastMessage: withoutText(summary.lastMessage, { recalled: true }) });
         }

@@ -1,6 +1,7 @@
+import type { PushPayload } from "../../shared/protocol/index.js";
 import { parseHash, selectedConversationId } from "../stores/ui.js";
 import { registerServiceWorker } from "./push-client.js";
-import { isSwToPage, type ShowingAnswer } from "./sw-messages.js";
+import { isSwToPage, type RecalledMessage, type ShowingAnswer } from "./sw-messages.js";
 
 /** Dispatched on `window` when the browser replaced the push subscription (the signed-in app re-registers it). */
 export const SUBSCRIPTION_CHANGED_EVENT = "courier:push-subscription-changed";
@@ -32,4 +33,11 @@ export function installServiceWorker(): void {
     if (target.origin === location.origin && location.hash !== target.hash) location.hash = target.hash;
   });
   if (import.meta.env.PROD) void registerServiceWorker();
+}
+
+/** A message was recalled: the service worker replaces a notification that shows it (no worker: nothing to do). */
+export function tellRecalled(payload: PushPayload): void {
+  if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
+  const message: RecalledMessage = { type: "courier:recalled", payload };
+  void navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage(message));
 }

@@ -1,3 +1,5 @@
+import type { PushPayload } from "../../shared/protocol/push.js";
+
 /** Messages between the service worker and Courier tabs. */
 
 /** SW → tab: show this address (a notification was clicked). */
@@ -23,6 +25,16 @@ export interface SubscriptionChanged {
 }
 
 export type SwToPage = NavigateMessage | ShowingQuery | SubscriptionChanged;
+
+/**
+ * Tab → SW: a message was recalled (the `recall` entry reached this live
+ * device, which gets no push for it): replace a notification that shows it,
+ * as a recall push would. `payload` is a `recallNotice`.
+ */
+export interface RecalledMessage {
+  type: "courier:recalled";
+  payload: PushPayload;
+}
 
 export function isSwToPage(data: unknown): data is SwToPage {
   if (typeof data !== "object" || data === null) return false;

@@ -142,6 +142,12 @@ self.addEventListener("notificationclick", (event) => {
  */
 self.addEventListener("message", (event) => {
   const data: unknown = event.data;
+  if (isRecord(data) && data.type === "courier:recalled") {
+    // A live tab heard of a recall (no push comes for it): as a recall push would.
+    const payload = toPayload(data.payload);
+    if (payload?.kind === "recall" && payload.conversationId) event.waitUntil(replaceRecalled(payload, `c:${payload.conversationId}`));
+    return;
+  }
   if (!isRecord(data) || data.type !== "courier:click" || typeof data.tag !== "string") return;
   const tag = data.tag;
   event.waitUntil(
@@ -247,14 +253,16 @@ async function receipt(id: string | undefined, event: PushReceipt["event"]): Pro
   }
 }
 
-/** The payload, checked by hand: zod would make this file a bundle of its own. */
 function readPayload(data: PushMessageData | null): PushPayload | null {
-  let value: unknown;
   try {
-    value = data?.json();
+    return toPayload(data?.json());
   } catch {
     return null;
   }
+}
+
+/** The payload, checked by hand: zod would make this file a bundle of its own. */
+function toPayload(value: unknown): PushPayload | null {
   if (!isRecord(value)) return null;
   const { category, title, body, url, count, at, conversationId, tag, id, messageId, kind } = value;
   if (typeof title !== "string" || typeof body !== "string" || typeof url !== "string") return null;

@@ -18,6 +18,8 @@ import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { deviceRegistration } from "../api/device-registration.js";
 import { signedInAfter } from "../db/device-db.js";
+import { recallNoticeFor } from "../push/recall-notice.js";
+import { tellRecalled } from "../push/sw-bridge.js";
 import { buildDiagnostics } from "../commands/diagnostics.js";
 import { deleteConversationHere } from "../commands/local.js";
 import { recentErrors } from "../commands/recent-errors.js";
@@ -119,6 +121,10 @@ export class SyncClient {
       onMissingSummary: () => this.scheduleSummaryRefresh(),
       // Inside the consuming transaction: recorded there, run after it commits.
       onCommand: (command, at) => this.commands.take(command, at),
+      // A live device gets no push for it: tell the service worker (a notification may show it from before).
+      onRecalled: (recall, summary) => {
+        if (recall.by !== user.id) tellRecalled(recallNoticeFor(recall, summary));
+      },
     });
     this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
     this.engine = new SyncEngine({
@@ -138,7 +144,8 @@ export class SyncClient {
       onPush: (entries) => this.onPush(entries),
       onStatus: (status) => this.onStatus(status),
       onRefused: (code) => {
-        if (code === "unauthorized") this.verifySession();
+        // Entries pushed before the close are applied first: a `sign_out` command among them ends the session its own way.
+        if (code === "unauthorized") void this.engine.idle().then(() => this.verifySession());
         else if (code === "conflict") void this.onConflict();
         else if (code === "too_many_connections") this.crowdOut();
       },
