@@ -177,6 +177,7 @@ test("a reply quotes its message; tapping the quote loads history far up and scr
   const quote = reply.getByTestId("quote");
   await expect(quote).toContainText(/Ann Quote.*the very first question|Message not loaded/);
 
+  await page.screenshot({ path: test.info().outputPath("quote.png") });
   await quote.click();
   const quoted = page.locator(`[data-message-id="${first.id}"]`);
   await expect(quoted).toBeInViewport();

@@ -198,6 +198,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
         });
       }
       if (text && message.body) items.push(copy(message.body));
+      // The quote itself is a pointer's target; the keyboard gets there from here.
+      const quote = message.replyTo;
+      if (quote) items.push({ label: "Go to quoted message", onSelect: () => jumpToMessage(conversationId, quote.id, quote.seq) });
       if (canRecall(message, user.id, Date.now())) items.push({ label: "Recall", danger: true, onSelect: () => void recall(session, message).then((error) => say(error)) });
       items.push({
         label: "Delete for me",

@@ -46,6 +46,9 @@ type Row =
   | { type: "message"; key: string; message: Message; showSender: boolean }
   | { type: "pending"; key: string; row: OutboxRow };
 
+/** About the height of a message's menu: less room than this below a message opens it above. */
+const MENU_ROOM_PX = 220;
+
 /** Within this many pixels of the end counts as "at the bottom". */
 const NEAR_BOTTOM_PX = 80;
 
@@ -170,10 +173,16 @@ export function MessageList(props: MessageListProps) {
     if (menu && restoreFocus) rowOf(menu.key)?.focus({ preventScroll: true });
     setMenu(null);
   };
-  /** Below the message (a finger on it, or the keyboard), across from where it was pressed. */
+  /**
+   * Below the message (never under the finger that pressed it), across from
+   * where it was pressed; near the bottom of the screen, above it (the menu
+   * flips up from its top edge, lib/menu.tsx).
+   */
   const below = (el: Element, at?: Point): Point => {
-    const point = pointBelow(el.querySelector(".bubble, .tombstone") ?? el);
-    return at ? { x: at.x, y: point.y + 4 } : { ...point, y: point.y + 4 };
+    const bubble = el.querySelector(".bubble, .tombstone") ?? el;
+    const point = pointBelow(bubble);
+    const y = point.y + MENU_ROOM_PX < window.innerHeight ? point.y + 4 : bubble.getBoundingClientRect().top - 4;
+    return { x: at ? at.x : point.x, y };
   };
   const rowHandlers = (row: Row): RowHandlers => ({
     tabIndex: actions ? (row.key === (active ?? lastRowKey) ? 0 : -1) : undefined,
