@@ -1,7 +1,7 @@
-import type { Page } from "@playwright/test";
+import type { Browser, Page } from "@playwright/test";
 import type { Command, CommandResult } from "../shared/protocol/index.js";
 import { ServerProcess } from "../server/testing/server-process.js";
-import { bubbleTexts, expect, messages, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
+import { bubbleTexts, expect, expectOnline, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * The instruction model, device side (docs/protocol.md "Commands on the
@@ -26,9 +26,8 @@ async function blockableSends(page: Page): Promise<{ blocked: boolean }> {
   return state;
 }
 
-test("an admin's resync runs in a live browser that keeps its unsent message, which is delivered after; diagnostics report without text", async ({ browser, transport }) => {
-  test.setTimeout(90_000);
-  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+/** The admin API of `server`. */
+function adminOf(server: ServerProcess) {
   const admin = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${server.url}${path}`, {
       method,
@@ -38,22 +37,33 @@ test("an admin's resync runs in a live browser that keeps its unsent message, wh
     return { status: res.status, body: (await res.json()) as T };
   };
   const resultOf = async (id: string) => (await admin<{ command: Command; results: CommandResult[] }>("GET", `/api/admin/commands/${id}`)).body.results;
-  try {
-    const at = { baseURL: server.url };
-    const alice = await signUp(browser, "alice", "Alice Cmd", transport, at);
-    let deviceId = "";
-    let sends: { blocked: boolean } = { blocked: false };
-    let snapshots = 0;
-    const bob = await signUp(browser, "bob", "Bob Cmd", transport, at, async (page) => {
-      page.on("request", (req) => {
-        deviceId = req.headers()["x-device-id"] ?? deviceId;
-        if (req.url().endsWith("/api/sync/snapshot")) snapshots++;
-      });
-      sends = await blockableSends(page);
-    });
-    const me = await bob.context.request.get(`${server.url}/api/me`);
-    const bobId = ((await me.json()) as { user: { id: string } }).user.id;
+  return { admin, resultOf };
+}
 
+/** Alice and Bob on `server`, Bob's sends blockable, his device id and snapshot requests watched. */
+async function aliceAndBob(browser: Browser, server: ServerProcess, transport: Person["transport"]) {
+  const alice = await signUp(browser, "alice", "Alice Cmd", transport, { baseURL: server.url });
+  const seen = { deviceId: "", snapshots: 0 };
+  let sends: { blocked: boolean } = { blocked: false };
+  const bob = await signUp(browser, "bob", "Bob Cmd", transport, { baseURL: server.url }, async (page) => {
+    page.on("request", (req) => {
+      seen.deviceId = req.headers()["x-device-id"] ?? seen.deviceId;
+      if (req.url().endsWith("/api/sync/snapshot")) seen.snapshots++;
+    });
+    sends = await blockableSends(page);
+  });
+  const me = await bob.context.request.get(`${server.url}/api/me`);
+  const bobId = ((await me.json()) as { user: { id: string } }).user.id;
+  return { alice, bob, bobId, seen, sends };
+}
+
+test("an admin's resync runs in a live browser that keeps its unsent message, which is delivered after; diagnostics report without text", async ({ browser, transport }) => {
+  test.setTimeout(90_000);
+  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+  const { admin, resultOf } = adminOf(server);
+  try {
+    const { alice, bob, bobId, seen, sends } = await aliceAndBob(browser, server, transport);
+    const deviceId = seen.deviceId;
     await startDirectChat(alice, bob);
     await send(alice.page, "Are you coming tonight?");
     await openConversation(bob.page, "Alice Cmd");
@@ -66,12 +76,12 @@ test("an admin's resync runs in a live browser that keeps its unsent message, wh
     await expect(pending).toHaveAttribute("data-status", /sending|failed/);
 
     // The operator asks this device to resync.
-    const before = snapshots;
+    const before = seen.snapshots;
     const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId, name: "resync" });
     expect(created.status).toBe(201);
     const resync = created.body.command;
     await expect.poll(() => resultOf(resync.id), { timeout: 20_000 }).toEqual([expect.objectContaining({ deviceId, status: "done" })]);
-    expect(snapshots).toBeGreaterThan(before);
+    expect(seen.snapshots).toBeGreaterThan(before);
     // Local data was taken anew; the unsent answer is still there, and Alice has not got it.
     await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Are you coming tonight?", "Yes, at eight"]);
     await expect(pending).toHaveAttribute("data-status", /sending|failed/);
@@ -84,11 +94,11 @@ test("an admin's resync runs in a live browser that keeps its unsent message, wh
     await expect(messages(bob.page).filter({ hasText: "Yes, at eight" })).toHaveAttribute("data-status", /sent|delivered|read/);
 
     // Seen again (a re-pull of the log), the command is not run twice: still one report, no new snapshot.
-    const snapshotsAfter = snapshots;
+    const snapshotsAfter = seen.snapshots;
     await bob.page.reload();
     await expect(bob.page.getByTestId("connection-status")).toHaveAttribute("data-state", "online", { timeout: 15_000 });
     expect(await resultOf(resync.id)).toHaveLength(1);
-    expect(snapshots).toBe(snapshotsAfter);
+    expect(seen.snapshots).toBe(snapshotsAfter);
 
     // Diagnostics: counts, versions and logs arrive; no message text.
     sends.blocked = true;
@@ -103,6 +113,42 @@ test("an admin's resync runs in a live browser that keeps its unsent message, wh
     const json = JSON.stringify(report);
     for (const text of ["secret unsent plan", "Are you coming tonight", "Yes, at eight", "Alice Cmd"]) expect(json).not.toContain(text);
 
+    await alice.context.close();
+    await bob.context.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test("an admin's sign_out signs a live browser out, keeping its unsent message, which goes out at the next sign-in", async ({ browser, transport }) => {
+  test.setTimeout(90_000);
+  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+  const { admin, resultOf } = adminOf(server);
+  try {
+    const { alice, bob, bobId, seen, sends } = await aliceAndBob(browser, server, transport);
+    // A phone-sized screen: the sign-in screen that follows must say what happened there too.
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await startDirectChat(alice, bob);
+    await send(alice.page, "Lunch tomorrow?");
+    await openConversation(bob.page, "Alice Cmd");
+    sends.blocked = true;
+    await send(bob.page, "Noon works");
+    await expect(messages(bob.page).filter({ hasText: "Noon works" })).toHaveAttribute("data-status", /sending|failed/);
+
+    const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId: seen.deviceId, name: "sign_out" });
+    expect(created.status).toBe(201);
+    await expect(bob.page.getByText("An administrator signed this device out")).toBeVisible({ timeout: 15_000 });
+    await expect(bob.page.getByTestId("current-user")).toHaveCount(0);
+    await bob.page.screenshot({ path: test.info().outputPath("signed-out-by-admin.png") });
+    expect(await resultOf(created.body.command.id)).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
+
+    // Bob signs in again on this device: the unsent answer was kept and goes out.
+    sends.blocked = false;
+    await bob.page.getByLabel("Username").fill(bob.username);
+    await bob.page.getByLabel("Password").fill(PASSWORD);
+    await bob.page.getByRole("button", { name: "Sign in" }).click();
+    await expectOnline(bob.page, transport);
+    await expect.poll(() => bubbleTexts(alice.page), { timeout: 20_000 }).toEqual(["Lunch tomorrow?", "Noon works"]);
     await alice.context.close();
     await bob.context.close();
   } finally {
