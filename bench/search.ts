@@ -88,7 +88,9 @@ function* generate(total: number): Generator<Row[]> {
   const base = 1_700_000_000_000;
   let batch: Row[] = [];
   for (let i = 0; i < total; i++) {
-    const c = rand() < 0.1 ? 0 : 1 + Math.floor(rand() * (CONVERSATIONS - 1));
+    const random = rand() < 0.1 ? 0 : 1 + Math.floor(rand() * (CONVERSATIONS - 1));
+    // The rare messages go to the group, typical's first chat, big's first chat and elsewhere in turn.
+    const c = i % 50_000 === 7 ? ([0, 1, 51, random][Math.floor(i / 50_000) % 4] ?? random) : random;
     const members = membersOf(c);
     const seq = ++seqs[c]!;
     // Several messages share a millisecond now and then (ties are part of the order).

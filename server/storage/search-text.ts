@@ -28,11 +28,18 @@ export function seqBound(conversationId: string, before: SearchCursor | null): {
   return { at: before.at, seq };
 }
 
-/** One conversation's part of a scan: its newest matches, and where its reading stopped short (null: at its start). */
+/**
+ * One conversation's part of a scan: its newest matches, and where its
+ * reading stopped short (null: at its start). `full`: it found as many as
+ * were asked for and stopped there (its last match is where it stopped).
+ */
 export interface ConversationScan {
   matches: Message[];
   horizon: SearchCursor | null;
+  full: boolean;
 }
+
+const place = (m: Message): SearchCursor => ({ at: m.at, conversationId: m.conversationId, seq: m.seq });
 
 /**
  * Puts conversations' scans together: the newest of them all where every
@@ -40,7 +47,10 @@ export interface ConversationScan {
  */
 export function mergeScans(scans: readonly ConversationScan[], limit: number): ScanPage {
   let horizon: SearchCursor | null = null;
-  for (const s of scans) if (s.horizon && (!horizon || searchOrder(s.horizon, horizon) < 0)) horizon = s.horizon;
+  for (const s of scans) {
+    const stop = s.full ? place(s.matches.at(-1)!) : s.horizon;
+    if (stop && (!horizon || searchOrder(stop, horizon) < 0)) horizon = stop;
+  }
   const messages = scans
     .flatMap((s) => s.matches)
     .filter((m) => !horizon || searchOrder(m, horizon) <= 0)

@@ -422,8 +422,8 @@ export interface ScanPage {
 }
 
 export interface SearchRepo {
-  /** Conversations where the user is an active member (what a search of all conversations covers). */
-  activeConversationIds(userId: string): Answer<string[]>;
+  /** Conversations where the user is an active member (what a search of all conversations covers), with their last seq. */
+  activeConversations(userId: string): Answer<{ id: string; lastSeq: number }[]>;
   /**
    * Messages whose body contains `needle` (already `searchNormalize`d) in the
    * given conversations, never recalled ones nor ones `userId` hid, newest
@@ -433,7 +433,7 @@ export interface SearchRepo {
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Answer<Message[]>;
   /**
    * `find` by reading messages newest first instead of an index, at most
-   * `window` of each conversation (below `before`): the newest `limit`
+   * `windows[i]` of `conversationIds[i]` (below `before`): the newest `limit`
    * matches at or after `horizon`, the newest place where a conversation's
    * reading stopped short (null: every conversation was read to its start).
    */
@@ -443,7 +443,7 @@ export interface SearchRepo {
     conversationIds: readonly string[],
     before: SearchCursor | null,
     limit: number,
-    window: number,
+    windows: readonly number[],
   ): Answer<ScanPage>;
 }
 

@@ -15,12 +15,6 @@ const containing = (needle: string) => `%${needle.replace(/[\\%_]/g, "\\$&")}%`;
 /** The end of the order, for a first page. */
 const NEWEST: SearchCursor = { at: Number.MAX_SAFE_INTEGER, conversationId: "", seq: 0 };
 
-interface ScanRow extends MessageRow {
-  scope_id: string;
-  stop_at: number | null;
-  stop_seq: number | null;
-}
-
 /**
  * Server search on PostgreSQL (docs/messages.md): LIKE over `search_text`
  * through pg_trgm's GIN (`messages_search`) for 3+ characters; newest-first
@@ -30,12 +24,12 @@ interface ScanRow extends MessageRow {
 export class PgSearch implements SearchRepo {
   constructor(private readonly db: Db) {}
 
-  async activeConversationIds(userId: string): Promise<string[]> {
-    const { rows } = await this.db.query<{ conversation_id: string }>(
-      `SELECT conversation_id FROM members WHERE user_id = $1 AND ${activeMember()}`,
+  async activeConversations(userId: string): Promise<{ id: string; lastSeq: number }[]> {
+    const { rows } = await this.db.query<{ id: string; lastSeq: number }>(
+      `SELECT c.id, c.last_seq AS "lastSeq" FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = $1 AND ${activeMember("m")}`,
       [userId],
     );
-    return rows.map((r) => r.conversation_id);
+    return rows;
   }
 
   async find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Promise<Message[]> {
@@ -50,37 +44,47 @@ export class PgSearch implements SearchRepo {
     return rows.map(toMessage);
   }
 
-  async scan(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number, window: number): Promise<ScanPage> {
+  async scan(
+    userId: string,
+    needle: string,
+    conversationIds: readonly string[],
+    before: SearchCursor | null,
+    limit: number,
+    windows: readonly number[],
+  ): Promise<ScanPage> {
     const at = (before ?? NEWEST).at;
-    const { rows } = await this.db.query<ScanRow>(
-      // Per conversation: where reading `window` rows below the bound stops (none: fewer rows), then the matches in that range.
-      `WITH scope AS (
-         SELECT c.id, c.bound, stop.at AS stop_at, stop.seq AS stop_seq
-         FROM unnest($2::text[], $3::bigint[]) AS c(id, bound)
-         LEFT JOIN LATERAL (
-           SELECT x.at, x.seq FROM messages x WHERE x.conversation_id = c.id AND (x.at, x.seq) < ($4, c.bound)
-           ORDER BY x.at DESC, x.seq DESC OFFSET $5 LIMIT 1
-         ) stop ON true
-       )
-       SELECT scope.id AS scope_id, scope.stop_at, scope.stop_seq, found.*
-       FROM scope LEFT JOIN LATERAL (
-         SELECT ${MESSAGE_COLUMNS} FROM messages m
-         WHERE m.conversation_id = scope.id AND (m.at, m.seq) < ($4, scope.bound)
-           AND (m.at, m.seq) >= (coalesce(scope.stop_at, -1), coalesce(scope.stop_seq, 0))
-           AND strpos(m.search_text, $6) > 0 AND ${shown(1)}
+    const bounds = conversationIds.map((id) => seqBound(id, before).seq);
+    // Per conversation, the matches among its newest `window` rows below the bound, stopping at `limit`.
+    const { rows } = await this.db.query<MessageRow & { scope_id: string }>(
+      `SELECT c.id AS scope_id, found.* FROM unnest($2::text[], $3::bigint[], $4::int[]) AS c(id, bound, w)
+       CROSS JOIN LATERAL (
+         SELECT ${MESSAGE_COLUMNS} FROM (
+           SELECT * FROM messages WHERE conversation_id = c.id AND (at, seq) < ($5, c.bound) ORDER BY at DESC, seq DESC LIMIT c.w
+         ) AS m
+         WHERE strpos(m.search_text, $6) > 0 AND ${shown(1)}
          ORDER BY m.at DESC, m.seq DESC LIMIT $7
-       ) found ON true`,
-      [userId, conversationIds, conversationIds.map((id) => seqBound(id, before).seq), at, window - 1, needle, limit],
+       ) AS found`,
+      [userId, conversationIds, bounds, windows, at, needle, limit],
     );
-    const scans = new Map<string, ConversationScan>();
-    for (const row of rows) {
-      let s = scans.get(row.scope_id);
-      if (!s) {
-        const horizon = row.stop_at === null ? null : { at: row.stop_at, conversationId: row.scope_id, seq: row.stop_seq! };
-        scans.set(row.scope_id, (s = { matches: [], horizon }));
-      }
-      if (row.id !== null) s.matches.push(toMessage(row));
+    const matches = new Map<string, Message[]>(conversationIds.map((id) => [id, []]));
+    for (const row of rows) matches.get(row.scope_id)!.push(toMessage(row));
+    // Where reading stopped, for those that found fewer than asked (none: fewer rows than their window).
+    const short = conversationIds.flatMap((id, i) => (matches.get(id)!.length < limit ? [i] : []));
+    const stops = new Map<string, SearchCursor>();
+    if (short.length > 0) {
+      const found = await this.db.query<{ id: string; at: number; seq: number }>(
+        `SELECT c.id, stop.at, stop.seq FROM unnest($1::text[], $2::bigint[], $3::int[]) AS c(id, bound, skip)
+         CROSS JOIN LATERAL (
+           SELECT at, seq FROM messages WHERE conversation_id = c.id AND (at, seq) < ($4, c.bound) ORDER BY at DESC, seq DESC OFFSET c.skip LIMIT 1
+         ) AS stop`,
+        [short.map((i) => conversationIds[i]), short.map((i) => bounds[i]), short.map((i) => windows[i]! - 1), at],
+      );
+      for (const r of found.rows) stops.set(r.id, { at: r.at, conversationId: r.id, seq: r.seq });
     }
-    return mergeScans([...scans.values()], limit);
+    const scans: ConversationScan[] = conversationIds.map((id) => {
+      const found = matches.get(id)!;
+      return { matches: found, horizon: stops.get(id) ?? null, full: found.length === limit };
+    });
+    return mergeScans(scans, limit);
   }
 }

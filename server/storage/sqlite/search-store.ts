@@ -21,7 +21,9 @@ export class SearchStore implements SearchRepo {
 
   constructor(db: Database.Database) {
     this.s = {
-      active: db.prepare<[string], { conversation_id: string }>(`SELECT conversation_id FROM members WHERE user_id = ? AND ${activeMember()}`),
+      active: db.prepare<[string], { id: string; lastSeq: number }>(
+        `SELECT c.id, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? AND ${activeMember("m")}`,
+      ),
       // The trigram index first (CROSS JOIN keeps that order), then each hit's row: in scope, shown, older than the cursor.
       find: db.prepare<[string, string, string, string, number, number, string, string, number, number], MessageRow>(
         `SELECT m.* FROM message_search s CROSS JOIN messages m ON m.rowid = s.rowid
@@ -30,23 +32,24 @@ export class SearchStore implements SearchRepo {
            AND (m.at < ? OR (m.at = ? AND (m.conversation_id < ? OR (m.conversation_id = ? AND m.seq < ?))))
          ORDER BY m.at DESC, m.conversation_id DESC, m.seq DESC LIMIT ?`,
       ),
-      // Where reading `window` rows of one conversation below the bound stops (none: fewer rows than that).
-      horizon: db.prepare<[string, number, number, number, number], { at: number; seq: number }>(
+      // The matches among the newest `window` rows below the bound, newest first, stopping at `limit` (the
+      // subquery runs as a co-routine in index order: no outer ORDER BY, which would read the whole window).
+      scan: db.prepare<[string, number, number, number, number, string, string, number], MessageRow>(
+        `SELECT * FROM (
+           SELECT * FROM messages WHERE conversation_id = ? AND at <= ? AND (at < ? OR seq < ?) ORDER BY at DESC, seq DESC LIMIT ?
+         ) AS m
+         WHERE instr(m.search_text, ?) > 0 AND ${SHOWN} LIMIT ?`,
+      ),
+      // Where reading `window` rows below the bound stops (none: fewer rows than that).
+      stop: db.prepare<[string, number, number, number, number], { at: number; seq: number }>(
         `SELECT at, seq FROM messages WHERE conversation_id = ? AND at <= ? AND (at < ? OR seq < ?)
          ORDER BY at DESC, seq DESC LIMIT 1 OFFSET ?`,
-      ),
-      // The rows read to find the horizon, those with a match: the same range of the same index.
-      scan: db.prepare<[string, number, number, number, number, number, number, string, string, number], MessageRow>(
-        `SELECT m.* FROM messages m
-         WHERE m.conversation_id = ? AND m.at <= ? AND (m.at < ? OR m.seq < ?) AND m.at >= ? AND (m.at > ? OR m.seq >= ?)
-           AND instr(m.search_text, ?) > 0 AND ${SHOWN}
-         ORDER BY m.at DESC, m.seq DESC LIMIT ?`,
       ),
     };
   }
 
-  activeConversationIds(userId: string): string[] {
-    return this.s.active.all(userId).map((r) => r.conversation_id);
+  activeConversations(userId: string): { id: string; lastSeq: number }[] {
+    return this.s.active.all(userId);
   }
 
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Message[] {
@@ -56,15 +59,13 @@ export class SearchStore implements SearchRepo {
       .map(toMessage);
   }
 
-  scan(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number, window: number): ScanPage {
-    const scans: ConversationScan[] = conversationIds.map((conversationId) => {
+  scan(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number, windows: readonly number[]): ScanPage {
+    const scans: ConversationScan[] = conversationIds.map((conversationId, i) => {
       const bound = seqBound(conversationId, before);
-      const stop = this.s.horizon.get(conversationId, bound.at, bound.at, bound.seq, window - 1);
-      const from = stop ?? { at: -1, seq: 0 };
-      const matches = this.s.scan
-        .all(conversationId, bound.at, bound.at, bound.seq, from.at, from.at, from.seq, needle, userId, limit)
-        .map(toMessage);
-      return { matches, horizon: stop ? { at: stop.at, conversationId, seq: stop.seq } : null };
+      const matches = this.s.scan.all(conversationId, bound.at, bound.at, bound.seq, windows[i]!, needle, userId, limit).map(toMessage);
+      if (matches.length === limit) return { matches, horizon: null, full: true };
+      const stop = this.s.stop.get(conversationId, bound.at, bound.at, bound.seq, windows[i]! - 1);
+      return { matches, horizon: stop ? { at: stop.at, conversationId, seq: stop.seq } : null, full: false };
     });
     return mergeScans(scans, limit);
   }
