@@ -64,6 +64,10 @@ type Outcome = {
  *        ──▶ "done" / "failed" + reason ──▶ report ──ok──▶ reported
  *                                             └─failed──▶ again on the next hello
  *
+ * `sign_out` is recorded "done" when taken (the server revoked the session
+ * and recorded the result) and runs at once, with no report; one appended
+ * before this device last signed in is "skipped".
+ *
  * The id is recorded in the same transaction that consumes the entry, before
  * anything runs: a crash after the commit leaves a "running" row, which a
  * later page reports as interrupted rather than running it a second time.
