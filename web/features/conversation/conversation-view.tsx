@@ -110,7 +110,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
     const stale = () => jumps.current !== run;
     void (async () => {
       try {
-        if (!(await loadDownTo(session, conversationId, seq))) throw new Error("That message isn't available any more.");
+        if (!(await loadDownTo(session, conversationId, seq, stale))) throw new Error("That message isn't available any more.");
         const held = await db.messages.get(messageId);
         if (!held || held.hidden) throw new Error("That message isn't available any more.");
         const above = await db.messages

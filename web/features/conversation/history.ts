@@ -44,11 +44,12 @@ export function oldestHeld(db: CourierDb, conversationId: string): Promise<Store
  * the oldest message held, so what is on screen has no gap. Answers false
  * when the beginning came first (the message is gone for me or never was).
  */
-export async function loadDownTo(session: Session, conversationId: string, seq: number, signal?: AbortSignal): Promise<boolean> {
+export async function loadDownTo(session: Session, conversationId: string, seq: number, stale: () => boolean = () => false): Promise<boolean> {
   for (;;) {
     const oldest = await oldestHeld(session.db, conversationId);
     if (oldest && oldest.seq <= seq) return true;
-    if (signal?.aborted || oldest?.seq === 1) return false;
+    // Left the conversation (or jumped elsewhere): stop paging.
+    if (stale() || oldest?.seq === 1) return false;
     const got = await fetchEarlier(session, conversationId, oldest?.seq, JUMP_PAGE);
     if (got < JUMP_PAGE) return ((await oldestHeld(session.db, conversationId))?.seq ?? Infinity) <= seq;
   }
