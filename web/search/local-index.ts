@@ -11,20 +11,15 @@ const MESSAGES = "messages";
 
 /**
  * An index key is a term, a separator and the message's time (`at`, base 36,
- * fixed width): "还在\u00000lp2k3x4g". So one read of a term's keys, without
- * the rows, tells which of its messages are newest, and a search reads rows
- * newest first only until it has a page (local-search.ts).
+ * fixed width): "还在\u00000lp2k3x4g". A term's keys are then in time order,
+ * so a search walks them newest first and reads rows only until it has a
+ * page (local-search.ts).
  */
 export const TERM_END = "\u0000";
 const AT_WIDTH = 9; // 36^9 ms is past the year 5000
 
 export function indexKey(term: string, at: number): string {
   return `${term}${TERM_END}${Math.max(0, Math.floor(at)).toString(36).padStart(AT_WIDTH, "0")}`;
-}
-
-/** The time an index key carries. */
-export function atOfKey(key: string): number {
-  return parseInt(key.slice(key.lastIndexOf(TERM_END) + 1), 36);
 }
 
 /**

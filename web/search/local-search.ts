@@ -1,7 +1,7 @@
 import { searchNormalize } from "../../shared/protocol/index.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredMessage } from "../db/records.js";
-import { atOfKey, TERM_END } from "./local-index.js";
+import { indexKey, TERM_END } from "./local-index.js";
 import { newestFirst } from "./merge.js";
 import { queryTerms, type QueryTerm } from "./terms.js";
 
@@ -18,16 +18,21 @@ export interface LocalResults {
   more: boolean;
 }
 
-/** Rows read at a time, newest candidates first, until a page is full. */
+/** Rows read at a time while walking a term's messages newest first. */
 const ROWS_PER_READ = 100;
 
 /**
  * The messages on this device whose normalised body contains the normalised
- * query: the server's semantics, so local and server results agree.
+ * query: the server's semantics, so local and server results agree. The
+ * index only narrows; the substring test on each row decides.
  *
- *   query terms ─▶ index keys of each (no rows: id and time) ─▶ intersection
- *     ─▶ candidates newest first ─▶ rows 100 at a time, substring test,
- *        until `limit` + 1 match (one more says there are more)
+ * - A query with CJK text has exact terms (bigrams, or one character), whose
+ *   index keys end in the message's time: the rarest one is walked newest
+ *   first, 100 rows at a time, until `limit` + 1 rows match (one more says
+ *   there are more). A common character costs a page, not every message.
+ * - Otherwise (words and emoji, looked up by prefix, whose keys are ordered
+ *   by word first): the ids of every term (one bulk read each, no rows),
+ *   their intersection, then those rows.
  *
  * A query with nothing indexable (punctuation only) finds nothing here; the
  * server still answers it.
@@ -36,39 +41,56 @@ export async function searchLocal(db: CourierDb, query: string, { conversationId
   const needle = searchNormalize(query.trim());
   const lookups = queryTerms(needle);
   if (needle === "" || lookups.length === 0) return { messages: [], more: false };
-  const matches = await db.transaction("r", db.messages, async () => {
-    let candidates: Map<string, number> | null = null;
-    for (const lookup of lookups) {
-      const found = await keysOf(db, lookup);
-      candidates = candidates ? intersect(candidates, found) : found;
-      if (candidates.size === 0) return [];
-    }
-    const newest = [...(candidates ?? [])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? 1 : -1)).map(([id]) => id);
-    const kept: StoredMessage[] = [];
-    for (let i = 0; i < newest.length && kept.length <= limit; i += ROWS_PER_READ) {
-      for (const m of await db.messages.bulkGet(newest.slice(i, i + ROWS_PER_READ))) {
-        if (m && (conversationId === undefined || m.conversationId === conversationId) && searchNormalize(m.body).includes(needle)) kept.push(m);
-      }
-    }
-    return kept;
-  });
-  matches.sort(newestFirst);
-  return { messages: matches.slice(0, limit), more: matches.length > limit };
+  const matches = (m: StoredMessage | undefined): m is StoredMessage =>
+    !!m && (conversationId === undefined || m.conversationId === conversationId) && searchNormalize(m.body).includes(needle);
+  const exact = lookups.filter((l) => !l.prefix).map((l) => l.term);
+  const found = await db.transaction("r", db.messages, async () =>
+    exact.length > 0 ? walkNewestFirst(db, await rarest(db, exact), matches, limit + 1) : intersectAll(db, lookups, matches),
+  );
+  found.sort(newestFirst);
+  return { messages: found.slice(0, limit), more: found.length > limit };
 }
 
-/** The messages holding a term (by prefix: every term starting with it), with their times, from the index alone. */
-async function keysOf(db: CourierDb, { term, prefix }: QueryTerm): Promise<Map<string, number>> {
-  const found = new Map<string, number>();
-  await db.messages
-    .where("terms")
-    .startsWith(prefix ? term : term + TERM_END)
-    .eachKey((key, cursor) => void found.set(cursor.primaryKey as string, atOfKey(key as string)));
-  return found;
+/** A term's index keys, up to and including `below` (all of them without it). */
+const termRange = (db: CourierDb, term: string, below = `${term}${TERM_END}\uffff`) => db.messages.where("terms").between(term + TERM_END, below, false, true);
+
+/** The exact term with the fewest messages (counted in the index). */
+async function rarest(db: CourierDb, terms: string[]): Promise<string> {
+  const counts = await Promise.all(terms.map((term) => termRange(db, term).count()));
+  return terms[counts.indexOf(Math.min(...counts))]!;
 }
 
-function intersect(a: Map<string, number>, b: Map<string, number>): Map<string, number> {
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  const both = new Map<string, number>();
-  for (const [id, at] of small) if (large.has(id)) both.set(id, at);
-  return both;
+/** A term's messages newest first, a chunk at a time, until `want` of them match. */
+async function walkNewestFirst(db: CourierDb, term: string, matches: (m: StoredMessage | undefined) => m is StoredMessage, want: number): Promise<StoredMessage[]> {
+  const kept: StoredMessage[] = [];
+  const seen = new Set<string>();
+  let below: string | undefined;
+  for (;;) {
+    // Inclusive of the last time read: messages sharing it are read again (and skipped), never missed.
+    const ids = (await termRange(db, term, below).reverse().limit(ROWS_PER_READ + seen.size).primaryKeys()).filter((id) => !seen.has(id));
+    if (ids.length === 0) return kept;
+    const rows = await db.messages.bulkGet(ids);
+    for (const [i, row] of rows.entries()) {
+      seen.add(ids[i]!);
+      if (matches(row)) kept.push(row);
+    }
+    if (kept.length >= want) return kept;
+    const oldest = rows.reduce((at, row) => Math.min(at, row?.at ?? at), Number.MAX_SAFE_INTEGER);
+    if (oldest === Number.MAX_SAFE_INTEGER) return kept;
+    below = indexKey(term, oldest);
+    // Only ids at that exact time are held over; the rest of `seen` is behind the new bound.
+    for (const [i, row] of rows.entries()) if (row && row.at !== oldest) seen.delete(ids[i]!);
+  }
+}
+
+/** Every message holding all the terms (all looked up by prefix), read whole. */
+async function intersectAll(db: CourierDb, lookups: QueryTerm[], matches: (m: StoredMessage | undefined) => m is StoredMessage): Promise<StoredMessage[]> {
+  let candidates: Set<string> | null = null;
+  for (const { term } of lookups) {
+    const ids = await db.messages.where("terms").startsWith(term).primaryKeys();
+    const kept: Set<string> = new Set(candidates ? ids.filter((id) => candidates!.has(id)) : ids);
+    if (kept.size === 0) return [];
+    candidates = kept;
+  }
+  return (await db.messages.bulkGet([...(candidates ?? [])])).filter(matches);
 }
