@@ -1,10 +1,14 @@
+import path from "node:path";
 import { performance } from "node:perf_hooks";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { parseInput, searchNormalize, searchQuerySchema } from "../shared/protocol/index.js";
 import { search } from "../server/search/search.js";
 import { PostgresEngine } from "../server/storage/postgres/engine.js";
 import { SqliteEngine } from "../server/storage/sqlite/engine.js";
-import { openDatabase } from "../server/storage/sqlite/open.js";
+import { MIGRATIONS as SQLITE_MIGRATIONS, migrate as migrateSqlite } from "../server/storage/sqlite/migrations.js";
+import { DB_FILE, openDatabase } from "../server/storage/sqlite/open.js";
+import { migrate as migratePostgres } from "../server/storage/postgres/migrations.js";
 import { Storage } from "../server/storage/storage.js";
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from "./lib/database.js";
 import { summarize } from "./lib/stats.js";
@@ -13,6 +17,10 @@ import { summarize } from "./lib/stats.js";
  * Server search latency on a large store (docs/benchmarks.md "Search (issue 13)").
  *
  *   node --import tsx bench/search.ts --engine=sqlite|postgres [--messages=1000000] [--runs=30]
+ *   node --import tsx bench/search.ts --engine=sqlite|postgres --migration --messages=200000
+ *
+ * With --migration: a version-6 database holding the messages (no search
+ * text yet), then migration 7 timed (its fill, the indexes).
  *
  * Stores `--messages` messages straight through SQL (the schema of the
  * current migrations, search_text computed with searchNormalize as the server
@@ -32,6 +40,7 @@ const RUNS = Number(arg("runs", "30"));
 const CONVERSATIONS = 10_000;
 const USERS = 2_000;
 const BATCH = 10_000;
+const MIGRATION = process.argv.includes("--migration");
 
 const HAN =
   "的一是不了人我在有他这中大来上个国到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里后小么心多天而能好都然没日于起发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两长知民样现分将外但身些与高意进把法此实回二理美点月明其种声全工己话儿者向情部正名定女问力机给等几很业最间新什打便位因重被走电四第门相次东政海口使教西再平真听世气信北少关并内加化由却代军产入先山五太水万市眼体别处总才场师书比住员九笑性通目华报立马命张活难神数件安表原车白应路期叫死常提感金何更反合放做系计或司利受光王果亲界及今京务制解各任至清物台象记边共风战干接它许八特觉望直服毛林题建南度统色字请交爱让认算论百吃义科怎元社术结六功指思非流每青管夫连远资队跟带花快条院变联言权往展该领传近留红治决周保达办运武半候七必城父强步完革深区即求品士转量空甚众技轻程告江语英基派满式李息写呢识极令黄德收脸钱党倒未持取设始版双历越史商千片容研像找友孩站广改议形委早房音火际则首单据导影失拿网香似斯专石若兵弟谁校读志飞观争究包组造落视济喜离虽坏兴";
@@ -155,12 +164,12 @@ async function seedPostgres(url: string): Promise<void> {
     const started = performance.now();
     const ext = (await pool.query<{ s: string }>(`SELECT n.nspname AS s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm'`)).rows[0]!.s;
     await pool.query(`CREATE INDEX messages_search ON messages USING gin (search_text "${ext}".gin_trgm_ops)`);
-    console.log(`pg_trgm GIN index built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.info(`pg_trgm GIN index built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     await pool.query(`UPDATE conversations SET last_seq = m.n FROM (SELECT conversation_id, max(seq) AS n FROM messages GROUP BY conversation_id) m WHERE m.conversation_id = conversations.id`);
     await pool.query("VACUUM ANALYZE messages");
     await pool.query("ANALYZE");
     const size = (await pool.query<{ t: string; i: string }>(`SELECT pg_size_pretty(pg_table_size('messages')) AS t, pg_size_pretty(pg_relation_size('messages_search')) AS i`)).rows[0]!;
-    console.log(`messages table ${size.t}, trigram index ${size.i}`);
+    console.info(`messages table ${size.t}, trigram index ${size.i}`);
   } finally {
     await pool.end();
   }
@@ -184,7 +193,7 @@ async function measure(storage: Storage): Promise<void> {
     { label: "big, all conversations", user: "big" },
     { label: "big, the group (c0, 100k)", user: "big", conversationId: "c0" },
   ];
-  console.log(`\n| query | scope | results (first page) | more | p50 ms | p95 ms |\n|---|---|---|---|---|---|`);
+  console.info(`\n| query | scope | results (first page) | more | p50 ms | p95 ms |\n|---|---|---|---|---|---|`);
   for (const { label, q } of QUERIES) {
     for (const scope of scopes) {
       const query = parseInput(searchQuerySchema, { q, ...(scope.conversationId ? { conversationId: scope.conversationId } : {}) });
@@ -199,20 +208,73 @@ async function measure(storage: Storage): Promise<void> {
         more = page.before !== undefined;
       }
       const s = summarize(times);
-      console.log(`| ${label} | ${scope.label} | ${found} | ${more ? "yes" : "no"} | ${s.median} | ${s.p95} |`);
+      console.info(`| ${label} | ${scope.label} | ${found} | ${more ? "yes" : "no"} | ${s.median} | ${s.p95} |`);
     }
+  }
+}
+
+/** A version-6 database with the messages (as a server before search left it), then migration 7, timed. */
+async function migration(database: BenchDatabase): Promise<void> {
+  const store = await database.fresh();
+  try {
+    const seedRows = async (run: (sql: string, params: unknown[]) => Promise<unknown>) => {
+      await run(`INSERT INTO users (id, username, display_name, password_hash, at) SELECT u, u, u, 'x', 0 FROM unnest($1::text[]) AS u`, [users]);
+      await run(`INSERT INTO conversations (id, type, last_seq, at) SELECT 'c' || c, 'direct', 0, 0 FROM generate_series(0, ${CONVERSATIONS - 1}) AS c`, []);
+      for (const rows of generate(MESSAGES)) {
+        await run(
+          `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at)
+           SELECT id, c, seq, s, id, 'text', b, at FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[]) AS r(id, c, seq, s, b, at)`,
+          [rows.map((r) => r.id), rows.map((r) => r.conversationId), rows.map((r) => r.seq), rows.map((r) => r.senderId), rows.map((r) => r.body), rows.map((r) => r.at)],
+        );
+      }
+    };
+    let started: number;
+    if (database.engine === "sqlite") {
+      const db = new Database(path.join(store.dataDir, DB_FILE));
+      db.pragma("journal_mode = WAL");
+      for (const sql of SQLITE_MIGRATIONS.slice(0, 6)) db.exec(sql);
+      db.pragma("user_version = 6");
+      const insertUser = db.prepare(`INSERT INTO users (id, username, display_name, password_hash, at) VALUES (?, ?, ?, 'x', 0)`);
+      const insertConv = db.prepare(`INSERT INTO conversations (id, type, last_seq, at) VALUES (?, 'direct', 0, 0)`);
+      const insertMessage = db.prepare(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES (?, ?, ?, ?, ?, 'text', ?, ?)`);
+      db.transaction(() => {
+        for (const u of users) insertUser.run(u, u, u);
+        for (let c = 0; c < CONVERSATIONS; c++) insertConv.run(`c${c}`);
+        for (const rows of generate(MESSAGES)) for (const r of rows) insertMessage.run(r.id, r.conversationId, r.seq, r.senderId, r.id, r.body, r.at);
+      })();
+      started = performance.now();
+      migrateSqlite(db);
+      db.close();
+    } else {
+      const url = store.env.DATABASE_URL!;
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      const schema = new URL(url).searchParams.get("options")!.replace("-c search_path=", "");
+      await migratePostgres(pool, { schema, log: { info: () => undefined, warn: () => undefined }, target: 6 });
+      await seedRows((sql, params) => pool.query(sql, params));
+      started = performance.now();
+      await migratePostgres(pool, { schema, log: { info: () => undefined, warn: () => undefined } });
+      await pool.end();
+    }
+    console.info(`${database.label}: migration 7 over ${MESSAGES.toLocaleString("en")} stored messages took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await store.dispose();
   }
 }
 
 async function main(): Promise<void> {
   const database: BenchDatabase = ENGINE === "postgres" ? await postgresDatabase({ url: process.env.BENCH_DATABASE_URL }) : sqliteDatabase();
+  if (MIGRATION) {
+    await migration(database);
+    await database.close();
+    return;
+  }
   const store = await database.fresh();
   try {
-    console.log(`${database.label}: storing ${MESSAGES.toLocaleString("en")} messages`);
+    console.info(`${database.label}: storing ${MESSAGES.toLocaleString("en")} messages`);
     const started = performance.now();
     if (ENGINE === "postgres") await seedPostgres(store.env.DATABASE_URL!);
     else await seedSqlite(store.dataDir);
-    console.log(`stored in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.info(`stored in ${((performance.now() - started) / 1000).toFixed(1)} s`);
     const engine = ENGINE === "postgres" ? await PostgresEngine.open({ url: store.env.DATABASE_URL!, ringCapacity: 100 }) : SqliteEngine.open({ dataDir: store.dataDir, ringCapacity: 100 });
     const storage = new Storage(engine);
     try {

@@ -4,18 +4,17 @@ import { decodeCursor, encodeCursor } from "./cursor.js";
 
 export const SEARCH_LIMIT_DEFAULT = 20;
 
-/** The trigram indexes (FTS5 trigram, pg_trgm) serve needles of this many code points or more. */
-export const INDEXED_MIN = 3;
-
 /**
- * Messages a scan reads per request: a 1–2 character search reads up to
- * about `scan` of them newest first and says where it stopped; a longer one
- * first reads up to about `probe` (a common word fills its page there,
- * without the index enumerating every match of it) and asks the index only
- * for what is older. Each conversation reads a share of the budget by its
- * size (at least `windowMin`), so a busy group and a quiet chat are read
- * down to about the same time; reading goes in rounds, a quarter of the
- * budget first and twice as much each time, until the page is full.
+ * Messages a scan reads per request: a search the index cannot serve (1–2
+ * characters; on PostgreSQL also one without three letters or digits in a
+ * row) reads up to about `scan` of them newest first and says where it
+ * stopped; one it can serve first reads up to about `probe` (a common word
+ * fills its page there, without the index enumerating every match of it)
+ * and asks the index only for what is older. Each conversation reads a share
+ * of the budget by its size (at least `windowMin`), so a busy group and a
+ * quiet chat are read down to about the same time; reading goes in rounds,
+ * a quarter of the budget first and twice as much each time, until the page
+ * is full.
  */
 export interface SearchBudgets {
   scan: number;
@@ -78,7 +77,8 @@ export async function search(r: Repos, userId: string, q: SearchQuery, budgets =
   const needle = searchNormalize(q.q);
   const scope = await scopeOf(r, userId, q.conversationId);
   if (scope.length === 0) return { results: [] };
-  const indexed = [...needle].length >= INDEXED_MIN;
+  // The trigram indexes serve 3+ characters (pg_trgm: three letters or digits in a row); anything else is a bounded scan.
+  const indexed = await r.search.indexable(needle);
   // One more than a page: whether more follow.
   const scan = await scanRounds(r, userId, needle, scope, before, limit + 1, indexed ? budgets.probe : budgets.scan, budgets.windowMin);
   if (!indexed || scan.messages.length > limit || !scan.horizon) return page(scan.messages, limit, scan.horizon);

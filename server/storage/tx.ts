@@ -428,9 +428,11 @@ export interface SearchRepo {
    * Messages whose body contains `needle` (already `searchNormalize`d) in the
    * given conversations, never recalled ones nor ones `userId` hid, newest
    * first, strictly older than `before` when given; at most `limit`. Through
-   * the trigram index: `needle` has 3+ code points.
+   * the trigram index: only for an `indexable` needle.
    */
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Answer<Message[]>;
+  /** Whether the trigram index can serve `needle` (else `find` would read every row: the rule scans instead). */
+  indexable(needle: string): Answer<boolean>;
   /**
    * `find` by reading messages newest first instead of an index, at most
    * `windows[i]` of `conversationIds[i]` (below `before`): the newest `limit`

@@ -32,6 +32,19 @@ export class PgSearch implements SearchRepo {
     return rows;
   }
 
+  /**
+   * pg_trgm takes trigrams from runs of word characters only (letters and
+   * digits by the database's LC_CTYPE: under the C locale ASCII only, so no
+   * Chinese; punctuation and emoji never): a needle without three of them in
+   * a row gives the index nothing to look up, and LIKE through it would read
+   * every row. The regex classes follow the same LC_CTYPE.
+   */
+  async indexable(needle: string): Promise<boolean> {
+    if ([...needle].length < 3) return false;
+    const { rows } = await this.db.query<{ ok: boolean }>(`SELECT $1::text ~ '[[:alnum:]]{3}' AS ok`, [needle]);
+    return rows[0]?.ok === true;
+  }
+
   async find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Promise<Message[]> {
     const b = before ?? NEWEST;
     const { rows } = await this.db.query<MessageRow>(

@@ -52,6 +52,11 @@ export class SearchStore implements SearchRepo {
     return this.s.active.all(userId);
   }
 
+  /** FTS5's trigram tokenizer takes every character: any needle of three or more. */
+  indexable(needle: string): boolean {
+    return [...needle].length >= 3;
+  }
+
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Message[] {
     const b = before ?? { at: Number.MAX_SAFE_INTEGER, conversationId: "", seq: 0 };
     return this.s.find
