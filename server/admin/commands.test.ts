@@ -177,8 +177,11 @@ describe("admin commands", () => {
       await report(bob, bobs.id, forAll.id, { status: "done" }),
       await report(alice, bobs.id, forAll.id, { status: "done" }),
       await report(alice, randomUUID(), forAll.id, { status: "done" }),
+      // Alice's own devices, but not the caller's session: another device, or a session that never spoke for one.
+      await report(laptop.session, phone.id, forAll.id, { status: "failed", detail: "spoofed" }),
+      await report(alice, phone.id, forAll.id, { status: "failed", detail: "spoofed" }),
     ];
-    expect(refusals.map((r) => r.status)).toEqual([403, 403, 403, 403, 403]);
+    expect(refusals.map((r) => r.status)).toEqual([403, 403, 403, 403, 403, 403, 403]);
     expect(refusals.every((r) => r.body.error?.code === "forbidden")).toBe(true);
     expect((await report(alice, phone.id, randomUUID(), { status: "done" })).status).toBe(404);
 
@@ -191,6 +194,18 @@ describe("admin commands", () => {
     ] as const) {
       const res = await report(laptop.session, laptop.id, commandId, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
+    }
+    // A report nested too deeply to stringify: 400, said plainly (it was a 500), from the JSON as sent.
+    for (const depth of [33, 100_000]) {
+      const payload = `{"status":"done","report":{"a":${"[".repeat(depth - 1)}${"]".repeat(depth - 1)}}}`;
+      const deep = await server.app.inject({
+        method: "POST",
+        url: `/api/devices/${laptop.id}/commands/${forLaptop.id}`,
+        headers: { authorization: `Bearer ${laptop.session.token}`, "content-type": "application/json" },
+        payload,
+      });
+      expect(deep.statusCode, `depth ${depth}`).toBe(400);
+      expect(deep.json().error).toEqual({ code: "bad_request", message: "The report nests too deeply (at most 32 levels)." });
     }
     // Every device may report a command that names none; each its own row.
     expect((await report(phone.session, phone.id, forAll.id, { status: "done" })).status).toBe(204);
@@ -253,16 +268,21 @@ describe("admin commands", () => {
     ]);
   });
 
-  it("sign_out without a device signs every device of the user out, and nobody else", async () => {
+  it("sign_out without a device signs every device of the user out, and every session used only over HTTP; nobody else", async () => {
     server = await startServer({ adminToken: TOKEN });
     const alice = await register(server.app);
     const bob = await register(server.app);
     const devices = [await device(alice), await device(alice)];
     const bobs = await device(bob);
+    // alice's and bob's sign-up sessions never spoke for a device.
+    const me = (s: Session) => call(server.app, "GET", "/api/me", { token: s.token });
+    expect((await me(alice)).status).toBe(200);
     const res = await issue({ userId: alice.user.id, name: "sign_out" });
     expect(res.status).toBe(201);
-    for (const d of devices) expect((await call(server.app, "GET", "/api/me", { token: d.session.token })).status).toBe(401);
-    expect((await call(server.app, "GET", "/api/me", { token: bobs.session.token })).status).toBe(200);
+    for (const d of devices) expect((await me(d.session)).status).toBe(401);
+    expect((await me(alice)).status).toBe(401);
+    expect((await me(bobs.session)).status).toBe(200);
+    expect((await me(bob)).status).toBe(200);
     expect((await lookUp(res.body.command!.id)).body.results!.map((r) => r.deviceId).sort()).toEqual(devices.map((d) => d.id).sort());
   });
 });

@@ -57,40 +57,52 @@ export async function createCommand(r: Repos, input: CommandCreate, id: string, 
   return { command, signedOut: name === "sign_out" ? await signOut(r, command) : null };
 }
 
-/** Revokes the sessions of the command's device (or all of the user's devices), recording what the server did as each device's result. */
+/**
+ * Revokes the sessions of the command's device, or every session of the user
+ * when none is named (one never bound to a device, used only over HTTP, too),
+ * recording what the server did as each device's result.
+ */
 async function signOut(r: Repos, command: Command): Promise<SignedOut> {
-  const { userId } = command;
-  const deviceIds = command.deviceId !== null ? [command.deviceId] : (await r.devices.list(userId)).map((d) => d.id);
-  const sessionIds: string[] = [];
+  const { userId, deviceId: named } = command;
+  const everyDevice = named === null;
+  const deviceIds = everyDevice ? (await r.devices.list(userId)).map((d) => d.id) : [named];
+  const sessionIds = everyDevice ? await r.sessions.ofUser(userId) : [];
   for (const deviceId of deviceIds) {
     const revoked = await r.sessions.ofDevice(userId, deviceId);
     await r.sessions.deleteOfDevice(userId, deviceId);
-    sessionIds.push(...revoked);
+    if (!everyDevice) sessionIds.push(...revoked);
     // The device cannot report once signed out: the server says what it did in its place.
     const detail = `The server revoked this device's sessions (${revoked.length}).`;
     await r.commands.report(command.id, { deviceId, status: "done", detail, at: command.at });
   }
+  if (everyDevice) await r.sessions.deleteOfUser(userId);
   return { deviceIds, sessionIds };
 }
 
 /**
- * A device's report: the device must be the caller's and, when the command
- * names one, that one (403); a command of another user is 403 too, an
- * unknown one 404. A repeated report replaces the earlier one. Only
+ * A device's report: the device must be the caller's, the caller's session
+ * one that spoke for it (another device of the same user cannot report in
+ * its place) and, when the command names one, that one (403); a command of
+ * another user is 403 too, an unknown one 404. A repeated report replaces the earlier one. Only
  * `diagnostics` carries a `report`, and it must have the diagnostics shape.
  */
 export async function reportCommand(
   r: Repos,
-  userId: string,
+  caller: { userId: string; sessionId: string },
   deviceId: string,
   commandId: string,
   input: CommandReport,
   at: number,
 ): Promise<void> {
+  const { userId, sessionId } = caller;
   const command = await r.commands.get(commandId);
   if (!command) throw CourierError.notFound("No such command.");
   if (command.userId !== userId) throw CourierError.forbidden("This command is for another account.");
-  if ((await r.devices.get(deviceId))?.userId !== userId) throw CourierError.forbidden("This device is not one of yours.");
+  const device = await r.devices.get(deviceId);
+  if (device?.userId !== userId) throw CourierError.forbidden("This device is not one of yours.");
+  if (device.sessionId !== sessionId && !(await r.sessions.ofDevice(userId, deviceId)).includes(sessionId)) {
+    throw CourierError.forbidden("Only the device itself can report for it.");
+  }
   if (command.deviceId !== null && command.deviceId !== deviceId) throw CourierError.forbidden("This command is for another device.");
   const result: CommandResult = { deviceId, status: input.status, detail: input.detail ?? null, at };
   if (input.report !== undefined) result.report = checkedReport(command, input.report);
@@ -99,8 +111,24 @@ export async function reportCommand(
 
 export const reportTooLarge = () => CourierError.tooLarge(`A command report is at most ${COMMAND_REPORT_MAX_BYTES / 1024} KB of JSON.`);
 
-/** The diagnostics as the schema knows them (unknown fields dropped): `413` above the size limit, `400` for another shape or command. */
+/** How deep a report may nest: deeper JSON is refused before anything stringifies it (that would overflow the stack). */
+export const REPORT_MAX_DEPTH = 32;
+
+/** Whether `value` nests objects or arrays more than `left` levels deep (stops looking at that depth). */
+function nestsDeeper(value: unknown, left: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (left === 0) return true;
+  return Object.values(value).some((v) => nestsDeeper(v, left - 1));
+}
+
+/**
+ * The diagnostics as the schema knows them (unknown fields dropped): `400`
+ * nested too deeply (so no later stringify, here or where the result is
+ * stored, can throw), `413` above the size limit, `400` for another shape
+ * or command.
+ */
 export function checkedReport(command: Pick<Command, "name">, report: Record<string, unknown>): Record<string, unknown> {
+  if (nestsDeeper(report, REPORT_MAX_DEPTH)) throw CourierError.badRequest(`The report nests too deeply (at most ${REPORT_MAX_DEPTH} levels).`);
   if (Buffer.byteLength(JSON.stringify(report)) > COMMAND_REPORT_MAX_BYTES) {
     throw reportTooLarge();
   }

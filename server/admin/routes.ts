@@ -97,7 +97,7 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
   app.post("/api/admin/commands", async (req, reply) => {
     const input = parseInput(commandCreateSchema, req.body, "body");
     const { command, signedOut } = await ctx.storage.write((tx) => createCommand(tx, input, randomUUID(), ctx.clock()));
-    if (signedOut !== null && signedOut.deviceIds.length > 0) {
+    if (signedOut !== null && (signedOut.deviceIds.length > 0 || signedOut.sessionIds.length > 0)) {
       ctx.hub.closeEverywhere({ userId: command.userId, deviceIds: signedOut.deviceIds, sessionIds: signedOut.sessionIds }, "logout");
     }
     req.log.info({ commandId: command.id, name: command.name, userId: command.userId, deviceId: command.deviceId }, "command issued");

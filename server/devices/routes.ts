@@ -120,7 +120,7 @@ export const deviceRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ct
       const auth = await requireAuth(ctx, req);
       const { deviceId, id } = parseInput(commandParams, req.params, "path");
       const input = parseInput(commandReportSchema, req.body, "body");
-      await ctx.storage.write((tx) => reportCommand(tx, auth.user.id, deviceId, id, input, ctx.clock()));
+      await ctx.storage.write((tx) => reportCommand(tx, { userId: auth.user.id, sessionId: auth.sessionId }, deviceId, id, input, ctx.clock()));
       return reply.code(204).send();
     },
   );

@@ -144,6 +144,9 @@ export interface SessionRepo {
   /** Ids of the user's sessions that spoke for the device. */
   ofDevice(userId: string, deviceId: string): Answer<string[]>;
   deleteOfDevice(userId: string, deviceId: string): Answer<void>;
+  /** Ids of every session of the user, bound to a device or not. */
+  ofUser(userId: string): Answer<string[]>;
+  deleteOfUser(userId: string): Answer<void>;
   /** Those of `ids` that exist and have not expired at `now` (live connections are re-checked with it). */
   liveAmong(ids: readonly string[], now: number): Answer<string[]>;
 }

@@ -127,4 +127,13 @@ export class PgSessions implements SessionRepo {
   async deleteOfDevice(userId: string, deviceId: string): Promise<void> {
     await this.db.query(`DELETE FROM sessions WHERE device_id = $2 AND user_id = $1`, [userId, deviceId]);
   }
+
+  async ofUser(userId: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM sessions WHERE user_id = $1`, [userId]);
+    return rows.map((r) => r.id);
+  }
+
+  async deleteOfUser(userId: string): Promise<void> {
+    await this.db.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
+  }
 }

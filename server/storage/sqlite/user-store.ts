@@ -74,6 +74,8 @@ export class SessionStore implements SessionRepo {
       bindDevice: db.prepare(`UPDATE sessions SET device_id = ? WHERE id = ?`),
       ofDevice: db.prepare<[string, string], { id: string }>(`SELECT id FROM sessions WHERE device_id = ? AND user_id = ?`),
       deleteOfDevice: db.prepare(`DELETE FROM sessions WHERE device_id = ? AND user_id = ?`),
+      ofUser: db.prepare<[string], { id: string }>(`SELECT id FROM sessions WHERE user_id = ?`),
+      deleteOfUser: db.prepare(`DELETE FROM sessions WHERE user_id = ?`),
       liveAmong: db.prepare<[string, number], { id: string }>(`SELECT id FROM sessions WHERE id IN (SELECT value FROM json_each(?)) AND expires_at > ?`),
     };
   }
@@ -105,6 +107,14 @@ export class SessionStore implements SessionRepo {
 
   deleteOfDevice(userId: string, deviceId: string): void {
     this.s.deleteOfDevice.run(deviceId, userId);
+  }
+
+  ofUser(userId: string): string[] {
+    return this.s.ofUser.all(userId).map((r) => r.id);
+  }
+
+  deleteOfUser(userId: string): void {
+    this.s.deleteOfUser.run(userId);
   }
 
   liveAmong(ids: readonly string[], now: number): string[] {
