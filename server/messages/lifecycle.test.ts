@@ -189,6 +189,28 @@ describe("delete for me", () => {
     expect(await heads()).toEqual([a, b, e]);
   });
 
+  it("stays deleted for the hider when the sender then recalls it: their copies stay hidden, and they get no recall entry", async () => {
+    const { app, alice, bob, conversationId, hide, recall, history, chat } = await setUp();
+    const m = await sendHttp(app, alice, conversationId, "hidden, then recalled");
+    // A conv entry of bob's carrying it as lastMessage.
+    expect((await call(app, "PATCH", `/api/conversations/${conversationId}/settings`, { token: bob.token, body: { pinned: true } })).status).toBe(200);
+    expect((await hide(bob, m.id)).status).toBe(204);
+    const hiddenCopy = { ...m, body: "", hidden: true };
+    const bobsHead = (await pullAll(app, bob, "chat")).head;
+    expect((await recall(alice, m.id)).status).toBe(200);
+
+    const bobs = await chat(bob);
+    expect(carried(bobs, m.id)).toEqual([hiddenCopy]);
+    const lastMessages = bobs.filter((e) => e.k === "conv").map((e) => (e.data as { summary: Summary }).summary.lastMessage);
+    expect(lastMessages.filter((last) => last?.id === m.id)).toEqual([hiddenCopy]);
+    expect(bobs.filter((e) => e.k === "recall")).toEqual([]);
+    expect((await pullAll(app, bob, "chat")).head).toBe(bobsHead);
+    expect(await history(bob)).toEqual([]);
+    // The sender's side is recalled as ever.
+    expect(carried(await chat(alice), m.id)).toEqual([{ ...m, body: "", recalled: true }]);
+    expect((await chat(alice)).filter((e) => e.k === "recall")).toHaveLength(1);
+  });
+
   it("may hide one's own message and a recalled one", async () => {
     const { app, alice, conversationId, hide, recall, history } = await setUp();
     const m = await sendHttp(app, alice, conversationId, "mine");

@@ -55,10 +55,13 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
   await r.messages.recall(message.id, at);
   const { conversationId, seq } = message;
   const data = { conversationId, messageId: message.id, seq, by: userId, at };
-  const members = await r.conversations.members(conv.id);
+  // Whoever deleted it for themselves has nothing to replace: no recall entry, and their copies stay hidden.
+  const hiders = await r.messages.hiders(message);
+  const told = (await r.conversations.members(conv.id)).filter((m) => !hiders.includes(m.userId));
   // Heads first (their lock order), then the copies: whoever trims a member's ring holds that member's head.
-  await r.log.append(members.map((m) => ({ userId: m.userId, d: "chat" as const, k: "recall", data })), at);
+  await r.log.append(told.map((m) => ({ userId: m.userId, d: "chat" as const, k: "recall", data })), at);
   await r.log.rewriteMessage({ conversationId, seq }, tombstone, null);
+  for (const hiderId of hiders) await r.log.rewriteMessage({ conversationId, seq }, hiddenMessage(message), hiderId);
   return tombstone;
 }
 

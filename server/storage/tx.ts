@@ -303,6 +303,8 @@ export interface MessageRepo {
   recall(id: string, at: number): Answer<void>;
   /** Delete for me; false if `userId` had already hidden it. */
   hide(userId: string, m: Message, at: number): Answer<boolean>;
+  /** Who deleted `m` for themselves, among everyone who ever was a member of its conversation. */
+  hiders(m: Message): Answer<string[]>;
 }
 
 // ── the entry log ───────────────────────────────────────────────────────────

@@ -251,4 +251,13 @@ export class PgMessages implements MessageRepo {
     );
     return (rowCount ?? 0) > 0;
   }
+
+  /** Each member row (gone ones too) probes the hides' primary key. */
+  async hiders(m: Message): Promise<string[]> {
+    const { rows } = await this.db.query<{ user_id: string }>(
+      `SELECT h.user_id FROM members mb JOIN message_hides h ON h.user_id = mb.user_id AND h.message_id = $1 WHERE mb.conversation_id = $2`,
+      [m.id, m.conversationId],
+    );
+    return rows.map((r) => r.user_id);
+  }
 }

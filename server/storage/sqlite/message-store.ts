@@ -37,6 +37,10 @@ export class MessageStore implements MessageRepo {
       ),
       recall: db.prepare(`UPDATE messages SET body = '', recalled = 1, recalled_at = ? WHERE id = ?`),
       hide: db.prepare(`INSERT OR IGNORE INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES (?, ?, ?, ?, ?)`),
+      // Each member row (gone ones too) probes the hides' primary key.
+      hiders: db.prepare<[string, string], { user_id: string }>(
+        `SELECT h.user_id FROM members mb JOIN message_hides h ON h.user_id = mb.user_id AND h.message_id = ? WHERE mb.conversation_id = ?`,
+      ),
     };
   }
 
@@ -78,5 +82,9 @@ export class MessageStore implements MessageRepo {
 
   hide(userId: string, m: Message, at: number): boolean {
     return this.s.hide.run(userId, m.id, m.conversationId, m.seq, at).changes > 0;
+  }
+
+  hiders(m: Message): string[] {
+    return this.s.hiders.all(m.id, m.conversationId).map((r) => r.user_id);
   }
 }
