@@ -113,6 +113,7 @@ test("a Chinese word is found on this device at once, older history from the ser
   await expect(dialog).toBeHidden();
   await expect(page.getByTestId("conversation")).toHaveAttribute("data-conversation-id", conversationId);
   await expect(page.getByTestId("message-list").getByText(OLD)).toBeInViewport();
+  await page.screenshot({ path: test.info().outputPath("search-phone-opened.png") });
 
   for (const p of [ann, bob, phone]) await p.context.close();
 });
