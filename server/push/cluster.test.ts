@@ -262,6 +262,25 @@ describe("web push across processes", () => {
     expect(p2.log.lines).toEqual([]);
   });
 
+  it("keeps no message text in Redis while a shared window is open; the preview is read from storage when it closes", async () => {
+    const t = await setUp();
+    const { p1, p2 } = await t.pair();
+    await t.send(p1, "opened on p1");
+    await t.send(p2, "the vault code is 0451");
+    for (const p of [p1, p2]) await p.push.quiet();
+    const redis = p1.link!.command;
+    const keys = await redis.keys(`p*{${t.bob.user.id}}*`);
+    expect(keys.some((k) => k.startsWith("pw:"))).toBe(true);
+    for (const k of keys) {
+      const type = await redis.type(k);
+      const value = JSON.stringify(type === "hash" ? await redis.hgetall(k) : type === "zset" ? await redis.zrange(k, 0, -1, "WITHSCORES") : await redis.get(k));
+      expect(value).not.toContain("0451");
+      expect(value).not.toContain("opened on p1");
+    }
+    await t.settle(p1, p2);
+    expect(t.service.to(t.dev.endpoint)).toEqual([expect.objectContaining({ count: 2, body: "the vault code is 0451" })]);
+  });
+
   it("collapses other categories the same way: follows on p1 and p2, one notification counting both, naming the newest", async () => {
     const t = await setUp();
     const { p1, p2 } = await t.pair();

@@ -47,6 +47,8 @@ async function subscribe(s: Session, pathname: string): Promise<void> {
 const decode = (r: ReceivedPush): PushPayload => pushPayloadSchema.parse(JSON.parse(subscribers.get(r.path)!.decrypt(r.body)));
 const received = (path: string) => receiver.to(path).map(decode);
 
+const hide = (s: Session, messageId: string) => call(server.app, "POST", `/api/messages/${messageId}/hide`, { token: s.token });
+
 async function settle(): Promise<void> {
   await server.push.quiet();
   server.push.flushWindows();
@@ -68,6 +70,14 @@ describe("Web Push and recall", () => {
     bob = await register(server.app, "bob");
     conv = await openDirect(server.app, alice, bob);
   });
+
+  /** A new user with a subscribed device (receiving at /push/recall/<name>) and a chat with Alice. */
+  async function recipient(name: string): Promise<{ path: string; session: Session; conv: Summary }> {
+    const path = `/push/recall/${name}`;
+    const session = await register(server.app, name);
+    await subscribe(session, path);
+    return { path, session, conv: await openDirect(server.app, alice, session) };
+  }
 
   it("replaces a notification showing a recalled message: 'Alice recalled a message', found by message id, no text", async () => {
     const BOB = "/push/recall/bob";
@@ -92,16 +102,17 @@ describe("Web Push and recall", () => {
       tag: `c:${conv.conversationId}`,
     });
     expect(JSON.stringify(pushes[1])).not.toContain("old mill");
+    // The chat push's Topic: one still undelivered at the push service is replaced there, its text never arriving.
+    const [chatPush, recallPush] = receiver.to(BOB);
+    expect(recallPush!.headers.topic).toBeTruthy();
+    expect(recallPush!.headers.topic).toBe(chatPush!.headers.topic);
     // It announces nothing: the funnel counts notifications, not their repairs.
     expect(server.pushFunnel.snapshot().requested).toBe(before);
     // Alice's own devices are told nothing (she recalled it).
   });
 
   it("never previews a message recalled while its notification waited in the collapse window", async () => {
-    const CAROL = "/push/recall/carol";
-    const carol = await register(server.app, "carol");
-    await subscribe(carol, CAROL);
-    const c = await openDirect(server.app, alice, carol);
+    const { path: CAROL, conv: c } = await recipient("carol");
     await sendHttp(server.app, alice, c.conversationId, "the first one");
     const secret = await sendHttp(server.app, alice, c.conversationId, "the combination is 4-8-15");
     await recall(alice, secret.id);
@@ -117,6 +128,51 @@ describe("Web Push and recall", () => {
     await recall(alice, only.id);
     await settle();
     expect(received(CAROL).filter((p) => p.kind !== "recall")).toHaveLength(1);
+  });
+
+  it("never previews a message the recipient deleted for themselves while its notification waited", async () => {
+    const { path: ERIN, session: erin, conv: c } = await recipient("erin");
+    await sendHttp(server.app, alice, c.conversationId, "still here");
+    const gone = await sendHttp(server.app, alice, c.conversationId, "the spoiler: it was the butler");
+    expect((await hide(erin, gone.id)).status).toBe(204);
+    await settle();
+    const pushes = received(ERIN);
+    expect(pushes).toEqual([expect.objectContaining({ body: "still here" })]);
+    expect(JSON.stringify(pushes)).not.toContain("butler");
+  });
+
+  it("replaces a shown notification on the hider's devices when they delete the message for themselves ('Message deleted')", async () => {
+    const { path: FRANK, session: frank, conv: c } = await recipient("frank");
+    const m = await sendHttp(server.app, alice, c.conversationId, "delete me please");
+    await settle();
+    expect((await hide(frank, m.id)).status).toBe(204);
+    await settle();
+    const pushes = received(FRANK);
+    expect(pushes).toHaveLength(2);
+    expect(pushes[1]).toMatchObject({ kind: "hide", body: "Message deleted", messageId: m.id, tag: `c:${c.conversationId}` });
+    expect(JSON.stringify(pushes[1])).not.toContain("delete me");
+    const [chatPush, hidePush] = receiver.to(FRANK);
+    expect(hidePush!.headers.topic).toBe(chatPush!.headers.topic);
+  });
+
+  it("sends the recall to a device notified of the message even after the conversation was read elsewhere, not to one shown a newer message", async () => {
+    const { path: GINA, session: gina, conv: c } = await recipient("gina");
+    const m = await sendHttp(server.app, alice, c.conversationId, "read on the laptop");
+    await settle();
+    const read = await call(server.app, "POST", `/api/conversations/${c.conversationId}/read`, { token: gina.token, body: { seq: m.seq } });
+    expect(read.status).toBeLessThan(300);
+    await recall(alice, m.id);
+    await settle();
+    expect(received(GINA).map((p) => p.kind ?? p.body)).toEqual(["read on the laptop", "recall"]);
+
+    // The phone's newest notification shows a later message: the earlier one's recall leaves it alone.
+    const older = await sendHttp(server.app, alice, c.conversationId, "older");
+    await settle();
+    await sendHttp(server.app, alice, c.conversationId, "newer");
+    await settle();
+    await recall(alice, older.id);
+    await settle();
+    expect(received(GINA).map((p) => p.kind ?? p.body)).toEqual(["read on the laptop", "recall", "older", "newer"]);
   });
 
   it("sends no recall push to a device that was never told of the conversation", async () => {

@@ -231,7 +231,11 @@ describe("classify", () => {
     message: { id: "m", conversationId: "c", seq: 1, senderId, clientMsgId: "x", kind, body: "hi", at: 1 },
   });
   it("keeps others' text messages, the user's own reads, other parties' order steps, follows and promos", () => {
-    expect(classify("me", entry("msg", message("you")))).toMatchObject({ event: { category: "chat", seq: 1, body: "hi" } });
+    const chat = classify("me", entry("msg", message("you")));
+    expect(chat).toMatchObject({ event: { category: "chat", seq: 1, messageId: "m" } });
+    // The text stays in storage: a collapse window (and Redis) holds the message's place only.
+    expect(JSON.stringify(chat)).not.toContain("hi");
+    expect(classify("me", entry("hide", { conversationId: "c", messageId: "m" }))).toEqual({ hide: { conversationId: "c", messageId: "m", at: 1 } });
     expect(classify("me", entry("msg", message("me")))).toBeNull();
     expect(classify("me", entry("msg", message("you", "system")))).toBeNull();
     expect(classify("me", entry("read", { conversationId: "c", userId: "me", seq: 4 }))).toEqual({ read: { conversationId: "c", seq: 4 } });

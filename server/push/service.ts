@@ -10,6 +10,7 @@ import {
   type PushPayload,
   recallNotice,
   type User,
+  hiddenNotice,
 } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
 import type { Presence } from "../cluster/presence.js";
@@ -28,11 +29,13 @@ import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
 import { type Batch, type Shareable, SharedWindows } from "./shared-windows.js";
 import { type Resolver, systemResolver } from "./subscription.js";
+import { type LastShown, MemoryShown, RedisShown } from "./shown.js";
 import { type Mark, MemoryUnseen, RedisUnseen, type UnseenCounts } from "./unseen.js";
 
 /** Something the user may be notified of, found in an appended entry. */
 export type PushEvent =
-  | { category: "chat"; d: Domain; v: number; at: number; conversationId: string; messageId: string; seq: number; senderId: string; body: string }
+  /** No text: a window (in memory or in Redis) holds the message's place only; its text is read from storage when the window closes. */
+  | { category: "chat"; d: Domain; v: number; at: number; conversationId: string; messageId: string; seq: number; senderId: string }
   | { category: "order"; d: Domain; v: number; at: number; order: Order }
   | { category: "follow"; d: Domain; v: number; at: number; follower: User }
   | { category: "marketing"; d: Domain; v: number; at: number; campaign: Campaign };
@@ -46,8 +49,15 @@ export interface Recall {
   at: number;
 }
 
+/** A message the user deleted for themselves. */
+export interface Hide {
+  conversationId: string;
+  messageId: string;
+  at: number;
+}
+
 /** What one entry means to the push service, for the user it was appended to. */
-export type Classified = { event: PushEvent } | { read: { conversationId: string; seq: number } } | { recall: Recall } | null;
+export type Classified = { event: PushEvent } | { read: { conversationId: string; seq: number } } | { recall: Recall } | { hide: Hide } | null;
 
 const ORDER_ACTOR: Record<Order["status"], "buyerId" | "sellerId"> = { bought: "buyerId", shipped: "sellerId", received: "buyerId" };
 
@@ -61,11 +71,15 @@ export function classify(userId: string, entry: Entry): Classified {
   if (isKind(entry, "msg")) {
     const m = entry.data.message;
     if (m.senderId === userId || m.kind !== "text" || m.recalled) return null;
-    return { event: { category: "chat", d, v, at, conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId, body: m.body } };
+    return { event: { category: "chat", d, v, at, conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId } };
   }
   if (isKind(entry, "recall")) {
     const { conversationId, messageId, seq, by } = entry.data;
     return by === userId ? null : { recall: { conversationId, messageId, seq, by, at } };
+  }
+  if (isKind(entry, "hide")) {
+    const { conversationId, messageId } = entry.data;
+    return { hide: { conversationId, messageId, at } };
   }
   if (isKind(entry, "read")) {
     return entry.data.userId === userId ? { read: { conversationId: entry.data.conversationId, seq: entry.data.seq } } : null;
@@ -208,6 +222,7 @@ export class PushService implements OfflineChannel {
   private sender: PushSender | null = null;
   private readonly windows: SharedWindows<Pending>;
   private readonly unseen: UnseenCounts;
+  private readonly shown: LastShown;
   private readonly redis: RedisGuard;
   /**
    * Per device, the entries already routed to Web Push, as `d:v` (the newest
@@ -230,6 +245,7 @@ export class PushService implements OfflineChannel {
     this.redis = new RedisGuard(deps.redis ?? null, deps.log);
     const track = (p: Promise<unknown>) => this.track(p);
     this.unseen = deps.redis ? new RedisUnseen(this.redis, track) : new MemoryUnseen();
+    this.shown = deps.redis ? new RedisShown(this.redis, track, deps.clock) : new MemoryShown(deps.clock);
     this.windows = new SharedWindows<Pending>({
       windowMs: deps.config.windowMs,
       graceMs: opts.shareGraceMs,
@@ -282,6 +298,7 @@ export class PushService implements OfflineChannel {
         // The user read a conversation (on any device): those messages are no longer unseen anywhere.
         if ("read" in c) this.unseen.read(userId, c.read.conversationId, c.read.seq);
         else if ("recall" in c) this.chain(userId, () => this.recall(userId, c.recall));
+        else if ("hide" in c) this.chain(userId, () => this.replaceShown(userId, c.hide.conversationId, c.hide.messageId, async () => hiddenNotice(c.hide)));
         else events.push(c.event);
       }
       if (events.length > 0) this.chain(userId, () => this.route(userId, events, null));
@@ -460,9 +477,10 @@ export class PushService implements OfflineChannel {
         const sender = await storage.read(async (r) => r.users.get(fresh.latest.senderId));
         payload = chatPayload(common(fresh.count, fresh.latest.at), fresh.latest.conversationId, conv!, {
           senderName: sender?.displayName ?? "Someone",
-          body: fresh.latest.body,
+          body: fresh.body,
           messageId: fresh.latest.messageId,
         });
+        this.shown.shown(userId, deviceId, fresh.latest.conversationId, fresh.latest.messageId);
         break;
       }
       case "order": {
@@ -495,62 +513,72 @@ export class PushService implements OfflineChannel {
     conv: PushConversation,
     events: PushEvent[],
     marks: readonly Mark[],
-  ): Promise<{ count: number; latest: ChatEvent } | null> {
+  ): Promise<{ count: number; latest: ChatEvent; body: string } | null> {
     const isFresh = (m: Mark) => m.seq > conv.readSeq && m.at >= target.lastSeen;
-    const fresh = await this.withoutRecalled(events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e)));
-    if (fresh.length === 0) return null;
-    const latest = fresh.reduce((a, e) => (e.seq > a.seq ? e : a));
+    const standing = await this.standing(userId, events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e)));
+    if (!standing) return null;
+    const { fresh, latest, body } = standing;
     const seen = { lastSeen: target.lastSeen, readSeq: conv.readSeq };
     const count = await this.unseen.count(userId, deviceId, latest.conversationId, seen, [...fresh, ...marks.filter(isFresh)].map(({ seq, at }) => ({ seq, at })));
-    return { count: Math.max(count, 1), latest };
+    return { count: Math.max(count, 1), latest, body };
   }
 
   /**
-   * The newest of `events` (one conversation's) as stored now: a message
-   * recalled (or gone) since it was routed is dropped, newest first, until
-   * one still stands, whose stored text is the preview. So a recall within
-   * the collapse window, on any process, is never previewed.
+   * The newest of `events` (one conversation's) as stored now, as `userId`
+   * sees it: a message recalled, deleted by the user for themselves (the
+   * history page's filter) or gone since it was routed is dropped, newest
+   * first, until one still stands, whose stored text is the preview (events
+   * carry none). So a recall or a delete for me within the collapse window,
+   * on any process, is never previewed. Null: none stands.
    */
-  private async withoutRecalled(events: ChatEvent[]): Promise<ChatEvent[]> {
+  private async standing(userId: string, events: ChatEvent[]): Promise<{ fresh: ChatEvent[]; latest: ChatEvent; body: string } | null> {
     const left = [...events].sort((a, b) => a.seq - b.seq);
     while (left.length > 0) {
       const newest = left.at(-1)!;
-      const stored = await this.deps.storage.read(async (r) => r.messages.bySeq(newest.conversationId, newest.seq));
-      if (stored && !stored.recalled) {
-        left[left.length - 1] = { ...newest, messageId: stored.id, body: stored.body };
-        break;
+      const [stored] = await this.deps.storage.read(async (r) => r.messages.page(newest.conversationId, newest.seq + 1, 1, userId));
+      if (stored?.seq === newest.seq && !stored.recalled) {
+        const latest = { ...newest, messageId: stored.id };
+        left[left.length - 1] = latest;
+        return { fresh: left, latest, body: stored.body };
       }
       left.pop();
     }
-    return left;
+    return null;
+  }
+
+  /** Someone recalled a message (docs/messages.md): its notification says so ("Ann recalled a message"). */
+  private async recall(userId: string, recall: Recall): Promise<void> {
+    const { storage } = this.deps;
+    const conv = await storage.read(async (r) => r.push.conversation(userId, recall.conversationId));
+    await this.replaceShown(userId, recall.conversationId, recall.messageId, async () => {
+      const byName = (await storage.read(async (r) => r.users.get(recall.by)))?.displayName ?? "Someone";
+      const { conversationId, messageId, at } = recall;
+      return recallNotice({ conversationId, messageId, at, byName, groupTitle: conv?.type === "group" ? (conv.title ?? "") : null });
+    });
   }
 
   /**
-   * Someone recalled a message (docs/messages.md): a device that may show a
-   * notification with its text gets a push that replaces it ("Ann recalled a
-   * message"; the service worker leaves a notification that shows another
-   * message alone). Such a device is subscribed, signed in, not live (a live
-   * one gets the recall entry), has the conversation unmuted, and was told
-   * of messages in it that it has not seen since (unseen.ts, shared by the
-   * processes). Not counted in the funnel: it announces nothing new.
+   * A message recalled, or deleted by the user for themselves: each device
+   * whose newest notification of the conversation previewed it (shown.ts;
+   * also after the conversation was read, or muted: it may still be on
+   * screen) gets `notice` (no text), under the chat push's Topic, so one
+   * still undelivered at the push service is replaced there (RFC 8030) and
+   * the text never arrives. The service worker replaces the notification
+   * showing that message and leaves any other alone. Such a device is
+   * subscribed, signed in and not live (a live one gets the entry). Not
+   * counted in the funnel: it announces nothing new.
    */
-  private async recall(userId: string, recall: Recall): Promise<void> {
-    const { storage } = this.deps;
-    const now = this.deps.clock();
-    const conv = await storage.read(async (r) => r.push.conversation(userId, recall.conversationId));
-    if (!conv || conv.muted) return;
-    const targets = await storage.read(async (r) => r.push.targets(userId, now));
+  private async replaceShown(userId: string, conversationId: string, messageId: string, notice: () => Promise<PushPayload>): Promise<void> {
+    const targets = await this.deps.storage.read(async (r) => r.push.targets(userId, this.deps.clock()));
     let presence: Promise<ReadonlyMap<string, unknown> | null> | undefined;
-    let byName: string | undefined;
+    let payload: PushPayload | undefined;
     for (const t of targets) {
       if (!t.subscription || !t.signedIn || this.deps.hub.transportOf(userId, t.deviceId) !== null) continue;
+      const last = await this.shown.last(userId, t.deviceId, conversationId);
+      if (last !== messageId && last !== "unknown") continue;
       if ((await (presence ??= this.liveElsewhere(userId)))?.has(t.deviceId)) continue;
-      const seen = { lastSeen: t.lastSeen, readSeq: conv.readSeq };
-      if ((await this.unseen.count(userId, t.deviceId, recall.conversationId, seen, [])) === 0) continue;
-      byName ??= (await storage.read(async (r) => r.users.get(recall.by)))?.displayName ?? "Someone";
-      const { conversationId, messageId, at } = recall;
-      const payload = recallNotice({ conversationId, messageId, at, byName, groupTitle: conv.type === "group" ? (conv.title ?? "") : null });
-      await this.send(userId, t.deviceId, t.subscription, "chat", `r:${recall.conversationId}`, payload, false);
+      payload ??= await notice();
+      await this.send(userId, t.deviceId, t.subscription, "chat", `c:${conversationId}`, payload, false);
     }
   }
 

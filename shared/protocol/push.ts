@@ -38,9 +38,11 @@ export const pushPayloadSchema = z.object({
   /**
    * extension (chat): `"recall"`: `messageId` was recalled; a notification
    * showing it is replaced by this one (`body` "Ann recalled a message"), any
-   * other is left alone. Never carries the recalled text.
+   * other is left alone. Never carries the recalled text. `"hide"`: the
+   * user deleted `messageId` for themselves; the same, keeping the shown
+   * title (`body` "Message deleted").
    */
-  kind: z.literal("recall").optional(),
+  kind: z.enum(["recall", "hide"]).optional(),
 });
 export type PushPayload = z.infer<typeof pushPayloadSchema>;
 
@@ -51,18 +53,19 @@ export type PushPayload = z.infer<typeof pushPayloadSchema>;
  * which tells its service worker (web/push/sw-bridge.ts).
  */
 export function recallNotice(r: { conversationId: string; messageId: string; at: number; byName: string; groupTitle: string | null }): PushPayload {
-  return {
-    category: "chat",
-    kind: "recall",
-    title: r.groupTitle === null ? r.byName : r.groupTitle.trim() || "your group",
-    body: `${r.byName} recalled a message`,
-    conversationId: r.conversationId,
-    messageId: r.messageId,
-    url: `/#/c/${encodeURIComponent(r.conversationId)}`,
-    count: 1,
-    at: r.at,
-    tag: `c:${r.conversationId}`,
-  };
+  const title = r.groupTitle === null ? r.byName : r.groupTitle.trim() || "your group";
+  return replacement("recall", r, title, `${r.byName} recalled a message`);
+}
+
+/** What replaces a notification that showed a message its user then deleted for themselves (the service worker keeps the title). */
+export function hiddenNotice(h: { conversationId: string; messageId: string; at: number }): PushPayload {
+  return replacement("hide", h, "Courier", "Message deleted");
+}
+
+/** A notification replacing the one under the conversation's tag that shows `messageId`. */
+function replacement(kind: "recall" | "hide", m: { conversationId: string; messageId: string; at: number }, title: string, body: string): PushPayload {
+  const { conversationId, messageId, at } = m;
+  return { category: "chat", kind, title, body, conversationId, messageId, url: `/#/c/${encodeURIComponent(conversationId)}`, count: 1, at, tag: `c:${conversationId}` };
 }
 
 /** extension `POST /api/push/receipts {id, event}` → 204: the service worker's funnel report. */

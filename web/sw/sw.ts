@@ -13,6 +13,7 @@
  *   recall push (kind "recall") ──▶ the notification showing that message?
  *        ── yes ──▶ replaced, silently: "Ann recalled a message" (a collapsed one keeps its title)
  *        ── no ───▶ left alone (it shows another message, or nothing is shown)
+ *   hide push (kind "hide", the user deleted it for themselves) ──▶ the same, "Message deleted", keeping the title
  *   notificationclick ──▶ focus an open Courier tab and move it to the
  *        conversation, or open one there ──▶ receipt "clicked"
  *
@@ -168,7 +169,7 @@ async function onPush(message: PushMessageData | null): Promise<void> {
     return;
   }
   const tag = payload.tag ?? (payload.conversationId ? `c:${payload.conversationId}` : payload.category);
-  if (payload.kind === "recall") return replaceRecalled(payload, tag);
+  if (payload.kind) return replaceRecalled(payload, tag);
   if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
   const data: NotificationData = { url: payload.url, id: payload.id, conversationId: payload.conversationId, messageId: payload.messageId, count: payload.count };
   // A newer notification for the same conversation replaces the older one; let it be noticed again.
@@ -187,7 +188,8 @@ function show(title: string, payload: PushPayload, tag: string, data: Notificati
  * without its text, under the same tag and quietly (nothing new to hear).
  * A collapsed one ("3 new messages from Ann") keeps its title; its preview
  * was the recalled message. Nothing else changes: a notification showing
- * another message never showed this text.
+ * another message never showed this text. A message deleted for oneself
+ * (kind "hide") is replaced the same way, keeping the title.
  */
 async function replaceRecalled(payload: PushPayload, tag: string): Promise<void> {
   const shown = await self.registration.getNotifications({ tag });
@@ -195,7 +197,8 @@ async function replaceRecalled(payload: PushPayload, tag: string): Promise<void>
   if (!showing) return;
   const before = showing.data as NotificationData;
   const data: NotificationData = { url: before.url, id: before.id, conversationId: before.conversationId, count: before.count };
-  await show((before.count ?? 1) > 1 ? showing.title : payload.title, payload, tag, data, { silent: true });
+  const keepTitle = payload.kind === "hide" || (before.count ?? 1) > 1;
+  await show(keepTitle ? showing.title : payload.title, payload, tag, data, { silent: true });
 }
 
 async function onClick(data: NotificationData | null): Promise<void> {
@@ -278,7 +281,7 @@ function toPayload(value: unknown): PushPayload | null {
     tag: typeof tag === "string" ? tag : undefined,
     id: typeof id === "string" ? id : undefined,
     messageId: typeof messageId === "string" ? messageId : undefined,
-    kind: kind === "recall" ? "recall" : undefined,
+    kind: kind === "recall" || kind === "hide" ? kind : undefined,
   };
 }
 
