@@ -16,7 +16,9 @@ import { defineScript, type RedisGuard } from "./redis-guard.js";
  *   key) in the whole cluster. A hash `pw:{user}:device:key`:
  *     o          owner token (node id and a serial) of the window now open
  *     n          events other processes added to it
- *     r, e       rank and JSON of the newest of those (chat: seq; else: at)
+ *     r, e       rank and JSON of the newest of those (chat: seq; else: at);
+ *                a chat event is the message's place only, never its text
+ *                (read from storage when the window closes)
  *     f          "1" if one of them was handed over after a give-up (forced)
  *     s<seq>     commit time of each chat message among them (unseen counts)
  *   JOIN (one script): no window → this process opens it (`o` = its token,
@@ -42,6 +44,10 @@ import { defineScript, type RedisGuard } from "./redis-guard.js";
  *   conversation), member seq, score commit time, that every process adds
  *   to and trims (not a counter: a repeated event counts once, and a read up
  *   to seq N leaves the later ones counted).
+ * - **Last preview** (shown.ts): `ps:{user}:device:conversation`, the id of
+ *   the message the device's newest notification of the conversation
+ *   previewed (SET on each chat send, 7 days), read by a recall or a delete
+ *   for me (GET per subscribed device not live).
  *
  * Cost in Redis commands (round trips), Redis up. A notification whose
  * window saw only this process's events: 1 presence read when routing each
