@@ -68,6 +68,9 @@ async function upgraded(): Promise<{ engine: Engine; searchText(id: string): Pro
   await migratePostgres(pool, { schema, log: new MemoryLog(), target: 6 });
   await pool.query(ROWS);
   const engine = await engines.open({ schema });
+  // The trigram index, built over the filled rows.
+  const index = await pool.query(`SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'messages_search'`);
+  expect(index.rows[0]?.indexdef).toMatch(/USING gin \(search_text .*gin_trgm_ops\)/);
   return {
     engine,
     searchText: async (id) => (await pool.query<{ search_text: string }>(`SELECT search_text FROM messages WHERE id = $1`, [id])).rows[0]!.search_text,

@@ -287,32 +287,17 @@ export const MIGRATIONS: readonly string[] = [
     at         BIGINT NOT NULL,
     PRIMARY KEY (command_id, device_id)
   );
-  `,  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
+  `,
+  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
   // `search_text` is what search compares: `searchNormalize(body)` written by
   // the server with each message, '' for system lines and recalled ones;
   // existing rows are filled by FILLS[7] in JS in the same transaction (SQL's
   // normalize()/lower() follow the database's Unicode tables and locale, not
-  // the server's). pg_trgm's GIN answers LIKE for 3+ characters; it goes in
-  // public, where extensions live, so that dropping a Courier schema never
-  // takes the extension (and another schema's index) with it.
-  // (conversation_id, at, seq) serves the newest-first scans.
+  // the server's), which then builds pg_trgm's GIN (TRIGRAM_INDEX) once over
+  // the filled rows. (conversation_id, at, seq) serves the newest-first scans.
   `
   ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
   CREATE INDEX messages_conversation_at ON messages(conversation_id, at, seq);
-
-  DO $$
-  DECLARE ext_schema text;
-  BEGIN
-    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
-      IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
-        CREATE EXTENSION pg_trgm SCHEMA public;
-      ELSE
-        CREATE EXTENSION pg_trgm;
-      END IF;
-    END IF;
-    SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
-    EXECUTE format('CREATE INDEX messages_search ON messages USING gin (search_text %I.gin_trgm_ops)', ext_schema);
-  END $$;
 
   -- Content gone means gone from rows: a body rewritten (a recall) without a
   -- new search text in the same statement leaves no searchable copy behind.
@@ -328,6 +313,28 @@ export const MIGRATIONS: readonly string[] = [
   `,
 ];
 
+/**
+ * pg_trgm's GIN on search_text (LIKE for 3+ characters). The extension goes
+ * in public, where extensions live, so that dropping a Courier schema never
+ * takes the extension (and another schema's index) with it; the operator
+ * class is named by the schema it is in.
+ */
+const TRIGRAM_INDEX = `
+  DO $$
+  DECLARE ext_schema text;
+  BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+      IF EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') THEN
+        CREATE EXTENSION pg_trgm SCHEMA public;
+      ELSE
+        CREATE EXTENSION pg_trgm;
+      END IF;
+    END IF;
+    SELECT n.nspname INTO ext_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+    EXECUTE format('CREATE INDEX messages_search ON messages USING gin (search_text %I.gin_trgm_ops)', ext_schema);
+  END $$;
+`;
+
 /** Rows a fill reads and writes at once. */
 const FILL_BATCH = 5000;
 
@@ -336,7 +343,7 @@ const FILL_BATCH = 5000;
  * transaction (keyed by the version the migration brings the schema to).
  */
 const FILLS: Partial<Record<number, (client: PoolClient) => Promise<void>>> = {
-  // 7: search_text of the messages stored before it, by the server's own normalisation.
+  // 7: search_text of the messages stored before it, by the server's own normalisation; then the trigram index.
   7: async (client) => {
     let after = "";
     for (;;) {
@@ -344,13 +351,14 @@ const FILLS: Partial<Record<number, (client: PoolClient) => Promise<void>>> = {
         `SELECT id, body FROM messages WHERE id > $1 AND kind = 'text' AND NOT recalled AND body <> '' ORDER BY id LIMIT $2`,
         [after, FILL_BATCH],
       );
-      if (rows.length === 0) return;
+      if (rows.length === 0) break;
       await client.query(`UPDATE messages m SET search_text = f.t FROM unnest($1::text[], $2::text[]) AS f(id, t) WHERE m.id = f.id`, [
         rows.map((r) => r.id),
         rows.map((r) => searchNormalize(r.body)),
       ]);
       after = rows[rows.length - 1]!.id;
     }
+    await client.query(TRIGRAM_INDEX);
   },
 };
 

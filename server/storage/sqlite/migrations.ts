@@ -255,7 +255,8 @@ export const MIGRATIONS: readonly string[] = [
     at         INTEGER NOT NULL,
     PRIMARY KEY (command_id, device_id)
   ) WITHOUT ROWID;
-  `,  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
+  `,
+  // 7: server search (docs/messages.md, docs/protocol.md "Search (issue 13)").
   // `search_text` is what search compares: `searchNormalize(body)` (NFKC, lower
   // case) written by the server with each message, '' for system lines and
   // recalled ones. Existing rows are filled here with the same JS function
