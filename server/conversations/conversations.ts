@@ -242,9 +242,13 @@ export async function openConversation(r: Repos, userId: string, input: CreateCo
   return { created, summary: await buildSummary(r, userId, conv) };
 }
 
-/** Settings are private: only my own devices get the new summary. */
+/**
+ * Settings are private: only my own devices get the new summary. Locked: a
+ * recall or hide of the lastMessage it carries takes turns with it, so it
+ * either sees the message gone or rewrites this entry after it.
+ */
 export async function updateSettings(r: Repos, userId: string, conversationId: string, patch: SettingsPatch, at: number): Promise<Summary> {
-  const { conv } = await readableConversation(r, userId, conversationId);
+  const { conv } = await lockedConversation(r, userId, conversationId);
   await r.conversations.updateSettings(conv.id, userId, patch);
   const summary = await buildSummary(r, userId, conv);
   await r.log.append([convEntry(userId, summary)], at);

@@ -32,6 +32,14 @@ async function ofMember(r: Repos, userId: string, messageId: string): Promise<{ 
   return { message, me };
 }
 
+/** Locks the conversation of the message before anything of it is read; no such message: 404. */
+async function lockConversationOf(r: Repos, messageId: string): Promise<ConversationRecord> {
+  const found = await r.messages.get(messageId);
+  const conv = found && (await r.conversations.lock(found.conversationId));
+  if (!conv) throw noSuchMessage();
+  return conv;
+}
+
 /**
  * Recall, checked in the contract's order: not a member (or no such
  * message) 404, not the sender 403 (system lines have no sender to recall
@@ -41,9 +49,7 @@ async function ofMember(r: Repos, userId: string, messageId: string): Promise<{ 
  * with another recall of it (one of them appends).
  */
 export async function recallMessage(r: Repos, userId: string, messageId: string, at: number, windowMs: number): Promise<Message> {
-  const found = await r.messages.get(messageId);
-  const conv: ConversationRecord | null = found && (await r.conversations.lock(found.conversationId));
-  if (!conv) throw noSuchMessage();
+  const conv = await lockConversationOf(r, messageId);
   const { message, me } = await ofMember(r, userId, messageId);
   if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.");
   if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
@@ -65,8 +71,14 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
   return tombstone;
 }
 
-/** Delete for me: only the hider's history, snapshot, summary and entries lose it; a repeat appends nothing. */
+/**
+ * Delete for me: only the hider's history, snapshot, summary and entries
+ * lose it; a repeat appends nothing. The conversation is locked first, as
+ * for a recall: a summary being built meanwhile (a settings change) is
+ * appended before the hide rewrites it, or built after it.
+ */
 export async function hideMessage(r: Repos, userId: string, messageId: string, at: number): Promise<void> {
+  await lockConversationOf(r, messageId);
   const { message } = await ofMember(r, userId, messageId);
   if (!(await r.messages.hide(userId, message, at))) return;
   const { conversationId, seq } = message;

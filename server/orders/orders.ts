@@ -30,22 +30,29 @@ export async function createOrder(r: Repos, buyerId: string, itemId: string, at:
   if (!item) throw CourierError.notFound("No such item.");
   if (item.sellerId === buyerId) throw CourierError.badRequest("You can't buy your own listing.");
   if (item.status !== "listed") throw CourierError.conflict("This item is already sold.");
+  // Every conversation about it, in id order, before any head (the lock order in storage/tx.ts): each is
+  // announced sold below, and a recall or hide in one of them meanwhile must not leave its text in that entry.
+  const others: ConversationRecord[] = [];
+  for (const { id } of (await r.conversations.ofItem(itemId)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    others.push((await r.conversations.lock(id))!);
+  }
   const { conv } = await itemConversation(r, buyerId, item, at);
   const order: Order = { id: randomUUID(), itemId, conversationId: conv.id, buyerId, sellerId: item.sellerId, status: "bought", at };
   await r.orders.insert(order);
   await r.items.setStatus(itemId, "sold");
   await announce(r, conv, order, buyerId, `${await name(r, buyerId)} bought “${item.title}”`, at);
-  await announceSoldElsewhere(r, itemId, conv.id, at);
+  await announceSoldElsewhere(r, others, conv.id, at);
   return order;
 }
 
 /**
  * Everyone else who asked about the listing sees it sold at once (their
  * conversation's summary carries the item): a `conv` entry to each member of
- * the other conversations about it, so no one is left with a stale "Buy".
+ * the other conversations about it (locked by the caller), so no one is left
+ * with a stale "Buy".
  */
-async function announceSoldElsewhere(r: Repos, itemId: string, soldIn: string, at: number): Promise<void> {
-  for (const other of await r.conversations.ofItem(itemId)) {
+async function announceSoldElsewhere(r: Repos, others: readonly ConversationRecord[], soldIn: string, at: number): Promise<void> {
+  for (const other of others) {
     if (other.id !== soldIn) await announceConversation(r, other, at);
   }
 }
