@@ -342,7 +342,13 @@ test("a message to an offline device goes out as a real push, and its display an
   });
 });
 
-test("a notification on screen for a message that is then recalled is replaced by 'Alice recalled a message', with no text", async ({ browser }) => {
+/** A notification on screen, then its message recalled by Alice or deleted by Bob for himself: what replaces it. */
+const REPLACEMENTS = [
+  { what: "recalled", by: "alice", route: "recall", kind: "recall", title: "Alice Recall", body: "Alice Recall recalled a message" },
+  { what: "deleted by Bob for himself", by: "bob", route: "hide", kind: "hide", title: "New message from Alice Recall", body: "Message deleted" },
+] as const;
+
+for (const r of REPLACEMENTS) test(`a notification on screen for a message that is then ${r.what} is replaced by '${r.body}', with no text`, async ({ browser }) => {
   test.setTimeout(90_000);
   await withPushServer({ PUSH_WINDOW_MS: "200" }, async (receiver, server) => {
     const { alice, bob, conversationId, pushed } = await chatWithSubscribedBob(browser, server, receiver, { alice: "Alice Recall", bob: "Bob Recall" });
@@ -363,16 +369,15 @@ test("a notification on screen for a message that is then recalled is replaced b
     const tag = `c:${conversationId}`;
     expect(await shownNotifications(page, reported, [shown.id!])).toEqual([{ title: "New message from Alice Recall", tag, body: "The surprise is a puppy" }]);
 
-    // Alice recalls it: Bob's device gets a push that replaces the notification.
-    const recalled = await alice.context.request.post(`${server.url}/api/messages/${shown.messageId}/recall`, { headers: { origin: server.url } });
-    expect(recalled.ok()).toBe(true);
+    // Alice recalls it (or Bob deletes it for himself, elsewhere): Bob's device gets a push that replaces the notification.
+    const who = r.by === "alice" ? alice : bob;
+    const done = await who.context.request.post(`${server.url}/api/messages/${shown.messageId}/${r.route}`, { headers: { origin: server.url } });
+    expect(done.ok()).toBe(true);
     const replacement = await pushed(1);
-    expect(replacement).toMatchObject({ kind: "recall", messageId: shown.messageId, body: "Alice Recall recalled a message" });
+    expect(replacement).toMatchObject({ kind: r.kind, messageId: shown.messageId, body: r.body });
     expect(JSON.stringify(replacement)).not.toContain("puppy");
     await deliver(replacement);
-    await expect
-      .poll(() => notifications(page), { intervals: [1_000] })
-      .toEqual([{ title: "Alice Recall", tag, body: "Alice Recall recalled a message" }]);
+    await expect.poll(() => notifications(page), { intervals: [1_000] }).toEqual([{ title: r.title, tag, body: r.body }]);
     await closeAll(alice, bob);
   });
 });
