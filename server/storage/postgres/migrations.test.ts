@@ -1,5 +1,6 @@
 import type pg from "pg";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { recallMessage } from "../../messages/lifecycle.js";
 import { PostgresEngine } from "./engine.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { databaseUrl, Engines, MemoryLog, schemaName, schemaPool } from "./test-support.js";
@@ -211,6 +212,32 @@ describe("PostgreSQL migrations", () => {
     expect(await versionOf(pool)).toBe(LATEST);
     const heard = await engine.read(async (r) => [await r.conversations.heardFrom("u1", "u2"), await r.conversations.heardFrom("u2", "u1"), await r.conversations.heardFrom("u1", "u3")]);
     expect(heard).toEqual([true, false, false]);
+  });
+
+  it("upgrade a version 5 database: a conv entry carrying a lastMessage gets its place, so a recall of it removes the text", async () => {
+    const { schema, pool } = await schemaAt(5);
+    const message = { id: "m1", conversationId: "d", seq: 1, senderId: "u1", clientMsgId: "c1", kind: "text", body: "secret from v5", at: 1000 };
+    await pool.query(`
+      INSERT INTO users VALUES ('u1', 'alice', 'Alice', 'h', 1000), ('u2', 'bob', 'Bob', 'h', 1000);
+      INSERT INTO conversations (id, type, title, last_seq, at) VALUES ('d', 'direct', NULL, 1, 1000);
+      INSERT INTO members (conversation_id, user_id, at) VALUES ('d', 'u1', 1000), ('d', 'u2', 1000);
+      INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ('m1', 'd', 1, 'u1', 'c1', 'text', 'secret from v5', 1000);
+      INSERT INTO heads VALUES ('u2', 'chat', 2);
+    `);
+    await pool.query(`INSERT INTO entries (user_id, domain, v, k, at, data) VALUES ('u2', 'chat', 1, 'conv', 1000, $1), ('u2', 'chat', 2, 'conv', 1000, $2)`, [
+      JSON.stringify({ summary: { conversationId: "d", lastMessage: message } }),
+      JSON.stringify({ summary: { conversationId: "d", lastMessage: null } }),
+    ]);
+    const engine = await engines.open({ schema });
+    expect(await versionOf(pool)).toBe(LATEST);
+    const refs = await pool.query(`SELECT v, conversation_id, seq FROM entries WHERE user_id = 'u2' ORDER BY v`);
+    expect(refs.rows.map((r) => [Number(r.v), r.conversation_id, r.seq === null ? null : Number(r.seq)])).toEqual([
+      [1, "d", 1],
+      [2, null, null],
+    ]);
+    await engine.write((tx) => recallMessage(tx, "u1", "m1", 2000, 60_000));
+    const rows = await pool.query<{ data: string }>(`SELECT data FROM entries`);
+    expect(rows.rows.filter((r) => r.data.includes("secret from v5"))).toEqual([]);
   });
 
   it("open a latest-version database without migrating, keeping its campaigns", async () => {

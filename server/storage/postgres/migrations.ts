@@ -253,6 +253,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN recalled_at BIGINT;
   -- A recall or a hide rewrites the msg entries that carried the text (content gone from the server).
   CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
+  -- Conv entries written before this version carry their lastMessage without its place: kept beside it
+  -- now, as convEntry does, so a recall or hide of that message finds and rewrites them too.
+  UPDATE entries SET
+    conversation_id = data::jsonb #>> '{summary,lastMessage,conversationId}',
+    seq = (data::jsonb #>> '{summary,lastMessage,seq}')::bigint
+  WHERE k = 'conv' AND conversation_id IS NULL AND data::jsonb #>> '{summary,lastMessage,seq}' IS NOT NULL;
 
   -- Delete for me: the message is gone from this user's history, snapshot, search and preview.
   CREATE TABLE message_hides (

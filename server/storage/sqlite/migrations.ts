@@ -221,6 +221,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN recalled_at INTEGER;
   -- A recall or a hide rewrites the msg entries that carried the text (content gone from the server).
   CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
+  -- Conv entries written before this version carry their lastMessage without its place: kept beside it
+  -- now, as convEntry does, so a recall or hide of that message finds and rewrites them too.
+  UPDATE entries SET
+    conversation_id = json_extract(data, '$.summary.lastMessage.conversationId'),
+    seq = json_extract(data, '$.summary.lastMessage.seq')
+  WHERE k = 'conv' AND conversation_id IS NULL AND json_extract(data, '$.summary.lastMessage.seq') IS NOT NULL;
 
   -- Delete for me: the message is gone from this user's history, snapshot, search and preview.
   CREATE TABLE message_hides (

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { campaignStep } from "../../admin/campaigns.js";
 import { createUser } from "../../auth/accounts.js";
+import { recallMessage } from "../../messages/lifecycle.js";
 import { tempDir } from "../../testing/harness.js";
 import { Storage } from "../storage.js";
 import { SqliteEngine } from "./engine.js";
@@ -85,6 +86,32 @@ describe("the embedded SQLite engine", () => {
     // Version 5: whoever wrote in a conversation has posted there (the consent rule); the others not.
     expect(await upgraded.read(async (r) => [await r.conversations.heardFrom("u1", "u2"), await r.conversations.heardFrom("u2", "u1")])).toEqual([true, false]);
     await upgraded.close();
+  });
+
+  it("upgrades a version 5 database: a conv entry carrying a lastMessage gets its place, so a recall of it removes the text", async () => {
+    const dir = dataDir();
+    const raw = new Database(path.join(dir, DB_FILE));
+    for (const sql of MIGRATIONS.slice(0, 5)) raw.exec(sql);
+    raw.pragma("user_version = 5");
+    const message = { id: "m1", conversationId: "d", seq: 1, senderId: "u1", clientMsgId: "c1", kind: "text", body: "secret from v5", at: 1000 };
+    raw.exec(`
+      INSERT INTO users VALUES ('u1', 'alice', 'Alice', 'h', 1000), ('u2', 'bob', 'Bob', 'h', 1000);
+      INSERT INTO conversations (id, type, title, last_seq, at) VALUES ('d', 'direct', NULL, 1, 1000);
+      INSERT INTO members (conversation_id, user_id, at) VALUES ('d', 'u1', 1000), ('d', 'u2', 1000);
+      INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ('m1', 'd', 1, 'u1', 'c1', 'text', 'secret from v5', 1000);
+      INSERT INTO heads VALUES ('u2', 'chat', 2);
+    `);
+    raw.prepare(`INSERT INTO entries (user_id, domain, v, k, at, data) VALUES ('u2', 'chat', ?, 'conv', 1000, ?)`).run(1, JSON.stringify({ summary: { conversationId: "d", lastMessage: message } }));
+    raw.prepare(`INSERT INTO entries (user_id, domain, v, k, at, data) VALUES ('u2', 'chat', ?, 'conv', 1000, ?)`).run(2, JSON.stringify({ summary: { conversationId: "d", lastMessage: null } }));
+
+    const upgraded = open(dir);
+    expect(raw.prepare(`SELECT v, conversation_id, seq FROM entries WHERE user_id = 'u2' ORDER BY v`).raw().all()).toEqual([
+      [1, "d", 1],
+      [2, null, null],
+    ]);
+    await upgraded.write((tx) => recallMessage(tx, "u1", "m1", 2000, 60_000));
+    expect(raw.prepare(`SELECT data FROM entries WHERE data LIKE '%secret from v5%'`).all()).toEqual([]);
+    raw.close();
   });
 
   it("creates its folder and database readable by the server's user only", async () => {
