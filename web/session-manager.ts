@@ -6,6 +6,7 @@ import { accountBack, putAway, restoreDrafts, sessionEnding, type LocalData } fr
 import type { DraftRow } from "./db/records.js";
 import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId, signedInAfter } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
+import { backfillSearchIndex } from "./search/backfill.js";
 import type { Session, UnsentChoice } from "./session.js";
 import { useConnection } from "./stores/connection.js";
 import { createConnection } from "./sync/connection.js";
@@ -179,6 +180,11 @@ export class SessionManager {
     db.open()
       .then(() => restoreDrafts(db))
       .catch((error) => console.error("courier: could not open local data", error));
+    // Rows stored before the search index existed are indexed in the background, after the first paint.
+    void db
+      .open()
+      .then(() => backfillSearchIndex(db))
+      .catch((error) => console.warn("courier: could not index older messages for search", error));
     const client = new SyncClient({
       user,
       deviceId,

@@ -1,5 +1,6 @@
 import { Dexie, type EntityTable } from "dexie";
-import { searchIndexMiddleware, upgradeSearchIndex } from "../search/local-index.js";
+import { restartBackfill } from "../search/backfill.js";
+import { searchIndexMiddleware } from "../search/local-index.js";
 import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
@@ -8,7 +9,9 @@ import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, Ver
  *
  * Schema history (newest first):
  * - 3: the local search index (`*terms` on messages, kept by search/local-index.ts
- *   in the same transaction as every message write) and the commands run here.
+ *   in the same transaction as every message write; `at` orders the rows stored
+ *   before it for search/backfill.ts, which indexes them after the app opened:
+ *   the upgrade itself computes nothing) and the commands run here.
  * - 2: drafts (kept here while the account is signed out: unsent.ts).
  * - 1: messages, conversations (summaries), versions, outbox.
  */
@@ -30,8 +33,8 @@ export class CourierDb extends Dexie {
     });
     this.version(2).stores({ drafts: "conversationId" });
     this.version(3)
-      .stores({ messages: "id, [conversationId+seq], clientMsgId, *terms", commands: "id" })
-      .upgrade((tx) => upgradeSearchIndex(tx.table("messages")));
+      .stores({ messages: "id, [conversationId+seq], clientMsgId, *terms, at", commands: "id" })
+      .upgrade(() => restartBackfill(userId));
     this.use(searchIndexMiddleware);
   }
 

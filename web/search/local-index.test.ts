@@ -1,7 +1,6 @@
 import "fake-indexeddb/auto";
-import { Dexie } from "dexie";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { CourierDb, dbNameFor } from "../db/database.js";
+import { CourierDb } from "../db/database.js";
 import { message } from "../db/test-fixtures.js";
 import { indexKey, TERM_END, type IndexedMessage } from "./local-index.js";
 import { searchLocal } from "./local-search.js";
@@ -96,23 +95,6 @@ describe("the index middleware", () => {
     expect(await found("hello")).toEqual(["c1-m1"]);
     await db.messages.update("c1-m1", { hidden: true, body: "" });
     expect(await found("hello")).toEqual([]);
-  });
-
-  it("indexes the messages a database held before schema 3 when it upgrades", async () => {
-    const userId = `test-${crypto.randomUUID()}`;
-    const old = new Dexie(dbNameFor(userId));
-    old.version(1).stores({ messages: "id, [conversationId+seq], clientMsgId", conversations: "conversationId", versions: "d", outbox: "clientMsgId, conversationId, createdAt" });
-    old.version(2).stores({ drafts: "conversationId" });
-    await old.open();
-    await old.table("messages").bulkPut([message("c1", 1, { body: "还在吗" }), message("c1", 2, { body: "gone", recalled: true })]);
-    old.close();
-    const upgraded = new CourierDb(userId);
-    try {
-      expect(await upgraded.messages.where("terms").startsWith(`还在${TERM_END}`).primaryKeys()).toEqual(["c1-m1"]);
-      expect(((await upgraded.messages.get("c1-m2")) as IndexedMessage).terms).toEqual([]);
-    } finally {
-      await upgraded.delete();
-    }
   });
 });
 

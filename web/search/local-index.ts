@@ -1,4 +1,4 @@
-import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware, Table } from "dexie";
+import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware } from "dexie";
 import type { StoredMessage } from "../db/records.js";
 import { terms } from "./terms.js";
 
@@ -64,15 +64,4 @@ function indexing(table: DBCoreTable): DBCoreTable {
     mutate: (req: DBCoreMutateRequest) =>
       req.type === "add" || req.type === "put" ? table.mutate({ ...req, values: req.values.map(withTerms) }) : table.mutate(req),
   };
-}
-
-/**
- * Schema 3: the rows stored before the index existed get their terms in the
- * upgrade transaction (each modified row passes through the middleware too;
- * setting them here keeps the upgrade right on its own).
- */
-export async function upgradeSearchIndex(messages: Table<StoredMessage>): Promise<void> {
-  await messages.toCollection().modify((message: StoredMessage) => {
-    (message as IndexedMessage).terms = messageTerms(message);
-  });
 }

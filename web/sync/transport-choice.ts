@@ -34,7 +34,7 @@ export function choiceFromUrl(search: string): TransportChoice | null {
   return isTransportChoice(value) ? value : null;
 }
 
-type KeyValue = Pick<Storage, "getItem" | "setItem">;
+export type KeyValue = Pick<Storage, "getItem" | "setItem">;
 
 /** localStorage, or null where it is missing or throws on access (some privacy modes). */
 export function browserStorage(): KeyValue | null {
@@ -45,7 +45,8 @@ export function browserStorage(): KeyValue | null {
   }
 }
 
-function read(storage: KeyValue | null, key: string): string | null {
+/** A localStorage read or write that never throws (null or nothing where storage refuses). */
+export function read(storage: KeyValue | null, key: string): string | null {
   try {
     return storage?.getItem(key) ?? null;
   } catch {
@@ -53,7 +54,7 @@ function read(storage: KeyValue | null, key: string): string | null {
   }
 }
 
-function write(storage: KeyValue | null, key: string, value: string): void {
+export function write(storage: KeyValue | null, key: string, value: string): void {
   try {
     storage?.setItem(key, value);
   } catch {

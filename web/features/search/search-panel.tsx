@@ -3,6 +3,7 @@ import { Fragment, useEffect, useId, useMemo, useRef, useState, type KeyboardEve
 import type { StoredSummary } from "../../db/records.js";
 import { useNow } from "../../lib/hooks.js";
 import { relativeTime } from "../../lib/time.js";
+import { useSearchIndexing } from "../../search/backfill.js";
 import { highlight } from "../../search/highlight.js";
 import type { SearchHit } from "../../search/merge.js";
 import { useSession } from "../../session.js";
@@ -140,6 +141,9 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
 /** What the search is doing: the hint, the spinner while the server works, offline, failures, nothing found. */
 function SearchStatus({ view }: { view: SearchView }) {
   const { query, hits, server, offline } = view;
+  const { user } = useSession();
+  // Rows from before the index existed are still being indexed here: the server's results cover them meanwhile.
+  const indexing = useSearchIndexing((s) => s.running[user.id] ?? false);
   let content: ReactNode = null;
   if (query === "") content = <p className="muted">Search your messages: words, names, or one or two Chinese characters (还在).</p>;
   else if (offline) content = <p className="muted">You're offline: showing messages on this device only.</p>;
@@ -165,6 +169,7 @@ function SearchStatus({ view }: { view: SearchView }) {
   return (
     <div className="search-status" role="status" aria-live="polite" data-testid="search-status">
       {content}
+      {indexing && query !== "" ? <p className="muted" data-testid="search-indexing">Still indexing older messages on this device</p> : null}
       {nothing ? <p className="search-empty">No messages match “{query}”.</p> : null}
       {query !== "" && hits?.length === 0 && olderToSearch ? <p className="search-empty">Nothing in recent messages.</p> : null}
     </div>

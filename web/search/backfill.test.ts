@@ -1,0 +1,105 @@
+import "fake-indexeddb/auto";
+import { Dexie } from "dexie";
+import { afterEach, describe, expect, it } from "vitest";
+import { CourierDb, dbNameFor } from "../db/database.js";
+import type { StoredMessage } from "../db/records.js";
+import { message } from "../db/test-fixtures.js";
+import { MemoryStorage } from "../lib/memory-storage.js";
+import { backfillSearchIndex, useSearchIndexing } from "./backfill.js";
+import type { IndexedMessage } from "./local-index.js";
+import { searchLocal } from "./local-search.js";
+
+const opened: CourierDb[] = [];
+afterEach(async () => {
+  for (const db of opened.splice(0)) await db.delete();
+});
+
+/** A user's database as the app before the search index left it (schema 2), holding `rows`. */
+async function schema2With(rows: StoredMessage[]): Promise<string> {
+  const userId = `test-${crypto.randomUUID()}`;
+  const old = new Dexie(dbNameFor(userId));
+  old.version(1).stores({ messages: "id, [conversationId+seq], clientMsgId", conversations: "conversationId", versions: "d", outbox: "clientMsgId, conversationId, createdAt" });
+  old.version(2).stores({ drafts: "conversationId" });
+  await old.open();
+  await old.table("messages").bulkPut(rows);
+  old.close();
+  return userId;
+}
+
+function openAt3(userId: string): CourierDb {
+  const db = new CourierDb(userId);
+  opened.push(db);
+  return db;
+}
+
+const indexed = async (db: CourierDb) => ((await db.messages.toArray()) as Partial<IndexedMessage>[]).filter((m) => m.terms !== undefined).map((m) => m.id!);
+const found = async (db: CourierDb, q: string) => (await searchLocal(db, q, { limit: 50 })).messages.map((m) => m.id);
+const now = () => Promise.resolve();
+
+// Ten messages, seq order = time order: c1-m10 is the newest.
+const history = Array.from({ length: 10 }, (_, i) => message("c1", i + 1, { body: `还在吗 ${i + 1}`, at: 1_000 + i }));
+
+describe("indexing the rows stored before the search index", () => {
+  it("opens at schema 3 without computing terms; the backfill then indexes every row, newest first", async () => {
+    const userId = await schema2With([...history, message("c1", 11, { body: "gone", recalled: true, at: 500 })]);
+    const db = openAt3(userId);
+    await db.open();
+    expect(db.verno).toBe(3);
+    expect(await indexed(db)).toEqual([]);
+    expect(await found(db, "还在")).toEqual([]);
+
+    // What is indexed as each batch starts.
+    const seen: string[][] = [];
+    const running: boolean[] = [];
+    const done = await backfillSearchIndex(db, {
+      batch: 4,
+      storage: new MemoryStorage(),
+      yieldToPage: async () => {
+        seen.push((await indexed(db)).sort());
+        running.push(useSearchIndexing.getState().running[userId] ?? false);
+      },
+    });
+    expect(done).toBe(true);
+    expect(seen[1]).toEqual(["c1-m10", "c1-m7", "c1-m8", "c1-m9"]);
+    expect(seen[2]).toHaveLength(8);
+    expect(running.every(Boolean)).toBe(true);
+    expect(useSearchIndexing.getState().running[userId]).toBe(false);
+    expect(await found(db, "还在")).toEqual(history.map((m) => m.id).reverse());
+    expect(((await db.messages.get("c1-m11")) as IndexedMessage).terms).toEqual([]);
+  });
+
+  it("stops when the database closes and resumes where it was after a reload", async () => {
+    const userId = await schema2With(history);
+    const storage = new MemoryStorage();
+    const first = openAt3(userId);
+    await first.open();
+    let batches = 0;
+    // Signed out after the first batch.
+    const stopped = await backfillSearchIndex(first, { batch: 4, storage, yieldToPage: async () => void (batches++ === 1 && first.close()) });
+    expect(stopped).toBe(false);
+    const again = openAt3(userId);
+    await again.open();
+    expect(await indexed(again)).toHaveLength(4);
+    const indexedPerBatch: number[] = [];
+    expect(await backfillSearchIndex(again, { batch: 4, storage, yieldToPage: now, onBatch: (n) => indexedPerBatch.push(n) })).toBe(true);
+    // From where it was (the row at the marker's time is read again), not from the newest: restarting would index 0, 0, 4, 2.
+    expect(indexedPerBatch).toEqual([3, 3]);
+    expect((await indexed(again)).sort()).toEqual(history.map((m) => m.id).sort());
+    // Done is remembered: another open reads nothing.
+    const later: number[] = [];
+    expect(await backfillSearchIndex(again, { storage, yieldToPage: now, onBatch: (n) => later.push(n) })).toBe(true);
+    expect(later).toEqual([]);
+  });
+
+  it("indexes every row of many sharing one time, and leaves a row sync wrote meanwhile as sync wrote it", async () => {
+    const same = Array.from({ length: 9 }, (_, i) => message("c2", i + 1, { body: `同 ${i}`, at: 5_000 }));
+    const userId = await schema2With([...history, ...same]);
+    const db = openAt3(userId);
+    await db.open();
+    await db.messages.put(message("c1", 1, { body: "新的", at: 1_000 }));
+    expect(await backfillSearchIndex(db, { batch: 4, storage: new MemoryStorage(), yieldToPage: now })).toBe(true);
+    expect(await indexed(db)).toHaveLength(19);
+    expect(await found(db, "同")).toHaveLength(9);
+    expect(await found(db, "新的")).toEqual(["c1-m1"]);
+  });
+});
