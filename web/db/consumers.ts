@@ -17,6 +17,8 @@ export interface ConsumerHooks {
   onCommand?(command: EntryData<"cmd">, at: number): void | Promise<void>;
   /** A message was recalled (`summary`: its conversation as held before this batch), for the notification on screen. */
   onRecalled?(recall: EntryData<"recall">, summary: StoredSummary | undefined): void;
+  /** I deleted a message for myself (on any of my devices), for the notification on screen. */
+  onHidden?(hide: EntryData<"hide">): void;
 }
 
 /**
@@ -263,6 +265,7 @@ async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: C
       }
       case "hide": {
         messages.hide(item.data);
+        hooks.onHidden?.(item.data);
         const summary = summaries.get(item.data.conversationId);
         if (summary?.lastMessage?.id === item.data.messageId) {
           // Found again among the rows once this batch is written.

@@ -140,3 +140,18 @@ describe("delete for me", () => {
     expect((await db.conversations.get("c1"))?.unread).toBe(1);
   });
 });
+
+describe("the hooks that reach the service worker", () => {
+  it("tell of each recall and each delete for me, with the message they name", async () => {
+    const heard: string[] = [];
+    const registry = new ConsumerRegistry();
+    registerConsumers(registry, db, ME, {
+      onRecalled: (r) => heard.push(`recall ${r.messageId}`),
+      onHidden: (h) => heard.push(`hide ${h.messageId}`),
+    });
+    const hooked = new DexieSyncStore(db, registry, ME);
+    const [a, b] = [secret(1), secret(2)];
+    await hooked.apply("chat", [convEntry(summary("c1")), msgEntry(a), msgEntry(b), recallOf(a), hideOf(b)], 5);
+    expect(heard).toEqual([`recall ${a.id}`, `hide ${b.id}`]);
+  });
+});

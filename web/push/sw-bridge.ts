@@ -35,7 +35,7 @@ export function installServiceWorker(): void {
   if (import.meta.env.PROD) void registerServiceWorker();
 }
 
-/** A message was recalled: the service worker replaces a notification that shows it (no worker: nothing to do). */
+/** A message was recalled (or I deleted it for myself): the service worker replaces a notification that shows it (no worker: nothing to do). */
 export function tellRecalled(payload: PushPayload): void {
   if (typeof navigator === "undefined" || !("serviceWorker" in navigator)) return;
   const message: RecalledMessage = { type: "courier:recalled", payload };

@@ -144,9 +144,9 @@ self.addEventListener("notificationclick", (event) => {
 self.addEventListener("message", (event) => {
   const data: unknown = event.data;
   if (isRecord(data) && data.type === "courier:recalled") {
-    // A live tab heard of a recall (no push comes for it): as a recall push would.
+    // A live tab heard of a recall or a delete for me (no push comes for it): as that push would.
     const payload = toPayload(data.payload);
-    if (payload?.kind === "recall" && payload.conversationId) event.waitUntil(replaceRecalled(payload, `c:${payload.conversationId}`));
+    if (payload?.kind && payload.conversationId) event.waitUntil(replaceRecalled(payload, `c:${payload.conversationId}`));
     return;
   }
   if (!isRecord(data) || data.type !== "courier:click" || typeof data.tag !== "string") return;

@@ -3,6 +3,7 @@ import { SyncEngine } from "../../shared/sync/engine.js";
 import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.js";
 import {
   CourierError,
+  hiddenNotice,
   type Domain,
   type Entry,
   type Hello,
@@ -125,6 +126,7 @@ export class SyncClient {
       onRecalled: (recall, summary) => {
         if (recall.by !== user.id) tellRecalled(recallNoticeFor(recall, summary));
       },
+      onHidden: (hide) => tellRecalled(hiddenNotice({ ...hide, at: Date.now() })),
     });
     this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
     this.engine = new SyncEngine({
