@@ -211,6 +211,18 @@ describe("delete for me", () => {
     expect((await chat(alice)).filter((e) => e.k === "recall")).toHaveLength(1);
   });
 
+  it("unread counts only what the reader has not read and not hidden: hiding a read message changes nothing", async () => {
+    const { app, alice, bob, conversationId, hide, summary } = await setUp();
+    const read = await sendHttp(app, alice, conversationId, "read already");
+    expect((await call(app, "POST", `/api/conversations/${conversationId}/read`, { token: bob.token, body: { seq: read.seq } })).status).toBe(200);
+    expect((await hide(bob, read.id)).status).toBe(204);
+    const [first] = [await sendHttp(app, alice, conversationId, "new one"), await sendHttp(app, alice, conversationId, "new two")];
+    expect((await summary(bob)).unread).toBe(2);
+    expect((await hide(bob, first.id)).status).toBe(204);
+    expect((await summary(bob)).unread).toBe(1);
+    expect((await summary(alice)).unread).toBe(0);
+  });
+
   it("may hide one's own message and a recalled one", async () => {
     const { app, alice, conversationId, hide, recall, history } = await setUp();
     const m = await sendHttp(app, alice, conversationId, "mine");

@@ -1,15 +1,13 @@
 import type { MemberRole, Membership, Message, SettingsPatch } from "../../../shared/protocol/index.js";
 import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
-import { activeMember, currentMember } from "../membership-sql.js";
+import { activeMember, currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { searchTextOf } from "../search-text.js";
 import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
 export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq`;
-/** `viewerId` ($n) has not deleted the message `m` for themselves; the hides' primary key answers it per row. */
-const notHiddenBy = (n: number) => `NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $${n} AND h.message_id = m.id)`;
 
 export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
@@ -214,7 +212,7 @@ export class PgMessages implements MessageRepo {
   async page(conversationId: string, before: number | null, limit: number, viewerId: string | null): Promise<Message[]> {
     const { rows } = await this.db.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM (
-         SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = $1 AND seq < $2 AND ${notHiddenBy(4)} ORDER BY seq DESC LIMIT $3
+         SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE conversation_id = $1 AND seq < $2 AND ${notHiddenBy("$4")} ORDER BY seq DESC LIMIT $3
        ) AS newest ORDER BY seq`,
       [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit, viewerId ?? ""],
     );
@@ -234,7 +232,8 @@ export class PgMessages implements MessageRepo {
 
   async unread(conversationId: string, readSeq: number, userId: string): Promise<number> {
     const { rows } = await this.db.query<{ n: number }>(
-      `SELECT count(*) AS n FROM messages m WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3 AND ${notHiddenBy(3)}`,
+      // The range's count, less the viewer's hides in it (few): not a hides lookup per unread row.
+      `SELECT (SELECT count(*) FROM messages WHERE conversation_id = $1 AND seq > $2 AND sender_id <> $3) - ${hiddenOfOthersAfter(["$3", "$1", "$2", "$3"])} AS n`,
       [conversationId, readSeq, userId],
     );
     return rows[0]?.n ?? 0;

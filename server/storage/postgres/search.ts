@@ -1,5 +1,5 @@
 import type { Message } from "../../../shared/protocol/index.js";
-import { activeMember } from "../membership-sql.js";
+import { activeMember, notHiddenBy } from "../membership-sql.js";
 import { type MessageRow, toMessage } from "../rows.js";
 import { type ConversationScan, mergeScans, seqBound } from "../search-text.js";
 import type { ScanPage, SearchCursor, SearchRepo } from "../tx.js";
@@ -7,7 +7,7 @@ import { MESSAGE_COLUMNS } from "./chat.js";
 import type { Db } from "./db.js";
 
 /** Neither recalled nor deleted by the searcher (`$n`) for themselves; system lines have no search text. */
-const shown = (n: number) => `NOT m.recalled AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = $${n} AND h.message_id = m.id)`;
+const shown = (n: number) => `NOT m.recalled AND ${notHiddenBy(`$${n}`)}`;
 
 /** A LIKE pattern matching `needle` anywhere, its `%`, `_` and `\` taken literally. */
 const containing = (needle: string) => `%${needle.replace(/[\\%_]/g, "\\$&")}%`;

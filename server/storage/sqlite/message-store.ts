@@ -1,11 +1,11 @@
 import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
 import type { MessageRepo } from "../tx.js";
-import { currentMember } from "../membership-sql.js";
+import { currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { toMessage, type MessageRow } from "../rows.js";
 import { searchTextOf } from "../search-text.js";
 
-const NOT_HIDDEN = `NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = ? AND h.message_id = m.id)`;
+const NOT_HIDDEN = notHiddenBy("?");
 
 /** Messages, stored once per conversation (entries only reference them). */
 export class MessageStore implements MessageRepo {
@@ -32,8 +32,9 @@ export class MessageStore implements MessageRepo {
          JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id AND ${currentMember("mb")}
          WHERE m.conversation_id = ? AND m.seq > ? AND m.seq <= ? AND m.sender_id != ?`,
       ),
-      unread: db.prepare<[string, number, string, string], { n: number }>(
-        `SELECT count(*) AS n FROM messages m WHERE conversation_id = ? AND seq > ? AND sender_id != ? AND ${NOT_HIDDEN}`,
+      // The range's count, less the viewer's hides in it (few): not a hides lookup per unread row.
+      unread: db.prepare<[string, number, string, string, string, number, string], { n: number }>(
+        `SELECT (SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id != ?) - ${hiddenOfOthersAfter(["?", "?", "?", "?"])} AS n`,
       ),
       recall: db.prepare(`UPDATE messages SET body = '', recalled = 1, recalled_at = ? WHERE id = ?`),
       hide: db.prepare(`INSERT OR IGNORE INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES (?, ?, ?, ?, ?)`),
@@ -73,7 +74,7 @@ export class MessageStore implements MessageRepo {
   }
 
   unread(conversationId: string, readSeq: number, userId: string): number {
-    return this.s.unread.get(conversationId, readSeq, userId, userId)!.n;
+    return this.s.unread.get(conversationId, readSeq, userId, userId, conversationId, readSeq, userId)!.n;
   }
 
   recall(id: string, at: number): void {

@@ -1,12 +1,12 @@
 import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
-import { activeMember } from "../membership-sql.js";
+import { activeMember, notHiddenBy } from "../membership-sql.js";
 import { toMessage, type MessageRow } from "../rows.js";
 import { type ConversationScan, mergeScans, seqBound } from "../search-text.js";
 import type { ScanPage, SearchCursor, SearchRepo } from "../tx.js";
 
 /** Neither recalled nor deleted by the searcher (`?`: their id) for themselves; system lines have no search text. */
-const SHOWN = `m.recalled = 0 AND NOT EXISTS (SELECT 1 FROM message_hides h WHERE h.user_id = ? AND h.message_id = m.id)`;
+const SHOWN = `m.recalled = 0 AND ${notHiddenBy("?")}`;
 
 /** An FTS5 phrase: the needle as one quoted string (its own quotes doubled), matched as a substring by the trigram tokenizer. */
 const phrase = (needle: string) => `"${needle.replaceAll('"', '""')}"`;
