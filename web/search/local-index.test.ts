@@ -27,7 +27,10 @@ describe("the index middleware", () => {
     await db.messages.add(message("c1", 4, { body: "还有别的吗" }));
     expect(await holding("还在")).toEqual(["c1-m1"]);
     expect(await holding("hello")).toEqual(["c1-m2"]);
-    expect((await holding("好")).sort()).toEqual(["c1-m1", "c1-m3"]);
+    // A character is a key alone only where it starts no bigram (its run's last); the bigrams it starts find it too.
+    expect(await holding("好")).toEqual(["c1-m1"]); // "你好，…": 好 ends its run
+    expect(await holding("好的")).toEqual(["c1-m3"]);
+    expect((await found("好")).sort()).toEqual(["c1-m1", "c1-m3"]);
     expect(await holding("还有")).toEqual(["c1-m4"]);
   });
 
@@ -144,11 +147,23 @@ describe("local search", () => {
   });
 
   it("gives the newest page of many matches, whatever order they were stored in", async () => {
-    const many = Array.from({ length: 450 }, (_, i) => message("c3", i + 1, { body: `好 ${i}`, at: 10_000 + ((i * 7919) % 450) }));
+    // A conversation's seq and time go together (the server assigns both in one write); stored shuffled.
+    const many = Array.from({ length: 450 }, (_, i) => (i * 7919) % 450).map((n) => message("c3", n + 1, { body: `好 ${n}`, at: 10_000 + n }));
     await db.messages.bulkPut(many);
     const page = await searchLocal(db, "好", { conversationId: "c3", limit: 3 });
     expect(page.messages.map((m) => m.at)).toEqual([10_449, 10_448, 10_447]);
     expect(page.more).toBe(true);
+  });
+
+  it("finds one common character, newest first, in all conversations and in one, by walking the messages by time", async () => {
+    // 900 messages, every other one holding 好 in a bigram, never alone: the walk, not the candidate rows.
+    await db.messages.bulkPut(Array.from({ length: 900 }, (_, i) => message(`c${5 + (i % 3)}`, i + 1, { body: i % 2 ? `你好吗 ${i}` : `在 ${i}`, at: 20_000 + i })));
+    const all = await searchLocal(db, "好", { limit: 3 });
+    expect(all.messages.map((m) => m.at)).toEqual([20_899, 20_897, 20_895]);
+    expect(all.more).toBe(true);
+    const one = await searchLocal(db, "好", { conversationId: "c6", limit: 2 });
+    expect(one.messages.map((m) => m.at)).toEqual([20_895, 20_889]);
+    expect((await searchLocal(db, "好", { limit: 1000 })).messages).toHaveLength(451);
   });
 
   it("reads every match once when many share one time, across reads of 100", async () => {

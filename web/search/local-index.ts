@@ -28,8 +28,12 @@ export function indexKey(term: string, at: number): string {
  * the server, not said by anyone), a kind this app does not know.
  */
 export function messageTerms(message: StoredMessage): string[] {
-  if (message.recalled || message.hidden || message.kind !== "text" || message.body === "") return [];
-  return terms(message.body).map((term) => indexKey(term, message.at));
+  return searchable(message) ? terms(message.body).map((term) => indexKey(term, message.at)) : [];
+}
+
+/** Whether a message is found by search at all (see messageTerms). */
+export function searchable(message: StoredMessage): boolean {
+  return !message.recalled && !message.hidden && message.kind === "text" && message.body !== "";
 }
 
 function withTerms(value: StoredMessage): IndexedMessage {

@@ -1,7 +1,8 @@
+import { Dexie } from "dexie";
 import { searchNormalize } from "../../shared/protocol/index.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredMessage } from "../db/records.js";
-import { indexKey, TERM_END } from "./local-index.js";
+import { indexKey, searchable, TERM_END } from "./local-index.js";
 import { newestFirst } from "./merge.js";
 import { queryTerms, type QueryTerm } from "./terms.js";
 
@@ -30,9 +31,13 @@ const ROWS_PER_READ = 100;
  *   index keys end in the message's time: the rarest one is walked newest
  *   first, 100 rows at a time, until `limit` + 1 rows match (one more says
  *   there are more). A common character costs a page, not every message.
- * - Otherwise (words and emoji, looked up by prefix, whose keys are ordered
- *   by word first): the ids of every term (one bulk read each, no rows),
- *   their intersection, then those rows.
+ * - Otherwise (one CJK character, words and emoji, looked up by prefix,
+ *   whose keys are ordered by term first, not time): each term's keys are
+ *   counted. When even the rarest holds many messages, the messages are read
+ *   newest first by time (the `at` index, or the conversation by seq) until
+ *   a page matches: about limit × messages ÷ count rows. Otherwise the ids
+ *   of every term (one bulk read each, no rows), their intersection, then
+ *   those rows. Either way at most about √(limit × messages) rows.
  *
  * A query with nothing indexable (punctuation only) finds nothing here; the
  * server still answers it.
@@ -41,11 +46,14 @@ export async function searchLocal(db: CourierDb, query: string, { conversationId
   const needle = searchNormalize(query.trim());
   const lookups = queryTerms(needle);
   if (needle === "" || lookups.length === 0) return { messages: [], more: false };
+  // What the index would hold (a row the backfill has not reached yet is read by the time walk too).
   const matches = (m: StoredMessage | undefined): m is StoredMessage =>
-    !!m && (conversationId === undefined || m.conversationId === conversationId) && searchNormalize(m.body).includes(needle);
+    !!m && searchable(m) && (conversationId === undefined || m.conversationId === conversationId) && searchNormalize(m.body).includes(needle);
   const exact = lookups.filter((l) => !l.prefix).map((l) => l.term);
   const found = await db.transaction("r", db.messages, async () =>
-    exact.length > 0 ? walkNewestFirst(db, await rarest(db, exact), matches, limit + 1) : intersectAll(db, lookups, matches),
+    exact.length > 0
+      ? walkNewestFirst(db, await rarest(db, exact), matches, limit + 1)
+      : byPrefixes(db, lookups, matches, limit + 1, conversationId),
   );
   found.sort(newestFirst);
   return { messages: found.slice(0, limit), more: found.length > limit };
@@ -82,6 +90,38 @@ async function walkNewestFirst(db: CourierDb, term: string, matches: (m: StoredM
     for (const [i, row] of rows.entries()) if (row && row.at !== oldest) seen.delete(ids[i]!);
   }
 }
+
+/** Rows read at a time while walking messages by time. */
+const ROWS_PER_WALK = 200;
+
+/** Messages holding all the terms (all looked up by prefix): a time walk when they are common, else their rows. */
+async function byPrefixes(
+  db: CourierDb,
+  lookups: QueryTerm[],
+  matches: (m: StoredMessage | undefined) => m is StoredMessage,
+  want: number,
+  conversationId: string | undefined,
+): Promise<StoredMessage[]> {
+  const counts = await Promise.all(lookups.map(({ term }) => db.messages.where("terms").startsWith(term).count()));
+  const fewest = Math.min(...counts);
+  if (fewest === 0) return [];
+  const scope = conversationId === undefined ? db.messages.toCollection() : inConversation(db, conversationId);
+  // Walking reads about want × total ÷ fewest rows; the candidates are `fewest` rows.
+  if (fewest * fewest <= want * (await scope.count())) return intersectAll(db, lookups, matches);
+  const kept: StoredMessage[] = [];
+  for (let read = 0; kept.length < want; read += ROWS_PER_WALK) {
+    const rows =
+      conversationId === undefined
+        ? await db.messages.orderBy("at").reverse().offset(read).limit(ROWS_PER_WALK).toArray()
+        : await inConversation(db, conversationId).reverse().offset(read).limit(ROWS_PER_WALK).toArray();
+    kept.push(...rows.filter(matches));
+    if (rows.length < ROWS_PER_WALK) break;
+  }
+  return kept;
+}
+
+const inConversation = (db: CourierDb, conversationId: string) =>
+  db.messages.where("[conversationId+seq]").between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey], true, true);
 
 /** Every message holding all the terms (all looked up by prefix), read whole. */
 async function intersectAll(db: CourierDb, lookups: QueryTerm[], matches: (m: StoredMessage | undefined) => m is StoredMessage): Promise<StoredMessage[]> {
