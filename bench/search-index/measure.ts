@@ -2,6 +2,7 @@ import { Dexie } from "dexie";
 import type { Message } from "../../shared/protocol/index.js";
 import { CourierDb, dbNameFor } from "../../web/db/database.js";
 import { searchLocal } from "../../web/search/local-search.js";
+import { backfillSearchIndex } from "../../web/search/backfill.js";
 import { messageTerms } from "../../web/search/local-index.js";
 import { QUERIES } from "./corpus.js";
 
@@ -21,8 +22,10 @@ export interface IndexFigures {
   /** Writing every message in batches: schema 2 (no index), schema 3 (the middleware and `*terms`). */
   writePlainMs: number;
   writeIndexedMs: number;
-  /** Opening a schema-2 database of `messages` rows as schema 3 (terms computed in the upgrade). */
+  /** Opening a schema-2 database of `messages` rows as schema 3 (declares the indexes only). */
   upgradeMs: number;
+  /** Then indexing those rows in the background (search/backfill.ts, batches of 300, not yielding to a page). */
+  backfillMs: number;
   /** Storage each database took (navigator.storage.estimate deltas; absent where there is none). */
   usagePlain?: number;
   usageIndexed?: number;
@@ -94,11 +97,14 @@ export async function measureIndex(messages: Message[], env: Environment = {}): 
   }
   await indexed.delete();
 
-  // The schema-2 database opened by this version of the app: the upgrade indexes what it holds.
+  // The schema-2 database opened by this version of the app: the upgrade declares the index, the backfill fills it.
   const t0 = performance.now();
   const upgraded = new CourierDb(plainUser);
   await upgraded.open();
   const upgradeMs = performance.now() - t0;
+  const t1 = performance.now();
+  await backfillSearchIndex(upgraded, { storage: null, yieldToPage: () => Promise.resolve() });
+  const backfillMs = performance.now() - t1;
   await upgraded.delete();
 
   return {
@@ -110,6 +116,7 @@ export async function measureIndex(messages: Message[], env: Environment = {}): 
     writePlainMs,
     writeIndexedMs,
     upgradeMs,
+    backfillMs,
     usagePlain: afterPlain === undefined || baseline === undefined ? undefined : afterPlain - baseline,
     usageIndexed: afterIndexed === undefined || afterPlain === undefined ? undefined : afterIndexed - afterPlain,
     queries,

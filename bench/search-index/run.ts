@@ -22,7 +22,7 @@ function print(where: string, f: IndexFigures): void {
   console.info(`  index entries ${f.entries.toLocaleString("en")} (${(f.entries / f.messages).toFixed(1)} per message), term keys ${mb(f.termBytes)}`);
   console.info(`  terms computed ${f.termsMs.toFixed(0)} ms (${((f.termsMs * 1000) / f.messages).toFixed(1)} µs per message)`);
   console.info(`  write in batches of 200: schema 2 ${f.writePlainMs.toFixed(0)} ms, schema 3 (indexed) ${f.writeIndexedMs.toFixed(0)} ms`);
-  console.info(`  upgrade 2 → 3 of a database holding them: ${f.upgradeMs.toFixed(0)} ms`);
+  console.info(`  upgrade 2 → 3 of a database holding them: ${f.upgradeMs.toFixed(0)} ms, then the background backfill ${f.backfillMs.toFixed(0)} ms`);
   if (f.usagePlain !== undefined && f.usageIndexed !== undefined) console.info(`  storage: schema 2 ${mb(f.usagePlain)}, schema 3 ${mb(f.usageIndexed)}`);
   for (const q of f.queries) console.info(`  query ${JSON.stringify(q.q)}: ${q.results}${q.more ? "+" : ""} results, median ${q.medianMs.toFixed(1)} ms`);
 }
