@@ -66,6 +66,9 @@ describe("PostgreSQL migrations", () => {
         "push_vapid",
         "sessions",
         "users",
+        "message_hides",
+        "commands",
+        "command_results",
       ].sort(),
     );
     // Usable right away.

@@ -55,16 +55,11 @@ describe("the embedded SQLite engine", () => {
 
   it("upgrades a database of an older schema in place: its data stays, campaigns and group roles work", async () => {
     const dir = dataDir();
-    const first = open(dir);
-    await newUser(first, "alice");
-    await first.close();
     // What a server of the schema before campaigns (version 2) left behind.
     const raw = new Database(path.join(dir, DB_FILE));
-    raw.exec("DROP TABLE campaigns");
-    raw.exec("ALTER TABLE members DROP COLUMN role; ALTER TABLE members DROP COLUMN state; ALTER TABLE members DROP COLUMN added_by;");
-    raw.exec("ALTER TABLE members DROP COLUMN posted;");
+    for (const sql of MIGRATIONS.slice(0, 2)) raw.exec(sql);
     raw.exec(`
-      INSERT INTO users VALUES ('u1', 'bob', 'Bob', 'h', 1), ('u2', 'cy', 'Cy', 'h', 1);
+      INSERT INTO users VALUES ('u0', 'alice', 'Alice', 'h', 1), ('u1', 'bob', 'Bob', 'h', 1), ('u2', 'cy', 'Cy', 'h', 1);
       INSERT INTO conversations (id, type, title, at) VALUES ('g', 'group', 'Trip', 1);
       INSERT INTO members (conversation_id, user_id, at) VALUES ('g', 'u2', 1), ('g', 'u1', 1);
       INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at) VALUES ('m1', 'g', 1, 'u2', 'c1', 'text', 'hi', 1);
