@@ -184,6 +184,22 @@ test("a reply quotes its message; tapping the quote loads history far up and scr
   await expect(quoted).toContainText("the very first question");
   await expect(quote).toContainText("the very first question");
 
+  // Up in history: "↓ Latest" shows. The jump focused the message, yet typing goes to
+  // the composer (no menu opens) and Enter sends; my message scrolls into view.
+  await expect(quoted).toBeFocused();
+  await expect(page.getByTestId("jump-latest")).toBeVisible();
+  await page.keyboard.type("typed right after the jump");
+  await expect(page.getByRole("menu")).toHaveCount(0);
+  await page.keyboard.press("Enter");
+  await expect(bubble(page, "typed right after the jump")).toBeInViewport();
+  await expect(page.getByTestId("jump-latest")).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath("after-jump-send.png") });
+  // Scrolled away again, the button brings the newest back.
+  await page.getByTestId("message-list").evaluate((el) => el.scrollTo({ top: 0 }));
+  await page.getByTestId("jump-latest").focus();
+  await page.keyboard.press("Enter");
+  await expect(bubble(page, "typed right after the jump")).toBeInViewport();
+
   // Bob replies to it in turn: the quote bar, Escape removes it, Reply again and send.
   await quoted.focus();
   await page.keyboard.press("Enter");

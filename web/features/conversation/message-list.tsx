@@ -59,7 +59,9 @@ export function MessageList(props: MessageListProps) {
   const inner = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const previous = useRef<{ first: string | null; lastMessage: string | null; lastPending: string | null; height: number } | null>(null);
-  const [newBelow, setNewBelow] = useState(false);
+  /** Away from the bottom: "↓ Latest" shows, with how many messages from others arrived meanwhile. */
+  const [away, setAway] = useState(false);
+  const [newBelow, setNewBelow] = useState(0);
   const [menu, setMenu] = useState<{ key: string; at: Point; label: string; items: MenuItem[]; note?: string } | null>(null);
   const [active, setActive] = useState<string | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
@@ -93,9 +95,10 @@ export function MessageList(props: MessageListProps) {
     if (sent || stickToBottom.current) {
       el.scrollTop = el.scrollHeight;
       stickToBottom.current = true;
-      setNewBelow(false);
+      setAway(false);
+      setNewBelow(0);
     } else if (arrived && lastMessageFromOthers) {
-      setNewBelow(true);
+      setNewBelow((n) => n + 1);
     }
   }, [firstKey, lastMessageKey, lastPendingKey, lastMessageFromOthers, rows.length]);
 
@@ -118,7 +121,8 @@ export function MessageList(props: MessageListProps) {
     const el = scroller.current;
     if (!el) return;
     stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-    if (stickToBottom.current) setNewBelow(false);
+    setAway(!stickToBottom.current);
+    if (stickToBottom.current) setNewBelow(0);
   };
 
   const jumpToBottom = () => {
@@ -127,15 +131,19 @@ export function MessageList(props: MessageListProps) {
     const reduce = typeof matchMedia === "function" && matchMedia("(prefers-reduced-motion: reduce)").matches;
     el.scrollTo({ top: el.scrollHeight, behavior: reduce ? "auto" : "smooth" });
     stickToBottom.current = true;
-    setNewBelow(false);
+    setAway(false);
+    setNewBelow(0);
   };
 
   // A jump to a quoted message: it is in the rows by now (the view loaded down to it).
+  // Once only: a message sent or received afterwards must not scroll back up to it.
   const reveal = actions?.reveal;
+  const revealed = useRef<{ id: string; nonce: number } | null>(null);
   useLayoutEffect(() => {
-    if (!reveal) return;
+    if (!reveal || revealed.current === reveal) return;
     const el = inner.current?.querySelector<HTMLElement>(`[data-message-id="${CSS.escape(reveal.id)}"]`);
     if (!el) return;
+    revealed.current = reveal;
     stickToBottom.current = false;
     el.scrollIntoView({ block: "center" });
     el.focus({ preventScroll: true });
@@ -148,7 +156,8 @@ export function MessageList(props: MessageListProps) {
   const rowOf = (key: string) => focusable().find((el) => el.dataset.rowKey === key);
   const openMenu = (row: Row, at: Point) => {
     if (!actions || row.type === "day") return;
-    const items = actions.itemsFor(row.type === "pending" ? { pending: row.row } : { message: row.message });
+    acted.current = null;
+    const items = actions.itemsFor(row.type === "pending" ? { pending: row.row } : { message: row.message }).map((item) => ({ ...item, onSelect: actedOn(row.key, item.onSelect) }));
     // An item that asks once more opens the question as a menu of its own, in the same place.
     const asked = (item: ActionItem): MenuItem =>
       item.confirm
@@ -169,6 +178,29 @@ export function MessageList(props: MessageListProps) {
         : item;
     if (items.length > 0) setMenu({ key: row.key, at, label: "Message actions", items: items.map(asked) });
   };
+  /**
+   * An act on a message may take its row away (Delete for me) or redraw it
+   * (a recall's tombstone): remember where it was, so focus can come back
+   * to it, or to the next message (the previous, the composer) once it has.
+   */
+  const acted = useRef<{ el: HTMLElement | undefined; key: string; next: string | null; previous: string | null } | null>(null);
+  const actedOn = (key: string, act: () => void) => () => {
+    const all = focusable();
+    const at = all.findIndex((el) => el.dataset.rowKey === key);
+    acted.current = { el: all[at], key, next: all[at + 1]?.dataset.rowKey ?? null, previous: all[at - 1]?.dataset.rowKey ?? null };
+    act();
+  };
+  useLayoutEffect(() => {
+    const was = acted.current;
+    const focused = document.activeElement;
+    if (!was || (focused && focused !== document.body)) return;
+    // The menu closed; the act is under way (its row still the same one).
+    if (was.el?.isConnected) return was.el.focus({ preventScroll: true });
+    acted.current = null;
+    const to = [was.key, was.next, was.previous].map((key) => (key ? rowOf(key) : undefined)).find((el) => el);
+    if (to) to.focus();
+    else scroller.current?.closest(".conversation-main")?.querySelector<HTMLTextAreaElement>("textarea")?.focus();
+  });
   const closeMenu = (restoreFocus: boolean) => {
     if (menu && restoreFocus) rowOf(menu.key)?.focus({ preventScroll: true });
     setMenu(null);
@@ -197,7 +229,13 @@ export function MessageList(props: MessageListProps) {
       else if (event.key === "Home") to(0);
       else if (event.key === "End") to(all.length - 1);
       else if (event.key === "Enter") openMenu(row, below(event.currentTarget));
-      else return;
+      else if (isPrintable(event)) {
+        // Typing while a message has focus (e.g. after a jump to it) is typing a message:
+        // the key goes to the composer, and the Enter that follows sends it.
+        const composer = event.currentTarget.closest(".conversation-main")?.querySelector<HTMLTextAreaElement>("textarea");
+        composer?.focus();
+        return;
+      } else return;
       event.preventDefault();
     },
     open: (at, el) => openMenu(row, below(el, at)),
@@ -250,13 +288,18 @@ export function MessageList(props: MessageListProps) {
         </div>
       </div>
       {menu ? <PopupMenu key={menu.label} label={menu.label} items={menu.items} at={menu.at} note={menu.note} onClose={closeMenu} /> : null}
-      {newBelow ? (
-        <button type="button" className="new-below" onClick={jumpToBottom}>
-          New messages <span aria-hidden="true">↓</span>
+      {away || newBelow > 0 ? (
+        <button type="button" className="new-below" onClick={jumpToBottom} data-testid="jump-latest">
+          <span aria-hidden="true">↓</span> Latest{newBelow > 0 ? ` (${newBelow} new)` : ""}
         </button>
       ) : null}
     </div>
   );
+}
+
+/** A key that types a character (not a shortcut, not a movement). */
+function isPrintable(event: KeyboardEvent): boolean {
+  return event.key.length === 1 && !event.ctrlKey && !event.metaKey && !event.altKey;
 }
 
 function buildRows(messages: Message[], pending: OutboxRow[], now: number, isGroup: boolean, me: string): Row[] {
