@@ -27,9 +27,9 @@ export const commandArgsSchemas = {
 export const commandCreateSchema = z.discriminatedUnion("name", [
   z.strictObject({ ...target, name: z.literal("resync"), args: noArgs }),
   z.strictObject({ ...target, name: z.literal("diagnostics"), args: noArgs }),
-  z.strictObject({ ...target, name: z.literal("sign_out"), args: noArgs }),
   z.strictObject({ ...target, name: z.literal("mute"), args: conversationArgs }),
   z.strictObject({ ...target, name: z.literal("delete_conversation"), args: conversationArgs }),
+  z.strictObject({ ...target, name: z.literal("sign_out"), args: noArgs }),
 ]);
 export type CommandCreate = z.infer<typeof commandCreateSchema>;
 
