@@ -33,11 +33,11 @@ const ROWS_PER_READ = 100;
  *   there are more). A common character costs a page, not every message.
  * - Otherwise (one CJK character, words and emoji, looked up by prefix,
  *   whose keys are ordered by term first, not time): each term's keys are
- *   counted. When even the rarest holds many messages, the messages are read
+ *   counted. A single term holding many messages: the messages are read
  *   newest first by time (the `at` index, or the conversation by seq) until
- *   a page matches: about limit × messages ÷ count rows. Otherwise the ids
- *   of every term (one bulk read each, no rows), their intersection, then
- *   those rows. Either way at most about √(limit × messages) rows.
+ *   a page matches (about limit × messages ÷ count rows; at most `count`
+ *   rows, then as below). Otherwise the ids of every term (one bulk read
+ *   each, no rows), their intersection, then those rows.
  *
  * A query with nothing indexable (punctuation only) finds nothing here; the
  * server still answers it.
@@ -106,10 +106,26 @@ async function byPrefixes(
   const fewest = Math.min(...counts);
   if (fewest === 0) return [];
   const scope = conversationId === undefined ? db.messages.toCollection() : inConversation(db, conversationId);
-  // Walking reads about want × total ÷ fewest rows; the candidates are `fewest` rows.
-  if (fewest * fewest <= want * (await scope.count())) return intersectAll(db, lookups, matches);
+  // One term: a message holding it mostly matches, so walking reads about want × total ÷ fewest rows;
+  // the candidates are `fewest` rows. Several terms: the phrase may be far rarer than each, so intersect.
+  if (lookups.length === 1 && fewest * fewest > want * (await scope.count())) {
+    const walked = await walkByTime(db, conversationId, matches, want, fewest);
+    if (walked) return walked;
+  }
+  return intersectAll(db, lookups, matches);
+}
+
+/** The scope's messages newest first until `want` match; null after `budget` rows without them (the caller reads the candidates). */
+async function walkByTime(
+  db: CourierDb,
+  conversationId: string | undefined,
+  matches: (m: StoredMessage | undefined) => m is StoredMessage,
+  want: number,
+  budget: number,
+): Promise<StoredMessage[] | null> {
   const kept: StoredMessage[] = [];
   for (let read = 0; kept.length < want; read += ROWS_PER_WALK) {
+    if (read >= budget) return null;
     const rows =
       conversationId === undefined
         ? await db.messages.orderBy("at").reverse().offset(read).limit(ROWS_PER_WALK).toArray()
