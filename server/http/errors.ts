@@ -13,6 +13,9 @@ const BY_FASTIFY_CODE: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: "bad_request", message: "Request body is not valid JSON." },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: "bad_request", message: "Request body is empty." },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: "bad_request", message: "Request body size did not match Content-Length." },
+  // The router's own refusals: Fastify's messages echo the whole URL, ours never do.
+  FST_ERR_MAX_PARAM_LENGTH: { code: "bad_request", message: "That id is too long." },
+  FST_ERR_BAD_URL: { code: "bad_request", message: "The address has a broken %-escape." },
 };
 
 const BY_STATUS: Record<number, ErrorCode> = {
