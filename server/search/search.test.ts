@@ -19,6 +19,9 @@ async function find(s: Session, params: Record<string, string | number>) {
   return call<SearchResponse & { error?: { code: string; message: string } }>(server.app, "GET", `/api/search?${query}`, { token: s.token });
 }
 
+/** A well-formed conversation id of no conversation. */
+const SOME_UUID = "0b6f4c1e-5d2a-4c3b-9e8f-7a6b5c4d3e2f";
+
 const bodies = (res: { body: SearchResponse }) => res.body.results.map((r) => r.message.body);
 
 async function pair() {
@@ -159,7 +162,13 @@ describe("GET /api/search", () => {
       { q: "a", before: Buffer.from("1.2").toString("base64url") },
       { q: "a", before: Buffer.from("-1.2.c").toString("base64url") },
       { q: "a", before: Buffer.from("99999999999999999.2.c").toString("base64url") },
-      { q: "a", before: `${encodeCursor({ at: 5, conversationId: "c", seq: 1 })}=` },
+      { q: "a", before: `${encodeCursor({ at: 5, conversationId: SOME_UUID, seq: 1 })}=` },
+      // Every part checked: the conversation id is a UUID, seq at least 1, nothing after the id.
+      { q: "a", before: Buffer.from("1.2.3").toString("base64url") },
+      { q: "a", before: encodeCursor({ at: 5, conversationId: "c", seq: 1 }) },
+      { q: "a", before: encodeCursor({ at: 5, conversationId: `${SOME_UUID}.x`, seq: 1 }) },
+      { q: "a", before: encodeCursor({ at: 5, conversationId: SOME_UUID, seq: 0 }) },
+      { q: "a", before: encodeCursor({ at: 1.5, conversationId: SOME_UUID, seq: 1 }) },
       { q: "a", unknown: 1 },
     ];
     for (const params of cases) {
@@ -169,7 +178,7 @@ describe("GET /api/search", () => {
     }
     expect((await call(server.app, "GET", "/api/search?q=a")).status).toBe(401);
     // A cursor for a place nothing is older than: an empty page, no error.
-    expect((await find(alice, { q: "a", before: encodeCursor({ at: 0, conversationId: "c", seq: 1 }) })).body).toEqual({ results: [] });
+    expect((await find(alice, { q: "a", before: encodeCursor({ at: 0, conversationId: SOME_UUID, seq: 1 }) })).body).toEqual({ results: [] });
   });
 
   /** Messages written in one transaction through the repo, `at` shared by threes, every `every`-th saying "needle". */
