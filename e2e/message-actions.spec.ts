@@ -96,6 +96,9 @@ test("recall reaches the other screen within a second and leaves no text; delete
   await expect(phone.getByText("Ann Recall recalled a message")).toBeVisible({ timeout: 1_000 });
   await expect(bubble(phone, "the secret plan")).toHaveCount(0);
   await expect(ann.page.getByText("You recalled a message")).toBeVisible();
+  // Focus stays on the message, now its tombstone (not lost to the page).
+  const tombstone = bubble(ann.page, "You recalled a message");
+  await expect(tombstone).toBeFocused();
   await expect(ann.page.getByTestId("conversation-item").filter({ hasText: "Bob Phone" })).not.toContainText("the secret plan");
 
   // Gone from IndexedDB on both, and after a reload.
@@ -131,6 +134,8 @@ test("recall reaches the other screen within a second and leaves no text; delete
   await expect(ann.page.getByRole("menu")).toHaveAccessibleName(/Delete this message for you/);
   await ann.page.keyboard.press("Enter");
   await expect(bubble(ann.page, "keep this one")).toHaveCount(0);
+  // Focus moves to the message before it (there is none after).
+  await expect(tombstone).toBeFocused();
   await expect.poll(() => storedRows(ann.page)).not.toContain("keep this one");
   await ann.page.reload();
   await openConversation(ann.page, "Bob Phone");
