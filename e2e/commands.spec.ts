@@ -155,3 +155,33 @@ test("an admin's sign_out signs a live browser out, keeping its unsent message, 
     await server.stop();
   }
 });
+
+test("an admin's delete_conversation closes the open chat with a notice; the row leaves the list and stays gone after a reload", async ({ browser, transport }) => {
+  test.setTimeout(90_000);
+  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+  const { admin, resultOf } = adminOf(server);
+  try {
+    const { alice, bob, bobId, seen } = await aliceAndBob(browser, server, transport);
+    await startDirectChat(alice, bob);
+    await send(alice.page, "Still have the bike?");
+    await openConversation(bob.page, "Alice Cmd");
+    await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Still have the bike?"]);
+    const conversationId = (await bob.page.getByTestId("conversation").getAttribute("data-conversation-id"))!;
+
+    const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId: seen.deviceId, name: "delete_conversation", args: { conversationId } });
+    expect(created.status).toBe(201);
+    await expect(bob.page.getByText("This conversation was removed from this device by an administrator")).toBeVisible({ timeout: 15_000 });
+    await expect(bob.page.getByTestId("conversation")).toHaveCount(0);
+    await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Cmd" })).toHaveCount(0);
+    await bob.page.screenshot({ path: test.info().outputPath("deleted-by-admin.png") });
+    expect(await resultOf(created.body.command.id)).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
+
+    await bob.page.reload();
+    await expectOnline(bob.page, transport);
+    await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Cmd" })).toHaveCount(0);
+    await alice.context.close();
+    await bob.context.close();
+  } finally {
+    await server.stop();
+  }
+});

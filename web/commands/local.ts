@@ -1,4 +1,15 @@
+import { create } from "zustand";
 import type { CourierDb } from "../db/database.js";
+
+/**
+ * Conversations an administrator's command removed from this device while
+ * this tab runs: an open one closes with a notice instead of fetching itself
+ * back (conversation-view.tsx), which would put the row back in the list.
+ */
+export const useRemovedHere = create<{ ids: ReadonlySet<string>; forget(id: string): void }>()((set) => ({
+  ids: new Set(),
+  forget: (id) => set((s) => ({ ids: new Set([...s.ids].filter((other) => other !== id)) })),
+}));
 
 /**
  * `delete_conversation`: the conversation's messages and summary leave this
@@ -9,6 +20,8 @@ import type { CourierDb } from "../db/database.js";
  * back, as any conversation a new message arrives in (its summary is fetched).
  */
 export async function deleteConversationHere(db: CourierDb, conversationId: string): Promise<void> {
+  // Before the rows go: the open view sees the mark before it sees the summary missing.
+  useRemovedHere.setState((s) => ({ ids: new Set([...s.ids, conversationId]) }));
   await db.transaction("rw", db.messages, db.conversations, async () => {
     await db.messages.where("conversationId").equals(conversationId).delete();
     await db.conversations.delete(conversationId);

@@ -14,6 +14,8 @@ import { goneText, isGone, isRequest, memberCountText } from "../group/membershi
 import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import type { ReplyRef, StoredMessage } from "../../db/records.js";
+import { useRemovedHere } from "../../commands/local.js";
+import { showToast } from "../shell/toasts.js";
 import { Composer } from "./composer.js";
 import { fetchEarlier, HISTORY_PAGE, loadDownTo } from "./history.js";
 import { canRecall, copyText, editableText, hide, recall, recallPending, useActionMemory } from "./message-actions.js";
@@ -77,15 +79,24 @@ export function ConversationView({ conversationId }: { conversationId: string })
     [db, conversationId, windowSize],
   );
 
+  // Removed from this device by an administrator's command while open: back to the list, saying why.
+  const removedHere = useRemovedHere((s) => s.ids.has(conversationId));
+  useEffect(() => {
+    if (!removedHere) return;
+    useRemovedHere.getState().forget(conversationId);
+    showToast("This conversation was removed from this device by an administrator.", "info");
+    navigate({ name: "chats" });
+  }, [removedHere, conversationId, navigate]);
+
   // A conversation we were sent to (new chat, a link) may not have synced yet.
   useEffect(() => {
-    if (summary !== null || lookup !== "idle") return;
+    if (summary !== null || lookup !== "idle" || removedHere) return;
     setLookup("fetching");
     client
       .ensureSummaries()
       .catch(() => {})
       .then(() => setLookup("missing"));
-  }, [summary, lookup, client]);
+  }, [summary, lookup, client, removedHere]);
 
   // Mark read while open and visible, whenever something new from others shows up.
   const newestSeq = thread?.messages.at(-1)?.seq ?? 0;

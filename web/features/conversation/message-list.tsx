@@ -259,7 +259,7 @@ export function MessageList(props: MessageListProps) {
               {props.earlierError ? <p className="error small-text">{props.earlierError}</p> : null}
             </div>
           ) : null}
-          {rows.length === 0 ? <p className="muted center pad">No messages yet. Say hello!</p> : null}
+          {rows.length === 0 && !props.canLoadEarlier ? <p className="muted center pad">No messages yet. Say hello!</p> : null}
           {rows.map((row) => {
             switch (row.type) {
               case "day":
