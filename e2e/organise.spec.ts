@@ -82,6 +82,19 @@ test("pin, remark, label, mark unread and archive on one device show on my other
   await labels.getByRole("button", { name: "Save" }).click();
   await expect(row(ann.page, catId).getByTestId("label-tag")).toHaveText("Work");
 
+  // On a computer every folder chip is inside the sidebar (the row wraps), Archived included.
+  const bar = (await ann.page.getByTestId("folder-bar").boundingBox())!;
+  for (const chip of await ann.page.getByTestId("folder-bar").getByRole("radio").all()) {
+    const box = (await chip.boundingBox())!;
+    expect(box.x + box.width).toBeLessThanOrEqual(bar.x + bar.width);
+  }
+  // The row's "⋯" on hover leaves the time readable beside it.
+  await row(ann.page, catId).hover();
+  const time = (await row(ann.page, catId).locator(".conversation-time").boundingBox())!;
+  const dots = (await ann.page.getByRole("button", { name: "Options for Cathy from work" }).boundingBox())!;
+  expect(time.x + time.width).toBeLessThanOrEqual(dots.x);
+  await ann.page.screenshot({ path: test.info().outputPath("folders-and-row-menu.png") });
+
   // On the other device: the label is a folder; Buying and Selling come from the listing.
   await folder(phone.page, "Work");
   await expect.poll(() => order(phone.page)).toEqual([catId]);
