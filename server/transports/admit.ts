@@ -32,6 +32,8 @@ export async function sessionAlive(ctx: Context, req: FastifyRequest, auth: Auth
   return (await authenticate(ctx, req))?.sessionId === auth.sessionId;
 }
 
-export function helloFor(ctx: Context, auth: Auth, deviceId: string, heads: Versions, transport: TransportName): Hello {
-  return { userId: auth.user.id, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport };
+/** The hello of every transport: who, the heads, and the server's settings a client follows. */
+export function helloFor(ctx: Context, userId: string, deviceId: string, heads: Versions, transport: TransportName): Hello {
+  const { ringCapacity: ring, heartbeatMs, recallWindowMs } = ctx.config;
+  return { userId, deviceId, heads, ring, heartbeatMs, transport, recallWindowMs };
 }

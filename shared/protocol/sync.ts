@@ -109,6 +109,12 @@ export const helloSchema = z.object({
   ring: z.number().int().positive(),
   heartbeatMs: z.number().int().positive(),
   transport: transportNameSchema,
+  /**
+   * Extension (issue 13): the server's `RECALL_WINDOW_MS`, so the app offers
+   * Recall exactly as long as the server allows it. Absent from older
+   * servers: the app uses `RECALL_WINDOW_MS_DEFAULT`.
+   */
+  recallWindowMs: z.number().int().nonnegative().optional(),
 });
 export type Hello = z.infer<typeof helloSchema>;
 

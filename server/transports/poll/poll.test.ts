@@ -53,13 +53,13 @@ async function chatting(config: Parameters<typeof startServer>[0] = {}) {
 
 describe("long-poll", () => {
   it("answers at once with the entries after the cursor, hello and heads", async () => {
-    const { alice, bob, conversationId, device } = await chatting();
+    const { alice, bob, conversationId, device } = await chatting({ recallWindowMs: 600_000 });
     for (let i = 0; i < 3; i++) await sendHttp(server.app, bob, conversationId, `m${i}`);
     await appendTo(server, alice.user.id, "system", 2);
     const res = await poll(alice, `device=${device}&cursor=chat:1&wait=30000`);
     expect(res.status).toBe(200);
     expect(res.headers["cache-control"]).toBe("no-store");
-    expect(res.body.hello).toMatchObject({ userId: alice.user.id, deviceId: device, transport: "poll", heads: { chat: 4, system: 2, marketing: 0 } });
+    expect(res.body.hello).toMatchObject({ userId: alice.user.id, deviceId: device, transport: "poll", heads: { chat: 4, system: 2, marketing: 0 }, recallWindowMs: 600_000 });
     expect(res.body.entries.map((e) => [e.d, e.v])).toEqual([["chat", 2], ["chat", 3], ["chat", 4], ["system", 1], ["system", 2]]);
     expect(res.body.heads).toEqual({ chat: 4, system: 2, marketing: 0 });
     expect(res.body.cursor).toBe("chat:4,system:2,marketing:0");

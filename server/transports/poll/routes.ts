@@ -56,7 +56,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
       const read = await untilEntries(ctx, req, auth, from, wait, waiter);
       ctx.hub.told(presence, read.heads);
       return {
-        hello: helloFor(ctx, auth, deviceId, read.heads, "poll"),
+        hello: helloFor(ctx, auth.user.id, deviceId, read.heads, "poll"),
         entries: read.entries,
         heads: read.heads,
         cursor: formatCursor(read.cursor),

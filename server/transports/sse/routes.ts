@@ -27,7 +27,7 @@ export const sseRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }
     const stream = new SseStream(randomUUID(), auth.user.id, query.device, auth.sessionId, cursor, {
       ctx,
       writer,
-      hello: (heads) => helloFor(ctx, auth, query.device, heads, "sse"),
+      hello: (heads) => helloFor(ctx, auth.user.id, query.device, heads, "sse"),
       sessionAlive: () => sessionAlive(ctx, req, auth),
       watchLiveness: query.hb === "1",
       log: req.log,

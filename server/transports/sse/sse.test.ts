@@ -142,10 +142,10 @@ describe("SSE stream", () => {
     expect(s.events.map((e) => e.event)).toEqual(["hello", "reset", "push", "push"]);
   });
 
-  it("sends a ping every heartbeat", async () => {
-    const { url, alice } = await chatting({ heartbeatMs: 100 });
+  it("sends a ping every heartbeat (and the server's recall window in hello)", async () => {
+    const { url, alice } = await chatting({ heartbeatMs: 100, recallWindowMs: 0 });
     const s = await stream(url, `device=${randomUUID()}`, bearer(alice));
-    expect((await helloOf(s)).heartbeatMs).toBe(100);
+    expect(await helloOf(s)).toMatchObject({ heartbeatMs: 100, recallWindowMs: 0 });
     const ping = await s.next((e) => e.event === "ping", 2000);
     expect(JSON.parse(ping.data)).toEqual({ at: expect.any(Number) });
     await eventually(() => s.events.filter((e) => e.event === "ping").length >= 3, 3000);

@@ -4,7 +4,6 @@ import {
   type ClientToServerEvents,
   CourierError,
   FRAME_LIMIT_BYTES,
-  type Hello,
   parseInput,
   pingRequestSchema,
   type ServerToClientEvents,
@@ -18,6 +17,7 @@ import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
+import { helloFor } from "../admit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { socketEvents } from "./events.js";
 
@@ -137,8 +137,7 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     const heads = await ctx.sync.heads(userId);
     if (!socket.connected) return;
     ctx.hub.told(conn, heads);
-    const hello: Hello = { userId, deviceId, heads, ring: ctx.config.ringCapacity, heartbeatMs: ctx.config.heartbeatMs, transport: "ws" };
-    socket.emit("hello", hello);
+    socket.emit("hello", helloFor(ctx, userId, deviceId, heads, "ws"));
     gate.open(heads);
   })().catch((err: unknown) => {
     log.error({ err }, "hello failed");

@@ -70,7 +70,7 @@ describe("websocket handshake", () => {
 
 describe("websocket sync", () => {
   it("sends hello first with heads, ring and heartbeat, then pushes only newer entries", async () => {
-    server = await startServer({ ringCapacity: 300, heartbeatMs: 12_000 });
+    server = await startServer({ ringCapacity: 300, heartbeatMs: 12_000, recallWindowMs: 45_000 });
     const url = await listen(server);
     const alice = await register(server.app, "alice");
     const bob = await register(server.app, "bob");
@@ -83,7 +83,7 @@ describe("websocket sync", () => {
     const c = client(url, { token: alice.token, deviceId, protocol: 1 });
     const hello = await c.hello;
     await Promise.all(racing);
-    expect(hello).toMatchObject({ userId: alice.user.id, deviceId, ring: 300, heartbeatMs: 12_000, transport: "ws" });
+    expect(hello).toMatchObject({ userId: alice.user.id, deviceId, ring: 300, heartbeatMs: 12_000, transport: "ws", recallWindowMs: 45_000 });
     expect(hello.heads.chat).toBeGreaterThanOrEqual(2);
     await sendHttp(server.app, bob, conv.conversationId, "after");
 
