@@ -193,6 +193,7 @@ test("a reply quotes its message; tapping the quote loads history far up and scr
   // the composer (no menu opens) and Enter sends; my message scrolls into view.
   await expect(quoted).toBeFocused();
   await expect(page.getByTestId("jump-latest")).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("jump-latest.png") });
   await page.keyboard.type("typed right after the jump");
   await expect(page.getByRole("menu")).toHaveCount(0);
   await page.keyboard.press("Enter");
