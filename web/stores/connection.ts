@@ -25,12 +25,15 @@ export interface ConnectionState {
    * turns closing each other.
    */
   tooManyTabs: { reconnect(): void } | null;
+  /** The server's recall window, from its hello; null until one says it (or an older server never does). */
+  recallWindowMs: number | null;
   setStatus(status: TransportStatus, transport: TransportName | null): void;
   /** A new session starts: nothing is known yet ("connecting"). */
   reset(): void;
   setBrowserOffline(offline: boolean): void;
   setChoice(choice: TransportChoice, forced: boolean): void;
   setTooManyTabs(reconnect: (() => void) | null): void;
+  setRecallWindowMs(ms: number | null): void;
 }
 
 /** Connection state for the status indicator. Never message or conversation data. */
@@ -41,9 +44,11 @@ export const useConnection = create<ConnectionState>()((set) => ({
   choice: "auto",
   choiceForced: false,
   tooManyTabs: null,
+  recallWindowMs: null,
   setStatus: (status, transport) => set((s) => ({ status: status === "connecting" && s.status === "offline" ? "offline" : status, transport })),
   reset: () => set({ status: "connecting", transport: null, tooManyTabs: null }),
   setBrowserOffline: (browserOffline) => set({ browserOffline }),
   setChoice: (choice, choiceForced) => set({ choice, choiceForced }),
   setTooManyTabs: (reconnect) => set({ tooManyTabs: reconnect ? { reconnect } : null }),
+  setRecallWindowMs: (recallWindowMs) => set({ recallWindowMs }),
 }));

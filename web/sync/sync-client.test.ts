@@ -4,6 +4,7 @@ import {
   CourierError,
   zeroVersions,
   type Entry,
+  type Hello,
   type PullRequest,
   type PullResponse,
   type Snapshot,
@@ -13,6 +14,7 @@ import {
 import type { Api } from "../api/client.js";
 import { NetworkError } from "../api/errors.js";
 import { CourierDb } from "../db/database.js";
+import { useConnection } from "../stores/connection.js";
 import { convEntry, entry, ME, message, msgEntry, PEER, resetVersions, summary } from "../db/test-fixtures.js";
 import { HTTP_CATCH_UP_MS, SyncClient } from "./sync-client.js";
 import type { Transport, TransportHandlers } from "./transport.js";
@@ -52,10 +54,10 @@ class FakeTransport implements Transport {
     this.closes++;
   }
 
-  hello(userId: string, heads: Versions = zeroVersions()): void {
+  hello(userId: string, heads: Versions = zeroVersions(), extra: Partial<Hello> = {}): void {
     this.online = true;
     this.handlers?.onStatus("online");
-    this.handlers?.onHello({ userId, deviceId: DEVICE, heads, ring: 2000, heartbeatMs: 25_000, transport: "ws" });
+    this.handlers?.onHello({ userId, deviceId: DEVICE, heads, ring: 2000, heartbeatMs: 25_000, transport: "ws", ...extra });
   }
   drop(): void {
     this.online = false;
@@ -210,6 +212,18 @@ describe("SyncClient: another account's session", () => {
     expect(conflicts).toBe(1);
     expect(lost).toEqual([]);
     expect(transport.closes).toBe(0);
+  });
+});
+
+describe("the server's settings from hello", () => {
+  it("keeps the server's recall window for the message menu, and forgets it when a hello does not say it", async () => {
+    const c = makeClient();
+    await c.start();
+    transport.hello(me.id, zeroVersions(), { recallWindowMs: 600_000 });
+    expect(useConnection.getState().recallWindowMs).toBe(600_000);
+    transport.hello(me.id); // an older server
+    expect(useConnection.getState().recallWindowMs).toBeNull();
+    await c.stop();
   });
 });
 

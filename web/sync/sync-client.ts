@@ -263,6 +263,7 @@ export class SyncClient {
       return;
     }
     this.foreign = false;
+    useConnection.getState().setRecallWindowMs(hello.recallWindowMs ?? null);
     this.stopHttpCatchUp();
     this.engine.hello(hello.heads);
     this.outbox.flush();

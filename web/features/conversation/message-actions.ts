@@ -4,15 +4,22 @@ import { describeError } from "../../api/errors.js";
 import { applyOwnChange } from "../../db/consumers.js";
 import type { OutboxRow, StoredMessage } from "../../db/records.js";
 import type { Session } from "../../session.js";
+import { useConnection } from "../../stores/connection.js";
 
 /** How long after a recall its sender may "Edit again" (the text is held in this tab's memory only). */
 export const EDIT_AGAIN_MS = 5 * 60_000;
 
-/** How long after its `at` a message of mine offers Recall (the server refuses later ones with 409). */
-export const recallWindowMs = RECALL_WINDOW_MS_DEFAULT;
+/**
+ * How long after its `at` a message of mine offers Recall: the server's
+ * `RECALL_WINDOW_MS` from its hello, else the default (the server refuses
+ * later ones with 409).
+ */
+export function recallWindowMs(): number {
+  return useConnection.getState().recallWindowMs ?? RECALL_WINDOW_MS_DEFAULT;
+}
 
-export function canRecall(message: StoredMessage, me: string, now: number): boolean {
-  return message.senderId === me && message.kind === "text" && !message.recalled && now - message.at < recallWindowMs;
+export function canRecall(message: StoredMessage, me: string, now: number, windowMs = recallWindowMs()): boolean {
+  return message.senderId === me && message.kind === "text" && !message.recalled && now - message.at < windowMs;
 }
 
 /**
@@ -54,10 +61,16 @@ export function editableText(clientMsgId: string, now: number): string | null {
   return held && now - held.at < EDIT_AGAIN_MS ? held.text : null;
 }
 
-export const TOO_LATE_TO_RECALL = `Too late to recall: messages can be recalled for ${Math.round(recallWindowMs / 60_000)} minutes after they are sent.`;
+export function tooLateToRecall(windowMs = recallWindowMs()): string {
+  if (windowMs <= 0) return "This server does not allow recalling messages.";
+  const span = windowMs < 60_000 ? plural(Math.round(windowMs / 1000), "second") : plural(Math.round(windowMs / 60_000), "minute");
+  return `Too late to recall: messages can be recalled for ${span} after they are sent.`;
+}
+
+const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
 
 function recallError(error: unknown): string {
-  if (error instanceof CourierError && error.code === "conflict") return TOO_LATE_TO_RECALL;
+  if (error instanceof CourierError && error.code === "conflict") return tooLateToRecall();
   return `Not recalled. ${describeError(error)}`;
 }
 
