@@ -186,7 +186,7 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     // Every event with a listener, whatever its name (socket.io types `listeners` by the declared ones).
     const emitter = own as unknown as { eventNames(): (string | symbol)[]; listeners(event: string | symbol): unknown[] };
     const events = emitter.eventNames().filter((e) => e !== "disconnect" && e !== "disconnecting" && e !== "error");
-    expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "send"]);
+    expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "recall", "send"]);
     for (const event of events) for (const listener of emitter.listeners(event)) expect((listener as { [GUARDED]?: true })[GUARDED]).toBe(true);
   });
 });
