@@ -4,8 +4,9 @@ import { Api } from "../../api/client.js";
 import { Http } from "../../api/http.js";
 import { CourierDb } from "../../db/database.js";
 import { message } from "../../db/test-fixtures.js";
+import type { DBCore, Middleware } from "dexie";
 import type { Session } from "../../session.js";
-import { loadDownTo } from "./history.js";
+import { loadDownTo, storePage } from "./history.js";
 
 /** A quote far up: history is loaded page by page below what is held, with no gap, until the quoted message is there. */
 let db: CourierDb;
@@ -50,3 +51,57 @@ describe("loadDownTo", () => {
     expect(asked.at(-1)).toMatch(/before=\d+&limit=100/);
   });
 });
+
+describe("storePage", () => {
+  /** The message rows that reach IndexedDB (each one has its search terms computed again on the way). */
+  function countingPuts(into: string[]): Middleware<DBCore> {
+    return {
+      stack: "dbcore",
+      name: "count-puts",
+      create: (down) => ({
+        ...down,
+        table: (name) => {
+          const table = down.table(name);
+          if (name !== "messages") return table;
+          return {
+            ...table,
+            mutate: (req) => {
+              if (req.type === "put" || req.type === "add") into.push(...req.values.map((v: { id: string }) => v.id));
+              return table.mutate(req);
+            },
+          };
+        },
+      }),
+    };
+  }
+
+  it("writes only the rows not held, a tombstone, or a copy over a tombstone: a held row is not rewritten", async () => {
+    const written: string[] = [];
+    const counted = new CourierDb(`history-${crypto.randomUUID()}`);
+    counted.use(countingPuts(written));
+    await counted.open();
+    try {
+      await counted.messages.bulkPut([...server.slice(270, 290), { ...server[260]!, body: "", recalled: true }]);
+      written.length = 0;
+
+      // A page of 261..300: 261 is held as a tombstone, 271..290 with their text (276 and 285 now tombstones on the server), the rest are new.
+      const page = server.slice(260).map((m) =>
+        m.seq === 276 ? { ...m, body: "", recalled: true } : m.seq === 285 ? { ...m, body: "", hidden: true } : m,
+      );
+      await storePage(counted, page);
+
+      const expected = [261, ...range(262, 270), 276, 285, ...range(291, 300)].map((seq) => `c1-m${seq}`);
+      expect(written.sort()).toEqual(expected.sort());
+      expect(await counted.messages.get("c1-m261")).toMatchObject({ recalled: true, body: "" });
+      expect(await counted.messages.get("c1-m276")).toMatchObject({ recalled: true, body: "" });
+      expect(await counted.messages.get("c1-m285")).toMatchObject({ hidden: true, body: "" });
+      expect(await counted.messages.get("c1-m275")).toMatchObject({ body: "message 275" });
+    } finally {
+      await counted.delete();
+    }
+  });
+});
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

@@ -20,13 +20,21 @@ export async function fetchEarlier({ db, api }: Session, conversationId: string,
 }
 
 /**
- * Writes a history page over what is held: a recall or delete-for-me applied
- * here since the page was read (or before it) keeps its row without text.
+ * Writes a history page over what is held. A row held with its text and a
+ * copy with its text is the same message: it is left alone, so a page (or a
+ * jump's pages) does not rewrite rows, nor have their search terms computed
+ * again. Otherwise the copy is merged in: a recall or delete-for-me applied
+ * here since the page was read (or before it) keeps its row without text, and
+ * the server's tombstone clears a copy held with text.
  */
 export async function storePage(db: CourierDb, messages: StoredMessage[]): Promise<void> {
   await db.transaction("rw", db.messages, async () => {
     const held = await db.messages.bulkGet(messages.map((m) => m.id));
-    await db.messages.bulkPut(messages.map((m, i) => merged(held[i], m)));
+    const rows = messages.flatMap((m, i) => {
+      const h = held[i];
+      return h && !h.recalled && !h.hidden && !m.recalled && !m.hidden ? [] : [merged(h, m)];
+    });
+    if (rows.length > 0) await db.messages.bulkPut(rows);
   });
 }
 
