@@ -1,20 +1,12 @@
-import { type Message, searchNormalize } from "../../shared/protocol/index.js";
+import { type Message, searchOrder } from "../../shared/protocol/index.js";
 import type { ScanPage, SearchCursor } from "./tx.js";
 
-/**
- * What server search compares for a message, stored beside it as
- * `search_text` (docs/messages.md): its normalised body, or '' for a system
- * line or a recalled message (never found). Computed here, in JS, so both
- * engines hold exactly what the web app's index holds.
- */
-export function searchTextOf(m: Pick<Message, "kind" | "body" | "recalled">): string {
-  return m.kind === "text" && !m.recalled ? searchNormalize(m.body) : "";
-}
-
-/** Search order: newer first by at, then conversation id, then seq (a negative result: `a` comes first). */
-export function searchOrder(a: SearchCursor, b: SearchCursor): number {
-  return b.at - a.at || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
-}
+// What search compares for a new message (stored beside it as `search_text`,
+// docs/messages.md) and the search order: one definition each for the server
+// and the web app, in the shared protocol. A recall empties search_text (the
+// engines' `recall` UPDATE sets body and search_text to '' together), so a
+// recalled message is never found.
+export { searchOrder, searchTextOf } from "../../shared/protocol/index.js";
 
 /**
  * Within one conversation, what is older than `before` in search order is

@@ -79,3 +79,30 @@ export type SearchResponse = z.infer<typeof searchResponseSchema>;
 export function searchNormalize(text: string): string {
   return text.normalize("NFKC").toLowerCase();
 }
+
+/**
+ * What search compares for a message: its normalised body, or "" for a line
+ * that is never found (a system line, a kind a client does not know). The
+ * server stores it beside each new message as `search_text`; the web app
+ * indexes what it finds (web/search/local-index.ts), so both find the same
+ * messages. A recall empties the body, so a recalled message is never found.
+ */
+export function searchTextOf(m: { kind: string; body: string }): string {
+  return m.kind === "text" ? searchNormalize(m.body) : "";
+}
+
+/** Where a message is in search order (a search cursor names one). */
+export interface SearchPlace {
+  at: number;
+  conversationId: string;
+  seq: number;
+}
+
+/**
+ * Search order, part of the contract (`GET /api/search` pages in it, the web
+ * app merges its own results into it): newer first by `at`, then by
+ * conversation id, then by `seq`, each descending. Negative: `a` comes first.
+ */
+export function searchOrder(a: SearchPlace, b: SearchPlace): number {
+  return b.at - a.at || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0) || b.seq - a.seq;
+}

@@ -1,4 +1,5 @@
 import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware } from "dexie";
+import { searchTextOf } from "../../shared/protocol/index.js";
 import type { StoredMessage } from "../db/records.js";
 import { terms } from "./terms.js";
 
@@ -31,9 +32,9 @@ export function messageTerms(message: StoredMessage): string[] {
   return searchable(message) ? terms(message.body).map((term) => indexKey(term, message.at)) : [];
 }
 
-/** Whether a message is found by search at all (see messageTerms). */
+/** Whether a message is found by search at all (see messageTerms): it has search text (shared `searchTextOf`: a text message) and is neither recalled nor hidden here. */
 export function searchable(message: StoredMessage): boolean {
-  return !message.recalled && !message.hidden && message.kind === "text" && message.body !== "";
+  return !message.recalled && !message.hidden && searchTextOf(message) !== "";
 }
 
 function withTerms(value: StoredMessage): IndexedMessage {

@@ -1,9 +1,8 @@
 import { Dexie } from "dexie";
-import { searchNormalize } from "../../shared/protocol/index.js";
+import { searchNormalize, searchOrder } from "../../shared/protocol/index.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredMessage } from "../db/records.js";
 import { indexKey, searchable, TERM_END } from "./local-index.js";
-import { newestFirst } from "./merge.js";
 import { queryTerms, type QueryTerm } from "./terms.js";
 
 export interface LocalSearch {
@@ -55,7 +54,7 @@ export async function searchLocal(db: CourierDb, query: string, { conversationId
       ? walkNewestFirst(db, await rarest(db, exact), matches, limit + 1)
       : byPrefixes(db, lookups, matches, limit + 1, conversationId),
   );
-  found.sort(newestFirst);
+  found.sort(searchOrder);
   return { messages: found.slice(0, limit), more: found.length > limit };
 }
 

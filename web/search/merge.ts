@@ -1,3 +1,4 @@
+import { searchOrder } from "../../shared/protocol/index.js";
 import type { StoredMessage } from "../db/records.js";
 
 /** Where a result was found: the index on this device (shown at once) or the server's search of all history. */
@@ -8,16 +9,10 @@ export interface SearchHit {
   source: SearchSource;
 }
 
-/** The server's order (`GET /api/search`): newest first by `at`, then conversation, then `seq`. */
-export function newestFirst(a: StoredMessage, b: StoredMessage): number {
-  if (a.at !== b.at) return b.at - a.at;
-  if (a.conversationId !== b.conversationId) return a.conversationId < b.conversationId ? 1 : -1;
-  return b.seq - a.seq;
-}
-
 /**
- * One list from this device's results and the server's, by message id: a
- * message both found is shown once, as the device's. A server result this
+ * One list from this device's results and the server's, in search order
+ * (`searchOrder`, the server's), by message id: a message both found is
+ * shown once, as the device's. A server result this
  * device holds as recalled or deleted for me (`held`, read live) is dropped:
  * the server answered before the recall reached it, or the answer crossed it.
  */
@@ -29,5 +24,5 @@ export function mergeResults(local: readonly StoredMessage[], server: readonly S
     if (hits.has(message.id) || here?.recalled || here?.hidden) continue;
     hits.set(message.id, { message, source: "server" });
   }
-  return [...hits.values()].sort((a, b) => newestFirst(a.message, b.message));
+  return [...hits.values()].sort((a, b) => searchOrder(a.message, b.message));
 }
