@@ -24,6 +24,9 @@ interface ConversationView {
   users: User[];
   /** Groups: people gone from it whose messages are in its history. */
   formerUsers: User[];
+  /** The conversation's newest message, and who deleted it for themselves: they see their own newest (`personal`). */
+  last: Message | null;
+  lastHiders: ReadonlySet<string>;
   item: Item | null;
   order: Summary["order"];
 }
@@ -34,11 +37,14 @@ async function view(r: Repos, conv: ConversationRecord): Promise<ConversationVie
   const formerIds = conv.type === "group" ? await r.conversations.formerPosters(conv.id) : [];
   const byId = new Map((await r.users.getMany([...members.map((m) => m.userId), ...formerIds])).map((u) => [u.id, u]));
   const users = (ids: readonly string[]) => ids.flatMap((id) => byId.get(id) ?? []);
+  const last = conv.lastSeq > 0 ? await r.messages.bySeq(conv.id, conv.lastSeq) : null;
   return {
     conv,
     members,
     users: users(members.map((m) => m.userId)),
     formerUsers: users(formerIds),
+    last,
+    lastHiders: new Set(last ? await r.messages.hiders(last) : []),
     item: conv.itemId ? await r.items.get(conv.itemId) : null,
     order: conv.type === "item" ? await r.orders.ofConversation(conv.id) : null,
   };
@@ -77,7 +83,7 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
       ...(conv.title !== null ? { title: conv.title } : {}),
     },
     // Each member's own: the newest they have not deleted for themselves.
-    lastMessage: gone || conv.lastSeq === 0 ? null : ((await r.messages.page(conv.id, null, 1, userId))[0] ?? null),
+    lastMessage: gone || conv.lastSeq === 0 ? null : await lastMessageFor(r, v, userId),
     unread: !gone && conv.lastSeq > me.readSeq ? await r.messages.unread(conv.id, me.readSeq, userId) : 0,
     readSeq: me.readSeq,
     muted: me.muted,
@@ -94,6 +100,15 @@ async function personal(r: Repos, v: ConversationView, userId: string): Promise<
     membership: me.state,
     ...group,
   };
+}
+
+/**
+ * The newest message `userId` has not deleted for themselves: the shared one
+ * read by `view`, unless they hid it (only then a query of their own).
+ */
+async function lastMessageFor(r: Repos, v: ConversationView, userId: string): Promise<Message | null> {
+  if (v.last && !v.lastHiders.has(userId)) return v.last;
+  return (await r.messages.page(v.conv.id, null, 1, userId))[0] ?? null;
 }
 
 export async function buildSummary(r: Repos, userId: string, conv: ConversationRecord): Promise<Summary> {

@@ -24,20 +24,27 @@ export const hiddenMessage = (m: Message): Message => ({ ...husk(m), hidden: tru
 
 const noSuchMessage = () => CourierError.notFound("No such message.");
 
-/** The message and the user's place in its conversation, for a current member (or one asked to join); anyone else: 404, as if it did not exist. */
-async function ofMember(r: Repos, userId: string, messageId: string): Promise<{ message: Message; me: MemberRecord }> {
-  const message = await r.messages.get(messageId);
-  const me = message && (await r.conversations.member(message.conversationId, userId));
-  if (!message || !me || isGoneMembership(me.state)) throw noSuchMessage();
-  return { message, me };
+/** The user's place in the message's conversation, for a current member (or one asked to join); anyone else: 404, as if it did not exist. */
+async function ofMember(r: Repos, userId: string, message: Message): Promise<MemberRecord> {
+  const me = await r.conversations.member(message.conversationId, userId);
+  if (!me || isGoneMembership(me.state)) throw noSuchMessage();
+  return me;
 }
 
-/** Locks the conversation of the message before anything of it is read; no such message: 404. */
-async function lockConversationOf(r: Repos, messageId: string): Promise<ConversationRecord> {
+/**
+ * Locks the conversation of the message, then reads the message; no such
+ * message: 404. The read before the lock only finds the conversation (which
+ * never changes): on PostgreSQL a recall that waited here for another one
+ * must see the message as that one left it (recalled), so its content is
+ * read again once locked (SQLite runs one write at a time, but the rule is
+ * the same for both).
+ */
+async function lockConversationOf(r: Repos, messageId: string): Promise<{ conv: ConversationRecord; message: Message }> {
   const found = await r.messages.get(messageId);
   const conv = found && (await r.conversations.lock(found.conversationId));
-  if (!conv) throw noSuchMessage();
-  return conv;
+  const message = conv && (await r.messages.get(messageId));
+  if (!conv || !message) throw noSuchMessage();
+  return { conv, message };
 }
 
 /**
@@ -49,8 +56,8 @@ async function lockConversationOf(r: Repos, messageId: string): Promise<Conversa
  * with another recall of it (one of them appends).
  */
 export async function recallMessage(r: Repos, userId: string, messageId: string, at: number, windowMs: number): Promise<Message> {
-  const conv = await lockConversationOf(r, messageId);
-  const { message, me } = await ofMember(r, userId, messageId);
+  const { conv, message } = await lockConversationOf(r, messageId);
+  const me = await ofMember(r, userId, message);
   if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.");
   if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
   if (message.recalled) return message;
@@ -78,8 +85,8 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
  * appended before the hide rewrites it, or built after it.
  */
 export async function hideMessage(r: Repos, userId: string, messageId: string, at: number): Promise<void> {
-  await lockConversationOf(r, messageId);
-  const { message } = await ofMember(r, userId, messageId);
+  const { message } = await lockConversationOf(r, messageId);
+  await ofMember(r, userId, message);
   if (!(await r.messages.hide(userId, message, at))) return;
   const { conversationId, seq } = message;
   await r.log.append([{ userId, d: "chat", k: "hide", data: { conversationId, messageId: message.id } }], at);

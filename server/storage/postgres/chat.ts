@@ -240,7 +240,9 @@ export class PgMessages implements MessageRepo {
   }
 
   async recall(id: string, at: number): Promise<void> {
-    await this.db.query(`UPDATE messages SET body = '', recalled = true, recalled_at = $2 WHERE id = $1`, [id, at]);
+    // The content and its search text go in one statement (search never finds a recalled message: its
+    // search_text is ''); migration 7's message_search_cleared trigger stays as a guard for other rewrites.
+    await this.db.query(`UPDATE messages SET body = '', search_text = '', recalled = true, recalled_at = $2 WHERE id = $1`, [id, at]);
   }
 
   async hide(userId: string, m: Message, at: number): Promise<boolean> {

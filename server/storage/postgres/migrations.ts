@@ -301,6 +301,8 @@ export const MIGRATIONS: readonly string[] = [
   // normalize()/lower() follow the database's Unicode tables and locale, not
   // the server's), which then builds pg_trgm's GIN (TRIGRAM_INDEX) once over
   // the filled rows. (conversation_id, at, seq) serves the newest-first scans.
+  // The recall UPDATE (chat.ts) empties search_text itself; message_search_cleared
+  // is kept only as a guard for any other rewrite of a body.
   `
   ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
   CREATE INDEX messages_conversation_at ON messages(conversation_id, at, seq);

@@ -6,8 +6,12 @@ import type { ScanPage, SearchCursor, SearchRepo } from "../tx.js";
 import { MESSAGE_COLUMNS } from "./chat.js";
 import type { Db } from "./db.js";
 
-/** Neither recalled nor deleted by the searcher (`$n`) for themselves; system lines have no search text. */
-const shown = (n: number) => `NOT m.recalled AND ${notHiddenBy(`$${n}`)}`;
+/**
+ * Not deleted by the searcher (`$n`) for themselves. Recalled messages and
+ * system lines have search_text '', which no needle (never empty) matches:
+ * neither LIKE '%x%' nor strpos('', x) > 0.
+ */
+const shown = (n: number) => notHiddenBy(`$${n}`);
 
 /** A LIKE pattern matching `needle` anywhere, its `%`, `_` and `\` taken literally. */
 const containing = (needle: string) => `%${needle.replace(/[\\%_]/g, "\\$&")}%`;

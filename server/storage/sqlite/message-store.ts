@@ -36,7 +36,9 @@ export class MessageStore implements MessageRepo {
       unread: db.prepare<[string, number, string, string, string, number, string], { n: number }>(
         `SELECT (SELECT count(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender_id != ?) - ${hiddenOfOthersAfter(["?", "?", "?", "?"])} AS n`,
       ),
-      recall: db.prepare(`UPDATE messages SET body = '', recalled = 1, recalled_at = ? WHERE id = ?`),
+      // The content and its search text go in one statement (search never finds a recalled message: its
+      // search_text is ''); migration 7's message_search_cleared trigger stays as a guard for other rewrites.
+      recall: db.prepare(`UPDATE messages SET body = '', search_text = '', recalled = 1, recalled_at = ? WHERE id = ?`),
       hide: db.prepare(`INSERT OR IGNORE INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES (?, ?, ?, ?, ?)`),
       // Each member row (gone ones too) probes the hides' primary key.
       hiders: db.prepare<[string, string], { user_id: string }>(

@@ -269,7 +269,9 @@ export const MIGRATIONS: readonly string[] = [
   // (search_normalize, registered by migrate()), so old and new rows agree.
   // FTS5 trigram over it (external content, kept by triggers) answers queries
   // of 3+ characters; (conversation_id, at, seq) serves the newest-first scans
-  // of 1–2 character queries and in-conversation search.
+  // of 1–2 character queries and in-conversation search. The recall UPDATE
+  // (message-store.ts) empties search_text itself; message_search_cleared is
+  // kept only as a guard for any other rewrite of a body.
   `
   ALTER TABLE messages ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
   UPDATE messages SET search_text = search_normalize(body) WHERE kind = 'text' AND recalled = 0 AND body <> '';

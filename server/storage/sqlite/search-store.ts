@@ -5,8 +5,12 @@ import { toMessage, type MessageRow } from "../rows.js";
 import { type ConversationScan, mergeScans, seqBound } from "../search-text.js";
 import type { ScanPage, SearchCursor, SearchRepo } from "../tx.js";
 
-/** Neither recalled nor deleted by the searcher (`?`: their id) for themselves; system lines have no search text. */
-const SHOWN = `m.recalled = 0 AND ${notHiddenBy("?")}`;
+/**
+ * Not deleted by the searcher (`?`: their id) for themselves. Recalled
+ * messages and system lines have search_text '', which no needle (never
+ * empty) matches: instr('', x) is 0, and FTS5 holds no row for them.
+ */
+const SHOWN = notHiddenBy("?");
 
 /** An FTS5 phrase: the needle as one quoted string (its own quotes doubled), matched as a substring by the trigram tokenizer. */
 const phrase = (needle: string) => `"${needle.replaceAll('"', '""')}"`;
