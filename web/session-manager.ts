@@ -178,13 +178,12 @@ export class SessionManager {
     const connection = createConnection({ deviceId, api: this.api, choice });
     // Start opening now rather than on the first query after React's first render.
     db.open()
-      .then(() => restoreDrafts(db))
+      .then(() => {
+        // Rows stored before the search index existed are indexed in the background, after the first paint.
+        backfillSearchIndex(db).catch((error) => console.warn("courier: could not index older messages for search", error));
+        return restoreDrafts(db);
+      })
       .catch((error) => console.error("courier: could not open local data", error));
-    // Rows stored before the search index existed are indexed in the background, after the first paint.
-    void db
-      .open()
-      .then(() => backfillSearchIndex(db))
-      .catch((error) => console.warn("courier: could not index older messages for search", error));
     const client = new SyncClient({
       user,
       deviceId,
