@@ -208,6 +208,21 @@ describe("long-poll", () => {
     expect(server.hub.size).toBe(0);
   });
 
+  it("an admin's sign_out answers a parked poll with its cmd entry first; the next poll gets 401", async () => {
+    const { url, alice, device } = await chatting({ adminToken: "admin-secret-token" });
+    const parked = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);
+    await eventually(() => joined(alice) === 1);
+    const created = await call(server.app, "POST", "/api/admin/commands", {
+      headers: { authorization: "Bearer admin-secret-token" },
+      body: { userId: alice.user.id, deviceId: device, name: "sign_out" },
+    });
+    expect(created.status).toBe(201);
+    const res = await parked;
+    expect(res.status).toBe(200);
+    expect(res.body.entries.map((e) => [e.k, (e.data as { name?: string }).name])).toEqual([["cmd", "sign_out"]]);
+    expect((await pollHttp(url, alice, `device=${device}&cursor=${res.body.cursor}&wait=0`)).status).toBe(401);
+  });
+
   it("a device forgotten to make room gets an empty answer (its session lives); a removed one gets 401", async () => {
     const { url, alice, device } = await chatting({ maxDevicesPerUser: 1 });
     const evicted = pollHttp(url, alice, `device=${device}&cursor=chat:1&wait=${POLL_WAIT_MAX_MS}`);

@@ -102,11 +102,18 @@ async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from:
 /**
  * A poll that stops waiting for any reason but an append answers what it
  * has. After a logout or a device removal that revoked the session it is
- * 401 instead; a device merely forgotten to make room keeps its session and
- * just polls again (which registers it anew).
+ * 401 instead, unless it holds entries: those were appended while this poll
+ * was parked for the session (an admin's `sign_out` appends its `cmd` and
+ * revokes in one write), so they go out and the next poll gets the 401 —
+ * as a WebSocket hears the command before its close. A device merely
+ * forgotten to make room keeps its session and just polls again (which
+ * registers it anew).
  */
 async function closing(ctx: Context, req: FastifyRequest, auth: Auth, signal: Signal, read: ReadAfter): Promise<PollRead> {
-  if ((signal === "logout" || signal === "device_removed") && !(await sessionAlive(ctx, req, auth))) throw sessionEnded();
+  if ((signal === "logout" || signal === "device_removed") && !(await sessionAlive(ctx, req, auth))) {
+    if (read.entries.length > 0) return read;
+    throw sessionEnded();
+  }
   // Over the device's or user's cap: say so, so the client stops rather than polling another connection away.
   return signal === "too_many_connections" ? { ...read, close: signal } : read;
 }
