@@ -167,6 +167,9 @@ test("an admin's delete_conversation closes the open chat with a notice; the row
     await openConversation(bob.page, "Alice Cmd");
     await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Still have the bike?"]);
     const conversationId = (await bob.page.getByTestId("conversation").getAttribute("data-conversation-id"))!;
+    // Bob's reading is stored first: a `read` entry written after the command would
+    // (rightly) bring the conversation back, as any later news of it does.
+    await expect(messages(alice.page).filter({ hasText: "Still have the bike?" })).toHaveAttribute("data-status", "read");
 
     const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId: seen.deviceId, name: "delete_conversation", args: { conversationId } });
     expect(created.status).toBe(201);

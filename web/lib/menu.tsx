@@ -120,10 +120,14 @@ export function PopupMenu({ label, items, at, note, onClose }: { label: string; 
     };
     const away = () => closeRef.current(false);
     document.addEventListener("pointerdown", outside, true);
-    document.addEventListener("scroll", away, true);
+    // Scrolling closes it, but only scrolling after it opened: the scroll event of a
+    // scroll just before the press (the wheel, the list jumping to the newest) fires in
+    // the next frame, before its animation-frame callbacks, and must not close it.
+    const listen = requestAnimationFrame(() => document.addEventListener("scroll", away, true));
     window.addEventListener("resize", away);
     window.addEventListener("blur", away);
     return () => {
+      cancelAnimationFrame(listen);
       document.removeEventListener("pointerdown", outside, true);
       document.removeEventListener("scroll", away, true);
       window.removeEventListener("resize", away);
