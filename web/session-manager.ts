@@ -46,7 +46,13 @@ export class SessionManager {
 
   constructor() {
     this.api.http.onUnauthorized = () => {
-      if (this.phase.name === "signed-in") void this.end("Your session ended. Please sign in again.", this.phase.session, "keep-all");
+      if (this.phase.name !== "signed-in") return;
+      const session = this.phase.session;
+      // Entries already received are applied first: an administrator's `sign_out` among them (it revokes
+      // the session in the same write) ends the session its own way, saying so, whichever request met the 401 first.
+      void session.client.idle().then(() => {
+        if (this.phase.name === "signed-in" && this.phase.session === session) void this.end("Your session ended. Please sign in again.", session, "keep-all");
+      });
     };
     if (this.channel) this.channel.onmessage = (event: MessageEvent<unknown>) => this.onTabNews(event.data);
   }

@@ -43,6 +43,8 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
     throw CourierError.conflict("This clientMsgId was already used for a message in another conversation; give each message a new one.");
   }
   if (existing) return { message: existing, created: false };
+  // Photos and places are the media work of issue 14 (docs/marketplace.md); until it lands, refused as before.
+  if (input.kind !== "text") throw CourierError.badRequest("This server accepts text messages only.");
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
   const replyTo = input.replyTo === undefined ? undefined : await quoted(r, conv, input.replyTo);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { userSchema } from "./auth.js";
 import { humanText, idSchema } from "./common.js";
+import { mediaSchema } from "./messages.js";
 
 export const itemSchema = z.object({
   id: idSchema,
@@ -8,10 +9,18 @@ export const itemSchema = z.object({
   title: z.string(),
   priceCents: z.number().int(),
   description: z.string(),
-  status: z.enum(["listed", "sold"]),
+  /**
+   * "listed" and "sold" are the contract's; extensions (docs/marketplace.md):
+   * "reserved" (the seller holds it for someone; still in the catalogue, marked),
+   * "withdrawn" (the seller took it down). Sold and withdrawn listings leave
+   * the catalogue and stay in their conversations.
+   */
+  status: z.enum(["listed", "reserved", "sold", "withdrawn"]),
   at: z.number(),
   /** extension: who sells it, so a buyer sees a name without another request */
   seller: userSchema.optional(),
+  /** The listing's photos (contract: Media and rich messages), in order; every signed-in user may see them. */
+  photos: z.array(mediaSchema).optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
 
@@ -19,14 +28,33 @@ export const createItemSchema = z.strictObject({
   title: humanText(120, { trim: true, name: true }),
   priceCents: z.number().int().min(0).max(100_000_000_00),
   description: humanText(2000, { clearable: true }).optional(),
+  /** The seller's own uploads (`POST /api/media`), up to 9, shown in this order. */
+  mediaIds: z.array(idSchema).max(9).optional(),
 });
 export type CreateItem = z.infer<typeof createItemSchema>;
 
 /**
- * extension: the minimal order flow of an item conversation.
- * bought (buyer) → shipped (seller) → received (buyer).
+ * extension: `PATCH /api/items/:id` (the seller): edit, reserve, put back,
+ * withdraw. A sold listing can't change; a withdrawn one can be listed again.
  */
-export const ORDER_STATUSES = ["bought", "shipped", "received"] as const;
+export const updateItemSchema = z
+  .strictObject({
+    title: createItemSchema.shape.title.optional(),
+    priceCents: createItemSchema.shape.priceCents.optional(),
+    description: createItemSchema.shape.description,
+    mediaIds: createItemSchema.shape.mediaIds,
+    status: z.enum(["listed", "reserved", "withdrawn"]).optional(),
+  })
+  .refine((u) => Object.values(u).some((v) => v !== undefined), "Say what to change.");
+export type UpdateItem = z.infer<typeof updateItemSchema>;
+
+/**
+ * extension: the order flow of an item conversation (docs/marketplace.md).
+ * bought (buyer, at the listed price or an accepted offer's) → shipped
+ * (seller) → received (buyer); before it ships, either side may cancel
+ * ("cancelled", with a reason), and the listing is listed again.
+ */
+export const ORDER_STATUSES = ["bought", "shipped", "received"] as const; // "cancelled": issue 14, offers/orders work
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
@@ -38,10 +66,66 @@ export const orderSchema = z.object({
   sellerId: idSchema,
   status: orderStatusSchema,
   at: z.number(),
+  /** extension: the price agreed (the listing's, or the accepted offer's). Absent on orders older than issue 14. */
+  priceCents: z.number().int().nonnegative().optional(),
+  /** extension: the accepted offer the order came from. */
+  offerId: idSchema.optional(),
+  /** extension, status "cancelled": who cancelled and why. */
+  cancelledBy: idSchema.optional(),
+  reason: z.string().optional(),
 });
 export type Order = z.infer<typeof orderSchema>;
 
-/** `POST /api/orders {itemId}` — the buyer buys. */
-export const createOrderSchema = z.strictObject({ itemId: idSchema });
-/** `PATCH /api/orders/:id {status}` — shipped (seller) or received (buyer). */
-export const advanceOrderSchema = z.strictObject({ status: z.enum(["shipped", "received"]) });
+/**
+ * `POST /api/orders {itemId, priceCents?}` — the buyer buys. `priceCents`
+ * (extension) is the price the buyer confirmed: `409` if the listing's price
+ * is not that any more, so nobody pays a price they did not see.
+ */
+export const createOrderSchema = z.strictObject({ itemId: idSchema, priceCents: z.number().int().nonnegative().optional() });
+export const CANCEL_REASON_MAX = 300;
+/**
+ * `PATCH /api/orders/:id {status}` — shipped (seller) or received (buyer);
+ * extension: "cancelled" by either side before it shipped, with a reason
+ * (required of the seller, optional for the buyer) shown in the chat.
+ */
+export const advanceOrderSchema = z.strictObject({
+  status: z.enum(["shipped", "received"]), // "cancelled": issue 14, offers/orders work
+  reason: humanText(CANCEL_REASON_MAX, { trim: true }).optional(),
+});
+
+/**
+ * extension: offers in an item chat (docs/marketplace.md). The buyer offers
+ * a price; the seller accepts (an order at that price), declines or counters
+ * (a new open offer from the seller, which the buyer accepts or declines);
+ * whoever made an open offer may withdraw it. One open offer per buyer and
+ * item. Every change reaches both parties as an `offer` entry in their
+ * system domain; a new offer is also a message of kind "offer" in the chat.
+ */
+export const OFFER_STATUSES = ["open", "accepted", "declined", "countered", "withdrawn", "expired"] as const;
+export const offerStatusSchema = z.enum(OFFER_STATUSES);
+export const offerSchema = z.object({
+  id: idSchema,
+  itemId: idSchema,
+  conversationId: idSchema,
+  buyerId: idSchema,
+  sellerId: idSchema,
+  /** Who made this offer: the buyer, or the seller when it is a counter. */
+  by: idSchema,
+  priceCents: z.number().int().nonnegative(),
+  status: offerStatusSchema,
+  /** The offer this one counters. */
+  counterOf: idSchema.optional(),
+  /** Set once accepted. */
+  orderId: idSchema.optional(),
+  at: z.number(),
+});
+export type Offer = z.infer<typeof offerSchema>;
+/** `POST /api/offers {itemId, priceCents}` (the buyer) → `201 {offer}`. */
+export const createOfferSchema = z.strictObject({ itemId: idSchema, priceCents: createItemSchema.shape.priceCents.refine((p) => p > 0, "An offer must be more than nothing.") });
+/** `POST /api/offers/:id/respond {action, priceCents?}` → `{offer, order?}`. */
+export const respondOfferSchema = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("accept") }),
+  z.strictObject({ action: z.literal("decline") }),
+  z.strictObject({ action: z.literal("withdraw") }),
+  z.strictObject({ action: z.literal("counter"), priceCents: createOfferSchema.shape.priceCents }),
+]);

@@ -1,8 +1,40 @@
 import { z } from "zod";
 import { humanText, idSchema, MESSAGE_BODY_MAX, queryInt, uuidSchema } from "./common.js";
 
-/** "system" (extension) is written by the server, e.g. for order steps. */
-export const messageKindSchema = z.enum(["text", "system"]);
+/**
+ * "system" (extension) is written by the server, e.g. for order steps.
+ * "image" and "location" are the contract's (Media and rich messages);
+ * "offer" (extension, docs/marketplace.md) is a price offered in an item
+ * chat, written by the server when an offer is made or countered.
+ */
+export const messageKindSchema = z.enum(["text", "system", "image", "location", "offer"]);
+
+/** A stored, re-encoded image as messages and listings carry it (`url`/`thumbUrl` are this server's paths). */
+export const mediaSchema = z.object({
+  id: idSchema,
+  mime: z.string(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  url: z.string(),
+  thumbUrl: z.string(),
+});
+export type Media = z.infer<typeof mediaSchema>;
+/** What `POST /api/media` answers: the media plus its size in bytes. */
+export const uploadedMediaSchema = mediaSchema.extend({ bytes: z.number().int().nonnegative() });
+export type UploadedMedia = z.infer<typeof uploadedMediaSchema>;
+export const MEDIA_PER_MESSAGE_MAX = 9;
+export const MEDIA_MAX_BYTES_DEFAULT = 10 * 1024 * 1024;
+
+/** An approximate place (the app rounds to about 100 m before it sends; the server rounds again). */
+export const locationSchema = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  label: humanText(200, { trim: true }).optional(),
+});
+export type Location = z.infer<typeof locationSchema>;
+
+/** What an offer message shows: the offer it was written for, as it was then (its state arrives as `offer` entries). */
+export const offerRefSchema = z.object({ id: idSchema, priceCents: z.number().int().nonnegative(), by: idSchema });
 
 export const messageSchema = z.object({
   id: idSchema,
@@ -26,18 +58,43 @@ export const messageSchema = z.object({
    * recall of the quoted message leaves no copy of its text behind.
    */
   replyTo: z.object({ id: idSchema, seq: z.number().int().positive() }).optional(),
+  /** kind "image": the photos, in the order sent (1–9); `body` is the caption or "". */
+  media: z.array(mediaSchema).optional(),
+  /** kind "location": the place shared. */
+  location: locationSchema.optional(),
+  /** extension, kind "offer": the offer this message announced. */
+  offer: offerRefSchema.optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
-export const sendRequestSchema = z.strictObject({
-  clientMsgId: uuidSchema,
-  conversationId: idSchema,
-  kind: z.literal("text"),
-  /** Stored as sent (not trimmed): what the sender typed is what every member sees. */
-  body: humanText(MESSAGE_BODY_MAX),
-  /** extension: the id of a message of the same conversation this one quotes (`400` otherwise). */
-  replyTo: idSchema.optional(),
-});
+/**
+ * A send. One object for every kind (not a union: most code reads `body`):
+ * - "text": `body` 1..4000 characters;
+ * - "image" (contract): `mediaIds`, 1–9 of the sender's own uploads, each once, and an optional caption `body`;
+ * - "location" (contract): `location`, no body.
+ */
+export const sendRequestSchema = z
+  .strictObject({
+    clientMsgId: uuidSchema,
+    conversationId: idSchema,
+    kind: z.enum(["text", "image", "location"]),
+    /** Stored as sent (not trimmed): what the sender typed is what every member sees. "" only for a photo without a caption. */
+    body: z.union([z.literal(""), humanText(MESSAGE_BODY_MAX)]).default(""),
+    mediaIds: z.array(idSchema).min(1).max(MEDIA_PER_MESSAGE_MAX).optional(),
+    location: locationSchema.optional(),
+    /** extension: the id of a message of the same conversation this one quotes (`400` otherwise). */
+    replyTo: idSchema.optional(),
+  })
+  .superRefine((m, ctx) => {
+    const problem = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+    if (m.kind === "text" && m.body === "") problem("body", "Body is required.");
+    if (m.kind !== "image" && m.mediaIds) problem("mediaIds", "Only a photo message carries photos.");
+    if (m.kind !== "location" && m.location) problem("location", "Only a location message carries a place.");
+    if (m.kind === "image" && !m.mediaIds) problem("mediaIds", "A photo message needs 1 to 9 photos.");
+    if (m.kind === "image" && m.mediaIds && new Set(m.mediaIds).size !== m.mediaIds.length) problem("mediaIds", "Each photo can be sent once per message.");
+    if (m.kind === "location" && !m.location) problem("location", "A location message needs a place.");
+    if (m.kind === "location" && m.body !== "") problem("body", "A location message has no text; put it in the place's label.");
+  });
 export type SendRequest = z.infer<typeof sendRequestSchema>;
 
 export const historyQuerySchema = z.strictObject({
