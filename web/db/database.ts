@@ -1,6 +1,7 @@
 import { Dexie, type EntityTable } from "dexie";
 import { restartBackfill } from "../search/backfill.js";
 import { searchIndexMiddleware } from "../search/local-index.js";
+import type { Offer } from "../../shared/protocol/index.js";
 import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
@@ -8,6 +9,7 @@ import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, Ver
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 4 (offers, issue 14): offers by id, with their conversation (db/offers.ts).
  * - 3: the local search index (`*terms` on messages, kept by search/local-index.ts
  *   in the same transaction as every message write; `at` orders the rows stored
  *   before it for search/backfill.ts, which indexes them after the app opened:
@@ -22,6 +24,7 @@ export class CourierDb extends Dexie {
   outbox!: EntityTable<OutboxRow, "clientMsgId">;
   drafts!: EntityTable<DraftRow, "conversationId">;
   commands!: EntityTable<CommandRow, "id">;
+  offers!: EntityTable<Offer, "id">;
 
   constructor(readonly userId: string) {
     super(dbNameFor(userId));
@@ -35,12 +38,13 @@ export class CourierDb extends Dexie {
     this.version(3)
       .stores({ messages: "id, [conversationId+seq], clientMsgId, *terms, at", commands: "id" })
       .upgrade(() => restartBackfill(userId));
+    this.version(4).stores({ offers: "id, conversationId" }); // offers (issue 14)
     this.use(searchIndexMiddleware);
   }
 
   /** Every table, for transactions that must see all of local state at once. */
   get allTables() {
-    return [this.messages, this.conversations, this.versions, this.outbox, this.commands] as const;
+    return [this.messages, this.conversations, this.versions, this.outbox, this.commands, this.offers] as const;
   }
 }
 
