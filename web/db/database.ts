@@ -2,13 +2,14 @@ import { Dexie, type EntityTable } from "dexie";
 import { restartBackfill } from "../search/backfill.js";
 import { searchIndexMiddleware } from "../search/local-index.js";
 import type { Offer } from "../../shared/protocol/index.js";
-import type { CommandRow, DraftRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
+import type { CommandRow, DraftRow, OutboxPhotoRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
  * One IndexedDB database per signed-in user, so two people sharing a browser
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 5 (photos, issue 14): the photos of photo messages waiting in the outbox (Blobs), by message.
  * - 4 (offers, issue 14): offers by id, with their conversation (db/offers.ts).
  * - 3: the local search index (`*terms` on messages, kept by search/local-index.ts
  *   in the same transaction as every message write; `at` orders the rows stored
@@ -25,6 +26,7 @@ export class CourierDb extends Dexie {
   drafts!: EntityTable<DraftRow, "conversationId">;
   commands!: EntityTable<CommandRow, "id">;
   offers!: EntityTable<Offer, "id">;
+  outboxPhotos!: EntityTable<OutboxPhotoRow, "id">;
 
   constructor(readonly userId: string) {
     super(dbNameFor(userId));
@@ -39,12 +41,13 @@ export class CourierDb extends Dexie {
       .stores({ messages: "id, [conversationId+seq], clientMsgId, *terms, at", commands: "id" })
       .upgrade(() => restartBackfill(userId));
     this.version(4).stores({ offers: "id, conversationId" }); // offers (issue 14)
+    this.version(5).stores({ outboxPhotos: "id, clientMsgId" }); // photos (issue 14)
     this.use(searchIndexMiddleware);
   }
 
   /** Every table, for transactions that must see all of local state at once. */
   get allTables() {
-    return [this.messages, this.conversations, this.versions, this.outbox, this.commands, this.offers] as const;
+    return [this.messages, this.conversations, this.versions, this.outbox, this.commands, this.offers, this.outboxPhotos] as const;
   }
 }
 

@@ -51,6 +51,29 @@ export interface OutboxRow {
   replyTo?: ReplyRef;
   /** Why it failed, for the person (status "failed" only). */
   error?: string;
+  /**
+   * A photo message (absent: text): its photos wait in `outboxPhotos`, `body`
+   * is the caption (or ""). features/photos/outbox-photos.ts.
+   */
+  kind?: "image";
+  /** kind "image": the server's id of each photo uploaded so far, by its place (null: not yet), so a retry never uploads one twice. */
+  mediaIds?: (string | null)[];
+}
+
+/**
+ * One photo of a photo message waiting in the outbox (Dexie version 5):
+ * written once with its row, and removed with it.
+ */
+export interface OutboxPhotoRow {
+  /** `${clientMsgId}/${n}` */
+  id: string;
+  clientMsgId: string;
+  /** Its place in the message, from 0. */
+  n: number;
+  blob: Blob;
+  /** Measured when attached, to reserve the preview's space. */
+  width?: number;
+  height?: number;
 }
 
 /**
