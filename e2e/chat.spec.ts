@@ -60,8 +60,9 @@ test("buyer and seller chat about a listing both ways and run the order flow", a
   // The buyer's first message reached the seller's device and was read there.
   await expect(messages(buyer.page).filter({ hasText: "still available" })).toHaveAttribute("data-status", "read");
 
-  // Order flow: Buy → Mark shipped → Confirm received, visible on both sides.
+  // Order flow: Buy (asks first, with the price) → Mark shipped → Confirm received, visible on both sides.
   await buyer.page.getByRole("button", { name: "Buy" }).click();
+  await buyer.page.getByTestId("buy-dialog").getByRole("button", { name: "Buy", exact: true }).click();
   for (const p of [buyer.page, seller.page]) {
     await expect(p.getByTestId("order-status")).toHaveAttribute("data-status", "bought");
   }

@@ -4,6 +4,8 @@ import type { Consumer, ConsumerRegistry } from "../../shared/sync/consumers.js"
 import { ORDER_STATUSES, type Entry, type EntryData, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
 import { lenientEntryDataSchemas } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
+import { isCancelled } from "../features/offers/rules.js";
+import { applyOfferEntries } from "./offers.js";
 import type { StoredMessage, StoredSummary } from "./records.js";
 
 export interface ConsumerHooks {
@@ -34,6 +36,7 @@ export function registerConsumers(registry: ConsumerRegistry, db: CourierDb, me:
     { domain: "chat", kinds: CHAT_KINDS, apply: (entries) => applyChat(db, me, entries, hooks) },
     { domain: "chat", kinds: ["cmd"], apply: (entries) => applyCommands(entries, hooks) },
     { domain: "system", kinds: ["order"], apply: (entries) => applyOrders(db, entries, hooks) },
+    { domain: "system", kinds: ["offer"], apply: (entries) => applyOfferEntries(db, entries) },
   ];
   const offs = consumers.map((c) => registry.register(c));
   return () => offs.forEach((off) => off());
@@ -431,7 +434,9 @@ async function applyOrders(db: CourierDb, entries: Entry[], hooks: ConsumerHooks
 /** The summary with this order applied, or null when it already holds a later step. */
 export function withOrder(summary: StoredSummary, order: Order): StoredSummary | null {
   if (summary.order && summary.order.id === order.id && rank(summary.order) > rank(order)) return null; // orders only move forward
-  const item = summary.item ? { ...summary.item, status: "sold" as const } : summary.item;
+  // A cancelled order puts the listing back (issue 14); every other step means it sold.
+  const status = isCancelled(order) ? ("listed" as const) : ("sold" as const);
+  const item = summary.item ? { ...summary.item, status } : summary.item;
   return { ...summary, order, item };
 }
 

@@ -2,18 +2,16 @@ import { useEffect, useState } from "react";
 import type { Item, Order } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { describeError } from "../../api/errors.js";
-import { withOrder } from "../../db/consumers.js";
+import { storeOrder } from "../../db/offers.js";
 import { formatPrice } from "../../lib/money.js";
 import { useSession } from "../../session.js";
 import { memberName } from "../conversations/summary-text.js";
 import { ClampedText } from "../listings/clamped-text.js";
+import { ListingControls } from "../listings/listing-controls.js";
 import { itemSeller } from "../listings/seller.js";
-
-const ORDER_TEXT: Record<Order["status"], { buyer: string; seller: string }> = {
-  bought: { buyer: "Bought — waiting for the seller to ship", seller: "Sold — please ship the item" },
-  shipped: { buyer: "Shipped — confirm when it arrives", seller: "Shipped — waiting for the buyer" },
-  received: { buyer: "Received — order complete", seller: "Received — order complete" },
-};
+import { BuyDialog, CancelOrderDialog, MakeOfferDialog } from "../offers/order-dialogs.js";
+import { cancelRule, isActiveOrder, itemStatusText, openOfferOf, orderStatusText } from "../offers/rules.js";
+import { useConversationOffers } from "../offers/use-offers.js";
 
 /** The listing an item conversation is about, with the order steps each side may take. */
 export function ItemPanel({ summary }: { summary: Summary }) {
@@ -23,6 +21,8 @@ export function ItemPanel({ summary }: { summary: Summary }) {
   const [fetched, setFetched] = useState<Item | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<"buy" | "offer" | "cancel" | null>(null);
+  const offers = useConversationOffers(summary.conversationId);
   const item = summary.item ?? fetched;
 
   useEffect(() => {
@@ -55,13 +55,8 @@ export function ItemPanel({ summary }: { summary: Summary }) {
     setBusy(true);
     setError(null);
     try {
-      const next = await run();
       // Show the new step now; the `order` entry from sync confirms it.
-      await db.transaction("rw", db.conversations, async () => {
-        const current = await db.conversations.get(summary.conversationId);
-        const updated = current && withOrder(current, next);
-        if (updated) await db.conversations.put(updated);
-      });
+      await storeOrder(db, await run());
     } catch (err) {
       setError(describeError(err));
     } finally {
@@ -69,24 +64,42 @@ export function ItemPanel({ summary }: { summary: Summary }) {
     }
   };
 
+  const active = isActiveOrder(order) ? order : null;
+  const names = { buyer: order ? memberName(summary, order.buyerId) : "", seller: sellerDisplay };
+  const myOpenOffer = isSeller ? undefined : openOfferOf(offers ?? [], user.id);
+  const mayBuy = !isSeller && !active && item.status === "listed";
+  // A reserved listing can't be bought, but the seller may still take an offer on it.
+  const mayOffer = !isSeller && !active && (item.status === "listed" || item.status === "reserved");
+  const mayCancel = active ? cancelRule(active, user.id).may : false;
+
   return (
     <section className="item-panel" aria-label="Listing" data-testid="item-panel" data-item-status={item.status} data-order-status={order?.status ?? ""}>
       <div className="item-info">
         <strong className="item-title">{item.title}</strong>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
-        <span className={`item-status status-${item.status}`}>{item.status === "listed" ? "Listed" : "Sold"}</span>
+        <span className={`item-status status-${item.status}`}>{itemStatusText(item.status)}</span>
       </div>
       <p className="item-seller muted small-text">{isSeller ? "Your listing" : `Seller: ${sellerDisplay}`}</p>
       {item.description ? <ClampedText className="item-description" text={item.description} lines={2} /> : null}
       {order ? (
         <p className="order-status" data-testid="order-status" data-status={order.status}>
-          {isSeller ? ORDER_TEXT[order.status].seller : ORDER_TEXT[order.status].buyer}
+          {orderStatusText(order, user.id, names)}
+        </p>
+      ) : null}
+      {myOpenOffer ? (
+        <p className="muted small-text" data-testid="open-offer-note">
+          {myOpenOffer.by === user.id ? `Your offer of ${formatPrice(myOpenOffer.priceCents)} is waiting for the seller.` : `The seller offered ${formatPrice(myOpenOffer.priceCents)}: answer it in the chat.`}
         </p>
       ) : null}
       <div className="item-actions">
-        {!isSeller && !order && item.status === "listed" ? (
-          <button type="button" className="primary small" disabled={busy} onClick={() => act(() => api.buy(item.id))}>
+        {mayBuy ? (
+          <button type="button" className="primary small" disabled={busy} onClick={() => setDialog("buy")}>
             Buy
+          </button>
+        ) : null}
+        {mayOffer ? (
+          <button type="button" className="secondary small" disabled={busy || !!myOpenOffer} onClick={() => setDialog("offer")}>
+            Make an offer
           </button>
         ) : null}
         {isSeller && order?.status === "bought" ? (
@@ -99,12 +112,21 @@ export function ItemPanel({ summary }: { summary: Summary }) {
             Confirm received
           </button>
         ) : null}
+        {mayCancel ? (
+          <button type="button" className="secondary small" disabled={busy} onClick={() => setDialog("cancel")}>
+            Cancel order
+          </button>
+        ) : null}
       </div>
+      {isSeller ? <ListingControls item={item} order={order} onChanged={setFetched} /> : null}
       {error ? (
         <p className="error" role="alert">
           {error}
         </p>
       ) : null}
+      {dialog === "buy" ? <BuyDialog item={item} onClose={() => setDialog(null)} /> : null}
+      {dialog === "offer" ? <MakeOfferDialog item={item} onClose={() => setDialog(null)} /> : null}
+      {dialog === "cancel" && active ? <CancelOrderDialog order={active} onClose={() => setDialog(null)} /> : null}
     </section>
   );
 }

@@ -435,7 +435,7 @@ function MessageBubble({
           {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
           {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
           <div className="body" data-testid="message-text">
-            {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} />}
+            {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} message={message} />}
           </div>
           <div className="meta">
             <time dateTime={new Date(message.at).toISOString()}>{clockTime(message.at)}</time>

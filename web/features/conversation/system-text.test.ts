@@ -11,6 +11,14 @@ describe("systemText", () => {
     expect(systemText("Bob confirmed receipt", ME, ME, "Bob")).toBe("You confirmed receipt");
   });
 
+  it("rewrites cancelling and accepting an offer when I am the actor (issue 14)", () => {
+    expect(systemText("Bob cancelled the order: “It broke”", ME, ME, "Bob")).toBe("You cancelled the order: “It broke”");
+    expect(systemText("Ann cancelled the order", ME, ME, "Ann")).toBe("You cancelled the order");
+    expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("You accepted the counter-offer and bought “Bike” for 45.00");
+    expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", ME, ME, "Bob")).toBe("You accepted the offer: Ann bought “Bike” for 40.00");
+    expect(systemText("Bob cancelled the order: “It broke”", PEER, ME, "Ann")).toBe("Bob cancelled the order: “It broke”");
+  });
+
   it("leaves other people's steps as they are", () => {
     expect(systemText("Bob bought “Green bike”", PEER, ME, "Bob")).toBe("Bob bought “Green bike”");
     expect(systemText("Alice marked the order as shipped", PEER, ME)).toBe("Alice marked the order as shipped");

@@ -11,6 +11,9 @@ const PHRASES: { re: RegExp; you(m: RegExpMatchArray): string }[] = [
   { re: /^bought (“[\s\S]*”)$/, you: (m) => `You bought ${m[1]}` },
   { re: /^marked the order as shipped$/, you: () => "You marked the order as shipped" },
   { re: /^confirmed receipt$/, you: () => "You confirmed receipt" },
+  // Offers and cancelling (issue 14): "Bob cancelled the order: “reason”", "Ann accepted the counter-offer and bought “Bike” for 45.00".
+  { re: /^cancelled the order(: “[\s\S]*”)?$/, you: (m) => `You cancelled the order${m[1] ?? ""}` },
+  { re: /^accepted the (counter-offer and bought|offer:) ([\s\S]+)$/, you: (m) => `You accepted the ${m[1]} ${m[2]}` },
   { re: /^renamed the group to (“[\s\S]*”)$/, you: (m) => `You renamed the group to ${m[1]}` },
   { re: /^(added|removed) ([\s\S]+)$/, you: (m) => `You ${m[1]} ${m[2]}` },
   { re: /^left$/, you: () => "You left" },

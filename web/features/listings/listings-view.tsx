@@ -6,30 +6,40 @@ import { formatPrice } from "../../lib/money.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+import { itemStatusText } from "../offers/rules.js";
 import { ClampedText } from "./clamped-text.js";
+import { ListingControls } from "./listing-controls.js";
+import { loadListings, type Shelf } from "./my-listings.js";
 import { compareListings, sellerName } from "./seller.js";
 
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; items: Item[] };
 
-/** Listings come from the server each time: they are not part of anyone's sync stream. */
+/**
+ * Listings come from the server each time: they are not part of anyone's
+ * sync stream. "All" is the catalogue (listed and reserved); "Mine" is every
+ * listing of mine, sold and withdrawn too.
+ */
 export function ListingsView() {
-  const { api } = useSession();
+  const { api, db, user } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [load, setLoad] = useState<Load>({ state: "loading" });
+  const [shelf, setShelf] = useState<Shelf>("all");
   const known = useKnownPeople();
 
   const refresh = useCallback(() => {
     let cancelled = false;
-    api.listItems().then(
+    loadListings(api, db, user.id, shelf).then(
       (items) => !cancelled && setLoad({ state: "ready", items: [...items].sort(compareListings) }),
       (error) => !cancelled && setLoad({ state: "error", message: describeError(error) }),
     );
     return () => {
       cancelled = true;
     };
-  }, [api]);
+  }, [api, db, user.id, shelf]);
 
   useEffect(() => refresh(), [refresh]);
+  // A change made on a card (edit, reserve, withdraw) replaces it in place; the next visit asks the server again.
+  const changed = useCallback((next: Item) => setLoad((l) => (l.state === "ready" ? { ...l, items: l.items.map((i) => (i.id === next.id ? next : i)) } : l)), []);
 
   return (
     <section className="page" aria-labelledby="listings-title">
@@ -41,6 +51,24 @@ export function ListingsView() {
         <button type="button" className="primary small" onClick={() => navigate({ name: "sell" })}>
           Sell something
         </button>
+      </div>
+      <div className="listing-shelves" role="group" aria-label="Which listings">
+        {(["all", "mine"] as const).map((name) => (
+          <button
+            key={name}
+            type="button"
+            aria-pressed={shelf === name}
+            className="shelf-tab"
+            data-testid={`shelf-${name}`}
+            onClick={() => {
+              if (shelf === name) return;
+              setShelf(name);
+              setLoad({ state: "loading" });
+            }}
+          >
+            {name === "all" ? "All listings" : "My listings"}
+          </button>
+        ))}
       </div>
       {load.state === "loading" ? <p className="muted pad">Loading listings…</p> : null}
       {load.state === "error" ? (
@@ -58,12 +86,14 @@ export function ListingsView() {
           </button>
         </div>
       ) : null}
-      {load.state === "ready" && load.items.length === 0 ? <p className="muted pad">Nothing for sale yet. Be the first to sell something!</p> : null}
+      {load.state === "ready" && load.items.length === 0 ? (
+        <p className="muted pad">{shelf === "mine" ? "You haven't listed anything yet." : "Nothing for sale yet. Be the first to sell something!"}</p>
+      ) : null}
       {load.state === "ready" && load.items.length > 0 ? (
         <ul className="listing-grid" role="list">
           {load.items.map((item) => (
             <li key={item.id}>
-              <ListingCard item={item} known={known} />
+              <ListingCard item={item} known={known} onChanged={changed} />
             </li>
           ))}
         </ul>
@@ -85,13 +115,15 @@ function useKnownPeople(): ReadonlyMap<string, User> | undefined {
   }, [db]);
 }
 
-function ListingCard({ item, known }: { item: Item; known: ReadonlyMap<string, User> | undefined }) {
+function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMap<string, User> | undefined; onChanged(item: Item): void }) {
   const { api, user, client } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const mine = item.sellerId === user.id;
-  const sold = item.status === "sold";
+  // Not for sale now: its text is dimmed; a reserved one is still in the catalogue, marked.
+  const gone = item.status === "sold" || item.status === "withdrawn";
+  const available = item.status === "listed" || item.status === "reserved";
   const seller = mine ? null : sellerName(item, known);
 
   const ask = async () => {
@@ -109,23 +141,26 @@ function ListingCard({ item, known }: { item: Item; known: ReadonlyMap<string, U
   };
 
   return (
-    <article className={`listing-card${sold ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={item.status} aria-label={item.title}>
+    <article className={`listing-card${gone ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={item.status} aria-label={item.title}>
       <div className="listing-top">
         <h3>{item.title}</h3>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
       </div>
       {mine || seller ? <p className="listing-seller muted small-text">{mine ? "Your listing" : `Seller: ${seller}`}</p> : null}
       {item.description ? <ClampedText className="listing-description" text={item.description} lines={3} /> : null}
-      {sold || !mine ? (
-        <div className="listing-bottom">
-          {sold ? <span className="item-status status-sold">Sold</span> : null}
-          {!mine && !sold ? (
-            <button type="button" className="secondary small" onClick={ask} disabled={busy}>
-              {busy ? "Opening…" : "Ask the seller"}
-            </button>
-          ) : null}
-        </div>
-      ) : null}
+      <div className="listing-bottom">
+        {mine || item.status !== "listed" ? (
+          <span className={`item-status status-${item.status}`} data-testid="listing-status">
+            {itemStatusText(item.status)}
+          </span>
+        ) : null}
+        {!mine && available ? (
+          <button type="button" className="secondary small" onClick={ask} disabled={busy}>
+            {busy ? "Opening…" : "Ask the seller"}
+          </button>
+        ) : null}
+      </div>
+      {mine ? <ListingControls item={item} onChanged={onChanged} /> : null}
       {error ? (
         <p className="error small-text" role="alert">
           {error}

@@ -25,8 +25,9 @@ export function sellerName(item: Item, known?: ReadonlyMap<string, User>): strin
   return seller.displayName || seller.username;
 }
 
-/** Available first, then newest: sold listings sink to the end. */
+const AVAILABILITY: readonly Item["status"][] = ["listed", "reserved", "sold", "withdrawn"];
+
+/** Available first (listed, then reserved), then sold and withdrawn; newest first within each. */
 export function compareListings(a: Item, b: Item): number {
-  if (a.status !== b.status) return a.status === "listed" ? -1 : 1;
-  return b.at - a.at;
+  return AVAILABILITY.indexOf(a.status) - AVAILABILITY.indexOf(b.status) || b.at - a.at;
 }

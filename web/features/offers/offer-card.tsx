@@ -1,0 +1,112 @@
+import { useLiveQuery } from "dexie-react-hooks";
+import { useRef, useState } from "react";
+import type { Message, RespondOffer } from "../../../shared/protocol/index.js";
+import { describeError } from "../../api/errors.js";
+import { storeOffers, storeOrder } from "../../db/offers.js";
+import { formatPrice } from "../../lib/money.js";
+import { useSession } from "../../session.js";
+import { memberName } from "../conversations/summary-text.js";
+import { respondToOffer } from "./api.js";
+import { PriceDialog } from "./dialogs.js";
+import { offerActions, offerHeadline, offerStateText, offerWaitingText, type OfferAction } from "./rules.js";
+import { useOffer } from "./use-offers.js";
+
+const LABEL: Record<OfferAction, string> = { accept: "Accept", decline: "Decline", counter: "Counter", withdraw: "Withdraw" };
+
+/**
+ * A message of kind "offer": the price, who offered it, the offer's state as
+ * held now (its `offer` entries), and what the person looking may do about it.
+ */
+export function OfferCard({ message }: { message: { conversationId: string; senderId: string; offer?: Message["offer"] } }) {
+  const { db, api, user } = useSession();
+  const ref = message.offer;
+  const { offer, missing } = useOffer(ref?.id, message.conversationId);
+  const summary = useLiveQuery(() => db.conversations.get(message.conversationId), [db, message.conversationId]);
+  const [busy, setBusy] = useState<OfferAction | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [countering, setCountering] = useState(false);
+  const counterButton = useRef<HTMLButtonElement>(null);
+
+  const by = ref?.by ?? message.senderId;
+  const priceCents = ref?.priceCents ?? offer?.priceCents;
+  const counter = !!offer?.counterOf || (!!summary?.item && by === summary.item.sellerId);
+  const name = memberName(summary, by);
+  const status = offer?.status;
+  const actions = offer ? offerActions(offer, user.id, summary?.item?.status) : [];
+  const other = offer ? memberName(summary, offer.by === offer.buyerId ? offer.sellerId : offer.buyerId) : "";
+
+  const respond = async (response: RespondOffer) => {
+    if (!offer) return;
+    const answer = await respondToOffer(api, offer.id, response);
+    await storeOffers(db, answer.counter ? [answer.offer, answer.counter] : [answer.offer]);
+    if (answer.order) await storeOrder(db, answer.order);
+  };
+
+  const act = async (action: Exclude<OfferAction, "counter">) => {
+    setBusy(action);
+    setError(null);
+    try {
+      await respond({ action });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="offer-card" data-testid="offer-card" data-offer-id={ref?.id} data-status={status ?? (missing ? "unknown" : "loading")}>
+      <div className="offer-top">
+        <span className="offer-label">{counter ? "Counter-offer" : "Offer"}</span>
+        {status ? (
+          <span className={`offer-state offer-${status}`} data-testid="offer-state">
+            {offerStateText(status)}
+          </span>
+        ) : null}
+      </div>
+      <div className="offer-price">{priceCents === undefined ? "—" : formatPrice(priceCents)}</div>
+      {priceCents !== undefined ? <div className="offer-by small-text">{offerHeadline({ by, priceCents }, user.id, name, counter)}</div> : null}
+      {offer ? <OfferWaiting text={offerWaitingText(offer, user.id, other)} /> : null}
+      {!offer && !missing ? <div className="offer-waiting muted small-text">Checking this offer…</div> : null}
+      {actions.length > 0 ? (
+        <div className="offer-actions" role="group" aria-label="Answer this offer">
+          {actions.map((action) => (
+            <button
+              key={action}
+              ref={action === "counter" ? counterButton : undefined}
+              type="button"
+              className={action === "accept" ? "primary small" : "secondary small"}
+              disabled={busy !== null}
+              data-testid={`offer-${action}`}
+              onClick={() => (action === "counter" ? setCountering(true) : void act(action))}
+            >
+              {busy === action ? `${LABEL[action]}…` : LABEL[action]}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {error ? (
+        <p className="error small-text" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {countering && offer ? (
+        <PriceDialog
+          title="Counter with your price"
+          hint={`${offer.by === user.id ? "You" : name} offered ${formatPrice(offer.priceCents)}.`}
+          submitLabel="Send counter-offer"
+          testId="counter-dialog"
+          onPrice={async (cents) => {
+            await respond({ action: "counter", priceCents: cents });
+            setCountering(false);
+          }}
+          onClose={() => setCountering(false)}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+function OfferWaiting({ text }: { text: string | null }) {
+  return text ? <div className="offer-waiting muted small-text">{text}</div> : null;
+}
