@@ -13,7 +13,9 @@ import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
  * from our origin (Vite's build has no inline script or style; React's
  * `style={}` props go through the CSSOM, which `style-src` does not govern),
  * images from our origin and `data:` (the tab icon with its unread badge is
- * an SVG data URL, web/features/conversations/use-unread-title.ts), and
+ * an SVG data URL, web/features/conversations/use-unread-title.ts), `blob:`
+ * (the previews of photos not sent yet: object URLs of the files picked or
+ * held in the outbox, web/features/photos), and
  * connections to our origin. `'self'` covers ws:/wss: to our own host in
  * Chromium and Firefox (CSP 3); older WebKit needs the WebSocket origin
  * spelled out, so an allowed Host adds `ws(s)://host` (a foreign one gets
@@ -23,7 +25,7 @@ const CSP_BASE = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",
-  "img-src 'self' data:",
+  "img-src 'self' data: blob:",
   "font-src 'self'",
   "object-src 'none'",
   "base-uri 'none'",

@@ -24,10 +24,12 @@ import {
   type RegisterRequest,
   type SendRequest,
   type SettingsPatch,
+  type UploadedMedia,
   type User,
   type Versions,
 } from "../../shared/protocol/index.js";
 import { Http } from "./http.js";
+import { uploadMedia, type UploadOptions } from "./upload.js";
 import {
   anyMessageSchema,
   anySnapshotSchema,
@@ -172,6 +174,10 @@ export class Api {
   }
   async send(req: SendRequest): Promise<AnyMessage> {
     return (await this.http.request("POST", "/api/messages", { body: req, schema: messageBody })).message;
+  }
+  /** `POST /api/media`, with the upload's progress (api/upload.ts). */
+  uploadMedia(blob: Blob, opts: Pick<UploadOptions, "onProgress" | "signal"> = {}): Promise<UploadedMedia> {
+    return uploadMedia(blob, { ...opts, deviceId: this.http.device, onUnauthorized: this.http.onUnauthorized });
   }
   /** Recalls my own message (within RECALL_WINDOW_MS of its `at`; later `409`): answers the tombstone. */
   async recallMessage(messageId: string): Promise<AnyMessage> {

@@ -44,6 +44,10 @@ export class Http {
   setDeviceId(id: string | null): void {
     this.deviceId = id;
   }
+  /** The device id requests carry (uploads send it too: api/upload.ts). */
+  get device(): string | null {
+    return this.deviceId;
+  }
 
   async request<S extends z.ZodType>(method: string, path: string, opts: RequestOptions<S> = {}): Promise<z.output<S>> {
     const headers: Record<string, string> = { Accept: "application/json" };
@@ -116,7 +120,7 @@ function queryString(query: Query | undefined): string {
   return text ? `?${text}` : "";
 }
 
-async function toCourierError(response: Response, onUnauthorized: (() => void) | null): Promise<CourierError> {
+export async function toCourierError(response: Response, onUnauthorized: (() => void) | null): Promise<CourierError> {
   let code: string | null = null;
   let message = `${response.status} ${response.statusText}`.trim();
   try {

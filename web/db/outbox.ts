@@ -1,13 +1,21 @@
 import type { CourierDb } from "./database.js";
+import { dropPhotos, photoRowsFor, type PhotoInput } from "./outbox-photos.js";
 import type { OutboxRow, ReplyRef, StoredMessage } from "./records.js";
 
-/** Writes a new message to the outbox: it is on screen before any network call. */
-export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now(), replyTo?: ReplyRef): Promise<OutboxRow> {
-  return db.transaction("rw", db.outbox, async () => {
+/**
+ * Writes a new message to the outbox: it is on screen before any network call.
+ * With `photos`, a photo message (`body` its caption): the Blobs are stored with it, in one transaction.
+ */
+export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now(), replyTo?: ReplyRef, photos?: readonly PhotoInput[]): Promise<OutboxRow> {
+  return db.transaction("rw", db.outbox, db.outboxPhotos, async () => {
     // Strictly increasing, so two messages typed within a millisecond keep their order.
     const last = await db.outbox.orderBy("createdAt").last();
     const createdAt = Math.max(now, (last?.createdAt ?? 0) + 1);
     const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
+    if (photos?.length) {
+      row.kind = "image";
+      await db.outboxPhotos.bulkAdd(photoRowsFor(row.clientMsgId, photos));
+    }
     await db.outbox.add(row);
     return row;
   });
@@ -23,9 +31,10 @@ export function queued(db: CourierDb): Promise<OutboxRow[]> {
  * transaction, so the message is never shown twice nor missing for a frame.
  */
 export async function settle(db: CourierDb, message: StoredMessage): Promise<void> {
-  await db.transaction("rw", db.messages, db.outbox, async () => {
+  await db.transaction("rw", db.messages, db.outbox, db.outboxPhotos, async () => {
     if (!(await db.messages.get(message.id))) await db.messages.put(message);
     await db.outbox.delete(message.clientMsgId);
+    await dropPhotos(db, [message.clientMsgId]);
   });
 }
 
@@ -47,5 +56,8 @@ export function queuedFor(row: OutboxRow, now: number): number {
 }
 
 export async function discard(db: CourierDb, clientMsgId: string): Promise<void> {
-  await db.outbox.delete(clientMsgId);
+  await db.transaction("rw", db.outbox, db.outboxPhotos, async () => {
+    await db.outbox.delete(clientMsgId);
+    await dropPhotos(db, [clientMsgId]);
+  });
 }

@@ -5,8 +5,11 @@ import type { AnyMessage } from "../api/lenient.js";
 import type { CourierDb } from "../db/database.js";
 import { profileUser } from "../db/device-db.js";
 import { discard, enqueue, markFailed, markSending, queued, queuedFor, settle } from "../db/outbox.js";
+import { sweepPhotos, type PhotoInput } from "../db/outbox-photos.js";
 import type { OutboxRow, ReplyRef } from "../db/records.js";
 import { fullJitter } from "./backoff.js";
+import { uploadPhotos, type Uploader } from "./photo-upload.js";
+import { useUploadProgress } from "./upload-progress.js";
 
 /**
  * A message still unsent after this long is not sent silently later: the
@@ -23,6 +26,8 @@ export interface OutboxSenderOptions {
   now?: () => number;
   /** Sends over the live transport, or HTTP when there is none. */
   send(request: SendRequest): Promise<AnyMessage>;
+  /** Uploads a photo of a photo message (`POST /api/media`); without it, photo messages fail. */
+  upload?: Uploader;
   /** The session is gone: stop and ask the person to sign in again. */
   onReauth(): void;
 }
@@ -61,8 +66,8 @@ export class OutboxSender {
   private notBefore = 0;
   /** Rows recalled before they were confirmed (cancel()): never sent from now on. */
   private readonly cancelled = new Set<string>();
-  /** The row whose request is out, and its answer (null if it did not go through). */
-  private inFlight: { clientMsgId: string; sent: Promise<AnyMessage | null> } | null = null;
+  /** The row whose request (or photo upload) is out, its answer (null if it did not go through), and how to stop its upload. */
+  private inFlight: { clientMsgId: string; sent: Promise<AnyMessage | null>; abort: AbortController } | null = null;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
 
@@ -71,8 +76,9 @@ export class OutboxSender {
     this.maxAgeMs = opts.maxAgeMs ?? OUTBOX_MAX_AGE_MS;
   }
 
-  async send(conversationId: string, body: string, replyTo?: ReplyRef): Promise<OutboxRow> {
-    const row = await enqueue(this.opts.db, conversationId, body, this.now(), replyTo);
+  /** With `photos`, a photo message (`body` its caption, may be ""): the photos wait in IndexedDB with it and are uploaded when it goes. */
+  async send(conversationId: string, body: string, replyTo?: ReplyRef, photos?: readonly PhotoInput[]): Promise<OutboxRow> {
+    const row = await enqueue(this.opts.db, conversationId, body, this.now(), replyTo, photos);
     this.flush();
     return row;
   }
@@ -87,6 +93,8 @@ export class OutboxSender {
     // Seen by attempt() before it sends: a row read just before this call is not sent either.
     this.cancelled.add(clientMsgId);
     const inFlight = this.inFlight?.clientMsgId === clientMsgId ? this.inFlight.sent : null;
+    // Its photos still uploading: stopped (once the message itself is out, the abort changes nothing).
+    if (inFlight) this.inFlight?.abort.abort();
     await discard(this.opts.db, clientMsgId);
     return inFlight ? inFlight : null;
   }
@@ -122,6 +130,8 @@ export class OutboxSender {
     this.running = true;
     let halted: Outcome = "next";
     try {
+      // Photos whose message left the outbox through sync (its copy came first) go with it.
+      await sweepPhotos(this.opts.db);
       do {
         this.again = false;
         for (const row of await queued(this.opts.db)) {
@@ -155,15 +165,17 @@ export class OutboxSender {
       return "reauth";
     }
     // Cancelled (recalled) while queued: it may have been read just before it left the outbox.
-    if (!(await this.opts.db.outbox.get(row.clientMsgId)) || this.cancelled.has(row.clientMsgId)) return "next";
-    const request: SendRequest = { clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body };
-    if (row.replyTo) request.replyTo = row.replyTo.id;
-    const sending = this.opts.send(request);
-    this.inFlight = { clientMsgId: row.clientMsgId, sent: sending.catch(() => null) };
+    // Read again anyway: a photo message's row holds the ids of photos an earlier attempt uploaded.
+    const current = await this.opts.db.outbox.get(row.clientMsgId);
+    if (!current || this.cancelled.has(row.clientMsgId)) return "next";
+    const abort = new AbortController();
+    const sending = this.deliver(current, abort.signal);
+    this.inFlight = { clientMsgId: row.clientMsgId, sent: sending.catch(() => null), abort };
     try {
       const message = await sending;
       // Stopped meanwhile: write nothing more; the message arrives through sync.
-      if (this.stopped) return "next";
+      // Null: it left the outbox while its photos were uploading, and was never sent.
+      if (this.stopped || message === null) return "next";
       await settle(this.opts.db, message);
       this.failures = 0;
       return "next";
@@ -189,6 +201,26 @@ export class OutboxSender {
     } finally {
       this.inFlight = null;
     }
+  }
+
+  /** Uploads a photo message's photos first (those not uploaded yet), then sends; null when it was recalled meanwhile. */
+  private async deliver(row: OutboxRow, signal: AbortSignal): Promise<AnyMessage | null> {
+    const request: SendRequest = { clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body };
+    if (row.replyTo) request.replyTo = row.replyTo.id;
+    if (row.kind === "image") {
+      if (!this.opts.upload) throw new CourierError("bad_request", "Photos can't be sent from here.");
+      const progress = useUploadProgress.getState();
+      let mediaIds: string[] | null;
+      try {
+        mediaIds = await uploadPhotos(this.opts.db, row, this.opts.upload, signal, (fraction) => progress.set(row.clientMsgId, fraction));
+      } finally {
+        progress.clear(row.clientMsgId);
+      }
+      if (mediaIds === null || this.cancelled.has(row.clientMsgId)) return null;
+      request.kind = "image";
+      request.mediaIds = mediaIds;
+    }
+    return this.opts.send(request);
   }
 
   /** The profile's session is the account this outbox belongs to (or this page cannot tell: no storage). */

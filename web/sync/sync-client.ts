@@ -137,6 +137,7 @@ export class SyncClient {
     this.outbox = new OutboxSender({
       db,
       send: (request) => this.sendMessage(request),
+      upload: (blob, progress) => this.ours(() => opts.api.uploadMedia(blob, progress)),
       onReauth: () => this.verifySession(),
     });
     this.handlers = {

@@ -2,6 +2,8 @@ import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent 
 import { hasVisibleText, MESSAGE_BODY_MAX, textProblem } from "../../../shared/protocol/index.js";
 import { loadDraft, saveDraft } from "../../lib/drafts.js";
 import { SendIcon } from "../../lib/icons.js";
+import type { PhotoInput } from "../../db/outbox-photos.js";
+import { usePhotoAttachments } from "../photos/photo-attachments.js";
 
 /** Touch screens: focusing the box would pop the on-screen keyboard over the conversation. */
 function coarsePointer(): boolean {
@@ -16,7 +18,8 @@ export interface ReplyQuote {
 
 export interface ComposerProps {
   conversationId: string;
-  onSend(body: string): Promise<void>;
+  /** With `photos` (attached here), a photo message whose caption is `body` (may be ""). */
+  onSend(body: string, photos?: PhotoInput[]): Promise<void>;
   disabled?: boolean;
   /** Replying to this message: a bar above the box (× or Escape removes it). */
   reply?: ReplyQuote | null;
@@ -40,6 +43,8 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
   // Only zero-width or other invisible characters: nothing to send (the server would refuse it).
   const blank = !hasVisibleText(body);
   const tooLong = body.length > MESSAGE_BODY_MAX;
+  const photos = usePhotoAttachments({ disabled });
+  const nothing = blank && photos.count === 0;
 
   const update = (value: string) => {
     setText(value);
@@ -72,23 +77,26 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
 
   const submit = async (event?: FormEvent) => {
     event?.preventDefault();
-    if (blank || disabled) return;
+    if (nothing || disabled) return;
     if (tooLong) {
       setError(`Messages can be at most ${MESSAGE_BODY_MAX} characters.`);
       return;
     }
     // A pasted control character or broken text: said here, not left to fail in the outbox.
-    const problem = textProblem(body);
+    const problem = blank ? null : textProblem(body);
     if (problem) {
       setError(`This message ${problem}`);
       return;
     }
+    const taken = photos.count > 0 ? photos.take() : null;
     update("");
     ref.current?.focus();
     try {
-      await onSend(body);
+      await (taken ? onSend(blank ? "" : body, taken.photos) : onSend(body));
+      taken?.settle(true);
     } catch (err) {
       // Only local storage can fail here: the outbox handles the network.
+      taken?.settle(false);
       update(text);
       setError(err instanceof Error ? err.message : "Could not send.");
     }
@@ -108,7 +116,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
   };
 
   return (
-    <form className="composer" onSubmit={submit}>
+    <form className={`composer${photos.dropping ? " is-dropping" : ""}`} onSubmit={submit} {...photos.formHandlers}>
       {reply ? (
         <div className="reply-bar" data-testid="reply-bar">
           <div className="reply-bar-text">
@@ -120,6 +128,8 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
           </button>
         </div>
       ) : null}
+      {photos.tray}
+      {photos.button}
       <label htmlFor={`${id}-body`} className="visually-hidden">
         Message
       </label>
@@ -128,7 +138,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
         id={`${id}-body`}
         data-testid="composer"
         rows={1}
-        placeholder="Write a message…"
+        placeholder={photos.count > 0 ? "Add a caption…" : "Write a message…"}
         value={text}
         onChange={(e) => update(e.target.value)}
         onKeyDown={onKeyDown}
@@ -137,9 +147,10 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
         enterKeyHint="send"
         disabled={disabled}
       />
-      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || blank || tooLong}>
+      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || nothing || tooLong}>
         <SendIcon />
       </button>
+      {photos.alert}
       {error || tooLong ? (
         <p className="error composer-error" id={`${id}-error`} role="alert">
           {error ?? `${body.length} / ${MESSAGE_BODY_MAX} characters`}

@@ -14,6 +14,7 @@ import { goneText, isGone, isRequest, memberCountText } from "../group/membershi
 import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import type { ReplyRef, StoredMessage } from "../../db/records.js";
+import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
 import { showToast } from "../shell/toasts.js";
 import { Composer } from "./composer.js";
@@ -227,8 +228,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const reply = replying
     ? { who: replying.senderId === user.id ? "yourself" : memberName(summary, replying.senderId), text: replying.recalled ? "Recalled message" : firstLine(replying.body) }
     : null;
-  const sendReply = async (body: string) => {
-    await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined);
+  const sendReply = async (body: string, photos?: PhotoInput[]) => {
+    await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined, photos);
     setReplyTo(null);
   };
 

@@ -9,6 +9,7 @@ import { memberName } from "../conversations/summary-text.js";
 import { ClampedText } from "../listings/clamped-text.js";
 import { ListingControls } from "../listings/listing-controls.js";
 import { itemSeller } from "../listings/seller.js";
+import { PhotoGrid } from "../photos/photo-grid.js";
 import { BuyDialog, CancelOrderDialog, MakeOfferDialog } from "../offers/order-dialogs.js";
 import { cancelRule, isActiveOrder, itemStatusText, openOfferOf, orderStatusText } from "../offers/rules.js";
 import { useConversationOffers } from "../offers/use-offers.js";
@@ -81,6 +82,7 @@ export function ItemPanel({ summary }: { summary: Summary }) {
       </div>
       <p className="item-seller muted small-text">{isSeller ? "Your listing" : `Seller: ${sellerDisplay}`}</p>
       {item.description ? <ClampedText className="item-description" text={item.description} lines={2} /> : null}
+      {item.photos?.length ? <div className="item-photos"><PhotoGrid media={item.photos} from={sellerDisplay} label={`Photo of ${item.title}`} testId="item-photos" /></div> : null}
       {order ? (
         <p className="order-status" data-testid="order-status" data-status={order.status}>
           {orderStatusText(order, user.id, names)}

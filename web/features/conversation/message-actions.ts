@@ -19,7 +19,7 @@ export function recallWindowMs(): number {
 }
 
 export function canRecall(message: StoredMessage, me: string, now: number, windowMs = recallWindowMs()): boolean {
-  return message.senderId === me && message.kind === "text" && !message.recalled && now - message.at < windowMs;
+  return message.senderId === me && (message.kind === "text" || message.kind === "image") && !message.recalled && now - message.at < windowMs;
 }
 
 /**

@@ -8,6 +8,7 @@ import { deliveryStatus, STATUS_LABELS, type DeliveryStatus } from "./delivery-s
 import { MessageBody } from "./message-body.js";
 import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from "../../lib/menu.js";
 import { systemText } from "./system-text.js";
+import { PendingPhotos, PhotoGrid } from "../photos/photo-grid.js";
 
 export interface MessageListProps {
   me: string;
@@ -434,6 +435,7 @@ function MessageBubble({
         <div className={`bubble${unsupported ? " unsupported" : ""}`}>
           {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
           {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
+          {message.kind === "image" && message.media ? <PhotoGrid media={message.media} from={mine ? "you" : memberName(summary, message.senderId)} /> : null}
           <div className="body" data-testid="message-text">
             {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} message={message} />}
           </div>
@@ -526,6 +528,7 @@ function PendingBubble({
       <div className="bubble-line">
         <div className={`bubble pending is-${status}`}>
           {row.replyTo ? <Quote reply={row.replyTo} me={me} summary={summary} actions={actions} /> : null}
+          {row.kind === "image" ? <PendingPhotos row={row} /> : null}
           <div className="body" data-testid="message-text">
             <MessageBody text={row.body} />
           </div>

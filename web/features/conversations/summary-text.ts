@@ -3,6 +3,7 @@ import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
 import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { systemText } from "../conversation/system-text.js";
 import { displayNameFor } from "./contacts.js";
+import { photoText } from "../photos/attach.js";
 
 /**
  * THE name of a conversation, wherever it is shown (list, header, search
@@ -56,7 +57,7 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
   if (!message) return { who: null, text: "No messages yet" };
   if (message.recalled) return { who: null, text: "Message recalled" };
   // A kind from a newer server: its body may not be meant as text.
-  const text = isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
+  const text = message.kind === "image" ? photoText(oneLine(message.body)) : isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
   if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
   if (message.senderId === me) return { who: "You", text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };
@@ -64,8 +65,8 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
 }
 
 /** A message typed here and still in the outbox, newer than anything stored. */
-export function pendingPreview(row: Pick<OutboxRow, "body" | "status">): PreviewParts {
-  return { who: "You", text: oneLine(row.body), status: row.status === "failed" ? "Not sent" : "Sending" };
+export function pendingPreview(row: Pick<OutboxRow, "body" | "status" | "kind">): PreviewParts {
+  return { who: "You", text: row.kind === "image" ? photoText(oneLine(row.body)) : oneLine(row.body), status: row.status === "failed" ? "Not sent" : "Sending" };
 }
 
 export function previewString(parts: PreviewParts): string {

@@ -8,6 +8,7 @@ import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { itemStatusText } from "../offers/rules.js";
 import { ClampedText } from "./clamped-text.js";
+import { ListingPhoto } from "../photos/listing-photos.js";
 import { ListingControls } from "./listing-controls.js";
 import { loadListings, type Shelf } from "./my-listings.js";
 import { compareListings, sellerName } from "./seller.js";
@@ -142,6 +143,7 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
 
   return (
     <article className={`listing-card${gone ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={item.status} aria-label={item.title}>
+      <ListingPhoto item={item} />
       <div className="listing-top">
         <h3>{item.title}</h3>
         <span className="item-price">{formatPrice(item.priceCents)}</span>

@@ -4,6 +4,8 @@ import { BackIcon } from "../../lib/icons.js";
 import { checkPrice, CURRENCY } from "../../lib/money.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
+import { uploadListingPhotos } from "../photos/listing-photos.js";
+import { usePhotoAttachments } from "../photos/photo-attachments.js";
 
 type Problems = { title?: string; price?: string };
 
@@ -17,6 +19,8 @@ export function SellForm() {
   const [problems, setProblems] = useState<Problems>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [uploading, setUploading] = useState<string | null>(null);
+  const photos = usePhotoAttachments({ disabled: busy, label: "Add photos" });
   const titleRef = useRef<HTMLInputElement>(null);
   const priceRef = useRef<HTMLInputElement>(null);
 
@@ -32,11 +36,15 @@ export function SellForm() {
     if (!checked.ok) return priceRef.current?.focus();
     setBusy(true);
     try {
-      await api.createItem({ title: title.trim(), priceCents: checked.cents, description: description.trim() || undefined });
+      // Photos first (each upload answers its id), then the listing with them.
+      const mediaIds = await uploadListingPhotos(api, photos.peek(), setUploading);
+      await api.createItem({ title: title.trim(), priceCents: checked.cents, description: description.trim() || undefined, ...(mediaIds.length ? { mediaIds } : {}) });
       navigate({ name: "listings" });
     } catch (err) {
       setError(describeError(err));
       setBusy(false);
+    } finally {
+      setUploading(null);
     }
   };
 
@@ -99,13 +107,21 @@ export function SellForm() {
         ) : null}
         <label htmlFor={`${id}-d`}>Description</label>
         <textarea id={`${id}-d`} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
+        <div className="sell-photos" {...photos.formHandlers}>
+          <div className="sell-photos-row">
+            {photos.button}
+            <span className="hint">Up to 9 photos (JPEG, PNG, WebP or GIF, at most 10 MB each)</span>
+          </div>
+          {photos.tray}
+          {photos.alert}
+        </div>
         {error ? (
           <p className="error" role="alert">
             {error}
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={busy}>
-          {busy ? "Listing…" : "List it"}
+          {uploading ?? (busy ? "Listing…" : "List it")}
         </button>
       </form>
     </section>
