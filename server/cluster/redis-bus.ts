@@ -1,4 +1,4 @@
-import type { Entry } from "../../shared/protocol/index.js";
+import { type EphemeralFrame, type Entry, ephemeralFrameSchema } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
 import type { BusListener, CloseReason, ConnectionMatch, FanoutBus } from "../sync/hub.js";
 import type { RedisLink } from "./redis-link.js";
@@ -118,6 +118,22 @@ export class RedisBus implements FanoutBus {
     this.link.command.spublish(userChannel(userId), JSON.stringify({ n: this.link.nodeId, ping })).catch(() => {});
   }
 
+  /**
+   * Typing and the like (server/presence/): delivered here, and published on
+   * each user's channel as `{n, x: frame}` (a message type of its own, next
+   * to entries `e` and heartbeats `ping`), so only processes holding that
+   * user's connections hear it. Ephemeral: lost while the link is down,
+   * never healed.
+   */
+  ephemeral(userIds: readonly string[], frame: EphemeralFrame): void {
+    this.listener?.ephemeral(userIds, frame);
+    if (!this.link.up) return;
+    const batch = this.link.command.pipeline();
+    const message = JSON.stringify({ n: this.link.nodeId, x: frame });
+    for (const userId of userIds) batch.spublish(userChannel(userId), message);
+    batch.exec().catch(() => {});
+  }
+
   /** Resolves when the user's channel is subscribed (or at once while the link is down: healing covers that). */
   watch(userId: string): Promise<void> {
     let ready = this.watched.get(userId);
@@ -185,7 +201,7 @@ export class RedisBus implements FanoutBus {
       return;
     }
     if (typeof parsed !== "object" || parsed === null) return;
-    const msg = parsed as { n?: unknown; e?: unknown; t?: unknown; ping?: unknown };
+    const msg = parsed as { n?: unknown; e?: unknown; t?: unknown; ping?: unknown; x?: unknown };
     if (msg.n === this.link.nodeId) return;
     if (channel === CONTROL) return this.onControl(msg as Control);
     const userId = USER_CHANNEL.exec(channel)?.[1];
@@ -193,6 +209,11 @@ export class RedisBus implements FanoutBus {
     if (typeof msg.ping === "object" && msg.ping !== null) {
       const { d, e } = msg.ping as { d?: unknown; e?: unknown };
       if (typeof d === "string") this.listener?.ping(userId, d, typeof e === "string" ? e.slice(0, 64) : undefined);
+      return;
+    }
+    if (msg.x !== undefined) {
+      const frame = ephemeralFrameSchema.safeParse(msg.x);
+      if (frame.success) this.listener?.ephemeral([userId], frame.data);
       return;
     }
     if (!Array.isArray(msg.e) || msg.e.length === 0) return;

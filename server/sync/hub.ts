@@ -1,4 +1,4 @@
-import { DOMAINS, type Entry, type StreamCloseReason, TRANSPORTS, type TransportName, type Versions, zeroVersions } from "../../shared/protocol/index.js";
+import { DOMAINS, type EphemeralFrame, type Entry, type StreamCloseReason, TRANSPORTS, type TransportName, type Versions, zeroVersions } from "../../shared/protocol/index.js";
 import type { Appended } from "../storage/storage.js";
 import { within } from "../within.js";
 
@@ -47,6 +47,8 @@ export interface Connection {
   ping?(echo: string | undefined): boolean;
   /** A request from this connection's device reached the server: a sign of life (SSE `hb=1`). */
   alive?(): void;
+  /** An ephemeral frame (typing: server/presence/), never in the log; dropped if the connection can't carry it now. Must not throw. */
+  ephemeral?(frame: EphemeralFrame): void;
 }
 
 /** Told what happens to live connections; the retransmitter is one. Must not throw. */
@@ -98,6 +100,8 @@ export interface BusListener {
   closeMatching(match: ConnectionMatch, reason: CloseReason): void;
   /** A heartbeat of the device reached another process: answer it on the device's streams here. */
   ping(userId: string, deviceId: string, echo: string | undefined): void;
+  /** An ephemeral frame for these users' connections here (server/presence/). */
+  ephemeral(userIds: readonly string[], frame: EphemeralFrame): void;
 }
 
 /**
@@ -113,6 +117,8 @@ export interface FanoutBus {
   closeEverywhere?(match: ConnectionMatch, reason: CloseReason): void;
   /** Hands a device's heartbeat to the other processes (the device's stream may be on one of them). */
   relayPing?(userId: string, deviceId: string, echo: string | undefined): void;
+  /** Delivers an ephemeral frame to the users' connections here (at once) and on every other process; lost, never healed, when a link is down. */
+  ephemeral?(userIds: readonly string[], frame: EphemeralFrame): void;
   /** The hub holds a connection of the user: resolves once the user's entries would reach this process. */
   watch?(userId: string): Promise<void>;
   /** The user's last connection here went. */
@@ -156,6 +162,7 @@ export class Hub {
     this.random = opts.random ?? Math.random;
     bus.attach({ deliver: (appended) => this.deliver(appended), closeMatching: (m, reason) => this.closeWhere((c) => matches(m, c), reason),
       ping: (userId, deviceId, echo) => void this.ping(userId, deviceId, echo),
+      ephemeral: (userIds, frame) => this.deliverEphemeral(userIds, frame),
     });
   }
 
@@ -325,6 +332,28 @@ export class Hub {
     const n = this.ping(userId, deviceId, echo);
     if (n === 0) this.bus.relayPing?.(userId, deviceId, echo);
     return n;
+  }
+
+  /**
+   * An ephemeral frame (typing) to the users' live connections on every
+   * process. Not an entry: no version, no log, no healing, no retransmission.
+   */
+  ephemeral(userIds: readonly string[], frame: EphemeralFrame): void {
+    if (userIds.length === 0) return;
+    if (this.bus.ephemeral) this.bus.ephemeral(userIds, frame);
+    else this.deliverEphemeral(userIds, frame);
+  }
+
+  private deliverEphemeral(userIds: readonly string[], frame: EphemeralFrame): void {
+    for (const userId of userIds) {
+      for (const conn of this.byUser.get(userId) ?? []) {
+        try {
+          conn.ephemeral?.(frame);
+        } catch (err) {
+          this.log?.warn({ err, connection: conn.id }, "ephemeral frame failed");
+        }
+      }
+    }
   }
 
   /** The transport a device is live on right now, if any. */

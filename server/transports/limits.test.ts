@@ -163,8 +163,8 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     ] as const) {
       expect(await emitAck<Ack>(a2.socket, event, payload)).toMatchObject({ ok: false, error: { code: "rate_limited", retryAfterMs: 12_000 } });
     }
-    // The refused send appended nothing.
-    expect((await server.sync.heads(bob.user.id)).chat).toBe(heads.chat + 1);
+    // The refused send appended nothing (the first one: the msg, and the conv entry it brings bob).
+    expect((await server.sync.heads(bob.user.id)).chat).toBe(heads.chat + 2);
     // Acks and heartbeats still go through, across both sockets, up to a budget of the same size.
     for (let i = 0; i < 5; i++) expect(await emitAck<Ack>(i % 2 ? a1.socket : a2.socket, i % 3 ? "heartbeat" : "ack", i % 3 ? {} : { acks: { chat: 1 } })).toMatchObject({ ok: true });
     for (const [event, payload] of [
@@ -186,7 +186,7 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     // Every event with a listener, whatever its name (socket.io types `listeners` by the declared ones).
     const emitter = own as unknown as { eventNames(): (string | symbol)[]; listeners(event: string | symbol): unknown[] };
     const events = emitter.eventNames().filter((e) => e !== "disconnect" && e !== "disconnecting" && e !== "error");
-    expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "recall", "send"]);
+    expect(events.map(String).sort()).toEqual(["ack", "heartbeat", "pull", "recall", "send", "typing"]);
     for (const event of events) for (const listener of emitter.listeners(event)) expect((listener as { [GUARDED]?: true })[GUARDED]).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import type { Entry } from "./entries.js";
 import type { Message } from "./messages.js";
 import type { Hello, PullResponse } from "./sync.js";
 import type { StreamClose } from "./transports.js";
+import type { TypingFrame } from "./presence.js";
 import { uuidSchema } from "./common.js";
 
 /** socket.io handshake `auth`. With a cookie session `token` may be omitted. */
@@ -27,6 +28,8 @@ export interface ClientToServerEvents {
   ack: (payload: unknown, cb?: (res: AckResult<object>) => void) => void;
   /** extension: an application-level heartbeat; payload as `PingRequest`, answers `{ok: true, at}`. */
   heartbeat: (payload: unknown, cb: (res: AckResult<{ at: number }>) => void) => void;
+  /** extension (Presence): payload as `TypingRequest`; answers `{ok: true}`. */
+  typing: (payload: unknown, cb?: (res: AckResult<object>) => void) => void;
 }
 
 export interface ServerToClientEvents {
@@ -34,6 +37,8 @@ export interface ServerToClientEvents {
   push: (entries: Entry[]) => void;
   /** extension: sent right before the server disconnects the socket on purpose (see `streamCloseSchema`). */
   close: (info: StreamClose) => void;
+  /** extension (Presence): another member is typing (`TypingFrame`); ephemeral, never in the log. */
+  typing: (frame: TypingFrame) => void;
 }
 
 export const SOCKET_PATH = "/socket.io";

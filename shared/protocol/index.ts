@@ -14,3 +14,5 @@ export * from "./transports.js";
 export * from "./events.js";
 export * from "./push.js";
 export * from "./commands.js";
+export * from "./presence.js";
+export * from "./location.js";

@@ -3,6 +3,7 @@ import { domainSchema, queryInt, uuidSchema, versionsSchema } from "./common.js"
 import { parseCursor } from "./cursor.js";
 import { entrySchema } from "./entries.js";
 import { helloSchema } from "./sync.js";
+import { ephemeralFrameSchema } from "./presence.js";
 
 /**
  * The two HTTP transports for the server → client direction: Server-Sent
@@ -67,6 +68,8 @@ export const pollResponseSchema = z.object({
   reset: z.array(domainSchema).optional(),
   /** extension: the server ended this device's long-poll connection on purpose (as the SSE/socket `close` event); do not poll again by itself. */
   close: z.lazy(() => streamCloseSchema).optional(),
+  /** extension (Presence): ephemeral frames (typing) heard for this device since its last answer; never in the log. */
+  ephemeral: z.array(ephemeralFrameSchema).optional(),
 });
 export type PollResponse = z.infer<typeof pollResponseSchema>;
 
@@ -76,7 +79,8 @@ export type PollResponse = z.infer<typeof pollResponseSchema>;
  * extension `close` (data: `{reason}`) sent right before the server ends a
  * stream on purpose.
  */
-export const SSE_EVENTS = ["hello", "push", "reset", "ping", "close"] as const;
+// extension (Presence): `typing` (data: TypingFrame), ephemeral, without an `id:`.
+export const SSE_EVENTS = ["hello", "push", "reset", "ping", "close", "typing"] as const;
 export type SseEventName = (typeof SSE_EVENTS)[number];
 
 export const streamResetSchema = z.object({ d: domainSchema });

@@ -6,6 +6,7 @@ import {
   type PullResponse,
   type SendRequest,
   type TransportName,
+  type TypingFrame,
   type Versions,
 } from "../../shared/protocol/index.js";
 import { systemClock, type Clock } from "../../shared/sync/types.js";
@@ -209,6 +210,9 @@ export class ConnectionManager implements Transport {
   async ack(acks: Partial<Versions>): Promise<void> {
     return this.active().ack(acks);
   }
+  async typing(conversationId: string): Promise<void> {
+    await this.active().typing?.(conversationId);
+  }
 
   // ── attempts ───────────────────────────────────────────────────────────
 
@@ -251,6 +255,9 @@ export class ConnectionManager implements Transport {
       onReset: (domains: Domain[]) => {
         // Any connection of ours that is told our cursor is too old speaks for all of them: same cursor.
         if (ours() && attempt.role !== "retiring") return this.handlers?.onReset?.(domains);
+      },
+      onTyping: (frame: TypingFrame) => {
+        if (ours() && (attempt.role === "active" || attempt.role === "retiring")) this.handlers?.onTyping?.(frame);
       },
     };
   }

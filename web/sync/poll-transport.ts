@@ -21,7 +21,7 @@ import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { HttpRequestsTransport } from "./transport-base.js";
 import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
-import { validEntries } from "./wire.js";
+import { validEntries, validTyping } from "./wire.js";
 
 export interface PollTimings {
   /** How long a poll may park on the server (`wait`). The first poll of a connection uses 0, to say hello at once. */
@@ -56,7 +56,7 @@ export interface PollTransportOptions extends LinkOptions {
 }
 
 // Entries are checked one by one (wire.ts): one malformed entry must not cost the whole answer.
-const pollAnswerSchema = pollResponseSchema.extend({ entries: z.array(z.unknown()) });
+const pollAnswerSchema = pollResponseSchema.extend({ entries: z.array(z.unknown()), ephemeral: z.array(z.unknown()).optional() });
 type PollAnswer = z.infer<typeof pollAnswerSchema>;
 
 /** Server answers that retrying will not fix by itself: the sync client decides (re-check the session, new device id). */
@@ -244,6 +244,10 @@ export class PollTransport extends HttpRequestsTransport implements Transport {
       this.handlers.onPush(entries);
       if (!this.isCurrent(attempt)) return;
     }
+    // Someone typing answers a parked poll early: a real answer, not one to back off from.
+    const typing = (answer.ephemeral ?? []).map(validTyping).filter((f) => f !== null);
+    for (const frame of typing) this.handlers?.onTyping?.(frame);
+    if (!this.isCurrent(attempt)) return;
     // The server ended this device's long-poll connection (too many connections): the sync client decides.
     const refusal = refusalOf(answer.close?.reason ?? null);
     if (refusal) return this.refused(attempt, refusal);
@@ -251,7 +255,7 @@ export class PollTransport extends HttpRequestsTransport implements Transport {
     // An answer that needs nothing more: the link works.
     this.reconnect.reset();
     this.resetBackoff.reset();
-    if (entries.length === 0 && state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
+    if (entries.length === 0 && typing.length === 0 && state.wait > 0 && this.clock.now() - state.startedAt < this.timings.quickEmptyMs) {
       // Not parked at all: something between us and the server answers early. Do not spin.
       return this.to({ name: "pausing", attempt, timer: this.clock.setTimeout(() => this.poll(), this.timings.quickEmptyMs) });
     }

@@ -20,7 +20,7 @@ import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { HttpRequestsTransport } from "./transport-base.js";
 import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
-import { parseJson, validEntries } from "./wire.js";
+import { parseJson, validEntries, validTyping } from "./wire.js";
 
 /** The part of EventSource we use; tests pass a fake. */
 export interface EventStream {
@@ -195,6 +195,10 @@ export class SseTransport extends HttpRequestsTransport implements Transport {
     on("ping", (data) => this.onPingEvent(attempt, data));
     on("reset", (data) => this.onResetEvent(attempt, data));
     on("close", (data) => this.onCloseEvent(attempt, data));
+    on("typing", (data) => {
+      const frame = this.machine.state.name === "online" ? validTyping(parseJson(data)) : null;
+      if (frame) this.handlers?.onTyping?.(frame);
+    });
     on("error", () => this.onError());
     const deadline = this.clock.setTimeout(() => {
       if (this.isCurrent(attempt)) this.retryLater({});

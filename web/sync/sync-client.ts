@@ -30,6 +30,7 @@ import type { CourierDb } from "../db/database.js";
 import type { StoredSummary } from "../db/records.js";
 import { DexieSyncStore } from "../db/store.js";
 import { useConnection } from "../stores/connection.js";
+import { useTyping } from "../features/presence/typing-store.js";
 import { ClosableStore } from "./closable-store.js";
 import { OutboxSender } from "./outbox-sender.js";
 import { watchPage } from "./page-signals.js";
@@ -153,7 +154,16 @@ export class SyncClient {
         else if (code === "too_many_connections") this.crowdOut();
       },
       onReset: (domains) => this.onReset(domains),
+      onTyping: (frame) => {
+        if (this.greetedAs === this.opts.user.id && !this.foreign) useTyping.getState().heard(frame, Date.now());
+      },
     };
+  }
+
+  /** "I am typing here" (Presence): over the live connection only; lossy, so nothing is queued or retried. */
+  typing(conversationId: string): void {
+    if (!this.live) return;
+    void this.opts.transport.typing?.(conversationId).catch(() => {});
   }
 
   get transportName(): TransportName | null {
@@ -274,6 +284,11 @@ export class SyncClient {
   private onPush(entries: Entry[]): void {
     // Only a connection that said hello for this user carries this user's entries.
     if (this.greetedAs !== this.opts.user.id || this.foreign) return;
+    // Someone's message arrived: they are no longer typing it.
+    for (const e of entries) {
+      const message = e.k === "msg" ? (e.data as { message?: { conversationId?: unknown; senderId?: unknown } }).message : undefined;
+      if (typeof message?.conversationId === "string" && typeof message.senderId === "string") useTyping.getState().stopped(message.conversationId, message.senderId);
+    }
     this.engine.receive(entries);
   }
 

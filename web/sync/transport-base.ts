@@ -1,4 +1,4 @@
-import type { PullRequest, PullResponse, SendRequest, Versions } from "../../shared/protocol/index.js";
+import { type PullRequest, type PullResponse, type SendRequest, TYPING_PATH, type TypingRequest, type Versions } from "../../shared/protocol/index.js";
 import type { Api } from "../api/client.js";
 import type { AnyMessage } from "../api/lenient.js";
 import type { TransportHandlers, TransportStatus } from "./transport.js";
@@ -37,5 +37,9 @@ export abstract class HttpRequestsTransport extends TransportBase {
   }
   ack(acks: Partial<Versions>): Promise<void> {
     return this.api.ack(acks);
+  }
+  async typing(conversationId: string): Promise<void> {
+    const body: TypingRequest = { conversationId };
+    await this.api.http.request("POST", TYPING_PATH, { body });
   }
 }

@@ -1,4 +1,4 @@
-import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, StreamCloseReason, TransportName, Versions } from "../../shared/protocol/index.js";
+import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, StreamCloseReason, TransportName, TypingFrame, Versions } from "../../shared/protocol/index.js";
 import type { AnyMessage } from "../api/lenient.js";
 
 /**
@@ -43,6 +43,8 @@ export interface TransportHandlers {
    * cursor once the returned promise settles.
    */
   onReset?(domains: Domain[]): Promise<void> | void;
+  /** Someone else is typing (Presence): ephemeral, not an entry; nothing to apply or acknowledge. */
+  onTyping?(frame: TypingFrame): void;
 }
 
 export interface Transport {
@@ -70,6 +72,8 @@ export interface Transport {
   send(request: SendRequest): Promise<AnyMessage>;
   pull(request: PullRequest): Promise<PullResponse>;
   ack(acks: Partial<Versions>): Promise<void>;
+  /** "I am typing here" (Presence): the socket event on WebSocket, `POST /api/typing` otherwise. Lossy. */
+  typing?(conversationId: string): Promise<void>;
 }
 
 /**

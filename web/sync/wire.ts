@@ -1,4 +1,4 @@
-import { entrySchema, type Entry } from "../../shared/protocol/index.js";
+import { entrySchema, type Entry, type TypingFrame, typingFrameSchema } from "../../shared/protocol/index.js";
 
 /**
  * Pushed entries, validated one by one: a malformed entry is dropped (and
@@ -13,6 +13,12 @@ export function validEntries(raw: unknown): Entry[] {
     else console.warn("courier: dropping malformed pushed entry", parsed.error.issues[0]);
   }
   return entries;
+}
+
+/** A typing frame (socket event, SSE event, or an item of a poll's `ephemeral`), or null when it is not one. */
+export function validTyping(raw: unknown): TypingFrame | null {
+  const parsed = typingFrameSchema.safeParse(raw);
+  return parsed.success ? { conversationId: parsed.data.conversationId, userId: parsed.data.userId } : null;
 }
 
 /** JSON text of an SSE `data:` field, or undefined when it is not JSON. */

@@ -14,6 +14,7 @@ import {
   type SendRequest,
   type ServerToClientEvents,
   type SocketAuth,
+  type TypingRequest,
   type Versions,
 } from "../../shared/protocol/index.js";
 import { systemClock, type Clock } from "../../shared/sync/types.js";
@@ -27,7 +28,7 @@ import type { LinkOptions } from "./link-options.js";
 import { recordDead } from "./transport-log.js";
 import { TransportBase } from "./transport-base.js";
 import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
-import { validEntries } from "./wire.js";
+import { validEntries, validTyping } from "./wire.js";
 
 export interface WsTimings {
   /** A connection that has not said hello by then (handshake included) is abandoned and replaced. */
@@ -52,7 +53,7 @@ export interface WsSocket {
   /** The socket.io handshake is done and the link is up. */
   readonly connected: boolean;
   /** Server events: `hello`, `push`, and the extension `close` (sent right before the server drops us on purpose). */
-  onEvent(event: "hello" | "push" | "close", listener: (data: unknown) => void): void;
+  onEvent(event: "hello" | "push" | "close" | "typing", listener: (data: unknown) => void): void;
   /** The handshake failed; `refused` when the server's middleware said no (`error.data`: `{code, message, retryAfterMs?}`). */
   onConnectError(listener: (error: Error & { data?: unknown }, refused: boolean) => void): void;
   /** The link is gone, before the handshake (the engine closed: a proxy that refuses the upgrade) or after it. */
@@ -63,7 +64,7 @@ export interface WsSocket {
   /** An acknowledged request; rejects when it is not answered within `timeoutMs`. */
   request(event: "send" | "pull" | "heartbeat", payload: unknown, timeoutMs: number): Promise<unknown>;
   /** Fire-and-forget. */
-  emit(event: "ack", payload: unknown): void;
+  emit(event: "ack" | "typing", payload: unknown): void;
   /** Drops the connection. No listener is called after this. */
   close(): void;
 }
@@ -191,6 +192,12 @@ export class WsTransport extends TransportBase implements Transport {
     this.connected().emit("ack", { acks });
   }
 
+  async typing(conversationId: string): Promise<void> {
+    // Fire-and-forget: typing is lossy; the next keystrokes signal again.
+    const payload: TypingRequest = { conversationId };
+    this.connected().emit("typing", payload);
+  }
+
   // ── one connection ─────────────────────────────────────────────────────
 
   private open(): void {
@@ -212,6 +219,13 @@ export class WsTransport extends TransportBase implements Transport {
     socket.onEvent("hello", ours((data) => this.onHello(data)));
     socket.onEvent("push", ours((data) => this.onPush(data)));
     socket.onEvent("close", ours((data) => this.onCloseEvent(attempt, data)));
+    socket.onEvent(
+      "typing",
+      ours((data) => {
+        const frame = this.machine.state.name === "online" ? validTyping(data) : null;
+        if (frame) this.handlers?.onTyping?.(frame);
+      }),
+    );
     socket.onReceive(ours(() => this.alive()));
     socket.onConnectError(ours((error, refused) => this.onConnectError(attempt, error, refused)));
     socket.onClose(ours((reason) => this.onClosed(reason)));
@@ -399,6 +413,7 @@ export function socketIo(url: string | undefined, handshakeTimeoutMs: number): O
         const guarded = live(listener);
         if (event === "hello") socket.on("hello", guarded);
         else if (event === "push") socket.on("push", guarded);
+        else if (event === "typing") socket.on("typing", guarded);
         else socket.on("close", guarded);
       },
       onConnectError(listener) {

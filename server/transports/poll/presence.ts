@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Entry, streamCloseSchema } from "../../../shared/protocol/index.js";
+import { type EphemeralFrame, type Entry, POLL_EPHEMERAL_MAX, streamCloseSchema, TYPING_SHOWN_MS } from "../../../shared/protocol/index.js";
 import type { RedisLink } from "../../cluster/redis-link.js";
 import type { CloseReason, Connection, Hub } from "../../sync/hub.js";
 import { within } from "../../within.js";
@@ -79,6 +79,8 @@ export class PollPresence implements Connection {
   private lingerUntil = 0;
   private expiry: NodeJS.Timeout | null = null;
   private closedBy: CloseReason | null = null;
+  /** Ephemeral frames (typing) not yet answered, with when they came: the next answer takes those still fresh. */
+  private frames: { frame: EphemeralFrame; at: number }[] = [];
 
   constructor(
     readonly id: string,
@@ -99,6 +101,31 @@ export class PollPresence implements Connection {
 
   push(_entries: Entry[]): void {
     for (const w of this.waiters) w.signal("woken");
+  }
+
+  /**
+   * Typing (server/presence/): kept for the device's next answer, and a
+   * parked poll answers at once with it. Kept on this process only: a next
+   * poll that lands on another process does not get it (typing is lossy).
+   */
+  ephemeral(frame: EphemeralFrame): void {
+    if (this.closedBy) return;
+    this.frames.push({ frame, at: this.deps.now() });
+    if (this.frames.length > POLL_EPHEMERAL_MAX) this.frames.splice(0, this.frames.length - POLL_EPHEMERAL_MAX);
+    for (const w of this.waiters) w.signal("woken");
+  }
+
+  /** Whether an answer now would carry ephemeral frames. */
+  get hasEphemeral(): boolean {
+    return this.frames.length > 0;
+  }
+
+  /** The frames still fresh (younger than an indicator lasts), forgotten once taken. */
+  takeEphemeral(): EphemeralFrame[] {
+    const since = this.deps.now() - TYPING_SHOWN_MS;
+    const fresh = this.frames.filter((f) => f.at > since).map((f) => f.frame);
+    this.frames = [];
+    return fresh;
   }
 
   /** From the hub, which has already unregistered us. */

@@ -16,7 +16,7 @@ import type { Context, FeatureOptions } from "../../context.js";
 import { ack } from "../../sync/service.js";
 import { admit, helloFor, sessionAlive } from "../admit.js";
 import { InFlight } from "../in-flight.js";
-import { PollPresences } from "./presence.js";
+import { type PollPresence, PollPresences } from "./presence.js";
 import { type ReadAfter, readAfter } from "./read-after.js";
 import { PollWaiter, type Signal } from "./waiter.js";
 
@@ -53,8 +53,9 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     try {
       // Appends on other processes from here on wake us too.
       await ctx.hub.ready(auth.user.id);
-      const read = await untilEntries(ctx, req, auth, from, wait, waiter);
+      const read = await untilEntries(ctx, req, auth, from, wait, waiter, presence);
       ctx.hub.told(presence, read.heads);
+      const ephemeral = presence.takeEphemeral();
       return {
         hello: helloFor(ctx, auth.user.id, deviceId, read.heads, "poll"),
         entries: read.entries,
@@ -62,6 +63,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
         cursor: formatCursor(read.cursor),
         ...(read.reset.length > 0 ? { reset: read.reset } : {}),
         ...(read.close ? { close: { reason: read.close } } : {}),
+        ...(ephemeral.length > 0 ? { ephemeral } : {}),
       };
     } finally {
       presence.leave(waiter, wait + ctx.config.pollGraceMs);
@@ -80,13 +82,22 @@ const sessionEnded = () => CourierError.unauthorized("Your session has ended; si
 /** A read, and why the server ended the device's long-poll connection if it did (too many connections). */
 type PollRead = ReadAfter & { close?: "too_many_connections" };
 
-async function untilEntries(ctx: Context, req: FastifyRequest, auth: Auth, from: Versions, wait: number, waiter: PollWaiter): Promise<PollRead> {
+async function untilEntries(
+  ctx: Context,
+  req: FastifyRequest,
+  auth: Auth,
+  from: Versions,
+  wait: number,
+  waiter: PollWaiter,
+  presence: Pick<PollPresence, "hasEphemeral">,
+): Promise<PollRead> {
   const deadline = Date.now() + wait;
   let sessionChecked = false;
   for (;;) {
     const read = await readAfter(ctx.sync, auth.user.id, from, POLL_ENTRIES_MAX);
     if (waiter.ended) return closing(ctx, req, auth, waiter.ended, read);
-    if (read.entries.length > 0 || read.reset.length > 0) return read;
+    // Someone typing answers a parked poll early too (the answer's `ephemeral`).
+    if (read.entries.length > 0 || read.reset.length > 0 || presence.hasEphemeral) return read;
     const remaining = deadline - Date.now();
     if (remaining <= 0) return read;
     // Once per request, before parking: a logout that ran before we joined the hub found nothing to close.

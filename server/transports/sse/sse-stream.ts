@@ -1,6 +1,7 @@
 import {
   DOMAINS,
   type Domain,
+  type EphemeralFrame,
   type Entry,
   formatCursor,
   type Hello,
@@ -122,6 +123,12 @@ export class SseStream implements Connection {
 
   alive(): void {
     this.lastSign = this.deps.ctx.clock();
+  }
+
+  /** Typing (server/presence/): an `event: typing` without an id (it is not in the log), once hello is out. */
+  ephemeral({ conversationId, userId }: EphemeralFrame): void {
+    if (this.closed || !this.heartbeat) return;
+    this.deps.writer.event("typing", { conversationId, userId });
   }
 
   /** The client went away (or the response was dropped): clean up, write nothing. */

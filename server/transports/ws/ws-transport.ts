@@ -13,6 +13,7 @@ import {
 import type { Context } from "../../context.js";
 import { pullCost } from "../../http/in-flight-limit.js";
 import { recall } from "../../messages/lifecycle.js";
+import { typing } from "../../presence/typing.js";
 import { send } from "../../messages/send.js";
 import { HelloGate } from "../../sync/hello-gate.js";
 import type { CloseReason, Connection } from "../../sync/hub.js";
@@ -62,6 +63,8 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
 function open(ctx: Context, socket: CourierSocket, log: Log): void {
   const { userId, deviceId, sessionId, tokenHash, addressKey } = socket.data;
   const gate = new HelloGate((entries) => socket.emit("push", entries));
+  /** Ephemeral frames (typing) go out once hello has: before it the client is not listening yet. */
+  let greeted = false;
   const closeWith = (reason: CloseReason, retryAfterMs?: number) => {
     const info: StreamClose = retryAfterMs === undefined ? { reason } : { reason, retryAfterMs };
     // The engine sends what is buffered before it closes, so the event arrives first.
@@ -77,6 +80,9 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     push: (entries) => gate.push(entries),
     repush: (entries) => gate.repush(entries),
     close: closeWith,
+    ephemeral: ({ conversationId, userId: who }) => {
+      if (greeted) socket.emit("typing", { conversationId, userId: who });
+    },
   };
   const end = () => {
     ctx.hub.remove(conn);
@@ -117,6 +123,10 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     },
     { budget: "upkeep" },
   );
+  on("typing", async (p) => {
+    await typing(ctx, userId, p);
+    return {};
+  });
   socket.on("disconnect", (reason) => {
     // The client stopped answering socket.io's pings: a half-open link, found dead.
     if (reason === "ping timeout") ctx.delivery.deadConnections.ws++;
@@ -138,6 +148,7 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
     if (!socket.connected) return;
     ctx.hub.told(conn, heads);
     socket.emit("hello", helloFor(ctx, userId, deviceId, heads, "ws"));
+    greeted = true;
     gate.open(heads);
   })().catch((err: unknown) => {
     log.error({ err }, "hello failed");

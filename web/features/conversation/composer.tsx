@@ -28,13 +28,15 @@ export interface ComposerProps {
   prefill?: { text: string; nonce: number } | null;
   /** Moves focus into the box when it changes (Reply chosen). */
   focusKey?: number;
+  /** The text changed to `text` (Presence: "is typing…" for the others, throttled by the caller). */
+  onTyping?(text: string): void;
 }
 
 /**
  * Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline.
  * Unsent text is kept per conversation across reloads (lib/drafts.ts).
  */
-export function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey }: ComposerProps) {
+export function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey, onTyping }: ComposerProps) {
   const [text, setText] = useState(() => loadDraft(conversationId));
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -48,6 +50,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
 
   const update = (value: string) => {
     setText(value);
+    onTyping?.(value);
     saveDraft(conversationId, value);
     if (error) setError(null);
   };

@@ -18,6 +18,7 @@ import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
 import { showToast } from "../shell/toasts.js";
 import { Composer } from "./composer.js";
+import { ConversationStatus, useTypingSignal } from "../presence/conversation-status.js";
 import { fetchEarlier, HISTORY_PAGE, loadDownTo } from "./history.js";
 import { canRecall, copyText, editableText, hide, recall, recallPending, useActionMemory } from "./message-actions.js";
 import { ItemPanel } from "./item-panel.js";
@@ -29,6 +30,8 @@ const INITIAL_WINDOW = 100;
 export function ConversationView({ conversationId }: { conversationId: string }) {
   const session = useSession();
   const { db, user, client } = session;
+  // Presence: "is typing…" for the others while the composer's text changes (at most every 3 s).
+  const typingSignal = useTypingSignal(conversationId);
   const navigate = useUi((s) => s.navigate);
   const visible = usePageVisible();
   const now = useNow();
@@ -244,7 +247,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
-      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back}>
+      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back} status={<ConversationStatus summary={summary} me={user.id} />}>
         {isGroup && !isGone(summary) ? (
           <button
             ref={infoButton}
@@ -304,6 +307,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
               onCancelReply={() => setReplyTo(null)}
               prefill={prefill}
               focusKey={composerFocus}
+              onTyping={typingSignal}
             />
           ) : null}
         </div>
@@ -337,7 +341,7 @@ function RequestBanner({ conversationId, addedBy }: { conversationId: string; ad
   );
 }
 
-function ConversationHeader({ title, subtitle, onBack, children }: { title: string; subtitle: string | null; onBack(): void; children?: ReactNode }) {
+function ConversationHeader({ title, subtitle, onBack, status, children }: { title: string; subtitle: string | null; onBack(): void; status?: ReactNode; children?: ReactNode }) {
   return (
     <div className="conversation-header">
       <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
@@ -346,6 +350,7 @@ function ConversationHeader({ title, subtitle, onBack, children }: { title: stri
       <div className="conversation-heading">
         <h2>{title}</h2>
         {subtitle ? <p className="muted small-text">{subtitle}</p> : null}
+        {status}
       </div>
       {children}
     </div>

@@ -4,6 +4,7 @@ import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } fr
 import { systemText } from "../conversation/system-text.js";
 import { displayNameFor } from "./contacts.js";
 import { photoText } from "../photos/attach.js";
+import { locationText } from "../../../shared/protocol/index.js";
 
 /**
  * THE name of a conversation, wherever it is shown (list, header, search
@@ -57,7 +58,7 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
   if (!message) return { who: null, text: "No messages yet" };
   if (message.recalled) return { who: null, text: "Message recalled" };
   // A kind from a newer server: its body may not be meant as text.
-  const text = message.kind === "image" ? photoText(oneLine(message.body)) : isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
+  const text = message.kind === "image" ? photoText(oneLine(message.body)) : message.kind === "location" ? locationText(message.location) : isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
   if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
   if (message.senderId === me) return { who: "You", text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };

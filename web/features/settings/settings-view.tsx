@@ -1,11 +1,13 @@
-import { useEffect, useState } from "react";
-import { describeError } from "../../api/errors.js";
+import { useEffect } from "react";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { SignOutButton } from "../account/sign-out-button.js";
 import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
+import { PresenceSetting } from "../presence/presence-setting.js";
+import type { Api } from "../../api/client.js";
+import { useRemoteSetting } from "../../lib/use-remote-setting.js";
 
 /** Notifications for this browser, and message previews for the account. */
 export function SettingsView() {
@@ -24,6 +26,7 @@ export function SettingsView() {
         <AccountSettings />
         <NotificationSettings />
         <PreviewSettings />
+        <PresenceSetting />
         <section className="settings-section" aria-labelledby="settings-connection">
           <h3 id="settings-connection">Network</h3>
           <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
@@ -96,34 +99,12 @@ function NotificationSettings() {
   );
 }
 
+const loadHidePreviews = async (api: Api) => (await api.pushPreferences()).hidePreviews;
+const saveHidePreviews = async (api: Api, hidePreviews: boolean) => (await api.setPushPreferences({ hidePreviews })).hidePreviews;
+
 function PreviewSettings() {
   const { api } = useSession();
-  const [hidePreviews, setHidePreviews] = useState<boolean | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .pushPreferences()
-      .then((p) => live && setHidePreviews(p.hidePreviews))
-      .catch((err: unknown) => live && setError(describeError(err)));
-    return () => {
-      live = false;
-    };
-  }, [api]);
-
-  const change = async (next: boolean) => {
-    setBusy(true);
-    setError(null);
-    try {
-      setHidePreviews((await api.setPushPreferences({ hidePreviews: next })).hidePreviews);
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { value: hidePreviews, busy, error, change } = useRemoteSetting(api, loadHidePreviews, saveHidePreviews);
 
   return (
     <section className="settings-section" aria-labelledby="settings-previews">

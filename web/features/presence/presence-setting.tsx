@@ -1,0 +1,38 @@
+import type { Api } from "../../api/client.js";
+import { useRemoteSetting } from "../../lib/use-remote-setting.js";
+import { useSession } from "../../session.js";
+import { ActionError } from "../group/action.js";
+import { fetchPresenceSettings, savePresenceSettings } from "./presence-api.js";
+
+const loadShowOnline = async (api: Api) => (await fetchPresenceSettings(api)).showOnline;
+const saveShowOnline = async (api: Api, showOnline: boolean) => (await savePresenceSettings(api, { showOnline })).showOnline;
+
+/** Settings: "Show when I'm online" (default on). Off: others see nothing of mine, and I see nobody's. */
+export function PresenceSetting() {
+  const { api } = useSession();
+  const { value: showOnline, busy, error, change } = useRemoteSetting(api, loadShowOnline, saveShowOnline);
+  return (
+    <section className="settings-section" aria-labelledby="settings-presence">
+      <h3 id="settings-presence">Online status</h3>
+      <label className="switch-row">
+        <input
+          type="checkbox"
+          data-testid="show-online"
+          checked={showOnline ?? true}
+          disabled={showOnline === null}
+          aria-busy={busy}
+          aria-describedby="presence-setting-help"
+          onChange={(e) => {
+            // Not disabled while busy: a disabled control drops keyboard focus.
+            if (!busy) void change(e.target.checked);
+          }}
+        />
+        <span>Show when I'm online</span>
+      </label>
+      <p id="presence-setting-help" className="muted small-text">
+        When off, nobody sees when you're online or were last seen, and you don't see theirs. Typing still shows.
+      </p>
+      <ActionError error={error} />
+    </section>
+  );
+}
