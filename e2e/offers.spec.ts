@@ -1,0 +1,202 @@
+import type { Browser, Page } from "@playwright/test";
+import { createListing, expect, openConversation, signUp, test, type Person } from "./fixtures.js";
+
+/**
+ * Offers, orders and listings in the app (issue 14; docs/marketplace.md):
+ * an offer countered and accepted into an order, Buy asking first with the
+ * price, a seller's cancel with a reason putting the listing back on sale.
+ */
+
+const PHONE = { width: 390, height: 844 };
+
+/** A seller (computer) with a listing at £45, and a buyer (phone, dark) in its item chat. */
+async function listingChat(browser: Browser, name: string) {
+  const seller = await signUp(browser, "seller", "Berta Seller", "ws");
+  const buyer = await signUp(browser, "buyer", "Anton Buyer", "ws", { colorScheme: "dark" });
+  // Every test shares one server: keep this listing apart from the others'.
+  const listing = `${name} ${seller.username.slice(-4)}`;
+  await createListing(seller.page, listing, "45.00");
+  await buyer.page.getByRole("button", { name: "Listings" }).click();
+  await buyer.page.getByTestId("listing-card").filter({ hasText: listing }).getByRole("button", { name: "Ask the seller" }).click();
+  await expect(buyer.page.getByTestId("item-panel")).toContainText(listing);
+  // A phone: the buyer's screen from here on (sign-up and the listings were reached from a computer's header).
+  await buyer.page.setViewportSize(PHONE);
+  return { seller, buyer, listing };
+}
+
+const offerCards = (page: Page) => page.getByTestId("message-list").getByTestId("offer-card");
+const orderStatus = (page: Page) => page.getByTestId("order-status");
+
+async function openSellersChat(seller: Person) {
+  await seller.page.getByRole("button", { name: "Chats" }).click();
+  await openConversation(seller.page, "Anton Buyer");
+}
+
+async function closeAll(...people: Person[]) {
+  for (const p of people) await p.context.close();
+}
+
+test("an offer, a counter, the counter accepted: an order at that price on both screens", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const { seller, buyer } = await listingChat(browser, "Road bike");
+
+  // The buyer offers £40: checked first (nothing is not an offer), Enter sends.
+  await buyer.page.getByRole("button", { name: "Make an offer" }).click();
+  const dialog = buyer.page.getByTestId("offer-dialog");
+  await dialog.getByLabel("Your price").fill("0");
+  await dialog.getByLabel("Your price").press("Enter");
+  await expect(dialog.getByRole("alert")).toHaveText("An offer must be more than nothing.");
+  await dialog.getByLabel("Your price").fill("40");
+  await dialog.getByLabel("Your price").press("Enter");
+  await expect(dialog).toHaveCount(0);
+  await expect(offerCards(buyer.page)).toHaveCount(1);
+  await expect(offerCards(buyer.page).first()).toHaveAttribute("data-status", "open");
+  await expect(offerCards(buyer.page).first()).toContainText("You offered $40.00");
+  // One open offer per buyer and item: the button waits.
+  await expect(buyer.page.getByRole("button", { name: "Make an offer" })).toBeDisabled();
+
+  // The seller counters with £45.
+  await openSellersChat(seller);
+  const first = offerCards(seller.page).first();
+  await expect(first).toContainText("Anton Buyer offered $40.00");
+  await first.getByRole("button", { name: "Counter" }).click();
+  const counter = seller.page.getByTestId("counter-dialog");
+  await counter.getByLabel("Your price").fill("45");
+  await counter.getByLabel("Your price").press("Enter");
+  await expect(counter).toHaveCount(0);
+  await expect(first).toHaveAttribute("data-status", "countered");
+  await expect(offerCards(seller.page)).toHaveCount(2);
+
+  // The buyer sees the first offer countered and the seller's counter-offer, and accepts it.
+  await expect(offerCards(buyer.page).first()).toHaveAttribute("data-status", "countered");
+  const counterCard = offerCards(buyer.page).nth(1);
+  await expect(counterCard).toContainText("Counter-offer");
+  await expect(counterCard).toContainText("Berta Seller countered with $45.00");
+  await buyer.page.screenshot({ path: test.info().outputPath("offer-countered-phone-dark.png") });
+  await counterCard.getByRole("button", { name: "Accept" }).click();
+
+  for (const page of [buyer.page, seller.page]) {
+    await expect(offerCards(page).nth(1)).toHaveAttribute("data-status", "accepted");
+    await expect(orderStatus(page)).toHaveAttribute("data-status", "bought");
+    await expect(orderStatus(page)).toContainText("for $45.00");
+    // An accepted counter leaves nothing to answer.
+    await expect(offerCards(page).getByRole("button", { name: "Accept" })).toHaveCount(0);
+  }
+  await seller.page.screenshot({ path: test.info().outputPath("offer-accepted-desktop.png") });
+  await buyer.page.screenshot({ path: test.info().outputPath("offer-accepted-phone-dark.png") });
+  await closeAll(buyer, seller);
+});
+
+test("Buy asks first with the price; a price changed meanwhile is explained and the new price bought", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const { seller, buyer, listing } = await listingChat(browser, "Desk lamp");
+
+  // Asked first; Escape leaves it unbought.
+  await buyer.page.getByRole("button", { name: "Buy" }).click();
+  const dialog = buyer.page.getByTestId("buy-dialog");
+  await expect(dialog.getByRole("heading")).toHaveText(`Buy “${listing}” for $45.00?`);
+  await buyer.page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(orderStatus(buyer.page)).toHaveCount(0);
+
+  // The buyer opens it again; meanwhile the seller raises the price from "My listings".
+  await buyer.page.getByRole("button", { name: "Buy" }).click();
+  await expect(dialog.getByRole("heading")).toContainText("$45.00");
+  await seller.page.getByTestId("shelf-mine").click();
+  const card = seller.page.getByTestId("listing-card").filter({ hasText: listing });
+  await card.getByRole("button", { name: "Edit" }).click();
+  const edit = seller.page.getByTestId("edit-listing-dialog");
+  await edit.getByLabel("Price").fill("50");
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toHaveCount(0);
+  await expect(card).toContainText("$50.00");
+
+  // The buyer confirms the price seen: refused, said why, the new price shown.
+  await dialog.getByRole("button", { name: "Buy", exact: true }).click();
+  await expect(dialog.getByRole("alert")).toHaveText("The seller changed the price to $50.00.");
+  await expect(dialog.getByRole("heading")).toHaveText(`Buy “${listing}” for $50.00?`);
+  await buyer.page.screenshot({ path: test.info().outputPath("buy-price-changed-phone-dark.png") });
+  await expect(orderStatus(buyer.page)).toHaveCount(0);
+  await dialog.getByRole("button", { name: "Buy for $50.00" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(orderStatus(buyer.page)).toContainText("Bought for $50.00");
+  await closeAll(buyer, seller);
+});
+
+test("a seller cancels an order with a reason: both see it, and the listing is back in the catalogue", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const { seller, buyer, listing } = await listingChat(browser, "Camping stove");
+  await buyer.page.getByRole("button", { name: "Buy" }).click();
+  await buyer.page.getByTestId("buy-dialog").getByRole("button", { name: "Buy", exact: true }).click();
+  await expect(orderStatus(buyer.page)).toHaveAttribute("data-status", "bought");
+
+  // Sold: it left the catalogue.
+  const catalogue = await signUp(browser, "visitor", "Carla Visitor", "ws");
+  await catalogue.page.getByRole("button", { name: "Listings" }).click();
+  await expect(catalogue.page.getByRole("heading", { name: "Listings" })).toBeVisible();
+  await expect(catalogue.page.getByTestId("listing-card").filter({ hasText: listing })).toHaveCount(0);
+
+  // The seller must say why.
+  await openSellersChat(seller);
+  await expect(orderStatus(seller.page)).toHaveAttribute("data-status", "bought");
+  await seller.page.getByRole("button", { name: "Cancel order" }).click();
+  const dialog = seller.page.getByTestId("cancel-order-dialog");
+  await dialog.getByRole("button", { name: "Cancel order" }).click();
+  await expect(dialog.getByRole("alert")).toHaveText("Tell the buyer why you're cancelling.");
+  await dialog.getByLabel(/Why\?/).fill("The stove leaks, sorry");
+  await seller.page.screenshot({ path: test.info().outputPath("cancel-dialog-desktop.png") });
+  await dialog.getByRole("button", { name: "Cancel order" }).click();
+  await expect(dialog).toHaveCount(0);
+
+  for (const page of [seller.page, buyer.page]) {
+    await expect(orderStatus(page)).toHaveAttribute("data-status", "cancelled");
+    await expect(orderStatus(page)).toContainText("“The stove leaks, sorry”");
+    await expect(page.getByTestId("message-list").locator('[data-kind="system"]').last()).toContainText("The stove leaks, sorry");
+    await expect(page.getByTestId("item-panel")).toHaveAttribute("data-item-status", "listed");
+  }
+  // The buyer may buy again.
+  await expect(buyer.page.getByRole("button", { name: "Buy" })).toBeVisible();
+  await buyer.page.screenshot({ path: test.info().outputPath("cancelled-phone-dark.png") });
+
+  await catalogue.page.getByTestId("shelf-mine").click();
+  await catalogue.page.getByTestId("shelf-all").click();
+  await expect(catalogue.page.getByTestId("listing-card").filter({ hasText: listing })).toHaveAttribute("data-status", "listed");
+  await closeAll(buyer, seller, catalogue);
+});
+
+test("a seller reserves and withdraws a listing: marked in the catalogue, gone from it, its status in the buyer's chat", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const { seller, buyer, listing } = await listingChat(browser, "Wool rug");
+  const card = seller.page.getByTestId("listing-card").filter({ hasText: listing });
+  const panel = buyer.page.getByTestId("item-panel");
+
+  // Reserved: still in the catalogue, marked; the buyer can't buy it but may still offer.
+  await card.getByRole("button", { name: "Reserve" }).click();
+  await expect(card).toHaveAttribute("data-status", "reserved");
+  await seller.page.getByTestId("shelf-mine").click();
+  await seller.page.getByTestId("shelf-all").click();
+  await expect(card.getByTestId("listing-status")).toHaveText("Reserved");
+  await expect(panel).toHaveAttribute("data-item-status", "reserved");
+  await expect(panel.getByRole("button", { name: "Buy" })).toHaveCount(0);
+  await expect(panel.getByRole("button", { name: "Make an offer" })).toBeEnabled();
+
+  // Withdrawn, asked first: it leaves the catalogue, stays in My listings and in the buyer's chat.
+  await card.getByRole("button", { name: "Withdraw" }).click();
+  const confirm = seller.page.getByTestId("withdraw-dialog");
+  await expect(confirm.getByRole("heading")).toHaveText(`Withdraw “${listing}”?`);
+  await confirm.getByRole("button", { name: "Withdraw" }).click();
+  await expect(confirm).toHaveCount(0);
+  await seller.page.getByTestId("shelf-mine").click();
+  await expect(card.getByTestId("listing-status")).toHaveText("Withdrawn");
+  await expect(card.getByRole("button", { name: "List again" })).toBeVisible();
+  await seller.page.screenshot({ path: test.info().outputPath("my-listings-desktop.png") });
+  await seller.page.getByTestId("shelf-all").click();
+  await expect(seller.page.getByRole("heading", { name: "Listings" })).toBeVisible();
+  await expect(card).toHaveCount(0);
+
+  await expect(panel).toHaveAttribute("data-item-status", "withdrawn");
+  await expect(panel).toContainText("Withdrawn");
+  await expect(panel.getByRole("button", { name: "Make an offer" })).toHaveCount(0);
+  await buyer.page.screenshot({ path: test.info().outputPath("withdrawn-phone-dark.png") });
+  await closeAll(buyer, seller);
+});
