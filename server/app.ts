@@ -22,6 +22,7 @@ import { itemRoutes } from "./items/routes.js";
 import { messageRoutes } from "./messages/routes.js";
 import { orderRoutes } from "./orders/routes.js";
 import { PushFunnel } from "./push/funnel.js";
+import { offerRoutes } from "./offers/routes.js";
 import { pushRoutes } from "./push/routes.js";
 import { searchRoutes } from "./search/routes.js";
 import { faultRoutes } from "./testing/faults.js";
@@ -204,7 +205,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
     await app.register(feature, { ctx });
   }
   if (config.faultInjection) await app.register(faultRoutes, { ctx });

@@ -34,6 +34,11 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   "POST /api/items": { limit: "itemsPerUser", what: "new listings" },
   "PATCH /api/conversations/:id/settings": { limit: "settingsPerUser", what: "settings changes" },
   [`PUT ${PUSH_PREFERENCES_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
+  // Offers (issue 14): each offer or answer writes to both parties, a new offer or counter also a chat message;
+  // a listing's edit reaches every conversation about it.
+  "POST /api/offers": { limit: "sendPerUser", what: "messages" },
+  "POST /api/offers/:id/respond": { limit: "sendPerUser", what: "messages" },
+  "PATCH /api/items/:id": { limit: "settingsPerUser", what: "listing changes" },
 };
 
 /** What a client sends because it was sent something, or to keep its stream alive (the socket's `ack` and `heartbeat`). */

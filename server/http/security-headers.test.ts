@@ -108,7 +108,7 @@ describe("security headers", () => {
     const own = await call(server.app, "GET", "/api/health", { headers: { host: "127.0.0.1:3000" } });
     expect(own.headers["content-security-policy"]).toContain("connect-src 'self' ws://127.0.0.1:3000");
     const foreign = await call(server.app, "GET", "/api/health", { headers: { host: "evil.example:3000" } });
-    expect(foreign.headers["content-security-policy"]).toMatch(/connect-src 'self'(;|$)/);
+    expect(foreign.headers["content-security-policy"]).toMatch(/connect-src 'self' blob:(;|$)/);
   });
 
   it("send HSTS only over https: behind a trusted proxy that says so, never over plain http or on a client's word", async () => {

@@ -15,10 +15,11 @@ import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
  * images from our origin and `data:` (the tab icon with its unread badge is
  * an SVG data URL, web/features/conversations/use-unread-title.ts), `blob:`
  * (the previews of photos not sent yet: object URLs of the files picked or
- * held in the outbox, web/features/photos), and
- * connections to our origin. `'self'` covers ws:/wss: to our own host in
- * Chromium and Firefox (CSP 3); older WebKit needs the WebSocket origin
- * spelled out, so an allowed Host adds `ws(s)://host` (a foreign one gets
+ * held in the outbox, web/features/photos), and connections to our origin
+ * and to `blob:` (Chromium reports a preview whose file does not decode as a
+ * connect-src load of its object URL; a blob: URL is this page's own data).
+ * `'self'` covers ws:/wss: to our own host in Chromium and Firefox (CSP 3);
+ * older WebKit needs the WebSocket origin spelled out, so an allowed Host adds `ws(s)://host` (a foreign one gets
  * nothing: its handshake would be refused anyway).
  */
 const CSP_BASE = [
@@ -62,7 +63,7 @@ export function securityHeaders(req: IncomingMessage | null, policy: HostPolicy)
   const named = req ? requestedHost(req, policy.trustProxy) : null;
   const https = named?.origin.startsWith("https:") ?? false;
   const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
-  const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_BASE}; connect-src 'self'${ws}`, ...FIXED };
+  const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_BASE}; connect-src 'self'${ws} blob:`, ...FIXED };
   if (https) headers["strict-transport-security"] = HSTS;
   return headers;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Item } from "../../shared/protocol/index.js";
-import { call, register, startServer, type TestServer } from "../testing/harness.js";
+import type { Item, Summary } from "../../shared/protocol/index.js";
+import { call, pullAll, register, sendHttp, startServer, type TestServer } from "../testing/harness.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
@@ -56,5 +56,77 @@ describe("listings", () => {
     expect(made.status).toBe(201);
     const listed = (await call<{ items: Item[] }>(app, "GET", "/api/items", { token: bob.token })).body.items;
     expect(listed.map((i) => [i.title, i.description])).toEqual([[title, description]]);
+  });
+});
+
+describe("listing edits (issue 14)", () => {
+  /** A clock a second further on each reading: listings made one after another are ordered by time, never by id. */
+  const ticking = () => {
+    let t = 1_800_000_000_000;
+    return () => (t += 1000);
+  };
+
+  it("the seller edits, reserves, withdraws and lists again; others 403, unknown 404, sold 409; the catalogue shows listed and reserved", async () => {
+    server = await startServer({}, { clock: ticking() });
+    const { app } = server;
+    const bob = await register(app, "bob");
+    const alice = await register(app, "alice");
+    const made = async (title: string) => (await call<{ item: Item }>(app, "POST", "/api/items", { token: bob.token, body: { title, priceCents: 1200 } })).body.item;
+    const [bike, lamp, sold] = [await made("Bike"), await made("Lamp"), await made("Sofa")];
+    const patch = (id: string, body: object, token = bob.token) =>
+      call<{ item: Item; error: { message: string } }>(app, "PATCH", `/api/items/${id}`, { token, body });
+    const catalogue = async () => (await call<{ items: Item[] }>(app, "GET", "/api/items", { token: alice.token })).body.items.map((i) => [i.title, i.status]);
+
+    const edited = await patch(bike.id, { title: "Red bike", priceCents: 1500, description: "Barely used" });
+    expect(edited.status).toBe(200);
+    expect(edited.body.item).toMatchObject({ title: "Red bike", priceCents: 1500, description: "Barely used", status: "listed", seller: { username: "bob" } });
+    const theirs = await patch(bike.id, { title: "Mine" }, alice.token);
+    expect([theirs.status, theirs.body.error.message]).toEqual([403, "Only the seller can change this listing."]);
+    expect((await patch("nope", { title: "x" })).status).toBe(404);
+    expect((await patch(bike.id, {})).status).toBe(400);
+    expect((await patch(bike.id, { status: "sold" })).status).toBe(400);
+    expect((await patch(bike.id, { title: "" })).status).toBe(400);
+
+    expect((await patch(bike.id, { status: "reserved" })).body.item.status).toBe("reserved");
+    expect((await patch(lamp.id, { status: "withdrawn" })).body.item.status).toBe("withdrawn");
+    expect((await call(app, "POST", "/api/orders", { token: alice.token, body: { itemId: sold.id } })).status).toBe(201);
+    expect(await catalogue()).toEqual([["Red bike", "reserved"]]);
+    // A seller's shelf: their own listings in every status; someone else's, as the catalogue shows them.
+    const shelf = async (token: string) =>
+      (await call<{ items: Item[] }>(app, "GET", `/api/items?sellerId=${bob.user.id}`, { token })).body.items.map((i) => [i.title, i.status]);
+    expect(await shelf(bob.token)).toEqual([
+      ["Sofa", "sold"],
+      ["Lamp", "withdrawn"],
+      ["Red bike", "reserved"],
+    ]);
+    expect(await shelf(alice.token)).toEqual([["Red bike", "reserved"]]);
+    expect((await call(app, "GET", "/api/items?seller=x", { token: bob.token })).status).toBe(400);
+    // Sold and withdrawn ones still answer by id: their conversations show them.
+    expect((await call<{ item: Item }>(app, "GET", `/api/items/${lamp.id}`, { token: alice.token })).body.item.status).toBe("withdrawn");
+    const soldEdit = await patch(sold.id, { status: "withdrawn" });
+    expect([soldEdit.status, soldEdit.body.error.message]).toEqual([409, "This item is sold; its listing can't change."]);
+
+    expect((await patch(lamp.id, { status: "listed" })).status).toBe(200);
+    expect(await catalogue()).toEqual([
+      ["Lamp", "listed"],
+      ["Red bike", "reserved"],
+    ]);
+    expect((await call<{ item: Item }>(app, "GET", `/api/items/${bike.id}`, { token: alice.token })).body.item.title).toBe("Red bike");
+  });
+
+  it("an edit reaches the conversations about the item as their conv entries, on both sides", async () => {
+    server = await startServer();
+    const { app } = server;
+    const bob = await register(app, "bob");
+    const alice = await register(app, "alice");
+    const item = (await call<{ item: Item }>(app, "POST", "/api/items", { token: bob.token, body: { title: "Bike", priceCents: 1200 } })).body.item;
+    const opened = await call<{ summary: Summary }>(app, "POST", "/api/conversations", { token: alice.token, body: { type: "item", itemId: item.id } });
+    await sendHttp(app, alice, opened.body.summary.conversationId, "Is it still there?");
+
+    expect((await call(app, "PATCH", `/api/items/${item.id}`, { token: bob.token, body: { priceCents: 999, status: "reserved" } })).status).toBe(200);
+    for (const s of [alice, bob]) {
+      const convs = (await pullAll(app, s, "chat")).entries.filter((e) => e.k === "conv");
+      expect((convs.at(-1)!.data as { summary: Summary }).summary.item).toMatchObject({ priceCents: 999, status: "reserved" });
+    }
   });
 });

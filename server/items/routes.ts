@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync } from "fastify";
 import { randomUUID } from "node:crypto";
-import { CourierError, createItemSchema, parseInput, type Item } from "../../shared/protocol/index.js";
+import { CourierError, createItemSchema, listItemsQuerySchema, parseInput, type Item, updateItemSchema } from "../../shared/protocol/index.js";
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
+import { updateItem } from "./items.js";
 
 const LIST_LIMIT = 200;
 
-/** The catalogue: listings, newest first. */
+/** The catalogue: listed and reserved listings, newest first; the seller's edits. */
 export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   // Listings carry their seller (extension `seller`); one lookup for all sellers of an answer.
   const withSellers = async (items: Item[]): Promise<Item[]> => {
@@ -31,8 +32,19 @@ export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   });
 
   app.get("/api/items", async (req) => {
-    await requireAuth(ctx, req);
-    return { items: await withSellers(await ctx.storage.read(async (r) => r.items.list(LIST_LIMIT))) };
+    const auth = await requireAuth(ctx, req);
+    const { sellerId } = parseInput(listItemsQuerySchema, req.query, "query");
+    const seller = sellerId === undefined ? undefined : { id: sellerId, everyStatus: sellerId === auth.user.id };
+    return { items: await withSellers(await ctx.storage.read(async (r) => r.items.list(LIST_LIMIT, seller))) };
+  });
+
+  // Sold and withdrawn listings leave the catalogue and still answer here: their conversations show them.
+  app.patch("/api/items/:id", async (req) => {
+    const auth = await requireAuth(ctx, req);
+    const id = idParam(req);
+    const patch = parseInput(updateItemSchema, req.body, "body");
+    const item = await ctx.storage.write((tx) => updateItem(tx, auth.user.id, id, patch, ctx.clock()));
+    return { item: (await withSellers([item]))[0] };
   });
 
   app.get("/api/items/:id", async (req) => {

@@ -12,7 +12,7 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 export async function postMessage(
   r: Repos,
   conv: ConversationRecord,
-  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo">,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "offer">,
   at: number,
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.

@@ -1,14 +1,18 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry, Item, Message, Order, Summary } from "../../shared/protocol/index.js";
-import { call, pullAll, register, startServer, type Session, type TestServer } from "../testing/harness.js";
+import { call, pullAll, register, sendHttp, startServer, type Session, type TestServer } from "../testing/harness.js";
+import { listing as listed, market } from "./test-market.js";
 
 let server: TestServer;
 afterEach(async () => server?.dispose());
 
-async function listing(s: Session, title = "Bike"): Promise<Item> {
-  const res = await call<{ item: Item }>(server.app, "POST", "/api/items", { token: s.token, body: { title, priceCents: 5000, description: "Red" } });
-  expect(res.status).toBe(201);
-  return res.body.item;
+const listing = (s: Session) => listed(server, s);
+
+/** The test's server, Bob selling a "Bike" at 50.00, and the buyers named. */
+async function setUp<const N extends readonly string[]>(...buyers: N) {
+  const m = await market(buyers);
+  server = m.server;
+  return m;
 }
 
 const orderEntries = async (s: Session) => (await pullAll(server.app, s, "system")).entries.filter((e) => e.k === "order");
@@ -59,8 +63,10 @@ describe("order flow", () => {
     const other = await register(app, "carol");
     const item = await listing(seller);
     for (const s of [buyer, other]) {
-      const opened = await call(app, "POST", "/api/conversations", { token: s.token, body: { type: "item", itemId: item.id } });
+      const opened = await call<{ summary: Summary }>(app, "POST", "/api/conversations", { token: s.token, body: { type: "item", itemId: item.id } });
       expect(opened.status).toBe(201);
+      // The seller sees an item chat once something is said in it (docs/protocol.md "The conversation list").
+      await sendHttp(app, s, opened.body.summary.conversationId, "Still there?");
     }
     await call(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id } });
 
@@ -104,5 +110,61 @@ describe("order flow", () => {
     expect((await step(seller, "shipped")).status).toBe(409); // already shipped
     expect((await call(app, "GET", `/api/orders/${id}`, { token: eve.token })).status).toBe(403);
     expect((await call<{ order: Order }>(app, "GET", `/api/orders/${id}`, { token: buyer.token })).body.order.status).toBe("shipped");
+  });
+});
+
+describe("cancel and the confirmed price (issue 14)", () => {
+  it("cancels before shipping: the seller must say why, the buyer may; the listing is listed again and can sell again", async () => {
+    const { app, seller, buyers: [buyer, eve], item } = await setUp("alice", "eve");
+    const buy = async (s: Session) => call<{ order: Order }>(app, "POST", "/api/orders", { token: s.token, body: { itemId: item.id, priceCents: 5000 } });
+    const cancel = (s: Session, id: string, body: object) =>
+      call<{ order: Order; error: { message: string } }>(app, "PATCH", `/api/orders/${id}`, { token: s.token, body: { status: "cancelled", ...body } });
+
+    const first = (await buy(buyer)).body.order;
+    expect(first.priceCents).toBe(5000);
+    const heads = [(await pullAll(app, buyer, "system")).head, (await pullAll(app, seller, "chat")).head];
+    const silent = await cancel(seller, first.id, {});
+    expect([silent.status, silent.body.error.message]).toEqual([400, "Say why you cancel: the buyer sees it in the chat."]);
+    expect((await cancel(eve, first.id, { reason: "mine" })).status).toBe(403);
+    expect([(await pullAll(app, buyer, "system")).head, (await pullAll(app, seller, "chat")).head]).toEqual(heads);
+
+    const cancelled = await cancel(seller, first.id, { reason: "  It broke  " });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.order).toMatchObject({ status: "cancelled", cancelledBy: seller.user.id, reason: "It broke" });
+    expect((await call<{ item: Item }>(app, "GET", `/api/items/${item.id}`, { token: buyer.token })).body.item.status).toBe("listed");
+    expect((await call<{ items: Item[] }>(app, "GET", "/api/items", { token: eve.token })).body.items.map((i) => i.id)).toEqual([item.id]);
+    expect((await cancel(buyer, first.id, {})).status).toBe(409);
+    for (const s of [buyer, seller]) {
+      expect((await orderEntries(s)).map((e) => (e.data as { order: Order }).order.status)).toEqual(["bought", "cancelled"]);
+      expect(await systemMessages(s)).toEqual(["Alice bought “Bike”", "Bob cancelled the order: “It broke”"]);
+    }
+    // The buyer's summary shows the listing back (its conv entry carries the item).
+    const convs = (await pullAll(app, buyer, "chat")).entries.filter((e) => e.k === "conv");
+    expect((convs.at(-1)!.data as { summary: Summary }).summary.item?.status).toBe("listed");
+
+    // Sold again (one order per item that is not cancelled), and the buyer may cancel without a reason; not once shipped.
+    const second = (await buy(eve)).body.order;
+    expect(second.status).toBe("bought");
+    expect((await cancel(eve, second.id, {})).body.order).toMatchObject({ status: "cancelled", cancelledBy: eve.user.id });
+    expect((await cancel(eve, second.id, {})).status).toBe(409);
+    const third = (await buy(buyer)).body.order;
+    expect((await call(app, "PATCH", `/api/orders/${third.id}`, { token: seller.token, body: { status: "shipped" } })).status).toBe(200);
+    const shipped = await cancel(seller, third.id, { reason: "changed my mind" });
+    expect([shipped.status, shipped.body.error.message]).toEqual([409, "The order is shipped; only an order not yet shipped can be cancelled."]);
+  });
+
+  it("refuses a buy at a price the listing no longer has, and a reserved listing", async () => {
+    const { app, seller, buyers: [buyer], item } = await setUp("alice");
+    expect((await call(app, "PATCH", `/api/items/${item.id}`, { token: seller.token, body: { priceCents: 6000 } })).status).toBe(200);
+    const stale = await call<{ error: { message: string } }>(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id, priceCents: 5000 } });
+    expect([stale.status, stale.body.error.message]).toEqual([409, "The price changed to 60.00; check it and buy again."]);
+    expect(await orderEntries(buyer)).toEqual([]);
+
+    expect((await call(app, "PATCH", `/api/items/${item.id}`, { token: seller.token, body: { status: "reserved" } })).status).toBe(200);
+    const held = await call<{ error: { message: string } }>(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id, priceCents: 6000 } });
+    expect([held.status, held.body.error.message]).toEqual([409, "The seller has reserved this item."]);
+    expect((await call(app, "PATCH", `/api/items/${item.id}`, { token: seller.token, body: { status: "listed" } })).status).toBe(200);
+    const bought = await call<{ order: Order }>(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id, priceCents: 6000 } });
+    expect([bought.status, bought.body.order.priceCents]).toEqual([201, 6000]);
   });
 });

@@ -1,60 +1,94 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Order } from "../../shared/protocol/index.js";
-import { announceConversation, itemConversation } from "../conversations/conversations.js";
+import { CourierError, type Item, type Offer, type Order } from "../../shared/protocol/index.js";
+import { itemConversation } from "../conversations/conversations.js";
+import { amount, announceItem, lockItemConversations, unavailable } from "../items/items.js";
 import { postMessage } from "../messages/messages.js";
-import type { ConversationRecord, Repos } from "../storage/storage.js";
+import type { ConversationRecord, NewEntry, Repos } from "../storage/storage.js";
 
 /**
- * The order flow of an item conversation: bought (buyer) → shipped (seller)
- * → received (buyer). Every step lands, in one transaction, as an `order`
- * entry in both parties' system domain and as a system message in their chat.
+ * The order flow of an item conversation: bought (buyer, at the listed price
+ * or an accepted offer's) → shipped (seller) → received (buyer); before it
+ * ships either party may cancel (the seller saying why), and the listing is
+ * listed again. Every step lands, in one transaction, as an `order` entry in
+ * both parties' system domain and as a system message in their chat.
  */
 
-async function name(r: Repos, userId: string): Promise<string> {
+export async function nameOf(r: Repos, userId: string): Promise<string> {
   return (await r.users.get(userId))?.displayName ?? "Someone";
 }
 
-async function announce(r: Repos, conv: ConversationRecord, order: Order, actorId: string, body: string, at: number): Promise<void> {
+/** An `offer` entry for each party: how every change of an offer reaches their devices. */
+export function offerEntries(offer: Offer): NewEntry[] {
+  return [offer.buyerId, offer.sellerId].map((userId) => ({ userId, d: "system" as const, k: "offer", data: { offer } }));
+}
+
+async function announce(r: Repos, conv: ConversationRecord, order: Order, actorId: string, body: string, at: number, also: NewEntry[] = []): Promise<void> {
   // The message first: it locks the conversation before any head (the lock order in storage/tx.ts), as a send does.
   // clientMsgId is derived from the step, so a step can only ever post once.
   await postMessage(r, conv, { senderId: actorId, clientMsgId: `order:${order.id}:${order.status}`, kind: "system", body }, at);
-  await r.log.append(
-    [order.buyerId, order.sellerId].map((userId) => ({ userId, d: "system" as const, k: "order", data: { order } })),
-    at,
-  );
+  await r.log.append([...[order.buyerId, order.sellerId].map((userId) => ({ userId, d: "system" as const, k: "order", data: { order } })), ...also], at);
 }
 
-export async function createOrder(r: Repos, buyerId: string, itemId: string, at: number): Promise<Order> {
-  // Locked: two buyers at once take turns, and the second finds it sold.
-  const item = await r.items.lock(itemId);
-  if (!item) throw CourierError.notFound("No such item.");
-  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't buy your own listing.");
-  if (item.status !== "listed") throw CourierError.conflict("This item is already sold.");
-  // Every conversation about it, in id order, before any head (the lock order in storage/tx.ts): each is
-  // announced sold below, and a recall or hide in one of them meanwhile must not leave its text in that entry.
-  const others: ConversationRecord[] = [];
-  for (const { id } of (await r.conversations.ofItem(itemId)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    others.push((await r.conversations.lock(id))!);
+/** What becomes an order: the buyer, the price agreed, and the offer accepted (if any). */
+export interface Deal {
+  buyerId: string;
+  priceCents: number;
+  offer?: Offer;
+}
+
+/**
+ * The sale itself, shared by Buy and by accepting an offer. The caller holds
+ * the item's lock and checked it may sell. In the lock order (storage/tx.ts):
+ * the item's open offers (the accepted one becomes `accepted`, every other
+ * `expired`), then every conversation about the item, then heads. Everyone
+ * else who asked about it sees it sold at once (their summary carries the
+ * item), so no one is left with a stale "Buy".
+ */
+export async function placeOrder(r: Repos, item: Item, deal: Deal, line: { actorId: string; body: string }, at: number): Promise<Order> {
+  const id = randomUUID();
+  const closed: Offer[] = [];
+  for (const open of await r.offers.lockOpenOnItem(item.id)) {
+    const accepted = open.id === deal.offer?.id;
+    await r.offers.close(open.id, accepted ? "accepted" : "expired", at, accepted ? id : undefined);
+    closed.push({ ...open, status: accepted ? "accepted" : "expired", at, ...(accepted ? { orderId: id } : {}) });
   }
-  const { conv } = await itemConversation(r, buyerId, item, at);
-  const order: Order = { id: randomUUID(), itemId, conversationId: conv.id, buyerId, sellerId: item.sellerId, status: "bought", at };
+  const others = await lockItemConversations(r, item.id);
+  const { conv } = await itemConversation(r, deal.buyerId, item, at);
+  const order: Order = {
+    id,
+    itemId: item.id,
+    conversationId: conv.id,
+    buyerId: deal.buyerId,
+    sellerId: item.sellerId,
+    status: "bought",
+    at,
+    priceCents: deal.priceCents,
+    ...(deal.offer ? { offerId: deal.offer.id } : {}),
+  };
   await r.orders.insert(order);
-  await r.items.setStatus(itemId, "sold");
-  await announce(r, conv, order, buyerId, `${await name(r, buyerId)} bought “${item.title}”`, at);
-  await announceSoldElsewhere(r, others, conv.id, at);
+  await r.items.setStatus(item.id, "sold");
+  await announce(r, conv, order, line.actorId, line.body, at, closed.flatMap(offerEntries));
+  await announceItem(r, others, conv.id, at);
   return order;
 }
 
 /**
- * Everyone else who asked about the listing sees it sold at once (their
- * conversation's summary carries the item): a `conv` entry to each member of
- * the other conversations about it (locked by the caller), so no one is left
- * with a stale "Buy".
+ * `POST /api/orders`: Buy at the listed price. `confirmedPriceCents` is the
+ * price the buyer saw and confirmed: a listing whose price changed meanwhile
+ * is refused (409), so nobody pays a price they did not see.
  */
-async function announceSoldElsewhere(r: Repos, others: readonly ConversationRecord[], soldIn: string, at: number): Promise<void> {
-  for (const other of others) {
-    if (other.id !== soldIn) await announceConversation(r, other, at);
+export async function createOrder(r: Repos, buyerId: string, itemId: string, at: number, confirmedPriceCents?: number): Promise<Order> {
+  // Locked: two buyers at once take turns, and the second finds it sold.
+  const item = await r.items.lock(itemId);
+  if (!item) throw CourierError.notFound("No such item.");
+  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't buy your own listing.");
+  const why = unavailable(item, true);
+  if (why) throw CourierError.conflict(why);
+  if (confirmedPriceCents !== undefined && confirmedPriceCents !== item.priceCents) {
+    throw CourierError.conflict(`The price changed to ${amount(item.priceCents)}; check it and buy again.`);
   }
+  const body = `${await nameOf(r, buyerId)} bought “${item.title}”`;
+  return placeOrder(r, item, { buyerId, priceCents: item.priceCents }, { actorId: buyerId, body }, at);
 }
 
 /** A party to the order may see it; anyone else gets 403, an unknown id 404. */
@@ -70,13 +104,37 @@ export async function advanceOrder(r: Repos, userId: string, orderId: string, st
   const order = await partyOrder(r, userId, orderId, true);
   const step =
     status === "shipped"
-      ? { actor: order.sellerId, from: "bought", who: "seller", body: `${await name(r, userId)} marked the order as shipped` }
-      : { actor: order.buyerId, from: "shipped", who: "buyer", body: `${await name(r, userId)} confirmed receipt` };
+      ? { actor: order.sellerId, from: "bought", who: "seller", body: `${await nameOf(r, userId)} marked the order as shipped` }
+      : { actor: order.buyerId, from: "shipped", who: "buyer", body: `${await nameOf(r, userId)} confirmed receipt` };
   if (userId !== step.actor) throw CourierError.forbidden(`Only the ${step.who} can mark the order as ${status}.`);
   if (order.status !== step.from) throw CourierError.conflict(`The order is ${order.status}; it can't become ${status} now.`);
   await r.orders.setStatus(order.id, status, at);
   const updated: Order = { ...order, status, at };
   const conv = (await r.conversations.get(order.conversationId))!;
   await announce(r, conv, updated, userId, step.body, at);
+  return updated;
+}
+
+/**
+ * `PATCH /api/orders/:id {status: "cancelled", reason}`: either party, while
+ * it has not shipped; the seller must say why (the buyer sees it), the buyer
+ * may. The listing is listed again, and every conversation about it hears so.
+ */
+export async function cancelOrder(r: Repos, userId: string, orderId: string, reason: string | undefined, at: number): Promise<Order> {
+  const seen = await partyOrder(r, userId, orderId);
+  // The item first, then the order (the lock order in storage/tx.ts, as buying takes them).
+  const item = (await r.items.lock(seen.itemId))!;
+  const order = await partyOrder(r, userId, orderId, true);
+  if (order.status !== "bought") throw CourierError.conflict(`The order is ${order.status}; only an order not yet shipped can be cancelled.`);
+  const seller = userId === order.sellerId;
+  if (seller && !reason) throw CourierError.badRequest("Say why you cancel: the buyer sees it in the chat.");
+  await r.orders.cancel(order.id, userId, reason ?? null, at);
+  await r.items.setStatus(item.id, "listed");
+  const updated: Order = { ...order, status: "cancelled", at, cancelledBy: userId, ...(reason ? { reason } : {}) };
+  const others = await lockItemConversations(r, item.id);
+  const conv = others.find((c) => c.id === order.conversationId)!;
+  const body = `${await nameOf(r, userId)} cancelled the order${reason ? `: “${reason}”` : ""}`;
+  await announce(r, conv, updated, userId, body, at);
+  await announceItem(r, others, null, at);
   return updated;
 }

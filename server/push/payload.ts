@@ -1,5 +1,6 @@
-import { type Order, PUSH_PAYLOAD_MAX_BYTES, type PushPayload, type User } from "../../shared/protocol/index.js";
+import { type Offer, type Order, PUSH_PAYLOAD_MAX_BYTES, type PushPayload, type User } from "../../shared/protocol/index.js";
 import type { PushConversation } from "../storage/push-types.js";
+import { amount } from "../items/items.js";
 
 /**
  * What a notification says. Everything here is pure: the service gathers
@@ -70,24 +71,50 @@ const ORDER_STEP: Record<Order["status"], string> = {
   bought: "bought it",
   shipped: "marked it as shipped",
   received: "confirmed receipt",
+  cancelled: "cancelled the order",
 };
 
-/** "“Bike”: Bob marked it as shipped" — the newest step of an order. */
-export function orderPayload(c: Common, order: Order, itemTitle: string | null, actorName: string): PushPayload {
-  const title = c.hidePreviews ? "Order update" : `Order: ${truncateCodePoints(itemTitle ?? "your item", 80)}`;
-  const body = c.hidePreviews ? "Open Courier for details." : `${actorName} ${ORDER_STEP[order.status]}`;
+/** An order's or an offer's notification (category "order"): "Order: “Bike”" / "Bob marked it as shipped". */
+function tradePayload(c: Common, what: "Order" | "Offer", conversationId: string, tag: string, itemTitle: string | null, line: string): PushPayload {
   return {
     category: "order",
-    title,
-    body,
-    conversationId: order.conversationId,
-    url: conversationUrl(order.conversationId),
+    title: c.hidePreviews ? `${what} update` : `${what}: ${truncateCodePoints(itemTitle ?? "your item", 80)}`,
+    body: c.hidePreviews ? "Open Courier for details." : line,
+    conversationId,
+    url: conversationUrl(conversationId),
     count: c.count,
     at: c.at,
-    tag: `o:${order.id}`,
+    tag,
     id: c.id,
   };
 }
+
+/** "“Bike”: Bob marked it as shipped" — the newest step of an order. */
+export function orderPayload(c: Common, order: Order, itemTitle: string | null, actorName: string): PushPayload {
+  return tradePayload(c, "Order", order.conversationId, `o:${order.id}`, itemTitle, `${actorName} ${ORDER_STEP[order.status]}`);
+}
+
+/** What the other party did to an offer, by its state (countered and expired offers are not announced). */
+function offerStep(offer: Offer): string {
+  switch (offer.status) {
+    case "open":
+      return `${offer.counterOf ? "countered with" : "offered"} ${amount(offer.priceCents)}`;
+    case "accepted":
+      return `accepted your offer of ${amount(offer.priceCents)}`;
+    case "declined":
+      return `declined your offer of ${amount(offer.priceCents)}`;
+    default:
+      return `withdrew the offer of ${amount(offer.priceCents)}`;
+  }
+}
+
+/** "Offer: “Bike”" / "Bob countered with 45.00" — the newest change of the offers in one item chat. */
+export function offerPayload(c: Common, offer: Offer, itemTitle: string | null, actorName: string): PushPayload {
+  return tradePayload(c, "Offer", offer.conversationId, offerTag(offer), itemTitle, `${actorName} ${offerStep(offer)}`);
+}
+
+/** One notification (and collapse key) for the offers of one item chat. */
+export const offerTag = (offer: Pick<Offer, "conversationId">): string => `of:${offer.conversationId}`;
 
 /** "Alice started following you", or "3 new followers" for a burst. */
 export function followPayload(c: Common, follower: User): PushPayload {

@@ -5,6 +5,7 @@ import {
   type Domain,
   type Entry,
   isKind,
+  type Offer,
   type Order,
   type PushCategory,
   type PushPayload,
@@ -23,7 +24,7 @@ import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js"
 import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
-import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, orderPayload } from "./payload.js";
+import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, offerPayload, offerTag, orderPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
@@ -37,6 +38,8 @@ export type PushEvent =
   /** No text: a window (in memory or in Redis) holds the message's place only; its text is read from storage when the window closes. */
   | { category: "chat"; d: Domain; v: number; at: number; conversationId: string; messageId: string; seq: number; senderId: string }
   | { category: "order"; d: Domain; v: number; at: number; order: Order }
+  /** An offer made or answered (issue 14): category "order" too (the same preference and policy). */
+  | { category: "order"; d: Domain; v: number; at: number; offer: Offer }
   | { category: "follow"; d: Domain; v: number; at: number; follower: User }
   | { category: "marketing"; d: Domain; v: number; at: number; campaign: Campaign };
 
@@ -59,7 +62,34 @@ export interface Hide {
 /** What one entry means to the push service, for the user it was appended to. */
 export type Classified = { event: PushEvent } | { read: { conversationId: string; seq: number } } | { recall: Recall } | { hide: Hide } | null;
 
-const ORDER_ACTOR: Record<Order["status"], "buyerId" | "sellerId"> = { bought: "buyerId", shipped: "sellerId", received: "buyerId" };
+const ORDER_ACTOR: Record<Exclude<Order["status"], "cancelled">, "buyerId" | "sellerId"> = { bought: "buyerId", shipped: "sellerId", received: "buyerId" };
+
+/** Who took an order's newest step; null when another notice tells it (an accepted offer's order: the offer's). */
+function orderActor(order: Order): string | null {
+  if (order.status === "cancelled") return order.cancelledBy ?? null;
+  if (order.status === "bought" && order.offerId !== undefined) return null;
+  return order[ORDER_ACTOR[order.status]];
+}
+
+/** Who changed an offer: its maker made or withdrew it, the other party answered it. Null: not announced (a counter's new offer tells it; expired is no one's doing). */
+function offerActor(offer: Offer): string | null {
+  const other = offer.by === offer.buyerId ? offer.sellerId : offer.buyerId;
+  switch (offer.status) {
+    case "open":
+    case "withdrawn":
+      return offer.by;
+    case "accepted":
+    case "declined":
+      return other;
+    default:
+      return null;
+  }
+}
+
+/** The other party of an order step or an offer change, as an event; null for the actor (and for what is not announced). */
+function tradeEvent(userId: string, actorId: string | null, event: PushEvent): Classified {
+  return actorId === null || actorId === userId ? null : { event };
+}
 
 /**
  * Reads an entry: a text message from someone else, an order step taken by
@@ -86,7 +116,11 @@ export function classify(userId: string, entry: Entry): Classified {
   }
   if (isKind(entry, "order")) {
     const order = entry.data.order;
-    return order[ORDER_ACTOR[order.status]] === userId ? null : { event: { category: "order", d, v, at, order } };
+    return tradeEvent(userId, orderActor(order), { category: "order", d, v, at, order });
+  }
+  if (isKind(entry, "offer")) {
+    const offer = entry.data.offer;
+    return tradeEvent(userId, offerActor(offer), { category: "order", d, v, at, offer });
   }
   if (isKind(entry, "notice")) {
     const data = entry.data as { type?: unknown; user?: Partial<User> };
@@ -109,7 +143,7 @@ export function collapseKeyOf(e: PushEvent): string {
     case "chat":
       return `c:${e.conversationId}`;
     case "order":
-      return `o:${e.order.id}`;
+      return "offer" in e ? offerTag(e.offer) : `o:${e.order.id}`;
     case "follow":
       return "follow";
     case "marketing":
@@ -141,7 +175,7 @@ function decodeEvent(json: string): PushEvent | null {
 }
 
 const conversationOf = (e: PushEvent): string | null =>
-  e.category === "chat" ? e.conversationId : e.category === "order" ? e.order.conversationId : null;
+  e.category === "chat" ? e.conversationId : e.category === "order" ? ("offer" in e ? e.offer : e.order).conversationId : null;
 
 interface Pending {
   userId: string;
@@ -484,9 +518,11 @@ export class PushService implements OfflineChannel {
         break;
       }
       case "order": {
-        const actorId = latest.order[ORDER_ACTOR[latest.order.status]];
-        const [actor, item] = await storage.read(async (r) => Promise.all([r.users.get(actorId), r.items.get(latest.order.itemId)]));
-        payload = orderPayload(common(count, latest.at), latest.order, item?.title ?? conv?.itemTitle ?? null, actor?.displayName ?? "Someone");
+        const trade = "offer" in latest ? { actorId: offerActor(latest.offer), itemId: latest.offer.itemId } : { actorId: orderActor(latest.order), itemId: latest.order.itemId };
+        const [actor, item] = await storage.read(async (r) => Promise.all([r.users.get(trade.actorId ?? ""), r.items.get(trade.itemId)]));
+        const itemTitle = item?.title ?? conv?.itemTitle ?? null;
+        const actorName = actor?.displayName ?? "Someone";
+        payload = "offer" in latest ? offerPayload(common(count, latest.at), latest.offer, itemTitle, actorName) : orderPayload(common(count, latest.at), latest.order, itemTitle, actorName);
         break;
       }
       case "follow":

@@ -6,6 +6,9 @@ import {
   type Membership,
   membershipSchema,
   type Message,
+  messageKindSchema,
+  type Offer,
+  type OfferStatus,
   type Order,
   type OrderStatus,
   type PushCategory,
@@ -47,6 +50,24 @@ export interface OrderRow {
   seller_id: string;
   status: string;
   at: number;
+  price_cents: number | null;
+  offer_id: string | null;
+  cancelled_by: string | null;
+  reason: string | null;
+}
+
+export interface OfferRow {
+  id: string;
+  item_id: string;
+  conversation_id: string;
+  buyer_id: string;
+  seller_id: string;
+  by_id: string;
+  price_cents: number;
+  status: string;
+  counter_of: string | null;
+  order_id: string | null;
+  at: number;
 }
 
 export interface ConversationRow {
@@ -87,6 +108,10 @@ export interface MessageRow {
   recalled: Flag;
   reply_to_id: string | null;
   reply_to_seq: number | null;
+  /** kind "offer" (issue 14): the offer it announced */
+  offer_id: string | null;
+  offer_price_cents: number | null;
+  offer_by: string | null;
 }
 
 export interface DeviceRow {
@@ -121,7 +146,7 @@ export const toItem = (r: ItemRow): Item => ({
   title: r.title,
   priceCents: r.price_cents,
   description: r.description,
-  status: r.status === "sold" ? "sold" : "listed",
+  status: r.status === "sold" || r.status === "reserved" || r.status === "withdrawn" ? r.status : "listed",
   at: r.at,
 });
 
@@ -133,7 +158,26 @@ export const toOrder = (r: OrderRow): Order => ({
   sellerId: r.seller_id,
   status: r.status as OrderStatus,
   at: r.at,
+  ...(r.price_cents !== null ? { priceCents: r.price_cents } : {}),
+  ...(r.offer_id !== null ? { offerId: r.offer_id } : {}),
+  ...(r.cancelled_by !== null ? { cancelledBy: r.cancelled_by } : {}),
+  ...(r.reason !== null ? { reason: r.reason } : {}),
 });
+
+export const toOffer = (r: OfferRow): Offer => ({
+  id: r.id,
+  itemId: r.item_id,
+  conversationId: r.conversation_id,
+  buyerId: r.buyer_id,
+  sellerId: r.seller_id,
+  by: r.by_id,
+  priceCents: r.price_cents,
+  status: r.status as OfferStatus,
+  ...(r.counter_of !== null ? { counterOf: r.counter_of } : {}),
+  ...(r.order_id !== null ? { orderId: r.order_id } : {}),
+  at: r.at,
+});
+
 
 export const toConversationRecord = (r: ConversationRow): ConversationRecord => ({
   id: r.id,
@@ -165,6 +209,11 @@ export const toMember = (r: MemberRow): MemberRecord => ({
 const toRole = (text: string): MemberRole => memberRoleSchema.catch("member").parse(text);
 const toMembership = (text: string): Membership => membershipSchema.catch("left").parse(text);
 
+/** An offer message's reference as the three offer_* columns (nulls for any other kind). */
+export function offerColumns(m: Pick<Message, "offer">): [string | null, number | null, string | null] {
+  return m.offer ? [m.offer.id, m.offer.priceCents, m.offer.by] : [null, null, null];
+}
+
 export function toMessage(r: MessageRow): Message {
   const m: Message = {
     id: r.id,
@@ -172,12 +221,13 @@ export function toMessage(r: MessageRow): Message {
     seq: r.seq,
     senderId: r.sender_id,
     clientMsgId: r.client_msg_id,
-    kind: r.kind === "system" ? "system" : "text",
+    kind: messageKindSchema.safeParse(r.kind).data ?? "text",
     body: r.body,
     at: r.at,
   };
   if (r.recalled) m.recalled = true;
   if (r.reply_to_id !== null && r.reply_to_seq !== null) m.replyTo = { id: r.reply_to_id, seq: r.reply_to_seq };
+  if (r.offer_id !== null && r.offer_price_cents !== null && r.offer_by !== null) m.offer = { id: r.offer_id, priceCents: r.offer_price_cents, by: r.offer_by };
   return m;
 }
 

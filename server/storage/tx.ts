@@ -10,6 +10,8 @@ import type {
   Command,
   CommandResult,
   Message,
+  Offer,
+  OfferStatus,
   Order,
   OrderStatus,
   PushCategory,
@@ -39,7 +41,7 @@ import type {
  * `await`).
  *
  * Lock order, so that concurrent writes queue instead of deadlocking: a
- * device, a user's row, an item or order, then a conversation (`lock`, or
+ * device, a user's row, an item, its offers or an order, then a conversation (`lock`, or
  * `nextSeq`; a send locks it before checking membership), then members'
  * rows (`lockMember`, advancing positions), then heads (one `log.append`
  * per rule where it can be: it locks every head it touches in user-id
@@ -85,6 +87,7 @@ export interface Repos {
   conversations: ConversationRepo;
   messages: MessageRepo;
   orders: OrderRepo;
+  offers: OfferRepo;
   log: EntryLog;
   push: PushRepo;
   follows: FollowRepo;
@@ -192,9 +195,21 @@ export interface ItemRepo {
   get(id: string): Answer<Item | null>;
   /** `get`, holding the row until the transaction ends. */
   lock(id: string): Answer<Item | null>;
-  /** Newest first. */
-  list(limit: number): Answer<Item[]>;
+  /**
+   * The catalogue: listed and reserved listings (sold and withdrawn leave
+   * it), newest first; only `seller.id`'s when given, in every status with `everyStatus`.
+   */
+  list(limit: number, seller?: { id: string; everyStatus: boolean }): Answer<Item[]>;
   setStatus(id: string, status: Item["status"]): Answer<void>;
+  /** The seller's edit (issue 14): only the fields given change. */
+  update(id: string, patch: ItemPatch): Answer<void>;
+}
+
+export interface ItemPatch {
+  title?: string;
+  priceCents?: number;
+  description?: string;
+  status?: Item["status"];
 }
 
 export interface OrderRepo {
@@ -205,6 +220,25 @@ export interface OrderRepo {
   lock(id: string): Answer<Order | null>;
   ofConversation(conversationId: string): Answer<Order | null>;
   setStatus(id: string, status: OrderStatus, at: number): Answer<void>;
+  /** Status "cancelled", by whom and why (issue 14). */
+  cancel(id: string, by: string, reason: string | null, at: number): Answer<void>;
+}
+
+/** Offers in item chats (issue 14, docs/marketplace.md). */
+export interface OfferRepo {
+  /** At most one open offer per item and buyer: a second fails (the engine retries, the rule then sees the first). */
+  insert(offer: Offer): Answer<void>;
+  get(id: string): Answer<Offer | null>;
+  /** `get`, holding the row until the transaction ends. */
+  lock(id: string): Answer<Offer | null>;
+  /** The open offer of this buyer on this item, if any. */
+  openOf(itemId: string, buyerId: string): Answer<Offer | null>;
+  /** Every open offer on the item, in id order, held until the transaction ends. */
+  lockOpenOnItem(itemId: string): Answer<Offer[]>;
+  /** Closes an offer (with the order it became, when accepted). */
+  close(id: string, status: Exclude<OfferStatus, "open">, at: number, orderId?: string): Answer<void>;
+  /** Newest first, at most `limit`: a conversation's, or an item's (only `buyerId`'s when given). */
+  list(where: { conversationId: string } | { itemId: string; buyerId?: string }, limit: number): Answer<Offer[]>;
 }
 
 // ── conversations and messages ──────────────────────────────────────────────

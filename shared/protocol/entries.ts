@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { domainSchema, idSchema, versionSchema } from "./common.js";
 import { summarySchema } from "./conversations.js";
-import { orderSchema } from "./items.js";
+import { offerSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
 
 /**
@@ -32,6 +32,8 @@ export const entryDataSchemas = {
   delivered: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
   order: z.object({ order: orderSchema }),
   notice: z.record(z.string(), z.unknown()),
+  /** extension (offers, issue 14): an offer made, answered or closed, in both parties' system domain */
+  offer: z.object({ offer: offerSchema }),
   promo: z.record(z.string(), z.unknown()),
 } as const;
 

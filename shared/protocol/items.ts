@@ -33,6 +33,9 @@ export const createItemSchema = z.strictObject({
 });
 export type CreateItem = z.infer<typeof createItemSchema>;
 
+/** `GET /api/items?sellerId=` (extension): one seller's listings; the seller's own in every status (sold, withdrawn too). */
+export const listItemsQuerySchema = z.strictObject({ sellerId: idSchema.optional() });
+
 /**
  * extension: `PATCH /api/items/:id` (the seller): edit, reserve, put back,
  * withdraw. A sold listing can't change; a withdrawn one can be listed again.
@@ -54,7 +57,7 @@ export type UpdateItem = z.infer<typeof updateItemSchema>;
  * (seller) → received (buyer); before it ships, either side may cancel
  * ("cancelled", with a reason), and the listing is listed again.
  */
-export const ORDER_STATUSES = ["bought", "shipped", "received"] as const; // "cancelled": issue 14, offers/orders work
+export const ORDER_STATUSES = ["bought", "shipped", "received", "cancelled"] as const;
 export const orderStatusSchema = z.enum(ORDER_STATUSES);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
@@ -89,7 +92,7 @@ export const CANCEL_REASON_MAX = 300;
  * (required of the seller, optional for the buyer) shown in the chat.
  */
 export const advanceOrderSchema = z.strictObject({
-  status: z.enum(["shipped", "received"]), // "cancelled": issue 14, offers/orders work
+  status: z.enum(["shipped", "received", "cancelled"]),
   reason: humanText(CANCEL_REASON_MAX, { trim: true }).optional(),
 });
 
@@ -103,6 +106,7 @@ export const advanceOrderSchema = z.strictObject({
  */
 export const OFFER_STATUSES = ["open", "accepted", "declined", "countered", "withdrawn", "expired"] as const;
 export const offerStatusSchema = z.enum(OFFER_STATUSES);
+export type OfferStatus = z.infer<typeof offerStatusSchema>;
 export const offerSchema = z.object({
   id: idSchema,
   itemId: idSchema,
@@ -129,3 +133,13 @@ export const respondOfferSchema = z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("withdraw") }),
   z.strictObject({ action: z.literal("counter"), priceCents: createOfferSchema.shape.priceCents }),
 ]);
+export type RespondOffer = z.infer<typeof respondOfferSchema>;
+/**
+ * `GET /api/offers?conversationId=` (a member of the item chat) or
+ * `?itemId=` (the seller: every offer on it; a buyer: their own), newest
+ * first → `{offers}`: the state of offers older than a device's synced entries.
+ */
+export const listOffersQuerySchema = z
+  .strictObject({ conversationId: idSchema.optional(), itemId: idSchema.optional() })
+  .refine((q) => (q.conversationId === undefined) !== (q.itemId === undefined), "Give either conversationId or itemId.");
+export const OFFERS_LIST_MAX = 200;

@@ -1,5 +1,5 @@
 import type { MemberRole, Membership, Message, SettingsPatch } from "../../../shared/protocol/index.js";
-import { type ConversationRow, type MemberRow, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
+import { type ConversationRow, type MemberRow, type MessageRow, offerColumns, toConversationRecord, toMember, toMessage } from "../rows.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
 import { activeMember, currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { searchTextOf } from "../search-text.js";
@@ -7,7 +7,7 @@ import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
-export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq`;
+export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, offer_id, offer_price_cents, offer_by`;
 
 export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
@@ -183,9 +183,10 @@ export class PgMessages implements MessageRepo {
   /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
   async insert(m: Message): Promise<void> {
     await this.db.query(
-      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m)],
+      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
+         offer_id, offer_price_cents, offer_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...offerColumns(m)],
     );
   }
 

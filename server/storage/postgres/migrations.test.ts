@@ -69,6 +69,7 @@ describe("PostgreSQL migrations", () => {
         "message_hides",
         "commands",
         "command_results",
+        "offers", // issue 14: offers
       ].sort(),
     );
     // Usable right away.

@@ -319,6 +319,40 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER message_search_cleared BEFORE UPDATE OF body ON messages
   FOR EACH ROW EXECUTE FUNCTION message_search_cleared();
   `,
+  // offers, orders and listings (issue 14, docs/marketplace.md "Offers and
+  // orders"): offers with one open offer per buyer and item (a unique partial
+  // index); an offer message's reference; orders with a price, the offer they
+  // came from and a cancellation. A cancelled order frees the item: one order
+  // per item *that is not cancelled* replaces item_id UNIQUE.
+  `
+  CREATE TABLE offers (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    item_id         TEXT COLLATE "C" NOT NULL REFERENCES items(id),
+    conversation_id TEXT COLLATE "C" NOT NULL REFERENCES conversations(id),
+    buyer_id        TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    seller_id       TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    by_id           TEXT COLLATE "C" NOT NULL REFERENCES users(id),
+    price_cents     BIGINT NOT NULL,
+    status          TEXT NOT NULL,
+    counter_of      TEXT COLLATE "C",
+    order_id        TEXT COLLATE "C",
+    at              BIGINT NOT NULL
+  );
+  CREATE UNIQUE INDEX offers_open ON offers(item_id, buyer_id) WHERE status = 'open';
+  CREATE INDEX offers_item ON offers(item_id, at);
+  CREATE INDEX offers_conversation ON offers(conversation_id, at);
+
+  ALTER TABLE messages ADD COLUMN offer_id TEXT COLLATE "C";
+  ALTER TABLE messages ADD COLUMN offer_price_cents BIGINT;
+  ALTER TABLE messages ADD COLUMN offer_by TEXT COLLATE "C";
+
+  ALTER TABLE orders ADD COLUMN price_cents BIGINT;
+  ALTER TABLE orders ADD COLUMN offer_id TEXT COLLATE "C";
+  ALTER TABLE orders ADD COLUMN cancelled_by TEXT COLLATE "C";
+  ALTER TABLE orders ADD COLUMN reason TEXT;
+  ALTER TABLE orders DROP CONSTRAINT orders_item_id_key;
+  CREATE UNIQUE INDEX orders_item_active ON orders(item_id) WHERE status <> 'cancelled';
+  `,
 ];
 
 /**

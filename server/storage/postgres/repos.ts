@@ -1,5 +1,5 @@
 import type { Repos } from "../tx.js";
-import { PgItems, PgOrders } from "./catalogue.js";
+import { PgItems, PgOffers, PgOrders } from "./catalogue.js";
 import { PgCommands } from "./commands.js";
 import { PgSearch } from "./search.js";
 import { PgConversations, PgMessages } from "./chat.js";
@@ -22,6 +22,7 @@ export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Re
     orders: new PgOrders(db),
     log: new PgEntryLog(db, batch, ring),
     push: new PgPush(db),
+    offers: new PgOffers(db),
     follows: new PgFollows(db),
     campaigns: new PgCampaigns(db),
     search: new PgSearch(db),

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
 import type { MessageRepo } from "../tx.js";
 import { currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
-import { toMessage, type MessageRow } from "../rows.js";
+import { offerColumns, toMessage, type MessageRow } from "../rows.js";
 import { searchTextOf } from "../search-text.js";
 
 const NOT_HIDDEN = notHiddenBy("?");
@@ -14,8 +14,9 @@ export class MessageStore implements MessageRepo {
   constructor(db: Database.Database) {
     this.s = {
       insert: db.prepare(
-        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
+           offer_id, offer_price_cents, offer_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       get: db.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
       byClient: db.prepare<[string, string], MessageRow>(`SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?`),
@@ -48,7 +49,7 @@ export class MessageStore implements MessageRepo {
   }
 
   insert(m: Message): void {
-    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m));
+    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...offerColumns(m));
   }
 
   get(id: string): Message | null {

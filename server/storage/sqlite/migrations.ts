@@ -299,6 +299,54 @@ export const MIGRATIONS: readonly string[] = [
     UPDATE messages SET search_text = '' WHERE rowid = new.rowid;
   END;
   `,
+  // offers, orders and listings (issue 14, docs/marketplace.md "Offers and
+  // orders"): offers with one open offer per buyer and item (a unique partial
+  // index); an offer message's reference; orders with a price, the offer they
+  // came from and a cancellation. A cancelled order frees the item, so orders
+  // are rebuilt with one order per item *that is not cancelled* instead of
+  // item_id UNIQUE (nothing references orders; its rows are copied as they are).
+  `
+  CREATE TABLE offers (
+    id              TEXT PRIMARY KEY,
+    item_id         TEXT NOT NULL REFERENCES items(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    buyer_id        TEXT NOT NULL REFERENCES users(id),
+    seller_id       TEXT NOT NULL REFERENCES users(id),
+    by_id           TEXT NOT NULL REFERENCES users(id),
+    price_cents     INTEGER NOT NULL,
+    status          TEXT NOT NULL,
+    counter_of      TEXT,
+    order_id        TEXT,
+    at              INTEGER NOT NULL
+  );
+  CREATE UNIQUE INDEX offers_open ON offers(item_id, buyer_id) WHERE status = 'open';
+  CREATE INDEX offers_item ON offers(item_id, at);
+  CREATE INDEX offers_conversation ON offers(conversation_id, at);
+
+  ALTER TABLE messages ADD COLUMN offer_id TEXT;
+  ALTER TABLE messages ADD COLUMN offer_price_cents INTEGER;
+  ALTER TABLE messages ADD COLUMN offer_by TEXT;
+
+  CREATE TABLE orders_v2 (
+    id              TEXT PRIMARY KEY,
+    item_id         TEXT NOT NULL REFERENCES items(id),
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    buyer_id        TEXT NOT NULL REFERENCES users(id),
+    seller_id       TEXT NOT NULL REFERENCES users(id),
+    status          TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    price_cents     INTEGER,
+    offer_id        TEXT,
+    cancelled_by    TEXT,
+    reason          TEXT
+  );
+  INSERT INTO orders_v2 (id, item_id, conversation_id, buyer_id, seller_id, status, at)
+    SELECT id, item_id, conversation_id, buyer_id, seller_id, status, at FROM orders;
+  DROP TABLE orders;
+  ALTER TABLE orders_v2 RENAME TO orders;
+  CREATE INDEX orders_conversation ON orders(conversation_id);
+  CREATE UNIQUE INDEX orders_item_active ON orders(item_id) WHERE status <> 'cancelled';
+  `,
 ];
 
 /**

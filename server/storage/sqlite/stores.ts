@@ -10,6 +10,7 @@ import { FollowStore } from "./follow-store.js";
 import { ItemStore, OrderStore } from "./item-store.js";
 import { MessageStore } from "./message-store.js";
 import { PushStore } from "./push-store.js";
+import { OfferStore } from "./offer-store.js";
 import { SyncStore } from "./sync-store.js";
 import { SessionStore, UserStore } from "./user-store.js";
 
@@ -30,6 +31,7 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     orders: new OrderStore(db),
     log,
     push: new PushStore(db),
+    offers: new OfferStore(db),
     follows: new FollowStore(db),
     campaigns: new CampaignStore(db),
     search: new SearchStore(db),
