@@ -24,6 +24,7 @@ import { orderRoutes } from "./orders/routes.js";
 import { PushFunnel } from "./push/funnel.js";
 import { offerRoutes } from "./offers/routes.js";
 import { pushRoutes } from "./push/routes.js";
+import { safetyRoutes } from "./safety/routes.js";
 import { searchRoutes } from "./search/routes.js";
 import { faultRoutes } from "./testing/faults.js";
 import { PushService, type PushServiceOptions } from "./push/service.js";
@@ -205,7 +206,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes]) {
     await app.register(feature, { ctx });
   }
   if (config.faultInjection) await app.register(faultRoutes, { ctx });

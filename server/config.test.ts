@@ -93,6 +93,7 @@ describe("config", () => {
       RATE_ITEMS_PER_HOUR: "11",
       RATE_SETTINGS_PER_HOUR: "12",
       RATE_ADMIN_FAILURES_PER_HOUR: "13",
+      RATE_REPORTS_PER_HOUR: "15",
       MAX_CONNECTIONS_PER_DEVICE: "2",
       MAX_CONNECTIONS_PER_USER: "3",
       MAX_PULLS_IN_FLIGHT: "1",
@@ -113,6 +114,7 @@ describe("config", () => {
       itemsPerUser: { limit: 11, windowMs: 3_600_000 },
       settingsPerUser: { limit: 12, windowMs: 3_600_000 },
       adminFailuresPerIp: { limit: 13, windowMs: 3_600_000 },
+      reportsPerUser: { limit: 15, windowMs: 3_600_000 },
       exemptLoopback: false,
     });
     expect(c.connectionLimits).toEqual({ perDevice: 2, perUser: 3, pullsInFlight: 1 });

@@ -43,6 +43,8 @@ export interface RateLimits {
   settingsPerUser: RateLimit;
   /** Failed admin-token attempts per client address (never exempt). */
   adminFailuresPerIp: RateLimit;
+  /** Reports (`POST /api/reports`) per user: each one is read by a person. */
+  reportsPerUser: RateLimit;
   /**
    * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
    * per-address limits of sign-up, sign-in and requests (`registerPerIp`,
@@ -161,6 +163,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   itemsPerUser: { limit: 30, windowMs: 3_600_000 },
   settingsPerUser: { limit: 120, windowMs: 3_600_000 },
   adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
+  // Far above someone reporting what they meet; stops one account flooding the admins' list.
+  reportsPerUser: { limit: 20, windowMs: 3_600_000 },
   exemptLoopback: true,
 };
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perDevice: 10, perUser: 50, pullsInFlight: 4 };
@@ -290,6 +294,7 @@ const envSchema = z.object({
   RATE_ITEMS_PER_HOUR: int(DEFAULT_RATE_LIMITS.itemsPerUser.limit, 0, 1_000_000),
   RATE_SETTINGS_PER_HOUR: int(DEFAULT_RATE_LIMITS.settingsPerUser.limit, 0, 1_000_000),
   RATE_ADMIN_FAILURES_PER_HOUR: int(DEFAULT_RATE_LIMITS.adminFailuresPerIp.limit, 0, 1_000_000),
+  RATE_REPORTS_PER_HOUR: int(DEFAULT_RATE_LIMITS.reportsPerUser.limit, 0, 1_000_000),
   MAX_CONNECTIONS_PER_DEVICE: int(DEFAULT_CONNECTION_LIMITS.perDevice, 1, 100_000),
   MAX_CONNECTIONS_PER_USER: int(DEFAULT_CONNECTION_LIMITS.perUser, 1, 1_000_000),
   MAX_PULLS_IN_FLIGHT: int(DEFAULT_CONNECTION_LIMITS.pullsInFlight, 1, 1000),
@@ -365,6 +370,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       itemsPerUser: { limit: e.RATE_ITEMS_PER_HOUR, windowMs: 3_600_000 },
       settingsPerUser: { limit: e.RATE_SETTINGS_PER_HOUR, windowMs: 3_600_000 },
       adminFailuresPerIp: { limit: e.RATE_ADMIN_FAILURES_PER_HOUR, windowMs: 3_600_000 },
+      reportsPerUser: { limit: e.RATE_REPORTS_PER_HOUR, windowMs: 3_600_000 },
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
     connectionLimits: { perDevice: e.MAX_CONNECTIONS_PER_DEVICE, perUser: e.MAX_CONNECTIONS_PER_USER, pullsInFlight: e.MAX_PULLS_IN_FLIGHT },

@@ -6,6 +6,7 @@ import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
 import { idParam } from "../http/params.js";
 import { ipKey } from "../http/rate-limit.js";
+import { adminReportRoutes } from "../safety/routes.js";
 import { campaignStep } from "./campaigns.js";
 import { commandWithResults, createCommand } from "./commands.js";
 
@@ -103,6 +104,9 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
     req.log.info({ commandId: command.id, name: command.name, userId: command.userId, deviceId: command.deviceId }, "command issued");
     return reply.code(201).send({ command });
   });
+
+  // Safety (issue 14): reports, newest first (server/safety/routes.ts), behind the token check above.
+  await app.register(adminReportRoutes, { ctx });
 
   app.get("/api/admin/commands/:id", async (req) => {
     const id = idParam(req);

@@ -9,6 +9,7 @@ import {
   type Summary,
   type User,
 } from "../../shared/protocol/index.js";
+import { assertMayStart } from "../safety/blocks.js";
 import type { ConversationRecord, MemberRecord, NewEntry, NewMember, Repos } from "../storage/storage.js";
 
 /**
@@ -194,6 +195,8 @@ export async function itemConversation(r: Repos, buyerId: string, item: Item, at
   const uniqueKey = `item:${item.id}:${buyerId}`;
   const existing = await r.conversations.byKey(uniqueKey);
   if (existing) return { conv: existing, created: false };
+  // Safety (issue 14): no new chat between a blocker and the one they block, either way (403).
+  await assertMayStart(r, buyerId, item.sellerId);
   const conv = await createConversation(r, { type: "item", itemId: item.id, title: null, uniqueKey, at }, pair(buyerId, item.sellerId));
   return { conv, created: true };
 }
@@ -206,6 +209,7 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
       const uniqueKey = `direct:${[userId, input.peerId].sort().join(":")}`;
       const existing = await r.conversations.byKey(uniqueKey);
       if (existing) return { conv: existing, created: false };
+      await assertMayStart(r, userId, input.peerId); // Safety (issue 14), as for item chats
       const conv = await createConversation(r, { type: "direct", itemId: null, title: null, uniqueKey, at }, pair(userId, input.peerId));
       return { conv, created: true };
     }

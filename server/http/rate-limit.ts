@@ -145,6 +145,8 @@ export class Limits implements Record<LimitName, RateLimiter> {
   readonly itemsPerUser: RateLimiter;
   readonly settingsPerUser: RateLimiter;
   readonly adminFailuresPerIp: RateLimiter;
+  /** Reports per user (server/safety/). */
+  readonly reportsPerUser: RateLimiter;
 
   constructor(config: RateLimits, clock: () => number);
   constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
@@ -173,6 +175,7 @@ export class Limits implements Record<LimitName, RateLimiter> {
     this.itemsPerUser = limiter("itemsPerUser");
     this.settingsPerUser = limiter("settingsPerUser");
     this.adminFailuresPerIp = limiter("adminFailuresPerIp");
+    this.reportsPerUser = limiter("reportsPerUser");
   }
 
   /**

@@ -34,6 +34,10 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   "POST /api/items": { limit: "itemsPerUser", what: "new listings" },
   "PATCH /api/conversations/:id/settings": { limit: "settingsPerUser", what: "settings changes" },
   [`PUT ${PUSH_PREFERENCES_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
+  // Safety (issue 14): each block appends to the blocker's devices; each report is read by a person.
+  "POST /api/users/:id/block": { limit: "settingsPerUser", what: "settings changes" },
+  "DELETE /api/users/:id/block": { limit: "settingsPerUser", what: "settings changes" },
+  "POST /api/reports": { limit: "reportsPerUser", what: "reports" },
   // Offers (issue 14): each offer or answer writes to both parties, a new offer or counter also a chat message;
   // a listing's edit reaches every conversation about it.
   "POST /api/offers": { limit: "sendPerUser", what: "messages" },

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation } from "../conversations/conversations.js";
+import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
 /**
@@ -47,6 +48,8 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   if (input.kind !== "text") throw CourierError.badRequest("This server accepts text messages only.");
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
+  // Safety (issue 14): a direct or item chat with someone either of the two blocks refuses sends (403).
+  await assertMaySend(r, conv, senderId);
   const replyTo = input.replyTo === undefined ? undefined : await quoted(r, conv, input.replyTo);
   const message = await postMessage(
     r,

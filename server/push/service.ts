@@ -419,6 +419,8 @@ export class PushService implements OfflineChannel {
       // No longer a member, or read already (a hand-over of old entries): nothing to say.
       if (convId && !conv) continue;
       if (event.category === "chat" && conv && event.seq <= conv.readSeq) continue;
+      // Safety (issue 14): never a notification of a message from someone this user blocks (in a group too).
+      if (event.category === "chat" && (await storage.read(async (r) => r.safety.blocks(userId, event.senderId)))) continue;
       if (targets.length === 0) {
         funnel.drop(cat, "no_subscription");
         continue;

@@ -15,6 +15,7 @@ import type {
   Order,
   OrderStatus,
   PushCategory,
+  Report,
   SettingsPatch,
   User,
   Versions,
@@ -94,6 +95,7 @@ export interface Repos {
   campaigns: CampaignRepo;
   search: SearchRepo;
   commands: CommandRepo;
+  safety: SafetyRepo;
 }
 
 // ── identity ────────────────────────────────────────────────────────────────
@@ -494,4 +496,28 @@ export interface CommandRepo {
   /** Replaces the device's earlier report of this command. */
   report(commandId: string, result: CommandResult): Answer<void>;
   results(commandId: string): Answer<CommandResult[]>;
+}
+
+// ── safety: blocks and reports (issue 14, server/safety/) ──────────────────
+
+/** Where a page of reports ends: the next page holds older ones (newest first by at, then id). */
+export interface ReportCursor {
+  at: number;
+  id: string;
+}
+
+export interface SafetyRepo {
+  /** A new block; false (nothing changed) when `blockerId` already blocks `blockedId`. */
+  block(blockerId: string, blockedId: string, at: number): Answer<boolean>;
+  /** False when there was no such block. */
+  unblock(blockerId: string, blockedId: string): Answer<boolean>;
+  /** Everyone `blockerId` blocks, oldest block first. */
+  blockedBy(blockerId: string): Answer<string[]>;
+  /** Whether `blockerId` blocks `blockedId`. */
+  blocks(blockerId: string, blockedId: string): Answer<boolean>;
+  /** Whether either of the two blocks the other. */
+  eitherWay(a: string, b: string): Answer<boolean>;
+  insertReport(report: Report): Answer<void>;
+  /** Newest first, strictly older than `before` when given. */
+  reports(before: ReportCursor | null, limit: number): Answer<Report[]>;
 }

@@ -3,6 +3,7 @@ import { domainSchema, idSchema, versionSchema } from "./common.js";
 import { summarySchema } from "./conversations.js";
 import { offerSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
+import { blocksEntrySchema } from "./safety.js";
 
 /**
  * Entry kinds and their payloads. The wire shape is `{d, v, k, at, data}`;
@@ -35,6 +36,8 @@ export const entryDataSchemas = {
   /** extension (offers, issue 14): an offer made, answered or closed, in both parties' system domain */
   offer: z.object({ offer: offerSchema }),
   promo: z.record(z.string(), z.unknown()),
+  /** extension (safety, issue 14): everyone the user blocks now, in full, in their own system domain */
+  blocks: blocksEntrySchema,
 } as const;
 
 export type EntryKind = keyof typeof entryDataSchemas;

@@ -353,6 +353,30 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE orders DROP CONSTRAINT orders_item_id_key;
   CREATE UNIQUE INDEX orders_item_active ON orders(item_id) WHERE status <> 'cancelled';
   `,
+  // Safety (issue 14, server/safety/): who blocks whom, and reports for admins
+  // (ids only: a report of a message never holds a copy of its text).
+  `
+  CREATE TABLE blocks (
+    blocker_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    blocked_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    at         BIGINT NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  );
+  CREATE INDEX blocks_blocked ON blocks(blocked_id, blocker_id);
+
+  CREATE TABLE reports (
+    id              TEXT COLLATE "C" PRIMARY KEY,
+    reporter_id     TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    type            TEXT NOT NULL,
+    target_id       TEXT COLLATE "C" NOT NULL,
+    reason          TEXT NOT NULL,
+    note            TEXT,
+    conversation_id TEXT COLLATE "C",
+    sender_id       TEXT COLLATE "C",
+    at              BIGINT NOT NULL
+  );
+  CREATE INDEX reports_newest ON reports(at, id);
+  `,
 ];
 
 /**

@@ -9,6 +9,7 @@ import type { AppendBatch } from "../append-batch.js";
 import { PgEntryLog } from "./entry-log.js";
 import { PgSessions, PgUsers } from "./identity.js";
 import { PgCampaigns, PgFollows, PgPush } from "./push.js";
+import { PgSafety } from "./safety.js";
 
 /** Every repository, bound to one transaction's connection (and, in a write, its append batch). */
 export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Repos {
@@ -27,5 +28,6 @@ export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Re
     campaigns: new PgCampaigns(db),
     search: new PgSearch(db),
     commands: new PgCommands(db),
+    safety: new PgSafety(db),
   };
 }

@@ -347,6 +347,30 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX orders_conversation ON orders(conversation_id);
   CREATE UNIQUE INDEX orders_item_active ON orders(item_id) WHERE status <> 'cancelled';
   `,
+  // Safety (issue 14, server/safety/): who blocks whom, and reports for admins
+  // (ids only: a report of a message never holds a copy of its text).
+  `
+  CREATE TABLE blocks (
+    blocker_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    blocked_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (blocker_id, blocked_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX blocks_blocked ON blocks(blocked_id, blocker_id);
+
+  CREATE TABLE reports (
+    id              TEXT PRIMARY KEY,
+    reporter_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    type            TEXT NOT NULL,
+    target_id       TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    note            TEXT,
+    conversation_id TEXT,
+    sender_id       TEXT,
+    at              INTEGER NOT NULL
+  );
+  CREATE INDEX reports_newest ON reports(at, id);
+  `,
 ];
 
 /**

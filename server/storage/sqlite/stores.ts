@@ -10,6 +10,7 @@ import { FollowStore } from "./follow-store.js";
 import { ItemStore, OrderStore } from "./item-store.js";
 import { MessageStore } from "./message-store.js";
 import { PushStore } from "./push-store.js";
+import { SafetyStore } from "./safety-store.js";
 import { OfferStore } from "./offer-store.js";
 import { SyncStore } from "./sync-store.js";
 import { SessionStore, UserStore } from "./user-store.js";
@@ -36,6 +37,7 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     campaigns: new CampaignStore(db),
     search: new SearchStore(db),
     commands: new CommandStore(db),
+    safety: new SafetyStore(db),
   };
   return {
     repos,
