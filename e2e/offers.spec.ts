@@ -1,5 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
-import { createListing, expect, openConversation, signUp, test, type Person } from "./fixtures.js";
+import { createListing, expect, openConversation, signIn, signUp, test, type Person } from "./fixtures.js";
 
 /**
  * Offers, orders and listings in the app (issue 14; docs/marketplace.md):
@@ -178,7 +178,17 @@ test("a seller reserves and withdraws a listing: marked in the catalogue, gone f
   await expect(card.getByTestId("listing-status")).toHaveText("Reserved");
   await expect(panel).toHaveAttribute("data-item-status", "reserved");
   await expect(panel.getByRole("button", { name: "Buy" })).toHaveCount(0);
-  await expect(panel.getByRole("button", { name: "Make an offer" })).toBeEnabled();
+  await panel.getByRole("button", { name: "Make an offer" }).click();
+  await buyer.page.getByTestId("offer-dialog").getByLabel("Your price").fill("30");
+  await buyer.page.getByTestId("offer-dialog").getByLabel("Your price").press("Enter");
+  await expect(offerCards(buyer.page)).toHaveAttribute("data-status", "open");
+
+  // Another device of the buyer's, signed in after the offer was made, shows its state and what the buyer may do.
+  const laptop = await signIn(browser, buyer);
+  await openConversation(laptop.page, listing);
+  await expect(offerCards(laptop.page)).toHaveAttribute("data-status", "open");
+  await expect(offerCards(laptop.page).getByRole("button", { name: "Withdraw" })).toBeVisible();
+  await laptop.context.close();
 
   // Withdrawn, asked first: it leaves the catalogue, stays in My listings and in the buyer's chat.
   await card.getByRole("button", { name: "Withdraw" }).click();
