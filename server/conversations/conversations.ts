@@ -52,6 +52,23 @@ async function view(r: Repos, conv: ConversationRecord): Promise<ConversationVie
 }
 
 /**
+ * A direct or item chat with no message yet is shown only to the one who
+ * opened it (docs/protocol.md "The conversation list"): the other member (the
+ * row the opener added; an item's seller, rows from before this rule too)
+ * sees it once its first message is in it (`revealConversation`).
+ */
+function waitsForFirstMessage(v: Pick<ConversationView, "conv" | "members" | "item">, userId: string): boolean {
+  if (v.conv.type === "group") return false;
+  const me = v.members.find((m) => m.userId === userId);
+  return (me?.addedBy ?? null) !== null || (v.conv.type === "item" && v.item?.sellerId === userId);
+}
+
+/** Who sees the conversation in their list and gets its `conv` entries now. */
+function shownTo(v: ConversationView, userId: string): boolean {
+  return v.conv.lastSeq > 0 || !waitsForFirstMessage(v, userId);
+}
+
+/**
  * One member's summary. Built from current rows every time, so a `conv`
  * entry always carries the whole truth and clients replace their copy
  * instead of merging. Someone who left or was removed gets one too (saying
@@ -155,7 +172,10 @@ export async function summaryFor(r: Repos, userId: string, conversationId: strin
 export async function listSummaries(r: Repos, userId: string): Promise<Summary[]> {
   const activity = (s: Summary) => s.lastMessage?.at ?? s.conversation.at;
   const summaries: Summary[] = [];
-  for (const conv of await r.conversations.ofUser(userId)) summaries.push(await buildSummary(r, userId, conv));
+  for (const conv of await r.conversations.ofUser(userId)) {
+    const v = await view(r, conv);
+    if (shownTo(v, userId)) summaries.push(await personal(r, v, userId));
+  }
   return summaries.sort(
     (a, b) => Number(b.pinned) - Number(a.pinned) || activity(b) - activity(a) || a.conversationId.localeCompare(b.conversationId),
   );
@@ -169,10 +189,28 @@ export async function listSummaries(r: Repos, userId: string): Promise<Summary[]
  */
 export async function announceConversation(r: Repos, conv: ConversationRecord, at: number, alsoTo: readonly string[] = []): Promise<void> {
   const v = await view(r, conv);
-  const to = [...new Set([...v.members.map((m) => m.userId), ...alsoTo])];
+  // Not to the peer of a chat with no message yet: its first message brings it (revealConversation).
+  const to = [...new Set([...v.members.map((m) => m.userId).filter((id) => shownTo(v, id)), ...alsoTo])];
+  await appendSummaries(r, v, to, at);
+}
+
+async function appendSummaries(r: Repos, v: ConversationView, to: readonly string[], at: number): Promise<void> {
   const entries = [];
   for (const userId of to) entries.push(convEntry(userId, await personal(r, v, userId)));
   await r.log.append(entries, at);
+}
+
+/**
+ * A direct or item chat's first message (`seq` 1, stored, its `msg` entries
+ * not yet appended): the member who has not seen it yet gets its summary as
+ * a `conv` entry, carrying that message, just before the `msg` entry (their
+ * app holds the conversation when the message lands). Called by postMessage.
+ */
+export async function revealConversation(r: Repos, conv: ConversationRecord, seq: number, at: number): Promise<void> {
+  if (seq !== 1 || conv.type === "group") return;
+  const v = await view(r, { ...conv, lastSeq: seq });
+  const to = v.members.map((m) => m.userId).filter((id) => waitsForFirstMessage(v, id));
+  if (to.length > 0) await appendSummaries(r, v, to, at);
 }
 
 /** A `conv` entry, kept with the place of the lastMessage it carries: a recall or a hide of that message rewrites it. */
@@ -181,7 +219,7 @@ export function convEntry(userId: string, summary: Summary): NewEntry {
   return { userId, d: "chat", k: "conv", data: { summary }, ...(last ? { ref: { conversationId: last.conversationId, seq: last.seq } } : {}) };
 }
 
-/** A new conversation appears on every member's devices as a `conv` entry. */
+/** A new conversation appears as a `conv` entry on the devices of every member who sees it yet (not a direct or item chat's peer). */
 async function createConversation(r: Repos, c: Omit<ConversationRecord, "id" | "lastSeq">, members: NewMember[]): Promise<ConversationRecord> {
   const conv: ConversationRecord = { ...c, id: randomUUID(), lastSeq: 0 };
   await r.conversations.insert(conv, members);
@@ -197,7 +235,7 @@ export async function itemConversation(r: Repos, buyerId: string, item: Item, at
   if (existing) return { conv: existing, created: false };
   // Safety (issue 14): no new chat between a blocker and the one they block, either way (403).
   await assertMayStart(r, buyerId, item.sellerId);
-  const conv = await createConversation(r, { type: "item", itemId: item.id, title: null, uniqueKey, at }, pair(buyerId, item.sellerId));
+  const conv = await createConversation(r, { type: "item", itemId: item.id, title: null, uniqueKey, at }, openedBy(buyerId, item.sellerId));
   return { conv, created: true };
 }
 
@@ -210,7 +248,7 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
       const existing = await r.conversations.byKey(uniqueKey);
       if (existing) return { conv: existing, created: false };
       await assertMayStart(r, userId, input.peerId); // Safety (issue 14), as for item chats
-      const conv = await createConversation(r, { type: "direct", itemId: null, title: null, uniqueKey, at }, pair(userId, input.peerId));
+      const conv = await createConversation(r, { type: "direct", itemId: null, title: null, uniqueKey, at }, openedBy(userId, input.peerId));
       return { conv, created: true };
     }
     case "item": {
@@ -230,8 +268,14 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
   }
 }
 
-/** The two of a direct or item chat: plain members, added by no one. */
-const pair = (a: string, b: string): NewMember[] => [a, b].map((userId) => ({ userId, role: "member", state: "member", addedBy: null }));
+/**
+ * The two of a direct or item chat: plain members; the peer's row says who
+ * opened it (`addedBy`), so it waits for the first message (waitsForFirstMessage).
+ */
+const openedBy = (opener: string, peer: string): NewMember[] => [
+  { userId: opener, role: "member", state: "member", addedBy: null },
+  { userId: peer, role: "member", state: "member", addedBy: opener },
+];
 
 /** The people named, once each, without the one naming them. */
 export function othersNamed(userId: string, ids: readonly string[]): string[] {

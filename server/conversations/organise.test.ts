@@ -27,6 +27,8 @@ async function chat() {
   const alice = await register(server.app);
   const bob = await register(server.app);
   const { conversationId } = await openDirect(server.app, alice, bob);
+  // A first message: until then the chat is alice's only (first-message.test.ts).
+  await sendHttp(server.app, alice, conversationId);
   return { alice, bob, conversationId };
 }
 

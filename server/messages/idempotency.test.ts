@@ -92,8 +92,8 @@ describe("clientMsgId: idempotent in its conversation, a conflict in another", (
     expect(answers.map((a) => a.message)).toEqual(answers.map(() => stored[0]));
     // Every one accepted (a socket ack says ok, not which send stored it: the HTTP-only case below counts the 201s).
     expect(answers.every((a) => a.status === 200 || a.status === 201)).toBe(true);
-    // One msg entry for each member of the conversation (alice, bob); carol's log is untouched.
-    expect(await heads()).toEqual([before[0]! + 1, before[1]! + 1, before[2]]);
+    // One msg entry for each member of the conversation (alice, bob; the first message brings bob the chat too, a conv entry); carol's log is untouched.
+    expect(await heads()).toEqual([before[0]! + 1, before[1]! + 2, before[2]]);
   });
 
   it("answers 201 to exactly one of many repeats at once over HTTP, and 200 with the same message to the rest", async () => {

@@ -206,7 +206,8 @@ describe("delete for me", () => {
     const bobs = await chat(bob);
     expect(carried(bobs, m.id)).toEqual([hiddenCopy]);
     const lastMessages = bobs.filter((e) => e.k === "conv").map((e) => (e.data as { summary: Summary }).summary.lastMessage);
-    expect(lastMessages.filter((last) => last?.id === m.id)).toEqual([hiddenCopy]);
+    // Both conv entries carrying it (the one the first message brought, the setting's) say hidden.
+    expect(lastMessages.filter((last) => last?.id === m.id)).toEqual([hiddenCopy, hiddenCopy]);
     expect(bobs.filter((e) => e.k === "recall")).toEqual([]);
     expect((await pullAll(app, bob, "chat")).head).toBe(bobsHead);
     expect(await history(bob)).toEqual([]);

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
-import { memberConversation } from "../conversations/conversations.js";
+import { memberConversation, revealConversation } from "../conversations/conversations.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
@@ -22,6 +22,8 @@ export async function postMessage(
   await r.messages.insert(message);
   // Before the heads (the lock order in storage/tx.ts): a receipt of the sender's, running now, holds this row first.
   await r.conversations.posted(conv.id, m.senderId, seq);
+  // The first message shows a direct or item chat to the peer who has not seen it yet (server/conversations).
+  await revealConversation(r, conv, seq, at);
   const members = await r.conversations.members(conv.id);
   const ref = { conversationId: conv.id, seq };
   await r.log.append(

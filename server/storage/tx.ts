@@ -256,7 +256,7 @@ export interface ConversationRecord {
   at: number;
 }
 
-/** Who joins, as what; `addedBy` null for the creator and the two of a direct or item chat. */
+/** Who joins, as what; `addedBy` null for the creator and the opener of a direct or item chat (its peer's names the opener). */
 export interface NewMember {
   userId: string;
   role: MemberRole;

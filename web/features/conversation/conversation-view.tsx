@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
+import { ConversationAvatar } from "../../lib/avatar.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { conversationTitle, memberName, notifyHeadline, otherMembers } from "../conversations/summary-text.js";
@@ -247,7 +248,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   return (
     <div className="conversation" data-testid="conversation" data-conversation-id={conversationId}>
-      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back} status={<ConversationStatus summary={summary} me={user.id} />}>
+      <ConversationHeader title={conversationTitle(summary, user.id)} subtitle={subtitle} onBack={back} avatar={<ConversationAvatar summary={summary} me={user.id} size="small" listing={false} />} status={<ConversationStatus summary={summary} me={user.id} />}>
         {isGroup && !isGone(summary) ? (
           <button
             ref={infoButton}
@@ -341,12 +342,13 @@ function RequestBanner({ conversationId, addedBy }: { conversationId: string; ad
   );
 }
 
-function ConversationHeader({ title, subtitle, onBack, status, children }: { title: string; subtitle: string | null; onBack(): void; status?: ReactNode; children?: ReactNode }) {
+function ConversationHeader({ title, subtitle, onBack, avatar, status, children }: { title: string; subtitle: string | null; onBack(): void; avatar?: ReactNode; status?: ReactNode; children?: ReactNode }) {
   return (
     <div className="conversation-header">
       <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
         <BackIcon />
       </button>
+      {avatar}
       <div className="conversation-heading">
         <h2>{title}</h2>
         {subtitle ? <p className="muted small-text">{subtitle}</p> : null}

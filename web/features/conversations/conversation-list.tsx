@@ -1,9 +1,10 @@
 import { useLiveQuery } from "dexie-react-hooks";
+import type { Item } from "../../../shared/protocol/index.js";
 import { useEffect, useRef } from "react";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
+import { ConversationAvatar } from "../../lib/avatar.js";
 import { MutedIcon, PinIcon } from "../../lib/icons.js";
-import { initials } from "../../lib/initials.js";
 import { pointBelow, useMenuTrigger } from "../../lib/menu.js";
 import { relativeTime } from "../../lib/time.js";
 import { useSession, type Session } from "../../session.js";
@@ -148,6 +149,8 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
   const id = summary.conversationId;
   const trigger = useMenuTrigger((point, el) => onMenu(id, point, el));
   const title = conversationTitle(summary, userId);
+  // An item chat is named by its listing, the person (or my remark for the chat) on a line of its own.
+  const item = summary.conversation.type === "item" ? summary.item : null;
   const unread = summary.unread;
   const label = summary.label.trim();
   const marked = unread === 0 && looksUnread(summary);
@@ -170,9 +173,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
         }}
         {...trigger}
       >
-        <span className={`avatar type-${summary.conversation.type}`} aria-hidden="true">
-          {initials(title)}
-        </span>
+        <ConversationAvatar summary={summary} me={userId} />
         <span className="conversation-text">
           <span className="conversation-top">
             <span className="conversation-title">
@@ -181,8 +182,9 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
                   <PinIcon />
                 </span>
               ) : null}
-              {title}
+              {item ? item.title : title}
             </span>
+            {item ? <ItemStatus status={item.status} /> : null}
             {label ? (
               <span className="label-tag" data-testid="label-tag">
                 {label}
@@ -192,6 +194,11 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
               {relativeTime(at, now)}
             </time>
           </span>
+          {item ? (
+            <span className="conversation-person" data-testid="conversation-person">
+              {title}
+            </span>
+          ) : null}
           <span className="conversation-bottom">
             <Preview parts={preview} />
             {summary.muted ? (
@@ -207,9 +214,6 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
               <span className={`badge dot${summary.muted ? " muted" : ""}`} data-testid="marked-unread" role="img" aria-label="Marked unread" title="Marked unread" />
             ) : null}
           </span>
-          {summary.conversation.type === "item" && summary.item && title !== summary.item.title ? (
-            <span className="conversation-item-title">{summary.item.title}</span>
-          ) : null}
         </span>
       </a>
       <button
@@ -225,6 +229,18 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
       </button>
     </li>
   );
+}
+
+const ITEM_STATUS_TEXT: Partial<Record<Item["status"], string>> = { reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
+
+/** A listing no longer simply for sale says so, small, beside its title. */
+function ItemStatus({ status }: { status: Item["status"] }) {
+  const text = ITEM_STATUS_TEXT[status];
+  return text ? (
+    <span className={`item-status status-${status} list-item-status`} data-testid="list-item-status">
+      {text}
+    </span>
+  ) : null;
 }
 
 /** "Name: text · Sending" on one line: a long name is cut short first, the status never. */

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { User } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
+import { PersonAvatar } from "../../lib/avatar.js";
 import { useDebounced } from "../../lib/hooks.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
@@ -87,6 +88,7 @@ function MemberList({ summary }: { summary: Summary }) {
           return (
             <li key={m.id} className="user-row" data-testid="group-member" data-user-id={m.id}>
               <span>
+                <PersonAvatar userId={m.id} name={name} size="small" />
                 <strong>{m.id === user.id ? `${name} (you)` : name}</strong> <span className="muted">@{m.username}</span>
                 {label ? <span className="role-tag small-text"> · {label}</span> : null}
               </span>
@@ -135,6 +137,7 @@ function AddMembers({ summary }: { summary: Summary }) {
           {candidates.map((u) => (
             <li key={u.id} className="user-row" data-testid="add-candidate" data-user-id={u.id}>
               <span>
+                <PersonAvatar userId={u.id} name={u.displayName} size="small" />
                 <strong>{u.displayName}</strong> <span className="muted">@{u.username}</span>
               </span>
               <button

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { CreateConversation, User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
+import { PersonAvatar } from "../../lib/avatar.js";
 import { useDebounced } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
@@ -117,6 +118,7 @@ export function NewChatView() {
                 return (
                   <li key={u.id} className="user-row new-chat-row" data-testid="user-result" data-user-id={u.id}>
                     <span className="user-name">
+                      <PersonAvatar userId={u.id} name={name} size="small" />
                       <strong>{name}</strong> <span className="muted">@{u.username}</span>
                     </span>
                     <span className="user-actions">
