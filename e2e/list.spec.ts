@@ -1,0 +1,93 @@
+import type { Browser, Page } from "@playwright/test";
+import { avatarColor } from "../web/lib/avatar-color.js";
+import { createListing, expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+
+/**
+ * The conversation list (issue 14): "Ask the seller" without writing opens
+ * no chat on the seller's side, the first message brings the row, named by
+ * the listing; each person's avatar in a colour of their own.
+ */
+
+const userId = (person: Person) =>
+  person.page.evaluate(async () => ((await (await fetch("/api/me")).json()) as { user: { id: string } }).user.id);
+
+const row = (page: Page, text: string) => page.getByTestId("conversation-item").filter({ hasText: text });
+
+/** Someone who messages the seller directly, in a colour other than `taken`'s (ids are random: one in ten shares one). */
+async function anotherWriter(browser: Browser, seller: Person, taken: string): Promise<{ person: Person; colour: string }> {
+  for (const name of ["Cleo Writer", "Dan Writer", "Eve Writer"]) {
+    const person = await signUp(browser, name.split(" ")[0]!.toLowerCase(), name, "ws");
+    const colour = avatarColor(await userId(person));
+    if (colour !== taken) {
+      await startDirectChat(person, seller);
+      await send(person.page, `Hello from ${name}`);
+      return { person, colour };
+    }
+    await person.context.close();
+  }
+  throw new Error("three people in a row shared one colour");
+}
+
+test("Ask the seller without a message leaves the seller's list alone; the first message brings the row, named by the listing", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const seller = await signUp(browser, "sam", "Sam Seller", transport);
+  const buyer = await signUp(browser, "bea", "Bea Buyer", transport);
+  const listing = `Brompton folding bike ${seller.username.slice(-4)}`;
+  await createListing(seller.page, listing, "450.00");
+  await seller.page.getByRole("button", { name: "Chats" }).click();
+
+  // The buyer asks, and leaves without writing: the chat is on their side at once.
+  await buyer.page.getByRole("button", { name: "Listings" }).click();
+  await buyer.page.getByTestId("listing-card").filter({ hasText: listing }).getByRole("button", { name: "Ask the seller" }).click();
+  await expect(buyer.page.getByTestId("item-panel")).toContainText(listing);
+  await buyer.page.getByRole("button", { name: "Chats" }).click();
+  await expect(row(buyer.page, listing)).toContainText("No messages yet");
+
+  // Then writes to the seller directly: that reaches the seller after anything the ask could have sent them.
+  await startDirectChat(buyer, seller);
+  await send(buyer.page, "Hi Sam, Bea here");
+  await expect(row(seller.page, "Hi Sam, Bea here")).toBeVisible();
+  await expect(row(seller.page, listing)).toHaveCount(0);
+
+  // The first message in the item chat brings it: the listing's title as the row's name, the buyer beside it.
+  await buyer.page.getByRole("button", { name: "Chats" }).click();
+  await openConversation(buyer.page, listing);
+  await send(buyer.page, "Is it still available?");
+  const itemRow = row(seller.page, listing);
+  await expect(itemRow).toBeVisible();
+  await expect(itemRow.locator(".conversation-title")).toHaveText(listing);
+  await expect(itemRow.getByTestId("conversation-person")).toHaveText("Bea Buyer");
+  await expect(itemRow).toContainText("Is it still available?");
+  // No photo on this listing: a neutral item icon, never initials.
+  const thumb = itemRow.getByTestId("item-thumb");
+  await expect(thumb.locator(".item-icon")).toBeVisible();
+  await expect(thumb.locator("img")).toHaveCount(0);
+
+  // Each person in their own colour, the same wherever they show.
+  const beaColour = avatarColor(await userId(buyer));
+  const other = await anotherWriter(browser, seller, beaColour);
+  const direct = (text: string) => row(seller.page, text).getByTestId("person-avatar");
+  await expect(direct("Hi Sam, Bea here")).toHaveAttribute("data-colour", beaColour);
+  await expect(direct(`Hello from ${other.person.displayName}`)).toHaveAttribute("data-colour", other.colour);
+  await expect(thumb.getByTestId("person-avatar")).toHaveAttribute("data-colour", beaColour);
+  const painted = (text: string) => direct(text).evaluate((el) => getComputedStyle(el).backgroundColor);
+  expect(await painted("Hi Sam, Bea here")).not.toBe(await painted(`Hello from ${other.person.displayName}`));
+
+  // Screenshots of the list: a computer and a phone, light and dark.
+  for (const [size, viewport] of [
+    ["desktop", { width: 1280, height: 720 }],
+    ["phone", { width: 390, height: 844 }],
+  ] as const) {
+    await seller.page.setViewportSize(viewport);
+    for (const colorScheme of ["light", "dark"] as const) {
+      await seller.page.emulateMedia({ colorScheme });
+      await seller.page.screenshot({ path: test.info().outputPath(`list-${size}-${colorScheme}.png`) });
+    }
+  }
+  // The chat's header shows the buyer's avatar too (a phone: the list gives way to the chat).
+  await openConversation(seller.page, listing);
+  await expect(seller.page.locator(".conversation-header").getByTestId("person-avatar")).toHaveAttribute("data-colour", beaColour);
+  await seller.page.screenshot({ path: test.info().outputPath("chat-phone-dark.png") });
+  await seller.page.emulateMedia({ colorScheme: "light" });
+  for (const p of [seller, buyer, other.person]) await p.context.close();
+});
