@@ -14,7 +14,7 @@ import { offersOfConversation } from "./api.js";
  */
 const asked = new WeakMap<CourierDb, Map<string, Promise<void>>>();
 
-function fetchOnce(db: CourierDb, api: Api, conversationId: string): Promise<void> {
+export function fetchOffersOnce(db: CourierDb, api: Api, conversationId: string): Promise<void> {
   let byConversation = asked.get(db);
   if (!byConversation) asked.set(db, (byConversation = new Map()));
   let pending = byConversation.get(conversationId);
@@ -51,7 +51,7 @@ export function useOffer(offerId: string | undefined, conversationId: string): {
     if (!absent) return;
     let live = true;
     const done = () => live && setAsked(true);
-    fetchOnce(db, api, conversationId).then(done, done);
+    fetchOffersOnce(db, api, conversationId).then(done, done);
     return () => {
       live = false;
     };
