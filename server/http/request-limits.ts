@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { PING_PATH, PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
+import { PING_PATH, PRESENCE_SETTINGS_PATH, PUSH_PREFERENCES_PATH } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
 import { type LimitName, warnUntrustedProxy } from "./rate-limit.js";
 
@@ -34,6 +34,7 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   "POST /api/items": { limit: "itemsPerUser", what: "new listings" },
   "PATCH /api/conversations/:id/settings": { limit: "settingsPerUser", what: "settings changes" },
   [`PUT ${PUSH_PREFERENCES_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
+  [`PATCH ${PRESENCE_SETTINGS_PATH}`]: { limit: "settingsPerUser", what: "settings changes" },
   // Safety (issue 14): each block appends to the blocker's devices; each report is read by a person.
   "POST /api/users/:id/block": { limit: "settingsPerUser", what: "settings changes" },
   "DELETE /api/users/:id/block": { limit: "settingsPerUser", what: "settings changes" },

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
+import { CourierError, type Message, roundLocation, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation, revealConversation } from "../conversations/conversations.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
@@ -13,7 +13,7 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 export async function postMessage(
   r: Repos,
   conv: ConversationRecord,
-  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "offer">,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "location" | "offer">,
   at: number,
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
@@ -47,7 +47,7 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   }
   if (existing) return { message: existing, created: false };
   // Photos and places are the media work of issue 14 (docs/marketplace.md); until it lands, refused as before.
-  if (input.kind !== "text") throw CourierError.badRequest("This server accepts text messages only.");
+  if (input.kind !== "text" && input.kind !== "location") throw CourierError.badRequest("This server accepts text messages only.");
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
   // Safety (issue 14): a direct or item chat with someone either of the two blocks refuses sends (403).
@@ -56,7 +56,15 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   const message = await postMessage(
     r,
     conv,
-    { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body, ...(replyTo ? { replyTo } : {}) },
+    {
+      senderId,
+      clientMsgId: input.clientMsgId,
+      kind: input.kind,
+      body: input.body,
+      ...(replyTo ? { replyTo } : {}),
+      // A place is stored rounded to about 100 m (the app rounds too; a client that did not is not trusted to).
+      ...(input.location ? { location: roundLocation(input.location) } : {}),
+    },
     at,
   );
   return { message, created: true };

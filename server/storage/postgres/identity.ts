@@ -1,6 +1,7 @@
 import { DOMAINS, type User } from "../../../shared/protocol/index.js";
 import { toUser, type UserRow } from "../rows.js";
-import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserRepo } from "../tx.js";
+import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserPresence, UserRepo } from "../tx.js";
+import { activeMember } from "../membership-sql.js";
 import { type Db, first } from "./db.js";
 
 /** `\`, `%` and `_` typed by the user match literally (the pattern's escape character is `\`). */
@@ -71,6 +72,30 @@ export class PgUsers implements UserRepo {
       limit,
     ]);
     return rows.map((r) => r.id);
+  }
+
+  presence(id: string): Promise<UserPresence | null> {
+    return first(this.db, `SELECT last_seen_at, show_online FROM users WHERE id = $1`, [id], (r: { last_seen_at: number | string | null; show_online: boolean }) => ({
+      lastSeenAt: r.last_seen_at === null ? null : Number(r.last_seen_at),
+      showOnline: r.show_online,
+    }));
+  }
+
+  async seen(id: string, at: number): Promise<void> {
+    await this.db.query(`UPDATE users SET last_seen_at = GREATEST(coalesce(last_seen_at, 0), $2) WHERE id = $1`, [id, at]);
+  }
+
+  async setShowOnline(id: string, show: boolean): Promise<void> {
+    await this.db.query(`UPDATE users SET show_online = $2 WHERE id = $1`, [id, show]);
+  }
+
+  async shareConversation(a: string, b: string): Promise<boolean> {
+    const { rows } = await this.db.query(
+      `SELECT 1 FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = $2
+       WHERE a.user_id = $1 AND ${activeMember("a")} AND ${activeMember("b")} LIMIT 1`,
+      [a, b],
+    );
+    return rows.length > 0;
   }
 }
 

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { Message } from "../../../shared/protocol/index.js";
 import type { MessageRepo } from "../tx.js";
 import { currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
-import { offerColumns, toMessage, type MessageRow } from "../rows.js";
+import { locationColumns, offerColumns, toMessage, type MessageRow } from "../rows.js";
 import { searchTextOf } from "../search-text.js";
 
 const NOT_HIDDEN = notHiddenBy("?");
@@ -15,8 +15,8 @@ export class MessageStore implements MessageRepo {
     this.s = {
       insert: db.prepare(
         `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
-           offer_id, offer_price_cents, offer_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       get: db.prepare<[string], MessageRow>(`SELECT * FROM messages WHERE id = ?`),
       byClient: db.prepare<[string, string], MessageRow>(`SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?`),
@@ -39,7 +39,8 @@ export class MessageStore implements MessageRepo {
       ),
       // The content and its search text go in one statement (search never finds a recalled message: its
       // search_text is ''); migration 7's message_search_cleared trigger stays as a guard for other rewrites.
-      recall: db.prepare(`UPDATE messages SET body = '', search_text = '', recalled = 1, recalled_at = ? WHERE id = ?`),
+      recall: db.prepare(`UPDATE messages SET body = '', search_text = '', recalled = 1, recalled_at = ?,
+         location_lat = NULL, location_lng = NULL, location_label = NULL WHERE id = ?`),
       hide: db.prepare(`INSERT OR IGNORE INTO message_hides (user_id, message_id, conversation_id, seq, at) VALUES (?, ?, ?, ?, ?)`),
       // Each member row (gone ones too) probes the hides' primary key.
       hiders: db.prepare<[string, string], { user_id: string }>(
@@ -49,7 +50,7 @@ export class MessageStore implements MessageRepo {
   }
 
   insert(m: Message): void {
-    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...offerColumns(m));
+    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...locationColumns(m), ...offerColumns(m));
   }
 
   get(id: string): Message | null {

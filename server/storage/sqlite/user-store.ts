@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { User } from "../../../shared/protocol/index.js";
-import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserRepo } from "../tx.js";
+import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserPresence, UserRepo } from "../tx.js";
+import { activeMember } from "../membership-sql.js";
 import { toUser, type UserRow } from "../rows.js";
 
 /** Users (only password hashes are stored). */
@@ -19,6 +20,14 @@ export class UserStore implements UserRepo {
          ORDER BY (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') DESC, username LIMIT ?`,
       ),
       idsAfter: db.prepare<[string, number, number], { id: string }>(`SELECT id FROM users WHERE id > ? AND at <= ? ORDER BY id LIMIT ?`),
+      presence: db.prepare<[string], { last_seen_at: number | null; show_online: number }>(`SELECT last_seen_at, show_online FROM users WHERE id = ?`),
+      seen: db.prepare(`UPDATE users SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?`),
+      showOnline: db.prepare(`UPDATE users SET show_online = ? WHERE id = ?`),
+      // members_user finds a's conversations; the primary key answers b's row in each.
+      share: db.prepare<[string, string], { one: number }>(
+        `SELECT 1 AS one FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = ?
+         WHERE a.user_id = ? AND ${activeMember("a")} AND ${activeMember("b")} LIMIT 1`,
+      ),
     };
   }
 
@@ -55,6 +64,23 @@ export class UserStore implements UserRepo {
 
   idsAfter(afterId: string, createdBy: number, limit: number): string[] {
     return this.s.idsAfter.all(afterId, createdBy, limit).map((r) => r.id);
+  }
+
+  presence(id: string): UserPresence | null {
+    const row = this.s.presence.get(id);
+    return row ? { lastSeenAt: row.last_seen_at, showOnline: row.show_online === 1 } : null;
+  }
+
+  seen(id: string, at: number): void {
+    this.s.seen.run(at, id);
+  }
+
+  setShowOnline(id: string, show: boolean): void {
+    this.s.showOnline.run(show ? 1 : 0, id);
+  }
+
+  shareConversation(a: string, b: string): boolean {
+    return this.s.share.get(b, a) !== undefined;
   }
 }
 

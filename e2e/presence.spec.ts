@@ -1,0 +1,103 @@
+import { expect, expectOnline, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+
+/**
+ * Presence (issue 14): "is typing…" on the other screen over every transport
+ * (the frames travel differently on each), online / last seen, and location
+ * messages (WebSocket only: transport-neutral).
+ */
+
+const AMSTERDAM = { latitude: 52.370216, longitude: 4.895168 };
+
+/** Ann and Bob with a direct chat that has a first message, open on both screens. */
+async function chatting(ann: Person, bob: Person): Promise<void> {
+  await startDirectChat(ann, bob);
+  await send(ann.page, "hello Bob");
+  await openConversation(bob.page, ann.displayName);
+  await expect(messages(bob.page).filter({ hasText: "hello Bob" })).toBeVisible();
+}
+
+test("the other screen shows 'typing…' while someone types, and not once their message arrives", async ({ browser, transport }) => {
+  const ann = await signUp(browser, "ann", "Ann", transport);
+  const bob = await signUp(browser, "bob", "Bob", transport);
+  await chatting(ann, bob);
+
+  const indicator = bob.page.getByTestId("typing-indicator");
+  await expect(indicator).toHaveCount(0);
+  await ann.page.getByLabel("Message", { exact: true }).pressSequentially("are you th", { delay: 20 });
+  await expect(indicator).toHaveText("typing…");
+  // Ann's own screen shows nothing of her typing.
+  await expect(ann.page.getByTestId("typing-indicator")).toHaveCount(0);
+  if (transport === "ws") await bob.page.screenshot({ path: test.info().outputPath("typing.png") });
+
+  await ann.page.getByLabel("Message", { exact: true }).pressSequentially("ere?", { delay: 20 });
+  await ann.page.getByLabel("Message", { exact: true }).press("Enter");
+  await expect(messages(bob.page).filter({ hasText: "are you there?" })).toBeVisible();
+  await expect(indicator).toHaveCount(0);
+});
+
+test("the header says Online while the other person is connected, and when they were last seen after they leave; the setting hides it", async ({
+  browser,
+  transport,
+}) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann", transport);
+  const bob = await signUp(browser, "bob", "Bob", transport);
+  await chatting(ann, bob);
+  const line = bob.page.getByTestId("presence-line");
+  await expect(line).toHaveText("Online");
+
+  await ann.context.close();
+  // Opened again (the page reloaded), the chat asks afresh.
+  await bob.page.reload();
+  await expectOnline(bob.page, transport);
+  await openConversation(bob.page, "Ann");
+  await expect(line).toHaveText("Last seen just now");
+  await bob.page.screenshot({ path: test.info().outputPath("last-seen.png") });
+
+  // Bob hides his: he no longer sees Ann's either.
+  await bob.page.getByRole("button", { name: "Settings" }).click();
+  const toggle = bob.page.getByLabel("Show when I'm online");
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await expect(toggle).not.toBeChecked();
+  await openConversation(bob.page, "Ann");
+  await expect(messages(bob.page).filter({ hasText: "hello Bob" })).toBeVisible();
+  await expect(line).toHaveCount(0);
+});
+
+test("shares an approximate location with a label as a card with an OpenStreetMap link; a refused permission says so", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann", transport, { hasTouch: true, permissions: ["geolocation"], geolocation: AMSTERDAM });
+  const bob = await signUp(browser, "bob", "Bob", transport, { colorScheme: "dark" });
+  await chatting(ann, bob);
+  // Signed up on a wide screen (the helper looks for the name shown there), used on a phone's.
+  await ann.page.setViewportSize({ width: 390, height: 844 });
+
+  await ann.page.getByRole("button", { name: "Share location" }).click();
+  const dialog = ann.page.getByTestId("location-dialog");
+  await expect(dialog.getByTestId("location-preview")).toHaveText("52.370, 4.895");
+  await dialog.getByLabel("Label (optional)").fill("Station entrance");
+  await ann.page.screenshot({ path: test.info().outputPath("location-dialog-phone.png") });
+  await dialog.getByRole("button", { name: "Send" }).click();
+  await expect(dialog).toHaveCount(0);
+
+  for (const page of [ann.page, bob.page]) {
+    const card = messages(page).getByTestId("location-card");
+    await expect(card).toContainText("Station entrance");
+    await expect(card).toContainText("≈ 52.370, 4.895");
+    const link = card.getByRole("link", { name: "Open in OpenStreetMap" });
+    await expect(link).toHaveAttribute("href", "https://www.openstreetmap.org/?mlat=52.370&mlon=4.895#map=16/52.370/4.895");
+    await expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    await expect(link).toHaveAttribute("target", "_blank");
+  }
+  await ann.page.screenshot({ path: test.info().outputPath("location-phone.png") });
+  await bob.page.screenshot({ path: test.info().outputPath("location-dark.png") });
+  // The list's preview (beside the chat on a computer).
+  await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Ann" })).toContainText("[Location] Station entrance");
+
+  // Bob's browser refuses: said plainly, nothing sent.
+  await bob.context.clearPermissions();
+  await bob.page.getByRole("button", { name: "Share location" }).click();
+  await expect(bob.page.getByTestId("location-problem")).toContainText("Location access is blocked");
+  await expect(bob.page.getByTestId("location-dialog")).toHaveCount(0);
+});
