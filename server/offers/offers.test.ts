@@ -107,6 +107,12 @@ describe("offers", () => {
     expect((await call(app, "GET", `/api/offers?conversationId=${(await offerOf(id)).conversationId}`, { token: eve.token })).status).toBe(403);
     expect(await heads(buyer, seller)).toEqual(before);
 
+    // The offer's message stands for the offer: it is withdrawn, never recalled.
+    const message = (await chatMessages(buyer)).find((m) => m.kind === "offer")!;
+    const recalled = await call<Answer>(app, "POST", `/api/messages/${message.id}/recall`, { token: buyer.token });
+    expect([recalled.status, recalled.body.error.message]).toEqual([409, "An offer can't be recalled; withdraw it instead."]);
+    expect(await heads(buyer, seller)).toEqual(before);
+
     expect((await respond(seller, id, { action: "decline" })).body.offer.status).toBe("declined");
     const late = await respond(seller, id, { action: "accept" });
     expect([late.status, late.body.error.message]).toEqual([409, "This offer was already declined."]);
