@@ -47,6 +47,7 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await dialog.getByLabel("Your price").press("Enter");
   await expect(dialog.getByRole("alert")).toHaveText("An offer must be more than nothing.");
   await dialog.getByLabel("Your price").fill("40");
+  await buyer.page.screenshot({ path: test.info().outputPath("offer-dialog-phone-dark.png") });
   await dialog.getByLabel("Your price").press("Enter");
   await expect(dialog).toHaveCount(0);
   await expect(offerCards(buyer.page)).toHaveCount(1);
@@ -107,6 +108,7 @@ test("Buy asks first with the price; a price changed meanwhile is explained and 
   await card.getByRole("button", { name: "Edit" }).click();
   const edit = seller.page.getByTestId("edit-listing-dialog");
   await edit.getByLabel("Price").fill("50");
+  await seller.page.screenshot({ path: test.info().outputPath("edit-listing-desktop.png") });
   await edit.getByRole("button", { name: "Save" }).click();
   await expect(edit).toHaveCount(0);
   await expect(card).toContainText("$50.00");
