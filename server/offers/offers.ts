@@ -3,6 +3,7 @@ import { CourierError, type Item, type Offer, OFFERS_LIST_MAX, type Order, type 
 import { itemConversation, readableConversation } from "../conversations/conversations.js";
 import { amount, unavailable } from "../items/items.js";
 import { postMessage } from "../messages/messages.js";
+import { assertMaySend } from "../safety/blocks.js";
 import { nameOf, offerEntries, placeOrder } from "../orders/orders.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
@@ -41,6 +42,8 @@ type NewOffer = Pick<Offer, "buyerId" | "by" | "priceCents"> & { counters?: Offe
  * posted and announced; a counter's entries carry the offer it closed too.
  */
 async function open(r: Repos, conv: ConversationRecord, item: Item, { counters, ...o }: NewOffer, at: number): Promise<Offer> {
+  // Safety (issue 14): an offer or counter is a message; between a blocker and the one they block, refused (403).
+  await assertMaySend(r, conv, o.by);
   const offer: Offer = { id: randomUUID(), itemId: item.id, conversationId: conv.id, sellerId: item.sellerId, status: "open", at, ...o };
   if (counters) offer.counterOf = counters.id;
   await r.offers.insert(offer);

@@ -130,6 +130,9 @@ describe("blocking", () => {
     await blockUser(bob, alice);
     expect((await send(alice, conv, "hello?")).body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE } });
     expect((await send(bob, conv, "sold")).status).toBe(403);
+    // An offer is a message too.
+    const offer = await call(server.app, "POST", "/api/offers", { token: alice.token, body: { itemId: bike.id, priceCents: 10_000 } });
+    expect(offer.body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE } });
   });
 
   it("leaves groups alone: a blocked member's message still reaches everyone, the blocker included (their app hides it)", async () => {
