@@ -12,7 +12,7 @@ import { initials } from "./initials.js";
  * the name next to it says who it is.
  */
 
-type Size = "small" | "medium";
+type Size = "tiny" | "small" | "medium";
 
 /** One person: their initials on their colour. `name` is what the screen calls them (my remark first). */
 export function PersonAvatar({ userId, name, size = "medium" }: { userId: string; name: string; size?: Size }) {

@@ -1,6 +1,7 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { Fragment, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { StoredSummary } from "../../db/records.js";
+import { PersonAvatar } from "../../lib/avatar.js";
 import { useNow } from "../../lib/hooks.js";
 import { relativeTime } from "../../lib/time.js";
 import { useSearchIndexing } from "../../search/backfill.js";
@@ -209,6 +210,7 @@ function ResultRow({ id, hit, summary, me, query, now, global, active, onOpen }:
       onMouseDown={(e) => e.preventDefault()}
     >
       <span className="search-result-top">
+        <PersonAvatar userId={message.senderId} name={memberName(summary, message.senderId)} size="tiny" />
         <span className="search-result-where">
           {where ? <span className="search-result-conversation">{where}</span> : null}
           {/* A direct chat is named after the other person: their name once is enough. */}
