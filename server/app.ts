@@ -19,6 +19,8 @@ import { installRequestLimits } from "./http/request-limits.js";
 import { installSecurityHeaders, setSecurityHeaders } from "./http/security-headers.js";
 import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
+import { mediaRoutes } from "./media/routes.js";
+import { createMediaStore } from "./media/store.js";
 import { messageRoutes } from "./messages/routes.js";
 import { orderRoutes } from "./orders/routes.js";
 import { PushFunnel } from "./push/funnel.js";
@@ -167,6 +169,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     pushFunnel,
     delivery,
     retransmit,
+    media: createMediaStore(config, storage),
     clock,
     limits: new Limits(config.rateLimits, clock, cluster.link, app.log),
     reads: new ReadLimits(readRules(config)),
@@ -206,7 +209,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, mediaRoutes]) {
     await app.register(feature, { ctx });
   }
   if (config.faultInjection) await app.register(faultRoutes, { ctx });

@@ -32,6 +32,8 @@ describe("config", () => {
         itemsPerUser: { limit: 30, windowMs: 3_600_000 },
         settingsPerUser: { limit: 120, windowMs: 3_600_000 },
         adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
+        reportsPerUser: { limit: 20, windowMs: 3_600_000 },
+        mediaPerUser: { limit: 300, windowMs: 3_600_000 },
         exemptLoopback: true,
       },
       connectionLimits: { perDevice: 10, perUser: 50, pullsInFlight: 4 },
@@ -46,6 +48,7 @@ describe("config", () => {
         marketingDailyQuota: 1,
       },
       adminToken: null,
+      media: { store: null, dir: null, maxBytes: 10_485_760, maxPixels: 50_000_000 },
       faultInjection: false,
     });
   });
@@ -93,6 +96,7 @@ describe("config", () => {
       RATE_ITEMS_PER_HOUR: "11",
       RATE_SETTINGS_PER_HOUR: "12",
       RATE_ADMIN_FAILURES_PER_HOUR: "13",
+      RATE_MEDIA_PER_HOUR: "14",
       RATE_REPORTS_PER_HOUR: "15",
       MAX_CONNECTIONS_PER_DEVICE: "2",
       MAX_CONNECTIONS_PER_USER: "3",
@@ -114,6 +118,7 @@ describe("config", () => {
       itemsPerUser: { limit: 11, windowMs: 3_600_000 },
       settingsPerUser: { limit: 12, windowMs: 3_600_000 },
       adminFailuresPerIp: { limit: 13, windowMs: 3_600_000 },
+      mediaPerUser: { limit: 14, windowMs: 3_600_000 },
       reportsPerUser: { limit: 15, windowMs: 3_600_000 },
       exemptLoopback: false,
     });
@@ -177,6 +182,19 @@ describe("config", () => {
     expect(loadConfig({ DATABASE_URL: "postgres://u:p@localhost/courier" }).databaseUrl).toBe("postgres://u:p@localhost/courier");
     expect(loadConfig({ DATABASE_URL: "" }).databaseUrl).toBeNull();
     expect(() => loadConfig({ DATABASE_URL: "mysql://u:p@localhost/courier" })).toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
+  });
+
+  it("reads the photo settings; a folder store across processes needs MEDIA_DIR to say it is shared", () => {
+    const c = loadConfig({ MEDIA_STORE: "database", MEDIA_DIR: "/srv/photos", MEDIA_MAX_BYTES: "2048", MEDIA_MAX_PIXELS: "1000000" });
+    expect(c.media).toEqual({ store: "database", dir: "/srv/photos", maxBytes: 2048, maxPixels: 1_000_000 });
+    expect(() => loadConfig({ MEDIA_STORE: "s3" })).toThrow(/MEDIA_STORE/);
+    expect(() => loadConfig({ MEDIA_MAX_BYTES: "10MB" })).toThrow(/MEDIA_MAX_BYTES/);
+    expect(() => loadConfig({ MEDIA_MAX_PIXELS: "0" })).toThrow(/MEDIA_MAX_PIXELS/);
+    const cluster = { DATABASE_URL: "postgres://u:p@db/courier", REDIS_URL: "redis://redis:6379" };
+    // With DATABASE_URL the database holds photos by itself; a folder must be said to be shared.
+    expect(loadConfig(cluster).media.store).toBeNull();
+    expect(() => loadConfig({ ...cluster, MEDIA_STORE: "file" })).toThrow(/MEDIA_STORE: file with several processes \(REDIS_URL\) needs MEDIA_DIR/);
+    expect(loadConfig({ ...cluster, MEDIA_STORE: "file", MEDIA_DIR: "/mnt/shared/photos" }).media.dir).toBe("/mnt/shared/photos");
   });
 
   it("lets callers override, e.g. tests", () => {

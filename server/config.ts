@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { POLL_GRACE_MS, RECALL_WINDOW_MS_DEFAULT } from "../shared/protocol/index.js";
+import { MEDIA_MAX_BYTES_DEFAULT, POLL_GRACE_MS, RECALL_WINDOW_MS_DEFAULT } from "../shared/protocol/index.js";
 
 /**
  * Server configuration, read once from the environment. Every setting has a
@@ -45,6 +45,8 @@ export interface RateLimits {
   adminFailuresPerIp: RateLimit;
   /** Reports (`POST /api/reports`) per user: each one is read by a person. */
   reportsPerUser: RateLimit;
+  /** Photo uploads (`POST /api/media`) per user: each one is decoded and re-encoded. */
+  mediaPerUser: RateLimit;
   /**
    * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
    * per-address limits of sign-up, sign-in and requests (`registerPerIp`,
@@ -114,9 +116,24 @@ export interface Config {
   push: PushConfig;
   /** Bearer token of the admin API (`/api/admin/*`); null turns that API off (404). */
   adminToken: string | null;
+  /** Photos (server/media/, README "Photos"). */
+  media: MediaConfig;
   /** Test-only fault injection routes (`/api/faults/*`, loopback only; server/testing/faults.ts). Never on a server people use. */
   faultInjection: boolean;
 }
+
+export interface MediaConfig {
+  /** Where photo bytes live: a folder, or the database (chunks). null: the database with DATABASE_URL, else the folder. */
+  store: "file" | "database" | null;
+  /** The file store's folder; null: `DATA_DIR/media`. Setting it asserts it is shared by every process (MEDIA_STORE=file with REDIS_URL). */
+  dir: string | null;
+  /** Largest upload accepted, in bytes (413 past it, counted while streaming). */
+  maxBytes: number;
+  /** Largest image accepted, in pixels (width × height), so a small file can't decode into gigabytes. */
+  maxPixels: number;
+}
+
+export const DEFAULT_MEDIA_CONFIG: MediaConfig = { store: null, dir: null, maxBytes: MEDIA_MAX_BYTES_DEFAULT, maxPixels: 50_000_000 };
 
 export interface PushConfig {
   /** VAPID contact (the JWT's `sub`): a `mailto:` address or an `https:` URL. */
@@ -165,6 +182,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
   // Far above someone reporting what they meet; stops one account flooding the admins' list.
   reportsPerUser: { limit: 20, windowMs: 3_600_000 },
+  // Far above a seller photographing listings or a chat full of photos; each one costs a decode and two encodes.
+  mediaPerUser: { limit: 300, windowMs: 3_600_000 },
   exemptLoopback: true,
 };
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perDevice: 10, perUser: 50, pullsInFlight: 4 };
@@ -295,6 +314,11 @@ const envSchema = z.object({
   RATE_SETTINGS_PER_HOUR: int(DEFAULT_RATE_LIMITS.settingsPerUser.limit, 0, 1_000_000),
   RATE_ADMIN_FAILURES_PER_HOUR: int(DEFAULT_RATE_LIMITS.adminFailuresPerIp.limit, 0, 1_000_000),
   RATE_REPORTS_PER_HOUR: int(DEFAULT_RATE_LIMITS.reportsPerUser.limit, 0, 1_000_000),
+  RATE_MEDIA_PER_HOUR: int(DEFAULT_RATE_LIMITS.mediaPerUser.limit, 0, 1_000_000),
+  MEDIA_STORE: z.enum(["file", "database"]).optional(),
+  MEDIA_DIR: z.string().trim().min(1).optional(),
+  MEDIA_MAX_BYTES: int(DEFAULT_MEDIA_CONFIG.maxBytes, 1024, 1024 * 1024 * 1024),
+  MEDIA_MAX_PIXELS: int(DEFAULT_MEDIA_CONFIG.maxPixels, 1, 268_402_689),
   MAX_CONNECTIONS_PER_DEVICE: int(DEFAULT_CONNECTION_LIMITS.perDevice, 1, 100_000),
   MAX_CONNECTIONS_PER_USER: int(DEFAULT_CONNECTION_LIMITS.perUser, 1, 1_000_000),
   MAX_PULLS_IN_FLIGHT: int(DEFAULT_CONNECTION_LIMITS.pullsInFlight, 1, 1000),
@@ -341,6 +365,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.RETRY_LIFETIME_MS < e.RETRY_BASE_MS) {
     throw new ConfigError("Invalid configuration:\n  RETRY_LIFETIME_MS: must not be below RETRY_BASE_MS");
   }
+  // Every process must serve every photo: a folder of one machine can't, unless the operator says it is shared.
+  // (Processes on SQLite share one DATA_DIR, so DATA_DIR/media too.)
+  if (e.MEDIA_STORE === "file" && e.DATABASE_URL && e.REDIS_URL && !e.MEDIA_DIR) {
+    throw new ConfigError(
+      "Invalid configuration:\n  MEDIA_STORE: file with several processes (REDIS_URL) needs MEDIA_DIR on storage every process shares; or use MEDIA_STORE=database",
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -371,6 +402,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       settingsPerUser: { limit: e.RATE_SETTINGS_PER_HOUR, windowMs: 3_600_000 },
       adminFailuresPerIp: { limit: e.RATE_ADMIN_FAILURES_PER_HOUR, windowMs: 3_600_000 },
       reportsPerUser: { limit: e.RATE_REPORTS_PER_HOUR, windowMs: 3_600_000 },
+      mediaPerUser: { limit: e.RATE_MEDIA_PER_HOUR, windowMs: 3_600_000 },
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
     connectionLimits: { perDevice: e.MAX_CONNECTIONS_PER_DEVICE, perUser: e.MAX_CONNECTIONS_PER_USER, pullsInFlight: e.MAX_PULLS_IN_FLIGHT },
@@ -385,6 +417,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       marketingDailyQuota: e.MARKETING_DAILY_QUOTA,
     },
     adminToken: e.ADMIN_TOKEN ?? null,
+    media: { store: e.MEDIA_STORE ?? null, dir: e.MEDIA_DIR ?? null, maxBytes: e.MEDIA_MAX_BYTES, maxPixels: e.MEDIA_MAX_PIXELS },
     faultInjection: e.FAULT_INJECTION,
   };
 }

@@ -2,6 +2,7 @@ import type { Cluster } from "./cluster/cluster.js";
 import type { Config } from "./config.js";
 import type { ReadLimits } from "./http/in-flight-limit.js";
 import type { Limits } from "./http/rate-limit.js";
+import type { MediaStore } from "./media/store.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
 import type { Storage } from "./storage/storage.js";
@@ -34,6 +35,8 @@ export interface Context {
   push: PushService;
   /** Web Push funnel counters of this process: requested → accepted → displayed → clicked, drops and rejections. */
   pushFunnel: PushFunnel;
+  /** Where photo bytes live (server/media/store.ts): a folder or the database. */
+  media: MediaStore;
   /** Epoch ms; injected so tests control time. */
   clock: () => number;
   /** Rate limiters: per cluster in Redis when REDIS_URL is set (on Redis's clock), else in memory on `clock`; per process while Redis is down. */

@@ -147,6 +147,8 @@ export class Limits implements Record<LimitName, RateLimiter> {
   readonly adminFailuresPerIp: RateLimiter;
   /** Reports per user (server/safety/). */
   readonly reportsPerUser: RateLimiter;
+  /** Photo uploads per user (server/media/). */
+  readonly mediaPerUser: RateLimiter;
 
   constructor(config: RateLimits, clock: () => number);
   constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
@@ -176,6 +178,7 @@ export class Limits implements Record<LimitName, RateLimiter> {
     this.settingsPerUser = limiter("settingsPerUser");
     this.adminFailuresPerIp = limiter("adminFailuresPerIp");
     this.reportsPerUser = limiter("reportsPerUser");
+    this.mediaPerUser = limiter("mediaPerUser");
   }
 
   /**

@@ -1,5 +1,6 @@
 import { CourierError, type Item, type UpdateItem } from "../../shared/protocol/index.js";
 import { announceConversation } from "../conversations/conversations.js";
+import { setItemPhotos } from "../media/media.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
 /**
@@ -62,8 +63,8 @@ export async function updateItem(r: Repos, userId: string, itemId: string, patch
   if (item.status === "sold") throw CourierError.conflict("This item is sold; its listing can't change.");
   const { mediaIds, ...fields } = patch;
   await r.items.update(itemId, fields);
-  // Photos (mediaIds): the media work's setItemPhotos goes here (server/media/), in this transaction.
-  void mediaIds;
+  // Photos: the seller's own uploads, in order (400 naming one that is not); [] removes them all.
+  if (mediaIds !== undefined) await setItemPhotos(r, itemId, userId, mediaIds);
   await announceItem(r, await lockItemConversations(r, itemId), null, at);
   return (await r.items.get(itemId))!;
 }

@@ -4,6 +4,7 @@ import { CourierError, createItemSchema, listItemsQuerySchema, parseInput, type 
 import { requireAuth } from "../auth/authenticate.js";
 import type { FeatureOptions } from "../context.js";
 import { idParam } from "../http/params.js";
+import { setItemPhotos } from "../media/media.js";
 import { updateItem } from "./items.js";
 
 const LIST_LIMIT = 200;
@@ -26,6 +27,8 @@ export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const id = randomUUID();
     const item = await ctx.storage.write(async (tx) => {
       await tx.items.insert({ ...input, id, sellerId: auth.user.id, at: ctx.clock() });
+      // The listing's photos: the seller's own uploads (server/media/), in this transaction.
+      if (input.mediaIds?.length) await setItemPhotos(tx, id, auth.user.id, input.mediaIds);
       return (await tx.items.get(id))!;
     });
     return reply.code(201).send({ item: { ...item, seller: auth.user } });

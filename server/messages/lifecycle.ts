@@ -59,8 +59,6 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
   const { conv, message } = await lockConversationOf(r, messageId);
   const me = await ofMember(r, userId, message);
   if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.");
-  // An offer's message stands for the offer (issue 14): taking it back is withdrawing it, which its card offers.
-  if (message.kind === "offer") throw CourierError.conflict("An offer can't be recalled; withdraw it instead.");
   if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
   if (message.recalled) return message;
   if (at > message.at + windowMs) {
@@ -68,6 +66,8 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
   }
   const tombstone = recalledMessage(message);
   await r.messages.recall(message.id, at);
+  // Its photos go too: no longer shown to the members (their uploader still sees them).
+  if (message.media) await r.media.detach(message.id);
   const { conversationId, seq } = message;
   const data = { conversationId, messageId: message.id, seq, by: userId, at };
   // Whoever deleted it for themselves has nothing to replace: no recall entry, and their copies stay hidden.

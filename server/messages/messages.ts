@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Message, roundLocation, type SendRequest } from "../../shared/protocol/index.js";
+import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation, revealConversation } from "../conversations/conversations.js";
+import { ownUploads } from "../media/media.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
 
@@ -13,13 +14,15 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 export async function postMessage(
   r: Repos,
   conv: ConversationRecord,
-  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "location" | "offer">,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "offer" | "media">,
   at: number,
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
   const seq = await r.conversations.nextSeq(conv.id);
   const message: Message = { id: randomUUID(), conversationId: conv.id, seq, ...m, at };
   await r.messages.insert(message);
+  // Photos: the rows that let the members see them, and the message's own copy (server/media/).
+  if (m.media) await r.media.attach(message, m.media);
   // Before the heads (the lock order in storage/tx.ts): a receipt of the sender's, running now, holds this row first.
   await r.conversations.posted(conv.id, m.senderId, seq);
   // The first message shows a direct or item chat to the peer who has not seen it yet (server/conversations).
@@ -46,25 +49,19 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
     throw CourierError.conflict("This clientMsgId was already used for a message in another conversation; give each message a new one.");
   }
   if (existing) return { message: existing, created: false };
-  // Photos and places are the media work of issue 14 (docs/marketplace.md); until it lands, refused as before.
-  if (input.kind !== "text" && input.kind !== "location") throw CourierError.badRequest("This server accepts text messages only.");
+  // Places are the presence work of issue 14 (docs/marketplace.md); until it lands, refused as before.
+  if (input.kind === "location") throw CourierError.badRequest("This server does not accept places yet.");
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
   // Safety (issue 14): a direct or item chat with someone either of the two blocks refuses sends (403).
   await assertMaySend(r, conv, senderId);
   const replyTo = input.replyTo === undefined ? undefined : await quoted(r, conv, input.replyTo);
+  // A photo message shows the sender's own uploads only (400 naming the first that is not).
+  const media = input.mediaIds ? await ownUploads(r, senderId, input.mediaIds) : undefined;
   const message = await postMessage(
     r,
     conv,
-    {
-      senderId,
-      clientMsgId: input.clientMsgId,
-      kind: input.kind,
-      body: input.body,
-      ...(replyTo ? { replyTo } : {}),
-      // A place is stored rounded to about 100 m (the app rounds too; a client that did not is not trusted to).
-      ...(input.location ? { location: roundLocation(input.location) } : {}),
-    },
+    { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body, ...(replyTo ? { replyTo } : {}), ...(media ? { media } : {}) },
     at,
   );
   return { message, created: true };

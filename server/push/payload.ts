@@ -1,4 +1,4 @@
-import { type Offer, type Order, PUSH_PAYLOAD_MAX_BYTES, type PushPayload, type User } from "../../shared/protocol/index.js";
+import { locationText, type Message, type Offer, type Order, PUSH_PAYLOAD_MAX_BYTES, type PushPayload, type User } from "../../shared/protocol/index.js";
 import type { PushConversation } from "../storage/push-types.js";
 import { amount } from "../items/items.js";
 
@@ -17,6 +17,24 @@ export function truncateCodePoints(text: string, max: number): string {
   const points = Array.from(text);
   if (points.length <= max) return text;
   return points.slice(0, Math.max(0, max)).join("") + ELLIPSIS;
+}
+
+/**
+ * What a notification previews for a message: its text; "[Photo]" and the
+ * caption for photos; the place's label for a location. Null for a kind that
+ * is not notified (system lines, offers: their own notifications).
+ */
+export function messagePreview(m: Pick<Message, "kind" | "body" | "location">): string | null {
+  switch (m.kind) {
+    case "text":
+      return m.body;
+    case "image":
+      return m.body.trim() ? `[Photo] ${m.body}` : "[Photo]";
+    case "location":
+      return locationText(m.location);
+    default:
+      return null;
+  }
 }
 
 export const conversationUrl = (conversationId: string) => `/#/c/${encodeURIComponent(conversationId)}`;

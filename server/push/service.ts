@@ -24,7 +24,7 @@ import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js"
 import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
-import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, offerPayload, offerTag, orderPayload } from "./payload.js";
+import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, messagePreview, offerPayload, offerTag, orderPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
 import { PushSender, type Transport } from "./sender.js";
@@ -100,7 +100,7 @@ export function classify(userId: string, entry: Entry): Classified {
   const { d, v, at } = entry;
   if (isKind(entry, "msg")) {
     const m = entry.data.message;
-    if (m.senderId === userId || m.kind !== "text" || m.recalled) return null;
+    if (m.senderId === userId || messagePreview(m) === null || m.recalled) return null;
     return { event: { category: "chat", d, v, at, conversationId: m.conversationId, messageId: m.id, seq: m.seq, senderId: m.senderId } };
   }
   if (isKind(entry, "recall")) {
@@ -577,7 +577,7 @@ export class PushService implements OfflineChannel {
       if (stored?.seq === newest.seq && !stored.recalled) {
         const latest = { ...newest, messageId: stored.id };
         left[left.length - 1] = latest;
-        return { fresh: left, latest, body: stored.body };
+        return { fresh: left, latest, body: messagePreview(stored) ?? "" };
       }
       left.pop();
     }

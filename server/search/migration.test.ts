@@ -54,7 +54,7 @@ async function upgraded(): Promise<{ engine: Engine; searchText(id: string): Pro
     const engine = SqliteEngine.open({ dataDir: dir, ringCapacity: 100 });
     cleanups.push(() => engine.close());
     cleanups.push(() => void raw.close());
-    expect(raw.pragma("user_version", { simple: true })).toBe(7);
+    expect(raw.pragma("user_version", { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     // The external-content index agrees with the rows it indexes.
     raw.exec(`INSERT INTO message_search(message_search, rank) VALUES ('integrity-check', 1)`);
     return { engine, searchText: async (id) => (raw.prepare(`SELECT search_text FROM messages WHERE id = ?`).get(id) as { search_text: string }).search_text };

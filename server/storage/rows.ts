@@ -1,6 +1,7 @@
 import {
   type ConversationType,
   type Item,
+  type Media,
   type MemberRole,
   memberRoleSchema,
   type Membership,
@@ -16,6 +17,7 @@ import {
   type User,
 } from "../../shared/protocol/index.js";
 import type { StoredCampaign, StoredPushSubscription } from "./push-types.js";
+import type { StoredMedia } from "./media-types.js";
 import type { ConversationRecord, MemberRecord, StoredDevice } from "./tx.js";
 
 /**
@@ -40,6 +42,8 @@ export interface ItemRow {
   description: string;
   status: string;
   at: number;
+  /** The listing's photos (JSON of Media[]), null for none (server/media/). */
+  photos: string | null;
 }
 
 export interface OrderRow {
@@ -108,14 +112,12 @@ export interface MessageRow {
   recalled: Flag;
   reply_to_id: string | null;
   reply_to_seq: number | null;
+  /** kind "image": the photos (JSON of Media[]), null once recalled (server/media/). */
+  media: string | null;
   /** kind "offer" (issue 14): the offer it announced */
   offer_id: string | null;
   offer_price_cents: number | null;
   offer_by: string | null;
-  /** kind "location" (issue 14, Presence): the place, rounded; null once recalled. */
-  location_lat: number | null;
-  location_lng: number | null;
-  location_label: string | null;
 }
 
 export interface DeviceRow {
@@ -152,6 +154,7 @@ export const toItem = (r: ItemRow): Item => ({
   description: r.description,
   status: r.status === "sold" || r.status === "reserved" || r.status === "withdrawn" ? r.status : "listed",
   at: r.at,
+  ...(r.photos ? { photos: JSON.parse(r.photos) as Media[] } : {}),
 });
 
 export const toOrder = (r: OrderRow): Order => ({
@@ -218,11 +221,6 @@ export function offerColumns(m: Pick<Message, "offer">): [string | null, number 
   return m.offer ? [m.offer.id, m.offer.priceCents, m.offer.by] : [null, null, null];
 }
 
-/** A message's place as the three location_* columns (nulls for any other kind). */
-export function locationColumns(m: Pick<Message, "location">): [number | null, number | null, string | null] {
-  return m.location ? [m.location.lat, m.location.lng, m.location.label ?? null] : [null, null, null];
-}
-
 export function toMessage(r: MessageRow): Message {
   const m: Message = {
     id: r.id,
@@ -236,10 +234,8 @@ export function toMessage(r: MessageRow): Message {
   };
   if (r.recalled) m.recalled = true;
   if (r.reply_to_id !== null && r.reply_to_seq !== null) m.replyTo = { id: r.reply_to_id, seq: r.reply_to_seq };
+  if (r.media) m.media = JSON.parse(r.media) as Media[];
   if (r.offer_id !== null && r.offer_price_cents !== null && r.offer_by !== null) m.offer = { id: r.offer_id, priceCents: r.offer_price_cents, by: r.offer_by };
-  if (typeof r.location_lat === "number" && typeof r.location_lng === "number" && !r.recalled) {
-    m.location = { lat: r.location_lat, lng: r.location_lng, ...(r.location_label === null ? {} : { label: r.location_label }) };
-  }
   return m;
 }
 
@@ -285,3 +281,29 @@ export function toCampaign(row: CampaignRow): StoredCampaign {
     createdAt: row.created_at,
   };
 }
+
+export interface MediaRow {
+  id: string;
+  owner_id: string;
+  mime: string;
+  bytes: number;
+  width: number;
+  height: number;
+  thumb_bytes: number;
+  thumb_width: number;
+  thumb_height: number;
+  at: number;
+}
+
+export const toStoredMedia = (r: MediaRow): StoredMedia => ({
+  id: r.id,
+  ownerId: r.owner_id,
+  mime: r.mime,
+  bytes: r.bytes,
+  width: r.width,
+  height: r.height,
+  thumbBytes: r.thumb_bytes,
+  thumbWidth: r.thumb_width,
+  thumbHeight: r.thumb_height,
+  at: r.at,
+});

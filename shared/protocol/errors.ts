@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   timeout: 408,
   conflict: 409,
   too_large: 413,
+  /** An upload that is not a supported image (POST /api/media: JPEG, PNG, WebP, GIF, judged by the content). */
+  unsupported_media_type: 415,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

@@ -138,14 +138,15 @@ export function searchNormalize(text: string): string {
 }
 
 /**
- * What search compares for a message: its normalised body, or "" for a line
- * that is never found (a system line, a kind a client does not know). The
+ * What search compares for a message: its normalised body (a photo's
+ * caption included), or "" for a line that is never found (a system line, a
+ * kind a client does not know). The
  * server stores it beside each new message as `search_text`; the web app
  * indexes what it finds (web/search/local-index.ts), so both find the same
  * messages. A recall empties the body, so a recalled message is never found.
  */
 export function searchTextOf(m: { kind: string; body: string }): string {
-  return m.kind === "text" ? searchNormalize(m.body) : "";
+  return m.kind === "text" || m.kind === "image" ? searchNormalize(m.body) : "";
 }
 
 /** Where a message is in search order (a search cursor names one). */

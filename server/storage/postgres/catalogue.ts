@@ -3,7 +3,7 @@ import { type ItemRow, type OfferRow, type OrderRow, toItem, toOffer, toOrder } 
 import type { ItemPatch, ItemRepo, OfferRepo, OrderRepo } from "../tx.js";
 import { type Db, first } from "./db.js";
 
-const ITEM_COLUMNS = `id, seller_id, title, price_cents, description, status, at`;
+const ITEM_COLUMNS = `id, seller_id, title, price_cents, description, status, at, photos`;
 const ORDER_COLUMNS = `id, item_id, conversation_id, buyer_id, seller_id, status, at, price_cents, offer_id, cancelled_by, reason`;
 const OFFER_COLUMNS = `id, item_id, conversation_id, buyer_id, seller_id, by_id, price_cents, status, counter_of, order_id, at`;
 

@@ -70,6 +70,12 @@ describe("PostgreSQL migrations", () => {
         "commands",
         "command_results",
         "offers", // issue 14: offers
+        "blocks", // issue 14: safety
+        "reports",
+        "media", // issue 14: photos
+        "media_chunks",
+        "message_media",
+        "item_photos",
       ].sort(),
     );
     // Usable right away.

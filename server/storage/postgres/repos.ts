@@ -7,6 +7,7 @@ import type { Db } from "./db.js";
 import { PgDevices } from "./devices.js";
 import type { AppendBatch } from "../append-batch.js";
 import { PgEntryLog } from "./entry-log.js";
+import { PgMedia } from "./media.js";
 import { PgSessions, PgUsers } from "./identity.js";
 import { PgCampaigns, PgFollows, PgPush } from "./push.js";
 import { PgSafety } from "./safety.js";
@@ -28,6 +29,7 @@ export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Re
     campaigns: new PgCampaigns(db),
     search: new PgSearch(db),
     commands: new PgCommands(db),
+    media: new PgMedia(db),
     safety: new PgSafety(db),
   };
 }

@@ -371,15 +371,53 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX reports_newest ON reports(at, id);
   `,
-  // Presence (issue 14, server/presence/): when each user was last seen (their
-  // last live connection on a process closed), whether they show it ("Show when
-  // I'm online", default on), and a location message's place (rounded to 3 decimals).
+  // Photos (issue 14, server/media/, docs/marketplace.md "Photos"): uploads
+  // (`media`), their bytes when the database is the media store
+  // (`media_chunks`, at most 256 KiB each), which messages and listings show
+  // them (`message_media`, `item_photos`: who may see a photo), and the copy a
+  // message or listing carries (`messages.media`, `items.photos`: JSON).
   `
-  ALTER TABLE users ADD COLUMN last_seen_at INTEGER;
-  ALTER TABLE users ADD COLUMN show_online INTEGER NOT NULL DEFAULT 1;
-  ALTER TABLE messages ADD COLUMN location_lat REAL;
-  ALTER TABLE messages ADD COLUMN location_lng REAL;
-  ALTER TABLE messages ADD COLUMN location_label TEXT;
+  CREATE TABLE media (
+    id           TEXT PRIMARY KEY,
+    owner_id     TEXT NOT NULL REFERENCES users(id),
+    mime         TEXT NOT NULL,
+    bytes        INTEGER NOT NULL,
+    width        INTEGER NOT NULL,
+    height       INTEGER NOT NULL,
+    thumb_bytes  INTEGER NOT NULL,
+    thumb_width  INTEGER NOT NULL,
+    thumb_height INTEGER NOT NULL,
+    at           INTEGER NOT NULL
+  );
+  CREATE INDEX media_owner ON media(owner_id, at);
+
+  CREATE TABLE media_chunks (
+    media_id TEXT NOT NULL,
+    variant  TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    bytes    BLOB NOT NULL,
+    PRIMARY KEY (media_id, variant, n)
+  );
+
+  CREATE TABLE message_media (
+    message_id      TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    conversation_id TEXT NOT NULL,
+    media_id        TEXT NOT NULL REFERENCES media(id),
+    position        INTEGER NOT NULL,
+    PRIMARY KEY (message_id, position)
+  ) WITHOUT ROWID;
+  CREATE INDEX message_media_media ON message_media(media_id, conversation_id);
+
+  CREATE TABLE item_photos (
+    item_id  TEXT NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    media_id TEXT NOT NULL REFERENCES media(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (item_id, position)
+  ) WITHOUT ROWID;
+  CREATE INDEX item_photos_media ON item_photos(media_id);
+
+  ALTER TABLE messages ADD COLUMN media TEXT;
+  ALTER TABLE items ADD COLUMN photos TEXT;
   `,
 ];
 

@@ -8,6 +8,7 @@ import { ConversationStore } from "./conversation-store.js";
 import { DeviceStore } from "./device-store.js";
 import { FollowStore } from "./follow-store.js";
 import { ItemStore, OrderStore } from "./item-store.js";
+import { MediaRecordStore } from "./media-store.js";
 import { MessageStore } from "./message-store.js";
 import { PushStore } from "./push-store.js";
 import { SafetyStore } from "./safety-store.js";
@@ -37,6 +38,7 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     campaigns: new CampaignStore(db),
     search: new SearchStore(db),
     commands: new CommandStore(db),
+    media: new MediaRecordStore(db),
     safety: new SafetyStore(db),
   };
   return {
