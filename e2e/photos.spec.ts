@@ -10,10 +10,15 @@ import { cuttableSocket, expect, expectOnline, goOffline, messages, openConversa
 
 const PHONE = { width: 390, height: 844 };
 
-/** A real PNG drawn in the page (a colour and a number), as a file to attach. */
-async function drawnPng(page: Page, name: string, width: number, height: number, colour: string): Promise<{ name: string; mimeType: string; buffer: Buffer }> {
+/**
+ * A real picture drawn in the page (a colour and a letter), as a file to
+ * attach: a PNG, or with `noisyJpeg` a JPEG full of noise (megabytes, like a
+ * camera's).
+ */
+async function drawnPng(page: Page, name: string, width: number, height: number, colour: string, noisyJpeg = false): Promise<{ name: string; mimeType: string; buffer: Buffer }> {
+  const mimeType = noisyJpeg ? "image/jpeg" : "image/png";
   const dataUrl = await page.evaluate(
-    ({ width, height, colour, label }) => {
+    ({ width, height, colour, label, mimeType }) => {
       const canvas = document.createElement("canvas");
       canvas.width = width;
       canvas.height = height;
@@ -23,11 +28,16 @@ async function drawnPng(page: Page, name: string, width: number, height: number,
       g.fillStyle = "#fff";
       g.font = `bold ${Math.round(height / 3)}px sans-serif`;
       g.fillText(label, width / 3, (height * 2) / 3);
-      return canvas.toDataURL("image/png");
+      if (mimeType === "image/jpeg") {
+        const pixels = g.getImageData(0, 0, width, height);
+        for (let i = 0; i < pixels.data.length; i += 4) pixels.data[i] = (pixels.data[i]! + Math.random() * 120) & 255;
+        g.putImageData(pixels, 0, 0);
+      }
+      return canvas.toDataURL(mimeType, 0.92);
     },
-    { width, height, colour, label: name[0]! },
+    { width, height, colour, label: name[0]!, mimeType },
   );
-  return { name, mimeType: "image/png", buffer: Buffer.from(dataUrl.split(",")[1]!, "base64") };
+  return { name, mimeType, buffer: Buffer.from(dataUrl.split(",")[1]!, "base64") };
 }
 
 /** Every image inside has loaded with pixels (from the server, with the session cookie). */
@@ -76,7 +86,8 @@ test("two photos sent offline from a phone wait in the outbox, arrive when the l
   await expect(sent).not.toHaveAttribute("data-status", "sending", { timeout: 15_000 });
   await expect(buyer.page.getByTestId("pending-photos")).toHaveCount(0);
   await expectLoaded(sent.getByTestId("photo-grid").getByRole("img"), 2);
-  await buyer.page.screenshot({ path: test.info().outputPath("photos-phone-sent.png") });
+  await buyer.page.emulateMedia({ colorScheme: "dark" });
+  await buyer.page.screenshot({ path: test.info().outputPath("photos-phone-sent-dark.png") });
 
   // The seller sees both, with their caption, and opens the first.
   const arrived = messages(seller.page).filter({ has: seller.page.getByTestId("photo-grid") });
@@ -139,7 +150,49 @@ test("a file that is not a photo is refused before sending; one the server refus
   await expect(failed).toHaveAttribute("data-status", "failed");
   await expect(failed).toContainText("This file isn't a photo Courier can send (JPEG, PNG, WebP or GIF).");
   await expect(failed.getByRole("button", { name: "Retry" })).toBeVisible();
+  await expect(failed.getByText("Can't show this photo")).toBeVisible();
   await ann.page.screenshot({ path: test.info().outputPath("photos-refused.png") });
   await failed.getByRole("button", { name: "Delete" }).click();
   await expect(failed).toHaveCount(0);
+});
+
+test("a listing with photos: the sell form uploads them, the card shows the first, the item chat shows all and opens the viewer", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const seller = await signUp(browser, "sol", "Sol Seller", transport);
+  const buyer = await signUp(browser, "bo", "Bo Buyer", transport);
+  const page = seller.page;
+  await page.getByRole("button", { name: "Listings" }).click();
+  await page.getByRole("button", { name: "Sell something" }).click();
+  const title = `Desk lamp ${Date.now()}`;
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill("12.50");
+  await page.getByTestId("photo-input").setInputFiles([await drawnPng(page, "A.png", 800, 600, "#1b873f"), await drawnPng(page, "B.png", 600, 600, "#b26a00")]);
+  await expect(page.getByTestId("photo-tray").getByRole("img")).toHaveCount(2);
+  await page.getByRole("button", { name: "Remove photo 2" }).click();
+  await expect(page.getByTestId("photo-tray").getByRole("img")).toHaveCount(1);
+  await expect(page.getByRole("button", { name: "Remove photo 1" })).toBeFocused();
+  // A camera-sized JPEG (megabytes, 2700 px high): made smaller before it is uploaded.
+  const camera = await drawnPng(page, "C.jpg", 1800, 2700, "#6d28d9", true);
+  expect(camera.buffer.length).toBeGreaterThan(1_500_000);
+  await page.getByTestId("photo-input").setInputFiles([camera]);
+  await page.getByRole("button", { name: "List it" }).click();
+
+  const card = page.getByTestId("listing-card").filter({ hasText: title });
+  await expectLoaded(card.getByTestId("listing-photo").getByRole("img", { name: `Photo of ${title}` }), 1);
+  await page.screenshot({ path: test.info().outputPath("photos-listing-cards.png") });
+
+  await buyer.page.getByRole("button", { name: "Listings" }).click();
+  const theirCard = buyer.page.getByTestId("listing-card").filter({ hasText: title });
+  await expectLoaded(theirCard.getByRole("img"), 1);
+  await theirCard.getByRole("button", { name: "Ask the seller" }).click();
+  const strip = buyer.page.getByTestId("item-photos");
+  await expectLoaded(strip.getByRole("img", { name: `Photo of ${title}` }), 2);
+  await strip.getByTestId("photo-thumb").last().press("Enter");
+  const viewer = buyer.page.getByRole("dialog", { name: `Photo of ${title}` });
+  await expect(viewer).toHaveAttribute("data-index", "1");
+  await expectLoaded(viewer.getByTestId("photo-full"), 1);
+  expect(await viewer.getByTestId("photo-full").evaluate((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight])).toEqual([1707, 2560]);
+  await buyer.page.keyboard.press("Escape");
+  await expect(viewer).toBeHidden();
+  await expect(strip.getByTestId("photo-thumb").last()).toBeFocused();
 });
