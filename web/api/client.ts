@@ -29,6 +29,7 @@ import {
   type Versions,
 } from "../../shared/protocol/index.js";
 import { Http } from "./http.js";
+import { shrinkForUpload } from "./shrink.js";
 import { uploadMedia, type UploadOptions } from "./upload.js";
 import {
   anyMessageSchema,
@@ -175,9 +176,9 @@ export class Api {
   async send(req: SendRequest): Promise<AnyMessage> {
     return (await this.http.request("POST", "/api/messages", { body: req, schema: messageBody })).message;
   }
-  /** `POST /api/media`, with the upload's progress (api/upload.ts). */
-  uploadMedia(blob: Blob, opts: Pick<UploadOptions, "onProgress" | "signal"> = {}): Promise<UploadedMedia> {
-    return uploadMedia(blob, { ...opts, deviceId: this.http.device, onUnauthorized: this.http.onUnauthorized });
+  /** `POST /api/media`, with the upload's progress (api/upload.ts); a large camera photo is made smaller first (api/shrink.ts). */
+  async uploadMedia(blob: Blob, opts: Pick<UploadOptions, "onProgress" | "signal"> = {}): Promise<UploadedMedia> {
+    return uploadMedia(await shrinkForUpload(blob), { ...opts, deviceId: this.http.device, onUnauthorized: this.http.onUnauthorized });
   }
   /** Recalls my own message (within RECALL_WINDOW_MS of its `at`; later `409`): answers the tombstone. */
   async recallMessage(messageId: string): Promise<AnyMessage> {

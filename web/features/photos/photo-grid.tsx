@@ -19,14 +19,34 @@ interface Cell {
   height?: number;
 }
 
-/** The thumbnails, sized from what is known before they load (no jump when they arrive). */
+/**
+ * The thumbnails, sized from what is known before they load (no jump when
+ * they arrive). One that cannot be shown (not cached offline, a file that is
+ * not a picture) is a neutral box that says so, not the browser's broken icon.
+ */
 function PhotoCells({ cells, alt, onOpen, testId }: { cells: Cell[]; alt: string; onOpen?(index: number): void; testId: string }) {
+  const [broken, setBroken] = useState<ReadonlySet<string>>(new Set());
   const single = cells.length === 1;
   return (
     <div className={`photo-grid${single ? " is-single" : ` cols-${cells.length === 2 || cells.length === 4 ? 2 : 3}`}`} data-testid={testId} data-count={cells.length}>
       {cells.map((cell, i) => {
         const size = single ? fitWithin(cell.width, cell.height, SINGLE_PX) : { width: CELL_PX, height: CELL_PX };
-        const img = <img src={cell.src} alt={alt} width={size.width} height={size.height} loading="lazy" decoding="async" draggable={false} />;
+        const img = broken.has(cell.src) ? (
+          <span className="photo-broken" role="img" aria-label={`${alt} (can't be shown)`} style={{ aspectRatio: `${size.width} / ${size.height}` }}>
+            Can't show this photo
+          </span>
+        ) : (
+          <img
+            src={cell.src}
+            alt={alt}
+            width={size.width}
+            height={size.height}
+            loading="lazy"
+            decoding="async"
+            draggable={false}
+            onError={() => setBroken((set) => new Set(set).add(cell.src))}
+          />
+        );
         return onOpen ? (
           <button key={cell.key} type="button" className="photo-cell" onClick={() => onOpen(i)} title="Open photo" data-testid="photo-thumb">
             {img}
