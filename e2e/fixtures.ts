@@ -190,6 +190,19 @@ export function messages(page: Page): Locator {
   return page.getByTestId("message-list").getByTestId("message");
 }
 
+/** The message rows of the open conversation holding `text`. */
+export function bubble(page: Page, text: string): Locator {
+  return messages(page).filter({ hasText: text });
+}
+
+/** Opens the menu of the message holding `text` (its ⋯, as a mouse does). */
+export async function menuOf(page: Page, text: string): Promise<Locator> {
+  const row = bubble(page, text);
+  await row.hover();
+  await row.getByRole("button", { name: "Message actions" }).click();
+  return page.getByRole("menu");
+}
+
 /** Texts of the (non-system) message bubbles in the open conversation, in screen order. */
 export async function bubbleTexts(page: Page): Promise<string[]> {
   return page

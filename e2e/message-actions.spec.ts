@@ -1,6 +1,6 @@
 import type { Page } from "@playwright/test";
 import type { Browser } from "@playwright/test";
-import { appUrl, expect, expectOnline, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { appUrl, bubble, expect, expectOnline, menuOf, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * Message actions (issue 13): the menu by mouse, keyboard and long-press on a
@@ -47,17 +47,6 @@ async function device(browser: Browser, person: Person, options = {}): Promise<P
   await page.getByRole("button", { name: "Sign in" }).click();
   await expectOnline(page, person.transport);
   return page;
-}
-
-function bubble(page: Page, text: string) {
-  return messages(page).filter({ hasText: text });
-}
-
-async function menuOf(page: Page, text: string) {
-  const row = bubble(page, text);
-  await row.hover();
-  await row.getByRole("button", { name: "Message actions" }).click();
-  return page.getByRole("menu");
 }
 
 test("recall reaches the other screen within a second and leaves no text; delete for me; the keyboard and a phone's long-press open the menu", async ({ browser, transport }) => {

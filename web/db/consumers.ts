@@ -6,6 +6,7 @@ import { lenientEntryDataSchemas } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
 import { isCancelled } from "../features/offers/rules.js";
 import { applyOfferEntries } from "./offers.js";
+import { applyBlocks } from "../features/safety/blocks.js";
 import type { StoredMessage, StoredSummary } from "./records.js";
 
 export interface ConsumerHooks {
@@ -37,6 +38,7 @@ export function registerConsumers(registry: ConsumerRegistry, db: CourierDb, me:
     { domain: "chat", kinds: ["cmd"], apply: (entries) => applyCommands(entries, hooks) },
     { domain: "system", kinds: ["order"], apply: (entries) => applyOrders(db, entries, hooks) },
     { domain: "system", kinds: ["offer"], apply: (entries) => applyOfferEntries(db, entries) },
+    { domain: "system", kinds: ["blocks"], apply: (entries) => applyBlocks(db, entries) }, // safety (issue 14)
   ];
   const offs = consumers.map((c) => registry.register(c));
   return () => offs.forEach((off) => off());

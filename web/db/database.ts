@@ -2,6 +2,7 @@ import { Dexie, type EntityTable } from "dexie";
 import { restartBackfill } from "../search/backfill.js";
 import { searchIndexMiddleware } from "../search/local-index.js";
 import type { Offer } from "../../shared/protocol/index.js";
+import type { SafetyRow } from "../features/safety/blocks.js";
 import type { CommandRow, DraftRow, OutboxPhotoRow, OutboxRow, StoredMessage, StoredSummary, VersionRow } from "./records.js";
 
 /**
@@ -9,6 +10,7 @@ import type { CommandRow, DraftRow, OutboxPhotoRow, OutboxRow, StoredMessage, St
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 6 (safety, issue 14): who I block, one row replaced whole (features/safety/blocks.ts).
  * - 5 (photos, issue 14): the photos of photo messages waiting in the outbox (Blobs), by message.
  * - 4 (offers, issue 14): offers by id, with their conversation (db/offers.ts).
  * - 3: the local search index (`*terms` on messages, kept by search/local-index.ts
@@ -27,6 +29,7 @@ export class CourierDb extends Dexie {
   commands!: EntityTable<CommandRow, "id">;
   offers!: EntityTable<Offer, "id">;
   outboxPhotos!: EntityTable<OutboxPhotoRow, "id">;
+  safety!: EntityTable<SafetyRow, "key">;
 
   constructor(readonly userId: string) {
     super(dbNameFor(userId));
@@ -42,12 +45,13 @@ export class CourierDb extends Dexie {
       .upgrade(() => restartBackfill(userId));
     this.version(4).stores({ offers: "id, conversationId" }); // offers (issue 14)
     this.version(5).stores({ outboxPhotos: "id, clientMsgId" }); // photos (issue 14)
+    this.version(6).stores({ safety: "key" }); // safety (issue 14)
     this.use(searchIndexMiddleware);
   }
 
   /** Every table, for transactions that must see all of local state at once. */
   get allTables() {
-    return [this.messages, this.conversations, this.versions, this.outbox, this.commands, this.offers, this.outboxPhotos] as const;
+    return [this.messages, this.conversations, this.versions, this.outbox, this.commands, this.offers, this.outboxPhotos, this.safety] as const;
   }
 }
 

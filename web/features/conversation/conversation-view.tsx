@@ -18,6 +18,7 @@ import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
 import { showToast } from "../shell/toasts.js";
+import { useSafetyInConversation } from "../safety/safety-view.js";
 import { Composer } from "./composer.js";
 import { ConversationStatus, useTypingSignal } from "../presence/conversation-status.js";
 import { fetchEarlier, HISTORY_PAGE, loadDownTo } from "./history.js";
@@ -64,6 +65,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   // null (not undefined) once we know it is not stored: undefined means "still reading".
   const summary = useLiveQuery(async () => (await db.conversations.get(conversationId)) ?? null, [db, conversationId]);
+  // Safety (issue 14): the blocked banner, groups without the people I block, Report…, the item chat's tips.
+  const safety = useSafetyInConversation(summary, user.id);
 
   // One read transaction over both tables: the server's copy and the pending
   // row can never both be on screen, nor neither.
@@ -224,6 +227,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
         confirm: { question: "Delete this message for you? Others in the chat still see it.", act: "Delete" },
         onSelect: () => void hide(session, message).then((error) => say(error)),
       });
+      const report = safety.reportItem(message);
+      if (report) items.push(report);
       return items;
     },
   };
@@ -275,12 +280,13 @@ export function ConversationView({ conversationId }: { conversationId: string })
             </div>
           ) : null}
           {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
+          {safety.tips}
           {/* The conversation has started, and I am in it: the moment to offer notifications, not before (nor on a request). */}
           {member && lastSeq > 0 ? <NotificationPrompt headline={notifyHeadline(summary, user.id)} /> : null}
           <MessageList
             me={user.id}
             summary={summary}
-            messages={hiding.size > 0 ? thread.messages.filter((m) => !hiding.has(m.id)) : thread.messages}
+            messages={safety.visible(hiding.size > 0 ? thread.messages.filter((m) => !hiding.has(m.id)) : thread.messages)}
             pending={thread.pending}
             now={now}
             canLoadEarlier={canLoadEarlier}
@@ -299,7 +305,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
               </button>
             </div>
           ) : null}
-          {member ? (
+          {member ? safety.banner : null}
+          {member && !safety.blocked ? (
             <Composer
               key={conversationId}
               conversationId={conversationId}
@@ -313,6 +320,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           ) : null}
         </div>
         {showInfo ? <GroupPanel summary={summary} onClose={closeInfo} /> : null}
+        {safety.element}
       </div>
     </div>
   );

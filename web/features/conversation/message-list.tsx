@@ -6,6 +6,7 @@ import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
 import { memberName } from "../conversations/summary-text.js";
 import { deliveryStatus, STATUS_LABELS, type DeliveryStatus } from "./delivery-status.js";
 import { MessageBody } from "./message-body.js";
+import { ContactNote } from "../safety/safety-view.js";
 import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from "../../lib/menu.js";
 import { systemText } from "./system-text.js";
 import { PendingPhotos, PhotoGrid } from "../photos/photo-grid.js";
@@ -446,6 +447,7 @@ function MessageBubble({
         </div>
         <MenuButton handlers={handlers} />
       </div>
+      <ContactNote message={message} me={me} />
     </ActionRow>
   );
 }

@@ -6,6 +6,7 @@ import { useSession } from "../../session.js";
 import { useConnection } from "../../stores/connection.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
 import { markRead } from "../conversation/read-marker.js";
+import { useSafetyMenu } from "../safety/safety-view.js";
 import { isGone, isRequest } from "../group/membership.js";
 import { looksUnread, myLabels } from "./folders.js";
 import { LabelDialog, RemarkDialog } from "./organise-dialogs.js";
@@ -36,6 +37,7 @@ export function useConversationMenu() {
   const navigate = useUi((s) => s.navigate);
   const selected = useUi((s) => selectedConversationId(s.route));
   const [open, setOpen] = useState<Open | null>(null);
+  const safety = useSafetyMenu(); // Block… / Unblock, Report… (issue 14)
   const summary = useLiveQuery(async () => (open ? ((await db.conversations.get(open.conversationId)) ?? null) : null), [db, open?.conversationId]);
   const labels = useLiveQuery(async () => (open?.mode === "label" ? myLabels(await db.conversations.toArray()) : []), [db, open?.mode]);
 
@@ -71,6 +73,7 @@ export function useConversationMenu() {
     ];
     list.push({ label: s.muted ? "Unmute" : "Mute", disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
     list.push({ label: s.archived ? "Unarchive" : "Archive", disabled: off, onSelect: () => change(s, { archived: !s.archived }, s.archived ? "unarchive" : "archive") });
+    list.push(...safety.items(s).map((item) => ({ ...item, disabled: off })));
     return list;
   };
 
@@ -92,7 +95,12 @@ export function useConversationMenu() {
     /** The conversation whose menu (or dialog) is open. */
     openFor: open?.conversationId ?? null,
     open: (conversationId: string, at: Point, trigger: HTMLElement | null) => setOpen({ conversationId, at, trigger, mode: "menu" }),
-    element,
+    element: (
+      <>
+        {element}
+        {safety.element}
+      </>
+    ),
   };
 }
 

@@ -11,20 +11,39 @@ function problemWith(patch: SettingsPatch): string | null {
  * A small modal form (native <dialog>: the page behind is inert, Escape
  * cancels, focus goes back to what opened it when it closes).
  */
-function SmallDialog({ title, children, error, onSubmit, onClose, testId }: { title: string; children: ReactNode; error: string | null; onSubmit(): void; onClose(): void; testId: string }) {
+export function SmallDialog({
+  title,
+  children,
+  error,
+  onSubmit,
+  onClose,
+  testId,
+  submit = "Save",
+  busy = false,
+}: {
+  title: string;
+  children: ReactNode;
+  error: string | null;
+  onSubmit(): void;
+  onClose(): void;
+  testId: string;
+  /** The submit button's words (safety's report dialog: "Send"). */
+  submit?: string;
+  busy?: boolean;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
     const el = dialog.current;
     if (el && !el.open) el.showModal();
   }, []);
-  const submit = (e: FormEvent) => {
+  const onFormSubmit = (e: FormEvent) => {
     e.preventDefault();
     onSubmit();
   };
   return (
     <dialog ref={dialog} className="organise-dialog" aria-labelledby={titleId} data-testid={testId} onCancel={(e) => (e.preventDefault(), onClose())}>
-      <form onSubmit={submit} noValidate>
+      <form onSubmit={onFormSubmit} noValidate>
         <h2 id={titleId}>{title}</h2>
         {children}
         {error ? (
@@ -33,8 +52,8 @@ function SmallDialog({ title, children, error, onSubmit, onClose, testId }: { ti
           </p>
         ) : null}
         <div className="dialog-actions">
-          <button type="submit" className="primary">
-            Save
+          <button type="submit" className="primary" aria-busy={busy}>
+            {submit}
           </button>
           <button type="button" className="secondary" onClick={onClose}>
             Cancel

@@ -12,6 +12,7 @@ import { ListingPhoto } from "../photos/listing-photos.js";
 import { ListingControls } from "./listing-controls.js";
 import { loadListings, type Shelf } from "./my-listings.js";
 import { compareListings, sellerName } from "./seller.js";
+import { ReportListingButton } from "../safety/safety-dialogs.js";
 
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; items: Item[] };
 
@@ -161,6 +162,7 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
             {busy ? "Opening…" : "Ask the seller"}
           </button>
         ) : null}
+        {mine ? null : <ReportListingButton itemId={item.id} />}
       </div>
       {mine ? <ListingControls item={item} onChanged={onChanged} /> : null}
       {error ? (

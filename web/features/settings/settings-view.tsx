@@ -3,6 +3,7 @@ import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { SignOutButton } from "../account/sign-out-button.js";
+import { BlockedPeople } from "../safety/blocked-people.js";
 import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
 import { PresenceSetting } from "../presence/presence-setting.js";
@@ -27,6 +28,7 @@ export function SettingsView() {
         <NotificationSettings />
         <PreviewSettings />
         <PresenceSetting />
+        <BlockedPeople />
         <section className="settings-section" aria-labelledby="settings-connection">
           <h3 id="settings-connection">Network</h3>
           <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>

@@ -7,6 +7,7 @@ import { SellForm } from "../listings/sell-form.js";
 import { NewChatView } from "../new-chat/new-chat-view.js";
 import { usePushResync } from "../notifications/use-push-resync.js";
 import { SettingsView } from "../settings/settings-view.js";
+import { useBlockListOnStart } from "../safety/blocked-people.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
 import { SignOutButton } from "../account/sign-out-button.js";
 import { ConnectionStatus } from "../status/connection-status.js";
@@ -21,6 +22,7 @@ import { Toasts } from "./toasts.js";
  */
 export function Shell() {
   usePushResync();
+  useBlockListOnStart(); // safety (issue 14)
   const route = useUi((s) => s.route);
   const navigate = useUi((s) => s.navigate);
   const pane = route.name === "chats" ? "list" : "main";

@@ -1,0 +1,138 @@
+import { useState, type ReactNode } from "react";
+import type { ReportType, User } from "../../../shared/protocol/index.js";
+import { CONTACT_NOTE, hasContactDetails } from "../../../shared/safety/contact-details.js";
+import type { StoredMessage, StoredSummary } from "../../db/records.js";
+import type { MenuItem } from "../../lib/menu.js";
+import { useSession } from "../../session.js";
+import { displayNameFor } from "../conversations/contacts.js";
+import { useBlockedIds } from "./blocks.js";
+import { BlockDialog, ReportDialog, unblock } from "./safety-dialogs.js";
+
+export const SAFETY_TIPS = "Pay in Courier; meet in public; check the item before you pay.";
+
+type Dialog = { mode: "report"; type: ReportType; id: string } | { mode: "block"; user: User };
+
+/** The other person of a direct or item chat (null in a group, or while unknown). */
+function peerOf(summary: StoredSummary | null | undefined, me: string): User | null {
+  if (!summary || summary.conversation.type === "group") return null;
+  return summary.members?.find((m) => m.id !== me) ?? null;
+}
+
+/**
+ * What safety adds to a conversation's menus (the list's rows, the
+ * header's ⋯): Block… / Unblock and Report… for the other person of a direct
+ * or item chat; `element` is the dialog one of them opened.
+ */
+export function useSafetyMenu() {
+  const session = useSession();
+  const blocked = useBlockedIds(session.db);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const close = () => setDialog(null);
+  return {
+    items(summary: StoredSummary): MenuItem[] {
+      const peer = peerOf(summary, session.user.id);
+      if (!peer) return [];
+      const name = displayNameFor(peer);
+      return [
+        blocked.has(peer.id)
+          ? { label: `Unblock ${name}`, onSelect: () => void unblock(session, peer.id, name) }
+          : { label: `Block ${name}…`, danger: true, onSelect: () => setDialog({ mode: "block", user: peer }) },
+        { label: `Report ${name}…`, danger: true, onSelect: () => setDialog({ mode: "report", type: "user", id: peer.id }) },
+      ];
+    },
+    element: dialogElement(dialog, close),
+  };
+}
+
+function dialogElement(dialog: Dialog | null, close: () => void): ReactNode {
+  if (!dialog) return null;
+  if (dialog.mode === "block") return <BlockDialog userId={dialog.user.id} name={displayNameFor(dialog.user)} onClose={close} />;
+  return <ReportDialog type={dialog.type} id={dialog.id} onClose={close} />;
+}
+
+/**
+ * Safety in an open conversation: whether its direct or item chat is with
+ * someone I block (`blocked`: the banner replaces the composer), which
+ * messages a group shows (none of the people I block), the message menu's
+ * Report…, the item chat's tips, and the dialog.
+ */
+export function useSafetyInConversation(summary: StoredSummary | null | undefined, me: string) {
+  const session = useSession();
+  const blockedIds = useBlockedIds(session.db);
+  const [dialog, setDialog] = useState<Dialog | null>(null);
+  const peer = peerOf(summary, me);
+  const blocked = peer !== null && blockedIds.has(peer.id);
+  const isGroup = summary?.conversation.type === "group";
+  return {
+    blocked,
+    /** A group's messages without those of people I block; everything elsewhere. */
+    visible: (messages: StoredMessage[]): StoredMessage[] =>
+      isGroup && blockedIds.size > 0 ? messages.filter((m) => m.kind === "system" || !blockedIds.has(m.senderId)) : messages,
+    reportItem: (message: StoredMessage): MenuItem | null =>
+      message.senderId === me || message.kind === "system" || message.recalled
+        ? null
+        : { label: "Report…", danger: true, onSelect: () => setDialog({ mode: "report", type: "message", id: message.id }) },
+    banner: blocked && peer ? <BlockedBanner peer={peer} /> : null,
+    tips: summary?.conversation.type === "item" ? <SafetyTips conversationId={summary.conversationId} /> : null,
+    element: dialogElement(dialog, () => setDialog(null)),
+  };
+}
+
+/** In place of the composer of a chat with someone I block. */
+function BlockedBanner({ peer }: { peer: User }) {
+  const session = useSession();
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    await unblock(session, peer.id, displayNameFor(peer));
+    setBusy(false);
+  };
+  return (
+    <div className="blocked-banner" role="status" data-testid="blocked-banner">
+      <span>You blocked this person.</span>
+      <button type="button" className="link" aria-busy={busy} onClick={() => void (busy || run())}>
+        Unblock
+      </button>
+    </div>
+  );
+}
+
+const TIPS_KEY = "courier:safety-tips-dismissed";
+
+function dismissedTips(): string[] {
+  try {
+    const ids: unknown = JSON.parse(localStorage.getItem(TIPS_KEY) ?? "[]");
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The item chat's short tips, until dismissed (per conversation, on this browser). */
+function SafetyTips({ conversationId }: { conversationId: string }) {
+  const [dismissed, setDismissed] = useState(() => dismissedTips().includes(conversationId));
+  if (dismissed) return null;
+  const dismiss = () => {
+    // The newest 200 are enough: older chats showing the tips again is harmless.
+    localStorage.setItem(TIPS_KEY, JSON.stringify([...dismissedTips().filter((id) => id !== conversationId), conversationId].slice(-200)));
+    setDismissed(true);
+  };
+  return (
+    <div className="safety-tips" role="note" data-testid="safety-tips">
+      <span>{SAFETY_TIPS}</span>
+      <button type="button" className="icon small" aria-label="Dismiss the safety tips" onClick={dismiss}>
+        ×
+      </button>
+    </div>
+  );
+}
+
+/** The calm note under someone else's message that carries a phone number, an email address or a payment link. */
+export function ContactNote({ message, me }: { message: Pick<StoredMessage, "senderId" | "kind" | "body">; me: string }) {
+  if (message.senderId === me || message.kind === "system" || !hasContactDetails(message.body)) return null;
+  return (
+    <p className="contact-note" role="note" data-testid="contact-note">
+      {CONTACT_NOTE}
+    </p>
+  );
+}
