@@ -1,6 +1,6 @@
 import type { Browser, Page } from "@playwright/test";
 import { avatarColor } from "../web/lib/avatar-color.js";
-import { createListing, expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { expect, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * The conversation list (issue 14): "Ask the seller" without writing opens
@@ -10,6 +10,28 @@ import { createListing, expect, openConversation, send, signUp, startDirectChat,
 
 const userId = (person: Person) =>
   person.page.evaluate(async () => ((await (await fetch("/api/me")).json()) as { user: { id: string } }).user.id);
+
+/** A listing with one photo (drawn by the browser), through the sell form. */
+async function listWithPhoto(page: Page, title: string): Promise<void> {
+  const dataUrl = await page.evaluate(() => {
+    const canvas = Object.assign(document.createElement("canvas"), { width: 240, height: 180 });
+    const g = canvas.getContext("2d")!;
+    g.fillStyle = "#0f766e";
+    g.fillRect(0, 0, 240, 180);
+    g.fillStyle = "#f4c542";
+    g.beginPath();
+    g.arc(120, 90, 60, 0, Math.PI * 2);
+    g.fill();
+    return canvas.toDataURL("image/png");
+  });
+  await page.getByRole("button", { name: "Listings" }).click();
+  await page.getByRole("button", { name: "Sell something" }).click();
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill("450.00");
+  await page.getByTestId("photo-input").setInputFiles([{ name: "bike.png", mimeType: "image/png", buffer: Buffer.from(dataUrl.split(",")[1]!, "base64") }]);
+  await page.getByRole("button", { name: "List it" }).click();
+  await expect(page.getByTestId("listing-card").filter({ hasText: title })).toBeVisible();
+}
 
 const row = (page: Page, text: string) => page.getByTestId("conversation-item").filter({ hasText: text });
 
@@ -28,12 +50,12 @@ async function anotherWriter(browser: Browser, seller: Person, taken: string): P
   throw new Error("three people in a row shared one colour");
 }
 
-test("Ask the seller without a message leaves the seller's list alone; the first message brings the row, named by the listing", async ({ browser, transport }) => {
+test("Ask the seller without a message leaves the seller's list alone; the first message brings the row, named by the listing and its photo", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const seller = await signUp(browser, "sam", "Sam Seller", transport);
   const buyer = await signUp(browser, "bea", "Bea Buyer", transport);
   const listing = `Brompton folding bike ${seller.username.slice(-4)}`;
-  await createListing(seller.page, listing, "450.00");
+  await listWithPhoto(seller.page, listing);
   await seller.page.getByRole("button", { name: "Chats" }).click();
 
   // The buyer asks, and leaves without writing: the chat is on their side at once.
@@ -58,10 +80,11 @@ test("Ask the seller without a message leaves the seller's list alone; the first
   await expect(itemRow.locator(".conversation-title")).toHaveText(listing);
   await expect(itemRow.getByTestId("conversation-person")).toHaveText("Bea Buyer");
   await expect(itemRow).toContainText("Is it still available?");
-  // No photo on this listing: a neutral item icon, never initials.
+  // The listing's photo as the row's thumbnail, loaded (the no-photo icon: avatar.test.ts).
   const thumb = itemRow.getByTestId("item-thumb");
-  await expect(thumb.locator(".item-icon")).toBeVisible();
-  await expect(thumb.locator("img")).toHaveCount(0);
+  await expect(thumb.locator("img")).toBeVisible();
+  await expect.poll(() => thumb.locator("img").evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+  await expect(thumb.locator(".item-icon")).toHaveCount(0);
 
   // Each person in their own colour, the same wherever they show.
   const beaColour = avatarColor(await userId(buyer));
