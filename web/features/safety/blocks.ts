@@ -30,6 +30,15 @@ export async function applyBlocks(db: CourierDb, entries: Entry[]): Promise<void
   }
 }
 
+/**
+ * What a conversation shows of `messages`: in a group, nothing of the people
+ * I block (system lines stay); a direct or item chat keeps everything (its
+ * banner says it is blocked).
+ */
+export function visibleMessages<M extends { kind: string; senderId: string }>(messages: M[], blocked: ReadonlySet<string>, isGroup: boolean): M[] {
+  return isGroup && blocked.size > 0 ? messages.filter((m) => m.kind === "system" || !blocked.has(m.senderId)) : messages;
+}
+
 /** The ids I block, as held on this device (empty while reading). */
 export function useBlockedIds(db: CourierDb): ReadonlySet<string> {
   const row = useLiveQuery(() => db.safety.get("blocks"), [db]);

@@ -5,7 +5,7 @@ import type { StoredMessage, StoredSummary } from "../../db/records.js";
 import type { MenuItem } from "../../lib/menu.js";
 import { useSession } from "../../session.js";
 import { displayNameFor } from "../conversations/contacts.js";
-import { useBlockedIds } from "./blocks.js";
+import { useBlockedIds, visibleMessages } from "./blocks.js";
 import { BlockDialog, ReportDialog, unblock } from "./safety-dialogs.js";
 
 export const SAFETY_TIPS = "Pay in Courier; meet in public; check the item before you pay.";
@@ -66,8 +66,7 @@ export function useSafetyInConversation(summary: StoredSummary | null | undefine
   return {
     blocked,
     /** A group's messages without those of people I block; everything elsewhere. */
-    visible: (messages: StoredMessage[]): StoredMessage[] =>
-      isGroup && blockedIds.size > 0 ? messages.filter((m) => m.kind === "system" || !blockedIds.has(m.senderId)) : messages,
+    visible: (messages: StoredMessage[]): StoredMessage[] => visibleMessages(messages, blockedIds, isGroup),
     reportItem: (message: StoredMessage): MenuItem | null =>
       message.senderId === me || message.kind === "system" || message.recalled
         ? null

@@ -1,0 +1,45 @@
+import "fake-indexeddb/auto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConsumerRegistry } from "../../../shared/sync/consumers.js";
+import { registerConsumers } from "../../db/consumers.js";
+import { CourierDb } from "../../db/database.js";
+import { DexieSyncStore } from "../../db/store.js";
+import { message, ME, PEER } from "../../db/test-fixtures.js";
+import { visibleMessages } from "./blocks.js";
+
+let db: CourierDb;
+let store: DexieSyncStore;
+
+beforeEach(async () => {
+  db = new CourierDb(`test-${crypto.randomUUID()}`);
+  await db.open();
+  const registry = new ConsumerRegistry();
+  registerConsumers(registry, db, ME);
+  store = new DexieSyncStore(db, registry, ME);
+});
+
+afterEach(async () => {
+  await db.delete();
+});
+
+const blocks = (v: number, data: unknown) => ({ d: "system" as const, v, k: "blocks", at: 1_000 + v, data });
+
+describe("the block list on a device", () => {
+  it("is replaced whole by each blocks entry (system domain); a malformed one is skipped and the version still moves", async () => {
+    await store.apply("system", [blocks(1, { userIds: [PEER] }), blocks(2, { userIds: [PEER, "u-other"] })], 2);
+    expect(await db.safety.get("blocks")).toEqual({ key: "blocks", userIds: [PEER, "u-other"] });
+    await store.apply("system", [blocks(3, { userIds: ["u-other"] }), blocks(4, { userIds: "nonsense" })], 4);
+    expect(await db.safety.get("blocks")).toEqual({ key: "blocks", userIds: ["u-other"] });
+    await store.apply("system", [blocks(5, { userIds: [] })], 5);
+    expect(await db.safety.get("blocks")).toEqual({ key: "blocks", userIds: [] });
+    expect((await store.loadVersions()).system).toBe(5);
+  });
+
+  it("hides the messages of people I block in a group only, keeping system lines", () => {
+    const shown = [message("g", 1), message("g", 2, { senderId: ME }), message("g", 3, { kind: "system", senderId: PEER }), message("g", 4, { senderId: "u-other" })];
+    const blocked = new Set([PEER]);
+    expect(visibleMessages(shown, blocked, true).map((m) => m.seq)).toEqual([2, 3, 4]);
+    expect(visibleMessages(shown, blocked, false).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+    expect(visibleMessages(shown, new Set(), true)).toHaveLength(4);
+  });
+});
