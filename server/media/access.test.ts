@@ -198,10 +198,11 @@ describe("photo messages", () => {
 
 describe("the database media store", () => {
   it("lets two processes on one database serve every photo, whichever took the upload (chunks of 256 KiB)", async () => {
-    const media = { ...DEFAULT_MEDIA_CONFIG, store: "database" as const };
-    const one = await start({ media });
-    // The second process: the same database (the PostgreSQL schema, or the SQLite file) and the same settings.
-    const two = await startServer({ media, dataDir: one.dir, databaseUrl: one.config.databaseUrl });
+    const media = (dir: string) => ({ ...DEFAULT_MEDIA_CONFIG, store: "database" as const, dir });
+    // Folders that do not exist: the database store never uses one.
+    const one = await start({ media: media("/nonexistent/courier-media-one") });
+    // The second process: the same database (the PostgreSQL schema, or the SQLite file); no folder in common.
+    const two = await startServer({ media: media("/nonexistent/courier-media-two"), dataDir: one.dir, databaseUrl: one.config.databaseUrl });
     try {
       const [alice, bob] = [await register(one.app, "alice"), await register(one.app, "bob")];
       const conv = await openDirect(one.app, alice, bob);
