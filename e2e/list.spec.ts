@@ -111,6 +111,11 @@ test("Ask the seller without a message leaves the seller's list alone; the first
   await openConversation(seller.page, listing);
   await expect(seller.page.locator(".conversation-header").getByTestId("person-avatar")).toHaveAttribute("data-colour", beaColour);
   await seller.page.screenshot({ path: test.info().outputPath("chat-phone-dark.png") });
+  // Reserved by the seller: the row says so beside the listing's title.
+  await seller.page.getByTestId("item-panel").getByRole("button", { name: "Reserve" }).click();
+  await seller.page.getByRole("button", { name: "Back to conversations" }).click();
+  await expect(row(seller.page, listing).getByTestId("list-item-status")).toHaveText("Reserved");
+  await seller.page.screenshot({ path: test.info().outputPath("list-phone-dark-reserved.png") });
   await seller.page.emulateMedia({ colorScheme: "light" });
   for (const p of [seller, buyer, other.person]) await p.context.close();
 });
