@@ -156,7 +156,7 @@ test("a file that is not a photo is refused before sending; one the server refus
   await expect(failed).toHaveCount(0);
 });
 
-test("a listing with photos: the sell form uploads them, the card shows the first, the item chat shows all and opens the viewer", async ({ browser, transport }) => {
+test("a listing with photos: the sell form uploads them, the card shows the first, an edit removes and adds, the item chat shows them and opens the viewer", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const seller = await signUp(browser, "sol", "Sol Seller", transport);
   const buyer = await signUp(browser, "bo", "Bo Buyer", transport);
@@ -181,18 +181,30 @@ test("a listing with photos: the sell form uploads them, the card shows the firs
   await expectLoaded(card.getByTestId("listing-photo").getByRole("img", { name: `Photo of ${title}` }), 1);
   await page.screenshot({ path: test.info().outputPath("photos-listing-cards.png") });
 
+  // Edit: the first photo removed, another added; the card shows the new first photo.
+  await card.getByTestId("listing-edit").click();
+  const edit = page.getByTestId("edit-listing-dialog");
+  await expect(edit.getByRole("img", { name: /^Listing photo/ })).toHaveCount(2);
+  await edit.getByRole("button", { name: "Remove listing photo 1" }).click();
+  await edit.getByTestId("photo-input").setInputFiles([await drawnPng(page, "D.png", 640, 480, "#0f766e")]);
+  await expect(edit.getByTestId("photo-tray").getByRole("img")).toHaveCount(1);
+  await page.screenshot({ path: test.info().outputPath("photos-listing-edit.png") });
+  await edit.getByRole("button", { name: "Save" }).click();
+  await expect(edit).toBeHidden();
+  await expect.poll(() => card.getByTestId("listing-photo").getByRole("img").evaluate((img) => (img as HTMLImageElement).naturalHeight)).toBe(320); // C's thumbnail (A's is 240 high)
+
   await buyer.page.getByRole("button", { name: "Listings" }).click();
   const theirCard = buyer.page.getByTestId("listing-card").filter({ hasText: title });
   await expectLoaded(theirCard.getByRole("img"), 1);
   await theirCard.getByRole("button", { name: "Ask the seller" }).click();
   const strip = buyer.page.getByTestId("item-photos");
   await expectLoaded(strip.getByRole("img", { name: `Photo of ${title}` }), 2);
-  await strip.getByTestId("photo-thumb").last().press("Enter");
+  await strip.getByTestId("photo-thumb").first().press("Enter");
   const viewer = buyer.page.getByRole("dialog", { name: `Photo of ${title}` });
-  await expect(viewer).toHaveAttribute("data-index", "1");
+  await expect(viewer).toHaveAttribute("data-index", "0");
   await expectLoaded(viewer.getByTestId("photo-full"), 1);
   expect(await viewer.getByTestId("photo-full").evaluate((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight])).toEqual([1707, 2560]);
   await buyer.page.keyboard.press("Escape");
   await expect(viewer).toBeHidden();
-  await expect(strip.getByTestId("photo-thumb").last()).toBeFocused();
+  await expect(strip.getByTestId("photo-thumb").first()).toBeFocused();
 });

@@ -7,6 +7,7 @@ import { useSession } from "../../session.js";
 import { updateItem } from "../offers/api.js";
 import { FormDialog } from "../offers/dialogs.js";
 import { listingActions, type ListingAction } from "../offers/rules.js";
+import { useListingPhotoEditor } from "../photos/listing-photo-editor.js";
 
 const STATUS_OF: Partial<Record<ListingAction, UpdateItem["status"]>> = { reserve: "reserved", unreserve: "listed", relist: "listed" };
 const LABEL: Record<ListingAction, string> = { edit: "Edit", reserve: "Reserve", unreserve: "Put back on sale", withdraw: "Withdraw", relist: "List again" };
@@ -96,6 +97,8 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
   const titleRef = useRef<HTMLInputElement>(null);
   const priceRef = useRef<HTMLInputElement>(null);
   const id = useId();
+  const { api } = useSession();
+  const photos = useListingPhotoEditor(item);
 
   const submit = async () => {
     const checked = checkPrice(price);
@@ -109,6 +112,8 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
     if (title.trim() !== item.title) patch.title = title.trim();
     if (checked.cents !== item.priceCents) patch.priceCents = checked.cents;
     if (description.trim() !== item.description) patch.description = description.trim();
+    const mediaIds = await photos.mediaIds(api);
+    if (mediaIds) patch.mediaIds = mediaIds;
     if (Object.keys(patch).length > 0) await onSave(patch);
     onClose();
   };
@@ -157,6 +162,7 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
         <label htmlFor={`${id}-d`}>Description</label>
         <textarea id={`${id}-d`} rows={4} value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} />
       </div>
+      {photos.field}
     </FormDialog>
   );
 }

@@ -44,9 +44,10 @@ export interface PhotoAttachments {
  * Photos attached to a message (the composer; the caption is the text
  * typed) or a listing (the sell form): by the button (the file picker),
  * paste and drag-and-drop; checked before anything is sent (attach.ts);
- * previews with remove buttons. `label`: the button shows it (else an icon).
+ * previews with remove buttons. `label`: the button shows it (else an icon);
+ * `already`: photos kept from before (a listing's), counted against the 9.
  */
-export function usePhotoAttachments({ disabled = false, label }: { disabled?: boolean; label?: string } = {}): PhotoAttachments {
+export function usePhotoAttachments({ disabled = false, label, already = 0 }: { disabled?: boolean; label?: string; already?: number } = {}): PhotoAttachments {
   const [photos, setPhotos] = useState<Attached[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
   const [dropping, setDropping] = useState(false);
@@ -62,7 +63,7 @@ export function usePhotoAttachments({ disabled = false, label }: { disabled?: bo
 
   const add = (files: File[]) => {
     if (disabled || files.length === 0) return;
-    const { accepted, problems: found } = checkPhotos(current.current.length, files);
+    const { accepted, problems: found } = checkPhotos(already + current.current.length, files);
     setProblems(found);
     const added = accepted.map((file): Attached => ({ key: crypto.randomUUID(), file, url: URL.createObjectURL(file) }));
     const next = [...current.current, ...added];
