@@ -6,7 +6,7 @@
  * /proc: VmRSS before, and the peak (VmHWM) before the first upload and
  * after the last.
  *
- *   node --import tsx bench/media-upload.ts [--store=file|database] [--uploads=5] [--parallel=1]
+ *   node --import tsx bench/media-upload.ts [--store=file|database] [--uploads=5] [--parallel=1] [--kind=photo|garbage]
  *
  * Loopback only; bounded in count; stops the server it started.
  */
@@ -20,6 +20,8 @@ const arg = (name: string, fallback: string) => process.argv.find((a) => a.start
 const store = arg("store", "file");
 const uploads = Number(arg("uploads", "5"));
 const parallel = Number(arg("parallel", "1"));
+/** photo: a real 24-megapixel JPEG; garbage: ~10 MB that starts like a JPEG and is not one (streamed to disk, then refused 415): the upload path without the decoder. */
+const kind = arg("kind", "photo");
 
 /** A 24-megapixel JPEG of noise, about 10 MB: what a phone's camera hands over, at its worst for the encoder. */
 async function bigJpeg(): Promise<Buffer> {
@@ -53,7 +55,7 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; url: str
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "courier-bench-media-"));
-  const photo = await bigJpeg();
+  const photo = kind === "garbage" ? Buffer.concat([Buffer.from([0xff, 0xd8, 0xff]), Buffer.alloc(10_000_000, 0x41)]) : await bigJpeg();
   const { child, url } = await startServer(dir);
   try {
     const reg = await fetch(`${url}/api/auth/register`, {
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
       const res = await fetch(`${url}/api/media`, { method: "POST", headers: { authorization: `Bearer ${token}` }, body: form });
       const body = (await res.json()) as { media?: { bytes: number; width: number; height: number } };
       times.push(performance.now() - started);
-      if (res.status !== 201) throw new Error(`upload: ${res.status} ${JSON.stringify(body)}`);
+      if (res.status !== (kind === "garbage" ? 415 : 201)) throw new Error(`upload: ${res.status} ${JSON.stringify(body)}`);
       return body.media!;
     };
     let stored = null;
@@ -82,6 +84,7 @@ async function main(): Promise<void> {
       JSON.stringify(
         {
           store,
+          kind,
           uploads,
           parallel,
           uploadMb: +(photo.length / 1e6).toFixed(2),
