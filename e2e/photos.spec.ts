@@ -130,7 +130,7 @@ test("two photos sent offline from a phone wait in the outbox, arrive when the l
   await expect(phoneViewer).toBeHidden();
 });
 
-test("a file that is not a photo is refused before sending; one the server refuses fails with the reason and Retry/Delete", async ({ browser, transport }) => {
+test("photos dropped and pasted are attached; a file that is not a photo is refused before sending; one the server refuses fails with the reason and Retry/Delete", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const ann = await signUp(browser, "ann", "Ann Photo", transport);
   const ben = await signUp(browser, "ben", "Ben Photo", transport);
@@ -141,6 +141,25 @@ test("a file that is not a photo is refused before sending; one the server refus
   await expect(ann.page.getByTestId("photo-problem")).toHaveText(`"notes.txt" isn't a photo Courier can send (JPEG, PNG, WebP or GIF).`);
   await expect(ann.page.getByTestId("photo-tray")).toHaveCount(0);
   await expect(ann.page.getByTestId("send-button")).toBeDisabled();
+
+  // Dropped on the composer, and pasted into it: attached like picked files.
+  const png = await drawnPng(ann.page, "dropped.png", 120, 90, "#2563eb");
+  const transfer = await ann.page.evaluateHandle((base64) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], "dropped.png", { type: "image/png" }));
+    return data;
+  }, png.buffer.toString("base64"));
+  const composer = ann.page.getByLabel("Message", { exact: true });
+  await composer.dispatchEvent("dragover", { dataTransfer: transfer });
+  await composer.dispatchEvent("drop", { dataTransfer: transfer });
+  await expect(ann.page.getByTestId("photo-tray").getByRole("img")).toHaveCount(1);
+  await composer.evaluate((el, data) => el.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true })), transfer);
+  await expect(ann.page.getByTestId("photo-tray").getByRole("img")).toHaveCount(2);
+  await ann.page.getByRole("button", { name: "Remove photo 2" }).click();
+  await ann.page.getByRole("button", { name: "Remove photo 1" }).click();
+  await expect(ann.page.getByTestId("photo-tray")).toHaveCount(0);
+  await expect(ann.page.getByRole("button", { name: "Attach photos" })).toBeFocused();
 
   // Named and typed as a PNG, but not one: only the server can tell (it reads the content).
   await input.setInputFiles([{ name: "fake.png", mimeType: "image/png", buffer: Buffer.from("plain text, not a picture") }]);
