@@ -83,6 +83,42 @@ test("a block stops a direct chat both ways (the blocked side's send fails with 
   await expect(bubble(ann.page, "Thanks")).toBeVisible();
 });
 
+test("in a group, blocking a member from their message hides their messages on the blocker's screen; they still arrive there", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann Member", transport);
+  const bob = await signUp(browser, "bob", "Bob Noisy", transport);
+  // Bob has written to Ann before, so her group takes him in at once (docs/groups.md, consent).
+  await startDirectChat(ann, bob);
+  await send(ann.page, "hi");
+  await openConversation(bob.page, "Ann Member");
+  await send(bob.page, "hello");
+  await expect(bubble(ann.page, "hello")).toBeVisible();
+  await ann.page.getByRole("button", { name: "New chat" }).click();
+  await ann.page.getByLabel("Find people").fill(bob.username);
+  await ann.page.getByLabel(`Add ${bob.displayName} to group`).check();
+  await ann.page.getByLabel("Group name").fill("Bike club");
+  await ann.page.getByRole("button", { name: "Create group" }).click();
+  await send(ann.page, "Welcome to the club");
+  await openConversation(bob.page, "Bike club");
+  await send(bob.page, "Cheap bikes at my shop");
+  await expect(bubble(ann.page, "Cheap bikes at my shop")).toBeVisible();
+
+  const menu = await menuOf(ann.page, "Cheap bikes at my shop");
+  await menu.getByRole("menuitem", { name: "Block Bob Noisy…" }).click();
+  await ann.page.getByTestId("block-dialog").getByRole("button", { name: "Block" }).click();
+  await expect(bubble(ann.page, "Cheap bikes at my shop")).toHaveCount(0);
+  await expect(bubble(ann.page, "Welcome to the club")).toBeVisible();
+  // A new one reaches Ann's device (Bob sees it read: her open chat read it) and stays off her screen.
+  await send(bob.page, "Seriously, cheap bikes");
+  await expect(bubble(bob.page, "Seriously, cheap bikes")).toHaveAttribute("data-status", "read");
+  await expect(bubble(ann.page, "Seriously, cheap bikes")).toHaveCount(0);
+  // Nor in the list's preview of the group.
+  const row = ann.page.getByTestId("conversation-item").filter({ hasText: "Bike club" });
+  await expect(row).toContainText("Hidden: from someone you blocked");
+  await expect(row).not.toContainText("cheap bikes");
+  await ann.page.screenshot({ path: test.info().outputPath("group-blocked-member-hidden.png") });
+});
+
 const ADMIN_TOKEN = "e2e-admin-token-safety-0123456789";
 
 test("a report of a message, with a reason and a note, reaches the admins' list", async ({ browser, transport }) => {

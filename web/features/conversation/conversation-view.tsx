@@ -227,8 +227,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         confirm: { question: "Delete this message for you? Others in the chat still see it.", act: "Delete" },
         onSelect: () => void hide(session, message).then((error) => say(error)),
       });
-      const report = safety.reportItem(message);
-      if (report) items.push(report);
+      items.push(...safety.messageItems(message));
       return items;
     },
   };

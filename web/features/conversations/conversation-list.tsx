@@ -17,6 +17,7 @@ import { FolderBar, useFolder } from "./folder-bar.js";
 import { byPinThenActivity, emptyFolderText, inFolder, looksUnread } from "./folders.js";
 import { RequestsSection } from "./requests-section.js";
 import { GlobalSearch } from "../search/search-button.js";
+import { BLOCKED_PREVIEW, blockedLast, useBlockedIds } from "../safety/blocks.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 
@@ -38,6 +39,7 @@ export function ConversationList() {
   const selected = useUi((s) => selectedConversationId(s.route));
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
+  const blocked = useBlockedIds(db); // safety (issue 14): a group's newest message from someone I block is not previewed
   const [folder, setFolder] = useFolder(user.id, summaries);
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
   useContactRemarksFrom(stored, user.id);
@@ -67,7 +69,11 @@ export function ConversationList() {
       const pending = newestPending?.get(summary.conversationId);
       const pendingIsNewest = !!pending && pending.createdAt > (summary.lastMessage?.at ?? 0);
       const at = pendingIsNewest ? Math.max(activityAt(summary), pending.createdAt) : activityAt(summary);
-      const preview = pendingIsNewest ? pendingPreview(pending) : previewParts(summary.lastMessage, summary, user.id);
+      const preview = pendingIsNewest
+        ? pendingPreview(pending)
+        : blockedLast(summary, blocked)
+          ? { who: null, text: BLOCKED_PREVIEW }
+          : previewParts(summary.lastMessage, summary, user.id);
       return { summary, at, pinned: summary.pinned, preview };
     });
   // Pinned first, then newest activity (a message queued here counts).

@@ -5,7 +5,7 @@ import { registerConsumers } from "../../db/consumers.js";
 import { CourierDb } from "../../db/database.js";
 import { DexieSyncStore } from "../../db/store.js";
 import { message, ME, PEER } from "../../db/test-fixtures.js";
-import { visibleMessages } from "./blocks.js";
+import { blockedLast, visibleMessages } from "./blocks.js";
 
 let db: CourierDb;
 let store: DexieSyncStore;
@@ -41,5 +41,15 @@ describe("the block list on a device", () => {
     expect(visibleMessages(shown, blocked, true).map((m) => m.seq)).toEqual([2, 3, 4]);
     expect(visibleMessages(shown, blocked, false).map((m) => m.seq)).toEqual([1, 2, 3, 4]);
     expect(visibleMessages(shown, new Set(), true)).toHaveLength(4);
+  });
+
+  it("keeps a group's newest message from someone I block out of the list's preview, and nothing else", () => {
+    const blocked = new Set([PEER]);
+    const of = (type: "group" | "direct", last: ReturnType<typeof message> | null) => ({ conversation: { type }, lastMessage: last });
+    expect(blockedLast(of("group", message("g", 1)), blocked)).toBe(true);
+    expect(blockedLast(of("group", message("g", 1, { senderId: "u-other" })), blocked)).toBe(false);
+    expect(blockedLast(of("group", message("g", 1, { kind: "system" })), blocked)).toBe(false);
+    expect(blockedLast(of("direct", message("d", 1)), blocked)).toBe(false);
+    expect(blockedLast(of("group", null), blocked)).toBe(false);
   });
 });

@@ -39,6 +39,14 @@ export function visibleMessages<M extends { kind: string; senderId: string }>(me
   return isGroup && blocked.size > 0 ? messages.filter((m) => m.kind === "system" || !blocked.has(m.senderId)) : messages;
 }
 
+/** The list's preview of a group whose newest message is from someone I block: it says so, never their text. */
+export const BLOCKED_PREVIEW = "Hidden: from someone you blocked";
+
+export function blockedLast(summary: { conversation: { type: string }; lastMessage: { senderId: string; kind: string } | null }, blocked: ReadonlySet<string>): boolean {
+  const last = summary.lastMessage;
+  return summary.conversation.type === "group" && last !== null && last.kind !== "system" && blocked.has(last.senderId);
+}
+
 /** The ids I block, as held on this device (empty while reading). */
 export function useBlockedIds(db: CourierDb): ReadonlySet<string> {
   const row = useLiveQuery(() => db.safety.get("blocks"), [db]);

@@ -67,10 +67,17 @@ export function useSafetyInConversation(summary: StoredSummary | null | undefine
     blocked,
     /** A group's messages without those of people I block; everything elsewhere. */
     visible: (messages: StoredMessage[]): StoredMessage[] => visibleMessages(messages, blockedIds, isGroup),
-    reportItem: (message: StoredMessage): MenuItem | null =>
-      message.senderId === me || message.kind === "system" || message.recalled
-        ? null
-        : { label: "Report…", danger: true, onSelect: () => setDialog({ mode: "report", type: "message", id: message.id }) },
+    /** Someone else's message: Report…; in a group also Block {name}… (a direct or item chat has it in its own menu). */
+    messageItems: (message: StoredMessage): MenuItem[] => {
+      if (message.senderId === me || message.kind === "system") return [];
+      const items: MenuItem[] = [];
+      if (!message.recalled) items.push({ label: "Report…", danger: true, onSelect: () => setDialog({ mode: "report", type: "message", id: message.id }) });
+      const sender = isGroup ? summary?.members?.find((m) => m.id === message.senderId) : undefined;
+      if (sender && !blockedIds.has(sender.id)) {
+        items.push({ label: `Block ${displayNameFor(sender)}…`, danger: true, onSelect: () => setDialog({ mode: "block", user: sender }) });
+      }
+      return items;
+    },
     banner: blocked && peer ? <BlockedBanner peer={peer} /> : null,
     tips: summary?.conversation.type === "item" ? <SafetyTips conversationId={summary.conversationId} /> : null,
     element: dialogElement(dialog, () => setDialog(null)),
