@@ -106,6 +106,8 @@ test("two photos sent offline from a phone wait in the outbox, arrive when the l
   // The full size, not the thumbnail (at most 320 px): the second photo is 640 px high.
   expect(await viewer.getByTestId("photo-full").evaluate((img) => (img as HTMLImageElement).naturalHeight)).toBe(640);
   await seller.page.screenshot({ path: test.info().outputPath("photos-viewer-desktop.png") });
+  // A click on the photo itself keeps the keys working.
+  await viewer.getByTestId("photo-full").click();
   await seller.page.keyboard.press("ArrowLeft");
   await expect(viewer).toHaveAttribute("data-index", "0");
   // Focus stays inside: Tab goes round the dialog's buttons.

@@ -85,6 +85,8 @@ export function PhotoViewer({ photos, start, label, onClose }: { photos: readonl
       className="photo-viewer"
       role="dialog"
       aria-modal="true"
+      // A click on the photo (not a button) keeps focus here, so the keys still work.
+      tabIndex={-1}
       aria-label={label}
       data-testid="photo-viewer"
       data-index={index}
