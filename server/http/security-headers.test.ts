@@ -50,7 +50,7 @@ function expectSecured(headers: Record<string, unknown>, what: string): void {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "cross-origin-opener-policy": "same-origin",
-    "permissions-policy": expect.stringContaining("camera=(), microphone=(), geolocation=()"),
+    "permissions-policy": expect.stringContaining("camera=(), microphone=(), geolocation=(self)"),
   });
   const csp = String(headers["content-security-policy"]);
   for (const directive of [

@@ -41,14 +41,16 @@ const CSP_BASE = [
  * Fixed headers. Referrer-Policy `no-referrer`: Courier links out only from
  * message text, and a chat URL (a conversation id) is nobody else's
  * business; nothing of ours relies on Referer. Permissions-Policy turns off
- * the powerful features the app never uses; notifications and push are not
- * policy-controlled features, so Web Push is untouched.
+ * the powerful features the app never uses, and allows geolocation to this
+ * origin only ("Share location", issue 14: asked on that tap, never in a
+ * frame); notifications and push are not policy-controlled features, so Web
+ * Push is untouched.
  */
 const FIXED: OutgoingHttpHeaders = {
   "x-frame-options": "DENY",
   "x-content-type-options": "nosniff",
   "referrer-policy": "no-referrer",
-  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), display-capture=()",
+  "permissions-policy": "camera=(), microphone=(), geolocation=(self), payment=(), usb=(), display-capture=()",
   "cross-origin-opener-policy": "same-origin",
   "cross-origin-resource-policy": "same-origin",
   "origin-agent-cluster": "?1",

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Message, type SendRequest } from "../../shared/protocol/index.js";
+import { CourierError, type Message, roundLocation, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation, revealConversation } from "../conversations/conversations.js";
 import { ownUploads } from "../media/media.js";
 import { assertMaySend } from "../safety/blocks.js";
@@ -14,7 +14,7 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 export async function postMessage(
   r: Repos,
   conv: ConversationRecord,
-  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "offer" | "media">,
+  m: Pick<Message, "senderId" | "clientMsgId" | "kind" | "body" | "replyTo" | "location" | "offer" | "media">,
   at: number,
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
@@ -49,8 +49,6 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
     throw CourierError.conflict("This clientMsgId was already used for a message in another conversation; give each message a new one.");
   }
   if (existing) return { message: existing, created: false };
-  // Places are the presence work of issue 14 (docs/marketplace.md); until it lands, refused as before.
-  if (input.kind === "location") throw CourierError.badRequest("This server does not accept places yet.");
   // Locks the conversation before checking membership (postMessage would lock it only after).
   const conv = await memberConversation(r, senderId, input.conversationId);
   // Safety (issue 14): a direct or item chat with someone either of the two blocks refuses sends (403).
@@ -61,7 +59,16 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   const message = await postMessage(
     r,
     conv,
-    { senderId, clientMsgId: input.clientMsgId, kind: input.kind, body: input.body, ...(replyTo ? { replyTo } : {}), ...(media ? { media } : {}) },
+    {
+      senderId,
+      clientMsgId: input.clientMsgId,
+      kind: input.kind,
+      body: input.body,
+      ...(replyTo ? { replyTo } : {}),
+      ...(media ? { media } : {}),
+      // A place is stored rounded to about 100 m (the app rounds too; a client that did not is not trusted to).
+      ...(input.location ? { location: roundLocation(input.location) } : {}),
+    },
     at,
   );
   return { message, created: true };

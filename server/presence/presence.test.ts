@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { formatCursor, type Message, type PollResponse, type PresenceView, type TypingFrame } from "../../shared/protocol/index.js";
+import { formatCursor, type Message, type PollResponse, type PresenceView, TYPING_RELAY_GAP_MS, type TypingFrame } from "../../shared/protocol/index.js";
 import {
   call,
   type Client,
@@ -115,17 +115,17 @@ describe("typing", () => {
     expect(next.body.ephemeral).toBeUndefined();
   });
 
-  it("relays one signal per person and conversation per second; a faster one is 429 and reaches nobody", async () => {
+  it("relays one signal per person and conversation per TYPING_RELAY_GAP_MS; a faster one is 429 and reaches nobody", async () => {
     await start();
     const { ann, bob, conversationId } = await trio();
     const bobSocket = ws(bob);
     await bobSocket.hello;
     expect((await typeHttp(ann, conversationId)).status).toBe(204);
-    now += 400;
+    now += TYPING_RELAY_GAP_MS - 1;
     const fast = await typeHttp(ann, conversationId);
     expect(fast.status).toBe(429);
     expect(fast.body).toMatchObject({ error: { code: "rate_limited" } });
-    now += 600;
+    now += 1;
     expect((await typeHttp(ann, conversationId)).status).toBe(204);
     await eventually(() => typed(bobSocket).length === 2);
     // The refused one in between was never relayed: a third marker comes right after the second.

@@ -127,6 +127,18 @@ export interface UserRepo {
   search(q: string, excludeId: string, limit: number): Answer<User[]>;
   /** Ids above `afterId` (in id order) of users created at or before `createdBy`. */
   idsAfter(afterId: string, createdBy: number, limit: number): Answer<string[]>;
+  /** Presence (server/presence/): when the user was last seen and whether they show it; null if no such user. */
+  presence(id: string): Answer<UserPresence | null>;
+  /** Raises last seen to `at`, never lowers it (processes close their connections in any order). */
+  seen(id: string, at: number): Answer<void>;
+  setShowOnline(id: string, show: boolean): Answer<void>;
+  /** Whether `a` and `b` are both active members of some conversation. */
+  shareConversation(a: string, b: string): Answer<boolean>;
+}
+
+export interface UserPresence {
+  lastSeenAt: number | null;
+  showOnline: boolean;
 }
 
 export interface NewSession {

@@ -16,8 +16,12 @@ export type TypingRequest = z.infer<typeof typingRequestSchema>;
 export const TYPING_SIGNAL_MS = 3000;
 /** An indicator lasts this long after the last signal (or until that person's message arrives). */
 export const TYPING_SHOWN_MS = 5000;
-/** The server relays at most one signal per user and conversation this often; more are refused (429). */
-export const TYPING_RELAY_GAP_MS = 1000;
+/**
+ * The server relays at most one signal per user and conversation this often;
+ * more are refused (429). Below TYPING_SIGNAL_MS, so an app that signals at
+ * once for a new message right after sending one is not refused.
+ */
+export const TYPING_RELAY_GAP_MS = 500;
 
 /** Someone (not you) is typing in a conversation you are in. */
 export const typingFrameSchema = z.object({ conversationId: idSchema, userId: idSchema });

@@ -1,5 +1,5 @@
 import type { MemberRole, Membership, Message, SettingsPatch } from "../../../shared/protocol/index.js";
-import { type ConversationRow, type MemberRow, type MessageRow, offerColumns, toConversationRecord, toMember, toMessage } from "../rows.js";
+import { type ConversationRow, locationColumns, type MemberRow, offerColumns, type MessageRow, toConversationRecord, toMember, toMessage } from "../rows.js";
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
 import { activeMember, currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { searchTextOf } from "../search-text.js";
@@ -7,7 +7,7 @@ import { type Db, first } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
-export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, media, offer_id, offer_price_cents, offer_by`;
+export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, media, location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by`;
 
 export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
@@ -184,9 +184,9 @@ export class PgMessages implements MessageRepo {
   async insert(m: Message): Promise<void> {
     await this.db.query(
       `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
-         offer_id, offer_price_cents, offer_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...offerColumns(m)],
+         location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...locationColumns(m), ...offerColumns(m)],
     );
   }
 
@@ -243,7 +243,8 @@ export class PgMessages implements MessageRepo {
   async recall(id: string, at: number): Promise<void> {
     // The content and its search text go in one statement (search never finds a recalled message: its
     // search_text is ''); migration 7's message_search_cleared trigger stays as a guard for other rewrites.
-    await this.db.query(`UPDATE messages SET body = '', search_text = '', recalled = true, recalled_at = $2 WHERE id = $1`, [id, at]);
+    await this.db.query(`UPDATE messages SET body = '', search_text = '', recalled = true, recalled_at = $2,
+         location_lat = NULL, location_lng = NULL, location_label = NULL WHERE id = $1`, [id, at]);
   }
 
   async hide(userId: string, m: Message, at: number): Promise<boolean> {

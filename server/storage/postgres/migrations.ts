@@ -425,6 +425,16 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN media TEXT;
   ALTER TABLE items ADD COLUMN photos TEXT;
   `,
+  // Presence (issue 14, server/presence/): when each user was last seen (their
+  // last live connection on a process closed), whether they show it ("Show when
+  // I'm online", default on), and a location message's place (rounded to 3 decimals).
+  `
+  ALTER TABLE users ADD COLUMN last_seen_at BIGINT;
+  ALTER TABLE users ADD COLUMN show_online BOOLEAN NOT NULL DEFAULT true;
+  ALTER TABLE messages ADD COLUMN location_lat DOUBLE PRECISION;
+  ALTER TABLE messages ADD COLUMN location_lng DOUBLE PRECISION;
+  ALTER TABLE messages ADD COLUMN location_label TEXT COLLATE "C";
+  `,
 ];
 
 /**

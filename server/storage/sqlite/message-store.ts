@@ -50,7 +50,11 @@ export class MessageStore implements MessageRepo {
   }
 
   insert(m: Message): void {
-    this.s.insert.run(m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...locationColumns(m), ...offerColumns(m));
+    this.s.insert.run(
+      m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m),
+      ...locationColumns(m),
+      ...offerColumns(m),
+    );
   }
 
   get(id: string): Message | null {

@@ -4,6 +4,7 @@ import { loadDraft, saveDraft } from "../../lib/drafts.js";
 import { SendIcon } from "../../lib/icons.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { usePhotoAttachments } from "../photos/photo-attachments.js";
+import { ShareLocationButton } from "../presence/share-location.js";
 
 /** Touch screens: focusing the box would pop the on-screen keyboard over the conversation. */
 function coarsePointer(): boolean {
@@ -133,6 +134,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
       ) : null}
       {photos.tray}
       {photos.button}
+      <ShareLocationButton conversationId={conversationId} disabled={disabled} />
       <label htmlFor={`${id}-body`} className="visually-hidden">
         Message
       </label>

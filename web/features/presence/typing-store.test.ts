@@ -41,12 +41,15 @@ describe("signalling while typing", () => {
     signal.changed("c", "hel");
     now = TYPING_SIGNAL_MS;
     signal.changed("c", "hell");
-    signal.changed("c", "   ");
     now += 10;
     signal.changed("d", "x");
     expect(sent).toEqual(["c@0", `c@${TYPING_SIGNAL_MS}`, `d@${TYPING_SIGNAL_MS + 10}`]);
-    signal.reset();
+    // Sent (the box emptied): the next message's first keystroke signals at once, the blank text never.
+    now += 10;
+    signal.changed("d", "   ");
+    signal.changed("d", "");
+    expect(sent).toHaveLength(3);
     signal.changed("d", "y");
-    expect(sent).toHaveLength(4);
+    expect(sent).toEqual(["c@0", `c@${TYPING_SIGNAL_MS}`, `d@${TYPING_SIGNAL_MS + 10}`, `d@${TYPING_SIGNAL_MS + 20}`]);
   });
 });

@@ -70,7 +70,8 @@ export class TypingSignal {
       this.conversationId = conversationId;
       this.last = Number.NEGATIVE_INFINITY;
     }
-    if (text.trim() === "") return;
+    // Sent or cleared: the next keystroke starts a new message and signals at once.
+    if (text.trim() === "") return this.reset();
     const now = this.now();
     if (now - this.last < TYPING_SIGNAL_MS) return;
     this.last = now;
