@@ -189,7 +189,6 @@ export const toOffer = (r: OfferRow): Offer => ({
   at: r.at,
 });
 
-
 export const toConversationRecord = (r: ConversationRow): ConversationRecord => ({
   id: r.id,
   type: r.type as ConversationType,
@@ -224,11 +223,11 @@ const toMembership = (text: string): Membership => membershipSchema.catch("left"
 export function offerColumns(m: Pick<Message, "offer">): [string | null, number | null, string | null] {
   return m.offer ? [m.offer.id, m.offer.priceCents, m.offer.by] : [null, null, null];
 }
+
 /** A message's place as the three location_* columns (nulls for any other kind). */
 export function locationColumns(m: Pick<Message, "location">): [number | null, number | null, string | null] {
   return m.location ? [m.location.lat, m.location.lng, m.location.label ?? null] : [null, null, null];
 }
-
 
 export function toMessage(r: MessageRow): Message {
   const m: Message = {
@@ -244,10 +243,10 @@ export function toMessage(r: MessageRow): Message {
   if (r.recalled) m.recalled = true;
   if (r.reply_to_id !== null && r.reply_to_seq !== null) m.replyTo = { id: r.reply_to_id, seq: r.reply_to_seq };
   if (r.media) m.media = JSON.parse(r.media) as Media[];
+  if (r.offer_id !== null && r.offer_price_cents !== null && r.offer_by !== null) m.offer = { id: r.offer_id, priceCents: r.offer_price_cents, by: r.offer_by };
   if (typeof r.location_lat === "number" && typeof r.location_lng === "number" && !r.recalled) {
     m.location = { lat: r.location_lat, lng: r.location_lng, ...(r.location_label === null ? {} : { label: r.location_label }) };
   }
-  if (r.offer_id !== null && r.offer_price_cents !== null && r.offer_by !== null) m.offer = { id: r.offer_id, priceCents: r.offer_price_cents, by: r.offer_by };
   return m;
 }
 
