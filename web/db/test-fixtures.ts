@@ -1,5 +1,9 @@
 import type { Entry, Message } from "../../shared/protocol/index.js";
+import { ConsumerRegistry } from "../../shared/sync/consumers.js";
+import { registerConsumers } from "./consumers.js";
+import { CourierDb } from "./database.js";
 import type { StoredSummary } from "./records.js";
+import { DexieSyncStore } from "./store.js";
 
 /** Builders for store tests: plausible wire objects with only what a test cares about spelled out. */
 export const ME = "u-me";
@@ -49,3 +53,12 @@ export function entry(k: string, data: unknown, v = nextV++): Entry {
 
 export const msgEntry = (m: Message, v?: number) => entry("msg", { message: m }, v);
 export const convEntry = (s: StoredSummary, v?: number) => entry("conv", { summary: s }, v);
+
+/** A fresh database (fake-indexeddb: import "fake-indexeddb/auto" first) with the real consumers and sync store, as the app runs them. */
+export async function openTestStore(me = ME): Promise<{ db: CourierDb; store: DexieSyncStore }> {
+  const db = new CourierDb(`test-${crypto.randomUUID()}`);
+  await db.open();
+  const registry = new ConsumerRegistry();
+  registerConsumers(registry, db, me);
+  return { db, store: new DexieSyncStore(db, registry, me) };
+}

@@ -1,21 +1,15 @@
 import "fake-indexeddb/auto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConsumerRegistry } from "../../../shared/sync/consumers.js";
-import { registerConsumers } from "../../db/consumers.js";
-import { CourierDb } from "../../db/database.js";
-import { DexieSyncStore } from "../../db/store.js";
-import { message, ME, PEER } from "../../db/test-fixtures.js";
+import type { CourierDb } from "../../db/database.js";
+import type { DexieSyncStore } from "../../db/store.js";
+import { message, ME, openTestStore, PEER } from "../../db/test-fixtures.js";
 import { blockedLast, visibleMessages } from "./blocks.js";
 
 let db: CourierDb;
 let store: DexieSyncStore;
 
 beforeEach(async () => {
-  db = new CourierDb(`test-${crypto.randomUUID()}`);
-  await db.open();
-  const registry = new ConsumerRegistry();
-  registerConsumers(registry, db, ME);
-  store = new DexieSyncStore(db, registry, ME);
+  ({ db, store } = await openTestStore());
 });
 
 afterEach(async () => {
