@@ -45,9 +45,14 @@ const DATE = [
 /** A decimal ("3.14159", "1200.50"): one dot, nothing else between the digits. */
 const DECIMAL = /^\d+\.\d+$/;
 
-const EMAIL = /[\p{L}\p{N}._%+-]+@[\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)*\.\p{L}{2,}/u;
+/*
+ * Every repeat is bounded (an address's parts have limits anyway): a 4,000
+ * character message of letters, digits or Chinese is read in linear time,
+ * never tried again from every position to its end.
+ */
+const EMAIL = /[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}/u;
 /** An address written around a filter: "anna at gmail dot com", "anna(at)gmail.com". */
-const EMAIL_SPELLED = /\b[a-z0-9._%+-]+\s?(?:\(at\)|\[at\]|\sat\s)\s?[a-z0-9-]+\s?(?:\.|\(dot\)|\[dot\]|\sdot\s)\s?(?:com|net|org|co|cn|de|fr|uk|io|me)\b/i;
+const EMAIL_SPELLED = /\b[a-z0-9._%+-]{1,64}\s?(?:\(at\)|\[at\]|\sat\s)\s?[a-z0-9-]{1,63}\s?(?:\.|\(dot\)|\[dot\]|\sdot\s)\s?(?:com|net|org|co|cn|de|fr|uk|io|me)\b/i;
 
 /**
  * Payment and messaging outside Courier: payment links and apps, bank
@@ -72,7 +77,7 @@ export function findContactDetails(text: string): ContactKind[] {
   const plain = text.normalize("NFKC");
   const found: ContactKind[] = [];
   if (hasPhoneNumber(plain)) found.push("phone");
-  if (EMAIL.test(plain) || EMAIL_SPELLED.test(plain)) found.push("email");
+  if ((plain.includes("@") && EMAIL.test(plain)) || EMAIL_SPELLED.test(plain)) found.push("email");
   if (OFFSITE.some((re) => re.test(plain))) found.push("offsite");
   return found;
 }
