@@ -266,6 +266,21 @@ describe("PollTransport", () => {
     expect(requests).toHaveLength(3);
   });
 
+  it("hands on the typing frames of an answer (a malformed one dropped) and polls again at once: someone typing answers a parked poll early", async () => {
+    const poll = transport();
+    const typing: unknown[] = [];
+    poll.connect({ ...handlers(), onTyping: (frame) => typing.push(frame) });
+    latest().answer(200, answer([]));
+    await drain();
+    const frame = { type: "typing", conversationId: "c1", userId: "u2" };
+    latest().answer(200, answer([], { ephemeral: [frame, { type: "typing", conversationId: 7 }] }));
+    await drain();
+    expect(typing).toEqual([{ conversationId: "c1", userId: "u2" }]);
+    // Not taken for a proxy answering early: the next poll is out without waiting quickEmptyMs.
+    expect(requests).toHaveLength(3);
+    expect(wait(latest())).toBe(waitMs);
+  });
+
   it("ignores an answer that arrives after close()", async () => {
     honorAbort = false; // the answer is already on its way
     const poll = transport();
