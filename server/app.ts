@@ -40,6 +40,7 @@ import { Retransmitter } from "./sync/retransmit.js";
 import { syncRoutes } from "./sync/routes.js";
 import { userRoutes } from "./users/routes.js";
 import { pollRoutes } from "./transports/poll/routes.js";
+import { presenceRoutes } from "./presence/routes.js";
 import { sseRoutes } from "./transports/sse/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
 
@@ -209,7 +210,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, mediaRoutes]) {
+  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, presenceRoutes, mediaRoutes]) {
     await app.register(feature, { ctx });
   }
   if (config.faultInjection) await app.register(faultRoutes, { ctx });
