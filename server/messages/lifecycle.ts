@@ -59,6 +59,8 @@ export async function recallMessage(r: Repos, userId: string, messageId: string,
   const { conv, message } = await lockConversationOf(r, messageId);
   const me = await ofMember(r, userId, message);
   if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.");
+  // An offer's message stands for the offer (issue 14): taking it back is withdrawing it, which its card offers.
+  if (message.kind === "offer") throw CourierError.conflict("An offer can't be recalled; withdraw it instead.");
   if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
   if (message.recalled) return message;
   if (at > message.at + windowMs) {

@@ -32,9 +32,9 @@ export const entryDataSchemas = {
   /** extension: a member's devices have durably received up to seq */
   delivered: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
   order: z.object({ order: orderSchema }),
-  notice: z.record(z.string(), z.unknown()),
   /** extension (offers, issue 14): an offer made, answered or closed, in both parties' system domain */
   offer: z.object({ offer: offerSchema }),
+  notice: z.record(z.string(), z.unknown()),
   promo: z.record(z.string(), z.unknown()),
   /** extension (safety, issue 14): everyone the user blocks now, in full, in their own system domain */
   blocks: blocksEntrySchema,

@@ -14,6 +14,6 @@ export * from "./transports.js";
 export * from "./events.js";
 export * from "./push.js";
 export * from "./commands.js";
-export * from "./safety.js";
 export * from "./presence.js";
 export * from "./location.js";
+export * from "./safety.js";

@@ -10,9 +10,9 @@ import { FollowStore } from "./follow-store.js";
 import { ItemStore, OrderStore } from "./item-store.js";
 import { MediaRecordStore } from "./media-store.js";
 import { MessageStore } from "./message-store.js";
+import { OfferStore } from "./offer-store.js";
 import { PushStore } from "./push-store.js";
 import { SafetyStore } from "./safety-store.js";
-import { OfferStore } from "./offer-store.js";
 import { SyncStore } from "./sync-store.js";
 import { SessionStore, UserStore } from "./user-store.js";
 
@@ -31,9 +31,9 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     conversations: new ConversationStore(db),
     messages: new MessageStore(db),
     orders: new OrderStore(db),
+    offers: new OfferStore(db),
     log,
     push: new PushStore(db),
-    offers: new OfferStore(db),
     follows: new FollowStore(db),
     campaigns: new CampaignStore(db),
     search: new SearchStore(db),
