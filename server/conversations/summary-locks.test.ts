@@ -98,7 +98,8 @@ describe.skipIf(testEngine !== "postgres")("a summary appended while its lastMes
     const res = await interleaved(conversationId, (tx) => updateSettings(tx, alice.user.id, conversationId, { pinned: true }, T0), () => hide(alice, m));
     expect(res.status).toBe(204);
     expect(await holding(alice, "secret settings hide")).toEqual([]);
-    expect(await holding(bob, "secret settings hide")).toEqual(["msg"]);
+    // Bob keeps it: his message, and the summary that showed him the chat with it (its first message).
+    expect(await holding(bob, "secret settings hide")).toEqual(["conv", "msg"]);
   });
 
   it("reading clears marked unread, and a recall: no entry keeps the text", async () => {

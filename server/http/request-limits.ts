@@ -43,6 +43,9 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   // a listing's edit reaches every conversation about it.
   "POST /api/offers": { limit: "sendPerUser", what: "messages" },
   "POST /api/offers/:id/respond": { limit: "sendPerUser", what: "messages" },
+  // A buy and a cancel each post a chat line, push, and announce to every conversation about the item.
+  "POST /api/orders": { limit: "settingsPerUser", what: "order changes" },
+  "PATCH /api/orders/:id": { limit: "settingsPerUser", what: "order changes" },
   "PATCH /api/items/:id": { limit: "settingsPerUser", what: "listing changes" },
 };
 

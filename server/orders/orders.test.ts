@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Entry, Item, Message, Order, Summary } from "../../shared/protocol/index.js";
+import { BLOCKED_MESSAGE, type Entry, type Item, type Message, type Offer, type Order, type Summary } from "../../shared/protocol/index.js";
 import { call, pullAll, register, sendHttp, startServer, type Session, type TestServer } from "../testing/harness.js";
 import { listing as listed, market } from "./test-market.js";
 
@@ -141,6 +141,9 @@ describe("cancel and the confirmed price (issue 14)", () => {
     // The buyer's summary shows the listing back (its conv entry carries the item).
     const convs = (await pullAll(app, buyer, "chat")).entries.filter((e) => e.k === "conv");
     expect((convs.at(-1)!.data as { summary: Summary }).summary.item?.status).toBe("listed");
+    // ... and the chat as it is after the cancel line, not as it was before it (a client replaces its copy with it).
+    const last = (convs.at(-1)!.data as { summary: Summary }).summary;
+    expect([last.lastMessage?.body, last.conversation.lastSeq]).toEqual(["Bob cancelled the order: “It broke”", 2]);
 
     // Sold again (one order per item that is not cancelled), and the buyer may cancel without a reason; not once shipped.
     const second = (await buy(eve)).body.order;
@@ -151,6 +154,17 @@ describe("cancel and the confirmed price (issue 14)", () => {
     expect((await call(app, "PATCH", `/api/orders/${third.id}`, { token: seller.token, body: { status: "shipped" } })).status).toBe(200);
     const shipped = await cancel(seller, third.id, { reason: "changed my mind" });
     expect([shipped.status, shipped.body.error.message]).toEqual([409, "The order is shipped; only an order not yet shipped can be cancelled."]);
+  });
+
+  it("no sale between two people one of whom blocks the other: Buy, and accepting an offer made before the block, are 403", async () => {
+    const { app, seller, buyers: [buyer], item } = await setUp("alice");
+    const offer = (await call<{ offer: Offer }>(app, "POST", "/api/offers", { token: buyer.token, body: { itemId: item.id, priceCents: 4000 } })).body.offer;
+    expect((await call(app, "POST", `/api/users/${buyer.user.id}/block`, { token: seller.token })).status).toBe(201);
+    const buy = await call(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id } });
+    expect([buy.status, buy.body]).toEqual([403, { error: { code: "forbidden", message: BLOCKED_MESSAGE } }]);
+    expect((await call(app, "POST", `/api/offers/${offer.id}/respond`, { token: seller.token, body: { action: "accept" } })).status).toBe(403);
+    expect((await call<{ item: Item }>(app, "GET", `/api/items/${item.id}`, { token: seller.token })).body.item.status).toBe("listed");
+    expect(await orderEntries(seller)).toEqual([]);
   });
 
   it("refuses a buy at a price the listing no longer has, and a reserved listing", async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { CourierError, type Item, type Offer, type Order } from "../../shared/protocol/index.js";
+import { BLOCKED_MESSAGE, CourierError, type Item, type Offer, type Order } from "../../shared/protocol/index.js";
 import { itemConversation } from "../conversations/conversations.js";
 import { amount, announceItem, lockItemConversations, unavailable } from "../items/items.js";
 import { postMessage } from "../messages/messages.js";
@@ -45,6 +45,8 @@ export interface Deal {
  * item), so no one is left with a stale "Buy".
  */
 export async function placeOrder(r: Repos, item: Item, deal: Deal, line: { actorId: string; body: string }, at: number): Promise<Order> {
+  // Blocked either way: no sale between the two (Buy, or accepting an offer made before the block).
+  if (await r.safety.eitherWay(deal.buyerId, item.sellerId)) throw CourierError.forbidden(BLOCKED_MESSAGE);
   const id = randomUUID();
   const closed: Offer[] = [];
   for (const open of await r.offers.lockOpenOnItem(item.id)) {
@@ -135,6 +137,8 @@ export async function cancelOrder(r: Repos, userId: string, orderId: string, rea
   const conv = others.find((c) => c.id === order.conversationId)!;
   const body = `${await nameOf(r, userId)} cancelled the order${reason ? `: “${reason}”` : ""}`;
   await announce(r, conv, updated, userId, body, at);
-  await announceItem(r, others, null, at);
+  // The order's own conversation as it is now (the cancel line just moved it), not as locked before.
+  const fresh = (await r.conversations.get(conv.id))!;
+  await announceItem(r, others.map((c) => (c.id === conv.id ? fresh : c)), null, at);
   return updated;
 }

@@ -4,7 +4,7 @@ import { formatCursor, type PollResponse, type PresenceView, type TypingFrame } 
 import { startRedis } from "../../scripts/provision/redis.js";
 import type { RunningService } from "../../scripts/provision/service.js";
 import { createTestSchema, type TestSchema } from "../testing/engines.js";
-import { call, type Client, connect, eventually, listen, openDirect, register, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { call, type Client, connect, eventually, listen, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
 import { openStream } from "../testing/sse-client.js";
 
 /**
@@ -60,6 +60,9 @@ describe.skipIf(!enabled)("presence across processes (PostgreSQL + Redis)", () =
     const [ann, bob, eve] = [await register(a.server.app), await register(a.server.app), await register(a.server.app)];
     const { conversationId } = await openDirect(a.server.app, ann, bob);
     const eveChat = (await openDirect(a.server.app, eve, ann)).conversationId;
+    // Typing is relayed only in a chat both can see: one with a message in it.
+    await sendHttp(a.server.app, ann, conversationId);
+    await sendHttp(a.server.app, eve, eveChat);
 
     const bobSocket = ws(b, bob);
     const eveSocket = ws(b, eve);

@@ -10,6 +10,7 @@ import {
   listen,
   openDirect,
   register,
+  sendHttp,
   type Session,
   startServer,
   type TestServer,
@@ -59,6 +60,9 @@ async function trio() {
   const { conversationId } = await openDirect(server.app, ann, bob);
   // Eve's own chat with Bob: a conversation Ann's typing is not for.
   const other = (await openDirect(server.app, eve, bob)).conversationId;
+  // Typing is relayed only in a chat both can see: one with a message in it.
+  await sendHttp(server.app, ann, conversationId);
+  await sendHttp(server.app, eve, other);
   return { ann, bob, eve, conversationId, other };
 }
 
@@ -115,6 +119,28 @@ describe("typing", () => {
     expect(next.body.ephemeral).toBeUndefined();
   });
 
+  it("says nothing in a chat the other cannot see yet (no message in it), nor between people one of whom blocks the other", async () => {
+    await start();
+    const [ann, bob, cat] = [await register(server.app), await register(server.app), await register(server.app)];
+    const empty = (await openDirect(server.app, ann, bob)).conversationId;
+    const withCat = (await openDirect(server.app, cat, bob)).conversationId;
+    await sendHttp(server.app, cat, withCat);
+    const bobSocket = ws(bob);
+    await bobSocket.hello;
+
+    // Ann opened a chat with Bob and types her first message: Bob's list has no such chat, so no indicator.
+    expect((await typeHttp(ann, empty)).status).toBe(204);
+    // Bob blocks Cat: Cat's typing no longer reaches him.
+    expect((await call(server.app, "POST", `/api/users/${cat.user.id}/block`, { token: bob.token })).status).toBe(201);
+    expect((await typeHttp(cat, withCat)).status).toBe(204);
+    // A marker: once Ann has written, her typing reaches Bob; nothing came before it.
+    await sendHttp(server.app, ann, empty, "hi Bob");
+    now += TYPING_RELAY_GAP_MS;
+    expect((await typeHttp(ann, empty)).status).toBe(204);
+    await eventually(() => typed(bobSocket).length === 1);
+    expect(typed(bobSocket)).toEqual([{ conversationId: empty, userId: ann.user.id }]);
+  });
+
   it("relays one signal per person and conversation per TYPING_RELAY_GAP_MS; a faster one is 429 and reaches nobody", async () => {
     await start();
     const { ann, bob, conversationId } = await trio();
@@ -159,6 +185,20 @@ describe("online and last seen", () => {
     second.socket.disconnect();
     await eventually(async () => (await presence(ann, bob)).body.lastSeenAt === 3_000_000);
     expect((await presence(ann, bob)).body).toEqual({ online: false, lastSeenAt: 3_000_000 });
+  });
+
+  it("404 through a chat the other cannot see yet (no message in it), and between people one of whom blocks the other", async () => {
+    await start();
+    const [eve, bob] = [await register(server.app), await register(server.app)];
+    // Eve opens a chat with Bob and writes nothing: Bob's list has no such chat, so she learns nothing of him.
+    const { conversationId } = await openDirect(server.app, eve, bob);
+    expect((await presence(eve, bob)).status).toBe(404);
+    await sendHttp(server.app, eve, conversationId, "is the bike still there?");
+    expect((await presence(eve, bob)).status).toBe(200);
+    // Bob blocks Eve: neither sees the other's presence any more.
+    expect((await call(server.app, "POST", `/api/users/${eve.user.id}/block`, { token: bob.token })).status).toBe(201);
+    expect((await presence(eve, bob)).status).toBe(404);
+    expect((await presence(bob, eve)).status).toBe(404);
   });
 
   it("“Show when I'm online” off: their presence reads as unknown, and they see nobody's", async () => {

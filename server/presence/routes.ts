@@ -51,7 +51,8 @@ const UNKNOWN: PresenceView = { online: null, lastSeenAt: null };
  */
 export async function presenceOf(ctx: Context, viewerId: string, userId: string): Promise<PresenceView> {
   const found = await ctx.storage.read(async (r) => {
-    if (userId !== viewerId && !(await r.users.shareConversation(viewerId, userId))) return null;
+    // A conversation both can see (a direct or item chat with no message yet is the opener's only), and no block either way.
+    if (userId !== viewerId && (!(await r.users.shareConversation(viewerId, userId)) || (await r.safety.eitherWay(viewerId, userId)))) return null;
     const [mine, theirs] = await Promise.all([r.users.presence(viewerId), r.users.presence(userId)]);
     return mine && theirs ? { mine, theirs } : null;
   });

@@ -22,7 +22,16 @@ export async function typing(ctx: Context, userId: string, payload: unknown): Pr
   const others = await ctx.storage.read(async (r) => {
     const members = await activeMembership(r, userId, conversationId);
     if (!members) throw CourierError.forbidden("You are not in this conversation.");
-    return members.filter((id) => id !== userId);
+    // A direct or item chat with no message yet is not shown to the other member (docs/protocol.md
+    // "The conversation list"): their typing indicator must not announce it either.
+    const conv = await r.conversations.get(conversationId);
+    if (conv && conv.type !== "group" && conv.lastSeq === 0) return [];
+    const recipients: string[] = [];
+    for (const id of members) {
+      // Blocked either way: the blocker sees nothing of the other (in groups their messages are hidden too).
+      if (id !== userId && !(await r.safety.eitherWay(userId, id))) recipients.push(id);
+    }
+    return recipients;
   });
   // Only a signal relayed takes a turn: a refused one (not a member) does not hold back the next.
   throttle.take(key);

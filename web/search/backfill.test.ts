@@ -44,7 +44,8 @@ describe("indexing the rows stored before the search index", () => {
     const userId = await schema2With([...history, message("c1", 11, { body: "gone", recalled: true, at: 500 })]);
     const db = openAt3(userId);
     await db.open();
-    expect(db.verno).toBe(3);
+    // At the current schema (3 added the index; later versions add tables, not terms).
+    expect(db.verno).toBeGreaterThanOrEqual(3);
     expect(await indexed(db)).toEqual([]);
     expect(await found(db, "还在")).toEqual([]);
 

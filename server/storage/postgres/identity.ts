@@ -92,7 +92,8 @@ export class PgUsers implements UserRepo {
   async shareConversation(a: string, b: string): Promise<boolean> {
     const { rows } = await this.db.query(
       `SELECT 1 FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = $2
-       WHERE a.user_id = $1 AND ${activeMember("a")} AND ${activeMember("b")} LIMIT 1`,
+       JOIN conversations c ON c.id = a.conversation_id
+       WHERE a.user_id = $1 AND ${activeMember("a")} AND ${activeMember("b")} AND (c.type = 'group' OR c.last_seq > 0) LIMIT 1`,
       [a, b],
     );
     return rows.length > 0;

@@ -26,7 +26,8 @@ export class UserStore implements UserRepo {
       // members_user finds a's conversations; the primary key answers b's row in each.
       share: db.prepare<[string, string], { one: number }>(
         `SELECT 1 AS one FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = ?
-         WHERE a.user_id = ? AND ${activeMember("a")} AND ${activeMember("b")} LIMIT 1`,
+         JOIN conversations c ON c.id = a.conversation_id
+         WHERE a.user_id = ? AND ${activeMember("a")} AND ${activeMember("b")} AND (c.type = 'group' OR c.last_seq > 0) LIMIT 1`,
       ),
     };
   }
