@@ -1,4 +1,4 @@
-import { CourierError, type Item, type UpdateItem } from "../../shared/protocol/index.js";
+import { CourierError, type Item, itemState, type UpdateItem } from "../../shared/protocol/index.js";
 import { announceConversation } from "../conversations/conversations.js";
 import { setItemPhotos } from "../media/media.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
@@ -17,7 +17,7 @@ export function amount(cents: number): string {
 
 /** Why a listing can't be bought or offered on now, or null when it can. */
 export function unavailable(item: Item, buying: boolean): string | null {
-  switch (item.status) {
+  switch (itemState(item)) {
     case "sold":
       return "This item is already sold.";
     case "withdrawn":
@@ -60,7 +60,7 @@ export async function updateItem(r: Repos, userId: string, itemId: string, patch
   const item = await r.items.lock(itemId);
   if (!item) throw CourierError.notFound("No such item.");
   if (item.sellerId !== userId) throw CourierError.forbidden("Only the seller can change this listing.");
-  if (item.status === "sold") throw CourierError.conflict("This item is sold; its listing can't change.");
+  if (itemState(item) === "sold") throw CourierError.conflict("This item is sold; its listing can't change.");
   const { mediaIds, ...fields } = patch;
   await r.items.update(itemId, fields);
   // Photos: the seller's own uploads, in order (400 naming one that is not); [] removes them all.

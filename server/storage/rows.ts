@@ -1,6 +1,7 @@
 import {
   type ConversationType,
   type Item,
+  itemWire,
   type Media,
   type MemberRole,
   memberRoleSchema,
@@ -156,7 +157,8 @@ export const toItem = (r: ItemRow): Item => ({
   title: r.title,
   priceCents: r.price_cents,
   description: r.description,
-  status: r.status === "sold" || r.status === "reserved" || r.status === "withdrawn" ? r.status : "listed",
+  // The column keeps the four states; the wire carries the contract's status plus `availability`.
+  ...itemWire(r.status === "sold" || r.status === "reserved" || r.status === "withdrawn" ? r.status : "listed"),
   at: r.at,
   ...(r.photos ? { photos: JSON.parse(r.photos) as Media[] } : {}),
 });

@@ -5,6 +5,7 @@ import type {
   Domain,
   Entry,
   Item,
+  ItemState,
   MemberRole,
   Membership,
   Command,
@@ -217,7 +218,8 @@ export interface ItemRepo {
    * it), newest first; only `seller.id`'s when given, in every status with `everyStatus`.
    */
   list(limit: number, seller?: { id: string; everyStatus: boolean }): Answer<Item[]>;
-  setStatus(id: string, status: Item["status"]): Answer<void>;
+  /** The stored state (the column's four values); an `Item` read back carries it as `status` + `availability` (rows.ts). */
+  setStatus(id: string, status: ItemState): Answer<void>;
   /** The seller's edit (issue 14): only the fields given change. */
   update(id: string, patch: ItemPatch): Answer<void>;
 }
@@ -226,7 +228,7 @@ export interface ItemPatch {
   title?: string;
   priceCents?: number;
   description?: string;
-  status?: Item["status"];
+  status?: ItemState;
 }
 
 export interface OrderRepo {

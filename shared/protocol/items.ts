@@ -10,12 +10,18 @@ export const itemSchema = z.object({
   priceCents: z.number().int(),
   description: z.string(),
   /**
-   * "listed" and "sold" are the contract's; extensions (docs/marketplace.md):
-   * "reserved" (the seller holds it for someone; still in the catalogue, marked),
-   * "withdrawn" (the seller took it down). Sold and withdrawn listings leave
-   * the catalogue and stay in their conversations.
+   * The contract's two values, and only those: a client that knows nothing
+   * else reads "listed" as buyable and "sold" as not. The finer state of
+   * issue 14 rides in `availability` (read both with `itemState`).
    */
-  status: z.enum(["listed", "reserved", "sold", "withdrawn"]),
+  status: z.enum(["listed", "sold"]),
+  /**
+   * extension (docs/marketplace.md): "reserved" (status "listed": the seller
+   * holds it for someone; still in the catalogue, marked, offers still
+   * taken) or "withdrawn" (status "sold": the seller took it down; it leaves
+   * the catalogue and stays in its conversations). Absent: as `status` says.
+   */
+  availability: z.enum(["reserved", "withdrawn"]).optional(),
   at: z.number(),
   /** extension: who sells it, so a buyer sees a name without another request */
   seller: userSchema.optional(),
@@ -23,6 +29,26 @@ export const itemSchema = z.object({
   photos: z.array(mediaSchema).optional(),
 });
 export type Item = z.infer<typeof itemSchema>;
+
+/** A listing's whole state: the contract's status refined by the `availability` extension. */
+export type ItemState = "listed" | "reserved" | "sold" | "withdrawn";
+
+/** What a listing is now, read from the wire fields (`availability` wins over `status`). */
+export function itemState(item: Pick<Item, "status" | "availability">): ItemState {
+  return item.availability ?? item.status;
+}
+
+/** The wire fields of a state: reserved is still "listed", withdrawn is "sold" to a client that knows only the contract. */
+export function itemWire(state: ItemState): Pick<Item, "status" | "availability"> {
+  switch (state) {
+    case "reserved":
+      return { status: "listed", availability: "reserved" };
+    case "withdrawn":
+      return { status: "sold", availability: "withdrawn" };
+    default:
+      return { status: state };
+  }
+}
 
 export const createItemSchema = z.strictObject({
   title: humanText(120, { trim: true, name: true }),

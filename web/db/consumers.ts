@@ -1,7 +1,7 @@
 import { Dexie } from "dexie";
 import type { z } from "zod";
 import type { Consumer, ConsumerRegistry } from "../../shared/sync/consumers.js";
-import { ORDER_STATUSES, type Entry, type EntryData, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
+import { itemWire, ORDER_STATUSES, type Entry, type EntryData, type EntryKind, type Order, type Receipt } from "../../shared/protocol/index.js";
 import { lenientEntryDataSchemas } from "../api/lenient.js";
 import type { CourierDb } from "./database.js";
 import { isCancelled } from "../features/offers/rules.js";
@@ -436,9 +436,13 @@ async function applyOrders(db: CourierDb, entries: Entry[], hooks: ConsumerHooks
 /** The summary with this order applied, or null when it already holds a later step. */
 export function withOrder(summary: StoredSummary, order: Order): StoredSummary | null {
   if (summary.order && summary.order.id === order.id && rank(summary.order) > rank(order)) return null; // orders only move forward
-  // A cancelled order puts the listing back (issue 14); every other step means it sold.
-  const status = isCancelled(order) ? ("listed" as const) : ("sold" as const);
-  const item = summary.item ? { ...summary.item, status } : summary.item;
+  // A cancelled order puts the listing back (issue 14); every other step means it sold. Either way not reserved or withdrawn any more.
+  const wire = itemWire(isCancelled(order) ? "listed" : "sold");
+  let item = summary.item;
+  if (item) {
+    item = { ...item, ...wire };
+    delete item.availability;
+  }
   return { ...summary, order, item };
 }
 

@@ -1,7 +1,7 @@
 import "fake-indexeddb/auto";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConsumerRegistry } from "../../shared/sync/consumers.js";
-import type { Entry, Item, Offer, Order } from "../../shared/protocol/index.js";
+import { type Entry, type Item, itemState, itemWire, type Offer, type Order } from "../../shared/protocol/index.js";
 import { registerConsumers } from "./consumers.js";
 import { CourierDb } from "./database.js";
 import { storeItem, storeOffers } from "./offers.js";
@@ -90,8 +90,24 @@ describe("orders and listings on the conversations held here", () => {
 
   it("a listing I changed shows in every conversation about it, and only those", async () => {
     await apply(convEntry(itemChat("c1")), convEntry(itemChat("c2")), convEntry(summary("c3")));
-    await storeItem(db, { ...bike, title: "Red bike", status: "reserved" });
-    for (const id of ["c1", "c2"]) expect((await db.conversations.get(id))?.item).toMatchObject({ title: "Red bike", status: "reserved" });
+    await storeItem(db, { ...bike, title: "Red bike", ...itemWire("reserved") });
+    for (const id of ["c1", "c2"]) expect((await db.conversations.get(id))?.item).toMatchObject({ title: "Red bike", status: "listed", availability: "reserved" });
     expect((await db.conversations.get("c3"))?.item).toBeUndefined();
+  });
+
+  it("availability goes with status: put back on sale clears it, and so does an order step", async () => {
+    await apply(convEntry(itemChat("c1")));
+    await storeItem(db, { ...bike, ...itemWire("withdrawn") });
+    expect((await db.conversations.get("c1"))?.item).toMatchObject({ status: "sold", availability: "withdrawn" });
+    await storeItem(db, { ...bike, ...itemWire("listed") });
+    let held = (await db.conversations.get("c1"))?.item;
+    expect([held?.status, held && "availability" in held]).toEqual(["listed", false]);
+    await storeItem(db, { ...bike, ...itemWire("reserved") });
+    await apply(system("order", { order: order() }));
+    held = (await db.conversations.get("c1"))?.item;
+    expect([held && itemState(held), held && "availability" in held]).toEqual(["sold", false]);
+    await apply(system("order", { order: order({ status: "cancelled", cancelledBy: PEER, reason: "Broken" }) }));
+    held = (await db.conversations.get("c1"))?.item;
+    expect([held && itemState(held), held && "availability" in held]).toEqual(["listed", false]);
   });
 });

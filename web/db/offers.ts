@@ -48,10 +48,17 @@ export async function storeOrder(db: CourierDb, order: Order): Promise<void> {
   });
 }
 
+/** The held copy updated from a newer one; `availability` goes with `status` (absent means none, not "as before"). */
+function mergeItem(held: Item | null | undefined, item: Item): Item {
+  const merged = { ...held, ...item };
+  if (item.availability === undefined) delete merged.availability;
+  return merged;
+}
+
 /** A listing I changed: every conversation about it held here shows the change now (their `conv` entries follow). */
 export async function storeItem(db: CourierDb, item: Item): Promise<void> {
   await db.transaction("rw", db.conversations, async () => {
     const about = await db.conversations.filter((s) => s.conversation.itemId === item.id).toArray();
-    if (about.length > 0) await db.conversations.bulkPut(about.map((s) => ({ ...s, item: { ...s.item, ...item } })));
+    if (about.length > 0) await db.conversations.bulkPut(about.map((s) => ({ ...s, item: mergeItem(s.item, item) })));
   });
 }

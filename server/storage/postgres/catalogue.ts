@@ -1,4 +1,4 @@
-import type { CreateItem, Item, Offer, OfferStatus, Order, OrderStatus } from "../../../shared/protocol/index.js";
+import type { CreateItem, Item, ItemState, Offer, OfferStatus, Order, OrderStatus } from "../../../shared/protocol/index.js";
 import { type ItemRow, type OfferRow, type OrderRow, toItem, toOffer, toOrder } from "../rows.js";
 import type { ItemPatch, ItemRepo, OfferRepo, OrderRepo } from "../tx.js";
 import { type Db, first } from "./db.js";
@@ -36,7 +36,7 @@ export class PgItems implements ItemRepo {
     return rows.map(toItem);
   }
 
-  async setStatus(id: string, status: Item["status"]): Promise<void> {
+  async setStatus(id: string, status: ItemState): Promise<void> {
     await this.db.query(`UPDATE items SET status = $2 WHERE id = $1`, [id, status]);
   }
 

@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { CreateItem, Item, Order, OrderStatus } from "../../../shared/protocol/index.js";
+import type { CreateItem, Item, ItemState, Order, OrderStatus } from "../../../shared/protocol/index.js";
 import type { ItemPatch, ItemRepo, OrderRepo } from "../tx.js";
 import { toItem, toOrder, type ItemRow, type OrderRow } from "../rows.js";
 
@@ -45,7 +45,7 @@ export class ItemStore implements ItemRepo {
     return rows.map(toItem);
   }
 
-  setStatus(id: string, status: Item["status"]): void {
+  setStatus(id: string, status: ItemState): void {
     this.s.setStatus.run(status, id);
   }
 

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "react";
-import type { Item, Order } from "../../../shared/protocol/index.js";
+import { type Item, itemState, type Order } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { describeError } from "../../api/errors.js";
 import { storeOrder } from "../../db/offers.js";
@@ -68,17 +68,18 @@ export function ItemPanel({ summary }: { summary: Summary }) {
   const active = isActiveOrder(order) ? order : null;
   const names = { buyer: order ? memberName(summary, order.buyerId) : "", seller: sellerDisplay };
   const myOpenOffer = isSeller ? undefined : openOfferOf(offers ?? [], user.id);
-  const mayBuy = !isSeller && !active && item.status === "listed";
+  const state = itemState(item);
+  const mayBuy = !isSeller && !active && state === "listed";
   // A reserved listing can't be bought, but the seller may still take an offer on it.
-  const mayOffer = !isSeller && !active && (item.status === "listed" || item.status === "reserved");
+  const mayOffer = !isSeller && !active && (state === "listed" || state === "reserved");
   const mayCancel = active ? cancelRule(active, user.id).may : false;
 
   return (
-    <section className="item-panel" aria-label="Listing" data-testid="item-panel" data-item-status={item.status} data-order-status={order?.status ?? ""}>
+    <section className="item-panel" aria-label="Listing" data-testid="item-panel" data-item-status={state} data-order-status={order?.status ?? ""}>
       <div className="item-info">
         <strong className="item-title">{item.title}</strong>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
-        <span className={`item-status status-${item.status}`}>{itemStatusText(item.status)}</span>
+        <span className={`item-status status-${state}`}>{itemStatusText(state)}</span>
       </div>
       <p className="item-seller muted small-text">{isSeller ? "Your listing" : `Seller: ${sellerDisplay}`}</p>
       {item.description ? <ClampedText className="item-description" text={item.description} lines={2} /> : null}

@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import type { Item } from "../../../shared/protocol/index.js";
+import { type ItemState, itemState } from "../../../shared/protocol/index.js";
 import { useEffect, useRef } from "react";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
@@ -190,7 +190,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
               ) : null}
               {item ? item.title : title}
             </span>
-            {item ? <ItemStatus status={item.status} /> : null}
+            {item ? <ItemStatus status={itemState(item)} /> : null}
             {label ? (
               <span className="label-tag" data-testid="label-tag">
                 {label}
@@ -237,10 +237,10 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
   );
 }
 
-const ITEM_STATUS_TEXT: Partial<Record<Item["status"], string>> = { reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
+const ITEM_STATUS_TEXT: Partial<Record<ItemState, string>> = { reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
 
 /** A listing no longer simply for sale says so, small, beside its title. */
-function ItemStatus({ status }: { status: Item["status"] }) {
+function ItemStatus({ status }: { status: ItemState }) {
   const text = ITEM_STATUS_TEXT[status];
   return text ? (
     <span className={`item-status status-${status} list-item-status`} data-testid="list-item-status">

@@ -1,6 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useCallback, useEffect, useState } from "react";
-import type { Item, User } from "../../../shared/protocol/index.js";
+import { type Item, itemState, type User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { formatPrice } from "../../lib/money.js";
 import { BackIcon } from "../../lib/icons.js";
@@ -124,8 +124,9 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
   const [error, setError] = useState<string | null>(null);
   const mine = item.sellerId === user.id;
   // Not for sale now: its text is dimmed; a reserved one is still in the catalogue, marked.
-  const gone = item.status === "sold" || item.status === "withdrawn";
-  const available = item.status === "listed" || item.status === "reserved";
+  const state = itemState(item);
+  const gone = state === "sold" || state === "withdrawn";
+  const available = state === "listed" || state === "reserved";
   const seller = mine ? null : sellerName(item, known);
 
   const ask = async () => {
@@ -143,7 +144,7 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
   };
 
   return (
-    <article className={`listing-card${gone ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={item.status} aria-label={item.title}>
+    <article className={`listing-card${gone ? " is-sold" : ""}`} data-testid="listing-card" data-item-id={item.id} data-status={state} aria-label={item.title}>
       <ListingPhoto item={item} />
       <div className="listing-top">
         <h3>{item.title}</h3>
@@ -152,9 +153,9 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
       {mine || seller ? <p className="listing-seller muted small-text">{mine ? "Your listing" : `Seller: ${seller}`}</p> : null}
       {item.description ? <ClampedText className="listing-description" text={item.description} lines={3} /> : null}
       <div className="listing-bottom">
-        {mine || item.status !== "listed" ? (
-          <span className={`item-status status-${item.status}`} data-testid="listing-status">
-            {itemStatusText(item.status)}
+        {mine || state !== "listed" ? (
+          <span className={`item-status status-${state}`} data-testid="listing-status">
+            {itemStatusText(state)}
           </span>
         ) : null}
         {!mine && available ? (

@@ -1,4 +1,4 @@
-import type { Item, User } from "../../../shared/protocol/index.js";
+import { type Item, type ItemState, itemState, type User } from "../../../shared/protocol/index.js";
 
 /**
  * The seller as the server may describe it: an optional extension field
@@ -25,9 +25,9 @@ export function sellerName(item: Item, known?: ReadonlyMap<string, User>): strin
   return seller.displayName || seller.username;
 }
 
-const AVAILABILITY: readonly Item["status"][] = ["listed", "reserved", "sold", "withdrawn"];
+const AVAILABILITY: readonly ItemState[] = ["listed", "reserved", "sold", "withdrawn"];
 
 /** Available first (listed, then reserved), then sold and withdrawn; newest first within each. */
 export function compareListings(a: Item, b: Item): number {
-  return AVAILABILITY.indexOf(a.status) - AVAILABILITY.indexOf(b.status) || b.at - a.at;
+  return AVAILABILITY.indexOf(itemState(a)) - AVAILABILITY.indexOf(itemState(b)) || b.at - a.at;
 }

@@ -1,6 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useRef, useState } from "react";
-import type { Message, RespondOffer } from "../../../shared/protocol/index.js";
+import { itemState, type Message, type RespondOffer } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { storeOffers, storeOrder } from "../../db/offers.js";
 import { formatPrice } from "../../lib/money.js";
@@ -32,7 +32,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
   const counter = !!offer?.counterOf || (!!summary?.item && by === summary.item.sellerId);
   const name = memberName(summary, by);
   const status = offer?.status;
-  const actions = offer ? offerActions(offer, user.id, summary?.item?.status) : [];
+  const actions = offer ? offerActions(offer, user.id, summary?.item ? itemState(summary.item) : undefined) : [];
   const other = offer ? memberName(summary, offer.by === offer.buyerId ? offer.sellerId : offer.buyerId) : "";
 
   const respond = async (response: RespondOffer) => {

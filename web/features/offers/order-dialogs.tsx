@@ -1,5 +1,5 @@
 import { useId, useRef, useState } from "react";
-import { CANCEL_REASON_MAX, CourierError, type Item, type Order } from "../../../shared/protocol/index.js";
+import { CANCEL_REASON_MAX, CourierError, type Item, itemState, type Order } from "../../../shared/protocol/index.js";
 import { storeItem, storeOffers, storeOrder } from "../../db/offers.js";
 import { formatPrice } from "../../lib/money.js";
 import { useSession } from "../../session.js";
@@ -26,12 +26,12 @@ export function BuyDialog({ item, onClose }: { item: Item; onClose(): void }) {
       // Why: read the listing as it is now.
       const now = await api.getItem(item.id).catch(() => null);
       if (now) await storeItem(db, now);
-      if (now && now.status === "listed" && now.priceCents !== price) {
+      if (now && itemState(now) === "listed" && now.priceCents !== price) {
         setPrice(now.priceCents);
         setChanged(true);
         throw new Error(`The seller changed the price to ${formatPrice(now.priceCents)}.`, { cause: error });
       }
-      if (now && now.status === "sold") throw new Error("Someone bought it first.", { cause: error });
+      if (now && itemState(now) === "sold") throw new Error("Someone bought it first.", { cause: error });
       throw error;
     }
   };

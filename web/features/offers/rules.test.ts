@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OFFER_STATUSES, type Item, type Offer, type Order } from "../../../shared/protocol/index.js";
+import { itemWire, OFFER_STATUSES, type Item, type Offer, type Order } from "../../../shared/protocol/index.js";
 import { compareListings } from "../listings/seller.js";
 import { cancelRule, checkOfferPrice, isActiveOrder, listingActions, mergeOffer, offerActions, openOfferOf, orderStatusText } from "./rules.js";
 
@@ -120,8 +120,8 @@ describe("orders: cancel and what each side reads", () => {
 describe("listingActions: the seller's own listing", () => {
   it("by status: listed and reserved can be edited, reserved/put back, withdrawn; withdrawn can be listed again; sold is final", () => {
     expect(listingActions(item(), SELLER)).toEqual(["edit", "reserve", "withdraw"]);
-    expect(listingActions(item({ status: "reserved" }), SELLER)).toEqual(["edit", "unreserve", "withdraw"]);
-    expect(listingActions(item({ status: "withdrawn" }), SELLER)).toEqual(["edit", "relist"]);
+    expect(listingActions(item(itemWire("reserved")), SELLER)).toEqual(["edit", "unreserve", "withdraw"]);
+    expect(listingActions(item(itemWire("withdrawn")), SELLER)).toEqual(["edit", "relist"]);
     expect(listingActions(item({ status: "sold" }), SELLER)).toEqual([]);
   });
 
@@ -132,7 +132,7 @@ describe("listingActions: the seller's own listing", () => {
   });
 
   it("the catalogue lists available listings first: listed, then reserved, then sold and withdrawn, newest first within each", () => {
-    const list = [item({ id: "w", status: "withdrawn", at: 9 }), item({ id: "r", status: "reserved", at: 8 }), item({ id: "l-old", at: 1 }), item({ id: "l-new", at: 5 }), item({ id: "s", status: "sold", at: 7 })];
+    const list = [item({ id: "w", ...itemWire("withdrawn"), at: 9 }), item({ id: "r", ...itemWire("reserved"), at: 8 }), item({ id: "l-old", at: 1 }), item({ id: "l-new", at: 5 }), item({ id: "s", status: "sold", at: 7 })];
     expect(list.sort(compareListings).map((i) => i.id)).toEqual(["l-new", "l-old", "r", "s", "w"]);
   });
 });

@@ -1,4 +1,4 @@
-import type { Item, Offer, Order } from "../../../shared/protocol/index.js";
+import { type Item, type ItemState, itemState, type Offer, type Order } from "../../../shared/protocol/index.js";
 import { checkPrice, formatPrice, type PriceCheck } from "../../lib/money.js";
 
 /**
@@ -14,7 +14,7 @@ export type OfferAction = "accept" | "decline" | "counter" | "withdraw";
  * accept, decline or counter it (not on a listing that sold or was taken
  * down: the server would refuse). A closed offer: nothing.
  */
-export function offerActions(offer: Offer, me: string, itemStatus?: Item["status"]): OfferAction[] {
+export function offerActions(offer: Offer, me: string, itemStatus?: ItemState): OfferAction[] {
   if (offer.status !== "open") return [];
   if (offer.by === me) return ["withdraw"];
   if (me !== offer.buyerId && me !== offer.sellerId) return [];
@@ -107,9 +107,10 @@ export function orderStatusText(order: Order, me: string, names: { buyer: string
   }
 }
 
-const ITEM_STATUS_TEXT: Record<Item["status"], string> = { listed: "Listed", reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
+const ITEM_STATUS_TEXT: Record<ItemState, string> = { listed: "Listed", reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
 
-export function itemStatusText(status: Item["status"]): string {
+/** A listing's state in words: `itemState(item)`, so "reserved" and "withdrawn" (the `availability` extension) read as such. */
+export function itemStatusText(status: ItemState): string {
   return ITEM_STATUS_TEXT[status] ?? status;
 }
 
@@ -121,8 +122,9 @@ export type ListingAction = "edit" | "reserve" | "unreserve" | "withdraw" | "rel
  * with an order going, stays as it is.
  */
 export function listingActions(item: Item, me: string, order?: Order | null): ListingAction[] {
-  if (item.sellerId !== me || item.status === "sold" || isActiveOrder(order)) return [];
-  switch (item.status) {
+  const state = itemState(item);
+  if (item.sellerId !== me || state === "sold" || isActiveOrder(order)) return [];
+  switch (state) {
     case "listed":
       return ["edit", "reserve", "withdraw"];
     case "reserved":
