@@ -133,7 +133,7 @@ export interface UserRepo {
   /** Raises last seen to `at`, never lowers it (processes close their connections in any order). */
   seen(id: string, at: number): Answer<void>;
   setShowOnline(id: string, show: boolean): Answer<void>;
-  /** Whether `a` and `b` are both active members of some conversation. */
+  /** Whether `a` and `b` are both active members of some conversation both can see (a group, or a chat with a message in it). */
   shareConversation(a: string, b: string): Answer<boolean>;
 }
 
