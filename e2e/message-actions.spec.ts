@@ -71,7 +71,7 @@ test("recall reaches the other screen within a second and leaves no text; delete
   expect(box!.x).toBeGreaterThanOrEqual(0);
   expect(box!.x + box!.width).toBeLessThanOrEqual(390);
   expect(box!.y + box!.height).toBeLessThanOrEqual(844);
-  await expect(phone.getByRole("menuitem")).toHaveText(["Reply", "Copy text", "Delete for me"]);
+  await expect(phone.getByRole("menuitem")).toHaveText(["Reply", "Copy text", "Delete for me", "Report…"]);
   await phone.screenshot({ path: test.info().outputPath("phone-menu.png") });
   // A tap elsewhere closes it.
   await phone.touchscreen.tap(195, 60);

@@ -25,7 +25,8 @@ function expectSecurityHeaders(res: APIResponse, what: string): void {
     expect(csp, `${what}: ${directive}`).toContain(directive);
   }
   expect(csp, what).not.toMatch(/unsafe-(inline|eval)/);
-  expect(h["permissions-policy"], what).toMatch(/camera=\(\).*microphone=\(\).*geolocation=\(\)/);
+  // Location only for Courier itself ("Share location", issue 14), never for a frame of another site.
+  expect(h["permissions-policy"], what).toMatch(/camera=\(\).*microphone=\(\).*geolocation=\(self\)/);
   // Served over plain http: HSTS would be ignored there, and is not sent.
   expect(h["strict-transport-security"], what).toBeUndefined();
 }
