@@ -93,7 +93,8 @@ describe.skipIf(!enabled)("presence across processes (PostgreSQL + Redis)", () =
   it("online while connected on the other process; last seen once the last connection there closes", async () => {
     const [a, b] = await cluster();
     const [ann, bob] = [await register(a.server.app), await register(a.server.app)];
-    await openDirect(a.server.app, ann, bob);
+    // A chat both can see (with a message in it): presence is shared only through one.
+    await sendHttp(a.server.app, ann, (await openDirect(a.server.app, ann, bob)).conversationId);
     const presence = async () => (await call<PresenceView>(a.server.app, "GET", `/api/users/${bob.user.id}/presence`, { token: ann.token })).body;
     expect(await presence()).toEqual({ online: false, lastSeenAt: null });
 
