@@ -80,6 +80,17 @@ test("a WebSocket cut mid-conversation falls back to SSE, upgrades back, and los
   const a = await signUp(browser, "sa", "Ada Switch", "auto");
   const b = await signUp(browser, "sb", "Bo Switch", "auto");
   await startDirectChat(a, b);
+  const sent: string[] = [];
+  let n = 0;
+  const sendSome = async (count: number) => {
+    for (let i = 0; i < count; i++) {
+      const text = `Switch ${String(++n).padStart(3, "0")}`;
+      sent.push(text);
+      await send(a.page, text);
+    }
+  };
+  // The first message shows the chat on B's side (a chat with none is the opener's only).
+  await sendSome(1);
 
   // B's WebSocket goes through a switch: while blocked, every attempt is refused.
   let blocked = false;
@@ -95,17 +106,7 @@ test("a WebSocket cut mid-conversation falls back to SSE, upgrades back, and los
   await expectOnline(b.page, "ws");
   await openConversation(b.page, a.displayName);
 
-  const sent: string[] = [];
-  let n = 0;
-  const sendSome = async (count: number) => {
-    for (let i = 0; i < count; i++) {
-      const text = `Switch ${String(++n).padStart(3, "0")}`;
-      sent.push(text);
-      await send(a.page, text);
-    }
-  };
-
-  await sendSome(5);
+  await sendSome(4);
   blocked = true;
   for (const pair of live) await pair.close();
   // A keeps writing while B's WebSocket is gone; B falls back to SSE.
