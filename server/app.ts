@@ -34,6 +34,7 @@ import { openStorage } from "./storage/open.js";
 import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
+import { Events } from "./observability/events.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
 import { Retransmitter } from "./sync/retransmit.js";
@@ -94,6 +95,8 @@ export interface Built {
   config: Config;
   /** Delivery counters (the same object as the context's). */
   delivery: DeliveryMetrics;
+  /** Delivery events (the same object as the context's); listeners: metrics, trace. */
+  events: Events;
   retransmit: Retransmitter;
   /** The link to other processes (or its single-process stand-in): bus, presence, healing. */
   cluster: Cluster;
@@ -144,6 +147,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const clock = opts.clock ?? Date.now;
   const warned = new Set<string>();
   const delivery = new DeliveryMetrics();
+  const events = new Events(app.log);
   const retransmit = new Retransmitter({
     storage: sync,
     hub,
@@ -168,6 +172,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     offline: push,
     push,
     pushFunnel,
+    events,
     delivery,
     retransmit,
     media: createMediaStore(config, storage),
@@ -248,5 +253,5 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, retransmit, push, pushFunnel, drain, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, events, retransmit, push, pushFunnel, drain, close };
 }
