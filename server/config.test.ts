@@ -1,5 +1,6 @@
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig, resolveConfig } from "./config.js";
+import { ConfigError, defaultNodeId, loadConfig, resolveConfig } from "./config.js";
 
 describe("config", () => {
   it("has defaults for everything", () => {
@@ -50,7 +51,18 @@ describe("config", () => {
       adminToken: null,
       media: { store: null, dir: null, maxBytes: 10_485_760, maxPixels: 50_000_000 },
       faultInjection: false,
+      nodeId: defaultNodeId(),
     });
+  });
+
+  it("names the process by NODE_ID, by default hostname-pid, and refuses a name unsafe in labels and rows", () => {
+    expect(loadConfig({ NODE_ID: " web-1.eu:3000 " }).nodeId).toBe("web-1.eu:3000");
+    expect(loadConfig({}).nodeId).toBe(`${hostname()}-${process.pid}`.slice(0, 64).replace(/[^A-Za-z0-9._:-]/g, "_"));
+    expect(defaultNodeId("my host/äö", 42)).toBe("my_host___-42");
+    expect(defaultNodeId("h".repeat(100), 7)).toBe(`${"h".repeat(62)}-7`);
+    expect(() => loadConfig({ NODE_ID: "web 1" })).toThrow(/NODE_ID: must be 1 to 64 characters/);
+    expect(() => loadConfig({ NODE_ID: "x".repeat(65) })).toThrow(/NODE_ID/);
+    expect(() => loadConfig({ NODE_ID: 'a"b' })).toThrow(/NODE_ID/);
   });
 
   it("reads the Web Push and admin settings, and refuses bad ones by name", () => {

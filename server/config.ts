@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { hostname } from "node:os";
 import { z } from "zod";
 import { MEDIA_MAX_BYTES_DEFAULT, POLL_GRACE_MS, RECALL_WINDOW_MS_DEFAULT } from "../shared/protocol/index.js";
 
@@ -120,6 +121,8 @@ export interface Config {
   media: MediaConfig;
   /** Test-only fault injection routes (`/api/faults/*`, loopback only; server/testing/faults.ts). Never on a server people use. */
   faultInjection: boolean;
+  /** This process's name in traces and the dashboard (env NODE_ID, default `hostname-pid`); unique per process in a cluster. */
+  nodeId: string;
 }
 
 export interface MediaConfig {
@@ -250,6 +253,16 @@ const hostList = z
     return hosts;
   });
 
+/** A process name (NODE_ID): safe in a label, a log line and a database row. */
+const NODE_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The default NODE_ID: `hostname-pid`, cut to 64 characters and cleaned to NODE_ID's alphabet. */
+export function defaultNodeId(host: string = hostname(), pid: number = process.pid): string {
+  const suffix = `-${pid}`;
+  const name = host.replace(/[^A-Za-z0-9._:-]/g, "_").slice(0, 64 - suffix.length) || "node";
+  return name + suffix;
+}
+
 const envSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.string().trim().min(1).optional().default("0.0.0.0"),
@@ -347,6 +360,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_\-.~+/=]{16,200}$/, "must be 16 to 200 characters of A-Z a-z 0-9 _ - . ~ + / = (e.g. openssl rand -base64 32)")
     .optional(),
+  NODE_ID: z.string().trim().regex(NODE_ID, "must be 1 to 64 characters of A-Z a-z 0-9 . _ : - (unique per process)").optional(),
 });
 
 /** Reads the environment; throws ConfigError listing every bad variable. */
@@ -419,6 +433,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken: e.ADMIN_TOKEN ?? null,
     media: { store: e.MEDIA_STORE ?? null, dir: e.MEDIA_DIR ?? null, maxBytes: e.MEDIA_MAX_BYTES, maxPixels: e.MEDIA_MAX_PIXELS },
     faultInjection: e.FAULT_INJECTION,
+    nodeId: e.NODE_ID ?? defaultNodeId(),
   };
 }
 
