@@ -10,6 +10,7 @@ import type {
   Membership,
   Command,
   CommandResult,
+  DeviceDiagnostics,
   Message,
   Offer,
   OfferStatus,
@@ -34,6 +35,7 @@ import type {
   VapidKeys,
 } from "./push-types.js";
 import type { MediaRepo } from "./media-types.js";
+import type { NodeMetricsRepo, TraceRepo } from "./trace-types.js";
 
 /**
  * The engine-neutral storage interface. Product rules (server/<feature>/*.ts)
@@ -100,6 +102,10 @@ export interface Repos {
   /** Photos (server/media/). */
   media: MediaRepo;
   safety: SafetyRepo;
+  /** The message trace (issue 15, server/observability/trace.ts). */
+  trace: TraceRepo;
+  /** Each process's latest metrics snapshot (issue 15, the dashboard). */
+  nodeMetrics: NodeMetricsRepo;
 }
 
 // ── identity ────────────────────────────────────────────────────────────────
@@ -371,6 +377,17 @@ export interface MessageRef {
   seq: number;
 }
 
+/** An entry's version, kind and commit time, never its data; a `msg` entry's also where its message is. */
+export interface EntryStamp {
+  d: Domain;
+  v: number;
+  k: string;
+  /** Commit time, epoch ms. */
+  at: number;
+  conversationId?: string;
+  seq?: number;
+}
+
 export interface NewEntry {
   userId: string;
   d: Domain;
@@ -401,6 +418,12 @@ export interface EntryLog {
   acks(deviceId: string): Answer<Versions>;
   /** Monotonic: an older version never replaces a newer one. */
   setAck(deviceId: string, d: Domain, v: number): Answer<void>;
+  /**
+   * Stamps of the kept entries in (after, upTo], ascending: the newest `limit`
+   * of them (one range read of the primary key). What an ack newly covered,
+   * for delivery times and the trace (server/observability/events.ts).
+   */
+  ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Answer<EntryStamp[]>;
   /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
   messageSeqsBetween(userId: string, after: number, upTo: number): Answer<MessageRef[]>;
   /**
@@ -513,6 +536,8 @@ export interface CommandRepo {
   /** Replaces the device's earlier report of this command. */
   report(commandId: string, result: CommandResult): Answer<void>;
   results(commandId: string): Answer<CommandResult[]>;
+  /** The latest `diagnostics` result per device, newest first: of `userId`'s devices, or of everyone's when null (the dashboard). */
+  latestDiagnostics(userId: string | null, limit: number): Answer<DeviceDiagnostics[]>;
 }
 
 // ── safety: blocks and reports (issue 14, server/safety/) ──────────────────

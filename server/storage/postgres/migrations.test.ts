@@ -76,6 +76,8 @@ describe("PostgreSQL migrations", () => {
         "media_chunks",
         "message_media",
         "item_photos",
+        "trace_events", // issue 15: the message trace
+        "node_metrics", // and each process's metrics snapshot
       ].sort(),
     );
     // Usable right away.

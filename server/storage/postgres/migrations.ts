@@ -435,6 +435,34 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN location_lng DOUBLE PRECISION;
   ALTER TABLE messages ADD COLUMN location_label TEXT COLLATE "C";
   `,
+  // 12: observability (issue 15, docs/observability.md). The message trace:
+  // one row per delivery event and run of seqs of one conversation (an ack or
+  // a read covers 1..hi), never text; found by (conversation_id, seq) through
+  // the index on (conversation_id, seq_hi, seq_lo), pruned by \`at\`. And each
+  // process's latest metrics snapshot (JSON), which the dashboard sums.
+  `
+  CREATE TABLE trace_events (
+    id              BIGSERIAL PRIMARY KEY,
+    conversation_id TEXT COLLATE "C" NOT NULL,
+    seq_lo          BIGINT NOT NULL,
+    seq_hi          BIGINT NOT NULL,
+    at              BIGINT NOT NULL,
+    event           TEXT COLLATE "C" NOT NULL,
+    user_id         TEXT COLLATE "C",
+    device_id       TEXT COLLATE "C",
+    transport       TEXT COLLATE "C",
+    node            TEXT COLLATE "C"
+  );
+  CREATE INDEX trace_events_message ON trace_events(conversation_id, seq_hi, seq_lo);
+  CREATE INDEX trace_events_at ON trace_events(at);
+
+  CREATE TABLE node_metrics (
+    node       TEXT COLLATE "C" PRIMARY KEY,
+    at         BIGINT NOT NULL,
+    started_at BIGINT NOT NULL,
+    data       TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -11,6 +11,7 @@ import { PgMedia } from "./media.js";
 import { PgSessions, PgUsers } from "./identity.js";
 import { PgCampaigns, PgFollows, PgPush } from "./push.js";
 import { PgSafety } from "./safety.js";
+import { PgNodeMetrics, PgTrace } from "./trace.js";
 
 /** Every repository, bound to one transaction's connection (and, in a write, its append batch). */
 export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Repos {
@@ -31,5 +32,7 @@ export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Re
     commands: new PgCommands(db),
     media: new PgMedia(db),
     safety: new PgSafety(db),
+    trace: new PgTrace(db),
+    nodeMetrics: new PgNodeMetrics(db),
   };
 }

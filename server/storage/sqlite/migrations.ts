@@ -429,6 +429,34 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE messages ADD COLUMN location_lng REAL;
   ALTER TABLE messages ADD COLUMN location_label TEXT;
   `,
+  // 12: observability (issue 15, docs/observability.md). The message trace:
+  // one row per delivery event and run of seqs of one conversation (an ack or
+  // a read covers 1..hi), never text; found by (conversation_id, seq) through
+  // the index on (conversation_id, seq_hi, seq_lo), pruned by \`at\`. And each
+  // process's latest metrics snapshot (JSON), which the dashboard sums.
+  `
+  CREATE TABLE trace_events (
+    id              INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL,
+    seq_lo          INTEGER NOT NULL,
+    seq_hi          INTEGER NOT NULL,
+    at              INTEGER NOT NULL,
+    event           TEXT NOT NULL,
+    user_id         TEXT,
+    device_id       TEXT,
+    transport       TEXT,
+    node            TEXT
+  );
+  CREATE INDEX trace_events_message ON trace_events(conversation_id, seq_hi, seq_lo);
+  CREATE INDEX trace_events_at ON trace_events(at);
+
+  CREATE TABLE node_metrics (
+    node       TEXT PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    data       TEXT NOT NULL
+  );
+  `,
 ];
 
 /**

@@ -14,6 +14,7 @@ import { OfferStore } from "./offer-store.js";
 import { PushStore } from "./push-store.js";
 import { SafetyStore } from "./safety-store.js";
 import { SyncStore } from "./sync-store.js";
+import { NodeMetricsStore, TraceStore } from "./trace-store.js";
 import { SessionStore, UserStore } from "./user-store.js";
 
 /**
@@ -40,6 +41,8 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     commands: new CommandStore(db),
     media: new MediaRecordStore(db),
     safety: new SafetyStore(db),
+    trace: new TraceStore(db),
+    nodeMetrics: new NodeMetricsStore(db),
   };
   return {
     repos,
