@@ -10,7 +10,6 @@ import type {
   Membership,
   Command,
   CommandResult,
-  DeviceDiagnostics,
   Message,
   Offer,
   OfferStatus,
@@ -377,17 +376,6 @@ export interface MessageRef {
   seq: number;
 }
 
-/** An entry's version, kind and commit time, never its data; a `msg` entry's also where its message is. */
-export interface EntryStamp {
-  d: Domain;
-  v: number;
-  k: string;
-  /** Commit time, epoch ms. */
-  at: number;
-  conversationId?: string;
-  seq?: number;
-}
-
 export interface NewEntry {
   userId: string;
   d: Domain;
@@ -418,12 +406,6 @@ export interface EntryLog {
   acks(deviceId: string): Answer<Versions>;
   /** Monotonic: an older version never replaces a newer one. */
   setAck(deviceId: string, d: Domain, v: number): Answer<void>;
-  /**
-   * Stamps of the kept entries in (after, upTo], ascending: the newest `limit`
-   * of them (one range read of the primary key). What an ack newly covered,
-   * for delivery times and the trace (server/observability/events.ts).
-   */
-  ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Answer<EntryStamp[]>;
   /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
   messageSeqsBetween(userId: string, after: number, upTo: number): Answer<MessageRef[]>;
   /**
@@ -536,8 +518,6 @@ export interface CommandRepo {
   /** Replaces the device's earlier report of this command. */
   report(commandId: string, result: CommandResult): Answer<void>;
   results(commandId: string): Answer<CommandResult[]>;
-  /** The latest `diagnostics` result per device, newest first: of `userId`'s devices, or of everyone's when null (the dashboard). */
-  latestDiagnostics(userId: string | null, limit: number): Answer<DeviceDiagnostics[]>;
 }
 
 // ── safety: blocks and reports (issue 14, server/safety/) ──────────────────
