@@ -35,6 +35,7 @@ import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Events } from "./observability/events.js";
+import { telemetryRoutes } from "./observability/telemetry-routes.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
 import { Retransmitter } from "./sync/retransmit.js";
@@ -218,6 +219,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, presenceRoutes, mediaRoutes]) {
     await app.register(feature, { ctx });
   }
+  // What the web app reports (POST /api/telemetry): feeds the courier_client_* metrics through ctx.events.
+  await app.register(telemetryRoutes, { ctx });
   if (config.faultInjection) await app.register(faultRoutes, { ctx });
   await installSpa(app, config.webDir);
 

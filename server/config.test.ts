@@ -35,6 +35,7 @@ describe("config", () => {
         adminFailuresPerIp: { limit: 20, windowMs: 3_600_000 },
         reportsPerUser: { limit: 20, windowMs: 3_600_000 },
         mediaPerUser: { limit: 300, windowMs: 3_600_000 },
+        telemetryPerUser: { limit: 6, windowMs: 60_000 },
         exemptLoopback: true,
       },
       connectionLimits: { perDevice: 10, perUser: 50, pullsInFlight: 4 },
@@ -110,6 +111,7 @@ describe("config", () => {
       RATE_ADMIN_FAILURES_PER_HOUR: "13",
       RATE_MEDIA_PER_HOUR: "14",
       RATE_REPORTS_PER_HOUR: "15",
+      RATE_TELEMETRY_PER_MIN: "16",
       MAX_CONNECTIONS_PER_DEVICE: "2",
       MAX_CONNECTIONS_PER_USER: "3",
       MAX_PULLS_IN_FLIGHT: "1",
@@ -132,6 +134,7 @@ describe("config", () => {
       adminFailuresPerIp: { limit: 13, windowMs: 3_600_000 },
       mediaPerUser: { limit: 14, windowMs: 3_600_000 },
       reportsPerUser: { limit: 15, windowMs: 3_600_000 },
+      telemetryPerUser: { limit: 16, windowMs: 60_000 },
       exemptLoopback: false,
     });
     expect(c.connectionLimits).toEqual({ perDevice: 2, perUser: 3, pullsInFlight: 1 });

@@ -48,6 +48,8 @@ export interface RateLimits {
   reportsPerUser: RateLimit;
   /** Photo uploads (`POST /api/media`) per user: each one is decoded and re-encoded. */
   mediaPerUser: RateLimit;
+  /** Client reports (`POST /api/telemetry`) per user: the app sends one per 30 s per tab, and one when a page is hidden. */
+  telemetryPerUser: RateLimit;
   /**
    * Direct loopback clients (no X-Forwarded-For/Forwarded header) skip the
    * per-address limits of sign-up, sign-in and requests (`registerPerIp`,
@@ -187,6 +189,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   reportsPerUser: { limit: 20, windowMs: 3_600_000 },
   // Far above a seller photographing listings or a chat full of photos; each one costs a decode and two encodes.
   mediaPerUser: { limit: 300, windowMs: 3_600_000 },
+  // Two a minute per tab plus one each time a page is hidden: room for a few tabs; a script gets 429.
+  telemetryPerUser: { limit: 6, windowMs: 60_000 },
   exemptLoopback: true,
 };
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { perDevice: 10, perUser: 50, pullsInFlight: 4 };
@@ -328,6 +332,7 @@ const envSchema = z.object({
   RATE_ADMIN_FAILURES_PER_HOUR: int(DEFAULT_RATE_LIMITS.adminFailuresPerIp.limit, 0, 1_000_000),
   RATE_REPORTS_PER_HOUR: int(DEFAULT_RATE_LIMITS.reportsPerUser.limit, 0, 1_000_000),
   RATE_MEDIA_PER_HOUR: int(DEFAULT_RATE_LIMITS.mediaPerUser.limit, 0, 1_000_000),
+  RATE_TELEMETRY_PER_MIN: int(DEFAULT_RATE_LIMITS.telemetryPerUser.limit, 0, 1_000_000),
   MEDIA_STORE: z.enum(["file", "database"]).optional(),
   MEDIA_DIR: z.string().trim().min(1).optional(),
   MEDIA_MAX_BYTES: int(DEFAULT_MEDIA_CONFIG.maxBytes, 1024, 1024 * 1024 * 1024),
@@ -417,6 +422,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       adminFailuresPerIp: { limit: e.RATE_ADMIN_FAILURES_PER_HOUR, windowMs: 3_600_000 },
       reportsPerUser: { limit: e.RATE_REPORTS_PER_HOUR, windowMs: 3_600_000 },
       mediaPerUser: { limit: e.RATE_MEDIA_PER_HOUR, windowMs: 3_600_000 },
+      telemetryPerUser: { limit: e.RATE_TELEMETRY_PER_MIN, windowMs: 60_000 },
       exemptLoopback: !e.RATE_LIMIT_LOOPBACK,
     },
     connectionLimits: { perDevice: e.MAX_CONNECTIONS_PER_DEVICE, perUser: e.MAX_CONNECTIONS_PER_USER, pullsInFlight: e.MAX_PULLS_IN_FLIGHT },

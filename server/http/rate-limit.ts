@@ -149,6 +149,8 @@ export class Limits implements Record<LimitName, RateLimiter> {
   readonly reportsPerUser: RateLimiter;
   /** Photo uploads per user (server/media/). */
   readonly mediaPerUser: RateLimiter;
+  /** Client reports per user (server/observability/telemetry-routes.ts). */
+  readonly telemetryPerUser: RateLimiter;
 
   constructor(config: RateLimits, clock: () => number);
   constructor(config: RateLimits, clock: () => number, link: RedisLink | null, log: LimitsLog);
@@ -179,6 +181,7 @@ export class Limits implements Record<LimitName, RateLimiter> {
     this.adminFailuresPerIp = limiter("adminFailuresPerIp");
     this.reportsPerUser = limiter("reportsPerUser");
     this.mediaPerUser = limiter("mediaPerUser");
+    this.telemetryPerUser = limiter("telemetryPerUser");
   }
 
   /**

@@ -17,3 +17,4 @@ export * from "./commands.js";
 export * from "./presence.js";
 export * from "./location.js";
 export * from "./safety.js";
+export * from "./telemetry.js";
