@@ -35,6 +35,7 @@ import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Events } from "./observability/events.js";
+import { deliveryLog } from "./observability/log-events.js";
 import { telemetryRoutes } from "./observability/telemetry-routes.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
@@ -117,7 +118,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const timeouts = httpTimeouts(config);
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, opts.logger),
+    logger: loggerOptions(config.logLevel, opts.logger, config.nodeId),
     bodyLimit: BODY_LIMIT,
     http: timeouts.node,
     requestTimeout: timeouts.requestMs,
@@ -149,6 +150,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const warned = new Set<string>();
   const delivery = new DeliveryMetrics();
   const events = new Events(app.log);
+  // Debug lines per delivery event (LOG_LEVEL=debug); one level check per event otherwise.
+  events.listen(deliveryLog(app.log.child({ component: "delivery" })));
   const retransmit = new Retransmitter({
     storage: sync,
     hub,
