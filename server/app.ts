@@ -10,7 +10,7 @@ import { conversationRoutes } from "./conversations/routes.js";
 import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { clientErrorHandler } from "./http/client-errors.js";
-import { installErrorHandler, mapError, sendError } from "./http/errors.js";
+import { countErrors, installErrorHandler, mapError, sendError } from "./http/errors.js";
 import { ReadLimits, readRules } from "./http/in-flight-limit.js";
 import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
@@ -35,7 +35,9 @@ import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Events } from "./observability/events.js";
-import { deliveryLog } from "./observability/log-events.js";
+import { Metrics } from "./observability/metrics.js";
+import { metricsRoutes } from "./observability/routes.js";
+import { timedStorage } from "./observability/timed-storage.js";
 import { telemetryRoutes } from "./observability/telemetry-routes.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
@@ -99,6 +101,8 @@ export interface Built {
   delivery: DeliveryMetrics;
   /** Delivery events (the same object as the context's); listeners: metrics, trace. */
   events: Events;
+  /** Prometheus metrics (the same object as the context's). */
+  metrics: Metrics;
   retransmit: Retransmitter;
   /** The link to other processes (or its single-process stand-in): bus, presence, healing. */
   cluster: Cluster;
@@ -118,7 +122,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const timeouts = httpTimeouts(config);
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, opts.logger, config.nodeId),
+    logger: loggerOptions(config.logLevel, opts.logger),
     bodyLimit: BODY_LIMIT,
     http: timeouts.node,
     requestTimeout: timeouts.requestMs,
@@ -138,8 +142,13 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
       return sendError(reply, mapError(err));
     },
   });
+  // First of the observability parts: the trace and the dashboard take its registry. Error responses are counted by code.
+  const metrics = new Metrics();
+  countErrors(app, (code) => metrics.error(code));
   const ownsStorage = !opts.storage;
-  const storage = opts.storage ?? (await openStorage(config, app.log));
+  const opened = opts.storage ?? (await openStorage(config, app.log));
+  // Every read and write transaction timed (courier_db_seconds): a view of the same storage, listeners and all.
+  const storage = timedStorage(opened, (op, ms) => metrics.dbTime(opened.kind, op, ms));
   const sync = syncReader(storage);
   // One process, or one of many linked through Redis (REDIS_URL): the hub publishes through the cluster's bus.
   const cluster = createCluster(config, app.log);
@@ -150,8 +159,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const warned = new Set<string>();
   const delivery = new DeliveryMetrics();
   const events = new Events(app.log);
-  // Debug lines per delivery event (LOG_LEVEL=debug); one level check per event otherwise.
-  events.listen(deliveryLog(app.log.child({ component: "delivery" })));
+  events.listen(metrics.listener);
   const retransmit = new Retransmitter({
     storage: sync,
     hub,
@@ -165,6 +173,10 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const pushFunnel = new PushFunnel();
   const push = new PushService({ storage, sync, hub, presence: cluster, redis: cluster.link, config: config.push, clock, funnel: pushFunnel, log: app.log }, opts.push);
   hub.observe(push.hubObserver);
+  // What /metrics reads at scrape time instead of counting twice; Redis's latency by a PING every 10 s.
+  metrics.readFrom({ delivery, pushFunnel, hub });
+  const link = cluster.link;
+  if (link) metrics.watchRedis(() => link.ping());
   await cluster.start({ hub, sync, storage, clock });
   let draining = false;
   const ctx: Context = {
@@ -177,6 +189,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     push,
     pushFunnel,
     events,
+    metrics,
     delivery,
     retransmit,
     media: createMediaStore(config, storage),
@@ -224,6 +237,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   }
   // What the web app reports (POST /api/telemetry): feeds the courier_client_* metrics through ctx.events.
   await app.register(telemetryRoutes, { ctx });
+  // GET /metrics: METRICS_TOKEN, else direct loopback clients only.
+  await app.register(metricsRoutes, { ctx });
   if (config.faultInjection) await app.register(faultRoutes, { ctx });
   await installSpa(app, config.webDir);
 
@@ -251,6 +266,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
+      metrics.close();
       await app.close();
       // Open collapse windows are sent (briefly), sends in flight end, before storage goes.
       await push.close();
@@ -259,5 +275,5 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, events, retransmit, push, pushFunnel, drain, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, retransmit, push, pushFunnel, drain, close };
 }

@@ -50,6 +50,7 @@ describe("config", () => {
         marketingDailyQuota: 1,
       },
       adminToken: null,
+      metricsToken: null,
       media: { store: null, dir: null, maxBytes: 10_485_760, maxPixels: 50_000_000 },
       faultInjection: false,
       nodeId: defaultNodeId(),

@@ -119,6 +119,8 @@ export interface Config {
   push: PushConfig;
   /** Bearer token of the admin API (`/api/admin/*`); null turns that API off (404). */
   adminToken: string | null;
+  /** Bearer token of `GET /metrics` (env METRICS_TOKEN); null: only direct loopback clients may scrape. */
+  metricsToken: string | null;
   /** Photos (server/media/, README "Photos"). */
   media: MediaConfig;
   /** Test-only fault injection routes (`/api/faults/*`, loopback only; server/testing/faults.ts). Never on a server people use. */
@@ -365,6 +367,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_\-.~+/=]{16,200}$/, "must be 16 to 200 characters of A-Z a-z 0-9 _ - . ~ + / = (e.g. openssl rand -base64 32)")
     .optional(),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{16,200}$/, "must be 16 to 200 visible ASCII characters, no spaces (e.g. openssl rand -base64 32)")
+    .optional(),
   NODE_ID: z.string().trim().regex(NODE_ID, "must be 1 to 64 characters of A-Z a-z 0-9 . _ : - (unique per process)").optional(),
 });
 
@@ -437,6 +443,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       marketingDailyQuota: e.MARKETING_DAILY_QUOTA,
     },
     adminToken: e.ADMIN_TOKEN ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
     media: { store: e.MEDIA_STORE ?? null, dir: e.MEDIA_DIR ?? null, maxBytes: e.MEDIA_MAX_BYTES, maxPixels: e.MEDIA_MAX_PIXELS },
     faultInjection: e.FAULT_INJECTION,
     nodeId: e.NODE_ID ?? defaultNodeId(),

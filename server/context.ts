@@ -4,6 +4,7 @@ import type { ReadLimits } from "./http/in-flight-limit.js";
 import type { Limits } from "./http/rate-limit.js";
 import type { MediaStore } from "./media/store.js";
 import type { DeliveryEvents } from "./observability/events.js";
+import type { Metrics } from "./observability/metrics.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
 import type { Storage } from "./storage/storage.js";
@@ -30,6 +31,8 @@ export interface Context {
   offline: OfflineChannel;
   /** Delivery events (stored, pushed, pulled, acked, handed over, notified, read…): metrics and the message trace listen (docs/observability.md). */
   events: DeliveryEvents;
+  /** Prometheus metrics of this process (`GET /metrics`): its registry, error and latency counting. */
+  metrics: Metrics;
   /** Delivery counters of this process (pushes, acks, retries, hand-overs, dead connections). */
   delivery: DeliveryMetrics;
   /** Re-pushes unacked entries to devices live on ws/sse here; told of every applied ack. */

@@ -51,7 +51,17 @@ export function mapError(err: unknown): Mapped {
   return { status: 500, info: { code: "internal", message: "Something went wrong on the server." } };
 }
 
+/** Where error responses are counted by code (`courier_errors_total`): a decoration of the root instance, which every plugin's instance inherits. */
+const ERROR_COUNTER = Symbol("courier.error-counter");
+type ErrorCounter = (code: string) => void;
+
+/** Every error response of `app` (all pass `sendError`) is told to `count`. Call before registering routes. */
+export function countErrors(app: FastifyInstance, count: ErrorCounter): void {
+  app.decorate(ERROR_COUNTER, count);
+}
+
 export function sendError(reply: FastifyReply, mapped: Mapped): FastifyReply {
+  (reply.server as unknown as { [ERROR_COUNTER]?: ErrorCounter })[ERROR_COUNTER]?.(mapped.info.code);
   if (mapped.retryAfterMs !== undefined) reply.header("retry-after", Math.ceil(mapped.retryAfterMs / 1000));
   const body: ErrorBody = { error: mapped.info };
   return reply.code(mapped.status).type("application/json; charset=utf-8").send(body);

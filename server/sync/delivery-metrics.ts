@@ -1,4 +1,5 @@
 import { TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
+import type { HandOverReason } from "./offline-channel.js";
 
 /** What `DeliveryMetrics.snapshot()` returns: plain numbers, safe to serialise. */
 export interface DeliverySnapshot {
@@ -16,6 +17,10 @@ export interface DeliverySnapshot {
   giveUps: number;
   /** Devices handed to the offline channel (after a give-up, or when their last live connection ended unacked). */
   handOvers: number;
+  /** `handOvers` by reason. */
+  handOversBy: Record<HandOverReason, number>;
+  /** Retransmission rounds that re-pushed at least once and then saw their pushes acked (the others gave up: `giveUps`). */
+  roundsAcked: number;
   /** Connections the server declared dead for lack of a sign of life. */
   deadConnections: Record<TransportName, number>;
 }
@@ -33,7 +38,14 @@ export class DeliveryMetrics {
   entriesRepushed = 0;
   giveUps = 0;
   handOvers = 0;
+  readonly handOversBy: Record<HandOverReason, number> = { disconnected: 0, gave_up: 0 };
+  roundsAcked = 0;
   readonly deadConnections: Record<TransportName, number> = Object.fromEntries(TRANSPORTS.map((t) => [t, 0])) as Record<TransportName, number>;
+
+  handedOver(reason: HandOverReason): void {
+    this.handOvers++;
+    this.handOversBy[reason]++;
+  }
 
   snapshot(): DeliverySnapshot {
     return {
@@ -44,6 +56,8 @@ export class DeliveryMetrics {
       entriesRepushed: this.entriesRepushed,
       giveUps: this.giveUps,
       handOvers: this.handOvers,
+      handOversBy: { ...this.handOversBy },
+      roundsAcked: this.roundsAcked,
       deadConnections: { ...this.deadConnections },
     };
   }

@@ -66,6 +66,8 @@ interface Round {
   step: number;
   /** null while a try is reading storage. */
   timer: NodeJS.Timeout | null;
+  /** A try re-pushed something (an ack then counts as `roundsAcked`). */
+  repushed: boolean;
 }
 
 interface DeviceState {
@@ -234,7 +236,7 @@ export class Retransmitter implements HubObserver {
   /** Starts a round if something pushed is unacked and none runs. */
   private arm(dev: DeviceState): void {
     if (dev.round || dev.gaveUp || covers(dev.acked, dev.pushed)) return;
-    const round: Round = { due: { ...dev.pushed }, since: this.deps.clock(), step: dev.startStep, timer: null };
+    const round: Round = { due: { ...dev.pushed }, since: this.deps.clock(), step: dev.startStep, timer: null, repushed: false };
     dev.round = round;
     this.schedule(dev, round);
   }
@@ -258,7 +260,7 @@ export class Retransmitter implements HubObserver {
     if (!this.current(dev, round)) return;
     if (covers(dev.acked, round.due)) return this.succeed(dev, round);
     if (this.deps.clock() - round.since >= this.deps.schedule.lifetimeMs) return this.giveUp(dev, round);
-    await this.repush(dev);
+    if (await this.repush(dev)) round.repushed = true;
     if (!this.current(dev, round)) return;
     round.due = { ...dev.pushed };
     round.step++;
@@ -269,6 +271,7 @@ export class Retransmitter implements HubObserver {
   private succeed(dev: DeviceState, round: Round): void {
     if (round.timer) clearTimeout(round.timer);
     dev.round = null;
+    if (round.repushed) this.deps.metrics.roundsAcked++;
     dev.startStep = stepFor(this.deps.schedule, this.deps.clock() - round.since);
     this.arm(dev);
   }
@@ -285,8 +288,8 @@ export class Retransmitter implements HubObserver {
     this.handOver(dev, "gave_up");
   }
 
-  /** Re-pushes (acked, pushed] per domain, read from storage, to the device's live ws/sse connections. */
-  private async repush(dev: DeviceState): Promise<void> {
+  /** Re-pushes (acked, pushed] per domain, read from storage, to the device's live ws/sse connections; whether anything went out. */
+  private async repush(dev: DeviceState): Promise<boolean> {
     let sent = 0;
     for (const d of DOMAINS) {
       const after = dev.acked[d];
@@ -312,9 +315,10 @@ export class Retransmitter implements HubObserver {
         }
       }
     }
-    if (sent === 0) return;
+    if (sent === 0) return false;
     this.deps.metrics.retries++;
     this.deps.metrics.entriesRepushed += sent;
+    return true;
   }
 
   private async handOverIfUnacked(dev: DeviceState): Promise<void> {
@@ -325,7 +329,7 @@ export class Retransmitter implements HubObserver {
   }
 
   private handOver(dev: DeviceState, reason: HandOverReason): void {
-    this.deps.metrics.handOvers++;
+    this.deps.metrics.handedOver(reason);
     try {
       this.deps.offline().handOver(dev.userId, dev.deviceId, reason);
     } catch (err) {
