@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "@playwright/test";
 import type { CourierOptions } from "./e2e/fixtures.js";
+import { E2E_ADMIN_TOKEN } from "./e2e/support/admin-token.js";
 
 /**
  * The e2e suite runs against the real built SPA and the real server. It starts
@@ -83,7 +84,8 @@ export default defineConfig<CourierOptions>({
           ...readiness(port, baseURL, "courier_e2e_port"),
           reuseExistingServer: false,
           timeout: 60_000,
-          env: { PORT: String(port ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn" },
+          // ADMIN_TOKEN: the admin dashboard's spec (e2e/admin-dashboard.spec.ts) signs in with it.
+          env: { PORT: String(port ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn", ADMIN_TOKEN: E2E_ADMIN_TOKEN },
         },
         {
           command: "node --import tsx e2e/support/postgres-server.ts",

@@ -38,6 +38,7 @@ import { Events } from "./observability/events.js";
 import { Metrics } from "./observability/metrics.js";
 import { metricsRoutes } from "./observability/routes.js";
 import { timedStorage } from "./observability/timed-storage.js";
+import { deliveryLog } from "./observability/log-events.js";
 import { telemetryRoutes } from "./observability/telemetry-routes.js";
 import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
@@ -122,7 +123,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const timeouts = httpTimeouts(config);
 
   const app = Fastify({
-    logger: loggerOptions(config.logLevel, opts.logger),
+    logger: loggerOptions(config.logLevel, opts.logger, config.nodeId),
     bodyLimit: BODY_LIMIT,
     http: timeouts.node,
     requestTimeout: timeouts.requestMs,
@@ -160,6 +161,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const delivery = new DeliveryMetrics();
   const events = new Events(app.log);
   events.listen(metrics.listener);
+  // Debug lines per delivery event (LOG_LEVEL=debug); one level check per event otherwise.
+  events.listen(deliveryLog(app.log.child({ component: "delivery" })));
   const retransmit = new Retransmitter({
     storage: sync,
     hub,

@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { FastifyServerOptions } from "fastify";
 import type { LogLevel } from "../config.js";
 
@@ -31,10 +32,17 @@ export function withoutSearchText(url: string | undefined): string | undefined {
   return url?.replace(/([?&]q=)[^&#]*/g, "$1[redacted]");
 }
 
-export function loggerOptions(level: LogLevel, custom: boolean | object | undefined): FastifyServerOptions["logger"] {
+/**
+ * JSON lines (pino through Fastify): `level`, `time`, `pid`, `hostname`, `node`
+ * (NODE_ID: the same name as in traces and the dashboard), `msg`; request
+ * lines add `reqId`, `req` (method, url without a search's text, client) and
+ * `res` (status), `responseTime`.
+ */
+export function loggerOptions(level: LogLevel, custom: boolean | object | undefined, node?: string): FastifyServerOptions["logger"] {
   if (!custom) return false;
   const base = {
     level,
+    base: { pid: process.pid, hostname: hostname(), ...(node ? { node } : {}) },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     serializers: {
       req: (req: RawRequestLike) => ({ method: req.method, url: withoutSearchText(req.url), remoteAddress: req.ip ?? req.socket?.remoteAddress }),

@@ -63,7 +63,8 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
-  if (request.mode === "navigate") event.respondWith(shellFirstFromNetwork(request));
+  // The admin dashboard (/admin) is another page: kept as the shell, it would replace the app's.
+  if (request.mode === "navigate" && !/^\/admin(\/|$)/.test(url.pathname)) event.respondWith(shellFirstFromNetwork(request));
   else if (url.pathname.startsWith("/assets/")) event.respondWith(assetFromCache(request));
 });
 

@@ -1,0 +1,107 @@
+import { useEffect, useRef } from "react";
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { formatValue, type Unit } from "./format.js";
+import type { ChartData, Line } from "./series.js";
+import { useColorScheme } from "./use-color-scheme.js";
+
+/** Colours of lines, from CSS variables (admin.css defines them for light and dark). */
+const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
+
+interface Props {
+  title: string;
+  data: ChartData;
+  unit: Unit;
+  /** What an empty chart says (no line at all: no transport, no error code seen). */
+  empty: string;
+  /** One sentence under the title: what is measured. */
+  about: string;
+}
+
+/** The colour of each line: lines of one group (a transport's percentiles) share one. */
+function colours(lines: readonly Line[], css: (name: string) => string): string[] {
+  const groups: string[] = [];
+  return lines.map((line, i) => {
+    const group = line.group ?? `#${i}`;
+    if (!groups.includes(group)) groups.push(group);
+    return css(PALETTE[groups.indexOf(group) % PALETTE.length]!);
+  });
+}
+
+function options(el: HTMLElement, lines: readonly Line[], unit: Unit): uPlot.Options {
+  const style = getComputedStyle(el);
+  const css = (name: string) => style.getPropertyValue(name).trim();
+  const axis = { stroke: css("--muted"), grid: { stroke: css("--border"), width: 1 }, ticks: { stroke: css("--border"), width: 1 } };
+  const stroke = colours(lines, css);
+  return {
+    width: Math.max(200, el.clientWidth),
+    height: 180,
+    scales: { x: { time: true }, y: { range: (_u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 1] } },
+    series: [
+      {},
+      ...lines.map((line, i) => ({
+        label: line.label,
+        stroke: stroke[i]!,
+        width: 2,
+        dash: line.dash ? [6, 4] : undefined,
+        value: (_u: uPlot, v: number | null) => formatValue(v, unit),
+      })),
+    ],
+    axes: [axis, { ...axis, size: 64, values: (_u, ticks) => ticks.map((t) => formatValue(t, unit)) }],
+    legend: { live: true },
+  };
+}
+
+const toAligned = (data: ChartData): uPlot.AlignedData => [data.xs, ...data.lines.map((l) => l.values)];
+
+/**
+ * One uPlot chart. Rebuilt when its lines or the colour scheme change (the
+ * colours are read from CSS then); new points only replace its data. The
+ * latest value of each line is also written as text under it, for a screen
+ * reader and for a glance.
+ */
+export function Chart({ title, data, unit, empty, about }: Props) {
+  const box = useRef<HTMLDivElement>(null);
+  const plot = useRef<uPlot | null>(null);
+  const scheme = useColorScheme();
+  const shape = `${unit}|${data.lines.map((l) => `${l.label}:${l.group ?? ""}:${l.dash ? 1 : 0}`).join(",")}`;
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || data.lines.length === 0) return;
+    const u = new uPlot(options(el, data.lines, unit), toAligned(data), el);
+    plot.current = u;
+    const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: 180 }));
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      u.destroy();
+      plot.current = null;
+    };
+    // Rebuilt only when the lines or the scheme change; data changes go through setData below.
+  }, [shape, scheme]);
+
+  useEffect(() => {
+    plot.current?.setData(toAligned(data));
+  }, [data]);
+
+  const latest = data.lines.map((line) => ({ label: line.label, value: [...line.values].reverse().find((v) => v !== null) ?? null }));
+  const nonZero = data.lines.reduce((n, line) => n + line.values.filter((v) => v !== null && v > 0).length, 0);
+  const headingId = `chart-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  return (
+    <section className="admin-card" aria-labelledby={headingId} data-testid="chart" data-nonzero={nonZero}>
+      <h3 id={headingId}>{title}</h3>
+      <p className="admin-about">{about}</p>
+      {data.lines.length === 0 ? <p className="admin-empty">{empty}</p> : <div ref={box} className="admin-chart" aria-hidden="true" />}
+      {latest.length > 0 && (
+        <ul className="admin-latest" aria-label={`${title}, latest values`}>
+          {latest.map((l) => (
+            <li key={l.label}>
+              <span className="admin-latest-label">{l.label}</span> <strong>{formatValue(l.value, unit)}</strong>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

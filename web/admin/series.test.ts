@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import { emptySnapshot, metricKey, type DashboardResponse, type HistogramValue, type MetricsSnapshot } from "../../shared/metrics/snapshot.js";
+import {
+  arrivalRate,
+  compensationRate,
+  connectionsByNode,
+  connectionsByTransport,
+  deliveryLatency,
+  errorsByCode,
+  keepRecent,
+  messagesInSpan,
+  messagesPerSecond,
+  pushFunnel,
+  samplesOf,
+} from "./series.js";
+
+const LE = [0.01, 0.1, 1];
+/** A cumulative histogram from observations (seconds). */
+function histogram(observations: number[]): HistogramValue {
+  const counts = [...LE.map((le) => observations.filter((o) => o <= le).length), observations.length];
+  return { le: LE, counts, sum: observations.reduce((a, b) => a + b, 0), count: observations.length };
+}
+
+/** One poll of one process (`node-a`, started at 0) at `at` ms. */
+function poll(at: number, metrics: Partial<MetricsSnapshot>, node = "node-a", startedAt = 0): DashboardResponse {
+  const snapshot = { ...emptySnapshot(), ...metrics };
+  return { at, nodes: [{ node, at, startedAt, metrics: snapshot }], total: snapshot };
+}
+
+describe("the dashboard's series", () => {
+  it("keeps ten minutes of polls and ignores one that is not newer", () => {
+    let history: DashboardResponse[] = [];
+    for (let at = 0; at <= 11 * 60_000; at += 60_000) history = keepRecent(history, poll(at, {}));
+    expect(history.map((p) => p.at / 60_000)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(keepRecent(history, poll(5 * 60_000, {}))).toHaveLength(11);
+  });
+
+  it("turns cumulative counters into per-second rates between consecutive polls", () => {
+    const history = [
+      poll(10_000, { counters: { courier_messages_total: 10 } }),
+      poll(12_000, { counters: { courier_messages_total: 30 } }),
+      poll(14_000, { counters: { courier_messages_total: 30 } }),
+    ];
+    const chart = messagesPerSecond(samplesOf(history));
+    expect(chart.xs).toEqual([12, 14]);
+    expect(chart.lines[0]!.values).toEqual([10, 0]);
+    expect(messagesInSpan(samplesOf(history))).toBe(20);
+  });
+
+  it("a restarted process counts from zero: no negative rate", () => {
+    const history = [poll(0, { counters: { courier_messages_total: 50 } }, "n", 0), poll(2_000, { counters: { courier_messages_total: 4 } }, "n", 1_000)];
+    expect(messagesPerSecond(samplesOf(history)).lines[0]!.values).toEqual([2]);
+  });
+
+  it("delivery latency: p50/p95/p99 per transport in ms, a gap where nothing was acked", () => {
+    const ws = metricKey("courier_delivery_seconds", { transport: "ws" });
+    const sse = metricKey("courier_delivery_seconds", { transport: "sse" });
+    const history = [
+      poll(0, { histograms: { [ws]: histogram([]) } }),
+      poll(2_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]) } }),
+      poll(4_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]) } }),
+    ];
+    const chart = deliveryLatency(samplesOf(history));
+    expect(chart.lines.map((l) => l.label)).toEqual(["sse p50", "sse p95", "sse p99", "ws p50", "ws p95", "ws p99"]);
+    const wsP50 = chart.lines[3]!.values;
+    expect(wsP50[0]).toBeGreaterThan(0);
+    expect(wsP50[0]).toBeLessThanOrEqual(10);
+    expect(chart.lines[5]!.values[0]).toBeGreaterThan(100);
+    expect(wsP50[1]).toBeNull();
+    expect(chart.lines.filter((l) => l.group === "ws").map((l) => l.dash)).toEqual([false, true, true]);
+  });
+
+  it("arrival and compensation rates are ratios of one window, empty where the divisor is zero", () => {
+    const history = [
+      poll(0, { counters: {} }),
+      poll(2_000, { counters: { 'courier_entries_pushed_total{transport="ws"}': 10, courier_entries_acked_total: 8, courier_compensated_entries_total: 2 } }),
+      poll(4_000, { counters: { 'courier_entries_pushed_total{transport="ws"}': 10, courier_entries_acked_total: 8, courier_compensated_entries_total: 2 } }),
+    ];
+    const samples = samplesOf(history);
+    expect(arrivalRate(samples).lines[0]!.values).toEqual([80, null]);
+    expect(compensationRate(samples).lines[0]!.values).toEqual([25, null]);
+  });
+
+  it("errors by code, the push funnel and connections by transport and by process", () => {
+    const a1 = { counters: { 'courier_errors_total{code="bad_request"}': 1, 'courier_webpush_total{category="chat",outcome="requested"}': 1 }, gauges: { 'courier_connections{transport="ws"}': 2 } };
+    const a2 = {
+      counters: {
+        'courier_errors_total{code="bad_request"}': 5,
+        'courier_errors_total{code="unauthorized"}': 2,
+        'courier_webpush_total{category="chat",outcome="requested"}': 4,
+        'courier_webpush_total{category="chat",outcome="accepted"}': 3,
+        'courier_webpush_total{category="marketing",outcome="dropped"}': 1,
+      },
+      gauges: { 'courier_connections{transport="ws"}': 3, 'courier_connections{transport="sse"}': 1 },
+    };
+    const b = { gauges: { 'courier_connections{transport="poll"}': 5 } };
+    const both = (at: number, a: Partial<MetricsSnapshot>): DashboardResponse => {
+      const nodes = [poll(at, a, "node-a").nodes[0]!, poll(at, b, "node-b").nodes[0]!];
+      return { at, nodes, total: emptySnapshot() };
+    };
+    const history = [both(0, a1), both(2_000, a2)];
+    const samples = samplesOf(history);
+    const errors = errorsByCode(samples);
+    expect(errors.lines).toEqual([
+      { label: "bad_request", values: [2] },
+      { label: "unauthorized", values: [1] },
+    ]);
+    expect(pushFunnel(samples)).toEqual({ requested: 3, accepted: 3, displayed: 0, clicked: 0, rejected: 0, dropped: 1 });
+    expect(connectionsByTransport(samples).lines).toEqual([
+      { label: "poll", values: [5] },
+      { label: "sse", values: [1] },
+      { label: "ws", values: [3] },
+    ]);
+    expect(connectionsByNode(history[1])).toEqual([
+      { node: "node-a", byTransport: { ws: 3, sse: 1 }, total: 4 },
+      { node: "node-b", byTransport: { poll: 5 }, total: 5 },
+    ]);
+  });
+});
