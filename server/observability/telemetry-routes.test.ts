@@ -117,7 +117,7 @@ describe("POST /api/telemetry", () => {
   it("refuses a body over 16 KB with 413 in its own words (below the server's general 64 KB)", async () => {
     await start();
     const ann = await register(server.app);
-    // The largest valid report is under 9 KB (400 numbers, 50 switches): this is not one.
+    // The largest valid report is under 12 KB (400 numbers of at most 23 characters, 50 switches): this is not one.
     const padded = { ...REPORT, renderMs: Array.from({ length: 3000 }, () => 599_999.5) };
     const size = Buffer.byteLength(JSON.stringify(padded));
     expect(size).toBeGreaterThan(TELEMETRY_BODY_MAX_BYTES);
