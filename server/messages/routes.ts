@@ -9,7 +9,7 @@ import { send } from "./send.js";
 export const messageRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx }) => {
   app.post("/api/messages", async (req, reply) => {
     const auth = await requireAuth(ctx, req);
-    const { message, created } = await send(ctx, auth.user.id, req.body);
+    const { message, created } = await send(ctx, auth.user.id, req.body, auth.deviceId);
     return reply.code(created ? 201 : 200).send({ message });
   });
 

@@ -131,10 +131,13 @@ export function messageRef(entry: Entry): { messageId: string; conversationId: s
 
 /** Runs of consecutive seqs per conversation, from message entries (what a push or pull carried). */
 export function seqRanges(entries: readonly Entry[]): SeqRange[] {
+  return rangesOf(entries.map(messageRef).filter((ref) => ref !== null));
+}
+
+/** Runs of consecutive seqs per conversation, from messages' places (what a notification announced). */
+export function rangesOf(refs: readonly { conversationId: string; seq: number }[]): SeqRange[] {
   const byConv = new Map<string, number[]>();
-  for (const e of entries) {
-    const ref = messageRef(e);
-    if (!ref) continue;
+  for (const ref of refs) {
     let list = byConv.get(ref.conversationId);
     if (!list) byConv.set(ref.conversationId, (list = []));
     list.push(ref.seq);

@@ -30,7 +30,12 @@ export const pushRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const { id, event } = parseInput(pushReceiptSchema, req.body, "body");
     const result = await ctx.storage.write(async (tx) => tx.push.receipt(id, event, ctx.clock() - RECEIPT_WINDOW_MS));
     if (result.status === "unknown") throw CourierError.notFound("No such notification, or it is too old.");
-    if (result.status === "counted") ctx.pushFunnel.receipt(result.category, event);
+    if (result.status === "counted") {
+      ctx.pushFunnel.receipt(result.category, event);
+      // The device and messages are known where the notification was sent from (this process, most often).
+      const notice = ctx.push.noticeOf(id);
+      ctx.events.pushReceipt(notice?.device ?? null, event, result.category, notice?.messages ?? [], ctx.clock());
+    }
     return reply.code(204).send();
   });
 

@@ -15,6 +15,7 @@ import {
 } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_SUBJECT, type PushConfig } from "../config.js";
 import type { Presence } from "../cluster/presence.js";
+import { type DeliveryEvents, type DeviceRef, rangesOf, type SeqRange } from "../observability/events.js";
 import type { RedisLink } from "../cluster/redis-link.js";
 import type { PushConversation, PushTarget, VapidKeys } from "../storage/push-types.js";
 import type { Appended, Storage } from "../storage/storage.js";
@@ -223,7 +224,18 @@ export interface PushDeps {
   presence: Presence;
   /** Shares collapse windows and unseen counts with the other processes; null or absent: one process. */
   redis?: RedisLink | null;
+  /** Told of each notification the push service accepted (docs/observability.md). */
+  events?: Pick<DeliveryEvents, "notified">;
 }
+
+/** What a notification announced, remembered for its receipts (`noticeOf`). */
+export interface NoticeRef {
+  device: DeviceRef;
+  messages: readonly SeqRange[];
+}
+
+/** Notifications remembered for their receipts, per process (the newest; a receipt of an older one, or one sent by another process, names none). */
+const NOTICES_REMEMBERED = 10_000;
 
 /** Where a push went, for logs: the push service's origin only (the path is the subscription's secret). */
 const originOf = (endpoint: string) => {
@@ -265,6 +277,8 @@ export class PushService implements OfflineChannel {
    * must still be handed over after a newer one was routed.
    */
   private readonly handed = new Map<string, Set<string>>();
+  /** Per notification id sent from here (the newest NOTICES_REMEMBERED): its device and messages, for receipts' delivery events. */
+  private readonly notices = new Map<string, NoticeRef>();
   private readonly chains = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private lastPrune = 0;
@@ -506,6 +520,8 @@ export class PushService implements OfflineChannel {
     const count = batch.items.length + (joined?.count ?? 0);
 
     let payload: PushPayload;
+    /** The messages it announces (a chat's), for the delivery events. */
+    let announced: SeqRange[] = [];
     switch (latest.category) {
       case "chat": {
         const fresh = await this.countUnseen(userId, deviceId, target, conv!, events, joined?.marks ?? []);
@@ -517,6 +533,7 @@ export class PushService implements OfflineChannel {
           messageId: fresh.latest.messageId,
         });
         this.shown.shown(userId, deviceId, fresh.latest.conversationId, fresh.latest.messageId);
+        announced = rangesOf(fresh.fresh);
         break;
       }
       case "order": {
@@ -534,7 +551,7 @@ export class PushService implements OfflineChannel {
         payload = marketingPayload(common(count, latest.at), latest.campaign);
         break;
     }
-    await this.send(userId, deviceId, target.subscription, cat, collapseKeyOf(latest), payload);
+    await this.send(userId, deviceId, target.subscription, cat, collapseKeyOf(latest), payload, true, announced);
   }
 
   /**
@@ -551,14 +568,14 @@ export class PushService implements OfflineChannel {
     conv: PushConversation,
     events: PushEvent[],
     marks: readonly Mark[],
-  ): Promise<{ count: number; latest: ChatEvent; body: string } | null> {
+  ): Promise<{ count: number; latest: ChatEvent; body: string; fresh: ChatEvent[] } | null> {
     const isFresh = (m: Mark) => m.seq > conv.readSeq && m.at >= target.lastSeen;
     const standing = await this.standing(userId, events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e)));
     if (!standing) return null;
     const { fresh, latest, body } = standing;
     const seen = { lastSeen: target.lastSeen, readSeq: conv.readSeq };
     const count = await this.unseen.count(userId, deviceId, latest.conversationId, seen, [...fresh, ...marks.filter(isFresh)].map(({ seq, at }) => ({ seq, at })));
-    return { count: Math.max(count, 1), latest, body };
+    return { count: Math.max(count, 1), latest, body, fresh };
   }
 
   /**
@@ -620,7 +637,7 @@ export class PushService implements OfflineChannel {
     }
   }
 
-  /** `counted`: a notification of the funnel (recorded for receipts); a recall's replacement is not. */
+  /** `counted`: a notification of the funnel (recorded for receipts); a recall's replacement is not. `messages`: what it announces. */
   private async send(
     userId: string,
     deviceId: string,
@@ -629,6 +646,7 @@ export class PushService implements OfflineChannel {
     collapseKey: string,
     payload: PushPayload,
     counted = true,
+    messages: readonly SeqRange[] = [],
   ): Promise<void> {
     const { storage, funnel, log } = this.deps;
     const sender = this.sender;
@@ -645,7 +663,12 @@ export class PushService implements OfflineChannel {
       urgency: policy.urgency,
       topic: topicFor(collapseKey),
     });
-    if (result.ok) return counted ? funnel.accept(cat) : undefined;
+    if (result.ok && counted) {
+      funnel.accept(cat);
+      this.remember(payload.id!, { device: { userId, deviceId }, messages });
+      this.deps.events?.notified({ userId, deviceId }, cat, messages, this.deps.clock());
+    }
+    if (result.ok) return;
     if (counted) funnel.reject(cat, result.reason);
     const where = { deviceId, pushService: originOf(subscription.endpoint), status: result.status, reason: result.reason, attempts: result.attempts };
     if (result.reason === "expired") {
@@ -654,6 +677,16 @@ export class PushService implements OfflineChannel {
     } else {
       log.warn(where, "push service did not accept a notification");
     }
+  }
+
+  /** The device and messages of a notification sent from this process (null: unknown here), for its receipts. */
+  noticeOf(id: string): NoticeRef | null {
+    return this.notices.get(id) ?? null;
+  }
+
+  private remember(id: string, notice: NoticeRef): void {
+    if (this.notices.size >= NOTICES_REMEMBERED) this.notices.delete(this.notices.keys().next().value!);
+    this.notices.set(id, notice);
   }
 
   // ---- housekeeping ----

@@ -9,6 +9,7 @@ import { acceptRequest, addMembers, leaveGroup, removeMember } from "../conversa
 import { upsertDevice } from "../devices/registry.js";
 import { sendMessage } from "../messages/messages.js";
 import { advanceOrder, createOrder } from "../orders/orders.js";
+import { Events } from "../observability/events.js";
 import { markRead } from "../receipts/receipts.js";
 import { ack, deviceAcks, snapshot, syncReader } from "../sync/log.js";
 import { pull as pullService } from "../sync/service.js";
@@ -92,8 +93,8 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
   it("answers a sparse pull with only the versions asked for, from the same page", async () => {
     const a = await user("alice");
     await append(a.id, "system", 10);
-    const ctx = { sync: syncReader(storage) } as Context;
-    const page = await pullService(ctx, a.id, { d: "system", after: 2, only: "4,6-8" });
+    const ctx = { sync: syncReader(storage), events: new Events(), clock: () => 1 } as unknown as Context;
+    const page = await pullService(ctx, a.id, null, { d: "system", after: 2, only: "4,6-8" });
     expect(versions(page.entries)).toEqual([4, 6, 7, 8]);
     expect(page).toMatchObject({ head: 10, reset: false });
   });

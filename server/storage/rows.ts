@@ -1,5 +1,6 @@
 import {
   type ConversationType,
+  type Domain,
   type Item,
   itemWire,
   type Media,
@@ -19,7 +20,7 @@ import {
 } from "../../shared/protocol/index.js";
 import type { StoredCampaign, StoredPushSubscription } from "./push-types.js";
 import type { StoredMedia } from "./media-types.js";
-import type { ConversationRecord, MemberRecord, StoredDevice } from "./tx.js";
+import type { ConversationRecord, EntryStamp, MemberRecord, StoredDevice } from "./tx.js";
 
 /**
  * Row shapes as the engines return them (the same column names on both), and
@@ -320,3 +321,18 @@ export const toStoredMedia = (r: MediaRow): StoredMedia => ({
   thumbHeight: r.thumb_height,
   at: r.at,
 });
+
+/** An entry without its data (`log.ackedEntries`): conversation_id and seq only for a msg entry. */
+export interface StampRow {
+  v: number;
+  k: string;
+  at: number;
+  conversation_id: string | null;
+  seq: number | null;
+}
+
+export function toStamp(d: Domain, r: StampRow): EntryStamp {
+  const stamp: EntryStamp = { d, v: Number(r.v), k: r.k, at: Number(r.at) };
+  if (r.conversation_id !== null && r.seq !== null) Object.assign(stamp, { conversationId: r.conversation_id, seq: Number(r.seq) });
+  return stamp;
+}

@@ -376,6 +376,17 @@ export interface MessageRef {
   seq: number;
 }
 
+/** An entry's version, kind and commit time, never its data; a `msg` entry's also where its message is. */
+export interface EntryStamp {
+  d: Domain;
+  v: number;
+  k: string;
+  /** Commit time, epoch ms. */
+  at: number;
+  conversationId?: string;
+  seq?: number;
+}
+
 export interface NewEntry {
   userId: string;
   d: Domain;
@@ -406,6 +417,12 @@ export interface EntryLog {
   acks(deviceId: string): Answer<Versions>;
   /** Monotonic: an older version never replaces a newer one. */
   setAck(deviceId: string, d: Domain, v: number): Answer<void>;
+  /**
+   * Stamps of the kept entries in (after, upTo], ascending: the newest `limit`
+   * of them (one range read of the primary key). What an ack newly covered,
+   * for delivery times and the trace (server/observability/events.ts).
+   */
+  ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Answer<EntryStamp[]>;
   /** Per conversation, the highest message seq among the user's msg entries in (after, upTo]. */
   messageSeqsBetween(userId: string, after: number, upTo: number): Answer<MessageRef[]>;
   /**

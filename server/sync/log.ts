@@ -10,7 +10,7 @@ import {
 } from "../../shared/protocol/index.js";
 import { listSummaries } from "../conversations/conversations.js";
 import { deliveredOnAck } from "../receipts/receipts.js";
-import type { Repos, Storage, StoredDevice } from "../storage/storage.js";
+import type { EntryStamp, Repos, Storage, StoredDevice } from "../storage/storage.js";
 
 /** The sync rules over the entry log: pages, snapshots and acks, the same on every engine. */
 
@@ -40,11 +40,24 @@ export async function snapshot(r: Repos, userId: string): Promise<Snapshot> {
 }
 
 /**
- * Acks only move forward and never past the head (a version that doesn't
- * exist can't be applied); acking chat marks messages delivered. Returns the
- * device's acked versions after the ack.
+ * Entries one ack reports as newly acked, at most (the newest, across its
+ * domains, chat first): a device acking a long backlog at once is reported in
+ * part, and what it acked past this was reached by a pull anyway.
  */
-export async function ack(r: Repos, userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<Versions> {
+export const ACKED_ENTRIES_MAX = 1000;
+
+export interface AckResult {
+  /** The device's acked versions after the ack. */
+  acks: Versions;
+  /** What the ack newly covered (kept entries only, at most ACKED_ENTRIES_MAX), ascending per domain: their commit times and places. */
+  entries: EntryStamp[];
+}
+
+/**
+ * Acks only move forward and never past the head (a version that doesn't
+ * exist can't be applied); acking chat marks messages delivered.
+ */
+export async function ack(r: Repos, userId: string, deviceId: string, acks: Partial<Versions>, at: number): Promise<AckResult> {
   // Locked: two acks of one device at once take turns, so a receipt is announced once.
   const device = await r.devices.lock(deviceId);
   if (!device || device.userId !== userId) throw CourierError.forbidden("Unknown device; register it first.");
@@ -52,14 +65,17 @@ export async function ack(r: Repos, userId: string, deviceId: string, acks: Part
   const before = await r.log.acks(deviceId);
   const heads = await r.log.heads(userId);
   const after = { ...before };
+  const entries: EntryStamp[] = [];
   for (const d of DOMAINS) {
     const v = Math.min(acks[d] ?? 0, heads[d]);
     if (v <= before[d]) continue;
     await r.log.setAck(deviceId, d, v);
     after[d] = v;
+    const room = ACKED_ENTRIES_MAX - entries.length;
+    if (room > 0) entries.push(...(await r.log.ackedEntries(userId, d, before[d], v, room)));
     if (d === "chat") await deliveredOnAck(r, userId, before.chat, v, at);
   }
-  return after;
+  return { acks: after, entries };
 }
 
 /** The device's acked versions (all 0 for a device that is not the user's). */

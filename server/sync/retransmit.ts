@@ -1,4 +1,5 @@
 import { DOMAINS, type Entry, PULL_LIMIT_MAX, type Versions, zeroVersions } from "../../shared/protocol/index.js";
+import { type DeliveryEvents, type SeqRange, seqRanges } from "../observability/events.js";
 import type { SyncReader } from "./log.js";
 import type { DeliveryMetrics } from "./delivery-metrics.js";
 import type { CloseReason, Connection, Hub, HubObserver } from "./hub.js";
@@ -55,6 +56,8 @@ export interface RetransmitterDeps {
   /** Epoch ms; timers are the global ones (tests fake both). */
   clock: () => number;
   log: { warn(obj: object, msg: string): void };
+  /** Told of re-pushes and hand-overs (docs/observability.md); none in unit tests that don't look. */
+  events?: Pick<DeliveryEvents, "pushed" | "handedOver">;
 }
 
 /** One wait for acks: armed after a push, re-armed after each re-push, ended by an ack, a give-up or the device leaving. */
@@ -309,7 +312,12 @@ export class Retransmitter implements HubObserver {
       for (const conn of this.deps.hub.connectionsOfDevice(dev.userId, dev.deviceId)) {
         if (!retriable(conn) || !conn.repush) continue;
         try {
-          sent += conn.repush(entries);
+          const n = conn.repush(entries);
+          sent += n;
+          if (n > 0) {
+            const device = { userId: dev.userId, deviceId: dev.deviceId, transport: conn.transport, connectionId: conn.id };
+            this.deps.events?.pushed(device, entries, true, this.deps.clock());
+          }
         } catch (err) {
           this.deps.log.warn({ err, connection: conn.id }, "re-push failed");
         }
@@ -330,11 +338,26 @@ export class Retransmitter implements HubObserver {
 
   private handOver(dev: DeviceState, reason: HandOverReason): void {
     this.deps.metrics.handedOver(reason);
+    if (this.deps.events) void this.tellHandOver(dev, reason, { ...dev.acked }, { ...dev.pushed }, this.deps.clock());
     try {
       this.deps.offline().handOver(dev.userId, dev.deviceId, reason);
     } catch (err) {
       this.deps.log.warn({ err, deviceId: dev.deviceId }, "offline hand-over failed");
     }
+  }
+
+  /** The hand-over's event, with the messages the device had not acked (chat (acked, pushed], read back; none if that fails). */
+  private async tellHandOver(dev: DeviceState, reason: HandOverReason, acked: Versions, pushed: Versions, at: number): Promise<void> {
+    let messages: SeqRange[] = [];
+    if (pushed.chat > acked.chat) {
+      try {
+        const page = await this.deps.storage.pull(dev.userId, "chat", acked.chat, Math.min(pushed.chat - acked.chat, REPUSH_PAGE_MAX));
+        messages = seqRanges(page.entries);
+      } catch (err) {
+        this.deps.log.warn({ err, deviceId: dev.deviceId }, "reading a hand-over's messages failed");
+      }
+    }
+    this.deps.events?.handedOver({ userId: dev.userId, deviceId: dev.deviceId }, reason, messages, at);
   }
 
   private async storedAcks(dev: DeviceState): Promise<Versions> {

@@ -15,7 +15,9 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.get("/api/sync/snapshot", async (req) => {
     const auth = await requireAuth(ctx, req);
     await assertOwnDevice(ctx, auth);
-    return ctx.reads.run(auth.user.id, SNAPSHOT_COST, () => ctx.storage.read((r) => snapshot(r, auth.user.id)));
+    const snap = await ctx.reads.run(auth.user.id, SNAPSHOT_COST, () => ctx.storage.read((r) => snapshot(r, auth.user.id)));
+    ctx.events.resynced(auth.user.id, "snapshot", ctx.clock());
+    return snap;
   });
 
   app.get("/api/sync/:d", async (req) => {
@@ -23,7 +25,7 @@ export const syncRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     const { d } = parseInput(domainParams, req.params, "domain");
     const q = parseInput(pullQuerySchema, req.query, "query");
     await assertOwnDevice(ctx, auth);
-    return ctx.reads.run(auth.user.id, pullCost(q.limit), () => pull(ctx, auth.user.id, { d, after: q.after, limit: q.limit, only: q.only }));
+    return ctx.reads.run(auth.user.id, pullCost(q.limit), () => pull(ctx, auth.user.id, auth.deviceId, { d, after: q.after, limit: q.limit, only: q.only }));
   });
 
   app.post("/api/sync/ack", async (req) => {

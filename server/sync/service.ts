@@ -11,6 +11,7 @@ import {
   parseRanges,
   type PullResponse,
   pullRequestSchema,
+  type TransportName,
   type Versions,
 } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
@@ -18,7 +19,8 @@ import { ack as applyAck } from "./log.js";
 
 /** Pull and ack, shared by HTTP and every transport's request events. */
 
-export async function pull(ctx: Context, userId: string, payload: unknown): Promise<PullResponse> {
+/** `deviceId`: the device pulling, when the request names one (the delivery events: a pull may compensate a lost push). */
+export async function pull(ctx: Context, userId: string, deviceId: string | null, payload: unknown): Promise<PullResponse> {
   const req = parseInput(pullRequestSchema, payload, "pull");
   const only = req.only === undefined ? null : parseRanges(req.only, req.after);
   if (only === null && req.only !== undefined) {
@@ -26,19 +28,25 @@ export async function pull(ctx: Context, userId: string, payload: unknown): Prom
   }
   const page = await ctx.sync.pull(userId, req.d as Domain, req.after, req.limit ?? PULL_LIMIT_DEFAULT);
   // A sparse pull: the page as always (reset and head included), without what the client holds.
-  return only ? { ...page, entries: inRanges(page.entries, only) } : page;
+  const answer = only ? { ...page, entries: inRanges(page.entries, only) } : page;
+  if (answer.reset) ctx.events.resynced(userId, "reset", ctx.clock());
+  else if (answer.entries.length > 0) ctx.events.pulled(userId, deviceId, answer.entries, ctx.clock());
+  return answer;
 }
 
 /**
  * Returns the device's acked versions after applying; receipts it triggers
  * are pushed. Every transport's ack comes through here, so the retransmitter
- * hears of each one.
+ * hears of each one, and so do the delivery events (what it newly acked, read
+ * in its own transaction). `transport`: what carried the ack, where the
+ * caller knows (a socket's ack, a poll's cursor); an HTTP ack says nothing.
  */
-export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown): Promise<{ acks: Versions }> {
+export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown, transport?: TransportName): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
-  const after = await ctx.storage.write((tx) => applyAck(tx, userId, deviceId, acks, ctx.clock()));
+  const { acks: after, entries } = await ctx.storage.write((tx) => applyAck(tx, userId, deviceId, acks, ctx.clock()));
   ctx.delivery.acks++;
   ctx.retransmit.acked(userId, deviceId, after);
+  if (entries.length > 0) ctx.events.acked(transport ? { userId, deviceId, transport } : { userId, deviceId }, entries, ctx.clock());
   return { acks: after };
 }
 

@@ -29,9 +29,7 @@ export const TELEMETRY_LIMITS = {
 
 const durations = (bound: { count: number; max: number }) => z.array(z.number().min(0).max(bound.max)).max(bound.count);
 
-export const transportSwitchSchema = z
-  .strictObject({ from: transportNameSchema, to: transportNameSchema })
-  .refine((s) => s.from !== s.to, "A transport switch names two different transports.");
+export const transportSwitchSchema = z.strictObject({ from: transportNameSchema, to: transportNameSchema });
 export type TransportSwitch = z.infer<typeof transportSwitchSchema>;
 
 export const telemetrySchema = z.strictObject({

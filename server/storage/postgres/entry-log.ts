@@ -1,6 +1,7 @@
 import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
 import type { AppendBatch } from "../append-batch.js";
-import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
+import { type StampRow, toStamp } from "../rows.js";
+import type { EntryLog, EntryStamp, MessageRef, NewEntry } from "../tx.js";
 import type { Db } from "./db.js";
 
 interface EntryRow {
@@ -170,6 +171,15 @@ export class PgEntryLog implements EntryLog {
        ON CONFLICT (device_id, domain) DO UPDATE SET v = GREATEST(device_acks.v, excluded.v)`,
       [deviceId, d, v],
     );
+  }
+
+  async ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Promise<EntryStamp[]> {
+    const { rows } = await this.db.query<StampRow>(
+      `SELECT v, k, at, CASE WHEN k = 'msg' THEN conversation_id END AS conversation_id, CASE WHEN k = 'msg' THEN seq END AS seq
+       FROM entries WHERE user_id = $1 AND domain = $2 AND v > $3 AND v <= $4 ORDER BY v DESC LIMIT $5`,
+      [userId, d, after, upTo, limit],
+    );
+    return rows.reverse().map((r) => toStamp(d, r));
   }
 
   async messageSeqsBetween(userId: string, after: number, upTo: number): Promise<MessageRef[]> {

@@ -1,7 +1,8 @@
 import type Database from "better-sqlite3";
 import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
 import type { AppendBatch } from "../append-batch.js";
-import type { EntryLog, MessageRef, NewEntry } from "../tx.js";
+import { type StampRow, toStamp } from "../rows.js";
+import type { EntryLog, EntryStamp, MessageRef, NewEntry } from "../tx.js";
 
 interface EntryRow {
   v: number;
@@ -45,6 +46,10 @@ export class SyncStore implements EntryLog {
       setAck: db.prepare(
         `INSERT INTO device_acks (device_id, domain, v) VALUES (?, ?, ?)
          ON CONFLICT (device_id, domain) DO UPDATE SET v = max(v, excluded.v)`,
+      ),
+      stamps: db.prepare<[string, string, number, number, number], StampRow>(
+        `SELECT v, k, at, CASE k WHEN 'msg' THEN conversation_id END AS conversation_id, CASE k WHEN 'msg' THEN seq END AS seq
+         FROM entries WHERE user_id = ? AND domain = ? AND v > ? AND v <= ? ORDER BY v DESC LIMIT ?`,
       ),
       msgMaxSeqs: db.prepare<[string, number, number], { conversation_id: string; seq: number }>(
         `SELECT conversation_id, max(seq) AS seq FROM entries
@@ -98,6 +103,10 @@ export class SyncStore implements EntryLog {
 
   setAck(deviceId: string, d: Domain, v: number): void {
     this.s.setAck.run(deviceId, d, v);
+  }
+
+  ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): EntryStamp[] {
+    return this.s.stamps.all(userId, d, after, upTo, limit).reverse().map((r) => toStamp(d, r));
   }
 
   messageSeqsBetween(userId: string, after: number, upTo: number): MessageRef[] {

@@ -42,7 +42,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     reply.header("cache-control", "no-store");
     // The cursor is what the device has applied (unless it says so apart, with `ack`): polling acknowledges it.
     const applied = query.ack ?? from;
-    if (DOMAINS.some((d) => applied[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: applied });
+    if (DOMAINS.some((d) => applied[d] > 0)) await ack(ctx, auth.user.id, deviceId, { acks: applied }, "poll");
 
     // Joined before the first read, so an append racing the read wakes us.
     const presence = await presences.enter(auth.user.id, deviceId, auth.sessionId);

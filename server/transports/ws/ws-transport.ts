@@ -110,10 +110,10 @@ function open(ctx: Context, socket: CourierSocket, log: Log): void {
   // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
   // and, with HTTP pulls and snapshots, per user (ctx.reads).
   const on = socketEvents(ctx, socket, { userId, addressKey }, authorized, log);
-  on("send", async (p) => ({ message: (await send(ctx, userId, p)).message }));
+  on("send", async (p) => ({ message: (await send(ctx, userId, p, deviceId)).message }));
   on("recall", async (p) => ({ message: await recall(ctx, userId, p) }));
-  on("pull", (p) => pull(ctx, userId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
-  on("ack", (p) => ack(ctx, userId, deviceId, p), { budget: "upkeep" });
+  on("pull", (p) => pull(ctx, userId, deviceId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
+  on("ack", (p) => ack(ctx, userId, deviceId, p, "ws"), { budget: "upkeep" });
   on(
     "heartbeat",
     async (p) => {
