@@ -35,6 +35,7 @@ import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Events } from "./observability/events.js";
+import { TraceRecorder } from "./observability/trace.js";
 import { Metrics } from "./observability/metrics.js";
 import { metricsRoutes } from "./observability/routes.js";
 import { timedStorage } from "./observability/timed-storage.js";
@@ -105,6 +106,8 @@ export interface Built {
   events: Events;
   /** Prometheus metrics (the same object as the context's). */
   metrics: Metrics;
+  /** The message trace's recorder (the same object as the context's); tests call `flush()`. */
+  trace: TraceRecorder;
   retransmit: Retransmitter;
   /** The link to other processes (or its single-process stand-in): bus, presence, healing. */
   cluster: Cluster;
@@ -162,6 +165,9 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const delivery = new DeliveryMetrics();
   const events = new Events(app.log);
   events.listen(metrics.listener);
+  // The message trace: delivery events become trace_events rows, written once per TRACE_FLUSH_MS (docs/observability.md).
+  const trace = new TraceRecorder({ storage, nodeId: config.nodeId, config: config.trace, clock, log: app.log, registry: metrics.registry });
+  events.listen(trace.listener);
   // Debug lines per delivery event (LOG_LEVEL=debug); one level check per event otherwise.
   events.listen(deliveryLog(app.log.child({ component: "delivery" })));
   const retransmit = new Retransmitter({
@@ -198,6 +204,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     pushFunnel,
     events,
     metrics,
+    trace,
     delivery,
     retransmit,
     media: createMediaStore(config, storage),
@@ -279,9 +286,11 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
       // Open collapse windows are sent (briefly), sends in flight end, before storage goes.
       await push.close();
       await cluster.close();
+      // Trace rows still buffered are written before storage goes.
+      await trace.close();
       if (ownsStorage) await storage.close();
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, retransmit, push, pushFunnel, drain, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, trace, retransmit, push, pushFunnel, drain, close };
 }

@@ -127,7 +127,21 @@ export interface Config {
   faultInjection: boolean;
   /** This process's name in traces and the dashboard (env NODE_ID, default `hostname-pid`); unique per process in a cluster. */
   nodeId: string;
+  /** The message trace (server/observability/trace.ts): flush period, rows waiting at most, how long rows are kept. */
+  trace: TraceConfig;
 }
+
+/** The message trace (env TRACE_FLUSH_MS, TRACE_BUFFER_MAX, TRACE_KEEP_MS; docs/observability.md "Trace"). */
+export interface TraceConfig {
+  /** Buffered trace rows are written every this many ms. */
+  flushMs: number;
+  /** Rows waiting at most; beyond, rows are dropped and counted (courier_trace_dropped_total). */
+  bufferMax: number;
+  /** Rows (and traces) are kept this long; older messages answer 404. */
+  keepMs: number;
+}
+
+export const DEFAULT_TRACE_CONFIG: TraceConfig = { flushMs: 1000, bufferMax: 50_000, keepMs: 3_600_000 };
 
 export interface MediaConfig {
   /** Where photo bytes live: a folder, or the database (chunks). null: the database with DATABASE_URL, else the folder. */
@@ -371,6 +385,9 @@ const envSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{16,200}$/, "must be 16 to 200 visible ASCII characters, no spaces (e.g. openssl rand -base64 32)")
     .optional(),
+  TRACE_FLUSH_MS: int(DEFAULT_TRACE_CONFIG.flushMs, 10, 60_000),
+  TRACE_BUFFER_MAX: int(DEFAULT_TRACE_CONFIG.bufferMax, 0, 10_000_000),
+  TRACE_KEEP_MS: int(DEFAULT_TRACE_CONFIG.keepMs, 60_000, 30 * 86_400_000),
   NODE_ID: z.string().trim().regex(NODE_ID, "must be 1 to 64 characters of A-Z a-z 0-9 . _ : - (unique per process)").optional(),
 });
 
@@ -447,6 +464,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: { store: e.MEDIA_STORE ?? null, dir: e.MEDIA_DIR ?? null, maxBytes: e.MEDIA_MAX_BYTES, maxPixels: e.MEDIA_MAX_PIXELS },
     faultInjection: e.FAULT_INJECTION,
     nodeId: e.NODE_ID ?? defaultNodeId(),
+    trace: { flushMs: e.TRACE_FLUSH_MS, bufferMax: e.TRACE_BUFFER_MAX, keepMs: e.TRACE_KEEP_MS },
   };
 }
 

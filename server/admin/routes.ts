@@ -6,6 +6,7 @@ import type { Context, FeatureOptions } from "../context.js";
 import { notFound } from "../http/errors.js";
 import { idParam } from "../http/params.js";
 import { ipKey } from "../http/rate-limit.js";
+import { traceRoutes } from "../observability/trace-routes.js";
 import { adminReportRoutes } from "../safety/routes.js";
 import { campaignStep } from "./campaigns.js";
 import { commandWithResults, createCommand } from "./commands.js";
@@ -107,6 +108,8 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
 
   // Safety (issue 14): reports, newest first (server/safety/routes.ts), behind the token check above.
   await app.register(adminReportRoutes, { ctx });
+  // Issue 15: a message's trace (server/observability/trace-routes.ts), behind the same token check.
+  await app.register(traceRoutes, { ctx });
 
   app.get("/api/admin/commands/:id", async (req) => {
     const id = idParam(req);

@@ -32,6 +32,12 @@ const REPORT: TelemetryReport = {
   outboxMs: [0, 1800],
 };
 
+/** A series' value in this server's exposition (`name{labels}` as printed), undefined when absent. */
+async function series(name: string): Promise<number | undefined> {
+  const line = (await server.metrics.registry.metrics()).split("\n").find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
 const report = (s: Session | null, body: unknown) => call<{ error?: { code: string; message: string } }>(server.app, "POST", TELEMETRY_PATH, { token: s?.token, body });
 
 describe("POST /api/telemetry", () => {
@@ -42,6 +48,14 @@ describe("POST /api/telemetry", () => {
     const res = await report(ann, REPORT);
     expect(res.status).toBe(204);
     expect(heard).toEqual([{ userId: ann.user.id, report: REPORT, at: 5_000_123 }]);
+    // What an operator scraping /metrics sees move.
+    expect(await series('courier_client_render_seconds_count{transport="ws"}')).toBe(3);
+    expect(await series('courier_client_render_seconds_sum{transport="ws"}')).toBeCloseTo(0.0555);
+    expect(await series("courier_client_hole_pulls_total")).toBe(2);
+    expect(await series('courier_client_transport_switches_total{from="ws",to="sse"}')).toBe(1);
+    expect(await series('courier_client_transport_switches_total{from="sse",to="ws"}')).toBe(1);
+    expect(await series("courier_client_outbox_seconds_count")).toBe(2);
+    expect(await series("courier_client_outbox_seconds_sum")).toBeCloseTo(1.8);
     // Nothing seen yet is a report too (an empty batch is never sent by the app, but it is valid).
     expect((await report(ann, { transport: null, renderMs: [], holePulls: 0, switches: [], outboxMs: [] })).status).toBe(204);
     expect(heard).toHaveLength(2);
@@ -75,6 +89,7 @@ describe("POST /api/telemetry", () => {
       [{ ...REPORT, holePulls: 10_001 }, /^Hole pulls must be at most 10000\./],
       [{ ...REPORT, transport: "carrier-pigeon" }, /^Unknown transport "carrier-pigeon"; one of: ws, sse, poll\./],
       [{ ...REPORT, switches: [{ from: "ws", to: "sse", why: "x" }] }, /^Unknown field: why\./],
+      [{ ...REPORT, switches: [{ from: "ws", to: "ws" }] }, /^A transport switch names two different transports\./],
       [{ ...REPORT, switches: Array.from({ length: 51 }, () => ({ from: "ws", to: "sse" })) }, /^Switches can have at most 50 item/],
       [{ transport: "ws", renderMs: [] }, /^Hole pulls is required\./],
       [[REPORT], /^The request body must be a JSON object\./],
@@ -86,6 +101,8 @@ describe("POST /api/telemetry", () => {
       expect(res.body.error?.message).toMatch(message);
     }
     expect(heard).toEqual([]);
+    expect(await series("courier_client_hole_pulls_total")).toBe(0);
+    expect(await series('courier_client_render_seconds_count{transport="ws"}')).toBe(0);
     // Refused reports spent none of the user's budget (6 a minute): a good one still goes through.
     expect((await report(ann, REPORT)).status).toBe(204);
   });
@@ -117,7 +134,7 @@ describe("POST /api/telemetry", () => {
   it("refuses a body over 16 KB with 413 in its own words (below the server's general 64 KB)", async () => {
     await start();
     const ann = await register(server.app);
-    // The largest valid report is under 9 KB (400 numbers, 50 switches): this is not one.
+    // The largest valid report is under 12 KB (400 numbers of at most 23 characters, 50 switches): this is not one.
     const padded = { ...REPORT, renderMs: Array.from({ length: 3000 }, () => 599_999.5) };
     const size = Buffer.byteLength(JSON.stringify(padded));
     expect(size).toBeGreaterThan(TELEMETRY_BODY_MAX_BYTES);
@@ -126,5 +143,16 @@ describe("POST /api/telemetry", () => {
     expect(res.status).toBe(413);
     expect(res.body.error).toEqual({ code: "too_large", message: "A telemetry report is at most 16 KB of JSON." });
     expect(heard).toEqual([]);
+    // The largest valid report (the longest numbers JSON writes, every list full) is taken.
+    const longest = 2.2250738585072014e-308;
+    const largest: TelemetryReport = {
+      transport: "poll",
+      renderMs: Array.from({ length: 200 }, () => longest),
+      holePulls: 10_000,
+      switches: Array.from({ length: 50 }, () => ({ from: "poll", to: "sse" })),
+      outboxMs: Array.from({ length: 200 }, () => longest),
+    };
+    expect(Buffer.byteLength(JSON.stringify(largest))).toBeLessThan(12 * 1024);
+    expect((await report(ann, largest)).status).toBe(204);
   });
 });

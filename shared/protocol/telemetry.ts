@@ -29,7 +29,9 @@ export const TELEMETRY_LIMITS = {
 
 const durations = (bound: { count: number; max: number }) => z.array(z.number().min(0).max(bound.max)).max(bound.count);
 
-export const transportSwitchSchema = z.strictObject({ from: transportNameSchema, to: transportNameSchema });
+export const transportSwitchSchema = z
+  .strictObject({ from: transportNameSchema, to: transportNameSchema })
+  .refine((s) => s.from !== s.to, "A transport switch names two different transports.");
 export type TransportSwitch = z.infer<typeof transportSwitchSchema>;
 
 export const telemetrySchema = z.strictObject({

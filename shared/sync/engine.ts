@@ -3,7 +3,7 @@ import type { Entry } from "../protocol/entries.js";
 import { CourierError } from "../protocol/errors.js";
 import { formatRanges, PULL_LIMIT_MAX, PULL_ONLY_RANGES_MAX, type PullRequest, type PullResponse } from "../protocol/sync.js";
 import { DomainBuffer } from "./domain-buffer.js";
-import { type Clock, type SyncEvent, type SyncSource, type SyncStats, type SyncStore, systemClock } from "./types.js";
+import { type Clock, type PullCause, type SyncEvent, type SyncSource, type SyncStats, type SyncStore, systemClock } from "./types.js";
 
 export interface SyncEngineOptions {
   source: SyncSource;
@@ -155,7 +155,7 @@ export class SyncEngine {
   /** Pull every domain from its consumed version (reconnect, foreground). */
   catchUp(): void {
     if (this.stopped || !this.started) return;
-    for (const d of DOMAINS) this.requestPull(d);
+    for (const d of DOMAINS) this.requestPull(d, "catch_up");
   }
 
   /** Drop local state and start over from a snapshot (a server `cmd`, a user's "repair"). */
@@ -290,7 +290,7 @@ export class SyncEngine {
         continue;
       }
       if (buffer.urgent || this.settleMs === 0) {
-        this.requestPull(d);
+        this.requestPull(d, buffer.urgent ? "behind" : "hole");
         continue;
       }
       const now = this.clock.now();
@@ -320,19 +320,19 @@ export class SyncEngine {
         if (this.buffers[d].has(this.consumed[d] + 1)) return this.kick();
         const firedAt = this.clock.now();
         if (firedAt - due > this.settleMs && firedAt < deadline) return this.armSettle(d, firedAt);
-        this.requestPull(d);
+        this.requestPull(d, "hole");
       }, wait),
     };
   }
 
-  private requestPull(d: Domain): void {
+  private requestPull(d: Domain, cause: PullCause): void {
     if (this.stopped || this.pending.has(d) || this.needSnapshot) return;
     this.clearTimer(this.settleTimers, d);
     this.clearTimer(this.retryTimers, d);
-    void this.pull(d);
+    void this.pull(d, cause);
   }
 
-  private async pull(d: Domain): Promise<void> {
+  private async pull(d: Domain, cause: PullCause): Promise<void> {
     const buffer = this.buffers[d];
     const after = this.consumed[d];
     // One page, from the first missing version to the last one we know of:
@@ -347,7 +347,7 @@ export class SyncEngine {
     buffer.holeSince = null;
     buffer.urgent = false;
     this.counters.pulls++;
-    this.onEvent({ type: "pull", d, after, limit });
+    this.onEvent({ type: "pull", d, after, limit, cause });
     let response: PullResponse;
     try {
       response = await this.source.pull(request);
@@ -393,7 +393,7 @@ export class SyncEngine {
     this.retryTimers[d] = {
       handle: this.clock.setTimeout(() => {
         this.retryTimers[d] = null;
-        this.requestPull(d);
+        this.requestPull(d, "retry");
       }, delay),
     };
   }

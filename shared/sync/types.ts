@@ -43,10 +43,18 @@ export interface SyncStore {
   applySnapshot(snapshot: Snapshot): Promise<void>;
 }
 
+/**
+ * Why a pull started: `hole` a version was missing among what was pushed
+ * (after the quiet period); `behind` the server is ahead (a hello's heads, a
+ * full page); `catch_up` asked for (reconnect, foreground); `retry` after a
+ * failed pull.
+ */
+export type PullCause = "hole" | "behind" | "catch_up" | "retry";
+
 /** What the engine reports, for status UI, metrics and tests. */
 export type SyncEvent =
   | { type: "applied"; d: Domain; from: number; to: number; count: number }
-  | { type: "pull"; d: Domain; after: number; limit: number }
+  | { type: "pull"; d: Domain; after: number; limit: number; cause: PullCause }
   | { type: "pulled"; d: Domain; entries: number; bytes: number; head: number; reset: boolean }
   | { type: "pull_failed"; d: Domain; error: unknown }
   | { type: "snapshot"; heads: Versions }

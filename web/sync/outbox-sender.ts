@@ -30,6 +30,8 @@ export interface OutboxSenderOptions {
   upload?: Uploader;
   /** The session is gone: stop and ask the person to sign in again. */
   onReauth(): void;
+  /** The server accepted a row `waitedMs` after it was queued (telemetry's outbox wait). */
+  onSent?(waitedMs: number): void;
 }
 
 /** How one attempt ended: go on with the next row, or stop the queue (retry later / re-authenticate). */
@@ -176,6 +178,7 @@ export class OutboxSender {
       // Stopped meanwhile: write nothing more; the message arrives through sync.
       // Null: it left the outbox while its photos were uploading, and was never sent.
       if (this.stopped || message === null) return "next";
+      this.opts.onSent?.(queuedFor(current, this.now()));
       await settle(this.opts.db, message);
       this.failures = 0;
       return "next";

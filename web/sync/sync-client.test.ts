@@ -428,3 +428,47 @@ describe("SyncClient: the resync command", () => {
     expect(await db.commands.get(COMMAND)).toMatchObject({ status: "done", reported: true });
   });
 });
+
+describe("SyncClient: telemetry", () => {
+  it("reports what only the app sees to POST /api/telemetry: a pull caused by a hole, an outbox wait (sent when it stops)", async () => {
+    const posted: { url: string; body: unknown }[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (url: string, init: RequestInit) => {
+        posted.push({ url, body: JSON.parse(init.body as string) });
+        return new Response(null, { status: 204 });
+      }),
+    );
+    const c = makeClient();
+    await c.start();
+    transport.hello(me.id);
+    // Version 2 never pushed: a hole, pulled after the quiet period.
+    serverLog = [convEntry(summary("c1"), 1), msgEntry(message("c1", 1), 2), msgEntry(message("c1", 2), 3)];
+    transport.handlers!.onPush([serverLog[0]!, serverLog[2]!]);
+    await drain();
+    await vi.advanceTimersByTimeAsync(5_000);
+    await drain();
+    await c.idle();
+    expect(transport.pull).toHaveBeenCalledOnce();
+    expect(c.versions.chat).toBe(3);
+    expect(posted).toEqual([]);
+    // The page hidden: what waits goes out at once.
+    page.visibilityState = "hidden";
+    page.dispatchEvent(new Event("visibilitychange"));
+    expect(posted).toEqual([{ url: "/api/telemetry", body: { transport: "ws", renderMs: [], holePulls: 1, switches: [], outboxMs: [] } }]);
+    // Shown again: a catch-up, not a hole.
+    page.visibilityState = "visible";
+    page.dispatchEvent(new Event("visibilitychange"));
+    await drain();
+    expect(transport.pull.mock.calls.length).toBeGreaterThan(1);
+    const answer = async (req: { clientMsgId: string }) => message("c1", 3, { senderId: ME, clientMsgId: req.clientMsgId });
+    transport.send.mockImplementation(answer as never);
+    await c.outbox.send("c1", "hi");
+    await drain();
+    expect(await db.outbox.count()).toBe(0);
+
+    await c.stop();
+    client = null;
+    expect(posted.slice(1)).toEqual([{ url: "/api/telemetry", body: { transport: "ws", renderMs: [], holePulls: 0, switches: [], outboxMs: [expect.any(Number)] } }]);
+  });
+});

@@ -36,6 +36,7 @@ import { OutboxSender } from "./outbox-sender.js";
 import { watchPage } from "./page-signals.js";
 import type { Transport, TransportHandlers, TransportStatus } from "./transport.js";
 import { transportLog } from "./transport-log.js";
+import { postTelemetry, telemetry } from "./telemetry.js";
 
 export interface SyncClientOptions {
   user: User;
@@ -140,6 +141,7 @@ export class SyncClient {
       send: (request) => this.sendMessage(request),
       upload: (blob, progress) => this.ours(() => opts.api.uploadMedia(blob, progress)),
       onReauth: () => this.verifySession(),
+      onSent: (waitedMs) => telemetry.outboxWait(waitedMs),
     });
     this.handlers = {
       // Consumed, not received: a cursor-resuming transport then re-sends what we lack, and a poll acks only what is applied.
@@ -184,6 +186,8 @@ export class SyncClient {
     await this.engine.start();
     if (this.stopped) return;
     this.listen();
+    // What only the app sees goes to the server in batches (telemetry.ts), while this session is ours.
+    this.cleanups.push(telemetry.start({ send: (report) => this.ours(() => postTelemetry(report, this.opts.deviceId)) }));
     // Registration (capabilities, user agent) runs beside connecting: every
     // transport's handshake names the device too, and time to the first
     // message matters more than which of the two lands first.
@@ -274,6 +278,7 @@ export class SyncClient {
       return;
     }
     this.foreign = false;
+    telemetry.transportUp(this.opts.transport.name);
     useConnection.getState().setRecallWindowMs(hello.recallWindowMs ?? null);
     this.stopHttpCatchUp();
     this.engine.hello(hello.heads);
@@ -289,6 +294,7 @@ export class SyncClient {
       const message = e.k === "msg" ? (e.data as { message?: { conversationId?: unknown; senderId?: unknown } }).message : undefined;
       if (typeof message?.conversationId === "string" && typeof message.senderId === "string") useTyping.getState().stopped(message.conversationId, message.senderId);
     }
+    telemetry.arrived(entries);
     this.engine.receive(entries);
   }
 
@@ -493,6 +499,9 @@ export class SyncClient {
       case "apply_failed":
         console.error("courier: applying entries failed", event.error);
         recentErrors.record(`sync apply ${event.d}`, event.error);
+        break;
+      case "pull":
+        if (event.cause === "hole") telemetry.holePull();
         break;
       case "pull_failed":
         recentErrors.record(`sync pull ${event.d}`, event.error);

@@ -10,6 +10,7 @@ import { ContactNote } from "../safety/safety-view.js";
 import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from "../../lib/menu.js";
 import { systemText } from "./system-text.js";
 import { PendingPhotos, PhotoGrid } from "../photos/photo-grid.js";
+import { useRenderTelemetry } from "./render-telemetry.js";
 
 export interface MessageListProps {
   me: string;
@@ -68,6 +69,7 @@ export function MessageList(props: MessageListProps) {
   const [active, setActive] = useState<string | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
   const actions = props.actions;
+  useRenderTelemetry(messages, me);
 
   const rows = buildRows(messages, pending, now, summary?.conversation.type === "group", me);
   const firstKey = messages[0]?.id ?? null;
