@@ -35,6 +35,7 @@ import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import { Events } from "./observability/events.js";
+import { NodeSnapshots } from "./observability/node-metrics.js";
 import { TraceRecorder } from "./observability/trace.js";
 import { Metrics } from "./observability/metrics.js";
 import { metricsRoutes } from "./observability/routes.js";
@@ -106,6 +107,8 @@ export interface Built {
   events: Events;
   /** Prometheus metrics (the same object as the context's). */
   metrics: Metrics;
+  /** This process's metrics snapshots for the dashboard (the same object as the context's); tests call `publish()`. */
+  snapshots: NodeSnapshots;
   /** The message trace's recorder (the same object as the context's); tests call `flush()`. */
   trace: TraceRecorder;
   retransmit: Retransmitter;
@@ -185,6 +188,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   hub.observe(hubEvents(events, clock));
   hub.onPublish(publishedEvents(events));
   const pushFunnel = new PushFunnel();
+  // This process's row in node_metrics, for the dashboard (docs/observability.md, "Across processes").
+  const snapshots = new NodeSnapshots({ registry: metrics.registry, storage, node: config.nodeId, clock, publishMs: config.metricsPublishMs, log: app.log });
   const push = new PushService({ storage, sync, hub, presence: cluster, redis: cluster.link, config: config.push, clock, funnel: pushFunnel, log: app.log, events }, opts.push);
   hub.observe(push.hubObserver);
   // What /metrics reads at scrape time instead of counting twice; Redis's latency by a PING every 10 s.
@@ -204,6 +209,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     pushFunnel,
     events,
     metrics,
+    snapshots,
     trace,
     delivery,
     retransmit,
@@ -258,6 +264,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   await installSpa(app, config.webDir);
 
   const io = attachWebSocket(ctx, app.server, app.log);
+  snapshots.start();
   // socket.io answers its own HTTP requests (handshakes, refusals) before Fastify sees them; this listener runs first.
   app.server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
     if (req.url?.startsWith(`${SOCKET_PATH}/`)) setSecurityHeaders(req, res, config);
@@ -288,9 +295,10 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
       await cluster.close();
       // Trace rows still buffered are written before storage goes.
       await trace.close();
+      await snapshots.close();
       if (ownsStorage) await storage.close();
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, trace, retransmit, push, pushFunnel, drain, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, snapshots, trace, retransmit, push, pushFunnel, drain, close };
 }

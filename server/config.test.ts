@@ -54,6 +54,8 @@ describe("config", () => {
       media: { store: null, dir: null, maxBytes: 10_485_760, maxPixels: 50_000_000 },
       faultInjection: false,
       nodeId: defaultNodeId(),
+      trace: { flushMs: 1000, bufferMax: 50_000, keepMs: 3_600_000 },
+      metricsPublishMs: 2000,
     });
   });
 
@@ -65,6 +67,13 @@ describe("config", () => {
     expect(() => loadConfig({ NODE_ID: "web 1" })).toThrow(/NODE_ID: must be 1 to 64 characters/);
     expect(() => loadConfig({ NODE_ID: "x".repeat(65) })).toThrow(/NODE_ID/);
     expect(() => loadConfig({ NODE_ID: 'a"b' })).toThrow(/NODE_ID/);
+  });
+
+  it("publishes the dashboard's snapshot every METRICS_PUBLISH_MS, 0 for never, at most 30 s (the dashboard drops a node silent for a minute)", () => {
+    expect(loadConfig({ METRICS_PUBLISH_MS: "500" }).metricsPublishMs).toBe(500);
+    expect(loadConfig({ METRICS_PUBLISH_MS: "0" }).metricsPublishMs).toBe(0);
+    expect(() => loadConfig({ METRICS_PUBLISH_MS: "60000" })).toThrow(/METRICS_PUBLISH_MS/);
+    expect(() => loadConfig({ METRICS_PUBLISH_MS: "2s" })).toThrow(/METRICS_PUBLISH_MS/);
   });
 
   it("reads the Web Push and admin settings, and refuses bad ones by name", () => {

@@ -129,6 +129,8 @@ export interface Config {
   nodeId: string;
   /** The message trace (server/observability/trace.ts): flush period, rows waiting at most, how long rows are kept. */
   trace: TraceConfig;
+  /** How often this process writes its metrics snapshot for the dashboard (env METRICS_PUBLISH_MS, default 2000; 0: never). */
+  metricsPublishMs: number;
 }
 
 /** The message trace (env TRACE_FLUSH_MS, TRACE_BUFFER_MAX, TRACE_KEEP_MS; docs/observability.md "Trace"). */
@@ -389,6 +391,7 @@ const envSchema = z.object({
   TRACE_BUFFER_MAX: int(DEFAULT_TRACE_CONFIG.bufferMax, 0, 10_000_000),
   TRACE_KEEP_MS: int(DEFAULT_TRACE_CONFIG.keepMs, 60_000, 30 * 86_400_000),
   NODE_ID: z.string().trim().regex(NODE_ID, "must be 1 to 64 characters of A-Z a-z 0-9 . _ : - (unique per process)").optional(),
+  METRICS_PUBLISH_MS: int(2000, 0, 30_000),
 });
 
 /** Reads the environment; throws ConfigError listing every bad variable. */
@@ -465,6 +468,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     faultInjection: e.FAULT_INJECTION,
     nodeId: e.NODE_ID ?? defaultNodeId(),
     trace: { flushMs: e.TRACE_FLUSH_MS, bufferMax: e.TRACE_BUFFER_MAX, keepMs: e.TRACE_KEEP_MS },
+    metricsPublishMs: e.METRICS_PUBLISH_MS,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Limits } from "./http/rate-limit.js";
 import type { MediaStore } from "./media/store.js";
 import type { DeliveryEvents } from "./observability/events.js";
 import type { Metrics } from "./observability/metrics.js";
+import type { NodeSnapshots } from "./observability/node-metrics.js";
 import type { TraceRecorder } from "./observability/trace.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
@@ -34,6 +35,8 @@ export interface Context {
   events: DeliveryEvents;
   /** Prometheus metrics of this process (`GET /metrics`): its registry, error and latency counting. */
   metrics: Metrics;
+  /** This process's metrics snapshots: published to `node_metrics` for the dashboard, and taken fresh when it asks. */
+  snapshots: NodeSnapshots;
   /** The message trace (trace_events): a delivery-events listener; `flush()` writes what is buffered. */
   trace: TraceRecorder;
   /** Delivery counters of this process (pushes, acks, retries, hand-overs, dead connections). */

@@ -7,6 +7,7 @@ import { notFound } from "../http/errors.js";
 import { idParam } from "../http/params.js";
 import { ipKey } from "../http/rate-limit.js";
 import { traceRoutes } from "../observability/trace-routes.js";
+import { dashboardRoutes } from "../observability/dashboard-routes.js";
 import { adminReportRoutes } from "../safety/routes.js";
 import { campaignStep } from "./campaigns.js";
 import { commandWithResults, createCommand } from "./commands.js";
@@ -108,6 +109,8 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
 
   // Safety (issue 14): reports, newest first (server/safety/routes.ts), behind the token check above.
   await app.register(adminReportRoutes, { ctx });
+  // Observability (issue 15): the dashboard's data and device diagnostics (server/observability/dashboard-routes.ts), behind the same check.
+  await app.register(dashboardRoutes, { ctx });
   // Issue 15: a message's trace (server/observability/trace-routes.ts), behind the same token check.
   await app.register(traceRoutes, { ctx });
 

@@ -10,6 +10,7 @@ import type {
   Membership,
   Command,
   CommandResult,
+  DeviceDiagnostics,
   Message,
   Offer,
   OfferStatus,
@@ -535,6 +536,8 @@ export interface CommandRepo {
   /** Replaces the device's earlier report of this command. */
   report(commandId: string, result: CommandResult): Answer<void>;
   results(commandId: string): Answer<CommandResult[]>;
+  /** The latest `diagnostics` result per device, newest first: of `userId`'s devices, or of everyone's when null (the dashboard). */
+  latestDiagnostics(userId: string | null, limit: number): Answer<DeviceDiagnostics[]>;
 }
 
 // ── safety: blocks and reports (issue 14, server/safety/) ──────────────────

@@ -143,6 +143,14 @@ describe("two dashboard polls", () => {
     expect(p50!.value).toBeCloseTo(0.5 + 0.5 * (3 / 10)); // rank 7 of 14: 4 fast (b) then 10 slow (a)
   });
 
+  it("knows a restart by startedAt even when the new counters already passed the old ones", () => {
+    const p1 = poll(10_000, [node("b", 0, 10_000, 50, hist([0, 5, 0, 0]))]);
+    const p2 = poll(12_000, [node("b", 11_000, 12_000, 54, hist([4, 5, 0, 0]))]);
+    const win = dashboardWindow(p1, p2)!;
+    expect(perSecond(win, "courier_messages_total")).toBe(27); // all 54 are new, not 4
+    expect(percentiles(win, "courier_delivery_seconds", {}, [0.5])[0]!.value).toBeCloseTo(0.1 + 0.4 * (0.5 / 5)); // rank 4.5 of 9
+  });
+
   it("counts a process that started after the earlier poll from zero, and not one whose rows were only late", () => {
     const p1 = poll(10_000, [node("a", 0, 10_000, 100, hist([1, 0, 0, 0]))]);
     const p2 = poll(12_000, [

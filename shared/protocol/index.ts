@@ -14,6 +14,7 @@ export * from "./transports.js";
 export * from "./events.js";
 export * from "./push.js";
 export * from "./commands.js";
+export * from "./diagnostics.js";
 export * from "./presence.js";
 export * from "./location.js";
 export * from "./safety.js";

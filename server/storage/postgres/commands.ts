@@ -1,5 +1,5 @@
-import type { Command, CommandResult } from "../../../shared/protocol/index.js";
-import { type CommandResultRow, commandValues, resultValues, toCommand, toCommandResult } from "../command-rows.js";
+import type { Command, CommandResult, DeviceDiagnostics } from "../../../shared/protocol/index.js";
+import { type CommandResultRow, commandValues, type DiagnosticsRow, latestDiagnosticsSql, resultValues, toCommand, toCommandResult, toDeviceDiagnostics } from "../command-rows.js";
 import type { CommandRepo } from "../tx.js";
 import { type Db, first } from "./db.js";
 
@@ -30,5 +30,12 @@ export class PgCommands implements CommandRepo {
       [commandId],
     );
     return rows.map(toCommandResult);
+  }
+
+  async latestDiagnostics(userId: string | null, limit: number): Promise<DeviceDiagnostics[]> {
+    // $1 is typed: PostgreSQL cannot tell the type of a parameter that is only compared with NULL.
+    const sql = latestDiagnosticsSql((n) => (n === 1 ? "$1::text" : `$${n}`));
+    const { rows } = await this.db.query<DiagnosticsRow>(sql, [userId, userId, limit]);
+    return rows.map(toDeviceDiagnostics);
   }
 }

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import type { Command, CommandResult } from "../../../shared/protocol/index.js";
-import { type CommandResultRow, type CommandRow, commandValues, resultValues, toCommand, toCommandResult } from "../command-rows.js";
+import type { Command, CommandResult, DeviceDiagnostics } from "../../../shared/protocol/index.js";
+import { type CommandResultRow, type CommandRow, commandValues, type DiagnosticsRow, latestDiagnosticsSql, resultValues, toCommand, toCommandResult, toDeviceDiagnostics } from "../command-rows.js";
 import type { CommandRepo } from "../tx.js";
 
 /** Commands and their results per device (docs/messages.md). */
@@ -19,6 +19,7 @@ export class CommandStore implements CommandRepo {
       results: db.prepare<[string], CommandResultRow>(
         `SELECT device_id, status, detail, report, at FROM command_results WHERE command_id = ? ORDER BY at, device_id`,
       ),
+      latestDiagnostics: db.prepare<[string | null, string | null, number], DiagnosticsRow>(latestDiagnosticsSql(() => "?")),
     };
   }
 
@@ -37,5 +38,9 @@ export class CommandStore implements CommandRepo {
 
   results(commandId: string): CommandResult[] {
     return this.s.results.all(commandId).map(toCommandResult);
+  }
+
+  latestDiagnostics(userId: string | null, limit: number): DeviceDiagnostics[] {
+    return this.s.latestDiagnostics.all(userId, userId, limit).map(toDeviceDiagnostics);
   }
 }
