@@ -104,6 +104,33 @@ describe("Telemetry", () => {
     expect(JSON.stringify(report).length).toBeLessThan(16 * 1024);
   });
 
+  it("hidden again within 10 s of a batch (switching tabs): what waits is left for the timer; leaving the page still sends", () => {
+    t.outboxWait(1);
+    hide();
+    expect(sent).toHaveLength(1);
+    clock.advance(9_999);
+    page.visibilityState = "visible";
+    t.outboxWait(2);
+    hide();
+    expect(sent).toHaveLength(1);
+    win.dispatchEvent(new Event("pagehide"));
+    expect(sent.map((r) => r.outboxMs)).toEqual([[1], [2]]);
+    clock.advance(10_000);
+    page.visibilityState = "visible";
+    t.outboxWait(3);
+    hide();
+    expect(sent.map((r) => r.outboxMs)).toEqual([[1], [2], [3]]);
+    // Tab switching only: the timer sends it, 30 s after it was recorded.
+    clock.advance(1);
+    page.visibilityState = "visible";
+    t.outboxWait(4);
+    hide();
+    clock.advance(29_999);
+    expect(sent).toHaveLength(3);
+    clock.advance(1);
+    expect(sent.map((r) => r.outboxMs)).toEqual([[1], [2], [3], [4]]);
+  });
+
   it("flushes at once when the page is hidden or left (pagehide), and the 30 s timer is then off", () => {
     t.outboxWait(1);
     hide();

@@ -18,7 +18,8 @@ import type { PageEnvironment } from "./page-signals.js";
  *
  *   something recorded ──▶ a batch goes out `intervalMs` (30 s) later, with
  *                          everything recorded meanwhile (so at most one per 30 s)
- *   page hidden or left ──▶ what is waiting goes out at once (keepalive)
+ *   page hidden or left ──▶ what is waiting goes out at once (keepalive);
+ *                          hidden within 10 s of the last batch: left for the timer
  *   nothing recorded    ──▶ nothing is sent
  *
  * A failed send is dropped: never retried, never in chat's way. Each list
@@ -46,6 +47,13 @@ export interface TelemetrySink {
 const ARRIVALS_MAX = 500;
 /** A message first shown this long after it arrived was not shown live (its conversation was opened later). */
 const ARRIVAL_TTL_MS = 60_000;
+/**
+ * Hidden again this soon after a batch went out (switching tabs back and
+ * forth): what waits stays for the batch timer, so the per-user limit
+ * (`RATE_TELEMETRY_PER_MIN`) is not met and 429s do not fill the error counts.
+ * Leaving the page (pagehide) always sends.
+ */
+export const HIDDEN_FLUSH_GAP_MS = 10_000;
 
 export class Telemetry {
   private readonly clock: Clock;
@@ -65,6 +73,8 @@ export class Telemetry {
   private readonly arrivals = new Map<string, number>();
   /** Bumped when the page is hidden: frames asked for before then are not timed. */
   private generation = 0;
+  /** When the last batch went out (clock ms). */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: TelemetryOptions = {}) {
     this.clock = opts.clock ?? systemClock;
@@ -81,12 +91,16 @@ export class Telemetry {
    */
   start(sink: TelemetrySink, env: PageEnvironment = { document, window }): () => void {
     this.sink = sink;
+    // A new session (perhaps another user's): its own limit, its own gap.
+    this.lastSentAt = Number.NEGATIVE_INFINITY;
     const onHide = () => {
       this.generation++;
       this.flush();
     };
     const onVisibility = () => {
-      if (env.document.visibilityState === "hidden") onHide();
+      if (env.document.visibilityState !== "hidden") return;
+      this.generation++;
+      if (this.clock.now() - this.lastSentAt >= HIDDEN_FLUSH_GAP_MS) this.flush();
     };
     env.document.addEventListener("visibilitychange", onVisibility);
     env.window.addEventListener("pagehide", onHide);
@@ -177,6 +191,7 @@ export class Telemetry {
     this.holePulls = 0;
     this.switches = [];
     this.outboxMs = [];
+    this.lastSentAt = this.clock.now();
     try {
       sink.send(report).catch(() => {});
     } catch {
