@@ -44,7 +44,7 @@ describe(`node metrics snapshots (${testEngine})`, () => {
     expect(quantile(h, 0.5)).toBeCloseTo(0.1 + 0.9 * (1 / 2));
   });
 
-  it("publishes on start and every publishMs, replacing its row; a closed publisher writes no more", async () => {
+  it("publishes on start and every publishMs, replacing its row; once more on close, then no more", async () => {
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
     const { storage, dispose } = await openTestStorage(testEngine);
     disposers.push(dispose);
@@ -66,10 +66,15 @@ describe(`node metrics snapshots (${testEngine})`, () => {
     expect(row!.at).toBe(1_002_000);
     expect(JSON.parse(row!.data).counters['courier_entries_pushed_total{transport="ws"}']).toBe(7);
 
+    pushed.inc({ transport: "ws" }, 1);
+    now += 500;
     await snapshots.close();
+    const [last] = await rows();
+    expect(last!.at).toBe(1_002_500);
+    expect(JSON.parse(last!.data).counters['courier_entries_pushed_total{transport="ws"}']).toBe(8);
     now += 10_000;
     await vi.advanceTimersByTimeAsync(10_000);
-    expect((await rows())[0]!.at).toBe(1_002_000);
+    expect((await rows())[0]!.at).toBe(1_002_500);
   });
 
   it("deletes rows of nodes gone for an hour when it publishes", async () => {

@@ -142,11 +142,17 @@ export class NodeSnapshots {
     }
   }
 
-  /** Stops the timer and waits for a round in flight (call before storage closes). */
+  /**
+   * Stops the timer and, if it was running, publishes a last time: the
+   * counters of the last seconds, and no connections (the app has closed
+   * them by now). Call after the app closes, before storage does.
+   */
   async close(): Promise<void> {
+    const running = this.timer !== null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.inFlight;
+    if (running) await this.publish();
   }
 }
 
