@@ -19,7 +19,7 @@ import type { PageEnvironment } from "./page-signals.js";
  *   something recorded ──▶ a batch goes out `intervalMs` (30 s) later, with
  *                          everything recorded meanwhile (so at most one per 30 s)
  *   page hidden or left ──▶ what is waiting goes out at once (keepalive);
- *                          hidden within 10 s of the last batch: left for the timer
+ *                          hidden within 20 s of the last batch: left for the timer
  *   nothing recorded    ──▶ nothing is sent
  *
  * A failed send is dropped: never retried, never in chat's way. Each list
@@ -49,11 +49,12 @@ const ARRIVALS_MAX = 500;
 const ARRIVAL_TTL_MS = 60_000;
 /**
  * Hidden again this soon after a batch went out (switching tabs back and
- * forth): what waits stays for the batch timer, so the per-user limit
- * (`RATE_TELEMETRY_PER_MIN`) is not met and 429s do not fill the error counts.
- * Leaving the page (pagehide) always sends.
+ * forth): what waits stays for the batch timer. Batches are then at least
+ * 20 s apart, at most 3 a minute per tab, so two tabs stay within the
+ * per-user limit (`RATE_TELEMETRY_PER_MIN`, 6) and 429s do not fill the
+ * error counts. Leaving the page (pagehide) always sends.
  */
-export const HIDDEN_FLUSH_GAP_MS = 10_000;
+export const HIDDEN_FLUSH_GAP_MS = 20_000;
 
 export class Telemetry {
   private readonly clock: Clock;
