@@ -34,8 +34,9 @@ export class PgTrace implements TraceRepo {
     );
   }
 
+  /** Every process prunes: rows another one is deleting right now are skipped, not waited for (nor deadlocked on). */
   async prune(before: number, max: number): Promise<number> {
-    const { rowCount } = await this.db.query(`DELETE FROM trace_events WHERE id IN (SELECT id FROM trace_events WHERE at < $1 LIMIT $2)`, [
+    const { rowCount } = await this.db.query(`DELETE FROM trace_events WHERE id IN (SELECT id FROM trace_events WHERE at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)`, [
       before,
       max,
     ]);
