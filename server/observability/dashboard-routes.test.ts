@@ -1,17 +1,20 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import type { DashboardResponse } from "../../shared/metrics/snapshot.js";
+import { type DashboardResponse, metricKey } from "../../shared/metrics/snapshot.js";
 import type { DeviceDiagnostics } from "../../shared/protocol/index.js";
 import { createTestSchema, testEngine, type TestSchema } from "../testing/engines.js";
-import { call, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { call, connect, listen, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
 
 /** GET /api/admin/dashboard and GET /api/admin/diagnostics (issue 15), on the engine the tests run on; two processes on PostgreSQL. */
 
 const TOKEN = "admin-token-0123456789abcdef";
 const MESSAGES = "courier_messages_total";
+const WS_CONNECTIONS = metricKey("courier_connections", { transport: "ws" });
 const servers: TestServer[] = [];
+const closers: (() => void)[] = [];
 let schema: TestSchema | undefined;
 afterEach(async () => {
+  for (const close of closers.splice(0)) close();
   await Promise.all(servers.splice(0).map((s) => s.dispose()));
   await schema?.drop();
   schema = undefined;
@@ -82,14 +85,19 @@ describe.skipIf(testEngine !== "postgres")("the dashboard of two processes on on
     const b = await start({ nodeId: "node-b", databaseUrl: schema.url }, () => nowB);
     await traffic(a, 2);
     await traffic(b, 3);
+    // A phone live on B over WebSocket: B's connections, seen from A.
+    const phone = connect(await listen(b), { token: (await register(b.app)).token, deviceId: randomUUID(), protocol: 1 });
+    closers.push(() => phone.socket.disconnect());
+    await phone.hello;
     await b.snapshots.publish();
 
     const body = await dashboard(a);
-    expect(body.nodes.map((n) => [n.node, n.metrics.counters[MESSAGES]])).toEqual([
-      ["node-a", 2],
-      ["node-b", 3],
+    expect(body.nodes.map((n) => [n.node, n.metrics.counters[MESSAGES], n.metrics.gauges[WS_CONNECTIONS]])).toEqual([
+      ["node-a", 2, 0],
+      ["node-b", 3, 1],
     ]);
     expect(body.total.counters[MESSAGES]).toBe(5);
+    expect(body.total.gauges[WS_CONNECTIONS]).toBe(1);
 
     // B's last word is 61 s old when A is asked (B's clock stood still: it published long ago).
     nowB -= 61_000;
