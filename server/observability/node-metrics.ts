@@ -32,14 +32,20 @@ type JsonMetric = Awaited<ReturnType<Registry["getMetricsAsJSON"]>>[number];
 type JsonValue = JsonMetric["values"][number] & { metricName?: string };
 type LabelValues = Record<string, string | number>;
 
-const labelsOf = (labels: LabelValues, without?: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(labels).filter(([name]) => name !== without).map(([n, v]) => [n, String(v)]));
+/** `metricKey` of a series, leaving out `without` (a histogram's `le`). */
+function seriesKey(family: string, labels: LabelValues, without?: string): string {
+  const names = Object.keys(labels);
+  if (names.length === 0 || (names.length === 1 && names[0] === without)) return family;
+  const own: Record<string, string> = {};
+  for (const n of names) if (n !== without) own[n] = String(labels[n]);
+  return metricKey(family, own);
+}
 
 /** One histogram family's series (prom-client lists `_bucket` per `le`, then `_sum` and `_count`, per label set). */
 function histograms(m: JsonMetric, into: Record<string, HistogramValue>): void {
   const series = new Map<string, { buckets: [number, number][]; inf: number; sum: number; count: number }>();
   for (const v of m.values as JsonValue[]) {
-    const key = metricKey(m.name, labelsOf(v.labels as LabelValues, "le"));
+    const key = seriesKey(m.name, v.labels as LabelValues, "le");
     let s = series.get(key);
     if (!s) series.set(key, (s = { buckets: [], inf: 0, sum: 0, count: 0 }));
     const suffix = v.metricName?.slice(m.name.length);
@@ -67,7 +73,7 @@ export async function snapshotOf(registry: Registry): Promise<MetricsSnapshot> {
     if (type === "histogram") histograms(m, snapshot.histograms);
     else if (type === "counter" || type === "gauge") {
       const into = type === "counter" ? snapshot.counters : snapshot.gauges;
-      for (const v of m.values) into[metricKey(m.name, labelsOf(v.labels as LabelValues))] = v.value;
+      for (const v of m.values) into[seriesKey(m.name, v.labels as LabelValues)] = v.value;
     }
   }
   return snapshot;
