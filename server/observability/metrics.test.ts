@@ -1,7 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Entry } from "../../shared/protocol/index.js";
 import { loadConfig } from "../config.js";
-import { call, register, startServer, type TestServer } from "../testing/harness.js";
+import { call, type Client, connect, emitAck, eventually, listen, openDirect, register, sendHttp, startServer, type TestServer } from "../testing/harness.js";
 import type { AckedEntry } from "./events.js";
 import { Metrics } from "./metrics.js";
 
@@ -28,8 +29,15 @@ export function parseExposition(text: string): Scrape {
   return { text, types, values };
 }
 
+/** Every label value of every series. */
+function labelValues(s: Scrape): string[] {
+  return [...s.values.keys()].flatMap((series) => [...series.matchAll(/="((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]!));
+}
+
 let server: TestServer | null = null;
+const clients: Client[] = [];
 afterEach(async () => {
+  for (const c of clients.splice(0)) c.socket.disconnect();
   await server?.dispose();
   server = null;
 });
@@ -273,5 +281,81 @@ describe("the metrics listener", () => {
     m.close();
     expect(await value(m, 'courier_redis_seconds_count{op="ping"}')).toBe(1);
     expect(await value(m, 'courier_redis_seconds_sum{op="ping"}')).toBeCloseTo(0.012);
+  });
+});
+
+describe("metrics under real traffic", () => {
+  it("move with sends, pushes and acks on WebSocket, a retransmission, a compensation, a hand-over and a bad request; no id, text or token in them", async () => {
+    server = await startServer({ retry: { baseMs: 100, stepMs: 100, maxMs: 300, lifetimeMs: 60_000 } });
+    const s = server;
+    const url = await listen(s);
+    const [alice, bob] = [await register(s.app), await register(s.app)];
+    const { conversationId } = await openDirect(s.app, alice, bob);
+    const deviceId = randomUUID();
+    expect((await call(s.app, "PUT", `/api/devices/${deviceId}`, { token: alice.token, body: { protocol: 1, capabilities: ["ack"] } })).status).toBe(200);
+    const c = connect(url, { token: alice.token, deviceId, protocol: 1 });
+    clients.push(c);
+    let v = (await c.hello).heads.chat;
+    const read = async () => parseExposition((await scrape(s)).res.body);
+    const at = async (series: string) => (await read()).values.get(series) ?? 0;
+    const ack = async () => expect(await emitAck<{ ok: boolean }>(c.socket, "ack", { acks: { chat: v } })).toMatchObject({ ok: true });
+    // What the device held before (its chat's opening): acked before counting starts.
+    await ack();
+    const before = await read();
+    const grew = async (series: string) => (await at(series)) - (before.values.get(series) ?? 0);
+    /** `eventually`, naming what did not happen. */
+    const until = (what: string, check: () => boolean | Promise<boolean>) => eventually(check).catch(() => Promise.reject(new Error(`not in time: ${what}`)));
+    const sent: string[] = [];
+    const send = async (text: string) => {
+      sent.push((await sendHttp(s.app, bob, conversationId, text)).id);
+      v++;
+      const wanted = v;
+      await until(`push of chat ${wanted}`, () => c.pushed.some((e) => e.d === "chat" && e.v === wanted));
+    };
+
+    // Send N, pushed live on WebSocket, acked N.
+    const N = 3;
+    for (let i = 0; i < N; i++) await send(`secret words ${i}`);
+    await ack();
+    expect(await grew("courier_messages_total")).toBe(N);
+    expect(await grew("courier_send_commit_seconds_count")).toBe(N);
+    expect(await grew('courier_entries_pushed_total{transport="ws"}')).toBe(N);
+    expect(await grew('courier_push_seconds_count{transport="ws"}')).toBe(N);
+    expect(await grew("courier_entries_acked_total")).toBe(N);
+    expect(await grew('courier_delivery_seconds_count{transport="ws"}')).toBe(N);
+    expect(await at('courier_connections{transport="ws"}')).toBe(1);
+
+    // Unacked: re-pushed until acked.
+    const repushedBefore = await at("courier_retransmits_total");
+    await send("are you there?");
+    await until("a re-push", async () => (await at("courier_retransmits_total")) > repushedBefore);
+    await ack();
+    await until("a round acked", async () => (await grew('courier_retransmit_rounds_total{outcome="acked"}')) >= 1);
+
+    // Pushed, then pulled by the device, then acked: a compensation.
+    expect(await grew("courier_compensated_entries_total")).toBe(0);
+    await send("pull me");
+    const pulled = await emitAck<{ ok: boolean; entries: Entry[] }>(c.socket, "pull", { d: "chat", after: v - 1 });
+    expect(pulled.entries.map((e) => e.v)).toEqual([v]);
+    await ack();
+    expect(await grew("courier_compensated_entries_total")).toBe(1);
+    expect(await grew("courier_compensation_delay_seconds_count")).toBe(1);
+    expect(await grew("courier_sync_pulls_total")).toBeGreaterThanOrEqual(1);
+
+    // Pushed, and the device goes away without acking: handed over to Web Push.
+    await send("gone?");
+    c.socket.disconnect();
+    await until("a hand-over", async () => (await grew('courier_offline_handovers_total{reason="disconnected"}')) === 1);
+    await until("no connection", async () => (await at('courier_connections{transport="ws"}')) === 0);
+
+    // A bad request, counted by its code.
+    expect((await call(s.app, "POST", "/api/messages", { token: bob.token, body: { conversationId } })).status).toBe(400);
+    expect(await grew('courier_errors_total{code="bad_request"}')).toBe(1);
+
+    const after = await read();
+    expect(await grew("courier_messages_total")).toBe(N + 3);
+    const secrets = [alice.user.id, bob.user.id, deviceId, conversationId, ...sent];
+    for (const value of labelValues(after)) expect(secrets).not.toContain(value);
+    for (const secret of [...secrets, alice.token, bob.token, "secret words", "pull me", "are you there"]) expect(after.text).not.toContain(secret);
   });
 });
