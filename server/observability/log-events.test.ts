@@ -198,4 +198,19 @@ describe("JSON logs", () => {
       for (const secret of secrets) expect(text.includes(secret), `${secret} in ${text}`).toBe(false);
     }
   });
+
+  it("redacts what a careless log call would pass on: headers with sessions, bodies, passwords, tokens", async () => {
+    const log = rawLog();
+    server = await startServer({}, { logger: { stream: log.stream } });
+    const secret = "careless-secret-2f9a61";
+    // The second line of defence (server/http/logger.ts REDACT_PATHS): the app's own logger, given objects whole.
+    server.app.log.warn({ headers: { authorization: `Bearer ${secret}`, cookie: `courier_session=${secret}` } }, "headers");
+    server.app.log.warn({ body: { body: secret }, password: secret, token: secret }, "body");
+    const lines = log.lines.filter((l) => /"msg":"(headers|body)"/.test(l));
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).not.toContain(secret);
+      expect(line).toContain("[redacted]");
+    }
+  });
 });
