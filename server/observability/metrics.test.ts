@@ -348,9 +348,13 @@ describe("metrics under real traffic", () => {
     await until("a hand-over", async () => (await grew('courier_offline_handovers_total{reason="disconnected"}')) === 1);
     await until("no connection", async () => (await at('courier_connections{transport="ws"}')) === 0);
 
-    // A bad request, counted by its code.
+    // A bad request, over HTTP and on a socket, counted by its code.
     expect((await call(s.app, "POST", "/api/messages", { token: bob.token, body: { conversationId } })).status).toBe(400);
-    expect(await grew('courier_errors_total{code="bad_request"}')).toBe(1);
+    const b = connect(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    clients.push(b);
+    await b.hello;
+    expect(await emitAck(b.socket, "pull", { d: "nope", after: 0 })).toMatchObject({ ok: false, error: { code: "bad_request" } });
+    expect(await grew('courier_errors_total{code="bad_request"}')).toBe(2);
 
     const after = await read();
     expect(await grew("courier_messages_total")).toBe(N + 3);

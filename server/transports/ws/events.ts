@@ -56,6 +56,7 @@ export interface SocketClient {
 export function socketEvents(ctx: Context, socket: Socket, client: SocketClient, check: () => Promise<void>, log: Log) {
   const inFlight = new Map<string, InFlightLimit>();
   const { limits } = ctx;
+  const countError = (code: string) => ctx.metrics.error(code);
   const charge = async (budget: UserBudget = "requests"): Promise<void> => {
     if (budget === "requests" && client.addressKey !== null) await limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
     await limits.enforceUser(client.userId, budget);
@@ -72,7 +73,7 @@ export function socketEvents(ctx: Context, socket: Socket, client: SocketClient,
     const listener = (payload: unknown, cb: unknown) => {
       const [p, c] = splitArgs(payload, cb);
       const cap = inFlight.get(event);
-      respond(c, () => (cap ? cap.run(socket.id, () => limited(p)) : limited(p)), log);
+      respond(c, () => (cap ? cap.run(socket.id, () => limited(p)) : limited(p)), log, countError);
     };
     (listener as { [GUARDED]?: true })[GUARDED] = true;
     // socket.io types `on` per event name; ours are all (payload, cb) with both unknown.

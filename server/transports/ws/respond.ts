@@ -6,11 +6,12 @@ interface Log {
 }
 
 /**
- * Runs a request event and answers its acknowledgement. Clients are
+ * Runs a request event and answers its acknowledgement; `onError` hears the
+ * code of every refusal (the metrics' errors by code). Clients are
  * untrusted: the callback may be missing or not a function, and the payload
  * anything. Nothing here may throw into socket.io, or the process dies.
  */
-export function respond<T extends object>(cb: unknown, work: () => Promise<T>, log: Log): void {
+export function respond<T extends object>(cb: unknown, work: () => Promise<T>, log: Log, onError?: (code: string) => void): void {
   const reply = (res: AckResult<T>) => {
     if (typeof cb !== "function") return;
     try {
@@ -30,6 +31,7 @@ export function respond<T extends object>(cb: unknown, work: () => Promise<T>, l
     (err: unknown) => {
       const { status, error } = socketError(err);
       if (status >= 500) log.error({ err }, "socket request failed");
+      onError?.(error.code);
       reply({ ok: false, error });
     },
   );
