@@ -75,6 +75,24 @@ describe(`GET /api/admin/dashboard (${testEngine})`, () => {
     body = await dashboard(server);
     expect(body.nodes.map((n) => n.node)).toEqual(["here"]);
   });
+
+  it("leaves out a row it cannot read (another version's, a damaged one): never a 500", async () => {
+    const server = await start({ nodeId: "here" });
+    const now = Date.now();
+    const rows: Record<string, string> = {
+      "not-json": "{",
+      "no-gauges": JSON.stringify({ counters: {}, histograms: {} }),
+      "short-buckets": JSON.stringify({ counters: {}, gauges: {}, histograms: { h: { le: [1, 2], counts: [1], sum: 1, count: 1 } } }),
+      "text-counter": JSON.stringify({ counters: { [MESSAGES]: "7" }, gauges: {}, histograms: {} }),
+      fine: JSON.stringify({ counters: { [MESSAGES]: 7 }, gauges: {}, histograms: { h: { le: [1], counts: [1, 1], sum: 0.5, count: 1 } } }),
+    };
+    await server.storage.write(async (tx) => {
+      for (const [node, data] of Object.entries(rows)) await tx.nodeMetrics.put(node, now, 0, data);
+    });
+    const body = await dashboard(server);
+    expect(body.nodes.map((n) => n.node)).toEqual(["fine", "here"]);
+    expect(body.total.counters[MESSAGES]).toBe(7);
+  });
 });
 
 describe.skipIf(testEngine !== "postgres")("the dashboard of two processes on one PostgreSQL database", () => {

@@ -8,6 +8,7 @@ import {
   type NodeMetrics,
   sumSnapshots,
 } from "../../shared/metrics/snapshot.js";
+import { metricsSnapshotSchema } from "../../shared/metrics/schema.js";
 import type { Storage } from "../storage/storage.js";
 
 /**
@@ -181,9 +182,8 @@ export async function readDashboard(storage: Storage, own: NodeSnapshots, now: n
 
 function parseSnapshot(data: string): MetricsSnapshot | null {
   try {
-    const s = JSON.parse(data) as Partial<MetricsSnapshot> | null;
-    const isRecord = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
-    return s && isRecord(s.counters) && isRecord(s.gauges) && isRecord(s.histograms) ? (s as MetricsSnapshot) : null;
+    const parsed = metricsSnapshotSchema.safeParse(JSON.parse(data));
+    return parsed.success ? parsed.data : null;
   } catch {
     return null;
   }
