@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
+import { dashboardResponseSchema } from "../../shared/metrics/schema.js";
 import { type DashboardResponse, metricKey } from "../../shared/metrics/snapshot.js";
-import type { DeviceDiagnostics } from "../../shared/protocol/index.js";
+import { adminDiagnosticsResponseSchema, type DeviceDiagnostics } from "../../shared/protocol/index.js";
 import { createTestSchema, testEngine, type TestSchema } from "../testing/engines.js";
 import { call, connect, listen, openDirect, register, sendHttp, type Session, startServer, type TestServer } from "../testing/harness.js";
 
@@ -32,7 +33,7 @@ const admin = <T>(server: TestServer, url: string, token = TOKEN) =>
 const dashboard = async (server: TestServer) => {
   const res = await admin<DashboardResponse>(server, "/api/admin/dashboard");
   expect(res.status).toBe(200);
-  return res.body;
+  return dashboardResponseSchema.parse(res.body);
 };
 
 /** A chat between two new users with `count` messages sent on `server`. */
@@ -168,7 +169,7 @@ describe(`GET /api/admin/diagnostics (${testEngine})`, () => {
     const list = async (query: string) => {
       const res = await admin<{ devices: DeviceDiagnostics[] }>(server, `/api/admin/diagnostics${query}`);
       expect(res.status).toBe(200);
-      return res.body.devices;
+      return adminDiagnosticsResponseSchema.parse(res.body).devices;
     };
 
     expect(await list(`?userId=${alice.user.id}`)).toEqual([]);

@@ -26,3 +26,6 @@ export const deviceDiagnosticsSchema = z.object({
   result: commandResultSchema,
 });
 export type DeviceDiagnostics = z.infer<typeof deviceDiagnosticsSchema>;
+
+/** `GET /api/admin/diagnostics` → `{devices}`. */
+export const adminDiagnosticsResponseSchema = z.object({ devices: z.array(deviceDiagnosticsSchema) });
