@@ -271,6 +271,48 @@ describe("TraceRecorder", () => {
   });
 });
 
+describe("TraceRecorder rows", () => {
+  it("turns each delivery event into rows keyed by conversation and seq range (acks and reads as 1..hi)", async () => {
+    const { storage, dispose } = await openTestStorage(testEngine);
+    const recorder = new TraceRecorder({ storage, nodeId: "n1", config: DEFAULT_TRACE_CONFIG, clock: () => 50, log: { warn: () => {} } });
+    try {
+      const msg = (conversationId: string, seq: number): Entry =>
+        ({ d: "chat", v: seq, k: "msg", at: 1, data: { message: { id: `m${seq}`, conversationId, seq } } }) as Entry;
+      const bob = { userId: "bob", deviceId: "phone" };
+      const l = recorder.listener;
+      l.stored!({ messageId: "m2", conversationId: "c", seq: 2, senderId: "ann", deviceId: "laptop", acceptedAt: 9, at: 10 });
+      l.pushed!({ ...bob, transport: "sse", connectionId: "k" }, [msg("c", 1), msg("c", 2), msg("d", 7), { d: "chat", v: 9, k: "conv", at: 1, data: {} }], false, 11);
+      l.pushed!({ ...bob, transport: "sse", connectionId: "k" }, [msg("c", 2)], true, 12);
+      l.pulled!("bob", null, [msg("c", 2), msg("c", 3)], 13);
+      l.acked!({ ...bob, transport: "sse" }, [{ d: "chat", v: 3, at: 1, conversationId: "c", seq: 2 }, { d: "chat", v: 4, at: 1, conversationId: "c", seq: 3 }, { d: "system", v: 1, at: 1 }], 14);
+      l.handedOver!(bob, "gave_up", [{ conversationId: "c", lo: 2, hi: 2 }], 15);
+      l.notified!(bob, "chat", [{ conversationId: "c", lo: 2, hi: 2 }], 16);
+      l.pushReceipt!(bob, "displayed", "chat", [{ conversationId: "c", lo: 2, hi: 2 }], 17);
+      l.pushReceipt!(null, "clicked", "chat", [{ conversationId: "c", lo: 2, hi: 2 }], 18);
+      l.read!("bob", { conversationId: "c", lo: 2, hi: 2 }, 19);
+      await recorder.flush();
+      const rows = (await storage.read(async (r) => r.trace.forMessage("c", 2))).sort((a, b) => a.at - b.at);
+      const who = { userId: "bob", deviceId: "phone", node: "n1" };
+      expect(rows).toEqual([
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 10, event: "stored", userId: "ann", deviceId: "laptop", transport: null, node: "n1" },
+        { conversationId: "c", seqLo: 1, seqHi: 2, at: 11, event: "pushed", ...who, transport: "sse" },
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 12, event: "retransmitted", ...who, transport: "sse" },
+        { conversationId: "c", seqLo: 2, seqHi: 3, at: 13, event: "pulled", userId: "bob", deviceId: null, transport: null, node: "n1" },
+        { conversationId: "c", seqLo: 1, seqHi: 3, at: 14, event: "acked", ...who, transport: "sse" },
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 15, event: "handed_over", ...who, transport: null },
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 16, event: "notified", ...who, transport: null },
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 17, event: "displayed", ...who, transport: null },
+        { conversationId: "c", seqLo: 2, seqHi: 2, at: 18, event: "clicked", userId: null, deviceId: null, transport: null, node: "n1" },
+        { conversationId: "c", seqLo: 1, seqHi: 2, at: 19, event: "read", userId: "bob", deviceId: null, transport: null, node: "n1" },
+      ]);
+      expect(await storage.read(async (r) => r.trace.forMessage("d", 7))).toMatchObject([{ event: "pushed", seqLo: 7, seqHi: 7 }]);
+    } finally {
+      await recorder.close();
+      await dispose();
+    }
+  });
+});
+
 describe("TRACE_* settings", () => {
   it("default to a 1 s flush, 50,000 rows and an hour; bad values are refused by name", () => {
     expect(loadConfig({}).trace).toEqual({ flushMs: 1000, bufferMax: 50_000, keepMs: 3_600_000 });
