@@ -9,14 +9,15 @@ const WORDS: Record<FunnelOutcome, string> = {
   dropped: "Dropped (quota, no subscription)",
 };
 
-/** One horizontal bar: its width is its share of `requested`. */
-function Bar({ outcome, value, of, loss }: { outcome: FunnelOutcome; value: number; of: number; loss?: boolean }) {
-  const share = of > 0 ? Math.min(100, (100 * value) / of) : 0;
+/** One horizontal bar, as wide as its share of the largest count; the percentage is its share of `requested`. */
+function Bar({ outcome, value, of, widest, loss }: { outcome: FunnelOutcome; value: number; of: number; widest: number; loss?: boolean }) {
+  const share = of > 0 ? (100 * value) / of : 0;
+  const width = widest > 0 ? (100 * value) / widest : 0;
   return (
     <li className={loss ? "admin-funnel-step admin-funnel-loss" : "admin-funnel-step"}>
       <span className="admin-funnel-label">{WORDS[outcome]}</span>
       <span className="admin-funnel-track">
-        <span className="admin-funnel-bar" style={{ width: `${share}%` }} />
+        <span className="admin-funnel-bar" style={{ width: `${width}%` }} />
       </span>
       <span className="admin-funnel-value">
         {value}
@@ -29,6 +30,7 @@ function Bar({ outcome, value, of, loss }: { outcome: FunnelOutcome; value: numb
 /** The Web Push funnel over the kept span: requested → accepted → displayed → clicked, and what was lost. */
 export function PushFunnel({ counts, span }: { counts: Record<FunnelOutcome, number>; span: string }) {
   const of = counts.requested;
+  const widest = Math.max(...Object.values(counts));
   return (
     <section className="admin-card" aria-labelledby="funnel-title" data-testid="push-funnel">
       <h3 id="funnel-title">Web Push funnel</h3>
@@ -39,12 +41,12 @@ export function PushFunnel({ counts, span }: { counts: Record<FunnelOutcome, num
         <>
           <ol className="admin-funnel">
             {FUNNEL_STEPS.map((step) => (
-              <Bar key={step} outcome={step} value={counts[step]} of={of} />
+              <Bar key={step} outcome={step} value={counts[step]} of={of} widest={widest} />
             ))}
           </ol>
           <ul className="admin-funnel">
             {FUNNEL_LOSSES.map((loss) => (
-              <Bar key={loss} outcome={loss} value={counts[loss]} of={of} loss />
+              <Bar key={loss} outcome={loss} value={counts[loss]} of={of} widest={widest} loss />
             ))}
           </ul>
         </>

@@ -52,13 +52,14 @@ describe("the dashboard's series", () => {
     expect(messagesPerSecond(samplesOf(history)).lines[0]!.values).toEqual([2]);
   });
 
-  it("delivery latency: p50/p95/p99 per transport in ms, a gap where nothing was acked", () => {
+  it("delivery latency: p50/p95/p99 per transport in ms, a gap where nothing was acked, no line for a transport nothing was acked on", () => {
     const ws = metricKey("courier_delivery_seconds", { transport: "ws" });
     const sse = metricKey("courier_delivery_seconds", { transport: "sse" });
+    const poll_ = metricKey("courier_delivery_seconds", { transport: "poll" });
     const history = [
-      poll(0, { histograms: { [ws]: histogram([]) } }),
-      poll(2_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]) } }),
-      poll(4_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]) } }),
+      poll(0, { histograms: { [ws]: histogram([]), [poll_]: histogram([]) } }),
+      poll(2_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]), [poll_]: histogram([]) } }),
+      poll(4_000, { histograms: { [ws]: histogram([0.005, 0.005, 0.005, 0.5]), [sse]: histogram([0.05]), [poll_]: histogram([]) } }),
     ];
     const chart = deliveryLatency(samplesOf(history));
     expect(chart.lines.map((l) => l.label)).toEqual(["sse p50", "sse p95", "sse p99", "ws p50", "ws p95", "ws p99"]);
@@ -81,10 +82,11 @@ describe("the dashboard's series", () => {
     expect(compensationRate(samples).lines[0]!.values).toEqual([25, null]);
   });
 
-  it("errors by code, the push funnel and connections by transport and by process", () => {
-    const a1 = { counters: { 'courier_errors_total{code="bad_request"}': 1, 'courier_webpush_total{category="chat",outcome="requested"}': 1 }, gauges: { 'courier_connections{transport="ws"}': 2 } };
+  it("errors by code (only codes answered in the span), the push funnel and connections by transport and by process", () => {
+    const a1 = { counters: { 'courier_errors_total{code="not_found"}': 7, 'courier_errors_total{code="bad_request"}': 1, 'courier_webpush_total{category="chat",outcome="requested"}': 1 }, gauges: { 'courier_connections{transport="ws"}': 2 } };
     const a2 = {
       counters: {
+        'courier_errors_total{code="not_found"}': 7,
         'courier_errors_total{code="bad_request"}': 5,
         'courier_errors_total{code="unauthorized"}': 2,
         'courier_webpush_total{category="chat",outcome="requested"}': 4,

@@ -1,6 +1,7 @@
 import {
   dashboardWindow,
   familyKeys,
+  histogramOf,
   percentiles,
   perSecond,
   sumBy,
@@ -77,7 +78,9 @@ export function messagesPerSecond(samples: readonly Sample[]): ChartData {
 /** Delivery latency (committed → acked, ms) p50/p95/p99, one colour per transport. */
 export function deliveryLatency(samples: readonly Sample[]): ChartData {
   const lines: Line[] = [];
-  for (const transport of labelValues(samples, "courier_delivery_seconds", "transport")) {
+  const timed = (transport: string) => samples.some((s) => (histogramOf(s.win.delta, "courier_delivery_seconds", { transport })?.count ?? 0) > 0);
+  // Only transports with an ack in the span: every transport's histogram exists from the start, empty.
+  for (const transport of labelValues(samples, "courier_delivery_seconds", "transport").filter(timed)) {
     const per = samples.map((s) => percentiles(s.win, "courier_delivery_seconds", { transport }, QUANTILES));
     QUANTILES.forEach((q, i) => lines.push({ label: `${transport} ${qLabel(q)}`, group: transport, dash: i > 0, values: per.map((p) => ms(p[i]!.value)) }));
   }
@@ -120,7 +123,8 @@ export function retransmissions(samples: readonly Sample[]): ChartData {
 
 /** Error responses per second, one line per CourierError code. */
 export function errorsByCode(samples: readonly Sample[]): ChartData {
-  const codes = labelValues(samples, "courier_errors_total", "code");
+  // Only codes answered in the span (a code once answered stays in every later snapshot).
+  const codes = labelValues(samples, "courier_errors_total", "code").filter((code) => samples.some((s) => perSecond(s.win, "courier_errors_total", { code }) > 0));
   return { xs: xsOf(samples), lines: codes.map((code) => ({ label: code, values: samples.map((s) => perSecond(s.win, "courier_errors_total", { code })) })) };
 }
 
