@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Entry } from "../../shared/protocol/index.js";
 import { loadConfig } from "../config.js";
 import { call, type Client, connect, emitAck, eventually, listen, openDirect, register, sendHttp, startServer, type TestServer } from "../testing/harness.js";
 import type { AckedEntry } from "./events.js";
-import { Metrics } from "./metrics.js";
+import { Metrics, REDIS_PING_EVERY_MS } from "./metrics.js";
 
 /** `GET /metrics` and the metrics listener: what an operator scraping Courier sees. */
 
@@ -272,15 +272,41 @@ describe("the metrics listener", () => {
     expect(await value(m, "courier_client_outbox_seconds_sum")).toBeCloseTo(1.5);
   });
 
-  it("times Redis PINGs, and a link that is down is no observation", async () => {
-    const m = new Metrics();
-    m.watchRedis(async () => null);
-    await m.pingRedis(async () => 12);
-    await m.pingRedis(async () => null);
-    await m.pingRedis(() => Promise.reject(new Error("gone")));
-    m.close();
-    expect(await value(m, 'courier_redis_seconds_count{op="ping"}')).toBe(1);
-    expect(await value(m, 'courier_redis_seconds_sum{op="ping"}')).toBeCloseTo(0.012);
+  it("PINGs Redis every 10 s until closed; a link that is down is no observation", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const m = new Metrics();
+      const answers: (number | null | Error)[] = [12, null, new Error("gone"), 30];
+      m.watchRedis(async () => {
+        const next = answers.shift()!;
+        if (next instanceof Error) throw next;
+        return next;
+      });
+      expect(await value(m, 'courier_redis_seconds_count{op="ping"}')).toBe(0);
+      for (let i = 0; i < 3; i++) await vi.advanceTimersByTimeAsync(REDIS_PING_EVERY_MS);
+      expect(await value(m, 'courier_redis_seconds_count{op="ping"}')).toBe(1);
+      expect(await value(m, 'courier_redis_seconds_sum{op="ping"}')).toBeCloseTo(0.012);
+      m.close();
+      await vi.advanceTimersByTimeAsync(REDIS_PING_EVERY_MS);
+      expect(answers).toEqual([30]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a process with REDIS_URL times PINGs on its real Redis link; without it, no Redis series", async () => {
+    const url = process.env.TEST_REDIS_URL;
+    if (!url) throw new Error("Set TEST_REDIS_URL or run the tests through npm test, which starts Redis.");
+    server = await startServer({ redisUrl: url });
+    const link = server.cluster.link!;
+    await eventually(() => link.up);
+    await server.metrics.pingRedis();
+    const s = parseExposition((await scrape(server)).res.body);
+    expect(s.values.get('courier_redis_seconds_count{op="ping"}')).toBe(1);
+    expect(s.values.get('courier_redis_seconds_sum{op="ping"}')).toBeGreaterThan(0);
+    await server.dispose();
+    server = await startServer();
+    expect((await scrape(server)).res.body).not.toContain('courier_redis_seconds_count{op="ping"}');
   });
 });
 

@@ -76,6 +76,7 @@ export class Metrics {
   private readonly devices = new Map<string, DeviceTrack>();
   private pendingTotal = 0;
   private redisTimer: NodeJS.Timeout | null = null;
+  private redisPing: (() => Promise<number | null>) | null = null;
 
   private readonly messages: Counter;
   private readonly sendCommit: Histogram;
@@ -187,13 +188,14 @@ export class Metrics {
   /** PINGs Redis every REDIS_PING_EVERY_MS through `ping` (RedisLink.ping: round trip in ms, null when down). */
   watchRedis(ping: () => Promise<number | null>, everyMs = REDIS_PING_EVERY_MS): void {
     this.redis.zero({ op: "ping" });
-    this.redisTimer = setInterval(() => void this.pingRedis(ping), everyMs);
+    this.redisPing = ping;
+    this.redisTimer = setInterval(() => void this.pingRedis(), everyMs);
     this.redisTimer.unref();
   }
 
   /** One PING (the timer's work; tests call it). A link that is down is not a latency: nothing observed. */
-  async pingRedis(ping: () => Promise<number | null>): Promise<void> {
-    const ms = await ping().catch(() => null);
+  async pingRedis(): Promise<void> {
+    const ms = this.redisPing ? await this.redisPing().catch(() => null) : null;
     if (ms !== null) this.redis.observe({ op: "ping" }, seconds(ms));
   }
 
