@@ -1,51 +1,30 @@
 import { randomUUID } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Message } from "../../shared/protocol/index.js";
-import { startRedis } from "../../scripts/provision/redis.js";
-import type { RunningService } from "../../scripts/provision/service.js";
 import type { MessageTrace } from "../observability/trace-routes.js";
-import { createTestSchema, type TestSchema } from "../testing/engines.js";
-import { call, type Client, connect, emitAck, eventually, listen, openDirect, register, sendHttp, startServer, type TestServer } from "../testing/harness.js";
+import { clusterFixture } from "../testing/cluster-fixture.js";
+import { call, connect, emitAck, eventually, listen, openDirect, register, sendHttp, type TestServer } from "../testing/harness.js";
 
 /**
  * The message trace across processes (docs/observability.md "Trace"): a
  * message sent through process A to a device live on process B has one trace,
  * whichever process is asked, naming the process that saw each event.
  */
-const enabled = Boolean(process.env.TEST_DATABASE_URL);
 const ADMIN_TOKEN = "trace-cluster-admin-token-77aa01";
+const cluster = clusterFixture();
 
-let redis: RunningService;
-let schema: TestSchema | undefined;
-const servers: TestServer[] = [];
-const clients: Client[] = [];
-
-beforeAll(async () => {
-  if (enabled) redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.socket.disconnect();
-  await Promise.all(servers.splice(0).map((s) => s.dispose()));
-  await schema?.drop();
-});
-
-describe.skipIf(!enabled)("message trace across processes", () => {
+describe.skipIf(!cluster.enabled)("message trace across processes", () => {
   it("stored on node-a, pushed and acked on node-b: the same trace from either process", async () => {
-    schema = await createTestSchema();
-    for (const nodeId of ["node-a", "node-b"]) {
-      servers.push(await startServer({ databaseUrl: schema.url, redisUrl: redis.url, adminToken: ADMIN_TOKEN, nodeId, heartbeatMs: 60_000 }));
-    }
+    const servers = await cluster.start(["node-a", "node-b"].map((nodeId) => ({ adminToken: ADMIN_TOKEN, nodeId, heartbeatMs: 60_000 })));
     const [a, b] = servers as [TestServer, TestServer];
     const urlB = await listen(b);
-    await eventually(() => servers.every((s) => s.cluster.link?.up === true));
 
     const alice = await register(a.app);
     const bob = await register(a.app);
     const { conversationId } = await openDirect(a.app, alice, bob);
     const deviceId = randomUUID();
     const phone = connect(urlB, { token: bob.token, deviceId, protocol: 1 });
-    clients.push(phone);
+    cluster.clients.push(phone);
     await phone.hello;
 
     const m = await sendHttp(a.app, alice, conversationId, "across the cluster");
