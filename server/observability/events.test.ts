@@ -4,7 +4,9 @@ import type { Entry, Message, Summary } from "../../shared/protocol/index.js";
 import { DEFAULT_PUSH_CONFIG, type Config } from "../config.js";
 import type { Timers } from "../push/collapse.js";
 import { ScriptedPushService } from "../push/testing/scripted-push.js";
+import { ACKED_ENTRIES_MAX } from "../sync/log.js";
 import {
+  appendTo,
   call,
   type Client,
   connect,
@@ -97,6 +99,12 @@ describe("delivery events", () => {
     ]);
     expect((await call(server.app, "POST", "/api/messages", { token: alice.token, body })).status).toBe(200);
     expect(rec.of("stored")).toHaveLength(1);
+
+    // Over the socket: the socket's device.
+    now = T0 + 10;
+    const c = await liveSocket(alice, deviceId);
+    const { message } = await emitAck<{ message: Message }>(c.socket, "send", { ...body, clientMsgId: randomUUID(), body: "by socket" });
+    expect(rec.of("stored").at(-1)).toEqual([{ messageId: message.id, conversationId, seq: message.seq, senderId: alice.user.id, deviceId, acceptedAt: T0 + 10, at: T0 + 10 }]);
   });
 
   it("tells of messages other rules post (a group's system line) once, though every member gets an entry", async () => {
@@ -159,6 +167,19 @@ describe("delivery events", () => {
     const [device, entries] = rec.of("acked").at(-1)!;
     expect(device).toEqual({ userId: bob.user.id, deviceId, transport: "poll" });
     expect(entries).toEqual([{ d: "chat", v: head, k: "msg", at: T0, conversationId, seq: m.seq }]);
+  });
+
+  it("tells of at most ACKED_ENTRIES_MAX newly acked entries per ack, the newest", async () => {
+    const { rec, bob } = await setUp();
+    const deviceId = await registerDevice(bob);
+    const appended = await appendTo(server, bob.user.id, "system", ACKED_ENTRIES_MAX + 5);
+    const head = appended.at(-1)!.v;
+    const headers = { "x-device-id": deviceId };
+    expect((await call(server.app, "POST", "/api/sync/ack", { token: bob.token, headers, body: { acks: { system: head } } })).status).toBe(200);
+    const [, entries] = rec.of("acked").at(-1)!;
+    expect(entries).toHaveLength(ACKED_ENTRIES_MAX);
+    expect(entries[0]).toMatchObject({ d: "system", v: head - ACKED_ENTRIES_MAX + 1, k: "notice" });
+    expect(entries.at(-1)!.v).toBe(head);
   });
 
   it("tells of a re-push after a missing ack as a retransmission, never as a second first push", async () => {
