@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Page, TestInfo } from "@playwright/test";
+import type { Browser, BrowserContextOptions, Page, TestInfo } from "@playwright/test";
 import { bubble, expect, messages, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
 import { ADMIN_BUNDLE_MARKER } from "../web/admin/bundle-guard.js";
 import { E2E_ADMIN_TOKEN } from "./support/admin-token.js";
@@ -17,6 +17,17 @@ async function attachScreenshot(page: Page, testInfo: TestInfo, name: string): P
   // Also on disk in the test's output folder, to look at after a run with the list reporter.
   const body = await page.screenshot({ fullPage: true, path: testInfo.outputPath(`${name}.png`) });
   await testInfo.attach(name, { body, contentType: "image/png" });
+}
+
+/** Opens /admin in a new browser profile and signs in with the e2e server's admin token (by keyboard). */
+async function openDashboard(browser: Browser, options: BrowserContextOptions = {}): Promise<Page> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto("/admin");
+  await page.getByLabel("Admin token").fill(E2E_ADMIN_TOKEN);
+  await page.getByLabel("Admin token").press("Enter");
+  await expect(page.getByRole("heading", { name: "Delivery", exact: true })).toBeVisible();
+  return page;
 }
 
 /** A chart's section by its heading. */
@@ -110,4 +121,40 @@ test("nothing of the dashboard is in the app's bundle", async ({ page, transport
   }
   const adminHtml = await (await page.request.get("/admin")).text();
   expect(adminHtml).toContain('id="admin-root"');
+});
+
+test("device diagnostics: a user's device answers the diagnostics command and the admin reads its key facts and raw report", async ({ browser, transport }, testInfo) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const cleo = await signUp(browser, "cleo", "Cleo Diag", transport);
+  const userId = ((await (await cleo.context.request.get("/api/me")).json()) as { user: { id: string } }).user.id;
+  const admin = await openDashboard(browser);
+  const api = admin.context().request;
+  const headers = { authorization: `Bearer ${E2E_ADMIN_TOKEN}` };
+
+  await admin.getByLabel("User id").fill(userId);
+  await admin.getByRole("button", { name: "Show devices" }).click();
+  await expect(admin.getByText("No device of this user has reported diagnostics.")).toBeVisible();
+
+  const created = await api.post("/api/admin/commands", { headers, data: { userId, name: "diagnostics" } });
+  expect(created.status()).toBe(201);
+  const commandId = ((await created.json()) as { command: { id: string } }).command.id;
+  await expect
+    .poll(async () => ((await (await api.get(`/api/admin/commands/${commandId}`, { headers })).json()) as { results: unknown[] }).results.length)
+    .toBe(1);
+
+  await admin.getByRole("button", { name: "Show devices" }).click();
+  const device = admin.getByRole("listitem").filter({ has: admin.getByRole("heading", { level: 3 }) });
+  await expect(device).toHaveCount(1);
+  await expect(device.getByRole("definition").first()).toHaveText("done");
+  await expect(device).toContainText("Outbox");
+  await expect(device).toContainText("empty");
+  await expect(device).toContainText("protocol 1");
+  await device.getByText("Raw report").click();
+  await expect(device.locator("pre")).toContainText('"appVersion"');
+  await attachScreenshot(admin, testInfo, "diagnostics");
+
+  // A user id the server refuses is said in its words, not a blank table.
+  await admin.getByLabel("User id").fill("x".repeat(300));
+  await admin.getByRole("button", { name: "Show devices" }).click();
+  await expect(admin.getByRole("alert")).not.toBeEmpty();
 });

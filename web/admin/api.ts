@@ -1,7 +1,8 @@
-import { CourierError } from "../../shared/protocol/index.js";
+import { dashboardResponseSchema } from "../../shared/metrics/schema.js";
+import { adminDiagnosticsResponseSchema, CourierError } from "../../shared/protocol/index.js";
 import { NetworkError } from "../api/errors.js";
 import { Http, type Fetch } from "../api/http.js";
-import { dashboardSchema, diagnosticsSchema, traceSchema } from "./schemas.js";
+import { traceSchema } from "./schemas.js";
 
 /**
  * The admin API (server/admin/routes.ts and the observability routes):
@@ -20,7 +21,7 @@ export class AdminApi {
   }
 
   dashboard(signal?: AbortSignal) {
-    return this.http.request("GET", "/api/admin/dashboard", { schema: dashboardSchema, signal });
+    return this.http.request("GET", "/api/admin/dashboard", { schema: dashboardResponseSchema, signal });
   }
 
   trace(messageId: string) {
@@ -28,7 +29,7 @@ export class AdminApi {
   }
 
   diagnostics(userId: string) {
-    return this.http.request("GET", "/api/admin/diagnostics", { query: { userId }, schema: diagnosticsSchema });
+    return this.http.request("GET", "/api/admin/diagnostics", { query: { userId }, schema: adminDiagnosticsResponseSchema });
   }
 }
 

@@ -8,7 +8,7 @@ import { useColorScheme } from "./use-color-scheme.js";
 /** Colours of lines, from CSS variables (admin.css defines them for light and dark). */
 const MIN_SPAN_S = 60;
 /** Time-axis labels: the time of day to the second (uPlot's default adds a date row that crowds a phone). */
-const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const clock = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
 const PALETTE = ["--chart-1", "--chart-2", "--chart-3", "--chart-4", "--chart-5", "--chart-6"];
 
 interface Props {
@@ -77,11 +77,13 @@ export function Chart({ title, data, unit, empty, about }: Props) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const scheme = useColorScheme();
+  // Drawn once there is a point and a line; until then the card says why it is empty.
+  const drawn = data.xs.length > 0 && data.lines.length > 0;
   const shape = `${unit}|${data.lines.map((l) => `${l.label}:${l.group ?? ""}:${l.dash ? 1 : 0}`).join(",")}`;
 
   useEffect(() => {
     const el = box.current;
-    if (!el || data.lines.length === 0) return;
+    if (!el) return;
     const u = new uPlot(options(el, data.lines, unit), toAligned(data), el);
     plot.current = u;
     const resize = new ResizeObserver(() => u.setSize({ width: Math.max(200, el.clientWidth), height: 180 }));
@@ -91,8 +93,8 @@ export function Chart({ title, data, unit, empty, about }: Props) {
       u.destroy();
       plot.current = null;
     };
-    // Rebuilt only when the lines or the scheme change; data changes go through setData below.
-  }, [shape, scheme]);
+    // Built when the card first has something to draw, rebuilt when the lines or the scheme change; new points go through setData below.
+  }, [shape, scheme, drawn]);
 
   useEffect(() => {
     plot.current?.setData(toAligned(data));
@@ -111,7 +113,11 @@ export function Chart({ title, data, unit, empty, about }: Props) {
     <section className="admin-card" aria-labelledby={headingId} data-testid="chart" data-points={data.xs.length} data-nonzero={nonZero}>
       <h3 id={headingId}>{title}</h3>
       <p className="admin-about">{about}</p>
-      {data.lines.length === 0 ? <p className="admin-empty">{empty}</p> : <div ref={box} className="admin-chart" aria-hidden="true" />}
+      {drawn ? (
+        <div ref={box} className="admin-chart" aria-hidden="true" />
+      ) : (
+        <p className="admin-empty">{data.xs.length === 0 ? "Waiting for data: a point every 2 s." : empty}</p>
+      )}
       {latest.length > 0 && (
         <ul className="admin-latest" aria-label={`${title}, latest values`}>
           {latest.map((l) => (

@@ -74,6 +74,22 @@ describe("the dashboard poller", () => {
     expect(states.map((s) => s.status.name)).toEqual(["live", "unreachable", "failing", "live"]);
   });
 
+  it("a stop and a start while a poll is in flight (React StrictMode) take that poll up again: one chain of polls, not two", async () => {
+    let release: (answer: DashboardResponse) => void = () => {};
+    const calls: number[] = [];
+    poller = new DashboardPoller(() => {
+      calls.push(Date.now());
+      return calls.length === 1 ? new Promise((resolve) => (release = resolve)) : Promise.resolve(answer(Date.now()));
+    });
+    poller.start();
+    poller.stop();
+    poller.start();
+    release(answer(1_000_000));
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(calls).toEqual([1_000_000, 1_002_000, 1_004_000]);
+    expect(poller.current.history).toHaveLength(3);
+  });
+
   it("stop() ends the polling", async () => {
     const { api, poller } = await start([]);
     poller.stop();

@@ -46,6 +46,7 @@ export class DashboardPoller {
   private state: PollState = { status: { name: "loading" }, history: [], lastOkAt: null };
   private timer: unknown = null;
   private running = false;
+  private inFlight = false;
   private readonly listeners = new Set<(state: PollState) => void>();
   private readonly intervalMs: number;
   private readonly keepMs: number;
@@ -73,10 +74,11 @@ export class DashboardPoller {
     return () => this.listeners.delete(listener);
   }
 
+  /** Starts polling; a poll still in flight from before a stop() is taken up again, never doubled (React StrictMode stops and restarts effects). */
   start(): void {
     if (this.running) return;
     this.running = true;
-    void this.poll();
+    if (!this.inFlight) void this.poll();
   }
 
   stop(): void {
@@ -87,15 +89,18 @@ export class DashboardPoller {
 
   private async poll(): Promise<void> {
     this.timer = null;
-    try {
-      const answer = await this.fetchDashboard();
-      if (!this.running) return;
-      this.update({ status: { name: "live" }, history: keepRecent(this.state.history, answer, this.keepMs), lastOkAt: this.now() });
-    } catch (error) {
-      if (!this.running) return;
-      const status = statusOf(error);
-      this.update({ ...this.state, status });
-      if (status.name === "unauthorized" || status.name === "off") {
+    this.inFlight = true;
+    const outcome = await this.fetchDashboard().then(
+      (answer) => ({ answer }),
+      (error: unknown) => ({ status: statusOf(error) }),
+    );
+    this.inFlight = false;
+    if (!this.running) return;
+    if ("answer" in outcome) {
+      this.update({ status: { name: "live" }, history: keepRecent(this.state.history, outcome.answer, this.keepMs), lastOkAt: this.now() });
+    } else {
+      this.update({ ...this.state, status: outcome.status });
+      if (outcome.status.name === "unauthorized" || outcome.status.name === "off") {
         this.running = false;
         return;
       }

@@ -1,31 +1,13 @@
 import { z } from "zod";
-import { commandResultSchema } from "../../shared/protocol/index.js";
-import type { DashboardResponse, HistogramValue, MetricsSnapshot, NodeMetrics } from "../../shared/metrics/snapshot.js";
+import type { DeviceDiagnostics } from "../../shared/protocol/index.js";
 
 /**
- * The admin API's answers, checked at the boundary like every other answer
- * the web app reads (an older or newer server, a proxy's page). Shapes:
- * shared/metrics/snapshot.ts (dashboard), docs/protocol.md Operations
- * (trace) and the diagnostics route (server/admin). Objects are not strict:
- * a server may add fields.
+ * The trace answer (`GET /api/admin/messages/:id/trace`, docs/protocol.md
+ * Operations and "Message trace"), checked at the boundary like every answer
+ * the web app reads. The dashboard's and the diagnostics' schemas are shared
+ * (shared/metrics/schema.ts, shared/protocol/diagnostics.ts). Not strict: a
+ * server may add fields.
  */
-
-const histogramSchema: z.ZodType<HistogramValue> = z.object({
-  le: z.array(z.number()),
-  counts: z.array(z.number()),
-  sum: z.number(),
-  count: z.number(),
-});
-
-const snapshotSchema: z.ZodType<MetricsSnapshot> = z.object({
-  counters: z.record(z.string(), z.number()),
-  gauges: z.record(z.string(), z.number()),
-  histograms: z.record(z.string(), histogramSchema),
-});
-
-const nodeSchema: z.ZodType<NodeMetrics> = z.object({ node: z.string(), at: z.number(), startedAt: z.number(), metrics: snapshotSchema });
-
-export const dashboardSchema: z.ZodType<DashboardResponse> = z.object({ at: z.number(), nodes: z.array(nodeSchema), total: snapshotSchema });
 
 /** An event name this page does not know yet is still shown, as the server spells it. */
 const traceEventSchema = z.object({
@@ -42,16 +24,5 @@ export const traceSchema = z.object({
   events: z.array(traceEventSchema),
 });
 export type Trace = z.infer<typeof traceSchema>;
-export type TraceEvent = z.infer<typeof traceEventSchema>;
 
-const diagnosticsRowSchema = z.object({
-  userId: z.string(),
-  deviceId: z.string(),
-  commandId: z.string(),
-  at: z.number(),
-  /** The device's answer to the command: status, detail and, when it ran, its report (shown, never trusted). */
-  result: commandResultSchema,
-});
-
-export const diagnosticsSchema = z.object({ devices: z.array(diagnosticsRowSchema) });
-export type DiagnosticsRow = z.infer<typeof diagnosticsRowSchema>;
+export type DiagnosticsRow = DeviceDiagnostics;
