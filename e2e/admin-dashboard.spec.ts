@@ -158,3 +158,16 @@ test("device diagnostics: a user's device answers the diagnostics command and th
   await admin.getByRole("button", { name: "Show devices" }).click();
   await expect(admin.getByRole("alert")).not.toBeEmpty();
 });
+
+test("the app's service worker leaves /admin to the network: the admin page never becomes the app's offline shell", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const dee = await signUp(browser, "dee", "Dee Worker", transport);
+  await dee.page.evaluate(async () => void (await navigator.serviceWorker.ready));
+  const page = await dee.context.newPage();
+  // The worker answers the app's own navigations (network first, kept as the shell)…
+  expect((await page.goto("/"))?.fromServiceWorker()).toBe(true);
+  // …but not the admin page's.
+  const admin = await page.goto("/admin");
+  expect(admin?.fromServiceWorker()).toBe(false);
+  await expect(page.getByLabel("Admin token")).toBeVisible();
+});
