@@ -52,6 +52,7 @@ test("an admin signs in with the token, watches delivery live, looks up a messag
   await admin.getByRole("button", { name: "Sign in" }).click();
   await expect(admin.getByRole("alert")).toHaveText("That admin token was refused.");
   expect(await admin.evaluate(() => sessionStorage.length)).toBe(0);
+  await attachScreenshot(admin, testInfo, "sign-in-refused");
 
   await admin.getByLabel("Admin token").fill(E2E_ADMIN_TOKEN);
   await admin.getByLabel("Admin token").press("Enter");
