@@ -19,13 +19,24 @@ export function timedStorage(storage: Storage, observe: (op: "read" | "write", m
       observe(op, performance.now() - started);
     }
   };
-  const read: Storage["read"] = (fn) => timed("read", () => storage.read(fn));
-  const writeAppending: Storage["writeAppending"] = (fn) => timed("write", () => storage.writeAppending(fn));
+  // The engine's own methods, taken once: a test that replaces `read` on the view (to count lookups)
+  // replaces what the view answers, and its replacement calls through to the timed one.
+  const engineRead = storage.read.bind(storage);
+  const engineWriteAppending = storage.writeAppending.bind(storage);
+  const own: Partial<Pick<Storage, "read" | "writeAppending">> = {
+    read: (fn) => timed("read", () => engineRead(fn)),
+    writeAppending: (fn) => timed("write", () => engineWriteAppending(fn)),
+  };
+  const isTimed = (key: string | symbol): key is "read" | "writeAppending" => key === "read" || key === "writeAppending";
   return new Proxy(storage, {
     get(target, key, receiver) {
-      if (key === "read") return read;
-      if (key === "writeAppending") return writeAppending;
+      if (isTimed(key)) return own[key];
       return Reflect.get(target, key, receiver) as unknown;
+    },
+    set(target, key, value, receiver) {
+      if (!isTimed(key)) return Reflect.set(target, key, value, receiver);
+      own[key] = value as never;
+      return true;
     },
   });
 }
