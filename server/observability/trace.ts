@@ -7,7 +7,7 @@ import { type AckedEntry, type DeliveryEvents, type DeviceRef, type SeqRange, se
 /**
  * The message trace's recorder (docs/observability.md "Trace"): a listener on
  * `ctx.events` that turns delivery events into `trace_events` rows, keeps them
- * in memory and writes them in one transaction per `flushMs`. Observability
+ * in memory and writes them every `flushMs` (WRITE_CHUNK rows per transaction). Observability
  * never slows or breaks chat: the buffer is bounded (beyond `bufferMax` rows
  * are dropped and counted), a failed write drops its batch (counted, logged
  * once, never retried), and nothing here throws at a call site.
@@ -19,6 +19,13 @@ import { type AckedEntry, type DeliveryEvents, type DeviceRef, type SeqRange, se
 
 /** Rows deleted per prune, so that one flush never holds the database long. */
 export const PRUNE_BATCH = 5000;
+
+/**
+ * Rows written per transaction: a full buffer is written in several, so chat
+ * writes (SQLite has one writer) take turns with it instead of waiting for
+ * one long transaction.
+ */
+export const WRITE_CHUNK = 2000;
 
 /** With nothing to write, a flush prunes only every this many flushes (an idle process barely touches the database). */
 export const IDLE_PRUNE_FLUSHES = 30;
@@ -101,7 +108,7 @@ export class TraceRecorder {
     this.droppedTotal.inc({ reason }, n);
   }
 
-  /** Writes what is buffered (and prunes) in one transaction; resolves when done, never rejects. One flush at a time: a call during one waits for it. */
+  /** Writes what is buffered (and prunes), WRITE_CHUNK rows per transaction; resolves when done, never rejects. One flush at a time: a call during one waits for it. */
   flush(): Promise<void> {
     this.flushing ??= this.write().finally(() => {
       this.flushing = null;
@@ -116,18 +123,25 @@ export class TraceRecorder {
     if (!prune) return;
     this.idleFlushes = 0;
     const before = this.opts.clock() - this.opts.config.keepMs;
+    let written = 0;
     try {
-      const pruned = await this.opts.storage.write(async (tx) => {
-        if (rows.length > 0) await tx.trace.insert(rows);
-        return tx.trace.prune(before, PRUNE_BATCH);
-      });
-      this.pruneBacklog = pruned >= PRUNE_BATCH;
+      // The prune rides with the first chunk: one commit per flush in the common case.
+      do {
+        const chunk = rows.slice(written, written + WRITE_CHUNK);
+        const first = written === 0;
+        const pruned = await this.opts.storage.write(async (tx) => {
+          if (chunk.length > 0) await tx.trace.insert(chunk);
+          return first ? tx.trace.prune(before, PRUNE_BATCH) : null;
+        });
+        if (pruned !== null) this.pruneBacklog = pruned >= PRUNE_BATCH;
+        written += chunk.length;
+      } while (written < rows.length);
     } catch (err) {
-      // The database is down or refused: this batch is lost (counted), the next flush starts afresh.
-      this.drop("write_failed", rows.length);
+      // The database is down or refused: what was not written is lost (counted), the next flush starts afresh.
+      this.drop("write_failed", rows.length - written);
       if (!this.warned) {
         this.warned = true;
-        this.opts.log.warn({ err, rows: rows.length }, "message trace: a write failed; its rows were dropped (counted in courier_trace_dropped_total)");
+        this.opts.log.warn({ err, rows: rows.length - written }, "message trace: a write failed; its rows were dropped (counted in courier_trace_dropped_total)");
       }
     }
   }
