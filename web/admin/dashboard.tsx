@@ -1,4 +1,4 @@
-import { useMemo } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import type { AdminApi } from "./api.js";
 import { Chart } from "./chart.js";
 import { ConnectionsByNode } from "./connections.js";
@@ -95,6 +95,9 @@ function StatusBanner({ status, onSignOut }: { status: PollStatus; onSignOut: ()
  */
 export function Dashboard({ api, onSignOut }: { api: AdminApi; onSignOut: () => void }) {
   const { state, now } = useDashboard(api);
+  // After signing in the form is gone: the keyboard goes on from the dashboard's heading, not from the top of the page.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
   const { history, status, lastOkAt } = state;
   const samples = useMemo(() => samplesOf(history), [history]);
   const charts = useMemo(() => CHARTS.map((c) => ({ ...c, data: c.build(samples) })), [samples]);
@@ -106,7 +109,9 @@ export function Dashboard({ api, onSignOut }: { api: AdminApi; onSignOut: () => 
   return (
     <section className="admin-dashboard" aria-labelledby="dashboard-title">
       <div className="admin-section-head">
-        <h2 id="dashboard-title">Delivery</h2>
+        <h2 id="dashboard-title" ref={heading} tabIndex={-1}>
+          Delivery
+        </h2>
         <p className="admin-updated" data-testid="updated">
           {lastOkAt === null ? "Not updated yet" : `Updated ${ago(now - lastOkAt)}`}
           {latest && ` · ${latest.nodes.length} ${latest.nodes.length === 1 ? "process" : "processes"}`}
