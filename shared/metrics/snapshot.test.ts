@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   dashboardWindow,
+  dashboardWindows,
   diffHistogram,
   familyKeys,
   increase,
@@ -137,7 +138,7 @@ describe("two dashboard polls", () => {
     const p2 = poll(12_000, [node("a", 0, 12_000, 110, hist([10, 0, 10, 0]), 3), node("b", 11_000, 12_000, 4, hist([4, 0, 0, 0]), 2)]);
     const win = dashboardWindow(p1, p2)!;
     expect(win.seconds).toBe(2);
-    expect(perSecond(win, "courier_messages_total")).toBe(7); // (10 + 4) / 2 s; the summed total went from 150 to 114
+    expect(perSecond(win, "courier_messages_total")).toBe(9); // a: 10 in 2 s, b: 4 in the 1 s since it started; the summed total went from 150 to 114
     expect(win.delta.gauges['courier_connections{transport="ws"}']).toBe(5);
     const [p50] = percentiles(win, "courier_delivery_seconds", { transport: "ws" });
     expect(p50!.value).toBeCloseTo(0.5 + 0.5 * (3 / 10)); // rank 7 of 14: 4 fast (b) then 10 slow (a)
@@ -147,7 +148,7 @@ describe("two dashboard polls", () => {
     const p1 = poll(10_000, [node("b", 0, 10_000, 50, hist([0, 5, 0, 0]))]);
     const p2 = poll(12_000, [node("b", 11_000, 12_000, 54, hist([4, 5, 0, 0]))]);
     const win = dashboardWindow(p1, p2)!;
-    expect(perSecond(win, "courier_messages_total")).toBe(27); // all 54 are new, not 4
+    expect(perSecond(win, "courier_messages_total")).toBe(54); // all 54 are new, not 4, in the 1 s since it started
     expect(percentiles(win, "courier_delivery_seconds", {}, [0.5])[0]!.value).toBeCloseTo(0.1 + 0.4 * (0.5 / 5)); // rank 4.5 of 9
   });
 
@@ -159,10 +160,56 @@ describe("two dashboard polls", () => {
       node("late", 1_000, 12_000, 5_000, hist([0, 0, 0, 0]), 7),
     ]);
     const win = dashboardWindow(p1, p2)!;
-    expect(perSecond(win, "courier_messages_total")).toBe(3);
+    expect(perSecond(win, "courier_messages_total")).toBe(6); // new: 6 in the 1 s since it started; late: unknown
     expect(win.delta.gauges['courier_connections{transport="ws"}']).toBe(7);
     expect(percentiles(win, "courier_delivery_seconds").map((p) => p.value)).toEqual([null, null, null]);
     expect(dashboardWindow(undefined, p2)).toBeNull();
     expect(dashboardWindow(p2, p2)).toBeNull();
+  });
+
+  // One process answering the polls reads itself fresh; the others come from rows up to
+  // METRICS_PUBLISH_MS old, so the same process may be read fresh, then from an older row.
+  it("an older reading of a process (its row, after a fresh reading) is no restart: no increase, gauges of the newest", () => {
+    const fresh = poll(10_000, [node("a", 0, 10_000, 100_000, hist([50, 0, 0, 0]), 3)]);
+    const stale = poll(12_000, [node("a", 0, 9_000, 99_990, hist([49, 0, 0, 0]), 1)]);
+    const win = dashboardWindow(fresh, stale)!;
+    expect(perSecond(win, "courier_messages_total")).toBe(0); // was 99,990 / 2 s
+    expect(win.delta.counters.courier_messages_total ?? 0).toBe(0);
+    expect(percentiles(win, "courier_delivery_seconds").map((p) => p.value)).toEqual([null, null, null]);
+    expect(win.delta.gauges['courier_connections{transport="ws"}']).toBe(3);
+  });
+
+  it("fresh and stale readings of one process, a second one publishing at its own phase: the rate stays true, each message counted once", () => {
+    // a and b: 10 messages/s each and one delivery per message (10 ms). Rows every 5 s (a at 0,
+    // 5 s…, b at 1.25 s, 6.25 s…); the polls, every 2 s, land on a, then b, then a…
+    const reading = (name: string, at: number, answering: boolean, phase: number) => {
+      const t = answering ? at : at - ((((at - phase) % 5_000) + 5_000) % 5_000);
+      return node(name, 0, t, t / 100, hist([t / 100, 0, 0, 0], t / 10_000));
+    };
+    const polls: DashboardResponse[] = [];
+    for (let at = 20_000, i = 0; at <= 60_000; at += 2_000, i++) polls.push(poll(at, [reading("a", at, i % 2 === 0, 0), reading("b", at, i % 2 === 1, 1_250)]));
+    const windows = dashboardWindows(polls);
+    expect(windows).toHaveLength(polls.length - 1);
+    const rates = windows.map(({ win }) => perSecond(win, "courier_messages_total"));
+    for (const r of rates.slice(2)) expect(r).toBeCloseTo(20, 6); // never 0, 10, 40 or a lifetime's total
+    const counted = windows.reduce((n, { win }) => n + (win.delta.counters.courier_messages_total ?? 0), 0);
+    const observed = windows.reduce((n, { win }) => n + (win.delta.histograms['courier_delivery_seconds{transport="ws"}']?.count ?? 0), 0);
+    // a: fresh at 20 s and 60 s; b: its row of 16.25 s to its fresh reading at 58 s.
+    expect(counted).toBeCloseTo(400 + 417.5, 6);
+    expect(observed).toBeCloseTo(counted, 6);
+  });
+
+  it("a restart after fresh and stale readings counts from zero; a late row of the old process is ignored", () => {
+    const p1 = poll(10_000, [node("a", 0, 10_000, 100, hist([0, 0, 0, 0]))]);
+    const p2 = poll(12_000, [node("a", 0, 9_500, 95, hist([0, 0, 0, 0]))]);
+    const p3 = poll(14_000, [node("a", 13_000, 14_000, 8, hist([0, 0, 0, 0]))]);
+    const p4 = poll(16_000, [node("a", 0, 11_000, 110, hist([0, 0, 0, 0]))]);
+    const rates = dashboardWindows([p1, p2, p3, p4]).map(({ win }) => perSecond(win, "courier_messages_total"));
+    expect(rates).toEqual([0, 8, 8]); // 8 in the 1 s since it started again; the old process's row brings nothing
+  });
+
+  it("a process that stopped publishing drops out of the rates instead of showing its last one for a minute", () => {
+    const polls = [10_000, 12_000, 14_000, 16_000, 18_000, 20_000].map((at) => poll(at, [node("a", 0, Math.min(at, 14_000), Math.min(at, 14_000) / 100, hist([0, 0, 0, 0]))]));
+    expect(dashboardWindows(polls).map(({ win }) => perSecond(win, "courier_messages_total"))).toEqual([10, 10, 10, 10, 0]); // its newest (14 s) is older than twice its span by 20 s;
   });
 });

@@ -220,38 +220,100 @@ export function quantile(h: HistogramValue | undefined, q: number): number | nul
   return start + ((end - start) * (rank - below)) / inBucket;
 }
 
-// ---------------------------------------------------------------- two polls of the dashboard
+// ---------------------------------------------------------------- polls of the dashboard
 
 /** What happened across all processes between two dashboard polls. */
 export interface DashboardWindow {
+  /** Between the two polls. */
   seconds: number;
-  /** Counters: increases; histograms: new observations; gauges: as of the later poll. Summed over processes. */
+  /**
+   * Counters: increases, histograms: new observations, each first seen at the later poll (so
+   * summed over windows every one counts once); gauges: each process's newest seen. Summed over
+   * processes.
+   */
   delta: MetricsSnapshot;
+  /** Counters per second, summed over processes: each process's rate over its own latest span (`dashboardWindows`). */
+  rates: Record<string, number>;
+}
+
+/** What the page knows of one process: its newest snapshot seen, and the one before (`undefined` metrics: zero at `startedAt`, a new process). */
+interface Seen {
+  newest: NodeMetrics;
+  before?: { at: number; metrics?: MetricsSnapshot };
+  /** The longest span between two of its snapshots seen (ms): how late its next one may be while it lives. */
+  longest: number;
 }
 
 /**
- * The window between two polls, taken process by process and then summed (as
- * PromQL's `sum(rate(...))`, never `rate(sum(...))`: one process restarting
- * must not read as the whole cluster's counters going down). A process that
- * restarted (`startedAt` changed), or started after the earlier poll, counts
- * from zero; one missing from the earlier poll but older than it (its rows
- * were late) brings only its gauges, since its increase is unknown.
+ * The window of each poll after the first (`polls` ascending by `at`; one not newer than the
+ * last is skipped), taken process by process and then summed (as PromQL's `sum(rate(...))`,
+ * never `rate(sum(...))`: one process restarting must not read as the whole cluster's counters
+ * going down).
+ *
+ * A process's snapshot is `(node, startedAt, at)`. The answering process reports itself fresh,
+ * the others come from their rows (up to `METRICS_PUBLISH_MS` old), and polls land on any
+ * process: the same process may be read fresh, then from an older row. So only a snapshot newer
+ * than the newest seen of that process (same `startedAt`, greater `at`) brings an increase,
+ * against that newest seen; an older or equal one brings nothing (a stale row is never a
+ * restart) and the newest seen stays. A greater `startedAt` is a restart: counted from zero (a
+ * smaller one is an older process's late row, ignored). A process first seen after the first
+ * poll counts from zero if it started after the poll before, otherwise (its rows were late) it
+ * only brings its gauges, since its increase is unknown.
+ *
+ * Rates: each process's increase over its latest span (newest seen − the one before, in its
+ * own `at`s; from `startedAt` after a restart), summed over processes. Not the increases summed
+ * over the poll interval: processes publish at their own phases, so a poll may see no new row
+ * of a process (0) and the next two rows' worth (double). A process's rate is kept until a newer
+ * snapshot comes, while that is at most twice the longest span seen of it old (one that stopped
+ * publishing, shut down say, drops out instead of showing its last rate for the minute its row
+ * is still listed).
  */
+export function dashboardWindows(polls: readonly DashboardResponse[]): { at: number; win: DashboardWindow }[] {
+  const seen = new Map<string, Seen>();
+  const out: { at: number; win: DashboardWindow }[] = [];
+  let prevAt: number | undefined;
+  for (const poll of polls) {
+    if (prevAt !== undefined && !(poll.at > prevAt)) continue;
+    const parts = poll.nodes.map((n) => observe(seen, n, prevAt));
+    const rates: Record<string, number> = {};
+    for (const n of poll.nodes) addInto(rates, rateOf(seen.get(n.node)!, poll.at));
+    if (prevAt !== undefined) out.push({ at: poll.at, win: { seconds: (poll.at - prevAt) / 1000, delta: sumSnapshots(parts), rates } });
+    prevAt = poll.at;
+  }
+  return out;
+}
+
+/** One process's snapshot in a poll: updates what is seen of it; its new increases, and gauges of its newest seen. */
+function observe(seen: Map<string, Seen>, n: NodeMetrics, prevAt: number | undefined): MetricsSnapshot {
+  const known = seen.get(n.node);
+  const restarted = known !== undefined && n.startedAt > known.newest.startedAt;
+  const newer = known !== undefined && n.startedAt === known.newest.startedAt && n.at > known.newest.at;
+  const started = known === undefined && prevAt !== undefined && n.startedAt >= prevAt;
+  if (newer || restarted || started) {
+    const before = newer ? { at: known!.newest.at, metrics: known!.newest.metrics } : { at: n.startedAt };
+    seen.set(n.node, { newest: n, before, longest: Math.max(known?.longest ?? 0, n.at - before.at) });
+    return diffSnapshots(before.metrics, n.metrics);
+  }
+  if (!known) seen.set(n.node, { newest: n, longest: 0 });
+  return { ...emptySnapshot(), gauges: { ...seen.get(n.node)!.newest.metrics.gauges } };
+}
+
+/** A process's counters per second over its latest span, if it has one and it is recent enough. */
+function rateOf({ newest, before, longest }: Seen, now: number): Record<string, number> {
+  const span = before ? newest.at - before.at : 0;
+  if (!(span > 0) || now - newest.at > 2 * longest) return {};
+  const { counters } = diffSnapshots(before!.metrics, newest.metrics);
+  return Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, (v * 1000) / span]));
+}
+
+/** The window between two polls (`dashboardWindows` of just those two); null without an earlier poll or if `next` is not newer. */
 export function dashboardWindow(prev: DashboardResponse | undefined, next: DashboardResponse): DashboardWindow | null {
-  if (!prev || !(next.at > prev.at)) return null;
-  const before = new Map(prev.nodes.map((n) => [n.node, n]));
-  const parts = next.nodes.map((n) => {
-    const p = before.get(n.node);
-    if (p && p.startedAt === n.startedAt) return diffSnapshots(p.metrics, n.metrics);
-    if (p || n.startedAt >= prev.at) return diffSnapshots(undefined, n.metrics);
-    return { ...emptySnapshot(), gauges: { ...n.metrics.gauges } };
-  });
-  return { seconds: (next.at - prev.at) / 1000, delta: sumSnapshots(parts) };
+  return prev ? (dashboardWindows([prev, next])[0]?.win ?? null) : null;
 }
 
 /** Per-second rate of a counter family (summed over the label sets matching `filter`) in a window. */
 export function perSecond(win: DashboardWindow, family: string, filter: Labels = {}): number {
-  return sumFamily(win.delta.counters, family, filter) / win.seconds;
+  return sumFamily(win.rates, family, filter);
 }
 
 /** A histogram family's observations in a window, summed over the label sets matching `filter`. */

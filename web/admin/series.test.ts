@@ -49,7 +49,7 @@ describe("the dashboard's series", () => {
 
   it("a restarted process counts from zero: no negative rate", () => {
     const history = [poll(0, { counters: { courier_messages_total: 50 } }, "n", 0), poll(2_000, { counters: { courier_messages_total: 4 } }, "n", 1_000)];
-    expect(messagesPerSecond(samplesOf(history)).lines[0]!.values).toEqual([2]);
+    expect(messagesPerSecond(samplesOf(history)).lines[0]!.values).toEqual([4]); // 4 in the 1 s since it started again
   });
 
   it("delivery latency: p50/p95/p99 per transport in ms, a gap where nothing was acked, no line for a transport nothing was acked on", () => {
@@ -117,5 +117,48 @@ describe("the dashboard's series", () => {
       { node: "node-a", byTransport: { ws: 3, sse: 1 }, total: 4 },
       { node: "node-b", byTransport: { poll: 5 }, total: 5 },
     ]);
+  });
+});
+
+describe("the dashboard's series across processes read fresh or from their rows", () => {
+  // Two processes, 10 messages/s each (20/s in all), each writing its row every 5 s at its own
+  // phase (a: 0, 2.5 s, 5 s…; b: 1.25 s, 6.25 s…). Polls every 2 s land on a, then b, then a…:
+  // the process answering reads itself fresh, the other from its row (up to 5 s old, older than
+  // the fresh reading of the poll before).
+  const count = (at: number) => at / 100;
+  const lastRow = (at: number, phase: number) => at - ((((at - phase) % 5_000) + 5_000) % 5_000);
+  const reading = (node: string, at: number, answering: boolean, phase: number, startedAtOf = (_t: number) => 0) => {
+    const t = answering ? at : lastRow(at, phase);
+    const startedAt = startedAtOf(t);
+    return poll(t, { counters: { courier_messages_total: count(t) - count(startedAt) } }, node, startedAt).nodes[0]!;
+  };
+  const polls = (from: number, to: number, startedAtOfB = (_t: number) => 0): DashboardResponse[] => {
+    const out: DashboardResponse[] = [];
+    for (let at = from, i = 0; at <= to; at += 2_000, i++) {
+      const nodes = [reading("a", at, i % 2 === 0, 0), reading("b", at, i % 2 === 1, 1_250, startedAtOfB)];
+      out.push({ at, nodes, total: emptySnapshot() });
+    }
+    return out;
+  };
+
+  it("messages/s stays at the true rate: a stale row is not a restart, and an unchanged row is neither 0 nor double", () => {
+    const values = messagesPerSecond(samplesOf(polls(100_000, 160_000))).lines[0]!.values;
+    // The first windows may lack a process not yet seen twice; from then on, 20/s every time.
+    for (const v of values.slice(3)) expect(v).toBeCloseTo(20, 5);
+    expect(Math.max(...values.map((v) => v ?? 0))).toBeLessThanOrEqual(20.0001);
+  });
+
+  it("counts every message once over the span, whichever process answered", () => {
+    const history = polls(100_000, 160_000);
+    // From each process's reading in the first poll to its newest seen in the last: a fresh at
+    // 100 s and 160 s; b from its row of 96.25 s to its fresh reading at 158 s (its row of
+    // 156.25 s in the last poll is older).
+    expect(messagesInSpan(samplesOf(history))).toBe(count(160_000 - 100_000) + count(158_000 - 96_250));
+  });
+
+  it("a real restart (new startedAt) still counts from zero, at the restarted process's own rate", () => {
+    // b restarts at 131 s: its counters start again from 0, at the same 10/s.
+    const values = messagesPerSecond(samplesOf(polls(100_000, 160_000, (t) => (t >= 131_000 ? 131_000 : 0)))).lines[0]!.values;
+    for (const v of values.slice(3)) expect(v).toBeCloseTo(20, 5);
   });
 });

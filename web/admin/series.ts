@@ -1,5 +1,5 @@
 import {
-  dashboardWindow,
+  dashboardWindows,
   familyKeys,
   histogramOf,
   percentiles,
@@ -13,7 +13,7 @@ import {
 /**
  * From the polls of `GET /api/admin/dashboard` (cumulative numbers per
  * process) to the dashboard's charts: every point is the window between two
- * consecutive polls (shared/metrics: dashboardWindow, rates and percentiles),
+ * consecutive polls (shared/metrics: dashboardWindows, rates and percentiles),
  * so a chart shows what happened in those 2 s, not since the server started.
  */
 
@@ -33,13 +33,9 @@ export interface Sample {
   win: DashboardWindow;
 }
 
+/** The windows of the kept polls: what is seen of each process carries from poll to poll (`dashboardWindows`). */
 export function samplesOf(history: readonly DashboardResponse[]): Sample[] {
-  const out: Sample[] = [];
-  for (let i = 1; i < history.length; i++) {
-    const win = dashboardWindow(history[i - 1], history[i]!);
-    if (win) out.push({ at: history[i]!.at, win });
-  }
-  return out;
+  return dashboardWindows(history);
 }
 
 /** A line of a chart; `null` is a gap (nothing to compute in that window, e.g. no ack to time). */
