@@ -262,6 +262,18 @@ export function isDirectLoopback(req: ClientOf): boolean {
   return proxyHeaderOf(req.raw) === null && isLoopback(req.raw.socket.remoteAddress) && isLoopback(req.ip);
 }
 
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * A direct loopback client that also names a loopback host: what local-only
+ * routes (metrics without a token, fault injection) require, so a web page
+ * that rebinds its own name to 127.0.0.1 (DNS rebinding) cannot read them.
+ */
+export function isLocalRequest(req: ClientOf): boolean {
+  const host = (req.raw.headers.host ?? "").replace(/:\d+$/, "");
+  return isDirectLoopback(req) && LOOPBACK_HOSTS.has(host);
+}
+
 /** The proxy header a request carries (`x-forwarded-for`, else `forwarded`), or null. */
 function proxyHeaderOf(raw: IncomingMessage): "x-forwarded-for" | "forwarded" | null {
   if (raw.headers["x-forwarded-for"] !== undefined) return "x-forwarded-for";

@@ -169,6 +169,21 @@ describe("delivery events", () => {
     expect(entries).toEqual([{ d: "chat", v: head, k: "msg", at: T0, conversationId, seq: m.seq }]);
   });
 
+  it("marks what a device acks that was committed before it registered (its snapshot's history) as catch-up", async () => {
+    const { rec, alice, bob, conversationId } = await setUp();
+    const old = await sendHttp(server.app, alice, conversationId);
+    now = T0 + 60_000;
+    const deviceId = await registerDevice(bob);
+    const fresh = await sendHttp(server.app, alice, conversationId);
+    const head = (await call<{ head: number }>(server.app, "GET", "/api/sync/chat?after=0", { token: bob.token })).body.head;
+    const headers = { "x-device-id": deviceId };
+    expect((await call(server.app, "POST", "/api/sync/ack", { token: bob.token, headers, body: { acks: { chat: head } } })).status).toBe(200);
+    const [, entries] = rec.of("acked").at(-1)!;
+    const bySeq = (seq: number) => entries.find((e) => e.conversationId === conversationId && e.seq === seq);
+    expect(bySeq(old.seq)).toMatchObject({ at: T0, catchUp: true });
+    expect(bySeq(fresh.seq)).toEqual(expect.not.objectContaining({ catchUp: true }));
+  });
+
   it("tells of at most ACKED_ENTRIES_MAX newly acked entries per ack, the newest", async () => {
     const { rec, bob } = await setUp();
     const deviceId = await registerDevice(bob);

@@ -19,6 +19,12 @@ export interface AckedEntry {
   /** For a `msg` entry: its conversation and seq (the trace's key). */
   conversationId?: string;
   seq?: number;
+  /**
+   * Committed before the device was registered: a new device acks what its
+   * snapshot brought, which was never delivered to it, so delivery time and
+   * arrival leave it out (the trace keeps it: the device holds the message).
+   */
+  catchUp?: boolean;
 }
 
 /** A run of messages of one conversation (`seq` from `lo` to `hi`, inclusive): how the trace keys its rows. */

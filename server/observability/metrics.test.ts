@@ -115,6 +115,10 @@ describe("GET /metrics", () => {
       expect(res.json()).toMatchObject({ error: { code: "forbidden" } });
       expect(res.body).not.toContain("courier_");
     }
+    // A page that rebound its own name to 127.0.0.1 reaches us from loopback, naming its host: refused.
+    const rebound = await scrape(server, { host: "rebound.example:3000" });
+    expect(rebound.res.statusCode).toBe(403);
+    expect(rebound.res.body).not.toContain("courier_");
   });
 
   it("with METRICS_TOKEN takes only that Bearer token, from any address and host", async () => {
@@ -192,6 +196,14 @@ describe("the metrics listener", () => {
     expect(await value(m, 'courier_delivery_seconds_sum{transport="poll"}')).toBeCloseTo(0.25);
     expect(await value(m, 'courier_delivery_seconds_sum{transport="unknown"}')).toBeCloseTo(0.1);
     expect(await value(m, 'courier_delivery_seconds_bucket{le="0.1",transport="unknown"}')).toBe(1);
+  });
+
+  it("leaves out of arrival and delivery time what a new device acks from its snapshot (committed before it registered)", async () => {
+    const m = new Metrics();
+    m.listener.acked!({ ...ann, transport: "ws" }, [{ ...acked(1, 1000), catchUp: true }, acked(2, 9000)], 9500);
+    expect(await value(m, "courier_entries_acked_total")).toBe(1);
+    expect(await value(m, 'courier_delivery_seconds_count{transport="ws"}')).toBe(1);
+    expect(await value(m, 'courier_delivery_seconds_sum{transport="ws"}')).toBeCloseTo(0.5);
   });
 
   it("counts a compensation when a pull covered a pushed entry before its ack, with the delay from the first push", async () => {

@@ -118,12 +118,12 @@ export class Metrics {
     this.sendCommit = histogram("courier_send_commit_seconds", "Send accepted by the server → message committed.");
     this.pushedEntries = counter("courier_entries_pushed_total", "Entries handed to live connections for the first time (one per entry and connection).", ["transport"]);
     this.pushTime = histogram("courier_push_seconds", "Entry committed → handed to a live connection, per entry and connection.", ["transport"]);
-    this.acked = counter("courier_entries_acked_total", "Entries devices newly acked (one per device and entry).");
+    this.acked = counter("courier_entries_acked_total", "Entries devices newly acked (one per device and entry; not what a new device acks after its snapshot).");
     this.delivery = histogram("courier_delivery_seconds", "Entry committed → acked, per device and entry; transport of the device's last push here, unknown when not pushed here.", ["transport"]);
     this.compensated = counter("courier_compensated_entries_total", "Entries a device acked only after a pull covered them, although they had been pushed to it.");
     this.compensationDelay = histogram("courier_compensation_delay_seconds", "First push → ack of a compensated entry.");
     this.retransmits = counter("courier_retransmits_total", "Entries re-pushed to live connections (retransmission).");
-    this.pulls = counter("courier_sync_pulls_total", "Pulls of entries (every transport).");
+    this.pulls = counter("courier_sync_pulls_total", "Pulls that carried entries (socket pull and GET /api/sync/:d; SSE catch-up and long-poll answers are their transport's delivery, not pulls).");
     this.snapshots = counter("courier_sync_snapshots_total", "Snapshots taken.");
     this.resets = counter("courier_sync_resets_total", "Pulls answered with a reset (the asked range fell out of the log).");
     this.db = histogram("courier_db_seconds", "Database reads and write transactions, queueing included.", ["engine", "op"]);
@@ -249,10 +249,12 @@ export class Metrics {
         (kind === "snapshot" ? this.snapshots : this.resets).inc();
       },
       acked: (device, entries, at) => {
-        this.acked.inc(entries.length);
         const track = this.track(device, false);
         const transport = track?.transport ?? device.transport ?? "unknown";
         for (const e of entries) {
+          // A new device's first ack covers what its snapshot brought: never delivered, so not a delivery.
+          if (e.catchUp) continue;
+          this.acked.inc();
           this.delivery.observe({ transport }, seconds(at - e.at));
           const first = track?.pending.get(`${e.d}:${e.v}`);
           if (first?.pulled) {

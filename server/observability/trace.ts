@@ -131,13 +131,18 @@ export class TraceRecorder {
         const first = written === 0;
         const pruned = await this.opts.storage.write(async (tx) => {
           if (chunk.length > 0) await tx.trace.insert(chunk);
-          return first ? tx.trace.prune(before, PRUNE_BATCH) : null;
+          // At least twice what comes in: under steady load the table shrinks back to the kept hour.
+          return first ? tx.trace.prune(before, Math.max(PRUNE_BATCH, 2 * rows.length)) : null;
         });
         if (pruned !== null) this.pruneBacklog = pruned >= PRUNE_BATCH;
         written += chunk.length;
+        // SQLite writes synchronously: let sockets and requests run between chunks.
+        if (written < rows.length) await new Promise((resolve) => setImmediate(resolve));
       } while (written < rows.length);
+      this.warned = false;
     } catch (err) {
-      // The database is down or refused: what was not written is lost (counted), the next flush starts afresh.
+      // The database is down or refused: what was not written is lost (counted), the next flush starts afresh
+      // (warned once per outage: a write that succeeds again re-arms the warning).
       this.drop("write_failed", rows.length - written);
       if (!this.warned) {
         this.warned = true;

@@ -135,6 +135,8 @@ export interface DeviceRow {
   notification: string | null;
   push: string | null;
   last_seen: number;
+  /** When the device was first registered (epoch ms). */
+  at: number;
 }
 
 export interface CampaignRow {
@@ -264,6 +266,7 @@ export function toDevice(r: DeviceRow): StoredDevice {
     notification,
     push: r.push !== null,
     lastSeen: r.last_seen,
+    registeredAt: Number(r.at),
   };
 }
 

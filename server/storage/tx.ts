@@ -190,6 +190,8 @@ export interface StoredDevice {
   notification: "granted" | "denied" | "default" | null;
   push: boolean;
   lastSeen: number;
+  /** When the device was first registered (epoch ms). */
+  registeredAt: number;
 }
 
 export interface DeviceRepo {
@@ -386,6 +388,8 @@ export interface EntryStamp {
   at: number;
   conversationId?: string;
   seq?: number;
+  /** Committed before the device was registered: it holds it from its snapshot or a pull, not a delivery; metrics leave it out. */
+  catchUp?: boolean;
 }
 
 export interface NewEntry {

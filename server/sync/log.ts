@@ -72,7 +72,11 @@ export async function ack(r: Repos, userId: string, deviceId: string, acks: Part
     await r.log.setAck(deviceId, d, v);
     after[d] = v;
     const room = ACKED_ENTRIES_MAX - entries.length;
-    if (room > 0) entries.push(...(await r.log.ackedEntries(userId, d, before[d], v, room)));
+    if (room > 0) {
+      const stamps = await r.log.ackedEntries(userId, d, before[d], v, room);
+      // Committed before the device existed: it has them from its snapshot or a pull, not a delivery.
+      for (const s of stamps) entries.push(s.at < device.registeredAt ? { ...s, catchUp: true } : s);
+    }
     if (d === "chat") await deliveredOnAck(r, userId, before.chat, v, at);
   }
   return { acks: after, entries };

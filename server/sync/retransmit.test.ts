@@ -73,7 +73,7 @@ function world(schedule: RetrySchedule = SCHEDULE) {
     warnings,
     reads,
     device(id: string, capabilities: string[] = ["ack"]) {
-      devices.set(id, { id, userId: USER, sessionId: null, userAgent: null, capabilities, notification: null, push: false, lastSeen: 0 });
+      devices.set(id, { id, userId: USER, sessionId: null, userAgent: null, capabilities, notification: null, push: false, lastSeen: 0, registeredAt: 0 });
     },
     connect(deviceId: string, transport: TransportName = "ws", sessionId = "s1"): FakeConn {
       const pushed: Entry[][] = [];

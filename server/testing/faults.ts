@@ -2,9 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { CourierError, parseInput, transportNameSchema } from "../../shared/protocol/index.js";
 import type { FeatureOptions } from "../context.js";
-import { isDirectLoopback } from "../http/rate-limit.js";
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+import { isLocalRequest } from "../http/rate-limit.js";
 
 const closeSchema = z.strictObject({ transport: transportNameSchema });
 
@@ -22,8 +20,7 @@ const closeSchema = z.strictObject({ transport: transportNameSchema });
  */
 export async function faultRoutes(app: FastifyInstance, { ctx }: FeatureOptions): Promise<void> {
   app.addHook("onRequest", async (req) => {
-    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
-    if (!isDirectLoopback(req) || !LOOPBACK_HOSTS.has(host)) throw CourierError.forbidden("Fault injection answers local clients only.");
+    if (!isLocalRequest(req)) throw CourierError.forbidden("Fault injection answers local clients only.");
   });
   app.post("/api/faults/close", async (req) => {
     const { transport } = parseInput(closeSchema, req.body, "body");

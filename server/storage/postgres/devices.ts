@@ -4,7 +4,7 @@ import { type DeviceRow, toDevice } from "../rows.js";
 import type { DeviceRepo, StoredDevice } from "../tx.js";
 import { type Db, first } from "./db.js";
 
-const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notification, push, last_seen`;
+const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notification, push, last_seen, at`;
 
 /** The device registry. A subscription is stored as JSON, its endpoint beside it for lookups by endpoint. */
 export class PgDevices implements DeviceRepo {

@@ -128,6 +128,7 @@ describe("PostgreSQL migrations", () => {
         notification: "granted",
         push: true,
         lastSeen: 1500,
+        registeredAt: 1000,
       });
       expect(await r.log.acks("d1")).toEqual({ chat: 1, system: 0, marketing: 0 });
       expect(await r.items.get("i1")).toMatchObject({ priceCents: 10000000000, status: "listed" });

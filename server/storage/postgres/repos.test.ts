@@ -120,6 +120,7 @@ describe("PostgreSQL devices and push", () => {
         notification: "granted",
         push: true,
         lastSeen: 10,
+        registeredAt: 10,
       });
       expect((await r.devices.list("dv-u")).map((d) => d.id)).toEqual(["dv2", "dv1", "dv3"]);
       expect(await r.devices.count("dv-u")).toBe(3);
