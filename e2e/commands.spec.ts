@@ -140,7 +140,8 @@ test("an admin's sign_out signs a live browser out, keeping its unsent message, 
     await expect(bob.page.getByText("An administrator signed this device out")).toBeVisible({ timeout: 15_000 });
     await expect(bob.page.getByTestId("current-user")).toHaveCount(0);
     await bob.page.screenshot({ path: test.info().outputPath("signed-out-by-admin.png") });
-    expect(await resultOf(created.body.command.id)).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
+    // The device reports after it has applied the command (the screen changes first): wait for the report.
+    await expect.poll(() => resultOf(created.body.command.id), { timeout: 10_000 }).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
 
     // Bob signs in again on this device: the unsent answer was kept and goes out.
     sends.blocked = false;
@@ -177,7 +178,8 @@ test("an admin's delete_conversation closes the open chat with a notice; the row
     await expect(bob.page.getByTestId("conversation")).toHaveCount(0);
     await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Cmd" })).toHaveCount(0);
     await bob.page.screenshot({ path: test.info().outputPath("deleted-by-admin.png") });
-    expect(await resultOf(created.body.command.id)).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
+    // The device reports after it has applied the command (the screen changes first): wait for the report.
+    await expect.poll(() => resultOf(created.body.command.id), { timeout: 10_000 }).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
 
     await bob.page.reload();
     await expectOnline(bob.page, transport);
