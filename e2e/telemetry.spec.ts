@@ -41,5 +41,6 @@ test("a message shown live is timed from its push to the paint, and the report g
   test.info().annotations.push({ type: "receive → paint", description: `${report.renderMs[0]} ms` });
   // No text and no ids travel: numbers and transport names only.
   expect(JSON.stringify(report)).not.toContain("arrives while");
-  expect(await series(bo.page.request, 'courier_client_render_seconds_count{transport="ws"}')).toBe(series0 + 1);
+  // The e2e server is shared with tests running beside this one, whose pages report too: at least ours.
+  expect(await series(bo.page.request, 'courier_client_render_seconds_count{transport="ws"}')).toBeGreaterThanOrEqual(series0 + 1);
 });
