@@ -3,6 +3,8 @@ import type { Committed, Engine, Repos } from "../tx.js";
 import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open.js";
 import { createStores } from "./stores.js";
+import { Checkpointer, WRITER_CHECKPOINT_PAGES } from "./checkpointer.js";
+import { WalFile } from "./wal-sync.js";
 
 export interface SqliteOptions {
   /** A folder for courier.db, or ":memory:". */
@@ -11,19 +13,38 @@ export interface SqliteOptions {
 }
 
 /**
- * The embedded engine: better-sqlite3, one connection, WAL, `synchronous =
- * FULL`. Writes are grouped into one transaction per event-loop turn (group
- * commit) and answered only after the commit; reads and write groups take
- * turns on the connection. Writes use BEGIN IMMEDIATE, so two processes on
- * one file queue on the lock instead of deadlocking on upgrade.
+ * The embedded engine: better-sqlite3, one connection, WAL. Writes are
+ * grouped into one transaction per event-loop turn (group commit) and
+ * answered only once on disk: the WAL is synced on the thread pool while the
+ * next group gathers (wal-sync.ts), so the event loop never waits for the
+ * disk; reads and write groups take turns on the connection. Writes use
+ * BEGIN IMMEDIATE, so two processes on one file queue on the lock instead of
+ * deadlocking on upgrade.
  */
 export class SqliteEngine implements Engine {
   readonly kind = "sqlite";
   private readonly tasks: GroupCommit<Repos>;
 
+  private readonly wal: WalFile | null;
+  private readonly checkpointer: Checkpointer | null;
+
   private constructor(private readonly db: Database.Database, ringCapacity: number) {
     const stores = createStores(db, ringCapacity);
-    this.tasks = new GroupCommit(db, stores.session);
+    const wal = db.memory ? null : new WalFile(db);
+    const checkpointer = db.memory ? null : new Checkpointer(db.name);
+    if (checkpointer) db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+    this.wal = wal;
+    this.checkpointer = checkpointer;
+    this.tasks = new GroupCommit(
+      db,
+      stores.session,
+      undefined,
+      wal &&
+        (() => {
+          checkpointer?.committed();
+          return wal.sync();
+        }),
+    );
   }
 
   static open(opts: SqliteOptions): SqliteEngine {
@@ -33,6 +54,15 @@ export class SqliteEngine implements Engine {
   /** Writes and commits so far: how well group commit groups. */
   get commitStats(): Readonly<GroupCommit<Repos>["stats"]> {
     return this.tasks.stats;
+  }
+
+  /** The connection's `synchronous` setting (1 NORMAL with the WAL synced off the event loop, 2 FULL) and the syncs run. */
+  get durability(): { synchronous: number; walSyncs: number; checkpoints: number } {
+    return {
+      synchronous: this.db.pragma("synchronous", { simple: true }) as number,
+      walSyncs: this.tasks.syncCount,
+      checkpoints: this.checkpointer?.stats.runs ?? 0,
+    };
   }
 
   read<T>(fn: (r: Repos) => Promise<T>): Promise<T> {
@@ -46,6 +76,8 @@ export class SqliteEngine implements Engine {
   async close(): Promise<void> {
     if (!this.db.open) return;
     await this.tasks.drain();
+    await this.checkpointer?.close();
     this.db.close();
+    this.wal?.close();
   }
 }

@@ -137,3 +137,102 @@ describe("GroupCommit", () => {
     expect(await seen).toEqual([]);
   });
 });
+
+describe("GroupCommit with the WAL synced off the event loop", () => {
+  /** A sync the test finishes by hand: `syncs[i].done()` is the disk answering the i-th fdatasync. */
+  let syncs: { done: () => void; fail: (error: Error) => void }[];
+  let durable: GroupCommit<ReturnType<typeof session>>;
+  const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+  const answered = <T>(p: Promise<T>) => {
+    const state = { done: false, value: undefined as T | undefined, error: undefined as unknown };
+    p.then(
+      (v) => Object.assign(state, { done: true, value: v }),
+      (e: unknown) => Object.assign(state, { done: true, error: e }),
+    );
+    return state;
+  };
+
+  beforeEach(() => {
+    syncs = [];
+    const sync = () => new Promise<void>((resolve, reject) => syncs.push({ done: resolve, fail: reject }));
+    durable = new GroupCommit(db, session, (run) => turns.push(run), sync);
+  });
+
+  it("answers a write only after the sync that follows its commit, and gathers the writes asked for meanwhile into one group", async () => {
+    const first = answered(durable.write(async (st) => st.add("a")));
+    endTurn();
+    await settled();
+    expect(bodies()).toEqual(["a"]); // committed…
+    expect(syncs).toHaveLength(1);
+    expect(first.done).toBe(false); // …but not answered while the disk syncs
+
+    // While that sync runs, writes gather: nothing is committed or scheduled for them yet.
+    const later = ["b", "c"].map((body) => answered(durable.write(async (st) => st.add(body))));
+    expect(turns).toHaveLength(0);
+    await settled();
+    expect(bodies()).toEqual(["a"]);
+
+    syncs[0]!.done();
+    await settled();
+    expect(first.done && first.error === undefined).toBe(true);
+    expect(later.every((w) => !w.done)).toBe(true);
+    endTurn(); // the sync's end scheduled the gathered group
+    await settled();
+    expect(bodies()).toEqual(["a", "b", "c"]);
+    expect(durable.stats).toEqual({ commits: 2, writes: 3, largest: 2 });
+    expect(later.every((w) => !w.done)).toBe(true);
+    syncs[1]!.done();
+    await settled();
+    expect(later.map((w) => w.done && w.error === undefined)).toEqual([true, true]);
+    expect(syncs).toHaveLength(2); // one sync per group, not per write
+  });
+
+  it("a read that saw a commit not yet on disk is answered after its sync; one that saw only synced data at once", async () => {
+    const write = answered(durable.write(async (st) => st.add("pending")));
+    endTurn();
+    await settled();
+    const read = answered(durable.read(async () => bodies()));
+    await settled();
+    expect(read.done).toBe(false); // it saw "pending", which could still vanish in a power cut
+    syncs[0]!.done();
+    await settled();
+    expect(write.done && read.done).toBe(true);
+    expect(read.value).toEqual(["pending"]);
+
+    const quiet = answered(durable.read(async () => bodies()));
+    await settled();
+    expect(quiet.value).toEqual(["pending"]);
+    expect(syncs).toHaveLength(1);
+  });
+
+  it("a failed sync: the writes it covered are in doubt (internal), and everything after answers unavailable", async () => {
+    const write = durable.write(async (st) => st.add("doubtful"));
+    endTurn();
+    await settled();
+    const read = durable.read(async () => bodies());
+    syncs[0]!.fail(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+    await expect(write).rejects.toMatchObject({ code: "internal", message: expect.stringMatching(/may have been kept/) });
+    await expect(read).rejects.toMatchObject({ code: "unavailable" });
+    await expect(durable.write(async (st) => st.add("next"))).rejects.toMatchObject({ code: "unavailable" });
+    await expect(durable.read(async () => bodies())).rejects.toMatchObject({ code: "unavailable" });
+    expect(bodies()).toEqual(["doubtful"]); // nothing was written after the failure
+    expect(turns).toHaveLength(0);
+  });
+
+  it("drain() waits for the sync in flight and commits and syncs what gathered behind it", async () => {
+    const a = durable.write(async (st) => st.add("a"));
+    endTurn();
+    await settled();
+    const b = durable.write(async (st) => st.add("b"));
+    const drained = answered(durable.drain());
+    syncs[0]!.done();
+    await settled();
+    await settled();
+    expect(bodies()).toEqual(["a", "b"]);
+    expect(drained.done).toBe(false);
+    syncs[1]!.done();
+    await Promise.all([a, b]);
+    await settled();
+    expect(drained.done).toBe(true);
+  });
+});

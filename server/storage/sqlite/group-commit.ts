@@ -1,6 +1,8 @@
 import type Database from "better-sqlite3";
+import { CourierError } from "../../../shared/protocol/index.js";
 import type { Committed } from "../tx.js";
 import { AppendBatch } from "../append-batch.js";
+import { SyncPipeline } from "./wal-sync.js";
 
 interface Pending<R> {
   fn: (r: R) => Promise<unknown>;
@@ -33,6 +35,20 @@ type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error:
  *     ──▶ resolve each with its result and the entries it appended
  *
  * A group of one runs as a plain transaction.
+ *
+ * Durability off the event loop (with `sync`, a file database): COMMIT no
+ * longer waits for the disk (`synchronous = NORMAL`); the WAL is synced on
+ * the thread pool (wal-sync.ts) and a group is answered after that sync.
+ * While a sync runs, new writes gather into the next group, which commits
+ * when it ends (pipelined group commit: one group syncs while the next one
+ * gathers). A read may see a commit whose sync has not finished; its answer
+ * waits for that sync too, so nothing that is not yet on disk ever leaves
+ * the process. A failed sync puts everything since the last good one in
+ * doubt: those writes are rejected as such, and every later task answers
+ * `unavailable` until the process restarts (SQLite recovers from the WAL).
+ *
+ *   COMMIT(n) ──▶ fdatasync(WAL) on the pool ─────────────▶ answer group n
+ *                 meanwhile: writes gather ──▶ COMMIT(n+1) ──▶ fdatasync ──▶ …
  */
 export class GroupCommit<R> {
   private queue: Pending<R>[] = [];
@@ -40,6 +56,7 @@ export class GroupCommit<R> {
   private busy = false;
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
+  private readonly syncs: SyncPipeline | null;
   /** Transactions that kept something, and the writes they kept, for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0 };
 
@@ -51,7 +68,10 @@ export class GroupCommit<R> {
     private readonly db: Database.Database,
     private readonly session: (batch: AppendBatch | null) => R,
     private readonly schedule: (run: () => void) => void = (run) => void setImmediate(run),
+    /** Makes what was committed durable (WalFile.sync); without it each COMMIT is durable itself. */
+    sync: (() => Promise<void>) | null = null,
   ) {
+    this.syncs = sync ? new SyncPipeline(sync, () => this.kick()) : null;
     this.sql = {
       begin: db.prepare("BEGIN"),
       beginImmediate: db.prepare("BEGIN IMMEDIATE"),
@@ -64,24 +84,35 @@ export class GroupCommit<R> {
   }
 
   write<T>(fn: (r: R) => Promise<T>): Promise<Committed<T>> {
+    if (this.syncs?.failed) return Promise.reject(syncFailed());
     return new Promise<Committed<T>>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (c: Committed<unknown>) => void, reject });
-      if (this.scheduled) return;
-      this.scheduled = true;
-      this.schedule(() => void this.flush());
+      this.kick();
     });
   }
 
-  /** A read in its own turn, as one deferred transaction. */
-  read<T>(fn: (r: R) => Promise<T>): Promise<T> {
-    return this.turn(async () => {
+  /** A read in its own turn, as one deferred transaction; answered once what it saw is on disk. */
+  async read<T>(fn: (r: R) => Promise<T>): Promise<T> {
+    if (this.syncs?.failed) throw syncFailed();
+    let seen = 0;
+    const result = await this.turn(async () => {
       this.sql.begin.run();
       try {
         return await fn(this.session(null));
       } finally {
         if (this.db.inTransaction) this.sql.commit.run();
+        seen = this.syncs?.mark ?? 0;
       }
     });
+    if (this.syncs) await this.syncs.durable(seen).catch(() => Promise.reject(syncFailed()));
+    return result;
+  }
+
+  /** Schedules a flush at the end of this turn, unless one is scheduled or a sync runs (its end kicks again). */
+  private kick(): void {
+    if (this.scheduled || this.queue.length === 0 || this.syncs?.busy) return;
+    this.scheduled = true;
+    this.schedule(() => void this.flush());
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
@@ -104,6 +135,15 @@ export class GroupCommit<R> {
       this.stats.writes += kept;
       this.stats.largest = Math.max(this.stats.largest, kept);
     }
+    if (this.syncs) {
+      try {
+        await this.syncs.durable(this.syncs.mark);
+      } catch {
+        // Committed, but the sync that should have made it durable failed: it may or may not survive.
+        group.forEach((op, i) => op.reject(outcomes[i]!.ok ? commitInDoubt() : (outcomes[i] as { error: unknown }).error));
+        return;
+      }
+    }
     group.forEach((op, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) op.resolve(outcome.committed);
@@ -111,8 +151,15 @@ export class GroupCommit<R> {
     });
   }
 
+  /** WAL syncs run so far (0 without `sync`). */
+  get syncCount(): number {
+    return this.syncs?.stats.syncs ?? 0;
+  }
+
   /** Resolves once every task asked for so far has run (close() waits for this). */
   async drain(): Promise<void> {
+    // A sync in flight holds the queue back; a read waits for it (and, failed, rejects: nothing more to wait for).
+    await this.read(async () => undefined).catch(() => undefined);
     await this.flush();
     await this.turn(async () => undefined);
   }
@@ -142,6 +189,8 @@ export class GroupCommit<R> {
         }
       }
       this.sql.commit.run();
+      // Counted before anyone else takes the connection: a read after this sees the commit.
+      this.syncs?.commit();
       return outcomes;
     } catch (error) {
       if (this.db.inTransaction) this.sql.rollback.run();
@@ -161,4 +210,13 @@ export class GroupCommit<R> {
       else this.busy = false;
     }
   }
+}
+
+/** Every task after a failed WAL sync: the process must restart before it promises anything again. */
+function syncFailed(): CourierError {
+  return CourierError.unavailable("The database could not save to disk; try again shortly.", 3000);
+}
+
+function commitInDoubt(): CourierError {
+  return new CourierError("internal", "The database could not confirm this change reached the disk; it may have been kept. Retrying is safe.");
 }

@@ -24,7 +24,9 @@ export function openDatabase(dataDir: string): Database.Database {
   db.pragma("busy_timeout = 5000");
   // WAL lets readers (other processes, backups) run beside the single writer.
   db.pragma("journal_mode = WAL");
-  // FULL: an acked message must survive a power cut, not just a crash.
+  // FULL: an acked message must survive a power cut, not just a crash. The
+  // engine then takes the WAL's sync off the event loop (wal-sync.ts), which
+  // keeps that promise with NORMAL.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
   migrate(db);

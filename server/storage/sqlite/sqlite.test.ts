@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { campaignStep } from "../../admin/campaigns.js";
 import { createUser } from "../../auth/accounts.js";
 import { recallMessage } from "../../messages/lifecycle.js";
@@ -107,6 +107,29 @@ describe("the embedded SQLite engine", () => {
     await upgraded.write((tx) => recallMessage(tx, "u1", "m1", 2000, 60_000));
     expect(raw.prepare(`SELECT data FROM entries WHERE data LIKE '%secret from v5%'`).all()).toEqual([]);
     raw.close();
+  });
+
+  it("on a file, commits without waiting for the disk and syncs the WAL itself before answering; in memory there is nothing to sync", async () => {
+    const dir = dataDir();
+    const engine = SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
+    const s = new Storage(engine);
+    opened.push(s);
+    const before = engine.durability.walSyncs;
+    await newUser(s, "ada");
+    expect(engine.durability).toMatchObject({ synchronous: 1, walSyncs: before + 1 });
+    // The checkpoint thread copies the WAL into the database file, off the event loop.
+    await vi.waitFor(() => expect(engine.durability.checkpoints).toBeGreaterThan(0), { timeout: 5000 });
+    await s.close();
+    opened.splice(opened.indexOf(s), 1);
+    // What was answered is in the file after the connection is gone.
+    const reopened = open(dir);
+    expect(await byUsername(reopened, "ada")).toMatchObject({ username: "ada" });
+
+    const memory = SqliteEngine.open({ dataDir: ":memory:", ringCapacity: 2000 });
+    const m = new Storage(memory);
+    opened.push(m);
+    await newUser(m, "bob");
+    expect(memory.durability.walSyncs).toBe(0);
   });
 
   it("creates its folder and database readable by the server's user only", async () => {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, type Message, SESSION_TTL_MS } from "../../../shared/protocol/index.js";
 import { SqliteEngine } from "../../storage/sqlite/engine.js";
 import { Storage } from "../../storage/storage.js";
+import { SESSION_RECHECK_MS } from "./ws-transport.js";
 import {
   call,
   connect,
@@ -288,5 +289,28 @@ describe("websocket sessions that end", () => {
     expect(server.hub.connectionsOf(alice.user.id)).toHaveLength(0);
     // Nothing was stored for the refused send.
     expect(await server.sync.heads(bob.user.id)).toEqual(headsBefore);
+  });
+
+  it("reads the session again at most every SESSION_RECHECK_MS: one revoked behind the hub's back is refused once that reading is due", async () => {
+    let now = Date.now();
+    server = await startServer({}, { clock: () => now });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const conv = await openDirect(server.app, alice, bob);
+    const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    await c.hello;
+    expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "first"))).toMatchObject({ ok: true });
+
+    // Deleted in the database only (the hub is not told, as after a race with the handshake).
+    const [sessionId] = await server.storage.read(async (r) => r.sessions.ofUser(alice.user.id));
+    await server.storage.write(async (tx) => tx.sessions.delete(sessionId!));
+    now += SESSION_RECHECK_MS - 1;
+    expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "within the window"))).toMatchObject({ ok: true });
+
+    now += 2;
+    const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
+    expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "after it"))).toMatchObject({ ok: false, error: { code: "unauthorized" } });
+    expect(await closed).toBe("io server disconnect");
   });
 });
