@@ -14,7 +14,7 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  * everything to bench/results/<timestamp>.json.
  *
  *   --quick              small counts, one run each
- *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser, abuse)
+ *   --only=a,b           only these suites (engine, throughput, transports, fanout, connections, browser, abuse, campaign)
  *   --profile            also CPU-profile the server over extra (uncounted) windows;
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
@@ -22,6 +22,8 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *   --steady-rate=1000   throughput suite: the fixed rate(s) of its steady-latency runs (default 1,000 msg/s;
  *                        several, comma-separated, e.g. 200,1000: each measured in turn)
  *   --idle=ws,sse,poll   connections suite: only these transports (default all three)
+ *   --campaign-rate=300  campaign suite: the chat rate measured quiet and during a campaign (default 300 msg/s)
+ *   --campaign-users=N   campaign suite: users seeded, all of whom the campaign reaches (default 10,000)
  *   --engine=postgres    servers store into PostgreSQL (default: sqlite): BENCH_DATABASE_URL's server if
  *                        set, else a throwaway one started for the run (scripts/provision/postgres.ts)
  *                        and stopped at its end; every suite gets a fresh schema
@@ -45,6 +47,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   connections: async () => (await import("./suites/connections.js")).connections,
   browser: async () => (await import("./suites/browser.js")).browser,
   abuse: async () => (await import("./suites/abuse.js")).abuse,
+  campaign: async () => (await import("./suites/campaign.js")).campaign,
 };
 
 const args = process.argv.slice(2);

@@ -33,7 +33,7 @@ export interface BenchStore {
 /** What the run's servers store into, chosen with `--engine=`. */
 export interface BenchDatabase {
   readonly engine: EngineName;
-  /** For the printed header, e.g. "SQLite (WAL, synchronous=FULL)". */
+  /** For the printed header, e.g. "SQLite (better-sqlite3, WAL, group commit, …)". */
   readonly label: string;
   /** For the results JSON. */
   readonly info: Record<string, unknown>;
@@ -56,7 +56,7 @@ export interface DbCounters {
 export function sqliteDatabase(): BenchDatabase {
   return {
     engine: "sqlite",
-    label: "SQLite (better-sqlite3, WAL, synchronous=FULL, group commit)",
+    label: "SQLite (better-sqlite3, WAL, group commit, WAL fdatasync on the thread pool: durable like synchronous=FULL)",
     info: { engine: "sqlite", synchronous: "FULL", journalMode: "WAL" },
     async fresh() {
       const dataDir = freshDataDir();

@@ -80,8 +80,12 @@ export interface ChatResult {
   lostOfWindow: number;
   /** Recipient arrival − send (ms) for the window's sends: the transport's push. */
   latencies: Float64Array;
+  /** The send time (epoch ms) of each `latencies` sample, in the same order (the campaign suite keeps those sent during a campaign). */
+  latencySentAt: Float64Array;
   /** The sender's acknowledgement (the server committed) − send (ms), for the window's sends. */
   ackLatencies: Float64Array;
+  /** The send time (epoch ms) of each `ackLatencies` sample, in the same order. */
+  ackSentAt: Float64Array;
   /** With `observeRedis`: the message seen on the recipient's Redis channel − send (ms). */
   redisLatencies: Float64Array;
   /** With `observeRedis`: recipient arrival − the message seen on Redis (ms): the recipient's process and socket. */

@@ -44,8 +44,10 @@ let records = new Map<string, MsgRecord>();
 let window = { from: 0, to: 0 };
 let received = 0;
 let latencies: number[] = [];
+let latencySentAt: number[] = [];
 let applyLatencies: number[] = [];
 let ackLatencies: number[] = [];
+let ackSentAt: number[] = [];
 let redisLatencies: number[] = [];
 let afterRedisLatencies: number[] = [];
 let redisHeard = { messages: 0, bytes: 0 };
@@ -65,7 +67,10 @@ function onArrival(entries: Entry[], at: number, applied: boolean): void {
       if (rec.arrived) continue;
       rec.arrived = at;
       if (at >= window.from && at < window.to) received++;
-      if (rec.inWindow) latencies.push(at - rec.sentAt);
+      if (rec.inWindow) {
+        latencies.push(at - rec.sentAt);
+        latencySentAt.push(performance.timeOrigin + rec.sentAt);
+      }
       if (rec.inWindow && rec.observed) afterRedisLatencies.push(at - rec.observed);
     }
   }
@@ -154,8 +159,10 @@ const padding = (n: number) => "x".repeat(Math.max(0, n));
 async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult> {
   records = new Map();
   latencies = [];
+  latencySentAt = [];
   applyLatencies = [];
   ackLatencies = [];
+  ackSentAt = [];
   redisLatencies = [];
   afterRedisLatencies = [];
   redisHeard = { messages: 0, bytes: 0 };
@@ -182,7 +189,10 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
     pair.sender.send(pair.conversationId, id, `bench ${++seq} ${pad}`, (ok, error) => {
       const at = performance.now();
       if (ok) acceptedTotal++;
-      if (ok && inWindow) ackLatencies.push(at - now);
+      if (ok && inWindow) {
+        ackLatencies.push(at - now);
+        ackSentAt.push(performance.timeOrigin + now);
+      }
       if (ok && at >= window.from && at < window.to) acceptedInWindow++;
       if (!ok) {
         errors++;
@@ -236,8 +246,10 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
     receivedInWindow: received,
     lostOfWindow: pending(),
     latencies: Float64Array.from(latencies),
+    latencySentAt: Float64Array.from(latencySentAt),
     applyLatencies: Float64Array.from(applyLatencies),
     ackLatencies: Float64Array.from(ackLatencies),
+    ackSentAt: Float64Array.from(ackSentAt),
     redisLatencies: Float64Array.from(redisLatencies),
     afterRedisLatencies: Float64Array.from(afterRedisLatencies),
     redisMessages: redisHeard.messages,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { campaignStep } from "./campaigns.js";
+import { CampaignPace, campaignStep } from "./campaigns.js";
 import { campaignFingerprint } from "./routes.js";
 import { call, pullAll, register, startServer, type Session, type TestServer } from "../testing/harness.js";
 
@@ -124,5 +124,26 @@ describe("admin campaigns", () => {
     expect(a.body.campaign).toEqual(b.body.campaign);
     expect(a.body.campaign!.recipients).toBe(4);
     expect(await received(users)).toEqual(users.map(() => [a.body.campaign!.id]));
+  });
+});
+
+describe("campaign pace (marketing never delays chat)", () => {
+  it("sizes each step to the time budget from the last one, at most halving or doubling, within its bounds, and rests as long as the step took", () => {
+    const pace = new CampaignPace(5, { first: 50, min: 10, max: 500 });
+    expect(pace.limit).toBe(50);
+    // 50 users in 25 ms: five times the budget; the next step is half as large, not a fifth.
+    expect(pace.stepTook(50, 25)).toBe(25);
+    expect(pace.limit).toBe(25);
+    // A busy database keeps shrinking it, never below the floor.
+    for (let i = 0; i < 10; i++) pace.stepTook(pace.limit, 100);
+    expect(pace.limit).toBe(10);
+    // Fast steps grow it, doubling at most, up to the ceiling.
+    pace.stepTook(10, 0.5);
+    expect(pace.limit).toBe(20);
+    for (let i = 0; i < 10; i++) pace.stepTook(pace.limit, 0.5);
+    expect(pace.limit).toBe(500);
+    // On budget: unchanged.
+    pace.stepTook(500, 5);
+    expect(pace.limit).toBe(500);
   });
 });

@@ -1,4 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { commandCreateSchema, CourierError, humanText, parseInput } from "../../shared/protocol/index.js";
@@ -9,11 +10,8 @@ import { ipKey } from "../http/rate-limit.js";
 import { traceRoutes } from "../observability/trace-routes.js";
 import { dashboardRoutes } from "../observability/dashboard-routes.js";
 import { adminReportRoutes } from "../safety/routes.js";
-import { campaignStep } from "./campaigns.js";
+import { CampaignPace, campaignStep } from "./campaigns.js";
 import { commandWithResults, createCommand } from "./commands.js";
-
-/** Users appended to per transaction when a campaign goes out. */
-export const CAMPAIGN_BATCH = 500;
 
 /** An in-app path (`/#/…`, `/items`), never another site: a notification click must not leave Courier. */
 const appPath = z
@@ -81,11 +79,19 @@ export const adminRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx
     if (!opened.created && campaign.fingerprint !== fingerprint) {
       throw CourierError.conflict("This Idempotency-Key was used for a different campaign.");
     }
+    // Paced beside chat (CampaignPace): short steps, each followed by a rest as long as it took.
+    const pace = new CampaignPace();
     while (!campaign.done) {
       const id = campaign.id;
-      campaign = await ctx.storage.write((tx) => campaignStep(tx, id, CAMPAIGN_BATCH, ctx.clock()));
-      // Let the push backlog drain before the next batch: a campaign must not flood memory.
-      if (!campaign.done) await ctx.push.belowBacklog();
+      const before = campaign.recipients;
+      const started = performance.now();
+      // In the background: never in one transaction with people's writes (SQLite's group commit).
+      campaign = await ctx.storage.write((tx) => campaignStep(tx, id, pace.limit, ctx.clock()), { background: true });
+      if (campaign.done) break;
+      // Let the push side route this step and drain its backlog before the next: a campaign must not flood memory
+      // nor hold the database (each user's routing reads it) while chat waits.
+      await ctx.push.belowBacklog();
+      await sleep(pace.stepTook(campaign.recipients - before, performance.now() - started));
     }
     req.log.info({ campaignId: campaign.id, recipients: campaign.recipients, repeat: !opened.created }, "campaign sent");
     const { id, title, body, url, recipients } = campaign;

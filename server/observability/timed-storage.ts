@@ -30,7 +30,7 @@ export function timedStorage(storage: Storage, observe: (op: "read" | "write", m
   const engineWriteAppending = storage.writeAppending.bind(storage);
   const own: Partial<Pick<Storage, "read" | "writeAppending">> = {
     read: (fn) => timed("read", () => engineRead(fn)),
-    writeAppending: (fn) => timed("write", () => engineWriteAppending(fn)),
+    writeAppending: (fn, opts) => timed("write", () => engineWriteAppending(fn, opts)),
   };
   const isTimed = (key: string | symbol): key is "read" | "writeAppending" => key === "read" || key === "writeAppending";
   return new Proxy(storage, {

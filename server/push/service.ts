@@ -194,6 +194,8 @@ const MAX_HANDED = 10_000;
 const HANDED_PER_DEVICE = 2 * HANDOVER_PAGE;
 /** Bulk senders (campaigns) wait while this many notifications are waiting or in flight. */
 export const BACKLOG_HIGH_WATER = 2000;
+/** …and while this many routings (each reads the database: the user's devices) are in flight, so chat does not queue behind them. */
+export const ROUTING_HIGH_WATER = 50;
 const PRUNE_EVERY_MS = 60 * 60_000;
 
 export interface PushServiceOptions {
@@ -416,25 +418,34 @@ export class PushService implements OfflineChannel {
     const { storage, funnel } = this.deps;
     const now = this.deps.clock();
     this.maybePrune(now);
-    let targets = await storage.read(async (r) => r.push.targets(userId, now));
-    if (only) targets = targets.filter((t) => t.deviceId === only.deviceId);
-    const conversations = new Map<string, PushConversation | null>();
-    const conversation = async (id: string) => {
-      if (!conversations.has(id)) conversations.set(id, await storage.read(async (r) => r.push.conversation(userId, id)));
-      return conversations.get(id)!;
-    };
+    // Everything the decisions read, in one read (a routing runs for every recipient of every message).
+    const known = await storage.read(async (r) => {
+      const targets = await r.push.targets(userId, now);
+      const conversations = new Map<string, PushConversation | null>();
+      const blocked = new Set<string>();
+      const asked = new Set<string>();
+      for (const event of events) {
+        const convId = conversationOf(event);
+        if (convId && !conversations.has(convId)) conversations.set(convId, await r.push.conversation(userId, convId));
+        if (event.category !== "chat" || asked.has(event.senderId)) continue;
+        asked.add(event.senderId);
+        if (await r.safety.blocks(userId, event.senderId)) blocked.add(event.senderId);
+      }
+      return { targets, conversations, blocked };
+    });
+    const targets = only ? known.targets.filter((t) => t.deviceId === only.deviceId) : known.targets;
     // Cluster presence, asked at most once per routing.
     let presence: Promise<ReadonlyMap<string, unknown> | null> | undefined;
     const elsewhere = () => (presence ??= this.liveElsewhere(userId));
     for (const event of events) {
       const cat = event.category;
       const convId = conversationOf(event);
-      const conv = convId ? await conversation(convId) : null;
+      const conv = convId ? (known.conversations.get(convId) ?? null) : null;
       // No longer a member, or read already (a hand-over of old entries): nothing to say.
       if (convId && !conv) continue;
       if (event.category === "chat" && conv && event.seq <= conv.readSeq) continue;
       // Safety (issue 14): never a notification of a message from someone this user blocks (in a group too).
-      if (event.category === "chat" && (await storage.read(async (r) => r.safety.blocks(userId, event.senderId)))) continue;
+      if (event.category === "chat" && known.blocked.has(event.senderId)) continue;
       if (targets.length === 0) {
         funnel.drop(cat, "no_subscription");
         continue;
@@ -718,9 +729,13 @@ export class PushService implements OfflineChannel {
     return this.windows.ownedSize + (this.sender?.backlog ?? 0);
   }
 
-  /** Resolves once the backlog is below `limit` (bulk senders call it between batches). */
-  async belowBacklog(limit = BACKLOG_HIGH_WATER): Promise<void> {
-    while (!this.closed && this.backlog >= limit) await new Promise((r) => setTimeout(r, 50));
+  /** Resolves once the backlog is below `limit` and fewer than `routing` routings are in flight (bulk senders call it between batches). */
+  async belowBacklog(limit = BACKLOG_HIGH_WATER, routing = ROUTING_HIGH_WATER): Promise<void> {
+    while (!this.closed && (this.backlog >= limit || this.inFlight.size >= routing)) {
+      const tick = new Promise((r) => setTimeout(r, 50));
+      // Routing takes milliseconds: wait for what is in flight now (or the tick), not a whole tick.
+      await (this.backlog >= limit ? tick : Promise.race([Promise.allSettled([...this.inFlight]), tick]));
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import { within } from "../within.js";
-import type { Appended, Committed, Engine, Repos } from "./tx.js";
+import type { Appended, Committed, Engine, Repos, WriteOptions } from "./tx.js";
 
 export type * from "./tx.js";
 
@@ -33,13 +33,13 @@ export class Storage {
   }
 
   /** Resolves with the rule's result once committed; the entries it appended have gone to the listeners. */
-  async write<T>(fn: (tx: Repos) => Promise<T>): Promise<T> {
-    return (await this.writeAppending(fn)).result;
+  async write<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<T> {
+    return (await this.writeAppending(fn, opts)).result;
   }
 
   /** `write`, also answering what was appended (tests, and callers that report it). */
-  async writeAppending<T>(fn: (tx: Repos) => Promise<T>): Promise<Committed<T>> {
-    const committed = await this.engine.write(fn);
+  async writeAppending<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>> {
+    const committed = await this.engine.write(fn, opts);
     if (committed.appended.length > 0) {
       for (const listener of this.listeners) {
         try {

@@ -75,12 +75,22 @@ export interface Committed<T> {
   appended: Appended;
 }
 
+export interface WriteOptions {
+  /**
+   * Bulk work that must not hold up people (a campaign step): SQLite commits
+   * it in a transaction of its own, when no other write is waiting (or after
+   * 8 groups that went first); PostgreSQL, where writes do not share a
+   * transaction, runs it as any other.
+   */
+  background?: boolean;
+}
+
 export interface Engine {
   readonly kind: "sqlite" | "postgres";
   /** Reads; several statements in one `read` see one consistent state. */
   read<T>(fn: (r: Repos) => Promise<T>): Promise<T>;
   /** One transaction: all of `fn`'s writes and appends commit together, or none. */
-  write<T>(fn: (tx: Repos) => Promise<T>): Promise<Committed<T>>;
+  write<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>>;
   close(): Promise<void>;
 }
 

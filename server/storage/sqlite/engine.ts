@@ -1,5 +1,5 @@
 import type Database from "better-sqlite3";
-import type { Committed, Engine, Repos } from "../tx.js";
+import type { Committed, Engine, Repos, WriteOptions } from "../tx.js";
 import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open.js";
 import { createStores } from "./stores.js";
@@ -69,8 +69,8 @@ export class SqliteEngine implements Engine {
     return this.tasks.read(fn);
   }
 
-  write<T>(fn: (tx: Repos) => Promise<T>): Promise<Committed<T>> {
-    return this.tasks.write(fn);
+  write<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>> {
+    return this.tasks.write(fn, opts?.background ?? false);
   }
 
   async close(): Promise<void> {

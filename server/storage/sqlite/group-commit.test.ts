@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AppendBatch } from "../append-batch.js";
-import { GroupCommit } from "./group-commit.js";
+import { BACKGROUND_AFTER_GROUPS, GroupCommit } from "./group-commit.js";
 
 /** A real SQLite file with one table; the "stores" are the table's statements. */
 function open(file: string) {
@@ -234,5 +234,49 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
     await Promise.all([a, b]);
     await settled();
     expect(drained.done).toBe(true);
+  });
+});
+
+describe("GroupCommit background writes", () => {
+  it("commits a background write in a transaction of its own, after the people's writes queued with it", async () => {
+    const order: string[] = [];
+    const bulk = commits.write(async (st) => {
+      order.push("bulk");
+      return st.add("bulk");
+    }, true);
+    const chat = ["a", "b"].map((body) =>
+      commits.write(async (st) => {
+        order.push(body);
+        return st.add(body);
+      }),
+    );
+    endTurn(); // the people's group
+    await Promise.all(chat);
+    expect(order).toEqual(["a", "b"]);
+    expect(commits.stats).toMatchObject({ commits: 1, largest: 2 });
+    endTurn(); // then the background write, alone
+    await bulk;
+    expect(order).toEqual(["a", "b", "bulk"]);
+    expect(commits.stats).toEqual({ commits: 2, writes: 3, largest: 2 });
+  });
+
+  it("a background write passed over by BACKGROUND_AFTER_GROUPS busy groups goes next, so a busy server still finishes it", async () => {
+    let done = false;
+    const bulk = commits.write(async (st) => st.add("bulk"), true).then(() => (done = true));
+    for (let i = 0; i < BACKGROUND_AFTER_GROUPS; i++) {
+      const w = commits.write(async (st) => st.add(`chat ${i}`));
+      // Someone always writes again before the turn ends.
+      const again = commits.write(async (st) => st.add(`chat ${i} again`));
+      endTurn();
+      await Promise.all([w, again]);
+      expect(done).toBe(false);
+    }
+    const late = commits.write(async (st) => st.add("late"));
+    endTurn(); // the background write goes now, alone, though "late" waits
+    await bulk;
+    expect(bodies().slice(-2)).toEqual([`chat ${BACKGROUND_AFTER_GROUPS - 1} again`, "bulk"]);
+    endTurn();
+    await late;
+    expect(bodies().slice(-2)).toEqual(["bulk", "late"]);
   });
 });

@@ -49,9 +49,18 @@ type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error:
  *
  *   COMMIT(n) ──▶ fdatasync(WAL) on the pool ─────────────▶ answer group n
  *                 meanwhile: writes gather ──▶ COMMIT(n+1) ──▶ fdatasync ──▶ …
+ *
+ * Background writes (a campaign step: hundreds of appends) never share a
+ * transaction with people's writes: each is a group of its own, committed
+ * when nothing else is queued, or after BACKGROUND_AFTER_GROUPS groups went
+ * ahead of it (so a busy server still finishes its campaign).
  */
 export class GroupCommit<R> {
   private queue: Pending<R>[] = [];
+  /** Background writes (WriteOptions.background), one per transaction, after the queue. */
+  private background: Pending<R>[] = [];
+  /** Groups committed while background writes waited: one goes after BACKGROUND_AFTER_GROUPS of them. */
+  private passedOver = 0;
   private scheduled = false;
   private busy = false;
   private readonly waiting: (() => void)[] = [];
@@ -83,10 +92,10 @@ export class GroupCommit<R> {
     };
   }
 
-  write<T>(fn: (r: R) => Promise<T>): Promise<Committed<T>> {
+  write<T>(fn: (r: R) => Promise<T>, background = false): Promise<Committed<T>> {
     if (this.syncs?.failed) return Promise.reject(syncFailed());
     return new Promise<Committed<T>>((resolve, reject) => {
-      this.queue.push({ fn, resolve: resolve as (c: Committed<unknown>) => void, reject });
+      (background ? this.background : this.queue).push({ fn, resolve: resolve as (c: Committed<unknown>) => void, reject });
       this.kick();
     });
   }
@@ -110,7 +119,7 @@ export class GroupCommit<R> {
 
   /** Schedules a flush at the end of this turn, unless one is scheduled or a sync runs (its end kicks again). */
   private kick(): void {
-    if (this.scheduled || this.queue.length === 0 || this.syncs?.busy) return;
+    if (this.scheduled || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
     this.scheduled = true;
     this.schedule(() => void this.flush());
   }
@@ -118,9 +127,10 @@ export class GroupCommit<R> {
   /** Commits what is queued now (also from close(), before the database goes). */
   async flush(): Promise<void> {
     this.scheduled = false;
-    const group = this.queue;
+    const group = this.nextGroup();
     if (group.length === 0) return;
-    this.queue = [];
+    // What is left (a background write passed over, writes queued meanwhile) gets its turn too.
+    if (this.queue.length > 0 || this.background.length > 0) this.kick();
     let outcomes: Outcome[];
     try {
       outcomes = await this.turn(() => this.commitGroup(group));
@@ -151,6 +161,18 @@ export class GroupCommit<R> {
     });
   }
 
+  /** People's writes first; a background write alone when none waits, or when it was passed over long enough. */
+  private nextGroup(): Pending<R>[] {
+    if (this.background.length > 0 && (this.queue.length === 0 || this.passedOver >= BACKGROUND_AFTER_GROUPS)) {
+      this.passedOver = 0;
+      return [this.background.shift()!];
+    }
+    const group = this.queue;
+    this.queue = [];
+    if (group.length > 0 && this.background.length > 0) this.passedOver++;
+    return group;
+  }
+
   /** WAL syncs run so far (0 without `sync`). */
   get syncCount(): number {
     return this.syncs?.stats.syncs ?? 0;
@@ -160,7 +182,7 @@ export class GroupCommit<R> {
   async drain(): Promise<void> {
     // A sync in flight holds the queue back; a read waits for it (and, failed, rejects: nothing more to wait for).
     await this.read(async () => undefined).catch(() => undefined);
-    await this.flush();
+    while (this.queue.length > 0 || this.background.length > 0) await this.flush();
     await this.turn(async () => undefined);
   }
 
@@ -211,6 +233,9 @@ export class GroupCommit<R> {
     }
   }
 }
+
+/** People's write groups that may go ahead of a waiting background write. */
+export const BACKGROUND_AFTER_GROUPS = 8;
 
 /** Every task after a failed WAL sync: the process must restart before it promises anything again. */
 function syncFailed(): CourierError {
