@@ -82,6 +82,8 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   }
   await seeder.messages(older);
   await seeder.messages([{ sender: alice, conversationId: shuffleConv!, body: "shuffle 000" }]);
+  // A first message from the sender: an empty direct conversation is a request the recipient's list does not show (issue 14).
+  await seeder.messages(latencyConvs.map((conversationId, i) => ({ sender: latencyUsers[2 * i]!, conversationId, body: "hello" })));
   await seeder.close();
   ctx.log(`seeded ${older.length} messages`);
 

@@ -6,12 +6,20 @@ import type { OutboxRow, ReplyRef, StoredMessage } from "./records.js";
  * Writes a new message to the outbox: it is on screen before any network call.
  * With `photos`, a photo message (`body` its caption): the Blobs are stored with it, in one transaction.
  */
-export async function enqueue(db: CourierDb, conversationId: string, body: string, now = Date.now(), replyTo?: ReplyRef, photos?: readonly PhotoInput[]): Promise<OutboxRow> {
+export async function enqueue(
+  db: CourierDb,
+  conversationId: string,
+  body: string,
+  now = Date.now(),
+  replyTo?: ReplyRef,
+  photos?: readonly PhotoInput[],
+  clientMsgId: string = crypto.randomUUID(),
+): Promise<OutboxRow> {
   return db.transaction("rw", db.outbox, db.outboxPhotos, async () => {
     // Strictly increasing, so two messages typed within a millisecond keep their order.
     const last = await db.outbox.orderBy("createdAt").last();
     const createdAt = Math.max(now, (last?.createdAt ?? 0) + 1);
-    const row: OutboxRow = { clientMsgId: crypto.randomUUID(), conversationId, body, createdAt, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
+    const row: OutboxRow = { clientMsgId, conversationId, body, createdAt, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
     if (photos?.length) {
       row.kind = "image";
       await db.outboxPhotos.bulkAdd(photoRowsFor(row.clientMsgId, photos));

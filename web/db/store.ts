@@ -14,6 +14,8 @@ export class DexieSyncStore implements SyncStore {
     private readonly db: CourierDb,
     private readonly registry: ConsumerRegistry,
     private readonly me: string,
+    /** Told of entries before their transaction starts; what it returns is told whether it committed (landing.ts). */
+    private readonly onApplying?: (entries: readonly Entry[]) => ((committed: boolean) => void) | undefined,
   ) {}
 
   async loadVersions(): Promise<Versions> {
@@ -24,13 +26,20 @@ export class DexieSyncStore implements SyncStore {
 
   async apply(d: Domain, entries: Entry[], version: number): Promise<void> {
     const db = this.db;
-    await db.transaction("rw", db.allTables, async () => {
-      await this.registry.dispatch(d, entries);
-      // NOTE: a second tab of the same profile syncs the same database; the
-      // stored version never moves back because the other tab got further.
-      const stored = (await db.versions.get(d))?.v ?? 0;
-      await db.versions.put({ d, v: Math.max(stored, version) });
-    });
+    const ended = this.onApplying?.(entries);
+    try {
+      await db.transaction("rw", db.allTables, async () => {
+        await this.registry.dispatch(d, entries);
+        // NOTE: a second tab of the same profile syncs the same database; the
+        // stored version never moves back because the other tab got further.
+        const stored = (await db.versions.get(d))?.v ?? 0;
+        await db.versions.put({ d, v: Math.max(stored, version) });
+      });
+    } catch (error) {
+      ended?.(false);
+      throw error;
+    }
+    ended?.(true);
   }
 
   /** Takes a snapshot read with lenient.ts: messages of unknown kinds are stored too. */

@@ -1,6 +1,18 @@
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
+/**
+ * One formatter per locale and options: building an Intl.DateTimeFormat costs
+ * far more than formatting with one, and a message list formats every row.
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale ?? ""}|${JSON.stringify(options)}`;
+  let f = formatters.get(key);
+  if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
+
 function startOfDay(at: number): number {
   const d = new Date(at);
   d.setHours(0, 0, 0, 0);
@@ -13,11 +25,11 @@ export function relativeTime(at: number, now: number, locale?: string): string {
   if (diff < MINUTE) return "now";
   if (diff < 60 * MINUTE) return `${Math.floor(diff / MINUTE)} min`;
   const today = startOfDay(now);
-  if (at >= today) return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+  if (at >= today) return formatter(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
   if (at >= today - DAY) return "Yesterday";
-  if (at >= today - 6 * DAY) return new Intl.DateTimeFormat(locale, { weekday: "short" }).format(at);
+  if (at >= today - 6 * DAY) return formatter(locale, { weekday: "short" }).format(at);
   const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" }).format(at);
+  return formatter(locale, { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" }).format(at);
 }
 
 /** Day separator in a conversation: "Today", "Yesterday", "Monday, 12 March". */
@@ -27,7 +39,7 @@ export function dayLabel(at: number, now: number, locale?: string): string {
   if (day === today) return "Today";
   if (day === today - DAY) return "Yesterday";
   const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
-  return new Intl.DateTimeFormat(locale, {
+  return formatter(locale, {
     weekday: "long",
     day: "numeric",
     month: "long",
@@ -36,7 +48,7 @@ export function dayLabel(at: number, now: number, locale?: string): string {
 }
 
 export function clockTime(at: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+  return formatter(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
 }
 
 export function dayKey(at: number): number {

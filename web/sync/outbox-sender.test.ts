@@ -297,4 +297,124 @@ describe("OutboxSender", () => {
       sender.stop();
     });
   });
+
+  describe("a message typed while nothing waits goes out before its row is written", () => {
+    /** A sender whose first run has found the queue empty. */
+    async function idleSender(send: (req: SendRequest) => Promise<Message>): Promise<OutboxSender> {
+      const sender = new OutboxSender({ db, onReauth: () => {}, send });
+      sender.flush();
+      await settled();
+      return sender;
+    }
+
+    it("is on its way at once, and its row is in the outbox: a tab closed now sends it on the next open, once", async () => {
+      const requests: SendRequest[] = [];
+      // The server never answers: the tab is closed while the request is out.
+      const sender = await idleSender((req) => (requests.push(req), new Promise<Message>(() => {})));
+      const typed = sender.send("c1", "sent as the tab closes");
+      // Nothing awaited yet: the request left in the same task as Enter, before the outbox write finished.
+      expect(requests.map((r) => r.body)).toEqual(["sent as the tab closes"]);
+      const row = await typed;
+      expect(row.clientMsgId).toBe(requests[0]!.clientMsgId);
+      sender.stop();
+      expect((await db.outbox.toArray()).map((r) => [r.clientMsgId, r.body, r.status])).toEqual([[requests[0]!.clientMsgId, "sent as the tab closes", "sending"]]);
+
+      // The next open: the same message goes out again under the same clientMsgId (the server keeps one), then leaves the outbox.
+      const again: SendRequest[] = [];
+      const next = new OutboxSender({ db, onReauth: () => {}, send: async (req) => (again.push(req), serverCopy(req)) });
+      next.flush();
+      await settled();
+      expect(again.map((r) => [r.clientMsgId, r.body])).toEqual([[requests[0]!.clientMsgId, "sent as the tab closes"]]);
+      expect(await db.outbox.count()).toBe(0);
+      expect((await db.messages.toArray()).map((m) => m.body)).toEqual(["sent as the tab closes"]);
+      next.stop();
+    });
+
+    it("keeps the order typed: a message typed while one is out goes after it, and each is stored once", async () => {
+      const answers: Array<() => void> = [];
+      const sent: string[] = [];
+      const sender = await idleSender(
+        (req) =>
+          new Promise<Message>((resolve) => {
+            sent.push(req.body);
+            answers.push(() => resolve(serverCopy(req)));
+          }),
+      );
+      const first = sender.send("c1", "one");
+      const second = sender.send("c1", "two");
+      await Promise.all([first, second]);
+      await settled();
+      expect(sent).toEqual(["one"]);
+      answers.shift()!();
+      await settled();
+      expect(sent).toEqual(["one", "two"]);
+      answers.shift()!();
+      await settled();
+      expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["one", "two"]);
+      expect(await db.outbox.count()).toBe(0);
+      // The queue is empty again: the next one goes at once.
+      void sender.send("c1", "three");
+      expect(sent).toEqual(["one", "two", "three"]);
+      answers.shift()!();
+      await settled();
+      expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["one", "two", "three"]);
+      sender.stop();
+    });
+
+    it("waits behind a row queued after a network error, and behind a retried one", async () => {
+      let offline = true;
+      const sent: string[] = [];
+      const sender = await idleSender(async (req) => {
+        sent.push(req.body);
+        if (offline) throw new NetworkError();
+        return serverCopy(req);
+      });
+      await sender.send("c1", "first");
+      await settled();
+      expect(sent).toEqual(["first"]);
+      // Waiting for its retry: the next one queues behind it rather than jumping ahead.
+      await sender.send("c1", "second");
+      await settled();
+      // (The new row makes the queue try again at once: "first" again, never "second" before it.)
+      expect(new Set(sent)).toEqual(new Set(["first"]));
+      sender.stop();
+
+      offline = false;
+      const refused: string[] = [];
+      const next = await idleSender(async (req) => {
+        refused.push(req.body);
+        if (req.body === "first") throw CourierError.forbidden("No.");
+        return serverCopy(req);
+      });
+      expect(refused).toEqual(["first", "second"]);
+      const failed = (await db.outbox.toArray())[0]!;
+      expect(failed.status).toBe("failed");
+      // Retry, then type at once: the retried row keeps its place.
+      const retried = next.retry(failed.clientMsgId);
+      void next.send("c1", "third");
+      await retried;
+      await settled();
+      expect(refused).toEqual(["first", "second", "first", "third"]);
+      next.stop();
+    });
+
+    it("fails to the caller only when the outbox could not keep it and the server did not take it", async () => {
+      const sender = await idleSender(async (req) => serverCopy(req));
+      const add = vi.spyOn(db.outbox, "add").mockRejectedValueOnce(new Error("QuotaExceededError"));
+      // Not kept here, but the server has it: sent.
+      await expect(sender.send("c1", "kept by the server")).resolves.toMatchObject({ body: "kept by the server" });
+      await settled();
+      expect((await db.messages.toArray()).map((m) => m.body)).toEqual(["kept by the server"]);
+      sender.stop();
+
+      const offline = await idleSender(async () => {
+        throw new NetworkError();
+      });
+      add.mockRejectedValueOnce(new Error("QuotaExceededError"));
+      // Neither kept here nor sent: the caller is told (the composer gives the text back).
+      await expect(offline.send("c1", "lost otherwise")).rejects.toThrow("QuotaExceededError");
+      offline.stop();
+      add.mockRestore();
+    });
+  });
 });

@@ -34,8 +34,19 @@ export interface OutboxSenderOptions {
   onSent?(waitedMs: number): void;
 }
 
-/** How one attempt ended: go on with the next row, or stop the queue (retry later / re-authenticate). */
-type Outcome = "next" | "retry" | "reauth";
+/** How one attempt ended: go on with the next row ("sent": the server confirmed this one), or stop the queue (retry later / re-authenticate). */
+type Outcome = "next" | "sent" | "retry" | "reauth";
+
+const goesOn = (outcome: Outcome): boolean => outcome === "next" || outcome === "sent";
+
+/** A text message sent while its outbox row is still being written (see OutboxSender.send). */
+interface FastSend {
+  row: OutboxRow;
+  /** The row's write; awaited before anything else touches the row. */
+  written: Promise<unknown>;
+  /** Told whether the server confirmed it. */
+  delivered(sent: boolean): void;
+}
 
 /**
  * Sends outbox rows one at a time, oldest first, so messages arrive in the
@@ -45,6 +56,12 @@ type Outcome = "next" | "retry" | "reauth";
  * A flush asked for while a failing attempt was in flight (the link came
  * back meanwhile) tries again at once, except when the server asked us to
  * wait (rate limited, Retry-After): then nothing goes out before that.
+ *
+ * A text message typed while nothing else waits (the last run emptied the
+ * queue, no write or retry is under way) goes out at once, while its row is
+ * written beside it: the row is durable whatever happens to the request (a
+ * reload sends it again, with the same clientMsgId, which the server takes
+ * once), and nothing touches the row before its write has finished.
  *
  * Nothing goes out while this profile is signed in as another account, or
  * signed out (device-db.ts, profileUser): the cookie is shared by every tab,
@@ -66,6 +83,10 @@ export class OutboxSender {
   private timer: ReturnType<typeof setTimeout> | null = null;
   /** The server asked us to wait: no attempt before this time (epoch ms), whoever asks. */
   private notBefore = 0;
+  /** The last run found nothing more to send, and no row was added or re-queued since: a new text message may skip the queue. */
+  private clear = false;
+  /** Rows being written or re-queued outside a run (they go out through the queue). */
+  private pendingWrites = 0;
   /** Rows recalled before they were confirmed (cancel()): never sent from now on. */
   private readonly cancelled = new Set<string>();
   /** The row whose request (or photo upload) is out, its answer (null if it did not go through), and how to stop its upload. */
@@ -80,9 +101,36 @@ export class OutboxSender {
 
   /** With `photos`, a photo message (`body` its caption, may be ""): the photos wait in IndexedDB with it and are uploaded when it goes. */
   async send(conversationId: string, body: string, replyTo?: ReplyRef, photos?: readonly PhotoInput[]): Promise<OutboxRow> {
-    const row = await enqueue(this.opts.db, conversationId, body, this.now(), replyTo, photos);
-    this.flush();
-    return row;
+    const now = this.now();
+    if (photos?.length || !this.mayGoAtOnce()) {
+      this.clear = false;
+      this.pendingWrites++;
+      try {
+        return await enqueue(this.opts.db, conversationId, body, now, replyTo, photos);
+      } finally {
+        this.pendingWrites--;
+        this.flush();
+      }
+    }
+    // Nothing waits: send now, and write the row in the same moment (not after: its write would delay every message).
+    const clientMsgId = crypto.randomUUID();
+    const row: OutboxRow = { clientMsgId, conversationId, body, createdAt: now, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
+    const written = enqueue(this.opts.db, conversationId, body, now, replyTo, undefined, clientMsgId);
+    let delivered!: (sent: boolean) => void;
+    const sent = new Promise<boolean>((resolve) => (delivered = resolve));
+    void this.run({ row, written, delivered });
+    try {
+      return await written;
+    } catch (error) {
+      // The outbox could not keep it (storage full): fine if the server has it, else the caller gets the text back.
+      if (await sent) return row;
+      throw error;
+    }
+  }
+
+  /** A new text message may go out before its row is written: nothing is queued, running, or waiting for a retry. */
+  private mayGoAtOnce(): boolean {
+    return this.clear && !this.running && !this.stopped && this.pendingWrites === 0 && this.timer === null && this.now() >= this.notBefore;
   }
 
   /**
@@ -102,7 +150,14 @@ export class OutboxSender {
   }
 
   async retry(clientMsgId: string): Promise<void> {
-    await markSending(this.opts.db, clientMsgId, this.now());
+    // Back in the queue at its place: a message typed meanwhile goes after it.
+    this.clear = false;
+    this.pendingWrites++;
+    try {
+      await markSending(this.opts.db, clientMsgId, this.now());
+    } finally {
+      this.pendingWrites--;
+    }
     this.flush();
   }
 
@@ -128,10 +183,25 @@ export class OutboxSender {
     this.clearTimer();
   }
 
-  private async run(): Promise<void> {
+  private async run(fast?: FastSend): Promise<void> {
     this.running = true;
+    this.clear = false;
     let halted: Outcome = "next";
     try {
+      if (fast) {
+        try {
+          halted = await this.attempt(fast.row, fast.written);
+        } finally {
+          fast.delivered(halted === "sent");
+          // Written (or failed) before the queue is read again: it must not be sent twice, nor skipped.
+          await fast.written.catch(() => {});
+        }
+        if (!goesOn(halted)) return;
+        if (!this.again) {
+          this.clear = !this.stopped;
+          return;
+        }
+      }
       // Photos whose message left the outbox through sync (its copy came first) go with it.
       await sweepPhotos(this.opts.db);
       do {
@@ -139,9 +209,10 @@ export class OutboxSender {
         for (const row of await queued(this.opts.db)) {
           if (this.stopped) return;
           halted = await this.attempt(row);
-          if (halted !== "next") return;
+          if (!goesOn(halted)) return;
         }
       } while (this.again && !this.stopped);
+      this.clear = !this.stopped;
     } catch (error) {
       console.error("courier: outbox flush failed", error);
     } finally {
@@ -156,8 +227,11 @@ export class OutboxSender {
     }
   }
 
-  /** "next" to go on with the next row; otherwise the queue stops here. */
-  private async attempt(row: OutboxRow): Promise<Outcome> {
+  /**
+   * "next" or "sent" to go on with the next row; otherwise the queue stops here.
+   * `written`: the row is still being written (a fast send); awaited before the row is touched.
+   */
+  private async attempt(row: OutboxRow, written?: Promise<unknown>): Promise<Outcome> {
     if (queuedFor(row, this.now()) > this.maxAgeMs) {
       await markFailed(this.opts.db, row.clientMsgId, EXPIRED_MESSAGE);
       return "next";
@@ -168,21 +242,23 @@ export class OutboxSender {
     }
     // Cancelled (recalled) while queued: it may have been read just before it left the outbox.
     // Read again anyway: a photo message's row holds the ids of photos an earlier attempt uploaded.
-    const current = await this.opts.db.outbox.get(row.clientMsgId);
+    const current = written ? row : await this.opts.db.outbox.get(row.clientMsgId);
     if (!current || this.cancelled.has(row.clientMsgId)) return "next";
     const abort = new AbortController();
     const sending = this.deliver(current, abort.signal);
     this.inFlight = { clientMsgId: row.clientMsgId, sent: sending.catch(() => null), abort };
     try {
       const message = await sending;
+      await written?.catch(() => {});
       // Stopped meanwhile: write nothing more; the message arrives through sync.
       // Null: it left the outbox while its photos were uploading, and was never sent.
       if (this.stopped || message === null) return "next";
       this.opts.onSent?.(queuedFor(current, this.now()));
       await settle(this.opts.db, message);
       this.failures = 0;
-      return "next";
+      return "sent";
     } catch (error) {
+      await written?.catch(() => {});
       if (this.stopped || this.cancelled.has(row.clientMsgId)) return this.stopped ? "retry" : "next";
       switch (decide(error)) {
         case "give_up":

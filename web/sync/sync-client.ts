@@ -28,6 +28,7 @@ import { CommandRunner, type CommandActions } from "../commands/runner.js";
 import { registerConsumers } from "../db/consumers.js";
 import type { CourierDb } from "../db/database.js";
 import type { StoredSummary } from "../db/records.js";
+import { landMessages, useLanding } from "../db/landing.js";
 import { DexieSyncStore } from "../db/store.js";
 import { useConnection } from "../stores/connection.js";
 import { useTyping } from "../features/presence/typing-store.js";
@@ -130,7 +131,8 @@ export class SyncClient {
       },
       onHidden: (hide) => tellRecalled(hiddenNotice({ ...hide, at: Date.now() })),
     });
-    this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id));
+    // New messages show in the open conversation while their transaction writes them (landing.ts).
+    this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id, (entries) => landMessages(entries)));
     this.engine = new SyncEngine({
       source: this.source(),
       store: this.store,
@@ -491,6 +493,7 @@ export class SyncClient {
     // store refuses any later one, e.g. a snapshot whose download was in flight.
     await this.store.close();
     this.unregisterConsumers();
+    useLanding.getState().clear();
   }
 
   private onEngineEvent(event: SyncEvent): void {

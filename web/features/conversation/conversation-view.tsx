@@ -17,6 +17,7 @@ import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
+import { useLanding, withLanded } from "../../db/landing.js";
 import { showToast } from "../shell/toasts.js";
 import { useSafetyInConversation } from "../safety/safety-view.js";
 import { Composer } from "./composer.js";
@@ -86,6 +87,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
       }),
     [db, conversationId, windowSize],
   );
+
+  // New messages being stored right now: on screen in the frame they arrive (db/landing.ts).
+  const landed = useLanding((s) => s.byConversation[conversationId]);
+  const shown = useMemo(() => (thread ? withLanded(thread.messages, landed) : []), [thread, landed]);
 
   // Removed from this device by an administrator's command while open: back to the list, saying why.
   const removedHere = useRemovedHere((s) => s.ids.has(conversationId));
@@ -285,7 +290,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
           <MessageList
             me={user.id}
             summary={summary}
-            messages={safety.visible(hiding.size > 0 ? thread.messages.filter((m) => !hiding.has(m.id)) : thread.messages)}
+            messages={safety.visible(hiding.size > 0 ? shown.filter((m) => !hiding.has(m.id)) : shown)}
             pending={thread.pending}
             now={now}
             canLoadEarlier={canLoadEarlier}

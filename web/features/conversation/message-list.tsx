@@ -91,7 +91,8 @@ export function MessageList(props: MessageListProps) {
       return;
     }
     const arrived = lastMessageKey !== null && lastMessageKey !== prev.lastMessage;
-    const sent = lastPendingKey !== null && lastPendingKey !== prev.lastPending;
+    // Mine arriving counts as sent: its server copy may be on screen before its outbox row ever was (a send is not held for that write).
+    const sent = (lastPendingKey !== null && lastPendingKey !== prev.lastPending) || (arrived && !lastMessageFromOthers);
     if (!arrived && !sent) {
       if (prev.first !== null && firstKey !== prev.first) el.scrollTop += el.scrollHeight - prev.height;
       return;
