@@ -187,7 +187,8 @@ describe("message trace", () => {
   it("answers 404 once the message is older than TRACE_KEEP_MS, and its rows are pruned; 400 for a malformed id, 401 without the token", async () => {
     let now = Date.UTC(2026, 0, 1);
     const keepMs = 60_000;
-    const s = await start({ trace: { ...DEFAULT_TRACE_CONFIG, keepMs } }, { clock: () => now });
+    // The timer never flushes here: only the test's flushes count towards the idle prune.
+    const s = await start({ trace: { ...DEFAULT_TRACE_CONFIG, keepMs, flushMs: 3_600_000 } }, { clock: () => now });
     const alice = await register(s.app);
     const bob = await register(s.app);
     const conv = await openDirect(s.app, alice, bob);
