@@ -149,6 +149,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
 
     // Cold start with everything stored and the network held.
     const cold: number[] = [];
+    const coldTimelines: Array<Record<string, number>> = [];
     for (let run = 0; run < cfg.coldRuns; run++) {
       const page = await readerCtx.newPage();
       await page.route("**/api/**", () => new Promise(() => {}));
@@ -160,6 +161,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
         { polling: "raf", timeout: 60_000 },
       );
       cold.push(Math.round((await handle.jsonValue()) as number));
+      coldTimelines.push(await coldStartTimeline(page));
       await page.close();
     }
     if (ctx.profileDir) {
@@ -174,8 +176,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       details.coldStartProfile = browserProfileSummary(file);
       await page.close();
     }
-    details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold) };
+    details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold), timelines: coldTimelines };
     ctx.log(`cold start with ${stored} messages: ${cold.join(", ")} ms`);
+    ctx.log(`cold start timeline (ms from navigation start, last run): ${JSON.stringify(coldTimelines.at(-1))}`);
     metrics.push({
       id: "browser.coldStart",
       label: `cold start to painted list, ${stored.toLocaleString("en-US")} messages stored`,
@@ -353,6 +356,33 @@ async function sendMissed(url: string, peers: SeededUser[], conversations: strin
   const last = jobs[jobs.length - 1]!;
   await post(last); // strictly the newest
   return jobs;
+}
+
+/**
+ * Where a cold start's time went (ms from navigation start): the document's
+ * response, the last script's and the first paint, the app's own marks
+ * (`courier:*`, web/main.tsx).
+ */
+async function coldStartTimeline(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const out: Record<string, number> = {};
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined;
+    if (nav) Object.assign(out, { htmlResponseEnd: nav.responseEnd, domInteractive: nav.domInteractive });
+    const scripts = (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).filter((r) => r.name.endsWith(".js"));
+    if (scripts.length > 0) {
+      Object.assign(out, {
+        scripts: scripts.length,
+        firstScriptStart: Math.min(...scripts.map((r) => r.startTime)),
+        // workerStart: the service worker answered (web/sw/sw.ts keeps the assets).
+        firstScriptWorkerStart: Math.min(...scripts.map((r) => r.workerStart || Infinity)),
+        lastScriptResponseEnd: Math.max(...scripts.map((r) => r.responseEnd)),
+      });
+    }
+    for (const p of performance.getEntriesByType("paint")) out[p.name] = p.startTime;
+    for (const m of performance.getEntriesByType("mark")) if (m.name.startsWith("courier:")) out[m.name] = m.startTime;
+    for (const k of Object.keys(out)) out[k] = Math.round(out[k]!);
+    return out;
+  });
 }
 
 /**

@@ -40,4 +40,10 @@ describe("graphemes", () => {
   it("keeps emoji sequences and combining marks whole", () => {
     expect(graphemes("a👍🏽e\u0301")).toEqual(["a", "👍🏽", "e\u0301"]);
   });
+
+  it("splits plain ASCII into its characters, as the segmenter would", () => {
+    expect(graphemes("Ada L. ~99")).toEqual(["A", "d", "a", " ", "L", ".", " ", "~", "9", "9"]);
+    expect(graphemes("")).toEqual([]);
+    expect(graphemes("a\r\nb")).toEqual(["a", "\r\n", "b"]); // CR LF is one grapheme: not taken for plain ASCII
+  });
 });

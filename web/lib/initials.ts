@@ -30,8 +30,12 @@ type Segmenter = InstanceType<SegmenterCtor>;
 /** One segmenter for every call: making one costs far more than using it (a cold start renders an avatar per conversation). */
 let segmenter: Segmenter | null | undefined;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** User-perceived characters ("é" with a combining accent, "👍🏽", flags stay whole). */
 export function graphemes(text: string): string[] {
+  // Printable ASCII is one grapheme per character: no segmenter (its first use loads break data, ~20 ms at a cold start).
+  if (PRINTABLE_ASCII.test(text)) return text.split("");
   if (segmenter === undefined) {
     const Ctor = (Intl as unknown as { Segmenter?: SegmenterCtor }).Segmenter;
     segmenter = Ctor ? new Ctor(undefined, { granularity: "grapheme" }) : null;
