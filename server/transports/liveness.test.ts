@@ -5,6 +5,7 @@ import { PING_PATH, type StreamClose } from "../../shared/protocol/index.js";
 import { hashToken } from "../auth/tokens.js";
 import type { Config } from "../config.js";
 import type { BuildOptions } from "../app.js";
+import { SESSION_RECHECK_MS } from "./ws/ws-transport.js";
 import { call, connect, type Client, emitAck, eventually, listen, openDirect, register, sendHttp, startServer, type Session, type TestServer } from "../testing/harness.js";
 import { openStream, type SseClient } from "../testing/sse-client.js";
 
@@ -82,7 +83,8 @@ describe("WebSocket liveness", () => {
   });
 
   it("answers the heartbeat event with {ok, at}; a bad payload gets bad_request, an ended session unauthorized and a close", async () => {
-    const { url, alice } = await setUp();
+    let skew = 0;
+    const { url, alice } = await setUp({}, { clock: () => Date.now() + skew });
     const c = socketOf(url, alice);
     await c.hello;
     const before = Date.now();
@@ -101,6 +103,8 @@ describe("WebSocket liveness", () => {
 
     const session = await server.storage.read(async (r) => r.sessions.find(hashToken(alice.token), Date.now()));
     await server.storage.write(async (tx) => tx.sessions.delete(session!.sessionId));
+    // Ended behind the hub's back: the socket reads its session again once its last reading is SESSION_RECHECK_MS old.
+    skew = SESSION_RECHECK_MS;
     const closed = closedWith(c);
     expect(await emitAck(c.socket, "heartbeat", {})).toMatchObject({ ok: false, error: { code: "unauthorized" } });
     expect(await closed).toEqual({ reason: "logout" });
