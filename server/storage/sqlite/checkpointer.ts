@@ -21,12 +21,16 @@ export class Checkpointer {
   private dirty = false;
   private inFlight = false;
   private closed = false;
+  /** The thread is gone (it failed to start or died): nothing to wait for. */
+  private dead = false;
   private readonly timer: NodeJS.Timeout;
   /** Checkpoints run and failed, and the WAL's size in pages at the last one. */
   readonly stats = { runs: 0, failures: 0, walPages: 0 };
 
+  /** `onGone`: the thread died; the writer should checkpoint as SQLite does by default again. */
   constructor(
     file: string,
+    private readonly onGone: () => void,
     private readonly onError: (message: string) => void = (message) => console.error(`WAL checkpoint failed: ${message}`),
   ) {
     this.worker = new Worker(new URL("./checkpoint-worker.mjs", import.meta.url), { workerData: { file } });
@@ -41,8 +45,14 @@ export class Checkpointer {
         this.onError(m.error);
       }
     });
-    // A thread that cannot start or dies leaves the valve: the writer checkpoints as SQLite always did.
+    // A thread that cannot start or dies: the writer checkpoints as SQLite always did (onGone).
     this.worker.on("error", (error) => this.onError(error.message));
+    this.worker.on("exit", () => {
+      if (this.dead) return;
+      this.dead = true;
+      clearInterval(this.timer);
+      if (!this.closed) this.onGone();
+    });
     this.timer = setInterval(() => this.tick(), CHECKPOINT_EVERY_MS);
     this.timer.unref();
   }
@@ -64,6 +74,7 @@ export class Checkpointer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
+    if (this.dead) return;
     // Held (ref) until it has closed its connection, or 2 s.
     this.worker.ref();
     const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));

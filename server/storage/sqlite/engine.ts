@@ -27,14 +27,14 @@ export class SqliteEngine implements Engine {
 
   private readonly wal: WalFile | null;
   private readonly checkpointer: Checkpointer | null;
+  private closing: Promise<void> | null = null;
 
   private constructor(private readonly db: Database.Database, ringCapacity: number) {
     const stores = createStores(db, ringCapacity);
     const wal = db.memory ? null : new WalFile(db);
-    const checkpointer = db.memory ? null : new Checkpointer(db.name);
-    if (checkpointer) db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     this.wal = wal;
-    this.checkpointer = checkpointer;
+    this.checkpointer = db.memory ? null : startCheckpointer(db);
+    const checkpointer = this.checkpointer;
     this.tasks = new GroupCommit(
       db,
       stores.session,
@@ -42,7 +42,12 @@ export class SqliteEngine implements Engine {
       wal &&
         (() => {
           checkpointer?.committed();
-          return wal.sync();
+          return wal.sync().catch((error: unknown) => {
+            // Nothing more is copied out of a WAL whose sync failed (the pages it held may be gone).
+            void checkpointer?.close();
+            db.pragma("wal_autocheckpoint = 0");
+            throw error;
+          });
         }),
     );
   }
@@ -73,11 +78,33 @@ export class SqliteEngine implements Engine {
     return this.tasks.write(fn, opts?.background ?? false);
   }
 
-  async close(): Promise<void> {
-    if (!this.db.open) return;
-    await this.tasks.drain();
-    await this.checkpointer?.close();
-    this.db.close();
-    this.wal?.close();
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.db.open) return;
+      await this.tasks.drain();
+      await this.checkpointer?.close();
+      this.db.close();
+      this.wal?.close();
+    })();
+    return this.closing;
   }
 }
+
+/** The checkpoint thread, the writer's own checkpoints only a valve; without a thread (it cannot start, or dies), SQLite's default. */
+function startCheckpointer(db: Database.Database): Checkpointer | null {
+  const byDefault = () => db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`);
+  try {
+    const checkpointer = new Checkpointer(db.name, () => {
+      console.error("The WAL checkpoint thread stopped; the writer checkpoints again.");
+      if (db.open) byDefault();
+    });
+    db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
+    return checkpointer;
+  } catch (error) {
+    console.error("The WAL checkpoint thread could not start; the writer checkpoints.", error);
+    return null;
+  }
+}
+
+/** SQLite's own `wal_autocheckpoint`. */
+const SQLITE_DEFAULT_CHECKPOINT_PAGES = 1000;

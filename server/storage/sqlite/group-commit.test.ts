@@ -219,6 +219,35 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
     expect(turns).toHaveLength(0);
   });
 
+  it("a read that fails on what it saw (a commit still syncing) is answered only after that sync too", async () => {
+    const write = durable.write(async (st) => st.add("pending"));
+    endTurn();
+    await settled();
+    const read = answered(
+      durable.read(async () => {
+        if (bodies().includes("pending")) throw new Error("refused because of pending");
+      }),
+    );
+    await settled();
+    expect(read.done).toBe(false);
+    syncs[0]!.done();
+    await write;
+    await settled();
+    expect(read.error).toMatchObject({ message: "refused because of pending" });
+  });
+
+  it("writes that gathered while a sync failed are refused, never committed on that WAL", async () => {
+    const first = durable.write(async (st) => st.add("doubtful"));
+    endTurn();
+    await settled();
+    const gathered = durable.write(async (st) => st.add("gathered"));
+    syncs[0]!.fail(new Error("EIO"));
+    await expect(first).rejects.toMatchObject({ code: "internal" });
+    endTurn();
+    await expect(gathered).rejects.toMatchObject({ code: "unavailable" });
+    expect(bodies()).toEqual(["doubtful"]);
+  });
+
   it("drain() waits for the sync in flight and commits and syncs what gathered behind it", async () => {
     const a = durable.write(async (st) => st.add("a"));
     endTurn();

@@ -61,6 +61,8 @@ export class GroupCommit<R> {
   private background: Pending<R>[] = [];
   /** Groups committed while background writes waited: one goes after BACKGROUND_AFTER_GROUPS of them. */
   private passedOver = 0;
+  /** Flushes under way (drain() waits for each, its sync included). */
+  private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
   private busy = false;
   private readonly waiting: (() => void)[] = [];
@@ -104,17 +106,30 @@ export class GroupCommit<R> {
   async read<T>(fn: (r: R) => Promise<T>): Promise<T> {
     if (this.syncs?.failed) throw syncFailed();
     let seen = 0;
-    const result = await this.turn(async () => {
-      this.sql.begin.run();
-      try {
-        return await fn(this.session(null));
-      } finally {
-        if (this.db.inTransaction) this.sql.commit.run();
-        seen = this.syncs?.mark ?? 0;
-      }
-    });
+    let outcome: Outcome;
+    try {
+      outcome = {
+        ok: true,
+        committed: {
+          result: await this.turn(async () => {
+            this.sql.begin.run();
+            try {
+              return await fn(this.session(null));
+            } finally {
+              if (this.db.inTransaction) this.sql.commit.run();
+              seen = this.syncs?.mark ?? 0;
+            }
+          }),
+          appended: [],
+        },
+      };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    // An answer drawn from what it saw, an error too (a member's removal, say), waits until that is on disk.
     if (this.syncs) await this.syncs.durable(seen).catch(() => Promise.reject(syncFailed()));
-    return result;
+    if (!outcome.ok) throw outcome.error;
+    return outcome.committed.result as T;
   }
 
   /** Schedules a flush at the end of this turn, unless one is scheduled or a sync runs (its end kicks again). */
@@ -125,12 +140,31 @@ export class GroupCommit<R> {
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    const run = this.flushOnce();
+    this.flushing.add(run);
+    void run.finally(() => this.flushing.delete(run));
+    return run;
+  }
+
+  private async flushOnce(): Promise<void> {
+    try {
+      await this.commitAndAnswer();
+    } finally {
+      // What is left (a background write passed over, writes queued meanwhile) gets its turn now.
+      this.kick();
+    }
+  }
+
+  private async commitAndAnswer(): Promise<void> {
     this.scheduled = false;
     const group = this.nextGroup();
     if (group.length === 0) return;
-    // What is left (a background write passed over, writes queued meanwhile) gets its turn too.
-    if (this.queue.length > 0 || this.background.length > 0) this.kick();
+    if (this.syncs?.failed) {
+      // Nothing more is committed on a WAL whose last sync failed.
+      for (const op of group) op.reject(syncFailed());
+      return;
+    }
     let outcomes: Outcome[];
     try {
       outcomes = await this.turn(() => this.commitGroup(group));
@@ -182,7 +216,9 @@ export class GroupCommit<R> {
   async drain(): Promise<void> {
     // A sync in flight holds the queue back; a read waits for it (and, failed, rejects: nothing more to wait for).
     await this.read(async () => undefined).catch(() => undefined);
-    while (this.queue.length > 0 || this.background.length > 0) await this.flush();
+    while (this.queue.length > 0 || this.background.length > 0 || this.flushing.size > 0) {
+      await Promise.all([...this.flushing, this.flush()]);
+    }
     await this.turn(async () => undefined);
   }
 

@@ -72,7 +72,10 @@ export class SyncPipeline {
     if (this.syncing || this.failure) return;
     this.syncing = true;
     const target = this.committed;
-    this.sync().then(
+    // Through a promise: a sync that throws at once fails like one that rejects.
+    Promise.resolve()
+      .then(() => this.sync())
+      .then(
       () => {
         this.stats.syncs++;
         this.synced = target;
