@@ -106,30 +106,25 @@ export class GroupCommit<R> {
   async read<T>(fn: (r: R) => Promise<T>): Promise<T> {
     if (this.syncs?.failed) throw syncFailed();
     let seen = 0;
-    let outcome: Outcome;
+    let result: T | undefined;
+    let failure: { error: unknown } | null = null;
     try {
-      outcome = {
-        ok: true,
-        committed: {
-          result: await this.turn(async () => {
-            this.sql.begin.run();
-            try {
-              return await fn(this.session(null));
-            } finally {
-              if (this.db.inTransaction) this.sql.commit.run();
-              seen = this.syncs?.mark ?? 0;
-            }
-          }),
-          appended: [],
-        },
-      };
+      result = await this.turn(async () => {
+        this.sql.begin.run();
+        try {
+          return await fn(this.session(null));
+        } finally {
+          if (this.db.inTransaction) this.sql.commit.run();
+          seen = this.syncs?.mark ?? 0;
+        }
+      });
     } catch (error) {
-      outcome = { ok: false, error };
+      failure = { error };
     }
     // An answer drawn from what it saw, an error too (a member's removal, say), waits until that is on disk.
     if (this.syncs) await this.syncs.durable(seen).catch(() => Promise.reject(syncFailed()));
-    if (!outcome.ok) throw outcome.error;
-    return outcome.committed.result as T;
+    if (failure) throw failure.error;
+    return result as T;
   }
 
   /** Schedules a flush at the end of this turn, unless one is scheduled or a sync runs (its end kicks again). */

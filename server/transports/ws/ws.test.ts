@@ -262,18 +262,24 @@ describe("websocket sessions that end", () => {
     }
   });
 
-  it("re-checks the session on send, pull and ack: an expired one gets unauthorized and is disconnected", async () => {
-    let now = Date.now();
-    server = await startServer({}, { clock: () => now });
+  /** A server on a clock the test moves (`clock.now`), with alice and bob in a direct chat. */
+  async function clockedChat() {
+    const clock = { now: Date.now() };
+    server = await startServer({}, { clock: () => clock.now });
     const url = await listen(server);
     const alice = await register(server.app, "alice");
     const bob = await register(server.app, "bob");
     const conv = await openDirect(server.app, alice, bob);
+    return { clock, url, alice, bob, conv };
+  }
+
+  it("re-checks the session on send, pull and ack: an expired one gets unauthorized and is disconnected", async () => {
+    const { clock, url, alice, bob, conv } = await clockedChat();
     const sockets = [0, 1, 2].map(() => client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 }));
     await Promise.all(sockets.map((c) => c.hello));
     const headsBefore = await server.sync.heads(bob.user.id);
 
-    now += SESSION_TTL_MS + 1;
+    clock.now += SESSION_TTL_MS + 1;
     const requests = [
       ["send", sendPayload(conv.conversationId, "after expiry")],
       ["pull", { d: "chat", after: 0 }],
@@ -292,12 +298,7 @@ describe("websocket sessions that end", () => {
   });
 
   it("reads the session again at most every SESSION_RECHECK_MS: one revoked behind the hub's back is refused once that reading is due", async () => {
-    let now = Date.now();
-    server = await startServer({}, { clock: () => now });
-    const url = await listen(server);
-    const alice = await register(server.app, "alice");
-    const bob = await register(server.app, "bob");
-    const conv = await openDirect(server.app, alice, bob);
+    const { clock, url, alice, conv } = await clockedChat();
     const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
     await c.hello;
     expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "first"))).toMatchObject({ ok: true });
@@ -305,10 +306,10 @@ describe("websocket sessions that end", () => {
     // Deleted in the database only (the hub is not told, as after a race with the handshake).
     const [sessionId] = await server.storage.read(async (r) => r.sessions.ofUser(alice.user.id));
     await server.storage.write(async (tx) => tx.sessions.delete(sessionId!));
-    now += SESSION_RECHECK_MS - 1;
+    clock.now += SESSION_RECHECK_MS - 1;
     expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "within the window"))).toMatchObject({ ok: true });
 
-    now += 2;
+    clock.now += 2;
     const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
     expect(await emitAck(c.socket, "send", sendPayload(conv.conversationId, "after it"))).toMatchObject({ ok: false, error: { code: "unauthorized" } });
     expect(await closed).toBe("io server disconnect");
