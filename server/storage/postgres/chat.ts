@@ -3,7 +3,7 @@ import { type ConversationRow, locationColumns, type MemberRow, offerColumns, ty
 import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, NewMember } from "../tx.js";
 import { activeMember, currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { searchTextOf } from "../search-text.js";
-import { type Db, first } from "./db.js";
+import { type Db, first, prepared } from "./db.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
@@ -13,7 +13,7 @@ export class PgConversations implements ConversationRepo {
   constructor(private readonly db: Db) {}
 
   get(id: string, lock = ""): Promise<ConversationRecord | null> {
-    return first(this.db, `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`, [id], toConversationRecord);
+    return first(this.db, prepared(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`), [id], toConversationRecord);
   }
 
   /**
@@ -98,7 +98,7 @@ export class PgConversations implements ConversationRepo {
   }
 
   member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
-    const sql = `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${lock}`;
+    const sql = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${lock}`);
     return first(this.db, sql, [conversationId, userId], toMember);
   }
 
@@ -108,7 +108,7 @@ export class PgConversations implements ConversationRepo {
 
   async members(conversationId: string): Promise<MemberRecord[]> {
     const { rows } = await this.db.query<MemberRow>(
-      `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`,
+      prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`),
       [conversationId],
     );
     return rows.map(toMember);
@@ -134,7 +134,7 @@ export class PgConversations implements ConversationRepo {
   /** The row lock taken here queues concurrent sends to one conversation until this transaction ends. */
   async nextSeq(conversationId: string): Promise<number> {
     const { rows } = await this.db.query<{ last_seq: number }>(
-      `UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`,
+      prepared(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`),
       [conversationId],
     );
     const row = rows[0];
@@ -152,14 +152,14 @@ export class PgConversations implements ConversationRepo {
 
   async posted(conversationId: string, userId: string, seq: number): Promise<void> {
     await this.db.query(
-      `UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3), posted = true
-       WHERE conversation_id = $1 AND user_id = $2`,
+      prepared(`UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3), posted = true
+       WHERE conversation_id = $1 AND user_id = $2`),
       [conversationId, userId, seq],
     );
   }
 
   async advanceDelivered(conversationId: string, userId: string, seq: number): Promise<void> {
-    await this.db.query(`UPDATE members SET delivered_seq = GREATEST(delivered_seq, $3) WHERE conversation_id = $1 AND user_id = $2`, [
+    await this.db.query(prepared(`UPDATE members SET delivered_seq = GREATEST(delivered_seq, $3) WHERE conversation_id = $1 AND user_id = $2`), [
       conversationId,
       userId,
       seq,
@@ -183,9 +183,9 @@ export class PgMessages implements MessageRepo {
   /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
   async insert(m: Message): Promise<void> {
     await this.db.query(
-      `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
+      prepared(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
          location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`),
       [m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m), ...locationColumns(m), ...offerColumns(m)],
     );
   }
@@ -195,7 +195,7 @@ export class PgMessages implements MessageRepo {
   }
 
   async byClientId(senderId: string, clientMsgId: string): Promise<Message | null> {
-    const { rows } = await this.db.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_msg_id = $2`, [
+    const { rows } = await this.db.query<MessageRow>(prepared(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE sender_id = $1 AND client_msg_id = $2`), [
       senderId,
       clientMsgId,
     ]);
@@ -223,9 +223,9 @@ export class PgMessages implements MessageRepo {
   /** Walks the (conversation_id, seq) unique index over the range only. */
   async sendersBetween(conversationId: string, after: number, upTo: number, excludeId: string): Promise<string[]> {
     const { rows } = await this.db.query<{ sender_id: string }>(
-      `SELECT DISTINCT m.sender_id FROM messages m
+      prepared(`SELECT DISTINCT m.sender_id FROM messages m
        JOIN members mb ON mb.conversation_id = m.conversation_id AND mb.user_id = m.sender_id AND ${currentMember("mb")}
-       WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.sender_id <> $4`,
+       WHERE m.conversation_id = $1 AND m.seq > $2 AND m.seq <= $3 AND m.sender_id <> $4`),
       [conversationId, after, upTo, excludeId],
     );
     return rows.map((r) => r.sender_id);

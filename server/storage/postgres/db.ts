@@ -1,4 +1,4 @@
-import type { PoolClient, QueryResult, QueryResultRow } from "pg";
+import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
 import { CommitInDoubt, isConnectionError } from "./errors.js";
 
 /** Where the engine reports (pino's shape). Never given query parameters. */
@@ -21,6 +21,22 @@ export interface Db {
 export async function first<R extends QueryResultRow, T>(db: Db, text: string, values: readonly unknown[], map: (row: R) => T): Promise<T | null> {
   const { rows } = await db.query<R>(text, values);
   return rows[0] ? map(rows[0]) : null;
+}
+
+/** Names of the prepared statements (see `prepared`), by text. */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks a statement to be prepared once per connection (issue 16): pg sends
+ * its Parse (under a name) only the first time a connection runs it, so
+ * PostgreSQL no longer parses and analyses it at every run. For the hot
+ * path's key lookups and writes, whose plan does not depend on the values
+ * (PostgreSQL may keep one generic plan for them after five runs). Answers
+ * the text itself.
+ */
+export function prepared(text: string): string {
+  if (!PREPARED.has(text)) PREPARED.set(text, `courier_${PREPARED.size + 1}`);
+  return text;
 }
 
 export const BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED";
@@ -89,7 +105,7 @@ export class Conn implements Db {
         await this.watched(this.client.query(this.begin));
         this.beganOk = true;
       }
-      return await this.watched(this.client.query<R>(text, values as unknown[] | undefined));
+      return await this.watched(this.client.query<R>(statement(text, values)));
     } catch (error) {
       this.firstError ??= error;
       throw error;
@@ -157,4 +173,12 @@ export class Conn implements Db {
     // it needs one, which is how requests work again once the database is back.
     this.client.release(this.broken ?? undefined);
   }
+}
+
+/** A statement as pg takes it: named when `prepared`. */
+function statement(text: string, values?: readonly unknown[]): QueryConfig {
+  const name = PREPARED.get(text);
+  const config: QueryConfig = { text, values: values as unknown[] | undefined };
+  if (name !== undefined) config.name = name;
+  return config;
 }

@@ -2,7 +2,7 @@ import type { DeviceRegister } from "../../../shared/protocol/index.js";
 import type { StoredPushSubscription } from "../push-types.js";
 import { type DeviceRow, toDevice } from "../rows.js";
 import type { DeviceRepo, StoredDevice } from "../tx.js";
-import { type Db, first } from "./db.js";
+import { type Db, first, prepared } from "./db.js";
 
 const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notification, push, last_seen, at`;
 
@@ -11,7 +11,7 @@ export class PgDevices implements DeviceRepo {
   constructor(private readonly db: Db) {}
 
   get(deviceId: string, lock = ""): Promise<StoredDevice | null> {
-    return first(this.db, `SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1${lock}`, [deviceId], toDevice);
+    return first(this.db, prepared(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1${lock}`), [deviceId], toDevice);
   }
 
   lock(deviceId: string): Promise<StoredDevice | null> {
@@ -35,7 +35,7 @@ export class PgDevices implements DeviceRepo {
   }
 
   async seen(deviceId: string, at: number, sessionId: string | null): Promise<void> {
-    await this.db.query(`UPDATE devices SET last_seen = $2, session_id = coalesce($3, session_id) WHERE id = $1`, [deviceId, at, sessionId]);
+    await this.db.query(prepared(`UPDATE devices SET last_seen = $2, session_id = coalesce($3, session_id) WHERE id = $1`), [deviceId, at, sessionId]);
   }
 
   async register(deviceId: string, r: DeviceRegister, push: StoredPushSubscription | null | "keep"): Promise<void> {

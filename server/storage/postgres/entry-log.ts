@@ -2,7 +2,7 @@ import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVers
 import type { AppendBatch } from "../append-batch.js";
 import { type StampRow, toStamp } from "../rows.js";
 import type { EntryLog, EntryStamp, MessageRef, NewEntry } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, prepared } from "./db.js";
 
 interface EntryRow {
   v: number;
@@ -17,7 +17,8 @@ interface Group {
   d: Domain;
   n: number;
   head: number;
-  next: number;
+  /** Its place among the append's groups (1-based): APPEND's entries name their group by it. */
+  i: number;
 }
 
 /**
@@ -52,11 +53,25 @@ const BUMP_HEADS = `
   ON CONFLICT (user_id, domain) DO UPDATE SET head = heads.head + excluded.head
   RETURNING user_id, domain, head`;
 
-/** Every entry of one append in one statement. */
-const INSERT_ENTRIES = `
-  INSERT INTO entries (user_id, domain, v, k, at, data, conversation_id, seq)
-  SELECT u, d, v, k, $5, data, c, s
-  FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $6::text[], $7::text[], $8::bigint[]) AS t(u, d, v, k, data, c, s)`;
+/**
+ * One append in one statement (issue 16: a round trip less per append): the
+ * heads bumped as in BUMP_HEADS (same ModifyTable over Sort, so the same lock
+ * order), and every entry inserted with its version from its (user, domain)'s
+ * new head: the group's `o`-th entry (1-based, in the order given) gets
+ * head - n + o, the versions the heads' bump reserved. Answers the new heads.
+ * The entries' $4 is each entry's group (an index into $1..$3, 1-based).
+ */
+const APPEND = `
+  WITH h AS (${BUMP_HEADS}),
+  g AS (SELECT u, d, n, i FROM unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY AS g(u, d, n, i)),
+  e AS (
+    INSERT INTO entries (user_id, domain, v, k, at, data, conversation_id, seq)
+    SELECT g.u, g.d, h.head - g.n + t.o, t.k, $6, t.data, t.c, t.s
+    FROM unnest($4::bigint[], $5::bigint[], $7::text[], $8::text[], $9::text[], $10::bigint[]) AS t(g, o, k, data, c, s)
+    JOIN g ON g.i = t.g
+    JOIN h ON h.user_id = g.u AND h.domain = g.d
+  )
+  SELECT user_id, domain, head FROM h`;
 
 /** The entries carrying one message (by the partial index entries_message), every user's or one user's. */
 const REWRITE_MESSAGE = `
@@ -98,38 +113,32 @@ export class PgEntryLog implements EntryLog {
     if (entries.length === 0) return [];
 
     const groups = new Map<string, Group>();
+    // Each entry's group, and its place in it (1-based, in the order given): its version will be head - n + o.
     const keyed = entries.map((e) => {
       const key = `${e.d}:${e.userId}`;
       let group = groups.get(key);
-      if (!group) groups.set(key, (group = { userId: e.userId, d: e.d, n: 0, head: 0, next: 0 }));
-      group.n++;
-      return group;
+      if (!group) groups.set(key, (group = { userId: e.userId, d: e.d, n: 0, head: 0, i: groups.size + 1 }));
+      return { group, o: ++group.n };
     });
 
     const list = [...groups.values()];
-    const { rows } = await this.db.query<{ user_id: string; domain: string; head: number }>(BUMP_HEADS, [
+    const { rows } = await this.db.query<{ user_id: string; domain: string; head: number }>(prepared(APPEND), [
       list.map((g) => g.userId),
       list.map((g) => g.d),
       list.map((g) => g.n),
-    ]);
-    for (const row of rows) {
-      const group = groups.get(`${row.domain}:${row.user_id}`)!;
-      group.head = row.head;
-      group.next = row.head - group.n + 1;
-    }
-
-    // Each (user, domain) takes its versions in the order its entries were given.
-    const appended = entries.map((e, i): Entry => ({ d: e.d, v: keyed[i]!.next++, k: e.k, at, data: e.data }));
-    await this.db.query(INSERT_ENTRIES, [
-      entries.map((e) => e.userId),
-      entries.map((e) => e.d),
-      appended.map((e) => e.v),
-      entries.map((e) => e.k),
+      keyed.map((k) => k.group.i),
+      keyed.map((k) => k.o),
       at,
+      entries.map((e) => e.k),
       entries.map((e) => JSON.stringify(e.data) ?? "null"),
       entries.map((e) => e.ref?.conversationId ?? null),
       entries.map((e) => e.ref?.seq ?? null),
     ]);
+    for (const row of rows) groups.get(`${row.domain}:${row.user_id}`)!.head = row.head;
+    const appended = entries.map((e, i): Entry => {
+      const { group, o } = keyed[i]!;
+      return { d: e.d, v: group.head - group.n + o, k: e.k, at, data: e.data };
+    });
 
     const trims = list.filter(
       (g) => g.head > this.ring && Math.floor(g.head / this.trimEvery) > Math.floor((g.head - g.n) / this.trimEvery),
@@ -148,7 +157,7 @@ export class PgEntryLog implements EntryLog {
   }
 
   async heads(userId: string): Promise<Versions> {
-    const { rows } = await this.db.query<{ domain: string; head: number }>(`SELECT domain, head FROM heads WHERE user_id = $1`, [userId]);
+    const { rows } = await this.db.query<{ domain: string; head: number }>(prepared(`SELECT domain, head FROM heads WHERE user_id = $1`), [userId]);
     return versions(rows.map((r) => [r.domain, r.head]));
   }
 
@@ -161,22 +170,22 @@ export class PgEntryLog implements EntryLog {
   }
 
   async acks(deviceId: string): Promise<Versions> {
-    const { rows } = await this.db.query<{ domain: string; v: number }>(`SELECT domain, v FROM device_acks WHERE device_id = $1`, [deviceId]);
+    const { rows } = await this.db.query<{ domain: string; v: number }>(prepared(`SELECT domain, v FROM device_acks WHERE device_id = $1`), [deviceId]);
     return versions(rows.map((r) => [r.domain, r.v]));
   }
 
   async setAck(deviceId: string, d: Domain, v: number): Promise<void> {
     await this.db.query(
-      `INSERT INTO device_acks (device_id, domain, v) VALUES ($1, $2, $3)
-       ON CONFLICT (device_id, domain) DO UPDATE SET v = GREATEST(device_acks.v, excluded.v)`,
+      prepared(`INSERT INTO device_acks (device_id, domain, v) VALUES ($1, $2, $3)
+       ON CONFLICT (device_id, domain) DO UPDATE SET v = GREATEST(device_acks.v, excluded.v)`),
       [deviceId, d, v],
     );
   }
 
   async ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Promise<EntryStamp[]> {
     const { rows } = await this.db.query<StampRow>(
-      `SELECT v, k, at, CASE WHEN k = 'msg' THEN conversation_id END AS conversation_id, CASE WHEN k = 'msg' THEN seq END AS seq
-       FROM entries WHERE user_id = $1 AND domain = $2 AND v > $3 AND v <= $4 ORDER BY v DESC LIMIT $5`,
+      prepared(`SELECT v, k, at, CASE WHEN k = 'msg' THEN conversation_id END AS conversation_id, CASE WHEN k = 'msg' THEN seq END AS seq
+       FROM entries WHERE user_id = $1 AND domain = $2 AND v > $3 AND v <= $4 ORDER BY v DESC LIMIT $5`),
       [userId, d, after, upTo, limit],
     );
     return rows.reverse().map((r) => toStamp(d, r));
@@ -184,9 +193,9 @@ export class PgEntryLog implements EntryLog {
 
   async messageSeqsBetween(userId: string, after: number, upTo: number): Promise<MessageRef[]> {
     const { rows } = await this.db.query<{ conversation_id: string; seq: number }>(
-      `SELECT conversation_id, max(seq) AS seq FROM entries
+      prepared(`SELECT conversation_id, max(seq) AS seq FROM entries
        WHERE user_id = $1 AND domain = 'chat' AND v > $2 AND v <= $3 AND k = 'msg' AND conversation_id IS NOT NULL
-       GROUP BY conversation_id`,
+       GROUP BY conversation_id`),
       [userId, after, upTo],
     );
     return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));

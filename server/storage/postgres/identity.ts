@@ -2,7 +2,7 @@ import { DOMAINS, type User } from "../../../shared/protocol/index.js";
 import { toUser, type UserRow } from "../rows.js";
 import type { NewSession, NewUser, SessionInfo, SessionRepo, StoredUser, UserPresence, UserRepo } from "../tx.js";
 import { activeMember } from "../membership-sql.js";
-import { type Db, first } from "./db.js";
+import { type Db, first, prepared } from "./db.js";
 
 /** `\`, `%` and `_` typed by the user match literally (the pattern's escape character is `\`). */
 function likeLiteral(q: string): string {
@@ -116,9 +116,9 @@ export class PgSessions implements SessionRepo {
 
   async find(tokenHash: string, now: number): Promise<SessionInfo | null> {
     const { rows } = await this.db.query<UserRow & { session_id: string; expires_at: number }>(
-      `SELECT u.id, u.username, u.display_name, s.id AS session_id, s.expires_at
+      prepared(`SELECT u.id, u.username, u.display_name, s.id AS session_id, s.expires_at
        FROM sessions s JOIN users u ON u.id = s.user_id
-       WHERE s.token_hash = $1 AND s.expires_at > $2`,
+       WHERE s.token_hash = $1 AND s.expires_at > $2`),
       [tokenHash, now],
     );
     const row = rows[0];

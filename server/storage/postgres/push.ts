@@ -14,7 +14,7 @@ import type {
   VapidKeys,
 } from "../push-types.js";
 import type { CampaignRepo, FollowRecord, FollowRepo, PushRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, prepared } from "./db.js";
 
 /**
  * Web Push state: the VAPID key pair, preferences and quotas, issued
@@ -39,9 +39,9 @@ export class PgPush implements PushRepo {
 
   async targets(userId: string, now: number): Promise<PushTarget[]> {
     const { rows } = await this.db.query<{ id: string; push: string | null; last_seen: number; signed_in: boolean }>(
-      `SELECT d.id, d.push, d.last_seen,
+      prepared(`SELECT d.id, d.push, d.last_seen,
               EXISTS (SELECT 1 FROM sessions s WHERE s.id = d.session_id AND s.user_id = d.user_id AND s.expires_at > $1) AS signed_in
-       FROM devices d WHERE d.user_id = $2 ORDER BY d.last_seen DESC`,
+       FROM devices d WHERE d.user_id = $2 ORDER BY d.last_seen DESC`),
       [now, userId],
     );
     return rows.map((r) => ({ deviceId: r.id, subscription: parseSubscription(r.push), lastSeen: r.last_seen, signedIn: r.signed_in }));
@@ -70,11 +70,11 @@ export class PgPush implements PushRepo {
 
   async conversation(userId: string, conversationId: string): Promise<PushConversation | null> {
     const { rows } = await this.db.query<{ type: string; title: string | null; item_title: string | null; muted: boolean; read_seq: number }>(
-      `SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
+      prepared(`SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
        FROM conversations c
        JOIN members m ON m.conversation_id = c.id AND m.user_id = $1 AND ${activeMember("m")}
        LEFT JOIN items i ON i.id = c.item_id
-       WHERE c.id = $2`,
+       WHERE c.id = $2`),
       [userId, conversationId],
     );
     const row = rows[0];

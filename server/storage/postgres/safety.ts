@@ -1,7 +1,7 @@
 import type { Report } from "../../../shared/protocol/index.js";
 import { REPORT_COLUMNS, reportValues, toReport, type ReportRow } from "../safety-rows.js";
 import type { ReportCursor, SafetyRepo } from "../tx.js";
-import type { Db } from "./db.js";
+import { type Db, prepared } from "./db.js";
 
 /** Blocks and reports (server/safety/). */
 export class PgSafety implements SafetyRepo {
@@ -27,13 +27,13 @@ export class PgSafety implements SafetyRepo {
   }
 
   async blocks(blockerId: string, blockedId: string): Promise<boolean> {
-    const { rows } = await this.db.query(`SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2`, [blockerId, blockedId]);
+    const { rows } = await this.db.query(prepared(`SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2`), [blockerId, blockedId]);
     return rows.length > 0;
   }
 
   async eitherWay(a: string, b: string): Promise<boolean> {
     const { rows } = await this.db.query(
-      `SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`,
+      prepared(`SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`),
       [a, b],
     );
     return rows.length > 0;
