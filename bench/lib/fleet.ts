@@ -26,7 +26,7 @@ export class Fleet {
   static async start(setups: WorkerSetup[]): Promise<Fleet> {
     const workers = setups.map((setup, index) => {
       const child = fork(WORKER, [], {
-        execArgv: ["--import", "tsx", "--max-old-space-size=6144"],
+        execArgv: ["--import", "tsx", "--max-old-space-size=6144", ...workerProfileArgs()],
         serialization: "advanced",
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       });
@@ -104,6 +104,16 @@ export class Fleet {
       ),
     );
   }
+}
+
+/**
+ * `BENCH_WORKER_CPU_PROF=<dir>`: every load worker writes a V8 CPU profile of
+ * its whole life (setup included) into <dir> when it exits, to see where the
+ * generator's own time goes (`node --import tsx bench/lib/profile-summary.ts <file>`).
+ */
+function workerProfileArgs(): string[] {
+  const dir = process.env.BENCH_WORKER_CPU_PROF;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** The relay (bench/lib/relay-server.ts) in its own process; resolves with its URL once it listens. */

@@ -30,6 +30,8 @@ export type WorkerSetup =
       client: ClientKind;
       pairs: ChatPair[];
       concurrency: number;
+      /** Web clients: node:http stand-ins for the browser's fetch and EventSource (NodeClientOptions.lean). */
+      lean?: boolean;
       /** A cluster's Redis: the worker also listens on each recipient's channel and times when a message passes through Redis. */
       observeRedis?: string;
     }

@@ -1,3 +1,4 @@
+import http from "node:http";
 import { SseParser } from "../../server/testing/sse-client.js";
 import type { EventStream, OpenStream } from "../../web/sync/sse-transport.js";
 
@@ -10,41 +11,82 @@ import type { EventStream, OpenStream } from "../../web/sync/sse-transport.js";
  * stream on its first error and opens a new one anyway).
  */
 export function nodeEventSource(headers: Record<string, string>): OpenStream {
-  return (url: string): EventStream => {
-    const listeners = new Map<string, Array<(event: { data?: unknown }) => void>>();
-    const abort = new AbortController();
-    let closed = false;
-    const emit = (type: string, data?: string) => {
-      if (closed) return;
-      for (const listener of listeners.get(type) ?? []) listener({ data });
-    };
-    void (async () => {
-      try {
-        const res = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
-        if (!res.ok || !res.body) {
-          await res.body?.cancel().catch(() => {});
-          return emit("error");
+  return (url: string): EventStream =>
+    eventStream((emit) => {
+      const abort = new AbortController();
+      void (async () => {
+        try {
+          const res = await fetch(url, { headers: { accept: "text/event-stream", ...headers }, signal: abort.signal });
+          if (!res.ok || !res.body) {
+            await res.body?.cancel().catch(() => {});
+            return emit("error");
+          }
+          const parser = new SseParser();
+          const decoder = new TextDecoder();
+          for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+            for (const event of parser.feed(decoder.decode(chunk, { stream: true }))) emit(event.event, event.data);
+          }
+          emit("error");
+        } catch {
+          emit("error");
+        }
+      })();
+      return () => abort.abort();
+    });
+}
+
+/**
+ * The same on node:http instead of Node's fetch (undici, JavaScript with
+ * WHATWG streams: far more CPU per stream and per chunk than the browser's
+ * native EventSource costs the page; see bench/lib/node-http.ts): one GET on
+ * a connection of its own, `error` once when the stream fails or ends.
+ */
+export function leanEventSource(headers: Record<string, string>): OpenStream {
+  return (url: string): EventStream =>
+    eventStream((emit) => {
+      let failed = false;
+      const fail = () => {
+        if (failed) return;
+        failed = true;
+        emit("error");
+      };
+      const req = http.get(url, { headers: { accept: "text/event-stream", ...headers }, agent: false });
+      req.on("error", fail);
+      req.on("response", (res) => {
+        if (res.statusCode !== 200) {
+          res.resume();
+          return fail();
         }
         const parser = new SseParser();
-        const decoder = new TextDecoder();
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          for (const event of parser.feed(decoder.decode(chunk, { stream: true }))) emit(event.event, event.data);
-        }
-        emit("error");
-      } catch {
-        emit("error");
-      }
-    })();
-    return {
-      addEventListener(type, listener) {
-        const list = listeners.get(type) ?? [];
-        list.push(listener);
-        listeners.set(type, list);
-      },
-      close() {
-        closed = true;
-        abort.abort();
-      },
-    };
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          for (const event of parser.feed(chunk)) emit(event.event, event.data);
+        });
+        res.on("end", fail);
+        res.on("error", fail);
+        res.on("close", fail);
+      });
+      return () => req.destroy();
+    });
+}
+
+/** Listeners by event type; nothing is emitted once closed. `open` starts the stream and returns how to stop it. */
+function eventStream(open: (emit: (type: string, data?: string) => void) => () => void): EventStream {
+  const listeners = new Map<string, Array<(event: { data?: unknown }) => void>>();
+  let closed = false;
+  const stop = open((type, data) => {
+    if (closed) return;
+    for (const listener of listeners.get(type) ?? []) listener({ data });
+  });
+  return {
+    addEventListener(type, listener) {
+      const list = listeners.get(type) ?? [];
+      list.push(listener);
+      listeners.set(type, list);
+    },
+    close() {
+      closed = true;
+      stop();
+    },
   };
 }
