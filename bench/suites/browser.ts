@@ -61,6 +61,12 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const cfg = ctx.quick
     ? { bigConversation: 1000, otherMessages: 500, catchUp: 500, catchUpRuns: 1, coldRuns: 3, openRuns: 3, shuffleRuns: 1, latencyRounds: 5, latencyTransports: ["ws"], firstMessageRuns: 1 }
     : { bigConversation: 10_000, otherMessages: 20_000, catchUp: 10_000, catchUpRuns: 2, coldRuns: 5, openRuns: 5, shuffleRuns: 3, latencyRounds: 30, latencyTransports: ["ws", "sse", "poll"], firstMessageRuns: 5 };
+  // --catch-up=N / --other-messages=N: the catch-up at another size (e.g. 10,000 entries in a quick run); --catch-up-only: stop after it.
+  const catchUpOption = Number(ctx.option("catch-up") ?? NaN);
+  const otherOption = Number(ctx.option("other-messages") ?? NaN);
+  if (Number.isInteger(catchUpOption) && catchUpOption > 0) cfg.catchUp = catchUpOption;
+  if (Number.isInteger(otherOption) && otherOption >= 0) cfg.otherMessages = otherOption;
+  const catchUpOnly = ctx.option("catch-up-only") !== undefined;
   const peersN = 50;
   const ring = 200_000;
   const seeder = await store.seeder(ring);
@@ -146,6 +152,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       target: { op: "<=", value: 2000 },
       note: `from hello; ${median(catchUps.map((c) => c.fromNavigationMs))} ms from navigation start; ${catchUps.length > 1 ? `median of ${catchUps.length}` : "1 run"}`,
     });
+    if (catchUpOnly) return { metrics, details };
 
     // Cold start with everything stored and the network held.
     const cold: number[] = [];
