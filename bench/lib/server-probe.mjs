@@ -7,6 +7,7 @@
 //   mem <id>              full GC, then process.memoryUsage()
 //   prof-start <id>       starts the V8 CPU profiler (inspector, in-process)
 //   prof-stop <id> <file> stops it and writes the .cpuprofile to <file>
+//   heap <id> <file>      full GC, then a V8 heap snapshot to <file> (open in Chrome DevTools → Memory)
 import { readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector";
 import process from "node:process";
@@ -26,6 +27,10 @@ if (dir) {
         gc();
         gc();
         answer(id, { ...process.memoryUsage(), cpu: process.cpuUsage() });
+      } else if (cmd === "heap") {
+        gc();
+        gc();
+        answer(id, { ok: true, file: v8.writeHeapSnapshot(file) });
       } else if (cmd === "prof-start") {
         session = new Session();
         session.connect();

@@ -105,6 +105,12 @@ export class BenchServer {
     return (await this.command("mem {id}")) as unknown as MemoryUsage;
   }
 
+  /** Full GC in the server, then a V8 heap snapshot written to `file`. */
+  async heapSnapshot(file: string): Promise<void> {
+    const res = await this.command(`heap {id} ${path.resolve(file)}`, 120_000);
+    if (res.error) throw new Error(String(res.error));
+  }
+
   async profileStart(): Promise<void> {
     await this.command("prof-start {id}");
   }

@@ -9,7 +9,7 @@ interface Log {
   error(obj: object, msg: string): void;
 }
 
-/** Marks listeners registered through `socketEvents`: a test holds every request event to it. */
+/** Marks listeners registered through `SocketEvents`: a test holds every request event to it. */
 export const GUARDED = Symbol("courier.socket-event-guarded");
 
 export interface EventOptions {
@@ -31,52 +31,81 @@ export interface EventOptions {
   read?: (payload: unknown) => number;
 }
 
-/** Who is behind a socket, for its limits (from its handshake). */
+/** Who is behind a socket, for its limits (from its handshake), and the check of its session. */
 export interface SocketClient {
   userId: string;
   /** Key of the per-address limit; null for an exempt client (direct loopback). */
   addressKey: string | null;
+  /** Resolves if the socket's session still vouches for a request; rejects (`unauthorized`) otherwise. */
+  authorized(): Promise<void>;
 }
+
+type Listener = (this: Socket, payload: unknown, cb: unknown) => void;
 
 /**
  * The one door of every request event on a socket (`send`, `pull`, `ack`,
- * `heartbeat`, and any added later): register them with the `on` this
- * returns, never with `socket.on`. For each event, in order of cost:
+ * `heartbeat`, and any added later): declare them once per server with
+ * `on`, then `attach` gives each socket those listeners; never `socket.on`.
+ * For each event, in order of cost:
  *
  *   in-flight cap (sync, per socket) ──▶ reads: the user's cap (sync, per
  *   process, shared with HTTP) ──▶ per-address token (`requestsPerIp`,
  *   shared with HTTP) ──▶ per-user token (`requestsPerUser`, shared with
- *   HTTP and across processes) ──▶ `check` (the session) ──▶ reads: their
- *   turn (`ReadLimits`) ──▶ work
+ *   HTTP and across processes) ──▶ `authorized` (the session) ──▶ reads:
+ *   their turn (`ReadLimits`) ──▶ work
  *
  * Upkeep events (`ack`, `heartbeat`) take one token of `upkeepPerUser`
  * instead of both. A refusal is the ack `{ok: false, error: {code:
  * "rate_limited", message, retryAfterMs}}`; a refused event does no other work.
+ *
+ * Memory: a listener is one function for every socket (socket.io calls it
+ * with the socket as `this`; its client is found in a WeakMap), and an
+ * in-flight cap is one per event keyed by socket id, so an idle socket
+ * holds no closure or map of its own here (10,000 idle sockets, issue 16).
  */
-export function socketEvents(ctx: Context, socket: Socket, client: SocketClient, check: () => Promise<void>, log: Log) {
-  const inFlight = new Map<string, InFlightLimit>();
-  const { limits } = ctx;
-  const countError = (code: string) => ctx.metrics.error(code);
-  const charge = async (budget: UserBudget = "requests"): Promise<void> => {
-    if (budget === "requests" && client.addressKey !== null) await limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
-    await limits.enforceUser(client.userId, budget);
-  };
-  return function on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown) => Promise<T>, opts: EventOptions = {}): void {
-    if (opts.concurrency !== undefined) inFlight.set(event, new InFlightLimit(opts.concurrency, `${event}s`));
-    const paid = async (): Promise<void> => {
-      await charge(opts.budget);
-      await check();
+export class SocketEvents<C extends SocketClient> {
+  private readonly listeners: Array<[string, Listener]> = [];
+  private readonly clients = new WeakMap<Socket, C>();
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly log: Log,
+  ) {}
+
+  /** Declares a request event: every socket attached afterwards answers it with `work`. */
+  on<T extends object>(event: keyof ClientToServerEvents & string, work: (payload: unknown, client: C) => Promise<T>, opts: EventOptions = {}): void {
+    const { ctx, log, clients } = this;
+    const cap = opts.concurrency === undefined ? null : new InFlightLimit(opts.concurrency, `${event}s`);
+    const { read, budget = "requests" } = opts;
+    const countError = (code: string) => ctx.metrics.error(code);
+    const paid = async (client: C): Promise<void> => {
+      if (budget === "requests" && client.addressKey !== null) await ctx.limits.requestsPerIp.enforce(client.addressKey, "requests from this address");
+      await ctx.limits.enforceUser(client.userId, budget);
+      await client.authorized();
     };
-    const { read } = opts;
-    const limited = (p: unknown): Promise<T> =>
-      read ? ctx.reads.run(client.userId, read(p), () => work(p), paid) : paid().then(() => work(p));
-    const listener = (payload: unknown, cb: unknown) => {
+    const limited = (p: unknown, client: C): Promise<T> =>
+      read ? ctx.reads.run(client.userId, read(p), () => work(p, client), () => paid(client)) : paid(client).then(() => work(p, client));
+    const listener: Listener = function (payload, cb) {
+      const client = clients.get(this);
       const [p, c] = splitArgs(payload, cb);
-      const cap = inFlight.get(event);
-      respond(c, () => (cap ? cap.run(socket.id, () => limited(p)) : limited(p)), log, countError);
+      if (client === undefined) return; // not attached: cannot happen (attach registers the listener)
+      const socketId = this.id;
+      respond(c, () => (cap ? cap.run(socketId, () => limited(p, client)) : limited(p, client)), log, countError);
     };
     (listener as { [GUARDED]?: true })[GUARDED] = true;
+    this.listeners.push([event, listener]);
+  }
+
+  /** Gives the socket every declared event's listener, answering for `client`. Call synchronously on connection: events arriving meanwhile are not lost. */
+  attach(socket: Socket, client: C): void {
+    this.clients.set(socket, client);
     // socket.io types `on` per event name; ours are all (payload, cb) with both unknown.
-    (socket as unknown as { on(event: string, listener: (payload: unknown, cb: unknown) => void): void }).on(event, listener);
-  };
+    const emitter = socket as unknown as { on(event: string, listener: Listener): void };
+    for (const [event, listener] of this.listeners) emitter.on(event, listener);
+  }
+
+  /** The client attached to this socket, if any. */
+  clientOf(socket: Socket): C | undefined {
+    return this.clients.get(socket);
+  }
 }

@@ -3,6 +3,8 @@ import { Server, type Socket } from "socket.io";
 import {
   type ClientToServerEvents,
   CourierError,
+  type EphemeralFrame,
+  type Entry,
   FRAME_LIMIT_BYTES,
   parseInput,
   pingRequestSchema,
@@ -20,7 +22,7 @@ import type { CloseReason, Connection } from "../../sync/hub.js";
 import { ack, pull } from "../../sync/service.js";
 import { helloFor } from "../admit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
-import { socketEvents } from "./events.js";
+import { type SocketClient, SocketEvents } from "./events.js";
 
 // socket.io's own server-to-server event map; we use none.
 type NoEvents = Record<string, never>;
@@ -58,114 +60,153 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
     pingInterval: ctx.config.heartbeatMs,
     pingTimeout: ctx.config.heartbeatMs,
   });
+  // Every request event goes through `events` (events.ts): rate limited per address and user (acks and
+  // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
+  // and, with HTTP pulls and snapshots, per user (ctx.reads). Declared once; each socket gets the same listeners.
+  const events = new SocketEvents<WsConnection>(ctx, log);
+  events.on("send", async (p, c) => ({ message: (await send(ctx, c.userId, p, c.deviceId)).message }));
+  events.on("recall", async (p, c) => ({ message: await recall(ctx, c.userId, p) }));
+  events.on("pull", (p, c) => pull(ctx, c.userId, c.deviceId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
+  events.on("ack", (p, c) => ack(ctx, c.userId, c.deviceId, p, "ws"), { budget: "upkeep" });
+  events.on(
+    "heartbeat",
+    async (p, c) => {
+      parseInput(pingRequestSchema, p ?? {}, "heartbeat");
+      ctx.hub.touch(c.userId, c.deviceId);
+      return { at: ctx.clock() };
+    },
+    { budget: "upkeep" },
+  );
+  events.on("typing", async (p, c) => {
+    await typing(ctx, c.userId, p);
+    return {};
+  });
+  const disconnected = function (this: CourierSocket, reason: string) {
+    // The client stopped answering socket.io's pings: a half-open link, found dead.
+    if (reason === "ping timeout") ctx.delivery.deadConnections.ws++;
+    const conn = events.clientOf(this);
+    if (conn) ctx.hub.remove(conn);
+  };
   io.use(handshake(ctx));
-  io.on("connection", (socket) => open(ctx, socket, log));
+  io.on("connection", (socket) => open(ctx, socket, events, disconnected, log));
   return io;
 }
 
-function open(ctx: Context, socket: CourierSocket, log: Log): void {
-  const { userId, deviceId, sessionId, tokenHash, addressKey } = socket.data;
-  const gate = new HelloGate((entries) => socket.emit("push", entries));
+/**
+ * One socket's connection, as the hub and the request events see it. A
+ * class, not closures: 10,000 idle sockets each held ~30 functions here
+ * (about 300 bytes each, with the `name` tsx gives every one), ~9 KB a
+ * socket (issue 16).
+ */
+class WsConnection implements Connection, SocketClient {
+  readonly id: string;
+  readonly userId: string;
+  readonly deviceId: string;
+  readonly sessionId: string;
+  readonly transport = "ws" as const;
+  readonly addressKey: string | null;
+  private readonly tokenHash: string;
+  private readonly gate: HelloGate;
   /** Ephemeral frames (typing) go out once hello has: before it the client is not listening yet. */
-  let greeted = false;
-  const closeWith = (reason: CloseReason, retryAfterMs?: number) => {
+  private greeted = false;
+  /** Until when the last reading of the session vouches for requests (see `authorized`). */
+  private aliveUntil = 0;
+
+  constructor(
+    private readonly ctx: Context,
+    private readonly socket: CourierSocket,
+  ) {
+    const { userId, deviceId, sessionId, tokenHash, addressKey } = socket.data;
+    this.id = socket.id;
+    this.userId = userId;
+    this.deviceId = deviceId;
+    this.sessionId = sessionId;
+    this.tokenHash = tokenHash;
+    this.addressKey = addressKey;
+    this.gate = new HelloGate((entries) => socket.emit("push", entries));
+  }
+
+  push(entries: Entry[]): void {
+    this.gate.push(entries);
+  }
+
+  repush(entries: Entry[]): number {
+    return this.gate.repush(entries);
+  }
+
+  close(reason: CloseReason, retryAfterMs?: number): void {
     const info: StreamClose = retryAfterMs === undefined ? { reason } : { reason, retryAfterMs };
     // The engine sends what is buffered before it closes, so the event arrives first.
-    socket.emit("close", info);
-    socket.disconnect(true);
-  };
-  const conn: Connection = {
-    id: socket.id,
-    userId,
-    deviceId,
-    sessionId,
-    transport: "ws",
-    push: (entries) => gate.push(entries),
-    repush: (entries) => gate.repush(entries),
-    close: closeWith,
-    ephemeral: ({ conversationId, userId: who }) => {
-      if (greeted) socket.emit("typing", { conversationId, userId: who });
-    },
-  };
-  const end = () => {
-    ctx.hub.remove(conn);
-    socket.disconnect(true);
-  };
+    this.socket.emit("close", info);
+    this.socket.disconnect(true);
+  }
+
+  ephemeral({ conversationId, userId }: EphemeralFrame): void {
+    if (this.greeted) this.socket.emit("typing", { conversationId, userId });
+  }
+
+  end(): void {
+    this.ctx.hub.remove(this);
+    this.socket.disconnect(true);
+  }
 
   /**
    * Logout and device removal close sockets through the hub (on every
    * process), but a session can also end without passing through it (expiry,
    * or a revocation racing the handshake: checked again after `hub.add`
-   * below). So a request re-reads the session (one indexed hash lookup) when
+   * in `open`). So a request re-reads the session (one indexed hash lookup) when
    * the last reading is older than SESSION_RECHECK_MS or the session's expiry
    * has passed, not before every request (it was 14 % of the server's time
    * with 10,000 idle sockets: heartbeats). A dead session answers
    * `unauthorized`, then the socket is closed once that answer is on its way.
    */
-  let aliveUntil = 0;
-  const sessionAlive = async () => {
+  async sessionAlive(): Promise<boolean> {
+    const { ctx, tokenHash } = this;
     const now = ctx.clock();
     const found = await ctx.storage.read(async (r) => r.sessions.find(tokenHash, now));
-    const alive = found?.sessionId === sessionId;
-    aliveUntil = alive ? Math.min(found.expiresAt, now + SESSION_RECHECK_MS) : 0;
+    const alive = found?.sessionId === this.sessionId;
+    this.aliveUntil = alive ? Math.min(found.expiresAt, now + SESSION_RECHECK_MS) : 0;
     return alive;
-  };
-  const authorized = async (): Promise<void> => {
-    if (ctx.clock() < aliveUntil || (await sessionAlive())) return;
+  }
+
+  async authorized(): Promise<void> {
+    if (this.ctx.clock() < this.aliveUntil || (await this.sessionAlive())) return;
     setImmediate(() => {
-      if (ctx.hub.closeWhere((c) => c === conn, "logout") === 0) socket.disconnect(true);
+      if (this.ctx.hub.closeWhere((c) => c === this, "logout") === 0) this.socket.disconnect(true);
     });
     throw CourierError.unauthorized("Your session has ended; sign in again.");
-  };
+  }
 
-  // Handlers first, synchronously: events that arrive during registration must not be lost.
-  // Every request event goes through `on` (events.ts): rate limited per address and user (acks and
-  // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
-  // and, with HTTP pulls and snapshots, per user (ctx.reads).
-  const on = socketEvents(ctx, socket, { userId, addressKey }, authorized, log);
-  on("send", async (p) => ({ message: (await send(ctx, userId, p, deviceId)).message }));
-  on("recall", async (p) => ({ message: await recall(ctx, userId, p) }));
-  on("pull", (p) => pull(ctx, userId, deviceId, p), { concurrency: ctx.config.connectionLimits.pullsInFlight, read: (p) => pullCost((p as { limit?: unknown } | null)?.limit) });
-  on("ack", (p) => ack(ctx, userId, deviceId, p, "ws"), { budget: "upkeep" });
-  on(
-    "heartbeat",
-    async (p) => {
-      parseInput(pingRequestSchema, p ?? {}, "heartbeat");
-      ctx.hub.touch(userId, deviceId);
-      return { at: ctx.clock() };
-    },
-    { budget: "upkeep" },
-  );
-  on("typing", async (p) => {
-    await typing(ctx, userId, p);
-    return {};
-  });
-  socket.on("disconnect", (reason) => {
-    // The client stopped answering socket.io's pings: a half-open link, found dead.
-    if (reason === "ping timeout") ctx.delivery.deadConnections.ws++;
-    ctx.hub.remove(conn);
-  });
-
-  ctx.hub.add(conn);
-  // A logout that ran between the handshake's session lookup and `hub.add`
-  // found nothing to close; checking again now that the connection is
-  // registered closes that gap (a later logout finds it in the hub).
-  (async () => {
-    if (!(await sessionAlive())) {
-      end();
+  /** Reads heads and says hello (then queued pushes flow), unless the session ended meanwhile. */
+  async greet(): Promise<void> {
+    const { ctx, userId, deviceId } = this;
+    // A logout that ran between the handshake's session lookup and `hub.add`
+    // found nothing to close; checking again now that the connection is
+    // registered closes that gap (a later logout finds it in the hub).
+    if (!(await this.sessionAlive())) {
+      this.end();
       return;
     }
     // Entries committed on another process from here on reach this one before heads are read.
     await ctx.hub.ready(userId);
     const heads = await ctx.sync.heads(userId);
-    if (!socket.connected) return;
-    ctx.hub.told(conn, heads);
-    socket.emit("hello", helloFor(ctx, userId, deviceId, heads, "ws"));
-    greeted = true;
-    gate.open(heads);
-  })().catch((err: unknown) => {
+    if (!this.socket.connected) return;
+    ctx.hub.told(this, heads);
+    this.socket.emit("hello", helloFor(ctx, userId, deviceId, heads, "ws"));
+    this.greeted = true;
+    this.gate.open(heads);
+  }
+}
+
+function open(ctx: Context, socket: CourierSocket, events: SocketEvents<WsConnection>, disconnected: (this: CourierSocket, reason: string) => void, log: Log): void {
+  const conn = new WsConnection(ctx, socket);
+  // Handlers first, synchronously: events that arrive during registration must not be lost.
+  events.attach(socket, conn);
+  socket.on("disconnect", disconnected);
+  ctx.hub.add(conn);
+  conn.greet().catch((err: unknown) => {
     log.error({ err }, "hello failed");
-    end();
+    conn.end();
   });
 }
 
