@@ -122,10 +122,16 @@ async function setUp() {
     return { presence, p1: await proc(await openLink(), presence), p2: await proc(await openLink(), presence) };
   };
 
-  /** Runs `write` on the test server and hands what it committed to `on` (the process that "committed" it). */
+  /**
+   * Runs `write` on the test server and hands what it committed to `on` (the
+   * process that "committed" it), then waits for `on` to have routed it: the
+   * next commit is routed after this one, as messages some time apart would
+   * be (otherwise which process opens a shared window is a race).
+   */
   const commit = async <T>(on: Proc, write: () => Promise<T>): Promise<T> => {
     const result = await write();
     for (const appended of batches.splice(0)) on.push.appended(appended);
+    await on.push.quiet();
     return result;
   };
 
