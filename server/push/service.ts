@@ -28,6 +28,7 @@ import { HostPolicy } from "./net-guard.js";
 import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, messagePreview, offerPayload, offerTag, orderPayload } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
+import { RouteReads } from "./route-reads.js";
 import { PushSender, type Transport } from "./sender.js";
 import { type Batch, type Shareable, SharedWindows } from "./shared-windows.js";
 import { type Resolver, systemResolver } from "./subscription.js";
@@ -282,6 +283,7 @@ export class PushService implements OfflineChannel {
   /** Per notification id sent from here (the newest NOTICES_REMEMBERED): its device and messages, for receipts' delivery events. */
   private readonly notices = new Map<string, NoticeRef>();
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly reads: RouteReads;
   private readonly inFlight = new Set<Promise<unknown>>();
   private lastPrune = 0;
   private closed = false;
@@ -293,6 +295,7 @@ export class PushService implements OfflineChannel {
     this.policy = new HostPolicy(deps.config.allowHosts);
     this.resolve = opts.resolve ?? systemResolver;
     this.redis = new RedisGuard(deps.redis ?? null, deps.log);
+    this.reads = new RouteReads(deps.storage);
     const track = (p: Promise<unknown>) => this.track(p);
     this.unseen = deps.redis ? new RedisUnseen(this.redis, track) : new MemoryUnseen();
     this.shown = deps.redis ? new RedisShown(this.redis, track, deps.clock) : new MemoryShown(deps.clock);
@@ -418,21 +421,15 @@ export class PushService implements OfflineChannel {
     const { storage, funnel } = this.deps;
     const now = this.deps.clock();
     this.maybePrune(now);
-    // Everything the decisions read, in one read (a routing runs for every recipient of every message).
-    const known = await storage.read(async (r) => {
-      const targets = await r.push.targets(userId, now);
-      const conversations = new Map<string, PushConversation | null>();
-      const blocked = new Set<string>();
-      const asked = new Set<string>();
-      for (const event of events) {
-        const convId = conversationOf(event);
-        if (convId && !conversations.has(convId)) conversations.set(convId, await r.push.conversation(userId, convId));
-        if (event.category !== "chat" || asked.has(event.senderId)) continue;
-        asked.add(event.senderId);
-        if (await r.safety.blocks(userId, event.senderId)) blocked.add(event.senderId);
-      }
-      return { targets, conversations, blocked };
-    });
+    // Everything the decisions read, in one read shared by every routing of this turn (route-reads.ts: one per fan-out, not per recipient).
+    const conversationIds = new Set<string>();
+    const senderIds = new Set<string>();
+    for (const event of events) {
+      const convId = conversationOf(event);
+      if (convId) conversationIds.add(convId);
+      if (event.category === "chat") senderIds.add(event.senderId);
+    }
+    const known = await this.reads.load({ userId, now, conversationIds: [...conversationIds], senderIds: [...senderIds] });
     const targets = only ? known.targets.filter((t) => t.deviceId === only.deviceId) : known.targets;
     // Cluster presence, asked at most once per routing.
     let presence: Promise<ReadonlyMap<string, unknown> | null> | undefined;

@@ -494,4 +494,51 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
       code: "conflict",
     });
   });
+
+  it("batched push reads (one read per fan-out, issue 16) answer exactly what the single reads answer", async () => {
+    const [a, b, c, d] = await users(4);
+    const group = await groupOfFollowers(a!.id, [a!.id, b!.id, c!.id], "trip");
+    await send(a!.id, group, "one");
+    await send(a!.id, group, "two");
+    await storage.write((tx) => markRead(tx, b!.id, group, 2, 4));
+    await storage.write((tx) => leaveGroup(tx, c!.id, group, 5));
+    for (const [userId, at] of [[a!.id, 10], [a!.id, 30], [b!.id, 20]] as const) {
+      await storage.write((tx) => upsertDevice(tx, { userId, deviceId: randomUUID(), sessionId: null, at }));
+    }
+    await storage.write(async (tx) => {
+      await tx.safety.block(b!.id, a!.id, 6);
+      await tx.safety.block(c!.id, b!.id, 6);
+    });
+    const ids = [a!.id, b!.id, c!.id, d!.id];
+    await storage.read(async (r) => {
+      // Every user asked is a key, in the single read's device order (newest first); no devices: empty.
+      const targets = await r.push.targetsOf([...ids, a!.id], 100);
+      expect([...targets.keys()].sort()).toEqual([...ids].sort());
+      for (const id of ids) expect(targets.get(id)).toEqual(await r.push.targets(id, 100));
+      expect(targets.get(a!.id)!.map((t) => t.lastSeen)).toEqual([30, 10]);
+      expect(await r.push.targetsOf([], 100)).toEqual(new Map());
+
+      // Members only (c left, d never joined, "nope" does not exist); each pair once.
+      const pairs = [...ids, a!.id].map((userId) => ({ userId, conversationId: group })).concat([{ userId: a!.id, conversationId: "nope" }]);
+      const convs = await r.push.conversationsOf(pairs);
+      expect(convs.map((x) => x.userId).sort()).toEqual([a!.id, b!.id].sort());
+      for (const { userId, conversationId, ...conv } of convs) expect(conv).toEqual(await r.push.conversation(userId, conversationId));
+      expect(convs.find((x) => x.userId === b!.id)).toMatchObject({ type: "group", title: "trip", readSeq: 2, muted: false });
+      expect(await r.push.conversationsOf([])).toEqual([]);
+
+      // One way, as `blocks`: b blocks a, a does not block b; each pair once.
+      const asked = [
+        { blockerId: b!.id, blockedId: a!.id },
+        { blockerId: a!.id, blockedId: b!.id },
+        { blockerId: c!.id, blockedId: b!.id },
+        { blockerId: b!.id, blockedId: a!.id },
+        { blockerId: d!.id, blockedId: a!.id },
+      ];
+      const blocked = await r.safety.blockedAmong(asked);
+      const key = (p: { blockerId: string; blockedId: string }) => `${p.blockerId}>${p.blockedId}`;
+      expect(blocked.map(key).sort()).toEqual([key(asked[0]!), key(asked[2]!)].sort());
+      for (const p of asked) expect(blocked.some((x) => key(x) === key(p))).toBe(await r.safety.blocks(p.blockerId, p.blockedId));
+      expect(await r.safety.blockedAmong([])).toEqual([]);
+    });
+  });
 });

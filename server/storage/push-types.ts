@@ -37,6 +37,21 @@ export interface PushConversation {
   readSeq: number;
 }
 
+/** A (member, conversation) pair, as the batched push reads ask for it (`PushRepo.conversationsOf`). */
+export interface MemberPair {
+  userId: string;
+  conversationId: string;
+}
+
+/** `PushConversation` with the pair it answers. */
+export type PushConversationOf = PushConversation & MemberPair;
+
+/** A (blocker, blocked) pair (`SafetyRepo.blockedAmong`). */
+export interface BlockPair {
+  blockerId: string;
+  blockedId: string;
+}
+
 export interface PushNoticeRecord {
   id: string;
   userId: string;

@@ -23,8 +23,11 @@ import type {
   Versions,
 } from "../../shared/protocol/index.js";
 import type {
+  BlockPair,
+  MemberPair,
   NewCampaign,
   PushConversation,
+  PushConversationOf,
   PushNoticeRecord,
   PushPreferences,
   PushReceiptEvent,
@@ -463,6 +466,10 @@ export interface PushRepo {
   releaseEndpoint(endpoint: string, exceptDeviceId: string): Answer<number>;
   /** Type, title, mute and read position of a conversation for one member; null if not a member. */
   conversation(userId: string, conversationId: string): Answer<PushConversation | null>;
+  /** `targets` of many users in one statement (issue 16: one read per fan-out): every user of `userIds` is a key (no devices: empty). */
+  targetsOf(userIds: readonly string[], now: number): Answer<Map<string, PushTarget[]>>;
+  /** `conversation` of many pairs in one statement: only the pairs whose user is a member (others: as null). */
+  conversationsOf(pairs: readonly MemberPair[]): Answer<PushConversationOf[]>;
   preferences(userId: string): Answer<PushPreferences>;
   setPreferences(userId: string, prefs: PushPreferences, at: number): Answer<void>;
   /** One unit of the (user, category, day) quota, atomically; false when `limit` is used up. */
@@ -571,6 +578,8 @@ export interface SafetyRepo {
   blockedBy(blockerId: string): Answer<string[]>;
   /** Whether `blockerId` blocks `blockedId`. */
   blocks(blockerId: string, blockedId: string): Answer<boolean>;
+  /** `blocks` of many pairs in one statement: the pairs of `pairs` where the blocker blocks the blocked (one way), each once. */
+  blockedAmong(pairs: readonly BlockPair[]): Answer<BlockPair[]>;
   /** Whether either of the two blocks the other. */
   eitherWay(a: string, b: string): Answer<boolean>;
   insertReport(report: Report): Answer<void>;

@@ -2,8 +2,10 @@ import type { ConversationType, PushCategory } from "../../../shared/protocol/in
 import { activeMember } from "../membership-sql.js";
 import { type CampaignRow, parseSubscription, toCampaign, toPushCategory } from "../rows.js";
 import type {
+  MemberPair,
   NewCampaign,
   PushConversation,
+  PushConversationOf,
   PushNoticeRecord,
   PushPreferences,
   PushReceiptEvent,
@@ -15,6 +17,34 @@ import type {
 } from "../push-types.js";
 import type { CampaignRepo, FollowRecord, FollowRepo, PushRepo } from "../tx.js";
 import { type Db, prepared } from "./db.js";
+
+interface TargetRow {
+  id: string;
+  push: string | null;
+  last_seen: number;
+  signed_in: boolean;
+}
+
+interface ConversationRow {
+  type: string;
+  title: string | null;
+  item_title: string | null;
+  muted: boolean;
+  read_seq: number;
+}
+
+const toTarget = (r: TargetRow): PushTarget => ({ deviceId: r.id, subscription: parseSubscription(r.push), lastSeen: r.last_seen, signedIn: r.signed_in });
+
+const toConversation = (row: ConversationRow): PushConversation => ({
+  type: row.type as ConversationType,
+  title: row.title,
+  itemTitle: row.item_title,
+  muted: row.muted,
+  readSeq: row.read_seq,
+});
+
+/** Whether the device's session is still valid at `now` ($1). */
+const SIGNED_IN = `EXISTS (SELECT 1 FROM sessions s WHERE s.id = d.session_id AND s.user_id = d.user_id AND s.expires_at > $1) AS signed_in`;
 
 /**
  * Web Push state: the VAPID key pair, preferences and quotas, issued
@@ -38,13 +68,23 @@ export class PgPush implements PushRepo {
   }
 
   async targets(userId: string, now: number): Promise<PushTarget[]> {
-    const { rows } = await this.db.query<{ id: string; push: string | null; last_seen: number; signed_in: boolean }>(
-      prepared(`SELECT d.id, d.push, d.last_seen,
-              EXISTS (SELECT 1 FROM sessions s WHERE s.id = d.session_id AND s.user_id = d.user_id AND s.expires_at > $1) AS signed_in
-       FROM devices d WHERE d.user_id = $2 ORDER BY d.last_seen DESC`),
+    const { rows } = await this.db.query<TargetRow>(
+      prepared(`SELECT d.id, d.push, d.last_seen, ${SIGNED_IN} FROM devices d WHERE d.user_id = $2 ORDER BY d.last_seen DESC`),
       [now, userId],
     );
-    return rows.map((r) => ({ deviceId: r.id, subscription: parseSubscription(r.push), lastSeen: r.last_seen, signedIn: r.signed_in }));
+    return rows.map(toTarget);
+  }
+
+  async targetsOf(userIds: readonly string[], now: number): Promise<Map<string, PushTarget[]>> {
+    const out = new Map<string, PushTarget[]>(userIds.map((id) => [id, []]));
+    if (userIds.length === 0) return out;
+    const { rows } = await this.db.query<TargetRow & { user_id: string }>(
+      prepared(`SELECT d.user_id, d.id, d.push, d.last_seen, ${SIGNED_IN}
+       FROM devices d WHERE d.user_id = ANY($2::text[]) ORDER BY d.user_id, d.last_seen DESC`),
+      [now, userIds],
+    );
+    for (const r of rows) out.get(r.user_id)?.push(toTarget(r));
+    return out;
   }
 
   async subscription(deviceId: string): Promise<StoredPushSubscription | null> {
@@ -69,7 +109,7 @@ export class PgPush implements PushRepo {
   }
 
   async conversation(userId: string, conversationId: string): Promise<PushConversation | null> {
-    const { rows } = await this.db.query<{ type: string; title: string | null; item_title: string | null; muted: boolean; read_seq: number }>(
+    const { rows } = await this.db.query<ConversationRow>(
       prepared(`SELECT c.type, c.title, i.title AS item_title, m.muted, m.read_seq
        FROM conversations c
        JOIN members m ON m.conversation_id = c.id AND m.user_id = $1 AND ${activeMember("m")}
@@ -77,9 +117,20 @@ export class PgPush implements PushRepo {
        WHERE c.id = $2`),
       [userId, conversationId],
     );
-    const row = rows[0];
-    if (!row) return null;
-    return { type: row.type as ConversationType, title: row.title, itemTitle: row.item_title, muted: row.muted, readSeq: row.read_seq };
+    return rows[0] ? toConversation(rows[0]) : null;
+  }
+
+  async conversationsOf(pairs: readonly MemberPair[]): Promise<PushConversationOf[]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await this.db.query<ConversationRow & { user_id: string; conversation_id: string }>(
+      prepared(`SELECT m.user_id, m.conversation_id, c.type, c.title, i.title AS item_title, m.muted, m.read_seq
+       FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS u(user_id, conversation_id)) p
+       JOIN members m ON m.conversation_id = p.conversation_id AND m.user_id = p.user_id AND ${activeMember("m")}
+       JOIN conversations c ON c.id = m.conversation_id
+       LEFT JOIN items i ON i.id = c.item_id`),
+      [pairs.map((p) => p.userId), pairs.map((p) => p.conversationId)],
+    );
+    return rows.map((r) => ({ userId: r.user_id, conversationId: r.conversation_id, ...toConversation(r) }));
   }
 
   async preferences(userId: string): Promise<PushPreferences> {

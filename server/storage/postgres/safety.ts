@@ -1,5 +1,6 @@
 import type { Report } from "../../../shared/protocol/index.js";
 import { REPORT_COLUMNS, reportValues, toReport, type ReportRow } from "../safety-rows.js";
+import type { BlockPair } from "../push-types.js";
 import type { ReportCursor, SafetyRepo } from "../tx.js";
 import { type Db, prepared } from "./db.js";
 
@@ -29,6 +30,17 @@ export class PgSafety implements SafetyRepo {
   async blocks(blockerId: string, blockedId: string): Promise<boolean> {
     const { rows } = await this.db.query(prepared(`SELECT 1 FROM blocks WHERE blocker_id = $1 AND blocked_id = $2`), [blockerId, blockedId]);
     return rows.length > 0;
+  }
+
+  async blockedAmong(pairs: readonly BlockPair[]): Promise<BlockPair[]> {
+    if (pairs.length === 0) return [];
+    const { rows } = await this.db.query<{ blocker_id: string; blocked_id: string }>(
+      prepared(`SELECT b.blocker_id, b.blocked_id
+       FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS u(blocker_id, blocked_id)) p
+       JOIN blocks b ON b.blocker_id = p.blocker_id AND b.blocked_id = p.blocked_id`),
+      [pairs.map((p) => p.blockerId), pairs.map((p) => p.blockedId)],
+    );
+    return rows.map((r) => ({ blockerId: r.blocker_id, blockedId: r.blocked_id }));
   }
 
   async eitherWay(a: string, b: string): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import type { Report } from "../../../shared/protocol/index.js";
 import { REPORT_COLUMNS, reportValues, toReport, type ReportRow } from "../safety-rows.js";
+import type { BlockPair } from "../push-types.js";
 import type { ReportCursor, SafetyRepo } from "../tx.js";
 
 /** Blocks and reports (server/safety/). */
@@ -38,6 +39,17 @@ export class SafetyStore implements SafetyRepo {
 
   blocks(blockerId: string, blockedId: string): boolean {
     return this.s.blocks.get(blockerId, blockedId) !== undefined;
+  }
+
+  /** `blocks` once per distinct pair, in the caller's one read (in process: cheaper than one statement over a JSON array). */
+  blockedAmong(pairs: readonly BlockPair[]): BlockPair[] {
+    const seen = new Set<string>();
+    return pairs.filter((p) => {
+      const key = `${p.blockerId}\u0000${p.blockedId}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return this.blocks(p.blockerId, p.blockedId);
+    });
   }
 
   eitherWay(a: string, b: string): boolean {
