@@ -8,6 +8,7 @@ import { isCancelled } from "../features/offers/rules.js";
 import { applyOfferEntries } from "./offers.js";
 import { applyBlocks } from "../features/safety/blocks.js";
 import type { StoredMessage, StoredSummary } from "./records.js";
+import { putMessages } from "../search/backfill.js";
 
 export interface ConsumerHooks {
   /**
@@ -147,7 +148,8 @@ class MessageWriter {
   }
 
   async flush(): Promise<void> {
-    if (this.pending.size > 0) await this.db.messages.bulkPut([...this.pending.values()]);
+    // A large pulled page is written without search terms, indexed right after (search/backfill.ts).
+    if (this.pending.size > 0) await putMessages(this.db, [...this.pending.values()]);
     if (this.sentByMe.length > 0) await this.db.outbox.bulkDelete(this.sentByMe);
     this.pending.clear();
     this.sentByMe.length = 0;

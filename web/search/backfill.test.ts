@@ -3,9 +3,9 @@ import { Dexie } from "dexie";
 import { afterEach, describe, expect, it } from "vitest";
 import { CourierDb, dbNameFor } from "../db/database.js";
 import type { StoredMessage } from "../db/records.js";
-import { message } from "../db/test-fixtures.js";
+import { convEntry, entry, message, msgEntry, openTestStore, summary } from "../db/test-fixtures.js";
 import { MemoryStorage } from "../lib/memory-storage.js";
-import { backfillSearchIndex, useSearchIndexing } from "./backfill.js";
+import { backfillSearchIndex, DEFER_TERMS_ABOVE, putMessages, useSearchIndexing } from "./backfill.js";
 import type { IndexedMessage } from "./local-index.js";
 import { searchLocal } from "./local-search.js";
 
@@ -33,7 +33,7 @@ function openAt3(userId: string): CourierDb {
 }
 
 const indexed = async (db: CourierDb) => ((await db.messages.toArray()) as Partial<IndexedMessage>[]).filter((m) => m.terms !== undefined).map((m) => m.id!);
-const found = async (db: CourierDb, q: string) => (await searchLocal(db, q, { limit: 50 })).messages.map((m) => m.id);
+const found = async (db: CourierDb, q: string) => (await searchLocal(db, q, { limit: 100 })).messages.map((m) => m.id);
 const now = () => Promise.resolve();
 
 // Ten messages, seq order = time order: c1-m10 is the newest.
@@ -102,5 +102,64 @@ describe("indexing the rows stored before the search index", () => {
     expect(await indexed(db)).toHaveLength(19);
     expect(await found(db, "同")).toHaveLength(9);
     expect(await found(db, "新的")).toEqual(["c1-m1"]);
+  });
+});
+
+describe("a catch-up page is indexed after it is stored", () => {
+  async function store() {
+    const opened_ = await openTestStore();
+    opened.push(opened_.db);
+    return opened_;
+  }
+  // More message rows than one apply indexes at once: a pulled page.
+  const page = Array.from({ length: DEFER_TERMS_ABOVE + 10 }, (_, i) => message("c1", i + 1, { body: `错过的 ${i + 1}`, at: 10_000 + i }));
+
+  it("stores a large pulled page without terms; the backfill then makes every message of it searchable", async () => {
+    const { db, store: sync } = await store();
+    await sync.apply("chat", [convEntry(summary("c1")), ...page.map((m) => msgEntry(m))], page.length + 1);
+    // Stored and shown, not searchable yet.
+    expect(await db.messages.count()).toBe(page.length);
+    expect(await indexed(db)).toEqual([]);
+    expect(await found(db, "错过")).toEqual([]);
+
+    expect(await backfillSearchIndex(db, { storage: new MemoryStorage(), yieldToPage: now })).toBe(true);
+    expect(await found(db, "错过")).toEqual(page.map((m) => m.id).reverse());
+  });
+
+  it("indexes a live message in the same transaction as it is stored", async () => {
+    const { db, store: sync } = await store();
+    const live = message("c1", 1, { body: "刚到的消息" });
+    await sync.apply("chat", [convEntry(summary("c1")), msgEntry(live)], 2);
+    expect(await found(db, "刚到")).toEqual([live.id]);
+  });
+
+  it("takes a recalled message's terms away in a large page at once, and never indexes its text later", async () => {
+    const { db, store: sync } = await store();
+    const secret = message("c1", 100, { body: "秘密的话", at: 9_000 });
+    await sync.apply("chat", [convEntry(summary("c1")), msgEntry(secret)], 2);
+    expect(await found(db, "秘密")).toEqual([secret.id]);
+
+    const recall = entry("recall", { conversationId: "c1", messageId: secret.id, seq: secret.seq, by: secret.senderId, at: secret.at + 5 }, 3);
+    await sync.apply("chat", [...page.map((m, i) => msgEntry(m, 4 + i)), recall], 4 + page.length);
+    expect(await found(db, "秘密")).toEqual([]);
+    expect(((await db.messages.get(secret.id)) as IndexedMessage).terms).toEqual([]);
+
+    expect(await backfillSearchIndex(db, { storage: new MemoryStorage(), yieldToPage: now })).toBe(true);
+    expect(await found(db, "秘密")).toEqual([]);
+    expect(await found(db, "错过")).toHaveLength(page.length);
+  });
+
+  it("moves a finished backfill's marker up to the rows a page stored unindexed, so the next run indexes them", async () => {
+    const { db } = await store();
+    const storage = new MemoryStorage();
+    const older = Array.from({ length: 10 }, (_, i) => message("c2", i + 1, { body: `还在吗 ${i + 1}`, at: 1_000 + i }));
+    await db.messages.bulkPut(older);
+    expect(await backfillSearchIndex(db, { storage, yieldToPage: now })).toBe(true);
+    await db.transaction("rw", db.messages, () => putMessages(db, page, storage));
+    expect(await found(db, "错过")).toEqual([]);
+    // Done before the page; resumes from the page's newest row, not from "done".
+    expect(await backfillSearchIndex(db, { storage, yieldToPage: now })).toBe(true);
+    expect(await found(db, "错过")).toHaveLength(page.length);
+    expect(await found(db, "还在")).toHaveLength(older.length);
   });
 });

@@ -1,4 +1,4 @@
-import type { DBCore, DBCoreMutateRequest, DBCoreTable, Middleware } from "dexie";
+import { Dexie, type DBCore, type DBCoreMutateRequest, type DBCoreTable, type Middleware } from "dexie";
 import { searchTextOf } from "../../shared/protocol/index.js";
 import type { StoredMessage } from "../db/records.js";
 import { terms } from "./terms.js";
@@ -41,6 +41,36 @@ function withTerms(value: StoredMessage): IndexedMessage {
   return { ...value, terms: messageTerms(value) };
 }
 
+/** Transactions inside `withoutSearchTerms`: their searchable rows are written unindexed. */
+const deferring = new WeakSet<object>();
+
+/**
+ * A searchable row written with no `terms` field at all (what the backfill
+ * looks for); a row found by nothing (recalled, hidden, system) still gets
+ * `terms: []`, so a recall in a deferred write takes its old terms at once.
+ */
+function withTermsLater(value: StoredMessage): StoredMessage | IndexedMessage {
+  if (!searchable(value)) return withTerms(value);
+  const { terms: _stale, ...row } = value as Partial<IndexedMessage> & StoredMessage;
+  return row;
+}
+
+/**
+ * Runs `write` (puts to `messages` inside the caller's Dexie transaction)
+ * with its searchable rows stored without terms, for a large pulled page
+ * (backfill.ts `putMessages`): the backfill indexes them after the page.
+ */
+export async function withoutSearchTerms<T>(write: () => Promise<T>): Promise<T> {
+  const trans = Dexie.currentTransaction?.idbtrans;
+  if (!trans) return write();
+  deferring.add(trans);
+  try {
+    return await write();
+  } finally {
+    deferring.delete(trans);
+  }
+}
+
 /**
  * The local search index (docs/messages.md, "Search"): `terms` on every
  * message row, a multi-entry index, set by this DBCore middleware on every
@@ -49,7 +79,9 @@ function withTerms(value: StoredMessage): IndexedMessage {
  * `bulkUpdate` all put whole rows at the DBCore level), inside the caller's
  * transaction: so the index changes in the same transaction as the message,
  * and a recall or a delete-for-me takes its terms with it at once. Deletes
- * need nothing: the row's index entries go with the row.
+ * need nothing: the row's index entries go with the row. One exception:
+ * the rows of a large pulled page (`withoutSearchTerms`), indexed after the
+ * page by backfill.ts so the catch-up does not wait on the index.
  */
 export const searchIndexMiddleware: Middleware<DBCore> = {
   stack: "dbcore",
@@ -67,6 +99,8 @@ function indexing(table: DBCoreTable): DBCoreTable {
   return {
     ...table,
     mutate: (req: DBCoreMutateRequest) =>
-      req.type === "add" || req.type === "put" ? table.mutate({ ...req, values: req.values.map(withTerms) }) : table.mutate(req),
+      req.type === "add" || req.type === "put"
+        ? table.mutate({ ...req, values: req.values.map(deferring.has(req.trans) ? withTermsLater : withTerms) })
+        : table.mutate(req),
   };
 }
