@@ -43,7 +43,9 @@ if (!systemChromium && !external) {
 
 export default defineConfig<CourierOptions>({
   testDir: "e2e",
-  timeout: 60_000,
+  // A journey (two or three pages, sign-ups, sends) takes 40–55 s on a 2-core machine running two workers (CI, 2026-12-04):
+  // 90 s leaves room; every step still has its own 5 s expect timeout.
+  timeout: 90_000,
   expect: { timeout: 5_000 },
   fullyParallel: true,
   workers: process.env.E2E_WORKERS ? Number(process.env.E2E_WORKERS) : 2,

@@ -166,8 +166,6 @@ test("Send first waits for the connection, delivers them, then signs out", async
 });
 
 test("a tab of the account signs out with the other: what it had not sent is kept, and sent once at the next sign-in", async ({ browser }) => {
-  // Three pages, two cut links, a sign-out and a sign-in: every step passed in 55 s on a busy CI machine, then the 60 s ran out closing them.
-  test.setTimeout(90_000);
   const { alice, bob, socket } = await chatting(browser);
   // A second tab of Alice's on the same browser profile, its socket cuttable too.
   const page = await alice.context.newPage();
