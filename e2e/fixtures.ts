@@ -53,12 +53,20 @@ async function watchCsp(context: BrowserContext, violations: string[]): Promise<
  * (server/http/security-headers.ts): the policy must be one the app and its
  * service worker really run under. Contexts opened by the test
  * (`browser.newContext()`, as signUp does) are watched as well as `context`.
+ *
+ * Every context the test opened is closed when it ends, pass or fail. The
+ * browser lives as long as the worker, so a context left open (a test that
+ * failed half-way, or one that never closed its people) keeps its pages
+ * running, with their heartbeats, reconnects and timers, through every later
+ * test in that worker: CI's journeys slowed from ~25 s to 50–70 s by the end
+ * of a project and began to time out (2026-12-04).
  */
 export const test = base.extend<CourierOptions & { cspViolations: string[] }>({
   transport: ["ws", { option: true }],
   cspViolations: [
     async ({ browser }, use) => {
       const violations: string[] = [];
+      const before = new Set(browser.contexts());
       const newContext = browser.newContext;
       browser.newContext = async (options) => {
         const context = await newContext.call(browser, options);
@@ -69,6 +77,8 @@ export const test = base.extend<CourierOptions & { cspViolations: string[] }>({
         await use(violations);
       } finally {
         browser.newContext = newContext;
+        const left = browser.contexts().filter((context) => !before.has(context));
+        await Promise.all(left.map((context) => context.close().catch(() => undefined)));
       }
       expect(violations, "Content-Security-Policy violations").toEqual([]);
     },
