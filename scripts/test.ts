@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { ensureFirefox, ensureWebKitDriver, ensureXvfb } from "./provision/browsers.js";
 import { ensureChromium } from "./provision/chromium.js";
 import { cleanupNow } from "./provision/cleanup.js";
 import { startPostgres } from "./provision/postgres.js";
@@ -14,7 +15,8 @@ import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } fro
  *   node --import tsx scripts/test.ts -- <command…>    only <command>, in the same environment
  *   npm test -- <command…>                             the same through npm
  *
- * Provisions: Chromium (CHROMIUM_PATH), a throwaway PostgreSQL
+ * Provisions: Chromium (CHROMIUM_PATH), Firefox ESR (FIREFOX_PATH), WebKitGTK's
+ * WebKitWebDriver (WEBKIT_DRIVER_PATH) and Xvfb (XVFB_PATH), a throwaway PostgreSQL
  * (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL), all exported to the children. A variable already set
  * is used as is. Everything started is stopped on exit, failure, SIGINT,
  * SIGTERM and SIGHUP. The exit code is the failing step's (or <command>'s);
@@ -57,6 +59,10 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const started = performance.now();
   process.env.CHROMIUM_PATH = await ensureChromium();
+  // The cross-browser journeys (e2e/browsers/).
+  process.env.FIREFOX_PATH = await ensureFirefox();
+  process.env.WEBKIT_DRIVER_PATH = await ensureWebKitDriver();
+  process.env.XVFB_PATH = await ensureXvfb();
   const running: RunningService[] = [];
   try {
     for (const service of SERVICES) {
@@ -69,7 +75,7 @@ async function main(argv: readonly string[]): Promise<number> {
       process.env[service.env] = instance.url;
     }
     const urls = SERVICES.map((s) => `${s.env}=${withoutPassword(process.env[s.env] ?? "")}`);
-    log(`environment ready (${seconds(started)}): CHROMIUM_PATH=${process.env.CHROMIUM_PATH} ${urls.join(" ")}`);
+    log(`environment ready (${seconds(started)}): CHROMIUM_PATH=${process.env.CHROMIUM_PATH} FIREFOX_PATH=${process.env.FIREFOX_PATH} WEBKIT_DRIVER_PATH=${process.env.WEBKIT_DRIVER_PATH} ${urls.join(" ")}`);
 
     for (const [name, ...rest] of commands) {
       if (!command) log(`$ ${[name, ...rest].join(" ")}`);
