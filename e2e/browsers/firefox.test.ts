@@ -1,0 +1,4 @@
+import { browserJourneys } from "./journeys.js";
+import { openFirefox } from "./puppeteer-driver.js";
+
+browserJourneys("Firefox", openFirefox);
