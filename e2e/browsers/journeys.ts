@@ -88,9 +88,15 @@ export function browserJourneys(name: string, open: () => Promise<BrowserPage>, 
     beforeAll(async () => {
       mkdirSync(SHOTS_DIR, { recursive: true });
       server = await ServerProcess.start();
-      const [mine, theirs] = await Promise.all([open(), openChromium()]);
-      me = { page: mine, username: username(name), displayName: `${name} Tester` };
-      peer = { page: theirs, username: username("chromium"), displayName: "Chromium Peer" };
+      const [mine, theirs] = await Promise.allSettled([open(), openChromium()]);
+      if (mine.status === "rejected" || theirs.status === "rejected") {
+        // The one that did open is closed by afterAll.
+        if (mine.status === "fulfilled") me = { page: mine.value, username: "", displayName: "" };
+        if (theirs.status === "fulfilled") peer = { page: theirs.value, username: "", displayName: "" };
+        throw mine.status === "rejected" ? mine.reason : (theirs as PromiseRejectedResult).reason;
+      }
+      me = { page: mine.value, username: username(name), displayName: `${name} Tester` };
+      peer = { page: theirs.value, username: username("chromium"), displayName: "Chromium Peer" };
     });
 
     afterAll(async () => {

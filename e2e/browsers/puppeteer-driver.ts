@@ -1,3 +1,4 @@
+import { isExecutable } from "../../scripts/provision/system.js";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { locate, type BrowserPage, type Target } from "./driver.js";
 
@@ -12,40 +13,34 @@ const VIEWPORT = { width: 1280, height: 800 };
  * `emulation.setMediaFeaturesOverride: unknown command`.)
  */
 export async function openFirefox(): Promise<BrowserPage> {
-  const executablePath = needPath("FIREFOX_PATH", "Firefox ESR");
+  const executablePath = needPath("FIREFOX_PATH", "Firefox ESR", "/usr/bin/firefox-esr");
   const browser = await puppeteer.launch({
     browser: "firefox",
     protocol: "webDriverBiDi",
     executablePath,
     headless: true,
     defaultViewport: VIEWPORT,
-    // The runner stops what it started itself.
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
   });
   return new PuppeteerPage("Firefox", browser, await browser.newPage());
 }
 
 /** Chromium (CHROMIUM_PATH) over CDP, in a fresh temporary profile: the other person in the journeys. */
 export async function openChromium(): Promise<BrowserPage> {
-  const executablePath = needPath("CHROMIUM_PATH", "Chromium");
+  const executablePath = needPath("CHROMIUM_PATH", "Chromium", "/usr/bin/chromium");
   const browser = await puppeteer.launch({
     browser: "chrome",
     executablePath,
     headless: true,
     defaultViewport: VIEWPORT,
     args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
   });
   return new PuppeteerPage("Chromium", browser, await browser.newPage());
 }
 
-export function needPath(variable: string, name: string): string {
-  const path = process.env[variable];
-  if (!path) throw new Error(`The cross-browser journeys need ${name} in ${variable}: run them through \`npm test\`, which provides it.`);
+/** The program in `variable` (set by `npm test`), else Debian's `debianPath` when it is there. */
+export function needPath(variable: string, name: string, debianPath: string): string {
+  const path = process.env[variable] ?? (isExecutable(debianPath) ? debianPath : undefined);
+  if (!path) throw new Error(`The cross-browser journeys need ${name}: run them through \`npm test\`, which installs it as root, or set ${variable}.`);
   return path;
 }
 

@@ -19,9 +19,9 @@ const ENTER = "\uE007";
 
 /** Xvfb on a display number it picks itself (-displayfd): no race with other X servers. */
 async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  const child = spawn(needPath("XVFB_PATH", "Xvfb"), ["-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "1280x1024x24"], {
+  const child = track(spawn(needPath("XVFB_PATH", "Xvfb", "/usr/bin/Xvfb"), ["-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "1280x1024x24"], {
     stdio: ["ignore", "ignore", "pipe", "pipe"],
-  });
+  }));
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const display = await new Promise<string>((resolve, reject) => {
@@ -36,11 +36,11 @@ async function startXvfb(): Promise<{ display: string; process: ChildProcess }> 
 /** WebKitWebDriver on a free port, ready when its /status says so. */
 async function startDriver(display: string): Promise<{ url: string; process: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(needPath("WEBKIT_DRIVER_PATH", "WebKitWebDriver"), [`--port=${port}`, "--host=127.0.0.1"], {
+  const child = track(spawn(needPath("WEBKIT_DRIVER_PATH", "WebKitWebDriver", "/usr/bin/WebKitWebDriver"), [`--port=${port}`, "--host=127.0.0.1"], {
     // Root in a container has no user namespaces for WebKit's bubblewrap sandbox.
     env: { ...process.env, DISPLAY: display, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: "1", LIBGL_ALWAYS_SOFTWARE: "1" },
     stdio: ["ignore", "ignore", "pipe"],
-  });
+  }));
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
@@ -56,6 +56,18 @@ async function startDriver(display: string): Promise<{ url: string; process: Chi
   }
   child.kill("SIGKILL");
   throw new Error(`WebKitWebDriver did not answer on ${url} within 15 s: ${stderr.trim()}`);
+}
+
+// Children still running when this process exits (a worker killed mid-journey) are stopped with it, by PID.
+const children = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return child;
 }
 
 /** Stops a child we started, by its PID, and waits for it. */
