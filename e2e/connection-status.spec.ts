@@ -39,7 +39,7 @@ test("online shows nothing technical in the header; the transport and its menu a
   await expect.poll(async () => (await status(page).boundingBox())?.width).toBeLessThanOrEqual(1); // read out only
   await shot(page, "online-desktop");
   await expect(page.getByRole("banner")).not.toContainText("WebSocket");
-  await expect(page.getByTestId("transport-choice")).toHaveCount(0);
+  await expect(page.getByRole("banner").getByTestId("transport-choice")).toHaveCount(0);
 
   await page.getByRole("button", { name: "Settings" }).click();
   const advanced = page.getByRole("region", { name: "Advanced" });

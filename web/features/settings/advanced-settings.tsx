@@ -18,7 +18,7 @@ export function AdvancedSettings() {
         {state === "online" && label ? `Connected over ${label}.` : "Not connected right now."}
       </p>
       <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
-      <ConnectionMenu labelled />
+      <ConnectionMenu />
     </section>
   );
 }
