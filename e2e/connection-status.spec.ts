@@ -1,5 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
-import { bubbleTexts, cuttableSocket, expect, expectOnline, messages, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
+import { bubbleTexts, chattingWithCuttableSocket, expect, expectOnline, messages, send, signUp, test } from "./fixtures.js";
 
 /**
  * Honest connection status (issue 17): the header says "You're offline" the
@@ -15,18 +15,7 @@ test.skip(({ transport }) => transport !== "ws", "the header's states are the tr
 const status = (page: Page) => page.getByTestId("connection-status");
 
 /** Alice (whose socket the test can cut) and Bob in a direct chat; Bob has the conversation open. */
-async function chatting(browser: Browser) {
-  let socket!: Awaited<ReturnType<typeof cuttableSocket>>;
-  const alice = await signUp(browser, "net", "Ada Network", "ws", {}, async (page) => {
-    socket = await cuttableSocket(page);
-  });
-  const bob = await signUp(browser, "peer", "Bo Peer", "ws");
-  await startDirectChat(alice, bob);
-  await send(alice.page, "hello");
-  await openConversation(bob.page, alice.displayName);
-  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["hello"]);
-  return { alice, bob, socket };
-}
+const chatting = (browser: Browser) => chattingWithCuttableSocket(browser, { prefix: "net", displayName: "Ada Network" });
 
 async function shot(page: Page, name: string) {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
