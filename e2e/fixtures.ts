@@ -274,3 +274,20 @@ export async function createListing(page: Page, title: string, price: string): P
   await page.getByRole("button", { name: "List it" }).click();
   await expect(page.getByTestId("listing-card").filter({ hasText: title })).toBeVisible();
 }
+
+/**
+ * Alice, whose WebSocket the test can cut (`cuttableSocket`), and Bob in a
+ * direct chat on WebSocket; Alice said "hello" and Bob has the conversation open.
+ */
+export async function chattingWithCuttableSocket(browser: Browser, alice: { prefix: string; displayName: string }) {
+  let socket!: Awaited<ReturnType<typeof cuttableSocket>>;
+  const a = await signUp(browser, alice.prefix, alice.displayName, "ws", {}, async (page) => {
+    socket = await cuttableSocket(page);
+  });
+  const bob = await signUp(browser, "peer", "Bo Peer", "ws");
+  await startDirectChat(a, bob);
+  await send(a.page, "hello");
+  await openConversation(bob.page, a.displayName);
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["hello"]);
+  return { alice: a, bob, socket };
+}

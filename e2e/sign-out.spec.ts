@@ -2,6 +2,7 @@ import type { Browser, Page } from "@playwright/test";
 import {
   appUrl,
   bubbleTexts,
+  chattingWithCuttableSocket,
   cuttableSocket,
   expect,
   expectOnline,
@@ -11,7 +12,6 @@ import {
   PASSWORD,
   send,
   signUp,
-  startDirectChat,
   test,
   type Person,
 } from "./fixtures.js";
@@ -26,18 +26,7 @@ import {
 test.skip(({ transport }) => transport !== "ws", "the outbox is the same on every transport; the WebSocket is the one to cut");
 
 /** Alice (whose socket the test can cut) and Bob in a direct chat; Bob has the conversation open. */
-async function chatting(browser: Browser) {
-  let socket!: Awaited<ReturnType<typeof cuttableSocket>>;
-  const alice = await signUp(browser, "out", "Ada Outbox", "ws", {}, async (page) => {
-    socket = await cuttableSocket(page);
-  });
-  const bob = await signUp(browser, "peer", "Bo Peer", "ws");
-  await startDirectChat(alice, bob);
-  await send(alice.page, "hello");
-  await openConversation(bob.page, alice.displayName);
-  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["hello"]);
-  return { alice, bob, socket };
-}
+const chatting = (browser: Browser) => chattingWithCuttableSocket(browser, { prefix: "out", displayName: "Ada Outbox" });
 
 /** Cuts Alice's link and writes messages that stay in her outbox; `routes` run once she is offline (they take precedence). */
 async function writeOffline(alice: Person, socket: Awaited<ReturnType<typeof cuttableSocket>>, texts: string[], routes?: () => Promise<unknown>) {

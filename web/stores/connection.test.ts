@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { useConnection } from "./connection.js";
+import { connectionDisplay, useConnection } from "./connection.js";
 
 describe("connection indicator", () => {
   beforeEach(() => useConnection.getState().reset());
@@ -25,5 +25,25 @@ describe("connection indicator", () => {
     useConnection.getState().setStatus("offline", null);
     useConnection.getState().reset();
     expect(useConnection.getState().status).toBe("connecting");
+  });
+
+  it("a drop says connecting; a failed attempt says unreachable until the link is back; the browser's offline wins", () => {
+    const { setStatus, setBrowserOffline } = useConnection.getState();
+    setBrowserOffline(false);
+    const shown = () => connectionDisplay(useConnection.getState());
+    setStatus("online", "ws");
+    setStatus("offline", null); // the link dropped: not known to be the server's fault yet
+    expect(shown()).toBe("connecting");
+    setStatus("connecting", null);
+    setStatus("offline", null); // the retry failed
+    expect(shown()).toBe("unreachable");
+    setStatus("connecting", null);
+    expect(shown()).toBe("unreachable"); // no flicker through the retries
+    setBrowserOffline(true);
+    expect(shown()).toBe("offline");
+    setBrowserOffline(false); // a network again: the next attempt decides
+    expect(shown()).toBe("connecting");
+    setStatus("online", "ws");
+    expect(shown()).toBe("online");
   });
 });

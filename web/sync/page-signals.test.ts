@@ -51,11 +51,11 @@ describe("watchPage", () => {
     expect(told).toEqual(["visible", "hidden"]);
   });
 
-  it("online: the transport checks its link now (ping or reconnect), then the caller; offline goes to the caller only", () => {
+  it("offline and online: the transport checks its link now (ping or reconnect), then the caller", () => {
     watchPage(transport, handlers, env);
     win.dispatchEvent(new Event("offline"));
     win.dispatchEvent(new Event("online"));
-    expect(told).toEqual(["visible", "onOffline", "wake", "onOnline"]);
+    expect(told).toEqual(["visible", "wake", "onOffline", "wake", "onOnline"]);
   });
 
   it("stops listening when asked", () => {

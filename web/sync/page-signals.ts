@@ -11,7 +11,7 @@ export interface PageSignalHandlers {
   onVisible?(): void;
   /** The browser says the network is back (the transport has been woken). */
   onOnline?(): void;
-  /** The browser says there is no network at all. */
+  /** The browser says there is no network at all (the transport has been woken). */
   onOffline?(): void;
 }
 
@@ -23,7 +23,11 @@ export interface PageSignalHandlers {
  * - hidden ⇄ visible: `transport.setHidden()` (slower heartbeats and backoff
  *   while hidden); on becoming visible also `transport.wake()`: a link is most
  *   likely to have died while the page slept, so check it now;
- * - `online`: `transport.wake()` (a new network: ping, or reconnect now);
+ * - `online`: `transport.wake()` (a new network: ping, or reconnect now,
+ *   skipping the backoff);
+ * - `offline`: `transport.wake()` too (the link most likely died with the
+ *   network: a heartbeat burst proves it now rather than after the heartbeat
+ *   gives up); the caller says "offline" at once;
  * - then the caller's own handlers (catch up, flush the outbox, the status bar).
  *
  * The transport is told the current visibility at once. Returns a function
@@ -50,7 +54,10 @@ export function watchPage(
     transport.wake();
     handlers.onOnline?.();
   };
-  const onOffline = () => handlers.onOffline?.();
+  const onOffline = () => {
+    transport.wake();
+    handlers.onOffline?.();
+  };
 
   env.document.addEventListener("visibilitychange", onVisibility);
   env.window.addEventListener("online", onOnline);

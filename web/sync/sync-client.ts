@@ -441,6 +441,14 @@ export class SyncClient {
       onOffline: () => useConnection.getState().setBrowserOffline(true),
     });
     this.cleanups.push(stop);
+    // What the browser says now (it may have changed before we listened).
+    if (typeof navigator !== "undefined") useConnection.getState().setBrowserOffline(navigator.onLine === false);
+    // "Try now" while the server is unreachable: reconnect at once, as a wake does (never before a server's Retry-After).
+    const tryNow = () => this.opts.transport.wake();
+    useConnection.getState().setTryNow(tryNow);
+    this.cleanups.push(() => {
+      if (useConnection.getState().tryNow === tryNow) useConnection.getState().setTryNow(null);
+    });
   }
 
   // While no transport gets through at all (or before the connection

@@ -4,7 +4,8 @@ import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Su
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, ReadIcon } from "../../lib/icons.js";
 import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
 import { memberName } from "../conversations/summary-text.js";
-import { deliveryStatus, STATUS_LABELS, type DeliveryStatus } from "./delivery-status.js";
+import { deliveryStatus, type DeliveryStatus } from "./delivery-status.js";
+import { useDeliveryLabel } from "../status/delivery-label.js";
 import { MessageBody } from "./message-body.js";
 import { ContactNote } from "../safety/safety-view.js";
 import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from "../../lib/menu.js";
@@ -560,7 +561,7 @@ function PendingBubble({
 }
 
 function StatusMark({ status }: { status: DeliveryStatus }) {
-  const label = STATUS_LABELS[status];
+  const label = useDeliveryLabel(status);
   return (
     <span className={`status-mark is-${status}`} role="img" aria-label={label} title={label}>
       {status === "sending" ? <ClockIcon /> : status === "failed" ? <AlertIcon /> : status === "sent" ? <CheckIcon /> : status === "delivered" ? <DoubleCheckIcon /> : <ReadIcon />}

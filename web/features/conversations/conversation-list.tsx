@@ -20,6 +20,7 @@ import { GlobalSearch } from "../search/search-button.js";
 import { BLOCKED_PREVIEW, blockedLast, useBlockedIds } from "../safety/blocks.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
+import { usePreviewStatus } from "../status/delivery-label.js";
 
 type Row = { summary: StoredSummary; at: number; pinned: boolean; preview: PreviewParts };
 
@@ -251,6 +252,7 @@ function ItemStatus({ status }: { status: ItemState }) {
 
 /** "Name: text · Sending" on one line: a long name is cut short first, the status never. */
 function Preview({ parts }: { parts: PreviewParts }) {
+  const status = usePreviewStatus(parts.status);
   return (
     <span className="conversation-preview">
       {parts.who ? (
@@ -260,7 +262,7 @@ function Preview({ parts }: { parts: PreviewParts }) {
         </>
       ) : null}
       <span className="preview-text">{parts.text}</span>
-      {parts.status ? <span className={`preview-status${parts.status === "Not sent" ? " is-failed" : ""}`}> · {parts.status}</span> : null}
+      {status ? <span className={`preview-status${status === "Not sent" ? " is-failed" : ""}`}> · {status}</span> : null}
     </span>
   );
 }

@@ -5,7 +5,7 @@ import { useUi } from "../../stores/ui.js";
 import { SignOutButton } from "../account/sign-out-button.js";
 import { BlockedPeople } from "../safety/blocked-people.js";
 import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
-import { ConnectionMenu } from "../status/connection-menu.js";
+import { AdvancedSettings } from "./advanced-settings.js";
 import { PresenceSetting } from "../presence/presence-setting.js";
 import type { Api } from "../../api/client.js";
 import { useRemoteSetting } from "../../lib/use-remote-setting.js";
@@ -29,11 +29,7 @@ export function SettingsView() {
         <PreviewSettings />
         <PresenceSetting />
         <BlockedPeople />
-        <section className="settings-section" aria-labelledby="settings-connection">
-          <h3 id="settings-connection">Network</h3>
-          <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
-          <ConnectionMenu labelled />
-        </section>
+        <AdvancedSettings />
       </div>
     </div>
   );

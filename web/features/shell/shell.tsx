@@ -8,7 +8,6 @@ import { NewChatView } from "../new-chat/new-chat-view.js";
 import { usePushResync } from "../notifications/use-push-resync.js";
 import { SettingsView } from "../settings/settings-view.js";
 import { useBlockListOnStart } from "../safety/blocked-people.js";
-import { ConnectionMenu } from "../status/connection-menu.js";
 import { SignOutButton } from "../account/sign-out-button.js";
 import { ConnectionStatus } from "../status/connection-status.js";
 import { GearIcon } from "../../lib/icons.js";
@@ -91,10 +90,6 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         </button>
       </nav>
       <ConnectionStatus />
-      {/* On a phone the connection setting and signing out live in Settings, so the header stays one line. */}
-      <div className="wide-only">
-        <ConnectionMenu />
-      </div>
       <div className="account">
         <span className="who" title={`@${user.username}`} data-testid="current-user">
           {user.displayName}

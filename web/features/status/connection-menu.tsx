@@ -7,16 +7,17 @@ import { isTransportChoice, LADDER, TRANSPORT_PARAM } from "../../sync/transport
  * "Connection: Automatic / WebSocket / Server-Sent Events / Long-polling".
  * For networks where automatic detection guesses wrong (a proxy that lets a
  * WebSocket open but never delivers on it). Applied at once by reconnecting.
+ * Lives in Settings → Advanced (advanced-settings.tsx), not in the header.
  */
-export function ConnectionMenu({ labelled = false }: { labelled?: boolean }) {
+export function ConnectionMenu() {
   const { setTransportChoice } = useSession();
   const choice = useConnection((s) => s.choice);
   const forced = useConnection((s) => s.choiceForced);
   return (
     <label className="connection-choice" title={forced ? `Set by the page address (?${TRANSPORT_PARAM}=)` : "How this browser connects"}>
-      <span className={labelled ? "connection-choice-label" : "visually-hidden"}>Connection</span>
+      <span className="connection-choice-label">Connection</span>
       <select
-        data-testid={labelled ? "transport-choice-settings" : "transport-choice"}
+        data-testid="transport-choice"
         value={choice}
         disabled={forced}
         onChange={(event) => {

@@ -1,0 +1,24 @@
+import { connectionDisplay, useConnection } from "../../stores/connection.js";
+import { TRANSPORT_LABELS } from "../../sync/transport.js";
+import { ConnectionMenu } from "../status/connection-menu.js";
+
+/**
+ * Settings → Advanced: how this browser reaches the server, and the choice
+ * that forces one way (for networks where automatic detection guesses wrong).
+ * Kept out of the header: most people never need either.
+ */
+export function AdvancedSettings() {
+  const { status, transport, browserOffline, unreachable, tooManyTabs } = useConnection();
+  const state = connectionDisplay({ status, browserOffline, unreachable, tooManyTabs });
+  const label = transport ? TRANSPORT_LABELS[transport] : null;
+  return (
+    <section className="settings-section" aria-labelledby="settings-advanced">
+      <h3 id="settings-advanced">Advanced</h3>
+      <p className="muted small-text" data-testid="transport-in-use" data-transport={state === "online" ? (transport ?? "") : ""}>
+        {state === "online" && label ? `Connected over ${label}.` : "Not connected right now."}
+      </p>
+      <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
+      <ConnectionMenu />
+    </section>
+  );
+}
