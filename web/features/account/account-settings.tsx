@@ -26,11 +26,31 @@ export function AccountSettings() {
   );
 }
 
+type StatusLine = { error: boolean; text: string } | null;
+
+/** A form's submit: busy while it runs, then a line saying how it went (a refusal before sending is said the same way). */
+function useFormAction() {
+  const [busy, setBusy] = useState(false);
+  const [status, setStatus] = useState<StatusLine>(null);
+  const refuse = (text: string) => setStatus({ error: true, text });
+  const run = async (action: () => Promise<string>) => {
+    setBusy(true);
+    setStatus(null);
+    try {
+      setStatus({ error: false, text: await action() });
+    } catch (err) {
+      setStatus({ error: true, text: describeError(err) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, status, setStatus, refuse, run };
+}
+
 function DisplayNameForm() {
   const { api, user, renamed } = useSession();
   const [name, setName] = useState(user.displayName);
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<{ error: boolean; text: string } | null>(null);
+  const { busy, status, setStatus, refuse, run } = useFormAction();
   const id = useId();
   // A rename on another device reaches this one at the next check: show the server's name when this opens.
   useEffect(() => {
@@ -50,19 +70,13 @@ function DisplayNameForm() {
     e.preventDefault();
     if (busy) return;
     const parsed = updateMeSchema.safeParse({ displayName: name });
-    if (!parsed.success) return setStatus({ error: true, text: parsed.error.issues[0]?.message ?? "That name can't be used." });
-    setBusy(true);
-    setStatus(null);
-    try {
+    if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? "That name can't be used.");
+    await run(async () => {
       const fresh = await api.updateMe(parsed.data);
       renamed(fresh);
       setName(fresh.displayName);
-      setStatus({ error: false, text: "Your name is changed. People you chat with see it too." });
-    } catch (err) {
-      setStatus({ error: true, text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
+      return "Your name is changed. People you chat with see it too.";
+    });
   };
   return (
     <form className="account-form" onSubmit={save} noValidate aria-labelledby={`${id}-title`}>
@@ -94,27 +108,20 @@ function PasswordForm() {
   const { api, user } = useSession();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [status, setStatus] = useState<{ error: boolean; text: string } | null>(null);
+  const { busy, status, refuse, run } = useFormAction();
   const id = useId();
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
-    if (!current) return setStatus({ error: true, text: "Type your current password." });
+    if (!current) return refuse("Type your current password.");
     const problem = passwordProblem(next, user.username);
-    if (problem) return setStatus({ error: true, text: problem });
-    setBusy(true);
-    setStatus(null);
-    try {
+    if (problem) return refuse(problem);
+    await run(async () => {
       await api.changePassword({ currentPassword: current, newPassword: next });
       setCurrent("");
       setNext("");
-      setStatus({ error: false, text: "Your password is changed. Every other device was signed out; this one stays signed in." });
-    } catch (err) {
-      setStatus({ error: true, text: describeError(err) });
-    } finally {
-      setBusy(false);
-    }
+      return "Your password is changed. Every other device was signed out; this one stays signed in.";
+    });
   };
   return (
     <form className="account-form" onSubmit={save} noValidate aria-labelledby={`${id}-title`}>
@@ -140,7 +147,7 @@ function PasswordForm() {
   );
 }
 
-function Status({ status }: { status: { error: boolean; text: string } | null }) {
+function Status({ status }: { status: StatusLine }) {
   if (!status) return null;
   return status.error ? (
     <p className="error small-text" role="alert">
