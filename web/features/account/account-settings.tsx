@@ -225,7 +225,10 @@ function DeviceList() {
               <div className="device-text">
                 <span className="device-name">{describeUserAgent(d.userAgent)}</span>
                 {d.id === deviceId ? <span className="device-badge">This device</span> : null}
-                <span className="muted small-text">{d.online ? "Online now" : presenceText({ online: false, lastSeenAt: d.lastSeen }, now)}</span>
+                {/* This device is here now; the list may have been read before its link said hello. */}
+                {d.id !== deviceId ? (
+                  <span className="muted small-text">{d.online ? "Online now" : presenceText({ online: false, lastSeenAt: d.lastSeen }, now)}</span>
+                ) : null}
                 {d.push ? <span className="muted small-text">Notifications on</span> : null}
               </div>
               {d.id !== deviceId ? (
