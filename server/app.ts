@@ -3,6 +3,7 @@ import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
 import { CourierError, POLL_WAIT_MAX_MS, SOCKET_PATH } from "../shared/protocol/index.js";
 import { adminRoutes } from "./admin/routes.js";
+import { accountRoutes } from "./auth/account-routes.js";
 import { authRoutes } from "./auth/routes.js";
 import { type Config, resolveConfig } from "./config.js";
 import type { Context } from "./context.js";
@@ -253,7 +254,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
 
   // The VAPID key pair is created on the very first start and kept in storage.
   await push.start();
-  for (const feature of [authRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, presenceRoutes, mediaRoutes]) {
+  for (const feature of [authRoutes, accountRoutes, userRoutes, deviceRoutes, itemRoutes, conversationRoutes, messageRoutes, searchRoutes, orderRoutes, offerRoutes, syncRoutes, sseRoutes, pollRoutes, pushRoutes, adminRoutes, safetyRoutes, presenceRoutes, mediaRoutes]) {
     await app.register(feature, { ctx });
   }
   // What the web app reports (POST /api/telemetry): feeds the courier_client_* metrics through ctx.events.

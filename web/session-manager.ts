@@ -210,6 +210,7 @@ export class SessionManager {
       client,
       signOut: (unsent) => this.signOut(unsent),
       setTransportChoice: (next) => this.setTransportChoice(next, connection),
+      renamed: (next) => this.renamed(session, next),
     };
     setProbeClient(client);
     this.set({ name: "signed-in", session });
@@ -303,12 +304,20 @@ export class SessionManager {
     }
     const current = this.phase.name === "signed-in" ? this.phase.session : null;
     if (current?.user.id === user.id) {
-      if (current.user.displayName !== user.displayName) rememberSession({ user, deviceId: current.deviceId });
+      if (current.user.displayName !== user.displayName) this.renamed(current, user);
       // Still ours: a client that saw another account's hello may sync again.
       current.client.resume();
       return;
     }
     await this.signedIn(user, false);
+  }
+
+  /** Same session (its identity matters to sign-out), new name: a new phase re-renders the app. */
+  private renamed(session: Session, user: User): void {
+    if (this.phase.name !== "signed-in" || this.phase.session !== session || session.user.id !== user.id) return;
+    session.user = user;
+    rememberSession({ user, deviceId: session.deviceId });
+    this.set({ name: "signed-in", session });
   }
 
   private set(phase: Phase): void {

@@ -19,6 +19,8 @@ export interface Session {
   signOut(unsent?: UnsentChoice): Promise<void>;
   /** The "Connection" setting: remembered, and applied at once by reconnecting. */
   setTransportChoice(choice: TransportChoice): void;
+  /** Account settings (issue 17): the server confirmed a new display name; shown and remembered at once. */
+  renamed(user: User): void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { CourierError, type User } from "../../shared/protocol/index.js";
+import { announceConversation } from "../conversations/conversations.js";
 import type { NewSession, NewUser, Repos } from "../storage/storage.js";
 
 /** Accounts and sessions. */
@@ -18,4 +19,24 @@ export async function createSession(r: Repos, session: NewSession): Promise<stri
   await r.sessions.insert({ ...session, id });
   await r.sessions.deleteExpired(session.at);
   return id;
+}
+
+/**
+ * A new display name, and every conversation of the user announced again
+ * (`conv` entries to each member who sees it), so the user's other devices
+ * and the people they chat with show it without a reload. Each conversation
+ * is locked first, in id order: a summary built meanwhile by another write
+ * cannot land after ours with the old name.
+ */
+export async function renameUser(r: Repos, userId: string, displayName: string, at: number): Promise<User> {
+  const user = await r.users.lock(userId);
+  if (!user) throw CourierError.unauthorized();
+  if (user.displayName === displayName) return user;
+  await r.users.setDisplayName(userId, displayName);
+  const conversations = [...(await r.conversations.ofUser(userId))].sort((a, b) => a.id.localeCompare(b.id));
+  for (const { id } of conversations) {
+    const conv = await r.conversations.lock(id);
+    if (conv) await announceConversation(r, conv, at);
+  }
+  return { ...user, displayName };
 }

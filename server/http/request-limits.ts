@@ -47,6 +47,8 @@ export const ROUTE_LIMITS: Readonly<Record<string, { limit: LimitName; what: str
   "POST /api/orders": { limit: "settingsPerUser", what: "order changes" },
   "PATCH /api/orders/:id": { limit: "settingsPerUser", what: "order changes" },
   "PATCH /api/items/:id": { limit: "settingsPerUser", what: "listing changes" },
+  // Account settings (issue 17): a new name is announced to every conversation of the user.
+  "PATCH /api/me": { limit: "settingsPerUser", what: "settings changes" },
 };
 
 /** What a client sends because it was sent something, or to keep its stream alive (the socket's `ack` and `heartbeat`). */

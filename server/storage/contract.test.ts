@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CreateConversation, Domain, Entry, Message, Summary, User, Versions } from "../../shared/protocol/index.js";
 import { campaignStep } from "../admin/campaigns.js";
-import { createUser } from "../auth/accounts.js";
+import { createUser, renameUser } from "../auth/accounts.js";
 import type { Context } from "../context.js";
 import { listSummaries, openConversation, summaryFor } from "../conversations/conversations.js";
 import { acceptRequest, addMembers, leaveGroup, removeMember } from "../conversations/groups.js";
@@ -136,6 +136,22 @@ describe.each(ENGINES)("storage contract on %s", (kind) => {
     const results = await Promise.allSettled([user("racer"), user("racer"), user("racer")]);
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     for (const r of results.filter((x) => x.status === "rejected")) expect((r as PromiseRejectedResult).reason).toMatchObject({ code: "conflict" });
+  });
+
+  it("renames a user and changes a password hash; a rename racing a message announces the new name last", async () => {
+    const [a, b] = await users(2, "acct");
+    const conversationId = await conversation(a!.id, { type: "direct", peerId: b!.id });
+    await send(a!.id, conversationId);
+    await Promise.all([storage.write((tx) => renameUser(tx, a!.id, "Ada Lovelace", 4)), send(b!.id, conversationId)]);
+    const stored = await storage.read(async (r) => r.users.get(a!.id));
+    expect(stored?.displayName).toBe("Ada Lovelace");
+    const convs = (await pull(b!.id, "chat", 0)).entries.filter((e) => e.k === "conv");
+    const last = (convs.at(-1)!.data as { summary: Summary }).summary;
+    expect(last.members?.find((m) => m.id === a!.id)?.displayName).toBe("Ada Lovelace");
+
+    await storage.write(async (tx) => tx.users.setPasswordHash(a!.id, "new-hash"));
+    expect((await storage.read(async (r) => r.users.byUsername(a!.username)))?.passwordHash).toBe("new-hash");
+    expect((await storage.read(async (r) => r.users.byUsername(b!.username)))?.passwordHash).toBe("x");
   });
 
   it("opens a direct chat once per pair, also when both open it at once", async () => {

@@ -152,6 +152,10 @@ export interface UserRepo {
   /** Raises last seen to `at`, never lowers it (processes close their connections in any order). */
   seen(id: string, at: number): Answer<void>;
   setShowOnline(id: string, show: boolean): Answer<void>;
+  /** Account settings (issue 17): a new display name. */
+  setDisplayName(id: string, displayName: string): Answer<void>;
+  /** Account settings (issue 17): a new password's hash. */
+  setPasswordHash(id: string, passwordHash: string): Answer<void>;
   /** Whether `a` and `b` are both active members of some conversation both can see (a group, or a chat with a message in it). */
   shareConversation(a: string, b: string): Answer<boolean>;
 }

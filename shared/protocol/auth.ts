@@ -84,3 +84,20 @@ export const usersQuerySchema = z.object({ q: z.string().max(64).optional() });
 
 export const SESSION_COOKIE = "courier_session";
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** extension (account settings, issue 17): `PATCH /api/me` — the display name, under sign-up's rule. */
+export const updateMeSchema = z.strictObject({
+  displayName: humanText(DISPLAY_NAME_MAX, { trim: true, name: true }),
+});
+export type UpdateMe = z.infer<typeof updateMeSchema>;
+
+/**
+ * extension (account settings, issue 17): `POST /api/me/password`. The
+ * current password is only compared (as sign-in does); the new one meets
+ * sign-up's rule, checked against the username by the server.
+ */
+export const changePasswordSchema = z.strictObject({
+  currentPassword: loginRequestSchema.shape.password,
+  newPassword: passwordSchema,
+});
+export type ChangePassword = z.infer<typeof changePasswordSchema>;

@@ -1,5 +1,9 @@
 import { z } from "zod";
 import {
+  type ChangePassword,
+  deviceSchema,
+  type Device,
+  type UpdateMe,
   authResponseSchema,
   conversationSchema,
   itemSchema,
@@ -89,6 +93,19 @@ export class Api {
   }
   async me(): Promise<User> {
     return (await this.http.request("GET", "/api/me", { schema: userBody })).user;
+  }
+  // account settings (issue 17)
+  async updateMe(req: UpdateMe): Promise<User> {
+    return (await this.http.request("PATCH", "/api/me", { body: req, schema: userBody })).user;
+  }
+  async changePassword(req: ChangePassword): Promise<void> {
+    await this.http.request("POST", "/api/me/password", { body: req });
+  }
+  async listDevices(): Promise<Device[]> {
+    return (await this.http.request("GET", "/api/devices", { schema: z.object({ devices: z.array(deviceSchema) }) })).devices;
+  }
+  async removeDevice(deviceId: string): Promise<void> {
+    await this.http.request("DELETE", `/api/devices/${encodeURIComponent(deviceId)}`);
   }
   async searchUsers(q: string): Promise<User[]> {
     return (await this.http.request("GET", "/api/users", { query: { q }, schema: usersBody })).users;

@@ -89,6 +89,14 @@ export class PgUsers implements UserRepo {
     await this.db.query(`UPDATE users SET show_online = $2 WHERE id = $1`, [id, show]);
   }
 
+  async setDisplayName(id: string, displayName: string): Promise<void> {
+    await this.db.query(`UPDATE users SET display_name = $2 WHERE id = $1`, [id, displayName]);
+  }
+
+  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    await this.db.query(`UPDATE users SET password_hash = $2 WHERE id = $1`, [id, passwordHash]);
+  }
+
   async shareConversation(a: string, b: string): Promise<boolean> {
     const { rows } = await this.db.query(
       `SELECT 1 FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = $2

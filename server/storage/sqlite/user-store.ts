@@ -23,6 +23,8 @@ export class UserStore implements UserRepo {
       presence: db.prepare<[string], { last_seen_at: number | null; show_online: number }>(`SELECT last_seen_at, show_online FROM users WHERE id = ?`),
       seen: db.prepare(`UPDATE users SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?`),
       showOnline: db.prepare(`UPDATE users SET show_online = ? WHERE id = ?`),
+      displayName: db.prepare(`UPDATE users SET display_name = ? WHERE id = ?`),
+      passwordHash: db.prepare(`UPDATE users SET password_hash = ? WHERE id = ?`),
       // members_user finds a's conversations; the primary key answers b's row in each.
       share: db.prepare<[string, string], { one: number }>(
         `SELECT 1 AS one FROM members a JOIN members b ON b.conversation_id = a.conversation_id AND b.user_id = ?
@@ -78,6 +80,14 @@ export class UserStore implements UserRepo {
 
   setShowOnline(id: string, show: boolean): void {
     this.s.showOnline.run(show ? 1 : 0, id);
+  }
+
+  setDisplayName(id: string, displayName: string): void {
+    this.s.displayName.run(displayName, id);
+  }
+
+  setPasswordHash(id: string, passwordHash: string): void {
+    this.s.passwordHash.run(passwordHash, id);
   }
 
   shareConversation(a: string, b: string): boolean {

@@ -2,7 +2,7 @@ import { useEffect } from "react";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
-import { SignOutButton } from "../account/sign-out-button.js";
+import { AccountSettings } from "../account/account-settings.js";
 import { BlockedPeople } from "../safety/blocked-people.js";
 import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
 import { AdvancedSettings } from "./advanced-settings.js";
@@ -32,19 +32,6 @@ export function SettingsView() {
         <AdvancedSettings />
       </div>
     </div>
-  );
-}
-
-function AccountSettings() {
-  const { user } = useSession();
-  return (
-    <section className="settings-section" aria-labelledby="settings-account">
-      <h3 id="settings-account">Account</h3>
-      <p>
-        <strong>{user.displayName}</strong> <span className="muted">@{user.username}</span>
-      </p>
-      <SignOutButton className="secondary small" />
-    </section>
   );
 }
 
