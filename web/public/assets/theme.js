@@ -5,11 +5,12 @@
  * web/features/account/theme.ts (same key, same values). Under /assets/ so
  * the service worker keeps it with the app shell for an offline start.
  */
+/* global localStorage, document */
 (function () {
   try {
     var theme = localStorage.getItem("courier.theme");
     if (theme === "light" || theme === "dark") document.documentElement.setAttribute("data-theme", theme);
-  } catch (e) {
+  } catch {
     // Storage blocked: follow the system.
   }
 })();
