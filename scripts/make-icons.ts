@@ -18,7 +18,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 
-const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "web", "public");
+const publicDir = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "web",
+  "public",
+);
 const svg = readFileSync(path.join(publicDir, "icon.svg"));
 
 /** The SVG's speech bubble, on a full square, scaled to 60 % of the side around its centre (inside the 80 % safe circle). */

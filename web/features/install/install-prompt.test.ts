@@ -4,16 +4,22 @@ import { listenForInstallPrompt, useInstall } from "./install-prompt.js";
 /** A window with the events and the display mode that matter here (Node has EventTarget, not windows). */
 function fakeWindow(standalone = false): Window {
   const target = new EventTarget();
-  return Object.assign(target, { matchMedia: () => ({ matches: standalone }), navigator: {} }) as unknown as Window;
+  return Object.assign(target, {
+    matchMedia: () => ({ matches: standalone }),
+    navigator: {},
+  }) as unknown as Window;
 }
 
 /** Chromium's beforeinstallprompt, answering the dialog with `outcome`. */
 function installPrompt(outcome: "accepted" | "dismissed") {
-  const event = Object.assign(new Event("beforeinstallprompt", { cancelable: true }), {
-    prompts: 0,
-    prompt: async () => void event.prompts++,
-    userChoice: Promise.resolve({ outcome }),
-  });
+  const event = Object.assign(
+    new Event("beforeinstallprompt", { cancelable: true }),
+    {
+      prompts: 0,
+      prompt: async () => void event.prompts++,
+      userChoice: Promise.resolve({ outcome }),
+    },
+  );
   return event;
 }
 

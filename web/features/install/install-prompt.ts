@@ -20,7 +20,8 @@ export interface InstallPromptEvent extends Event {
   readonly userChoice: Promise<{ outcome: "accepted" | "dismissed" }>;
 }
 
-export type InstallState = "unavailable" | "available" | "installing" | "installed";
+export type InstallState =
+  "unavailable" | "available" | "installing" | "installed";
 
 interface InstallStore {
   state: InstallState;
@@ -50,7 +51,10 @@ export const useInstall = create<InstallStore>()((set, get) => ({
 
 /** Running as the installed app (its own window, no address bar). */
 export function runningInstalled(win: Window = window): boolean {
-  return win.matchMedia?.("(display-mode: standalone)").matches === true || (win.navigator as { standalone?: boolean }).standalone === true;
+  return (
+    win.matchMedia?.("(display-mode: standalone)").matches === true ||
+    (win.navigator as { standalone?: boolean }).standalone === true
+  );
 }
 
 /**
@@ -66,7 +70,8 @@ export function listenForInstallPrompt(win: Window = window): void {
     // Courier offers it in Settings instead of the browser's own mini-infobar.
     event.preventDefault();
     deferred = event as InstallPromptEvent;
-    if (useInstall.getState().state !== "installed") useInstall.setState({ state: "available" });
+    if (useInstall.getState().state !== "installed")
+      useInstall.setState({ state: "available" });
   });
   win.addEventListener("appinstalled", () => {
     deferred = null;

@@ -5,10 +5,22 @@ export function InstallSection() {
   const { state, install } = useInstall();
   if (state === "unavailable" || state === "installed") return null;
   return (
-    <section className="settings-section" aria-labelledby="settings-install" data-testid="install-section">
+    <section
+      className="settings-section"
+      aria-labelledby="settings-install"
+      data-testid="install-section"
+    >
       <h3 id="settings-install">Install Courier</h3>
-      <p className="muted small-text">Open Courier in its own window, from your home screen or app list. It opens even without a network.</p>
-      <button type="button" className="secondary small" aria-busy={state === "installing"} onClick={() => void install()}>
+      <p className="muted small-text">
+        Open Courier in its own window, from your home screen or app list. It
+        opens even without a network.
+      </p>
+      <button
+        type="button"
+        className="secondary small"
+        aria-busy={state === "installing"}
+        onClick={() => void install()}
+      >
         {state === "installing" ? "Installing…" : "Install Courier"}
       </button>
     </section>
