@@ -80,7 +80,7 @@ test("a stranger's groups arrive as requests: decline, accept, rename, add, leav
   // Accepted, it is a chat like any other; the prompt speaks of the group, not of one member.
   await bob.page.getByTestId("request-banner").getByRole("button", { name: "Accept" }).click();
   await expect(subtitle(ann.page)).toHaveText("2 members");
-  await expect(bob.page.getByTestId("notification-prompt")).toContainText(`Know when someone replies in ${hikers}.`);
+  await expect(bob.page.getByTestId("notification-prompt")).toContainText(`Get notified when someone writes in ${hikers}`);
   const bobsItem = bob.page.getByTestId("conversation-item").filter({ hasText: hikers });
   await expect(bobsItem).toBeVisible();
   await send(bob.page, "Count me in");

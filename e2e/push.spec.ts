@@ -76,7 +76,7 @@ function conversationIdOf(page: Page): string {
   return decodeURIComponent(new URL(page.url()).hash.replace(/^#\/c\//, ""));
 }
 
-test("notifications are offered once a conversation has started, never on load, and a push service out of reach is said plainly", async ({ browser, transport }) => {
+test("notifications are offered on one line once a conversation has started, never on load, and a push service out of reach is said plainly", async ({ browser, transport }) => {
   const alice = await signUp(browser, "alice", "Alice Prompt", transport);
   const bob = await signUp(browser, "bob", "Bob Prompt", transport, {}, countPermissionAsks);
   // Loading the app asks nothing and offers nothing.
@@ -86,11 +86,17 @@ test("notifications are offered once a conversation has started, never on load, 
   await startDirectChat(alice, bob);
   await send(alice.page, "Hello Bob");
   await openConversation(bob.page, "Alice Prompt");
+  // A phone: the offer must leave the conversation in view.
+  await bob.page.setViewportSize({ width: 390, height: 844 });
   const prompt = bob.page.getByTestId("notification-prompt");
-  await expect(prompt).toContainText("Know when Alice Prompt replies");
+  await expect(prompt).toContainText("Get notified when Alice Prompt writes");
+  // Compact: one line (two with a long name) beside its buttons, under 60 px of the phone's 844 (the old banner took 40 % with the item panel).
+  expect((await prompt.boundingBox())!.height).toBeLessThanOrEqual(60);
+  await bob.page.screenshot({ path: test.info().outputPath("notification-offer-phone.png") });
+  await expect(bubbleTexts(bob.page)).resolves.toEqual(["Hello Bob"]);
   expect(await permissionAsks(bob.page)).toBe(0);
 
-  // Only the click on the explanation asks the browser.
+  // Only the click on the offer asks the browser.
   await bob.context.grantPermissions(["notifications"]);
   await prompt.getByRole("button", { name: "Turn on notifications" }).click();
   await expect.poll(() => permissionAsks(bob.page)).toBe(1);
@@ -108,6 +114,38 @@ test("notifications are offered once a conversation has started, never on load, 
   await blocked.goto("/#/settings");
   await expect(blocked.getByTestId("notifications-blocked")).toContainText("set Notifications to Allow");
   await closeAll(alice, bob);
+});
+
+test("the offer, dismissed with the keyboard, is gone for good for that account: in every conversation and after a reload", async ({ browser, transport }) => {
+  const alice = await signUp(browser, "alice", "Alice Once", transport);
+  const carol = await signUp(browser, "carol", "Carol Once", transport);
+  const bob = await signUp(browser, "bob", "Bob Once", transport, {}, countPermissionAsks);
+  await startDirectChat(alice, bob);
+  await send(alice.page, "Hi from Alice");
+  await startDirectChat(carol, bob);
+  await send(carol.page, "Hi from Carol");
+
+  await openConversation(bob.page, "Alice Once");
+  const prompt = bob.page.getByTestId("notification-prompt");
+  await expect(prompt).toContainText("Get notified when Alice Once writes");
+  // Keyboard only: Tab moves from "Turn on" to the dismiss button.
+  await prompt.getByRole("button", { name: "Turn on notifications" }).focus();
+  await bob.page.keyboard.press("Tab");
+  await expect(prompt.getByRole("button", { name: "Don't offer notifications again" })).toBeFocused();
+  await bob.page.keyboard.press("Enter");
+  await expect(prompt).toHaveCount(0);
+  expect(await permissionAsks(bob.page)).toBe(0);
+
+  await openConversation(bob.page, "Carol Once");
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Hi from Carol"]);
+  await expect(prompt).toHaveCount(0);
+  await bob.page.reload();
+  await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Hi from Carol"]);
+  await expect(prompt).toHaveCount(0);
+  // Settings still turn them on.
+  await bob.page.goto("/#/settings");
+  await expect(bob.page.getByRole("checkbox", { name: /Notify me about new messages/ })).toBeVisible();
+  await closeAll(alice, carol, bob);
 });
 
 test("a push shows one notification per conversation, its click opens the conversation, and the service worker reports both", async ({ browser, transport }) => {

@@ -5,6 +5,7 @@ import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
 import { installProbe } from "./debug.js";
 import { installServiceWorker } from "./push/sw-bridge.js";
+import { listenForInstallPrompt } from "./features/install/install-prompt.js";
 import { SessionManager } from "./session-manager.js";
 import "./styles.css";
 
@@ -12,6 +13,7 @@ import "./styles.css";
 performance.mark("courier:modules-evaluated");
 installProbe();
 installServiceWorker();
+listenForInstallPrompt();
 // Outside React: StrictMode would run a component's setup twice and open two sessions.
 const manager = new SessionManager();
 manager.boot();

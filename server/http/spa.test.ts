@@ -63,3 +63,35 @@ describe("the admin page", () => {
     expect(res.body).toContain("app</div>");
   });
 });
+
+describe("files and the app's fallback (issue 17)", () => {
+  it("serves the manifest and icons with their types and the security headers; a missing file is a 404, never the app's HTML", async () => {
+    const dir = webDir(false);
+    writeFileSync(path.join(dir, "manifest.webmanifest"), JSON.stringify({ name: "Courier" }));
+    writeFileSync(path.join(dir, "icon-192.png"), Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    server = await startServer({ webDir: dir });
+
+    const manifest = await server.app.inject({ method: "GET", url: "/manifest.webmanifest" });
+    expect(manifest.statusCode).toBe(200);
+    expect(String(manifest.headers["content-type"])).toMatch(/^application\/manifest\+json/);
+    expect(manifest.headers["content-security-policy"]).toContain("manifest-src 'self'");
+    expect(manifest.headers["x-content-type-options"]).toBe("nosniff");
+    expect(JSON.parse(manifest.body)).toEqual({ name: "Courier" });
+    const icon = await server.app.inject({ method: "GET", url: "/icon-192.png" });
+    expect(icon.statusCode).toBe(200);
+    expect(icon.headers["content-type"]).toBe("image/png");
+
+    for (const url of ["/manifest.json", "/favicon.ico", "/assets/main-gone.js", "/assets/main.js.map", "/icon-1024.png?v=2", "/robots.txt"]) {
+      const res = await get(url);
+      expect(res.status, url).toBe(404);
+      expect(res.type, url).toMatch(/^application\/json/);
+      expect(res.body, url).not.toContain("app</div>");
+    }
+    // Routes are in the hash: the paths a reload or a link can land on still open the app.
+    for (const url of ["/", "/?utm=x", "/conversations/abc", "/c/conv-1.2"]) {
+      const res = await get(url);
+      expect(res.status, url).toBe(200);
+      expect(res.body, url).toContain("app</div>");
+    }
+  });
+});

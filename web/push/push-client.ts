@@ -20,13 +20,22 @@ const CHOICE_KEY = "courier.notifications";
 
 export const SW_URL = "/sw.js";
 
-export function pushSupported(): boolean {
-  return typeof window !== "undefined" && "serviceWorker" in navigator && "PushManager" in window && typeof Notification !== "undefined";
+/**
+ * The service worker keeps the app shell (offline start) and shows pushes.
+ * A browser can have it without Web Push (WebKit, Safari in an ordinary iOS
+ * tab): it still gets the worker, for the shell.
+ */
+export function serviceWorkerSupported(): boolean {
+  return typeof navigator !== "undefined" && "serviceWorker" in navigator;
 }
 
-/** Registers the service worker (no prompt: that is only `enable()`). Safe to call at every start. */
+export function pushSupported(): boolean {
+  return typeof window !== "undefined" && serviceWorkerSupported() && "PushManager" in window && typeof Notification !== "undefined";
+}
+
+/** Registers the service worker wherever there is one (no prompt: that is only `enable()`). Safe to call at every start. */
 export async function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
-  if (!pushSupported()) return null;
+  if (!serviceWorkerSupported()) return null;
   try {
     return await navigator.serviceWorker.register(SW_URL, { scope: "/" });
   } catch (error) {
@@ -52,15 +61,42 @@ export async function currentState(): Promise<NotificationState> {
  * Resolves to the resulting state; a push service that can't be reached is
  * "unreachable", not an exception, because the app works on without it.
  */
-export async function enable(api: Api, deviceId: string): Promise<NotificationState> {
+export async function enable(api: Api, deviceId: string, timers: Timers = globalThis): Promise<NotificationState> {
   if (!pushSupported()) return "unsupported";
-  const permission = await Notification.requestPermission();
+  const permission = await askPermission(timers);
   if (permission !== "granted") {
     await api.registerDevice(deviceId, deviceRegistration()).catch(() => {});
     return permission === "denied" ? "denied" : "default";
   }
   localStorage.setItem(CHOICE_KEY, "on");
   return subscribeAndRegister(api, deviceId);
+}
+
+/** How long the browser gets to answer the permission request before the app says it did not. */
+export const PERMISSION_TIMEOUT_MS = 20_000;
+
+/** The browser never answered `Notification.requestPermission()` (seen in headless Firefox); the person can try again. */
+export class PermissionTimeoutError extends Error {
+  constructor() {
+    super("Your browser did not answer the request to show notifications. You can turn them on later in Settings, under Notifications on this browser.");
+    this.name = "PermissionTimeoutError";
+  }
+}
+
+/** The clock `enable()` waits on (tests pass fake timers). */
+export type Timers = Pick<typeof globalThis, "setTimeout" | "clearTimeout">;
+
+/** The permission, or PermissionTimeoutError when the browser has not answered in PERMISSION_TIMEOUT_MS. */
+async function askPermission(timers: Timers): Promise<NotificationPermission> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = timers.setTimeout(() => reject(new PermissionTimeoutError()), PERMISSION_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([Notification.requestPermission(), timeout]);
+  } finally {
+    timers.clearTimeout(timer);
+  }
 }
 
 /**

@@ -21,7 +21,8 @@
  * opens without a network, from what IndexedDB holds: page loads go to the
  * network first and fall back to the kept shell; assets, whose names change
  * with their content, come from the cache first. API and socket traffic is
- * never touched.
+ * never touched. The manifest and icons are kept too (network first), for
+ * the installed app.
  */
 import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
 import type { ShowingAnswer, SwToPage } from "../push/sw-messages.js";
@@ -43,6 +44,12 @@ interface NotificationData {
 
 const SHELL_CACHE = "courier-shell-v1";
 const SHELL_URL = "/";
+/**
+ * What the installed app needs beside the page and its assets: the manifest
+ * and its icons (web/public/; their names never change, so they are asked of
+ * the network first and kept for when there is none).
+ */
+const INSTALL_FILES = ["/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/icon-512.png", "/icon-maskable-512.png"];
 
 self.addEventListener("install", (event) => {
   void self.skipWaiting();
@@ -66,7 +73,22 @@ self.addEventListener("fetch", (event) => {
   // The admin dashboard (/admin) is another page: kept as the shell, it would replace the app's.
   if (request.mode === "navigate" && !/^\/admin(\/|$)/.test(url.pathname)) event.respondWith(shellFirstFromNetwork(request));
   else if (url.pathname.startsWith("/assets/")) event.respondWith(assetFromCache(request));
+  else if (INSTALL_FILES.includes(url.pathname)) event.respondWith(fromNetworkOrKept(request));
 });
+
+/** A file whose name does not change: the network's copy (kept), or the kept one offline. */
+async function fromNetworkOrKept(request: Request): Promise<Response> {
+  const cache = await caches.open(SHELL_CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  } catch (error) {
+    const kept = await cache.match(request);
+    if (kept) return kept;
+    throw error;
+  }
+}
 
 /** The page itself: the network's copy (kept for next time), or the kept shell when there is no network. */
 async function shellFirstFromNetwork(request: Request): Promise<Response> {
@@ -93,6 +115,9 @@ async function assetFromCache(request: Request): Promise<Response> {
 async function refreshShell(): Promise<void> {
   const response = await fetch(SHELL_URL, { cache: "no-store" });
   if (response.ok) await keepShell(response);
+  // Not all-or-nothing: a build without one of them must not keep the shell from being kept.
+  const cache = await caches.open(SHELL_CACHE);
+  await Promise.all(INSTALL_FILES.map((file) => cache.add(file).catch(() => {})));
 }
 
 /** Keeps this index.html and the assets it names; drops assets of older builds. */

@@ -31,7 +31,7 @@ describe("remarks", () => {
     expect(displayNameFor(peer)).toBe("Peer from the choir");
     expect(memberName(group, PEER)).toBe("Peer from the choir");
     expect(memberName(group, ME)).toBe("Me");
-    expect(notifyHeadline(summary("d2"), ME)).toBe("Know when Peer from the choir replies");
+    expect(notifyHeadline(summary("d2"), ME)).toBe("Get notified when Peer from the choir writes");
     expect(conversationTitle(summary("i2", { conversation: { id: "i2", type: "item", memberIds: [ME, PEER], lastSeq: 0, at: 1 } }), ME)).toBe("Peer from the choir");
   });
 

@@ -18,15 +18,15 @@ describe("names in a group", () => {
   });
 });
 
-describe("the notification prompt's headline", () => {
+describe("the notifications offer's headline", () => {
   it("names the group, not one of its members, in a group", () => {
-    expect(notifyHeadline(hikers, ME)).toBe("Know when someone replies in Hikers");
+    expect(notifyHeadline(hikers, ME)).toBe("Get notified when someone writes in Hikers");
     expect(notifyHeadline({ ...hikers, conversation: { ...hikers.conversation, memberIds: [ME] }, members: [{ id: ME, username: "me", displayName: "Me" }] }, ME)).toBe(
-      "Know when someone replies in Hikers",
+      "Get notified when someone writes in Hikers",
     );
   });
 
   it("names the other person in a direct chat", () => {
-    expect(notifyHeadline(summary("d1"), ME)).toBe("Know when Peer replies");
+    expect(notifyHeadline(summary("d1"), ME)).toBe("Get notified when Peer writes");
   });
 });

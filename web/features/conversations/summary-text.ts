@@ -35,11 +35,11 @@ export function memberName(summary: Summary | undefined, userId: string): string
   return person ? displayNameFor(person) : "Someone";
 }
 
-/** What turning notifications on is for, here: a group's replies come from anyone in it. */
+/** What turning notifications on is for, here: a group's messages come from anyone in it, so it names the group. */
 export function notifyHeadline(summary: Summary, me: string): string {
-  if (summary.conversation.type === "group") return `Know when someone replies in ${conversationTitle(summary, me)}`;
+  if (summary.conversation.type === "group") return `Get notified when someone writes in ${conversationTitle(summary, me)}`;
   const other = otherMembers(summary, me)[0];
-  return other ? `Know when ${displayNameFor(other)} replies` : "Know when someone replies";
+  return other ? `Get notified when ${displayNameFor(other)} writes` : "Get notified when someone writes";
 }
 
 /**

@@ -1,28 +1,45 @@
 import { useEffect, useState } from "react";
 import { useSession } from "../../session.js";
-import { dismissPrompt, promptDismissedRecently, UNREACHABLE_TEXT, useNotifications } from "./use-notifications.js";
+import {
+  dismissOffer,
+  offerDismissed,
+  UNREACHABLE_TEXT,
+  useNotifications,
+} from "./use-notifications.js";
 
 /**
- * The in-app explanation that comes before the browser's permission prompt,
- * offered once a conversation I am a member of has started (never on page
- * load, never on a request not yet accepted). "Not now" keeps it away for
- * two weeks; the settings screen can turn notifications on at any time.
+ * The notifications offer: one compact line before the browser's permission
+ * prompt, shown once a conversation I am a member of has started (never on
+ * page load, never on a request not yet accepted). Dismissed, it is gone for
+ * good for this account on this browser, in every conversation; Settings can
+ * turn notifications on at any time. A browser that never answers the
+ * permission request gets a message after 20 s (push-client.ts) and the
+ * button back.
  */
 export function NotificationPrompt({ headline }: { headline: string }) {
-  const { api, deviceId } = useSession();
+  const { api, deviceId, user } = useSession();
   const { state, busy, error, refresh, turnOn } = useNotifications();
-  const [dismissed, setDismissed] = useState(promptDismissedRecently);
+  const [dismissed, setDismissed] = useState(() => offerDismissed(user.id));
 
   useEffect(() => {
     if (state === null) void refresh();
   }, [state, refresh]);
 
+  const dismiss = () => {
+    dismissOffer(user.id);
+    setDismissed(true);
+  };
+
   if (dismissed) return null;
   if (state === "unreachable") {
     return (
-      <div className="notice-banner" role="status" data-testid="notification-prompt">
-        <p>{UNREACHABLE_TEXT}</p>
-        <button type="button" className="link" onClick={() => (dismissPrompt(), setDismissed(true))}>
+      <div
+        className="notify-offer"
+        role="status"
+        data-testid="notification-prompt"
+      >
+        <p className="notify-offer-text">{UNREACHABLE_TEXT}</p>
+        <button type="button" className="link" onClick={dismiss}>
           OK
         </button>
       </div>
@@ -30,24 +47,39 @@ export function NotificationPrompt({ headline }: { headline: string }) {
   }
   if (state !== "default") return null;
   return (
-    <div className="notice-banner" role="region" aria-label="Notifications" data-testid="notification-prompt">
-      <p>
-        <strong>{headline}.</strong> Courier can show a notification when this tab is in the background or closed. You can
-        turn it off in Settings at any time.
-      </p>
+    <div
+      className="notify-offer"
+      role="region"
+      aria-label="Notifications"
+      data-testid="notification-prompt"
+    >
+      <p className="notify-offer-text">{headline}</p>
+      {/* Not disabled while busy: a disabled button drops keyboard focus. */}
+      <button
+        type="button"
+        className="primary small"
+        aria-label={
+          busy ? "Turning on notifications…" : "Turn on notifications"
+        }
+        aria-busy={busy}
+        onClick={() => void (busy ? undefined : turnOn(api, deviceId))}
+      >
+        {busy ? "Turning on…" : "Turn on"}
+      </button>
+      <button
+        type="button"
+        className="icon small"
+        aria-label="Don't offer notifications again"
+        title="Don't offer again"
+        onClick={dismiss}
+      >
+        ×
+      </button>
       {error ? (
-        <p className="error small-text" role="alert">
+        <p className="notify-offer-error error small-text" role="alert">
           {error}
         </p>
       ) : null}
-      <div className="notice-actions">
-        <button type="button" className="primary small" disabled={busy} onClick={() => void turnOn(api, deviceId)}>
-          {busy ? "Turning on…" : "Turn on notifications"}
-        </button>
-        <button type="button" className="link" onClick={() => (dismissPrompt(), setDismissed(true))}>
-          Not now
-        </button>
-      </div>
     </div>
   );
 }

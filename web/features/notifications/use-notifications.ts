@@ -37,17 +37,20 @@ export const useNotifications = create<NotificationsStore>()((set, get) => {
   };
 });
 
-const PROMPT_KEY = "courier.notificationPromptDismissedAt";
-/** "Not now" is respected for this long before the offer comes back. */
-export const PROMPT_QUIET_MS = 14 * 24 * 60 * 60 * 1000;
+/**
+ * The offer is made once per account on this browser: dismissed (or its
+ * "couldn't reach the push service" acknowledged), it never comes back for
+ * that account, in any conversation. Settings can turn notifications on at
+ * any time. Another account signing in here gets its own offer.
+ */
+const offerKey = (userId: string) => `courier.notificationOffer.${userId}`;
 
-export function promptDismissedRecently(now = Date.now()): boolean {
-  const at = Number(localStorage.getItem(PROMPT_KEY));
-  return Number.isFinite(at) && at > 0 && now - at < PROMPT_QUIET_MS;
+export function offerDismissed(userId: string, storage: Pick<Storage, "getItem"> = localStorage): boolean {
+  return storage.getItem(offerKey(userId)) === "dismissed";
 }
 
-export function dismissPrompt(now = Date.now()): void {
-  localStorage.setItem(PROMPT_KEY, String(now));
+export function dismissOffer(userId: string, storage: Pick<Storage, "setItem"> = localStorage): void {
+  storage.setItem(offerKey(userId), "dismissed");
 }
 
 export const UNREACHABLE_TEXT =

@@ -9,6 +9,7 @@ import { AdvancedSettings } from "./advanced-settings.js";
 import { PresenceSetting } from "../presence/presence-setting.js";
 import type { Api } from "../../api/client.js";
 import { useRemoteSetting } from "../../lib/use-remote-setting.js";
+import { InstallSection } from "../install/install-section.js";
 
 /** Notifications for this browser, and message previews for the account. */
 export function SettingsView() {
@@ -26,6 +27,7 @@ export function SettingsView() {
       <div className="settings-body">
         <AccountSettings />
         <NotificationSettings />
+        <InstallSection />
         <PreviewSettings />
         <PresenceSetting />
         <BlockedPeople />
