@@ -37,12 +37,8 @@ interface Person {
   displayName: string;
 }
 
-export interface JourneyOptions {
-  /** Why the offline start cannot pass in this browser yet: the test is skipped (like Playwright's test.fixme) with this reason. */
-  offlineStartFixme?: string;
-}
-
-const MESSAGES = '[data-testid="message-list"] [data-testid="message"]:not([data-kind="system"]) [data-testid="message-text"]';
+const MESSAGES =
+  '[data-testid="message-list"] [data-testid="message"]:not([data-kind="system"]) [data-testid="message-text"]';
 
 /** Page code: the texts of the message bubbles in the open conversation, in screen order. */
 const BUBBLE_TEXTS = `return Array.from(document.querySelectorAll(${JSON.stringify(MESSAGES)}), (el) => el.textContent.trim());`;
@@ -76,14 +72,18 @@ const SHELL_CACHED = `
   return (await caches.keys()).length > 0 ? true : "no cache yet";
 `;
 
-export function browserJourneys(name: string, open: () => Promise<BrowserPage>, options: JourneyOptions = {}): void {
+export function browserJourneys(
+  name: string,
+  open: () => Promise<BrowserPage>,
+): void {
   describe(`${name}: journeys beside Chromium`, () => {
     let server: ServerProcess;
     let me: Person;
     let peer: Person;
     /** Every message of the chat so far, in order: both sides must show exactly these. */
     const sent: string[] = [];
-    const url = (transport: Transport) => `${server.url}/?transport=${transport}`;
+    const url = (transport: Transport) =>
+      `${server.url}/?transport=${transport}`;
 
     beforeAll(async () => {
       mkdirSync(SHOTS_DIR, { recursive: true });
@@ -91,12 +91,24 @@ export function browserJourneys(name: string, open: () => Promise<BrowserPage>, 
       const [mine, theirs] = await Promise.allSettled([open(), openChromium()]);
       if (mine.status === "rejected" || theirs.status === "rejected") {
         // The one that did open is closed by afterAll.
-        if (mine.status === "fulfilled") me = { page: mine.value, username: "", displayName: "" };
-        if (theirs.status === "fulfilled") peer = { page: theirs.value, username: "", displayName: "" };
-        throw mine.status === "rejected" ? mine.reason : (theirs as PromiseRejectedResult).reason;
+        if (mine.status === "fulfilled")
+          me = { page: mine.value, username: "", displayName: "" };
+        if (theirs.status === "fulfilled")
+          peer = { page: theirs.value, username: "", displayName: "" };
+        throw mine.status === "rejected"
+          ? mine.reason
+          : (theirs as PromiseRejectedResult).reason;
       }
-      me = { page: mine.value, username: username(name), displayName: `${name} Tester` };
-      peer = { page: theirs.value, username: username("chromium"), displayName: "Chromium Peer" };
+      me = {
+        page: mine.value,
+        username: username(name),
+        displayName: `${name} Tester`,
+      };
+      peer = {
+        page: theirs.value,
+        username: username("chromium"),
+        displayName: "Chromium Peer",
+      };
     });
 
     afterAll(async () => {
@@ -107,17 +119,31 @@ export function browserJourneys(name: string, open: () => Promise<BrowserPage>, 
 
     it("signs up a new account", async () => {
       await Promise.all([signUp(me, url("ws")), signUp(peer, url("ws"))]);
-      await me.page.screenshot(path.join(SHOTS_DIR, `${name.toLowerCase()}-signed-up.png`));
+      await me.page.screenshot(
+        path.join(SHOTS_DIR, `${name.toLowerCase()}-signed-up.png`),
+      );
     });
 
     TRANSPORTS.forEach((transport, i) => {
       it(`chats both ways with Chromium over ${transport}`, async () => {
-        await Promise.all([me.page.goto(url(transport)), peer.page.goto(url(transport))]);
-        await Promise.all([expectOnline(me.page, transport), expectOnline(peer.page, transport)]);
+        await Promise.all([
+          me.page.goto(url(transport)),
+          peer.page.goto(url(transport)),
+        ]);
+        await Promise.all([
+          expectOnline(me.page, transport),
+          expectOnline(peer.page, transport),
+        ]);
         if (i === 0) {
-          await me.page.click({ css: ".sidebar-head button", text: "New chat" });
+          await me.page.click({
+            css: ".sidebar-head button",
+            text: "New chat",
+          });
           await me.page.type({ css: 'input[type="search"]' }, peer.username);
-          await me.page.click({ css: "button", text: `Message ${peer.displayName}` });
+          await me.page.click({
+            css: "button",
+            text: `Message ${peer.displayName}`,
+          });
         } else {
           await openConversation(me, peer.displayName);
         }
@@ -126,7 +152,9 @@ export function browserJourneys(name: string, open: () => Promise<BrowserPage>, 
         await expectHistory(peer.page, sent);
         await send(peer, `From Chromium to ${name} over ${transport}`, sent);
         await expectHistory(me.page, sent);
-        await me.page.screenshot(path.join(SHOTS_DIR, `${name.toLowerCase()}-chat-${transport}.png`));
+        await me.page.screenshot(
+          path.join(SHOTS_DIR, `${name.toLowerCase()}-chat-${transport}.png`),
+        );
       });
     });
 
@@ -134,23 +162,40 @@ export function browserJourneys(name: string, open: () => Promise<BrowserPage>, 
       await me.page.reload();
       await openConversation(me, peer.displayName);
       await expectHistory(me.page, sent);
-      expect(await me.page.evaluate<string[]>(MISSING_FROM_INDEXEDDB, sent), `${name}: messages missing from IndexedDB`).toEqual([]);
+      expect(
+        await me.page.evaluate<string[]>(MISSING_FROM_INDEXEDDB, sent),
+        `${name}: messages missing from IndexedDB`,
+      ).toEqual([]);
     });
 
-    it.skipIf(options.offlineStartFixme !== undefined && !process.env.COURIER_BROWSERS_FIXME)(
-      `opens Courier with its history when the server is gone (offline start)${options.offlineStartFixme ? ` — FIXME: ${options.offlineStartFixme}` : ""}`,
-      async () => {
-        await waitFor(me.page, "an active service worker that has cached the app shell", () => me.page.evaluate<true | string>(SHELL_CACHED).then((r) => r === true), () => me.page.evaluate(SHELL_CACHED));
-        await server.kill("SIGKILL");
-        await me.page.reload();
-        await waitFor(me.page, "Courier to open from the service worker with the server gone", () => visible(me.page, '[data-testid="current-user"]'));
-        await openConversation(me, peer.displayName);
-        await expectHistory(me.page, sent);
-        const status = await me.page.evaluate<{ state: string } | null>(CONNECTION);
-        expect(status?.state, `${name}: the connection status with the server gone`).not.toBe("online");
-        await me.page.screenshot(path.join(SHOTS_DIR, `${name.toLowerCase()}-offline-start.png`));
-      },
-    );
+    it("opens Courier with its history when the server is gone (offline start)", async () => {
+      await waitFor(
+        me.page,
+        "an active service worker that has cached the app shell",
+        () =>
+          me.page.evaluate<true | string>(SHELL_CACHED).then((r) => r === true),
+        () => me.page.evaluate(SHELL_CACHED),
+      );
+      await server.kill("SIGKILL");
+      await me.page.reload();
+      await waitFor(
+        me.page,
+        "Courier to open from the service worker with the server gone",
+        () => visible(me.page, '[data-testid="current-user"]'),
+      );
+      await openConversation(me, peer.displayName);
+      await expectHistory(me.page, sent);
+      const status = await me.page.evaluate<{ state: string } | null>(
+        CONNECTION,
+      );
+      expect(
+        status?.state,
+        `${name}: the connection status with the server gone`,
+      ).not.toBe("online");
+      await me.page.screenshot(
+        path.join(SHOTS_DIR, `${name.toLowerCase()}-offline-start.png`),
+      );
+    });
   });
 }
 
@@ -159,7 +204,10 @@ function username(prefix: string): string {
 }
 
 function visible(page: BrowserPage, css: string): Promise<boolean> {
-  return page.evaluate<boolean>(`const el = document.querySelector(args[0]); return !!el && el.getClientRects().length > 0;`, css);
+  return page.evaluate<boolean>(
+    `const el = document.querySelector(args[0]); return !!el && el.getClientRects().length > 0;`,
+    css,
+  );
 }
 
 async function signUp(person: Person, at: string): Promise<void> {
@@ -170,37 +218,60 @@ async function signUp(person: Person, at: string): Promise<void> {
   await page.type({ css: 'input[name="displayName"]' }, person.displayName);
   await page.type({ css: 'input[name="password"]' }, PASSWORD);
   await page.click({ css: 'button[type="submit"]', text: "Create account" });
-  await waitFor(page, "to be signed in after creating an account", () => visible(page, '[data-testid="current-user"]'));
+  await waitFor(page, "to be signed in after creating an account", () =>
+    visible(page, '[data-testid="current-user"]'),
+  );
   await expectOnline(page, "ws");
 }
 
-async function expectOnline(page: BrowserPage, transport: Transport): Promise<void> {
+async function expectOnline(
+  page: BrowserPage,
+  transport: Transport,
+): Promise<void> {
   await waitFor(
     page,
     `to be online over ${transport}`,
-    () => page.evaluate<{ state: string; transport: string } | null>(CONNECTION).then((s) => s?.state === "online" && s.transport === transport),
+    () =>
+      page
+        .evaluate<{ state: string; transport: string } | null>(CONNECTION)
+        .then((s) => s?.state === "online" && s.transport === transport),
     () => page.evaluate(CONNECTION),
   );
 }
 
 async function openConversation(person: Person, title: string): Promise<void> {
-  await person.page.click({ css: '[data-testid="conversation-item"]', hasText: title });
-  await waitFor(person.page, `the conversation with ${title} to open`, () => visible(person.page, '[data-testid="conversation"]'));
+  await person.page.click({
+    css: '[data-testid="conversation-item"]',
+    hasText: title,
+  });
+  await waitFor(person.page, `the conversation with ${title} to open`, () =>
+    visible(person.page, '[data-testid="conversation"]'),
+  );
 }
 
 /** `person` sends `text` from the open conversation's composer (Enter sends); it joins `history`, which both sides must show. */
-async function send(person: Person, text: string, history: string[]): Promise<void> {
+async function send(
+  person: Person,
+  text: string,
+  history: string[],
+): Promise<void> {
   history.push(text);
   await person.page.type({ css: '[data-testid="composer"]' }, text);
   await person.page.pressEnter({ css: '[data-testid="composer"]' });
 }
 
 /** The open conversation shows exactly `texts`, in order: none missing, none twice. */
-async function expectHistory(page: BrowserPage, texts: readonly string[]): Promise<void> {
+async function expectHistory(
+  page: BrowserPage,
+  texts: readonly string[],
+): Promise<void> {
   await waitFor(
     page,
     `the conversation to show exactly ${JSON.stringify(texts)}`,
-    () => page.evaluate<string[]>(BUBBLE_TEXTS).then((shown) => JSON.stringify(shown) === JSON.stringify(texts)),
+    () =>
+      page
+        .evaluate<string[]>(BUBBLE_TEXTS)
+        .then((shown) => JSON.stringify(shown) === JSON.stringify(texts)),
     () => page.evaluate(BUBBLE_TEXTS),
   );
 }
