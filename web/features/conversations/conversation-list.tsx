@@ -20,6 +20,7 @@ import { GlobalSearch } from "../search/search-button.js";
 import { BLOCKED_PREVIEW, blockedLast, useBlockedIds } from "../safety/blocks.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
+import { useListKeyboard } from "./list-keyboard.js";
 
 type Row = { summary: StoredSummary; at: number; pinned: boolean; preview: PreviewParts };
 
@@ -127,9 +128,10 @@ function useClearMarkedUnread(session: Session, open: StoredSummary | undefined)
 
 function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; selected: string | null; userId: string; now: number }) {
   const menu = useConversationMenu();
+  const keys = useListKeyboard();
   return (
     <>
-      <ul className="conversation-list" role="list">
+      <ul className="conversation-list" role="list" ref={keys.ref} onKeyDown={keys.onKeyDown}>
         {rows.map(({ summary, at, preview }) => (
           <ConversationRow
             key={summary.conversationId}
