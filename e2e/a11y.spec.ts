@@ -24,15 +24,21 @@ type Found = { screen: string; mode: string; rule: string; help: string; targets
  * size. Dark differs from light only in colours: there axe checks contrast.
  */
 async function check(page: Page, screen: string, found: Found[], show: () => Promise<void>): Promise<void> {
+  const before = found.length;
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport.size);
     await page.emulateMedia({ colorScheme: "light" });
     await show();
     await expect(page.locator("h1"), `${screen}: one level-one heading`).toHaveCount(1);
     await axe(page, screen, `${viewport.name} light`, found);
+    // To look at after a run (the test's output folder): each screen on a desktop in light, on a phone in dark.
+    const shot = () => page.screenshot({ path: test.info().outputPath(`${screen}-${viewport.name}.png`.replace(/[^\w.-]+/g, "-")), animations: "disabled" });
+    if (viewport.name === "desktop") await shot();
     await page.emulateMedia({ colorScheme: "dark" });
     await axe(page, screen, `${viewport.name} dark`, found, ["color-contrast"]);
+    if (viewport.name === "phone") await shot();
   }
+  if (found.length > before) console.info(report(found.slice(before)));
   // The journey goes on on a desktop in light.
   await page.setViewportSize(VIEWPORTS[0].size);
   await page.emulateMedia({ colorScheme: "light" });
@@ -64,9 +70,20 @@ test("every screen passes axe in light and dark, on a phone and a desktop", asyn
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   test.setTimeout(240_000);
   const found: Found[] = [];
-  const ann = await signUp(browser, "ann", "Ann Axe", transport);
-  const bob = await signUp(browser, "bob", "Bob Axe", transport);
+  const [ann, bob, cat] = await Promise.all([signUp(browser, "ann", "Ann Axe", transport), signUp(browser, "bob", "Bob Axe", transport), signUp(browser, "cat", "Cat Axe", transport)]);
   for (const page of [ann.page, bob.page]) page.setDefaultTimeout(15_000);
+  /** `page` makes a group with `member` and opens it. */
+  const createGroup = async (page: Page, member: { username: string; displayName: string }, title: string) => {
+    await page.getByRole("button", { name: "New chat" }).click();
+    await page.getByLabel("Find people").fill(member.username);
+    await page.getByTestId("user-result").filter({ hasText: member.displayName }).locator("label").click();
+    await page.getByLabel(`Add ${member.displayName} to group`).check();
+    await page.getByLabel("Group name").fill(title);
+    await page.getByRole("button", { name: "Create group" }).click();
+    await expect(page.getByTestId("conversation").getByRole("heading", { name: title })).toBeVisible();
+  };
+  // Cat shares nothing with Bob: a group of Cat's is a request for him.
+  await createGroup(cat.page, bob, "Cat club");
   const listing = `Axe bike ${Date.now() % 10_000}`;
   /** The direct chat with `name` (not the item chat, whose person line names them too). */
   const openDirect = async (page: Page, name: string) => {
@@ -152,11 +169,8 @@ test("every screen passes axe in light and dark, on a phone and a desktop", asyn
     await ann.page.getByLabel("Find people").fill(bob.username);
     await expect(ann.page.getByTestId("user-result").first()).toBeVisible();
   });
-  await ann.page.getByTestId("user-result").filter({ hasText: "Bob Axe" }).locator("label").click();
-  await ann.page.getByLabel("Add Bob Axe to group").check();
-  await ann.page.getByLabel("Group name").fill("Axe club");
-  await ann.page.getByRole("button", { name: "Create group" }).click();
-  await expect(ann.page.getByTestId("conversation").getByRole("heading", { name: "Axe club" })).toBeVisible();
+  await toChats(ann.page);
+  await createGroup(ann.page, bob, "Axe club");
   await send(ann.page, "welcome to the club");
   await check(ann.page, "group chat and its panel", found, async () => {
     await toChats(ann.page);
@@ -179,7 +193,7 @@ test("every screen passes axe in light and dark, on a phone and a desktop", asyn
   });
   await check(bob.page, "conversation list (requests)", found, async () => {
     await toChats(bob.page);
-    await expect(bob.page.getByTestId("request").filter({ hasText: "Axe club" })).toBeVisible();
+    await expect(bob.page.getByTestId("request").filter({ hasText: "Cat club" })).toBeVisible();
   });
   await check(ann.page, "settings", found, async () => {
     await ann.page.keyboard.press("Escape");
