@@ -21,6 +21,7 @@ import { BLOCKED_PREVIEW, blockedLast, useBlockedIds } from "../safety/blocks.js
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
+import { useListKeyboard } from "./list-keyboard.js";
 
 type Row = { summary: StoredSummary; at: number; pinned: boolean; preview: PreviewParts };
 
@@ -128,9 +129,10 @@ function useClearMarkedUnread(session: Session, open: StoredSummary | undefined)
 
 function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; selected: string | null; userId: string; now: number }) {
   const menu = useConversationMenu();
+  const keys = useListKeyboard();
   return (
     <>
-      <ul className="conversation-list" role="list">
+      <ul className="conversation-list" role="list" ref={keys.ref} onKeyDown={keys.onKeyDown}>
         {rows.map(({ summary, at, preview }) => (
           <ConversationRow
             key={summary.conversationId}

@@ -42,11 +42,16 @@ export function useConversationMenu() {
   const labels = useLiveQuery(async () => (open?.mode === "label" ? myLabels(await db.conversations.toArray()) : []), [db, open?.mode]);
 
   const close = (restoreFocus: boolean) => {
-    if (restoreFocus) open?.trigger?.focus();
+    const trigger = open?.trigger;
     setOpen(null);
+    // Once a dialog opened from the menu has gone: behind a modal dialog nothing can take focus.
+    if (restoreFocus) setTimeout(() => trigger?.focus());
   };
-  const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], what: string) =>
+  const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], what: string) => {
+    // Focus goes back to what opened the menu (if a row then leaves the list, list-keyboard.ts moves it on).
+    if (open?.trigger?.isConnected && open.mode === "menu") open.trigger.focus();
     void changeSettingsOrSay(session, s.conversationId, patch, `${what} “${conversationTitle(s, user.id)}”`);
+  };
 
   const items = (s: Summary): MenuItem[] => {
     const off = !online;

@@ -13,6 +13,7 @@ import { ConnectionStatus } from "../status/connection-status.js";
 import { GearIcon } from "../../lib/icons.js";
 import { useContacts } from "../conversations/contacts.js";
 import { Toasts } from "./toasts.js";
+import { MessageAnnouncer } from "../conversation/message-announcer.js";
 
 /**
  * The signed-in layout. Wide screens show the conversation list beside the
@@ -45,6 +46,7 @@ export function Shell() {
         </main>
       </div>
       <Toasts />
+      <MessageAnnouncer />
     </div>
   );
 }
@@ -79,7 +81,7 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
     <header className="app-header">
       <div className="brand">
         <span className="brand-mark" aria-hidden="true" />
-        <span className="brand-name">Courier</span>
+        <h1 className="brand-name">Courier</h1>
       </div>
       <nav className="tabs" aria-label="Sections">
         <button type="button" aria-current={inChats ? "page" : undefined} onClick={() => navigate({ name: "chats" })}>

@@ -1,0 +1,71 @@
+import { useEffect, useRef, useState } from "react";
+import type { StoredMessage } from "../../db/records.js";
+import { useLanding } from "../../db/landing.js";
+import { useSession } from "../../session.js";
+import { selectedConversationId, useUi } from "../../stores/ui.js";
+import { useBlockedIds } from "../safety/blocks.js";
+import { conversationTitle, memberName, previewParts } from "../conversations/summary-text.js";
+
+/** How many announcements the region keeps (older ones have been read; a screen reader reads additions only). */
+const KEPT = 5;
+/** Elsewhere, a message older than this when it lands (a catch-up after a long sleep) is not announced. */
+export const FRESH_MS = 60_000;
+
+/**
+ * What a screen reader hears when a message arrives (issue 17): a visually
+ * hidden, polite live region (`role="log"`) apart from the message list, so
+ * opening a conversation, its history pages and every re-render are never
+ * read again. Only messages arriving by sync are told (useLanding: not those
+ * read from IndexedDB, not history pages, not a snapshot), never my own nor
+ * from someone I block. In the open conversation: "Bob: text"; in another:
+ * "New message in Bob's chat" (its text stays private to the list).
+ */
+export function MessageAnnouncer() {
+  const { db, user } = useSession();
+  const blocked = useBlockedIds(db);
+  const [said, setSaid] = useState<Array<{ key: string; text: string }>>([]);
+  const told = useRef(new Set<string>());
+  const state = useRef({ blocked, open: selectedConversationId(useUi.getState().route) });
+  state.current.blocked = blocked;
+
+  useEffect(() => {
+    let alive = true;
+    const say = (key: string, text: string) => alive && setSaid((list) => [...list, { key, text }].slice(-KEPT));
+    const unsubscribeUi = useUi.subscribe((s) => (state.current.open = selectedConversationId(s.route)));
+    const unsubscribe = useLanding.subscribe((now, before) => {
+      const fresh: StoredMessage[] = [];
+      for (const [id, list] of Object.entries(now.byConversation)) {
+        if (list === before.byConversation[id]) continue;
+        for (const m of list) {
+          if (told.current.has(m.id)) continue;
+          told.current.add(m.id);
+          if (m.senderId !== user.id && !m.recalled && !state.current.blocked.has(m.senderId)) fresh.push(m);
+        }
+      }
+      for (const m of fresh) {
+        void db.conversations.get(m.conversationId).then((summary) => {
+          if (!summary) return;
+          if (m.conversationId === state.current.open) {
+            const parts = previewParts(m, summary, user.id);
+            say(m.id, m.kind === "system" ? parts.text : `${memberName(summary, m.senderId)}: ${parts.text}`);
+          } else if (m.kind !== "system" && !summary.muted && Date.now() - m.at < FRESH_MS) {
+            say(m.id, `New message in ${conversationTitle(summary, user.id)}`);
+          }
+        });
+      }
+    });
+    return () => {
+      alive = false;
+      unsubscribe();
+      unsubscribeUi();
+    };
+  }, [db, user.id]);
+
+  return (
+    <div className="visually-hidden" role="log" aria-live="polite" aria-relevant="additions" aria-label="New messages" data-testid="message-announcer">
+      {said.map((s) => (
+        <p key={s.key}>{s.text}</p>
+      ))}
+    </div>
+  );
+}
