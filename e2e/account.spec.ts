@@ -124,9 +124,13 @@ test("the theme choice applies at once and survives a reload; screenshots on a p
   await ann.page.setViewportSize({ width: 390, height: 844 });
   await ann.page.screenshot({ path: test.info().outputPath("account-phone-dark.png"), fullPage: true });
   await ann.page.getByLabel("System").check();
-  expect(await theme()).toBeNull();
+  expect(await theme()).toBe("light");
   expect(await background()).toBe(lightBackground);
   await ann.page.screenshot({ path: test.info().outputPath("account-phone-light.png"), fullPage: true });
   await ann.page.reload();
-  expect(await theme()).toBeNull();
+  expect(await theme()).toBe("light");
+  // System follows the system's setting as it changes, without a reload.
+  await ann.page.emulateMedia({ colorScheme: "dark" });
+  await expect.poll(theme).toBe("dark");
+  expect(await background()).not.toBe(lightBackground);
 });

@@ -2,9 +2,10 @@ import { useSyncExternalStore } from "react";
 
 /**
  * The manual theme (issue 17): Light, Dark, or System (follow the browser's
- * prefers-color-scheme). Remembered per browser in localStorage; shown by
- * `data-theme` on <html>, which web/styles.css lets override the media query.
- * web/public/assets/theme.js applies the same before the first paint.
+ * prefers-color-scheme). Remembered per browser in localStorage. What it
+ * looks like is decided in one place, web/public/assets/theme.js (loaded
+ * before the first paint): it sets `data-theme` on <html> to light or dark,
+ * and is asked again with a "courier-theme" event after a choice here.
  */
 export type ThemeChoice = "light" | "dark" | "system";
 
@@ -20,11 +21,6 @@ export function savedTheme(): ThemeChoice {
   }
 }
 
-export function applyTheme(choice: ThemeChoice, root: HTMLElement = document.documentElement): void {
-  if (choice === "system") root.removeAttribute("data-theme");
-  else root.setAttribute("data-theme", choice);
-}
-
 export function chooseTheme(choice: ThemeChoice): void {
   try {
     if (choice === "system") localStorage.removeItem(THEME_KEY);
@@ -32,15 +28,14 @@ export function chooseTheme(choice: ThemeChoice): void {
   } catch {
     // Storage blocked: applies to this page only.
   }
-  applyTheme(choice);
+  document.documentElement.dispatchEvent(new Event("courier-theme"));
   for (const listener of listeners) listener();
 }
 
-// Another tab chose: follow it.
+// Another tab chose (theme.js applies it): show its choice here too.
 if (typeof window !== "undefined") {
   window.addEventListener("storage", (e) => {
     if (e.key !== THEME_KEY && e.key !== null) return;
-    applyTheme(savedTheme());
     for (const listener of listeners) listener();
   });
 }
