@@ -43,6 +43,8 @@ if (!systemChromium && !external) {
 
 export default defineConfig<CourierOptions>({
   testDir: "e2e",
+  // Specs only: e2e/browsers/*.test.ts are the Firefox and WebKit journeys, which Vitest runs (npm run test:browsers).
+  testMatch: "**/*.spec.ts",
   // A journey (two or three pages, sign-ups, sends) takes 40–55 s on a 2-core machine running two workers (CI, 2026-12-04):
   // 90 s leaves room; every step still has its own 5 s expect timeout.
   timeout: 90_000,
