@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import i18next from "eslint-plugin-i18next";
 
 // Dependencies point web → shared ← server. These rules hold that line.
 const noImport = (patterns, message) => ({
@@ -29,5 +30,23 @@ export default tseslint.config(
   {
     files: ["web/**/*.ts", "web/**/*.tsx"],
     rules: noImport(["**/server/**", "node:*", "fastify", "better-sqlite3", "socket.io"], "web/ must not import server/ or Node modules."),
+  },
+  {
+    // Issue 17: what a person reads goes through t() (web/i18n), never a literal in the markup.
+    // The Chinese catalog's completeness is web/i18n/catalog.test.ts. The operators' dashboard (web/admin) is English only.
+    files: ["web/**/*.tsx"],
+    ignores: ["web/admin/**", "**/*.test.tsx"],
+    plugins: { i18next },
+    rules: {
+      "i18next/no-literal-string": [
+        "error",
+        {
+          mode: "jsx-only",
+          "jsx-attributes": { include: ["^aria-label$", "^aria-description$", "^title$", "^placeholder$", "^alt$", "^label$", "^hint$", "^submitLabel$", "^confirmLabel$", "^busyLabel$"] },
+          // Symbols and punctuation alone are not words to translate.
+          words: { exclude: ["^[\\s\\p{P}\\p{S}\\d]*$"] },
+        },
+      ],
+    },
   },
 );

@@ -5,9 +5,11 @@ import { Shell } from "./features/shell/shell.js";
 import { SessionContext } from "./session.js";
 import type { SessionManager } from "./session-manager.js";
 import { useUi } from "./stores/ui.js";
+import { useLanguage } from "./i18n/index.js";
 
 export function App({ manager }: { manager: SessionManager }) {
   const phase = useSyncExternalStore(manager.subscribe, () => manager.current);
+  const language = useLanguage();
 
   useEffect(() => {
     const onHash = () => useUi.getState().syncFromLocation();
@@ -23,7 +25,8 @@ export function App({ manager }: { manager: SessionManager }) {
       return <AuthScreen manager={manager} notice={phase.notice} />;
     case "signed-in":
       return (
-        <ErrorBoundary key={phase.session.user.id}>
+        // A new language renders every screen again from the top: words computed outside React (summaries, times) included.
+        <ErrorBoundary key={`${phase.session.user.id}:${language}`}>
           <SessionContext.Provider value={phase.session}>
             <Shell />
           </SessionContext.Provider>

@@ -1,4 +1,5 @@
 import { CourierError, decideOnError, type ErrorDecision } from "../../shared/protocol/index.js";
+import { language, t } from "../i18n/index.js";
 
 /**
  * The request never got an answer (offline, DNS, connection reset, socket
@@ -25,10 +26,15 @@ export function decide(error: unknown): ErrorDecision {
   return "give_up";
 }
 
-/** A message fit to show a person. */
+/**
+ * A message fit to show a person, in the app's language. A server answer is
+ * described by its code (docs/i18n.md): the server writes its messages in
+ * English, so English readers get its more specific sentence and everyone
+ * else the code's translated one.
+ */
 export function describeError(error: unknown): string {
-  if (error instanceof NetworkError) return "You appear to be offline. Try again when you're back.";
-  if (error instanceof CourierError) return error.message;
+  if (error instanceof NetworkError) return t("errors.offline");
+  if (error instanceof CourierError) return language() === "en" ? error.message : t(`errors.codes.${error.code}`);
   if (error instanceof Error) return error.message;
-  return "Something went wrong.";
+  return t("errors.unknown");
 }

@@ -48,3 +48,18 @@ describe("checkPrice", () => {
     expect(checkPrice("12.505", "en-US")).toEqual({ ok: false, message: "Enter a price like 12.50" });
   });
 });
+
+describe("prices in Chinese", () => {
+  it("formats and reads prices for a zh-CN reader", async () => {
+    const { i18n } = await import("../i18n/index.js");
+    await i18n.changeLanguage("zh");
+    try {
+      expect(formatPrice(0, "zh-CN")).toBe("免费");
+      expect(formatPrice(1250, "zh-CN")).toBe("US$12.50");
+      expect(parsePrice("免费")).toBe(0);
+      expect(checkPrice("", "zh-CN")).toEqual({ ok: false, message: "请输入价格，免费赠送请填 0。" });
+    } finally {
+      await i18n.changeLanguage("en");
+    }
+  });
+});

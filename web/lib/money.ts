@@ -1,3 +1,5 @@
+import { locale as currentLocale, t } from "../i18n/index.js";
+
 // NOTE: the protocol carries prices as integer cents without a currency;
 // one currency per deployment is assumed until it says otherwise.
 export const CURRENCY = "USD";
@@ -5,19 +7,19 @@ export const CURRENCY = "USD";
 /** The server's limit (shared/protocol/items.ts, createItemSchema): 100 000 000.00. */
 export const PRICE_MAX_CENTS = 100_000_000_00;
 
-/** "$12.50"; 0 is "Free". */
-export function formatPrice(cents: number, locale?: string): string {
-  if (cents === 0) return "Free";
+/** "$12.50" (en-US), "US$12.50" (zh-CN); 0 is "Free". */
+export function formatPrice(cents: number, locale = currentLocale()): string {
+  if (cents === 0) return t("money.free");
   return new Intl.NumberFormat(locale, { style: "currency", currency: CURRENCY }).format(cents / 100);
 }
 
 /**
- * "12.50", "12,5", "12", "$ 1,200.00", "free" → cents. Null when it is not a price.
+ * "12.50", "12,5", "12", "$ 1,200.00", "free", "免费" → cents. Null when it is not a price.
  * A comma followed by exactly 1–2 digits at the end is read as the decimal mark.
  */
 export function parsePrice(text: string): number | null {
   let s = text.trim().replace(/^[$€£¥]\s*/, "").replace(/\s*(usd|us\$)$/i, "").replace(/\s+/g, "");
-  if (/^free$/i.test(s)) return 0;
+  if (/^(free|免费)$/i.test(s)) return 0;
   if (/,\d{1,2}$/.test(s) && !s.includes(".")) s = s.replace(",", ".");
   s = s.replace(/,(?=\d{3}(\D|$))/g, "");
   if (!/^\d+(\.\d{1,2})?$/.test(s)) return null;
@@ -29,21 +31,21 @@ export function parsePrice(text: string): number | null {
 export type PriceCheck = { ok: true; cents: number } | { ok: false; message: string };
 
 /** What the sell form says about a typed price, before the server is asked. */
-export function checkPrice(text: string, locale?: string): PriceCheck {
+export function checkPrice(text: string, locale = currentLocale()): PriceCheck {
   const trimmed = text.trim();
-  if (!trimmed) return { ok: false, message: "Enter a price, or 0 to give it away." };
-  if (/^-/.test(trimmed.replace(/^[$€£¥]\s*/, ""))) return { ok: false, message: "The price can't be negative." };
+  if (!trimmed) return { ok: false, message: t("money.enterPrice") };
+  if (/^-/.test(trimmed.replace(/^[$€£¥]\s*/, ""))) return { ok: false, message: t("money.negative") };
   // Digits only, too many for a safe integer: still "too high", not "not a price".
   const digits = trimmed.replace(/^[$€£¥]\s*/, "").replace(/[\s,]/g, "");
   const cents = parsePrice(text);
   if (cents === null) {
     if (/^\d+(\.\d{1,2})?$/.test(digits)) return { ok: false, message: tooHigh(locale) };
-    return { ok: false, message: "Enter a price like 12.50" };
+    return { ok: false, message: t("money.notAPrice") };
   }
   if (cents > PRICE_MAX_CENTS) return { ok: false, message: tooHigh(locale) };
   return { ok: true, cents };
 }
 
-function tooHigh(locale?: string): string {
-  return `Price must be at most ${formatPrice(PRICE_MAX_CENTS, locale)}`;
+function tooHigh(locale: string): string {
+  return t("money.tooHigh", { max: formatPrice(PRICE_MAX_CENTS, locale) });
 }

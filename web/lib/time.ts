@@ -1,3 +1,5 @@
+import { locale as currentLocale, t } from "../i18n/index.js";
+
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
@@ -6,8 +8,8 @@ const DAY = 24 * 60 * MINUTE;
  * far more than formatting with one, and a message list formats every row.
  */
 const formatters = new Map<string, Intl.DateTimeFormat>();
-function formatter(locale: string | undefined, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = `${locale ?? ""}|${JSON.stringify(options)}`;
+function formatter(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
   let f = formatters.get(key);
   if (!f) formatters.set(key, (f = new Intl.DateTimeFormat(locale, options)));
   return f;
@@ -19,25 +21,31 @@ function startOfDay(at: number): number {
   return d.getTime();
 }
 
-/** Short, list-friendly: "now", "5 min", "14:05", "Yesterday", "Mon", "12 Mar", "12 Mar 2024". */
-export function relativeTime(at: number, now: number, locale?: string): string {
+/**
+ * A clock time as the locale writes it: "9:36 AM" (en-US), "09:36" (en-GB,
+ * zh-CN). The locale's own short style, not `hour: "2-digit"`, which forced
+ * "09:36 AM" on 12-hour locales.
+ */
+const CLOCK: Intl.DateTimeFormatOptions = { timeStyle: "short" };
+
+/** Short, list-friendly: "now", "5 min", "5:42 PM", "Yesterday", "Mon", "Mar 12", "Mar 12, 2024" (in the app's language). */
+export function relativeTime(at: number, now: number, locale = currentLocale()): string {
   const diff = now - at;
-  if (diff < MINUTE) return "now";
-  if (diff < 60 * MINUTE) return `${Math.floor(diff / MINUTE)} min`;
+  if (diff < MINUTE) return t("time.now");
+  if (diff < 60 * MINUTE) return t("time.minutes", { count: Math.floor(diff / MINUTE) });
   const today = startOfDay(now);
-  if (at >= today) return formatter(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
-  if (at >= today - DAY) return "Yesterday";
+  if (at >= today) return formatter(locale, CLOCK).format(at);
+  if (at >= today - DAY) return t("time.yesterday");
   if (at >= today - 6 * DAY) return formatter(locale, { weekday: "short" }).format(at);
-  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
-  return formatter(locale, { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" }).format(at);
+  return shortDate(at, now, locale);
 }
 
 /** Day separator in a conversation: "Today", "Yesterday", "Monday, 12 March". */
-export function dayLabel(at: number, now: number, locale?: string): string {
+export function dayLabel(at: number, now: number, locale = currentLocale()): string {
   const today = startOfDay(now);
   const day = startOfDay(at);
-  if (day === today) return "Today";
-  if (day === today - DAY) return "Yesterday";
+  if (day === today) return t("time.today");
+  if (day === today - DAY) return t("time.yesterday");
   const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
   return formatter(locale, {
     weekday: "long",
@@ -47,8 +55,14 @@ export function dayLabel(at: number, now: number, locale?: string): string {
   }).format(at);
 }
 
-export function clockTime(at: number, locale?: string): string {
-  return formatter(locale, { hour: "2-digit", minute: "2-digit" }).format(at);
+export function clockTime(at: number, locale = currentLocale()): string {
+  return formatter(locale, CLOCK).format(at);
+}
+
+/** "Mar 12" this year, "Mar 12, 2024" before (in the app's language). */
+export function shortDate(at: number, now: number, locale = currentLocale()): string {
+  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
+  return formatter(locale, { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" }).format(at);
 }
 
 export function dayKey(at: number): number {

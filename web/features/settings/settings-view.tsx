@@ -10,6 +10,7 @@ import { PresenceSetting } from "../presence/presence-setting.js";
 import type { Api } from "../../api/client.js";
 import { useRemoteSetting } from "../../lib/use-remote-setting.js";
 import { InstallSection } from "../install/install-section.js";
+import { LanguageSetting } from "./language-setting.js";
 
 /** Notifications for this browser, and message previews for the account. */
 export function SettingsView() {
@@ -26,6 +27,7 @@ export function SettingsView() {
       </div>
       <div className="settings-body">
         <AccountSettings />
+        <LanguageSetting />
         <NotificationSettings />
         <InstallSection />
         <PreviewSettings />

@@ -1,0 +1,32 @@
+import type en from "../en/common.js";
+import type { Translation } from "../../translation.js";
+
+export default {
+  appName: "Courier",
+  back: "返回",
+  cancel: "取消",
+  close: "关闭",
+  save: "保存",
+  saving: "正在保存…",
+  saved: "已保存",
+  delete: "删除",
+  remove: "移除",
+  edit: "编辑",
+  done: "完成",
+  ok: "确定",
+  yes: "是",
+  no: "否",
+  send: "发送",
+  retry: "重试",
+  tryAgain: "再试一次",
+  loading: "正在加载…",
+  more: "更多",
+  you: "你",
+  someone: "有人",
+  notNow: "以后再说",
+  continue: "继续",
+  confirm: "确认",
+  search: "搜索",
+  somethingWrong: "出了点问题。",
+  andMore_other: "{{names}}等 {{count}} 人",
+} satisfies Translation<typeof en>;
