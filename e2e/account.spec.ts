@@ -112,6 +112,9 @@ test("the theme choice applies at once and survives a reload; screenshots on a p
   await ann.page.getByLabel("Dark").check();
   expect(await theme()).toBe("dark");
   expect(await background()).not.toBe(lightBackground);
+  // The browser's bar follows the choice, not the system's light scheme.
+  const barColour = () => ann.page.locator('meta[name="theme-color"][media="(prefers-color-scheme: light)"]').getAttribute("content");
+  expect(await barColour()).toBe("#1b1e22");
   await ann.page.screenshot({ path: test.info().outputPath("account-desktop-dark.png"), fullPage: true });
 
   await ann.page.reload();
@@ -126,6 +129,7 @@ test("the theme choice applies at once and survives a reload; screenshots on a p
   await ann.page.getByLabel("System").check();
   expect(await theme()).toBe("light");
   expect(await background()).toBe(lightBackground);
+  expect(await barColour()).toBe("#ffffff");
   await ann.page.screenshot({ path: test.info().outputPath("account-phone-light.png"), fullPage: true });
   await ann.page.reload();
   expect(await theme()).toBe("light");
