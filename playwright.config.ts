@@ -55,6 +55,8 @@ export default defineConfig<CourierOptions>({
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: {
     baseURL,
+    // The journeys read English; a Chinese journey asks for zh-CN itself (e2e/i18n.spec.ts). Not the machine's LANG.
+    locale: "en-US",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
     launchOptions: {
