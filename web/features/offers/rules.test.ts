@@ -156,7 +156,7 @@ describe("the words for offers, orders and listings", () => {
       expect(offerStateText("open")).toBe("待回复");
       expect(itemStatusText("withdrawn")).toBe("已下架");
       expect(checkOfferPrice("0")).toEqual({ ok: false, message: "出价必须大于 0。" });
-      expect(orderStatusText(order(), BUYER, names)).toBe("已以 US$40.00 买下，等待卖家发货");
+      expect(orderStatusText(order(), BUYER, names)).toBe("已买下，成交价 US$40.00，等待卖家发货");
       expect(orderStatusText(order({ priceCents: undefined }), SELLER, names)).toBe("已卖出，请尽快发货");
       expect(orderStatusText(order({ status: "received" }), SELLER, names)).toBe("已确认收货，交易完成");
       const cancelled = order({ status: "cancelled", cancelledBy: SELLER, reason: "It broke" });

@@ -28,9 +28,9 @@ export default {
   },
   moreThanNothing: "出价必须大于 0。",
   order: {
-    soldFor: "已以 {{price}} 卖出，请尽快发货",
+    soldFor: "已卖出，成交价 {{price}}，请尽快发货",
     sold: "已卖出，请尽快发货",
-    boughtFor: "已以 {{price}} 买下，等待卖家发货",
+    boughtFor: "已买下，成交价 {{price}}，等待卖家发货",
     bought: "已买下，等待卖家发货",
     shippedSeller: "已发货，等待买家确认收货",
     shippedBuyer: "卖家已发货，收到后请确认收货",

@@ -7,7 +7,7 @@ export default {
     text: "请在 Courier 内付款；线下交易请约在公共场所；付款前先验货。",
     dismiss: "关闭安全提示",
   },
-  contactNote: "聊天和付款请留在 Courier 内，这样更能保护你。",
+  contactNote: "为了保障你的权益，请在 Courier 内沟通和付款。",
   menu: {
     block: "屏蔽{{name}}…",
     unblock: "解除屏蔽{{name}}",
