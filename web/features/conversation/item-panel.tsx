@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { type Item, itemState, type Order } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { describeError } from "../../api/errors.js";
@@ -16,6 +17,7 @@ import { useConversationOffers } from "../offers/use-offers.js";
 
 /** The listing an item conversation is about, with the order steps each side may take. */
 export function ItemPanel({ summary }: { summary: Summary }) {
+  const { t } = useTranslation();
   const session = useSession();
   const { api, db, user } = session;
   const itemId = summary.conversation.itemId;
@@ -41,8 +43,8 @@ export function ItemPanel({ summary }: { summary: Summary }) {
 
   if (!item) {
     return (
-      <section className="item-panel" aria-label="Listing" data-testid="item-panel">
-        {error ? <p className="error">{error}</p> : <p className="muted">Loading listing…</p>}
+      <section className="item-panel" aria-label={t("item.label")} data-testid="item-panel">
+        {error ? <p className="error">{error}</p> : <p className="muted">{t("item.loading")}</p>}
       </section>
     );
   }
@@ -75,15 +77,15 @@ export function ItemPanel({ summary }: { summary: Summary }) {
   const mayCancel = active ? cancelRule(active, user.id).may : false;
 
   return (
-    <section className="item-panel" aria-label="Listing" data-testid="item-panel" data-item-status={state} data-order-status={order?.status ?? ""}>
+    <section className="item-panel" aria-label={t("item.label")} data-testid="item-panel" data-item-status={state} data-order-status={order?.status ?? ""}>
       <div className="item-info">
         <strong className="item-title">{item.title}</strong>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
         <span className={`item-status status-${state}`}>{itemStatusText(state)}</span>
       </div>
-      <p className="item-seller muted small-text">{isSeller ? "Your listing" : `Seller: ${sellerDisplay}`}</p>
+      <p className="item-seller muted small-text">{isSeller ? t("item.yours") : t("item.seller", { name: sellerDisplay })}</p>
       {item.description ? <ClampedText className="item-description" text={item.description} lines={2} /> : null}
-      {item.photos?.length ? <div className="item-photos"><PhotoGrid media={item.photos} from={sellerDisplay} label={`Photo of ${item.title}`} testId="item-photos" /></div> : null}
+      {item.photos?.length ? <div className="item-photos"><PhotoGrid media={item.photos} from={sellerDisplay} label={t("item.photoOf", { title: item.title })} testId="item-photos" /></div> : null}
       {order ? (
         <p className="order-status" data-testid="order-status" data-status={order.status}>
           {orderStatusText(order, user.id, names)}
@@ -91,33 +93,35 @@ export function ItemPanel({ summary }: { summary: Summary }) {
       ) : null}
       {myOpenOffer ? (
         <p className="muted small-text" data-testid="open-offer-note">
-          {myOpenOffer.by === user.id ? `Your offer of ${formatPrice(myOpenOffer.priceCents)} is waiting for the seller.` : `The seller offered ${formatPrice(myOpenOffer.priceCents)}: answer it in the chat.`}
+          {myOpenOffer.by === user.id
+            ? t("item.yourOfferWaiting", { price: formatPrice(myOpenOffer.priceCents) })
+            : t("item.sellerOffered", { price: formatPrice(myOpenOffer.priceCents) })}
         </p>
       ) : null}
       <div className="item-actions">
         {mayBuy ? (
           <button type="button" className="primary small" disabled={busy} onClick={() => setDialog("buy")}>
-            Buy
+            {t("item.buy")}
           </button>
         ) : null}
         {mayOffer ? (
           <button type="button" className="secondary small" disabled={busy || !!myOpenOffer} onClick={() => setDialog("offer")}>
-            Make an offer
+            {t("item.makeOffer")}
           </button>
         ) : null}
         {isSeller && order?.status === "bought" ? (
           <button type="button" className="primary small" disabled={busy} onClick={() => act(() => api.advanceOrder(order.id, "shipped"))}>
-            Mark shipped
+            {t("item.markShipped")}
           </button>
         ) : null}
         {!isSeller && order?.status === "shipped" && order.buyerId === user.id ? (
           <button type="button" className="primary small" disabled={busy} onClick={() => act(() => api.advanceOrder(order.id, "received"))}>
-            Confirm received
+            {t("item.confirmReceived")}
           </button>
         ) : null}
         {mayCancel ? (
           <button type="button" className="secondary small" disabled={busy} onClick={() => setDialog("cancel")}>
-            Cancel order
+            {t("item.cancelOrder")}
           </button>
         ) : null}
       </div>

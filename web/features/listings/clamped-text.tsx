@@ -1,10 +1,12 @@
 import { useId, useLayoutEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 
 /**
  * Text cut to `lines` lines, with a "More"/"Less" toggle that only appears
  * when something is actually cut off (measured, so it follows the width).
  */
 export function ClampedText({ text, lines = 3, className = "" }: { text: string; lines?: number; className?: string }) {
+  const { t } = useTranslation();
   const [expanded, setExpanded] = useState(false);
   const [overflows, setOverflows] = useState(false);
   const ref = useRef<HTMLParagraphElement>(null);
@@ -28,7 +30,7 @@ export function ClampedText({ text, lines = 3, className = "" }: { text: string;
       </p>
       {overflows || expanded ? (
         <button type="button" className="link clamp-toggle" aria-expanded={expanded} aria-controls={id} onClick={() => setExpanded((e) => !e)}>
-          {expanded ? "Less" : "More"}
+          {expanded ? t("listings.clamp.less") : t("listings.clamp.more")}
         </button>
       ) : null}
     </div>

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { Item, Order, UpdateItem } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { storeItem } from "../../db/offers.js";
@@ -10,7 +11,6 @@ import { listingActions, type ListingAction } from "../offers/rules.js";
 import { useListingPhotoEditor } from "../photos/listing-photo-editor.js";
 
 const STATUS_OF: Partial<Record<ListingAction, UpdateItem["status"]>> = { reserve: "reserved", unreserve: "listed", relist: "listed" };
-const LABEL: Record<ListingAction, string> = { edit: "Edit", reserve: "Reserve", unreserve: "Put back on sale", withdraw: "Withdraw", relist: "List again" };
 
 /**
  * The seller's controls on their own listing (its card, the item panel):
@@ -18,6 +18,7 @@ const LABEL: Record<ListingAction, string> = { edit: "Edit", reserve: "Reserve",
  * shows at once here and in the conversations about it held on this device.
  */
 export function ListingControls({ item, order, onChanged }: { item: Item; order?: Order | null; onChanged?(item: Item): void }) {
+  const { t } = useTranslation();
   const { api, db, user } = useSession();
   const [busy, setBusy] = useState<ListingAction | null>(null);
   const [dialog, setDialog] = useState<"edit" | "withdraw" | null>(null);
@@ -44,7 +45,7 @@ export function ListingControls({ item, order, onChanged }: { item: Item; order?
   };
 
   return (
-    <div className="listing-controls" role="group" aria-label={`Manage “${item.title}”`}>
+    <div className="listing-controls" role="group" aria-label={t("listings.controls.label", { title: item.title })}>
       {actions.map((action) => {
         const status = STATUS_OF[action];
         return (
@@ -56,7 +57,7 @@ export function ListingControls({ item, order, onChanged }: { item: Item; order?
             data-testid={`listing-${action}`}
             onClick={() => (status ? void setStatus(action, status) : setDialog(action as "edit" | "withdraw"))}
           >
-            {busy === action ? `${LABEL[action]}…` : LABEL[action]}
+            {busy === action ? t(`listings.controls.busy.${action}`) : t(`listings.controls.actions.${action}`)}
           </button>
         );
       })}
@@ -68,9 +69,9 @@ export function ListingControls({ item, order, onChanged }: { item: Item; order?
       {dialog === "edit" ? <EditListingDialog item={item} onSave={save} onClose={() => setDialog(null)} /> : null}
       {dialog === "withdraw" ? (
         <FormDialog
-          title={`Withdraw “${item.title}”?`}
-          submitLabel="Withdraw"
-          busyLabel="Withdrawing…"
+          title={t("listings.withdraw.title", { title: item.title })}
+          submitLabel={t("listings.withdraw.submit")}
+          busyLabel={t("listings.withdraw.busy")}
           danger
           testId="withdraw-dialog"
           onSubmit={async () => {
@@ -79,7 +80,7 @@ export function ListingControls({ item, order, onChanged }: { item: Item; order?
           }}
           onClose={() => setDialog(null)}
         >
-          <p className="small-text">It leaves the catalogue. People who asked about it still see it, marked withdrawn, in their chats. You can list it again.</p>
+          <p className="small-text">{t("listings.withdraw.body")}</p>
         </FormDialog>
       ) : null}
     </div>
@@ -90,6 +91,7 @@ type Problems = { title?: string; price?: string };
 
 /** Title, price and description of a listing; only what changed is sent. */
 function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch: UpdateItem): Promise<void>; onClose(): void }) {
+  const { t } = useTranslation();
   const [title, setTitle] = useState(item.title);
   const [price, setPrice] = useState((item.priceCents / 100).toFixed(2));
   const [description, setDescription] = useState(item.description);
@@ -103,7 +105,7 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
   const submit = async () => {
     const checked = checkPrice(price);
     const found: Problems = {};
-    if (!title.trim()) found.title = "Give your listing a title.";
+    if (!title.trim()) found.title = t("listings.fields.needTitle");
     if (!checked.ok) found.price = checked.message;
     setProblems(found);
     if (found.title) return (titleRef.current?.focus(), false);
@@ -119,9 +121,9 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
   };
 
   return (
-    <FormDialog title="Edit listing" submitLabel="Save" busyLabel="Saving…" onSubmit={submit} onClose={onClose} testId="edit-listing-dialog">
+    <FormDialog title={t("listings.edit.title")} submitLabel={t("common.save")} busyLabel={t("common.saving")} onSubmit={submit} onClose={onClose} testId="edit-listing-dialog">
       <div className="field">
-        <label htmlFor={`${id}-t`}>Title</label>
+        <label htmlFor={`${id}-t`}>{t("listings.fields.title")}</label>
         <input
           ref={titleRef}
           id={`${id}-t`}
@@ -139,7 +141,7 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
         ) : null}
       </div>
       <div className="field">
-        <label htmlFor={`${id}-p`}>Price ({CURRENCY})</label>
+        <label htmlFor={`${id}-p`}>{t("listings.fields.price", { currency: CURRENCY })}</label>
         <input
           ref={priceRef}
           id={`${id}-p`}
@@ -150,7 +152,7 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
           aria-describedby={`${id}-p-hint${problems.price ? ` ${id}-p-err` : ""}`}
         />
         <p className="hint small-text muted" id={`${id}-p-hint`}>
-          Now {formatPrice(item.priceCents)}. Someone about to buy is asked again at the new price.
+          {t("listings.edit.priceHint", { price: formatPrice(item.priceCents) })}
         </p>
         {problems.price ? (
           <p className="field-error" id={`${id}-p-err`} role={problems.title ? undefined : "alert"}>
@@ -159,7 +161,7 @@ function EditListingDialog({ item, onSave, onClose }: { item: Item; onSave(patch
         ) : null}
       </div>
       <div className="field">
-        <label htmlFor={`${id}-d`}>Description</label>
+        <label htmlFor={`${id}-d`}>{t("listings.fields.description")}</label>
         <textarea id={`${id}-d`} rows={4} value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} />
       </div>
       {photos.field}

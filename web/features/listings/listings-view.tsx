@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useCallback, useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { type Item, itemState, type User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { formatPrice } from "../../lib/money.js";
@@ -14,6 +15,8 @@ import { loadListings, type Shelf } from "./my-listings.js";
 import { compareListings, sellerName } from "./seller.js";
 import { ReportListingButton } from "../safety/safety-dialogs.js";
 
+const SHELVES: readonly Shelf[] = ["all", "mine"];
+
 type Load = { state: "loading" } | { state: "error"; message: string } | { state: "ready"; items: Item[] };
 
 /**
@@ -22,6 +25,7 @@ type Load = { state: "loading" } | { state: "error"; message: string } | { state
  * listing of mine, sold and withdrawn too.
  */
 export function ListingsView() {
+  const { t } = useTranslation();
   const { api, db, user } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [load, setLoad] = useState<Load>({ state: "loading" });
@@ -46,16 +50,16 @@ export function ListingsView() {
   return (
     <section className="page" aria-labelledby="listings-title">
       <div className="page-header">
-        <button type="button" className="icon back" aria-label="Back to conversations" onClick={() => navigate({ name: "chats" })}>
+        <button type="button" className="icon back" aria-label={t("listings.backToChats")} onClick={() => navigate({ name: "chats" })}>
           <BackIcon />
         </button>
-        <h2 id="listings-title">Listings</h2>
+        <h2 id="listings-title">{t("listings.title")}</h2>
         <button type="button" className="primary small" onClick={() => navigate({ name: "sell" })}>
-          Sell something
+          {t("listings.sellSomething")}
         </button>
       </div>
-      <div className="listing-shelves" role="group" aria-label="Which listings">
-        {(["all", "mine"] as const).map((name) => (
+      <div className="listing-shelves" role="group" aria-label={t("listings.shelves.label")}>
+        {SHELVES.map((name) => (
           <button
             key={name}
             type="button"
@@ -68,11 +72,11 @@ export function ListingsView() {
               setLoad({ state: "loading" });
             }}
           >
-            {name === "all" ? "All listings" : "My listings"}
+            {t(`listings.shelves.${name}`)}
           </button>
         ))}
       </div>
-      {load.state === "loading" ? <p className="muted pad">Loading listings…</p> : null}
+      {load.state === "loading" ? <p className="muted pad">{t("listings.loading")}</p> : null}
       {load.state === "error" ? (
         <div className="pad" role="alert">
           <p className="error">{load.message}</p>
@@ -84,12 +88,12 @@ export function ListingsView() {
               refresh();
             }}
           >
-            Try again
+            {t("common.tryAgain")}
           </button>
         </div>
       ) : null}
       {load.state === "ready" && load.items.length === 0 ? (
-        <p className="muted pad">{shelf === "mine" ? "You haven't listed anything yet." : "Nothing for sale yet. Be the first to sell something!"}</p>
+        <p className="muted pad">{shelf === "mine" ? t("listings.emptyMine") : t("listings.emptyAll")}</p>
       ) : null}
       {load.state === "ready" && load.items.length > 0 ? (
         <ul className="listing-grid" role="list">
@@ -118,6 +122,7 @@ function useKnownPeople(): ReadonlyMap<string, User> | undefined {
 }
 
 function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMap<string, User> | undefined; onChanged(item: Item): void }) {
+  const { t } = useTranslation();
   const { api, user, client } = useSession();
   const navigate = useUi((s) => s.navigate);
   const [busy, setBusy] = useState(false);
@@ -150,7 +155,7 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
         <h3>{item.title}</h3>
         <span className="item-price">{formatPrice(item.priceCents)}</span>
       </div>
-      {mine || seller ? <p className="listing-seller muted small-text">{mine ? "Your listing" : `Seller: ${seller}`}</p> : null}
+      {mine || seller ? <p className="listing-seller muted small-text">{mine ? t("listings.card.yours") : t("listings.card.seller", { name: seller })}</p> : null}
       {item.description ? <ClampedText className="listing-description" text={item.description} lines={3} /> : null}
       <div className="listing-bottom">
         {mine || state !== "listed" ? (
@@ -160,7 +165,7 @@ function ListingCard({ item, known, onChanged }: { item: Item; known: ReadonlyMa
         ) : null}
         {!mine && available ? (
           <button type="button" className="secondary small" onClick={ask} disabled={busy}>
-            {busy ? "Opening…" : "Ask the seller"}
+            {busy ? t("listings.card.opening") : t("listings.card.ask")}
           </button>
         ) : null}
         {mine ? null : <ReportListingButton itemId={item.id} />}

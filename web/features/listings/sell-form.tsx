@@ -1,4 +1,5 @@
 import { useId, useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { BackIcon } from "../../lib/icons.js";
 import { checkPrice, CURRENCY } from "../../lib/money.js";
@@ -10,6 +11,7 @@ import { usePhotoAttachments } from "../photos/photo-attachments.js";
 type Problems = { title?: string; price?: string };
 
 export function SellForm() {
+  const { t } = useTranslation();
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
   const id = useId();
@@ -20,7 +22,7 @@ export function SellForm() {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [uploading, setUploading] = useState<string | null>(null);
-  const photos = usePhotoAttachments({ disabled: busy, label: "Add photos" });
+  const photos = usePhotoAttachments({ disabled: busy, label: t("listings.sell.addPhotos") });
   const titleRef = useRef<HTMLInputElement>(null);
   const priceRef = useRef<HTMLInputElement>(null);
 
@@ -28,7 +30,7 @@ export function SellForm() {
     event.preventDefault();
     const checked = checkPrice(price);
     const found: Problems = {};
-    if (!title.trim()) found.title = "Give your listing a title.";
+    if (!title.trim()) found.title = t("listings.fields.needTitle");
     if (!checked.ok) found.price = checked.message;
     setProblems(found);
     setError(null);
@@ -54,13 +56,13 @@ export function SellForm() {
   return (
     <section className="page" aria-labelledby={`${id}-title`}>
       <div className="page-header">
-        <button type="button" className="icon back" aria-label="Cancel and go back" onClick={() => navigate({ name: "listings" })}>
+        <button type="button" className="icon back" aria-label={t("listings.sell.cancel")} onClick={() => navigate({ name: "listings" })}>
           <BackIcon />
         </button>
-        <h2 id={`${id}-title`}>Sell something</h2>
+        <h2 id={`${id}-title`}>{t("listings.sell.title")}</h2>
       </div>
       <form className="form pad narrow-form" onSubmit={submit} noValidate>
-        <label htmlFor={`${id}-t`}>Title</label>
+        <label htmlFor={`${id}-t`}>{t("listings.fields.title")}</label>
         <input
           ref={titleRef}
           id={`${id}-t`}
@@ -79,12 +81,12 @@ export function SellForm() {
             {problems.title}
           </p>
         ) : null}
-        <label htmlFor={`${id}-p`}>Price ({CURRENCY})</label>
+        <label htmlFor={`${id}-p`}>{t("listings.fields.price", { currency: CURRENCY })}</label>
         <input
           ref={priceRef}
           id={`${id}-p`}
           inputMode="decimal"
-          placeholder="12.50"
+          placeholder={t("listings.fields.pricePlaceholder")}
           value={price}
           onChange={(e) => {
             setPrice(e.target.value);
@@ -98,19 +100,19 @@ export function SellForm() {
           required
         />
         <p className="hint" id={`${id}-p-hint`}>
-          0 to give it away
+          {t("listings.sell.giveAway")}
         </p>
         {problems.price ? (
           <p className="field-error" id={`${id}-p-error`} role={alertOn === "price" ? "alert" : undefined}>
             {problems.price}
           </p>
         ) : null}
-        <label htmlFor={`${id}-d`}>Description</label>
+        <label htmlFor={`${id}-d`}>{t("listings.fields.description")}</label>
         <textarea id={`${id}-d`} rows={4} value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} />
         <div className="sell-photos" {...photos.formHandlers}>
           <div className="sell-photos-row">
             {photos.button}
-            <span className="hint">Up to 9 photos (JPEG, PNG, WebP or GIF, at most 10 MB each)</span>
+            <span className="hint">{t("listings.sell.photosHint")}</span>
           </div>
           {photos.tray}
           {photos.alert}
@@ -121,7 +123,7 @@ export function SellForm() {
           </p>
         ) : null}
         <button type="submit" className="primary" disabled={busy}>
-          {uploading ?? (busy ? "Listing…" : "List it")}
+          {uploading ?? (busy ? t("listings.sell.busy") : t("listings.sell.submit"))}
         </button>
       </form>
     </section>

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { CURRENCY } from "../../lib/money.js";
 import { checkOfferPrice } from "./rules.js";
@@ -15,7 +16,7 @@ export function FormDialog({
   submitLabel,
   busyLabel,
   danger = false,
-  closeLabel = "Cancel",
+  closeLabel,
   onSubmit,
   onClose,
   testId,
@@ -25,12 +26,14 @@ export function FormDialog({
   submitLabel: string;
   busyLabel: string;
   danger?: boolean;
+  /** The close button's words; Cancel when not given. */
   closeLabel?: string;
   /** Resolves when done; throws to keep the dialog open with the reason. Returning false keeps it open quietly (a field problem). */
   onSubmit(): Promise<boolean | void>;
   onClose(): void;
   testId: string;
 }) {
+  const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
   const live = useRef(true);
   const [busy, setBusy] = useState(false);
@@ -86,7 +89,7 @@ export function FormDialog({
             {busy ? busyLabel : submitLabel}
           </button>
           <button type="button" className="secondary" onClick={onClose}>
-            {closeLabel}
+            {closeLabel ?? t("common.cancel")}
           </button>
         </div>
       </form>
@@ -113,6 +116,7 @@ export function PriceDialog({
   onClose(): void;
   testId: string;
 }) {
+  const { t } = useTranslation();
   const [text, setText] = useState("");
   const [problem, setProblem] = useState<string | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -129,16 +133,16 @@ export function PriceDialog({
   };
 
   return (
-    <FormDialog title={title} submitLabel={submitLabel} busyLabel="Sending…" onSubmit={send} onClose={onClose} testId={testId}>
+    <FormDialog title={title} submitLabel={submitLabel} busyLabel={t("offers.price.sending")} onSubmit={send} onClose={onClose} testId={testId}>
       <label className="field" htmlFor={`${id}-p`}>
-        <span>Your price ({CURRENCY})</span>
+        <span>{t("offers.price.label", { currency: CURRENCY })}</span>
       </label>
       <input
         ref={input}
         id={`${id}-p`}
         className="offer-price-input"
         inputMode="decimal"
-        placeholder="12.50"
+        placeholder={t("offers.price.placeholder")}
         autoFocus
         value={text}
         onChange={(e) => {

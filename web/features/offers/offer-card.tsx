@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { itemState, type Message, type RespondOffer } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { storeOffers, storeOrder } from "../../db/offers.js";
@@ -11,13 +12,15 @@ import { PriceDialog } from "./dialogs.js";
 import { offerActions, offerHeadline, offerStateText, offerWaitingText, type OfferAction } from "./rules.js";
 import { useOffer } from "./use-offers.js";
 
-const LABEL: Record<OfferAction, string> = { accept: "Accept", decline: "Decline", counter: "Counter", withdraw: "Withdraw" };
+/** A placeholder while the offer's price is not known yet: a dash, not words. */
+const NO_PRICE = "—";
 
 /**
  * A message of kind "offer": the price, who offered it, the offer's state as
  * held now (its `offer` entries), and what the person looking may do about it.
  */
 export function OfferCard({ message }: { message: { conversationId: string; senderId: string; offer?: Message["offer"] } }) {
+  const { t } = useTranslation();
   const { db, api, user } = useSession();
   const ref = message.offer;
   const { offer, missing } = useOffer(ref?.id, message.conversationId);
@@ -57,19 +60,19 @@ export function OfferCard({ message }: { message: { conversationId: string; send
   return (
     <div className="offer-card" data-testid="offer-card" data-offer-id={ref?.id} data-status={status ?? (missing ? "unknown" : "loading")}>
       <div className="offer-top">
-        <span className="offer-label">{counter ? "Counter-offer" : "Offer"}</span>
+        <span className="offer-label">{counter ? t("offers.card.counterOffer") : t("offers.card.offer")}</span>
         {status ? (
           <span className={`offer-state offer-${status}`} data-testid="offer-state">
             {offerStateText(status)}
           </span>
         ) : null}
       </div>
-      <div className="offer-price">{priceCents === undefined ? "—" : formatPrice(priceCents)}</div>
+      <div className="offer-price">{priceCents === undefined ? NO_PRICE : formatPrice(priceCents)}</div>
       {priceCents !== undefined ? <div className="offer-by small-text">{offerHeadline({ by, priceCents }, user.id, name, counter)}</div> : null}
       {offer ? <OfferWaiting text={offerWaitingText(offer, user.id, other)} /> : null}
-      {!offer && !missing ? <div className="offer-waiting muted small-text">Checking this offer…</div> : null}
+      {!offer && !missing ? <div className="offer-waiting muted small-text">{t("offers.card.checking")}</div> : null}
       {actions.length > 0 ? (
-        <div className="offer-actions" role="group" aria-label="Answer this offer">
+        <div className="offer-actions" role="group" aria-label={t("offers.card.answerLabel")}>
           {actions.map((action) => (
             <button
               key={action}
@@ -80,7 +83,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
               data-testid={`offer-${action}`}
               onClick={() => (action === "counter" ? setCountering(true) : void act(action))}
             >
-              {busy === action ? `${LABEL[action]}…` : LABEL[action]}
+              {busy === action ? t(`offers.card.busy.${action}`) : t(`offers.card.actions.${action}`)}
             </button>
           ))}
         </div>
@@ -92,9 +95,9 @@ export function OfferCard({ message }: { message: { conversationId: string; send
       ) : null}
       {countering && offer ? (
         <PriceDialog
-          title="Counter with your price"
-          hint={`${offer.by === user.id ? "You" : name} offered ${formatPrice(offer.priceCents)}.`}
-          submitLabel="Send counter-offer"
+          title={t("offers.counter.title")}
+          hint={offer.by === user.id ? t("offers.counter.hintYou", { price: formatPrice(offer.priceCents) }) : t("offers.counter.hintThem", { name, price: formatPrice(offer.priceCents) })}
+          submitLabel={t("offers.counter.submit")}
           testId="counter-dialog"
           onPrice={async (cents) => {
             await respond({ action: "counter", priceCents: cents });

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { CANCEL_REASON_MAX, CourierError, type Item, itemState, type Order } from "../../../shared/protocol/index.js";
 import { storeItem, storeOffers, storeOrder } from "../../db/offers.js";
 import { formatPrice } from "../../lib/money.js";
@@ -13,6 +14,7 @@ import { cancelRule } from "./rules.js";
  * says so, shows the new price, and a second confirmation buys at it.
  */
 export function BuyDialog({ item, onClose }: { item: Item; onClose(): void }) {
+  const { t } = useTranslation();
   const { api, db } = useSession();
   const [price, setPrice] = useState(item.priceCents);
   const [changed, setChanged] = useState(false);
@@ -29,24 +31,24 @@ export function BuyDialog({ item, onClose }: { item: Item; onClose(): void }) {
       if (now && itemState(now) === "listed" && now.priceCents !== price) {
         setPrice(now.priceCents);
         setChanged(true);
-        throw new Error(`The seller changed the price to ${formatPrice(now.priceCents)}.`, { cause: error });
+        throw new Error(t("offers.buy.priceChanged", { price: formatPrice(now.priceCents) }), { cause: error });
       }
-      if (now && itemState(now) === "sold") throw new Error("Someone bought it first.", { cause: error });
+      if (now && itemState(now) === "sold") throw new Error(t("offers.buy.boughtFirst"), { cause: error });
       throw error;
     }
   };
 
   return (
     <FormDialog
-      title={`Buy “${item.title}” for ${formatPrice(price)}?`}
-      submitLabel={changed ? `Buy for ${formatPrice(price)}` : "Buy"}
-      busyLabel="Buying…"
+      title={t("offers.buy.title", { title: item.title, price: formatPrice(price) })}
+      submitLabel={changed ? t("offers.buy.submitAt", { price: formatPrice(price) }) : t("offers.buy.submit")}
+      busyLabel={t("offers.buy.busy")}
       onSubmit={buy}
       onClose={onClose}
       testId="buy-dialog"
     >
       <p className="small-text">
-        {changed ? "Check the new price before you buy." : "The seller is told at once and ships it to you. You can cancel until it ships."}
+        {changed ? t("offers.buy.checkNewPrice") : t("offers.buy.body")}
       </p>
     </FormDialog>
   );
@@ -54,12 +56,13 @@ export function BuyDialog({ item, onClose }: { item: Item; onClose(): void }) {
 
 /** An offer on a listing: the buyer's price, shown to the seller in the chat. */
 export function MakeOfferDialog({ item, onClose }: { item: Item; onClose(): void }) {
+  const { t } = useTranslation();
   const { api, db } = useSession();
   return (
     <PriceDialog
-      title={`Make an offer for “${item.title}”`}
-      hint={`Listed at ${formatPrice(item.priceCents)}. The seller can accept, decline or counter.`}
-      submitLabel="Send offer"
+      title={t("offers.makeOffer.title", { title: item.title })}
+      hint={t("offers.makeOffer.hint", { price: formatPrice(item.priceCents) })}
+      submitLabel={t("offers.makeOffer.submit")}
       testId="offer-dialog"
       onPrice={async (cents) => {
         await storeOffers(db, [await makeOffer(api, item.id, cents)]);
@@ -72,6 +75,7 @@ export function MakeOfferDialog({ item, onClose }: { item: Item; onClose(): void
 
 /** Cancel before it ships: the seller must say why (the buyer reads it in the chat), the buyer may. */
 export function CancelOrderDialog({ order, onClose }: { order: Order; onClose(): void }) {
+  const { t } = useTranslation();
   const { api, db, user } = useSession();
   const { reasonRequired } = cancelRule(order, user.id);
   const [reason, setReason] = useState("");
@@ -82,7 +86,7 @@ export function CancelOrderDialog({ order, onClose }: { order: Order; onClose():
   const cancel = async () => {
     const text = reason.trim();
     if (reasonRequired && !text) {
-      setProblem("Tell the buyer why you're cancelling.");
+      setProblem(t("offers.cancel.needReason"));
       field.current?.focus();
       return false;
     }
@@ -91,9 +95,14 @@ export function CancelOrderDialog({ order, onClose }: { order: Order; onClose():
   };
 
   return (
-    <FormDialog title="Cancel this order?" submitLabel="Cancel order" busyLabel="Cancelling…" closeLabel="Keep the order" danger onSubmit={cancel} onClose={onClose} testId="cancel-order-dialog">
+    <FormDialog
+      title={t("offers.cancel.title")}
+      submitLabel={t("offers.cancel.submit")}
+      busyLabel={t("offers.cancel.busy")}
+      closeLabel={t("offers.cancel.keep")}
+      danger onSubmit={cancel} onClose={onClose} testId="cancel-order-dialog">
       <label className="field" htmlFor={`${id}-r`}>
-        <span>{reasonRequired ? "Why? (the buyer sees this)" : "Why? (optional, the seller sees this)"}</span>
+        <span>{reasonRequired ? t("offers.cancel.reasonRequired") : t("offers.cancel.reasonOptional")}</span>
       </label>
       <textarea
         ref={field}
@@ -114,7 +123,7 @@ export function CancelOrderDialog({ order, onClose }: { order: Order; onClose():
           {problem}
         </p>
       ) : null}
-      <p className="small-text muted">The listing goes back on sale.</p>
+      <p className="small-text muted">{t("offers.cancel.backOnSale")}</p>
     </FormDialog>
   );
 }

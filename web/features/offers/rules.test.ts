@@ -1,7 +1,21 @@
 import { describe, expect, it } from "vitest";
 import { itemWire, OFFER_STATUSES, type Item, type Offer, type Order } from "../../../shared/protocol/index.js";
+import { i18n } from "../../i18n/index.js";
 import { compareListings } from "../listings/seller.js";
-import { cancelRule, checkOfferPrice, isActiveOrder, listingActions, mergeOffer, offerActions, openOfferOf, orderStatusText } from "./rules.js";
+import {
+  cancelRule,
+  checkOfferPrice,
+  isActiveOrder,
+  itemStatusText,
+  listingActions,
+  mergeOffer,
+  offerActions,
+  offerHeadline,
+  offerStateText,
+  offerWaitingText,
+  openOfferOf,
+  orderStatusText,
+} from "./rules.js";
 
 const BUYER = "u-buyer";
 const SELLER = "u-seller";
@@ -114,6 +128,44 @@ describe("orders: cancel and what each side reads", () => {
     expect(orderStatusText(order({ status: "cancelled", cancelledBy: BUYER }), SELLER, names)).toBe("Order cancelled by Alice");
     expect(orderStatusText(order(), BUYER, names)).toBe("Bought for $40.00 — waiting for the seller to ship");
     expect(orderStatusText(order({ priceCents: undefined }), SELLER, names)).toBe("Sold — please ship the item");
+  });
+});
+
+describe("the words for offers, orders and listings", () => {
+  const names = { buyer: "Alice", seller: "Bob" };
+
+  it("in English: whole sentences, “You” or the other person's name", () => {
+    expect(offerHeadline({ by: BUYER, priceCents: 4000 }, BUYER, "Alice", false)).toBe("You offered $40.00");
+    expect(offerHeadline({ by: SELLER, priceCents: 4500 }, BUYER, "Bob", true)).toBe("Bob countered with $45.00");
+    expect(offerWaitingText(offer(), BUYER, "Bob")).toBe("Waiting for Bob to answer");
+    expect(offerWaitingText(offer(), SELLER, "Alice")).toBe("Your answer?");
+    expect(offerWaitingText(offer({ status: "declined" }), SELLER, "Alice")).toBeNull();
+    expect(offerStateText("countered")).toBe("Countered");
+    expect(itemStatusText("reserved")).toBe("Reserved");
+    expect(orderStatusText(order({ status: "shipped" }), BUYER, names)).toBe("Shipped — confirm when it arrives");
+    expect(orderStatusText(order({ status: "cancelled" }), BUYER, names)).toBe("Order cancelled");
+  });
+
+  it("in Chinese", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(offerHeadline({ by: BUYER, priceCents: 4000 }, BUYER, "Alice", false)).toBe("你出价 US$40.00");
+      expect(offerHeadline({ by: SELLER, priceCents: 4500 }, BUYER, "Bob", true)).toBe("Bob还价 US$45.00");
+      expect(offerWaitingText(offer(), BUYER, "Bob")).toBe("等待Bob回复");
+      expect(offerWaitingText(offer(), SELLER, "Alice")).toBe("等你回复");
+      expect(offerStateText("open")).toBe("待回复");
+      expect(itemStatusText("withdrawn")).toBe("已下架");
+      expect(checkOfferPrice("0")).toEqual({ ok: false, message: "出价必须大于 0。" });
+      expect(orderStatusText(order(), BUYER, names)).toBe("已买下，成交价 US$40.00，等待卖家发货");
+      expect(orderStatusText(order({ priceCents: undefined }), SELLER, names)).toBe("已卖出，请尽快发货");
+      expect(orderStatusText(order({ status: "received" }), SELLER, names)).toBe("已确认收货，交易完成");
+      const cancelled = order({ status: "cancelled", cancelledBy: SELLER, reason: "It broke" });
+      expect(orderStatusText(cancelled, BUYER, names)).toBe("Bob取消了订单：“It broke”");
+      expect(orderStatusText(cancelled, SELLER, names)).toBe("你取消了订单：“It broke”");
+      expect(orderStatusText(order({ status: "cancelled", cancelledBy: BUYER }), SELLER, names)).toBe("Alice取消了订单");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { type Item, type ItemState, itemState, type Offer, type Order } from "../../../shared/protocol/index.js";
+import { t } from "../../i18n/index.js";
 import { checkPrice, formatPrice, type PriceCheck } from "../../lib/money.js";
 
 /**
@@ -22,30 +23,22 @@ export function offerActions(offer: Offer, me: string, itemStatus?: ItemState): 
   return ["accept", "decline", "counter"];
 }
 
-const STATE_TEXT: Record<Offer["status"], string> = {
-  open: "Open",
-  accepted: "Accepted",
-  declined: "Declined",
-  countered: "Countered",
-  withdrawn: "Withdrawn",
-  expired: "Expired",
-};
-
 /** The short state shown on an offer card. */
 export function offerStateText(status: Offer["status"]): string {
-  return STATE_TEXT[status];
+  return t(`offers.state.${status}`);
 }
 
 /** "You offered $40.00" / "Bob countered with $45.00". */
 export function offerHeadline(ref: { by: string; priceCents: number }, me: string, name: string, counter: boolean): string {
-  const who = ref.by === me ? "You" : name;
-  return `${who} ${counter ? "countered with" : "offered"} ${formatPrice(ref.priceCents)}`;
+  const price = formatPrice(ref.priceCents);
+  if (ref.by === me) return counter ? t("offers.headline.youCountered", { price }) : t("offers.headline.youOffered", { price });
+  return counter ? t("offers.headline.theyCountered", { name, price }) : t("offers.headline.theyOffered", { name, price });
 }
 
 /** What the open offer waits for, said to the person looking at it. */
 export function offerWaitingText(offer: Offer, me: string, otherName: string): string | null {
   if (offer.status !== "open") return null;
-  return offer.by === me ? `Waiting for ${otherName} to answer` : "Your answer?";
+  return offer.by === me ? t("offers.waiting.forOther", { name: otherName }) : t("offers.waiting.forYou");
 }
 
 /**
@@ -66,7 +59,7 @@ export function openOfferOf(offers: readonly Offer[], buyerId: string): Offer | 
 /** A price typed for an offer or a counter: a price the sell form would take, and more than nothing. */
 export function checkOfferPrice(text: string, locale?: string): PriceCheck {
   const checked = checkPrice(text, locale);
-  if (checked.ok && checked.cents === 0) return { ok: false, message: "An offer must be more than nothing." };
+  if (checked.ok && checked.cents === 0) return { ok: false, message: t("offers.moreThanNothing") };
   return checked;
 }
 
@@ -91,27 +84,31 @@ export function cancelRule(order: Order, me: string): { may: boolean; reasonRequ
 /** The order's state as its party reads it. */
 export function orderStatusText(order: Order, me: string, names: { buyer: string; seller: string }): string {
   const seller = me === order.sellerId;
-  const price = order.priceCents === undefined ? "" : ` for ${formatPrice(order.priceCents)}`;
   switch (order.status) {
-    case "bought":
-      return seller ? `Sold${price} — please ship the item` : `Bought${price} — waiting for the seller to ship`;
+    case "bought": {
+      if (order.priceCents === undefined) return seller ? t("offers.order.sold") : t("offers.order.bought");
+      const price = formatPrice(order.priceCents);
+      return seller ? t("offers.order.soldFor", { price }) : t("offers.order.boughtFor", { price });
+    }
     case "shipped":
-      return seller ? "Shipped — waiting for the buyer" : "Shipped — confirm when it arrives";
+      return seller ? t("offers.order.shippedSeller") : t("offers.order.shippedBuyer");
     case "received":
-      return "Received — order complete";
+      return t("offers.order.received");
     case "cancelled": {
-      const who = order.cancelledBy === me ? "you" : order.cancelledBy === order.sellerId ? names.seller : order.cancelledBy === order.buyerId ? names.buyer : null;
-      const by = who ? ` by ${who}` : "";
-      return order.reason ? `Order cancelled${by}: “${order.reason}”` : `Order cancelled${by}`;
+      const reason = order.reason;
+      if (order.cancelledBy === me) return reason ? t("offers.order.cancelledByYouReason", { reason }) : t("offers.order.cancelledByYou");
+      const name = order.cancelledBy === order.sellerId ? names.seller : order.cancelledBy === order.buyerId ? names.buyer : null;
+      if (name) return reason ? t("offers.order.cancelledByReason", { name, reason }) : t("offers.order.cancelledBy", { name });
+      return reason ? t("offers.order.cancelledReason", { reason }) : t("offers.order.cancelled");
     }
   }
 }
 
-const ITEM_STATUS_TEXT: Record<ItemState, string> = { listed: "Listed", reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
+const ITEM_STATES: readonly ItemState[] = ["listed", "reserved", "sold", "withdrawn"];
 
 /** A listing's state in words: `itemState(item)`, so "reserved" and "withdrawn" (the `availability` extension) read as such. */
 export function itemStatusText(status: ItemState): string {
-  return ITEM_STATUS_TEXT[status] ?? status;
+  return ITEM_STATES.includes(status) ? t(`offers.itemStatus.${status}`) : status;
 }
 
 export type ListingAction = "edit" | "reserve" | "unreserve" | "withdraw" | "relist";

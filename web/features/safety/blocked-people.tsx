@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { useSession } from "../../session.js";
@@ -9,6 +10,7 @@ import { unblock } from "./safety-dialogs.js";
 
 /** Settings → "Blocked people": everyone I block, each with Unblock; the list comes from the server (and refreshes this device's copy). */
 export function BlockedPeople() {
+  const { t } = useTranslation();
   const session = useSession();
   const [users, setUsers] = useState<User[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -32,18 +34,18 @@ export function BlockedPeople() {
 
   return (
     <section className="settings-section" aria-labelledby="settings-blocked" data-testid="blocked-people">
-      <h3 id="settings-blocked">Blocked people</h3>
-      {users === null && !error ? <p className="muted">Loading…</p> : null}
-      {users?.length === 0 ? <p className="muted small-text">You haven't blocked anyone. Block someone from a chat's ⋯ menu.</p> : null}
+      <h3 id="settings-blocked">{t("safety.blocked.heading")}</h3>
+      {users === null && !error ? <p className="muted">{t("common.loading")}</p> : null}
+      {users?.length === 0 ? <p className="muted small-text">{t("safety.blocked.none")}</p> : null}
       {users && users.length > 0 ? (
         <ul className="blocked-list">
           {users.map((u) => (
             <li key={u.id} className="blocked-person">
               <span>
-                <strong>{displayNameFor(u)}</strong> <span className="muted">@{u.username}</span>
+                <strong>{displayNameFor(u)}</strong> <span className="muted">{`@${u.username}`}</span>
               </span>
               <button type="button" className="secondary small" aria-busy={busy === u.id} onClick={() => void (busy || run(u))}>
-                Unblock
+                {t("safety.blocked.unblock")}
               </button>
             </li>
           ))}

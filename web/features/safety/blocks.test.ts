@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CourierDb } from "../../db/database.js";
 import type { DexieSyncStore } from "../../db/store.js";
 import { message, ME, openTestStore, PEER } from "../../db/test-fixtures.js";
-import { blockedLast, visibleMessages } from "./blocks.js";
+import { i18n } from "../../i18n/index.js";
+import { blockedLast, blockedPreview, visibleMessages } from "./blocks.js";
 
 let db: CourierDb;
 let store: DexieSyncStore;
@@ -45,5 +46,15 @@ describe("the block list on a device", () => {
     expect(blockedLast(of("group", message("g", 1, { kind: "system" })), blocked)).toBe(false);
     expect(blockedLast(of("direct", message("d", 1)), blocked)).toBe(false);
     expect(blockedLast(of("group", null), blocked)).toBe(false);
+  });
+
+  it("says so in the preview in the app's language, never their text", async () => {
+    expect(blockedPreview()).toBe("Hidden: from someone you blocked");
+    await i18n.changeLanguage("zh");
+    try {
+      expect(blockedPreview()).toBe("已隐藏：来自你屏蔽的人");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

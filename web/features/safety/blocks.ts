@@ -1,6 +1,7 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { blockListSchema, blocksEntrySchema, type Entry, type User } from "../../../shared/protocol/index.js";
 import type { CourierDb } from "../../db/database.js";
+import { t } from "../../i18n/index.js";
 import type { Session } from "../../session.js";
 
 /**
@@ -39,7 +40,15 @@ export function visibleMessages<M extends { kind: string; senderId: string }>(me
   return isGroup && blocked.size > 0 ? messages.filter((m) => m.kind === "system" || !blocked.has(m.senderId)) : messages;
 }
 
-/** The list's preview of a group whose newest message is from someone I block: it says so, never their text. */
+/** The list's preview of a group whose newest message is from someone I block: it says so, never their text (in the app's language). */
+export function blockedPreview(): string {
+  return t("safety.blockedPreview");
+}
+
+/**
+ * @deprecated English only: use `blockedPreview()`, which follows the app's
+ * language. Kept until the conversation list (not part of this change) calls it.
+ */
 export const BLOCKED_PREVIEW = "Hidden: from someone you blocked";
 
 export function blockedLast(summary: { conversation: { type: string }; lastMessage: { senderId: string; kind: string } | null }, blocked: ReadonlySet<string>): boolean {

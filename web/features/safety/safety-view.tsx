@@ -1,14 +1,13 @@
 import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import type { ReportType, User } from "../../../shared/protocol/index.js";
-import { CONTACT_NOTE, hasContactDetails } from "../../../shared/safety/contact-details.js";
+import { hasContactDetails } from "../../../shared/safety/contact-details.js";
 import type { StoredMessage, StoredSummary } from "../../db/records.js";
 import type { MenuItem } from "../../lib/menu.js";
 import { useSession } from "../../session.js";
 import { displayNameFor } from "../conversations/contacts.js";
 import { useBlockedIds, visibleMessages } from "./blocks.js";
 import { BlockDialog, ReportDialog, unblock } from "./safety-dialogs.js";
-
-export const SAFETY_TIPS = "Pay in Courier; meet in public; check the item before you pay.";
 
 type Dialog = { mode: "report"; type: ReportType; id: string } | { mode: "block"; user: User };
 
@@ -24,6 +23,7 @@ function peerOf(summary: StoredSummary | null | undefined, me: string): User | n
  * or item chat; `element` is the dialog one of them opened.
  */
 export function useSafetyMenu() {
+  const { t } = useTranslation();
   const session = useSession();
   const blocked = useBlockedIds(session.db);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -35,9 +35,9 @@ export function useSafetyMenu() {
       const name = displayNameFor(peer);
       return [
         blocked.has(peer.id)
-          ? { label: `Unblock ${name}`, onSelect: () => void unblock(session, peer.id, name) }
-          : { label: `Block ${name}…`, danger: true, onSelect: () => setDialog({ mode: "block", user: peer }) },
-        { label: `Report ${name}…`, danger: true, onSelect: () => setDialog({ mode: "report", type: "user", id: peer.id }) },
+          ? { label: t("safety.menu.unblock", { name }), onSelect: () => void unblock(session, peer.id, name) }
+          : { label: t("safety.menu.block", { name }), danger: true, onSelect: () => setDialog({ mode: "block", user: peer }) },
+        { label: t("safety.menu.report", { name }), danger: true, onSelect: () => setDialog({ mode: "report", type: "user", id: peer.id }) },
       ];
     },
     element: dialogElement(dialog, close),
@@ -57,6 +57,7 @@ function dialogElement(dialog: Dialog | null, close: () => void): ReactNode {
  * Report…, the item chat's tips, and the dialog.
  */
 export function useSafetyInConversation(summary: StoredSummary | null | undefined, me: string) {
+  const { t } = useTranslation();
   const session = useSession();
   const blockedIds = useBlockedIds(session.db);
   const [dialog, setDialog] = useState<Dialog | null>(null);
@@ -71,10 +72,10 @@ export function useSafetyInConversation(summary: StoredSummary | null | undefine
     messageItems: (message: StoredMessage): MenuItem[] => {
       if (message.senderId === me || message.kind === "system") return [];
       const items: MenuItem[] = [];
-      if (!message.recalled) items.push({ label: "Report…", danger: true, onSelect: () => setDialog({ mode: "report", type: "message", id: message.id }) });
+      if (!message.recalled) items.push({ label: t("safety.menu.reportMessage"), danger: true, onSelect: () => setDialog({ mode: "report", type: "message", id: message.id }) });
       const sender = isGroup ? summary?.members?.find((m) => m.id === message.senderId) : undefined;
       if (sender && !blockedIds.has(sender.id)) {
-        items.push({ label: `Block ${displayNameFor(sender)}…`, danger: true, onSelect: () => setDialog({ mode: "block", user: sender }) });
+        items.push({ label: t("safety.menu.block", { name: displayNameFor(sender) }), danger: true, onSelect: () => setDialog({ mode: "block", user: sender }) });
       }
       return items;
     },
@@ -86,6 +87,7 @@ export function useSafetyInConversation(summary: StoredSummary | null | undefine
 
 /** In place of the composer of a chat with someone I block. */
 function BlockedBanner({ peer }: { peer: User }) {
+  const { t } = useTranslation();
   const session = useSession();
   const [busy, setBusy] = useState(false);
   const run = async () => {
@@ -95,15 +97,18 @@ function BlockedBanner({ peer }: { peer: User }) {
   };
   return (
     <div className="blocked-banner" role="status" data-testid="blocked-banner">
-      <span>You blocked this person.</span>
+      <span>{t("safety.banner.text")}</span>
       <button type="button" className="link" aria-busy={busy} onClick={() => void (busy || run())}>
-        Unblock
+        {t("safety.banner.unblock")}
       </button>
     </div>
   );
 }
 
 const TIPS_KEY = "courier:safety-tips-dismissed";
+
+/** The tips' close button shows a sign, not words (its aria-label says what it does). */
+const DISMISS_MARK = "×";
 
 function dismissedTips(): string[] {
   try {
@@ -116,6 +121,7 @@ function dismissedTips(): string[] {
 
 /** The item chat's short tips, until dismissed (per conversation, on this browser). */
 function SafetyTips({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
   const [dismissed, setDismissed] = useState(() => dismissedTips().includes(conversationId));
   if (dismissed) return null;
   const dismiss = () => {
@@ -125,9 +131,9 @@ function SafetyTips({ conversationId }: { conversationId: string }) {
   };
   return (
     <div className="safety-tips" role="note" data-testid="safety-tips">
-      <span>{SAFETY_TIPS}</span>
-      <button type="button" className="icon small" aria-label="Dismiss the safety tips" onClick={dismiss}>
-        ×
+      <span>{t("safety.tips.text")}</span>
+      <button type="button" className="icon small" aria-label={t("safety.tips.dismiss")} onClick={dismiss}>
+        {DISMISS_MARK}
       </button>
     </div>
   );
@@ -135,10 +141,11 @@ function SafetyTips({ conversationId }: { conversationId: string }) {
 
 /** The calm note under someone else's message that carries a phone number, an email address or a payment link. */
 export function ContactNote({ message, me }: { message: Pick<StoredMessage, "senderId" | "kind" | "body">; me: string }) {
+  const { t } = useTranslation();
   if (message.senderId === me || message.kind === "system" || !hasContactDetails(message.body)) return null;
   return (
     <p className="contact-note" role="note" data-testid="contact-note">
-      {CONTACT_NOTE}
+      {t("safety.contactNote")}
     </p>
   );
 }

@@ -1,4 +1,99 @@
 import type en from "../en/offers.js";
 import type { Translation } from "../../translation.js";
 
-export default {} satisfies Translation<typeof en>;
+export default {
+  state: {
+    open: "待回复",
+    accepted: "已接受",
+    declined: "已拒绝",
+    countered: "已还价",
+    withdrawn: "已撤回",
+    expired: "已过期",
+  },
+  itemStatus: {
+    listed: "在售",
+    reserved: "已预留",
+    sold: "已售出",
+    withdrawn: "已下架",
+  },
+  headline: {
+    youOffered: "你出价 {{price}}",
+    theyOffered: "{{name}}出价 {{price}}",
+    youCountered: "你还价 {{price}}",
+    theyCountered: "{{name}}还价 {{price}}",
+  },
+  waiting: {
+    forOther: "等待{{name}}回复",
+    forYou: "等你回复",
+  },
+  moreThanNothing: "出价必须大于 0。",
+  order: {
+    soldFor: "已卖出，成交价 {{price}}，请尽快发货",
+    sold: "已卖出，请尽快发货",
+    boughtFor: "已买下，成交价 {{price}}，等待卖家发货",
+    bought: "已买下，等待卖家发货",
+    shippedSeller: "已发货，等待买家确认收货",
+    shippedBuyer: "卖家已发货，收到后请确认收货",
+    received: "已确认收货，交易完成",
+    cancelled: "订单已取消",
+    cancelledByYou: "你取消了订单",
+    cancelledBy: "{{name}}取消了订单",
+    cancelledReason: "订单已取消：“{{reason}}”",
+    cancelledByYouReason: "你取消了订单：“{{reason}}”",
+    cancelledByReason: "{{name}}取消了订单：“{{reason}}”",
+  },
+  card: {
+    offer: "出价",
+    counterOffer: "还价",
+    checking: "正在查询这个出价…",
+    answerLabel: "回复这个出价",
+    actions: {
+      accept: "接受",
+      decline: "拒绝",
+      counter: "还价",
+      withdraw: "撤回",
+    },
+    busy: {
+      accept: "正在接受…",
+      decline: "正在拒绝…",
+      counter: "正在还价…",
+      withdraw: "正在撤回…",
+    },
+  },
+  counter: {
+    title: "输入你的还价",
+    hintYou: "你出价 {{price}}。",
+    hintThem: "{{name}}出价 {{price}}。",
+    submit: "发送还价",
+  },
+  price: {
+    placeholder: "12.50",
+    label: "你的出价（{{currency}}）",
+    sending: "正在发送…",
+  },
+  buy: {
+    title: "以 {{price}} 购买“{{title}}”？",
+    submit: "购买",
+    submitAt: "以 {{price}} 购买",
+    busy: "正在购买…",
+    body: "卖家会马上收到通知并给你发货。发货前你都可以取消订单。",
+    checkNewPrice: "购买前请先确认新价格。",
+    priceChanged: "卖家已把价格改为 {{price}}。",
+    boughtFirst: "已经被别人抢先买走了。",
+  },
+  makeOffer: {
+    title: "给“{{title}}”出价",
+    hint: "标价 {{price}}。卖家可以接受、拒绝或还价。",
+    submit: "发送出价",
+  },
+  cancel: {
+    title: "取消这个订单？",
+    submit: "取消订单",
+    busy: "正在取消…",
+    keep: "保留订单",
+    reasonRequired: "取消原因（买家会看到）",
+    reasonOptional: "取消原因（选填，卖家会看到）",
+    needReason: "请告诉买家你取消订单的原因。",
+    backOnSale: "商品会恢复在售。",
+  },
+} satisfies Translation<typeof en>;
