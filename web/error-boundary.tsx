@@ -1,4 +1,5 @@
 import { Component, type ErrorInfo, type ReactNode } from "react";
+import { Translation } from "react-i18next";
 
 /** Last line of defence: a broken screen offers a reload instead of a blank page. */
 export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
@@ -15,15 +16,19 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error: E
   override render(): ReactNode {
     if (!this.state.error) return this.props.children;
     return (
-      <main className="auth" role="alert">
-        <div className="auth-card">
-          <h1 className="brand-title">Something went wrong</h1>
-          <p className="muted">{this.state.error.message}</p>
-          <button type="button" className="primary" onClick={() => location.reload()}>
-            Reload
-          </button>
-        </div>
-      </main>
+      <Translation>
+        {(t) => (
+          <main className="auth" role="alert">
+            <div className="auth-card">
+              <h1 className="brand-title">{t("connection.crash.title")}</h1>
+              <p className="muted">{this.state.error?.message}</p>
+              <button type="button" className="primary" onClick={() => location.reload()}>
+                {t("connection.crash.reload")}
+              </button>
+            </div>
+          </main>
+        )}
+      </Translation>
     );
   }
 }

@@ -13,6 +13,7 @@ import { createConnection } from "./sync/connection.js";
 import type { ConnectionManager } from "./sync/connection-manager.js";
 import { SyncClient } from "./sync/sync-client.js";
 import { browserStorage, choiceFromUrl, saveChoice, savedChoice, type TransportChoice } from "./sync/transport-choice.js";
+import { t } from "./i18n/index.js";
 
 export type Phase =
   | { name: "booting" }
@@ -51,7 +52,7 @@ export class SessionManager {
       // Entries already received are applied first: an administrator's `sign_out` among them (it revokes
       // the session in the same write) ends the session its own way, saying so, whichever request met the 401 first.
       void session.client.idle().then(() => {
-        if (this.phase.name === "signed-in" && this.phase.session === session) void this.end("Your session ended. Please sign in again.", session, "keep-all");
+        if (this.phase.name === "signed-in" && this.phase.session === session) void this.end(t("connection.session.ended"), session, "keep-all");
       });
     };
     if (this.channel) this.channel.onmessage = (event: MessageEvent<unknown>) => this.onTabNews(event.data);
@@ -92,7 +93,7 @@ export class SessionManager {
       try {
         await this.signedIn(await this.api.me(), false);
       } catch (error) {
-        this.set({ name: "signed-out", notice: error instanceof NetworkError ? "You appear to be offline." : null });
+        this.set({ name: "signed-out", notice: error instanceof NetworkError ? t("connection.session.offline") : null });
       }
     })();
   }
@@ -125,7 +126,7 @@ export class SessionManager {
         // Offline (a shared computer, a dead network): sign out here now and
         // end the server session as soon as the server can be reached.
         pendingSignOut.set(true);
-        notice = "Signed out on this device. Courier will end the session on the server once it is reachable.";
+        notice = t("connection.session.signedOutLocally");
       } else if (!(error instanceof CourierError && error.code === "unauthorized")) {
         throw error; // already signed out on the server is fine; anything else is shown
       }
@@ -146,7 +147,7 @@ export class SessionManager {
    */
   private async signedOutByServer(session: Session): Promise<void> {
     if (this.phase.name !== "signed-in" || this.phase.session !== session) return;
-    const ended = this.end("An administrator signed this device out. Your unsent messages are kept for your next sign-in.", session, "keep-unsent");
+    const ended = this.end(t("connection.session.signedOutByAdmin"), session, "keep-unsent");
     this.post({ type: "signed-out", userId: session.user.id, at: Date.now() });
     await ended;
   }
@@ -284,7 +285,7 @@ export class SessionManager {
     const signedOut = isTabNews(news) && news.type === "signed-out" ? news : null;
     const current = this.phase.name === "signed-in" ? this.phase.session : null;
     if (signedOut && current?.user.id === signedOut.userId && !signedInAfter(signedOut.userId, signedOut.at)) {
-      void this.end("You signed out in another tab.", current, "keep-unsent");
+      void this.end(t("connection.session.signedOutInOtherTab"), current, "keep-unsent");
       return;
     }
     void this.recheck();

@@ -35,7 +35,7 @@ export const accountRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { c
     const stored = await ctx.storage.read(async (r) => r.users.byUsername(auth.user.username));
     // 403, not 401: the session is fine, only the password typed is wrong (a 401 would sign the app out).
     if (!stored || !(await verifyPassword(input.currentPassword, stored.passwordHash))) {
-      throw CourierError.forbidden("The current password is wrong.");
+      throw CourierError.forbidden("The current password is wrong.", "wrong_current_password");
     }
     const passwordHash = await hashPassword(input.newPassword);
     const revoked = await ctx.storage.write(async (tx) => {

@@ -92,7 +92,7 @@ describe("account: password", () => {
 
     const wrong = await changePassword(alice.token, { currentPassword: "not my password", newPassword: NEW_PASSWORD });
     expect(wrong.status).toBe(403);
-    expect(wrong.body.error).toEqual({ code: "forbidden", message: "The current password is wrong." });
+    expect(wrong.body.error).toEqual({ code: "forbidden", message: "The current password is wrong.", reason: "wrong_current_password" });
 
     expect((await storedUser("alice"))?.passwordHash).toBe(hashBefore);
     expect((await call(server.app, "GET", "/api/me", { token: laptop.body.token })).status).toBe(200);

@@ -7,7 +7,7 @@ import type { NewSession, NewUser, Repos } from "../storage/storage.js";
 
 /** Usernames are unique: a taken one is 409 (two sign-ups racing for one are settled by the engine's unique constraint). */
 export async function createUser(r: Repos, user: NewUser): Promise<User> {
-  if (await r.users.byUsername(user.username)) throw CourierError.conflict("That username is taken.");
+  if (await r.users.byUsername(user.username)) throw CourierError.conflict("That username is taken.", "username_taken");
   const id = randomUUID();
   await r.users.insert({ ...user, id });
   return { id, username: user.username, displayName: user.displayName };

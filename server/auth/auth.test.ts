@@ -49,13 +49,16 @@ describe("auth", () => {
     await register(app, "bob");
     const dup = await call(app, "POST", "/api/auth/register", { body: { username: "bob", password: PASSWORD } });
     expect(dup.status).toBe(409);
-    expect(dup.body).toMatchObject({ error: { code: "conflict" } });
+    // The reason (docs/protocol.md) lets the app say it in the reader's language.
+    expect(dup.body).toEqual({ error: { code: "conflict", message: "That username is taken.", reason: "username_taken" } });
 
     const wrongPassword = await call<{ error: { message: string } }>(app, "POST", "/api/auth/login", { body: { username: "bob", password: "nope-nope" } });
     const noUser = await call<{ error: { message: string } }>(app, "POST", "/api/auth/login", { body: { username: "nobody", password: "nope-nope" } });
     expect(wrongPassword.status).toBe(401);
     expect(noUser.status).toBe(401);
     expect(wrongPassword.body.error.message).toBe(noUser.body.error.message);
+    expect(wrongPassword.body.error).toEqual({ code: "unauthorized", message: "Wrong username or password.", reason: "wrong_password" });
+    expect(noUser.body.error).toEqual(wrongPassword.body.error);
   });
 
   it("validates registration input, and a refused sign-up creates no one", async () => {

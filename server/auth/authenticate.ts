@@ -69,7 +69,7 @@ export async function assertOwnDevice(ctx: Context, auth: Auth): Promise<void> {
   if (!auth.deviceId) return;
   const device = await ctx.sync.getDevice(auth.deviceId);
   if (device && device.userId !== auth.user.id) {
-    throw CourierError.conflict("This device is signed in to another account.");
+    throw CourierError.conflict("This device is signed in to another account.", "device_other_account");
   }
 }
 

@@ -29,5 +29,5 @@ export function isCommonPassword(password: string): boolean {
 
 /** Sign-up only: the rest of the password rule is the register schema's (shared/protocol/auth.ts). */
 export function refuseCommonPassword(password: string): void {
-  if (isCommonPassword(password)) throw CourierError.badRequest("That password is too commonly used; choose another one (a few unrelated words make a good one).");
+  if (isCommonPassword(password)) throw CourierError.badRequest("That password is too commonly used; choose another one (a few unrelated words make a good one).", "common_password");
 }

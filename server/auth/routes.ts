@@ -69,7 +69,7 @@ export const authRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
     await limits.loginPerUsernameIp.enforce(pairKey, "sign-in attempts for this account from this address");
     const stored = await ctx.storage.read(async (r) => r.users.byUsername(input.username));
     const ok = await verifyPassword(input.password, stored?.passwordHash ?? (await dummyPasswordHash()));
-    if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.");
+    if (!stored || !ok) throw CourierError.unauthorized("Wrong username or password.", "wrong_password");
     // A successful sign-in does not count against either limit.
     await Promise.all([limits.loginPerUsernameIp.giveBack(pairKey), limits.giveBackIp(limits.loginPerIp, req)]);
     const user: User = { id: stored.id, username: stored.username, displayName: stored.displayName };

@@ -76,7 +76,7 @@ function shownTo(v: ConversationView, userId: string): boolean {
  */
 async function personal(r: Repos, v: ConversationView, userId: string): Promise<Summary> {
   const me = v.members.find((m) => m.userId === userId) ?? (await r.conversations.member(v.conv.id, userId));
-  if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
+  if (!me) throw CourierError.forbidden("You are not a member of this conversation.", "not_member");
   const { conv } = v;
   const memberIds = v.members.map((m) => m.userId);
   const gone = isGoneMembership(me.state);
@@ -135,10 +135,10 @@ export async function buildSummary(r: Repos, userId: string, conv: ConversationR
 
 /** The conversation (if found) with the user's row in it, for someone who may read it: unknown → 404; never a member, or gone → 403. */
 async function readable(r: Repos, userId: string, conv: ConversationRecord | null): Promise<{ conv: ConversationRecord; me: MemberRecord }> {
-  if (!conv) throw CourierError.notFound("No such conversation.");
+  if (!conv) throw CourierError.notFound("No such conversation.", "conversation_not_found");
   const me = await r.conversations.member(conv.id, userId);
-  if (!me) throw CourierError.forbidden("You are not a member of this conversation.");
-  if (isGoneMembership(me.state)) throw CourierError.forbidden("You are no longer a member of this group.");
+  if (!me) throw CourierError.forbidden("You are not a member of this conversation.", "not_member");
+  if (isGoneMembership(me.state)) throw CourierError.forbidden("You are no longer a member of this group.", "left_group");
   return { conv, me };
 }
 
@@ -160,7 +160,7 @@ export async function lockedConversation(r: Repos, userId: string, conversationI
 /** Looks a conversation up (locked) for a member who may write to it: a request not yet accepted → 403. */
 export async function memberConversation(r: Repos, userId: string, conversationId: string): Promise<ConversationRecord> {
   const { conv, me } = await lockedConversation(r, userId, conversationId);
-  if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
+  if (me.state === "request") throw CourierError.forbidden("Accept the group request first.", "group_request_pending");
   return conv;
 }
 
@@ -229,7 +229,7 @@ async function createConversation(r: Repos, c: Omit<ConversationRecord, "id" | "
 
 /** The buyer's conversation about an item, created on first use. */
 export async function itemConversation(r: Repos, buyerId: string, item: Item, at: number) {
-  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't open a chat about your own listing.");
+  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't open a chat about your own listing.", "own_listing_chat");
   const uniqueKey = `item:${item.id}:${buyerId}`;
   const existing = await r.conversations.byKey(uniqueKey);
   if (existing) return { conv: existing, created: false };
@@ -243,7 +243,7 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
   switch (input.type) {
     case "direct": {
       if (input.peerId === userId) throw CourierError.badRequest("You can't open a direct chat with yourself.");
-      if (!(await r.users.get(input.peerId))) throw CourierError.notFound("No such user.");
+      if (!(await r.users.get(input.peerId))) throw CourierError.notFound("No such user.", "user_not_found");
       const uniqueKey = `direct:${[userId, input.peerId].sort().join(":")}`;
       const existing = await r.conversations.byKey(uniqueKey);
       if (existing) return { conv: existing, created: false };
@@ -253,12 +253,12 @@ async function openOne(r: Repos, userId: string, input: CreateConversation, at: 
     }
     case "item": {
       const item = await r.items.get(input.itemId);
-      if (!item) throw CourierError.notFound("No such item.");
+      if (!item) throw CourierError.notFound("No such item.", "item_not_found");
       return itemConversation(r, userId, item, at);
     }
     case "group": {
       const others = othersNamed(userId, input.memberIds);
-      if (others.length === 0) throw CourierError.badRequest("A group needs at least one other member.");
+      if (others.length === 0) throw CourierError.badRequest("A group needs at least one other member.", "group_needs_member");
       await mustExist(r, others);
       const members: NewMember[] = [{ userId, role: "creator", state: "member", addedBy: null }];
       for (const id of others) members.push({ userId: id, role: "member", state: await arrivalState(r, userId, id), addedBy: userId });

@@ -29,7 +29,7 @@ async function lockGroup(r: Repos, userId: string, conversationId: string): Prom
 async function manage(r: Repos, userId: string, conversationId: string): Promise<{ conv: ConversationRecord; me: MemberRecord }> {
   const { conv, me } = await lockGroup(r, userId, conversationId);
   if (!managesGroup({ membership: me.state, role: me.role })) {
-    throw CourierError.forbidden("Only the group's creator or an admin can do that.");
+    throw CourierError.forbidden("Only the group's creator or an admin can do that.", "group_admin_only");
   }
   return { conv, me };
 }
@@ -65,12 +65,12 @@ async function announce(r: Repos, conversationId: string, at: number, alsoTo: re
 export async function addMembers(r: Repos, userId: string, conversationId: string, userIds: readonly string[], at: number) {
   const { conv } = await manage(r, userId, conversationId);
   const named = othersNamed(userId, userIds);
-  if (named.length === 0) throw CourierError.badRequest("Name someone other than yourself to add.");
+  if (named.length === 0) throw CourierError.badRequest("Name someone other than yourself to add.", "group_add_self");
   await mustExist(r, named);
   const toAdd: { id: string; left: boolean }[] = [];
   for (const id of named) {
     const row = await r.conversations.member(conv.id, id);
-    if (row?.state === "declined") throw CourierError.conflict(`${await displayName(r, id)} declined to join this group.`);
+    if (row?.state === "declined") throw CourierError.conflict(`${await displayName(r, id)} declined to join this group.`, "group_declined");
     if (!row || isGoneMembership(row.state)) toAdd.push({ id, left: row?.state === "left" });
   }
   for (const { id, left } of toAdd) {
@@ -104,7 +104,7 @@ export async function removeMember(r: Repos, userId: string, conversationId: str
   if (targetId === userId) throw CourierError.badRequest("To leave the group, use leave.");
   const target = await r.conversations.member(conv.id, targetId);
   if (!target || isGoneMembership(target.state)) throw CourierError.notFound("No such member in this group.");
-  if (!outranks(me.role, target.role)) throw CourierError.forbidden("Only the group's creator can remove an admin.");
+  if (!outranks(me.role, target.role)) throw CourierError.forbidden("Only the group's creator can remove an admin.", "group_creator_only");
   await r.conversations.setState(conv.id, targetId, "removed");
   await line(r, conv, userId, `${await displayName(r, userId)} removed ${await displayName(r, targetId)}`, at);
   await announce(r, conv.id, at, [targetId]);

@@ -15,16 +15,16 @@ export function amount(cents: number): string {
   return (cents / 100).toFixed(2);
 }
 
-/** Why a listing can't be bought or offered on now, or null when it can. */
-export function unavailable(item: Item, buying: boolean): string | null {
+/** Why a listing can't be bought or offered on now (a 409 to throw), or null when it can. */
+export function unavailable(item: Item, buying: boolean): CourierError | null {
   switch (itemState(item)) {
     case "sold":
-      return "This item is already sold.";
+      return CourierError.conflict("This item is already sold.", "item_sold");
     case "withdrawn":
-      return "The seller took this listing down.";
+      return CourierError.conflict("The seller took this listing down.", "item_withdrawn");
     case "reserved":
       // The seller holds it for someone: they may still accept an offer, nobody can just buy it.
-      return buying ? "The seller has reserved this item." : null;
+      return buying ? CourierError.conflict("The seller has reserved this item.", "item_reserved") : null;
     case "listed":
       return null;
   }
@@ -58,9 +58,9 @@ export async function announceItem(r: Repos, conversations: readonly Conversatio
  */
 export async function updateItem(r: Repos, userId: string, itemId: string, patch: UpdateItem, at: number): Promise<Item> {
   const item = await r.items.lock(itemId);
-  if (!item) throw CourierError.notFound("No such item.");
-  if (item.sellerId !== userId) throw CourierError.forbidden("Only the seller can change this listing.");
-  if (itemState(item) === "sold") throw CourierError.conflict("This item is sold; its listing can't change.");
+  if (!item) throw CourierError.notFound("No such item.", "item_not_found");
+  if (item.sellerId !== userId) throw CourierError.forbidden("Only the seller can change this listing.", "listing_seller_only");
+  if (itemState(item) === "sold") throw CourierError.conflict("This item is sold; its listing can't change.", "listing_sold");
   const { mediaIds, ...fields } = patch;
   await r.items.update(itemId, fields);
   // Photos: the seller's own uploads, in order (400 naming one that is not); [] removes them all.

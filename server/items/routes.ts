@@ -53,7 +53,7 @@ export const itemRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   app.get("/api/items/:id", async (req) => {
     await requireAuth(ctx, req);
     const item = await ctx.storage.read(async (r) => r.items.get(idParam(req)));
-    if (!item) throw CourierError.notFound("No such item.");
+    if (!item) throw CourierError.notFound("No such item.", "item_not_found");
     return { item: (await withSellers([item]))[0] };
   });
 };

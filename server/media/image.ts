@@ -23,7 +23,7 @@ export const FULL_MAX_SIDE = 4096;
 /** Decoded images kept in sharp's operation cache: none, so memory goes back after each upload. */
 sharp.cache(false);
 
-const unsupported = () => new CourierError("unsupported_media_type", "Send a photo: a JPEG, PNG, WebP or GIF image.");
+const unsupported = () => new CourierError("unsupported_media_type", "Send a photo: a JPEG, PNG, WebP or GIF image.", undefined, "unsupported_photo");
 
 /** The format the first bytes announce, or null: SVG, HEIC, text and everything else. */
 export function sniff(head: Buffer): ImageFormat | null {

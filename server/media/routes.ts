@@ -31,7 +31,7 @@ function uploadError(error: unknown, maxBytes: number): unknown {
   return error;
 }
 
-const tooLarge = (maxBytes: number) => CourierError.tooLarge(`A photo can be at most ${(maxBytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB.`);
+const tooLarge = (maxBytes: number) => CourierError.tooLarge(`A photo can be at most ${(maxBytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, "")} MB.`, "photo_too_large");
 
 /**
  * Streams the one part named `file` to `target`; the size limit is busboy's,

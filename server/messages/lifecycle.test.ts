@@ -148,7 +148,7 @@ describe("recall", () => {
     for (const bad of [null, 42, {}, { messageId: 7 }, { messageId: "x".repeat(65) }, { messageId: m.id, extra: 1 }]) {
       expect(await emitAck(c.socket, "recall", bad)).toMatchObject({ ok: false, error: { code: "bad_request" } });
     }
-    expect(await emitAck(c.socket, "recall", { messageId: randomUUID() })).toMatchObject({ ok: false, error: { code: "not_found" } });
+    expect(await emitAck(c.socket, "recall", { messageId: randomUUID() })).toEqual({ ok: false, error: { code: "not_found", message: "No such message.", reason: "message_not_found" } });
     const ack = await emitAck<{ ok: true; message: Message }>(c.socket, "recall", { messageId: m.id });
     expect(ack).toEqual({ ok: true, message: { ...m, body: "", recalled: true } });
   });

@@ -22,7 +22,7 @@ export const recalledMessage = (m: Message): Message => ({ ...husk(m), recalled:
 /** The copy of a message its hider's own entries keep: a client that holds it removes it. */
 export const hiddenMessage = (m: Message): Message => ({ ...husk(m), hidden: true, ...(m.recalled ? { recalled: true } : {}) });
 
-const noSuchMessage = () => CourierError.notFound("No such message.");
+const noSuchMessage = () => CourierError.notFound("No such message.", "message_not_found");
 
 /** The user's place in the message's conversation, for a current member (or one asked to join); anyone else: 404, as if it did not exist. */
 async function ofMember(r: Repos, userId: string, message: Message): Promise<MemberRecord> {
@@ -58,13 +58,13 @@ async function lockConversationOf(r: Repos, messageId: string): Promise<{ conv: 
 export async function recallMessage(r: Repos, userId: string, messageId: string, at: number, windowMs: number): Promise<Message> {
   const { conv, message } = await lockConversationOf(r, messageId);
   const me = await ofMember(r, userId, message);
-  if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.");
+  if (message.kind === "system" || message.senderId !== userId) throw CourierError.forbidden("Only the sender can recall a message.", "recall_not_sender");
   // An offer's message stands for the offer (issue 14): taking it back is withdrawing it, which its card offers.
-  if (message.kind === "offer") throw CourierError.conflict("An offer can't be recalled; withdraw it instead.");
-  if (me.state === "request") throw CourierError.forbidden("Accept the group request first.");
+  if (message.kind === "offer") throw CourierError.conflict("An offer can't be recalled; withdraw it instead.", "recall_offer");
+  if (me.state === "request") throw CourierError.forbidden("Accept the group request first.", "group_request_pending");
   if (message.recalled) return message;
   if (at > message.at + windowMs) {
-    throw CourierError.conflict(`A message can be recalled within ${Math.round(windowMs / 1000)} seconds of sending it; this one is older.`);
+    throw CourierError.conflict(`A message can be recalled within ${Math.round(windowMs / 1000)} seconds of sending it; this one is older.`, "recall_expired");
   }
   const tombstone = recalledMessage(message);
   await r.messages.recall(message.id, at);

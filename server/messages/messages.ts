@@ -82,6 +82,6 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
 async function quoted(r: Repos, conv: ConversationRecord, messageId: string): Promise<NonNullable<Message["replyTo"]>> {
   const m = await r.messages.get(messageId);
   if (!m || m.conversationId !== conv.id) throw CourierError.badRequest("You can only quote a message of this conversation.");
-  if (m.recalled) throw CourierError.conflict("That message was recalled; it can't be quoted.");
+  if (m.recalled) throw CourierError.conflict("That message was recalled; it can't be quoted.", "quote_recalled");
   return { id: m.id, seq: m.seq };
 }

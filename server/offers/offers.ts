@@ -55,16 +55,17 @@ async function open(r: Repos, conv: ConversationRecord, item: Item, { counters, 
 /** `POST /api/offers`: the buyer offers a price, in the item chat (created if needed). */
 export async function createOffer(r: Repos, buyerId: string, itemId: string, priceCents: number, at: number): Promise<Offer> {
   const item = await r.items.lock(itemId);
-  if (!item) throw CourierError.notFound("No such item.");
-  if (item.sellerId === buyerId) throw CourierError.forbidden("You can't make an offer on your own listing.");
+  if (!item) throw CourierError.notFound("No such item.", "item_not_found");
+  if (item.sellerId === buyerId) throw CourierError.forbidden("You can't make an offer on your own listing.", "own_listing_offer");
   const why = unavailable(item, false);
-  if (why) throw CourierError.conflict(why);
+  if (why) throw why;
   const held = await r.offers.openOf(itemId, buyerId);
   if (held) {
     throw CourierError.conflict(
       held.by === buyerId
         ? "You already have an offer open on this item; withdraw it or wait for the seller's answer."
         : "The seller's counter-offer is open; accept, decline or counter it.",
+      held.by === buyerId ? "offer_already_open" : "counter_offer_open",
     );
   }
   const { conv } = await itemConversation(r, buyerId, item, at);
@@ -106,13 +107,13 @@ export async function respondOffer(r: Repos, userId: string, offerId: string, in
   // The item first, then the offer (the lock order in storage/tx.ts): an accept and anything else on this item take turns.
   const item = (await r.items.lock(seen.itemId))!;
   const offer = await partyOffer(r, userId, offerId, true);
-  if (offer.status !== "open") throw CourierError.conflict(`This offer was already ${offer.status}.`);
+  if (offer.status !== "open") throw CourierError.conflict(`This offer was already ${offer.status}.`, "offer_closed");
   const mine = offer.by === userId;
   if (input.action === "withdraw" && !mine) throw CourierError.forbidden("Only the one who made this offer can withdraw it; you can decline it.");
   if (input.action !== "withdraw" && mine) throw CourierError.forbidden(`You can't ${input.action} your own offer; you can withdraw it.`);
   if (input.action === "accept" || input.action === "counter") {
     const why = unavailable(item, false);
-    if (why) throw CourierError.conflict(why);
+    if (why) throw why;
   }
 
   if (input.action === "accept") {
@@ -148,6 +149,6 @@ export async function listOffers(r: Repos, userId: string, where: { conversation
     return r.offers.list({ conversationId: where.conversationId }, OFFERS_LIST_MAX);
   }
   const item = await r.items.get(where.itemId!);
-  if (!item) throw CourierError.notFound("No such item.");
+  if (!item) throw CourierError.notFound("No such item.", "item_not_found");
   return r.offers.list(item.sellerId === userId ? { itemId: item.id } : { itemId: item.id, buyerId: userId }, OFFERS_LIST_MAX);
 }

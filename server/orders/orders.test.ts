@@ -161,7 +161,7 @@ describe("cancel and the confirmed price (issue 14)", () => {
     const offer = (await call<{ offer: Offer }>(app, "POST", "/api/offers", { token: buyer.token, body: { itemId: item.id, priceCents: 4000 } })).body.offer;
     expect((await call(app, "POST", `/api/users/${buyer.user.id}/block`, { token: seller.token })).status).toBe(201);
     const buy = await call(app, "POST", "/api/orders", { token: buyer.token, body: { itemId: item.id } });
-    expect([buy.status, buy.body]).toEqual([403, { error: { code: "forbidden", message: BLOCKED_MESSAGE } }]);
+    expect([buy.status, buy.body]).toEqual([403, { error: { code: "forbidden", message: BLOCKED_MESSAGE, reason: "blocked" } }]);
     expect((await call(app, "POST", `/api/offers/${offer.id}/respond`, { token: seller.token, body: { action: "accept" } })).status).toBe(403);
     expect((await call<{ item: Item }>(app, "GET", `/api/items/${item.id}`, { token: seller.token })).body.item.status).toBe("listed");
     expect(await orderEntries(seller)).toEqual([]);

@@ -46,7 +46,7 @@ export interface Deal {
  */
 export async function placeOrder(r: Repos, item: Item, deal: Deal, line: { actorId: string; body: string }, at: number): Promise<Order> {
   // Blocked either way: no sale between the two (Buy, or accepting an offer made before the block).
-  if (await r.safety.eitherWay(deal.buyerId, item.sellerId)) throw CourierError.forbidden(BLOCKED_MESSAGE);
+  if (await r.safety.eitherWay(deal.buyerId, item.sellerId)) throw CourierError.forbidden(BLOCKED_MESSAGE, "blocked");
   const id = randomUUID();
   const closed: Offer[] = [];
   for (const open of await r.offers.lockOpenOnItem(item.id)) {
@@ -82,12 +82,12 @@ export async function placeOrder(r: Repos, item: Item, deal: Deal, line: { actor
 export async function createOrder(r: Repos, buyerId: string, itemId: string, at: number, confirmedPriceCents?: number): Promise<Order> {
   // Locked: two buyers at once take turns, and the second finds it sold.
   const item = await r.items.lock(itemId);
-  if (!item) throw CourierError.notFound("No such item.");
-  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't buy your own listing.");
+  if (!item) throw CourierError.notFound("No such item.", "item_not_found");
+  if (item.sellerId === buyerId) throw CourierError.badRequest("You can't buy your own listing.", "own_listing_buy");
   const why = unavailable(item, true);
-  if (why) throw CourierError.conflict(why);
+  if (why) throw why;
   if (confirmedPriceCents !== undefined && confirmedPriceCents !== item.priceCents) {
-    throw CourierError.conflict(`The price changed to ${amount(item.priceCents)}; check it and buy again.`);
+    throw CourierError.conflict(`The price changed to ${amount(item.priceCents)}; check it and buy again.`, "price_changed");
   }
   const body = `${await nameOf(r, buyerId)} bought “${item.title}”`;
   return placeOrder(r, item, { buyerId, priceCents: item.priceCents }, { actorId: buyerId, body }, at);
@@ -129,7 +129,7 @@ export async function cancelOrder(r: Repos, userId: string, orderId: string, rea
   const order = await partyOrder(r, userId, orderId, true);
   if (order.status !== "bought") throw CourierError.conflict(`The order is ${order.status}; only an order not yet shipped can be cancelled.`);
   const seller = userId === order.sellerId;
-  if (seller && !reason) throw CourierError.badRequest("Say why you cancel: the buyer sees it in the chat.");
+  if (seller && !reason) throw CourierError.badRequest("Say why you cancel: the buyer sees it in the chat.", "cancel_reason_required");
   await r.orders.cancel(order.id, userId, reason ?? null, at);
   await r.items.setStatus(item.id, "listed");
   const updated: Order = { ...order, status: "cancelled", at, cancelledBy: userId, ...(reason ? { reason } : {}) };

@@ -12,11 +12,11 @@ import type { ConversationRecord, Repos } from "../storage/storage.js";
 
 /** Blocks `blockedId` (an existing user other than the blocker); `created` false when already blocked (nothing appended). */
 export async function block(r: Repos, blockerId: string, blockedId: string, at: number): Promise<{ user: User; created: boolean }> {
-  if (blockerId === blockedId) throw CourierError.badRequest("You can't block yourself.");
+  if (blockerId === blockedId) throw CourierError.badRequest("You can't block yourself.", "block_self");
   // The blocker's row first (storage/tx.ts's lock order): one person's block changes take turns, so each entry lists what was stored.
   await r.users.lock(blockerId);
   const user = await r.users.get(blockedId);
-  if (!user) throw CourierError.notFound("No such user.");
+  if (!user) throw CourierError.notFound("No such user.", "user_not_found");
   const created = await r.safety.block(blockerId, blockedId, at);
   if (created) await announceBlocks(r, blockerId, at);
   return { user, created };
@@ -43,10 +43,10 @@ async function announceBlocks(r: Repos, userId: string, at: number): Promise<voi
 export async function assertMaySend(r: Repos, conv: ConversationRecord, senderId: string): Promise<void> {
   if (conv.type === "group") return;
   const other = (await r.conversations.members(conv.id)).find((m) => m.userId !== senderId);
-  if (other && (await r.safety.eitherWay(senderId, other.userId))) throw CourierError.forbidden(BLOCKED_MESSAGE);
+  if (other && (await r.safety.eitherWay(senderId, other.userId))) throw CourierError.forbidden(BLOCKED_MESSAGE, "blocked");
 }
 
 /** Opening a new direct or item chat with someone either of the two blocks: `403`. */
 export async function assertMayStart(r: Repos, userId: string, peerId: string): Promise<void> {
-  if (await r.safety.eitherWay(userId, peerId)) throw CourierError.forbidden(BLOCKED_START_MESSAGE);
+  if (await r.safety.eitherWay(userId, peerId)) throw CourierError.forbidden(BLOCKED_START_MESSAGE, "blocked_start");
 }

@@ -15,7 +15,7 @@ export async function createReport(r: Repos, reporterId: string, input: CreateRe
     case "message": {
       const m = await r.messages.get(input.id);
       const me = m ? await r.conversations.member(m.conversationId, reporterId) : null;
-      if (!m || !me || isGoneMembership(me.state)) throw CourierError.notFound("No such message.");
+      if (!m || !me || isGoneMembership(me.state)) throw CourierError.notFound("No such message.", "message_not_found");
       if (m.kind === "system") throw CourierError.badRequest("A system line can't be reported.");
       if (m.senderId === reporterId) throw CourierError.badRequest("You can't report your own message.");
       report.conversationId = m.conversationId;
@@ -24,11 +24,11 @@ export async function createReport(r: Repos, reporterId: string, input: CreateRe
     }
     case "user":
       if (input.id === reporterId) throw CourierError.badRequest("You can't report yourself.");
-      if (!(await r.users.get(input.id))) throw CourierError.notFound("No such user.");
+      if (!(await r.users.get(input.id))) throw CourierError.notFound("No such user.", "user_not_found");
       break;
     case "item": {
       const item = await r.items.get(input.id);
-      if (!item) throw CourierError.notFound("No such item.");
+      if (!item) throw CourierError.notFound("No such item.", "item_not_found");
       if (item.sellerId === reporterId) throw CourierError.badRequest("You can't report your own listing.");
       break;
     }

@@ -91,7 +91,7 @@ describe("blocking", () => {
     ] as const) {
       const refused = await send(from, conv, body);
       expect(refused.status).toBe(403);
-      expect(refused.body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE } });
+      expect(refused.body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE, reason: "blocked" } });
     }
     expect([await chatHead(alice), await chatHead(bob)]).toEqual(heads);
     const history = await call<{ messages: { body: string }[] }>(server.app, "GET", `/api/conversations/${conv}/messages`, { token: alice.token });
@@ -128,11 +128,11 @@ describe("blocking", () => {
     const conv = opened.body.summary.conversationId;
     expect((await send(alice, conv, "is it available?")).status).toBe(201);
     await blockUser(bob, alice);
-    expect((await send(alice, conv, "hello?")).body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE } });
+    expect((await send(alice, conv, "hello?")).body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE, reason: "blocked" } });
     expect((await send(bob, conv, "sold")).status).toBe(403);
     // An offer is a message too.
     const offer = await call(server.app, "POST", "/api/offers", { token: alice.token, body: { itemId: bike.id, priceCents: 10_000 } });
-    expect(offer.body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE } });
+    expect(offer.body).toEqual({ error: { code: "forbidden", message: BLOCKED_MESSAGE, reason: "blocked" } });
   });
 
   it("leaves groups alone: a blocked member's message still reaches everyone, the blocker included (their app hides it)", async () => {

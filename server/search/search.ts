@@ -40,7 +40,7 @@ async function scopeOf(r: Repos, userId: string, conversationId: string | undefi
   if (conversationId === undefined) return (await r.search.activeConversations(userId)).filter((c) => c.lastSeq > 0);
   const me = await r.conversations.member(conversationId, userId);
   const conv = me && !isGoneMembership(me.state) ? await r.conversations.get(conversationId) : null;
-  if (!conv) throw CourierError.notFound("No such conversation.");
+  if (!conv) throw CourierError.notFound("No such conversation.", "conversation_not_found");
   return conv.lastSeq > 0 ? [{ id: conv.id, lastSeq: conv.lastSeq }] : [];
 }
 

@@ -13,7 +13,7 @@ export const FOLLOW_RENOTIFY_MS = 24 * 60 * 60 * 1000;
  */
 export async function follow(r: Repos, followerId: string, followeeId: string, at: number): Promise<{ created: boolean; followee: User }> {
   const followee = await r.users.get(followeeId);
-  if (!followee) throw CourierError.notFound("No such user.");
+  if (!followee) throw CourierError.notFound("No such user.", "user_not_found");
   const row = await r.follows.lock(followerId, followeeId);
   if (row?.active) return { created: false, followee };
   const notify = !row || row.noticedAt === null || at - row.noticedAt >= FOLLOW_RENOTIFY_MS;
@@ -27,6 +27,6 @@ export async function follow(r: Repos, followerId: string, followeeId: string, a
 
 /** Stops following (idempotent); false if there was no follow. 404 for an unknown user. */
 export async function unfollow(r: Repos, followerId: string, followeeId: string, at: number): Promise<boolean> {
-  if (!(await r.users.get(followeeId))) throw CourierError.notFound("No such user.");
+  if (!(await r.users.get(followeeId))) throw CourierError.notFound("No such user.", "user_not_found");
   return r.follows.deactivate(followerId, followeeId, at);
 }

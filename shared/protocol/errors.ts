@@ -19,13 +19,77 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
 
+/**
+ * Why, more precisely than the code, for the refusals people meet in the app
+ * (docs/protocol.md lists them): a stable snake_case id the client has words
+ * for in every language (web/i18n/locales/<lang>/errors.ts `reasons`). The
+ * message stays the server's English sentence; a reason is optional, an old
+ * client ignores it, and a client that does not know one falls back to the
+ * code. The reasons marked "detail" have a message with a number or a name
+ * in it (seconds, a price, a status) that the reason's words leave out.
+ */
+export const ERROR_REASONS = [
+  // Accounts and sessions
+  "wrong_password",
+  "username_taken",
+  "common_password",
+  "wrong_current_password",
+  "session_ended",
+  "device_other_account",
+  // Conversations, groups, people
+  "not_member",
+  "left_group",
+  "group_request_pending",
+  "conversation_not_found",
+  "user_not_found",
+  "group_admin_only",
+  "group_creator_only",
+  "group_declined", // detail: the person's name
+  "group_needs_member",
+  "group_add_self",
+  "blocked",
+  "blocked_start",
+  "block_self",
+  // Messages
+  "message_not_found",
+  "quote_recalled",
+  "recall_not_sender",
+  "recall_offer",
+  "recall_expired", // detail: the seconds
+  // Listings, offers, orders
+  "item_not_found",
+  "own_listing_chat",
+  "own_listing_offer",
+  "own_listing_buy",
+  "item_sold",
+  "item_withdrawn",
+  "item_reserved",
+  "listing_sold",
+  "listing_seller_only",
+  "offer_already_open",
+  "counter_offer_open",
+  "offer_closed", // detail: how it closed
+  "price_changed", // detail: the new price
+  "cancel_reason_required",
+  // Photos
+  "unsupported_photo",
+  "photo_too_large", // detail: the limit in MB
+] as const;
+export type ErrorReason = (typeof ERROR_REASONS)[number];
+
+export function isErrorReason(reason: string): reason is ErrorReason {
+  return (ERROR_REASONS as readonly string[]).includes(reason);
+}
+
 export const errorInfoSchema = z.object({
   code: z.string(),
   message: z.string(),
+  /** Optional (added after 1.0): clients that predate it ignore it, and a missing one means "only the code". */
+  reason: z.string().optional(),
 });
-export type ErrorInfo = { code: ErrorCode; message: string };
+export type ErrorInfo = { code: ErrorCode; message: string; reason?: ErrorReason };
 
-/** HTTP error body: `{"error": {"code", "message"}}`. */
+/** HTTP error body: `{"error": {"code", "message", "reason"?}}`. */
 export const errorBodySchema = z.object({ error: errorInfoSchema });
 export type ErrorBody = { error: ErrorInfo };
 
@@ -57,32 +121,35 @@ export class CourierError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly retryAfterMs?: number;
+  /** The precise why (see ERROR_REASONS), when there is one; a client keeps only the reasons it knows. */
+  readonly reason?: ErrorReason;
 
-  constructor(code: ErrorCode, message: string, retryAfterMs?: number) {
+  constructor(code: ErrorCode, message: string, retryAfterMs?: number, reason?: ErrorReason) {
     super(message);
     this.name = "CourierError";
     this.code = code;
     this.status = ERROR_STATUS[code];
     this.retryAfterMs = retryAfterMs;
+    if (reason !== undefined) this.reason = reason;
   }
 
-  static badRequest(message: string): CourierError {
-    return new CourierError("bad_request", message);
+  static badRequest(message: string, reason?: ErrorReason): CourierError {
+    return new CourierError("bad_request", message, undefined, reason);
   }
-  static unauthorized(message = "Sign in first."): CourierError {
-    return new CourierError("unauthorized", message);
+  static unauthorized(message = "Sign in first.", reason?: ErrorReason): CourierError {
+    return new CourierError("unauthorized", message, undefined, reason);
   }
-  static forbidden(message: string): CourierError {
-    return new CourierError("forbidden", message);
+  static forbidden(message: string, reason?: ErrorReason): CourierError {
+    return new CourierError("forbidden", message, undefined, reason);
   }
-  static notFound(message: string): CourierError {
-    return new CourierError("not_found", message);
+  static notFound(message: string, reason?: ErrorReason): CourierError {
+    return new CourierError("not_found", message, undefined, reason);
   }
-  static conflict(message: string): CourierError {
-    return new CourierError("conflict", message);
+  static conflict(message: string, reason?: ErrorReason): CourierError {
+    return new CourierError("conflict", message, undefined, reason);
   }
-  static tooLarge(message: string): CourierError {
-    return new CourierError("too_large", message);
+  static tooLarge(message: string, reason?: ErrorReason): CourierError {
+    return new CourierError("too_large", message, undefined, reason);
   }
   /** A dependency (the database) is down: nothing changed, the same request may be sent again after `retryAfterMs`. */
   static unavailable(message: string, retryAfterMs: number): CourierError {
@@ -90,7 +157,7 @@ export class CourierError extends Error {
   }
 
   toInfo(): ErrorInfo {
-    return { code: this.code, message: this.message };
+    return this.reason === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, reason: this.reason };
   }
 }
 

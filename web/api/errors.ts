@@ -28,13 +28,20 @@ export function decide(error: unknown): ErrorDecision {
 
 /**
  * A message fit to show a person, in the app's language. A server answer is
- * described by its code (docs/i18n.md): the server writes its messages in
- * English, so English readers get its more specific sentence and everyone
- * else the code's translated one.
+ * described by its reason when it has one this client knows (the refusals
+ * people meet: a wrong password, a blocked person, a sold item…), else by its
+ * code (docs/i18n.md, docs/protocol.md). The server writes its messages in
+ * English and a reason's English words are that same sentence, so English
+ * readers get the message as it came: identical for most reasons, and more
+ * specific for the few whose message carries a detail (the seconds left to
+ * recall, the new price, the name of the person who declined).
  */
 export function describeError(error: unknown): string {
   if (error instanceof NetworkError) return t("errors.offline");
-  if (error instanceof CourierError) return language() === "en" ? error.message : t(`errors.codes.${error.code}`);
+  if (error instanceof CourierError) {
+    if (language() === "en") return error.message;
+    return error.reason !== undefined ? t(`errors.reasons.${error.reason}`) : t(`errors.codes.${error.code}`);
+  }
   if (error instanceof Error) return error.message;
   return t("errors.unknown");
 }

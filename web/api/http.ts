@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { CourierError, errorBodySchema, isErrorCode } from "../../shared/protocol/index.js";
+import { CourierError, errorBodySchema, isErrorCode, isErrorReason } from "../../shared/protocol/index.js";
 import { NetworkError } from "./errors.js";
 
 export type Query = Record<string, string | number | undefined>;
@@ -122,19 +122,23 @@ function queryString(query: Query | undefined): string {
 
 export async function toCourierError(response: Response, onUnauthorized: (() => void) | null): Promise<CourierError> {
   let code: string | null = null;
+  let reason: string | undefined;
   let message = `${response.status} ${response.statusText}`.trim();
   try {
     const parsed = errorBodySchema.safeParse(await response.json());
     if (parsed.success) {
       code = parsed.data.error.code;
       message = parsed.data.error.message;
+      reason = parsed.data.error.reason;
     }
   } catch {
     // Not JSON (a proxy's page): fall back to the status.
   }
   const known = code !== null && isErrorCode(code) ? code : codeForStatus(response.status);
   const retryAfter = Number(response.headers.get("Retry-After"));
-  const error = new CourierError(known, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+  // A reason this client has no words for (a newer server's) is dropped: the code describes it.
+  const knownReason = reason !== undefined && isErrorReason(reason) ? reason : undefined;
+  const error = new CourierError(known, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, knownReason);
   if (known === "unauthorized") onUnauthorized?.();
   return error;
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { entryDataSchemas, messageKindSchema, messageSchema, snapshotSchema, summarySchema, type EntryKind } from "../../shared/protocol/index.js";
+import { t } from "../i18n/index.js";
 
 /**
  * Forward compatibility. A newer server may send message kinds this app does
@@ -36,4 +37,10 @@ export function isKnownKind(kind: string): boolean {
   return KNOWN_KINDS.has(kind);
 }
 
+/** @deprecated English only: use unsupportedMessageText(), which follows the app's language. */
 export const UNSUPPORTED_MESSAGE_TEXT = "This message needs a newer version of Courier";
+
+/** Shown in place of a message of a kind this version does not know. */
+export function unsupportedMessageText(): string {
+  return t("connection.outbox.unsupported");
+}

@@ -3,6 +3,7 @@ import { NetworkError } from "./errors.js";
 import { toCourierError } from "./http.js";
 
 export const MEDIA_PATH = "/api/media";
+/** The English message of the refusal; its reason (unsupported_photo, photo_too_large) gives other languages their words (describeError). */
 export const NOT_A_PHOTO = "This file isn't a photo Courier can send (JPEG, PNG, WebP or GIF).";
 export const PHOTO_TOO_LARGE = "This photo is too large to send (at most 10 MB).";
 
@@ -62,8 +63,8 @@ export function uploadMedia(blob: Blob, opts: UploadOptions = {}): Promise<Uploa
  * the person's words: Retry will not change it.
  */
 export async function readAnswer(status: number, text: string, retryAfter: string | null, onUnauthorized: (() => void) | null = null): Promise<UploadedMedia> {
-  if (status === 415) throw CourierError.badRequest(NOT_A_PHOTO);
-  if (status === 413) throw CourierError.tooLarge(PHOTO_TOO_LARGE);
+  if (status === 415) throw CourierError.badRequest(NOT_A_PHOTO, "unsupported_photo");
+  if (status === 413) throw CourierError.tooLarge(PHOTO_TOO_LARGE, "photo_too_large");
   if (status < 200 || status >= 300) {
     const headers = retryAfter === null ? undefined : { "Retry-After": retryAfter };
     throw await toCourierError(new Response(text, { status, headers }), onUnauthorized);

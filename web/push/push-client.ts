@@ -1,5 +1,6 @@
 import type { Api } from "../api/client.js";
 import { deviceRegistration } from "../api/device-registration.js";
+import { t } from "../i18n/index.js";
 
 /**
  * Web Push for this browser: the service worker, the permission, the
@@ -78,7 +79,7 @@ export const PERMISSION_TIMEOUT_MS = 20_000;
 /** The browser never answered `Notification.requestPermission()` (seen in headless Firefox); the person can try again. */
 export class PermissionTimeoutError extends Error {
   constructor() {
-    super("Your browser did not answer the request to show notifications. You can turn them on later in Settings, under Notifications on this browser.");
+    super(t("connection.push.permissionTimeout"));
     this.name = "PermissionTimeoutError";
   }
 }

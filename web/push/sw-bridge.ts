@@ -1,7 +1,8 @@
 import type { PushPayload } from "../../shared/protocol/index.js";
 import { parseHash, selectedConversationId } from "../stores/ui.js";
+import { i18n, language } from "../i18n/index.js";
 import { registerServiceWorker } from "./push-client.js";
-import { isSwToPage, type RecalledMessage, type ShowingAnswer } from "./sw-messages.js";
+import { isSwToPage, type LanguageMessage, type RecalledMessage, type ShowingAnswer } from "./sw-messages.js";
 
 /** Dispatched on `window` when the browser replaced the push subscription (the signed-in app re-registers it). */
 export const SUBSCRIPTION_CHANGED_EVENT = "courier:push-subscription-changed";
@@ -33,6 +34,14 @@ export function installServiceWorker(): void {
     if (target.origin === location.origin && location.hash !== target.hash) location.hash = target.hash;
   });
   if (import.meta.env.PROD) void registerServiceWorker();
+  tellLanguage();
+  i18n.on("languageChanged", tellLanguage);
+}
+
+/** The worker writes a few words itself (a push it cannot read): it says them in the language this page last used. */
+function tellLanguage(): void {
+  const message: LanguageMessage = { type: "courier:language", language: language() };
+  void navigator.serviceWorker.ready.then((registration) => registration.active?.postMessage(message));
 }
 
 /** A message was recalled (or I deleted it for myself): the service worker replaces a notification that shows it (no worker: nothing to do). */

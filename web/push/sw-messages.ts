@@ -36,6 +36,15 @@ export interface RecalledMessage {
   payload: PushPayload;
 }
 
+/**
+ * Tab → SW: the language the app shows (on load and on every change), so
+ * the few words the worker writes itself follow it (web/sw/sw.ts `WORDS`).
+ */
+export interface LanguageMessage {
+  type: "courier:language";
+  language: "en" | "zh";
+}
+
 export function isSwToPage(data: unknown): data is SwToPage {
   if (typeof data !== "object" || data === null) return false;
   const { type, url } = data as { type?: unknown; url?: unknown };

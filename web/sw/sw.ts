@@ -25,7 +25,7 @@
  * the installed app.
  */
 import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
-import type { ShowingAnswer, SwToPage } from "../push/sw-messages.js";
+import type { LanguageMessage, ShowingAnswer, SwToPage } from "../push/sw-messages.js";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -40,6 +40,46 @@ interface NotificationData {
   /** The message whose text the notification shows. */
   messageId?: string;
   count?: number;
+}
+
+/**
+ * The only words the worker writes itself (what the server sends, titles and
+ * bodies, is shown as it comes). In the language the page last used: each
+ * page tells it (`courier:language`, web/push/sw-bridge.ts) and it is kept in
+ * the Cache Storage, since a push may wake a worker no page has talked to;
+ * until a page has, the browser's language decides.
+ */
+const WORDS = {
+  en: { newActivity: "You have new activity." },
+  zh: { newActivity: "你有新动态。" },
+} as const;
+type WordsLanguage = keyof typeof WORDS;
+const SETTINGS_CACHE = "courier-settings-v1";
+const LANGUAGE_URL = "/__courier/language";
+let pageLanguage: WordsLanguage | null = null;
+
+function isWordsLanguage(value: unknown): value is WordsLanguage {
+  return value === "en" || value === "zh";
+}
+
+async function rememberLanguage(language: LanguageMessage["language"]): Promise<void> {
+  pageLanguage = language;
+  const cache = await caches.open(SETTINGS_CACHE);
+  await cache.put(LANGUAGE_URL, new Response(language));
+}
+
+async function words(): Promise<(typeof WORDS)[WordsLanguage]> {
+  if (pageLanguage === null) {
+    try {
+      const kept = await (await caches.open(SETTINGS_CACHE)).match(LANGUAGE_URL);
+      const text = kept ? await kept.text() : null;
+      if (isWordsLanguage(text)) pageLanguage = text;
+    } catch {
+      // No Cache Storage (a private window): the browser's language below.
+    }
+  }
+  const language = pageLanguage ?? (/^zh\b/i.test(self.navigator.language) ? "zh" : "en");
+  return WORDS[language];
 }
 
 const SHELL_CACHE = "courier-shell-v1";
@@ -169,6 +209,10 @@ self.addEventListener("notificationclick", (event) => {
  */
 self.addEventListener("message", (event) => {
   const data: unknown = event.data;
+  if (isRecord(data) && data.type === "courier:language") {
+    if (isWordsLanguage(data.language)) event.waitUntil(rememberLanguage(data.language).catch(() => {}));
+    return;
+  }
   if (isRecord(data) && data.type === "courier:recalled") {
     // A live tab heard of a recall or a delete for me (no push comes for it): as that push would.
     const payload = toPayload(data.payload);
@@ -191,7 +235,7 @@ async function onPush(message: PushMessageData | null): Promise<void> {
   const payload = readPayload(message);
   if (!payload) {
     // The browser requires a visible notification for every push; keep it neutral.
-    await self.registration.showNotification("Courier", { body: "You have new activity.", icon: ICON, tag: "courier" });
+    await self.registration.showNotification("Courier", { body: (await words()).newActivity, icon: ICON, tag: "courier" });
     return;
   }
   const tag = payload.tag ?? (payload.conversationId ? `c:${payload.conversationId}` : payload.category);

@@ -5,7 +5,7 @@ import { decide, NetworkError } from "../api/errors.js";
 import { NOT_A_PHOTO, PHOTO_TOO_LARGE, readAnswer } from "../api/upload.js";
 import { CourierDb } from "../db/database.js";
 import { OutboxSender } from "./outbox-sender.js";
-import { PHOTOS_GONE_MESSAGE, type Uploader } from "./photo-upload.js";
+import { photosGoneMessage, type Uploader } from "./photo-upload.js";
 import { useUploadProgress } from "./upload-progress.js";
 
 /** Photo messages in the outbox (issue 14): uploaded once each, then sent with their ids. */
@@ -199,7 +199,7 @@ describe("photo messages in the outbox", () => {
     sender.flush();
     await settled();
     sender.stop();
-    expect((await db.outbox.get(row.clientMsgId))?.error).toBe(PHOTOS_GONE_MESSAGE);
+    expect((await db.outbox.get(row.clientMsgId))?.error).toBe(photosGoneMessage());
   });
 });
 

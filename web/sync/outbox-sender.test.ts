@@ -6,7 +6,7 @@ import { CourierDb } from "../db/database.js";
 import { rememberSession } from "../db/device-db.js";
 import { MemoryStorage } from "../lib/memory-storage.js";
 import { enqueue } from "../db/outbox.js";
-import { EXPIRED_MESSAGE, OUTBOX_MAX_AGE_MS, OutboxSender } from "./outbox-sender.js";
+import { expiredMessage, OUTBOX_MAX_AGE_MS, OutboxSender } from "./outbox-sender.js";
 
 let db: CourierDb;
 let seq = 0;
@@ -153,7 +153,7 @@ describe("OutboxSender", () => {
       expect(sent).toEqual(["still there?"]);
       const row = await db.outbox.get(old.clientMsgId);
       expect(row?.status).toBe("failed");
-      expect(row?.error).toBe(EXPIRED_MESSAGE);
+      expect(row?.error).toBe(expiredMessage());
       expect(await db.outbox.get(fresh.clientMsgId)).toBeUndefined();
 
       // Retry is the person's decision: it goes out then, with the same clientMsgId.

@@ -10,13 +10,16 @@ import type { OutboxRow, ReplyRef } from "../db/records.js";
 import { fullJitter } from "./backoff.js";
 import { uploadPhotos, type Uploader } from "./photo-upload.js";
 import { useUploadProgress } from "./upload-progress.js";
+import { t } from "../i18n/index.js";
 
 /**
  * A message still unsent after this long is not sent silently later: the
  * conversation may have moved on, so the person decides (Retry or Delete).
  */
 export const OUTBOX_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-export const EXPIRED_MESSAGE = "Not sent: it waited too long for a connection.";
+export function expiredMessage(): string {
+  return t("connection.outbox.expired");
+}
 
 export interface OutboxSenderOptions {
   db: CourierDb;
@@ -233,7 +236,7 @@ export class OutboxSender {
    */
   private async attempt(row: OutboxRow, written?: Promise<unknown>): Promise<Outcome> {
     if (queuedFor(row, this.now()) > this.maxAgeMs) {
-      await markFailed(this.opts.db, row.clientMsgId, EXPIRED_MESSAGE);
+      await markFailed(this.opts.db, row.clientMsgId, expiredMessage());
       return "next";
     }
     if (!this.signedInHere()) {
@@ -287,7 +290,7 @@ export class OutboxSender {
     const request: SendRequest = { clientMsgId: row.clientMsgId, conversationId: row.conversationId, kind: "text", body: row.body };
     if (row.replyTo) request.replyTo = row.replyTo.id;
     if (row.kind === "image") {
-      if (!this.opts.upload) throw new CourierError("bad_request", "Photos can't be sent from here.");
+      if (!this.opts.upload) throw new Error(t("connection.outbox.noPhotosHere"));
       const progress = useUploadProgress.getState();
       let mediaIds: string[] | null;
       try {

@@ -1,12 +1,16 @@
-import { CourierError, type UploadedMedia } from "../../shared/protocol/index.js";
+import type { UploadedMedia } from "../../shared/protocol/index.js";
 import type { CourierDb } from "../db/database.js";
 import { photosOf, recordUpload } from "../db/outbox-photos.js";
 import type { OutboxRow } from "../db/records.js";
+import { t } from "../i18n/index.js";
 
 /** Uploads one photo (`POST /api/media`), reporting bytes sent; fails like any request (CourierError / NetworkError). */
 export type Uploader = (blob: Blob, opts: { onProgress(loaded: number, total: number): void; signal: AbortSignal }) => Promise<UploadedMedia>;
 
-export const PHOTOS_GONE_MESSAGE = "The photos of this message are no longer on this device.";
+/** Why a photo message failed for good: its photos left this device (a plain Error: it is said as it is, in the app's language; the outbox gives up, as on a 400). */
+export function photosGoneMessage(): string {
+  return t("connection.outbox.photosGone");
+}
 
 /**
  * Uploads the photos of an outbox row that are not on the server yet, one by
@@ -23,7 +27,7 @@ export async function uploadPhotos(
   progress: (fraction: number) => void,
 ): Promise<string[] | null> {
   const photos = await photosOf(db, row.clientMsgId);
-  if (photos.length === 0) throw CourierError.badRequest(PHOTOS_GONE_MESSAGE);
+  if (photos.length === 0) throw new Error(photosGoneMessage());
   const ids = [...(row.mediaIds ?? [])];
   const total = photos.reduce((sum, p) => sum + p.blob.size, 0) || 1;
   let done = photos.reduce((sum, p) => sum + (ids[p.n] ? p.blob.size : 0), 0);

@@ -3,7 +3,6 @@ import { SyncEngine } from "../../shared/sync/engine.js";
 import type { SyncEvent, SyncSource, SyncStats } from "../../shared/sync/types.js";
 import {
   CourierError,
-  hiddenNotice,
   type Domain,
   type Entry,
   type Hello,
@@ -19,7 +18,7 @@ import { NetworkError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
 import { deviceRegistration } from "../api/device-registration.js";
 import { signedInAfter } from "../db/device-db.js";
-import { recallNoticeFor } from "../push/recall-notice.js";
+import { hiddenNoticeFor, recallNoticeFor } from "../push/recall-notice.js";
 import { tellRecalled } from "../push/sw-bridge.js";
 import { buildDiagnostics } from "../commands/diagnostics.js";
 import { deleteConversationHere } from "../commands/local.js";
@@ -129,7 +128,7 @@ export class SyncClient {
       onRecalled: (recall, summary) => {
         if (recall.by !== user.id) tellRecalled(recallNoticeFor(recall, summary));
       },
-      onHidden: (hide) => tellRecalled(hiddenNotice({ ...hide, at: Date.now() })),
+      onHidden: (hide) => tellRecalled(hiddenNoticeFor({ ...hide, at: Date.now() })),
     });
     // New messages show in the open conversation while their transaction writes them (landing.ts).
     this.store = new ClosableStore(new DexieSyncStore(db, this.registry, user.id, (entries) => landMessages(entries)));

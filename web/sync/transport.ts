@@ -1,5 +1,6 @@
 import type { Domain, Entry, Hello, PullRequest, PullResponse, SendRequest, StreamCloseReason, TransportName, TypingFrame, Versions } from "../../shared/protocol/index.js";
 import type { AnyMessage } from "../api/lenient.js";
+import { t } from "../i18n/index.js";
 
 /**
  * The seam between the sync client and whatever carries server → client
@@ -88,7 +89,12 @@ export function refusalOf(reason: StreamCloseReason | null): "unauthorized" | "t
   return reason === "too_many_connections" ? reason : null;
 }
 
-/** Shown in the status indicator. */
+/** A transport's name as people read it (Settings → Advanced), in the app's language. */
+export function transportLabel(name: TransportName): string {
+  return t(`connection.transports.${name}`);
+}
+
+/** @deprecated English only: use transportLabel(), which follows the app's language. */
 export const TRANSPORT_LABELS: Record<TransportName, string> = {
   ws: "WebSocket",
   sse: "Server-Sent Events",

@@ -548,6 +548,12 @@ describe("WebSocket acknowledgement errors", () => {
     expect(decide(error)).toBe("retry");
   });
 
+  it("keep a reason this client knows, and drop one it does not", () => {
+    expect(toCourierError({ code: "forbidden", message: "You can't message this person.", reason: "blocked" }).reason).toBe("blocked");
+    expect(toCourierError({ code: "forbidden", message: "Newer.", reason: "from_the_future" }).reason).toBeUndefined();
+    expect(toCourierError({ code: "forbidden", message: "Older." }).reason).toBeUndefined();
+  });
+
   it("ignore a missing or nonsensical wait", () => {
     expect(toCourierError({ code: "rate_limited", message: "slow down" }).retryAfterMs).toBeUndefined();
     expect(toCourierError({ code: "rate_limited", message: "slow down", retryAfterMs: "soon" }).retryAfterMs).toBeUndefined();

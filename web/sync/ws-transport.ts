@@ -4,6 +4,7 @@ import {
   SOCKET_PATH,
   helloSchema,
   isErrorCode,
+  isErrorReason,
   pullResponseSchema,
   streamCloseSchema,
   type ClientToServerEvents,
@@ -479,9 +480,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** An `{ok: false, error}` acknowledgement as a CourierError; `retryAfterMs` (extension) is the socket's Retry-After. */
-export function toCourierError(info: (ErrorInfo & { retryAfterMs?: unknown }) | undefined): CourierError {
+export function toCourierError(info: (Omit<ErrorInfo, "reason"> & { retryAfterMs?: unknown; reason?: unknown }) | undefined): CourierError {
   if (!info) return new CourierError("internal", "Malformed acknowledgement");
-  return new CourierError(isErrorCode(info.code) ? info.code : "internal", info.message, retryAfterIn(info));
+  // `reason` (optional): kept when this client has words for it, else the code describes the error.
+  const reason = typeof info.reason === "string" && isErrorReason(info.reason) ? info.reason : undefined;
+  return new CourierError(isErrorCode(info.code) ? info.code : "internal", info.message, retryAfterIn(info), reason);
 }
 
 /** The server's middleware puts `{code, message}` in `data`; anything else is "internal". */

@@ -77,7 +77,7 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   });
 };
 
-const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.");
+const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.", "session_ended");
 
 /** A read, and why the server ended the device's long-poll connection if it did (too many connections). */
 type PollRead = ReadAfter & { close?: "too_many_connections" };

@@ -174,7 +174,7 @@ class WsConnection implements Connection, SocketClient {
     setImmediate(() => {
       if (this.ctx.hub.closeWhere((c) => c === this, "logout") === 0) this.socket.disconnect(true);
     });
-    throw CourierError.unauthorized("Your session has ended; sign in again.");
+    throw CourierError.unauthorized("Your session has ended; sign in again.", "session_ended");
   }
 
   /** Reads heads and says hello (then queued pushes flow), unless the session ended meanwhile. */

@@ -1,6 +1,7 @@
+import { useTranslation } from "react-i18next";
 import { useSession } from "../../session.js";
 import { useConnection } from "../../stores/connection.js";
-import { TRANSPORT_LABELS } from "../../sync/transport.js";
+import { transportLabel } from "../../sync/transport.js";
 import { isTransportChoice, LADDER, TRANSPORT_PARAM } from "../../sync/transport-choice.js";
 
 /**
@@ -10,12 +11,13 @@ import { isTransportChoice, LADDER, TRANSPORT_PARAM } from "../../sync/transport
  * Lives in Settings → Advanced (advanced-settings.tsx), not in the header.
  */
 export function ConnectionMenu() {
+  const { t } = useTranslation();
   const { setTransportChoice } = useSession();
   const choice = useConnection((s) => s.choice);
   const forced = useConnection((s) => s.choiceForced);
   return (
-    <label className="connection-choice" title={forced ? `Set by the page address (?${TRANSPORT_PARAM}=)` : "How this browser connects"}>
-      <span className="connection-choice-label">Connection</span>
+    <label className="connection-choice" title={forced ? t("connection.menu.forced", { param: TRANSPORT_PARAM }) : t("connection.menu.hint")}>
+      <span className="connection-choice-label">{t("connection.menu.label")}</span>
       <select
         data-testid="transport-choice"
         value={choice}
@@ -25,10 +27,10 @@ export function ConnectionMenu() {
           if (isTransportChoice(next)) setTransportChoice(next);
         }}
       >
-        <option value="auto">Automatic</option>
+        <option value="auto">{t("connection.menu.automatic")}</option>
         {LADDER.map((name) => (
           <option key={name} value={name}>
-            {TRANSPORT_LABELS[name]}
+            {transportLabel(name)}
           </option>
         ))}
       </select>

@@ -1,4 +1,8 @@
+import { useTranslation } from "react-i18next";
 import { connectionDisplay, useConnection } from "../../stores/connection.js";
+
+/** A mark, not a word (hidden from screen readers). */
+const DOT = "●";
 
 /**
  * The header's word on the connection, in plain words and only when it
@@ -16,6 +20,7 @@ import { connectionDisplay, useConnection } from "../../stores/connection.js";
  * `data-state` is the state above (e2e tests wait on it); `data-transport` names the transport while online.
  */
 export function ConnectionStatus() {
+  const { t } = useTranslation();
   const { status, transport, browserOffline, unreachable, tooManyTabs, tryNow } = useConnection();
   const state = connectionDisplay({ status, browserOffline, unreachable, tooManyTabs });
   return (
@@ -28,32 +33,32 @@ export function ConnectionStatus() {
       aria-live="polite"
     >
       {state === "online" ? (
-        <span className="visually-hidden">Online</span>
+        <span className="visually-hidden">{t("connection.status.online")}</span>
       ) : (
         <>
           <span className="dot" aria-hidden="true">
-            ●
+            {DOT}
           </span>
           {state === "too-many-tabs" ? (
             <span>
-              Courier is open in too many tabs{" "}
+              {t("connection.status.tooManyTabs")}{" "}
               <button type="button" className="link" data-testid="reconnect" onClick={() => tooManyTabs?.reconnect()}>
-                Reconnect
+                {t("connection.status.reconnect")}
               </button>
             </span>
           ) : state === "unreachable" ? (
             <span>
-              Can't reach Courier — retrying…{" "}
+              {t("connection.status.unreachable")}{" "}
               {tryNow ? (
                 <button type="button" className="link" data-testid="try-now" onClick={tryNow}>
-                  Try now
+                  {t("connection.status.tryNow")}
                 </button>
               ) : null}
             </span>
           ) : state === "connecting" ? (
-            <span>Connecting…</span>
+            <span>{t("connection.status.connecting")}</span>
           ) : (
-            <span>You're offline — messages will be sent when you're back online.</span>
+            <span>{t("connection.status.offline")}</span>
           )}
         </>
       )}

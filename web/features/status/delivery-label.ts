@@ -1,17 +1,16 @@
 import { connectionDisplay, useConnection } from "../../stores/connection.js";
+import { t } from "../../i18n/index.js";
 import { STATUS_LABELS, type DeliveryStatus } from "../conversation/delivery-status.js";
-
-/** Said of a message still in the outbox while there is no connection: it waits, nothing is being sent. */
-export const WAITING_LABEL = "Waiting for a connection";
 
 /** The words for a message's delivery mark: "Sending" only while a connection could carry it. */
 export function useDeliveryLabel(status: DeliveryStatus): string {
   const connected = useConnection((s) => connectionDisplay(s) === "online");
-  return status === "sending" && !connected ? WAITING_LABEL : STATUS_LABELS[status];
+  // Said of a message still in the outbox while there is no connection: it waits, nothing is being sent.
+  return status === "sending" && !connected ? t("connection.delivery.waiting") : STATUS_LABELS[status];
 }
 
 /** The conversation list's short word for my last message: "Sending" (summary-text.ts) becomes "Waiting" without a connection. */
 export function usePreviewStatus(status: string | undefined): string | undefined {
   const connected = useConnection((s) => connectionDisplay(s) === "online");
-  return status === STATUS_LABELS.sending && !connected ? "Waiting" : status;
+  return status === STATUS_LABELS.sending && !connected ? t("connection.delivery.waitingShort") : status;
 }
