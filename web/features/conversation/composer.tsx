@@ -1,5 +1,7 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import { hasVisibleText, MESSAGE_BODY_MAX, textProblem } from "../../../shared/protocol/index.js";
+import { useTranslation } from "react-i18next";
+import { controlCharacter, hasVisibleText, isWellFormedText, MESSAGE_BODY_MAX, textProblem } from "../../../shared/protocol/index.js";
+import { t as translate } from "../../i18n/index.js";
 import { loadDraft, saveDraft } from "../../lib/drafts.js";
 import { SendIcon } from "../../lib/icons.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
@@ -38,6 +40,7 @@ export interface ComposerProps {
  * Unsent text is kept per conversation across reloads (lib/drafts.ts).
  */
 export function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey, onTyping }: ComposerProps) {
+  const { t } = useTranslation();
   const [text, setText] = useState(() => loadDraft(conversationId));
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
@@ -83,13 +86,13 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
     event?.preventDefault();
     if (nothing || disabled) return;
     if (tooLong) {
-      setError(`Messages can be at most ${MESSAGE_BODY_MAX} characters.`);
+      setError(t("conversation.composer.tooLong", { max: MESSAGE_BODY_MAX }));
       return;
     }
     // A pasted control character or broken text: said here, not left to fail in the outbox.
-    const problem = blank ? null : textProblem(body);
+    const problem = blank ? null : bodyProblem(body);
     if (problem) {
-      setError(`This message ${problem}`);
+      setError(problem);
       return;
     }
     const taken = photos.count > 0 ? photos.take() : null;
@@ -102,7 +105,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
       // Only local storage can fail here: the outbox handles the network.
       taken?.settle(false);
       update(text);
-      setError(err instanceof Error ? err.message : "Could not send.");
+      setError(err instanceof Error ? err.message : t("conversation.composer.couldNotSend"));
     }
   };
 
@@ -124,11 +127,11 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
       {reply ? (
         <div className="reply-bar" data-testid="reply-bar">
           <div className="reply-bar-text">
-            <span className="quote-who">Replying to {reply.who}</span>
+            <span className="quote-who">{t("conversation.composer.replyingTo", { name: reply.who })}</span>
             <span className="quote-text">{reply.text}</span>
           </div>
-          <button type="button" className="icon small" aria-label="Cancel reply" onClick={() => (onCancelReply?.(), ref.current?.focus())}>
-            ×
+          <button type="button" className="icon small" aria-label={t("conversation.composer.cancelReply")} onClick={() => (onCancelReply?.(), ref.current?.focus())}>
+            {t("conversation.composer.cancelReplyMark")}
           </button>
         </div>
       ) : null}
@@ -136,14 +139,14 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
       {photos.button}
       <ShareLocationButton conversationId={conversationId} disabled={disabled} />
       <label htmlFor={`${id}-body`} className="visually-hidden">
-        Message
+        {t("conversation.composer.label")}
       </label>
       <textarea
         ref={ref}
         id={`${id}-body`}
         data-testid="composer"
         rows={1}
-        placeholder={photos.count > 0 ? "Add a caption…" : "Write a message…"}
+        placeholder={photos.count > 0 ? t("conversation.composer.captionPlaceholder") : t("conversation.composer.placeholder")}
         value={text}
         onChange={(e) => update(e.target.value)}
         onKeyDown={onKeyDown}
@@ -152,17 +155,27 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
         enterKeyHint="send"
         disabled={disabled}
       />
-      <button type="submit" className="send" aria-label="Send" data-testid="send-button" disabled={disabled || nothing || tooLong}>
+      <button type="submit" className="send" aria-label={t("common.send")} data-testid="send-button" disabled={disabled || nothing || tooLong}>
         <SendIcon />
       </button>
       {photos.alert}
       {error || tooLong ? (
         <p className="error composer-error" id={`${id}-error`} role="alert">
-          {error ?? `${body.length} / ${MESSAGE_BODY_MAX} characters`}
+          {error ?? t("conversation.composer.length", { length: body.length, max: MESSAGE_BODY_MAX })}
         </p>
       ) : null}
     </form>
   );
+}
+
+/** Why this text can't be sent (a pasted control character, broken text), in the app's language; null when it can. */
+function bodyProblem(body: string): string | null {
+  const problem = textProblem(body);
+  if (!problem) return null;
+  if (!isWellFormedText(body)) return translate("conversation.composer.invalidText");
+  const character = controlCharacter(body);
+  if (character) return translate("conversation.composer.controlCharacter", { character });
+  return translate("conversation.composer.problem", { problem });
 }
 
 /** Blank lines around a message are dropped; spaces inside it are kept. */

@@ -1,6 +1,7 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
 import { BackIcon } from "../../lib/icons.js";
@@ -31,6 +32,7 @@ import { firstLine, MessageList, type ActionItem, type MessageActions } from "./
 const INITIAL_WINDOW = 100;
 
 export function ConversationView({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
   const session = useSession();
   const { db, user, client } = session;
   // Presence: "is typing…" for the others while the composer's text changes (at most every 3 s).
@@ -97,9 +99,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
   useEffect(() => {
     if (!removedHere) return;
     useRemovedHere.getState().forget(conversationId);
-    showToast("This conversation was removed from this device by an administrator.", "info");
+    showToast(t("conversation.removedByAdmin"), "info");
     navigate({ name: "chats" });
-  }, [removedHere, conversationId, navigate]);
+  }, [removedHere, conversationId, navigate, t]);
 
   // A conversation we were sent to (new chat, a link) may not have synced yet.
   useEffect(() => {
@@ -134,9 +136,9 @@ export function ConversationView({ conversationId }: { conversationId: string })
     const stale = () => jumps.current !== run;
     void (async () => {
       try {
-        if (!(await loadDownTo(session, conversationId, seq, stale))) throw new Error("That message isn't available any more.");
+        if (!(await loadDownTo(session, conversationId, seq, stale))) throw new Error(t("conversation.messageGone"));
         const held = await db.messages.get(messageId);
-        if (!held || held.hidden) throw new Error("That message isn't available any more.");
+        if (!held || held.hidden) throw new Error(t("conversation.messageGone"));
         const above = await db.messages
           .where("[conversationId+seq]")
           .between([conversationId, seq], [conversationId, Dexie.maxKey])
@@ -149,7 +151,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
         if (!stale()) setNotice({ text: describeError(error), error: true });
       }
     })();
-  }, [focusMessage, conversationId, clearFocusMessage, session, db]);
+  }, [focusMessage, conversationId, clearFocusMessage, session, db, t]);
 
   const back = () => navigate({ name: "chats" });
 
@@ -157,8 +159,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
   if (summary === null) {
     return (
       <div className="conversation">
-        <ConversationHeader title="Conversation" subtitle={null} onBack={back} />
-        <p className="muted pad center">{lookup === "missing" ? "This conversation isn't available." : "Loading conversation…"}</p>
+        <ConversationHeader title={t("conversation.header.fallbackTitle")} subtitle={null} onBack={back} />
+        <p className="muted pad center">{lookup === "missing" ? t("conversation.unavailable") : t("conversation.loading")}</p>
       </div>
     );
   }
@@ -204,17 +206,17 @@ export function ConversationView({ conversationId }: { conversationId: string })
       };
     },
     itemsFor: (target) => {
-      const copy = (text: string): ActionItem => ({ label: "Copy text", onSelect: () => void copyText(text).then((said) => say(said, false)) });
+      const copy = (text: string): ActionItem => ({ label: t("conversation.actions.copy"), onSelect: () => void copyText(text).then((said) => say(said, false)) });
       if ("pending" in target) {
         const row = target.pending;
-        return [copy(row.body), { label: "Recall", danger: true, onSelect: () => void recallPending(session, row).then((error) => say(error ?? "Recalled before it was sent.", !!error)) }];
+        return [copy(row.body), { label: t("conversation.actions.recall"), danger: true, onSelect: () => void recallPending(session, row).then((error) => say(error ?? t("conversation.actions.recalledBeforeSent"), !!error)) }];
       }
       const message = target.message;
       const text = message.kind === "text" && !message.recalled;
       const items: ActionItem[] = [];
       if (member && text) {
         items.push({
-          label: "Reply",
+          label: t("conversation.actions.reply"),
           onSelect: () => {
             setReplyTo(message);
             setComposerFocus((n) => n + 1);
@@ -224,12 +226,12 @@ export function ConversationView({ conversationId }: { conversationId: string })
       if (text && message.body) items.push(copy(message.body));
       // The quote itself is a pointer's target; the keyboard gets there from here.
       const quote = message.replyTo;
-      if (quote) items.push({ label: "Go to quoted message", onSelect: () => jumpToMessage(conversationId, quote.id, quote.seq) });
-      if (canRecall(message, user.id, Date.now())) items.push({ label: "Recall", danger: true, onSelect: () => void recall(session, message).then((error) => say(error)) });
+      if (quote) items.push({ label: t("conversation.actions.goToQuote"), onSelect: () => jumpToMessage(conversationId, quote.id, quote.seq) });
+      if (canRecall(message, user.id, Date.now())) items.push({ label: t("conversation.actions.recall"), danger: true, onSelect: () => void recall(session, message).then((error) => say(error)) });
       items.push({
-        label: "Delete for me",
+        label: t("conversation.actions.deleteForMe"),
         danger: true,
-        confirm: { question: "Delete this message for you? Others in the chat still see it.", act: "Delete" },
+        confirm: { question: t("conversation.actions.deleteQuestion"), act: t("common.delete") },
         onSelect: () => void hide(session, message).then((error) => say(error)),
       });
       items.push(...safety.messageItems(message));
@@ -239,7 +241,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   // The quoted message as it is now: recalled meanwhile, the bar says so.
   const replying = replyTo ? (thread.messages.find((m) => m.id === replyTo.id) ?? replyTo) : null;
   const reply = replying
-    ? { who: replying.senderId === user.id ? "yourself" : memberName(summary, replying.senderId), text: replying.recalled ? "Recalled message" : firstLine(replying.body) }
+    ? { who: replying.senderId === user.id ? t("conversation.quote.yourself") : memberName(summary, replying.senderId), text: replying.recalled ? t("conversation.quote.recalled") : firstLine(replying.body) }
     : null;
   const sendReply = async (body: string, photos?: PhotoInput[]) => {
     await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined, photos);
@@ -248,7 +250,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   const others = otherMembers(summary, user.id);
   const isGroup = summary.conversation.type === "group";
-  const subtitle = isGroup ? memberCountText(summary) : summary.conversation.type === "direct" && others[0] ? `@${others[0].username}` : null;
+  const subtitle = isGroup ? memberCountText(summary) : summary.conversation.type === "direct" && others[0] ? t("conversation.header.username", { username: others[0].username }) : null;
   const showInfo = infoOpen && isGroup && !isGone(summary);
   const closeInfo = () => {
     setInfoOpen(false);
@@ -267,7 +269,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
             onClick={() => (showInfo ? closeInfo() : setInfoOpen(true))}
             data-testid="group-info"
           >
-            Group info
+            {t("conversation.header.groupInfo")}
           </button>
         ) : null}
         <ConversationSearchButton conversationId={conversationId} title={conversationTitle(summary, user.id)} />
@@ -304,8 +306,8 @@ export function ConversationView({ conversationId }: { conversationId: string })
           {notice ? (
             <div className={`action-notice${notice.error ? " is-error" : ""}`} role={notice.error ? "alert" : "status"} data-testid="action-notice">
               <span>{notice.text}</span>
-              <button type="button" className="icon small" aria-label="Dismiss" onClick={() => setNotice(null)}>
-                ×
+              <button type="button" className="icon small" aria-label={t("conversation.notice.dismiss")} onClick={() => setNotice(null)}>
+                {t("conversation.notice.dismissMark")}
               </button>
             </div>
           ) : null}
@@ -332,6 +334,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
 /** A stranger's group, open to decide: Accept (it becomes a chat like any other) or Decline (leave it). */
 function RequestBanner({ conversationId, addedBy }: { conversationId: string; addedBy: string | null }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
   const { busy, error, run } = useAction();
@@ -339,14 +342,14 @@ function RequestBanner({ conversationId, addedBy }: { conversationId: string; ad
     if (await run(() => api.leaveConversation(conversationId))) navigate({ name: "chats" });
   };
   return (
-    <div className="notice-banner" role="group" aria-label="Group request" data-testid="request-banner">
-      <p>{addedBy ? `${addedBy} added you to this group.` : "You were added to this group."} Accept to chat; they won't know you've read it until then.</p>
+    <div className="notice-banner" role="group" aria-label={t("conversation.request.label")} data-testid="request-banner">
+      <p>{addedBy ? t("conversation.request.addedBy", { name: addedBy }) : t("conversation.request.added")}</p>
       <div className="notice-actions">
         <button type="button" className="primary small" aria-busy={busy} onClick={() => void run(() => api.acceptRequest(conversationId))}>
-          Accept
+          {t("conversation.request.accept")}
         </button>
         <button type="button" className="secondary small" aria-busy={busy} onClick={() => void decline()}>
-          Decline
+          {t("conversation.request.decline")}
         </button>
       </div>
       <ActionError error={error} />
@@ -355,9 +358,10 @@ function RequestBanner({ conversationId, addedBy }: { conversationId: string; ad
 }
 
 function ConversationHeader({ title, subtitle, onBack, avatar, status, children }: { title: string; subtitle: string | null; onBack(): void; avatar?: ReactNode; status?: ReactNode; children?: ReactNode }) {
+  const { t } = useTranslation();
   return (
     <div className="conversation-header">
-      <button type="button" className="icon back" aria-label="Back to conversations" onClick={onBack}>
+      <button type="button" className="icon back" aria-label={t("conversation.header.back")} onClick={onBack}>
         <BackIcon />
       </button>
       {avatar}
@@ -373,6 +377,7 @@ function ConversationHeader({ title, subtitle, onBack, avatar, status, children 
 
 /** Muting stops notifications and grey-badges the conversation; the change arrives back through sync. */
 function MuteButton({ conversationId, muted }: { conversationId: string; muted: boolean }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -391,7 +396,7 @@ function MuteButton({ conversationId, muted }: { conversationId: string; muted: 
     <div className="header-actions">
       {/* Not disabled while busy: a disabled button drops keyboard focus. */}
       <button type="button" className="secondary small" aria-pressed={muted} aria-busy={busy} onClick={() => void (busy || toggle())} data-testid="mute-toggle">
-        {muted ? "Unmute" : "Mute"}
+        {muted ? t("conversation.header.unmute") : t("conversation.header.mute")}
       </button>
       {error ? (
         <span className="error small-text" role="alert">

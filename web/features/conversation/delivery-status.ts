@@ -1,4 +1,5 @@
 import type { StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 
 export type DeliveryStatus = "sending" | "failed" | "sent" | "delivered" | "read";
 
@@ -24,10 +25,21 @@ export function deliveryStatus(message: Message, summary: Summary | undefined, m
   return read ? "read" : delivered ? "delivered" : "sent";
 }
 
-export const STATUS_LABELS: Record<DeliveryStatus, string> = {
-  sending: "Sending",
-  failed: "Not sent",
-  sent: "Sent",
-  delivered: "Delivered",
-  read: "Read",
+/** The words for each mark, in the language in use when read (getters: the language can change after this module loads). */
+export const STATUS_LABELS: Readonly<Record<DeliveryStatus, string>> = {
+  get sending() {
+    return t("conversation.status.sending");
+  },
+  get failed() {
+    return t("conversation.status.failed");
+  },
+  get sent() {
+    return t("conversation.status.sent");
+  },
+  get delivered() {
+    return t("conversation.status.delivered");
+  },
+  get read() {
+    return t("conversation.status.read");
+  },
 };

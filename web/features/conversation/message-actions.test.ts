@@ -1,7 +1,9 @@
 import { RECALL_WINDOW_MS_DEFAULT } from "../../../shared/protocol/index.js";
 import { afterEach, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../db/records.js";
+import { i18n } from "../../i18n/index.js";
 import { useConnection } from "../../stores/connection.js";
+import { STATUS_LABELS } from "./delivery-status.js";
 import { canRecall, tooLateToRecall } from "./message-actions.js";
 
 const SENT_AT = 1_700_000_000_000;
@@ -36,5 +38,18 @@ describe("the message menu's recall window", () => {
     useConnection.getState().setRecallWindowMs(10 * 60_000);
     expect(canRecall(mine, "someone-else", SENT_AT + 1)).toBe(false);
     expect(canRecall({ ...mine, recalled: true } as StoredMessage, "me", SENT_AT + 1)).toBe(false);
+  });
+
+  it("says why in Chinese too", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(tooLateToRecall(2 * 60_000)).toBe("已超过撤回时限：消息发出后 2 分钟内才能撤回。");
+      expect(tooLateToRecall(1000)).toBe("已超过撤回时限：消息发出后 1 秒内才能撤回。");
+      expect(tooLateToRecall(0)).toBe("这个服务器不允许撤回消息。");
+      expect(STATUS_LABELS.read).toBe("已读");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
+    expect(STATUS_LABELS.read).toBe("Read");
   });
 });

@@ -3,6 +3,7 @@ import { CourierError, RECALL_WINDOW_MS_DEFAULT } from "../../../shared/protocol
 import { describeError } from "../../api/errors.js";
 import { applyOwnChange } from "../../db/consumers.js";
 import type { OutboxRow, StoredMessage } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 import type { Session } from "../../session.js";
 import { useConnection } from "../../stores/connection.js";
 
@@ -62,16 +63,15 @@ export function editableText(clientMsgId: string, now: number): string | null {
 }
 
 export function tooLateToRecall(windowMs = recallWindowMs()): string {
-  if (windowMs <= 0) return "This server does not allow recalling messages.";
-  const span = windowMs < 60_000 ? plural(Math.round(windowMs / 1000), "second") : plural(Math.round(windowMs / 60_000), "minute");
-  return `Too late to recall: messages can be recalled for ${span} after they are sent.`;
+  if (windowMs <= 0) return t("conversation.actions.recallNotAllowed");
+  return windowMs < 60_000
+    ? t("conversation.actions.tooLateSeconds", { count: Math.round(windowMs / 1000) })
+    : t("conversation.actions.tooLateMinutes", { count: Math.round(windowMs / 60_000) });
 }
-
-const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"}`;
 
 function recallError(error: unknown): string {
   if (error instanceof CourierError && error.code === "conflict") return tooLateToRecall();
-  return `Not recalled. ${describeError(error)}`;
+  return t("conversation.actions.notRecalled", { reason: describeError(error) });
 }
 
 /**
@@ -115,7 +115,7 @@ export async function hide(session: Session, message: StoredMessage): Promise<st
     await applyOwnChange(db, user.id, { k: "hide", data: { conversationId: message.conversationId, messageId: message.id } });
     return null;
   } catch (error) {
-    return `Not deleted. ${describeError(error)}`;
+    return t("conversation.actions.notDeleted", { reason: describeError(error) });
   } finally {
     memory.setHiding(message.id, false);
   }
@@ -124,8 +124,8 @@ export async function hide(session: Session, message: StoredMessage): Promise<st
 export async function copyText(text: string): Promise<string> {
   try {
     await navigator.clipboard.writeText(text);
-    return "Copied.";
+    return t("conversation.actions.copied");
   } catch {
-    return "Couldn't copy: this browser did not allow it.";
+    return t("conversation.actions.copyFailed");
   }
 }

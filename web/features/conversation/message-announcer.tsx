@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { StoredMessage } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 import { useLanding } from "../../db/landing.js";
 import { useSession } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
@@ -47,9 +49,9 @@ export function MessageAnnouncer() {
           if (!summary) return;
           if (m.conversationId === state.current.open) {
             const parts = previewParts(m, summary, user.id);
-            say(m.id, m.kind === "system" ? parts.text : `${memberName(summary, m.senderId)}: ${parts.text}`);
+            say(m.id, m.kind === "system" ? parts.text : t("conversation.announce.inOpen", { name: memberName(summary, m.senderId), text: parts.text }));
           } else if (m.kind !== "system" && !summary.muted && Date.now() - m.at < FRESH_MS) {
-            say(m.id, `New message in ${conversationTitle(summary, user.id)}`);
+            say(m.id, t("conversation.announce.elsewhere", { title: conversationTitle(summary, user.id) }));
           }
         });
       }
@@ -61,8 +63,13 @@ export function MessageAnnouncer() {
     };
   }, [db, user.id]);
 
+  return <AnnouncerRegion said={said} />;
+}
+
+function AnnouncerRegion({ said }: { said: Array<{ key: string; text: string }> }) {
+  const { t } = useTranslation();
   return (
-    <div className="visually-hidden" role="log" aria-live="polite" aria-relevant="additions" aria-label="New messages" data-testid="message-announcer">
+    <div className="visually-hidden" role="log" aria-live="polite" aria-relevant="additions" aria-label={t("conversation.announce.label")} data-testid="message-announcer">
       {said.map((s) => (
         <p key={s.key}>{s.text}</p>
       ))}

@@ -3,6 +3,7 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { ME, message, PEER, summary } from "../../db/test-fixtures.js";
 import { messagePreview, pendingPreview, previewParts, previewString } from "../conversations/summary-text.js";
+import { i18n } from "../../i18n/index.js";
 import { MessageList, type MessageListProps } from "./message-list.js";
 
 const PLACEHOLDER = "This message needs a newer version of Courier";
@@ -128,5 +129,35 @@ describe("recalls and replies", () => {
     expect(html).not.toContain("second line");
     expect(html).toContain("Recalled message");
     expect(html).toContain("Message not loaded");
+  });
+});
+
+describe("in Chinese", () => {
+  it("says recalls, quotes, the empty list and system lines in Chinese; names and text stay as written", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(render([])).toContain("还没有消息，打个招呼吧！");
+      const quoted = message("c1", 1, { body: "first line" });
+      const html = renderToStaticMarkup(
+        createElement(MessageList, {
+          ...renderProps([
+            quoted,
+            message("c1", 2, { recalled: true, body: "" }),
+            message("c1", 3, { senderId: ME, recalled: true, body: "" }),
+            message("c1", 4, { senderId: ME, replyTo: { id: "c1-unknown", seq: 9 } }),
+            message("c1", 5, { senderId: PEER, kind: "system", body: "Peer confirmed receipt" }),
+          ]),
+          actions: { itemsFor: () => [], quoted: new Map([["c1-unknown", undefined]]), onJump: () => {}, editAgain: () => () => {}, reveal: null },
+        }),
+      );
+      expect(html).toContain("Peer撤回了一条消息");
+      expect(html).toContain("你撤回了一条消息");
+      expect(html).toContain("重新编辑");
+      expect(html).toContain("消息未加载");
+      expect(html).toContain("Peer已确认收货");
+      expect(html).toContain("first line");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
 import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, ReadIcon } from "../../lib/icons.js";
@@ -58,6 +59,7 @@ const NEAR_BOTTOM_PX = 80;
 
 /** Messages grouped by day; pending (outbox) ones after the rest, in the order typed. */
 export function MessageList(props: MessageListProps) {
+  const { t } = useTranslation();
   const { me, summary, messages, pending, now } = props;
   const scroller = useRef<HTMLDivElement>(null);
   const inner = useRef<HTMLDivElement>(null);
@@ -177,12 +179,12 @@ export function MessageList(props: MessageListProps) {
                 note: item.confirm!.question,
                 items: [
                   { label: item.confirm!.act, danger: true, onSelect: item.onSelect },
-                  { label: "Cancel", onSelect: () => rowOf(row.key)?.focus({ preventScroll: true }) },
+                  { label: t("common.cancel"), onSelect: () => rowOf(row.key)?.focus({ preventScroll: true }) },
                 ],
               }),
           }
         : item;
-    if (items.length > 0) setMenu({ key: row.key, at, label: "Message actions", items: items.map(asked) });
+    if (items.length > 0) setMenu({ key: row.key, at, label: t("conversation.actions.label"), items: items.map(asked) });
   };
   /**
    * An act on a message may take its row away (Delete for me) or redraw it
@@ -256,16 +258,16 @@ export function MessageList(props: MessageListProps) {
   return (
     <div className="messages-wrap">
       <div className="messages" ref={scroller} onScroll={onScroll} data-testid="message-list">
-        <div className="messages-inner" ref={inner} role="log" aria-label="Messages" aria-live="polite">
+        <div className="messages-inner" ref={inner} role="log" aria-label={t("conversation.list.label")} aria-live="polite">
           {props.canLoadEarlier ? (
             <div className="load-earlier">
               <button type="button" className="secondary small" onClick={props.onLoadEarlier} disabled={props.loadingEarlier}>
-                {props.loadingEarlier ? "Loading…" : "Load earlier messages"}
+                {props.loadingEarlier ? t("common.loading") : t("conversation.list.loadEarlier")}
               </button>
               {props.earlierError ? <p className="error small-text">{props.earlierError}</p> : null}
             </div>
           ) : null}
-          {rows.length === 0 && !props.canLoadEarlier ? <p className="muted center pad">No messages yet. Say hello!</p> : null}
+          {rows.length === 0 && !props.canLoadEarlier ? <p className="muted center pad">{t("conversation.list.empty")}</p> : null}
           {rows.map((row) => {
             switch (row.type) {
               case "day":
@@ -296,7 +298,7 @@ export function MessageList(props: MessageListProps) {
       {menu ? <PopupMenu key={menu.label} label={menu.label} items={menu.items} at={menu.at} note={menu.note} onClose={closeMenu} /> : null}
       {away || newBelow > 0 ? (
         <button type="button" className="new-below" onClick={jumpToBottom} data-testid="jump-latest">
-          <span aria-hidden="true">↓</span> Latest{newBelow > 0 ? ` (${newBelow} new)` : ""}
+          <span aria-hidden="true">{t("conversation.list.latestArrow")}</span> {newBelow > 0 ? t("conversation.list.latestNew", { count: newBelow }) : t("conversation.list.latest")}
         </button>
       ) : null}
     </div>
@@ -384,10 +386,11 @@ function ActionRow({ rowKey, handlers, attributes, children }: { rowKey: string;
 
 /** The ⋯ button: shown on hover or focus on a computer; not a tab stop of its own (the message is). */
 function MenuButton({ handlers }: { handlers: RowHandlers | undefined }) {
+  const { t } = useTranslation();
   if (!handlers) return null;
   return (
-    <button type="button" className="menu-button" tabIndex={-1} aria-label="Message actions" aria-haspopup="menu" onClick={handlers.onMenuButton} data-testid="message-menu-button">
-      ⋯
+    <button type="button" className="menu-button" tabIndex={-1} aria-label={t("conversation.actions.label")} aria-haspopup="menu" onClick={handlers.onMenuButton} data-testid="message-menu-button">
+      {t("conversation.actions.menuMark")}
     </button>
   );
 }
@@ -409,10 +412,11 @@ function MessageBubble({
   actions?: MessageActions;
   handlers?: RowHandlers;
 }) {
+  const { t } = useTranslation();
   if (message.kind === "system") {
     return (
       <div className="system-message" data-testid="message" data-seq={message.seq} data-kind="system">
-        <span data-testid="message-text">{systemText(message.body, message.senderId, me, myName)}</span>
+        <span data-testid="message-text">{systemText(message.body, message.senderId, me, myName, memberName(summary, message.senderId))}</span>
       </div>
     );
   }
@@ -440,7 +444,7 @@ function MessageBubble({
         <div className={`bubble${unsupported ? " unsupported" : ""}`}>
           {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
           {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
-          {message.kind === "image" && message.media ? <PhotoGrid media={message.media} from={mine ? "you" : memberName(summary, message.senderId)} /> : null}
+          {message.kind === "image" && message.media ? <PhotoGrid media={message.media} from={memberName(summary, message.senderId)} label={mine ? t("photos.grid.fromYou") : undefined} /> : null}
           <div className="body" data-testid="message-text">
             {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} message={message} />}
           </div>
@@ -458,6 +462,7 @@ function MessageBubble({
 
 /** In place of a recalled message, for everyone: who recalled it, never what it said. */
 function RecallTombstone({ message, mine, summary, actions, handlers }: { message: Message; mine: boolean; summary: Summary | undefined; actions?: MessageActions; handlers?: RowHandlers }) {
+  const { t } = useTranslation();
   const editAgain = mine ? actions?.editAgain(message) : null;
   return (
     <ActionRow
@@ -466,11 +471,11 @@ function RecallTombstone({ message, mine, summary, actions, handlers }: { messag
       attributes={{ className: "tombstone-row", "data-testid": "message", "data-seq": message.seq, "data-message-id": message.id, "data-recalled": true, "data-mine": mine }}
     >
       <span className="tombstone" data-testid="message-text">
-        {mine ? "You" : memberName(summary, message.senderId)} recalled a message
+        {mine ? t("conversation.list.recalledByYou") : t("conversation.list.recalledBy", { name: memberName(summary, message.senderId) })}
       </span>
       {editAgain ? (
         <button type="button" className="link small-text" onClick={editAgain} data-testid="edit-again">
-          Edit again
+          {t("conversation.list.editAgain")}
         </button>
       ) : null}
     </ActionRow>
@@ -479,14 +484,15 @@ function RecallTombstone({ message, mine, summary, actions, handlers }: { messag
 
 /** A reply's quote: who and the first line, from what this device holds; a tap jumps to it. */
 function Quote({ reply, me, summary, actions }: { reply: ReplyRef; me: string; summary: Summary | undefined; actions?: MessageActions }) {
+  const { t } = useTranslation();
   const quoted = actions?.quoted.get(reply.id);
   let who: string | null = null;
   let text: string;
   if (!quoted || quoted.hidden) {
-    text = quoted ? "Deleted message" : "Message not loaded";
+    text = quoted ? t("conversation.quote.deleted") : t("conversation.quote.notLoaded");
   } else {
-    who = quoted.senderId === me ? "You" : memberName(summary, quoted.senderId);
-    text = quoted.recalled ? "Recalled message" : !isKnownKind(quoted.kind) ? UNSUPPORTED_MESSAGE_TEXT : quoted.kind === "system" ? "Message" : firstLine(quoted.body);
+    who = quoted.senderId === me ? t("common.you") : memberName(summary, quoted.senderId);
+    text = quoted.recalled ? t("conversation.quote.recalled") : !isKnownKind(quoted.kind) ? UNSUPPORTED_MESSAGE_TEXT : quoted.kind === "system" ? t("conversation.quote.system") : firstLine(quoted.body);
   }
   const content: ReactNode = (
     <>
@@ -496,7 +502,7 @@ function Quote({ reply, me, summary, actions }: { reply: ReplyRef; me: string; s
   );
   if (!actions || quoted?.hidden) return <div className="quote">{content}</div>;
   return (
-    <button type="button" className="quote" tabIndex={-1} onClick={() => actions.onJump(reply)} data-testid="quote" aria-label={`Go to the quoted message: ${who ? `${who}, ` : ""}${text}`}>
+    <button type="button" className="quote" tabIndex={-1} onClick={() => actions.onJump(reply)} data-testid="quote" aria-label={who ? t("conversation.quote.goToWho", { who, text }) : t("conversation.quote.goTo", { text })}>
       {content}
     </button>
   );
@@ -524,6 +530,7 @@ function PendingBubble({
   summary: Summary | undefined;
   handlers?: RowHandlers;
 }) {
+  const { t } = useTranslation();
   const status: DeliveryStatus = row.status;
   return (
     <ActionRow
@@ -547,12 +554,12 @@ function PendingBubble({
       </div>
       {status === "failed" ? (
         <div className="failed-actions">
-          <span className="error small-text">{row.error ?? "Not sent."}</span>
+          <span className="error small-text">{row.error ?? t("conversation.list.notSent")}</span>
           <button type="button" className="link" onClick={() => onRetry(row.clientMsgId)}>
-            Retry
+            {t("common.retry")}
           </button>
           <button type="button" className="link danger" onClick={() => onDiscard(row.clientMsgId)}>
-            Delete
+            {t("common.delete")}
           </button>
         </div>
       ) : null}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { i18n } from "../../i18n/index.js";
 import { systemText } from "./system-text.js";
 
 const ME = "u-me";
@@ -51,5 +52,34 @@ describe("systemText", () => {
     expect(systemText("Bob bought it", ME, ME, "Bob")).toBe("Bob bought it");
     expect(systemText("confirmed receipt", ME, ME)).toBe("confirmed receipt");
     expect(systemText("", ME, ME)).toBe("");
+  });
+
+  it("uses the sender's name when it is known, for others' lines too", () => {
+    expect(systemText("Dr bought Jr bought “X”", PEER, ME, "Ann", "Dr bought Jr")).toBe("Dr bought Jr bought “X”");
+    expect(systemText("Ann added Bob", PEER, ME, "Bob", "Ann")).toBe("Ann added you");
+  });
+
+  it("speaks Chinese: the phrases are read back into Chinese sentences; names, titles and reasons stay as written", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(systemText("Bob 🚲 bought “Green bike”", ME, ME, "Bob 🚲")).toBe("你购买了“Green bike”");
+      expect(systemText("Bob bought “Green bike”", PEER, ME, "Ann")).toBe("Bob购买了“Green bike”");
+      expect(systemText("Alice marked the order as shipped", PEER, ME)).toBe("Alice已发货");
+      expect(systemText("Bob confirmed receipt", ME, ME, "Bob")).toBe("你已确认收货");
+      expect(systemText("Bob cancelled the order: “It broke”", PEER, ME, "Ann")).toBe("Bob取消了订单：“It broke”");
+      expect(systemText("Ann cancelled the order", ME, ME, "Ann")).toBe("你取消了订单");
+      expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("你接受了还价，以 45.00 购买了“Bike”");
+      expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", PEER, ME, "Ann")).toBe("Bob接受了出价：Ann以 40.00 购买了“Bike”");
+      expect(systemText("Ann renamed the group to “Trip”", PEER, ME, "Bob")).toBe("Ann将群聊名称改为“Trip”");
+      expect(systemText("Ann added Bob, Cy and Dan", ME, ME, "Ann")).toBe("你邀请Bob、Cy和Dan加入了群聊");
+      expect(systemText("Ann added Bob", PEER, ME, "Bob")).toBe("Ann邀请你加入了群聊");
+      expect(systemText("Ann removed Bob", PEER, ME, "Bob")).toBe("Ann将你移出了群聊");
+      expect(systemText("Ann removed Bob", PEER, ME, "Cy")).toBe("Ann将Bob移出了群聊");
+      expect(systemText("Bob left", PEER, ME, "Ann")).toBe("Bob退出了群聊");
+      expect(systemText("Bob left", ME, ME, "Bob")).toBe("你退出了群聊");
+      expect(systemText("Bob joined the group", ME, ME, "Bob")).toBe("Bob joined the group");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

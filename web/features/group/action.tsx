@@ -1,4 +1,5 @@
 import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 
 /**
@@ -52,6 +53,7 @@ export function ConfirmedAction(props: {
   error: string | null;
   onConfirm(): Promise<boolean>;
 }) {
+  const { t } = useTranslation();
   const [confirming, setConfirming] = useState(false);
   const confirm = async () => {
     if (!props.busy && (await props.onConfirm())) setConfirming(false);
@@ -66,7 +68,7 @@ export function ConfirmedAction(props: {
               {props.act}
             </button>
             <button type="button" className="secondary small" disabled={props.busy} onClick={() => setConfirming(false)}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </div>
         </div>

@@ -1,4 +1,6 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import type { TFunction } from "i18next";
+import { useTranslation } from "react-i18next";
 import type { User } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { PersonAvatar } from "../../lib/avatar.js";
@@ -9,14 +11,13 @@ import { displayNameFor } from "../conversations/contacts.js";
 import { canManage, canRemove } from "./membership.js";
 import { ActionError, ConfirmedAction, useAction } from "./action.js";
 
-const ROLE_LABEL = { creator: "Creator", admin: "Admin", member: null } as const;
-
 /**
  * A group's members and what I may do about them (docs/groups.md): rename,
  * add and remove (the creator and admins), and leave. Every change comes
  * back through sync as the group's new summary.
  */
 export function GroupPanel({ summary, onClose }: { summary: Summary; onClose(): void }) {
+  const { t } = useTranslation();
   const id = useId();
   const manage = canManage(summary);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -36,10 +37,10 @@ export function GroupPanel({ summary, onClose }: { summary: Summary; onClose(): 
       >
         <div className="group-panel-header">
           <h3 id={`${id}-h`} ref={heading} tabIndex={-1}>
-            Group info
+            {t("group.panel.title")}
           </h3>
           <button type="button" className="secondary small" onClick={onClose}>
-            Close
+            {t("common.close")}
           </button>
         </div>
         {manage ? <RenameForm summary={summary} /> : null}
@@ -52,6 +53,7 @@ export function GroupPanel({ summary, onClose }: { summary: Summary; onClose(): 
 }
 
 function RenameForm({ summary }: { summary: Summary }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const id = useId();
   const [title, setTitle] = useState(summary.conversation.title ?? "");
@@ -62,11 +64,11 @@ function RenameForm({ summary }: { summary: Summary }) {
   };
   return (
     <form className="form group-rename" onSubmit={submit}>
-      <label htmlFor={`${id}-t`}>Group name</label>
+      <label htmlFor={`${id}-t`}>{t("group.rename.label")}</label>
       <div className="row">
         <input id={`${id}-t`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={100} />
         <button type="submit" className="secondary small" aria-busy={busy} disabled={!title.trim() || title.trim() === summary.conversation.title}>
-          Rename
+          {t("group.rename.submit")}
         </button>
       </div>
       <ActionError error={error} />
@@ -75,26 +77,27 @@ function RenameForm({ summary }: { summary: Summary }) {
 }
 
 function MemberList({ summary }: { summary: Summary }) {
+  const { t } = useTranslation();
   const { api, user } = useSession();
   const { busy, error, run } = useAction();
   const roster = new Map((summary.roster ?? []).map((r) => [r.userId, r]));
   return (
     <>
-      <ul className="user-list" role="list" aria-label="Members">
+      <ul className="user-list" role="list" aria-label={t("group.members.label")}>
         {(summary.members ?? []).map((m) => {
           const entry = roster.get(m.id);
-          const label = entry?.pending ? "Invited" : ROLE_LABEL[entry?.role ?? "member"];
+          const label = roleLabel(t, entry);
           const name = displayNameFor(m);
           return (
             <li key={m.id} className="user-row" data-testid="group-member" data-user-id={m.id}>
               <span>
                 <PersonAvatar userId={m.id} name={name} size="small" />
-                <strong>{m.id === user.id ? `${name} (you)` : name}</strong> <span className="muted">@{m.username}</span>
-                {label ? <span className="role-tag small-text"> · {label}</span> : null}
+                <strong>{m.id === user.id ? t("group.members.you", { name }) : name}</strong> <span className="muted">{t("group.members.username", { username: m.username })}</span>
+                {label ? <span className="role-tag small-text">{t("group.members.roleTag", { role: label })}</span> : null}
               </span>
               {m.id !== user.id && canRemove(summary, entry?.role) ? (
-                <button type="button" className="secondary small" aria-busy={busy} aria-label={`Remove ${name}`} onClick={() => void run(() => api.removeMember(summary.conversationId, m.id))}>
-                  Remove
+                <button type="button" className="secondary small" aria-busy={busy} aria-label={t("group.members.remove", { name })} onClick={() => void run(() => api.removeMember(summary.conversationId, m.id))}>
+                  {t("common.remove")}
                 </button>
               ) : null}
             </li>
@@ -106,7 +109,16 @@ function MemberList({ summary }: { summary: Summary }) {
   );
 }
 
+/** "Invited", "Creator", "Admin"; a plain member has no tag. */
+function roleLabel(t: TFunction, entry: NonNullable<Summary["roster"]>[number] | undefined): string | null {
+  if (entry?.pending) return t("group.members.invited");
+  if (entry?.role === "creator") return t("group.members.creator");
+  if (entry?.role === "admin") return t("group.members.admin");
+  return null;
+}
+
 function AddMembers({ summary }: { summary: Summary }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const id = useId();
   const [query, setQuery] = useState("");
@@ -130,24 +142,24 @@ function AddMembers({ summary }: { summary: Summary }) {
   const candidates = found.filter((u) => !inGroup.has(u.id));
   return (
     <div className="form group-add">
-      <label htmlFor={`${id}-q`}>Add people</label>
-      <input id={`${id}-q`} type="search" placeholder="Name or username" value={query} autoComplete="off" autoCapitalize="none" onChange={(e) => setQuery(e.target.value)} />
+      <label htmlFor={`${id}-q`}>{t("group.add.label")}</label>
+      <input id={`${id}-q`} type="search" placeholder={t("group.add.placeholder")} value={query} autoComplete="off" autoCapitalize="none" onChange={(e) => setQuery(e.target.value)} />
       {candidates.length > 0 ? (
-        <ul className="user-list" role="list" aria-label="People to add">
+        <ul className="user-list" role="list" aria-label={t("group.add.candidates")}>
           {candidates.map((u) => (
             <li key={u.id} className="user-row" data-testid="add-candidate" data-user-id={u.id}>
               <span>
                 <PersonAvatar userId={u.id} name={u.displayName} size="small" />
-                <strong>{u.displayName}</strong> <span className="muted">@{u.username}</span>
+                <strong>{u.displayName}</strong> <span className="muted">{t("group.members.username", { username: u.username })}</span>
               </span>
               <button
                 type="button"
                 className="secondary small"
                 aria-busy={busy}
-                aria-label={`Add ${u.displayName}`}
+                aria-label={t("group.add.addName", { name: u.displayName })}
                 onClick={() => void run(() => api.addMembers(summary.conversationId, [u.id])).then((ok) => ok && setQuery(""))}
               >
-                Add
+                {t("group.add.add")}
               </button>
             </li>
           ))}
@@ -160,6 +172,7 @@ function AddMembers({ summary }: { summary: Summary }) {
 
 /** Leaving asks once more: the group's messages stop coming. */
 function LeaveGroup({ summary }: { summary: Summary }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
   const { busy, error, run } = useAction();
@@ -171,10 +184,10 @@ function LeaveGroup({ summary }: { summary: Summary }) {
   return (
     <ConfirmedAction
       className="group-leave"
-      trigger="Leave group"
-      label="Confirm leaving"
-      question="Leave this group? You won't get its messages any more, and only an admin can add you back."
-      act="Leave"
+      trigger={t("group.leave.trigger")}
+      label={t("group.leave.label")}
+      question={t("group.leave.question")}
+      act={t("group.leave.act")}
       busy={busy}
       error={error}
       onConfirm={leave}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RosterEntry } from "../../../shared/protocol/index.js";
-import { memberCountText } from "./membership.js";
+import { i18n } from "../../i18n/index.js";
+import { goneText, memberCountText } from "./membership.js";
 
 const group = (roster: RosterEntry[]) => ({ conversation: { id: "g", type: "group" as const, memberIds: roster.map((r) => r.userId), lastSeq: 0, at: 0 }, roster });
 const entry = (userId: string, pending = false): RosterEntry => ({ userId, role: "member", pending });
@@ -14,5 +15,16 @@ describe("a group's member count", () => {
   it("counts open requests apart: they are not members yet", () => {
     expect(memberCountText(group([entry("a"), entry("b"), entry("c"), entry("d", true)]))).toBe("3 members · 1 invited");
     expect(memberCountText(group([entry("a"), entry("d", true), entry("e", true)]))).toBe("1 member · 2 invited");
+  });
+
+  it("speaks Chinese too (one form for every count)", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(memberCountText(group([entry("a")]))).toBe("1 位成员");
+      expect(memberCountText(group([entry("a"), entry("b"), entry("d", true)]))).toBe("2 位成员 · 已邀请 1 人");
+      expect(goneText({ membership: "removed" })).toBe("你已被移出这个群聊。");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

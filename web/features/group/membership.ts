@@ -1,5 +1,6 @@
 import { isGoneMembership, managesGroup, outranks } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 
 /**
  * Where I stand in a conversation (docs/groups.md), from the summary's
@@ -20,11 +21,11 @@ export function isGone(summary: Pick<Summary, "membership">): boolean {
 export function goneText(summary: Pick<Summary, "membership">): string {
   switch (summary.membership) {
     case "removed":
-      return "You were removed from this group.";
+      return t("group.gone.removed");
     case "declined":
-      return "You declined this group.";
+      return t("group.gone.declined");
     default:
-      return "You left this group.";
+      return t("group.gone.left");
   }
 }
 
@@ -42,6 +43,6 @@ export function canRemove(summary: Pick<Summary, "membership" | "role">, theirRo
 export function memberCountText(summary: Pick<Summary, "conversation" | "roster">): string {
   const invited = (summary.roster ?? []).filter((r) => r.pending).length;
   const members = summary.conversation.memberIds.length - invited;
-  const count = `${members} ${members === 1 ? "member" : "members"}`;
-  return invited > 0 ? `${count} · ${invited} invited` : count;
+  const count = t("group.count.members", { count: members });
+  return invited > 0 ? t("group.count.withInvited", { members: count, count: invited }) : count;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { i18n } from "../../i18n/index.js";
 import { checkPhotos, fitWithin, photoText } from "./attach.js";
 
 const MB = 1024 * 1024;
@@ -44,5 +45,20 @@ describe("fitWithin", () => {
     expect(fitWithin(100, 300, 240)).toEqual({ width: 80, height: 240 });
     expect(fitWithin(50, 40, 240)).toEqual({ width: 50, height: 40 });
     expect(fitWithin(undefined, 40, 240)).toEqual({ width: 240, height: 240 });
+  });
+});
+
+describe("in Chinese", () => {
+  it("says what was left out, and [图片] for a photo message", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(checkPhotos(0, [file("notes.pdf", "application/pdf"), file("", "image/heic")]).problems).toEqual(["“notes.pdf”和粘贴的文件不是 Courier 能发送的图片（支持 JPEG、PNG、WebP 或 GIF）。"]);
+      expect(checkPhotos(0, [file("big.jpg", "image/jpeg", 10 * MB + 1)]).problems).toEqual(["“big.jpg”超过了 10 MB。"]);
+      expect(checkPhotos(9, [file("x.jpg"), file("y.jpg")]).problems).toEqual(["每条消息最多 9 张图片，有 2 张没有添加。"]);
+      expect(photoText("")).toBe("[图片]");
+      expect(photoText("正反面")).toBe("[图片] 正反面");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { MEDIA_MAX_BYTES_DEFAULT, MEDIA_PER_MESSAGE_MAX } from "../../../shared/protocol/index.js";
+import { t } from "../../i18n/index.js";
 
 /** What the server takes (it goes by the content; this only spares the person a refused upload). */
 export const PHOTO_TYPES: readonly string[] = ["image/jpeg", "image/png", "image/webp", "image/gif"];
@@ -28,24 +29,26 @@ export function checkPhotos<T extends { name: string; type: string; size: number
     else accepted.push(file);
   }
   const problems: string[] = [];
-  if (notPhotos.length > 0) problems.push(`${list(notPhotos)} ${notPhotos.length === 1 ? "isn't a photo" : "aren't photos"} Courier can send (JPEG, PNG, WebP or GIF).`);
-  if (tooLarge.length > 0) problems.push(`${list(tooLarge)} ${tooLarge.length === 1 ? "is" : "are"} larger than ${Math.round(maxBytes / (1024 * 1024))} MB.`);
-  if (tooMany > 0) problems.push(`At most ${MEDIA_PER_MESSAGE_MAX} photos per message: ${tooMany === 1 ? "1 was" : `${tooMany} were`} left out.`);
+  if (notPhotos.length > 0) problems.push(t("photos.check.notPhotos", { names: list(notPhotos), count: notPhotos.length }));
+  if (tooLarge.length > 0) problems.push(t("photos.check.tooLarge", { names: list(tooLarge), count: tooLarge.length, mb: Math.round(maxBytes / (1024 * 1024)) }));
+  if (tooMany > 0) problems.push(t("photos.check.tooMany", { max: MEDIA_PER_MESSAGE_MAX, count: tooMany }));
   return { accepted, problems };
 }
 
 /** A pasted image has no name of its own. */
 function nameOf(file: { name: string }): string {
-  return file.name ? `"${file.name}"` : "The pasted file";
+  return file.name ? t("photos.check.fileName", { name: file.name }) : t("photos.check.pasted");
 }
 
 function list(names: string[]): string {
-  return names.length <= 2 ? names.join(" and ") : `${names.slice(0, 2).join(", ")} and ${names.length - 2} more`;
+  const [first = "", second] = names;
+  if (second === undefined) return first;
+  return names.length === 2 ? t("photos.check.two", { first, second }) : t("photos.check.more", { first, second, count: names.length - 2 });
 }
 
 /** The list's and a notification's words for a photo message: "[Photo]", or "[Photo] caption". */
 export function photoText(caption: string): string {
-  return caption ? `[Photo] ${caption}` : "[Photo]";
+  return caption ? t("photos.textWithCaption", { caption }) : t("photos.text");
 }
 
 /** Width and height to reserve for a photo shown at most `max` px on its longer side. */

@@ -1,4 +1,6 @@
 import { useState, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
+import { MEDIA_PER_MESSAGE_MAX } from "../../../shared/protocol/index.js";
 import type { Item, Media } from "../../../shared/protocol/index.js";
 import type { Api } from "../../api/client.js";
 import { uploadListingPhotos } from "./listing-photos.js";
@@ -17,21 +19,22 @@ export interface ListingPhotoEditor {
 
 /** The photos part of the listing's edit dialog (listings/listing-controls.tsx). */
 export function useListingPhotoEditor(item: Pick<Item, "photos">, disabled = false): ListingPhotoEditor {
+  const { t } = useTranslation();
   const before = item.photos ?? [];
   const [kept, setKept] = useState<Media[]>(before);
   const [status, setStatus] = useState<string | null>(null);
-  const added = usePhotoAttachments({ disabled, label: "Add photos", already: kept.length });
+  const added = usePhotoAttachments({ disabled, label: t("photos.attach.add"), already: kept.length });
   const changed = kept.length !== before.length || added.count > 0;
   const field = (
     <div className="field sell-photos" {...added.formHandlers} data-testid="listing-photos-field">
-      <span className="field-label">Photos</span>
+      <span className="field-label">{t("photos.listing.field")}</span>
       {kept.length > 0 ? (
-        <ul className="photo-tray" aria-label="Photos of the listing">
+        <ul className="photo-tray" aria-label={t("photos.listing.tray")}>
           {kept.map((media, i) => (
             <li key={media.id}>
-              <img src={media.thumbUrl} alt={`Listing photo ${i + 1}`} width={64} height={64} />
-              <button type="button" className="photo-remove" aria-label={`Remove listing photo ${i + 1}`} disabled={disabled} onClick={() => setKept((list) => list.filter((m) => m.id !== media.id))}>
-                ×
+              <img src={media.thumbUrl} alt={t("photos.listing.photo", { n: i + 1 })} width={64} height={64} />
+              <button type="button" className="photo-remove" aria-label={t("photos.listing.remove", { n: i + 1 })} disabled={disabled} onClick={() => setKept((list) => list.filter((m) => m.id !== media.id))}>
+                {t("photos.attach.removeMark")}
               </button>
             </li>
           ))}
@@ -40,7 +43,7 @@ export function useListingPhotoEditor(item: Pick<Item, "photos">, disabled = fal
       {added.tray}
       <div className="sell-photos-row">
         {added.button}
-        <span className="hint">Up to 9 photos in all</span>
+        <span className="hint">{t("photos.listing.upTo", { max: MEDIA_PER_MESSAGE_MAX })}</span>
       </div>
       {added.alert}
       {status ? <p className="hint">{status}</p> : null}

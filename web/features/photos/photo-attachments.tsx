@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type ClipboardEvent, type DragEvent, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { checkPhotos, PHOTO_ACCEPT } from "./attach.js";
 import { ImageIcon } from "./photo-icons.js";
@@ -48,6 +49,7 @@ export interface PhotoAttachments {
  * `already`: photos kept from before (a listing's), counted against the 9.
  */
 export function usePhotoAttachments({ disabled = false, label, already = 0 }: { disabled?: boolean; label?: string; already?: number } = {}): PhotoAttachments {
+  const { t } = useTranslation();
   const [photos, setPhotos] = useState<Attached[]>([]);
   const [problems, setProblems] = useState<string[]>([]);
   const [dropping, setDropping] = useState(false);
@@ -157,8 +159,8 @@ export function usePhotoAttachments({ disabled = false, label, already = 0 }: { 
           ref={attachButton}
           type="button"
           className={label ? "secondary small" : "attach"}
-          aria-label={label ? undefined : "Attach photos"}
-          title={label ? undefined : "Attach photos"}
+          aria-label={label ? undefined : t("photos.attach.button")}
+          title={label ? undefined : t("photos.attach.button")}
           disabled={disabled}
           onClick={() => input.current?.click()}
           data-testid="attach-photos"
@@ -169,12 +171,12 @@ export function usePhotoAttachments({ disabled = false, label, already = 0 }: { 
     ),
     tray:
       photos.length > 0 ? (
-        <ul className="photo-tray" ref={tray} aria-label={`${photos.length} ${photos.length === 1 ? "photo" : "photos"} to send`} data-testid="photo-tray">
+        <ul className="photo-tray" ref={tray} aria-label={t("photos.attach.tray", { count: photos.length })} data-testid="photo-tray">
           {photos.map((photo, i) => (
             <li key={photo.key}>
-              <img src={photo.url} alt={`Photo ${i + 1} to send`} width={64} height={64} />
-              <button type="button" className="photo-remove" aria-label={`Remove photo ${i + 1}`} onClick={() => remove(photo.key)}>
-                ×
+              <img src={photo.url} alt={t("photos.attach.toSend", { n: i + 1 })} width={64} height={64} />
+              <button type="button" className="photo-remove" aria-label={t("photos.attach.remove", { n: i + 1 })} onClick={() => remove(photo.key)}>
+                {t("photos.attach.removeMark")}
               </button>
             </li>
           ))}

@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { Media } from "../../../shared/protocol/index.js";
 import { photosOf } from "../../db/outbox-photos.js";
 import type { OutboxRow } from "../../db/records.js";
@@ -25,6 +26,7 @@ interface Cell {
  * not a picture) is a neutral box that says so, not the browser's broken icon.
  */
 function PhotoCells({ cells, alt, onOpen, testId }: { cells: Cell[]; alt: string; onOpen?(index: number): void; testId: string }) {
+  const { t } = useTranslation();
   const [broken, setBroken] = useState<ReadonlySet<string>>(new Set());
   const single = cells.length === 1;
   return (
@@ -32,8 +34,8 @@ function PhotoCells({ cells, alt, onOpen, testId }: { cells: Cell[]; alt: string
       {cells.map((cell, i) => {
         const size = single ? fitWithin(cell.width, cell.height, SINGLE_PX) : { width: CELL_PX, height: CELL_PX };
         const img = broken.has(cell.src) ? (
-          <span className="photo-broken" role="img" aria-label={`${alt} (can't be shown)`} style={{ aspectRatio: `${size.width} / ${size.height}` }}>
-            Can't show this photo
+          <span className="photo-broken" role="img" aria-label={t("photos.grid.brokenLabel", { alt })} style={{ aspectRatio: `${size.width} / ${size.height}` }}>
+            {t("photos.grid.broken")}
           </span>
         ) : (
           <img
@@ -48,7 +50,7 @@ function PhotoCells({ cells, alt, onOpen, testId }: { cells: Cell[]; alt: string
           />
         );
         return onOpen ? (
-          <button key={cell.key} type="button" className="photo-cell" onClick={() => onOpen(i)} title="Open photo" data-testid="photo-thumb">
+          <button key={cell.key} type="button" className="photo-cell" onClick={() => onOpen(i)} title={t("photos.grid.open")} data-testid="photo-thumb">
             {img}
           </button>
         ) : (
@@ -66,7 +68,9 @@ function PhotoCells({ cells, alt, onOpen, testId }: { cells: Cell[]; alt: string
  * tap, click or Enter opens the viewer at that photo. The alt text names who
  * sent them ("Photo from Ann"), or is `label`.
  */
-export function PhotoGrid({ media, from, label = `Photo from ${from}`, testId = "photo-grid" }: { media: readonly Media[]; from: string; label?: string; testId?: string }) {
+export function PhotoGrid({ media, from, label: given, testId = "photo-grid" }: { media: readonly Media[]; from: string; label?: string; testId?: string }) {
+  const { t } = useTranslation();
+  const label = given ?? t("photos.grid.from", { name: from });
   const [open, setOpen] = useState<number | null>(null);
   if (media.length === 0) return null;
   return (
@@ -95,15 +99,15 @@ export function PendingPhotos({ row }: { row: OutboxRow }) {
   }, [ids]);
   const progress = useUploadProgress((s) => s.byMessage[row.clientMsgId]);
   const uploaded = row.mediaIds?.filter(Boolean).length ?? 0;
+  const total = stored ? String(stored.length) : "…";
+  const { t } = useTranslation();
   return (
     <>
-      {cells.length > 0 ? <PhotoCells cells={cells} alt="Photo you are sending" testId="pending-photos" /> : null}
+      {cells.length > 0 ? <PhotoCells cells={cells} alt={t("photos.grid.sending")} testId="pending-photos" /> : null}
       {row.status === "sending" && progress !== undefined && progress < 1 ? (
         <div className="photo-progress" data-testid="upload-progress">
-          <progress max={1} value={progress} aria-label={`Uploading photos: ${Math.round(progress * 100)}%`} />
-          <span className="small-text">
-            {uploaded} / {stored?.length ?? "…"}
-          </span>
+          <progress max={1} value={progress} aria-label={t("photos.grid.uploading", { percent: Math.round(progress * 100) })} />
+          <span className="small-text">{t("photos.grid.uploaded", { done: uploaded, total })}</span>
         </div>
       ) : null}
     </>

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type PointerEvent, type SyntheticEvent } from "react";
 import { createPortal } from "react-dom";
+import { useTranslation } from "react-i18next";
 import { ChevronLeftIcon, ChevronRightIcon, CloseIcon } from "./photo-icons.js";
 
 /** A photo the viewer shows: the full image, and the thumbnail shown while it loads. */
@@ -21,6 +22,7 @@ const SWIPE_PX = 40;
  * (its menu on long-press, its keys) never reacts to what happens here.
  */
 export function PhotoViewer({ photos, start, label, onClose }: { photos: readonly ViewedPhoto[]; start: number; label: string; onClose(): void }) {
+  const { t } = useTranslation();
   const [index, setIndex] = useState(() => Math.max(0, Math.min(photos.length - 1, start)));
   const [state, setState] = useState<"loading" | "ready" | "error">("loading");
   const root = useRef<HTMLDivElement>(null);
@@ -104,9 +106,9 @@ export function PhotoViewer({ photos, start, label, onClose }: { photos: readonl
     >
       <div className="photo-viewer-bar">
         <span className="photo-count" aria-live="polite">
-          {many ? `${index + 1} / ${photos.length}` : ""}
+          {many ? t("photos.viewer.position", { n: index + 1, total: photos.length }) : null}
         </span>
-        <button ref={closeButton} type="button" className="photo-viewer-button" aria-label="Close" onClick={onClose} data-testid="photo-viewer-close">
+        <button ref={closeButton} type="button" className="photo-viewer-button" aria-label={t("common.close")} onClick={onClose} data-testid="photo-viewer-close">
           <CloseIcon />
         </button>
       </div>
@@ -116,7 +118,7 @@ export function PhotoViewer({ photos, start, label, onClose }: { photos: readonl
           key={photo.url}
           className={`photo-full${state === "ready" ? "" : " is-loading"}`}
           src={photo.url}
-          alt={`${label}, ${index + 1} of ${photos.length}`}
+          alt={t("photos.viewer.alt", { label, n: index + 1, total: photos.length })}
           width={photo.width}
           height={photo.height}
           draggable={false}
@@ -126,16 +128,16 @@ export function PhotoViewer({ photos, start, label, onClose }: { photos: readonl
         />
         {state === "error" ? (
           <p className="photo-viewer-error" role="alert">
-            This photo couldn't be loaded.
+            {t("photos.viewer.error")}
           </p>
         ) : null}
       </div>
       {many ? (
         <>
-          <button type="button" className="photo-viewer-button photo-prev" aria-label="Previous photo" onClick={() => go(-1)} data-testid="photo-prev">
+          <button type="button" className="photo-viewer-button photo-prev" aria-label={t("photos.viewer.previous")} onClick={() => go(-1)} data-testid="photo-prev">
             <ChevronLeftIcon />
           </button>
-          <button type="button" className="photo-viewer-button photo-next" aria-label="Next photo" onClick={() => go(1)} data-testid="photo-next">
+          <button type="button" className="photo-viewer-button photo-next" aria-label={t("photos.viewer.next")} onClick={() => go(1)} data-testid="photo-next">
             <ChevronRightIcon />
           </button>
         </>

@@ -1,1 +1,55 @@
-export default {};
+/** Photos: attaching them (composer, sell form, listing editor), the grid in a chat, the viewer. */
+export default {
+  /** The list's and a notification's words for a photo message. */
+  text: "[Photo]",
+  textWithCaption: "[Photo] {{caption}}",
+  attach: {
+    button: "Attach photos",
+    add: "Add photos",
+    tray_one: "{{count}} photo to send",
+    tray_other: "{{count}} photos to send",
+    toSend: "Photo {{n}} to send",
+    remove: "Remove photo {{n}}",
+    removeMark: "×",
+  },
+  /** Why files were left out (checked before anything is sent). */
+  check: {
+    notPhotos_one: "{{names}} isn't a photo Courier can send (JPEG, PNG, WebP or GIF).",
+    notPhotos_other: "{{names}} aren't photos Courier can send (JPEG, PNG, WebP or GIF).",
+    tooLarge_one: "{{names}} is larger than {{mb}} MB.",
+    tooLarge_other: "{{names}} are larger than {{mb}} MB.",
+    tooMany_one: "At most {{max}} photos per message: {{count}} was left out.",
+    tooMany_other: "At most {{max}} photos per message: {{count}} were left out.",
+    fileName: "\"{{name}}\"",
+    pasted: "The pasted file",
+    two: "{{first}} and {{second}}",
+    more: "{{first}}, {{second}} and {{count}} more",
+  },
+  grid: {
+    from: "Photo from {{name}}",
+    fromYou: "Photo from you",
+    sending: "Photo you are sending",
+    open: "Open photo",
+    broken: "Can't show this photo",
+    brokenLabel: "{{alt}} (can't be shown)",
+    uploading: "Uploading photos: {{percent}}%",
+    uploaded: "{{done}} / {{total}}",
+  },
+  viewer: {
+    position: "{{n}} / {{total}}",
+    alt: "{{label}}, {{n}} of {{total}}",
+    error: "This photo couldn't be loaded.",
+    previous: "Previous photo",
+    next: "Next photo",
+  },
+  listing: {
+    of: "Photo of {{title}}",
+    field: "Photos",
+    tray: "Photos of the listing",
+    photo: "Listing photo {{n}}",
+    remove: "Remove listing photo {{n}}",
+    upTo: "Up to {{max}} photos in all",
+    uploading: "Uploading photo {{n}} of {{total}}…",
+    uploadingPercent: "Uploading photo {{n}} of {{total}} ({{percent}}%)…",
+  },
+};
