@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
-import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
+import { isKnownKind, unsupportedMessageText } from "../../api/lenient.js";
 import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { AlertIcon, CheckIcon, ClockIcon, DoubleCheckIcon, ReadIcon } from "../../lib/icons.js";
 import { clockTime, dayKey, dayLabel } from "../../lib/time.js";
@@ -446,7 +446,7 @@ function MessageBubble({
           {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
           {message.kind === "image" && message.media ? <PhotoGrid media={message.media} from={memberName(summary, message.senderId)} label={mine ? t("photos.grid.fromYou") : undefined} /> : null}
           <div className="body" data-testid="message-text">
-            {unsupported ? UNSUPPORTED_MESSAGE_TEXT : <MessageBody text={message.body} message={message} />}
+            {unsupported ? unsupportedMessageText() : <MessageBody text={message.body} message={message} />}
           </div>
           <div className="meta">
             <time dateTime={new Date(message.at).toISOString()}>{clockTime(message.at)}</time>
@@ -492,7 +492,7 @@ function Quote({ reply, me, summary, actions }: { reply: ReplyRef; me: string; s
     text = quoted ? t("conversation.quote.deleted") : t("conversation.quote.notLoaded");
   } else {
     who = quoted.senderId === me ? t("common.you") : memberName(summary, quoted.senderId);
-    text = quoted.recalled ? t("conversation.quote.recalled") : !isKnownKind(quoted.kind) ? UNSUPPORTED_MESSAGE_TEXT : quoted.kind === "system" ? t("conversation.quote.system") : firstLine(quoted.body);
+    text = quoted.recalled ? t("conversation.quote.recalled") : !isKnownKind(quoted.kind) ? unsupportedMessageText() : quoted.kind === "system" ? t("conversation.quote.system") : firstLine(quoted.body);
   }
   const content: ReactNode = (
     <>
