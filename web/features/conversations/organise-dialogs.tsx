@@ -1,12 +1,18 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { settingsPatchSchema, type SettingsPatch } from "../../../shared/protocol/index.js";
-import { t as translate } from "../../i18n/index.js";
+import { language, t as translate } from "../../i18n/index.js";
 
-/** What the wire schema says of a patch, before anything is sent: null when it may go. */
+/**
+ * What the wire schema says of a patch, before anything is sent: null when it
+ * may go. The schema words its problems in English (shared/protocol), so other
+ * languages get one sentence of their own, as with server errors (describeError).
+ */
 function problemWith(patch: SettingsPatch): string | null {
   const parsed = settingsPatchSchema.safeParse(patch);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? translate("chats.dialogs.cantUse"));
+  if (parsed.success) return null;
+  const message = parsed.error.issues[0]?.message;
+  return message && language() === "en" ? message : translate("chats.dialogs.cantUse");
 }
 
 /**

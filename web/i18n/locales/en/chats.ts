@@ -110,6 +110,7 @@ export default {
     unarchive: "Couldn't unarchive “{{title}}”: {{error}}",
   },
   dialogs: {
+    /** A remark or label the rules refuse (English shows the rule's own words, when it has some). */
     cantUse: "That can't be used.",
     remark: {
       title: "Remark",

@@ -98,7 +98,7 @@ export default {
     unarchive: "无法取消归档“{{title}}”：{{error}}",
   },
   dialogs: {
-    cantUse: "这个不能用。",
+    cantUse: "不能用这个名字，请换一个。",
     remark: {
       title: "备注",
       field: "给“{{name}}”起个只有你能看到的名字",
