@@ -50,8 +50,8 @@ export default {
   emptyFolder: {
     all: "这里没有聊天——已归档的在“已归档”里。",
     unread: "没有未读消息。",
-    buying: "还没有关于你想买的东西的聊天。",
-    selling: "还没有关于你在卖的东西的聊天。",
+    buying: "还没有买东西的聊天。",
+    selling: "还没有卖东西的聊天。",
     label: "已经没有标签为“{{label}}”的聊天了。",
     archived: "没有已归档的聊天。",
   },
