@@ -1,6 +1,7 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { type ItemState, itemState } from "../../../shared/protocol/index.js";
 import { useEffect, useRef } from "react";
+import { useTranslation } from "react-i18next";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
 import { ConversationAvatar } from "../../lib/avatar.js";
@@ -23,9 +24,15 @@ import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
 
+/** Symbols, the same in every language. */
+const MANY_UNREAD = "99+";
+const MORE_GLYPH = "⋯";
+const STATUS_SEPARATOR = " · ";
+
 type Row = { summary: StoredSummary; at: number; pinned: boolean; preview: PreviewParts };
 
 export function ConversationList() {
+  const { t } = useTranslation();
   const session = useSession();
   const { db, user } = session;
   // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
@@ -47,18 +54,18 @@ export function ConversationList() {
   useContactRemarksFrom(stored, user.id);
   useClearMarkedUnread(session, summaries?.find((s) => s.conversationId === selected));
 
-  if (summaries === undefined) return <p className="muted pad">Loading conversations…</p>;
+  if (summaries === undefined) return <p className="muted pad">{t("chats.loading")}</p>;
   if (summaries.length === 0 && requests.length === 0) {
     return (
       <div className="empty" data-testid="conversations-empty">
-        <p>No conversations yet — find someone or browse listings.</p>
+        <p>{t("chats.empty.text")}</p>
         {/* Links, not buttons: the header's "Chats"/"Listings" buttons keep unique names. */}
         <div className="row">
           <a className="button-like" href="#/new" onClick={(e) => (e.preventDefault(), navigate({ name: "new-chat" }))}>
-            Find someone
+            {t("chats.empty.findSomeone")}
           </a>
           <a className="button-like" href="#/listings" onClick={(e) => (e.preventDefault(), navigate({ name: "listings" }))}>
-            Browse listings
+            {t("chats.empty.browseListings")}
           </a>
         </div>
       </div>
@@ -154,6 +161,7 @@ function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; select
 
 function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuOpen: boolean; userId: string; now: number; onMenu: ReturnType<typeof useConversationMenu>["open"] }) {
   const { summary, at, preview, selected, menuOpen, userId, now, onMenu } = props;
+  const { t } = useTranslation();
   const navigate = useUi((s) => s.navigate);
   const id = summary.conversationId;
   const trigger = useMenuTrigger((point, el) => onMenu(id, point, el));
@@ -187,7 +195,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
           <span className="conversation-top">
             <span className="conversation-title">
               {summary.pinned ? (
-                <span className="pin" role="img" aria-label="Pinned" title="Pinned" data-testid="pinned">
+                <span className="pin" role="img" aria-label={t("chats.row.pinned")} title={t("chats.row.pinned")} data-testid="pinned">
                   <PinIcon />
                 </span>
               ) : null}
@@ -211,16 +219,16 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
           <span className="conversation-bottom">
             <Preview parts={preview} />
             {summary.muted ? (
-              <span className="muted-mark" role="img" aria-label="Muted" title="Muted">
+              <span className="muted-mark" role="img" aria-label={t("chats.row.muted")} title={t("chats.row.muted")}>
                 <MutedIcon />
               </span>
             ) : null}
             {unread > 0 ? (
-              <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={`${unread} unread`}>
-                {unread > 99 ? "99+" : unread}
+              <span className={`badge${summary.muted ? " muted" : ""}`} data-testid="unread-badge" aria-label={t("chats.row.unread", { count: unread })}>
+                {unread > 99 ? MANY_UNREAD : unread}
               </span>
             ) : marked ? (
-              <span className={`badge dot${summary.muted ? " muted" : ""}`} data-testid="marked-unread" role="img" aria-label="Marked unread" title="Marked unread" />
+              <span className={`badge dot${summary.muted ? " muted" : ""}`} data-testid="marked-unread" role="img" aria-label={t("chats.row.markedUnread")} title={t("chats.row.markedUnread")} />
             ) : null}
           </span>
         </span>
@@ -228,23 +236,24 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
       <button
         type="button"
         className="icon row-menu"
-        aria-label={`Options for ${title}`}
+        aria-label={t("chats.row.options", { title })}
         aria-haspopup="menu"
         aria-expanded={menuOpen}
         data-testid="row-menu"
         onClick={(e) => onMenu(id, pointBelow(e.currentTarget), e.currentTarget)}
       >
-        <span aria-hidden="true">⋯</span>
+        <span aria-hidden="true">{MORE_GLYPH}</span>
       </button>
     </li>
   );
 }
 
-const ITEM_STATUS_TEXT: Partial<Record<ItemState, string>> = { reserved: "Reserved", sold: "Sold", withdrawn: "Withdrawn" };
+const ITEM_STATUS_TEXT = { reserved: "chats.itemStatus.reserved", sold: "chats.itemStatus.sold", withdrawn: "chats.itemStatus.withdrawn" } as const;
 
 /** A listing no longer simply for sale says so, small, beside its title. */
 function ItemStatus({ status }: { status: ItemState }) {
-  const text = ITEM_STATUS_TEXT[status];
+  const { t } = useTranslation();
+  const text = status in ITEM_STATUS_TEXT ? t(ITEM_STATUS_TEXT[status as keyof typeof ITEM_STATUS_TEXT]) : null;
   return text ? (
     <span className={`item-status status-${status} list-item-status`} data-testid="list-item-status">
       {text}
@@ -254,17 +263,23 @@ function ItemStatus({ status }: { status: ItemState }) {
 
 /** "Name: text · Sending" on one line: a long name is cut short first, the status never. */
 function Preview({ parts }: { parts: PreviewParts }) {
+  const { t } = useTranslation();
   const status = usePreviewStatus(parts.status);
   return (
     <span className="conversation-preview">
       {parts.who ? (
         <>
           <span className="preview-who">{parts.who}</span>
-          <span className="preview-sep">: </span>
+          <span className="preview-sep">{t("chats.preview.whoSeparator")}</span>
         </>
       ) : null}
       <span className="preview-text">{parts.text}</span>
-      {status ? <span className={`preview-status${status === "Not sent" ? " is-failed" : ""}`}> · {status}</span> : null}
+      {status ? (
+        <span className={`preview-status${status === t("chats.preview.notSent") ? " is-failed" : ""}`}>
+          {STATUS_SEPARATOR}
+          {status}
+        </span>
+      ) : null}
     </span>
   );
 }

@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { pointBelow, PopupMenu, type MenuItem, type Point } from "../../lib/menu.js";
 import { useSession } from "../../session.js";
@@ -10,11 +11,11 @@ import { useSafetyMenu } from "../safety/safety-view.js";
 import { isGone, isRequest } from "../group/membership.js";
 import { looksUnread, myLabels } from "./folders.js";
 import { LabelDialog, RemarkDialog } from "./organise-dialogs.js";
-import { changeSettingsOrSay } from "./settings-change.js";
+import { changeSettingsOrSay, type SettingsAction } from "./settings-change.js";
 import { conversationTitle } from "./summary-text.js";
 
-/** Changing settings needs the server: offline the items show, disabled, with this note (nothing is queued). */
-export const OFFLINE_NOTE = "You're offline: these need a connection.";
+/** The options button's glyph, the same in every language. */
+const MORE_GLYPH = "⋯";
 
 /** True while the server is reachable (settings changes are sent at once, not queued). */
 export function useOnline(): boolean {
@@ -31,6 +32,7 @@ type Open = { conversationId: string; at: Point; trigger: HTMLElement | null; mo
  * if the server refuses it.
  */
 export function useConversationMenu() {
+  const { t } = useTranslation();
   const session = useSession();
   const { db, user } = session;
   const online = useOnline();
@@ -47,37 +49,37 @@ export function useConversationMenu() {
     // Once a dialog opened from the menu has gone: behind a modal dialog nothing can take focus.
     if (restoreFocus) setTimeout(() => trigger?.focus());
   };
-  const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], what: string) => {
+  const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], action: SettingsAction) => {
     // Focus goes back to what opened the menu (if a row then leaves the list, list-keyboard.ts moves it on).
     if (open?.trigger?.isConnected && open.mode === "menu") open.trigger.focus();
-    void changeSettingsOrSay(session, s.conversationId, patch, `${what} “${conversationTitle(s, user.id)}”`);
+    void changeSettingsOrSay(session, s.conversationId, patch, action, conversationTitle(s, user.id));
   };
 
   const items = (s: Summary): MenuItem[] => {
     const off = !online;
     const unread = looksUnread(s);
     const list: MenuItem[] = [
-      { label: s.pinned ? "Unpin" : "Pin", disabled: off, onSelect: () => change(s, { pinned: !s.pinned }, s.pinned ? "unpin" : "pin") },
+      { label: s.pinned ? t("chats.menu.unpin") : t("chats.menu.pin"), disabled: off, onSelect: () => change(s, { pinned: !s.pinned }, s.pinned ? "unpin" : "pin") },
       {
-        label: unread ? "Mark as read" : "Mark as unread",
+        label: unread ? t("chats.menu.markRead") : t("chats.menu.markUnread"),
         disabled: off,
         onSelect: () => {
           if (!unread) {
             // Marked unread while open would be read again at once: back to the list.
             if (selected === s.conversationId) navigate({ name: "chats" });
-            return change(s, { markedUnread: true }, "mark as unread");
+            return change(s, { markedUnread: true }, "markUnread");
           }
-          if (s.markedUnread) change(s, { markedUnread: false }, "mark as read");
+          if (s.markedUnread) change(s, { markedUnread: false }, "markRead");
           const lastSeq = Math.max(s.conversation.lastSeq, s.lastMessage?.seq ?? 0);
           if (s.unread > 0 && lastSeq > 0) void markRead(session, s.conversationId, lastSeq);
         },
       },
       // The menu closes as an item is chosen; these then open their dialog in its place.
-      { label: "Remark…", disabled: off, onSelect: () => open && setOpen({ ...open, mode: "remark" }) },
-      { label: "Label…", disabled: off, onSelect: () => open && setOpen({ ...open, mode: "label" }) },
+      { label: t("chats.menu.remark"), disabled: off, onSelect: () => open && setOpen({ ...open, mode: "remark" }) },
+      { label: t("chats.menu.label"), disabled: off, onSelect: () => open && setOpen({ ...open, mode: "label" }) },
     ];
-    list.push({ label: s.muted ? "Unmute" : "Mute", disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
-    list.push({ label: s.archived ? "Unarchive" : "Archive", disabled: off, onSelect: () => change(s, { archived: !s.archived }, s.archived ? "unarchive" : "archive") });
+    list.push({ label: s.muted ? t("chats.menu.unmute") : t("chats.menu.mute"), disabled: off, onSelect: () => change(s, { muted: !s.muted }, s.muted ? "unmute" : "mute") });
+    list.push({ label: s.archived ? t("chats.menu.unarchive") : t("chats.menu.archive"), disabled: off, onSelect: () => change(s, { archived: !s.archived }, s.archived ? "unarchive" : "archive") });
     list.push(...safety.items(s).map((item) => ({ ...item, disabled: off })));
     return list;
   };
@@ -88,9 +90,9 @@ export function useConversationMenu() {
     const title = conversationTitle(summary, user.id);
     const done = () => close(true);
     if (open.mode === "menu") {
-      element = <PopupMenu label={`${title}: options`} items={items(summary)} at={open.at} note={online ? null : OFFLINE_NOTE} onClose={close} />;
+      element = <PopupMenu label={t("chats.menu.options", { title })} items={items(summary)} at={open.at} note={online ? null : t("chats.menu.offline")} onClose={close} />;
     } else if (open.mode === "remark") {
-      element = <RemarkDialog name={title} remark={summary.remark} onClose={done} onSave={(remark) => (done(), change(summary, { remark }, "set the remark of"))} />;
+      element = <RemarkDialog name={title} remark={summary.remark} onClose={done} onSave={(remark) => (done(), change(summary, { remark }, "remark"))} />;
     } else if (labels) {
       element = <LabelDialog label={summary.label.trim()} labels={labels} onClose={done} onSave={(label) => (done(), change(summary, { label }, "label"))} />;
     }
@@ -111,6 +113,7 @@ export function useConversationMenu() {
 
 /** The conversation header's "⋯" button and its menu (on a phone, Mute lives only here: the header's own button is hidden). */
 export function ConversationMenuButton({ conversationId }: { conversationId: string }) {
+  const { t } = useTranslation();
   const menu = useConversationMenu();
   const button = useRef<HTMLButtonElement>(null);
   const expanded = menu.openFor === conversationId;
@@ -120,13 +123,13 @@ export function ConversationMenuButton({ conversationId }: { conversationId: str
         ref={button}
         type="button"
         className="icon conversation-options"
-        aria-label="Conversation options"
+        aria-label={t("chats.menu.conversationOptions")}
         aria-haspopup="menu"
         aria-expanded={expanded}
         data-testid="conversation-options"
         onClick={(e) => menu.open(conversationId, pointBelow(e.currentTarget), e.currentTarget)}
       >
-        <span aria-hidden="true">⋯</span>
+        <span aria-hidden="true">{MORE_GLYPH}</span>
       </button>
       {menu.element}
     </>

@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { ALL, folderExists, folderKey, folderName, foldersFor, looksUnread, parseFolderKey, type Folder } from "./folders.js";
 
@@ -36,6 +37,7 @@ export function useFolder(userId: string, summaries: readonly Summary[] | undefi
  * radio group: Tab reaches the chosen folder, ←/→ (Home/End) choose another.
  */
 export function FolderBar({ summaries, current, onChoose }: { summaries: readonly Summary[]; current: Folder; onChoose(folder: Folder): void }) {
+  const { t } = useTranslation();
   const bar = useRef<HTMLDivElement>(null);
   const folders = foldersFor(summaries);
   const currentKey = folderKey(current);
@@ -57,7 +59,7 @@ export function FolderBar({ summaries, current, onChoose }: { summaries: readonl
   };
 
   return (
-    <div ref={bar} className="folder-bar" role="radiogroup" aria-label="Folders" data-testid="folder-bar" onKeyDown={onKeyDown}>
+    <div ref={bar} className="folder-bar" role="radiogroup" aria-label={t("chats.folders.label")} data-testid="folder-bar" onKeyDown={onKeyDown}>
       {folders.map((folder) => {
         const key = folderKey(folder);
         return (
@@ -73,7 +75,7 @@ export function FolderBar({ summaries, current, onChoose }: { summaries: readonl
           >
             {folderName(folder)}
             {folder.kind === "archived" && archivedUnread > 0 ? (
-              <span className="folder-count" aria-label={`, ${archivedUnread} unread`}>
+              <span className="folder-count" aria-label={t("chats.folders.archivedUnread", { count: archivedUnread })}>
                 {archivedUnread}
               </span>
             ) : null}

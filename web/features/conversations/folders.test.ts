@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ME, PEER, summary } from "../../db/test-fixtures.js";
 import type { StoredSummary } from "../../db/records.js";
-import { byPinThenActivity, folderKey, foldersFor, inFolder, myLabels, parseFolderKey, type Folder } from "./folders.js";
+import { i18n } from "../../i18n/index.js";
+import { byPinThenActivity, emptyFolderText, folderKey, folderName, foldersFor, inFolder, myLabels, parseFolderKey, type Folder } from "./folders.js";
 
 const item = (id: string, sellerId: string, over: Partial<StoredSummary> = {}) =>
   summary(id, {
@@ -60,5 +61,18 @@ describe("folders", () => {
       { id: "pinned-new", pinned: true, at: 5 },
     ];
     expect(rows.sort(byPinThenActivity).map((r) => r.id)).toEqual(["pinned-new", "pinned-old", "new", "old"]);
+  });
+
+  it("names the folders, and says what an empty one holds, in the app's language (a label as typed)", async () => {
+    expect(foldersFor(all).map(folderName)).toEqual(["All", "Unread", "Buying", "Selling", "family", "Old", "Weekend", "Archived"]);
+    expect(emptyFolderText({ kind: "label", label: "Old" })).toBe("Nothing labelled “Old” any more.");
+    await i18n.changeLanguage("zh");
+    try {
+      expect(foldersFor(all).map(folderName)).toEqual(["全部", "未读", "我买的", "我卖的", "family", "Old", "Weekend", "已归档"]);
+      expect(emptyFolderText({ kind: "unread" })).toBe("没有未读消息。");
+      expect(emptyFolderText({ kind: "label", label: "Old" })).toBe("已经没有标签为“Old”的聊天了。");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

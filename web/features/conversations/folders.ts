@@ -1,4 +1,5 @@
 import type { StoredSummary as Summary } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 
 /**
  * The list's folders (docs/messages.md, Organising): built-in ones, then the
@@ -37,17 +38,17 @@ export function parseFolderKey(key: string | null): Folder {
 export function folderName(folder: Folder): string {
   switch (folder.kind) {
     case "all":
-      return "All";
+      return t("chats.folders.all");
     case "unread":
-      return "Unread";
+      return t("chats.folders.unread");
     case "buying":
-      return "Buying";
+      return t("chats.folders.buying");
     case "selling":
-      return "Selling";
+      return t("chats.folders.selling");
     case "label":
       return folder.label;
     case "archived":
-      return "Archived";
+      return t("chats.folders.archived");
   }
 }
 
@@ -55,17 +56,17 @@ export function folderName(folder: Folder): string {
 export function emptyFolderText(folder: Folder): string {
   switch (folder.kind) {
     case "all":
-      return "No conversations here — archived ones are under Archived.";
+      return t("chats.emptyFolder.all");
     case "unread":
-      return "Nothing unread.";
+      return t("chats.emptyFolder.unread");
     case "buying":
-      return "No chats about things you're buying.";
+      return t("chats.emptyFolder.buying");
     case "selling":
-      return "No chats about things you're selling.";
+      return t("chats.emptyFolder.selling");
     case "label":
-      return `Nothing labelled “${folder.label}” any more.`;
+      return t("chats.emptyFolder.label", { label: folder.label });
     case "archived":
-      return "No archived conversations.";
+      return t("chats.emptyFolder.archived");
   }
 }
 

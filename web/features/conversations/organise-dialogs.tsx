@@ -1,10 +1,18 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import { settingsPatchSchema, type SettingsPatch } from "../../../shared/protocol/index.js";
+import { language, t as translate } from "../../i18n/index.js";
 
-/** What the wire schema says of a patch, before anything is sent: null when it may go. */
+/**
+ * What the wire schema says of a patch, before anything is sent: null when it
+ * may go. The schema words its problems in English (shared/protocol), so other
+ * languages get one sentence of their own, as with server errors (describeError).
+ */
 function problemWith(patch: SettingsPatch): string | null {
   const parsed = settingsPatchSchema.safeParse(patch);
-  return parsed.success ? null : (parsed.error.issues[0]?.message ?? "That can't be used.");
+  if (parsed.success) return null;
+  const message = parsed.error.issues[0]?.message;
+  return message && language() === "en" ? message : translate("chats.dialogs.cantUse");
 }
 
 /**
@@ -18,7 +26,7 @@ export function SmallDialog({
   onSubmit,
   onClose,
   testId,
-  submit = "Save",
+  submit,
   busy = false,
 }: {
   title: string;
@@ -27,10 +35,11 @@ export function SmallDialog({
   onSubmit(): void;
   onClose(): void;
   testId: string;
-  /** The submit button's words (safety's report dialog: "Send"). */
+  /** The submit button's words (safety's report dialog: "Send"); Save when not given. */
   submit?: string;
   busy?: boolean;
 }) {
+  const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   useEffect(() => {
@@ -53,10 +62,10 @@ export function SmallDialog({
         ) : null}
         <div className="dialog-actions">
           <button type="submit" className="primary" aria-busy={busy}>
-            {submit}
+            {submit ?? t("common.save")}
           </button>
           <button type="button" className="secondary" onClick={onClose}>
-            Cancel
+            {t("common.cancel")}
           </button>
         </div>
       </form>
@@ -66,6 +75,7 @@ export function SmallDialog({
 
 /** A private name for a conversation (or, on a direct chat, for the person); empty shows their own name again. */
 export function RemarkDialog({ name, remark, onSave, onClose }: { name: string; remark: string; onSave(remark: string): void; onClose(): void }) {
+  const { t } = useTranslation();
   const [text, setText] = useState(remark);
   const [error, setError] = useState<string | null>(null);
   const hint = useId();
@@ -76,9 +86,9 @@ export function RemarkDialog({ name, remark, onSave, onClose }: { name: string; 
     onSave(next);
   };
   return (
-    <SmallDialog title="Remark" error={error} onSubmit={save} onClose={onClose} testId="remark-dialog">
+    <SmallDialog title={t("chats.dialogs.remark.title")} error={error} onSubmit={save} onClose={onClose} testId="remark-dialog">
       <label className="field">
-        <span>A name only you see for “{name}”</span>
+        <span>{t("chats.dialogs.remark.field", { name })}</span>
         <input
           autoFocus
           value={text}
@@ -89,7 +99,7 @@ export function RemarkDialog({ name, remark, onSave, onClose }: { name: string; 
         />
       </label>
       <p id={hint} className="muted small-text">
-        Leave it empty to show their own name again.
+        {t("chats.dialogs.remark.hint")}
       </p>
     </SmallDialog>
   );
@@ -99,13 +109,14 @@ const NEW_LABEL = "\u0000new";
 
 /** One label per conversation: one of mine, a new one, or none. */
 export function LabelDialog({ label, labels, onSave, onClose }: { label: string; labels: string[]; onSave(label: string): void; onClose(): void }) {
+  const { t } = useTranslation();
   const [choice, setChoice] = useState(label);
   const [typed, setTyped] = useState("");
   const [error, setError] = useState<string | null>(null);
   const name = useId();
   const save = () => {
     const next = choice === NEW_LABEL ? typed.trim() : choice;
-    if (choice === NEW_LABEL && !next) return setError("Type a name for the new label.");
+    if (choice === NEW_LABEL && !next) return setError(t("chats.dialogs.label.typeName"));
     const problem = problemWith({ label: next });
     if (problem) return setError(problem);
     onSave(next);
@@ -117,16 +128,16 @@ export function LabelDialog({ label, labels, onSave, onClose }: { label: string;
     </label>
   );
   return (
-    <SmallDialog title="Label" error={error} onSubmit={save} onClose={onClose} testId="label-dialog">
+    <SmallDialog title={t("chats.dialogs.label.title")} error={error} onSubmit={save} onClose={onClose} testId="label-dialog">
       <fieldset className="label-choices">
-        <legend className="muted small-text">Labels are folders above your chats. Only you see them.</legend>
-        {option("", "None")}
+        <legend className="muted small-text">{t("chats.dialogs.label.legend")}</legend>
+        {option("", t("chats.dialogs.label.none"))}
         {labels.map((l) => option(l, l))}
-        {option(NEW_LABEL, "New label…")}
+        {option(NEW_LABEL, t("chats.dialogs.label.newOption"))}
       </fieldset>
       {choice === NEW_LABEL ? (
         <label className="field">
-          <span>New label</span>
+          <span>{t("chats.dialogs.label.newField")}</span>
           <input autoFocus value={typed} maxLength={40} aria-invalid={error !== null || undefined} onChange={(e) => (setTyped(e.target.value), setError(null))} />
         </label>
       ) : null}

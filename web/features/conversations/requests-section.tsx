@@ -1,4 +1,5 @@
 import { useId, useState } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
@@ -17,6 +18,7 @@ export const REQUESTS_SHOWN_OPEN = 3;
  * one shows what was said, to decide.
  */
 export function RequestsSection({ requests }: { requests: Summary[] }) {
+  const { t } = useTranslation();
   const { user } = useSession();
   const id = useId();
   // null: as the count says (open while few); then as the person last chose.
@@ -28,9 +30,9 @@ export function RequestsSection({ requests }: { requests: Summary[] }) {
       <h3 id={`${id}-h`} className="requests-heading">
         <button type="button" className="requests-toggle" aria-expanded={expanded} aria-controls={`${id}-list`} onClick={() => setOpen(!expanded)}>
           <span>
-            Requests <span className="muted">({requests.length})</span>
+            <Trans i18nKey="chats.requests.heading" values={{ count: requests.length }} components={{ muted: <span className="muted" /> }} />
           </span>
-          <span className="requests-toggle-hint muted small-text">{expanded ? "Hide" : "Show"}</span>
+          <span className="requests-toggle-hint muted small-text">{expanded ? t("chats.requests.hide") : t("chats.requests.show")}</span>
         </button>
       </h3>
       {expanded ? (
@@ -43,13 +45,14 @@ export function RequestsSection({ requests }: { requests: Summary[] }) {
           </ul>
         </div>
       ) : (
-        <p className="requests-collapsed muted small-text">Groups from people you don't know. They can't notify you until you accept.</p>
+        <p className="requests-collapsed muted small-text">{t("chats.requests.collapsed")}</p>
       )}
     </section>
   );
 }
 
 function RequestRow({ summary, title }: { summary: Summary; title: string }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const navigate = useUi((s) => s.navigate);
   const { busy, error, run: act } = useAction();
@@ -65,14 +68,14 @@ function RequestRow({ summary, title }: { summary: Summary; title: string }) {
         }}
       >
         <strong className="request-title">{title}</strong>
-        <span className="muted small-text">{by ? `${by} added you` : "You were added"}</span>
+        <span className="muted small-text">{by ? t("chats.requests.addedBy", { name: by }) : t("chats.requests.youWereAdded")}</span>
       </a>
       <span className="request-actions">
         <button type="button" className="secondary small" aria-busy={busy} onClick={() => void act(() => api.acceptRequest(summary.conversationId))}>
-          Accept
+          {t("chats.requests.accept")}
         </button>
         <button type="button" className="secondary small" aria-busy={busy} onClick={() => void act(() => api.leaveConversation(summary.conversationId))}>
-          Decline
+          {t("chats.requests.decline")}
         </button>
       </span>
       <ActionError error={error} />
@@ -86,6 +89,7 @@ function RequestRow({ summary, title }: { summary: Summary; title: string }) {
  * as the list shrinks under it.
  */
 function DeclineAll({ requests }: { requests: Summary[] }) {
+  const { t } = useTranslation();
   const { api } = useSession();
   const [progress, setProgress] = useState({ done: 0, of: 0 });
   const { busy, error, run } = useAction();
@@ -99,10 +103,10 @@ function DeclineAll({ requests }: { requests: Summary[] }) {
   return (
     <ConfirmedAction
       className="requests-bulk"
-      trigger="Decline all"
-      label="Confirm declining all requests"
-      question={`${requests.length === 1 ? "Decline the request? That group" : `Decline all ${requests.length} requests? Those groups`} can't add you again.`}
-      act={busy ? `Declining… ${progress.done} of ${progress.of}` : `Decline ${requests.length}`}
+      trigger={t("chats.requests.declineAll")}
+      label={t("chats.requests.confirmDeclineAll")}
+      question={t("chats.requests.question", { count: requests.length })}
+      act={busy ? t("chats.requests.declining", { done: progress.done, total: progress.of }) : t("chats.requests.declineCount", { count: requests.length })}
       busy={busy}
       error={error}
       onConfirm={declineAll}

@@ -5,6 +5,7 @@ import type { Api } from "../../api/client.js";
 import { NetworkError } from "../../api/errors.js";
 import { CourierDb } from "../../db/database.js";
 import { summary } from "../../db/test-fixtures.js";
+import { i18n } from "../../i18n/index.js";
 import { useToasts } from "../shell/toasts.js";
 import { changeSettings, changeSettingsOrSay } from "./settings-change.js";
 
@@ -45,9 +46,24 @@ describe("changing a conversation's settings", () => {
     answer = async () => {
       throw new CourierError("forbidden", "You are not in this conversation.");
     };
-    expect(await changeSettingsOrSay({ db, api }, "c1", { pinned: true, remark: "Boss" }, "pin “Peer”")).toBe(false);
+    expect(await changeSettingsOrSay({ db, api }, "c1", { pinned: true, remark: "Boss" }, "pin", "Peer")).toBe(false);
     expect(await db.conversations.get("c1")).toMatchObject({ pinned: false, remark: "", label: "Work" });
     expect(useToasts.getState().toasts.map((t) => t.text)).toEqual(["Couldn't pin “Peer”: You are not in this conversation."]);
+  });
+
+  it("says the failure in Chinese, one whole sentence, the reason by its code", async () => {
+    answer = async () => {
+      throw new CourierError("forbidden", "You are not in this conversation.");
+    };
+    await i18n.changeLanguage("zh");
+    try {
+      expect(await changeSettingsOrSay({ db, api }, "c1", { archived: true }, "archive", "Peer")).toBe(false);
+    } finally {
+      await i18n.changeLanguage("en");
+    }
+    const [text] = useToasts.getState().toasts.map((t) => t.text);
+    expect(text).toMatch(/^无法归档“Peer”：/);
+    expect(text).not.toContain("You are not");
   });
 
   it("keeps a newer value another device sent meanwhile when rolling back", async () => {

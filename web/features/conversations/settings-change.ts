@@ -1,6 +1,7 @@
 import { CourierError, settingsPatchSchema, type SettingsPatch } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 import type { Session } from "../../session.js";
 import { showToast } from "../shell/toasts.js";
 
@@ -44,13 +45,19 @@ function pick(values: Values, keys: Key[]): Values {
   return Object.fromEntries(keys.map((k) => [k, values[k]])) as Values;
 }
 
-/** changeSettings, with a failure said in a toast ("Couldn't pin Ann: …"); resolves whether it was done. */
-export async function changeSettingsOrSay(session: Pick<Session, "db" | "api">, conversationId: string, patch: SettingsPatch, what: string): Promise<boolean> {
+/** What a change from the conversation menu does, to say which one failed. */
+export type SettingsAction = "pin" | "unpin" | "markRead" | "markUnread" | "remark" | "label" | "mute" | "unmute" | "archive" | "unarchive";
+
+/**
+ * changeSettings, with a failure said in a toast ("Couldn't pin “Ann”: …",
+ * one whole sentence per action); resolves whether it was done.
+ */
+export async function changeSettingsOrSay(session: Pick<Session, "db" | "api">, conversationId: string, patch: SettingsPatch, action: SettingsAction, title: string): Promise<boolean> {
   try {
     await changeSettings(session, conversationId, patch);
     return true;
   } catch (error) {
-    showToast(`Couldn't ${what}: ${describeError(error)}`);
+    showToast(t(`chats.changeFailed.${action}`, { title, error: describeError(error) }));
     return false;
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ME, message, PEER, summary } from "../../db/test-fixtures.js";
-import { memberName, messagePreview, notifyHeadline } from "./summary-text.js";
+import { i18n } from "../../i18n/index.js";
+import { conversationTitle, memberName, messagePreview, notifyHeadline, pendingPreview, previewString } from "./summary-text.js";
 
 const CAROL = "u-carol";
 /** A group Carol wrote in and then left: she is no longer a member, but the server still names her. */
@@ -28,5 +29,26 @@ describe("the notifications offer's headline", () => {
 
   it("names the other person in a direct chat", () => {
     expect(notifyHeadline(summary("d1"), ME)).toBe("Get notified when Peer writes");
+  });
+});
+
+describe("in Chinese", () => {
+  it("says the preview, the names it falls back on and the headline in Chinese, people's words as written", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(messagePreview(message("g1", 1, { senderId: CAROL, body: "Count me in" }), hikers, ME)).toBe("Carol Phone：Count me in");
+      expect(messagePreview(message("d1", 1, { senderId: ME, body: "On my way" }), summary("d1"), ME)).toBe("你：On my way");
+      expect(messagePreview(null, summary("d1"), ME)).toBe("还没有消息");
+      expect(messagePreview(message("d1", 1, { senderId: PEER, recalled: true }), summary("d1"), ME)).toBe("消息已撤回");
+      expect(previewString(pendingPreview({ body: "x", status: "failed" }))).toBe("你：x · 未发送");
+      expect(previewString(pendingPreview({ body: "x", status: "sending" }))).toBe("你：x · 发送中");
+      expect(memberName(hikers, "u-nobody")).toBe("有人");
+      expect(notifyHeadline(hikers, ME)).toBe("Hikers里有人发消息时通知我");
+      expect(notifyHeadline(summary("d1"), ME)).toBe("Peer发消息时通知我");
+      const nameless = { ...hikers, conversation: { ...hikers.conversation, title: undefined }, members: [] };
+      expect(conversationTitle(nameless, ME)).toBe("群聊");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

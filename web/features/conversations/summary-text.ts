@@ -5,6 +5,7 @@ import { systemText } from "../conversation/system-text.js";
 import { displayNameFor } from "./contacts.js";
 import { photoText } from "../photos/attach.js";
 import { locationText } from "../../../shared/protocol/index.js";
+import { t } from "../../i18n/index.js";
 
 /**
  * THE name of a conversation, wherever it is shown (list, header, search
@@ -19,7 +20,7 @@ export function conversationTitle(summary: Summary, me: string): string {
   if (other) return displayNameFor(other);
   if (summary.item?.title) return summary.item.title;
   if (conversation.title) return conversation.title;
-  return conversation.type === "group" ? "Group" : "Conversation";
+  return conversation.type === "group" ? t("chats.untitled.group") : t("chats.untitled.conversation");
 }
 
 export function otherMembers(summary: Summary, me: string): User[] {
@@ -32,14 +33,14 @@ export function otherMembers(summary: Summary, me: string): User[] {
  */
 export function memberName(summary: Summary | undefined, userId: string): string {
   const person = summary?.members?.find((m) => m.id === userId) ?? summary?.formerMembers?.find((m) => m.id === userId);
-  return person ? displayNameFor(person) : "Someone";
+  return person ? displayNameFor(person) : t("common.someone");
 }
 
 /** What turning notifications on is for, here: a group's messages come from anyone in it, so it names the group. */
 export function notifyHeadline(summary: Summary, me: string): string {
-  if (summary.conversation.type === "group") return `Get notified when someone writes in ${conversationTitle(summary, me)}`;
+  if (summary.conversation.type === "group") return t("chats.notify.group", { title: conversationTitle(summary, me) });
   const other = otherMembers(summary, me)[0];
-  return other ? `Get notified when ${displayNameFor(other)} writes` : "Get notified when someone writes";
+  return other ? t("chats.notify.person", { name: displayNameFor(other) }) : t("chats.notify.someone");
 }
 
 /**
@@ -55,24 +56,28 @@ export interface PreviewParts {
 
 export function previewParts(message: Message | null, summary: Summary, me: string): PreviewParts {
   // An item conversation shows its listing on a line of its own (see the list).
-  if (!message) return { who: null, text: "No messages yet" };
-  if (message.recalled) return { who: null, text: "Message recalled" };
+  if (!message) return { who: null, text: t("chats.preview.noMessages") };
+  if (message.recalled) return { who: null, text: t("chats.preview.recalled") };
   // A kind from a newer server: its body may not be meant as text.
   const text = message.kind === "image" ? photoText(oneLine(message.body)) : message.kind === "location" ? locationText(message.location) : isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
   if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
-  if (message.senderId === me) return { who: "You", text };
+  if (message.senderId === me) return { who: t("common.you"), text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };
   return { who: null, text };
 }
 
 /** A message typed here and still in the outbox, newer than anything stored. */
 export function pendingPreview(row: Pick<OutboxRow, "body" | "status" | "kind">): PreviewParts {
-  return { who: "You", text: row.kind === "image" ? photoText(oneLine(row.body)) : oneLine(row.body), status: row.status === "failed" ? "Not sent" : "Sending" };
+  return {
+    who: t("common.you"),
+    text: row.kind === "image" ? photoText(oneLine(row.body)) : oneLine(row.body),
+    status: row.status === "failed" ? t("chats.preview.notSent") : t("chats.preview.sending"),
+  };
 }
 
 export function previewString(parts: PreviewParts): string {
-  const main = parts.who ? `${parts.who}: ${parts.text}` : parts.text;
-  return parts.status ? `${main} · ${parts.status}` : main;
+  const main = parts.who ? t("chats.preview.withWho", { who: parts.who, text: parts.text }) : parts.text;
+  return parts.status ? t("chats.preview.withStatus", { text: main, status: parts.status }) : main;
 }
 
 /** One line of plain text for the list. */

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import type { CreateConversation, User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { PersonAvatar } from "../../lib/avatar.js";
@@ -9,11 +10,19 @@ import { useUi } from "../../stores/ui.js";
 
 /** Where the group form's errors are said (people's rows use their user id). */
 const GROUP_FORM = "group";
+/** The chip's remove glyph, the same in every language. */
+const REMOVE_GLYPH = "×";
 
 type Search = { state: "idle" } | { state: "loading" } | { state: "error"; message: string } | { state: "ready"; users: User[] };
 
+/** A person's name inside a translated sentence (<Trans>), as written: no HTML escaping or parsing. */
+function Text({ value }: { value: string }) {
+  return value;
+}
+
 /** Find people: message one directly, or tick several and name a group. */
 export function NewChatView() {
+  const { t } = useTranslation();
   const { api, user, client } = useSession();
   const navigate = useUi((s) => s.navigate);
   const id = useId();
@@ -78,40 +87,40 @@ export function NewChatView() {
 
   const createGroup = (event: FormEvent) => {
     event.preventDefault();
-    if (!title.trim()) return setError({ at: GROUP_FORM, message: "Give the group a name." });
+    if (!title.trim()) return setError({ at: GROUP_FORM, message: t("newChat.nameTheGroup") });
     void open({ type: "group", title: title.trim(), memberIds: picked.map((p) => p.id) }, GROUP_FORM);
   };
 
   return (
     <section className="page" aria-labelledby={`${id}-title`}>
       <div className="page-header">
-        <button type="button" className="icon back" aria-label="Back to conversations" onClick={() => navigate({ name: "chats" })}>
+        <button type="button" className="icon back" aria-label={t("newChat.back")} onClick={() => navigate({ name: "chats" })}>
           <BackIcon />
         </button>
-        <h2 id={`${id}-title`}>New chat</h2>
+        <h2 id={`${id}-title`}>{t("newChat.title")}</h2>
       </div>
       <div className="pad">
-        <label htmlFor={`${id}-q`}>Find people</label>
+        <label htmlFor={`${id}-q`}>{t("newChat.findPeople")}</label>
         <input
           ref={searchRef}
           id={`${id}-q`}
           type="search"
-          placeholder="Name or username"
+          placeholder={t("newChat.placeholder")}
           value={query}
           autoComplete="off"
           autoCapitalize="none"
           onChange={(e) => setQuery(e.target.value)}
           autoFocus
         />
-        {search.state === "loading" ? <p className="muted">Searching…</p> : null}
+        {search.state === "loading" ? <p className="muted">{t("newChat.searching")}</p> : null}
         {search.state === "error" ? <p className="error">{search.message}</p> : null}
-        {search.state === "ready" && search.users.length === 0 ? <p className="muted">No one found for “{q}”.</p> : null}
+        {search.state === "ready" && search.users.length === 0 ? <p className="muted">{t("newChat.noOne", { query: q })}</p> : null}
         {search.state === "ready" && search.users.length > 0 ? (
           <>
             <p className="hint" id={`${id}-how`}>
-              Message one person, or tick “Add to group” beside each person you want in a new group.
+              {t("newChat.how")}
             </p>
-            <ul className="user-list" role="list" aria-label="People" aria-describedby={`${id}-how`}>
+            <ul className="user-list" role="list" aria-label={t("newChat.people")} aria-describedby={`${id}-how`}>
               {search.users.map((u) => {
                 const isPicked = picked.some((p) => p.id === u.id);
                 const name = u.displayName || u.username;
@@ -119,18 +128,18 @@ export function NewChatView() {
                   <li key={u.id} className="user-row new-chat-row" data-testid="user-result" data-user-id={u.id}>
                     <span className="user-name">
                       <PersonAvatar userId={u.id} name={name} size="small" />
-                      <strong>{name}</strong> <span className="muted">@{u.username}</span>
+                      <strong>{name}</strong> <span className="muted">{t("newChat.username", { username: u.username })}</span>
                     </span>
                     <span className="user-actions">
                       {/* The visible words start the checkbox's name: "Add Bob to group". */}
                       <label className="user-pick">
                         <input type="checkbox" checked={isPicked} onChange={() => toggle(u)} />
                         <span>
-                          Add<span className="visually-hidden"> {name}</span> to group
+                          <Trans i18nKey="newChat.addToGroup" components={{ hidden: <span className="visually-hidden" />, name: <Text value={name} /> }} />
                         </span>
                       </label>
-                      <button type="button" className="secondary small" disabled={busy} onClick={() => open({ type: "direct", peerId: u.id }, u.id)} aria-label={`Message ${name}`}>
-                        Message
+                      <button type="button" className="secondary small" disabled={busy} onClick={() => open({ type: "direct", peerId: u.id }, u.id)} aria-label={t("newChat.messageName", { name })}>
+                        {t("newChat.message")}
                       </button>
                     </span>
                     {errorAt(u.id)}
@@ -142,24 +151,24 @@ export function NewChatView() {
         ) : null}
         {picked.length > 0 ? (
           <form ref={formRef} className="group-form form" onSubmit={createGroup} aria-labelledby={`${id}-gh`}>
-            <p id={`${id}-gh`}>Group with you and {picked.length === 1 ? "1 other" : `${picked.length} others`}</p>
+            <p id={`${id}-gh`}>{t("newChat.groupWith", { count: picked.length })}</p>
             {/* Picked people stay here while the search changes; each can be taken off. */}
-            <ul className="chips" role="list" aria-label="People in the group">
+            <ul className="chips" role="list" aria-label={t("newChat.peopleInGroup")}>
               {picked.map((p, index) => (
                 <li key={p.id} className="chip" data-user-id={p.id}>
                   <span className="chip-name" title={`${p.displayName} @${p.username}`}>
                     {p.displayName || p.username}
                   </span>
-                  <button type="button" className="chip-remove" aria-label={`Remove ${p.displayName || p.username}`} onClick={() => unpick(p, index)}>
-                    <span aria-hidden="true">×</span>
+                  <button type="button" className="chip-remove" aria-label={t("newChat.remove", { name: p.displayName || p.username })} onClick={() => unpick(p, index)}>
+                    <span aria-hidden="true">{REMOVE_GLYPH}</span>
                   </button>
                 </li>
               ))}
             </ul>
-            <label htmlFor={`${id}-gt`}>Group name</label>
+            <label htmlFor={`${id}-gt`}>{t("newChat.groupName")}</label>
             <input id={`${id}-gt`} value={title} onChange={(e) => setTitle(e.target.value)} maxLength={100} />
             <button type="submit" className="primary" disabled={busy}>
-              Create group
+              {t("newChat.createGroup")}
             </button>
             {errorAt(GROUP_FORM)}
           </form>

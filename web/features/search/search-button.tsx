@@ -1,4 +1,5 @@
 import { useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { SearchPanel, type SearchScope } from "./search-panel.js";
 import { SearchIcon } from "./search-icon.js";
 
@@ -15,12 +16,13 @@ function useSearchPanel(scope: SearchScope) {
 
 /** Global search, at the top of the conversation list: looks like a field, opens the search screen. */
 export function GlobalSearch() {
+  const { t } = useTranslation();
   const { trigger, show, panel } = useSearchPanel({});
   return (
     <div className="global-search">
       <button ref={trigger} type="button" className="search-trigger" onClick={show} data-testid="global-search">
         <SearchIcon />
-        <span>Search messages</span>
+        <span>{t("search.button")}</span>
       </button>
       {panel}
     </div>
@@ -29,10 +31,11 @@ export function GlobalSearch() {
 
 /** Search inside one conversation, from its header. */
 export function ConversationSearchButton({ conversationId, title }: { conversationId: string; title: string }) {
+  const { t } = useTranslation();
   const { trigger, show, panel } = useSearchPanel({ conversationId, title });
   return (
     <>
-      <button ref={trigger} type="button" className="icon" aria-label="Search in this conversation" title="Search in this conversation" onClick={show} data-testid="conversation-search">
+      <button ref={trigger} type="button" className="icon" aria-label={t("search.inConversation")} title={t("search.inConversation")} onClick={show} data-testid="conversation-search">
         <SearchIcon />
       </button>
       {panel}

@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { Fragment, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { useTranslation } from "react-i18next";
 import type { StoredSummary } from "../../db/records.js";
 import { PersonAvatar } from "../../lib/avatar.js";
 import { useNow } from "../../lib/hooks.js";
@@ -26,6 +27,7 @@ export interface SearchScope {
  * over the results: ↑/↓ move through them, Enter opens one at its message.
  */
 export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose(): void }) {
+  const { t } = useTranslation();
   const [input, setInput] = useState("");
   const [active, setActive] = useState(-1);
   const dialog = useRef<HTMLDialogElement>(null);
@@ -75,7 +77,7 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
     }
   };
 
-  const label = scope.title ? `Search in ${scope.title}` : "Search messages";
+  const label = scope.title ? t("search.searchIn", { title: scope.title }) : t("search.button");
   return (
     <dialog
       ref={dialog}
@@ -108,11 +110,11 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
           />
         </span>
         <button type="button" className="secondary small" onClick={close}>
-          Close
+          {t("common.close")}
         </button>
       </div>
       <SearchStatus view={view} />
-      <ul className="search-results" id={`${id}-results`} role="listbox" aria-label="Results">
+      <ul className="search-results" id={`${id}-results`} role="listbox" aria-label={t("search.results")}>
         {hits.map((hit, i) => (
           <ResultRow
             key={hit.message.id}
@@ -131,7 +133,7 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
       {view.canLoadMore && view.server.status !== "loading" ? (
         <div className="search-more">
           <button type="button" className="secondary small" onClick={view.loadMore} data-testid="search-load-more">
-            {hits.length === 0 ? "Search older messages" : "Load more"}
+            {hits.length === 0 ? t("search.searchOlder") : t("search.loadMore")}
           </button>
         </div>
       ) : null}
@@ -141,26 +143,27 @@ export function SearchPanel({ scope, onClose }: { scope: SearchScope; onClose():
 
 /** What the search is doing: the hint, the spinner while the server works, offline, failures, nothing found. */
 function SearchStatus({ view }: { view: SearchView }) {
+  const { t } = useTranslation();
   const { query, hits, server, offline } = view;
   const { user } = useSession();
   // Rows from before the index existed are still being indexed here: the server's results cover them meanwhile.
   const indexing = useSearchIndexing((s) => s.running[user.id] ?? false);
   let content: ReactNode = null;
-  if (query === "") content = <p className="muted">Search your messages: words, names, or one or two Chinese characters (还在).</p>;
-  else if (offline) content = <p className="muted">You're offline: showing messages on this device only.</p>;
+  if (query === "") content = <p className="muted">{t("search.hint")}</p>;
+  else if (offline) content = <p className="muted">{t("search.offline")}</p>;
   else if (server.status === "loading")
     content = (
       <p className="muted search-busy" aria-busy="true">
         <span className="spinner" aria-hidden="true" />
-        Searching older messages on the server…
+        {t("search.busy")}
       </p>
     );
   else if (server.status === "failed")
     content = (
       <p className="error">
-        Couldn't search older messages: {server.error}{" "}
+        {t("search.failed", { error: server.error })}{" "}
         <button type="button" className="link" onClick={view.retry}>
-          Try again
+          {t("common.tryAgain")}
         </button>
       </p>
     );
@@ -170,9 +173,9 @@ function SearchStatus({ view }: { view: SearchView }) {
   return (
     <div className="search-status" role="status" aria-live="polite" data-testid="search-status">
       {content}
-      {indexing && query !== "" ? <p className="muted" data-testid="search-indexing">Still indexing older messages on this device</p> : null}
-      {nothing ? <p className="search-empty">No messages match “{query}”.</p> : null}
-      {query !== "" && hits?.length === 0 && olderToSearch ? <p className="search-empty">Nothing in recent messages.</p> : null}
+      {indexing && query !== "" ? <p className="muted" data-testid="search-indexing">{t("search.indexing")}</p> : null}
+      {nothing ? <p className="search-empty">{t("search.noMatch", { query })}</p> : null}
+      {query !== "" && hits?.length === 0 && olderToSearch ? <p className="search-empty">{t("search.nothingRecent")}</p> : null}
     </div>
   );
 }
@@ -192,9 +195,10 @@ interface RowProps {
 }
 
 function ResultRow({ id, hit, summary, me, query, now, global, active, onOpen }: RowProps) {
+  const { t } = useTranslation();
   const { message } = hit;
-  const sender = message.senderId === me ? "You" : memberName(summary, message.senderId);
-  const where = global ? (summary ? conversationTitle(summary, me) : "Conversation") : null;
+  const sender = message.senderId === me ? t("common.you") : memberName(summary, message.senderId);
+  const where = global ? (summary ? conversationTitle(summary, me) : t("chats.untitled.conversation")) : null;
   const pieces = useMemo(() => highlight(message.body, query), [message.body, query]);
   return (
     <li
@@ -221,7 +225,7 @@ function ResultRow({ id, hit, summary, me, query, now, global, active, onOpen }:
       <span className="search-result-text">
         {pieces.map((piece, i) => (piece.match ? <mark key={i}>{piece.text}</mark> : <Fragment key={i}>{piece.text}</Fragment>))}
       </span>
-      {hit.source === "device" ? <span className="search-result-source">On this device</span> : null}
+      {hit.source === "device" ? <span className="search-result-source">{t("search.onDevice")}</span> : null}
     </li>
   );
 }
