@@ -37,9 +37,6 @@ export function isKnownKind(kind: string): boolean {
   return KNOWN_KINDS.has(kind);
 }
 
-/** @deprecated English only: use unsupportedMessageText(), which follows the app's language. */
-export const UNSUPPORTED_MESSAGE_TEXT = "This message needs a newer version of Courier";
-
 /** Shown in place of a message of a kind this version does not know. */
 export function unsupportedMessageText(): string {
   return t("connection.outbox.unsupported");

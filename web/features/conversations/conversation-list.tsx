@@ -18,7 +18,7 @@ import { FolderBar, useFolder } from "./folder-bar.js";
 import { byPinThenActivity, emptyFolderText, inFolder, looksUnread } from "./folders.js";
 import { RequestsSection } from "./requests-section.js";
 import { GlobalSearch } from "../search/search-button.js";
-import { BLOCKED_PREVIEW, blockedLast, useBlockedIds } from "../safety/blocks.js";
+import { blockedLast, blockedPreview, useBlockedIds } from "../safety/blocks.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
@@ -81,7 +81,7 @@ export function ConversationList() {
       const preview = pendingIsNewest
         ? pendingPreview(pending)
         : blockedLast(summary, blocked)
-          ? { who: null, text: BLOCKED_PREVIEW }
+          ? { who: null, text: blockedPreview() }
           : previewParts(summary.lastMessage, summary, user.id);
       return { summary, at, pinned: summary.pinned, preview };
     });
@@ -275,7 +275,7 @@ function Preview({ parts }: { parts: PreviewParts }) {
       ) : null}
       <span className="preview-text">{parts.text}</span>
       {status ? (
-        <span className={`preview-status${status === t("chats.preview.notSent") ? " is-failed" : ""}`}>
+        <span className={`preview-status${parts.status === "failed" ? " is-failed" : ""}`}>
           {STATUS_SEPARATOR}
           {status}
         </span>

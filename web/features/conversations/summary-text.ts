@@ -1,5 +1,5 @@
 import type { User } from "../../../shared/protocol/index.js";
-import { isKnownKind, UNSUPPORTED_MESSAGE_TEXT } from "../../api/lenient.js";
+import { isKnownKind, unsupportedMessageText } from "../../api/lenient.js";
 import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { systemText } from "../conversation/system-text.js";
 import { displayNameFor } from "./contacts.js";
@@ -51,7 +51,14 @@ export function notifyHeadline(summary: Summary, me: string): string {
 export interface PreviewParts {
   who: string | null;
   text: string;
-  status?: string;
+  /** Mine, still in the outbox: the words come from previewStatusText (or, live, usePreviewStatus). */
+  status?: PreviewStatus;
+}
+
+export type PreviewStatus = "sending" | "failed";
+
+export function previewStatusText(status: PreviewStatus): string {
+  return status === "failed" ? t("chats.preview.notSent") : t("chats.preview.sending");
 }
 
 export function previewParts(message: Message | null, summary: Summary, me: string): PreviewParts {
@@ -59,7 +66,7 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
   if (!message) return { who: null, text: t("chats.preview.noMessages") };
   if (message.recalled) return { who: null, text: t("chats.preview.recalled") };
   // A kind from a newer server: its body may not be meant as text.
-  const text = message.kind === "image" ? photoText(oneLine(message.body)) : message.kind === "location" ? locationText(message.location) : isKnownKind(message.kind) ? oneLine(message.body) : UNSUPPORTED_MESSAGE_TEXT;
+  const text = message.kind === "image" ? photoText(oneLine(message.body)) : message.kind === "location" ? locationText(message.location) : isKnownKind(message.kind) ? oneLine(message.body) : unsupportedMessageText();
   if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
   if (message.senderId === me) return { who: t("common.you"), text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };
@@ -71,13 +78,13 @@ export function pendingPreview(row: Pick<OutboxRow, "body" | "status" | "kind">)
   return {
     who: t("common.you"),
     text: row.kind === "image" ? photoText(oneLine(row.body)) : oneLine(row.body),
-    status: row.status === "failed" ? t("chats.preview.notSent") : t("chats.preview.sending"),
+    status: row.status === "failed" ? "failed" : "sending",
   };
 }
 
 export function previewString(parts: PreviewParts): string {
   const main = parts.who ? t("chats.preview.withWho", { who: parts.who, text: parts.text }) : parts.text;
-  return parts.status ? t("chats.preview.withStatus", { text: main, status: parts.status }) : main;
+  return parts.status ? t("chats.preview.withStatus", { text: main, status: previewStatusText(parts.status) }) : main;
 }
 
 /** One line of plain text for the list. */

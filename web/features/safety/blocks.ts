@@ -45,12 +45,6 @@ export function blockedPreview(): string {
   return t("safety.blockedPreview");
 }
 
-/**
- * @deprecated English only: use `blockedPreview()`, which follows the app's
- * language. Kept until the conversation list (not part of this change) calls it.
- */
-export const BLOCKED_PREVIEW = "Hidden: from someone you blocked";
-
 export function blockedLast(summary: { conversation: { type: string }; lastMessage: { senderId: string; kind: string } | null }, blocked: ReadonlySet<string>): boolean {
   const last = summary.lastMessage;
   return summary.conversation.type === "group" && last !== null && last.kind !== "system" && blocked.has(last.senderId);
