@@ -62,7 +62,7 @@ export default {
     drafts_other: "{{count}} 份草稿",
     aDraft: "一份草稿",
     heading: "{{what}}尚未发送",
-    both: "{{messages}}和{{drafts}}",
+    both: "{{messages}}和 {{drafts}}",
     withDraft: "{{messages}}和一份草稿",
     line: "{{title}}：{{what}}",
   },
