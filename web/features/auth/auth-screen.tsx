@@ -197,12 +197,10 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
 function LanguagePicker() {
   const { t } = useTranslation();
   const choice = useLanguageChoice();
-  const id = useId();
   return (
     // Inline style: kept quiet (small, muted, centred) without a stylesheet rule of its own.
     <div className="auth-language" style={{ display: "flex", justifyContent: "center" }}>
       <select
-        id={id}
         className="auth-language-select muted small-text"
         aria-label={t("auth.languageLabel")}
         title={t("auth.languageLabel")}
