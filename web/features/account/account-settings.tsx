@@ -1,6 +1,9 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { DISPLAY_NAME_MAX, type Device, passwordProblem, updateMeSchema } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
+import { language } from "../../i18n/index.js";
+import { ruleText } from "../auth/validation.js";
 import { useSession } from "../../session.js";
 import { SmallDialog } from "../conversations/organise-dialogs.js";
 import { presenceText } from "../presence/last-seen.js";
@@ -10,12 +13,13 @@ import { describeUserAgent } from "./user-agent.js";
 
 /** Settings → Account (issue 17): name, password, devices, theme, and signing out here. */
 export function AccountSettings() {
+  const { t } = useTranslation();
   const { user } = useSession();
   return (
     <section className="settings-section account-settings" aria-labelledby="settings-account">
-      <h3 id="settings-account">Account</h3>
+      <h3 id="settings-account">{t("account.heading")}</h3>
       <p>
-        <strong data-testid="account-name">{user.displayName}</strong> <span className="muted">@{user.username}</span>
+        <strong data-testid="account-name">{user.displayName}</strong> <span className="muted">{`@${user.username}`}</span>
       </p>
       <DisplayNameForm />
       <PasswordForm />
@@ -48,6 +52,7 @@ function useFormAction() {
 }
 
 function DisplayNameForm() {
+  const { t } = useTranslation();
   const { api, user, renamed } = useSession();
   const [name, setName] = useState(user.displayName);
   const { busy, status, setStatus, refuse, run } = useFormAction();
@@ -70,19 +75,24 @@ function DisplayNameForm() {
     e.preventDefault();
     if (busy) return;
     const parsed = updateMeSchema.safeParse({ displayName: name });
-    if (!parsed.success) return refuse(parsed.error.issues[0]?.message ?? "That name can't be used.");
+    if (!parsed.success) {
+      const message = parsed.error.issues[0]?.message;
+      // The shared text rule says what is wrong without the field's name ("is required."): another language gets the whole sentence.
+      const translated = message === undefined ? null : language() === "en" ? message : ruleText(message, "Display name ");
+      return refuse(translated ?? t("account.displayName.cantUse"));
+    }
     await run(async () => {
       const fresh = await api.updateMe(parsed.data);
       renamed(fresh);
       setName(fresh.displayName);
-      return "Your name is changed. People you chat with see it too.";
+      return t("account.displayName.saved");
     });
   };
   return (
     <form className="account-form" onSubmit={save} noValidate aria-labelledby={`${id}-title`}>
-      <h4 id={`${id}-title`}>Display name</h4>
+      <h4 id={`${id}-title`}>{t("account.displayName.heading")}</h4>
       <label className="field">
-        <span>The name people see</span>
+        <span>{t("account.displayName.label")}</span>
         <input
           value={name}
           maxLength={DISPLAY_NAME_MAX * 2}
@@ -96,7 +106,7 @@ function DisplayNameForm() {
       </label>
       <div className="account-actions">
         <button type="submit" className="primary small" aria-busy={busy} disabled={name.trim() === user.displayName}>
-          {busy ? "Saving…" : "Save name"}
+          {busy ? t("common.saving") : t("account.displayName.save")}
         </button>
       </div>
       <Status status={status} />
@@ -105,6 +115,7 @@ function DisplayNameForm() {
 }
 
 function PasswordForm() {
+  const { t } = useTranslation();
   const { api, user } = useSession();
   const [current, setCurrent] = useState("");
   const [next, setNext] = useState("");
@@ -113,33 +124,33 @@ function PasswordForm() {
   const save = async (e: FormEvent) => {
     e.preventDefault();
     if (busy) return;
-    if (!current) return refuse("Type your current password.");
+    if (!current) return refuse(t("account.password.typeCurrent"));
     const problem = passwordProblem(next, user.username);
-    if (problem) return refuse(problem);
+    if (problem) return refuse(ruleText(problem) ?? problem);
     await run(async () => {
       await api.changePassword({ currentPassword: current, newPassword: next });
       setCurrent("");
       setNext("");
-      return "Your password is changed. Every other device was signed out; this one stays signed in.";
+      return t("account.password.changed");
     });
   };
   return (
     <form className="account-form" onSubmit={save} noValidate aria-labelledby={`${id}-title`}>
-      <h4 id={`${id}-title`}>Password</h4>
+      <h4 id={`${id}-title`}>{t("account.password.heading")}</h4>
       {/* Password managers look for the username next to a new password. */}
       <input type="text" name="username" autoComplete="username" value={user.username} readOnly hidden />
       <label className="field">
-        <span>Current password</span>
+        <span>{t("account.password.current")}</span>
         <input type="password" autoComplete="current-password" value={current} data-testid="current-password" onChange={(e) => setCurrent(e.target.value)} />
       </label>
       <label className="field">
-        <span>New password</span>
+        <span>{t("account.password.new")}</span>
         <input type="password" autoComplete="new-password" value={next} data-testid="new-password" onChange={(e) => setNext(e.target.value)} />
       </label>
-      <p className="muted small-text">Changing it signs out every other device.</p>
+      <p className="muted small-text">{t("account.password.note")}</p>
       <div className="account-actions">
         <button type="submit" className="primary small" aria-busy={busy}>
-          {busy ? "Changing…" : "Change password"}
+          {busy ? t("account.password.changing") : t("account.password.change")}
         </button>
       </div>
       <Status status={status} />
@@ -163,6 +174,7 @@ function Status({ status }: { status: StatusLine }) {
 type Confirming = { kind: "one"; device: Device } | { kind: "others" };
 
 function DeviceList() {
+  const { t } = useTranslation();
   const { api, deviceId } = useSession();
   const [devices, setDevices] = useState<Device[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -207,33 +219,33 @@ function DeviceList() {
   const ordered = devices ? [...devices].sort((a, b) => Number(b.id === deviceId) - Number(a.id === deviceId) || b.lastSeen - a.lastSeen) : [];
   return (
     <div className="account-devices">
-      <h4 id="account-devices-title">Devices signed in</h4>
-      {devices === null && !error ? <p className="muted">Loading devices…</p> : null}
+      <h4 id="account-devices-title">{t("account.devices.heading")}</h4>
+      {devices === null && !error ? <p className="muted">{t("account.devices.loading")}</p> : null}
       {error ? (
         <p className="error small-text" role="alert">
-          <span>Couldn't load your devices.</span> <span>{error}</span>{" "}
+          <span>{t("account.devices.loadFailed")}</span> <span>{error}</span>{" "}
           <button type="button" className="link" onClick={() => void load()}>
-            Try again
+            {t("common.tryAgain")}
           </button>
         </p>
       ) : null}
-      {devices !== null && devices.length === 0 ? <p className="muted">No devices yet.</p> : null}
+      {devices !== null && devices.length === 0 ? <p className="muted">{t("account.devices.none")}</p> : null}
       {ordered.length > 0 ? (
         <ul className="device-list" aria-labelledby="account-devices-title" data-testid="device-list">
           {ordered.map((d) => (
             <li key={d.id} className="device-row" data-testid="device-row" data-device-id={d.id}>
               <div className="device-text">
                 <span className="device-name">{describeUserAgent(d.userAgent)}</span>
-                {d.id === deviceId ? <span className="device-badge">This device</span> : null}
+                {d.id === deviceId ? <span className="device-badge">{t("account.devices.thisDevice")}</span> : null}
                 {/* This device is here now; the list may have been read before its link said hello. */}
                 {d.id !== deviceId ? (
-                  <span className="muted small-text">{d.online ? "Online now" : presenceText({ online: false, lastSeenAt: d.lastSeen }, now)}</span>
+                  <span className="muted small-text">{d.online ? t("account.devices.onlineNow") : presenceText({ online: false, lastSeenAt: d.lastSeen }, now)}</span>
                 ) : null}
-                {d.push ? <span className="muted small-text">Notifications on</span> : null}
+                {d.push ? <span className="muted small-text">{t("account.devices.notificationsOn")}</span> : null}
               </div>
               {d.id !== deviceId ? (
                 <button type="button" className="secondary small" onClick={() => setConfirming({ kind: "one", device: d })}>
-                  Sign out
+                  {t("account.devices.signOut")}
                 </button>
               ) : null}
             </li>
@@ -242,13 +254,13 @@ function DeviceList() {
       ) : null}
       {others.length > 1 ? (
         <button type="button" className="secondary small" onClick={() => setConfirming({ kind: "others" })}>
-          Sign out all other devices
+          {t("account.devices.signOutOthers")}
         </button>
       ) : null}
       {confirming ? (
         <SmallDialog
-          title={confirming.kind === "one" ? "Sign out this device?" : "Sign out all other devices?"}
-          submit="Sign out"
+          title={confirming.kind === "one" ? t("account.devices.confirmOne") : t("account.devices.confirmOthers")}
+          submit={t("account.devices.signOut")}
           busy={busy}
           error={dialogError}
           testId="device-sign-out-dialog"
@@ -260,8 +272,8 @@ function DeviceList() {
         >
           <p>
             {confirming.kind === "one"
-              ? `${describeUserAgent(confirming.device.userAgent)} will be signed out of Courier at once and needs your password to come back.`
-              : "Every device except this one will be signed out of Courier at once and needs your password to come back."}
+              ? t("account.devices.explainOne", { device: describeUserAgent(confirming.device.userAgent) })
+              : t("account.devices.explainOthers")}
           </p>
         </SmallDialog>
       ) : null}
@@ -269,21 +281,18 @@ function DeviceList() {
   );
 }
 
-const THEMES: readonly { value: ThemeChoice; label: string }[] = [
-  { value: "system", label: "System" },
-  { value: "light", label: "Light" },
-  { value: "dark", label: "Dark" },
-];
+const THEMES: readonly ThemeChoice[] = ["system", "light", "dark"];
 
 function ThemeChoiceField() {
+  const { t } = useTranslation();
   const theme = useTheme();
   return (
     <fieldset className="theme-choice">
-      <legend>Theme on this browser</legend>
-      {THEMES.map((t) => (
-        <label key={t.value} className="theme-option">
-          <input type="radio" name="courier-theme" value={t.value} checked={theme === t.value} onChange={() => chooseTheme(t.value)} />
-          <span>{t.label}</span>
+      <legend>{t("account.theme.legend")}</legend>
+      {THEMES.map((value) => (
+        <label key={value} className="theme-option">
+          <input type="radio" name="courier-theme" value={value} checked={theme === value} onChange={() => chooseTheme(value)} />
+          <span>{t(`account.theme.${value}`)}</span>
         </label>
       ))}
     </fieldset>

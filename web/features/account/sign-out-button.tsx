@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { createPortal } from "react-dom";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import type { DraftRow } from "../../db/records.js";
 import { isEmpty, unsentIn } from "../../db/unsent.js";
@@ -12,6 +13,7 @@ import { SignOutDialog } from "./sign-out-dialog.js";
  * it. With messages still waiting to be sent, or drafts, it asks first.
  */
 export function SignOutButton({ className }: { className: string }) {
+  const { t } = useTranslation();
   const { db, signOut } = useSession();
   const [error, setError] = useState<string | null>(null);
   const [asking, setAsking] = useState<DraftRow[] | null>(null);
@@ -29,7 +31,7 @@ export function SignOutButton({ className }: { className: string }) {
   return (
     <>
       <button type="button" className={className} onClick={onSignOut}>
-        Sign out
+        {t("account.signOut.button")}
       </button>
       {error ? (
         <span className="error small-text" role="alert">

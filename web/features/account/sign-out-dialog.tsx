@@ -1,5 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useEffect, useId, useRef, useState, type SyntheticEvent } from "react";
+import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import type { DraftRow, OutboxRow } from "../../db/records.js";
 import { useSession, type UnsentChoice } from "../../session.js";
@@ -27,6 +28,7 @@ type Stage =
   | { name: "signing-out" };
 
 export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose(): void }) {
+  const { t } = useTranslation();
   const { db, client, user, signOut } = useSession();
   const [stage, setStage] = useState<Stage>({ name: "asking", error: null });
   const dialog = useRef<HTMLDialogElement>(null);
@@ -39,7 +41,7 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
   const summaries = useLiveQuery(() => db.conversations.toArray(), [db]);
   const titleOf = (conversationId: string) => {
     const summary = summaries?.find((s) => s.conversationId === conversationId);
-    return summary ? conversationTitle(summary, user.id) : "A conversation";
+    return summary ? conversationTitle(summary, user.id) : t("account.signOut.aConversation");
   };
 
   // Shown once the outbox has been read (the first render has nothing to show yet); each
@@ -88,7 +90,7 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
 
   return (
     <dialog ref={dialog} className="sign-out-dialog" aria-labelledby={`${id}-title`} aria-describedby={`${id}-what`} onCancel={cancel} data-testid="sign-out-dialog">
-      <h2 id={`${id}-title`}>{messages + drafts.length ? unsentHeading(messages, drafts.length) : "Everything was sent"}</h2>
+      <h2 id={`${id}-title`}>{messages + drafts.length ? unsentHeading(messages, drafts.length) : t("account.signOut.allSent")}</h2>
       <ul id={`${id}-what`} className="unsent-list">
         {lines.map((line) => (
           <li key={line.conversationId}>{describeLine(line)}</li>
@@ -99,9 +101,7 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
       ) : (
         <>
           {refused.length ? <RefusedRows rows={refused} /> : null}
-          <p className="muted small-text">
-            “Sign out anyway” keeps them on this browser for {user.displayName} only: they are sent the next time you sign in here.
-          </p>
+          <p className="muted small-text">{t("account.signOut.keepNote", { name: user.displayName })}</p>
         </>
       )}
       {stage.name === "asking" && stage.error ? (
@@ -112,23 +112,23 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
       <div className="dialog-actions">
         {stage.name === "sending" ? (
           <button ref={first} type="button" className="secondary" onClick={cancel}>
-            Cancel
+            {t("common.cancel")}
           </button>
         ) : (
           <>
             {messages > 0 ? (
               <button ref={first} type="button" className="primary" onClick={() => void sendFirst()} disabled={busy}>
-                Send first
+                {t("account.signOut.sendFirst")}
               </button>
             ) : null}
             <button ref={messages > 0 ? undefined : first} type="button" className="secondary" onClick={() => void finish("keep")} disabled={busy}>
-              Sign out anyway
+              {t("account.signOut.anyway")}
             </button>
             <button type="button" className="danger" onClick={() => void finish("discard")} disabled={busy}>
-              Delete them and sign out
+              {t("account.signOut.discard")}
             </button>
             <button type="button" className="link" onClick={cancel} disabled={busy}>
-              Cancel
+              {t("common.cancel")}
             </button>
           </>
         )}
@@ -140,25 +140,26 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
 type Unreachable = "network" | "server" | null;
 
 function SendingProgress({ total, left, offline }: { total: number; left: number; offline: Unreachable }) {
-  const later = `${left === 1 ? "It is" : "They are"} sent when the connection is back, then you are signed out.`;
+  const { t } = useTranslation();
   return (
     <div className="sending-first" role="status">
-      <progress max={total} value={total - left} aria-label="Messages sent" />
+      <progress max={total} value={total - left} aria-label={t("account.signOut.progressLabel")} />
       <p>
         {offline === "network"
-          ? `You are offline. ${later}`
+          ? t("account.signOut.offline", { count: left })
           : offline === "server"
-            ? `Courier's server can't be reached right now. ${later}`
-            : `Sending… ${total - left} of ${total} sent. You are signed out once all are.`}
+            ? t("account.signOut.serverDown", { count: left })
+            : t("account.signOut.sending", { sent: total - left, total })}
       </p>
     </div>
   );
 }
 
 function RefusedRows({ rows }: { rows: OutboxRow[] }) {
+  const { t } = useTranslation();
   return (
     <p className="error small-text" role="alert">
-      {rows.length === 1 ? "One message could not be sent" : `${rows.length} messages could not be sent`}: {[...new Set(rows.map((row) => row.error))].join(" ")}
+      {t("account.signOut.refused", { count: rows.length, reasons: [...new Set(rows.map((row) => row.error))].join(" ") })}
     </p>
   );
 }

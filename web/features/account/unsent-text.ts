@@ -1,4 +1,5 @@
 import type { DraftRow, OutboxRow } from "../../db/records.js";
+import { t } from "../../i18n/index.js";
 
 /** One conversation with something not sent, as the sign-out dialog lists it. */
 export interface UnsentLine {
@@ -21,16 +22,18 @@ export function unsentLines(messages: readonly OutboxRow[], drafts: readonly Dra
   return [...lines.values()];
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
 /** "2 messages not sent yet", "1 draft not sent", "1 message and 1 draft not sent yet". */
 export function unsentHeading(messages: number, drafts: number): string {
-  const parts = [messages ? plural(messages, "message", "messages") : null, drafts ? plural(drafts, "draft", "drafts") : null].filter(Boolean);
-  return `${parts.join(" and ")} not sent yet`;
+  const m = t("account.unsent.messages", { count: messages });
+  const d = t("account.unsent.drafts", { count: drafts });
+  const what = messages && drafts ? t("account.unsent.both", { messages: m, drafts: d }) : messages ? m : d;
+  return t("account.unsent.heading", { what });
 }
 
 /** "Bob: 2 messages", "Team: 1 message and a draft", "Alice: a draft". */
 export function describeLine(line: UnsentLine): string {
-  const parts = [line.messages ? plural(line.messages, "message", "messages") : null, line.draft ? "a draft" : null].filter(Boolean);
-  return `${line.title}: ${parts.join(" and ")}`;
+  const m = t("account.unsent.messages", { count: line.messages });
+  const what =
+    line.messages && line.draft ? t("account.unsent.withDraft", { messages: m }) : line.messages ? m : t("account.unsent.aDraft");
+  return t("account.unsent.line", { title: line.title, what });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { i18n } from "../../i18n/index.js";
 import { describeUserAgent } from "./user-agent.js";
 
 describe("describeUserAgent", () => {
@@ -18,5 +19,15 @@ describe("describeUserAgent", () => {
 
   it("says so when the device sent nothing", () => {
     expect(describeUserAgent(null)).toBe("Unknown browser");
+  });
+
+  it("translates the connecting words, not the names, in Chinese", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(describeUserAgent("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.0.0 Safari/537.36")).toBe("Linux 上的 Chrome");
+      expect(describeUserAgent(null)).toBe("未知浏览器");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

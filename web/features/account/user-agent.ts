@@ -1,3 +1,5 @@
+import { t } from "../../i18n/index.js";
+
 /**
  * A device's browser and system in plain words, from the userAgent it sent
  * when it registered ("Firefox on Windows"). Order matters: Edge and Opera
@@ -25,10 +27,11 @@ const SYSTEMS: readonly [RegExp, string][] = [
 
 const firstMatch = (ua: string, table: readonly [RegExp, string][]) => table.find(([pattern]) => pattern.test(ua))?.[1] ?? null;
 
+/** Browser and system names are names (the same in every language); only the words around them are translated. */
 export function describeUserAgent(userAgent: string | null): string {
-  if (!userAgent) return "Unknown browser";
+  if (!userAgent) return t("account.devices.unknown");
   const browser = firstMatch(userAgent, BROWSERS);
   const system = firstMatch(userAgent, SYSTEMS);
-  if (browser && system) return `${browser} on ${system}`;
-  return browser ?? system ?? "Unknown browser";
+  if (browser && system) return t("account.devices.browserOn", { browser, system });
+  return browser ?? system ?? t("account.devices.unknown");
 }

@@ -1,4 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from "react";
+import { useTranslation } from "react-i18next";
+import { chooseLanguage, useLanguageChoice } from "../../i18n/index.js";
+import { browserLanguage, browserTags, type LanguageChoice } from "../../i18n/language.js";
 import type { SessionManager } from "../../session-manager.js";
 import {
   checkSignIn,
@@ -6,7 +9,7 @@ import {
   explainAuthError,
   firstInvalid,
   normaliseUsername,
-  PASSWORD_HINT,
+  passwordHint,
   passwordProblem,
   usernameProblem,
   type Field,
@@ -16,6 +19,7 @@ import {
 type Mode = "sign-in" | "sign-up";
 
 export function AuthScreen({ manager, notice }: { manager: SessionManager; notice: string | null }) {
+  const { t } = useTranslation();
   const [mode, setMode] = useState<Mode>("sign-in");
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -84,25 +88,27 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
       </p>
     ) : null;
 
+  const errors = { username: fieldError("username"), displayName: fieldError("displayName"), password: fieldError("password") };
+
   return (
     <main className="auth">
       <div className="auth-card">
         <h1 className="brand-title">
           <span className="brand-mark" aria-hidden="true" />
-          Courier
+          {t("common.appName")}
         </h1>
-        <p className="muted">Chat with buyers, sellers and friends.</p>
-        <div className="segmented" role="tablist" aria-label="Account">
+        <p className="muted">{t("auth.tagline")}</p>
+        <div className="segmented" role="tablist" aria-label={t("auth.tabs.label")}>
           <button type="button" role="tab" aria-selected={mode === "sign-in"} onClick={() => switchTo("sign-in")}>
-            Sign in
+            {t("auth.tabs.signIn")}
           </button>
           <button type="button" role="tab" aria-selected={signUp} onClick={() => switchTo("sign-up")}>
-            Create account
+            {t("auth.tabs.signUp")}
           </button>
         </div>
         {notice && !error ? <p className="notice">{notice}</p> : null}
         <form onSubmit={submit} className="form" noValidate aria-describedby={error ? `${id}-error` : undefined}>
-          <label htmlFor={`${id}-username`}>Username</label>
+          <label htmlFor={`${id}-username`}>{t("auth.username")}</label>
           <input
             ref={refs.username}
             id={`${id}-username`}
@@ -122,13 +128,13 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
           />
           {signUp ? (
             <p className="hint" id={`${id}-username-hint`}>
-              3–32 characters: a–z, 0–9 and _
+              {t("auth.usernameHint")}
             </p>
           ) : null}
-          {fieldError("username")}
+          {errors.username}
           {signUp ? (
             <>
-              <label htmlFor={`${id}-display`}>Display name</label>
+              <label htmlFor={`${id}-display`}>{t("auth.displayName")}</label>
               <input
                 ref={refs.displayName}
                 id={`${id}-display`}
@@ -143,10 +149,10 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
                 aria-describedby={describedBy("displayName", false)}
                 maxLength={64}
               />
-              {fieldError("displayName")}
+              {errors.displayName}
             </>
           ) : null}
-          <label htmlFor={`${id}-password`}>Password</label>
+          <label htmlFor={`${id}-password`}>{t("auth.password")}</label>
           <input
             ref={refs.password}
             id={`${id}-password`}
@@ -164,20 +170,51 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
           />
           {signUp ? (
             <p className="hint" id={`${id}-password-hint`}>
-              {PASSWORD_HINT}
+              {passwordHint()}
             </p>
           ) : null}
-          {fieldError("password")}
+          {errors.password}
           {error ? (
             <p className="error" role="alert" id={`${id}-error`}>
               {error}
             </p>
           ) : null}
           <button type="submit" className="primary" disabled={busy}>
-            {busy ? "Please wait…" : signUp ? "Create account" : "Sign in"}
+            {busy ? t("auth.pleaseWait") : signUp ? t("auth.tabs.signUp") : t("auth.tabs.signIn")}
           </button>
         </form>
+        <LanguagePicker />
       </div>
     </main>
+  );
+}
+
+/**
+ * The language at the foot of the card, so someone whose browser speaks
+ * another language can switch before signing up (Settings → Language has
+ * the same choice). Labelled in both languages: whoever needs it can read it.
+ */
+function LanguagePicker() {
+  const { t } = useTranslation();
+  const choice = useLanguageChoice();
+  return (
+    // Inline style: kept quiet (small, muted, centred) without a stylesheet rule of its own.
+    <div className="auth-language" style={{ display: "flex", justifyContent: "center" }}>
+      <select
+        className="auth-language-select muted small-text"
+        aria-label={t("auth.languageLabel")}
+        title={t("auth.languageLabel")}
+        value={choice}
+        onChange={(e) => chooseLanguage(e.target.value as LanguageChoice)}
+      >
+        <option value="system">{t("language.system", { language: t(`language.names.${browserLanguage(browserTags())}`) })}</option>
+        <option value="en" lang="en">
+          {t("language.names.en")}
+        </option>
+        <option value="zh" lang="zh-CN">
+          {t("language.names.zh")}
+        </option>
+      </select>
+    </div>
   );
 }

@@ -1,15 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { CourierError } from "../../../shared/protocol/index.js";
 import { NetworkError } from "../../api/errors.js";
-import { checkSignIn, checkSignUp, explainAuthError, firstInvalid, PASSWORD_HINT, passwordProblem, SIGN_IN_EMPTY, usernameProblem } from "./validation.js";
+import { i18n } from "../../i18n/index.js";
+import { checkSignIn, checkSignUp, explainAuthError, firstInvalid, passwordHint, passwordProblem, signInEmpty, usernameProblem } from "./validation.js";
 
 describe("sign-in checks", () => {
   it("asks for both fields in one sentence", () => {
-    expect(checkSignIn("", "")).toEqual({ fields: { username: "", password: "" }, form: SIGN_IN_EMPTY });
-    expect(checkSignIn("  ", "pw")).toEqual({ fields: { username: "" }, form: SIGN_IN_EMPTY });
-    expect(checkSignIn("bob", "")).toEqual({ fields: { password: "" }, form: SIGN_IN_EMPTY });
+    expect(checkSignIn("", "")).toEqual({ fields: { username: "", password: "" }, form: signInEmpty() });
+    expect(checkSignIn("  ", "pw")).toEqual({ fields: { username: "" }, form: signInEmpty() });
+    expect(checkSignIn("bob", "")).toEqual({ fields: { password: "" }, form: signInEmpty() });
     expect(checkSignIn("bob", "pw")).toEqual({ fields: {}, form: null });
-    expect(SIGN_IN_EMPTY).toBe("Enter your username and password.");
+    expect(signInEmpty()).toBe("Enter your username and password.");
   });
 });
 
@@ -53,7 +54,7 @@ describe("sign-up checks", () => {
   });
 
   it("tells the rule under the field", () => {
-    expect(PASSWORD_HINT).toBe("At least 10 characters, not your username, not a pattern like 12345 or abcabc, and not a commonly used password");
+    expect(passwordHint()).toBe("At least 10 characters, not your username, not a pattern like 12345 or abcabc, and not a commonly used password");
   });
 
   it("checks a display name only when one is typed", () => {
@@ -109,5 +110,30 @@ describe("server answers", () => {
     expect(explainAuthError(CourierError.unauthorized("Wrong username or password."), "sign-in").form).toBe("Wrong username or password.");
     expect(explainAuthError(new NetworkError(), "sign-in").form).toMatch(/offline/);
     expect(explainAuthError(new CourierError("rate_limited", "Too many sign-ins. Wait a minute."), "sign-in").form).toBe("Too many sign-ins. Wait a minute.");
+  });
+});
+
+describe("in Chinese", () => {
+  it("says every check, the shared rules' sentences and the server's answers in Chinese", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(checkSignIn("", "").form).toBe("请输入用户名和密码。");
+      expect(passwordHint()).toBe("至少 10 个字符，不能是你的用户名，不能是 12345、abcabc 这类规律组合，也不能是常用密码");
+      expect(usernameProblem("ab")).toBe("用户名至少需要 3 个字符。");
+      expect(passwordProblem("short", "bob_builder")).toBe("密码至少需要 10 个字符（首尾的空格不算）。");
+      expect(passwordProblem("courier123", "bob")).toBe("密码不能包含网站名称 Courier。");
+      expect(passwordProblem("bob_builder99", "bob_builder")).toBe("密码不能包含用户名（正着倒着都不行）。");
+      expect(checkSignUp("bob", "correct horse", "\u200B\u200B").displayName).toBe("昵称为空：只有空格或不可见字符。");
+      expect(checkSignUp("bob", "correct horse", "\u202Enimda").displayName).toBe(
+        "昵称包含文字方向控制符（U+202E），可能让它看起来像别的内容；名称和标题里不能有。",
+      );
+      expect(explainAuthError(CourierError.unauthorized("Wrong username or password."), "sign-in").form).toBe("用户名或密码错误。");
+      expect(explainAuthError(CourierError.conflict("That username is taken."), "sign-up").fields.username).toBe("这个用户名已被占用，换一个试试。");
+      expect(explainAuthError(CourierError.badRequest("A password can't be the same as the username."), "sign-up").fields.password).toBe("密码不能和用户名相同。");
+      expect(explainAuthError(CourierError.badRequest("A password is not one we know the words for."), "sign-up").fields.password).toBe("密码需要 10–200 个字符。");
+      expect(explainAuthError(CourierError.badRequest("Invalid body: Too small: expected string"), "sign-up").form).toBe("请检查输入的内容后再试一次。");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });

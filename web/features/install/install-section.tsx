@@ -1,7 +1,9 @@
+import { useTranslation } from "react-i18next";
 import { useInstall } from "./install-prompt.js";
 
 /** Settings' "Install Courier": shown only while the browser offers installing (never in Firefox or Safari, nor once installed). */
 export function InstallSection() {
+  const { t } = useTranslation();
   const { state, install } = useInstall();
   if (state === "unavailable" || state === "installed") return null;
   return (
@@ -10,18 +12,15 @@ export function InstallSection() {
       aria-labelledby="settings-install"
       data-testid="install-section"
     >
-      <h3 id="settings-install">Install Courier</h3>
-      <p className="muted small-text">
-        Open Courier in its own window, from your home screen or app list. It
-        opens even without a network.
-      </p>
+      <h3 id="settings-install">{t("install.heading")}</h3>
+      <p className="muted small-text">{t("install.explain")}</p>
       <button
         type="button"
         className="secondary small"
         aria-busy={state === "installing"}
         onClick={() => void install()}
       >
-        {state === "installing" ? "Installing…" : "Install Courier"}
+        {state === "installing" ? t("install.installing") : t("install.install")}
       </button>
     </section>
   );

@@ -1,9 +1,10 @@
 import { useEffect, useState } from "react";
+import { useTranslation } from "react-i18next";
 import { useSession } from "../../session.js";
 import {
   dismissOffer,
   offerDismissed,
-  UNREACHABLE_TEXT,
+  unreachableText,
   useNotifications,
 } from "./use-notifications.js";
 
@@ -17,6 +18,7 @@ import {
  * button back.
  */
 export function NotificationPrompt({ headline }: { headline: string }) {
+  const { t } = useTranslation();
   const { api, deviceId, user } = useSession();
   const { state, busy, error, refresh, turnOn } = useNotifications();
   const [dismissed, setDismissed] = useState(() => offerDismissed(user.id));
@@ -38,9 +40,9 @@ export function NotificationPrompt({ headline }: { headline: string }) {
         role="status"
         data-testid="notification-prompt"
       >
-        <p className="notify-offer-text">{UNREACHABLE_TEXT}</p>
+        <p className="notify-offer-text">{unreachableText()}</p>
         <button type="button" className="link" onClick={dismiss}>
-          OK
+          {t("common.ok")}
         </button>
       </div>
     );
@@ -50,7 +52,7 @@ export function NotificationPrompt({ headline }: { headline: string }) {
     <div
       className="notify-offer"
       role="region"
-      aria-label="Notifications"
+      aria-label={t("notifications.offer.label")}
       data-testid="notification-prompt"
     >
       <p className="notify-offer-text">{headline}</p>
@@ -59,21 +61,21 @@ export function NotificationPrompt({ headline }: { headline: string }) {
         type="button"
         className="primary small"
         aria-label={
-          busy ? "Turning on notifications…" : "Turn on notifications"
+          busy ? t("notifications.offer.turningOnLabel") : t("notifications.offer.turnOnLabel")
         }
         aria-busy={busy}
         onClick={() => void (busy ? undefined : turnOn(api, deviceId))}
       >
-        {busy ? "Turning on…" : "Turn on"}
+        {busy ? t("notifications.offer.turningOn") : t("notifications.offer.turnOn")}
       </button>
       <button
         type="button"
         className="icon small"
-        aria-label="Don't offer notifications again"
-        title="Don't offer again"
+        aria-label={t("notifications.offer.dismissLabel")}
+        title={t("notifications.offer.dismissTitle")}
         onClick={dismiss}
       >
-        ×
+        {CLOSE_MARK}
       </button>
       {error ? (
         <p className="notify-offer-error error small-text" role="alert">
@@ -83,3 +85,6 @@ export function NotificationPrompt({ headline }: { headline: string }) {
     </div>
   );
 }
+
+/** The close button's mark: a symbol, not a word (its aria-label names it). */
+const CLOSE_MARK = "×";

@@ -1,5 +1,6 @@
 import { create } from "zustand";
 import { describeError } from "../../api/errors.js";
+import { t } from "../../i18n/index.js";
 import type { Api } from "../../api/client.js";
 import { currentState, disable, enable, type NotificationState } from "../../push/push-client.js";
 
@@ -53,5 +54,7 @@ export function dismissOffer(userId: string, storage: Pick<Storage, "setItem"> =
   storage.setItem(offerKey(userId), "dismissed");
 }
 
-export const UNREACHABLE_TEXT =
-  "Courier couldn't reach your browser's push service, so it can't notify you while this tab is closed. Everything else keeps working; try again later.";
+/** Said when the browser's push service could not be reached (the offer and Settings). */
+export function unreachableText(): string {
+  return t("notifications.unreachable");
+}

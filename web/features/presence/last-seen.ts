@@ -1,5 +1,6 @@
 import type { PresenceView } from "../../../shared/protocol/index.js";
-import { clockTime } from "../../lib/time.js";
+import { t } from "../../i18n/index.js";
+import { clockTime, shortDate } from "../../lib/time.js";
 
 const MINUTE = 60_000;
 
@@ -17,17 +18,17 @@ function startOfDay(at: number): number {
  */
 export function presenceText(view: PresenceView | null, now: number, locale?: string): string | null {
   if (!view) return null;
-  if (view.online === true) return "Online";
+  if (view.online === true) return t("presence.online");
   const at = view.lastSeenAt;
   if (at === null) return null;
   const ago = now - at;
-  if (ago < MINUTE) return "Last seen just now";
-  if (ago < 60 * MINUTE) return `Last seen ${Math.floor(ago / MINUTE)} min ago`;
+  if (ago < MINUTE) return t("presence.lastSeen.justNow");
+  if (ago < 60 * MINUTE) return t("presence.lastSeen.minutes", { count: Math.floor(ago / MINUTE) });
   const today = startOfDay(now);
-  if (at >= today) return `Last seen today at ${clockTime(at, locale)}`;
+  // Times and dates in the app's language (web/lib/time.ts), unless a locale is given.
+  if (at >= today) return t("presence.lastSeen.today", { time: clockTime(at, locale) });
   const yesterday = new Date(today);
   yesterday.setDate(yesterday.getDate() - 1);
-  if (at >= yesterday.getTime()) return `Last seen yesterday at ${clockTime(at, locale)}`;
-  const sameYear = new Date(at).getFullYear() === new Date(now).getFullYear();
-  return `Last seen ${new Intl.DateTimeFormat(locale, { day: "numeric", month: "short", year: sameYear ? undefined : "numeric" }).format(at)}`;
+  if (at >= yesterday.getTime()) return t("presence.lastSeen.yesterday", { time: clockTime(at, locale) });
+  return t("presence.lastSeen.date", { date: shortDate(at, now, locale) });
 }

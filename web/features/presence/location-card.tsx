@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import { coordinatesText, type Location, openStreetMapUrl } from "../../../shared/protocol/index.js";
 import { MapPinIcon } from "./location-icons.js";
 
@@ -8,8 +9,9 @@ import { MapPinIcon } from "./location-icons.js";
  * link. The label is a React text node, never HTML.
  */
 export function LocationCard({ location }: { location: Location | undefined }) {
-  if (!location) return <span className="muted">Location unavailable</span>;
-  const label = location.label?.trim() || "Shared location";
+  const { t } = useTranslation();
+  if (!location) return <span className="muted">{t("presence.location.unavailable")}</span>;
+  const label = location.label?.trim() || t("presence.location.shared");
   return (
     <span className="location-card" data-testid="location-card">
       <span className="location-pin">
@@ -17,11 +19,11 @@ export function LocationCard({ location }: { location: Location | undefined }) {
       </span>
       <span className="location-text">
         <span className="location-label">{label}</span>
-        <span className="location-coords small-text" title="Approximate: rounded to about 100 m">
-          ≈ {coordinatesText(location)}
+        <span className="location-coords small-text" title={t("presence.location.approximate")}>
+          {`≈ ${coordinatesText(location)}`}
         </span>
         <a className="location-link small-text" href={openStreetMapUrl(location)} target="_blank" rel="noopener noreferrer">
-          Open in OpenStreetMap
+          {t("presence.location.open")}
         </a>
       </span>
     </span>

@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import type { Api } from "../../api/client.js";
 import { useRemoteSetting } from "../../lib/use-remote-setting.js";
 import { useSession } from "../../session.js";
@@ -9,11 +10,12 @@ const saveShowOnline = async (api: Api, showOnline: boolean) => (await savePrese
 
 /** Settings: "Show when I'm online" (default on). Off: others see nothing of mine, and I see nobody's. */
 export function PresenceSetting() {
+  const { t } = useTranslation();
   const { api } = useSession();
   const { value: showOnline, busy, error, change } = useRemoteSetting(api, loadShowOnline, saveShowOnline);
   return (
     <section className="settings-section" aria-labelledby="settings-presence">
-      <h3 id="settings-presence">Online status</h3>
+      <h3 id="settings-presence">{t("presence.setting.heading")}</h3>
       <label className="switch-row">
         <input
           type="checkbox"
@@ -27,10 +29,10 @@ export function PresenceSetting() {
             if (!busy) void change(e.target.checked);
           }}
         />
-        <span>Show when I'm online</span>
+        <span>{t("presence.setting.show")}</span>
       </label>
       <p id="presence-setting-help" className="muted small-text">
-        When off, nobody sees when you're online or were last seen, and you don't see theirs. Typing still shows.
+        {t("presence.setting.help")}
       </p>
       <ActionError error={error} />
     </section>

@@ -1,7 +1,9 @@
 import { type SyntheticEvent, useId, useState } from "react";
 import { createPortal } from "react-dom";
+import { Trans, useTranslation } from "react-i18next";
 import { type Location, locationSchema, roundLocation, coordinatesText, type SendRequest } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
+import { t as translate } from "../../i18n/index.js";
 import { settle } from "../../db/outbox.js";
 import { useSession } from "../../session.js";
 import { SmallDialog } from "../conversations/organise-dialogs.js";
@@ -17,9 +19,9 @@ type Finding = { name: "idle" } | { name: "finding" } | { name: "found"; place: 
 /** What the browser's answer means to the person. */
 export function positionProblem(error: Pick<GeolocationPositionError, "code">): string {
   // 1 PERMISSION_DENIED, 2 POSITION_UNAVAILABLE, 3 TIMEOUT (constants are not on every test DOM).
-  if (error.code === 1) return "Location access is blocked for Courier. To share where you are, allow location for this site in your browser's settings, then try again.";
-  if (error.code === 3) return "Finding where you are took too long. Try again.";
-  return "Your device couldn't tell where you are right now. Try again.";
+  if (error.code === 1) return translate("presence.location.blocked");
+  if (error.code === 3) return translate("presence.location.timeout");
+  return translate("presence.location.unknown");
 }
 
 /**
@@ -30,9 +32,10 @@ export function positionProblem(error: Pick<GeolocationPositionError, "code">): 
  * moment, so an offline tap says so instead of sending it later.
  */
 export function ShareLocationButton({ conversationId, disabled }: { conversationId: string; disabled?: boolean }) {
+  const { t } = useTranslation();
   const [finding, setFinding] = useState<Finding>({ name: "idle" });
   const locate = () => {
-    if (!("geolocation" in navigator)) return setFinding({ name: "failed", message: "This browser can't share a location." });
+    if (!("geolocation" in navigator)) return setFinding({ name: "failed", message: t("presence.location.unsupported") });
     setFinding({ name: "finding" });
     navigator.geolocation.getCurrentPosition(
       (position) => setFinding({ name: "found", place: roundLocation({ lat: position.coords.latitude, lng: position.coords.longitude }) }),
@@ -46,8 +49,8 @@ export function ShareLocationButton({ conversationId, disabled }: { conversation
       <button
         type="button"
         className="attach"
-        aria-label="Share location"
-        title="Share location"
+        aria-label={t("presence.location.share")}
+        title={t("presence.location.share")}
         aria-busy={finding.name === "finding"}
         disabled={disabled}
         onClick={() => finding.name !== "finding" && locate()}
@@ -57,14 +60,14 @@ export function ShareLocationButton({ conversationId, disabled }: { conversation
       </button>
       {finding.name === "finding" ? (
         <p className="location-status small-text muted" role="status">
-          Finding where you are…
+          {t("presence.location.finding")}
         </p>
       ) : null}
       {finding.name === "failed" ? (
         <p className="location-status error small-text" role="alert" data-testid="location-problem">
           {finding.message}{" "}
           <button type="button" className="secondary small" onClick={close}>
-            Dismiss
+            {t("presence.location.dismiss")}
           </button>
         </p>
       ) : null}
@@ -83,6 +86,7 @@ export function ShareLocationButton({ conversationId, disabled }: { conversation
 }
 
 function LocationDialog({ conversationId, place, onClose }: { conversationId: string; place: Location; onClose(): void }) {
+  const { t } = useTranslation();
   const { api, db } = useSession();
   const [label, setLabel] = useState("");
   const [error, setError] = useState<string | null>(null);
@@ -94,7 +98,7 @@ function LocationDialog({ conversationId, place, onClose }: { conversationId: st
     if (busy) return;
     const trimmed = label.trim();
     const parsed = locationSchema.safeParse({ ...place, ...(trimmed ? { label: trimmed } : {}) });
-    if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? "That label can't be used.");
+    if (!parsed.success) return setError(parsed.error.issues[0]?.message ?? t("presence.location.badLabel"));
     const request: SendRequest = { clientMsgId, conversationId, kind: "location", body: "", location: parsed.data };
     setBusy(true);
     setError(null);
@@ -108,16 +112,28 @@ function LocationDialog({ conversationId, place, onClose }: { conversationId: st
     }
   };
   return (
-    <SmallDialog title="Share your location" error={error} onSubmit={() => void send()} onClose={onClose} testId="location-dialog" submit="Send" busy={busy}>
+    <SmallDialog
+      title={t("presence.location.dialogTitle")}
+      error={error}
+      onSubmit={() => void send()}
+      onClose={onClose}
+      testId="location-dialog"
+      submit={t("common.send")}
+      busy={busy}
+    >
       <p className="muted small-text">
-        About here (rounded to roughly 100 m): <span data-testid="location-preview">{coordinatesText(place)}</span>
+        <Trans
+          i18nKey="presence.location.aboutHere"
+          values={{ coords: coordinatesText(place) }}
+          components={{ coords: <span data-testid="location-preview" /> }}
+        />
       </p>
       <label className="field">
-        <span>Label (optional)</span>
+        <span>{t("presence.location.label")}</span>
         <input
           value={label}
           maxLength={200}
-          placeholder="e.g. Meet at the station entrance"
+          placeholder={t("presence.location.placeholder")}
           aria-describedby={hint}
           onChange={(e) => setLabel(e.target.value)}
           data-testid="location-label"
@@ -125,7 +141,7 @@ function LocationDialog({ conversationId, place, onClose }: { conversationId: st
         />
       </label>
       <p id={hint} className="muted small-text">
-        Everyone in this chat sees the label and the place.
+        {t("presence.location.everyoneSees")}
       </p>
     </SmallDialog>
   );

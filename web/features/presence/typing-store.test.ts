@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { TYPING_SHOWN_MS, TYPING_SIGNAL_MS } from "../../../shared/protocol/index.js";
+import { i18n } from "../../i18n/index.js";
 import { typingAt, TypingSignal, typingText, useTyping } from "./typing-store.js";
 
 afterEach(() => useTyping.getState().clear());
@@ -26,6 +27,17 @@ describe("who is typing", () => {
     expect(typingText(["Ann"], false)).toBe("typing…");
     expect(typingText(["Ann"], true)).toBe("Ann is typing…");
     expect(typingText(["Ann", "Bob"], true)).toBe("2 people are typing…");
+  });
+
+  it("says who is typing in Chinese", async () => {
+    await i18n.changeLanguage("zh");
+    try {
+      expect(typingText(["Ann"], false)).toBe("对方正在输入…");
+      expect(typingText(["Ann"], true)).toBe("Ann 正在输入…");
+      expect(typingText(["Ann", "Bob"], true)).toBe("2 人正在输入…");
+    } finally {
+      await i18n.changeLanguage("en");
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { create } from "zustand";
 import { TYPING_SHOWN_MS, TYPING_SIGNAL_MS, type TypingFrame } from "../../../shared/protocol/index.js";
+import { t } from "../../i18n/index.js";
 
 /**
  * Who is typing where (Presence, docs/protocol.md): fed by the transports'
@@ -47,8 +48,8 @@ export function typingAt(byUser: Record<string, number> | undefined, now: number
  */
 export function typingText(names: readonly string[], group: boolean): string | null {
   if (names.length === 0) return null;
-  if (names.length > 1) return `${names.length} people are typing…`;
-  return group ? `${names[0]} is typing…` : "typing…";
+  if (names.length > 1) return t("presence.typing.many", { number: names.length });
+  return group ? t("presence.typing.one", { name: names[0] }) : t("presence.typing.direct");
 }
 
 /**

@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import { connectionDisplay, useConnection } from "../../stores/connection.js";
 import { TRANSPORT_LABELS } from "../../sync/transport.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
@@ -8,16 +9,17 @@ import { ConnectionMenu } from "../status/connection-menu.js";
  * Kept out of the header: most people never need either.
  */
 export function AdvancedSettings() {
+  const { t } = useTranslation();
   const { status, transport, browserOffline, unreachable, tooManyTabs } = useConnection();
   const state = connectionDisplay({ status, browserOffline, unreachable, tooManyTabs });
   const label = transport ? TRANSPORT_LABELS[transport] : null;
   return (
     <section className="settings-section" aria-labelledby="settings-advanced">
-      <h3 id="settings-advanced">Advanced</h3>
+      <h3 id="settings-advanced">{t("settings.advanced.heading")}</h3>
       <p className="muted small-text" data-testid="transport-in-use" data-transport={state === "online" ? (transport ?? "") : ""}>
-        {state === "online" && label ? `Connected over ${label}.` : "Not connected right now."}
+        {state === "online" && label ? t("settings.advanced.connectedOver", { transport: label }) : t("settings.advanced.notConnected")}
       </p>
-      <p className="muted small-text">Automatic picks the best way this network allows. Choose one only if messages stall on a network that needs it.</p>
+      <p className="muted small-text">{t("settings.advanced.automatic")}</p>
       <ConnectionMenu />
     </section>
   );

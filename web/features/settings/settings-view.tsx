@@ -1,10 +1,11 @@
 import { useEffect } from "react";
+import { Trans, useTranslation } from "react-i18next";
 import { BackIcon } from "../../lib/icons.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { AccountSettings } from "../account/account-settings.js";
 import { BlockedPeople } from "../safety/blocked-people.js";
-import { UNREACHABLE_TEXT, useNotifications } from "../notifications/use-notifications.js";
+import { unreachableText, useNotifications } from "../notifications/use-notifications.js";
 import { AdvancedSettings } from "./advanced-settings.js";
 import { PresenceSetting } from "../presence/presence-setting.js";
 import type { Api } from "../../api/client.js";
@@ -14,15 +15,16 @@ import { LanguageSetting } from "./language-setting.js";
 
 /** Notifications for this browser, and message previews for the account. */
 export function SettingsView() {
+  const { t } = useTranslation();
   const navigate = useUi((s) => s.navigate);
   return (
     <div className="settings" data-testid="settings">
       <div className="conversation-header">
-        <button type="button" className="icon back" aria-label="Back to conversations" onClick={() => navigate({ name: "chats" })}>
+        <button type="button" className="icon back" aria-label={t("settings.backToConversations")} onClick={() => navigate({ name: "chats" })}>
           <BackIcon />
         </button>
         <div className="conversation-heading">
-          <h2>Settings</h2>
+          <h2>{t("settings.title")}</h2>
         </div>
       </div>
       <div className="settings-body">
@@ -40,6 +42,7 @@ export function SettingsView() {
 }
 
 function NotificationSettings() {
+  const { t } = useTranslation();
   const { api, deviceId } = useSession();
   const { state, busy, error, refresh, turnOn, turnOff } = useNotifications();
   useEffect(() => {
@@ -48,15 +51,14 @@ function NotificationSettings() {
 
   return (
     <section className="settings-section" aria-labelledby="settings-notifications">
-      <h3 id="settings-notifications">Notifications on this browser</h3>
-      {state === null ? <p className="muted">Checking…</p> : null}
-      {state === "unsupported" ? <p className="muted">This browser can't show notifications from Courier. Messages still arrive while Courier is open.</p> : null}
+      <h3 id="settings-notifications">{t("settings.notifications.heading")}</h3>
+      {state === null ? <p className="muted">{t("settings.notifications.checking")}</p> : null}
+      {state === "unsupported" ? <p className="muted">{t("settings.notifications.unsupported")}</p> : null}
       {state === "denied" ? (
         <div data-testid="notifications-blocked">
-          <p>Notifications are blocked for Courier in this browser, so we can't ask again.</p>
+          <p>{t("settings.notifications.blocked")}</p>
           <p className="muted small-text">
-            To turn them on: on a computer, click the icon at the left of the address bar; on a phone, open the browser's menu. Then open the
-            site settings, set <strong>Notifications</strong> to <strong>Allow</strong>, and come back to this page.
+            <Trans i18nKey="settings.notifications.howToAllow" components={{ strong: <strong /> }} />
           </p>
         </div>
       ) : null}
@@ -71,12 +73,12 @@ function NotificationSettings() {
               if (!busy) void (e.target.checked ? turnOn(api, deviceId) : turnOff(api, deviceId));
             }}
           />
-          <span>Notify me about new messages and orders when Courier is in the background or closed</span>
+          <span>{t("settings.notifications.toggle")}</span>
         </label>
       ) : null}
       {state === "unreachable" ? (
         <p className="error small-text" role="alert">
-          {UNREACHABLE_TEXT}
+          {unreachableText()}
         </p>
       ) : null}
       {error ? (
@@ -92,12 +94,13 @@ const loadHidePreviews = async (api: Api) => (await api.pushPreferences()).hideP
 const saveHidePreviews = async (api: Api, hidePreviews: boolean) => (await api.setPushPreferences({ hidePreviews })).hidePreviews;
 
 function PreviewSettings() {
+  const { t } = useTranslation();
   const { api } = useSession();
   const { value: hidePreviews, busy, error, change } = useRemoteSetting(api, loadHidePreviews, saveHidePreviews);
 
   return (
     <section className="settings-section" aria-labelledby="settings-previews">
-      <h3 id="settings-previews">Privacy</h3>
+      <h3 id="settings-previews">{t("settings.privacy.heading")}</h3>
       <label className="switch-row">
         <input
           type="checkbox"
@@ -108,7 +111,7 @@ function PreviewSettings() {
             if (!busy) void change(e.target.checked);
           }}
         />
-        <span>Hide message previews in notifications (they say who wrote, not what)</span>
+        <span>{t("settings.privacy.hidePreviews")}</span>
       </label>
       {error ? (
         <p className="error small-text" role="alert">

@@ -1,3 +1,4 @@
+import { useTranslation } from "react-i18next";
 import { useSession } from "../../session.js";
 import { useUi, type Route } from "../../stores/ui.js";
 import { ConversationView } from "../conversation/conversation-view.js";
@@ -21,6 +22,7 @@ import { MessageAnnouncer } from "../conversation/message-announcer.js";
  * and every main view has a back button.
  */
 export function Shell() {
+  const { t } = useTranslation();
   usePushResync();
   useBlockListOnStart(); // safety (issue 14)
   const route = useUi((s) => s.route);
@@ -32,11 +34,11 @@ export function Shell() {
     <div className="shell" data-pane={pane}>
       <Header route={route} navigate={navigate} />
       <div className="panes">
-        <aside className="sidebar" aria-label="Conversations">
+        <aside className="sidebar" aria-label={t("shell.conversations")}>
           <div className="sidebar-head">
-            <h2>Chats</h2>
+            <h2>{t("shell.chats")}</h2>
             <button type="button" className="secondary small" onClick={() => navigate({ name: "new-chat" })}>
-              New chat
+              {t("shell.newChat")}
             </button>
           </div>
           <ConversationList />
@@ -52,11 +54,12 @@ export function Shell() {
 }
 
 function MainView({ route }: { route: Route }) {
+  const { t } = useTranslation();
   switch (route.name) {
     case "chats":
       return (
         <div className="placeholder">
-          <p>Select a conversation, or start a new one.</p>
+          <p>{t("shell.selectConversation")}</p>
         </div>
       );
     case "conversation":
@@ -73,6 +76,7 @@ function MainView({ route }: { route: Route }) {
 }
 
 function Header({ route, navigate }: { route: Route; navigate: (r: Route) => void }) {
+  const { t } = useTranslation();
   const { user } = useSession();
   const inChats = route.name === "chats" || route.name === "conversation" || route.name === "new-chat";
   const inListings = route.name === "listings" || route.name === "sell";
@@ -81,14 +85,14 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
     <header className="app-header">
       <div className="brand">
         <span className="brand-mark" aria-hidden="true" />
-        <h1 className="brand-name">Courier</h1>
+        <h1 className="brand-name">{t("common.appName")}</h1>
       </div>
-      <nav className="tabs" aria-label="Sections">
+      <nav className="tabs" aria-label={t("shell.sections")}>
         <button type="button" aria-current={inChats ? "page" : undefined} onClick={() => navigate({ name: "chats" })}>
-          Chats
+          {t("shell.chats")}
         </button>
         <button type="button" aria-current={inListings ? "page" : undefined} onClick={() => navigate({ name: "listings" })}>
-          Listings
+          {t("shell.listings")}
         </button>
       </nav>
       <ConnectionStatus />
@@ -99,9 +103,9 @@ function Header({ route, navigate }: { route: Route; navigate: (r: Route) => voi
         <button
           type="button"
           className="icon settings-button"
-          aria-label="Settings"
+          aria-label={t("shell.settings")}
           aria-current={inSettings ? "page" : undefined}
-          title="Settings"
+          title={t("shell.settings")}
           onClick={() => navigate({ name: "settings" })}
         >
           <GearIcon />

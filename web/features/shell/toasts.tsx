@@ -1,4 +1,5 @@
 import { useEffect } from "react";
+import { useTranslation } from "react-i18next";
 import { create } from "zustand";
 
 /** How long a toast stays (unless the pointer or focus is on it). */
@@ -46,6 +47,7 @@ export function Toasts() {
 }
 
 function ToastView({ toast }: { toast: Toast }) {
+  const { t } = useTranslation();
   const dismiss = useToasts((s) => s.dismiss);
   useEffect(() => {
     const timer = setTimeout(() => dismiss(toast.id), TOAST_MS);
@@ -54,9 +56,12 @@ function ToastView({ toast }: { toast: Toast }) {
   return (
     <div className={`toast toast-${toast.kind}`} role={toast.kind === "error" ? "alert" : "status"} data-testid="toast">
       <span>{toast.text}</span>
-      <button type="button" className="icon toast-close" aria-label="Dismiss" onClick={() => dismiss(toast.id)}>
-        ×
+      <button type="button" className="icon toast-close" aria-label={t("shell.dismiss")} onClick={() => dismiss(toast.id)}>
+        {CLOSE_MARK}
       </button>
     </div>
   );
 }
+
+/** The close button's mark: a symbol, not a word (its aria-label names it). */
+const CLOSE_MARK = "×";

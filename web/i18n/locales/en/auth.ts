@@ -1,1 +1,65 @@
-export default {};
+/** The sign-in / create-account screen and its checks (web/features/auth). */
+export default {
+  tagline: "Chat with buyers, sellers and friends.",
+  tabs: {
+    label: "Account",
+    signIn: "Sign in",
+    signUp: "Create account",
+  },
+  username: "Username",
+  usernameHint: "3–32 characters: a–z, 0–9 and _",
+  displayName: "Display name",
+  password: "Password",
+  passwordHint: "At least {{min}} characters, not your username, not a pattern like 12345 or abcabc, and not a commonly used password",
+  pleaseWait: "Please wait…",
+  /** The language choice at the foot of the card: its name in both languages, so either reader finds it. */
+  languageLabel: "Language / 语言",
+  check: {
+    signInEmpty: "Enter your username and password.",
+    chooseUsername: "Choose a username.",
+    usernameCharacters: "Usernames can only use letters a–z, digits 0–9 and _ (no spaces or symbols).",
+    usernameTooShort: "Usernames need at least {{min}} characters.",
+    usernameTooLong: "Usernames can be at most {{max}} characters.",
+    choosePassword: "Choose a password.",
+    displayNameTooLong: "Display names can be at most {{max}} characters.",
+  },
+  /** The shared rules' sentences (shared/protocol), word for word in English; matched to say them in other languages. */
+  rules: {
+    password: {
+      unicode: "A password must be valid Unicode text.",
+      control: "A password can't contain control characters.",
+      invisible: "A password can't be only spaces or invisible characters.",
+      marks: "A password can't be only accents or other combining marks.",
+      tooShort: "Passwords need at least {{min}} characters (spaces at either end don't count).",
+      tooLong: "Passwords can be at most {{max}} characters.",
+      sameAsUsername: "A password can't be the same as the username.",
+      containsUsername: "A password can't contain the username, forwards or backwards.",
+      containsSite: "A password can't contain the site's name, {{site}}.",
+      fewDistinct: "A password needs at least {{distinct}} different characters.",
+      repeated: "A password can't be mostly a piece repeated (like abcabc or 1212).",
+      run: "A password can't be mostly letters, digits or keys in a row (like 12345, abcde or qwerty).",
+      common: "That password is too commonly used; choose another one (a few unrelated words make a good one).",
+      commonShort: "That password is too commonly used.",
+      onlySpaces: "A password can't be only spaces.",
+    },
+    username: {
+      format: "Usernames are 3–32 characters: lowercase letters a–z, digits and _.",
+    },
+    displayName: {
+      required: "Display name is required.",
+      unicode: "Display name is not valid Unicode (it has a lone surrogate or invalid UTF-8).",
+      control: "Display name contains a control character ({{code}}); only newline and tab are allowed.",
+      bidi: "Display name contains a text-direction control ({{code}}), which can make it read as something else; names and titles can't have them.",
+      invisible: "Display name is empty: it has only spaces or invisible characters.",
+      marks: "Display name is empty: it has only combining marks (accents with no letter to sit on).",
+    },
+  },
+  server: {
+    wrongPassword: "Wrong username or password.",
+    usernameTaken: "That username is taken. Try another one.",
+    passwordLength: "Passwords need {{min}}–{{max}} characters.",
+    usernameFormat: "Usernames can only use letters a–z, digits 0–9 and _, 3–32 of them.",
+    displayNameLength: "Display names can be 1–{{max}} characters.",
+    checkInput: "Check what you typed and try again.",
+  },
+};

@@ -1,4 +1,65 @@
 import type en from "../en/auth.js";
 import type { Translation } from "../../translation.js";
 
-export default {} satisfies Translation<typeof en>;
+export default {
+  tagline: "和买家、卖家、朋友聊天。",
+  tabs: {
+    label: "账号",
+    signIn: "登录",
+    signUp: "注册账号",
+  },
+  username: "用户名",
+  usernameHint: "3–32 个字符：a–z、0–9 和 _",
+  displayName: "昵称",
+  password: "密码",
+  passwordHint: "至少 {{min}} 个字符，不能是你的用户名，不能是 12345、abcabc 这类规律组合，也不能是常用密码",
+  pleaseWait: "请稍候…",
+  languageLabel: "语言 / Language",
+  check: {
+    signInEmpty: "请输入用户名和密码。",
+    chooseUsername: "请设置用户名。",
+    usernameCharacters: "用户名只能用字母 a–z、数字 0–9 和 _（不能有空格或符号）。",
+    usernameTooShort: "用户名至少需要 {{min}} 个字符。",
+    usernameTooLong: "用户名最多 {{max}} 个字符。",
+    choosePassword: "请设置密码。",
+    displayNameTooLong: "昵称最多 {{max}} 个字符。",
+  },
+  rules: {
+    password: {
+      unicode: "密码必须是有效的 Unicode 文本。",
+      control: "密码不能包含控制字符。",
+      invisible: "密码不能只有空格或不可见字符。",
+      marks: "密码不能只有声调符号或其他组合符号。",
+      tooShort: "密码至少需要 {{min}} 个字符（首尾的空格不算）。",
+      tooLong: "密码最多 {{max}} 个字符。",
+      sameAsUsername: "密码不能和用户名相同。",
+      containsUsername: "密码不能包含用户名（正着倒着都不行）。",
+      containsSite: "密码不能包含网站名称 {{site}}。",
+      fewDistinct: "密码至少需要 {{distinct}} 个不同的字符。",
+      repeated: "密码不能主要由重复的片段组成（比如 abcabc 或 1212）。",
+      run: "密码不能主要由连续的字母、数字或键盘按键组成（比如 12345、abcde 或 qwerty）。",
+      common: "这个密码太常见了，换一个吧（几个不相关的词组合起来就很好）。",
+      commonShort: "这个密码太常见了。",
+      onlySpaces: "密码不能只有空格。",
+    },
+    username: {
+      format: "用户名为 3–32 个字符：小写字母 a–z、数字和 _。",
+    },
+    displayName: {
+      required: "请填写昵称。",
+      unicode: "昵称不是有效的 Unicode 文本（含有孤立代理项或无效的 UTF-8）。",
+      control: "昵称包含控制字符（{{code}}），只允许换行和制表符。",
+      bidi: "昵称包含文字方向控制符（{{code}}），可能让它看起来像别的内容；名称和标题里不能有。",
+      invisible: "昵称为空：只有空格或不可见字符。",
+      marks: "昵称为空：只有组合符号（没有可以附着的字母的声调符号）。",
+    },
+  },
+  server: {
+    wrongPassword: "用户名或密码错误。",
+    usernameTaken: "这个用户名已被占用，换一个试试。",
+    passwordLength: "密码需要 {{min}}–{{max}} 个字符。",
+    usernameFormat: "用户名只能用字母 a–z、数字 0–9 和 _，共 3–32 个。",
+    displayNameLength: "昵称长度为 1–{{max}} 个字符。",
+    checkInput: "请检查输入的内容后再试一次。",
+  },
+} satisfies Translation<typeof en>;
