@@ -45,7 +45,7 @@ export default tseslint.config(
           "jsx-attributes": { include: ["^aria-label$", "^aria-description$", "^title$", "^placeholder$", "^alt$", "^label$", "^hint$", "^submitLabel$", "^confirmLabel$", "^busyLabel$"] },
           // Text with no letters (symbols, punctuation, digits: "×", "⋯", "99+") has no words to translate.
           // NOTE: the plugin builds these patterns without the u flag, so no \p{…} classes.
-          words: { exclude: ["^[^A-Za-z\\u00c0-\\u024f\\u4e00-\\u9fff]*$"] },
+          words: { exclude: ["^[^A-Za-z\\u00c0-\\u00d6\\u00d8-\\u00f6\\u00f8-\\u024f\\u4e00-\\u9fff]*$"] },
         },
       ],
     },

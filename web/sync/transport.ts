@@ -93,10 +93,3 @@ export function refusalOf(reason: StreamCloseReason | null): "unauthorized" | "t
 export function transportLabel(name: TransportName): string {
   return t(`connection.transports.${name}`);
 }
-
-/** @deprecated English only: use transportLabel(), which follows the app's language. */
-export const TRANSPORT_LABELS: Record<TransportName, string> = {
-  ws: "WebSocket",
-  sse: "Server-Sent Events",
-  poll: "Long-polling",
-};

@@ -199,7 +199,7 @@ function LanguagePicker() {
   const choice = useLanguageChoice();
   return (
     // Inline style: kept quiet (small, muted, centred) without a stylesheet rule of its own.
-    <div className="auth-language" style={{ display: "flex", justifyContent: "center" }}>
+    <div className="auth-language">
       <select
         className="auth-language-select muted small-text"
         aria-label={t("auth.languageLabel")}

@@ -112,6 +112,8 @@ export function explainAuthError(error: unknown, mode: "sign-in" | "sign-up"): {
       return { fields: {}, form: t("auth.server.wrongPassword") };
     }
     if (mode === "sign-up" && error.code === "conflict") return { fields: { username: t("auth.server.usernameTaken") }, form: null };
+    // A reason has words of its own in every language (web/api/errors.ts).
+    if (mode === "sign-up" && error.reason === "common_password") return { fields: { password: describeError(error) }, form: null };
     if (mode === "sign-up" && error.code === "bad_request") {
       // Newer servers answer in sentences; older ones in zod's words, replaced here.
       const text = error.message.toLowerCase();

@@ -1,6 +1,6 @@
 import { useTranslation } from "react-i18next";
 import { connectionDisplay, useConnection } from "../../stores/connection.js";
-import { TRANSPORT_LABELS } from "../../sync/transport.js";
+import { transportLabel } from "../../sync/transport.js";
 import { ConnectionMenu } from "../status/connection-menu.js";
 
 /**
@@ -12,7 +12,7 @@ export function AdvancedSettings() {
   const { t } = useTranslation();
   const { status, transport, browserOffline, unreachable, tooManyTabs } = useConnection();
   const state = connectionDisplay({ status, browserOffline, unreachable, tooManyTabs });
-  const label = transport ? TRANSPORT_LABELS[transport] : null;
+  const label = transport ? transportLabel(transport) : null;
   return (
     <section className="settings-section" aria-labelledby="settings-advanced">
       <h3 id="settings-advanced">{t("settings.advanced.heading")}</h3>
