@@ -44,7 +44,7 @@ export default {
     tooLateMinutes_other: "已超过撤回时限：消息发出后 {{count}} 分钟内才能撤回。",
   },
   list: {
-    label: "消息",
+    label: "聊天记录",
     loadEarlier: "加载更早的消息",
     empty: "还没有消息，打个招呼吧！",
     latestArrow: "↓",
