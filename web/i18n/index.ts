@@ -1,7 +1,7 @@
 import i18next from "i18next";
 import { useSyncExternalStore } from "react";
 import { initReactI18next } from "react-i18next";
-import { browserTags, htmlLang, intlLocale, type Language, type LanguageChoice, resolveLanguage, saveLanguageChoice, savedLanguageChoice } from "./language.js";
+import { browserTags, htmlLang, intlLocale, LANGUAGE_KEY, type Language, type LanguageChoice, resolveLanguage, saveLanguageChoice, savedLanguageChoice } from "./language.js";
 import { en } from "./locales/en/index.js";
 import { zh } from "./locales/zh/index.js";
 
@@ -61,7 +61,7 @@ i18next.on("languageChanged", () => {
 // Another tab chose, or the browser's languages changed: follow.
 if (typeof window !== "undefined") {
   window.addEventListener("storage", (e) => {
-    if (e.key !== null && e.key !== "courier.language") return;
+    if (e.key !== null && e.key !== LANGUAGE_KEY) return;
     choice = savedLanguageChoice();
     void i18next.changeLanguage(resolveLanguage(choice, browserTags()));
   });

@@ -1,3 +1,5 @@
+import { readChoice, writeChoice } from "../lib/stored-choice.js";
+
 /**
  * Which language Courier speaks (issue 17): English or Simplified Chinese.
  * The person's choice is remembered per browser; "system" (the default)
@@ -26,21 +28,11 @@ export function browserTags(): readonly string[] {
 }
 
 export function savedLanguageChoice(): LanguageChoice {
-  try {
-    const value = globalThis.localStorage?.getItem(LANGUAGE_KEY);
-    return value === "en" || value === "zh" ? value : "system";
-  } catch {
-    return "system";
-  }
+  return readChoice<LanguageChoice>(LANGUAGE_KEY, LANGUAGES, "system");
 }
 
 export function saveLanguageChoice(choice: LanguageChoice): void {
-  try {
-    if (choice === "system") localStorage.removeItem(LANGUAGE_KEY);
-    else localStorage.setItem(LANGUAGE_KEY, choice);
-  } catch {
-    // Storage blocked: the choice holds for this page only.
-  }
+  writeChoice<LanguageChoice>(LANGUAGE_KEY, choice, "system");
 }
 
 export function resolveLanguage(choice: LanguageChoice, tags: readonly string[]): Language {

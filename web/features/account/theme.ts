@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from "react";
+import { readChoice, writeChoice } from "../../lib/stored-choice.js";
 
 /**
  * The manual theme (issue 17): Light, Dark, or System (follow the browser's
@@ -13,21 +14,11 @@ export const THEME_KEY = "courier.theme";
 const listeners = new Set<() => void>();
 
 export function savedTheme(): ThemeChoice {
-  try {
-    const value = localStorage.getItem(THEME_KEY);
-    return value === "light" || value === "dark" ? value : "system";
-  } catch {
-    return "system";
-  }
+  return readChoice<ThemeChoice>(THEME_KEY, ["light", "dark"], "system");
 }
 
 export function chooseTheme(choice: ThemeChoice): void {
-  try {
-    if (choice === "system") localStorage.removeItem(THEME_KEY);
-    else localStorage.setItem(THEME_KEY, choice);
-  } catch {
-    // Storage blocked: applies to this page only.
-  }
+  writeChoice<ThemeChoice>(THEME_KEY, choice, "system");
   document.documentElement.dispatchEvent(new Event("courier-theme"));
   for (const listener of listeners) listener();
 }
