@@ -12,6 +12,12 @@ import { conversationTitle, memberName, previewParts } from "../conversations/su
 const KEPT = 5;
 /** Elsewhere, a message older than this when it lands (a catch-up after a long sleep) is not announced. */
 export const FRESH_MS = 60_000;
+/**
+ * How many message ids the announcer remembers having seen: a write that fails
+ * lands its messages again moments later, and they must not be told twice. The
+ * oldest are forgotten first, so a long session does not grow it for ever.
+ */
+export const TOLD_MAX = 2_000;
 
 /**
  * What a screen reader hears when a message arrives (issue 17): a visually
@@ -41,6 +47,8 @@ export function MessageAnnouncer() {
         for (const m of list) {
           if (told.current.has(m.id)) continue;
           told.current.add(m.id);
+          // A Set iterates in insertion order: the first is the oldest.
+          if (told.current.size > TOLD_MAX) told.current.delete(told.current.values().next().value as string);
           if (m.senderId !== user.id && !m.recalled && !state.current.blocked.has(m.senderId)) fresh.push(m);
         }
       }
