@@ -5,6 +5,8 @@ import { locate, type BrowserPage, type Target } from "./driver.js";
 const AsyncFunction = (async () => undefined).constructor as FunctionConstructor;
 
 const VIEWPORT = { width: 1280, height: 800 };
+/** The journeys read English; Courier follows the browser's language, so each browser is told, not left to the machine's LANG. */
+export const JOURNEY_LANGUAGE = "en-US";
 
 /**
  * Firefox ESR (FIREFOX_PATH) over WebDriver BiDi, in a fresh temporary
@@ -20,6 +22,7 @@ export async function openFirefox(): Promise<BrowserPage> {
     executablePath,
     headless: true,
     defaultViewport: VIEWPORT,
+    extraPrefsFirefox: { "intl.accept_languages": JOURNEY_LANGUAGE, "intl.locale.requested": JOURNEY_LANGUAGE },
   });
   return new PuppeteerPage("Firefox", browser, await browser.newPage());
 }
@@ -32,7 +35,7 @@ export async function openChromium(): Promise<BrowserPage> {
     executablePath,
     headless: true,
     defaultViewport: VIEWPORT,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--lang=${JOURNEY_LANGUAGE}`],
   });
   return new PuppeteerPage("Chromium", browser, await browser.newPage());
 }

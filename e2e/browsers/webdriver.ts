@@ -38,7 +38,8 @@ async function startDriver(display: string): Promise<{ url: string; process: Chi
   const port = await freePort();
   const child = track(spawn(needPath("WEBKIT_DRIVER_PATH", "WebKitWebDriver", "/usr/bin/WebKitWebDriver"), [`--port=${port}`, "--host=127.0.0.1"], {
     // Root in a container has no user namespaces for WebKit's bubblewrap sandbox.
-    env: { ...process.env, DISPLAY: display, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: "1", LIBGL_ALWAYS_SOFTWARE: "1" },
+    // WebKitGTK takes the page's languages from the environment: English for the journeys, whatever the machine's.
+    env: { ...process.env, DISPLAY: display, WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: "1", LIBGL_ALWAYS_SOFTWARE: "1", LANG: "en_US.UTF-8", LANGUAGE: "en_US" },
     stdio: ["ignore", "ignore", "pipe"],
   }));
   let stderr = "";
