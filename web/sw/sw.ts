@@ -3,7 +3,10 @@
  * Courier's service worker: shows Web Push notifications and opens the
  * conversation a click is about. It is built as its own file (`/sw.js`,
  * vite.config.ts) and imports nothing at run time, so it stays a classic
- * script every browser can register; the shared types keep it honest.
+ * script every browser can register; the shared types keep it honest. What
+ * it does import (./push-words.ts and the two `push` catalog files) is
+ * inlined by the build: the catalogs under their own module ids, so they are
+ * never a chunk shared with the app.
  *
  *   push ──▶ a visible tab already shows that conversation? ── yes ──▶ nothing
  *              │ no
