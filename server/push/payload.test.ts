@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PUSH_PAYLOAD_MAX_BYTES, type PushPayload, pushPayloadSchema } from "../../shared/protocol/index.js";
 import type { PushConversation } from "../storage/push-types.js";
-import { chatPayload, encodePayload, followPayload, orderPayload, truncateCodePoints } from "./payload.js";
+import { chatPayload, encodePayload, followPayload, offerPayload, orderPayload, truncateCodePoints } from "./payload.js";
 import { CATEGORY_POLICY, topicFor } from "./policy.js";
 
 const direct: PushConversation = { type: "direct", title: null, itemTitle: null, muted: false, readSeq: 0 };
@@ -20,6 +20,7 @@ describe("payload wording", () => {
       at: 1000,
       tag: "c:c1",
       id: "n-1",
+      words: { key: "chat.direct", values: { count: 1, name: "Alice", preview: "hi" } },
     });
     expect(chatPayload(common(3), "c1", direct, { senderName: "Alice", body: "third" })).toMatchObject({ title: "3 new messages from Alice", body: "third" });
     expect(chatPayload(common(2), "g1", group, { senderName: "Bob", body: "ropes?" })).toMatchObject({ title: "2 new messages in Climbing", body: "Bob: ropes?" });
@@ -43,6 +44,48 @@ describe("payload wording", () => {
     const p = chatPayload(common(1), "c1", direct, { senderName: "Alice", body: "x".repeat(4000) });
     expect(Array.from(p.body)).toHaveLength(301);
     expect(p.body.endsWith("…")).toBe(true);
+  });
+});
+
+describe("payload words (for a service worker that words it in its page's language)", () => {
+  const order = { id: "o", itemId: "i", conversationId: "c", buyerId: "b", sellerId: "s", status: "shipped" as const, at: 1 };
+  const offer = { id: "of", itemId: "i", conversationId: "c", buyerId: "b", sellerId: "s", priceCents: 4500, status: "open" as const, at: 1, counterOf: "of0" };
+  const alice = { id: "u1", username: "alice", displayName: "Alice" };
+
+  it("sets words for every builder, in the schema", () => {
+    const payloads = [
+      chatPayload(common(3), "c1", direct, { senderName: "Alice", body: "third" }),
+      chatPayload(common(2), "g1", group, { senderName: "Bob", body: "[Photo] top", photoCaption: "top" }),
+      orderPayload(common(1), order, "Bike", "Sam"),
+      offerPayload(common(1), offer as never, "Bike", "Bob"),
+      followPayload(common(4), alice),
+    ];
+    expect(payloads.map((p) => pushPayloadSchema.parse(p).words)).toEqual([
+      { key: "chat.direct", values: { count: 3, name: "Alice", preview: "third" } },
+      { key: "chat.group", values: { count: 2, group: "Climbing", name: "Bob", photo: 1, preview: "top" } },
+      { key: "order", values: { item: "Bike", name: "Sam", status: "shipped" } },
+      { key: "offer", values: { item: "Bike", name: "Bob", step: "countered", priceCents: 4500 } },
+      { key: "follow", values: { count: 4, name: "Alice", username: "alice" } },
+    ]);
+    // web/sw/push-words.test.ts words these values back into the same English (and into Chinese).
+  });
+
+  it("never puts the text in words when previews are hidden", () => {
+    const chat = chatPayload(common(2, true), "g1", group, { senderName: "Bob", body: "the secret", photoCaption: "the secret" });
+    expect(chat.words).toEqual({ key: "chat.group", values: { count: 2, group: "Climbing", hidden: 1 } });
+    const direct1 = chatPayload(common(1, true), "c1", direct, { senderName: "Alice", body: "the secret" });
+    expect(direct1.words).toEqual({ key: "chat.direct", values: { count: 1, name: "Alice", hidden: 1 } });
+    const o = orderPayload(common(1, true), order, "Secret bike", "Sam");
+    expect(o.words).toEqual({ key: "order", values: { hidden: 1 } });
+    expect(JSON.stringify([chat, direct1, o])).not.toMatch(/secret/i);
+  });
+
+  it("an untitled group and an item without a title", () => {
+    const untitled: PushConversation = { ...group, title: " " };
+    const p = chatPayload(common(1), "g1", untitled, { senderName: "Bob", body: "hey" });
+    expect(p.words).toEqual({ key: "chat.group", values: { count: 1, group: "", name: "Bob", preview: "hey" } });
+    const o = orderPayload(common(1), { ...order, status: "bought" }, null, "Sam");
+    expect(o.words).toEqual({ key: "order", values: { name: "Sam", status: "bought" } });
   });
 });
 
@@ -70,6 +113,32 @@ describe("payload trimming", () => {
       const longer = { ...parsed, body: truncateCodePoints(body, points.length + 1) };
       expect(Buffer.byteLength(JSON.stringify(longer))).toBeGreaterThan(max);
     }
+  });
+
+  it("cuts the preview in words along with the body: a long CJK preview (3 bytes a character) still fits", () => {
+    const text = "漢字".repeat(150);
+    const name = "张三".repeat(20);
+    const p = chatPayload(common(2), "g1", { ...group, title: "攀岩".repeat(150) }, { senderName: name, body: text });
+    expect(Buffer.byteLength(JSON.stringify(p))).toBeGreaterThan(PUSH_PAYLOAD_MAX_BYTES);
+    for (const max of [PUSH_PAYLOAD_MAX_BYTES, 2800]) {
+      const json = encodePayload(p, max);
+      expect(Buffer.byteLength(json), String(max)).toBeLessThanOrEqual(max);
+      const parsed = pushPayloadSchema.parse(JSON.parse(json));
+      expect(parsed.words?.key).toBe("chat.group");
+      const preview = String(parsed.words?.values.preview);
+      expect(preview.endsWith("…")).toBe(true);
+      expect(text.startsWith(preview.slice(0, -1))).toBe(true);
+      expect(parsed.body.startsWith(`${name}: 漢字`)).toBe(true);
+      expect(parsed.body.endsWith("…")).toBe(true);
+      expect(parsed.title).toBe(p.title);
+    }
+  });
+
+  it("leaves words out before cutting the title (the worker then shows the English)", () => {
+    const p = { ...chatPayload(common(1), "c1", direct, { senderName: "N".repeat(2000), body: "b" }), title: "T".repeat(2000) };
+    const parsed = JSON.parse(encodePayload(p, 2500)) as PushPayload;
+    expect(parsed.words).toBeUndefined();
+    expect(parsed.title).toBe("T".repeat(2000));
   });
 
   it("counts JSON escaping (quotes, control characters) against the limit", () => {

@@ -25,7 +25,7 @@ import type { HandOverReason, OfflineChannel } from "../sync/offline-channel.js"
 import { realTimers, type Timers } from "./collapse.js";
 import type { DropReason, PushFunnel } from "./funnel.js";
 import { HostPolicy } from "./net-guard.js";
-import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, messagePreview, offerPayload, offerTag, orderPayload } from "./payload.js";
+import { type Campaign, chatPayload, type Common, encodePayload, followPayload, marketingPayload, messagePreview, offerPayload, offerTag, orderPayload, photoCaption } from "./payload.js";
 import { CATEGORY_POLICY, RECEIPT_WINDOW_MS, topicFor, utcDay } from "./policy.js";
 import { RedisGuard } from "./redis-guard.js";
 import { RouteReads } from "./route-reads.js";
@@ -538,6 +538,7 @@ export class PushService implements OfflineChannel {
         payload = chatPayload(common(fresh.count, fresh.latest.at), fresh.latest.conversationId, conv!, {
           senderName: sender?.displayName ?? "Someone",
           body: fresh.body,
+          ...(fresh.photoCaption === undefined ? {} : { photoCaption: fresh.photoCaption }),
           messageId: fresh.latest.messageId,
         });
         this.shown.shown(userId, deviceId, fresh.latest.conversationId, fresh.latest.messageId);
@@ -576,14 +577,14 @@ export class PushService implements OfflineChannel {
     conv: PushConversation,
     events: PushEvent[],
     marks: readonly Mark[],
-  ): Promise<{ count: number; latest: ChatEvent; body: string; fresh: ChatEvent[] } | null> {
+  ): Promise<{ count: number; latest: ChatEvent; body: string; photoCaption: string | undefined; fresh: ChatEvent[] } | null> {
     const isFresh = (m: Mark) => m.seq > conv.readSeq && m.at >= target.lastSeen;
     const standing = await this.standing(userId, events.filter((e): e is ChatEvent => e.category === "chat" && isFresh(e)));
     if (!standing) return null;
-    const { fresh, latest, body } = standing;
+    const { fresh, latest, body, photoCaption } = standing;
     const seen = { lastSeen: target.lastSeen, readSeq: conv.readSeq };
     const count = await this.unseen.count(userId, deviceId, latest.conversationId, seen, [...fresh, ...marks.filter(isFresh)].map(({ seq, at }) => ({ seq, at })));
-    return { count: Math.max(count, 1), latest, body, fresh };
+    return { count: Math.max(count, 1), latest, body, photoCaption, fresh };
   }
 
   /**
@@ -594,7 +595,7 @@ export class PushService implements OfflineChannel {
    * carry none). So a recall or a delete for me within the collapse window,
    * on any process, is never previewed. Null: none stands.
    */
-  private async standing(userId: string, events: ChatEvent[]): Promise<{ fresh: ChatEvent[]; latest: ChatEvent; body: string } | null> {
+  private async standing(userId: string, events: ChatEvent[]): Promise<{ fresh: ChatEvent[]; latest: ChatEvent; body: string; photoCaption: string | undefined } | null> {
     const left = [...events].sort((a, b) => a.seq - b.seq);
     while (left.length > 0) {
       const newest = left.at(-1)!;
@@ -602,7 +603,7 @@ export class PushService implements OfflineChannel {
       if (stored?.seq === newest.seq && !stored.recalled) {
         const latest = { ...newest, messageId: stored.id };
         left[left.length - 1] = latest;
-        return { fresh: left, latest, body: messagePreview(stored) ?? "" };
+        return { fresh: left, latest, body: messagePreview(stored) ?? "", photoCaption: photoCaption(stored) };
       }
       left.pop();
     }

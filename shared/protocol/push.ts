@@ -18,6 +18,29 @@ export type PushCategory = z.infer<typeof pushCategorySchema>;
 /** The payload must fit the push services' 4 KB limit once encrypted; the server trims `body`. */
 export const PUSH_PAYLOAD_MAX_BYTES = 3_000;
 
+/**
+ * extension: what the notification says, as a key of the `push` catalog and
+ * the values its wording needs, so a service worker can word it in the
+ * language its page uses (web/sw/push-words.ts). `title`/`body` stay English:
+ * older workers show them, and so does a worker that cannot read `words`.
+ */
+export const PUSH_WORDS_KEYS = ["chat.direct", "chat.group", "order", "offer", "follow", "recall", "hide"] as const;
+export const pushWordsKeySchema = z.enum(PUSH_WORDS_KEYS);
+export type PushWordsKey = z.infer<typeof pushWordsKeySchema>;
+/**
+ * `values` (all optional, by key): `count`; `name` (sender, actor, follower,
+ * recaller); `group` (a group's title; "" for an untitled group); `preview`
+ * (the text, or a photo's caption); `photo` (1: the message is a photo);
+ * `hidden` (1: the user hides previews: no text, no item); `item` (an item's
+ * title); `status` (an order's); `step` (an offer's: offered, countered,
+ * accepted, declined, withdrawn); `priceCents`; `username`.
+ */
+export const pushWordsSchema = z.object({
+  key: pushWordsKeySchema,
+  values: z.record(z.string(), z.union([z.string(), z.number()])),
+});
+export type PushWords = z.infer<typeof pushWordsSchema>;
+
 export const pushPayloadSchema = z.object({
   category: pushCategorySchema,
   title: z.string(),
@@ -43,6 +66,8 @@ export const pushPayloadSchema = z.object({
    * title (`body` "Message deleted").
    */
   kind: z.enum(["recall", "hide"]).optional(),
+  /** extension: the wording as a catalog key and values, for a worker that words it in its page's language. */
+  words: pushWordsSchema.optional(),
 });
 export type PushPayload = z.infer<typeof pushPayloadSchema>;
 
@@ -54,12 +79,13 @@ export type PushPayload = z.infer<typeof pushPayloadSchema>;
  */
 export function recallNotice(r: { conversationId: string; messageId: string; at: number; byName: string; groupTitle: string | null }): PushPayload {
   const title = r.groupTitle === null ? r.byName : r.groupTitle.trim() || "your group";
-  return replacement("recall", r, title, `${r.byName} recalled a message`);
+  const words: PushWords = { key: "recall", values: { name: r.byName, ...(r.groupTitle === null ? {} : { group: r.groupTitle.trim() }) } };
+  return { ...replacement("recall", r, title, `${r.byName} recalled a message`), words };
 }
 
 /** What replaces a notification that showed a message its user then deleted for themselves (the service worker keeps the title). */
 export function hiddenNotice(h: { conversationId: string; messageId: string; at: number }): PushPayload {
-  return replacement("hide", h, "Courier", "Message deleted");
+  return { ...replacement("hide", h, "Courier", "Message deleted"), words: { key: "hide", values: {} } };
 }
 
 /** A notification replacing the one under the conversation's tag that shows `messageId`. */

@@ -3,7 +3,10 @@
  * Courier's service worker: shows Web Push notifications and opens the
  * conversation a click is about. It is built as its own file (`/sw.js`,
  * vite.config.ts) and imports nothing at run time, so it stays a classic
- * script every browser can register; the shared types keep it honest.
+ * script every browser can register; the shared types keep it honest. What
+ * it does import (./push-words.ts and the two `push` catalog files) is
+ * inlined by the build: the catalogs under their own module ids, so they are
+ * never a chunk shared with the app.
  *
  *   push ──▶ a visible tab already shows that conversation? ── yes ──▶ nothing
  *              │ no
@@ -17,6 +20,10 @@
  *   notificationclick ──▶ focus an open Courier tab and move it to the
  *        conversation, or open one there ──▶ receipt "clicked"
  *
+ * Titles and bodies are worded in the language the page last used, from the
+ * payload's `words` and the `push` catalog (./push-words.ts); a payload
+ * without readable `words` is shown with the server's own (English) title and body.
+ *
  * It also keeps the app shell (index.html and its hashed assets) so Courier
  * opens without a network, from what IndexedDB holds: page loads go to the
  * network first and fall back to the kept shell; assets, whose names change
@@ -26,6 +33,7 @@
  */
 import type { PushPayload, PushReceipt, PUSH_RECEIPTS_PATH } from "../../shared/protocol/push.js";
 import type { LanguageMessage, ShowingAnswer, SwToPage } from "../push/sw-messages.js";
+import { isPushLanguage, newActivity, type PushLanguage, readWords, wordPush } from "./push-words.js";
 
 declare const self: ServiceWorkerGlobalScope;
 
@@ -43,24 +51,14 @@ interface NotificationData {
 }
 
 /**
- * The only words the worker writes itself (what the server sends, titles and
- * bodies, is shown as it comes). In the language the page last used: each
+ * The language notifications are worded in: the one the page last used. Each
  * page tells it (`courier:language`, web/push/sw-bridge.ts) and it is kept in
  * the Cache Storage, since a push may wake a worker no page has talked to;
  * until a page has, the browser's language decides.
  */
-const WORDS = {
-  en: { newActivity: "You have new activity." },
-  zh: { newActivity: "你有新动态。" },
-} as const;
-type WordsLanguage = keyof typeof WORDS;
 const SETTINGS_CACHE = "courier-settings-v1";
 const LANGUAGE_URL = "/__courier/language";
-let pageLanguage: WordsLanguage | null = null;
-
-function isWordsLanguage(value: unknown): value is WordsLanguage {
-  return value === "en" || value === "zh";
-}
+let pageLanguage: PushLanguage | null = null;
 
 async function rememberLanguage(language: LanguageMessage["language"]): Promise<void> {
   pageLanguage = language;
@@ -68,18 +66,23 @@ async function rememberLanguage(language: LanguageMessage["language"]): Promise<
   await cache.put(LANGUAGE_URL, new Response(language));
 }
 
-async function words(): Promise<(typeof WORDS)[WordsLanguage]> {
+async function language(): Promise<PushLanguage> {
   if (pageLanguage === null) {
     try {
       const kept = await (await caches.open(SETTINGS_CACHE)).match(LANGUAGE_URL);
       const text = kept ? await kept.text() : null;
-      if (isWordsLanguage(text)) pageLanguage = text;
+      if (isPushLanguage(text)) pageLanguage = text;
     } catch {
       // No Cache Storage (a private window): the browser's language below.
     }
   }
-  const language = pageLanguage ?? (/^zh\b/i.test(self.navigator.language) ? "zh" : "en");
-  return WORDS[language];
+  return pageLanguage ?? (/^zh\b/i.test(self.navigator.language) ? "zh" : "en");
+}
+
+/** `payload` with its title and body in the page's language when its `words` can be read (else as the server wrote them). */
+async function worded(payload: PushPayload): Promise<PushPayload> {
+  const words = payload.words ? wordPush(payload.words, await language()) : null;
+  return words ? { ...payload, title: words.title.slice(0, 200), body: words.body.slice(0, 1000) } : payload;
 }
 
 const SHELL_CACHE = "courier-shell-v1";
@@ -210,13 +213,16 @@ self.addEventListener("notificationclick", (event) => {
 self.addEventListener("message", (event) => {
   const data: unknown = event.data;
   if (isRecord(data) && data.type === "courier:language") {
-    if (isWordsLanguage(data.language)) event.waitUntil(rememberLanguage(data.language).catch(() => {}));
+    if (isPushLanguage(data.language)) event.waitUntil(rememberLanguage(data.language).catch(() => {}));
     return;
   }
   if (isRecord(data) && data.type === "courier:recalled") {
     // A live tab heard of a recall or a delete for me (no push comes for it): as that push would.
     const payload = toPayload(data.payload);
-    if (payload?.kind && payload.conversationId) event.waitUntil(replaceRecalled(payload, `c:${payload.conversationId}`));
+    if (payload?.kind && payload.conversationId) {
+      const tag = `c:${payload.conversationId}`;
+      event.waitUntil(worded(payload).then((p) => replaceRecalled(p, tag)));
+    }
     return;
   }
   if (!isRecord(data) || data.type !== "courier:click" || typeof data.tag !== "string") return;
@@ -232,12 +238,13 @@ self.addEventListener("message", (event) => {
 });
 
 async function onPush(message: PushMessageData | null): Promise<void> {
-  const payload = readPayload(message);
+  let payload = readPayload(message);
   if (!payload) {
     // The browser requires a visible notification for every push; keep it neutral.
-    await self.registration.showNotification("Courier", { body: (await words()).newActivity, icon: ICON, tag: "courier" });
+    await self.registration.showNotification("Courier", { body: newActivity(await language()), icon: ICON, tag: "courier" });
     return;
   }
+  payload = await worded(payload);
   const tag = payload.tag ?? (payload.conversationId ? `c:${payload.conversationId}` : payload.category);
   if (payload.kind) return replaceRecalled(payload, tag);
   if (payload.conversationId && (await showingConversation(payload.conversationId))) return;
@@ -337,7 +344,7 @@ function readPayload(data: PushMessageData | null): PushPayload | null {
 /** The payload, checked by hand: zod would make this file a bundle of its own. */
 function toPayload(value: unknown): PushPayload | null {
   if (!isRecord(value)) return null;
-  const { category, title, body, url, count, at, conversationId, tag, id, messageId, kind } = value;
+  const { category, title, body, url, count, at, conversationId, tag, id, messageId, kind, words } = value;
   if (typeof title !== "string" || typeof body !== "string" || typeof url !== "string") return null;
   if (category !== "chat" && category !== "order" && category !== "follow" && category !== "marketing") return null;
   return {
@@ -352,6 +359,8 @@ function toPayload(value: unknown): PushPayload | null {
     id: typeof id === "string" ? id : undefined,
     messageId: typeof messageId === "string" ? messageId : undefined,
     kind: kind === "recall" || kind === "hide" ? kind : undefined,
+    // One it cannot read is left out: the title and body are shown as they came.
+    words: readWords(words) ?? undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import listings from "./listings.js";
 import offers from "./offers.js";
 import item from "./item.js";
 import safety from "./safety.js";
+import push from "./push.js";
 
 /** Every English string, one file per feature; its shape is the one every language follows. */
 export const en = {
@@ -47,6 +48,7 @@ export const en = {
   offers,
   item,
   safety,
+  push,
 };
 
 export type Messages = typeof en;

@@ -21,6 +21,7 @@ import listings from "./listings.js";
 import offers from "./offers.js";
 import item from "./item.js";
 import safety from "./safety.js";
+import push from "./push.js";
 
 import type { Translation } from "../../translation.js";
 import type { Messages } from "../en/index.js";
@@ -49,4 +50,5 @@ export const zh: Translation<Messages> = {
   offers,
   item,
   safety,
+  push,
 };
