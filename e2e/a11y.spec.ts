@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { E2E_ADMIN_TOKEN } from "./support/admin-token.js";
+import { zh } from "../web/i18n/locales/zh/index.js";
 import { bubble, createListing, expect, menuOf, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
 
 /**
@@ -215,6 +216,40 @@ test("every screen passes axe in light and dark, on a phone and a desktop", asyn
 /** The visually hidden region where a screen reader hears new messages. */
 const announcer = (page: Page) => page.getByRole("log", { name: "New messages" });
 
+test("the Chinese screens pass axe too (names, the lang of the page)", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann Zh", transport);
+  const bob = await signUp(browser, "bob", "Bob Zh", transport);
+  const { page } = ann;
+  await startDirectChat(ann, bob);
+  await send(ann.page, "你好");
+  await page.evaluate(() => localStorage.setItem("courier.language", "zh"));
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("lang", "zh-CN");
+  const found: Found[] = [];
+  const chats = async () => {
+    await page.keyboard.press("Escape");
+    await page.getByRole("button", { name: zh.shell.chats, exact: true }).click();
+    await expect(page.getByTestId("conversation-item").first()).toBeVisible();
+  };
+  await check(page, "zh: conversation", found, async () => {
+    await chats();
+    await openConversation(page, "Bob Zh");
+    await expect(bubble(page, "你好")).toBeVisible();
+  });
+  await check(page, "zh: new chat", found, async () => {
+    await chats();
+    await page.getByRole("button", { name: zh.shell.newChat }).click();
+    await expect(page.getByLabel(zh.newChat.findPeople)).toBeVisible();
+  });
+  await check(page, "zh: settings", found, async () => {
+    await chats();
+    await page.getByRole("button", { name: zh.shell.settings }).click();
+    await expect(page.getByTestId("settings")).toBeVisible();
+  });
+  expect(found, `axe found serious or critical violations:\n${report(found)}`).toEqual([]);
+});
+
 test("a new message is announced in a live region, never the history nor my own", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const ann = await signUp(browser, "ann", "Ann Live", transport);
@@ -330,4 +365,25 @@ test("the keyboard moves through the list, Escape closes menus and dialogs, and 
   await page.keyboard.press("Enter");
   await expect(item(1)).toHaveCount(0);
   await expect(item(2)).toBeFocused();
+
+  // Dialogs that safety and the message menu open: focus goes back to what opened the menu when they close.
+  const direct = items.filter({ hasText: "Bob Keys" });
+  await direct.focus();
+  await page.keyboard.press("Shift+F10");
+  await page.getByRole("menuitem", { name: "Block Bob Keys…" }).press("Enter");
+  await expect(page.getByTestId("block-dialog")).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("block-dialog")).toBeHidden();
+  await expect(direct).toBeFocused();
+  await direct.press("Enter");
+  await expect(bubble(page, "hello Bob")).toBeVisible();
+  const mine = bubble(page, "hello Bob");
+  await mine.hover();
+  const actions = mine.getByRole("button", { name: "Message actions" });
+  await actions.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("menuitem", { name: "Copy text" }).press("Enter");
+  await expect(page.getByRole("menu")).toBeHidden();
+  // Nothing else took focus after the action: it is back on the button, not lost to the page.
+  await expect(actions).toBeFocused();
 });

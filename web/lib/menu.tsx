@@ -1,5 +1,6 @@
-import { useEffect, useLayoutEffect, useRef, type KeyboardEvent, type MouseEvent, type PointerEvent } from "react";
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent } from "react";
 import { createPortal } from "react-dom";
+import { focusedElement, handFocus } from "./focus-return.js";
 
 /**
  * A context menu for anything on screen (a conversation row, a message): the
@@ -97,6 +98,8 @@ export interface MenuItem {
  */
 export function PopupMenu({ label, items, at, note, onClose }: { label: string; items: MenuItem[]; at: Point; note?: string | null; onClose(restoreFocus: boolean): void }) {
   const menu = useRef<HTMLDivElement>(null);
+  // What had focus as the menu opened (its trigger, a row): the items' actions give it back (focus-return.ts).
+  const [opener] = useState(focusedElement);
   const closeRef = useRef(onClose);
   closeRef.current = onClose;
 
@@ -192,7 +195,7 @@ export function PopupMenu({ label, items, at, note, onClose }: { label: string; 
           onClick={() => {
             if (item.disabled) return;
             onClose(false);
-            item.onSelect();
+            handFocus(opener, item.onSelect);
           }}
         >
           {item.label}

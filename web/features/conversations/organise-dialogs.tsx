@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useFocusReturn } from "../../lib/focus-return.js";
 import { useTranslation } from "react-i18next";
 import { settingsPatchSchema, type SettingsPatch } from "../../../shared/protocol/index.js";
 import { language, t as translate } from "../../i18n/index.js";
@@ -41,6 +42,7 @@ export function SmallDialog({
 }) {
   const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
+  useFocusReturn(dialog);
   const titleId = useId();
   useEffect(() => {
     const el = dialog.current;

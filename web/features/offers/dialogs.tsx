@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useFocusReturn } from "../../lib/focus-return.js";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { CURRENCY } from "../../lib/money.js";
@@ -35,19 +36,18 @@ export function FormDialog({
 }) {
   const { t } = useTranslation();
   const dialog = useRef<HTMLDialogElement>(null);
+  useFocusReturn(dialog);
   const live = useRef(true);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const titleId = useId();
 
   useEffect(() => {
-    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const el = dialog.current;
     if (el && !el.open) el.showModal();
     live.current = true;
     return () => {
       live.current = false;
-      if (opener?.isConnected) opener.focus();
     };
   }, []);
 
