@@ -97,9 +97,9 @@ export function wordPush(words: unknown, language: PushLanguage): { title: strin
 
   /** What a chat notification previews: the text, or "[Photo]" and its caption. */
   const preview = (): string | null => {
-    const text = str(v.preview) ?? "";
-    if (v.photo === 1) return text.trim() ? fill(c.photoCaption, { caption: text }) : c.photo;
-    return str(v.preview) ?? null;
+    const text = str(v.preview);
+    if (v.photo === 1) return text?.trim() ? fill(c.photoCaption, { caption: text }) : c.photo;
+    return text ?? null;
   };
 
   switch (read.key) {

@@ -287,10 +287,10 @@ function ThemeChoiceField() {
   const { t } = useTranslation();
   const theme = useTheme();
   return (
-    <fieldset className="theme-choice">
+    <fieldset className="choice-group">
       <legend>{t("account.theme.legend")}</legend>
       {THEMES.map((value) => (
-        <label key={value} className="theme-option">
+        <label key={value} className="choice-option">
           <input type="radio" name="courier-theme" value={value} checked={theme === value} onChange={() => chooseTheme(value)} />
           <span>{t(`account.theme.${value}`)}</span>
         </label>

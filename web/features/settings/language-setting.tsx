@@ -14,9 +14,9 @@ export function LanguageSetting() {
   return (
     <section className="settings-section" aria-labelledby="settings-language">
       <h3 id="settings-language">{t("language.heading")}</h3>
-      <fieldset className="theme-choice" aria-labelledby="settings-language">
+      <fieldset className="choice-group" aria-labelledby="settings-language">
         {options.map((option) => (
-          <label key={option.value} className="theme-option">
+          <label key={option.value} className="choice-option">
             <input
               type="radio"
               name="courier-language"
