@@ -100,7 +100,7 @@ describe("migration 12 (trace_events, node_metrics) from version 11", () => {
   };
 
   it("on SQLite", async () => {
-    expect(SQLITE_MIGRATIONS).toHaveLength(12);
+    expect(SQLITE_MIGRATIONS.length).toBeGreaterThanOrEqual(12);
     const dir = tempDir();
     const raw = new Database(path.join(dir, DB_FILE));
     raw.function("search_normalize", { deterministic: true }, (body: unknown) => searchNormalize(String(body)));

@@ -457,6 +457,32 @@ export const MIGRATIONS: readonly string[] = [
     data       TEXT NOT NULL
   );
   `,
+  // 13: entries become an ordinary (rowid) table, the key (user_id, domain, v)
+  // an index beside it (issue 16, docs/benchmarks.md "Entries: a rowid table").
+  // WITHOUT ROWID keeps each whole row inside its key's b-tree, interior pages
+  // included, and a key comparison against a row that spills onto overflow
+  // pages reads all of it: a group's conv entry (its summary names every
+  // member: 142 KB at 500 members) was read whole by appends and acks of
+  // everyone whose key search passed it. Same columns, same rows, same order
+  // of versions; only where the bytes live changes.
+  `
+  CREATE TABLE entries_rowid (
+    user_id         TEXT NOT NULL,
+    domain          TEXT NOT NULL,
+    v               INTEGER NOT NULL,
+    k               TEXT NOT NULL,
+    at              INTEGER NOT NULL,
+    data            TEXT NOT NULL,
+    conversation_id TEXT,
+    seq             INTEGER,
+    PRIMARY KEY (user_id, domain, v)
+  );
+  INSERT INTO entries_rowid (user_id, domain, v, k, at, data, conversation_id, seq)
+    SELECT user_id, domain, v, k, at, data, conversation_id, seq FROM entries ORDER BY user_id, domain, v;
+  DROP TABLE entries;
+  ALTER TABLE entries_rowid RENAME TO entries;
+  CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
+  `,
 ];
 
 /**

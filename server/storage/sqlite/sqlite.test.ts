@@ -3,6 +3,7 @@ import { chmodSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { searchNormalize } from "../../../shared/protocol/index.js";
 import { campaignStep } from "../../admin/campaigns.js";
 import { createUser } from "../../auth/accounts.js";
 import { recallMessage } from "../../messages/lifecycle.js";
@@ -107,6 +108,45 @@ describe("the embedded SQLite engine", () => {
     await upgraded.write((tx) => recallMessage(tx, "u1", "m1", 2000, 60_000));
     expect(raw.prepare(`SELECT data FROM entries WHERE data LIKE '%secret from v5%'`).all()).toEqual([]);
     raw.close();
+  });
+
+  it("upgrades a version 12 database: its entries move to a rowid table, every one kept, and versions go on from the head", async () => {
+    const dir = dataDir();
+    const raw = new Database(path.join(dir, DB_FILE));
+    raw.function("search_normalize", (body: unknown) => searchNormalize(String(body)));
+    for (const sql of MIGRATIONS.slice(0, 12)) raw.exec(sql);
+    raw.pragma("user_version = 12");
+    // A big group's summary (every member named) is far larger than a page: the row that made WITHOUT ROWID slow.
+    const summary = { summary: { conversationId: "g", members: Array.from({ length: 2000 }, (_, i) => ({ id: `u${i}`, displayName: `Member ${i}` })) } };
+    const message = { message: { id: "m1", conversationId: "g", seq: 1, body: "hello" } };
+    const insert = raw.prepare(`INSERT INTO entries (user_id, domain, v, k, at, data, conversation_id, seq) VALUES (?, 'chat', ?, ?, 1000, ?, ?, ?)`);
+    insert.run("u1", 1, "conv", JSON.stringify(summary), null, null);
+    insert.run("u1", 2, "msg", JSON.stringify(message), "g", 1);
+    insert.run("u2", 1, "msg", JSON.stringify(message), "g", 1);
+    raw.exec(`INSERT INTO heads VALUES ('u1', 'chat', 2), ('u2', 'chat', 1)`);
+    raw.close();
+
+    const upgraded = open(dir);
+    const range = (userId: string) => upgraded.read(async (r) => r.log.range(userId, "chat", 0, 10));
+    expect((await range("u1")).map((e) => [e.v, e.k, e.data])).toEqual([
+      [1, "conv", summary],
+      [2, "msg", message],
+    ]);
+    expect((await range("u2")).map((e) => [e.v, e.k])).toEqual([[1, "msg"]]);
+    const appended = await upgraded.writeAppending(async (tx) => tx.log.append([{ userId: "u1", d: "chat", k: "read", data: { conversationId: "g", userId: "u2", seq: 1 } }], 2000));
+    expect(appended.appended).toEqual([{ userId: "u1", entries: [expect.objectContaining({ v: 3, k: "read" })] }]);
+    expect((await range("u1")).map((e) => e.v)).toEqual([1, 2, 3]);
+    await upgraded.close();
+
+    const check = new Database(path.join(dir, DB_FILE), { readonly: true });
+    const table = check.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'entries'`).get() as { sql: string };
+    expect(table.sql).not.toMatch(/WITHOUT ROWID/i);
+    // The message index a recall rewrites through is back.
+    expect(check.prepare(`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'entries' ORDER BY name`).pluck().all()).toEqual([
+      "entries_message",
+      "sqlite_autoindex_entries_1",
+    ]);
+    check.close();
   });
 
   it("on a file, commits without waiting for the disk and syncs the WAL itself before answering; in memory there is nothing to sync", async () => {
