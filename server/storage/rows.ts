@@ -220,9 +220,14 @@ export const toMember = (r: MemberRow): MemberRecord => ({
   addedBy: r.added_by,
 });
 
-/** Values a newer server may add read as the least privilege: a plain member, gone. */
-const toRole = (text: string): MemberRole => memberRoleSchema.catch("member").parse(text);
-const toMembership = (text: string): Membership => membershipSchema.catch("left").parse(text);
+/**
+ * Values a newer server may add read as the least privilege: a plain member, gone.
+ * The schemas are built once: `.catch()` makes a new schema, and these run for every member row read.
+ */
+const roleOrMember = memberRoleSchema.catch("member");
+const membershipOrLeft = membershipSchema.catch("left");
+const toRole = (text: string): MemberRole => roleOrMember.parse(text);
+const toMembership = (text: string): Membership => membershipOrLeft.parse(text);
 
 /** An offer message's reference as the three offer_* columns (nulls for any other kind). */
 export function offerColumns(m: Pick<Message, "offer">): [string | null, number | null, string | null] {
@@ -282,7 +287,8 @@ export function parseSubscription(json: string | null): StoredPushSubscription |
   }
 }
 
-export const toPushCategory = (text: string): PushCategory => pushCategorySchema.catch("chat").parse(text);
+const categoryOrChat = pushCategorySchema.catch("chat");
+export const toPushCategory = (text: string): PushCategory => categoryOrChat.parse(text);
 
 export function toCampaign(row: CampaignRow): StoredCampaign {
   return {

@@ -28,14 +28,17 @@ export const reportValues = (r: Report) => [
   r.at,
 ];
 
+// A value a newer server may add reads as the vaguest one (schemas built once: `.catch()` makes a new one).
+const typeOrUser = reportTypeSchema.catch("user");
+const reasonOrOther = reportReasonSchema.catch("other");
+
 export function toReport(r: ReportRow): Report {
   return {
     id: r.id,
     reporterId: r.reporter_id,
-    // A value a newer server may add reads as the vaguest one.
-    type: reportTypeSchema.catch("user").parse(r.type),
+    type: typeOrUser.parse(r.type),
     targetId: r.target_id,
-    reason: reportReasonSchema.catch("other").parse(r.reason),
+    reason: reasonOrOther.parse(r.reason),
     ...(r.note !== null ? { note: r.note } : {}),
     ...(r.conversation_id !== null ? { conversationId: r.conversation_id } : {}),
     ...(r.sender_id !== null ? { senderId: r.sender_id } : {}),
