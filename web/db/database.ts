@@ -10,6 +10,8 @@ import type { CommandRow, DraftRow, OutboxPhotoRow, OutboxRow, StoredMessage, St
  * profile never see each other's data and signing out can drop it whole.
  *
  * Schema history (newest first):
+ * - 7 (catch-up, issue 16): no `clientMsgId` index on messages (nothing reads it; every
+ *   row written paid an index entry for it). The upgrade only drops the index: rows stay.
  * - 6 (safety, issue 14): who I block, one row replaced whole (features/safety/blocks.ts).
  * - 5 (photos, issue 14): the photos of photo messages waiting in the outbox (Blobs), by message.
  * - 4 (offers, issue 14): offers by id, with their conversation (db/offers.ts).
@@ -46,6 +48,7 @@ export class CourierDb extends Dexie {
     this.version(4).stores({ offers: "id, conversationId" }); // offers (issue 14)
     this.version(5).stores({ outboxPhotos: "id, clientMsgId" }); // photos (issue 14)
     this.version(6).stores({ safety: "key" }); // safety (issue 14)
+    this.version(7).stores({ messages: "id, [conversationId+seq], *terms, at" }); // one index entry less per row (issue 16)
     this.use(searchIndexMiddleware);
   }
 

@@ -139,7 +139,7 @@ describe("outbox", () => {
 
     expect(await db.outbox.get(pending.clientMsgId)).toBeUndefined();
     expect(await db.outbox.get(other.clientMsgId)).toBeDefined();
-    expect((await db.messages.where("clientMsgId").equals(pending.clientMsgId).toArray()).map((m) => m.body)).toEqual(["hello"]);
+    expect((await db.messages.filter((m) => m.clientMsgId === pending.clientMsgId).toArray()).map((m) => m.body)).toEqual(["hello"]);
     expect((await db.conversations.get("c1"))?.unread).toBe(0);
   });
 
