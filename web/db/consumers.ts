@@ -91,6 +91,29 @@ class SummaryCache {
   }
 }
 
+/** A message an entry touches: its conversation, and its seq when the entry says (a hide does not). */
+interface MessageRef {
+  conversationId: string;
+  messageId: string;
+  seq?: number;
+}
+
+/** Seqs of one conversation this close (or closer) are read as one range: at most this many rows read per message wanted. */
+const RANGE_GAP = 4;
+/** Fewer messages than this in a run are read by id. */
+const RANGE_MIN = 8;
+
+/** The messages sorted by seq, cut where the next seq is more than RANGE_GAP further. */
+function seqRuns<T extends { seq: number }>(messages: T[]): T[][] {
+  const runs: T[][] = [];
+  for (const m of [...messages].sort((a, b) => a.seq - b.seq)) {
+    const run = runs.at(-1);
+    if (run && m.seq - run.at(-1)!.seq <= RANGE_GAP) run.push(m);
+    else runs.push([m]);
+  }
+  return runs;
+}
+
 /**
  * Message rows of one batch, like the summaries: the stored copies read in
  * one request, the new rows written in one, the outbox rows they replace
@@ -116,8 +139,45 @@ class MessageWriter {
     private readonly me: string,
   ) {}
 
-  load(ids: Iterable<string>): Promise<void> {
-    return loadInto(this.stored, ids, (keys) => this.db.messages.bulkGet(keys));
+  /**
+   * Reads the stored copies of the messages a batch touches. A row is at its
+   * message's seq in its conversation, or at seq 0 (a delete-for-me
+   * tombstone of a message never held, `hide`), so a run of nearby seqs in
+   * one conversation (a catch-up page) is read as one range of
+   * `[conversationId+seq]` plus that conversation's seq-0 rows: a few
+   * requests instead of one per id, and only the rows that exist come back.
+   * The rest (a hide says no seq; a lone seq) is read by id.
+   */
+  async load(refs: readonly MessageRef[]): Promise<void> {
+    const byId = new Set<string>();
+    const ranges: { conversationId: string; from: number; to: number }[] = [];
+    const ranged = new Set<string>();
+    const bySeq = new Map<string, { id: string; seq: number }[]>();
+    for (const { conversationId, messageId: id, seq } of refs) {
+      if (this.stored.has(id)) continue;
+      if (seq === undefined || seq <= 0) byId.add(id);
+      else bySeq.set(conversationId, bySeq.get(conversationId)?.concat({ id, seq }) ?? [{ id, seq }]);
+    }
+    for (const [conversationId, held] of bySeq) {
+      for (const run of seqRuns(held)) {
+        if (run.length < RANGE_MIN) run.forEach((m) => byId.add(m.id));
+        else {
+          ranges.push({ conversationId, from: run[0]!.seq, to: run.at(-1)!.seq });
+          run.forEach((m) => ranged.add(m.id));
+        }
+      }
+    }
+    const tombstones = [...new Set(ranges.map((r) => r.conversationId))].map((conversationId) => ({ conversationId, from: 0, to: 0 }));
+    const keys = [...byId].filter((id) => !ranged.has(id));
+    const [rows, ...found] = await Promise.all([
+      keys.length > 0 ? this.db.messages.bulkGet(keys) : [],
+      ...[...ranges, ...tombstones].map(({ conversationId, from, to }) =>
+        this.db.messages.where("[conversationId+seq]").between([conversationId, from], [conversationId, to], true, true).toArray(),
+      ),
+    ]);
+    keys.forEach((id, i) => this.stored.set(id, rows[i]));
+    for (const id of ranged) this.stored.set(id, undefined);
+    for (const row of found.flat()) if (ranged.has(row.id)) this.stored.set(row.id, row);
   }
 
   private held(id: string): StoredMessage | undefined {
@@ -202,15 +262,20 @@ function parseChat(entry: Entry): ChatData | null {
 }
 
 /** The conversation and message an entry touches, to read them all before applying any. */
-function touches(item: ChatData): { conversationId: string; messageId?: string } {
+function touches(item: ChatData): { conversationId: string; message?: MessageRef } {
   switch (item.k) {
-    case "msg":
-      return { conversationId: item.data.message.conversationId, messageId: item.data.message.id };
+    case "msg": {
+      const { conversationId, id: messageId, seq } = item.data.message;
+      return { conversationId, message: { conversationId, messageId, seq } };
+    }
     case "conv":
       return { conversationId: item.data.summary.conversationId };
-    case "recall":
+    case "recall": {
+      const { conversationId, messageId, seq } = item.data;
+      return { conversationId, message: { conversationId, messageId, seq } };
+    }
     case "hide":
-      return { conversationId: item.data.conversationId, messageId: item.data.messageId };
+      return { conversationId: item.data.conversationId, message: { conversationId: item.data.conversationId, messageId: item.data.messageId } };
     default:
       return { conversationId: item.data.conversationId };
   }
@@ -240,7 +305,7 @@ async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: C
   const messages = new MessageWriter(db, me);
   const touched = items.map(touches);
   await summaries.load(touched.map((t) => t.conversationId));
-  await messages.load(touched.flatMap((t) => (t.messageId ? [t.messageId] : [])));
+  await messages.load(touched.flatMap((t) => (t.message ? [t.message] : [])));
   for (const item of items) {
     switch (item.k) {
       case "msg":

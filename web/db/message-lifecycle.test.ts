@@ -141,6 +141,31 @@ describe("delete for me", () => {
   });
 });
 
+describe("a catch-up page (runs of seqs read as ranges)", () => {
+  it("a recall or a delete for me held from an earlier batch stays when the page brings the copies; rows held with text are kept", async () => {
+    const page = Array.from({ length: 40 }, (_, i) => secret(i + 1));
+    const [held, recalled, hidden, other] = [page[4]!, page[9]!, page[19]!, message("c2", 7, { body: "elsewhere" })];
+    await apply(convEntry(summary("c1")), convEntry(summary("c2")), msgEntry(held), recallOf(recalled), hideOf(hidden), msgEntry(other));
+    expect(await db.messages.get(hidden.id)).toMatchObject({ hidden: true, seq: 0 });
+
+    // The page: every message of c1 in seq order, and c2's neighbours of the one held.
+    const c2 = Array.from({ length: 12 }, (_, i) => message("c2", i + 1, { body: `c2 ${i + 1}` }));
+    await apply(...page.map((m) => msgEntry(m)), ...c2.map((m) => msgEntry(m)));
+
+    expect(await db.messages.get(recalled.id)).toMatchObject({ recalled: true, body: "", clientMsgId: recalled.clientMsgId });
+    expect(await db.messages.get(hidden.id)).toMatchObject({ hidden: true, body: "", seq: 20 });
+    expect(await db.messages.get(held.id)).toMatchObject({ body: "secret 5" });
+    expect(await everything()).not.toMatch(/secret (10|20)"/);
+    // One row per message: the tombstone at seq 0 was replaced, not doubled.
+    expect(await db.messages.where("[conversationId+seq]").between(["c1", 0], ["c1", 100], true, true).count()).toBe(40);
+    expect(await db.messages.where("[conversationId+seq]").between(["c2", 0], ["c2", 100], true, true).count()).toBe(12);
+    const c1 = await db.conversations.get("c1");
+    expect(c1?.lastMessage?.id).toBe(page[39]!.id);
+    // Seq 5 counted when it came, then 6–40 but the hidden one (20); the recalled one counts, as in a smaller batch.
+    expect(c1?.unread).toBe(35);
+  });
+});
+
 describe("the hooks that reach the service worker", () => {
   it("tell of each recall and each delete for me, with the message they name", async () => {
     const heard: string[] = [];
