@@ -44,22 +44,28 @@ export const BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED";
 export const BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
 /**
- * One pooled connection running one transaction.
+ * One pooled connection running one transaction, on a pipelined client
+ * (`pipeline: true`, engine.ts): pg writes each statement to the socket at
+ * once instead of after the previous answer, and answers come back in order.
  *
- * - Statements go out one after another even when a rule starts several at
- *   once (`Promise.all`): pg deprecates queueing on a busy client.
- * - BEGIN is sent with the first statement, so a rule that refuses before
- *   touching the database costs no round trip. A snapshot is taken by the
- *   first statement after BEGIN either way, so nothing changes for reads.
- * - The first database error is remembered: after it PostgreSQL refuses
- *   everything until ROLLBACK, so later statements fail with it again
- *   without a round trip, and a rule that swallowed it cannot commit (a
- *   COMMIT of an aborted transaction silently rolls back).
+ * - BEGIN goes out in the same write as the first statement, so a rule that
+ *   refuses before touching the database costs no round trip, and the first
+ *   statement costs none extra. A snapshot is taken by the first statement
+ *   after BEGIN either way, so nothing changes for reads.
+ * - Statements a rule starts together (`Promise.all`, or without awaiting
+ *   the previous one) go out together; each still answers its own result.
+ * - Answers are settled in the order sent, so the first database error is
+ *   known exactly: after it PostgreSQL refuses everything until ROLLBACK
+ *   (25P02), and every later statement (sent or not) fails with that first
+ *   error, as it did when statements went one at a time; a rule that
+ *   swallowed it cannot commit (a COMMIT of an aborted transaction silently
+ *   rolls back). Nothing is sent once an error is known.
  * - A connection that breaks while checked out emits `error` on the client,
  *   which would crash the process without a listener; it is recorded and the
  *   client is then destroyed instead of going back to the pool.
  */
 export class Conn implements Db {
+  /** Settles after every statement sent so far has been answered (never rejects). */
   private tail: Promise<unknown> = Promise.resolve();
   private begun = false;
   /** BEGIN went through: the connection worked at least once in this transaction. */
@@ -89,27 +95,37 @@ export class Conn implements Db {
   }
 
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
-    const next = this.tail.then(() => this.send<R>(text, values));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-
-  private async send<R extends QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
     // A rule that kept a repository past its transaction must not run a
     // statement on a connection that is back in the pool (someone else's now).
-    if (this.released) throw new Error("This transaction has ended; a repository was used after its read or write.");
-    if (this.firstError !== null) throw this.firstError;
-    try {
-      if (!this.begun) {
-        this.begun = true;
-        await this.watched(this.client.query(this.begin));
-        this.beganOk = true;
-      }
-      return await this.watched(this.client.query<R>(statement(text, values)));
-    } catch (error) {
-      this.firstError ??= error;
-      throw error;
+    if (this.released) return Promise.reject(new Error("This transaction has ended; a repository was used after its read or write."));
+    if (this.firstError !== null) return Promise.reject(this.firstError);
+    if (!this.begun) {
+      this.begun = true;
+      const began = this.send(this.client.query(this.begin));
+      this.tail = began.then(
+        () => (this.beganOk = true),
+        () => undefined,
+      );
     }
+    return this.send(this.client.query<R>(statement(text, values)));
+  }
+
+  /** Settles `sent` after everything sent before it, recording the first error. */
+  private send<T>(sent: Promise<T>): Promise<T> {
+    // Handled at once (an answer may come before the previous ones are settled here).
+    const outcome = this.watched(sent).then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, error }),
+    );
+    const settled = this.tail.then(async () => {
+      const o = await outcome;
+      if (!o.ok) this.firstError ??= o.error;
+      // After an earlier statement failed, PostgreSQL refused this one (25P02): the first error decides.
+      if (this.firstError !== null) throw this.firstError;
+      return (o as { value: T }).value;
+    });
+    this.tail = settled.catch(() => undefined);
+    return settled;
   }
 
   /**

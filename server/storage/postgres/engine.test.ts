@@ -138,6 +138,29 @@ describe("PostgresEngine writes", () => {
     expect(await engine.read(async (r) => r.users.get("u1"))).toBeNull();
   });
 
+  it("settle statements a rule starts together (pipelined) in order: the first failure decides, the rest fail with it, nothing is kept", async () => {
+    const engine = await engines.open();
+    let outcomes: PromiseSettledResult<unknown>[] = [];
+    await expect(
+      engine.write(async (tx) => {
+        // Three statements on the wire at once; the second fails (foreign key), so PostgreSQL refuses the third (25P02).
+        outcomes = await Promise.allSettled([
+          tx.users.insert({ id: "u1", username: "alice", displayName: "A", passwordHash: "h", at: 1 }),
+          tx.devices.insert({ id: "d1", userId: "nobody", sessionId: null, at: 1 }),
+          tx.users.insert({ id: "u2", username: "bob", displayName: "B", passwordHash: "h", at: 1 }),
+        ]);
+        return "done";
+      }),
+    ).rejects.toMatchObject({ code: "23503" });
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected"]);
+    const [, second, third] = outcomes as [unknown, PromiseRejectedResult, PromiseRejectedResult];
+    expect(third.reason).toBe(second.reason);
+    expect(await engine.read(async (r) => [await r.users.get("u1"), await r.users.get("u2")])).toEqual([null, null]);
+    // The connection is fine afterwards.
+    await engine.write(async (tx) => tx.users.insert({ id: "u3", username: "carol", displayName: "C", passwordHash: "h", at: 1 }));
+    expect(await engine.read(async (r) => (await r.users.get("u3"))?.username)).toBe("carol");
+  });
+
   it("answer 400 for text with a NUL character, in writes and in reads", async () => {
     const engine = await engines.open();
     const nul = { code: "bad_request", status: 400, message: "Text can't contain NUL characters." };

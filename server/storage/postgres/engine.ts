@@ -101,6 +101,8 @@ export class PostgresEngine implements Engine {
       keepAliveInitialDelayMillis: 10_000,
       application_name: "courier",
       types: TYPES,
+      // Statements are written without waiting for the previous answer (db.ts, Conn).
+      pipeline: true,
       // On every new connection, before the pool hands it out. A startup
       // `options` parameter would save this round trip, but one given in the
       // URL replaces it.
