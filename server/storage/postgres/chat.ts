@@ -9,8 +9,39 @@ const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
 export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, media, location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by`;
 
+/** `members`' statement, also sent ahead by `lock` (below). */
+const MEMBERS = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`);
+/** `MEMBERS` of a direct or item chat (two rows at most); none for a group, whose list may be long and is not read before the send's own. */
+const MEMBERS_OF_PAIR = prepared(
+  `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()}
+   AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group') ORDER BY at, user_id`,
+);
+
 export class PgConversations implements ConversationRepo {
+  /**
+   * Issue 16: a write that locks a direct or item chat reads its members
+   * next (the member check, then a send's block check, and the send's member
+   * list): `lock` sends their statement right behind its own (pipelined, no
+   * round trip of its own), and `member`/`members` answer from it while no
+   * other statement was sent since in this transaction (`Db.sent`): nothing
+   * of this transaction came between, so the answer is what the statement
+   * sent a moment earlier saw (READ COMMITTED: each statement sees what was
+   * committed when it starts). Who is a member of a direct or item chat
+   * does not change after it is made; a member's own positions and settings
+   * may be a moment older than a statement sent now would see, as they may
+   * be by the time any answer arrives. Null: a group, or no current member
+   * (then they ask).
+   */
+  private ahead: { conversationId: string; sent: number; members: Promise<MemberRecord[] | null> } | null = null;
+
   constructor(private readonly db: Db) {}
+
+  /** The members `lock` read ahead, if still what a statement sent now would answer; copies. */
+  private membersAhead(conversationId: string): Promise<MemberRecord[] | null> | null {
+    const ahead = this.ahead;
+    if (!ahead || ahead.conversationId !== conversationId || ahead.sent !== this.db.sent) return null;
+    return ahead.members.then((list) => list && list.map((m) => ({ ...m })));
+  }
 
   get(id: string, lock = ""): Promise<ConversationRecord | null> {
     return first(this.db, prepared(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`), [id], toConversationRecord);
@@ -22,7 +53,14 @@ export class PgConversations implements ConversationRepo {
    * members, orders: their foreign-key checks) don't wait on it.
    */
   lock(id: string): Promise<ConversationRecord | null> {
-    return this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
+    const locked = this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
+    if (this.db.forUpdate) {
+      const members = this.db.query<MemberRow>(MEMBERS_OF_PAIR, [id]).then(({ rows }) => (rows.length > 0 ? rows.map(toMember) : null));
+      // Its failure is the transaction's, reported by the lock (sent first) and whichever statement comes next.
+      members.catch(() => undefined);
+      this.ahead = { conversationId: id, sent: this.db.sent, members };
+    }
+    return locked;
   }
 
   async byKey(uniqueKey: string): Promise<ConversationRecord | null> {
@@ -97,7 +135,10 @@ export class PgConversations implements ConversationRepo {
     return rows.length > 0;
   }
 
-  member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
+  async member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
+    const ahead = lock ? null : this.membersAhead(conversationId);
+    const known = ahead && (await ahead)?.find((m) => m.userId === userId);
+    if (known) return known;
     const sql = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${lock}`);
     return first(this.db, sql, [conversationId, userId], toMember);
   }
@@ -107,10 +148,10 @@ export class PgConversations implements ConversationRepo {
   }
 
   async members(conversationId: string): Promise<MemberRecord[]> {
-    const { rows } = await this.db.query<MemberRow>(
-      prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`),
-      [conversationId],
-    );
+    const ahead = this.membersAhead(conversationId);
+    const known = ahead && (await ahead);
+    if (known) return known;
+    const { rows } = await this.db.query<MemberRow>(MEMBERS, [conversationId]);
     return rows.map(toMember);
   }
 

@@ -14,6 +14,8 @@ export interface Db {
    * transaction, which refuses FOR UPDATE) is a plain get, as in SQLite.
    */
   readonly forUpdate: string;
+  /** Statements sent so far in this transaction: an answer kept at n is still what a new statement would see while it is n. */
+  readonly sent: number;
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
 }
 
@@ -71,6 +73,7 @@ export class Conn implements Db {
   /** BEGIN went through: the connection worked at least once in this transaction. */
   private beganOk = false;
   private released = false;
+  sent = 0;
   firstError: unknown = null;
   broken: Error | null = null;
   private readonly onError = (error: Error): void => {
@@ -99,6 +102,7 @@ export class Conn implements Db {
     // statement on a connection that is back in the pool (someone else's now).
     if (this.released) return Promise.reject(new Error("This transaction has ended; a repository was used after its read or write."));
     if (this.firstError !== null) return Promise.reject(this.firstError);
+    this.sent++;
     if (!this.begun) {
       this.begun = true;
       const began = this.send(this.client.query(this.begin));

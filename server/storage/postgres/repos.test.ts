@@ -280,6 +280,39 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
     await expect(write(async (tx) => tx.conversations.nextSeq("missing"))).rejects.toThrow("Conversation missing is not stored.");
   });
 
+  it("answer a direct chat's members read ahead by lock as fresh reads would, and read again after any other statement", async () => {
+    await write(async (tx) => {
+      for (const id of ["ra-a", "ra-b", "ra-c"]) await user(tx, id, id.replace("-", "_"));
+      await tx.conversations.insert({ id: "ra1", type: "direct", itemId: null, title: null, uniqueKey: "direct:ra-a:ra-b", at: 20 }, plain("ra-a", "ra-b"));
+      await tx.conversations.insert({ id: "ra2", type: "group", itemId: null, title: "G", uniqueKey: null, at: 21 }, plain("ra-a", "ra-b", "ra-c"));
+    });
+    const fresh = await read(async (r) => ({
+      a: await r.conversations.member("ra1", "ra-a"),
+      all: await r.conversations.members("ra1"),
+    }));
+    const seen = await write(async (tx) => {
+      await tx.conversations.lock("ra1");
+      const ahead = { a: await tx.conversations.member("ra1", "ra-a"), all: await tx.conversations.members("ra1") };
+      // A copy each time: a caller changing its answer changes nothing else.
+      ahead.all[0]!.readSeq = 99;
+      const again = await tx.conversations.members("ra1");
+      // This transaction's own change is seen by the next read (not answered from before it).
+      await tx.conversations.posted("ra1", "ra-b", 5);
+      await tx.conversations.setState("ra1", "ra-a", "left");
+      const after = { a: await tx.conversations.member("ra1", "ra-a"), all: await tx.conversations.members("ra1") };
+      // A group's members are not read ahead; a stranger is asked for.
+      await tx.conversations.lock("ra2");
+      const group = { all: await tx.conversations.members("ra2"), nobody: await tx.conversations.member("ra2", "nobody") };
+      return { ahead, again, after, group };
+    });
+    expect(seen.ahead.a).toEqual(fresh.a);
+    expect(seen.again).toEqual(fresh.all);
+    expect(seen.after.a).toMatchObject({ state: "left" });
+    expect(seen.after.all).toEqual([expect.objectContaining({ userId: "ra-b", readSeq: 5, deliveredSeq: 5 })]);
+    expect(seen.group.all.map((m) => m.userId)).toEqual(["ra-a", "ra-b", "ra-c"]);
+    expect(seen.group.nobody).toBeNull();
+  });
+
   it("store messages once, find them by client id and seq, page and count them", async () => {
     await write(async (tx) => {
       for (const id of ["ms-a", "ms-b", "ms-c"]) await user(tx, id, id.replace("-", "_"));
