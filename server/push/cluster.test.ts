@@ -11,6 +11,8 @@ import { call, eventually, openDirect, register, sendHttp, type Session, startSe
 import type { Timers } from "./collapse.js";
 import { PushFunnel } from "./funnel.js";
 import { PushService } from "./service.js";
+import { RedisGuard } from "./redis-guard.js";
+import { type Batch, SharedWindows } from "./shared-windows.js";
 import { ScriptedPushService } from "./testing/scripted-push.js";
 
 /**
@@ -422,5 +424,42 @@ describe("web push across processes", () => {
     await t.settle(single);
     expect(t.service.to(t.dev.endpoint).at(-1)).toMatchObject({ body: "one process" });
     expect(single.log.lines).toEqual([]);
+  });
+});
+
+describe("shared collapse windows, two processes asking at the same moment", () => {
+  it("open ONE window between them: both JOINs are sent before either is answered, one opens, the other adds to it", async () => {
+    const key = { userId: `u-${randomUUID()}`, deviceId: "d1", collapseKey: "c:conv" };
+    const sent: Batch<number>[] = [];
+    const windows = async () => {
+      const inFlight: Promise<unknown>[] = [];
+      const w = new SharedWindows<number>({
+        windowMs: 1000,
+        graceMs: HOUR,
+        timers: manual,
+        guard: new RedisGuard(await openLink(), new MemoryLog()),
+        share: (seq) => ({ rank: seq, json: JSON.stringify(seq), forced: false, mark: { seq, at: seq } }),
+        send: async (batch) => void sent.push(batch),
+        track: (p) => void inFlight.push(p),
+      });
+      return { w, settled: () => Promise.all(inFlight) };
+    };
+    const [p1, p2] = [await windows(), await windows()];
+
+    // Neither awaits: both scripts are on their way to Redis before either answer is read.
+    const outcomes = await Promise.all([p1.w.add(key, 1), p2.w.add(key, 2)]);
+    expect([...outcomes].sort()).toEqual(["joined", "opened"]);
+    const [owner, other] = outcomes[0] === "opened" ? [p1, p2] : [p2, p1];
+    expect([owner.w.ownedSize, other.w.ownedSize]).toEqual([1, 0]);
+
+    // The owner's window closes first (as time would), then the other's watch finds it sent.
+    owner.w.flushAll();
+    await owner.settled();
+    other.w.flushAll();
+    await other.settled();
+    expect(sent).toHaveLength(1);
+    const batch = sent[0]!;
+    expect([...batch.items, ...(batch.joined?.newest ? [JSON.parse(batch.joined.newest) as number] : [])].sort()).toEqual([1, 2]);
+    expect(batch.joined?.count).toBe(1);
   });
 });
