@@ -156,7 +156,11 @@ class MessageWriter {
     for (const { conversationId, messageId: id, seq } of refs) {
       if (this.stored.has(id)) continue;
       if (seq === undefined || seq <= 0) byId.add(id);
-      else bySeq.set(conversationId, bySeq.get(conversationId)?.concat({ id, seq }) ?? [{ id, seq }]);
+      else {
+        const held = bySeq.get(conversationId);
+        if (held) held.push({ id, seq });
+        else bySeq.set(conversationId, [{ id, seq }]);
+      }
     }
     for (const [conversationId, held] of bySeq) {
       for (const run of seqRuns(held)) {

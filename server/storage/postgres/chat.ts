@@ -9,13 +9,12 @@ const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at
 const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
 export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, media, location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by`;
 
-/** `members`' statement, also sent ahead by `lock` (below). */
-const MEMBERS = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`);
-/** `MEMBERS` of a direct or item chat (two rows at most); none for a group, whose list may be long and is not read before the send's own. */
-const MEMBERS_OF_PAIR = prepared(
-  `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()}
-   AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group') ORDER BY at, user_id`,
-);
+/** The current members of conversation $1, in their order; `also` narrows it. */
+const currentMembers = (also = "") => `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()}${also} ORDER BY at, user_id`;
+/** `members`' statement. */
+const MEMBERS = prepared(currentMembers());
+/** `MEMBERS` of a direct or item chat (two rows at most), sent ahead by `lock`; none for a group, whose list may be long and is not read before the send's own. */
+const MEMBERS_OF_PAIR = prepared(currentMembers(` AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group')`));
 
 export class PgConversations implements ConversationRepo {
   /**
