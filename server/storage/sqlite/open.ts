@@ -29,6 +29,13 @@ export function openDatabase(dataDir: string): Database.Database {
   // keeps that promise with NORMAL.
   db.pragma("synchronous = FULL");
   db.pragma("foreign_keys = ON");
+  // A group commit runs each write in a savepoint; the pages a savepoint
+  // changes are copied to a statement journal, which with the default
+  // temp_store spills to a temporary file past 64 KiB: a pwrite per page,
+  // in the middle of the write. In memory it costs a page copy; its size is
+  // bounded by what one group changes (Courier runs no VACUUM, the other
+  // user of temp storage that grows with the database).
+  db.pragma("temp_store = MEMORY");
   migrate(db);
   if (file !== ":memory:") for (const extra of [`${file}-wal`, `${file}-shm`]) ownerOnly(extra);
   return db;
