@@ -1,5 +1,5 @@
 // What 1:1 messages cost the server's storage, in process, grouped as at saturation (issue 16):
-// `node --import tsx bench/tools/direct-write-cost.ts`, env PAIRS (16), ROUNDS (30), PRAGMAS.
+// `node --import tsx bench/tools/direct-write-cost.ts`, env PAIRS (16), ROUNDS (30), PRAGMAS, STATEMENTS=1 to time each statement.
 // Builds PAIRS direct conversations through the server's own rules (SQLite: a file database in a temp directory, WAL synced
 // as the server does), then per round, four times: 4 messages from each pair at once (`sendMessage`, one group commit, each
 // write in its savepoint), then every device acks its head at once (`ack`). Prints the median CPU of the process per
@@ -18,12 +18,15 @@ import { sendMessage } from "../../server/messages/messages.js";
 import { SqliteEngine } from "../../server/storage/sqlite/engine.js";
 import { Storage } from "../../server/storage/storage.js";
 import { ack } from "../../server/sync/log.js";
+import { timeStatements } from "../lib/statement-times.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 16);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const PER_PAIR = 4;
 const BURSTS = 4;
 const variants = (process.env.PRAGMAS ?? "as opened").split(";").map((v) => v.trim());
+
+const statements = process.env.STATEMENTS ? timeStatements() : null;
 
 const dir = mkdtempSync(path.join(tmpdir(), "courier-direct-cost-"));
 const engine = SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
@@ -67,6 +70,7 @@ for (let round = 0; round < ROUNDS; round++) {
     await Promise.all(users.map((u, i) => storage.write((tx) => ack(tx, u, devices[i]!, heads[i]!, at))));
   }
   const used = process.cpuUsage(start);
+  if (round === variants.length * 2 - 1) statements?.clear();
   if (round >= variants.length * 2) cpu.get(variant)!.push((used.user + used.system) / (BURSTS * PAIRS * PER_PAIR));
 }
 
@@ -74,5 +78,6 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 for (const [variant, xs] of cpu) {
   console.info(JSON.stringify({ variant, pairs: PAIRS, rounds: xs.length, cpuUsPerMessage: Math.round(median(xs)), each: xs.map(Math.round) }));
 }
+statements?.print(16);
 await storage.close();
 rmSync(dir, { recursive: true, force: true });

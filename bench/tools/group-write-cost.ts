@@ -10,7 +10,6 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { createUser } from "../../server/auth/accounts.js";
 import { openConversation } from "../../server/conversations/conversations.js";
 import { upsertDevice } from "../../server/devices/registry.js";
@@ -19,37 +18,14 @@ import { SqliteEngine } from "../../server/storage/sqlite/engine.js";
 import { Storage } from "../../server/storage/storage.js";
 import { ack } from "../../server/sync/log.js";
 import { openTestStorage } from "../../server/testing/engines.js";
+import { timeStatements } from "../lib/statement-times.js";
 
 const MEMBERS = Number(process.env.MEMBERS ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 8);
 const WARMUP = 2;
 const engine = process.env.ENGINE === "postgres" ? "postgres" : "sqlite";
 
-const statements = new Map<string, number[]>();
-if (process.env.STATEMENTS) {
-  // Times every statement prepared from here on (SQLite), by its text.
-  const prepare = Database.prototype.prepare;
-  Database.prototype.prepare = function (this: Database.Database, sql: string) {
-    const statement = prepare.call(this, sql) as Database.Statement;
-    const key = sql.replace(/\s+/g, " ").slice(0, 80);
-    for (const method of ["run", "get", "all"] as const) {
-      const call = statement[method] as (...args: unknown[]) => unknown;
-      (statement as unknown as Record<string, unknown>)[method] = (
-        ...args: unknown[]
-      ) => {
-        const t0 = performance.now();
-        try {
-          return call.apply(statement, args);
-        } finally {
-          const list = statements.get(key) ?? [];
-          list.push(performance.now() - t0);
-          statements.set(key, list);
-        }
-      };
-    }
-    return statement;
-  } as typeof prepare;
-}
+const statements = process.env.STATEMENTS ? timeStatements() : null;
 
 const dir =
   engine === "sqlite"
@@ -102,7 +78,7 @@ const send: number[] = [];
 const ackEach: number[] = [];
 const acksWall: number[] = [];
 for (let round = 0; round < ROUNDS + WARMUP; round++) {
-  if (round === WARMUP) statements.clear();
+  if (round === WARMUP) statements?.clear();
   const sendStart = process.cpuUsage();
   await storage.write((tx) =>
     sendMessage(
@@ -144,10 +120,6 @@ for (let round = 0; round < ROUNDS + WARMUP; round++) {
 
 const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[
-    Math.min(xs.length - 1, Math.floor(q * xs.length))
-  ]!;
 console.info(
   JSON.stringify({
     engine,
@@ -158,15 +130,6 @@ console.info(
     acksWallMs: +median(acksWall).toFixed(1),
   }),
 );
-for (const [sql, times] of [...statements]
-  .sort(
-    (a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0),
-  )
-  .slice(0, 12)) {
-  const mean = times.reduce((a, b) => a + b, 0) / times.length;
-  console.info(
-    `${String(times.length).padStart(6)} × mean ${(mean * 1000).toFixed(1).padStart(7)} µs  p50 ${(quantile(times, 0.5) * 1000).toFixed(1).padStart(6)}  p99 ${(quantile(times, 0.99) * 1000).toFixed(1).padStart(7)}  ${sql}`,
-  );
-}
+statements?.print();
 await dispose();
 if (dir) rmSync(dir, { recursive: true, force: true });
