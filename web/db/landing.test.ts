@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LANDED_LINGER_MS, landMessages, useLanding, withLanded } from "./landing.js";
+import { keepLanded, LANDED_LINGER_MS, landedCommits, landMessages, useLanding, withLanded } from "./landing.js";
 import { entry, message, msgEntry } from "./test-fixtures.js";
 
 afterEach(() => useLanding.getState().clear());
@@ -35,6 +35,38 @@ describe("messages landing (shown while their transaction writes them)", () => {
     expect(landMessages([entry("msg", { message: { id: "broken" } })])).toBeUndefined();
     expect(landMessages([msgEntry(message("c1", 5, { hidden: true }))])).toBeUndefined();
     expect(useLanding.getState().byConversation).toEqual({});
+  });
+
+  it("keeps a committed message on screen until a read begun after its commit has it, however long that read takes", () => {
+    const t = timers();
+    const stored = [message("c1", 1)];
+    /** What the conversation shows: its read of IndexedDB with the landed messages kept since the last render. */
+    let kept: ReturnType<typeof keepLanded> = [];
+    const screen = (read: typeof stored, readAfter: number) => {
+      kept = keepLanded(kept, useLanding.getState().byConversation.c1, readAfter);
+      return withLanded(read, kept).map((m) => m.seq);
+    };
+    const staleRead = landedCommits();
+    const ended = landMessages([msgEntry(message("c1", 2)), msgEntry(message("c1", 3))], t.schedule)!;
+    expect(screen(stored, staleRead)).toEqual([1, 2, 3]);
+    ended(true);
+    // The store lets them go; the live query has not read again yet (writes kept restarting it).
+    t.runAll();
+    expect(useLanding.getState().byConversation).toEqual({});
+    expect(screen(stored, staleRead)).toEqual([1, 2, 3]);
+    expect(screen(stored, staleRead)).toEqual([1, 2, 3]);
+    // A read begun after the commit has them, or left one out on purpose (deleted for me): from then on, only the read counts.
+    const fresh = landedCommits();
+    expect(screen([message("c1", 1), message("c1", 2)], fresh)).toEqual([1, 2]);
+    expect(kept).toEqual([]);
+  });
+
+  it("does not keep one whose write failed (the engine lands it again)", () => {
+    const ended = landMessages([msgEntry(message("c1", 2))])!;
+    const kept = keepLanded([], useLanding.getState().byConversation.c1, landedCommits());
+    expect(kept.map((m) => m.seq)).toEqual([2]);
+    ended(false);
+    expect(keepLanded(kept, useLanding.getState().byConversation.c1, 0)).toEqual([]);
   });
 
   it("lists each message once, the stored copy first, never one older than what is stored after it", () => {

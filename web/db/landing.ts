@@ -6,9 +6,19 @@ import type { StoredMessage } from "./records.js";
 /**
  * How long a landed message stays here after its transaction committed: the
  * screens' live queries read it back from IndexedDB meanwhile (a few ms), and
- * the list shows one copy (by id) whichever it has.
+ * the list shows one copy (by id) whichever it has. A screen whose read is
+ * older than the commit keeps it longer (keepLanded).
  */
 export const LANDED_LINGER_MS = 1_000;
+
+/** Transactions with landed messages committed so far; a read begun after the n-th holds the messages of the first n. */
+let commits = 0;
+const committedIn = new WeakMap<StoredMessage, number>();
+
+/** Take before reading messages from IndexedDB: what keepLanded needs to know which commits the read holds. */
+export function landedCommits(): number {
+  return commits;
+}
 
 /**
  * New messages whose sync entries are being written to IndexedDB right now
@@ -64,9 +74,30 @@ export function landMessages(entries: readonly Entry[], schedule: (fn: () => voi
   useLanding.getState().add(messages);
   return (committed) => {
     const drop = () => useLanding.getState().drop(messages);
-    if (committed) schedule(drop, LANDED_LINGER_MS);
-    else drop();
+    if (!committed) return drop();
+    commits++;
+    for (const m of messages) committedIn.set(m, commits);
+    schedule(drop, LANDED_LINGER_MS);
   };
+}
+
+/**
+ * The landed messages a screen shows along with its read of IndexedDB
+ * (`readAfter`: landedCommits() when that read began): those landing now,
+ * and those it showed before (`kept`) that left useLanding after their
+ * commit while its read is still older than that commit. A live query
+ * re-reads only once no write touches its tables while it reads (Dexie
+ * aborts and restarts it), so under load a stream of small transactions can
+ * hold the read back longer than LANDED_LINGER_MS; without this the
+ * messages would leave the screen and come back (a re-mount, a flicker).
+ * One the read holds (or leaves out: deleted for me) is not kept; nor one
+ * whose write failed (it lands again when the engine retries).
+ */
+export function keepLanded(kept: readonly StoredMessage[], landed: readonly StoredMessage[] | undefined, readAfter: number): StoredMessage[] {
+  const now = landed ?? [];
+  const ids = new Set(now.map((m) => m.id));
+  const stillUnread = (m: StoredMessage) => (committedIn.get(m) ?? 0) > readAfter;
+  return [...kept.filter((m) => !ids.has(m.id) && stillUnread(m)), ...now.filter((m) => !committedIn.has(m) || stillUnread(m))];
 }
 
 /**

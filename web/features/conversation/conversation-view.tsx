@@ -18,7 +18,7 @@ import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
-import { useLanding, withLanded } from "../../db/landing.js";
+import { keepLanded, landedCommits, useLanding, withLanded } from "../../db/landing.js";
 import { showToast } from "../shell/toasts.js";
 import { useSafetyInConversation } from "../safety/safety-view.js";
 import { Composer } from "./composer.js";
@@ -73,26 +73,32 @@ export function ConversationView({ conversationId }: { conversationId: string })
 
   // One read transaction over both tables: the server's copy and the pending
   // row can never both be on screen, nor neither.
-  const thread = useLiveQuery(
-    () =>
-      db.transaction("r", db.messages, db.outbox, async () => {
-        const newestFirst = await db.messages
-          .where("[conversationId+seq]")
-          .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
-          .reverse()
-          // Deleted for me: a tombstone row no screen shows (db/consumers.ts).
-          .filter((m) => !m.hidden)
-          .limit(windowSize)
-          .toArray();
-        const pending = await db.outbox.where("conversationId").equals(conversationId).sortBy("createdAt");
-        return { messages: newestFirst.reverse(), pending };
-      }),
-    [db, conversationId, windowSize],
-  );
+  const thread = useLiveQuery(() => {
+    const readAfter = landedCommits();
+    return db.transaction("r", db.messages, db.outbox, async () => {
+      const newestFirst = await db.messages
+        .where("[conversationId+seq]")
+        .between([conversationId, Dexie.minKey], [conversationId, Dexie.maxKey])
+        .reverse()
+        // Deleted for me: a tombstone row no screen shows (db/consumers.ts).
+        .filter((m) => !m.hidden)
+        .limit(windowSize)
+        .toArray();
+      const pending = await db.outbox.where("conversationId").equals(conversationId).sortBy("createdAt");
+      return { messages: newestFirst.reverse(), pending, readAfter };
+    });
+  }, [db, conversationId, windowSize]);
 
-  // New messages being stored right now: on screen in the frame they arrive (db/landing.ts).
+  // New messages being stored right now: on screen in the frame they arrive, until a read has them (db/landing.ts).
   const landed = useLanding((s) => s.byConversation[conversationId]);
-  const shown = useMemo(() => (thread ? withLanded(thread.messages, landed) : []), [thread, landed]);
+  const kept = useRef<{ conversationId: string; messages: StoredMessage[] }>({ conversationId, messages: [] });
+  const shown = useMemo(() => {
+    if (!thread) return [];
+    const before = kept.current.conversationId === conversationId ? kept.current.messages : [];
+    const messages = keepLanded(before, landed, thread.readAfter);
+    kept.current = { conversationId, messages };
+    return withLanded(thread.messages, messages);
+  }, [thread, landed, conversationId]);
 
   // Removed from this device by an administrator's command while open: back to the list, saying why.
   const removedHere = useRemovedHere((s) => s.ids.has(conversationId));
