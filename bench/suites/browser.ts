@@ -67,6 +67,10 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   if (Number.isInteger(catchUpOption) && catchUpOption > 0) cfg.catchUp = catchUpOption;
   if (Number.isInteger(otherOption) && otherOption >= 0) cfg.otherMessages = otherOption;
   const catchUpOnly = ctx.option("catch-up-only") !== undefined;
+  // --cold-runs=N: more cold starts per run (pairs of runs need ≥ 5 a side); --cold-only: stop after the cold start.
+  const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
+  if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;
+  const coldOnly = ctx.option("cold-only") !== undefined;
   const peersN = 50;
   const ring = 200_000;
   const seeder = await store.seeder(ring);
@@ -194,6 +198,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       target: { op: "<=", value: 300 },
       note: `median of ${cold.length}, max ${Math.max(...cold)} ms; network held`,
     });
+    if (coldOnly) return { metrics, details };
 
     // Opening the big conversation.
     {
