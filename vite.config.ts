@@ -1,4 +1,4 @@
-import { defineConfig } from "vite";
+import { defineConfig, type HtmlTagDescriptor, type Plugin, type Rollup } from "vite";
 import react from "@vitejs/plugin-react";
 import { adminBundleGuard } from "./web/admin/bundle-guard.js";
 
@@ -6,7 +6,7 @@ const api = process.env.COURIER_API ?? "http://localhost:3000";
 
 export default defineConfig({
   root: "web",
-  plugins: [react(), adminBundleGuard()],
+  plugins: [react(), adminBundleGuard(), lazyChunkLinks()],
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,
@@ -36,3 +36,44 @@ export default defineConfig({
     },
   },
 });
+
+/**
+ * Names in the app's index.html every chunk it loads with `import()` (today
+ * the Chinese catalog, web/i18n/index.ts), and what those chunks import, as
+ * `<link rel="prefetch">`: the service worker keeps only the assets the page
+ * names (`keepShell`, web/sw/sw.ts), so an unnamed chunk would be missing
+ * offline. A prefetch is fetched at the lowest priority and never run: a
+ * start that does not need the chunk does not compile it (Vite itself adds
+ * modulepreload links only for the entry's static imports).
+ */
+function lazyChunkLinks(): Plugin {
+  return {
+    name: "courier-lazy-chunk-links",
+    apply: "build",
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        if (!ctx.bundle || !ctx.chunk || /[\\/]admin[\\/]/.test(ctx.filename)) return;
+        const chunks = new Map(Object.values(ctx.bundle).flatMap((c) => (c.type === "chunk" ? [[c.fileName, c] as const] : [])));
+        const named = new Set<string>();
+        const loaded = new Set<string>();
+        const statics = (file: string, into: Set<string>) => {
+          if (into.has(file)) return;
+          into.add(file);
+          for (const next of chunks.get(file)?.imports ?? []) statics(next, into);
+        };
+        statics(ctx.chunk.fileName, loaded);
+        const lazy = new Set<string>();
+        const walk = (chunk: Rollup.OutputChunk | undefined, seen: Set<string>) => {
+          if (!chunk || seen.has(chunk.fileName)) return;
+          seen.add(chunk.fileName);
+          for (const file of chunk.dynamicImports) statics(file, lazy);
+          for (const file of [...chunk.imports, ...chunk.dynamicImports]) walk(chunks.get(file), seen);
+        };
+        walk(ctx.chunk, new Set());
+        for (const file of lazy) if (!loaded.has(file)) named.add(file);
+        return [...named].sort().map((file): HtmlTagDescriptor => ({ tag: "link", attrs: { rel: "prefetch", href: `/${file}` }, injectTo: "head" }));
+      },
+    },
+  };
+}

@@ -3,6 +3,7 @@ import "./lib/zod-jitless.js";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
+import { whenLanguageReady } from "./i18n/index.js";
 import { installProbe } from "./debug.js";
 import { installServiceWorker } from "./push/sw-bridge.js";
 import { listenForInstallPrompt } from "./features/install/install-prompt.js";
@@ -20,8 +21,11 @@ manager.boot();
 
 const root = document.getElementById("root");
 if (!root) throw new Error("#root missing from index.html");
-createRoot(root).render(
-  <StrictMode>
-    <App manager={manager} />
-  </StrictMode>,
+// At once in English; in Chinese once its catalog (a chunk of its own) has loaded, so the first paint is in Chinese.
+whenLanguageReady(() =>
+  createRoot(root).render(
+    <StrictMode>
+      <App manager={manager} />
+    </StrictMode>,
+  ),
 );
