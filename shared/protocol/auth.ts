@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { blankness, codePointLength, controlCharacter, humanText, idSchema, isWellFormedText } from "./common.js";
 import { comparableCharacters, containsEitherWay, distinctCount, repeatedCount, runCount } from "./password-patterns.js";
+import { lazy } from "./lazy.js";
 
-export const userSchema = z.object({
+export const userSchema = lazy(() => z.object({
   id: idSchema,
   username: z.string(),
   displayName: z.string(),
-});
+}));
 export type User = z.infer<typeof userSchema>;
 
 export const usernameSchema = z
@@ -52,12 +53,12 @@ export function passwordProblem(password: string, username?: string): string | n
   return null;
 }
 
-export const passwordSchema = z.string().superRefine((password, ctx) => {
+export const passwordSchema = lazy(() => z.string().superRefine((password, ctx) => {
   const found = passwordProblem(password);
   if (found) ctx.addIssue({ code: "custom", message: found, input: password });
-});
+}));
 
-export const registerRequestSchema = z
+export const registerRequestSchema = lazy(() => z
   .strictObject({
     username: usernameSchema,
     password: passwordSchema,
@@ -67,28 +68,28 @@ export const registerRequestSchema = z
   .superRefine((r, ctx) => {
     const found = passwordProblem(r.password, r.username);
     if (found) ctx.addIssue({ code: "custom", path: ["password"], message: found, input: r.password });
-  });
+  }));
 export type RegisterRequest = z.infer<typeof registerRequestSchema>;
 
-export const loginRequestSchema = z.strictObject({
+export const loginRequestSchema = lazy(() => z.strictObject({
   username: z.string().min(1).max(32),
   // UTF-16 units: a password of PASSWORD_MAX characters outside the BMP is twice as long.
   password: z.string().min(1).max(2 * PASSWORD_MAX),
-});
+}));
 export type LoginRequest = z.infer<typeof loginRequestSchema>;
 
-export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
+export const authResponseSchema = lazy(() => z.object({ user: userSchema, token: z.string() }));
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 
-export const usersQuerySchema = z.object({ q: z.string().max(64).optional() });
+export const usersQuerySchema = lazy(() => z.object({ q: z.string().max(64).optional() }));
 
 export const SESSION_COOKIE = "courier_session";
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** extension (account settings, issue 17): `PATCH /api/me` — the display name, under sign-up's rule. */
-export const updateMeSchema = z.strictObject({
+export const updateMeSchema = lazy(() => z.strictObject({
   displayName: humanText(DISPLAY_NAME_MAX, { trim: true, name: true }),
-});
+}));
 export type UpdateMe = z.infer<typeof updateMeSchema>;
 
 /**
@@ -96,8 +97,8 @@ export type UpdateMe = z.infer<typeof updateMeSchema>;
  * current password is only compared (as sign-in does); the new one meets
  * sign-up's rule, checked against the username by the server.
  */
-export const changePasswordSchema = z.strictObject({
+export const changePasswordSchema = lazy(() => z.strictObject({
   currentPassword: loginRequestSchema.shape.password,
   newPassword: passwordSchema,
-});
+}));
 export type ChangePassword = z.infer<typeof changePasswordSchema>;

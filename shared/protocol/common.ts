@@ -1,23 +1,24 @@
 import { z } from "zod";
+import { lazy } from "./lazy.js";
 
-export const idSchema = z.string().min(1).max(64);
-export const uuidSchema = z.uuid();
+export const idSchema = lazy(() => z.string().min(1).max(64));
+export const uuidSchema = lazy(() => z.uuid());
 
 /** Sync domains, highest priority first. */
 export const DOMAINS = ["chat", "system", "marketing"] as const;
-export const domainSchema = z.enum(DOMAINS);
+export const domainSchema = lazy(() => z.enum(DOMAINS));
 export type Domain = z.infer<typeof domainSchema>;
 
 /** Lower number = consumed first. */
 export const DOMAIN_PRIORITY: Record<Domain, number> = { chat: 0, system: 1, marketing: 2 };
 
 export type Versions = Record<Domain, number>;
-export const versionSchema = z.number().int().nonnegative();
-export const versionsSchema = z.object({
+export const versionSchema = lazy(() => z.number().int().nonnegative());
+export const versionsSchema = lazy(() => z.object({
   chat: versionSchema,
   system: versionSchema,
   marketing: versionSchema,
-});
+}));
 
 export function zeroVersions(): Versions {
   return { chat: 0, system: 0, marketing: 0 };

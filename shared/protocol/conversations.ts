@@ -3,11 +3,12 @@ import { userSchema } from "./auth.js";
 import { humanText, idSchema, nameRule } from "./common.js";
 import { itemSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
+import { lazy } from "./lazy.js";
 
-export const conversationTypeSchema = z.enum(["direct", "item", "group"]);
+export const conversationTypeSchema = lazy(() => z.enum(["direct", "item", "group"]));
 export type ConversationType = z.infer<typeof conversationTypeSchema>;
 
-export const conversationSchema = z.object({
+export const conversationSchema = lazy(() => z.object({
   id: idSchema,
   type: conversationTypeSchema,
   itemId: idSchema.optional(),
@@ -15,19 +16,19 @@ export const conversationSchema = z.object({
   memberIds: z.array(idSchema),
   lastSeq: z.number().int().nonnegative(),
   at: z.number(),
-});
+}));
 export type Conversation = z.infer<typeof conversationSchema>;
 
 /** extension: how far each member's devices got (delivered) and read. */
-export const receiptSchema = z.object({
+export const receiptSchema = lazy(() => z.object({
   userId: idSchema,
   deliveredSeq: z.number().int().nonnegative(),
   readSeq: z.number().int().nonnegative(),
-});
+}));
 export type Receipt = z.infer<typeof receiptSchema>;
 
 /** extension (groups): who may manage a group. */
-export const memberRoleSchema = z.enum(["creator", "admin", "member"]);
+export const memberRoleSchema = lazy(() => z.enum(["creator", "admin", "member"]));
 export type MemberRole = z.infer<typeof memberRoleSchema>;
 
 /**
@@ -36,7 +37,7 @@ export type MemberRole = z.infer<typeof memberRoleSchema>;
  * Decline (`POST …/leave`); `left`, `removed`, `declined`: no longer a member
  * (reading and sending answer 403).
  */
-export const membershipSchema = z.enum(["member", "request", "left", "removed", "declined"]);
+export const membershipSchema = lazy(() => z.enum(["member", "request", "left", "removed", "declined"]));
 export type Membership = z.infer<typeof membershipSchema>;
 
 /*
@@ -69,11 +70,11 @@ export function outranks(mine: MemberRole, theirs: MemberRole): boolean {
 }
 
 /** extension (groups): a current member's role; `pending` while their request is open. */
-export const rosterEntrySchema = z.object({ userId: idSchema, role: memberRoleSchema, pending: z.boolean() });
+export const rosterEntrySchema = lazy(() => z.object({ userId: idSchema, role: memberRoleSchema, pending: z.boolean() }));
 export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 
 /** One user's view of a conversation. */
-export const summarySchema = z.object({
+export const summarySchema = lazy(() => z.object({
   conversationId: idSchema,
   conversation: conversationSchema,
   lastMessage: messageSchema.nullable(),
@@ -105,7 +106,7 @@ export const summarySchema = z.object({
   markedUnread: z.boolean().optional(),
   /** extension (groups): people who left, were removed or declined and posted here, so their messages keep a name */
   formerMembers: z.array(userSchema).optional(),
-});
+}));
 export type Summary = z.infer<typeof summarySchema>;
 
 /** A group's name, as typed at creation or rename. */
@@ -119,7 +120,7 @@ export const groupTitleSchema = z
 /** At most this many people are named in one request (creation or add). */
 export const GROUP_ADD_MAX = 200;
 
-export const createConversationSchema = z.discriminatedUnion("type", [
+export const createConversationSchema = lazy(() => z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("direct"), peerId: idSchema }),
   z.strictObject({ type: z.literal("item"), itemId: idSchema }),
   z.strictObject({
@@ -127,10 +128,10 @@ export const createConversationSchema = z.discriminatedUnion("type", [
     title: groupTitleSchema,
     memberIds: z.array(idSchema).min(1).max(GROUP_ADD_MAX),
   }),
-]);
+]));
 export type CreateConversation = z.infer<typeof createConversationSchema>;
 
-export const settingsPatchSchema = z
+export const settingsPatchSchema = lazy(() => z
   .strictObject({
     muted: z.boolean().optional(),
     pinned: z.boolean().optional(),
@@ -141,16 +142,16 @@ export const settingsPatchSchema = z
     /** extension: reading (`POST …/read`) clears it */
     markedUnread: z.boolean().optional(),
   })
-  .refine((p) => Object.keys(p).length > 0, "Nothing to change.");
+  .refine((p) => Object.keys(p).length > 0, "Nothing to change."));
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 /** extension: `POST /api/conversations/:id/read {seq}` marks read up to seq. */
-export const markReadSchema = z.strictObject({ seq: z.number().int().nonnegative() });
+export const markReadSchema = lazy(() => z.strictObject({ seq: z.number().int().nonnegative() }));
 
 /** extension (groups): `POST /api/conversations/:id/members {userIds}` (the creator or an admin). */
-export const addMembersSchema = z.strictObject({ userIds: z.array(idSchema).min(1).max(GROUP_ADD_MAX) });
+export const addMembersSchema = lazy(() => z.strictObject({ userIds: z.array(idSchema).min(1).max(GROUP_ADD_MAX) }));
 export type AddMembers = z.infer<typeof addMembersSchema>;
 
 /** extension (groups): `PATCH /api/conversations/:id {title}` (the creator or an admin). */
-export const conversationPatchSchema = z.strictObject({ title: groupTitleSchema });
+export const conversationPatchSchema = lazy(() => z.strictObject({ title: groupTitleSchema }));
 export type ConversationPatch = z.infer<typeof conversationPatchSchema>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { commandResultSchema } from "./commands.js";
 import { idSchema, queryInt } from "./common.js";
+import { lazy } from "./lazy.js";
 
 /**
  * Device diagnostics for the admin dashboard (issue 15, docs/protocol.md
@@ -12,20 +13,20 @@ export const DIAGNOSTICS_LIMIT_DEFAULT = 50;
 export const DIAGNOSTICS_LIMIT_MAX = 200;
 
 /** `GET /api/admin/diagnostics?userId=&limit=` (admin token): one user's devices, or the newest across users. */
-export const adminDiagnosticsQuerySchema = z.strictObject({
+export const adminDiagnosticsQuerySchema = lazy(() => z.strictObject({
   userId: idSchema.optional(),
   limit: queryInt(1, DIAGNOSTICS_LIMIT_MAX).optional(),
-});
+}));
 
 /** A device's latest diagnostics result: which command, when the device reported, and what (the report when it ran). */
-export const deviceDiagnosticsSchema = z.object({
+export const deviceDiagnosticsSchema = lazy(() => z.object({
   userId: idSchema,
   deviceId: idSchema,
   commandId: idSchema,
   at: z.number(),
   result: commandResultSchema,
-});
+}));
 export type DeviceDiagnostics = z.infer<typeof deviceDiagnosticsSchema>;
 
 /** `GET /api/admin/diagnostics` → `{devices}`. */
-export const adminDiagnosticsResponseSchema = z.object({ devices: z.array(deviceDiagnosticsSchema) });
+export const adminDiagnosticsResponseSchema = lazy(() => z.object({ devices: z.array(deviceDiagnosticsSchema) }));

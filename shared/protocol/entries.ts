@@ -4,13 +4,14 @@ import { summarySchema } from "./conversations.js";
 import { offerSchema, orderSchema } from "./items.js";
 import { messageSchema } from "./messages.js";
 import { blocksEntrySchema } from "./safety.js";
+import { lazy } from "./lazy.js";
 
 /**
  * Entry kinds and their payloads. The wire shape is `{d, v, k, at, data}`;
  * `k` decides `data`. Kinds a client does not know are skipped by consumers
  * but still advance the version (they are part of the contiguous stream).
  */
-export const entryDataSchemas = {
+export const entryDataSchemas = lazy(() => ({
   msg: z.object({ message: messageSchema }),
   conv: z.object({ summary: summarySchema }),
   read: z.object({ conversationId: idSchema, userId: idSchema, seq: z.number().int().nonnegative() }),
@@ -38,19 +39,19 @@ export const entryDataSchemas = {
   promo: z.record(z.string(), z.unknown()),
   /** extension (safety, issue 14): everyone the user blocks now, in full, in their own system domain */
   blocks: blocksEntrySchema,
-} as const;
+} as const));
 
 export type EntryKind = keyof typeof entryDataSchemas;
 export type EntryData<K extends EntryKind> = z.infer<(typeof entryDataSchemas)[K]>;
 
 /** Loose wire shape, validated per kind by consumers that need it. */
-export const entrySchema = z.object({
+export const entrySchema = lazy(() => z.object({
   d: domainSchema,
   v: versionSchema.min(1),
   k: z.string().min(1).max(32),
   at: z.number(),
   data: z.unknown(),
-});
+}));
 export type Entry = z.infer<typeof entrySchema>;
 
 /** A typed view of an entry of a known kind. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazy } from "./lazy.js";
 
 /** Every error code the API can answer with, and the HTTP status it maps to. */
 export const ERROR_STATUS = {
@@ -81,16 +82,16 @@ export function isErrorReason(reason: string): reason is ErrorReason {
   return (ERROR_REASONS as readonly string[]).includes(reason);
 }
 
-export const errorInfoSchema = z.object({
+export const errorInfoSchema = lazy(() => z.object({
   code: z.string(),
   message: z.string(),
   /** Optional (added after 1.0): clients that predate it ignore it, and a missing one means "only the code". */
   reason: z.string().optional(),
-});
+}));
 export type ErrorInfo = { code: ErrorCode; message: string; reason?: ErrorReason };
 
 /** HTTP error body: `{"error": {"code", "message", "reason"?}}`. */
-export const errorBodySchema = z.object({ error: errorInfoSchema });
+export const errorBodySchema = lazy(() => z.object({ error: errorInfoSchema }));
 export type ErrorBody = { error: ErrorInfo };
 
 /** socket.io acknowledgement: `{ok: true, ...}` or `{ok: false, error}`. */

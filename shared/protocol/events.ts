@@ -6,13 +6,14 @@ import type { Hello, PullResponse } from "./sync.js";
 import type { StreamClose } from "./transports.js";
 import type { TypingFrame } from "./presence.js";
 import { uuidSchema } from "./common.js";
+import { lazy } from "./lazy.js";
 
 /** socket.io handshake `auth`. With a cookie session `token` may be omitted. */
-export const socketAuthSchema = z.object({
+export const socketAuthSchema = lazy(() => z.object({
   token: z.string().min(1).max(200).optional(),
   deviceId: uuidSchema,
   protocol: z.literal(1),
-});
+}));
 export type SocketAuth = z.infer<typeof socketAuthSchema>;
 
 /**

@@ -2,8 +2,9 @@ import { z } from "zod";
 import { userSchema } from "./auth.js";
 import { humanText, idSchema } from "./common.js";
 import { mediaSchema } from "./messages.js";
+import { lazy } from "./lazy.js";
 
-export const itemSchema = z.object({
+export const itemSchema = lazy(() => z.object({
   id: idSchema,
   sellerId: idSchema,
   title: z.string(),
@@ -27,7 +28,7 @@ export const itemSchema = z.object({
   seller: userSchema.optional(),
   /** The listing's photos (contract: Media and rich messages), in order; every signed-in user may see them. */
   photos: z.array(mediaSchema).optional(),
-});
+}));
 export type Item = z.infer<typeof itemSchema>;
 
 /** A listing's whole state: the contract's status refined by the `availability` extension. */
@@ -50,23 +51,23 @@ export function itemWire(state: ItemState): Pick<Item, "status" | "availability"
   }
 }
 
-export const createItemSchema = z.strictObject({
+export const createItemSchema = lazy(() => z.strictObject({
   title: humanText(120, { trim: true, name: true }),
   priceCents: z.number().int().min(0).max(100_000_000_00),
   description: humanText(2000, { clearable: true }).optional(),
   /** The seller's own uploads (`POST /api/media`), up to 9, shown in this order. */
   mediaIds: z.array(idSchema).max(9).optional(),
-});
+}));
 export type CreateItem = z.infer<typeof createItemSchema>;
 
 /** `GET /api/items?sellerId=` (extension): one seller's listings; the seller's own in every status (sold, withdrawn too). */
-export const listItemsQuerySchema = z.strictObject({ sellerId: idSchema.optional() });
+export const listItemsQuerySchema = lazy(() => z.strictObject({ sellerId: idSchema.optional() }));
 
 /**
  * extension: `PATCH /api/items/:id` (the seller): edit, reserve, put back,
  * withdraw. A sold listing can't change; a withdrawn one can be listed again.
  */
-export const updateItemSchema = z
+export const updateItemSchema = lazy(() => z
   .strictObject({
     title: createItemSchema.shape.title.optional(),
     priceCents: createItemSchema.shape.priceCents.optional(),
@@ -74,7 +75,7 @@ export const updateItemSchema = z
     mediaIds: createItemSchema.shape.mediaIds,
     status: z.enum(["listed", "reserved", "withdrawn"]).optional(),
   })
-  .refine((u) => Object.values(u).some((v) => v !== undefined), "Say what to change.");
+  .refine((u) => Object.values(u).some((v) => v !== undefined), "Say what to change."));
 export type UpdateItem = z.infer<typeof updateItemSchema>;
 
 /**
@@ -84,10 +85,10 @@ export type UpdateItem = z.infer<typeof updateItemSchema>;
  * ("cancelled", with a reason), and the listing is listed again.
  */
 export const ORDER_STATUSES = ["bought", "shipped", "received", "cancelled"] as const;
-export const orderStatusSchema = z.enum(ORDER_STATUSES);
+export const orderStatusSchema = lazy(() => z.enum(ORDER_STATUSES));
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
-export const orderSchema = z.object({
+export const orderSchema = lazy(() => z.object({
   id: idSchema,
   itemId: idSchema,
   conversationId: idSchema,
@@ -102,7 +103,7 @@ export const orderSchema = z.object({
   /** extension, status "cancelled": who cancelled and why. */
   cancelledBy: idSchema.optional(),
   reason: z.string().optional(),
-});
+}));
 export type Order = z.infer<typeof orderSchema>;
 
 /**
@@ -110,17 +111,17 @@ export type Order = z.infer<typeof orderSchema>;
  * (extension) is the price the buyer confirmed: `409` if the listing's price
  * is not that any more, so nobody pays a price they did not see.
  */
-export const createOrderSchema = z.strictObject({ itemId: idSchema, priceCents: z.number().int().nonnegative().optional() });
+export const createOrderSchema = lazy(() => z.strictObject({ itemId: idSchema, priceCents: z.number().int().nonnegative().optional() }));
 export const CANCEL_REASON_MAX = 300;
 /**
  * `PATCH /api/orders/:id {status}` — shipped (seller) or received (buyer);
  * extension: "cancelled" by either side before it shipped, with a reason
  * (required of the seller, optional for the buyer) shown in the chat.
  */
-export const advanceOrderSchema = z.strictObject({
+export const advanceOrderSchema = lazy(() => z.strictObject({
   status: z.enum(["shipped", "received", "cancelled"]),
   reason: humanText(CANCEL_REASON_MAX, { trim: true }).optional(),
-});
+}));
 
 /**
  * extension: offers in an item chat (docs/marketplace.md). The buyer offers
@@ -131,9 +132,9 @@ export const advanceOrderSchema = z.strictObject({
  * system domain; a new offer is also a message of kind "offer" in the chat.
  */
 export const OFFER_STATUSES = ["open", "accepted", "declined", "countered", "withdrawn", "expired"] as const;
-export const offerStatusSchema = z.enum(OFFER_STATUSES);
+export const offerStatusSchema = lazy(() => z.enum(OFFER_STATUSES));
 export type OfferStatus = z.infer<typeof offerStatusSchema>;
-export const offerSchema = z.object({
+export const offerSchema = lazy(() => z.object({
   id: idSchema,
   itemId: idSchema,
   conversationId: idSchema,
@@ -148,24 +149,24 @@ export const offerSchema = z.object({
   /** Set once accepted. */
   orderId: idSchema.optional(),
   at: z.number(),
-});
+}));
 export type Offer = z.infer<typeof offerSchema>;
 /** `POST /api/offers {itemId, priceCents}` (the buyer) → `201 {offer}`. */
-export const createOfferSchema = z.strictObject({ itemId: idSchema, priceCents: createItemSchema.shape.priceCents.refine((p) => p > 0, "An offer must be more than nothing.") });
+export const createOfferSchema = lazy(() => z.strictObject({ itemId: idSchema, priceCents: createItemSchema.shape.priceCents.refine((p) => p > 0, "An offer must be more than nothing.") }));
 /** `POST /api/offers/:id/respond {action, priceCents?}` → `{offer, order?}`. */
-export const respondOfferSchema = z.discriminatedUnion("action", [
+export const respondOfferSchema = lazy(() => z.discriminatedUnion("action", [
   z.strictObject({ action: z.literal("accept") }),
   z.strictObject({ action: z.literal("decline") }),
   z.strictObject({ action: z.literal("withdraw") }),
   z.strictObject({ action: z.literal("counter"), priceCents: createOfferSchema.shape.priceCents }),
-]);
+]));
 export type RespondOffer = z.infer<typeof respondOfferSchema>;
 /**
  * `GET /api/offers?conversationId=` (a member of the item chat) or
  * `?itemId=` (the seller: every offer on it; a buyer: their own), newest
  * first → `{offers}`: the state of offers older than a device's synced entries.
  */
-export const listOffersQuerySchema = z
+export const listOffersQuerySchema = lazy(() => z
   .strictObject({ conversationId: idSchema.optional(), itemId: idSchema.optional() })
-  .refine((q) => (q.conversationId === undefined) !== (q.itemId === undefined), "Give either conversationId or itemId.");
+  .refine((q) => (q.conversationId === undefined) !== (q.itemId === undefined), "Give either conversationId or itemId."));
 export const OFFERS_LIST_MAX = 200;

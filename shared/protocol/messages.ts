@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { humanText, idSchema, MESSAGE_BODY_MAX, queryInt, uuidSchema } from "./common.js";
+import { lazy } from "./lazy.js";
 
 /**
  * "system" (extension) is written by the server, e.g. for order steps.
@@ -7,36 +8,36 @@ import { humanText, idSchema, MESSAGE_BODY_MAX, queryInt, uuidSchema } from "./c
  * "offer" (extension, docs/marketplace.md) is a price offered in an item
  * chat, written by the server when an offer is made or countered.
  */
-export const messageKindSchema = z.enum(["text", "system", "image", "location", "offer"]);
+export const messageKindSchema = lazy(() => z.enum(["text", "system", "image", "location", "offer"]));
 
 /** A stored, re-encoded image as messages and listings carry it (`url`/`thumbUrl` are this server's paths). */
-export const mediaSchema = z.object({
+export const mediaSchema = lazy(() => z.object({
   id: idSchema,
   mime: z.string(),
   width: z.number().int().positive(),
   height: z.number().int().positive(),
   url: z.string(),
   thumbUrl: z.string(),
-});
+}));
 export type Media = z.infer<typeof mediaSchema>;
 /** What `POST /api/media` answers: the media plus its size in bytes. */
-export const uploadedMediaSchema = mediaSchema.extend({ bytes: z.number().int().nonnegative() });
+export const uploadedMediaSchema = lazy(() => mediaSchema.extend({ bytes: z.number().int().nonnegative() }));
 export type UploadedMedia = z.infer<typeof uploadedMediaSchema>;
 export const MEDIA_PER_MESSAGE_MAX = 9;
 export const MEDIA_MAX_BYTES_DEFAULT = 10 * 1024 * 1024;
 
 /** An approximate place (the app rounds to about 100 m before it sends; the server rounds again). */
-export const locationSchema = z.strictObject({
+export const locationSchema = lazy(() => z.strictObject({
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
   label: humanText(200, { trim: true }).optional(),
-});
+}));
 export type Location = z.infer<typeof locationSchema>;
 
 /** What an offer message shows: the offer it was written for, as it was then (its state arrives as `offer` entries). */
-export const offerRefSchema = z.object({ id: idSchema, priceCents: z.number().int().nonnegative(), by: idSchema });
+export const offerRefSchema = lazy(() => z.object({ id: idSchema, priceCents: z.number().int().nonnegative(), by: idSchema }));
 
-export const messageSchema = z.object({
+export const messageSchema = lazy(() => z.object({
   id: idSchema,
   conversationId: idSchema,
   seq: z.number().int().positive(),
@@ -64,7 +65,7 @@ export const messageSchema = z.object({
   location: locationSchema.optional(),
   /** extension, kind "offer": the offer this message announced. */
   offer: offerRefSchema.optional(),
-});
+}));
 export type Message = z.infer<typeof messageSchema>;
 
 /**
@@ -73,7 +74,7 @@ export type Message = z.infer<typeof messageSchema>;
  * - "image" (contract): `mediaIds`, 1–9 of the sender's own uploads, each once, and an optional caption `body`;
  * - "location" (contract): `location`, no body.
  */
-export const sendRequestSchema = z
+export const sendRequestSchema = lazy(() => z
   .strictObject({
     clientMsgId: uuidSchema,
     conversationId: idSchema,
@@ -94,23 +95,23 @@ export const sendRequestSchema = z
     if (m.kind === "image" && m.mediaIds && new Set(m.mediaIds).size !== m.mediaIds.length) problem("mediaIds", "Each photo can be sent once per message.");
     if (m.kind === "location" && !m.location) problem("location", "A location message needs a place.");
     if (m.kind === "location" && m.body !== "") problem("body", "A location message has no text; put it in the place's label.");
-  });
+  }));
 export type SendRequest = z.infer<typeof sendRequestSchema>;
 
-export const historyQuerySchema = z.strictObject({
+export const historyQuerySchema = lazy(() => z.strictObject({
   before: queryInt(1, Number.MAX_SAFE_INTEGER).optional(),
   limit: queryInt(1, 100).optional(),
-});
+}));
 
 /** Socket `emit("recall", {messageId}, cb)`; HTTP `POST /api/messages/:id/recall` takes the id from the path. */
-export const recallRequestSchema = z.strictObject({ messageId: idSchema });
+export const recallRequestSchema = lazy(() => z.strictObject({ messageId: idSchema }));
 
 /** How long after a message's `at` its sender may recall it (`RECALL_WINDOW_MS`). */
 export const RECALL_WINDOW_MS_DEFAULT = 120_000;
 
 /** `GET /api/search`: `q` is 1..100 code points after trimming; `before` is the opaque cursor of the previous page. */
 export const SEARCH_QUERY_MAX = 100;
-export const searchQuerySchema = z.strictObject({
+export const searchQuerySchema = lazy(() => z.strictObject({
   q: z
     .string()
     .trim()
@@ -119,13 +120,13 @@ export const searchQuerySchema = z.strictObject({
   conversationId: idSchema.optional(),
   before: z.string().min(1).max(200).optional(),
   limit: queryInt(1, 50).optional(),
-});
+}));
 export type SearchQuery = z.infer<typeof searchQuerySchema>;
 
-export const searchResponseSchema = z.object({
+export const searchResponseSchema = lazy(() => z.object({
   results: z.array(z.object({ message: messageSchema })),
   before: z.string().optional(),
-});
+}));
 export type SearchResponse = z.infer<typeof searchResponseSchema>;
 
 /**

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { idSchema } from "./common.js";
+import { lazy } from "./lazy.js";
 
 /**
  * Presence (issue 14, docs/marketplace.md "Presence"): typing, online / last
@@ -9,7 +10,7 @@ import { idSchema } from "./common.js";
 
 /** `POST /api/typing` (SSE and long-poll) and the socket event `typing` (WebSocket): "I am typing in this conversation". */
 export const TYPING_PATH = "/api/typing";
-export const typingRequestSchema = z.strictObject({ conversationId: idSchema });
+export const typingRequestSchema = lazy(() => z.strictObject({ conversationId: idSchema }));
 export type TypingRequest = z.infer<typeof typingRequestSchema>;
 
 /** The app signals at most this often while the composer's text changes. */
@@ -24,7 +25,7 @@ export const TYPING_SHOWN_MS = 5000;
 export const TYPING_RELAY_GAP_MS = 500;
 
 /** Someone (not you) is typing in a conversation you are in. */
-export const typingFrameSchema = z.object({ conversationId: idSchema, userId: idSchema });
+export const typingFrameSchema = lazy(() => z.object({ conversationId: idSchema, userId: idSchema }));
 export type TypingFrame = z.infer<typeof typingFrameSchema>;
 
 /**
@@ -32,7 +33,7 @@ export type TypingFrame = z.infer<typeof typingFrameSchema>;
  * the SSE event `typing`, and in a long-poll answer the `ephemeral` list
  * (each item with its `type`).
  */
-export const ephemeralFrameSchema = typingFrameSchema.extend({ type: z.literal("typing") });
+export const ephemeralFrameSchema = lazy(() => typingFrameSchema.extend({ type: z.literal("typing") }));
 export type EphemeralFrame = z.infer<typeof ephemeralFrameSchema>;
 /** Most ephemeral frames a long-poll answer carries (the newest). */
 export const POLL_EPHEMERAL_MAX = 20;
@@ -43,13 +44,13 @@ export const POLL_EPHEMERAL_MAX = 20;
  * server cannot tell right now; `lastSeenAt` is null when hidden or never
  * recorded.
  */
-export const presenceViewSchema = z.object({
+export const presenceViewSchema = lazy(() => z.object({
   online: z.boolean().nullable(),
   lastSeenAt: z.number().nullable(),
-});
+}));
 export type PresenceView = z.infer<typeof presenceViewSchema>;
 
 /** `GET /api/me/presence` → this; `PATCH /api/me/presence` takes it and answers it. "Show when I'm online" (default on). */
 export const PRESENCE_SETTINGS_PATH = "/api/me/presence";
-export const presenceSettingsSchema = z.strictObject({ showOnline: z.boolean() });
+export const presenceSettingsSchema = lazy(() => z.strictObject({ showOnline: z.boolean() }));
 export type PresenceSettings = z.infer<typeof presenceSettingsSchema>;

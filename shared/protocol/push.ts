@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazy } from "./lazy.js";
 
 /**
  * Web Push (contract "Delivery", plus Courier's extensions marked below).
@@ -8,11 +9,11 @@ import { z } from "zod";
 
 /** `GET /api/push/vapid-public-key` → `{key}`: base64url of the 65-byte uncompressed P-256 point. */
 export const VAPID_KEY_PATH = "/api/push/vapid-public-key";
-export const vapidKeyResponseSchema = z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{87}$/) });
+export const vapidKeyResponseSchema = lazy(() => z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{87}$/) }));
 
 /** Categories set urgency and TTL; marketing is quota-limited. */
 export const PUSH_CATEGORIES = ["chat", "order", "follow", "marketing"] as const;
-export const pushCategorySchema = z.enum(PUSH_CATEGORIES);
+export const pushCategorySchema = lazy(() => z.enum(PUSH_CATEGORIES));
 export type PushCategory = z.infer<typeof pushCategorySchema>;
 
 /** The payload must fit the push services' 4 KB limit once encrypted; the server trims `body`. */
@@ -25,7 +26,7 @@ export const PUSH_PAYLOAD_MAX_BYTES = 3_000;
  * older workers show them, and so does a worker that cannot read `words`.
  */
 export const PUSH_WORDS_KEYS = ["chat.direct", "chat.group", "order", "offer", "follow", "recall", "hide"] as const;
-export const pushWordsKeySchema = z.enum(PUSH_WORDS_KEYS);
+export const pushWordsKeySchema = lazy(() => z.enum(PUSH_WORDS_KEYS));
 export type PushWordsKey = z.infer<typeof pushWordsKeySchema>;
 /**
  * `values` (all optional, by key): `count`; `name` (sender, actor, follower,
@@ -35,13 +36,13 @@ export type PushWordsKey = z.infer<typeof pushWordsKeySchema>;
  * title); `status` (an order's); `step` (an offer's: offered, countered,
  * accepted, declined, withdrawn); `priceCents`; `username`.
  */
-export const pushWordsSchema = z.object({
+export const pushWordsSchema = lazy(() => z.object({
   key: pushWordsKeySchema,
   values: z.record(z.string(), z.union([z.string(), z.number()])),
-});
+}));
 export type PushWords = z.infer<typeof pushWordsSchema>;
 
-export const pushPayloadSchema = z.object({
+export const pushPayloadSchema = lazy(() => z.object({
   category: pushCategorySchema,
   title: z.string(),
   /** The text preview, or a neutral line when the user hides previews. */
@@ -68,7 +69,7 @@ export const pushPayloadSchema = z.object({
   kind: z.enum(["recall", "hide"]).optional(),
   /** extension: the wording as a catalog key and values, for a worker that words it in its page's language. */
   words: pushWordsSchema.optional(),
-});
+}));
 export type PushPayload = z.infer<typeof pushPayloadSchema>;
 
 /**
@@ -96,13 +97,13 @@ function replacement(kind: "recall" | "hide", m: { conversationId: string; messa
 
 /** extension `POST /api/push/receipts {id, event}` → 204: the service worker's funnel report. */
 export const PUSH_RECEIPTS_PATH = "/api/push/receipts";
-export const pushReceiptSchema = z.strictObject({
+export const pushReceiptSchema = lazy(() => z.strictObject({
   id: z.string().min(1).max(64),
   event: z.enum(["displayed", "clicked"]),
-});
+}));
 export type PushReceipt = z.infer<typeof pushReceiptSchema>;
 
 /** extension `GET|PUT /api/push/preferences` → `{hidePreviews}`: per user, on every device. */
 export const PUSH_PREFERENCES_PATH = "/api/push/preferences";
-export const pushPreferencesSchema = z.strictObject({ hidePreviews: z.boolean() });
+export const pushPreferencesSchema = lazy(() => z.strictObject({ hidePreviews: z.boolean() }));
 export type PushPreferences = z.infer<typeof pushPreferencesSchema>;

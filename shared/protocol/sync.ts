@@ -3,6 +3,7 @@ import { domainSchema, queryInt, versionSchema, versionsSchema } from "./common.
 import { summarySchema } from "./conversations.js";
 import { entrySchema } from "./entries.js";
 import { messageSchema } from "./messages.js";
+import { lazy } from "./lazy.js";
 
 export const PULL_LIMIT_DEFAULT = 100;
 export const PULL_LIMIT_MAX = 500;
@@ -20,20 +21,20 @@ const onlySchema = z
   .max(PULL_ONLY_RANGES_MAX * 34)
   .regex(/^\d{1,16}(-\d{1,16})?(,\d{1,16}(-\d{1,16})?)*$/, "Only must list versions and ranges, like 4,6-9.");
 
-export const pullRequestSchema = z.strictObject({
+export const pullRequestSchema = lazy(() => z.strictObject({
   d: domainSchema,
   after: versionSchema,
   limit: z.number().int().min(1).max(PULL_LIMIT_MAX).optional(),
   only: onlySchema.optional(),
-});
+}));
 export type PullRequest = z.infer<typeof pullRequestSchema>;
 
 /** `GET /api/sync/:d?after=&limit=[&only=]` */
-export const pullQuerySchema = z.strictObject({
+export const pullQuerySchema = lazy(() => z.strictObject({
   after: queryInt(0, Number.MAX_SAFE_INTEGER),
   limit: queryInt(1, PULL_LIMIT_MAX).optional(),
   only: onlySchema.optional(),
-});
+}));
 
 export type VersionRange = readonly [from: number, to: number];
 
@@ -71,23 +72,23 @@ export function parseRanges(text: string, after: number): VersionRange[] | null 
   return ranges;
 }
 
-export const pullResponseSchema = z.object({
+export const pullResponseSchema = lazy(() => z.object({
   d: domainSchema,
   entries: z.array(entrySchema),
   head: versionSchema,
   reset: z.boolean(),
-});
+}));
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
-export const snapshotSchema = z.object({
+export const snapshotSchema = lazy(() => z.object({
   heads: versionsSchema,
   conversations: z.array(summarySchema),
   messages: z.record(z.string(), z.array(messageSchema)),
-});
+}));
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export const SNAPSHOT_MESSAGES_PER_CONVERSATION = 50;
 
-export const ackRequestSchema = z.strictObject({
+export const ackRequestSchema = lazy(() => z.strictObject({
   acks: z
     .strictObject({
       chat: versionSchema.optional(),
@@ -95,14 +96,14 @@ export const ackRequestSchema = z.strictObject({
       marketing: versionSchema.optional(),
     })
     .refine((a) => Object.keys(a).length > 0, "must name at least one domain."),
-});
+}));
 export type AckRequest = z.infer<typeof ackRequestSchema>;
 
 export const TRANSPORTS = ["ws", "sse", "poll"] as const;
-export const transportNameSchema = z.enum(TRANSPORTS);
+export const transportNameSchema = lazy(() => z.enum(TRANSPORTS));
 export type TransportName = z.infer<typeof transportNameSchema>;
 
-export const helloSchema = z.object({
+export const helloSchema = lazy(() => z.object({
   userId: z.string(),
   deviceId: z.string(),
   heads: versionsSchema,
@@ -115,7 +116,7 @@ export const helloSchema = z.object({
    * servers: the app uses `RECALL_WINDOW_MS_DEFAULT`.
    */
   recallWindowMs: z.number().int().nonnegative().optional(),
-});
+}));
 export type Hello = z.infer<typeof helloSchema>;
 
 /**
@@ -133,7 +134,7 @@ export const LIVENESS_MISSES = 2;
  * The socket.io `heartbeat` event takes the same payload and answers `{ok, at}`.
  */
 export const PING_PATH = "/api/sync/ping";
-export const pingRequestSchema = z.strictObject({ echo: z.string().max(64).optional() });
+export const pingRequestSchema = lazy(() => z.strictObject({ echo: z.string().max(64).optional() }));
 export type PingRequest = z.infer<typeof pingRequestSchema>;
-export const pingResponseSchema = z.object({ at: z.number(), streams: z.number().int().min(0) });
+export const pingResponseSchema = lazy(() => z.object({ at: z.number(), streams: z.number().int().min(0) }));
 export type PingResponse = z.infer<typeof pingResponseSchema>;

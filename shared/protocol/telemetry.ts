@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { transportNameSchema } from "./sync.js";
+import { lazy } from "./lazy.js";
 
 /**
  * Client reports (issue 15, docs/observability.md "Client reports",
@@ -29,12 +30,12 @@ export const TELEMETRY_LIMITS = {
 
 const durations = (bound: { count: number; max: number }) => z.array(z.number().min(0).max(bound.max)).max(bound.count);
 
-export const transportSwitchSchema = z
+export const transportSwitchSchema = lazy(() => z
   .strictObject({ from: transportNameSchema, to: transportNameSchema })
-  .refine((s) => s.from !== s.to, "A transport switch names two different transports.");
+  .refine((s) => s.from !== s.to, "A transport switch names two different transports."));
 export type TransportSwitch = z.infer<typeof transportSwitchSchema>;
 
-export const telemetrySchema = z.strictObject({
+export const telemetrySchema = lazy(() => z.strictObject({
   /** The transport the tab was on when it sent the batch; null when none was up. */
   transport: transportNameSchema.nullable(),
   /** Entry received → message painted, one per message shown live in the open conversation. */
@@ -45,5 +46,5 @@ export const telemetrySchema = z.strictObject({
   switches: z.array(transportSwitchSchema).max(TELEMETRY_LIMITS.switches.count),
   /** A message's time in the outbox before the server accepted it. */
   outboxMs: durations(TELEMETRY_LIMITS.outboxMs),
-});
+}));
 export type TelemetryReport = z.infer<typeof telemetrySchema>;

@@ -4,6 +4,7 @@ import { parseCursor } from "./cursor.js";
 import { entrySchema } from "./entries.js";
 import { helloSchema } from "./sync.js";
 import { ephemeralFrameSchema } from "./presence.js";
+import { lazy } from "./lazy.js";
 
 /**
  * The two HTTP transports for the server → client direction: Server-Sent
@@ -24,12 +25,12 @@ export const POLL_ENTRIES_MAX = 500;
 export const POLL_GRACE_MS = 5000;
 
 /** A cursor in a query string or `Last-Event-ID`: `chat:<v>,system:<v>,marketing:<v>`, parsed. */
-export const cursorTextSchema = z.string().transform((text, ctx) => {
+export const cursorTextSchema = lazy(() => z.string().transform((text, ctx) => {
   const versions = parseCursor(text);
   if (versions) return versions;
   ctx.addIssue({ code: "custom", message: "must look like chat:<v>,system:<v>,marketing:<v>" });
   return z.NEVER;
-});
+}));
 
 /**
  * `GET /api/stream?device=&cursor=`. Unknown parameters (cache busters) are ignored.
@@ -38,12 +39,12 @@ export const cursorTextSchema = z.string().transform((text, ctx) => {
  * when the device shows no sign of life for `LIVENESS_MISSES` intervals.
  * Without it a stream lives until its socket fails (contract behaviour).
  */
-export const streamQuerySchema = z.object({
+export const streamQuerySchema = lazy(() => z.object({
   device: uuidSchema,
   cursor: cursorTextSchema.optional(),
   // Any other value is ignored like an unknown parameter: only "1" opts in.
   hb: z.string().optional(),
-});
+}));
 
 /**
  * `GET /api/poll?device=&cursor=&wait=`, and the extension `ack=`: what the
@@ -51,14 +52,14 @@ export const streamQuerySchema = z.object({
  * client continues after what it received and acknowledges what it stored).
  * Without it the cursor is acknowledged.
  */
-export const pollQuerySchema = z.object({
+export const pollQuerySchema = lazy(() => z.object({
   device: uuidSchema,
   cursor: cursorTextSchema.optional(),
   ack: cursorTextSchema.optional(),
   wait: queryInt(0, POLL_WAIT_MAX_MS).optional(),
-});
+}));
 
-export const pollResponseSchema = z.object({
+export const pollResponseSchema = lazy(() => z.object({
   hello: helloSchema,
   entries: z.array(entrySchema),
   heads: versionsSchema,
@@ -70,7 +71,7 @@ export const pollResponseSchema = z.object({
   close: z.lazy(() => streamCloseSchema).optional(),
   /** extension (Presence): ephemeral frames (typing) heard for this device since its last answer; never in the log. */
   ephemeral: z.array(ephemeralFrameSchema).optional(),
-});
+}));
 export type PollResponse = z.infer<typeof pollResponseSchema>;
 
 /**
@@ -83,7 +84,7 @@ export type PollResponse = z.infer<typeof pollResponseSchema>;
 export const SSE_EVENTS = ["hello", "push", "reset", "ping", "close", "typing"] as const;
 export type SseEventName = (typeof SSE_EVENTS)[number];
 
-export const streamResetSchema = z.object({ d: domainSchema });
+export const streamResetSchema = lazy(() => z.object({ d: domainSchema }));
 /**
  * extension: why the server ended a stream (SSE `close` event, socket.io
  * `close` event). After `logout`/`device_removed` reconnecting gets 401.
@@ -93,13 +94,13 @@ export const streamResetSchema = z.object({ d: domainSchema });
 // `too_many_connections`: the device or user went over its cap of live connections and this was
 // the oldest; reconnecting would close another (a tab fight): wait for the person.
 export const CLOSE_REASONS = ["logout", "device_removed", "shutdown", "dead", "too_many_connections"] as const;
-export const streamCloseSchema = z.object({
+export const streamCloseSchema = lazy(() => z.object({
   reason: z.enum(CLOSE_REASONS),
   retryAfterMs: z.number().int().min(0).max(600_000).optional(),
-});
+}));
 export type StreamClose = z.infer<typeof streamCloseSchema>;
 export type StreamCloseReason = StreamClose["reason"];
 
 /** SSE `ping` data. `echo` is set when the ping answers a `POST /api/sync/ping` from this device. */
-export const streamPingSchema = z.object({ at: z.number(), echo: z.string().max(64).optional() });
+export const streamPingSchema = lazy(() => z.object({ at: z.number(), echo: z.string().max(64).optional() }));
 export type StreamPing = z.infer<typeof streamPingSchema>;
