@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { Browser, BrowserContext, Page } from "@playwright/test";
+import type { Browser, BrowserContext, CDPSession, Page } from "@playwright/test";
 import { SESSION_COOKIE } from "../../shared/protocol/index.js";
 import { seeded, shuffle } from "../../shared/sync/testing.js";
 import { statsAndInserts, watchBubbleInserts } from "../../e2e/support/bubble-inserts.js";
@@ -165,6 +165,11 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       const page = await readerCtx.newPage();
       await page.route("**/api/**", () => new Promise(() => {}));
       await page.routeWebSocket(/socket\.io/, () => {});
+      // The renderer's main-thread CPU time (thread ticks) to the painted list: on a shared machine the
+      // wall-clock figure moves ±30 % with others' load, the CPU the page itself spent much less.
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
+      const cpuBefore = await mainThreadCpu(cdp);
       await page.goto("/", { waitUntil: "commit" });
       const handle = await page.waitForFunction(
         (n) => (document.querySelectorAll('[data-testid="conversation-item"]').length >= n ? performance.now() : false),
@@ -172,7 +177,13 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
         { polling: "raf", timeout: 60_000 },
       );
       cold.push(Math.round((await handle.jsonValue()) as number));
-      coldTimelines.push(await coldStartTimeline(page));
+      const cpuAfter = await mainThreadCpu(cdp);
+      coldTimelines.push({
+        ...(await coldStartTimeline(page)),
+        mainThreadCpuMs: Math.round(cpuAfter.task - cpuBefore.task),
+        scriptCpuMs: Math.round(cpuAfter.script - cpuBefore.script),
+      });
+      await cdp.detach();
       await page.close();
     }
     if (ctx.profileDir) {
@@ -190,6 +201,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold), timelines: coldTimelines };
     ctx.log(`cold start with ${stored} messages: ${cold.join(", ")} ms`);
     ctx.log(`cold start timeline (ms from navigation start, last run): ${JSON.stringify(coldTimelines.at(-1))}`);
+    ctx.log(`cold start main-thread CPU (ms): ${coldTimelines.map((t) => t.mainThreadCpuMs).join(", ")}; of it script: ${coldTimelines.map((t) => t.scriptCpuMs).join(", ")}`);
     metrics.push({
       id: "browser.coldStart",
       label: `cold start to painted list, ${stored.toLocaleString("en-US")} messages stored`,
@@ -368,6 +380,13 @@ async function sendMissed(url: string, peers: SeededUser[], conversations: strin
   const last = jobs[jobs.length - 1]!;
   await post(last); // strictly the newest
   return jobs;
+}
+
+/** The page's main-thread time in tasks and in script (ms; thread CPU time once `Performance.enable` asked for thread ticks). */
+async function mainThreadCpu(cdp: CDPSession): Promise<{ task: number; script: number }> {
+  const { metrics } = await cdp.send("Performance.getMetrics");
+  const value = (name: string) => (metrics.find((m) => m.name === name)?.value ?? 0) * 1000;
+  return { task: value("TaskDuration"), script: value("ScriptDuration") };
 }
 
 /**
