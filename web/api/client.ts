@@ -43,26 +43,27 @@ import {
   type AnySnapshot,
   type AnySummary,
 } from "./lenient.js";
+import { lazy } from "../../shared/protocol/lazy.js";
 
 /** A snapshot is the largest answer there is: it gets longer than the default timeout. */
 export const SNAPSHOT_TIMEOUT_MS = 60_000;
 
-const userBody = z.object({ user: userSchema });
-const usersBody = z.object({ users: z.array(userSchema) });
-const itemBody = z.object({ item: itemSchema });
-const itemsBody = z.object({ items: z.array(itemSchema) });
+const userBody = lazy(() => z.object({ user: userSchema }));
+const usersBody = lazy(() => z.object({ users: z.array(userSchema) }));
+const itemBody = lazy(() => z.object({ item: itemSchema }));
+const itemsBody = lazy(() => z.object({ items: z.array(itemSchema) }));
 // Messages and summaries are read with the relaxed message kind (lenient.ts).
 // extension: the server may add the creator's summary, saving a round trip.
-const conversationBody = z.object({ conversation: conversationSchema, summary: anySummarySchema.optional() });
-const summaryBody = z.object({ summary: anySummarySchema });
-const summariesBody = z.object({ conversations: z.array(anySummarySchema) });
-const messageBody = z.object({ message: anyMessageSchema });
-const messagesBody = z.object({ messages: z.array(anyMessageSchema) });
-const orderBody = z.object({ order: orderSchema });
-const searchBody = z.object({ results: z.array(z.object({ message: anyMessageSchema })), before: z.string().optional() });
-const anyBody = z.unknown();
+const conversationBody = lazy(() => z.object({ conversation: conversationSchema, summary: anySummarySchema.optional() }));
+const summaryBody = lazy(() => z.object({ summary: anySummarySchema }));
+const summariesBody = lazy(() => z.object({ conversations: z.array(anySummarySchema) }));
+const messageBody = lazy(() => z.object({ message: anyMessageSchema }));
+const messagesBody = lazy(() => z.object({ messages: z.array(anyMessageSchema) }));
+const orderBody = lazy(() => z.object({ order: orderSchema }));
+const searchBody = lazy(() => z.object({ results: z.array(z.object({ message: anyMessageSchema })), before: z.string().optional() }));
+const anyBody = lazy(() => z.unknown());
 // Answers are read leniently: a newer server may add fields.
-const preferencesBody = z.object({ hidePreviews: z.boolean() });
+const preferencesBody = lazy(() => z.object({ hidePreviews: z.boolean() }));
 
 export interface SearchPageQuery {
   q: string;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { entryDataSchemas, messageKindSchema, messageSchema, snapshotSchema, summarySchema, type EntryKind } from "../../shared/protocol/index.js";
 import { t } from "../i18n/index.js";
+import { lazy } from "../../shared/protocol/lazy.js";
 
 /**
  * Forward compatibility. A newer server may send message kinds this app does
@@ -11,24 +12,24 @@ import { t } from "../i18n/index.js";
  * `kind` relaxed to any string: such a message is stored like any other and
  * shown as a placeholder (see `isKnownKind`).
  */
-export const anyMessageSchema = messageSchema.extend({ kind: z.string() });
+export const anyMessageSchema = lazy(() => messageSchema.extend({ kind: z.string() }));
 export type AnyMessage = z.infer<typeof anyMessageSchema>;
 
-export const anySummarySchema = summarySchema.extend({ lastMessage: anyMessageSchema.nullable() });
+export const anySummarySchema = lazy(() => summarySchema.extend({ lastMessage: anyMessageSchema.nullable() }));
 export type AnySummary = z.infer<typeof anySummarySchema>;
 
-export const anySnapshotSchema = snapshotSchema.extend({
+export const anySnapshotSchema = lazy(() => snapshotSchema.extend({
   conversations: z.array(anySummarySchema),
   messages: z.record(z.string(), z.array(anyMessageSchema)),
-});
+}));
 export type AnySnapshot = z.infer<typeof anySnapshotSchema>;
 
 /** Entry payloads as the consumers read them: `msg` and `conv` with the relaxed message. */
-export const lenientEntryDataSchemas = {
+export const lenientEntryDataSchemas = lazy(() => ({
   ...entryDataSchemas,
   msg: z.object({ message: anyMessageSchema }),
   conv: z.object({ summary: anySummarySchema }),
-} satisfies Record<EntryKind, z.ZodType>;
+} satisfies Record<EntryKind, z.ZodType>));
 
 const KNOWN_KINDS: ReadonlySet<string> = new Set(messageKindSchema.options);
 

@@ -3,6 +3,7 @@ import { offerSchema, type Entry, type Item, type Offer, type Order } from "../.
 import { mergeOffer } from "../features/offers/rules.js";
 import type { CourierDb } from "./database.js";
 import { withOrder } from "./consumers.js";
+import { lazy } from "../../shared/protocol/lazy.js";
 
 /**
  * Offers on this device (docs/marketplace.md "Offers and orders"): each
@@ -11,7 +12,7 @@ import { withOrder } from "./consumers.js";
  * current state, not the state it had when its message was written.
  */
 
-const offerEntrySchema = z.object({ offer: offerSchema });
+const offerEntrySchema = lazy(() => z.object({ offer: offerSchema }));
 
 /** The `offer` consumer: runs inside the store's transaction, touching only the offers table. */
 export async function applyOfferEntries(db: CourierDb, entries: Entry[]): Promise<void> {

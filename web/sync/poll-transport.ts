@@ -22,6 +22,7 @@ import { recordDead } from "./transport-log.js";
 import { HttpRequestsTransport } from "./transport-base.js";
 import { refusalOf, type Transport, type TransportHandlers } from "./transport.js";
 import { validEntries, validTyping } from "./wire.js";
+import { lazy } from "../../shared/protocol/lazy.js";
 
 export interface PollTimings {
   /** How long a poll may park on the server (`wait`). The first poll of a connection uses 0, to say hello at once. */
@@ -56,7 +57,7 @@ export interface PollTransportOptions extends LinkOptions {
 }
 
 // Entries are checked one by one (wire.ts): one malformed entry must not cost the whole answer.
-const pollAnswerSchema = pollResponseSchema.extend({ entries: z.array(z.unknown()), ephemeral: z.array(z.unknown()).optional() });
+const pollAnswerSchema = lazy(() => pollResponseSchema.extend({ entries: z.array(z.unknown()), ephemeral: z.array(z.unknown()).optional() }));
 type PollAnswer = z.infer<typeof pollAnswerSchema>;
 
 /** Server answers that retrying will not fix by itself: the sync client decides (re-check the session, new device id). */

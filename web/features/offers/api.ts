@@ -1,15 +1,16 @@
 import { z } from "zod";
 import { itemSchema, offerSchema, orderSchema, type Item, type Offer, type Order, type RespondOffer, type UpdateItem } from "../../../shared/protocol/index.js";
 import type { Api } from "../../api/client.js";
+import { lazy } from "../../shared/protocol/lazy.js";
 
 /** The routes of docs/marketplace.md "Offers and orders", over the app's HTTP client. */
 
-const offerBody = z.object({ offer: offerSchema });
-const offersBody = z.object({ offers: z.array(offerSchema) });
-const respondBody = z.object({ offer: offerSchema, order: orderSchema.optional(), counter: offerSchema.optional() });
-const orderBody = z.object({ order: orderSchema });
-const itemBody = z.object({ item: itemSchema });
-const itemsBody = z.object({ items: z.array(itemSchema) });
+const offerBody = lazy(() => z.object({ offer: offerSchema }));
+const offersBody = lazy(() => z.object({ offers: z.array(offerSchema) }));
+const respondBody = lazy(() => z.object({ offer: offerSchema, order: orderSchema.optional(), counter: offerSchema.optional() }));
+const orderBody = lazy(() => z.object({ order: orderSchema }));
+const itemBody = lazy(() => z.object({ item: itemSchema }));
+const itemsBody = lazy(() => z.object({ items: z.array(itemSchema) }));
 
 const enc = encodeURIComponent;
 
