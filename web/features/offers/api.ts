@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { itemSchema, offerSchema, orderSchema, type Item, type Offer, type Order, type RespondOffer, type UpdateItem } from "../../../shared/protocol/index.js";
 import type { Api } from "../../api/client.js";
-import { lazy } from "../../shared/protocol/lazy.js";
+import { lazy } from "../../../shared/protocol/lazy.js";
 
 /** The routes of docs/marketplace.md "Offers and orders", over the app's HTTP client. */
 
