@@ -71,6 +71,12 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
   if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;
   const coldOnly = ctx.option("cold-only") !== undefined;
+  // --send-only: only the send → other window's screen step (seeding as usual); --send-rounds=N, --send-transports=ws,sse,poll.
+  const sendOnly = ctx.option("send-only") !== undefined;
+  const roundsOption = Number(ctx.option("send-rounds") ?? NaN);
+  if (Number.isInteger(roundsOption) && roundsOption > 0) cfg.latencyRounds = roundsOption;
+  const transportsOption = ctx.option("send-transports");
+  if (transportsOption) cfg.latencyTransports = transportsOption.split(",").filter((t) => ["ws", "sse", "poll"].includes(t));
   const peersN = 50;
   const ring = 200_000;
   const seeder = await store.seeder(ring);
@@ -101,7 +107,34 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const chromium = await launchChromium();
   const metrics: Metric[] = [];
   const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine, chromium: chromium.version() };
+  // Send → other window's screen, per transport.
+  const sendStep = async () => {
+    const latency: Record<string, ReturnType<typeof summarize>> = {};
+    const steps: Record<string, SendSteps> = {};
+    for (const [i, transport] of cfg.latencyTransports.entries()) {
+      // The receiving page of the first transport is CPU-profiled when asked (--profile).
+      const profileFile = ctx.profileDir && i === 0 ? path.join(ctx.profileDir, `browser-send-to-screen-${transport}.cpuprofile`) : null;
+      const r = await sendToScreen(chromium, server.url, latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!, latencyConvs[i]!, transport, cfg.latencyRounds, profileFile);
+      latency[transport] = r.summary;
+      steps[transport] = r.steps;
+      if (profileFile) details[`sendToScreenProfile_${transport}`] = browserProfileSummary(profileFile, "dist/web", 30);
+      ctx.log(`send → screen over ${transport}: p50 ${latency[transport].median} ms, p99 ${latency[transport].p99} ms; ${JSON.stringify(r.steps)}`);
+      metrics.push({
+        id: `browser.sendToScreen.${transport}`,
+        label: `send → other window's screen, ${transport}, p50`,
+        unit: "ms",
+        value: latency[transport].median,
+        note: `p95 ${latency[transport].p95} ms, max ${latency[transport].max} ms over ${latency[transport].n}; from the page's keydown p50 ${r.steps.fromKeydown.median} ms`,
+      });
+    }
+    details.sendToScreen = latency;
+    details.sendToScreenSteps = steps;
+  };
   try {
+    if (sendOnly) {
+      await sendStep();
+      return { metrics, details };
+    }
     const readerCtx = await contextFor(chromium, server.url, reader);
     // First sync of everything seeded (not a target, but shows the cost of a first sign-in on a big account).
     {
@@ -287,20 +320,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       },
     );
 
-    // Send → other window's screen, per transport.
-    const latency: Record<string, ReturnType<typeof summarize>> = {};
-    for (const [i, transport] of cfg.latencyTransports.entries()) {
-      latency[transport] = await sendToScreen(chromium, server.url, latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!, latencyConvs[i]!, transport, cfg.latencyRounds);
-      ctx.log(`send → screen over ${transport}: p50 ${latency[transport].median} ms, p99 ${latency[transport].p99} ms`);
-      metrics.push({
-        id: `browser.sendToScreen.${transport}`,
-        label: `send → other window's screen, ${transport}, p50`,
-        unit: "ms",
-        value: latency[transport].median,
-        note: `p95 ${latency[transport].p95} ms, max ${latency[transport].max} ms over ${latency[transport].n}`,
-      });
-    }
-    details.sendToScreen = latency;
+    await sendStep();
 
     // First message with WebSocket (and SSE) blocked.
     const firstMessage: Record<string, { ms: number[]; transports: string[] }> = {};
@@ -504,7 +524,15 @@ async function signedInPage(browser: Browser, url: string, user: SeededUser, tra
   return page;
 }
 
-async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: SeededUser, conversationId: string, transport: string, rounds: number) {
+type SendSteps = { dispatch: ReturnType<typeof summarize>; fromKeydown: ReturnType<typeof summarize> };
+
+/**
+ * A presses Enter; B's MutationObserver timestamps the bubble. The figure is
+ * from Playwright's `Date.now()` before `press("Enter")`; beside it, A's own
+ * keydown (capture phase, `Date.now()`; both pages on this machine's clock)
+ * splits it into Playwright's input dispatch and the pages' own path.
+ */
+async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: SeededUser, conversationId: string, transport: string, rounds: number, profileFile: string | null = null) {
   const pa = await signedInPage(browser, url, a, transport);
   const pb = await signedInPage(browser, url, b, transport);
   for (const p of [pa, pb]) {
@@ -522,17 +550,46 @@ async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: See
       }
     }).observe(document.body, { subtree: true, childList: true, characterData: true });
   });
+  // A timestamps each Enter keydown, before the app's handlers.
+  await pa.evaluate(() => {
+    const keydowns: Record<string, number> = {};
+    (window as unknown as { __keydown: Record<string, number> }).__keydown = keydowns;
+    document.addEventListener(
+      "keydown",
+      (e) => {
+        const value = (document.activeElement as HTMLTextAreaElement | null)?.value ?? "";
+        if (e.key === "Enter" && !(value in keydowns)) keydowns[value] = Date.now();
+      },
+      true,
+    );
+  });
+  const cdp = profileFile ? await pb.context().newCDPSession(pb) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
   const composer = pa.getByLabel("Message", { exact: true });
   const samples: number[] = [];
+  const dispatch: number[] = [];
+  const fromKeydown: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const text = `lat-${transport}-${i}`;
     await composer.fill(text);
     const sentAt = Date.now();
     await composer.press("Enter");
-    const seenAt = await pb.waitForFunction((t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0, text, { polling: 5 });
-    samples.push((await seenAt.jsonValue()) - sentAt);
+    const seenAt = (await (await pb.waitForFunction((t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0, text, { polling: 5 })).jsonValue()) as number;
+    samples.push(seenAt - sentAt);
+    const keydownAt = await pa.evaluate((t) => (window as unknown as { __keydown: Record<string, number> }).__keydown[t] ?? NaN, text);
+    dispatch.push(keydownAt - sentAt);
+    fromKeydown.push(seenAt - keydownAt);
+  }
+  if (cdp && profileFile) {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(profileFile, JSON.stringify(profile));
+    await cdp.detach();
   }
   await pa.context().close();
   await pb.context().close();
-  return summarize(samples);
+  return { summary: summarize(samples), steps: { dispatch: summarize(dispatch), fromKeydown: summarize(fromKeydown) } satisfies SendSteps };
 }

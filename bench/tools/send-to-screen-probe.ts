@@ -1,4 +1,4 @@
-// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1).
+// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1, WAIT=ms between rounds, 100; 0 sends the next as soon as B shows the last, as the suite does).
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "@playwright/test";
@@ -10,6 +10,7 @@ import type { SeededUser } from "../lib/seed.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const transport = process.env.T ?? "ws";
+const WAIT = Number(process.env.WAIT ?? 100);
 const db = sqliteDatabase();
 const store = await db.fresh();
 const seeder = await store.seeder(2000);
@@ -127,7 +128,7 @@ try {
       text,
       { polling: 5 },
     );
-    await new Promise((r) => setTimeout(r, 100));
+    const next = Date.now() + WAIT;
     const ta = await pa.evaluate(
       () => (window as unknown as { __t: Record<string, number> }).__t,
     );
@@ -143,6 +144,7 @@ try {
       enterFromNode: enter - nodeBefore,
       pressTook: nodeAfterPress - nodeBefore,
     });
+    await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
   }
   if (cdp) {
     const { profile } = await cdp.send("Profiler.stop");
