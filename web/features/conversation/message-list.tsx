@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type MouseEvent, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { isKnownKind, unsupportedMessageText } from "../../api/lenient.js";
 import type { OutboxRow, ReplyRef, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
@@ -13,6 +13,7 @@ import { pointBelow, PopupMenu, useMenuTrigger, type MenuItem, type Point } from
 import { systemText } from "./system-text.js";
 import { PendingPhotos, PhotoGrid } from "../photos/photo-grid.js";
 import { useRenderTelemetry } from "./render-telemetry.js";
+import { sameBubble } from "./bubble-memo.js";
 
 export interface MessageListProps {
   me: string;
@@ -252,6 +253,23 @@ export function MessageList(props: MessageListProps) {
     onFlashEnd: () => setFlash(null),
   });
   const lastRowKey = rows.findLast((r) => r.type !== "day")?.key ?? null;
+  // A bubble React skipped (sameBubble) keeps the handlers it was drawn with: they call this render's.
+  const current = useRef(new Map<string, RowHandlers>());
+  current.current = new Map();
+  const memoHandlers = (row: Row): RowHandlers => {
+    const now = rowHandlers(row);
+    current.current.set(row.key, now);
+    const get = () => current.current.get(row.key) ?? now;
+    return {
+      tabIndex: now.tabIndex,
+      flash: now.flash,
+      onFocus: () => get().onFocus(),
+      onKeyDown: (event) => get().onKeyDown(event),
+      open: (at, el) => get().open(at, el),
+      onMenuButton: (event) => get().onMenuButton(event),
+      onFlashEnd: () => get().onFlashEnd(),
+    };
+  };
 
   const myName = memberName(summary, me);
 
@@ -286,7 +304,7 @@ export function MessageList(props: MessageListProps) {
                     summary={summary}
                     showSender={row.showSender}
                     actions={actions}
-                    handlers={rowHandlers(row)}
+                    handlers={memoHandlers(row)}
                   />
                 );
               case "pending":
@@ -395,7 +413,7 @@ function MenuButton({ handlers }: { handlers: RowHandlers | undefined }) {
   );
 }
 
-function MessageBubble({
+const MessageBubble = memo(function MessageBubble({
   message,
   me,
   myName,
@@ -458,7 +476,7 @@ function MessageBubble({
       <ContactNote message={message} me={me} />
     </ActionRow>
   );
-}
+}, sameBubble);
 
 /** In place of a recalled message, for everyone: who recalled it, never what it said. */
 function RecallTombstone({ message, mine, summary, actions, handlers }: { message: Message; mine: boolean; summary: Summary | undefined; actions?: MessageActions; handlers?: RowHandlers }) {
