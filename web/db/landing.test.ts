@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { keepLanded, LANDED_LINGER_MS, landedCommits, landMessages, useLanding, withLanded } from "./landing.js";
+import { keepLanded, LANDED_LINGER_MS, landedBeyond, landedCommits, landMessages, useLanding, withLanded } from "./landing.js";
 import { entry, message, msgEntry } from "./test-fixtures.js";
 
 afterEach(() => useLanding.getState().clear());
@@ -79,5 +79,25 @@ describe("messages landing (shown while their transaction writes them)", () => {
     // Older than the newest stored (a later page, a re-read): left to IndexedDB.
     expect(withLanded([message("c1", 1), message("c1", 3)], [message("c1", 2)]).map((m) => m.seq)).toEqual([1, 3]);
     expect(withLanded(stored, undefined)).toBe(stored);
+  });
+
+  it("an open conversation is not drawn again when a message it already read back leaves, nor for another conversation's", () => {
+    const t = timers();
+    const first = landMessages([msgEntry(message("c1", 5)), msgEntry(message("c2", 1))], t.schedule)!;
+    const second = landMessages([msgEntry(message("c2", 2))], t.schedule)!;
+    // Before the commit and its re-read: the new one is what the screen adds; after: nothing, the same empty list.
+    expect(landedBeyond([message("c1", 4)], useLanding.getState().byConversation.c1).map((m) => m.seq)).toEqual([5]);
+    const readBack = [message("c1", 4), message("c1", 5)];
+    const before = landedBeyond(readBack, useLanding.getState().byConversation.c1);
+    expect(before).toEqual([]);
+    second(true);
+    const c1 = useLanding.getState().byConversation.c1;
+    t.runAll();
+    // c2's message 2 left; c1's list is the same one.
+    expect(useLanding.getState().byConversation.c1).toBe(c1);
+    first(true);
+    t.runAll();
+    expect(landedBeyond(readBack, useLanding.getState().byConversation.c1)).toBe(before);
+    expect(useLanding.getState().byConversation).toEqual({});
   });
 });

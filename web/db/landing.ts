@@ -49,7 +49,7 @@ export const useLanding = create<LandingState>((set) => ({
       const gone = new Set(messages);
       const next: Record<string, readonly StoredMessage[]> = {};
       for (const [id, list] of Object.entries(state.byConversation)) {
-        const kept = list.filter((m) => !gone.has(m));
+        const kept = list.some((m) => gone.has(m)) ? list.filter((m) => !gone.has(m)) : list;
         if (kept.length) next[id] = kept;
       }
       return { byConversation: next };
@@ -106,12 +106,25 @@ export function keepLanded(kept: readonly StoredMessage[], landed: readonly Stor
  * message once (by id), never one ahead of an older one.
  */
 export function withLanded(stored: StoredMessage[], landed: readonly StoredMessage[] | undefined): StoredMessage[] {
-  if (!landed?.length) return stored;
-  const newest = stored.at(-1)?.seq ?? 0;
-  const have = new Set(stored.map((m) => m.id));
-  const extra = landed.filter((m) => m.seq > newest && !have.has(m.id));
+  const extra = landedBeyond(stored, landed);
   if (extra.length === 0) return stored;
   const seen = new Set<string>();
   const unique = [...extra].sort((a, b) => a.seq - b.seq).filter((m) => !seen.has(m.id) && (seen.add(m.id), true));
   return [...stored, ...unique];
+}
+
+const NONE: readonly StoredMessage[] = [];
+
+/**
+ * The landing messages withLanded would add after `stored` (newer than all of
+ * them, not among them). A screen that selects this rather than the whole
+ * landing list is not drawn again when messages it already reads from
+ * IndexedDB leave (LANDED_LINGER_MS after their commit).
+ */
+export function landedBeyond(stored: readonly StoredMessage[], landed: readonly StoredMessage[] | undefined): readonly StoredMessage[] {
+  if (!landed?.length) return NONE;
+  const newest = stored.at(-1)?.seq ?? 0;
+  const have = new Set(stored.map((m) => m.id));
+  const extra = landed.filter((m) => m.seq > newest && !have.has(m.id));
+  return extra.length ? extra : NONE;
 }

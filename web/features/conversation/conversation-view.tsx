@@ -1,5 +1,6 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
+import { useShallow } from "zustand/react/shallow";
 import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
@@ -18,7 +19,7 @@ import { NotificationPrompt } from "../notifications/notification-prompt.js";
 import type { ReplyRef, StoredMessage } from "../../db/records.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
-import { keepLanded, landedCommits, useLanding, withLanded } from "../../db/landing.js";
+import { keepLanded, landedBeyond, landedCommits, useLanding, withLanded } from "../../db/landing.js";
 import { showToast } from "../shell/toasts.js";
 import { useSafetyInConversation } from "../safety/safety-view.js";
 import { Composer } from "./composer.js";
@@ -90,7 +91,10 @@ export function ConversationView({ conversationId }: { conversationId: string })
   }, [db, conversationId, windowSize]);
 
   // New messages being stored right now: on screen in the frame they arrive, until a read has them (db/landing.ts).
-  const landed = useLanding((s) => s.byConversation[conversationId]);
+  // Only those not read back yet: one leaving after its commit, when the read has it, does not draw the conversation again.
+  const stored = useRef<StoredMessage[]>([]);
+  stored.current = thread?.messages ?? [];
+  const landed = useLanding(useShallow((s) => landedBeyond(stored.current, s.byConversation[conversationId])));
   const kept = useRef<{ conversationId: string; messages: StoredMessage[] }>({ conversationId, messages: [] });
   const shown = useMemo(() => {
     if (!thread) return [];
