@@ -71,7 +71,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
   if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;
   const coldOnly = ctx.option("cold-only") !== undefined;
-  // --send-only: only the send → other window's screen step (seeding as usual); --send-rounds=N, --send-transports=ws,sse,poll.
+  // --send-only=1: only the send → other window's screen step (seeding as usual); --send-rounds=N, --send-transports=ws,sse,poll.
   const sendOnly = ctx.option("send-only") !== undefined;
   const roundsOption = Number(ctx.option("send-rounds") ?? NaN);
   if (Number.isInteger(roundsOption) && roundsOption > 0) cfg.latencyRounds = roundsOption;
