@@ -55,7 +55,6 @@ function lazyChunkLinks(): Plugin {
       handler(_html, ctx) {
         if (!ctx.bundle || !ctx.chunk || /[\\/]admin[\\/]/.test(ctx.filename)) return;
         const chunks = new Map(Object.values(ctx.bundle).flatMap((c) => (c.type === "chunk" ? [[c.fileName, c] as const] : [])));
-        const named = new Set<string>();
         const loaded = new Set<string>();
         const statics = (file: string, into: Set<string>) => {
           if (into.has(file)) return;
@@ -71,8 +70,8 @@ function lazyChunkLinks(): Plugin {
           for (const file of [...chunk.imports, ...chunk.dynamicImports]) walk(chunks.get(file), seen);
         };
         walk(ctx.chunk, new Set());
-        for (const file of lazy) if (!loaded.has(file)) named.add(file);
-        return [...named].sort().map((file): HtmlTagDescriptor => ({ tag: "link", attrs: { rel: "prefetch", href: `/${file}` }, injectTo: "head" }));
+        const named = [...lazy].filter((file) => !loaded.has(file));
+        return named.sort().map((file): HtmlTagDescriptor => ({ tag: "link", attrs: { rel: "prefetch", href: `/${file}` }, injectTo: "head" }));
       },
     },
   };

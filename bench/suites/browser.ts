@@ -446,9 +446,15 @@ async function coldStartTimeline(page: Page): Promise<Record<string, number>> {
 async function profiled<T>(page: Page, url: string, file: string | null, fn: () => Promise<T>): Promise<T> {
   if (!file) return fn();
   await page.goto(`${url}/api/health`);
+  return cpuProfiled(page, file, 500, fn);
+}
+
+/** Runs `fn` while the page's renderer is CPU-profiled (sampling every `intervalUs`), the profile written to `file`; no profiler without one. */
+async function cpuProfiled<T>(page: Page, file: string | null, intervalUs: number, fn: () => Promise<T>): Promise<T> {
+  if (!file) return fn();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 500 });
+  await cdp.send("Profiler.setSamplingInterval", { interval: intervalUs });
   await cdp.send("Profiler.start");
   try {
     return await fn();
@@ -563,32 +569,24 @@ async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: See
       true,
     );
   });
-  const cdp = profileFile ? await pb.context().newCDPSession(pb) : null;
-  if (cdp) {
-    await cdp.send("Profiler.enable");
-    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-    await cdp.send("Profiler.start");
-  }
   const composer = pa.getByLabel("Message", { exact: true });
   const samples: number[] = [];
   const dispatch: number[] = [];
   const fromKeydown: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const text = `lat-${transport}-${i}`;
-    await composer.fill(text);
-    const sentAt = Date.now();
-    await composer.press("Enter");
-    const seenAt = (await (await pb.waitForFunction((t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0, text, { polling: 5 })).jsonValue()) as number;
-    samples.push(seenAt - sentAt);
-    const keydownAt = await pa.evaluate((t) => (window as unknown as { __keydown: Record<string, number> }).__keydown[t] ?? NaN, text);
-    dispatch.push(keydownAt - sentAt);
-    fromKeydown.push(seenAt - keydownAt);
-  }
-  if (cdp && profileFile) {
-    const { profile } = await cdp.send("Profiler.stop");
-    writeFileSync(profileFile, JSON.stringify(profile));
-    await cdp.detach();
-  }
+  // The receiving page is the one profiled (--profile): what it does between the frame and the bubble.
+  await cpuProfiled(pb, profileFile, 200, async () => {
+    for (let i = 0; i < rounds; i++) {
+      const text = `lat-${transport}-${i}`;
+      await composer.fill(text);
+      const sentAt = Date.now();
+      await composer.press("Enter");
+      const seenAt = (await (await pb.waitForFunction((t) => (window as unknown as { __seen: Record<string, number> }).__seen[t] ?? 0, text, { polling: 5 })).jsonValue()) as number;
+      samples.push(seenAt - sentAt);
+      const keydownAt = await pa.evaluate((t) => (window as unknown as { __keydown: Record<string, number> }).__keydown[t] ?? NaN, text);
+      dispatch.push(keydownAt - sentAt);
+      fromKeydown.push(seenAt - keydownAt);
+    }
+  });
   await pa.context().close();
   await pb.context().close();
   return { summary: summarize(samples), steps: { dispatch: summarize(dispatch), fromKeydown: summarize(fromKeydown) } satisfies SendSteps };
