@@ -1,5 +1,6 @@
 // What 1:1 messages cost the server's storage, in process, grouped as at saturation (issue 16):
-// `node --import tsx bench/tools/direct-write-cost.ts`, env PAIRS (16), ROUNDS (30), PRAGMAS, STATEMENTS=1 to time each statement.
+// `node --import tsx bench/tools/direct-write-cost.ts`, env PAIRS (16), PER_PAIR (4), ROUNDS (30), PRAGMAS, STATEMENTS=1 to time each
+// statement. PAIRS=1 PER_PAIR=1: one message at a time, each write its own commit (a low rate).
 // Builds PAIRS direct conversations through the server's own rules (SQLite: a file database in a temp directory, WAL synced
 // as the server does), then per round, four times: 4 messages from each pair at once (`sendMessage`, one group commit, each
 // write in its savepoint), then every device acks its head at once (`ack`). Prints the median CPU of the process per
@@ -22,7 +23,7 @@ import { timeStatements } from "../lib/statement-times.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 16);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
-const PER_PAIR = 4;
+const PER_PAIR = Number(process.env.PER_PAIR ?? 4);
 const BURSTS = 4;
 const variants = (process.env.PRAGMAS ?? "as opened").split(";").map((v) => v.trim());
 

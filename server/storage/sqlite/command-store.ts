@@ -19,7 +19,7 @@ export class CommandStore implements CommandRepo {
       results: db.prepare<[string], CommandResultRow>(
         `SELECT device_id, status, detail, report, at FROM command_results WHERE command_id = ? ORDER BY at, device_id`,
       ),
-      latestDiagnostics: db.prepare<[string | null, string | null, number], DiagnosticsRow>(latestDiagnosticsSql(() => "?")),
+      latestDiagnostics: db.prepare<[string | null, string | null, number], DiagnosticsRow>(latestDiagnosticsSql((n) => (n === 3 ? "+?" : "?"))), // the limit as +?: see createStores
     };
   }
 

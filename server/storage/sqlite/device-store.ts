@@ -21,7 +21,7 @@ export class DeviceStore implements DeviceRepo {
       delete: db.prepare(`DELETE FROM devices WHERE id = ? AND user_id = ?`),
       count: db.prepare<[string], { n: number }>(`SELECT count(*) AS n FROM devices WHERE user_id = ?`),
       leastRecent: db.prepare<[string, string, number], { id: string }>(
-        `SELECT id FROM devices WHERE user_id = ? AND id != ? ORDER BY last_seen, at, id LIMIT ?`,
+        `SELECT id FROM devices WHERE user_id = ? AND id != ? ORDER BY last_seen, at, id LIMIT +?`,
       ),
       existingAmong: db.prepare<[string], { id: string }>(`SELECT id FROM devices WHERE id IN (SELECT value FROM json_each(?))`),
     };

@@ -13,10 +13,10 @@ export class ItemStore implements ItemRepo {
         `INSERT INTO items (id, seller_id, title, price_cents, description, status, at) VALUES (?, ?, ?, ?, ?, 'listed', ?)`,
       ),
       get: db.prepare<[string], ItemRow>(`SELECT * FROM items WHERE id = ?`),
-      list: db.prepare<[number], ItemRow>(`SELECT * FROM items WHERE status IN ('listed', 'reserved') ORDER BY at DESC, id LIMIT ?`),
+      list: db.prepare<[number], ItemRow>(`SELECT * FROM items WHERE status IN ('listed', 'reserved') ORDER BY at DESC, id LIMIT +?`),
       // '' for every status: a seller's own shelf shows their sold and withdrawn listings too.
       ofSeller: db.prepare<[string, string, number], ItemRow>(
-        `SELECT * FROM items WHERE seller_id = ? AND (? = '' OR status IN ('listed', 'reserved')) ORDER BY at DESC, id LIMIT ?`,
+        `SELECT * FROM items WHERE seller_id = ? AND (? = '' OR status IN ('listed', 'reserved')) ORDER BY at DESC, id LIMIT +?`,
       ),
       setStatus: db.prepare(`UPDATE items SET status = ? WHERE id = ?`),
       update: db.prepare(

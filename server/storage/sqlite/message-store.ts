@@ -24,7 +24,7 @@ export class MessageStore implements MessageRepo {
       // The hides' primary key (user_id, message_id) answers NOT EXISTS per row; '' is no user.
       before: db.prepare<[string, number, string, number], MessageRow>(
         `SELECT * FROM (
-           SELECT * FROM messages m WHERE conversation_id = ? AND seq < ? AND ${NOT_HIDDEN} ORDER BY seq DESC LIMIT ?
+           SELECT * FROM messages m WHERE conversation_id = ? AND seq < ? AND ${NOT_HIDDEN} ORDER BY seq DESC LIMIT +?
          ) ORDER BY seq`,
       ),
       // Walks the (conversation_id, seq) unique index over the range only.

@@ -17,10 +17,10 @@ export class OfferStore implements OfferRepo {
       openOf: db.prepare<[string, string], OfferRow>(`SELECT * FROM offers WHERE item_id = ? AND buyer_id = ? AND status = 'open'`),
       openOnItem: db.prepare<[string], OfferRow>(`SELECT * FROM offers WHERE item_id = ? AND status = 'open' ORDER BY id`),
       close: db.prepare(`UPDATE offers SET status = ?, at = ?, order_id = coalesce(?, order_id) WHERE id = ?`),
-      ofConversation: db.prepare<[string, number], OfferRow>(`SELECT * FROM offers WHERE conversation_id = ? ORDER BY at DESC, id DESC LIMIT ?`),
-      ofItem: db.prepare<[string, number], OfferRow>(`SELECT * FROM offers WHERE item_id = ? ORDER BY at DESC, id DESC LIMIT ?`),
+      ofConversation: db.prepare<[string, number], OfferRow>(`SELECT * FROM offers WHERE conversation_id = ? ORDER BY at DESC, id DESC LIMIT +?`),
+      ofItem: db.prepare<[string, number], OfferRow>(`SELECT * FROM offers WHERE item_id = ? ORDER BY at DESC, id DESC LIMIT +?`),
       ofItemBuyer: db.prepare<[string, string, number], OfferRow>(
-        `SELECT * FROM offers WHERE item_id = ? AND buyer_id = ? ORDER BY at DESC, id DESC LIMIT ?`,
+        `SELECT * FROM offers WHERE item_id = ? AND buyer_id = ? ORDER BY at DESC, id DESC LIMIT +?`,
       ),
     };
   }

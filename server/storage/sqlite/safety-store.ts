@@ -18,9 +18,9 @@ export class SafetyStore implements SafetyRepo {
         `SELECT 1 AS n FROM blocks WHERE (blocker_id = ? AND blocked_id = ?) OR (blocker_id = ? AND blocked_id = ?) LIMIT 1`,
       ),
       insertReport: db.prepare(`INSERT INTO reports (${REPORT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      newest: db.prepare<[number], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports ORDER BY at DESC, id DESC LIMIT ?`),
+      newest: db.prepare<[number], ReportRow>(`SELECT ${REPORT_COLUMNS} FROM reports ORDER BY at DESC, id DESC LIMIT +?`),
       older: db.prepare<[number, number, string, number], ReportRow>(
-        `SELECT ${REPORT_COLUMNS} FROM reports WHERE at < ? OR (at = ? AND id < ?) ORDER BY at DESC, id DESC LIMIT ?`,
+        `SELECT ${REPORT_COLUMNS} FROM reports WHERE at < ? OR (at = ? AND id < ?) ORDER BY at DESC, id DESC LIMIT +?`,
       ),
     };
   }

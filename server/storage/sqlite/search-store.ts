@@ -34,15 +34,15 @@ export class SearchStore implements SearchRepo {
          WHERE message_search MATCH ? AND instr(m.search_text, ?) > 0
            AND m.conversation_id IN (SELECT value FROM json_each(?)) AND ${SHOWN}
            AND (m.at < ? OR (m.at = ? AND (m.conversation_id < ? OR (m.conversation_id = ? AND m.seq < ?))))
-         ORDER BY m.at DESC, m.conversation_id DESC, m.seq DESC LIMIT ?`,
+         ORDER BY m.at DESC, m.conversation_id DESC, m.seq DESC LIMIT +?`,
       ),
       // The matches among the newest `window` rows below the bound, newest first, stopping at `limit` (the
       // subquery runs as a co-routine in index order: no outer ORDER BY, which would read the whole window).
       scan: db.prepare<[string, number, number, number, number, string, string, number], MessageRow>(
         `SELECT * FROM (
-           SELECT * FROM messages WHERE conversation_id = ? AND at <= ? AND (at < ? OR seq < ?) ORDER BY at DESC, seq DESC LIMIT ?
+           SELECT * FROM messages WHERE conversation_id = ? AND at <= ? AND (at < ? OR seq < ?) ORDER BY at DESC, seq DESC LIMIT +?
          ) AS m
-         WHERE instr(m.search_text, ?) > 0 AND ${SHOWN} LIMIT ?`,
+         WHERE instr(m.search_text, ?) > 0 AND ${SHOWN} LIMIT +?`,
       ),
       // Where reading `window` rows below the bound stops (none: fewer rows than that).
       stop: db.prepare<[string, number, number, number, number], { at: number; seq: number }>(

@@ -12,6 +12,7 @@ import { Storage } from "../storage.js";
 import { SqliteEngine } from "./engine.js";
 import { MIGRATIONS } from "./migrations.js";
 import { DB_FILE, openDatabase } from "./open.js";
+import { createStores } from "./stores.js";
 
 /** What only the embedded engine has: its file, its permissions, its migrations (the rules: ../contract.test.ts). */
 const opened: Storage[] = [];
@@ -170,6 +171,19 @@ describe("the embedded SQLite engine", () => {
     opened.push(m);
     await newUser(m, "bob");
     expect(memory.durability.walSyncs).toBe(0);
+  });
+
+  it("prepares no statement whose LIMIT is a bare parameter: SQLite 3.47+ re-prepares such a statement every time it runs", () => {
+    // SQLite reads a bound LIMIT as a constant for the plan and marks the statement expired whenever that parameter is bound
+    // again, which better-sqlite3 does on every run: a re-parse and re-plan per call (ackedEntries and pull among them).
+    const db = openDatabase(":memory:");
+    const prepared: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => (prepared.push(sql), prepare(sql))) as typeof db.prepare;
+    createStores(db, 2000);
+    expect(prepared.length).toBeGreaterThan(50);
+    expect(prepared.filter((sql) => /\bLIMIT\s+[?@:$]/i.test(sql))).toEqual([]);
+    db.close();
   });
 
   it("creates its folder and database readable by the server's user only", async () => {

@@ -21,6 +21,11 @@ import { SessionStore, UserStore } from "./user-store.js";
  * Every repository's prepared statements, created once per database. The
  * engine runs one task at a time, so one set serves every task; `session`
  * points the entry log at the running write's batch.
+ *
+ * A LIMIT is written `LIMIT +?`, never `LIMIT ?`: SQLite (3.47 and later)
+ * takes a bare bound LIMIT as a constant for its plan and expires the
+ * statement whenever that parameter is bound again, which better-sqlite3 does
+ * on every run, so each run would parse and plan the statement anew.
  */
 export function createStores(db: Database.Database, ringCapacity: number): { repos: Repos; session(batch: AppendBatch | null): Repos } {
   const log = new SyncStore(db, ringCapacity);

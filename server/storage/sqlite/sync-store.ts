@@ -40,7 +40,7 @@ export class SyncStore implements EntryLog {
       head: db.prepare<[string, string], { head: number }>(`SELECT head FROM heads WHERE user_id = ? AND domain = ?`),
       heads: db.prepare<[string], { domain: string; head: number }>(`SELECT domain, head FROM heads WHERE user_id = ?`),
       entries: db.prepare<[string, string, number, number], EntryRow>(
-        `SELECT v, k, at, data FROM entries WHERE user_id = ? AND domain = ? AND v > ? ORDER BY v LIMIT ?`,
+        `SELECT v, k, at, data FROM entries WHERE user_id = ? AND domain = ? AND v > ? ORDER BY v LIMIT +?`,
       ),
       acks: db.prepare<[string], { domain: string; v: number }>(`SELECT domain, v FROM device_acks WHERE device_id = ?`),
       setAck: db.prepare(
@@ -49,7 +49,7 @@ export class SyncStore implements EntryLog {
       ),
       stamps: db.prepare<[string, string, number, number, number], StampRow>(
         `SELECT v, k, at, CASE k WHEN 'msg' THEN conversation_id END AS conversation_id, CASE k WHEN 'msg' THEN seq END AS seq
-         FROM entries WHERE user_id = ? AND domain = ? AND v > ? AND v <= ? ORDER BY v DESC LIMIT ?`,
+         FROM entries WHERE user_id = ? AND domain = ? AND v > ? AND v <= ? ORDER BY v DESC LIMIT +?`,
       ),
       msgMaxSeqs: db.prepare<[string, number, number], { conversation_id: string; seq: number }>(
         `SELECT conversation_id, max(seq) AS seq FROM entries

@@ -23,7 +23,7 @@ export class TraceStore implements TraceRepo {
 
   constructor(private readonly db: Database.Database) {
     this.s = {
-      prune: db.prepare(`DELETE FROM trace_events WHERE id IN (SELECT id FROM trace_events WHERE at < ? LIMIT ?)`),
+      prune: db.prepare(`DELETE FROM trace_events WHERE id IN (SELECT id FROM trace_events WHERE at < ? LIMIT +?)`),
       forMessage: db.prepare<[string, number, number], TraceDbRow>(
         `SELECT ${TRACE_COLUMNS} FROM trace_events WHERE conversation_id = ? AND seq_hi >= ? AND seq_lo <= ?`,
       ),

@@ -17,9 +17,9 @@ export class UserStore implements UserRepo {
       search: db.prepare<[string, string, string, string, string, number], UserRow>(
         `SELECT * FROM users
          WHERE id != ? AND (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\')
-         ORDER BY (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') DESC, username LIMIT ?`,
+         ORDER BY (username LIKE ? ESCAPE '\\' OR display_name LIKE ? ESCAPE '\\') DESC, username LIMIT +?`,
       ),
-      idsAfter: db.prepare<[string, number, number], { id: string }>(`SELECT id FROM users WHERE id > ? AND at <= ? ORDER BY id LIMIT ?`),
+      idsAfter: db.prepare<[string, number, number], { id: string }>(`SELECT id FROM users WHERE id > ? AND at <= ? ORDER BY id LIMIT +?`),
       presence: db.prepare<[string], { last_seen_at: number | null; show_online: number }>(`SELECT last_seen_at, show_online FROM users WHERE id = ?`),
       seen: db.prepare(`UPDATE users SET last_seen_at = max(coalesce(last_seen_at, 0), ?) WHERE id = ?`),
       showOnline: db.prepare(`UPDATE users SET show_online = ? WHERE id = ?`),
