@@ -15,23 +15,25 @@ import { PgNodeMetrics, PgTrace } from "./trace.js";
 
 /** Every repository, bound to one transaction's connection (and, in a write, its append batch). */
 export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Repos {
+  const log = new PgEntryLog(db, batch, ring);
+  const conversations = new PgConversations(db);
   return {
     users: new PgUsers(db),
     sessions: new PgSessions(db),
-    devices: new PgDevices(db),
+    devices: new PgDevices(db, log),
     items: new PgItems(db),
-    conversations: new PgConversations(db),
+    conversations,
     messages: new PgMessages(db),
     orders: new PgOrders(db),
     offers: new PgOffers(db),
-    log: new PgEntryLog(db, batch, ring),
+    log,
     push: new PgPush(db),
     follows: new PgFollows(db),
     campaigns: new PgCampaigns(db),
     search: new PgSearch(db),
     commands: new PgCommands(db),
     media: new PgMedia(db),
-    safety: new PgSafety(db),
+    safety: new PgSafety(db, conversations),
     trace: new PgTrace(db),
     nodeMetrics: new PgNodeMetrics(db),
   };
