@@ -15,11 +15,6 @@ const currentMembers = (also = "") => `SELECT ${MEMBER_COLUMNS} FROM members WHE
 const MEMBERS = prepared(currentMembers());
 /** `MEMBERS` of a direct or item chat (two rows at most), sent ahead by `lock`; none for a group, whose list may be long and is not read before the send's own. */
 const MEMBERS_OF_PAIR = prepared(currentMembers(` AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group')`));
-/** The blocks between `MEMBERS_OF_PAIR`'s members, either way (a send's block check), sent ahead by `lock` too. */
-const BLOCKS_OF_PAIR = prepared(`SELECT b.blocker_id, b.blocked_id FROM members ma
-  JOIN members mb ON mb.conversation_id = ma.conversation_id AND ${currentMember("mb")}
-  JOIN blocks b ON b.blocker_id = ma.user_id AND b.blocked_id = mb.user_id
-  WHERE ma.conversation_id = $1 AND ${currentMember("ma")} AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group')`);
 
 export class PgConversations implements ConversationRepo {
   /**
@@ -36,13 +31,7 @@ export class PgConversations implements ConversationRepo {
    * be by the time any answer arrives. Null: a group, or no current member
    * (then they ask).
    */
-  private ahead: {
-    conversationId: string;
-    sent: number;
-    members: Promise<MemberRecord[] | null>;
-    /** Blocks between those members, as "blocker blocked" (issue 16, PGACK: the send's block check, `PgSafety.eitherWay`). */
-    blocks: Promise<Set<string>>;
-  } | null = null;
+  private ahead: { conversationId: string; sent: number; members: Promise<MemberRecord[] | null> } | null = null;
 
   constructor(private readonly db: Db) {}
 
@@ -51,20 +40,6 @@ export class PgConversations implements ConversationRepo {
     const ahead = this.ahead;
     if (!ahead || ahead.conversationId !== conversationId || ahead.sent !== this.db.sent) return null;
     return ahead.members.then((list) => list && list.map((m) => ({ ...m })));
-  }
-
-  /**
-   * Whether `a` or `b` blocks the other, from what `lock` read ahead, while
-   * still what a statement sent now would answer and both are among the
-   * members it read; null: ask (`PgSafety.eitherWay`).
-   */
-  async blockedAhead(a: string, b: string): Promise<boolean | null> {
-    const ahead = this.ahead;
-    if (!ahead || ahead.sent !== this.db.sent) return null;
-    const members = await ahead.members;
-    if (!members?.some((m) => m.userId === a) || !members.some((m) => m.userId === b)) return null;
-    const blocks = await ahead.blocks;
-    return blocks.has(`${a} ${b}`) || blocks.has(`${b} ${a}`);
   }
 
   get(id: string, lock = ""): Promise<ConversationRecord | null> {
@@ -80,13 +55,9 @@ export class PgConversations implements ConversationRepo {
     const locked = this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
     if (this.db.forUpdate) {
       const members = this.db.query<MemberRow>(MEMBERS_OF_PAIR, [id]).then(({ rows }) => (rows.length > 0 ? rows.map(toMember) : null));
-      const blocks = this.db
-        .query<{ blocker_id: string; blocked_id: string }>(BLOCKS_OF_PAIR, [id])
-        .then(({ rows }) => new Set(rows.map((r) => `${r.blocker_id} ${r.blocked_id}`)));
-      // Their failure is the transaction's, reported by the lock (sent first) and whichever statement comes next.
+      // Its failure is the transaction's, reported by the lock (sent first) and whichever statement comes next.
       members.catch(() => undefined);
-      blocks.catch(() => undefined);
-      this.ahead = { conversationId: id, sent: this.db.sent, members, blocks };
+      this.ahead = { conversationId: id, sent: this.db.sent, members };
     }
     return locked;
   }
@@ -219,18 +190,16 @@ export class PgConversations implements ConversationRepo {
     );
   }
 
-  /** Deferred (`Db.defer`): nothing reads its answer. */
   async posted(conversationId: string, userId: string, seq: number): Promise<void> {
-    this.db.defer(
+    await this.db.query(
       prepared(`UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3), posted = true
        WHERE conversation_id = $1 AND user_id = $2`),
       [conversationId, userId, seq],
     );
   }
 
-  /** Deferred (`Db.defer`): nothing reads its answer. */
   async advanceDelivered(conversationId: string, userId: string, seq: number): Promise<void> {
-    this.db.defer(prepared(`UPDATE members SET delivered_seq = GREATEST(delivered_seq, $3) WHERE conversation_id = $1 AND user_id = $2`), [
+    await this.db.query(prepared(`UPDATE members SET delivered_seq = GREATEST(delivered_seq, $3) WHERE conversation_id = $1 AND user_id = $2`), [
       conversationId,
       userId,
       seq,
@@ -252,9 +221,8 @@ export class PgMessages implements MessageRepo {
   constructor(private readonly db: Db) {}
 
   /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
-  /** Deferred (`Db.defer`): nothing reads its answer; a taken clientMsgId (23505) fails the transaction at its next statement, and the engine runs it again. */
   async insert(m: Message): Promise<void> {
-    this.db.defer(
+    await this.db.query(
       prepared(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
          location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`),

@@ -1,4 +1,3 @@
-import type { Socket } from "node:net";
 import type { PoolClient, QueryConfig, QueryResult, QueryResultRow } from "pg";
 import { CommitInDoubt, isConnectionError } from "./errors.js";
 
@@ -18,12 +17,6 @@ export interface Db {
   /** Statements sent so far in this transaction: an answer kept at n is still what a new statement would see while it is n. */
   readonly sent: number;
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
-  /**
-   * A write whose answer no rule reads: sent now, in order with the others,
-   * without waiting for its answer (no round trip of its own). Its failure is
-   * the transaction's: the next statement awaited, or COMMIT, fails with it.
-   */
-  defer(text: string, values?: readonly unknown[]): void;
 }
 
 /** The first row `text` answers, mapped, or null. */
@@ -80,7 +73,6 @@ export class Conn implements Db {
   /** BEGIN went through: the connection worked at least once in this transaction. */
   private beganOk = false;
   private released = false;
-  private corked = false;
   sent = 0;
   firstError: unknown = null;
   broken: Error | null = null;
@@ -105,19 +97,12 @@ export class Conn implements Db {
     return !this.beganOk;
   }
 
-  defer(text: string, values?: readonly unknown[]): void {
-    if (this.released) throw new Error("This transaction has ended; a repository was used after its read or write.");
-    // Handled: the failure is recorded as firstError (send), which whatever comes next reports.
-    this.query(text, values).catch(() => undefined);
-  }
-
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
     // A rule that kept a repository past its transaction must not run a
     // statement on a connection that is back in the pool (someone else's now).
     if (this.released) return Promise.reject(new Error("This transaction has ended; a repository was used after its read or write."));
     if (this.firstError !== null) return Promise.reject(this.firstError);
     this.sent++;
-    this.cork();
     if (!this.begun) {
       this.begun = true;
       const began = this.send(this.client.query(this.begin));
@@ -127,27 +112,6 @@ export class Conn implements Db {
       );
     }
     return this.send(this.client.query<R>(statement(text, values)));
-  }
-
-  /**
-   * Statements sent in one turn of the event loop (BEGIN and the first
-   * statement, a rule's statements started together, a deferred write and the
-   * read after it) go to the socket in one write: pg writes each query as it
-   * is submitted (a `writev` and a wake-up of the backend each, issue 16's
-   * profile), so the socket is held corked until the current turn's
-   * callbacks and promise reactions have run (process.nextTick runs after the
-   * microtask queue drains), then flushed at once.
-   */
-  private cork(): void {
-    if (this.corked) return;
-    const stream = this.client.connection.stream as Socket;
-    if (typeof stream.cork !== "function") return;
-    stream.cork();
-    this.corked = true;
-    process.nextTick(() => {
-      this.corked = false;
-      stream.uncork();
-    });
   }
 
   /** Settles `sent` after everything sent before it, recording the first error. */

@@ -3,26 +3,19 @@ import type { StoredPushSubscription } from "../push-types.js";
 import { type DeviceRow, toDevice } from "../rows.js";
 import type { DeviceRepo, StoredDevice } from "../tx.js";
 import { type Db, first, prepared } from "./db.js";
-import type { PgEntryLog } from "./entry-log.js";
 
 const DEVICE_COLUMNS = `id, user_id, session_id, capabilities, user_agent, notification, push, last_seen, at`;
 
 /** The device registry. A subscription is stored as JSON, its endpoint beside it for lookups by endpoint. */
 export class PgDevices implements DeviceRepo {
-  constructor(
-    private readonly db: Db,
-    /** The transaction's entry log, which reads a locked device's acks and heads ahead (an ack's next reads). */
-    private readonly log: PgEntryLog,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   get(deviceId: string, lock = ""): Promise<StoredDevice | null> {
     return first(this.db, prepared(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE id = $1${lock}`), [deviceId], toDevice);
   }
 
   lock(deviceId: string): Promise<StoredDevice | null> {
-    const locked = this.get(deviceId, this.db.forUpdate);
-    if (this.db.forUpdate) this.log.readAhead(deviceId);
-    return locked;
+    return this.get(deviceId, this.db.forUpdate);
   }
 
   async list(userId: string): Promise<StoredDevice[]> {
@@ -41,10 +34,8 @@ export class PgDevices implements DeviceRepo {
     ]);
   }
 
-  /** Deferred (`Db.defer`): nothing reads its answer; it touches only the device's row, so what the log read ahead holds. */
   async seen(deviceId: string, at: number, sessionId: string | null): Promise<void> {
-    this.db.defer(prepared(`UPDATE devices SET last_seen = $2, session_id = coalesce($3, session_id) WHERE id = $1`), [deviceId, at, sessionId]);
-    this.log.unaffected(this.db.sent);
+    await this.db.query(prepared(`UPDATE devices SET last_seen = $2, session_id = coalesce($3, session_id) WHERE id = $1`), [deviceId, at, sessionId]);
   }
 
   async register(deviceId: string, r: DeviceRegister, push: StoredPushSubscription | null | "keep"): Promise<void> {

@@ -161,31 +161,6 @@ describe("PostgresEngine writes", () => {
     expect(await engine.read(async (r) => (await r.users.get("u3"))?.username)).toBe("carol");
   });
 
-  it("fail the transaction with a deferred write's error at the next statement or at COMMIT, keeping nothing", async () => {
-    const engine = await engines.open();
-    // setAck is deferred (no rule reads its answer): the missing device's foreign key fails after the rule moved on.
-    await expect(
-      engine.write(async (tx) => {
-        await tx.users.insert({ id: "u1", username: "alice", displayName: "A", passwordHash: "h", at: 1 });
-        await tx.log.setAck("no-device", "chat", 1);
-        return tx.users.get("u1");
-      }),
-    ).rejects.toMatchObject({ code: "23503" });
-    await expect(
-      engine.write(async (tx) => {
-        await tx.users.insert({ id: "u2", username: "bob", displayName: "B", passwordHash: "h", at: 1 });
-        await tx.log.setAck("no-device", "chat", 1);
-      }),
-    ).rejects.toMatchObject({ code: "23503" });
-    expect(await engine.read(async (r) => [await r.users.get("u1"), await r.users.get("u2")])).toEqual([null, null]);
-    // A repository kept past its transaction refuses a deferred write too.
-    let kept: Repos | null = null;
-    await engine.write(async (tx) => {
-      kept = tx;
-    });
-    await expect(kept!.log.setAck("no-device", "chat", 1)).rejects.toThrow("This transaction has ended");
-  });
-
   it("answer 400 for text with a NUL character, in writes and in reads", async () => {
     const engine = await engines.open();
     const nul = { code: "bad_request", status: 400, message: "Text can't contain NUL characters." };

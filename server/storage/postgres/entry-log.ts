@@ -78,20 +78,6 @@ const REWRITE_MESSAGE = `
   UPDATE entries SET data = CASE WHEN k = 'msg' THEN $3 ELSE jsonb_set(data::jsonb, '{summary,lastMessage}', $4::jsonb)::text END
   WHERE conversation_id = $1 AND seq = $2 AND k IN ('msg', 'conv') AND ($5::text IS NULL OR user_id = $5)`;
 
-/** A device's acked versions. */
-const ACKS = prepared(`SELECT domain, v FROM device_acks WHERE device_id = $1`);
-/** The heads of a device's user, with the user (one row with null domain when the user has none; no row for no device). */
-const HEADS_OF_DEVICE = prepared(`SELECT d.user_id, h.domain, h.head FROM devices d LEFT JOIN heads h ON h.user_id = d.user_id WHERE d.id = $1`);
-/** The newest message of each conversation among a user's chat entries in (after, upTo]. */
-const MESSAGE_SEQS = prepared(`SELECT conversation_id, max(seq) AS seq FROM entries
-  WHERE user_id = $1 AND domain = 'chat' AND v > $2 AND v <= $3 AND k = 'msg' AND conversation_id IS NOT NULL
-  GROUP BY conversation_id`);
-interface SeqRow {
-  conversation_id: string;
-  seq: number;
-}
-const toRef = (r: SeqRow): MessageRef => ({ conversationId: r.conversation_id, seq: r.seq });
-
 /** Trims the rings of the (user, domain)s whose head crossed a multiple of trimEvery. */
 const TRIM = `
   DELETE FROM entries e
@@ -112,25 +98,6 @@ const TRIM = `
  */
 export class PgEntryLog implements EntryLog {
   private readonly trimEvery: number;
-  /**
-   * Issue 16 (PGACK): an ack locks its device, then reads the device's acks
-   * and its user's heads. `readAhead` (called by the device's lock in a
-   * write) sends both statements right behind the lock's (pipelined, one
-   * socket write, no round trip of their own); PostgreSQL runs them after the
-   * lock is granted, so they see what the previous holder committed.
-   * `acks`/`heads` answer from them while no statement that may change them
-   * was sent since in this transaction: `sent` is `Db.sent` after them, moved
-   * on by statements known to touch neither table (`unaffected`). Answered
-   * once: a second read asks again.
-   */
-  private ahead: {
-    deviceId: string;
-    sent: number;
-    acks: Promise<Versions> | null;
-    heads: Promise<{ userId: string | null; heads: Versions }> | null;
-  } | null = null;
-  /** `ackedEntries` of the chat domain sends `messageSeqsBetween`'s statement of the same range behind it (an ack's delivered receipts read it next). */
-  private seqsAhead: { userId: string; after: number; upTo: number; sent: number; refs: Promise<MessageRef[]> } | null = null;
 
   constructor(
     private readonly db: Db,
@@ -189,33 +156,7 @@ export class PgEntryLog implements EntryLog {
     return rows[0]?.head ?? 0;
   }
 
-  /** See `ahead`. */
-  readAhead(deviceId: string): void {
-    const acks = this.db.query<{ domain: string; v: number }>(ACKS, [deviceId]).then(({ rows }) => versions(rows.map((r) => [r.domain, r.v])));
-    const heads = this.db.query<{ user_id: string; domain: string | null; head: number | null }>(HEADS_OF_DEVICE, [deviceId]).then(({ rows }) => ({
-      userId: rows[0]?.user_id ?? null,
-      heads: versions(rows.filter((r) => r.domain !== null).map((r) => [r.domain!, r.head!])),
-    }));
-    // Their failure is the transaction's, reported by the lock (sent first) and whichever statement comes next.
-    acks.catch(() => undefined);
-    heads.catch(() => undefined);
-    this.ahead = { deviceId, sent: this.db.sent, acks, heads };
-  }
-
-  /** The statement sent as number `sent` touched neither device_acks, heads nor entries: what was read ahead still holds. */
-  unaffected(sent: number): void {
-    if (this.ahead?.sent === sent - 1) this.ahead.sent = sent;
-    if (this.seqsAhead?.sent === sent - 1) this.seqsAhead.sent = sent;
-  }
-
   async heads(userId: string): Promise<Versions> {
-    const ahead = this.ahead;
-    if (ahead?.heads && ahead.sent === this.db.sent) {
-      const known = ahead.heads;
-      ahead.heads = null;
-      const { userId: owner, heads } = await known;
-      if (owner === userId) return heads;
-    }
     const { rows } = await this.db.query<{ domain: string; head: number }>(prepared(`SELECT domain, head FROM heads WHERE user_id = $1`), [userId]);
     return versions(rows.map((r) => [r.domain, r.head]));
   }
@@ -229,19 +170,12 @@ export class PgEntryLog implements EntryLog {
   }
 
   async acks(deviceId: string): Promise<Versions> {
-    const ahead = this.ahead;
-    if (ahead?.acks && ahead.deviceId === deviceId && ahead.sent === this.db.sent) {
-      const known = ahead.acks;
-      ahead.acks = null;
-      return known;
-    }
-    const { rows } = await this.db.query<{ domain: string; v: number }>(ACKS, [deviceId]);
+    const { rows } = await this.db.query<{ domain: string; v: number }>(prepared(`SELECT domain, v FROM device_acks WHERE device_id = $1`), [deviceId]);
     return versions(rows.map((r) => [r.domain, r.v]));
   }
 
-  /** Deferred (`Db.defer`): nothing reads its answer. */
   async setAck(deviceId: string, d: Domain, v: number): Promise<void> {
-    this.db.defer(
+    await this.db.query(
       prepared(`INSERT INTO device_acks (device_id, domain, v) VALUES ($1, $2, $3)
        ON CONFLICT (device_id, domain) DO UPDATE SET v = GREATEST(device_acks.v, excluded.v)`),
       [deviceId, d, v],
@@ -249,27 +183,22 @@ export class PgEntryLog implements EntryLog {
   }
 
   async ackedEntries(userId: string, d: Domain, after: number, upTo: number, limit: number): Promise<EntryStamp[]> {
-    const stamps = this.db.query<StampRow>(
+    const { rows } = await this.db.query<StampRow>(
       prepared(`SELECT v, k, at, CASE WHEN k = 'msg' THEN conversation_id END AS conversation_id, CASE WHEN k = 'msg' THEN seq END AS seq
        FROM entries WHERE user_id = $1 AND domain = $2 AND v > $3 AND v <= $4 ORDER BY v DESC LIMIT $5`),
       [userId, d, after, upTo, limit],
     );
-    if (d === "chat" && this.batch !== null) {
-      const refs = this.db.query<SeqRow>(MESSAGE_SEQS, [userId, after, upTo]).then(({ rows }) => rows.map(toRef));
-      // Its failure is the transaction's, reported by the stamps' read (sent first).
-      refs.catch(() => undefined);
-      this.seqsAhead = { userId, after, upTo, sent: this.db.sent, refs };
-    }
-    const { rows } = await stamps;
     return rows.reverse().map((r) => toStamp(d, r));
   }
 
   async messageSeqsBetween(userId: string, after: number, upTo: number): Promise<MessageRef[]> {
-    const ahead = this.seqsAhead;
-    this.seqsAhead = null;
-    if (ahead && ahead.userId === userId && ahead.after === after && ahead.upTo === upTo && ahead.sent === this.db.sent) return ahead.refs;
-    const { rows } = await this.db.query<SeqRow>(MESSAGE_SEQS, [userId, after, upTo]);
-    return rows.map(toRef);
+    const { rows } = await this.db.query<{ conversation_id: string; seq: number }>(
+      prepared(`SELECT conversation_id, max(seq) AS seq FROM entries
+       WHERE user_id = $1 AND domain = 'chat' AND v > $2 AND v <= $3 AND k = 'msg' AND conversation_id IS NOT NULL
+       GROUP BY conversation_id`),
+      [userId, after, upTo],
+    );
+    return rows.map((r) => ({ conversationId: r.conversation_id, seq: r.seq }));
   }
 
   async rewriteMessage(ref: MessageRef, message: Message, userId: string | null): Promise<void> {

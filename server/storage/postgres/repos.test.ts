@@ -313,60 +313,6 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
     expect(seen.group.nobody).toBeNull();
   });
 
-  it("answer an ack's and a send's reads read ahead (acks, heads, blocks, message seqs) as fresh reads would, and read again after any other statement", async () => {
-    await write(async (tx) => {
-      for (const id of ["rb-a", "rb-b", "rb-c"]) await user(tx, id, id.replace("-", "_"));
-      await tx.devices.insert({ id: "rb-d", userId: "rb-a", sessionId: null, at: 1 });
-      await tx.conversations.insert({ id: "rb1", type: "direct", itemId: null, title: null, uniqueKey: "direct:rb-a:rb-b", at: 20 }, plain("rb-a", "rb-b"));
-      await tx.conversations.insert({ id: "rb2", type: "direct", itemId: null, title: null, uniqueKey: "direct:rb-a:rb-c", at: 21 }, plain("rb-a", "rb-c"));
-      await tx.log.setAck("rb-d", "chat", 1);
-      await tx.log.append(
-        [1, 2, 3].map((seq) => ({ userId: "rb-a", d: "chat" as const, k: "msg", data: {}, ref: { conversationId: "rb1", seq } })),
-        30,
-      );
-      await tx.safety.block("rb-c", "rb-a", 31);
-    });
-    const fresh = await read(async (r) => ({ acks: await r.log.acks("rb-d"), heads: await r.log.heads("rb-a"), seqs: await r.log.messageSeqsBetween("rb-a", 1, 3) }));
-    expect(fresh.acks.chat).toBe(1);
-    expect(fresh.heads.chat).toBe(3);
-    const seen = await write(async (tx) => {
-      await tx.devices.lock("rb-d");
-      // Seen touches only the device's row: the acks and heads read ahead still answer.
-      await tx.devices.seen("rb-d", 40, null);
-      const ahead = { acks: await tx.log.acks("rb-d"), heads: await tx.log.heads("rb-a") };
-      // Another user's heads are asked for, not answered from the device's user's.
-      const other = await tx.log.heads("rb-b");
-      await tx.devices.lock("rb-d");
-      await tx.log.setAck("rb-d", "chat", 2);
-      await tx.log.append([{ userId: "rb-a", d: "chat", k: "notice", data: {} }], 41);
-      const after = { acks: await tx.log.acks("rb-d"), heads: await tx.log.heads("rb-a") };
-      await tx.log.ackedEntries("rb-a", "chat", 1, 3, 10);
-      const seqs = await tx.log.messageSeqsBetween("rb-a", 1, 3);
-      // Read ahead, then an append in between: asked again.
-      await tx.log.ackedEntries("rb-a", "chat", 0, 5, 10);
-      await tx.log.append([{ userId: "rb-a", d: "chat", k: "msg", data: {}, ref: { conversationId: "rb1", seq: 9 } }], 42);
-      const seqsAfter = await tx.log.messageSeqsBetween("rb-a", 0, 5);
-      await tx.conversations.lock("rb1");
-      const blocked = { ab: await tx.safety.eitherWay("rb-a", "rb-b"), stranger: await tx.safety.eitherWay("rb-a", "rb-c") };
-      await tx.conversations.lock("rb1");
-      await tx.safety.block("rb-b", "rb-a", 43);
-      const blockedAfter = await tx.safety.eitherWay("rb-a", "rb-b");
-      await tx.conversations.lock("rb2");
-      const pair2 = { ca: await tx.safety.eitherWay("rb-a", "rb-c"), ac: await tx.safety.eitherWay("rb-c", "rb-a") };
-      return { ahead, other, after, seqs, seqsAfter, blocked, blockedAfter, pair2 };
-    });
-    expect(seen.ahead).toEqual({ acks: fresh.acks, heads: fresh.heads });
-    expect(seen.other).toEqual(await read(async (r) => r.log.heads("rb-b")));
-    expect(seen.after.acks.chat).toBe(2);
-    expect(seen.after.heads.chat).toBe(4);
-    expect(seen.seqs).toEqual(fresh.seqs);
-    expect(seen.seqsAfter).toEqual([{ conversationId: "rb1", seq: 9 }]);
-    expect(seen.blocked).toEqual({ ab: false, stranger: true });
-    expect(seen.blockedAfter).toBe(true);
-    expect(seen.pair2).toEqual({ ca: true, ac: true });
-    expect(await read(async (r) => (await r.devices.get("rb-d"))?.lastSeen)).toBe(40);
-  });
-
   it("store messages once, find them by client id and seq, page and count them", async () => {
     await write(async (tx) => {
       for (const id of ["ms-a", "ms-b", "ms-c"]) await user(tx, id, id.replace("-", "_"));

@@ -15,25 +15,23 @@ import { PgNodeMetrics, PgTrace } from "./trace.js";
 
 /** Every repository, bound to one transaction's connection (and, in a write, its append batch). */
 export function createRepos(db: Db, batch: AppendBatch | null, ring: number): Repos {
-  const log = new PgEntryLog(db, batch, ring);
-  const conversations = new PgConversations(db);
   return {
     users: new PgUsers(db),
     sessions: new PgSessions(db),
-    devices: new PgDevices(db, log),
+    devices: new PgDevices(db),
     items: new PgItems(db),
-    conversations,
+    conversations: new PgConversations(db),
     messages: new PgMessages(db),
     orders: new PgOrders(db),
     offers: new PgOffers(db),
-    log,
+    log: new PgEntryLog(db, batch, ring),
     push: new PgPush(db),
     follows: new PgFollows(db),
     campaigns: new PgCampaigns(db),
     search: new PgSearch(db),
     commands: new PgCommands(db),
     media: new PgMedia(db),
-    safety: new PgSafety(db, conversations),
+    safety: new PgSafety(db),
     trace: new PgTrace(db),
     nodeMetrics: new PgNodeMetrics(db),
   };

@@ -2,16 +2,11 @@ import type { Report } from "../../../shared/protocol/index.js";
 import { REPORT_COLUMNS, reportValues, toReport, type ReportRow } from "../safety-rows.js";
 import type { BlockPair } from "../push-types.js";
 import type { ReportCursor, SafetyRepo } from "../tx.js";
-import type { PgConversations } from "./chat.js";
 import { type Db, prepared } from "./db.js";
 
 /** Blocks and reports (server/safety/). */
 export class PgSafety implements SafetyRepo {
-  constructor(
-    private readonly db: Db,
-    /** The transaction's conversations, which read a locked direct or item chat's blocks ahead (a send's block check). */
-    private readonly conversations: PgConversations | null = null,
-  ) {}
+  constructor(private readonly db: Db) {}
 
   async block(blockerId: string, blockedId: string, at: number): Promise<boolean> {
     const { rowCount } = await this.db.query(`INSERT INTO blocks (blocker_id, blocked_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
@@ -49,8 +44,6 @@ export class PgSafety implements SafetyRepo {
   }
 
   async eitherWay(a: string, b: string): Promise<boolean> {
-    const known = await this.conversations?.blockedAhead(a, b);
-    if (known != null) return known;
     const { rows } = await this.db.query(
       prepared(`SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`),
       [a, b],
