@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Browser, BrowserContext, CDPSession, Page } from "@playwright/test";
+import { chromium as playwrightChromium, type Browser, type BrowserContext, type CDPSession, type Page } from "@playwright/test";
 import { SESSION_COOKIE } from "../../shared/protocol/index.js";
 import { seeded, shuffle } from "../../shared/sync/testing.js";
 import { statsAndInserts, watchBubbleInserts } from "../../e2e/support/bubble-inserts.js";
 import { arrivalAt, HANDICAPS, recordArrivals } from "../../e2e/support/first-message.js";
 import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
-import { launchChromium } from "../lib/chromium.js";
+import { chromiumArgs, chromiumPath, launchChromium } from "../lib/chromium.js";
 import { browserProfileSummary } from "../lib/profile-summary.js";
 import { withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
@@ -67,6 +68,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   if (Number.isInteger(catchUpOption) && catchUpOption > 0) cfg.catchUp = catchUpOption;
   if (Number.isInteger(otherOption) && otherOption >= 0) cfg.otherMessages = otherOption;
   const catchUpOnly = ctx.option("catch-up-only") !== undefined;
+  // --reader-profile=memory|disk: the reader's IndexedDB (first sync, catch-up, cold start, open) in an off-the-record
+  // context (in memory, Chromium's in-memory LevelDB) or in a profile on disk, as the app's users have it.
+  const readerProfile = ctx.option("reader-profile") === "disk" ? "disk" : "memory";
   // --cold-runs=N: more cold starts per run (pairs of runs need ≥ 5 a side); --cold-only: stop after the cold start.
   const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
   if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;
@@ -106,7 +110,8 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, RING_CAPACITY: String(ring) } });
   const chromium = await launchChromium();
   const metrics: Metric[] = [];
-  const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine, chromium: chromium.version() };
+  const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine, chromium: chromium.version(), readerProfile };
+  let disposeDisk: (() => Promise<void>) | null = null;
   // Send → other window's screen, per transport.
   const sendStep = async () => {
     const latency: Record<string, ReturnType<typeof summarize>> = {};
@@ -135,7 +140,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       await sendStep();
       return { metrics, details };
     }
-    const readerCtx = await contextFor(chromium, server.url, reader);
+    let readerCtx: BrowserContext;
+    if (readerProfile === "disk") ({ context: readerCtx, dispose: disposeDisk } = await diskContextFor(server.url, reader));
+    else readerCtx = await contextFor(chromium, server.url, reader);
     // First sync of everything seeded (not a target, but shows the cost of a first sign-in on a big account).
     {
       const head = await chatHead(server.url, reader);
@@ -353,6 +360,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     details.firstMessage = firstMessage;
     await openerCtx.close();
   } finally {
+    await disposeDisk?.().catch((error) => ctx.log(`could not remove the reader's profile: ${String(error)}`));
     await chromium.close();
     await server.stop();
   }
@@ -363,6 +371,18 @@ async function contextFor(browser: Browser, url: string, user: SeededUser): Prom
   const context = await browser.newContext({ baseURL: url });
   await context.addCookies([{ name: SESSION_COOKIE, value: user.token, url }]);
   return context;
+}
+
+/** A context with a profile on disk (its own browser process); `dispose` closes it and removes the profile. */
+async function diskContextFor(url: string, user: SeededUser): Promise<{ context: BrowserContext; dispose: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), "courier-bench-profile-"));
+  const context = await playwrightChromium.launchPersistentContext(dir, { executablePath: chromiumPath, args: chromiumArgs, baseURL: url });
+  await context.addCookies([{ name: SESSION_COOKIE, value: user.token, url }]);
+  const dispose = async () => {
+    await context.close().catch(() => {});
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  return { context, dispose };
 }
 
 async function chatHead(url: string, user: SeededUser): Promise<number> {

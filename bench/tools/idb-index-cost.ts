@@ -1,16 +1,25 @@
 // What one IndexedDB index costs a message write in Chromium (issue 16, catch-up): `node --import tsx bench/tools/idb-index-cost.ts [variant…]`.
 // A variant names the indexes of a `messages` store shaped like web/db/database.ts: cs ([conversationId+seq]), cmid (clientMsgId),
 // terms (*terms, three keys a row as the search index makes for "Missed 0-123"), at; "none" for none; "seqid" for ascending ids
-// instead of random ones. Each variant writes BATCHES readwrite transactions of 500 puts into a fresh database and prints the
-// mean time of the first and the last five.
-import { launchChromium } from "../lib/chromium.js";
+// instead of random ones; "strict" / "relaxed" for transactions of that durability (else the browser's default). Each variant
+// writes BATCHES readwrite transactions of 500 puts into a fresh database and prints the mean time of the first and the last five.
+// CHROMIUM_FLAGS="--enable-features=…": extra flags; PERSISTENT=1: a profile on disk (the app's users) instead of the
+// off-the-record context the bench's pages get (IndexedDB in memory).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type BrowserContext } from "@playwright/test";
+import { chromiumArgs, chromiumPath } from "../lib/chromium.js";
 
 const BATCHES = Number(process.env.BATCHES ?? 40);
 const variants = process.argv.slice(2);
 if (variants.length === 0) variants.push("none", "cs", "cs-cmid", "cs-cmid-at", "cs-cmid-terms-at");
-const browser = await launchChromium();
+const args = [...chromiumArgs, ...(process.env.CHROMIUM_FLAGS ?? "").split(" ").filter(Boolean)];
+const profileDir = process.env.PERSISTENT ? mkdtempSync(path.join(tmpdir(), "idb-index-cost-")) : null;
+const browser = profileDir ? null : await chromium.launch({ executablePath: chromiumPath, args });
+const context: BrowserContext = profileDir ? await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath, args }) : await browser!.newContext();
 try {
-  const page = await browser.newPage();
+  const page = await context.newPage();
   await page.route("http://idb.test/", (route) => route.fulfill({ body: "<html></html>", contentType: "text/html" }));
   await page.goto("http://idb.test/");
   for (const variant of variants) {
@@ -34,7 +43,8 @@ try {
         for (let b = 0; b < batches; b++) {
           const started = performance.now();
           await new Promise<void>((resolve, reject) => {
-            const tx = db.transaction("messages", "readwrite");
+            const durability = variant.includes("strict") ? "strict" : variant.includes("relaxed") ? "relaxed" : "default";
+            const tx = db.transaction("messages", "readwrite", { durability });
             const store = tx.objectStore("messages");
             for (let i = 0; i < 500; i++, n++) {
               const at = 1_796_387_625_214 + n * 10;
@@ -65,5 +75,7 @@ try {
     console.info(`${variant.padEnd(20)} ms per 500 puts: first 5 ${mean(times.slice(0, 5))}, last 5 ${mean(times.slice(-5))} (${BATCHES * 500} rows)`);
   }
 } finally {
-  await browser.close();
+  await context.close();
+  await browser?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 }
