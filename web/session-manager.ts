@@ -220,6 +220,8 @@ export class SessionManager {
     const previousStopped = previous ? previous.client.stop() : Promise.resolve();
     if (previous) void this.retire(previous);
     previousStopped
+      // The first screen paints before the client's start takes the page and IndexedDB (cold start, issue 16).
+      .then(() => (previous ? undefined : afterNextPaint()))
       .then(() => client.start())
       .catch((error) => console.error("courier: sync client failed to start", error));
   }
@@ -351,4 +353,18 @@ function isTabNews(value: unknown): value is TabNews {
   if (typeof value !== "object" || value === null || !("type" in value)) return false;
   if (value.type === "signed-in") return true;
   return value.type === "signed-out" && "userId" in value && typeof value.userId === "string" && "at" in value && typeof value.at === "number";
+}
+
+/** Once the next frame has painted; at most `bound` ms (a hidden page paints no frames; no frames at all outside a browser). */
+function afterNextPaint(bound = 50): Promise<void> {
+  if (typeof requestAnimationFrame !== "function") return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, bound);
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        clearTimeout(timer);
+        resolve();
+      }, 0),
+    );
+  });
 }
