@@ -104,7 +104,7 @@ function bootScript(): Plugin {
         if (boot.imports.length > 0 || boot.dynamicImports.length > 0 || boot.exports.length > 0) {
           throw new Error(`courier-boot-script: ${boot.fileName} must be a classic script (no import or export): it imports ${[...boot.imports, ...boot.dynamicImports].join(", ") || "nothing"} and exports ${boot.exports.join(", ") || "nothing"}`);
         }
-        return [{ tag: "script", attrs: { src: `/${boot.fileName}` }, injectTo: "head-prepend" }];
+        return [{ tag: "script", attrs: { src: `/${boot.fileName}`, async: true }, injectTo: "head-prepend" }];
       },
     },
   };

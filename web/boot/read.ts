@@ -69,6 +69,7 @@ function readSnapshot(idb: IDBFactory, name: string): Promise<BootSnapshot | nul
       const db = request.result;
       // Never in the way of the app's own upgrade.
       db.onversionchange = () => db.close();
+      // Closing lets a transaction still running finish; resolving twice keeps the first value.
       const finish = (value: BootSnapshot | null) => {
         db.close();
         resolve(value);
@@ -82,7 +83,9 @@ function readSnapshot(idb: IDBFactory, name: string): Promise<BootSnapshot | nul
         const conversations = tx.objectStore("conversations").getAll();
         const outbox = tx.objectStore("outbox").index("createdAt").getAll();
         const blocks = tx.objectStore("safety").get("blocks");
-        tx.oncomplete = () => finish({ conversations: conversations.result, outbox: outbox.result, blocks: blocks.result ?? null });
+        // Requests in one transaction succeed in order: at the last one's success all three are read (no wait for the
+        // transaction's complete event: each event is a task of its own on a main thread busy compiling the app).
+        blocks.onsuccess = () => finish({ conversations: conversations.result, outbox: outbox.result, blocks: blocks.result ?? null });
         tx.onabort = () => finish(null);
       } catch {
         finish(null);
