@@ -80,12 +80,14 @@ function lazyChunkLinks(): Plugin {
 
 /**
  * Names the boot script (web/boot/boot.ts, its own entry) first in the app's
- * index.html, as a classic script: it runs as the parser reaches it, before
- * the app's module is fetched and compiled, and starts reading the first
- * screen from IndexedDB (web/boot/read.ts). Under /assets/ with a hash, so the
- * service worker keeps it with the shell (`keepShell`) and each build's copy
- * is its own. A classic script cannot import: the build fails if it would.
- * Before the module script and its modulepreloads, so its request goes first.
+ * index.html, as an async classic script: it runs as soon as it has loaded
+ * (1 kB, requested before the app's module and its modulepreloads), without
+ * holding the parser, while the app's scripts are fetched and compiled, and
+ * starts reading the first screen from IndexedDB (web/boot/read.ts). The app
+ * uses that read only if the script ran before the app's modules (otherwise
+ * it reads the usual way). Under /assets/ with a hash, so the service worker
+ * keeps it with the shell (`keepShell`) and each build's copy is its own. A
+ * classic script cannot import: the build fails if it would.
  */
 function bootScript(): Plugin {
   return {

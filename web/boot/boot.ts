@@ -1,5 +1,5 @@
 /*
- * A classic script of its own in <head>, before the app's module (vite.config.ts `bootScript`):
+ * An async classic script of its own, first in <head> (vite.config.ts `bootScript`):
  * starts reading the first screen from IndexedDB while the app's scripts load (read.ts).
  * web/boot/snapshot.ts picks the result up.
  */

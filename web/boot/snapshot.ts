@@ -47,6 +47,17 @@ function asFirstScreen(snapshot: BootSnapshot): FirstScreen {
   };
 }
 
+/** `userId`'s first screen as the boot script read it, once it has; null before, for another user, or once spent. */
+export function firstScreenOf(userId: string): FirstScreen | null {
+  return spent || read?.userId !== userId ? null : read.screen;
+}
+
+/** The list's own queries have answered: the boot's read is never shown again. */
+export function spendFirstScreen(): void {
+  spent = true;
+  read = null;
+}
+
 const marks = new Set<string>();
 function marked(name: string | null): void {
   if (name === null || marks.has(name)) return;
@@ -64,10 +75,10 @@ const subscribe = (listener: () => void) => {
  * own queries have answered): then undefined, for good.
  */
 export function useFirstScreen(userId: string, answered: boolean): FirstScreen | undefined {
-  const screen = useSyncExternalStore(subscribe, () => (spent || read?.userId !== userId ? null : read.screen));
+  const screen = useSyncExternalStore(subscribe, () => firstScreenOf(userId));
   const shown = answered || !screen ? undefined : screen;
   useEffect(() => {
-    if (answered) spent = true;
+    if (answered) spendFirstScreen();
     // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks): the list's data, from which read.
     marked(answered ? "courier:list-queries-answered" : shown ? "courier:list-from-boot-read" : null);
   }, [answered, shown]);
