@@ -42,7 +42,7 @@ export function ConversationList() {
   const livePending = useLiveQuery(async () => newestByConversation(await db.outbox.orderBy("createdAt").toArray()), [db]);
   const liveBlocked = useBlockedIds(db); // safety (issue 14): a group's newest message from someone I block is not previewed
   // At a cold start, what the boot script read while the app loaded (web/boot), until these queries answer.
-  const first = useFirstScreen(user.id, live !== undefined);
+  const first = useFirstScreen(user.id, live !== undefined && livePending !== undefined);
   const firstScreen = useMemo(
     () =>
       first && {
@@ -53,7 +53,7 @@ export function ConversationList() {
     [first],
   );
   const stored = live ?? firstScreen?.stored;
-  const newestPending = firstScreen?.pending ?? livePending;
+  const newestPending = livePending ?? firstScreen?.pending;
   const blocked = firstScreen?.blocked ?? liveBlocked;
   const requests = stored?.filter(isRequest) ?? [];
   const summaries = stored?.filter((s) => !isRequest(s));
