@@ -38,7 +38,7 @@ export function MessageAnnouncer() {
 
   useEffect(() => {
     let alive = true;
-    const say = (key: string, text: string) => alive && setSaid((list) => [...list, { key, text }].slice(-KEPT));
+    const say = (items: Array<{ key: string; text: string }>) => alive && items.length > 0 && setSaid((list) => [...list, ...items].slice(-KEPT));
     const unsubscribeUi = useUi.subscribe((s) => (state.current.open = selectedConversationId(s.route)));
     const unsubscribe = useLanding.subscribe((now, before) => {
       const fresh: StoredMessage[] = [];
@@ -52,17 +52,26 @@ export function MessageAnnouncer() {
           if (m.senderId !== user.id && !m.recalled && !state.current.blocked.has(m.senderId)) fresh.push(m);
         }
       }
-      for (const m of fresh) {
-        void db.conversations.get(m.conversationId).then((summary) => {
-          if (!summary) return;
+      if (fresh.length === 0) return;
+      // Their summaries in one read (a catch-up page lands 500 messages: one read each queued 500 transactions ahead of its write).
+      const ids = [...new Set(fresh.map((m) => m.conversationId))];
+      void db.conversations.bulkGet(ids).then((rows) => {
+        const summaries = new Map(ids.map((id, i) => [id, rows[i]]));
+        // Only the last KEPT stay in the region: worded newest first, the older ones not at all.
+        const items: Array<{ key: string; text: string }> = [];
+        for (let i = fresh.length - 1; i >= 0 && items.length < KEPT; i--) {
+          const m = fresh[i]!;
+          const summary = summaries.get(m.conversationId);
+          if (!summary) continue;
           if (m.conversationId === state.current.open) {
             const parts = previewParts(m, summary, user.id);
-            say(m.id, m.kind === "system" ? parts.text : t("conversation.announce.inOpen", { name: memberName(summary, m.senderId), text: parts.text }));
+            items.unshift({ key: m.id, text: m.kind === "system" ? parts.text : t("conversation.announce.inOpen", { name: memberName(summary, m.senderId), text: parts.text }) });
           } else if (m.kind !== "system" && !summary.muted && Date.now() - m.at < FRESH_MS) {
-            say(m.id, t("conversation.announce.elsewhere", { title: conversationTitle(summary, user.id) }));
+            items.unshift({ key: m.id, text: t("conversation.announce.elsewhere", { title: conversationTitle(summary, user.id) }) });
           }
-        });
-      }
+        }
+        say(items);
+      });
     });
     return () => {
       alive = false;
