@@ -2,7 +2,7 @@
 // `node --import tsx bench/tools/direct-write-cost.ts`, env PAIRS (16), PER_PAIR (4), ROUNDS (30), PRAGMAS, STATEMENTS=1 to time each
 // statement. PAIRS=1 PER_PAIR=1: one message at a time, each write its own commit (a low rate).
 // Builds PAIRS direct conversations through the server's own rules (SQLite: a file database in a temp directory, WAL synced
-// as the server does), then per round, four times: 4 messages from each pair at once (`sendMessage`, one group commit, each
+// as the server does), then per round, four times: PER_PAIR messages from each pair at once (`sendMessage`, one group commit, each
 // write in its savepoint), then every device acks its head at once (`ack`). Prints the median CPU of the process per
 // message (its send and both acks). PRAGMAS, e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings
 // round by round (the first rounds of each are warm-up), so the variants share the machine's moods; without it one variant
