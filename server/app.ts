@@ -35,6 +35,7 @@ import { openStorage } from "./storage/open.js";
 import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
+import { AckQueue, ackSlots } from "./sync/ack-queue.js";
 import { Events } from "./observability/events.js";
 import { NodeSnapshots } from "./observability/node-metrics.js";
 import { TraceRecorder } from "./observability/trace.js";
@@ -48,6 +49,7 @@ import { Hub } from "./sync/hub.js";
 import { type SyncReader, syncReader } from "./sync/log.js";
 import { Retransmitter } from "./sync/retransmit.js";
 import { syncRoutes } from "./sync/routes.js";
+import { applyAckTurn } from "./sync/service.js";
 import { userRoutes } from "./users/routes.js";
 import { pollRoutes } from "./transports/poll/routes.js";
 import { presenceRoutes } from "./presence/routes.js";
@@ -218,6 +220,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     clock,
     limits: new Limits(config.rateLimits, clock, cluster.link, app.log),
     reads: new ReadLimits(readRules(config)),
+    acks: new AckQueue(ackSlots(config), (turn) => applyAckTurn(ctx, turn)),
     warnOnce(key, details, message) {
       if (warned.has(key)) return;
       warned.add(key);

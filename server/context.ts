@@ -10,6 +10,7 @@ import type { TraceRecorder } from "./observability/trace.js";
 import type { PushFunnel } from "./push/funnel.js";
 import type { PushService } from "./push/service.js";
 import type { Storage } from "./storage/storage.js";
+import type { AckQueue } from "./sync/ack-queue.js";
 import type { SyncReader } from "./sync/log.js";
 import type { DeliveryMetrics } from "./sync/delivery-metrics.js";
 import type { Hub } from "./sync/hub.js";
@@ -39,6 +40,8 @@ export interface Context {
   snapshots: NodeSnapshots;
   /** The message trace (trace_events): a delivery-events listener; `flush()` writes what is buffered. */
   trace: TraceRecorder;
+  /** Acks on their way to the database: one write at a time per device, waiting acks merged, a cap on ack writes at once (sync/ack-queue.ts). */
+  acks: AckQueue;
   /** Delivery counters of this process (pushes, acks, retries, hand-overs, dead connections). */
   delivery: DeliveryMetrics;
   /** Re-pushes unacked entries to devices live on ws/sse here; told of every applied ack. */

@@ -51,6 +51,16 @@ export function mapError(err: unknown): Mapped {
   return { status: 500, info: { code: "internal", message: "Something went wrong on the server." } };
 }
 
+/**
+ * A failure worth an error in the log: a 500 (our bug, or a commit in doubt).
+ * A 503 `unavailable` is a refusal that changed nothing, answered thousands
+ * of times a second when the database is down or behind: the engine logs the
+ * outage (at most every few seconds) and `courier_errors_total` counts each.
+ */
+export function worthAnErrorLog(mapped: Mapped): boolean {
+  return mapped.status >= 500 && mapped.info.code !== "unavailable";
+}
+
 /** Where error responses are counted by code (`courier_errors_total`): a decoration of the root instance, which every plugin's instance inherits. */
 const ERROR_COUNTER = Symbol("courier.error-counter");
 type ErrorCounter = (code: string) => void;
@@ -70,7 +80,7 @@ export function sendError(reply: FastifyReply, mapped: Mapped): FastifyReply {
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const mapped = mapError(err);
-    if (mapped.status >= 500) req.log.error({ err }, "request failed");
+    if (worthAnErrorLog(mapped)) req.log.error({ err }, "request failed");
     else req.log.info({ code: mapped.info.code }, "request refused");
     return sendError(reply, mapped);
   });

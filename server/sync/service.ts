@@ -15,6 +15,7 @@ import {
   type Versions,
 } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
+import type { AckTurn } from "./ack-queue.js";
 import { ack as applyAck } from "./log.js";
 
 /** Pull and ack, shared by HTTP and every transport's request events. */
@@ -36,18 +37,28 @@ export async function pull(ctx: Context, userId: string, deviceId: string | null
 
 /**
  * Returns the device's acked versions after applying; receipts it triggers
- * are pushed. Every transport's ack comes through here, so the retransmitter
- * hears of each one, and so do the delivery events (what it newly acked, read
- * in its own transaction). `transport`: what carried the ack, where the
- * caller knows (a socket's ack, a poll's cursor); an HTTP ack says nothing.
+ * are pushed. Every transport's ack comes through here, into the process's
+ * ack queue (`ack-queue.ts`: one write at a time per device, acks that wait
+ * merged, a cap on ack writes running at once), which applies them with
+ * `applyAckTurn`. `transport`: what carried the ack, where the caller knows
+ * (a socket's ack, a poll's cursor); an HTTP ack says nothing.
  */
 export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown, transport?: TransportName): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
+  return { acks: await ctx.acks.submit(userId, deviceId, acks, transport) };
+}
+
+/**
+ * One device's (merged) acks in one write. The retransmitter hears of each
+ * write, and so do the delivery events (what it newly acked, read in its own
+ * transaction).
+ */
+export async function applyAckTurn(ctx: Context, { userId, deviceId, acks, transport }: AckTurn): Promise<Versions> {
   const { acks: after, entries } = await ctx.storage.write((tx) => applyAck(tx, userId, deviceId, acks, ctx.clock()));
   ctx.delivery.acks++;
   ctx.retransmit.acked(userId, deviceId, after);
   if (entries.length > 0) ctx.events.acked(transport ? { userId, deviceId, transport } : { userId, deviceId }, entries, ctx.clock());
-  return { acks: after };
+  return after;
 }
 
 /**

@@ -76,6 +76,9 @@ export class PostgresEngine implements Engine {
   readonly stats = { conflicts: { deadlock: 0, serialization: 0, unique: 0 } };
   private closed = false;
   private lastUnavailableLog = 0;
+  private lastBusyLog = 0;
+  /** Requests refused "busy" since the last log of it. */
+  private busySinceLog = 0;
   private down = false;
 
   private constructor(
@@ -174,7 +177,10 @@ export class PostgresEngine implements Engine {
       // on a fresh connection before answering 503.
       if (outcome.stale && attempt === 1) continue;
       // Every connection busy for the whole wait: the database is up but behind; say "busy", not "unreachable".
-      if (isPoolWait(error) && this.pool.totalCount >= (this.pool.options.max ?? 10)) throw busy();
+      if (isPoolWait(error) && this.pool.totalCount >= (this.pool.options.max ?? 10)) {
+        this.noteBusy();
+        throw busy();
+      }
       if (isConnectionError(error)) this.noteUnavailable(error);
       throw translate(error);
     }
@@ -199,6 +205,16 @@ export class PostgresEngine implements Engine {
       const cause = error instanceof CourierError || conn.firstError === null ? error : conn.firstError;
       return { ok: false, error: cause, stale: conn.untouched && isConnectionError(cause) };
     }
+  }
+
+  /** Requests that found every connection busy for the whole wait: logged with their count at most every 5 s (each is also counted by code in the metrics). */
+  private noteBusy(): void {
+    this.busySinceLog++;
+    const now = Date.now();
+    if (now - this.lastBusyLog < UNAVAILABLE_LOG_EVERY_MS) return;
+    this.lastBusyLog = now;
+    this.log.warn({ refused: this.busySinceLog, poolSize: this.pool.options.max ?? 10 }, "Every PostgreSQL connection stayed busy for the whole wait; requests answered 503 busy.");
+    this.busySinceLog = 0;
   }
 
   private noteUnavailable(error: unknown): void {

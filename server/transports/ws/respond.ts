@@ -1,5 +1,5 @@
 import type { AckResult, ErrorInfo } from "../../../shared/protocol/index.js";
-import { mapError } from "../../http/errors.js";
+import { type Mapped, mapError, worthAnErrorLog } from "../../http/errors.js";
 
 interface Log {
   error(obj: object, msg: string): void;
@@ -29,8 +29,9 @@ export function respond<T extends object>(cb: unknown, work: () => Promise<T>, l
   pending.then(
     (result) => reply({ ok: true, ...result }),
     (err: unknown) => {
-      const { status, error } = socketError(err);
-      if (status >= 500) log.error({ err }, "socket request failed");
+      const mapped = mapError(err);
+      if (worthAnErrorLog(mapped)) log.error({ err }, "socket request failed");
+      const { error } = socketErrorOf(mapped);
       onError?.(error.code);
       reply({ ok: false, error });
     },
@@ -39,7 +40,10 @@ export function respond<T extends object>(cb: unknown, work: () => Promise<T>, l
 
 /** An error as a socket answer carries it (an ack's `error`, a refused handshake's `data`): rate_limited says how long to wait, as HTTP's Retry-After does. */
 export function socketError(err: unknown): { status: number; error: ErrorInfo & { retryAfterMs?: number } } {
-  const mapped = mapError(err);
+  return socketErrorOf(mapError(err));
+}
+
+function socketErrorOf(mapped: Mapped): { status: number; error: ErrorInfo & { retryAfterMs?: number } } {
   return { status: mapped.status, error: mapped.retryAfterMs === undefined ? mapped.info : { ...mapped.info, retryAfterMs: mapped.retryAfterMs } };
 }
 
