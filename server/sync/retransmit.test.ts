@@ -227,6 +227,29 @@ describe("Retransmitter", () => {
     expect(versionsOf(c)).toEqual([["chat:3", "chat:4"]]);
   });
 
+  it("re-pushes nothing an ack covers while that ack waits to be written, and no more than was pushed here", async () => {
+    const w = world();
+    w.device("d1");
+    const c = w.connect("d1");
+    await settle();
+    w.append("chat", 4);
+    // The device acks 3 (the ack queue holds it; storage still says 0), and claims far more of system than it was sent.
+    w.rt.received(USER, "d1", { chat: 3, system: 99 });
+    w.append("system", 2);
+    await vi.advanceTimersByTimeAsync(1000);
+    // chat:4 and the two system entries pushed after the claim are re-pushed; chat 1..3 are not.
+    expect(versionsOf(c)).toEqual([["chat:4"], ["system:1", "system:2"]]);
+    w.rt.received(USER, "d1", { chat: 4, system: 2 });
+    expect(w.rt.waiting).toBe(0);
+    const before = c.repushed.length;
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(c.repushed).toHaveLength(before);
+    // Another user naming this device id is not this device.
+    w.append("chat", 1);
+    w.rt.received("someone-else", "d1", { chat: 5 });
+    expect(w.rt.waiting).toBe(1);
+  });
+
   it("counts an ack that reached another server process: acks are read from storage at each try", async () => {
     const w = world();
     w.device("d1");

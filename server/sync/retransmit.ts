@@ -189,7 +189,29 @@ export class Retransmitter implements HubObserver {
   /** The device's acked versions after an ack (HTTP, socket or poll) applied in this process. */
   acked(userId: string, deviceId: string, acks: Versions): void {
     const dev = this.devices.get(keyOf(userId, deviceId));
+    if (dev) this.raiseAcked(dev, acks);
+  }
+
+  /**
+   * An ack as the device sent it, before it is written (the ack queue may
+   * hold it a while when the database is behind, sync/ack-queue.ts): what it
+   * covers of what was pushed here has arrived, so no round re-pushes it
+   * meanwhile — re-pushing then would add reads and frames exactly when the
+   * server is behind. Bounded by what was pushed here (a device cannot vouch
+   * for more); the written ack follows with `acked`.
+   */
+  received(userId: string, deviceId: string, acks: Partial<Versions>): void {
+    const dev = this.devices.get(keyOf(userId, deviceId));
     if (!dev) return;
+    const bounded: Partial<Versions> = {};
+    for (const d of DOMAINS) {
+      const v = acks[d];
+      if (v !== undefined) bounded[d] = Math.min(v, dev.pushed[d]);
+    }
+    this.raiseAcked(dev, bounded);
+  }
+
+  private raiseAcked(dev: DeviceState, acks: Partial<Versions>): void {
     const rose = raise(dev.acked, acks);
     if (rose) dev.gaveUp = false;
     // Registration usually tells us (`registered`), but it may have reached another process.

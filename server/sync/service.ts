@@ -37,7 +37,9 @@ export async function pull(ctx: Context, userId: string, deviceId: string | null
 
 /**
  * Returns the device's acked versions after applying; receipts it triggers
- * are pushed. Every transport's ack comes through here, into the process's
+ * are pushed. Every transport's ack comes through here: the retransmitter
+ * hears of it at once (no re-push of what it covers while it waits), then it
+ * goes into the process's
  * ack queue (`ack-queue.ts`: one write at a time per device, acks that wait
  * merged, a cap on ack writes running at once), which applies them with
  * `applyAckTurn`. `transport`: what carried the ack, where the caller knows
@@ -45,6 +47,7 @@ export async function pull(ctx: Context, userId: string, deviceId: string | null
  */
 export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown, transport?: TransportName): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
+  ctx.retransmit.received(userId, deviceId, acks);
   return { acks: await ctx.acks.submit(userId, deviceId, acks, transport) };
 }
 
