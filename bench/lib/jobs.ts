@@ -104,8 +104,10 @@ export interface ChatResult {
 }
 
 export interface FanoutResult {
-  /** clientMsgId → epoch ms of each receiving member's arrival. */
+  /** clientMsgId → epoch ms of each receiving member's first arrival. */
   receipts: Record<string, number[]>;
+  /** Copies a member got again (re-pushed by the retransmitter): many mean acks are not getting through. */
+  repeats: number;
   /** clientMsgId → epoch ms of the send (the sending worker only). */
   sends: Record<string, number>;
   /** clientMsgId → epoch ms when the server acknowledged the send (stored). */

@@ -266,12 +266,15 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
 let groupSender: RawClient | null = null;
 let groupId = "";
 let receipts: Record<string, number[]> = {};
+/** clientMsgId → the members that have it: a copy re-pushed (retransmission) is a repeat, not another member's arrival. */
+let arrived = new Map<string, Set<number>>();
+let repeats = 0;
 
 async function setupFanout(s: Extract<WorkerSetup, { kind: "fanout" }>): Promise<{ failed: number; firstError: string | null }> {
   groupId = s.conversationId;
   let failed = 0;
   let firstError: string | null = null;
-  const clients = await mapLimit(s.members, s.concurrency, async (m) => {
+  const clients = await mapLimit(s.members, s.concurrency, async (m, member) => {
     try {
       await registerDevice(s.url, m);
       const c = new RawClient({
@@ -283,7 +286,14 @@ async function setupFanout(s: Extract<WorkerSetup, { kind: "fanout" }>): Promise
           for (const e of entries) {
             if (e.k !== "msg") continue;
             const id = (e.data as { message?: { clientMsgId?: string } }).message?.clientMsgId;
-            if (id) (receipts[id] ??= []).push(at);
+            if (!id) continue;
+            const members = arrived.get(id) ?? new Set<number>();
+            arrived.set(id, members);
+            if (members.has(member)) repeats++;
+            else {
+              members.add(member);
+              (receipts[id] ??= []).push(at);
+            }
           }
         },
       });
@@ -309,6 +319,8 @@ async function setupFanout(s: Extract<WorkerSetup, { kind: "fanout" }>): Promise
 
 async function runFanout(p: Extract<Phase, { kind: "fanout" }>): Promise<FanoutResult> {
   receipts = {};
+  arrived = new Map();
+  repeats = 0;
   const sends: Record<string, number> = {};
   const acks: Record<string, number> = {};
   let accepted = 0;
@@ -347,7 +359,7 @@ async function runFanout(p: Extract<Phase, { kind: "fanout" }>): Promise<FanoutR
     }
   }
   await sleepUntil(sendingEnds + p.drainMs);
-  return { receipts, sends, acks, accepted, errors, lastError };
+  return { receipts, repeats, sends, acks, accepted, errors, lastError };
 }
 
 // ── idle connections ───────────────────────────────────────────────────────
