@@ -449,8 +449,6 @@ async function coldStartTimeline(page: Page): Promise<Record<string, number>> {
         // workerStart: the service worker answered (web/sw/sw.ts keeps the assets).
         firstScriptWorkerStart: Math.min(...scripts.map((r) => r.workerStart || Infinity)),
         lastScriptResponseEnd: Math.max(...scripts.map((r) => r.responseEnd)),
-        // Scripts the service worker's static routes answered from its cache, without its fetch handler (Chromium 128+ reports it).
-        scriptsFromRouterCache: scripts.filter((r) => (r as PerformanceResourceTiming & { workerFinalSourceType?: string }).workerFinalSourceType === "cache").length,
       });
     }
     for (const p of performance.getEntriesByType("paint")) out[p.name] = p.startTime;

@@ -97,32 +97,8 @@ const INSTALL_FILES = ["/manifest.webmanifest", "/icon.svg", "/icon-192.png", "/
 self.addEventListener("install", (event) => {
   void self.skipWaiting();
   // A shell that can't be kept now is kept by the next page load; installing must not fail for it.
-  event.waitUntil(Promise.all([refreshShell().catch(() => {}), routeAssetsToCache(event)]));
+  event.waitUntil(refreshShell().catch(() => {}));
 });
-
-/**
- * The install event with the static routing API (Chromium 123+; not in the
- * WebWorker typings yet). Firefox and WebKit have no `addRoutes`.
- */
-interface RoutableInstallEvent extends ExtendableEvent {
-  addRoutes?(rules: Array<{ condition: { urlPattern: string; requestMethod?: string }; source: { cacheName: string } }>): Promise<void>;
-}
-
-/**
- * Where the browser has the static routing API, an asset (`/assets/…`) is
- * answered from the kept shell by the browser itself, as `assetFromCache`
- * below would: no starting of this script, no fetch event on its thread, on
- * the way to the first paint. An asset not kept goes to the network (the
- * next page load keeps it, `keepShell`). Elsewhere the fetch handler does it.
- */
-async function routeAssetsToCache(event: RoutableInstallEvent): Promise<void> {
-  if (typeof event.addRoutes !== "function") return;
-  try {
-    await event.addRoutes([{ condition: { urlPattern: "/assets/*", requestMethod: "GET" }, source: { cacheName: SHELL_CACHE } }]);
-  } catch {
-    // Rules this browser does not take: the fetch handler answers as before.
-  }
-}
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
