@@ -1,12 +1,14 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig, type HtmlTagDescriptor, type Plugin, type Rollup } from "vite";
 import react from "@vitejs/plugin-react";
 import { adminBundleGuard } from "./web/admin/bundle-guard.js";
+import { publicAssetVersions } from "./scripts/build/public-asset-versions.js";
 
 const api = process.env.COURIER_API ?? "http://localhost:3000";
 
 export default defineConfig({
   root: "web",
-  plugins: [react(), adminBundleGuard(), lazyChunkLinks()],
+  plugins: [react(), adminBundleGuard(), lazyChunkLinks(), publicAssetVersions(fileURLToPath(new URL("./web/public", import.meta.url)))],
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,

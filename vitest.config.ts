@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["shared/**/*.test.ts", "server/**/*.test.ts", "web/**/*.test.ts"] },
+        test: { name: "unit", include: ["shared/**/*.test.ts", "server/**/*.test.ts", "web/**/*.test.ts", "scripts/**/*.test.ts"] },
       },
       {
         extends: true,
