@@ -292,6 +292,43 @@ describe("SyncEngine ordering", () => {
     expect(server.snapshots).toBe(0);
   });
 
+  it("a page that arrives while the one before it is written waits for that commit; every ack is of a committed version", async () => {
+    const { server, store, engine } = setup({ pullLimit: 100, ackDelayMs: 0 });
+    server.latencyMs = 10; // the next page is in long before the current one has committed
+    store.applyDelayMs = 100;
+    const pulled: number[] = []; // what the store had committed when each answer arrived
+    const pull = server.pull.bind(server);
+    server.pull = async (request) => {
+      const answer = await pull(request);
+      pulled.push(store.versions.chat);
+      return answer;
+    };
+    const ackedAhead: string[] = [];
+    server.ack = async (acks) => {
+      if ((acks.chat ?? 0) > store.versions.chat) ackedAhead.push(`acked ${acks.chat} with ${store.versions.chat} committed`);
+      server.acks.push(acks);
+    };
+    await engine.start();
+    server.append("chat", 500);
+    engine.hello(server.heads());
+    await vi.advanceTimersByTimeAsync(5_000);
+    await engine.idle();
+
+    // The early answers did arrive before the page ahead of them was committed…
+    expect(pulled.slice(0, 3)).toEqual([0, 0, 100]);
+    // …and still every page was committed whole, in order, once, and nothing acked before its commit.
+    expect(store.transactions.map((t) => [t.from, t.to])).toEqual([
+      [1, 100],
+      [101, 200],
+      [201, 300],
+      [301, 400],
+      [401, 500],
+    ]);
+    expect(store.appliedVersions("chat")).toEqual(range(1, 500));
+    expect(ackedAhead).toEqual([]);
+    expect(server.acks.at(-1)).toEqual({ chat: 500 });
+  });
+
   it("consumes the highest-priority domain first", async () => {
     const { server, store, engine } = setup();
     const m = server.append("marketing", 3);
