@@ -43,9 +43,6 @@ type Timer = { handle: unknown } | null;
  *
  * While a domain is pulling its consumption is blocked and pushes keep
  * accumulating in its buffer; the pull's entries merge into the same buffer.
- * A long catch-up (a full page, more on the server) asks for its next page
- * as soon as a page has arrived, while that page is applied; the answer is
- * taken only by the pull that would ask exactly the same (see prefetch).
  * Consumption is strictly in version order, highest-priority domain first,
  * through a single drain loop so concurrent pushes and pulls never interleave
  * writes.
@@ -64,8 +61,6 @@ export class SyncEngine {
   private readonly buffers: Record<Domain, DomainBuffer>;
   private readonly consumed: Versions = zeroVersions();
   private readonly pending = new Set<Domain>(); // pulls in flight
-  /** The next page of a long catch-up, asked for while the current one is applied (see prefetch). */
-  private readonly prefetched: Record<Domain, { request: PullRequest; answer: Promise<PullResponse> } | null> = { chat: null, system: null, marketing: null };
   private readonly settleTimers: Record<Domain, Timer> = { chat: null, system: null, marketing: null };
   private readonly retryTimers: Record<Domain, Timer> = { chat: null, system: null, marketing: null };
   private readonly failures: Record<Domain, number> = { chat: 0, system: 0, marketing: 0 };
@@ -178,7 +173,6 @@ export class SyncEngine {
   stop(): void {
     this.stopped = true;
     for (const d of DOMAINS) {
-      this.prefetched[d] = null;
       this.clearTimer(this.settleTimers, d);
       this.clearTimer(this.retryTimers, d);
     }
@@ -338,50 +332,17 @@ export class SyncEngine {
     void this.pull(d, cause);
   }
 
-  /**
-   * The request of a pull from `after`: one page, from the first missing
-   * version to the last one we know of. Entries we already hold beyond the
-   * last gap are not fetched again, and those we hold between the gaps are
-   * left out of the answer (`only`).
-   */
-  private pullRequest(d: Domain, after: number): PullRequest & { limit: number } {
+  private async pull(d: Domain, cause: PullCause): Promise<void> {
     const buffer = this.buffers[d];
+    const after = this.consumed[d];
+    // One page, from the first missing version to the last one we know of:
+    // entries we already hold beyond the last gap are not fetched again, and
+    // those we hold between the gaps are left out of the answer (`only`).
     const gap = buffer.lastMissing(after) - after;
     const limit = gap > 0 ? Math.min(this.pullLimit, gap) : this.pullLimit;
     // Never sparse after a failed pull, nor once a server refused `only` (older, mid-upgrade).
     const missing = this.sparse && this.failures[d] === 0 ? buffer.missingRanges(after, after + limit, PULL_ONLY_RANGES_MAX) : null;
-    return missing ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
-  }
-
-  /**
-   * A page arrived and the server holds more: the next page is asked for
-   * now, from the end of what is held, while this one is applied (the
-   * server's answer time then hides behind the local write). The pull that
-   * follows the apply takes the answer only if it asks exactly this (same
-   * cursor, limit and `only`): then it is what that pull would have got a
-   * moment later, and it goes through the same checks (reset, head,
-   * contiguous from its cursor). Otherwise (a push, a snapshot, a failure
-   * moved things) it is dropped and the pull asks afresh.
-   */
-  private prefetch(d: Domain): void {
-    const buffer = this.buffers[d];
-    let held = this.consumed[d];
-    while (buffer.has(held + 1)) held++;
-    if (buffer.lastMissing(held) <= held) return; // the rest is held already (pushes beyond a filled gap)
-    const request = this.pullRequest(d, held);
-    const answer = this.source.pull(request);
-    answer.catch(() => {}); // a dropped one must not be an unhandled rejection; a taken one fails its pull as usual
-    this.prefetched[d] = { request, answer };
-  }
-
-  private async pull(d: Domain, cause: PullCause): Promise<void> {
-    const buffer = this.buffers[d];
-    const after = this.consumed[d];
-    const request = this.pullRequest(d, after);
-    const { limit } = request;
-    const early = this.prefetched[d];
-    this.prefetched[d] = null;
-    const taken = early && sameRequest(early.request, request) ? early.answer : null;
+    const request: PullRequest = missing ? { d, after, limit, only: formatRanges(missing) } : { d, after, limit };
     this.pending.add(d);
     buffer.holeSince = null;
     buffer.urgent = false;
@@ -389,7 +350,7 @@ export class SyncEngine {
     this.onEvent({ type: "pull", d, after, limit, cause });
     let response: PullResponse;
     try {
-      response = await (taken ?? this.source.pull(request));
+      response = await this.source.pull(request);
     } catch (error) {
       this.pending.delete(d);
       if (request.only !== undefined && error instanceof CourierError && error.code === "bad_request") this.sparse = false;
@@ -421,11 +382,7 @@ export class SyncEngine {
     for (const entry of response.entries) if (entry.d === d) this.accept(entry);
     // The server holds more than one page: keep paging without settling.
     // (A sparse answer leaves out what we hold: its page was full if the server has more beyond it.)
-    if ((request.only !== undefined || response.entries.length >= limit) && response.head > after + limit) {
-      buffer.urgent = true;
-      // A long catch-up: plain full pages, one after the other (a sparse pull fills holes among pushes).
-      if (request.only === undefined) this.prefetch(d);
-    }
+    if ((request.only !== undefined || response.entries.length >= limit) && response.head > after + limit) buffer.urgent = true;
     this.kick();
     this.notifyIdle();
   }
@@ -443,10 +400,7 @@ export class SyncEngine {
 
   private requestSnapshot(): void {
     this.needSnapshot = true;
-    for (const d of DOMAINS) {
-      this.clearTimer(this.settleTimers, d);
-      this.prefetched[d] = null;
-    }
+    for (const d of DOMAINS) this.clearTimer(this.settleTimers, d);
     if (!this.snapshotInFlight && !this.snapshotTimer) void this.snapshot();
   }
 
@@ -530,10 +484,6 @@ export class SyncEngine {
     this.waiters = [];
     for (const resolve of waiters) resolve();
   }
-}
-
-function sameRequest(a: PullRequest, b: PullRequest): boolean {
-  return a.d === b.d && a.after === b.after && a.limit === b.limit && a.only === b.only;
 }
 
 /** 500 ms, 1 s, 2 s, … capped at 30 s. */
