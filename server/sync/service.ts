@@ -39,11 +39,10 @@ export async function pull(ctx: Context, userId: string, deviceId: string | null
  * Returns the device's acked versions after applying; receipts it triggers
  * are pushed. Every transport's ack comes through here: the retransmitter
  * hears of it at once (no re-push of what it covers while it waits), then it
- * goes into the process's
- * ack queue (`ack-queue.ts`: one write at a time per device, acks that wait
- * merged, a cap on ack writes running at once), which applies them with
- * `applyAckTurn`. `transport`: what carried the ack, where the caller knows
- * (a socket's ack, a poll's cursor); an HTTP ack says nothing.
+ * goes into the process's ack queue (`ack-queue.ts`: one write at a time per
+ * device, acks that wait merged, a cap on ack writes running at once), which
+ * applies them with `applyAckTurn`. `transport`: what carried the ack, where
+ * the caller knows (a socket's ack, a poll's cursor); an HTTP ack says nothing.
  */
 export async function ack(ctx: Context, userId: string, deviceId: string, payload: unknown, transport?: TransportName): Promise<{ acks: Versions }> {
   const { acks } = parseInput(ackRequestSchema, payload, "ack");
