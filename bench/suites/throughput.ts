@@ -360,7 +360,7 @@ function report(cfg: Cfg, engine: string, courier: TargetResult, relay: TargetRe
   const dbNote = (figs: RunFigures[]) => {
     const d = figs.map((f) => f.db).filter((x) => x !== undefined);
     if (d.length === 0) return "";
-    return `; PostgreSQL per message ${median(d.map((x) => x.commitsPerMessage))} transactions, ${median(d.map((x) => x.insertsPerMessage + x.updatesPerMessage + x.deletesPerMessage))} rows written`;
+    return `; PostgreSQL per message ${median(d.map((x) => x.commitsPerMessage))} transactions, ${Math.round(median(d.map((x) => x.insertsPerMessage + x.updatesPerMessage + x.deletesPerMessage)) * 100) / 100} rows written`;
   };
   const ms = (s: Summary) => `p50 ${s.median} / p99 ${s.p99} ms`;
   const across = cluster ? `, sender on process 1, recipient on process 2` : "";
