@@ -294,6 +294,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     closing ??= (async () => {
       metrics.close();
       await app.close();
+      // Acks already taken (socket acks are not HTTP requests app.close waits for) are written before storage goes.
+      await ctx.acks.close();
       // Open collapse windows are sent (briefly), sends in flight end, before storage goes.
       await push.close();
       await cluster.close();

@@ -85,8 +85,12 @@ export interface ReadRules {
  * full-size pull at a time.
  */
 export function readRules(config: Pick<Config, "connectionLimits" | "databaseUrl" | "databasePoolMax">): ReadRules {
-  const slots = config.databaseUrl === null ? 2 : Math.max(1, Math.floor(config.databasePoolMax / 2));
-  return { perUser: config.connectionLimits.pullsInFlight, slots, userEntries: PULL_LIMIT_MAX };
+  return { perUser: config.connectionLimits.pullsInFlight, slots: readSlots(config), userEntries: PULL_LIMIT_MAX };
+}
+
+/** `readRules`' slots: half the PostgreSQL pool (at least one), two on SQLite. */
+export function readSlots(config: Pick<Config, "databaseUrl" | "databasePoolMax">): number {
+  return config.databaseUrl === null ? 2 : Math.max(1, Math.floor(config.databasePoolMax / 2));
 }
 
 interface Waiting {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type Versions, zeroVersions } from "../../shared/protocol/index.js";
-import { AckQueue, type AckTurn, ackSlots } from "./ack-queue.js";
+import { ACK_TURNS_PER_USER, AckQueue, type AckTurn, ackSlots } from "./ack-queue.js";
 
 /** An apply whose writes finish when the test says so, recording each turn it was given. */
 function manualApply() {
@@ -104,9 +104,59 @@ describe("AckQueue", () => {
     expect(throwing.queued).toBe(0);
   });
 
-  it("caps ack writes on PostgreSQL below the pool's share left by reads, and not on SQLite", () => {
+  it("caps ack writes on PostgreSQL at what the reads' half of the pool leaves, less one for sends, and not on SQLite", () => {
     expect(ackSlots({ databaseUrl: null, databasePoolMax: 10 })).toBe(Infinity);
-    expect(ackSlots({ databaseUrl: "postgres://x", databasePoolMax: 10 })).toBe(4);
-    expect(ackSlots({ databaseUrl: "postgres://x", databasePoolMax: 1 })).toBe(1);
+    const pg = (databasePoolMax: number) => ackSlots({ databaseUrl: "postgres://x", databasePoolMax });
+    expect([1, 2, 3, 4, 5, 10, 11].map(pg)).toEqual([1, 1, 1, 1, 2, 4, 5]);
+  });
+
+  it("refuses at once an ack for one more device of a user who already has eight waiting, and takes it again once they are answered", async () => {
+    const { pending, apply } = manualApply();
+    const q = new AckQueue(1, apply);
+    void q.submit("someone", "theirs", { chat: 1 });
+    const waiting = Array.from({ length: ACK_TURNS_PER_USER }, (_, i) => q.submit("u1", `made-up-${i}`, { chat: 1 }));
+    await expect(q.submit("u1", "one-more", { chat: 1 })).rejects.toMatchObject({ code: "rate_limited" });
+    // A device already waiting merges as before; another user is not held back.
+    const merged = q.submit("u1", "made-up-0", { chat: 2 });
+    const other = q.submit("u2", "d", { chat: 1 });
+    expect(q.queued).toBe(ACK_TURNS_PER_USER + 1);
+    for (let i = 0; i < ACK_TURNS_PER_USER + 2; i++) {
+      await settle();
+      pending[i]!.finish();
+    }
+    await expect(merged).resolves.toMatchObject({ chat: 2 });
+    await Promise.all([...waiting, other]);
+    await expect(Promise.race([q.submit("u1", "one-more", { chat: 1 }), settle().then(() => "started")])).resolves.toBe("started");
+  });
+
+  it("on close, refuses new acks as unavailable and resolves once the acks it had taken are written", async () => {
+    const { pending, apply } = manualApply();
+    const q = new AckQueue(1, apply);
+    const taken = [q.submit("u1", "a", { chat: 1 }), q.submit("u2", "b", { chat: 1 })];
+    await settle();
+    let closed = false;
+    const closing = q.close().then(() => (closed = true));
+    await expect(q.submit("u3", "c", { chat: 1 })).rejects.toMatchObject({ code: "unavailable" });
+    pending[0]!.finish();
+    await settle();
+    expect(closed).toBe(false);
+    pending[1]!.finish();
+    await closing;
+    await expect(Promise.all(taken)).resolves.toHaveLength(2);
+    await expect(new AckQueue(1, apply).close()).resolves.toBeUndefined();
+  });
+
+  it("with no cap, starts a device's ack at once and its waiting turn as soon as its write ends, whatever else waits", async () => {
+    const { turns, pending, apply } = manualApply();
+    const q = new AckQueue(Infinity, apply);
+    for (let i = 0; i < 50; i++) void q.submit(`u${i}`, "d", { chat: 1 });
+    for (let i = 0; i < 50; i++) void q.submit(`u${i}`, "d", { chat: 2 });
+    await settle();
+    expect(turns).toHaveLength(50);
+    expect(q.queued).toBe(50);
+    pending[49]!.finish();
+    await settle();
+    expect(turns.at(-1)).toMatchObject({ userId: "u49", acks: { chat: 2 } });
+    expect(q.queued).toBe(49);
   });
 });

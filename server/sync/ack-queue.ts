@@ -1,5 +1,6 @@
-import { DOMAINS, type TransportName, type Versions } from "../../shared/protocol/index.js";
+import { CourierError, DOMAINS, type TransportName, type Versions } from "../../shared/protocol/index.js";
 import type { Config } from "../config.js";
+import { IN_FLIGHT_RETRY_MS, readSlots } from "../http/in-flight-limit.js";
 
 /** One device's acks, merged, as they are applied in one write. */
 export interface AckTurn {
@@ -12,14 +13,25 @@ export interface AckTurn {
 }
 
 /**
- * Ack writes running at once on this process: on PostgreSQL one less than
- * the pool's half that reads of the log leave (`readRules`), so a send or a
- * read always finds a connection even while a 500-member group's acks pour
- * in; on SQLite, whose writes share one group commit, no cap.
+ * Ack writes running at once on this process: on PostgreSQL what the pool
+ * has left after the reads of the log (`readSlots`, half of it) and one
+ * connection more, so a send finds a connection even while a 500-member
+ * group's acks pour in (4 of the default 10); at least one, so on a pool of
+ * two or fewer acks share with the rest. On SQLite, whose writes share one
+ * group commit, no cap.
  */
 export function ackSlots(config: Pick<Config, "databaseUrl" | "databasePoolMax">): number {
-  return config.databaseUrl === null ? Infinity : Math.max(1, Math.floor(config.databasePoolMax / 2) - 1);
+  if (config.databaseUrl === null) return Infinity;
+  return Math.max(1, config.databasePoolMax - readSlots(config) - 1);
 }
+
+/**
+ * Devices of one user with a turn waiting; an ack for another is refused at
+ * once (`rate_limited`). A person has a few devices: more is a client naming
+ * device ids it does not have (HTTP acks name theirs in a header, checked
+ * only when the write runs), which must not fill the queue ahead of others.
+ */
+export const ACK_TURNS_PER_USER = 8;
 
 interface Waiter {
   resolve: (acks: Versions) => void;
@@ -49,7 +61,8 @@ interface Turn extends AckTurn {
  *   devices in the order their first waiting ack came, and are not counted
  *   against the pool's wait (no "busy" refusals for acks that merely queue).
  *
- * What waits is bounded by the devices with acks outstanding: one turn each.
+ * What waits is bounded: one turn per device, at most `ACK_TURNS_PER_USER`
+ * devices per user (acks are also rate limited per user before they get here).
  */
 export class AckQueue {
   private running = 0;
@@ -57,18 +70,27 @@ export class AckQueue {
   private readonly writing = new Set<string>();
   /** Each device's next turn; the map's order is the turns' order. */
   private readonly waiting = new Map<string, Turn>();
+  /** Turns waiting, per user. */
+  private readonly waitingOf = new Map<string, number>();
 
   constructor(
     private readonly slots: number,
     private readonly apply: (turn: AckTurn) => Promise<Versions>,
   ) {}
 
+  private closed = false;
+  /** Resolved when the last running write ends after `close()`. */
+  private idle: (() => void) | null = null;
+
   /** Resolves with the device's acked versions once a write covering `acks` committed. */
   submit(userId: string, deviceId: string, acks: Partial<Versions>, transport?: TransportName): Promise<Versions> {
+    // Shutting down: the client acks again after it reconnects (its hello), on this process or another.
+    if (this.closed) return Promise.reject(CourierError.unavailable("This server is restarting; try again shortly.", 1000));
     // A device id names one user's device: another user claiming it gets a turn of its own (and the rule refuses it).
     const key = `${userId}\u0000${deviceId}`;
+    const turn = this.waiting.get(key);
+    if (!turn && (this.waitingOf.get(userId) ?? 0) >= ACK_TURNS_PER_USER) return Promise.reject(tooManyDevices());
     return new Promise<Versions>((resolve, reject) => {
-      const turn = this.waiting.get(key);
       if (turn) {
         for (const d of DOMAINS) {
           const v = acks[d];
@@ -76,11 +98,24 @@ export class AckQueue {
         }
         if (turn.transport !== transport) turn.mixed = true;
         turn.waiters.push({ resolve, reject });
-      } else {
-        this.waiting.set(key, { key, userId, deviceId, acks: { ...acks }, transport, mixed: false, waiters: [{ resolve, reject }] });
+        return;
       }
-      this.pump();
+      const fresh: Turn = { key, userId, deviceId, acks: { ...acks }, transport, mixed: false, waiters: [{ resolve, reject }] };
+      // Free to go: no scan of the others (on SQLite, with no cap, every other waiting turn waits for its own device's write).
+      if (!this.writing.has(key) && this.running < this.slots) this.start(fresh);
+      else this.enqueue(fresh);
     });
+  }
+
+  /**
+   * Shutdown, before storage closes: new acks are refused (`unavailable`),
+   * turns still waiting are written as their slots free up, and this
+   * resolves once the last write has ended.
+   */
+  close(): Promise<void> {
+    this.closed = true;
+    if (this.running === 0 && this.waiting.size === 0) return Promise.resolve();
+    return new Promise((resolve) => (this.idle = resolve));
   }
 
   /** Acks waiting for their turn, counted by device (tests, metrics). */
@@ -88,13 +123,38 @@ export class AckQueue {
     return this.waiting.size;
   }
 
-  private pump(): void {
-    if (this.running >= this.slots) return;
+  private enqueue(turn: Turn): void {
+    this.waiting.set(turn.key, turn);
+    this.waitingOf.set(turn.userId, (this.waitingOf.get(turn.userId) ?? 0) + 1);
+  }
+
+  private dequeue(turn: Turn): void {
+    this.waiting.delete(turn.key);
+    const left = (this.waitingOf.get(turn.userId) ?? 1) - 1;
+    if (left > 0) this.waitingOf.set(turn.userId, left);
+    else this.waitingOf.delete(turn.userId);
+  }
+
+  /**
+   * After `key`'s write. With no cap, only that device's next turn can have
+   * been waiting for it: it starts, and nothing is scanned. Under a cap, the
+   * first turns in order whose device has no write running: a scan skips at
+   * most `slots` turns (those devices' writes are the ones running).
+   */
+  private next(key: string): void {
+    if (this.slots === Infinity) {
+      const own = this.waiting.get(key);
+      if (own) {
+        this.dequeue(own);
+        this.start(own);
+      }
+      return;
+    }
     for (const turn of this.waiting.values()) {
-      if (this.writing.has(turn.key)) continue;
-      this.waiting.delete(turn.key);
-      this.start(turn);
       if (this.running >= this.slots) return;
+      if (this.writing.has(turn.key)) continue;
+      this.dequeue(turn);
+      this.start(turn);
     }
   }
 
@@ -116,7 +176,19 @@ export class AckQueue {
       .finally(() => {
         this.running--;
         this.writing.delete(turn.key);
-        this.pump();
+        this.next(turn.key);
+        if (this.running === 0 && this.waiting.size === 0) this.idle?.();
       });
+  }
+}
+
+/** Without a stack trace: a flood is refused many times a second. */
+function tooManyDevices(): CourierError {
+  const depth = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CourierError("rate_limited", `Acks of more than ${ACK_TURNS_PER_USER} devices of one account are waiting; wait for the answers.`, IN_FLIGHT_RETRY_MS);
+  } finally {
+    Error.stackTraceLimit = depth;
   }
 }
