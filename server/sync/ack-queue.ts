@@ -1,6 +1,6 @@
 import { CourierError, DOMAINS, type TransportName, type Versions } from "../../shared/protocol/index.js";
 import type { Config } from "../config.js";
-import { IN_FLIGHT_RETRY_MS, readSlots } from "../http/in-flight-limit.js";
+import { readSlots, refusedAtOnce } from "../http/in-flight-limit.js";
 
 /** One device's acks, merged, as they are applied in one write. */
 export interface AckTurn {
@@ -89,7 +89,7 @@ export class AckQueue {
     // A device id names one user's device: another user claiming it gets a turn of its own (and the rule refuses it).
     const key = `${userId}\u0000${deviceId}`;
     const turn = this.waiting.get(key);
-    if (!turn && (this.waitingOf.get(userId) ?? 0) >= ACK_TURNS_PER_USER) return Promise.reject(tooManyDevices());
+    if (!turn && (this.waitingOf.get(userId) ?? 0) >= ACK_TURNS_PER_USER) return Promise.reject(refusedAtOnce(`Acks of more than ${ACK_TURNS_PER_USER} devices of one account are waiting; wait for the answers.`));
     return new Promise<Versions>((resolve, reject) => {
       if (turn) {
         for (const d of DOMAINS) {
@@ -179,16 +179,5 @@ export class AckQueue {
         this.next(turn.key);
         if (this.running === 0 && this.waiting.size === 0) this.idle?.();
       });
-  }
-}
-
-/** Without a stack trace: a flood is refused many times a second. */
-function tooManyDevices(): CourierError {
-  const depth = Error.stackTraceLimit;
-  Error.stackTraceLimit = 0;
-  try {
-    return new CourierError("rate_limited", `Acks of more than ${ACK_TURNS_PER_USER} devices of one account are waiting; wait for the answers.`, IN_FLIGHT_RETRY_MS);
-  } finally {
-    Error.stackTraceLimit = depth;
   }
 }
