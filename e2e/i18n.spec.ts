@@ -42,6 +42,14 @@ test("a Chinese browser gets Courier in Chinese; times, errors and Settings → 
   await composer(page, zh.conversation.composer.label).fill("还在，周末可以看车。");
   await composer(page, zh.conversation.composer.label).press("Enter");
   await expect(bubble(bob.page, "还在，周末可以看车。")).toBeVisible();
+  // A right-to-left message reads right to left on both screens (its direction from its own first strong letter).
+  await composer(bob.page, en.conversation.composer.label).fill("שלום, the bike is 120");
+  await composer(bob.page, en.conversation.composer.label).press("Enter");
+  for (const p of [bob.page, page]) {
+    const body = bubble(p, "שלום, the bike is 120").getByTestId("message-text");
+    await expect.poll(() => body.evaluate((el) => getComputedStyle(el).direction)).toBe("rtl");
+  }
+  expect(await bubble(page, "还在，周末可以看车。").getByTestId("message-text").evaluate((el) => getComputedStyle(el).direction)).toBe("ltr");
 
   // Times as each locale writes them: 24-hour "09:36" for zh-CN, "9:36 AM" (no leading zero) for en-US.
   const time = async (p: typeof page, text: string) => (await bubble(p, text).locator("time").first().innerText()).replace(/\s/gu, " ");

@@ -38,7 +38,7 @@ async function closeAll(...people: Person[]) {
 
 test("an offer, a counter, the counter accepted: an order at that price on both screens", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
-  const { seller, buyer } = await listingChat(browser, "Road bike");
+  const { seller, buyer, listing } = await listingChat(browser, "Road bike");
 
   // The buyer offers £40: checked first (nothing is not an offer), Enter sends.
   await buyer.page.getByRole("button", { name: "Make an offer" }).click();
@@ -83,6 +83,9 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
     // An accepted counter leaves nothing to answer.
     await expect(offerCards(page).getByRole("button", { name: "Accept" })).toHaveCount(0);
   }
+  // The chat's line about the sale writes the price as every other price, and speaks to the buyer as "you".
+  await expect(buyer.page.locator('[data-kind="system"]').last()).toHaveText(`You accepted the counter-offer and bought “${listing}” for $45.00`);
+  await expect(seller.page.locator('[data-kind="system"]').last()).toHaveText(`Anton Buyer accepted the counter-offer and bought “${listing}” for $45.00`);
   await seller.page.screenshot({ path: test.info().outputPath("offer-accepted-desktop.png") });
   await buyer.page.screenshot({ path: test.info().outputPath("offer-accepted-phone-dark.png") });
   await closeAll(buyer, seller);

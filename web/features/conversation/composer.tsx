@@ -145,6 +145,8 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
         ref={ref}
         id={`${id}-body`}
         data-testid="composer"
+        // A message in Hebrew or Arabic is typed and shown right to left (so is its bubble's text).
+        dir="auto"
         rows={1}
         placeholder={photos.count > 0 ? t("conversation.composer.captionPlaceholder") : t("conversation.composer.placeholder")}
         value={text}

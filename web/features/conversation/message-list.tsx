@@ -463,7 +463,7 @@ const MessageBubble = memo(function MessageBubble({
           {showSender ? <div className="sender">{memberName(summary, message.senderId)}</div> : null}
           {message.replyTo ? <Quote reply={message.replyTo} me={me} summary={summary} actions={actions} /> : null}
           {message.kind === "image" && message.media ? <PhotoGrid media={message.media} from={memberName(summary, message.senderId)} label={mine ? t("photos.grid.fromYou") : undefined} /> : null}
-          <div className="body" data-testid="message-text">
+          <div className="body" data-testid="message-text" dir="auto">
             {unsupported ? unsupportedMessageText() : <MessageBody text={message.body} message={message} />}
           </div>
           <div className="meta">
@@ -560,7 +560,7 @@ function PendingBubble({
         <div className={`bubble pending is-${status}`}>
           {row.replyTo ? <Quote reply={row.replyTo} me={me} summary={summary} actions={actions} /> : null}
           {row.kind === "image" ? <PendingPhotos row={row} /> : null}
-          <div className="body" data-testid="message-text">
+          <div className="body" data-testid="message-text" dir="auto">
             <MessageBody text={row.body} />
           </div>
           <div className="meta">

@@ -15,8 +15,13 @@ describe("systemText", () => {
   it("rewrites cancelling and accepting an offer when I am the actor (issue 14)", () => {
     expect(systemText("Bob cancelled the order: “It broke”", ME, ME, "Bob")).toBe("You cancelled the order: “It broke”");
     expect(systemText("Ann cancelled the order", ME, ME, "Ann")).toBe("You cancelled the order");
-    expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("You accepted the counter-offer and bought “Bike” for 45.00");
-    expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", ME, ME, "Bob")).toBe("You accepted the offer: Ann bought “Bike” for 40.00");
+    expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("You accepted the counter-offer and bought “Bike” for $45.00");
+    expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", ME, ME, "Bob")).toBe("You accepted the offer: Ann bought “Bike” for $40.00");
+    // The buyer reads it about herself, and every price with its currency, as the app writes prices.
+    expect(systemText("Bob accepted the offer: Ann bought “Bike” for 1234.50", PEER, ME, "Ann")).toBe("Bob accepted the offer: you bought “Bike” for $1,234.50");
+    expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", PEER, ME, "Cy")).toBe("Bob accepted the offer: Ann bought “Bike” for $40.00");
+    // A price written some other way (a newer server) stays as it came.
+    expect(systemText("Bob accepted the offer: Ann bought “Bike” for €40", PEER, ME, "Cy")).toBe("Bob accepted the offer: Ann bought “Bike” for €40");
     expect(systemText("Bob cancelled the order: “It broke”", PEER, ME, "Ann")).toBe("Bob cancelled the order: “It broke”");
   });
 
@@ -68,8 +73,8 @@ describe("systemText", () => {
       expect(systemText("Bob confirmed receipt", ME, ME, "Bob")).toBe("你已确认收货");
       expect(systemText("Bob cancelled the order: “It broke”", PEER, ME, "Ann")).toBe("Bob取消了订单：“It broke”");
       expect(systemText("Ann cancelled the order", ME, ME, "Ann")).toBe("你取消了订单");
-      expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("你接受了还价，以 45.00 购买了“Bike”");
-      expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", PEER, ME, "Ann")).toBe("Bob接受了出价：Ann以 40.00 购买了“Bike”");
+      expect(systemText("Ann accepted the counter-offer and bought “Bike” for 45.00", ME, ME, "Ann")).toBe("你接受了还价，以 US$45.00 购买了“Bike”");
+      expect(systemText("Bob accepted the offer: Ann bought “Bike” for 40.00", PEER, ME, "Ann")).toBe("Bob接受了出价：你以 US$40.00 购买了“Bike”");
       expect(systemText("Ann renamed the group to “Trip”", PEER, ME, "Bob")).toBe("Ann将群聊名称改为“Trip”");
       expect(systemText("Ann added Bob, Cy and Dan", ME, ME, "Ann")).toBe("你邀请Bob、Cy和Dan加入了群聊");
       expect(systemText("Ann added Bob", PEER, ME, "Bob")).toBe("Ann邀请你加入了群聊");

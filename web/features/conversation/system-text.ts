@@ -1,4 +1,5 @@
 import { language, locale, t } from "../../i18n/index.js";
+import { formatPrice } from "../../lib/money.js";
 
 /**
  * The server writes order steps and group changes as system messages in
@@ -39,14 +40,14 @@ const PHRASES: { re: RegExp; line(m: RegExpMatchArray): Line }[] = [
     re: /^accepted the counter-offer and bought ([\s\S]+)$/,
     line: (m): Line => {
       const sale = m[1]!.match(SALE);
-      return sale ? { key: "acceptedCounter", vars: { title: sale[1]!, price: sale[2]! } } : { key: "acceptedCounterOther", vars: { rest: m[1]! } };
+      return sale ? { key: "acceptedCounter", vars: { title: sale[1]!, price: price(sale[2]!) } } : { key: "acceptedCounterOther", vars: { rest: m[1]! } };
     },
   },
   {
     re: /^accepted the offer: ([\s\S]+)$/,
     line: (m): Line => {
       const sale = m[1]!.match(/^([\s\S]+?) bought (“[\s\S]*”) for (\S+)$/);
-      return sale ? { key: "acceptedOffer", vars: { buyer: sale[1]!, title: sale[2]!, price: sale[3]! } } : { key: "acceptedOfferOther", vars: { rest: m[1]! } };
+      return sale ? { key: "acceptedOffer", vars: { buyer: sale[1]!, title: sale[2]!, price: price(sale[3]!) } } : { key: "acceptedOfferOther", vars: { rest: m[1]! } };
     },
   },
   { re: /^renamed the group to (“[\s\S]*”)$/, line: (m) => ({ key: "renamed", vars: { title: m[1]! } }) },
@@ -80,6 +81,8 @@ function say(actor: string, rest: string, mine: boolean, myName: string | undefi
     const m = rest.match(phrase.re);
     if (!m) continue;
     const { key, vars = {} } = phrase.line(m);
+    // "Bob accepted the offer: Ann bought …", shown to Ann: "… you bought …".
+    if (key === "acceptedOffer" && !mine && myName && vars.buyer === myName) vars.buyer = t("conversation.system.youObject");
     if ((key === "added" || key === "removed") && vars.names !== undefined) {
       // "Ann added Bob", shown to Bob: "Ann added you" (only when the whole target is my name).
       vars.names = !mine && myName && vars.names === myName ? t("conversation.system.youObject") : names(vars.names);
@@ -87,6 +90,16 @@ function say(actor: string, rest: string, mine: boolean, myName: string | undefi
     return t(`conversation.system.${key}`, { ...vars, name: mine ? t("common.you") : actor });
   }
   return null;
+}
+
+/**
+ * The server writes a price as "45.00" (the protocol carries no currency);
+ * shown as the app shows every price ("$45.00", "US$45.00"). Anything else
+ * (a newer server's wording) is kept as it came.
+ */
+function price(written: string): string {
+  const m = written.match(/^(\d{1,12})\.(\d{2})$/);
+  return m ? formatPrice(Number(m[1]) * 100 + Number(m[2])) : written;
 }
 
 /**

@@ -2,6 +2,7 @@ import type { User } from "../../../shared/protocol/index.js";
 import { isKnownKind, unsupportedMessageText } from "../../api/lenient.js";
 import type { OutboxRow, StoredMessage as Message, StoredSummary as Summary } from "../../db/records.js";
 import { systemText } from "../conversation/system-text.js";
+import { offerHeadline } from "../offers/rules.js";
 import { displayNameFor } from "./contacts.js";
 import { photoText } from "../photos/attach.js";
 import { locationText } from "../../../shared/protocol/index.js";
@@ -68,6 +69,11 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
   // A kind from a newer server: its body may not be meant as text.
   const text = message.kind === "image" ? photoText(oneLine(message.body)) : message.kind === "location" ? locationText(message.location) : isKnownKind(message.kind) ? oneLine(message.body) : unsupportedMessageText();
   if (message.kind === "system") return { who: null, text: systemText(text, message.senderId, me, memberName(summary, me)) };
+  // Worded as its card words it ("You offered $40.00", "Bob countered with $45.00"), not the server's English body.
+  if (message.kind === "offer" && message.offer) {
+    const { offer } = message;
+    return { who: null, text: offerHeadline(offer, me, memberName(summary, offer.by), !!summary.item && offer.by === summary.item.sellerId) };
+  }
   if (message.senderId === me) return { who: t("common.you"), text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };
   return { who: null, text };
