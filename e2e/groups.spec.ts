@@ -90,6 +90,7 @@ test("a stranger's groups arrive as requests: decline, accept, rename, add, leav
   await openGroupInfo(ann.page);
   const panel = ann.page.getByTestId("group-panel");
   await expect(panel.getByTestId("group-member").filter({ hasText: "Ann Organiser" })).toContainText("Creator");
+  await ann.page.screenshot({ path: test.info().outputPath("group-info.png") });
   await panel.getByLabel("Group name").fill(`${hikers} 2026`);
   await panel.getByRole("button", { name: "Rename" }).click();
   await expect(systemLines(ann.page).last()).toHaveText(`You renamed the group to “${hikers} 2026”`);

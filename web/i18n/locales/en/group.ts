@@ -11,7 +11,6 @@ export default {
     label: "Members",
     you: "{{name}} (you)",
     username: "@{{username}}",
-    roleTag: " · {{role}}",
     invited: "Invited",
     creator: "Creator",
     admin: "Admin",

@@ -10,7 +10,7 @@ export default {
   },
   loading: "Loading listings…",
   emptyMine: "You haven't listed anything yet.",
-  emptyAll: "Nothing for sale yet. Be the first to sell something!",
+  emptyAll: "Nothing is for sale right now. Sell something of yours!",
   /** A long description, cut to a few lines. */
   clamp: {
     more: "More",

@@ -13,7 +13,6 @@ export default {
     label: "群成员",
     you: "{{name}}（你）",
     username: "@{{username}}",
-    roleTag: " · {{role}}",
     invited: "已邀请",
     creator: "群主",
     admin: "管理员",

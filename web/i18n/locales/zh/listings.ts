@@ -12,7 +12,7 @@ export default {
   },
   loading: "正在加载商品…",
   emptyMine: "你还没有发布过商品。",
-  emptyAll: "还没有人在卖东西，快来发布第一件吧！",
+  emptyAll: "现在没有在售的商品，来卖点东西吧！",
   clamp: {
     more: "展开",
     less: "收起",
