@@ -294,6 +294,31 @@ test("the keyboard moves through the list, Escape closes menus and dialogs, and 
   const { page } = ann;
   await startDirectChat(ann, bob);
   await send(page, "hello Bob");
+  // The sign-in screen's tabs: only the chosen one is in the Tab order; the arrow keys switch.
+  const fresh = await (await browser.newContext()).newPage();
+  await fresh.goto("/");
+  const signInTab = fresh.getByRole("tab", { name: "Sign in" });
+  const signUpTab = fresh.getByRole("tab", { name: "Create account" });
+  await signInTab.focus();
+  await fresh.keyboard.press("Tab");
+  await expect(fresh.getByLabel("Username")).toBeFocused();
+  await signInTab.focus();
+  await fresh.keyboard.press("ArrowRight");
+  await expect(signUpTab).toBeFocused();
+  await expect(signUpTab).toHaveAttribute("aria-selected", "true");
+  await expect(fresh.getByLabel("Display name")).toBeVisible();
+  await fresh.keyboard.press("ArrowLeft");
+  await expect(signInTab).toHaveAttribute("aria-selected", "true");
+  await fresh.context().close();
+
+  // Escape in New chat clears the search, then goes back to the chats.
+  await page.getByRole("button", { name: "New chat" }).click();
+  await page.getByLabel("Find people").fill("nobody here");
+  await page.keyboard.press("Escape");
+  await expect(page.getByLabel("Find people")).toHaveValue("");
+  await page.keyboard.press("Escape");
+  await expect(page.getByLabel("Find people")).toHaveCount(0);
+  await expect(page.getByTestId("conversation-item")).toHaveCount(1);
   for (const title of ["Keys Alpha", "Keys Beta"]) {
     await page.getByRole("button", { name: "New chat" }).click();
     await page.getByLabel("Find people").fill(bob.username);

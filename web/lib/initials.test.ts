@@ -16,6 +16,10 @@ describe("initials", () => {
     ["e\u0301mile", "ÉM"],
     ["Łukasz", "ŁU"],
     ["李 小龙", "李小"],
+    ["陈小明", "小明"],
+    ["李雷", "李雷"],
+    ["欧阳娜娜", "娜娜"],
+    ["陈小明 Chen", "陈C"],
     ["x", "X"],
   ])("%j → %j", (name, expected) => expect(initials(name)).toBe(expected));
 

@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { chooseLanguage, useLanguageChoice } from "../../i18n/index.js";
 import { browserLanguage, browserTags, type LanguageChoice } from "../../i18n/language.js";
@@ -29,6 +29,7 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
   const [busy, setBusy] = useState(false);
   const id = useId();
   const refs = { username: useRef<HTMLInputElement>(null), displayName: useRef<HTMLInputElement>(null), password: useRef<HTMLInputElement>(null) };
+  const tabs = { "sign-in": useRef<HTMLButtonElement>(null), "sign-up": useRef<HTMLButtonElement>(null) };
 
   const show = (next: { fields: FieldErrors; form: string | null }) => {
     setFields(next.fields);
@@ -75,6 +76,14 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
   };
 
   const signUp = mode === "sign-up";
+  const onTabKey = (event: KeyboardEvent) => {
+    const next: Mode | null =
+      event.key === "ArrowLeft" || event.key === "Home" ? "sign-in" : event.key === "ArrowRight" || event.key === "End" ? "sign-up" : null;
+    if (!next) return;
+    event.preventDefault();
+    if (next !== mode) switchTo(next);
+    tabs[next].current?.focus();
+  };
   // The first marked field's text is the one alert; the others are read with their field.
   const alertField = error ? null : firstInvalid(fields);
   const describedBy = (field: Field, hint: boolean) =>
@@ -98,11 +107,12 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
           {t("common.appName")}
         </h1>
         <p className="muted">{t("auth.tagline")}</p>
-        <div className="segmented" role="tablist" aria-label={t("auth.tabs.label")}>
-          <button type="button" role="tab" aria-selected={mode === "sign-in"} onClick={() => switchTo("sign-in")}>
+        {/* A tab list as ARIA describes it: one tab in the Tab order (the chosen one), the arrow keys move between them. */}
+        <div className="segmented" role="tablist" aria-label={t("auth.tabs.label")} onKeyDown={onTabKey}>
+          <button type="button" role="tab" ref={tabs["sign-in"]} aria-selected={mode === "sign-in"} tabIndex={mode === "sign-in" ? 0 : -1} onClick={() => switchTo("sign-in")}>
             {t("auth.tabs.signIn")}
           </button>
-          <button type="button" role="tab" aria-selected={signUp} onClick={() => switchTo("sign-up")}>
+          <button type="button" role="tab" ref={tabs["sign-up"]} aria-selected={signUp} tabIndex={signUp ? 0 : -1} onClick={() => switchTo("sign-up")}>
             {t("auth.tabs.signUp")}
           </button>
         </div>

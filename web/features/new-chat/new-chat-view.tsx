@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import type { CreateConversation, User } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
@@ -91,8 +91,15 @@ export function NewChatView() {
     void open({ type: "group", title: title.trim(), memberIds: picked.map((p) => p.id) }, GROUP_FORM);
   };
 
+  // Escape clears the search first, then leaves, unless a group is being put together (its back button still leaves).
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (query) setQuery("");
+    else if (picked.length === 0 && !title) navigate({ name: "chats" });
+  };
+
   return (
-    <section className="page" aria-labelledby={`${id}-title`}>
+    <section className="page" aria-labelledby={`${id}-title`} onKeyDown={onKeyDown}>
       <div className="page-header">
         <button type="button" className="icon back" aria-label={t("newChat.back")} onClick={() => navigate({ name: "chats" })}>
           <BackIcon />
