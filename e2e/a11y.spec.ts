@@ -307,15 +307,20 @@ test("the keyboard moves through the list, Escape closes menus and dialogs, and 
   await expect(signUpTab).toBeFocused();
   await expect(signUpTab).toHaveAttribute("aria-selected", "true");
   await expect(fresh.getByLabel("Display name")).toBeVisible();
-  await fresh.keyboard.press("ArrowLeft");
+  await fresh.keyboard.press("ArrowRight");
+  await expect(signInTab).toBeFocused();
   await expect(signInTab).toHaveAttribute("aria-selected", "true");
+  await expect(fresh.getByRole("tabpanel", { name: "Sign in" })).toBeVisible();
   await fresh.context().close();
 
   // Escape in New chat clears the search, then goes back to the chats.
   await page.getByRole("button", { name: "New chat" }).click();
-  await page.getByLabel("Find people").fill("nobody here");
+  await page.getByLabel("Find people").fill(bob.username);
+  // From a result's button: the results go with the cleared search, focus goes back to it.
+  await page.getByTestId("user-result").filter({ hasText: "Bob Keys" }).getByRole("button").first().focus();
   await page.keyboard.press("Escape");
   await expect(page.getByLabel("Find people")).toHaveValue("");
+  await expect(page.getByLabel("Find people")).toBeFocused();
   await page.keyboard.press("Escape");
   await expect(page.getByLabel("Find people")).toHaveCount(0);
   await expect(page.getByTestId("conversation-item")).toHaveCount(1);

@@ -19,7 +19,7 @@ export function PersonAvatar({ userId, name, size = "medium" }: { userId: string
   const colour = avatarColor(userId);
   return (
     <span className={`avatar person-avatar size-${size}`} style={{ backgroundColor: colour }} data-testid="person-avatar" data-colour={colour} aria-hidden="true">
-      {initials(name)}
+      {initials(name, { person: true })}
     </span>
   );
 }

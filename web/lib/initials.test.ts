@@ -16,12 +16,20 @@ describe("initials", () => {
     ["e\u0301mile", "ÉM"],
     ["Łukasz", "ŁU"],
     ["李 小龙", "李小"],
-    ["陈小明", "小明"],
-    ["李雷", "李雷"],
-    ["欧阳娜娜", "娜娜"],
-    ["陈小明 Chen", "陈C"],
+    ["陈小明", "陈小"],
     ["x", "X"],
   ])("%j → %j", (name, expected) => expect(initials(name)).toBe(expected));
+
+  it("shows a person's Chinese name by its given name, as Chinese apps do; never a group's title", () => {
+    expect(initials("陈小明", { person: true })).toBe("小明");
+    expect(initials("欧阳娜娜", { person: true })).toBe("娜娜");
+    expect(initials("李雷", { person: true })).toBe("李雷");
+    expect(initials("陈小明 Chen", { person: true })).toBe("陈C");
+    // Five characters and more are no name (a nickname, a phrase): the first two, as for any word.
+    expect(initials("中华人民共和国", { person: true })).toBe("中华");
+    // A group's title keeps its first two: 家人群 is "家人", not "人群" ("crowd").
+    expect(initials("家人群")).toBe("家人");
+  });
 
   it("never splits an emoji: a name of emoji only shows the first whole one", () => {
     expect(initials("🚲🚴")).toBe("🚲");

@@ -1,19 +1,20 @@
 /**
  * Up to two letters for an avatar: the first letter of the first two words
  * that have one ("Ada Lovelace" → "AL", "Bob 🚲" → "BO"), or the first two
- * of a single word ("alice" → "AL"; a Chinese name's last two, its given
- * name: "陈小明" → "小明"). Split by grapheme (or at least by code
+ * of a single word ("alice" → "AL"; for a person, a Chinese name's last
+ * two, its given name: "陈小明" → "小明"). Split by grapheme (or at least by code
  * point), never by UTF-16 unit, so an emoji is never cut in half; emoji and
  * punctuation are skipped. A name with no letter at all gets its first
  * grapheme (an emoji), else "?".
  */
-export function initials(name: string, locale?: string): string {
+export function initials(name: string, { locale, person = false }: { locale?: string; person?: boolean } = {}): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
   const lettered = words.map((w) => graphemes(w).filter(isLetterLike)).filter((g) => g.length > 0);
   let picked: string[];
   if (lettered.length >= 2) picked = [lettered[0]![0]!, lettered[1]![0]!];
-  // A Chinese name of three or more characters shows its given name, as Chinese apps do: 陈小明 → 小明 (not 陈小).
-  else if (lettered.length === 1) picked = lettered[0]!.length > 2 && lettered[0]!.every(isHan) ? lettered[0]!.slice(-2) : lettered[0]!.slice(0, 2);
+  // A person's Chinese name of three or four characters shows the given name, as Chinese apps do: 陈小明 → 小明
+  // (not 陈小). Not a group's title (家人群 is not 人群), nor a longer run of characters, which is no name.
+  else if (lettered.length === 1) picked = person && isChineseName(lettered[0]!) ? lettered[0]!.slice(-2) : lettered[0]!.slice(0, 2);
   else return graphemes(name.trim())[0] ?? "?";
   return picked.join("").toLocaleUpperCase(locale).normalize("NFC");
 }
@@ -26,8 +27,8 @@ function isLetterLike(grapheme: string): boolean {
 
 const HAN = /^\p{Script=Han}$/u;
 
-function isHan(grapheme: string): boolean {
-  return HAN.test(grapheme);
+function isChineseName(letters: readonly string[]): boolean {
+  return letters.length >= 3 && letters.length <= 4 && letters.every((g) => HAN.test(g));
 }
 
 type SegmenterCtor = new (locale?: string, options?: { granularity: "grapheme" }) => {

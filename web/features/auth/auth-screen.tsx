@@ -77,8 +77,11 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
 
   const signUp = mode === "sign-up";
   const onTabKey = (event: KeyboardEvent) => {
-    const next: Mode | null =
-      event.key === "ArrowLeft" || event.key === "Home" ? "sign-in" : event.key === "ArrowRight" || event.key === "End" ? "sign-up" : null;
+    // Alt+Left is the browser's Back: only the plain keys belong to the tabs.
+    if (event.altKey || event.ctrlKey || event.metaKey) return;
+    const other: Mode = mode === "sign-in" ? "sign-up" : "sign-in";
+    // Two tabs: either arrow moves to the other one (wrapping, as the pattern has it).
+    const next: Mode | null = event.key === "Home" ? "sign-in" : event.key === "End" ? "sign-up" : event.key === "ArrowLeft" || event.key === "ArrowRight" ? other : null;
     if (!next) return;
     event.preventDefault();
     if (next !== mode) switchTo(next);
@@ -109,90 +112,92 @@ export function AuthScreen({ manager, notice }: { manager: SessionManager; notic
         <p className="muted">{t("auth.tagline")}</p>
         {/* A tab list as ARIA describes it: one tab in the Tab order (the chosen one), the arrow keys move between them. */}
         <div className="segmented" role="tablist" aria-label={t("auth.tabs.label")} onKeyDown={onTabKey}>
-          <button type="button" role="tab" ref={tabs["sign-in"]} aria-selected={mode === "sign-in"} tabIndex={mode === "sign-in" ? 0 : -1} onClick={() => switchTo("sign-in")}>
+          <button type="button" role="tab" id={`${id}-tab-sign-in`} aria-controls={`${id}-panel`} ref={tabs["sign-in"]} aria-selected={mode === "sign-in"} tabIndex={mode === "sign-in" ? 0 : -1} onClick={() => switchTo("sign-in")}>
             {t("auth.tabs.signIn")}
           </button>
-          <button type="button" role="tab" ref={tabs["sign-up"]} aria-selected={signUp} tabIndex={signUp ? 0 : -1} onClick={() => switchTo("sign-up")}>
+          <button type="button" role="tab" id={`${id}-tab-sign-up`} aria-controls={`${id}-panel`} ref={tabs["sign-up"]} aria-selected={signUp} tabIndex={signUp ? 0 : -1} onClick={() => switchTo("sign-up")}>
             {t("auth.tabs.signUp")}
           </button>
         </div>
         {notice && !error ? <p className="notice">{notice}</p> : null}
-        <form onSubmit={submit} className="form" noValidate aria-describedby={error ? `${id}-error` : undefined}>
-          <label htmlFor={`${id}-username`}>{t("auth.username")}</label>
-          <input
-            ref={refs.username}
-            id={`${id}-username`}
-            name="username"
-            autoComplete="username"
-            autoCapitalize="none"
-            autoCorrect="off"
-            spellCheck={false}
-            value={username}
-            onChange={(e) => {
-              setUsername(e.target.value);
-              recheck("username", e.target.value);
-            }}
-            aria-invalid={fields.username !== undefined || undefined}
-            aria-describedby={describedBy("username", signUp)}
-            required
-          />
-          {signUp ? (
-            <p className="hint" id={`${id}-username-hint`}>
-              {t("auth.usernameHint")}
-            </p>
-          ) : null}
-          {errors.username}
-          {signUp ? (
-            <>
-              <label htmlFor={`${id}-display`}>{t("auth.displayName")}</label>
-              <input
-                ref={refs.displayName}
-                id={`${id}-display`}
-                name="displayName"
-                autoComplete="nickname"
-                value={displayName}
-                onChange={(e) => {
-                  setDisplayName(e.target.value);
-                  if (fields.displayName !== undefined) setFields(({ displayName: _, ...rest }) => rest);
-                }}
-                aria-invalid={fields.displayName !== undefined || undefined}
-                aria-describedby={describedBy("displayName", false)}
-                maxLength={64}
-              />
-              {errors.displayName}
-            </>
-          ) : null}
-          <label htmlFor={`${id}-password`}>{t("auth.password")}</label>
-          <input
-            ref={refs.password}
-            id={`${id}-password`}
-            name="password"
-            type="password"
-            autoComplete={signUp ? "new-password" : "current-password"}
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-              recheck("password", e.target.value);
-            }}
-            aria-invalid={fields.password !== undefined || undefined}
-            aria-describedby={describedBy("password", signUp)}
-            required
-          />
-          {signUp ? (
-            <p className="hint" id={`${id}-password-hint`}>
-              {passwordHint()}
-            </p>
-          ) : null}
-          {errors.password}
-          {error ? (
-            <p className="error" role="alert" id={`${id}-error`}>
-              {error}
-            </p>
-          ) : null}
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? t("auth.pleaseWait") : signUp ? t("auth.tabs.signUp") : t("auth.tabs.signIn")}
-          </button>
-        </form>
+        <div id={`${id}-panel`} role="tabpanel" aria-labelledby={`${id}-tab-${mode}`}>
+          <form onSubmit={submit} className="form" noValidate aria-describedby={error ? `${id}-error` : undefined}>
+            <label htmlFor={`${id}-username`}>{t("auth.username")}</label>
+            <input
+              ref={refs.username}
+              id={`${id}-username`}
+              name="username"
+              autoComplete="username"
+              autoCapitalize="none"
+              autoCorrect="off"
+              spellCheck={false}
+              value={username}
+              onChange={(e) => {
+                setUsername(e.target.value);
+                recheck("username", e.target.value);
+              }}
+              aria-invalid={fields.username !== undefined || undefined}
+              aria-describedby={describedBy("username", signUp)}
+              required
+            />
+            {signUp ? (
+              <p className="hint" id={`${id}-username-hint`}>
+                {t("auth.usernameHint")}
+              </p>
+            ) : null}
+            {errors.username}
+            {signUp ? (
+              <>
+                <label htmlFor={`${id}-display`}>{t("auth.displayName")}</label>
+                <input
+                  ref={refs.displayName}
+                  id={`${id}-display`}
+                  name="displayName"
+                  autoComplete="nickname"
+                  value={displayName}
+                  onChange={(e) => {
+                    setDisplayName(e.target.value);
+                    if (fields.displayName !== undefined) setFields(({ displayName: _, ...rest }) => rest);
+                  }}
+                  aria-invalid={fields.displayName !== undefined || undefined}
+                  aria-describedby={describedBy("displayName", false)}
+                  maxLength={64}
+                />
+                {errors.displayName}
+              </>
+            ) : null}
+            <label htmlFor={`${id}-password`}>{t("auth.password")}</label>
+            <input
+              ref={refs.password}
+              id={`${id}-password`}
+              name="password"
+              type="password"
+              autoComplete={signUp ? "new-password" : "current-password"}
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+                recheck("password", e.target.value);
+              }}
+              aria-invalid={fields.password !== undefined || undefined}
+              aria-describedby={describedBy("password", signUp)}
+              required
+            />
+            {signUp ? (
+              <p className="hint" id={`${id}-password-hint`}>
+                {passwordHint()}
+              </p>
+            ) : null}
+            {errors.password}
+            {error ? (
+              <p className="error" role="alert" id={`${id}-error`}>
+                {error}
+              </p>
+            ) : null}
+            <button type="submit" className="primary" disabled={busy}>
+              {busy ? t("auth.pleaseWait") : signUp ? t("auth.tabs.signUp") : t("auth.tabs.signIn")}
+            </button>
+          </form>
+        </div>
         <LanguagePicker />
       </div>
     </main>

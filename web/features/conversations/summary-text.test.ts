@@ -56,13 +56,15 @@ describe("in Chinese", () => {
 describe("an offer in the list's preview", () => {
   const item = { id: "i1", sellerId: PEER, title: "Bike", priceCents: 5_000, description: "", status: "listed" as const, at: 1_000 };
   const chat = summary("c1", { conversation: { id: "c1", type: "item", itemId: "i1", memberIds: [ME, PEER], lastSeq: 2, at: 1_000 }, item });
-  const offer = (by: string, priceCents: number) =>
-    message("c1", 2, { kind: "offer", senderId: by, body: `${by === ME ? "Me" : "Peer"} offered ${(priceCents / 100).toFixed(2)}`, offer: { id: "o1", by, priceCents } });
+  const offer = (by: string, priceCents: number, verb = "offered") =>
+    message("c1", 2, { kind: "offer", senderId: by, body: `${by === ME ? "Me" : "Peer"} ${verb} ${(priceCents / 100).toFixed(2)}`, offer: { id: "o1", by, priceCents } });
 
   it("is worded as its card, with the price as the app writes prices, not the server's English body", () => {
     expect(messagePreview(offer(ME, 4_000), chat, ME)).toBe("You offered $40.00");
     // The seller's offer in an item chat is a counter.
     expect(messagePreview(offer(PEER, 4_500), chat, ME)).toBe("Peer countered with $45.00");
+    // The buyer answering the seller's counter with one of their own.
+    expect(messagePreview(offer(ME, 4_200, "countered with"), chat, ME)).toBe("You countered with $42.00");
   });
 
   it("in Chinese too", async () => {

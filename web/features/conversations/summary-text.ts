@@ -72,7 +72,9 @@ export function previewParts(message: Message | null, summary: Summary, me: stri
   // Worded as its card words it ("You offered $40.00", "Bob countered with $45.00"), not the server's English body.
   if (message.kind === "offer" && message.offer) {
     const { offer } = message;
-    return { who: null, text: offerHeadline(offer, me, memberName(summary, offer.by), !!summary.item && offer.by === summary.item.sellerId) };
+    // A counter: the seller's (their offers are all counters), or a buyer's answer to one, which the body says.
+    const counter = (!!summary.item && offer.by === summary.item.sellerId) || / countered with \S+$/.test(message.body);
+    return { who: null, text: offerHeadline(offer, me, memberName(summary, offer.by), counter) };
   }
   if (message.senderId === me) return { who: t("common.you"), text };
   if (summary.conversation.type === "group") return { who: memberName(summary, message.senderId), text };

@@ -93,7 +93,12 @@ function MemberList({ summary }: { summary: Summary }) {
               <span>
                 <PersonAvatar userId={m.id} name={name} size="small" />
                 <strong>{m.id === user.id ? t("group.members.you", { name }) : name}</strong> <span className="muted">{t("group.members.username", { username: m.username })}</span>
-                {label ? <span className="role-tag small-text">{label}</span> : null}
+                {label ? (
+                  <>
+                    {" "}
+                    <span className="role-tag small-text">{label}</span>
+                  </>
+                ) : null}
               </span>
               {m.id !== user.id && canRemove(summary, entry?.role) ? (
                 <button type="button" className="secondary small" aria-busy={busy} aria-label={t("group.members.remove", { name })} onClick={() => void run(() => api.removeMember(summary.conversationId, m.id))}>

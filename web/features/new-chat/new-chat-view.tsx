@@ -93,9 +93,13 @@ export function NewChatView() {
 
   // Escape clears the search first, then leaves, unless a group is being put together (its back button still leaves).
   const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || event.defaultPrevented) return;
-    if (query) setQuery("");
-    else if (picked.length === 0 && !title) navigate({ name: "chats" });
+    // Escape while an input method composes (pinyin) cancels the composition, nothing more.
+    if (event.key !== "Escape" || event.defaultPrevented || event.nativeEvent.isComposing || event.keyCode === 229) return;
+    if (query) {
+      setQuery("");
+      // The results go with the query: focus stays where the next Escape is heard.
+      searchRef.current?.focus();
+    } else if (picked.length === 0) navigate({ name: "chats" });
   };
 
   return (
