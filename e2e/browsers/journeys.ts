@@ -49,6 +49,20 @@ const CONNECTION = `
   return el ? { state: el.getAttribute("data-state"), transport: el.getAttribute("data-transport") } : null;
 `;
 
+/** Page code: what the screen shows where a conversation is looked for (said when it is not found). */
+const LIST_STATE = `
+  const status = document.querySelector('[data-testid="connection-status"]');
+  return {
+    location: location.pathname + location.search,
+    connection: status ? status.getAttribute("data-state") + " " + status.getAttribute("data-transport") : null,
+    items: [...document.querySelectorAll('[data-testid="conversation-item"]')].map((el) => {
+      const box = el.getBoundingClientRect();
+      return el.textContent.trim().slice(0, 60) + " (" + Math.round(box.width) + "x" + Math.round(box.height) + ")";
+    }),
+    view: [...document.querySelectorAll("main h1, main h2, [role=alert]")].map((el) => el.textContent.trim().slice(0, 60)),
+  };
+`;
+
 /** Page code: which of args[0] (texts) no record of any IndexedDB "messages" store holds. */
 const MISSING_FROM_INDEXEDDB = `
   const [texts] = args;
@@ -240,6 +254,13 @@ async function expectOnline(
 }
 
 async function openConversation(person: Person, title: string): Promise<void> {
+  // Waited for here first, so that a failure says what the list showed instead.
+  await waitFor(
+    person.page,
+    `a conversation with ${title} in the list`,
+    () => person.page.evaluate<boolean>(`return [...document.querySelectorAll('[data-testid="conversation-item"]')].some((el) => el.getClientRects().length > 0 && el.textContent.includes(args[0]));`, title),
+    () => person.page.evaluate(LIST_STATE),
+  );
   await person.page.click({
     css: '[data-testid="conversation-item"]',
     hasText: title,
