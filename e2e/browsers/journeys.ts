@@ -60,6 +60,8 @@ const LIST_STATE = `
       return el.textContent.trim().slice(0, 60) + " (" + Math.round(box.width) + "x" + Math.round(box.height) + ")";
     }),
     view: [...document.querySelectorAll("main h1, main h2, [role=alert]")].map((el) => el.textContent.trim().slice(0, 60)),
+    // "Loading…" here would mean IndexedDB never answered the list's query.
+    sidebar: (document.querySelector(".sidebar")?.textContent ?? "").replace(/\\s+/g, " ").trim().slice(0, 200),
   };
 `;
 
