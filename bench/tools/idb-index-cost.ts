@@ -2,7 +2,8 @@
 // A variant names the indexes of a `messages` store shaped like web/db/database.ts: cs ([conversationId+seq]), cmid (clientMsgId),
 // terms (*terms, three keys a row as the search index makes for "Missed 0-123"), at; "none" for none; "seqid" for ascending ids
 // instead of random ones; "strict" / "relaxed" for transactions of that durability (else the browser's default). Each variant
-// writes BATCHES readwrite transactions of 500 puts into a fresh database and prints the mean time of the first and the last five.
+// writes BATCHES readwrite transactions of PUTS (500) puts into a fresh database and prints the mean time of the first and the
+// last five, and the total.
 // CHROMIUM_FLAGS="--enable-features=…": extra flags; PERSISTENT=1: a profile on disk (the app's users) instead of the
 // off-the-record context the bench's pages get (IndexedDB in memory).
 import { mkdtempSync, rmSync } from "node:fs";
@@ -12,6 +13,7 @@ import { chromium, type BrowserContext } from "@playwright/test";
 import { chromiumArgs, chromiumPath } from "../lib/chromium.js";
 
 const BATCHES = Number(process.env.BATCHES ?? 40);
+const PUTS = Number(process.env.PUTS ?? 500);
 const variants = process.argv.slice(2);
 if (variants.length === 0) variants.push("none", "cs", "cs-cmid", "cs-cmid-at", "cs-cmid-terms-at");
 const args = [...chromiumArgs, ...(process.env.CHROMIUM_FLAGS ?? "").split(" ").filter(Boolean)];
@@ -24,7 +26,7 @@ try {
   await page.goto("http://idb.test/");
   for (const variant of variants) {
     const times = await page.evaluate(
-      async ({ variant, batches }) => {
+      async ({ variant, batches, puts }) => {
         const db = await new Promise<IDBDatabase>((resolve, reject) => {
           const open = indexedDB.open(`idb-${variant}-${Math.random()}`, 1);
           open.onupgradeneeded = () => {
@@ -46,7 +48,7 @@ try {
             const durability = variant.includes("strict") ? "strict" : variant.includes("relaxed") ? "relaxed" : "default";
             const tx = db.transaction("messages", "readwrite", { durability });
             const store = tx.objectStore("messages");
-            for (let i = 0; i < 500; i++, n++) {
+            for (let i = 0; i < puts; i++, n++) {
               const at = 1_796_387_625_214 + n * 10;
               const key = at.toString(36).padStart(9, "0");
               store.put({
@@ -69,10 +71,11 @@ try {
         db.close();
         return out;
       },
-      { variant, batches: BATCHES },
+      { variant, batches: BATCHES, puts: PUTS },
     );
     const mean = (a: number[]) => Math.round(a.reduce((x, y) => x + y, 0) / a.length);
-    console.info(`${variant.padEnd(20)} ms per 500 puts: first 5 ${mean(times.slice(0, 5))}, last 5 ${mean(times.slice(-5))} (${BATCHES * 500} rows)`);
+    const total = Math.round(times.reduce((x, y) => x + y, 0));
+    console.info(`${variant.padEnd(20)} ms per ${PUTS} puts: first 5 ${mean(times.slice(0, 5))}, last 5 ${mean(times.slice(-5))}; ${total} ms for ${BATCHES * PUTS} rows`);
   }
 } finally {
   await context.close();

@@ -29,8 +29,10 @@ export async function postMessage(
   await revealConversation(r, conv, seq, at);
   const members = await r.conversations.members(conv.id);
   const ref = { conversationId: conv.id, seq };
+  // One data object for every member: the engines serialise it once (storage/append-batch.ts).
+  const data = { message };
   await r.log.append(
-    members.map((member) => ({ userId: member.userId, d: "chat" as const, k: "msg", data: { message }, ref })),
+    members.map((member) => ({ userId: member.userId, d: "chat" as const, k: "msg", data, ref })),
     at,
   );
   return message;

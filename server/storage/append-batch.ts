@@ -1,5 +1,5 @@
 import type { Entry } from "../../shared/protocol/index.js";
-import type { Appended } from "./tx.js";
+import type { Appended, NewEntry } from "./tx.js";
 
 /**
  * Collects the entries one transaction appends, per user, in append order.
@@ -18,4 +18,21 @@ export class AppendBatch {
   toAppended(): Appended {
     return [...this.byUser].map(([userId, entries]) => ({ userId, entries }));
   }
+}
+
+/**
+ * Each entry's data as stored (JSON), serialised once per distinct object:
+ * a fan-out's entries share one (a group message's `{message}` for every
+ * member), so a 500-member group serialises it once, not 500 times.
+ */
+export function entryData(entries: readonly NewEntry[]): string[] {
+  let last: unknown;
+  let json = "";
+  return entries.map((e, i) => {
+    if (i === 0 || e.data !== last) {
+      last = e.data;
+      json = JSON.stringify(e.data) ?? "null";
+    }
+    return json;
+  });
 }

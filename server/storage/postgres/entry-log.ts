@@ -1,5 +1,5 @@
 import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
-import type { AppendBatch } from "../append-batch.js";
+import { type AppendBatch, entryData } from "../append-batch.js";
 import { type StampRow, toStamp } from "../rows.js";
 import type { EntryLog, EntryStamp, MessageRef, NewEntry } from "../tx.js";
 import { type Db, prepared } from "./db.js";
@@ -130,7 +130,7 @@ export class PgEntryLog implements EntryLog {
       keyed.map((k) => k.o),
       at,
       entries.map((e) => e.k),
-      entries.map((e) => JSON.stringify(e.data) ?? "null"),
+      entryData(entries),
       entries.map((e) => e.ref?.conversationId ?? null),
       entries.map((e) => e.ref?.seq ?? null),
     ]);

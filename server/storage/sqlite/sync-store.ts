@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
 import { DOMAINS, type Domain, type Entry, type Message, type Versions, zeroVersions } from "../../../shared/protocol/index.js";
-import type { AppendBatch } from "../append-batch.js";
+import { type AppendBatch, entryData } from "../append-batch.js";
 import { type StampRow, toStamp } from "../rows.js";
 import type { EntryLog, EntryStamp, MessageRef, NewEntry } from "../tx.js";
 
@@ -67,9 +67,10 @@ export class SyncStore implements EntryLog {
   append(entries: readonly NewEntry[], at: number): Entry[] {
     const batch = this.batch;
     if (!batch) throw new Error("Entries are appended only inside a write.");
-    return entries.map((e) => {
+    const data = entryData(entries);
+    return entries.map((e, i) => {
       const { head: v } = this.s.bumpHead.get(e.userId, e.d)!;
-      this.s.insertEntry.run(e.userId, e.d, v, e.k, at, JSON.stringify(e.data), e.ref?.conversationId ?? null, e.ref?.seq ?? null);
+      this.s.insertEntry.run(e.userId, e.d, v, e.k, at, data[i], e.ref?.conversationId ?? null, e.ref?.seq ?? null);
       if (v % this.trimEvery === 0 && v > this.ring) this.s.trim.run(e.userId, e.d, v - this.ring);
       const entry: Entry = { d: e.d, v, k: e.k, at, data: e.data };
       batch.add(e.userId, entry);
