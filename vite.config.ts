@@ -8,7 +8,7 @@ const api = process.env.COURIER_API ?? "http://localhost:3000";
 
 export default defineConfig({
   root: "web",
-  plugins: [react(), adminBundleGuard(), lazyChunkLinks(), publicAssetVersions(fileURLToPath(new URL("./web/public", import.meta.url)))],
+  plugins: [react(), adminBundleGuard(), lazyChunkLinks(), publicAssetVersions(fileURLToPath(new URL("./web/public", import.meta.url))), bootScript()],
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,
@@ -24,7 +24,8 @@ export default defineConfig({
       // The service worker is its own entry, at a fixed address (/sw.js) so its scope is the whole app.
       // The admin dashboard is a page of its own (dist/web/admin/index.html, served at /admin by
       // server/http/spa.ts); adminBundleGuard fails the build if any of it reaches the user bundle.
-      input: { main: "web/index.html", sw: "web/sw/sw.ts", admin: "web/admin/index.html" },
+      // The boot script (web/boot/boot.ts) is an entry of its own too, named by index.html as a classic script (bootScript).
+      input: { main: "web/index.html", sw: "web/sw/sw.ts", admin: "web/admin/index.html", boot: "web/boot/boot.ts" },
       output: {
         entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js"),
       },
@@ -74,6 +75,40 @@ function lazyChunkLinks(): Plugin {
         walk(ctx.chunk, new Set());
         const named = [...lazy].filter((file) => !loaded.has(file));
         return named.sort().map((file): HtmlTagDescriptor => ({ tag: "link", attrs: { rel: "prefetch", href: `/${file}` }, injectTo: "head" }));
+      },
+    },
+  };
+}
+
+/**
+ * Names the boot script (web/boot/boot.ts, its own entry) first in the app's
+ * index.html, as an async classic script: it runs as soon as it has loaded
+ * (1 kB, requested before the app's module and its modulepreloads), without
+ * holding the parser, while the app's scripts are fetched and compiled, and
+ * starts reading the first screen from IndexedDB (web/boot/read.ts). The app
+ * uses that read only if the script ran before the app's modules (otherwise
+ * it reads the usual way). Under /assets/ with a hash, so the service worker
+ * keeps it with the shell (`keepShell`) and each build's copy is its own. A
+ * classic script cannot import: the build fails if it would.
+ */
+function bootScript(): Plugin {
+  return {
+    name: "courier-boot-script",
+    apply: "build",
+    // A classic script's top-level names would be the window's: the minified ones stay inside a function.
+    renderChunk(code, chunk) {
+      return chunk.isEntry && chunk.name === "boot" ? { code: `(function () {\n${code}\n})();\n`, map: null } : null;
+    },
+    transformIndexHtml: {
+      order: "post",
+      handler(_html, ctx) {
+        if (!ctx.bundle || !ctx.chunk || /[\\/]admin[\\/]/.test(ctx.filename)) return;
+        const boot = Object.values(ctx.bundle).find((c): c is Rollup.OutputChunk => c.type === "chunk" && c.isEntry && c.name === "boot");
+        if (!boot) throw new Error("courier-boot-script: no boot chunk in the bundle");
+        if (boot.imports.length > 0 || boot.dynamicImports.length > 0 || boot.exports.length > 0) {
+          throw new Error(`courier-boot-script: ${boot.fileName} must be a classic script (no import or export): it imports ${[...boot.imports, ...boot.dynamicImports].join(", ") || "nothing"} and exports ${boot.exports.join(", ") || "nothing"}`);
+        }
+        return [{ tag: "script", attrs: { src: `/${boot.fileName}`, async: true }, injectTo: "head-prepend" }];
       },
     },
   };

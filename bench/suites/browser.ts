@@ -68,9 +68,10 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   if (Number.isInteger(catchUpOption) && catchUpOption > 0) cfg.catchUp = catchUpOption;
   if (Number.isInteger(otherOption) && otherOption >= 0) cfg.otherMessages = otherOption;
   const catchUpOnly = ctx.option("catch-up-only") !== undefined;
-  // --reader-profile=memory|disk: the reader's IndexedDB (first sync, catch-up, cold start, open) in an off-the-record
-  // context (in memory, Chromium's in-memory LevelDB) or in a profile on disk, as the app's users have it.
-  const readerProfile = ctx.option("reader-profile") === "disk" ? "disk" : "memory";
+  // --reader-profile=disk|memory: the reader's pages (first sync, catch-up, cold start, open) in a profile on disk, as the
+  // app's users have it (the default: IndexedDB in its files, V8's code cache kept between visits), or in an off-the-record
+  // context (IndexedDB in Chromium's in-memory LevelDB, and no code cache: every start compiles the app as a first visit).
+  const readerProfile = ctx.option("reader-profile") === "memory" ? "memory" : "disk";
   // --cold-runs=N: more cold starts per run (pairs of runs need ≥ 5 a side); --cold-only: stop after the cold start.
   const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
   if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;

@@ -1,6 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { type ItemState, itemState } from "../../../shared/protocol/index.js";
-import { useEffect, useRef } from "react";
+import { useEffect, useMemo, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
@@ -23,6 +23,7 @@ import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
+import { useFirstScreen } from "../../boot/snapshot.js";
 
 /** Symbols, the same in every language. */
 const MANY_UNREAD = "99+";
@@ -36,19 +37,29 @@ export function ConversationList() {
   const session = useSession();
   const { db, user } = session;
   // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
-  const stored = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)), [db]);
+  const live = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)), [db]);
+  // The newest queued message per conversation: offline, what I typed shows in the preview at once.
+  const livePending = useLiveQuery(async () => newestByConversation(await db.outbox.orderBy("createdAt").toArray()), [db]);
+  const liveBlocked = useBlockedIds(db); // safety (issue 14): a group's newest message from someone I block is not previewed
+  // At a cold start, what the boot script read while the app loaded (web/boot), until these queries answer.
+  const first = useFirstScreen(user.id, live !== undefined && livePending !== undefined);
+  const firstScreen = useMemo(
+    () =>
+      first && {
+        stored: first.conversations.filter((s) => !isGone(s)),
+        pending: newestByConversation(first.outbox),
+        blocked: new Set(first.blocks?.userIds ?? []),
+      },
+    [first],
+  );
+  const stored = live ?? firstScreen?.stored;
+  const newestPending = livePending ?? firstScreen?.pending;
+  const blocked = firstScreen?.blocked ?? liveBlocked;
   const requests = stored?.filter(isRequest) ?? [];
   const summaries = stored?.filter((s) => !isRequest(s));
-  // The newest queued message per conversation: offline, what I typed shows in the preview at once.
-  const newestPending = useLiveQuery(async () => {
-    const newest = new Map<string, OutboxRow>();
-    for (const row of await db.outbox.orderBy("createdAt").toArray()) newest.set(row.conversationId, row);
-    return newest;
-  }, [db]);
   const selected = useUi((s) => selectedConversationId(s.route));
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
-  const blocked = useBlockedIds(db); // safety (issue 14): a group's newest message from someone I block is not previewed
   const [folder, setFolder] = useFolder(user.id, summaries);
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
   useContactRemarksFrom(stored, user.id);
@@ -102,6 +113,12 @@ export function ConversationList() {
       )}
     </>
   );
+}
+
+function newestByConversation(rows: readonly OutboxRow[]): Map<string, OutboxRow> {
+  const newest = new Map<string, OutboxRow>();
+  for (const row of rows) newest.set(row.conversationId, row); // oldest first: the last one wins
+  return newest;
 }
 
 /** My remarks for people, from my direct conversations, for every name on screen (contacts.ts). */
