@@ -95,9 +95,9 @@ function bootScript(): Plugin {
   return {
     name: "courier-boot-script",
     apply: "build",
-    // A classic script's top-level names would be the window's: the minified ones stay inside a function.
+    // A classic script's top-level names would be the window's: the minified ones stay inside a function, in strict mode as the module was.
     renderChunk(code, chunk) {
-      return chunk.isEntry && chunk.name === "boot" ? { code: `(function () {\n${code}\n})();\n`, map: null } : null;
+      return chunk.isEntry && chunk.name === "boot" ? { code: `(function () {\n"use strict";\n${code}\n})();\n`, map: null } : null;
     },
     transformIndexHtml: {
       order: "post",

@@ -14,6 +14,7 @@ import type { ConnectionManager } from "./sync/connection-manager.js";
 import { SyncClient } from "./sync/sync-client.js";
 import { browserStorage, choiceFromUrl, saveChoice, savedChoice, type TransportChoice } from "./sync/transport-choice.js";
 import { t } from "./i18n/index.js";
+import { spendFirstScreen } from "./boot/snapshot.js";
 
 export type Phase =
   | { name: "booting" }
@@ -324,6 +325,8 @@ export class SessionManager {
   }
 
   private set(phase: Phase): void {
+    // Signed out (or another user): what the boot script read at the page's start is never shown again (web/boot).
+    if (phase.name !== "signed-in") spendFirstScreen();
     this.phase = phase;
     for (const listener of this.listeners) listener();
   }

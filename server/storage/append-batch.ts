@@ -21,9 +21,10 @@ export class AppendBatch {
 }
 
 /**
- * Each entry's data as stored (JSON), serialised once per distinct object:
- * a fan-out's entries share one (a group message's `{message}` for every
- * member), so a 500-member group serialises it once, not 500 times.
+ * Each entry's data as stored (JSON), serialised once for each run of
+ * neighbouring entries that share one object: a fan-out's entries do (a group
+ * message's `{message}` for every member), so a 500-member group serialises
+ * it once, not 500 times.
  */
 export function entryData(entries: readonly NewEntry[]): string[] {
   let last: unknown;

@@ -37,7 +37,11 @@ export function adoptBootRead(boot: BootRead | null | undefined): void {
   );
 }
 
-if (typeof window !== "undefined") adoptBootRead(window.__courierBoot);
+if (typeof window !== "undefined") {
+  adoptBootRead(window.__courierBoot);
+  // Taken: the page keeps no other handle on it (a user who signs out leaves nothing of theirs behind).
+  delete window.__courierBoot;
+}
 
 function asFirstScreen(snapshot: BootSnapshot): FirstScreen {
   return {

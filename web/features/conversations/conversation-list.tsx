@@ -18,12 +18,14 @@ import { FolderBar, useFolder } from "./folder-bar.js";
 import { byPinThenActivity, emptyFolderText, inFolder, looksUnread } from "./folders.js";
 import { RequestsSection } from "./requests-section.js";
 import { GlobalSearch } from "../search/search-button.js";
-import { blockedLast, blockedPreview, useBlockedIds } from "../safety/blocks.js";
+import { blockedLast, blockedPreview, useStoredBlockedIds } from "../safety/blocks.js";
 import { changeSettings } from "./settings-change.js";
 import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
 import { useFirstScreen } from "../../boot/snapshot.js";
+
+const NO_ONE: ReadonlySet<string> = new Set();
 
 /** Symbols, the same in every language. */
 const MANY_UNREAD = "99+";
@@ -40,9 +42,10 @@ export function ConversationList() {
   const live = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)), [db]);
   // The newest queued message per conversation: offline, what I typed shows in the preview at once.
   const livePending = useLiveQuery(async () => newestByConversation(await db.outbox.orderBy("createdAt").toArray()), [db]);
-  const liveBlocked = useBlockedIds(db); // safety (issue 14): a group's newest message from someone I block is not previewed
+  // Safety (issue 14): a group's newest message from someone I block is not previewed.
+  const liveBlocked = useStoredBlockedIds(db);
   // At a cold start, what the boot script read while the app loaded (web/boot), until these queries answer.
-  const first = useFirstScreen(user.id, live !== undefined && livePending !== undefined);
+  const first = useFirstScreen(user.id, live !== undefined && livePending !== undefined && liveBlocked !== undefined);
   const firstScreen = useMemo(
     () =>
       first && {
@@ -54,7 +57,7 @@ export function ConversationList() {
   );
   const stored = live ?? firstScreen?.stored;
   const newestPending = livePending ?? firstScreen?.pending;
-  const blocked = firstScreen?.blocked ?? liveBlocked;
+  const blocked = liveBlocked ?? firstScreen?.blocked ?? NO_ONE;
   const requests = stored?.filter(isRequest) ?? [];
   const summaries = stored?.filter((s) => !isRequest(s));
   const selected = useUi((s) => selectedConversationId(s.route));

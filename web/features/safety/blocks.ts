@@ -1,4 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
+import { useMemo } from "react";
 import { blockListSchema, blocksEntrySchema, type Entry, type User } from "../../../shared/protocol/index.js";
 import type { CourierDb } from "../../db/database.js";
 import { t } from "../../i18n/index.js";
@@ -52,8 +53,13 @@ export function blockedLast(summary: { conversation: { type: string }; lastMessa
 
 /** The ids I block, as held on this device (empty while reading). */
 export function useBlockedIds(db: CourierDb): ReadonlySet<string> {
-  const row = useLiveQuery(() => db.safety.get("blocks"), [db]);
-  return row ? new Set(row.userIds) : EMPTY;
+  return useStoredBlockedIds(db) ?? EMPTY;
+}
+
+/** The same, undefined until the device's copy has been read (the list shows the boot read's until then). */
+export function useStoredBlockedIds(db: CourierDb): ReadonlySet<string> | undefined {
+  const row = useLiveQuery(async () => (await db.safety.get("blocks")) ?? null, [db]);
+  return useMemo(() => (row === undefined ? undefined : row ? new Set(row.userIds) : EMPTY), [row]);
 }
 
 /** The people I block, from the server; the device's copy is replaced with it. */
