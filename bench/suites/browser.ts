@@ -10,6 +10,7 @@ import { arrivalAt, HANDICAPS, recordArrivals } from "../../e2e/support/first-me
 import { socketProxy, type SocketProxy } from "../../e2e/support/socket-proxy.js";
 import { chromiumArgs, chromiumPath, launchChromium } from "../lib/chromium.js";
 import { browserProfileSummary } from "../lib/profile-summary.js";
+import { traced, traceSummary } from "../lib/trace.js";
 import { withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
 import type { SeededUser } from "../lib/seed.js";
@@ -76,6 +77,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const coldRunsOption = Number(ctx.option("cold-runs") ?? NaN);
   if (Number.isInteger(coldRunsOption) && coldRunsOption > 0) cfg.coldRuns = coldRunsOption;
   const coldOnly = ctx.option("cold-only") !== undefined;
+  // --cold-probe=playwright: the cold start's frame found by Playwright's waitForFunction (before the eighth round), whose
+  // injected script is evaluated in the page while it starts; by default the page marks the frame itself.
+  const coldProbe = ctx.option("cold-probe") === "playwright" ? "playwright" : "page";
   // --send-only=1: only the send → other window's screen step (seeding as usual); --send-rounds=N, --send-transports=ws,sse,poll.
   const sendOnly = ctx.option("send-only") !== undefined;
   const roundsOption = Number(ctx.option("send-rounds") ?? NaN);
@@ -211,13 +215,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       const cdp = await page.context().newCDPSession(page);
       await cdp.send("Performance.enable", { timeDomain: "threadTicks" });
       const cpuBefore = await mainThreadCpu(cdp);
-      await page.goto("/", { waitUntil: "commit" });
-      const handle = await page.waitForFunction(
-        (n) => (document.querySelectorAll('[data-testid="conversation-item"]').length >= n ? performance.now() : false),
-        peersN,
-        { polling: "raf", timeout: 60_000 },
-      );
-      cold.push(Math.round((await handle.jsonValue()) as number));
+      cold.push(Math.round(await untilListPainted(page, peersN, coldProbe)));
       const cpuAfter = await mainThreadCpu(cdp);
       coldTimelines.push({
         ...(await coldStartTimeline(page)),
@@ -237,6 +235,18 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
         await page.waitForFunction((n) => document.querySelectorAll('[data-testid="conversation-item"]').length >= n, peersN, { polling: "raf", timeout: 60_000 });
       });
       details.coldStartProfile = browserProfileSummary(file);
+      await page.close();
+    }
+    // --cold-trace=1 (with --profile): one more cold start under Chromium's tracing, its main thread's tasks summarised.
+    if (ctx.profileDir && ctx.option("cold-trace") !== undefined) {
+      const file = path.join(ctx.profileDir, "browser-cold-start.trace.json");
+      const page = await readerCtx.newPage();
+      await page.route("**/api/**", (route) => (route.request().url().endsWith("/api/health") ? route.fallback() : new Promise(() => {})));
+      await page.routeWebSocket(/socket\.io/, () => {});
+      await page.goto(`${server.url}/api/health`);
+      await traced(page, file, () => untilListPainted(page, peersN, coldProbe));
+      details.coldStartTrace = traceSummary(file);
+      ctx.log(`cold start trace: ${JSON.stringify(details.coldStartTrace)}`);
       await page.close();
     }
     details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold), timelines: coldTimelines };
@@ -366,6 +376,40 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     await server.stop();
   }
   return { metrics, details };
+}
+
+const LIST_PAINTED = "courier-bench:list-painted ";
+
+/**
+ * Opens the app in `page` and resolves with the time (ms from navigation
+ * start) of the first animation frame in which `rows` conversation rows are
+ * in the DOM (the frame is painted right after). The "page" probe is an init
+ * script of a few lines that checks in each frame and says so on the console:
+ * nothing of Playwright's runs in the page's main world meanwhile. The
+ * "playwright" probe is `waitForFunction` polling on animation frames, whose
+ * injected script (tens of ms to parse) the page evaluates while it loads.
+ */
+async function untilListPainted(page: Page, rows: number, probe: "page" | "playwright"): Promise<number> {
+  if (probe === "playwright") {
+    await page.goto("/", { waitUntil: "commit" });
+    const handle = await page.waitForFunction((n) => (document.querySelectorAll('[data-testid="conversation-item"]').length >= n ? performance.now() : false), rows, {
+      polling: "raf",
+      timeout: 60_000,
+    });
+    return (await handle.jsonValue()) as number;
+  }
+  // A string, not a function: tsx's transpiled functions call a helper (`__name`) the page does not have.
+  await page.addInitScript(`(() => {
+    if (location.pathname !== "/") return;
+    const frame = () => {
+      if (document.querySelectorAll('[data-testid="conversation-item"]').length >= ${rows}) console.debug(${JSON.stringify(LIST_PAINTED)} + performance.now());
+      else requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  })();`);
+  const painted = page.waitForEvent("console", { predicate: (m) => m.text().startsWith(LIST_PAINTED), timeout: 60_000 });
+  await page.goto("/", { waitUntil: "commit" });
+  return Number((await painted).text().slice(LIST_PAINTED.length));
 }
 
 async function contextFor(browser: Browser, url: string, user: SeededUser): Promise<BrowserContext> {
