@@ -1,5 +1,6 @@
 // First: before any zod schema is built (see the file).
 import "./lib/zod-jitless.js";
+import "./db/dexie-mode.js";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./app.js";
