@@ -2,6 +2,7 @@ import { useLiveQuery } from "dexie-react-hooks";
 import { type ItemState, itemState } from "../../../shared/protocol/index.js";
 import { useEffect, useMemo, useRef } from "react";
 import { useTranslation } from "react-i18next";
+import type { TFunction } from "i18next";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
 import { ConversationAvatar } from "../../lib/avatar.js";
@@ -108,7 +109,7 @@ export function ConversationList() {
       <FolderBar summaries={summaries} current={folder} onChoose={setFolder} />
       {folder.kind === "all" ? <RequestsSection requests={requests} /> : null}
       {rows.length > 0 ? (
-        <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} />
+        <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} t={t} />
       ) : (
         <p className="muted pad center" data-testid="folder-empty">
           {emptyFolderText(folder)}
@@ -154,7 +155,12 @@ function useClearMarkedUnread(session: Session, open: StoredSummary | undefined)
   }, [id, marked, visible, online, session]);
 }
 
-function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; selected: string | null; userId: string; now: number }) {
+/**
+ * The rows take the list's `t` (a new one when the language changes) rather
+ * than each asking react-i18next for its own: 50 rows were 100-150 hooks, each
+ * subscribing to the language, on the cold start's path (issue 16, ROWT).
+ */
+function ConversationRows({ rows, selected, userId, now, t }: { rows: Row[]; selected: string | null; userId: string; now: number; t: TFunction }) {
   const menu = useConversationMenu();
   const keys = useListKeyboard();
   return (
@@ -171,6 +177,7 @@ function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; select
             userId={userId}
             now={now}
             onMenu={menu.open}
+            t={t}
           />
         ))}
       </ul>
@@ -179,9 +186,10 @@ function ConversationRows({ rows, selected, userId, now }: { rows: Row[]; select
   );
 }
 
-function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuOpen: boolean; userId: string; now: number; onMenu: ReturnType<typeof useConversationMenu>["open"] }) {
-  const { summary, at, preview, selected, menuOpen, userId, now, onMenu } = props;
-  const { t } = useTranslation();
+function ConversationRow(
+  props: Omit<Row, "pinned"> & { selected: boolean; menuOpen: boolean; userId: string; now: number; onMenu: ReturnType<typeof useConversationMenu>["open"]; t: TFunction },
+) {
+  const { summary, at, preview, selected, menuOpen, userId, now, onMenu, t } = props;
   const navigate = useUi((s) => s.navigate);
   const id = summary.conversationId;
   const trigger = useMenuTrigger((point, el) => onMenu(id, point, el));
@@ -221,7 +229,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
               ) : null}
               {item ? item.title : title}
             </span>
-            {item ? <ItemStatus status={itemState(item)} /> : null}
+            {item ? <ItemStatus status={itemState(item)} t={t} /> : null}
             {label ? (
               <span className="label-tag" data-testid="label-tag">
                 {label}
@@ -237,7 +245,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
             </span>
           ) : null}
           <span className="conversation-bottom">
-            <Preview parts={preview} />
+            <Preview parts={preview} t={t} />
             {summary.muted ? (
               <span className="muted-mark" role="img" aria-label={t("chats.row.muted")} title={t("chats.row.muted")}>
                 <MutedIcon />
@@ -271,8 +279,7 @@ function ConversationRow(props: Omit<Row, "pinned"> & { selected: boolean; menuO
 const ITEM_STATUS_TEXT = { reserved: "chats.itemStatus.reserved", sold: "chats.itemStatus.sold", withdrawn: "chats.itemStatus.withdrawn" } as const;
 
 /** A listing no longer simply for sale says so, small, beside its title. */
-function ItemStatus({ status }: { status: ItemState }) {
-  const { t } = useTranslation();
+function ItemStatus({ status, t }: { status: ItemState; t: TFunction }) {
   const text = status in ITEM_STATUS_TEXT ? t(ITEM_STATUS_TEXT[status as keyof typeof ITEM_STATUS_TEXT]) : null;
   return text ? (
     <span className={`item-status status-${status} list-item-status`} data-testid="list-item-status">
@@ -282,8 +289,7 @@ function ItemStatus({ status }: { status: ItemState }) {
 }
 
 /** "Name: text · Sending" on one line: a long name is cut short first, the status never. */
-function Preview({ parts }: { parts: PreviewParts }) {
-  const { t } = useTranslation();
+function Preview({ parts, t }: { parts: PreviewParts; t: TFunction }) {
   const status = usePreviewStatus(parts.status);
   return (
     <span className="conversation-preview">
