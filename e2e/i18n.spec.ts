@@ -60,9 +60,13 @@ test("a Chinese browser gets Courier in Chinese; times, errors and Settings → 
   // Settings → Language → English: at once, no reload; kept after one.
   await page.getByRole("button", { name: zh.shell.settings }).click();
   await expect(page.getByRole("heading", { name: zh.language.heading })).toBeVisible();
+  const rowOptions = (template: string) => page.getByRole("button", { name: template.replace("{{title}}", "Bob"), exact: true });
+  await expect(rowOptions(zh.chats.row.options)).toBeVisible();
   await page.getByLabel(en.language.names.en, { exact: true }).check();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await expect(page.getByRole("heading", { name: en.language.heading })).toBeVisible();
+  // The conversation list's rows (they take the list's t, not a hook each) follow at once too.
+  await expect(rowOptions(en.chats.row.options)).toBeVisible();
   await page.reload();
   await expect(page.getByRole("button", { name: en.shell.settings })).toBeVisible();
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
