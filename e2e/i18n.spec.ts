@@ -50,6 +50,10 @@ test("a Chinese browser gets Courier in Chinese; times, errors and Settings → 
     await expect.poll(() => body.evaluate((el) => getComputedStyle(el).direction)).toBe("rtl");
   }
   expect(await bubble(page, "还在，周末可以看车。").getByTestId("message-text").evaluate((el) => getComputedStyle(el).direction)).toBe("ltr");
+  // So does its preview in the list, beside a name written left to right.
+  const preview = page.getByTestId("conversation-item").filter({ hasText: "Bob" }).locator(".preview-text");
+  await expect(preview).toHaveText("שלום, the bike is 120");
+  expect(await preview.evaluate((el) => getComputedStyle(el).direction)).toBe("rtl");
 
   // Times as each locale writes them: 24-hour "09:36" for zh-CN, "9:36 AM" (no leading zero) for en-US.
   const time = async (p: typeof page, text: string) => (await bubble(p, text).locator("time").first().innerText()).replace(/\s/gu, " ");

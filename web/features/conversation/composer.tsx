@@ -128,7 +128,9 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
         <div className="reply-bar" data-testid="reply-bar">
           <div className="reply-bar-text">
             <span className="quote-who">{t("conversation.composer.replyingTo", { name: reply.who })}</span>
-            <span className="quote-text">{reply.text}</span>
+            <span className="quote-text" dir="auto">
+              {reply.text}
+            </span>
           </div>
           <button type="button" className="icon small" aria-label={t("conversation.composer.cancelReply")} onClick={() => (onCancelReply?.(), ref.current?.focus())}>
             {t("conversation.composer.cancelReplyMark")}

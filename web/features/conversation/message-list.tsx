@@ -515,7 +515,9 @@ function Quote({ reply, me, summary, actions }: { reply: ReplyRef; me: string; s
   const content: ReactNode = (
     <>
       {who ? <span className="quote-who">{who}</span> : null}
-      <span className={`quote-text${quoted && !quoted.recalled && !quoted.hidden ? "" : " muted-quote"}`}>{text}</span>
+      <span className={`quote-text${quoted && !quoted.recalled && !quoted.hidden ? "" : " muted-quote"}`} dir="auto">
+        {text}
+      </span>
     </>
   );
   if (!actions || quoted?.hidden) return <div className="quote">{content}</div>;

@@ -299,7 +299,10 @@ function Preview({ parts, t }: { parts: PreviewParts; t: TFunction }) {
           <span className="preview-sep">{t("chats.preview.whoSeparator")}</span>
         </>
       ) : null}
-      <span className="preview-text">{parts.text}</span>
+      {/* Its own direction (a message in Hebrew reads right to left), isolated from the name before it. */}
+      <span className="preview-text" dir="auto">
+        {parts.text}
+      </span>
       {status ? (
         <span className={`preview-status${parts.status === "failed" ? " is-failed" : ""}`}>
           {STATUS_SEPARATOR}

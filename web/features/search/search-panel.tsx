@@ -222,7 +222,7 @@ function ResultRow({ id, hit, summary, me, query, now, global, active, onOpen }:
         </span>
         <time dateTime={new Date(message.at).toISOString()}>{relativeTime(message.at, now)}</time>
       </span>
-      <span className="search-result-text">
+      <span className="search-result-text" dir="auto">
         {pieces.map((piece, i) => (piece.match ? <mark key={i}>{piece.text}</mark> : <Fragment key={i}>{piece.text}</Fragment>))}
       </span>
       {hit.source === "device" ? <span className="search-result-source">{t("search.onDevice")}</span> : null}
