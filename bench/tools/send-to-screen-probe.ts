@@ -1,4 +1,4 @@
-// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1, WAIT=ms between rounds, 100; 0 sends the next as soon as B shows the last, as the suite does).
+// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1 (the receiving page B) or a (the sending page A), WAIT=ms between rounds, 100; 0 sends the next as soon as B shows the last, as the suite does).
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "@playwright/test";
@@ -106,7 +106,10 @@ try {
         characterData: true,
       });
     });
-  const cdp = process.env.PROFILE ? await pb.context().newCDPSession(pb) : null;
+  // PROFILE=1 profiles B (the receiving page), PROFILE=a the sending page A.
+  const profiledPage = process.env.PROFILE === "a" ? pa : pb;
+  const profileName = `send-to-screen-${process.env.PROFILE === "a" ? "a" : "b"}.cpuprofile`;
+  const cdp = process.env.PROFILE ? await profiledPage.context().newCDPSession(profiledPage) : null;
   if (cdp) {
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
@@ -150,14 +153,14 @@ try {
     const { profile } = await cdp.send("Profiler.stop");
     const { writeFileSync } = await import("node:fs");
     writeFileSync(
-      path.join(tmpdir(), "send-to-screen-b.cpuprofile"),
+      path.join(tmpdir(), profileName),
       JSON.stringify(profile),
     );
     const { browserProfileSummary } = await import("../lib/profile-summary.js");
     console.info(
       JSON.stringify(
         browserProfileSummary(
-          path.join(tmpdir(), "send-to-screen-b.cpuprofile"),
+          path.join(tmpdir(), profileName),
           "dist/web",
           30,
         ),
