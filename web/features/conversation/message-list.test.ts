@@ -125,7 +125,8 @@ describe("recalls and replies", () => {
       message("c1", 5, { senderId: ME, replyTo: { id: "c1-unknown", seq: 9 } }),
     ];
     const html = withActions(replies, new Map([[quoted.id, quoted], [gone.id, gone], ["c1-unknown", undefined]]));
-    expect(html).toMatch(/<span class="quote-who">Peer<\/span><span class="quote-text">first line<\/span>/);
+    // The quoted line in its own direction (dir="auto": a Hebrew quote reads right to left).
+    expect(html).toMatch(/<span class="quote-who">Peer<\/span><span class="quote-text" dir="auto">first line<\/span>/);
     expect(html).not.toContain("second line");
     expect(html).toContain("Recalled message");
     expect(html).toContain("Message not loaded");
