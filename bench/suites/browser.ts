@@ -208,9 +208,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     const cold: number[] = [];
     const coldTimelines: Array<Record<string, number>> = [];
     for (let run = 0; run < cfg.coldRuns; run++) {
-      const page = await readerCtx.newPage();
-      await page.route("**/api/**", () => new Promise(() => {}));
-      await page.routeWebSocket(/socket\.io/, () => {});
+      const page = await heldTab(readerCtx);
       // The renderer's main-thread CPU time (thread ticks) to the painted list: on a shared machine the
       // wall-clock figure moves ±30 % with others' load, the CPU the page itself spent much less.
       const cdp = await page.context().newCDPSession(page);
@@ -228,9 +226,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     }
     if (ctx.profileDir) {
       const file = path.join(ctx.profileDir, "browser-cold-start.cpuprofile");
-      const page = await readerCtx.newPage();
-      await page.route("**/api/**", (route) => (route.request().url().endsWith("/api/health") ? route.fallback() : new Promise(() => {})));
-      await page.routeWebSocket(/socket\.io/, () => {});
+      const page = await heldTab(readerCtx);
       await profiled(page, server.url, file, () => untilListPainted(page, peersN, coldProbe));
       details.coldStartProfile = browserProfileSummary(file);
       await page.close();
@@ -238,9 +234,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     // --cold-trace=1 (with --profile): one more cold start under Chromium's tracing, its main thread's tasks summarised.
     if (ctx.profileDir && ctx.option("cold-trace") !== undefined) {
       const file = path.join(ctx.profileDir, "browser-cold-start.trace.json");
-      const page = await readerCtx.newPage();
-      await page.route("**/api/**", (route) => (route.request().url().endsWith("/api/health") ? route.fallback() : new Promise(() => {})));
-      await page.routeWebSocket(/socket\.io/, () => {});
+      const page = await heldTab(readerCtx);
       // No page before it (the profiler needs a live renderer; tracing does not): a start like the measured ones.
       const paintedMs = await traced(page, file, () => untilListPainted(page, peersN, coldProbe));
       details.coldStartTrace = { paintedMs: Math.round(paintedMs), ...traceSummary(file, paintedMs) };
@@ -374,6 +368,19 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     await server.stop();
   }
   return { metrics, details };
+}
+
+/**
+ * A new tab whose every request to the server is held, never answered (so
+ * nothing can come from the network), its socket.io WebSocket too. The health
+ * check passes: the app never asks for it, and the profiler's first navigation
+ * goes there (`profiled`).
+ */
+async function heldTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.route("**/api/**", (route) => (route.request().url().endsWith("/api/health") ? route.fallback() : new Promise(() => {})));
+  await page.routeWebSocket(/socket\.io/, () => {});
+  return page;
 }
 
 const LIST_PAINTED = "courier-bench:list-painted ";
