@@ -60,8 +60,8 @@ interface TraceEvent {
 }
 
 /**
- * The page's renderer main thread, from the navigation start of the page's
- * document (not the empty one the tab starts with) to `endMs` after it (all
+ * The page's renderer main thread (the one that navigated to the page's
+ * document), from that navigation's start to `endMs` after it (all
  * of the trace without): the wall time to the last event, its busy time in
  * top-level tasks (wall and the thread's own CPU), and the time by kind of
  * work (ms; an event nested in another of the kinds below is counted once,
@@ -71,11 +71,10 @@ interface TraceEvent {
 export function traceSummary(file: string, endMs = Infinity): Record<string, unknown> {
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
-  const main = events.find((e) => e.name === "thread_name" && e.args?.name === "CrRendererMain" && events.some((x) => x.pid === e.pid && x.name === "ParseHTML"));
-  if (!main) return { error: "no renderer main thread with a ParseHTML in the trace" };
-  const onMain = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
-  const navigation = onMain.filter((e) => e.name === "navigationStart" && e.args?.data?.documentLoaderURL && e.args.data.isOutermostMainFrame !== false).at(-1);
+  // The page's document (not the empty one a new tab starts with, which may be in a renderer of its own), and its thread.
+  const navigation = events.filter((e) => e.name === "navigationStart" && e.args?.data?.documentLoaderURL && e.args.data.isOutermostMainFrame !== false).at(-1);
   if (!navigation) return { error: "no navigation of the page's document in the trace" };
+  const onMain = events.filter((e) => e.pid === navigation.pid && e.tid === navigation.tid);
   const start = navigation.ts;
   const end = start + endMs * 1000;
   const complete = onMain.filter((e) => e.ph === "X" && e.dur !== undefined && e.ts >= start && e.ts <= end).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
