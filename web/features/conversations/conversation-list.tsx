@@ -1,6 +1,6 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { type ItemState, itemState } from "../../../shared/protocol/index.js";
-import { useEffect, useMemo, useRef } from "react";
+import { memo, useEffect, useMemo, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
@@ -25,6 +25,7 @@ import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
 import { useFirstScreen } from "../../boot/snapshot.js";
+import { sameRowProps } from "./same-row.js";
 
 const NO_ONE: ReadonlySet<string> = new Set();
 
@@ -64,6 +65,8 @@ export function ConversationList() {
   const selected = useUi((s) => selectedConversationId(s.route));
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
+  // Names on the rows read my remarks (displayNameFor): a changed one must reach rows whose summary did not change.
+  const remarks = useContacts((s) => s.remarks);
   const [folder, setFolder] = useFolder(user.id, summaries);
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
   useContactRemarksFrom(stored, user.id);
@@ -109,7 +112,7 @@ export function ConversationList() {
       <FolderBar summaries={summaries} current={folder} onChoose={setFolder} />
       {folder.kind === "all" ? <RequestsSection requests={requests} /> : null}
       {rows.length > 0 ? (
-        <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} t={t} />
+        <ConversationRows rows={rows} selected={selected} userId={user.id} now={now} remarks={remarks} t={t} />
       ) : (
         <p className="muted pad center" data-testid="folder-empty">
           {emptyFolderText(folder)}
@@ -160,7 +163,8 @@ function useClearMarkedUnread(session: Session, open: StoredSummary | undefined)
  * than each asking react-i18next for its own: 50 rows were 100-150 hooks, each
  * subscribing to the language, on the cold start's path (issue 16, ROWT).
  */
-function ConversationRows({ rows, selected, userId, now, t }: { rows: Row[]; selected: string | null; userId: string; now: number; t: TFunction }) {
+function ConversationRows(props: { rows: Row[]; selected: string | null; userId: string; now: number; remarks: ReadonlyMap<string, string>; t: TFunction }) {
+  const { rows, selected, userId, now, remarks, t } = props;
   const menu = useConversationMenu();
   const keys = useListKeyboard();
   return (
@@ -177,6 +181,7 @@ function ConversationRows({ rows, selected, userId, now, t }: { rows: Row[]; sel
             userId={userId}
             now={now}
             onMenu={menu.open}
+            remarks={remarks}
             t={t}
           />
         ))}
@@ -186,9 +191,24 @@ function ConversationRows({ rows, selected, userId, now, t }: { rows: Row[]; sel
   );
 }
 
-function ConversationRow(
-  props: Omit<Row, "pinned"> & { selected: boolean; menuOpen: boolean; userId: string; now: number; onMenu: ReturnType<typeof useConversationMenu>["open"]; t: TFunction },
-) {
+type RowProps = Omit<Row, "pinned"> & {
+  selected: boolean;
+  menuOpen: boolean;
+  userId: string;
+  now: number;
+  onMenu: ReturnType<typeof useConversationMenu>["open"];
+  /** Not read here: its identity changes with my remarks, which the row's names read (displayNameFor). */
+  remarks: ReadonlyMap<string, string>;
+  t: TFunction;
+};
+
+/**
+ * Drawn again only when what it shows changes (sameRowProps): every write to
+ * any summary, and the list's own queries answering after the boot read's
+ * first screen, hand the list new objects with the same content (issue 16,
+ * ROWMEMO).
+ */
+const ConversationRow = memo(function ConversationRow(props: RowProps) {
   const { summary, at, preview, selected, menuOpen, userId, now, onMenu, t } = props;
   const navigate = useUi((s) => s.navigate);
   const id = summary.conversationId;
@@ -274,7 +294,7 @@ function ConversationRow(
       </button>
     </li>
   );
-}
+}, sameRowProps);
 
 const ITEM_STATUS_TEXT = { reserved: "chats.itemStatus.reserved", sold: "chats.itemStatus.sold", withdrawn: "chats.itemStatus.withdrawn" } as const;
 

@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import { useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { pointBelow, PopupMenu, type MenuItem, type Point } from "../../lib/menu.js";
@@ -39,6 +39,8 @@ export function useConversationMenu() {
   const navigate = useUi((s) => s.navigate);
   const selected = useUi((s) => selectedConversationId(s.route));
   const [open, setOpen] = useState<Open | null>(null);
+  // The same function on every render: the list's rows are memoized (conversation-list.tsx) and take it as a prop.
+  const openMenu = useCallback((conversationId: string, at: Point, trigger: HTMLElement | null) => setOpen({ conversationId, at, trigger, mode: "menu" }), []);
   const safety = useSafetyMenu(); // Block… / Unblock, Report… (issue 14)
   const summary = useLiveQuery(async () => (open ? ((await db.conversations.get(open.conversationId)) ?? null) : null), [db, open?.conversationId]);
   const labels = useLiveQuery(async () => (open?.mode === "label" ? myLabels(await db.conversations.toArray()) : []), [db, open?.mode]);
@@ -101,7 +103,7 @@ export function useConversationMenu() {
   return {
     /** The conversation whose menu (or dialog) is open. */
     openFor: open?.conversationId ?? null,
-    open: (conversationId: string, at: Point, trigger: HTMLElement | null) => setOpen({ conversationId, at, trigger, mode: "menu" }),
+    open: openMenu,
     element: (
       <>
         {element}
