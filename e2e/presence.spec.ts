@@ -65,6 +65,23 @@ test("the header says Online while the other person is connected, and when they 
   await expect(line).toHaveCount(0);
 });
 
+test("a chat I opened asks for the other person's presence only once it has a message they can see", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann", transport);
+  const bob = await signUp(browser, "bob", "Bob", transport);
+  const asked: number[] = [];
+  ann.page.on("response", (response) => {
+    if (/\/api\/users\/[^/]+\/presence$/.test(new URL(response.url()).pathname)) asked.push(response.status());
+  });
+  // Opened with no message, the chat is Ann's alone: the server would answer 404 (and the console say so).
+  await startDirectChat(ann, bob);
+  await expect(ann.page.getByTestId("presence-line")).toHaveCount(0);
+  await send(ann.page, "hello Bob");
+  await expect(ann.page.getByTestId("presence-line")).toHaveText("Online");
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked.filter((status) => status !== 200)).toEqual([]);
+});
+
 test("shares an approximate location with a label as a card with an OpenStreetMap link; a refused permission says so", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const ann = await signUp(browser, "ann", "Ann", transport, { hasTouch: true, permissions: ["geolocation"], geolocation: AMSTERDAM });

@@ -19,7 +19,9 @@ export const PRESENCE_REFRESH_MS = 45_000;
 export function ConversationStatus({ summary, me }: { summary: StoredSummary; me: string }) {
   const group = summary.conversation.type === "group";
   const typingIds = useTypingIn(summary.conversation.id, me);
-  const peer = group ? null : (otherMembers(summary, me)[0]?.id ?? null);
+  // Asked once they can see the chat: one I opened has no message yet and is mine alone, and the server
+  // answers 404 for a person I share nothing with (server/presence/routes.ts).
+  const peer = group || summary.conversation.lastSeq === 0 ? null : (otherMembers(summary, me)[0]?.id ?? null);
   const presence = usePresence(peer, typingIds.length);
   const now = useNow(30_000);
   const typing = typingText(
