@@ -74,7 +74,18 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(counterCard).toContainText("Counter-offer");
   await expect(counterCard).toContainText("Berta Seller countered with $45.00");
   await buyer.page.screenshot({ path: test.info().outputPath("offer-countered-phone-dark.png") });
+  // Accepting buys it: asked first, as Buy is; Cancel leaves the counter-offer open.
   await counterCard.getByRole("button", { name: "Accept" }).click();
+  const accept = buyer.page.getByTestId("accept-dialog");
+  await expect(accept.getByRole("heading")).toHaveText(`Buy “${listing}” for $45.00?`);
+  await accept.getByRole("button", { name: "Cancel" }).click();
+  await expect(accept).toHaveCount(0);
+  await expect(counterCard).toHaveAttribute("data-status", "open");
+  await counterCard.getByRole("button", { name: "Accept" }).click();
+  await accept.getByRole("button", { name: "Accept" }).click();
+  await expect(accept).toHaveCount(0);
+  // The buttons are gone with the answer; the keyboard's place stays on the card, not the page.
+  await expect(counterCard).toBeFocused();
 
   for (const page of [buyer.page, seller.page]) {
     await expect(offerCards(page).nth(1)).toHaveAttribute("data-status", "accepted");
@@ -88,6 +99,15 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(seller.page.locator('[data-kind="system"]').last()).toHaveText(`Anton Buyer accepted the counter-offer and bought “${listing}” for $45.00`);
   await seller.page.screenshot({ path: test.info().outputPath("offer-accepted-desktop.png") });
   await buyer.page.screenshot({ path: test.info().outputPath("offer-accepted-phone-dark.png") });
+
+  // A small phone with its keyboard open: the listing, the tip and the prompt above the messages scroll on
+  // their own, and the messages and the composer keep their room.
+  await buyer.page.setViewportSize({ width: 375, height: 480 });
+  await expect(buyer.page.getByLabel("Message", { exact: true })).toBeInViewport({ ratio: 1 });
+  expect((await buyer.page.getByTestId("message-list").boundingBox())?.height).toBeGreaterThan(120);
+  const top = buyer.page.getByTestId("above-messages");
+  expect(await top.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await buyer.page.screenshot({ path: test.info().outputPath("item-chat-keyboard-open-phone.png") });
   await closeAll(buyer, seller);
 });
 

@@ -289,16 +289,20 @@ export function ConversationView({ conversationId }: { conversationId: string })
       {/* The group's details sit beside the messages when there is room, over them (a drawer) when not. */}
       <div className="conversation-body">
         <div className="conversation-main">
-          {isRequest(summary) ? <RequestBanner conversationId={conversationId} addedBy={summary.addedBy ? memberName(summary, summary.addedBy) : null} /> : null}
-          {isGone(summary) ? (
-            <div className="notice-banner" role="status" data-testid="membership-gone">
-              <p>{goneText(summary)}</p>
-            </div>
-          ) : null}
-          {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
-          {safety.tips}
-          {/* The conversation has started, and I am in it: the moment to offer notifications, not before (nor on a request). */}
-          {member && lastSeq > 0 ? <NotificationPrompt headline={notifyHeadline(summary, user.id)} /> : null}
+          {/* What sits above the messages scrolls on its own past a share of the height: on a phone with the
+              keyboard open, a listing, a tip and a prompt would otherwise push the messages and the composer away. */}
+          <div className="above-messages" data-testid="above-messages">
+            {isRequest(summary) ? <RequestBanner conversationId={conversationId} addedBy={summary.addedBy ? memberName(summary, summary.addedBy) : null} /> : null}
+            {isGone(summary) ? (
+              <div className="notice-banner" role="status" data-testid="membership-gone">
+                <p>{goneText(summary)}</p>
+              </div>
+            ) : null}
+            {summary.conversation.type === "item" ? <ItemPanel summary={summary} /> : null}
+            {safety.tips}
+            {/* The conversation has started, and I am in it: the moment to offer notifications, not before (nor on a request). */}
+            {member && lastSeq > 0 ? <NotificationPrompt headline={notifyHeadline(summary, user.id)} /> : null}
+          </div>
           <MessageList
             me={user.id}
             summary={summary}

@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { itemState, type Message, type RespondOffer } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
@@ -8,7 +8,7 @@ import { formatPrice } from "../../lib/money.js";
 import { useSession } from "../../session.js";
 import { memberName } from "../conversations/summary-text.js";
 import { respondToOffer } from "./api.js";
-import { PriceDialog } from "./dialogs.js";
+import { FormDialog, PriceDialog } from "./dialogs.js";
 import { offerActions, offerHeadline, offerStateText, offerWaitingText, type OfferAction } from "./rules.js";
 import { useOffer } from "./use-offers.js";
 
@@ -28,7 +28,9 @@ export function OfferCard({ message }: { message: { conversationId: string; send
   const [busy, setBusy] = useState<OfferAction | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [countering, setCountering] = useState(false);
+  const [accepting, setAccepting] = useState(false);
   const counterButton = useRef<HTMLButtonElement>(null);
+  const card = useRef<HTMLDivElement>(null);
 
   const by = ref?.by ?? message.senderId;
   const priceCents = ref?.priceCents ?? offer?.priceCents;
@@ -45,7 +47,17 @@ export function OfferCard({ message }: { message: { conversationId: string; send
     if (answer.order) await storeOrder(db, answer.order);
   };
 
-  const act = async (action: Exclude<OfferAction, "counter">) => {
+  // Answered (here or on another device), the buttons go, and with them the one the accept dialog would
+  // give focus back to: focus they held stays in the card, not lost to the page.
+  const answerable = actions.length > 0;
+  const held = useRef(answerable);
+  useEffect(() => {
+    const lost = document.activeElement === null || document.activeElement === document.body;
+    if (held.current && !answerable && !accepting && lost) card.current?.focus({ preventScroll: true });
+    held.current = answerable || accepting;
+  }, [answerable, accepting]);
+
+  const act = async (action: Exclude<OfferAction, "counter" | "accept">) => {
     setBusy(action);
     setError(null);
     try {
@@ -58,7 +70,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
   };
 
   return (
-    <div className="offer-card" data-testid="offer-card" data-offer-id={ref?.id} data-status={status ?? (missing ? "unknown" : "loading")}>
+    <div ref={card} tabIndex={-1} className="offer-card" data-testid="offer-card" data-offer-id={ref?.id} data-status={status ?? (missing ? "unknown" : "loading")}>
       <div className="offer-top">
         <span className="offer-label">{counter ? t("offers.card.counterOffer") : t("offers.card.offer")}</span>
         {status ? (
@@ -81,7 +93,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
               className={action === "accept" ? "primary small" : "secondary small"}
               disabled={busy !== null}
               data-testid={`offer-${action}`}
-              onClick={() => (action === "counter" ? setCountering(true) : void act(action))}
+              onClick={() => (action === "counter" ? setCountering(true) : action === "accept" ? setAccepting(true) : void act(action))}
             >
               {busy === action ? t(`offers.card.busy.${action}`) : t(`offers.card.actions.${action}`)}
             </button>
@@ -92,6 +104,19 @@ export function OfferCard({ message }: { message: { conversationId: string; send
         <p className="error small-text" role="alert">
           {error}
         </p>
+      ) : null}
+      {accepting && offer && priceCents !== undefined ? (
+        <AcceptDialog
+          selling={user.id === offer.sellerId}
+          title={summary?.item?.title ?? null}
+          name={other}
+          price={formatPrice(priceCents)}
+          onAccept={async () => {
+            await respond({ action: "accept" });
+            setAccepting(false);
+          }}
+          onClose={() => setAccepting(false)}
+        />
       ) : null}
       {countering && offer ? (
         <PriceDialog
@@ -107,6 +132,30 @@ export function OfferCard({ message }: { message: { conversationId: string; send
         />
       ) : null}
     </div>
+  );
+}
+
+/**
+ * Accepting sells (or, a counter-offer, buys) the listing at once, so it is
+ * asked first, as Buy is: what, to whom, at what price.
+ */
+function AcceptDialog(props: { selling: boolean; title: string | null; name: string; price: string; onAccept(): Promise<void>; onClose(): void }) {
+  const { t } = useTranslation();
+  const { selling, title, name, price } = props;
+  const question = title
+    ? t(selling ? "offers.accept.sellTitle" : "offers.accept.buyTitle", { title, name, price })
+    : t(selling ? "offers.accept.sellUntitled" : "offers.accept.buyUntitled", { name, price });
+  return (
+    <FormDialog
+      title={question}
+      submitLabel={t("offers.card.actions.accept")}
+      busyLabel={t("offers.card.busy.accept")}
+      onSubmit={props.onAccept}
+      onClose={props.onClose}
+      testId="accept-dialog"
+    >
+      <p className="small-text">{selling ? t("offers.accept.sellBody", { name }) : t("offers.buy.body")}</p>
+    </FormDialog>
   );
 }
 

@@ -84,6 +84,13 @@ export default {
     priceChanged: "The seller changed the price to {{price}}.",
     boughtFirst: "Someone bought it first.",
   },
+  accept: {
+    sellTitle: "Sell “{{title}}” to {{name}} for {{price}}?",
+    sellUntitled: "Accept {{name}}'s offer of {{price}}?",
+    buyTitle: "Buy “{{title}}” for {{price}}?",
+    buyUntitled: "Accept {{name}}'s counter-offer of {{price}}?",
+    sellBody: "{{name}} is told at once and the listing leaves Listings; you then ship it. You can cancel until it ships.",
+  },
   makeOffer: {
     title: "Make an offer for “{{title}}”",
     hint: "Listed at {{price}}. The seller can accept, decline or counter.",

@@ -81,6 +81,13 @@ export default {
     priceChanged: "卖家已把价格改为 {{price}}。",
     boughtFirst: "已经被别人抢先买走了。",
   },
+  accept: {
+    sellTitle: "以 {{price}} 把“{{title}}”卖给 {{name}}？",
+    sellUntitled: "接受 {{name}} 出价 {{price}}？",
+    buyTitle: "以 {{price}} 购买“{{title}}”？",
+    buyUntitled: "接受 {{name}} 还价 {{price}}？",
+    sellBody: "{{name}} 会马上收到通知，商品随即从在售列表下架，之后由你发货。发货前你都可以取消订单。",
+  },
   makeOffer: {
     title: "给“{{title}}”出价",
     hint: "标价 {{price}}。卖家可以接受、拒绝或还价。",
