@@ -266,7 +266,8 @@ export async function cuttableSocket(page: Page) {
 }
 
 export async function createListing(page: Page, title: string, price: string): Promise<void> {
-  await page.getByRole("button", { name: "Listings" }).click();
+  // Exact: on the Listings page "All listings" and "My listings" are buttons too.
+  await page.getByRole("button", { name: "Listings", exact: true }).click();
   await page.getByRole("button", { name: "Sell something" }).click();
   await page.getByLabel("Title").fill(title);
   await page.getByLabel("Price").fill(price);

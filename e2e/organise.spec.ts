@@ -52,7 +52,8 @@ test("pin, remark, label, mark unread and archive on one device show on my other
 
   // Pin, from the row's "⋯" (hover on a computer): the item chat goes first, here and there.
   await row(ann.page, itemId).hover();
-  await ann.page.getByRole("button", { name: `Options for Bob Buyer` }).click();
+  // Named by its listing, as the row is (two item chats with Bob would be two listings).
+  await ann.page.getByRole("button", { name: `Options for ${listing}` }).click();
   await choose(ann.page, "Pin");
   await expect.poll(() => order(ann.page)).toEqual([itemId, catId]);
   await expect(row(phone.page, itemId).getByTestId("pinned")).toBeVisible();

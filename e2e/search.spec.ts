@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Page, Route } from "@playwright/test";
-import { expect, signIn, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { createListing, expect, send, signIn, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * Search (issue 13, docs/messages.md): this device's index answers at once,
@@ -117,6 +117,40 @@ test("a Chinese word is found on this device at once, older history from the ser
   await page.screenshot({ path: test.info().outputPath("search-phone-opened.png") });
 
   for (const p of [ann, bob, phone]) await p.context.close();
+});
+
+test("a result from an item chat is named by its listing, as the list names the chat: two listings of one seller are two results apart", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const seller = await signUp(browser, "carl", "Carl Seller", transport);
+  const buyer = await signUp(browser, "dora", "Dora Buyer", transport);
+  const tag = seller.username.slice(-4);
+  const listings = [`Red bicycle ${tag}`, `Blue kettle ${tag}`];
+  for (const listing of listings) await createListing(seller.page, listing, "20.00");
+  for (const listing of listings) {
+    await buyer.page.getByRole("button", { name: "Listings", exact: true }).click();
+    await buyer.page.getByTestId("listing-card").filter({ hasText: listing }).getByRole("button", { name: "Ask the seller" }).click();
+    await expect(buyer.page.getByTestId("item-panel")).toContainText(listing);
+    await send(buyer.page, `Can I pick up the ${listing.split(" ")[1]} tomorrow?`);
+    await expect(buyer.page.getByTestId("message-list").getByText("tomorrow?")).toBeVisible();
+  }
+
+  for (const [person, other] of [
+    [buyer, "Carl Seller"],
+    [seller, "Dora Buyer"],
+  ] as const) {
+    await person.page.getByRole("button", { name: "Chats" }).click();
+    await person.page.getByTestId("global-search").click();
+    await person.page.getByTestId("search-input").fill("tomorrow");
+    await expect(results(person.page)).toHaveCount(2);
+    for (const listing of listings) {
+      const result = results(person.page).filter({ hasText: `the ${listing.split(" ")[1]} tomorrow` });
+      await expect(result.locator(".search-result-conversation")).toHaveText(listing);
+      await expect(result.locator(".search-result-sender")).toHaveText(person === buyer ? " · You" : ` · ${other}`);
+    }
+    await person.page.screenshot({ path: test.info().outputPath(`search-item-chats-${person === buyer ? "buyer" : "seller"}.png`) });
+    await person.page.keyboard.press("Escape");
+  }
+  for (const p of [seller, buyer]) await p.context.close();
 });
 
 test("search inside a conversation, offline: this device's results only, and it says so", async ({ browser, transport }) => {

@@ -5,7 +5,7 @@ import { describeError } from "../../api/errors.js";
 import type { DraftRow, OutboxRow } from "../../db/records.js";
 import { useSession, type UnsentChoice } from "../../session.js";
 import { useConnection } from "../../stores/connection.js";
-import { conversationTitle } from "../conversations/summary-text.js";
+import { chatName } from "../conversations/summary-text.js";
 import { describeLine, unsentHeading, unsentLines } from "./unsent-text.js";
 
 /**
@@ -41,7 +41,7 @@ export function SignOutDialog({ drafts, onClose }: { drafts: DraftRow[]; onClose
   const summaries = useLiveQuery(() => db.conversations.toArray(), [db]);
   const titleOf = (conversationId: string) => {
     const summary = summaries?.find((s) => s.conversationId === conversationId);
-    return summary ? conversationTitle(summary, user.id) : t("account.signOut.aConversation");
+    return summary ? chatName(summary, user.id) : t("account.signOut.aConversation");
   };
 
   // Shown once the outbox has been read (the first render has nothing to show yet); each

@@ -6,7 +6,7 @@ import { useLanding } from "../../db/landing.js";
 import { useSession } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
 import { useBlockedIds } from "../safety/blocks.js";
-import { conversationTitle, memberName, previewParts } from "../conversations/summary-text.js";
+import { chatName, memberName, previewParts } from "../conversations/summary-text.js";
 
 /** How many announcements the region keeps (older ones have been read; a screen reader reads additions only). */
 const KEPT = 5;
@@ -67,7 +67,7 @@ export function MessageAnnouncer() {
             const parts = previewParts(m, summary, user.id);
             items.unshift({ key: m.id, text: m.kind === "system" ? parts.text : t("conversation.announce.inOpen", { name: memberName(summary, m.senderId), text: parts.text }) });
           } else if (m.kind !== "system" && !summary.muted && Date.now() - m.at < FRESH_MS) {
-            items.unshift({ key: m.id, text: t("conversation.announce.elsewhere", { title: conversationTitle(summary, user.id) }) });
+            items.unshift({ key: m.id, text: t("conversation.announce.elsewhere", { title: chatName(summary, user.id) }) });
           }
         }
         say(items);

@@ -11,7 +11,7 @@ import { pointBelow, useMenuTrigger } from "../../lib/menu.js";
 import { relativeTime } from "../../lib/time.js";
 import { useSession, type Session } from "../../session.js";
 import { selectedConversationId, useUi } from "../../stores/ui.js";
-import { activityAt, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
+import { activityAt, chatName, conversationTitle, pendingPreview, previewParts, type PreviewParts } from "./summary-text.js";
 import { isGone, isRequest } from "../group/membership.js";
 import { contactRemarks, useContacts } from "./contacts.js";
 import { useConversationMenu, useOnline } from "./conversation-menu.js";
@@ -247,7 +247,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
                   <PinIcon />
                 </span>
               ) : null}
-              {item ? item.title : title}
+              {chatName(summary, userId)}
             </span>
             {item ? <ItemStatus status={itemState(item)} t={t} /> : null}
             {label ? (
@@ -284,7 +284,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
       <button
         type="button"
         className="icon row-menu"
-        aria-label={t("chats.row.options", { title })}
+        aria-label={t("chats.row.options", { title: chatName(summary, userId) })}
         aria-haspopup="menu"
         aria-expanded={menuOpen}
         data-testid="row-menu"

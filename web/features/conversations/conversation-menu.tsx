@@ -12,7 +12,7 @@ import { isGone, isRequest } from "../group/membership.js";
 import { looksUnread, myLabels } from "./folders.js";
 import { LabelDialog, RemarkDialog } from "./organise-dialogs.js";
 import { changeSettingsOrSay, type SettingsAction } from "./settings-change.js";
-import { conversationTitle } from "./summary-text.js";
+import { chatName, conversationTitle } from "./summary-text.js";
 
 /** The options button's glyph, the same in every language. */
 const MORE_GLYPH = "⋯";
@@ -54,7 +54,7 @@ export function useConversationMenu() {
   const change = (s: Summary, patch: Parameters<typeof changeSettingsOrSay>[2], action: SettingsAction) => {
     // Focus goes back to what opened the menu (if a row then leaves the list, list-keyboard.ts moves it on).
     if (open?.trigger?.isConnected && open.mode === "menu") open.trigger.focus();
-    void changeSettingsOrSay(session, s.conversationId, patch, action, conversationTitle(s, user.id));
+    void changeSettingsOrSay(session, s.conversationId, patch, action, chatName(s, user.id));
   };
 
   const items = (s: Summary): MenuItem[] => {
@@ -89,12 +89,12 @@ export function useConversationMenu() {
   let element = null;
   // A request or a group I left has no settings to change (the server answers 403).
   if (open && summary?.conversationId === open.conversationId && !isRequest(summary) && !isGone(summary)) {
-    const title = conversationTitle(summary, user.id);
+    const title = chatName(summary, user.id);
     const done = () => close(true);
     if (open.mode === "menu") {
       element = <PopupMenu label={t("chats.menu.options", { title })} items={items(summary)} at={open.at} note={online ? null : t("chats.menu.offline")} onClose={close} />;
     } else if (open.mode === "remark") {
-      element = <RemarkDialog name={title} remark={summary.remark} onClose={done} onSave={(remark) => (done(), change(summary, { remark }, "remark"))} />;
+      element = <RemarkDialog name={conversationTitle(summary, user.id)} remark={summary.remark} onClose={done} onSave={(remark) => (done(), change(summary, { remark }, "remark"))} />;
     } else if (labels) {
       element = <LabelDialog label={summary.label.trim()} labels={labels} onClose={done} onSave={(label) => (done(), change(summary, { label }, "label"))} />;
     }

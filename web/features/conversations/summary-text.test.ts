@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ME, message, PEER, summary } from "../../db/test-fixtures.js";
 import { i18n } from "../../i18n/index.js";
-import { conversationTitle, memberName, messagePreview, notifyHeadline, pendingPreview, previewString } from "./summary-text.js";
+import { chatName, conversationTitle, memberName, messagePreview, notifyHeadline, pendingPreview, previewString } from "./summary-text.js";
 
 const CAROL = "u-carol";
 /** A group Carol wrote in and then left: she is no longer a member, but the server still names her. */
@@ -16,6 +16,21 @@ describe("names in a group", () => {
     expect(messagePreview(message("g1", 1, { senderId: CAROL, body: "Count me in" }), hikers, ME)).toBe("Carol Phone: Count me in");
     expect(memberName(hikers, PEER)).toBe("Peer");
     expect(memberName(hikers, "u-nobody")).toBe("Someone");
+  });
+});
+
+describe("what names a chat among the others", () => {
+  const bike = { id: "i1", sellerId: PEER, title: "Blue bike", priceCents: 5000, description: "", status: "listed" as const, at: 1 };
+  const itemChat = summary("c1", { conversation: { id: "c1", type: "item", memberIds: [ME, PEER], lastSeq: 1, at: 1, itemId: bike.id }, item: bike });
+
+  it("names an item chat by its listing, as the list shows it; its header names the person", () => {
+    expect(chatName(itemChat, ME)).toBe("Blue bike");
+    expect(conversationTitle(itemChat, ME)).toBe("Peer");
+  });
+
+  it("names a direct chat and a group as their title does", () => {
+    expect(chatName(summary("d1"), ME)).toBe(conversationTitle(summary("d1"), ME));
+    expect(chatName(hikers, ME)).toBe("Hikers");
   });
 });
 

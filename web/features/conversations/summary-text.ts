@@ -24,6 +24,17 @@ export function conversationTitle(summary: Summary, me: string): string {
   return conversation.type === "group" ? t("chats.untitled.group") : t("chats.untitled.conversation");
 }
 
+/**
+ * What names a chat among the others (the list, search results, menus and
+ * their toasts, announcements): an item chat by its listing, as the list
+ * shows it (two chats with one seller are two listings); any other as
+ * conversationTitle. The chat's own header names the person, the listing
+ * being right under it.
+ */
+export function chatName(summary: Summary, me: string): string {
+  return summary.conversation.type === "item" && summary.item?.title ? summary.item.title : conversationTitle(summary, me);
+}
+
 export function otherMembers(summary: Summary, me: string): User[] {
   return (summary.members ?? []).filter((m) => m.id !== me);
 }

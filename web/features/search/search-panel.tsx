@@ -10,7 +10,7 @@ import { highlight } from "../../search/highlight.js";
 import type { SearchHit } from "../../search/merge.js";
 import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
-import { conversationTitle, memberName } from "../conversations/summary-text.js";
+import { chatName, memberName } from "../conversations/summary-text.js";
 import { SearchIcon } from "./search-icon.js";
 import { useSearch, type SearchView } from "./use-search.js";
 
@@ -198,7 +198,7 @@ function ResultRow({ id, hit, summary, me, query, now, global, active, onOpen }:
   const { t } = useTranslation();
   const { message } = hit;
   const sender = message.senderId === me ? t("common.you") : memberName(summary, message.senderId);
-  const where = global ? (summary ? conversationTitle(summary, me) : t("chats.untitled.conversation")) : null;
+  const where = global ? (summary ? chatName(summary, me) : t("chats.untitled.conversation")) : null;
   const pieces = useMemo(() => highlight(message.body, query), [message.body, query]);
   return (
     <li
