@@ -56,13 +56,13 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   // One open offer per buyer and item: the button waits.
   await expect(buyer.page.getByRole("button", { name: "Make an offer" })).toBeDisabled();
 
-  // The seller counters with £45.
+  // The seller counters with £43 (listed at £45).
   await openSellersChat(seller);
   const first = offerCards(seller.page).first();
   await expect(first).toContainText("Anton Buyer offered $40.00");
   await first.getByRole("button", { name: "Counter" }).click();
   const counter = seller.page.getByTestId("counter-dialog");
-  await counter.getByLabel("Your price").fill("45");
+  await counter.getByLabel("Your price").fill("43");
   await counter.getByLabel("Your price").press("Enter");
   await expect(counter).toHaveCount(0);
   await expect(first).toHaveAttribute("data-status", "countered");
@@ -72,12 +72,12 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(offerCards(buyer.page).first()).toHaveAttribute("data-status", "countered");
   const counterCard = offerCards(buyer.page).nth(1);
   await expect(counterCard).toContainText("Counter-offer");
-  await expect(counterCard).toContainText("Berta Seller countered with $45.00");
+  await expect(counterCard).toContainText("Berta Seller countered with $43.00");
   await buyer.page.screenshot({ path: test.info().outputPath("offer-countered-phone-dark.png") });
   // Accepting buys it: asked first, as Buy is; Cancel leaves the counter-offer open.
   await counterCard.getByRole("button", { name: "Accept" }).click();
   const accept = buyer.page.getByTestId("accept-dialog");
-  await expect(accept.getByRole("heading")).toHaveText(`Buy “${listing}” for $45.00?`);
+  await expect(accept.getByRole("heading")).toHaveText(`Buy “${listing}” for $43.00?`);
   await accept.getByRole("button", { name: "Cancel" }).click();
   await expect(accept).toHaveCount(0);
   await expect(counterCard).toHaveAttribute("data-status", "open");
@@ -90,13 +90,15 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   for (const page of [buyer.page, seller.page]) {
     await expect(offerCards(page).nth(1)).toHaveAttribute("data-status", "accepted");
     await expect(orderStatus(page)).toHaveAttribute("data-status", "bought");
-    await expect(orderStatus(page)).toContainText("for $45.00");
+    await expect(orderStatus(page)).toContainText("for $43.00");
+    // Sold here at the counter's price: that price beside "Sold", not the listing's £45.
+    await expect(page.getByTestId("item-price")).toHaveText("$43.00");
     // An accepted counter leaves nothing to answer.
     await expect(offerCards(page).getByRole("button", { name: "Accept" })).toHaveCount(0);
   }
   // The chat's line about the sale writes the price as every other price, and speaks to the buyer as "you".
-  await expect(buyer.page.locator('[data-kind="system"]').last()).toHaveText(`You accepted the counter-offer and bought “${listing}” for $45.00`);
-  await expect(seller.page.locator('[data-kind="system"]').last()).toHaveText(`Anton Buyer accepted the counter-offer and bought “${listing}” for $45.00`);
+  await expect(buyer.page.locator('[data-kind="system"]').last()).toHaveText(`You accepted the counter-offer and bought “${listing}” for $43.00`);
+  await expect(seller.page.locator('[data-kind="system"]').last()).toHaveText(`Anton Buyer accepted the counter-offer and bought “${listing}” for $43.00`);
   await seller.page.screenshot({ path: test.info().outputPath("offer-accepted-desktop.png") });
   await buyer.page.screenshot({ path: test.info().outputPath("offer-accepted-phone-dark.png") });
 

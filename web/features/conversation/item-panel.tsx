@@ -80,7 +80,10 @@ export function ItemPanel({ summary }: { summary: Summary }) {
     <section className="item-panel" aria-label={t("item.label")} data-testid="item-panel" data-item-status={state} data-order-status={order?.status ?? ""}>
       <div className="item-info">
         <strong className="item-title">{item.title}</strong>
-        <span className="item-price">{formatPrice(item.priceCents)}</span>
+        {/* Bought here, at an offer's price maybe: that price, not the listing's, beside "Sold". */}
+        <span className="item-price" data-testid="item-price">
+          {formatPrice((order?.status !== "cancelled" ? order?.priceCents : undefined) ?? item.priceCents)}
+        </span>
         <span className={`item-status status-${state}`}>{itemStatusText(state)}</span>
       </div>
       <p className="item-seller muted small-text">{isSeller ? t("item.yours") : t("item.seller", { name: sellerDisplay })}</p>
