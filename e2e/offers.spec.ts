@@ -237,3 +237,45 @@ test("a seller reserves and withdraws a listing: marked in the catalogue, gone f
   await buyer.page.screenshot({ path: test.info().outputPath("withdrawn-phone-dark.png") });
   await closeAll(buyer, seller);
 });
+
+test("the sell form: the keyboard starts in Title; Escape leaves it empty, asks first once something is typed; List it says so", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const seller = await signUp(browser, "seller", "Berta Seller", "ws");
+  const { page } = seller;
+  const open = async () => {
+    await page.getByRole("button", { name: "Sell something" }).click();
+    await expect(page.getByLabel("Title")).toBeFocused();
+  };
+  await page.getByRole("button", { name: "Listings", exact: true }).click();
+
+  // Nothing typed: Escape is Back.
+  await open();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("button", { name: "Sell something" })).toBeVisible();
+
+  // Typed: Escape (and the back button) ask first; Keep editing keeps every word, Discard leaves.
+  await open();
+  await page.getByLabel("Title").fill("Oak chair");
+  await page.getByLabel("Description").fill("Sturdy, a little worn.");
+  await page.keyboard.press("Escape");
+  const discard = page.getByTestId("discard-listing");
+  await expect(discard).toContainText("Discard this listing?");
+  await expect(discard.getByRole("button", { name: "Keep editing" })).toBeFocused();
+  await discard.getByRole("button", { name: "Keep editing" }).click();
+  await expect(discard).toHaveCount(0);
+  await expect(page.getByLabel("Title")).toHaveValue("Oak chair");
+  await expect(page.getByLabel("Description")).toHaveValue("Sturdy, a little worn.");
+  await page.getByRole("button", { name: "Cancel and go back" }).click();
+  await discard.getByRole("button", { name: "Discard" }).click();
+  await expect(page.getByRole("button", { name: "Sell something" })).toBeVisible();
+
+  // Listed: back in Listings, and a note says so.
+  await open();
+  const title = `Oak chair ${seller.username.slice(-4)}`;
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Price").fill("12");
+  await page.getByRole("button", { name: "List it" }).click();
+  await expect(page.getByTestId("listing-card").filter({ hasText: title })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `Listed “${title}”` })).toBeVisible();
+  await seller.context.close();
+});

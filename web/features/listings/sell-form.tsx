@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent } from "react";
+import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { BackIcon } from "../../lib/icons.js";
@@ -7,6 +7,7 @@ import { useSession } from "../../session.js";
 import { useUi } from "../../stores/ui.js";
 import { uploadListingPhotos } from "../photos/listing-photos.js";
 import { usePhotoAttachments } from "../photos/photo-attachments.js";
+import { showToast } from "../shell/toasts.js";
 
 type Problems = { title?: string; price?: string };
 
@@ -25,6 +26,19 @@ export function SellForm() {
   const photos = usePhotoAttachments({ disabled: busy, label: t("listings.sell.addPhotos") });
   const titleRef = useRef<HTMLInputElement>(null);
   const priceRef = useRef<HTMLInputElement>(null);
+  // Leaving with something typed or attached asks first: the form keeps no draft.
+  const [leaving, setLeaving] = useState(false);
+  const typed = !!(title.trim() || price.trim() || description.trim() || photos.count > 0);
+  const leave = () => (typed && !busy ? setLeaving(true) : navigate({ name: "listings" }));
+  const onKeyDown = (event: KeyboardEvent) => {
+    // Escape while an input method composes (pinyin) cancels the composition, nothing more.
+    if (event.key !== "Escape" || event.defaultPrevented || event.nativeEvent.isComposing || event.keyCode === 229) return;
+    event.preventDefault();
+    if (leaving) {
+      setLeaving(false);
+      titleRef.current?.focus();
+    } else leave();
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -42,6 +56,7 @@ export function SellForm() {
       const mediaIds = await uploadListingPhotos(api, photos.peek(), setUploading);
       await api.createItem({ title: title.trim(), priceCents: checked.cents, description: description.trim() || undefined, ...(mediaIds.length ? { mediaIds } : {}) });
       navigate({ name: "listings" });
+      showToast(t("listings.sell.listed", { title: title.trim() }), "info");
     } catch (err) {
       setError(describeError(err));
       setBusy(false);
@@ -54,17 +69,40 @@ export function SellForm() {
   const alertOn = problems.title ? "title" : problems.price ? "price" : null;
 
   return (
-    <section className="page" aria-labelledby={`${id}-title`}>
+    <section className="page" aria-labelledby={`${id}-title`} onKeyDown={onKeyDown}>
       <div className="page-header">
-        <button type="button" className="icon back" aria-label={t("listings.sell.cancel")} onClick={() => navigate({ name: "listings" })}>
+        <button type="button" className="icon back" aria-label={t("listings.sell.cancel")} onClick={leave}>
           <BackIcon />
         </button>
         <h2 id={`${id}-title`}>{t("listings.sell.title")}</h2>
       </div>
+      {leaving ? (
+        <div className="notice-banner" role="alertdialog" aria-labelledby={`${id}-discard`} data-testid="discard-listing">
+          <p id={`${id}-discard`}>{t("listings.sell.discardQuestion")}</p>
+          <div className="notice-actions">
+            <button type="button" className="danger small" onClick={() => navigate({ name: "listings" })}>
+              {t("listings.sell.discard")}
+            </button>
+            <button
+              type="button"
+              className="secondary small"
+              autoFocus
+              onClick={() => {
+                setLeaving(false);
+                titleRef.current?.focus();
+              }}
+            >
+              {t("listings.sell.keepEditing")}
+            </button>
+          </div>
+        </div>
+      ) : null}
       <form className="form pad narrow-form" onSubmit={submit} noValidate>
         <label htmlFor={`${id}-t`}>{t("listings.fields.title")}</label>
         <input
           ref={titleRef}
+          // The page is for this: the keyboard starts here (the button that opened it is gone).
+          autoFocus
           id={`${id}-t`}
           value={title}
           onChange={(e) => {

@@ -66,5 +66,9 @@ export default {
     photosHint: "Up to 9 photos (JPEG, PNG, WebP or GIF, at most 10 MB each)",
     submit: "List it",
     busy: "Listing…",
+    listed: "Listed “{{title}}”",
+    discardQuestion: "Discard this listing? What you typed is not kept.",
+    discard: "Discard",
+    keepEditing: "Keep editing",
   },
 };

@@ -65,5 +65,9 @@ export default {
     photosHint: "最多 9 张照片（JPEG、PNG、WebP 或 GIF，每张不超过 10 MB）",
     submit: "发布",
     busy: "正在发布…",
+    listed: "已发布“{{title}}”",
+    discardQuestion: "放弃这条发布？已填写的内容不会保留。",
+    discard: "放弃",
+    keepEditing: "继续编辑",
   },
 } satisfies Translation<typeof en>;
