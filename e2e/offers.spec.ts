@@ -53,8 +53,13 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(offerCards(buyer.page)).toHaveCount(1);
   await expect(offerCards(buyer.page).first()).toHaveAttribute("data-status", "open");
   await expect(offerCards(buyer.page).first()).toContainText("You offered $40.00");
-  // One open offer per buyer and item: the button waits.
-  await expect(buyer.page.getByRole("button", { name: "Make an offer" })).toBeDisabled();
+  // One open offer per buyer and item: the button waits, says why, and keeps the focus the dialog gave back.
+  const makeOffer = buyer.page.getByRole("button", { name: "Make an offer" });
+  await expect(makeOffer).toBeDisabled();
+  await expect(makeOffer).toBeFocused();
+  await expect(makeOffer).toHaveAccessibleDescription("Your offer of $40.00 is waiting for the seller.");
+  await makeOffer.press("Enter");
+  await expect(dialog).toHaveCount(0);
 
   // The seller counters with £43 (listed at £45).
   await openSellersChat(seller);

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useId, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { type Item, itemState, type Order } from "../../../shared/protocol/index.js";
 import type { StoredSummary as Summary } from "../../db/records.js";
@@ -25,6 +25,7 @@ export function ItemPanel({ summary }: { summary: Summary }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<"buy" | "offer" | "cancel" | null>(null);
+  const panelId = useId();
   const offers = useConversationOffers(summary.conversationId);
   const item = summary.item ?? fetched;
 
@@ -95,7 +96,7 @@ export function ItemPanel({ summary }: { summary: Summary }) {
         </p>
       ) : null}
       {myOpenOffer ? (
-        <p className="muted small-text" data-testid="open-offer-note">
+        <p className="muted small-text" id={`${panelId}-open-offer`} data-testid="open-offer-note">
           {myOpenOffer.by === user.id
             ? t("item.yourOfferWaiting", { price: formatPrice(myOpenOffer.priceCents) })
             : t("item.sellerOffered", { price: formatPrice(myOpenOffer.priceCents) })}
@@ -108,7 +109,16 @@ export function ItemPanel({ summary }: { summary: Summary }) {
           </button>
         ) : null}
         {mayOffer ? (
-          <button type="button" className="secondary small" disabled={busy || !!myOpenOffer} onClick={() => setDialog("offer")}>
+          // Waiting on my open offer, it says so and stays focusable (aria-disabled, not disabled): focus comes
+          // back to it from the offer dialog, and a disabled button would drop it to the page.
+          <button
+            type="button"
+            className="secondary small"
+            disabled={busy}
+            aria-disabled={myOpenOffer ? true : undefined}
+            aria-describedby={myOpenOffer ? `${panelId}-open-offer` : undefined}
+            onClick={() => (myOpenOffer ? undefined : setDialog("offer"))}
+          >
             {t("item.makeOffer")}
           </button>
         ) : null}
