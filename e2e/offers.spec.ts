@@ -1,4 +1,4 @@
-import type { Browser, Page } from "@playwright/test";
+import type { Browser, Locator, Page } from "@playwright/test";
 import { createListing, expect, openConversation, signIn, signUp, test, type Person } from "./fixtures.js";
 
 /**
@@ -25,6 +25,8 @@ async function listingChat(browser: Browser, name: string) {
 }
 
 const offerCards = (page: Page) => page.getByTestId("message-list").getByTestId("offer-card");
+/** The message row an offer card is in (where the keyboard goes once the card's buttons are gone). */
+const rowOf = (card: Locator) => card.locator("xpath=ancestor::*[@data-row-key][1]");
 const orderStatus = (page: Page) => page.getByTestId("order-status");
 
 async function openSellersChat(seller: Person) {
@@ -59,6 +61,8 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(makeOffer).toBeFocused();
   await expect(makeOffer).toHaveAccessibleDescription("Your offer of $40.00 is waiting for the seller.");
   await makeOffer.press("Enter");
+  await expect(makeOffer).toHaveAttribute("aria-disabled", "true");
+  await expect(makeOffer).toBeFocused();
   await expect(dialog).toHaveCount(0);
 
   // The seller counters with £43 (listed at £45).
@@ -71,6 +75,8 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await counter.getByLabel("Your price").press("Enter");
   await expect(counter).toHaveCount(0);
   await expect(first).toHaveAttribute("data-status", "countered");
+  // Its Counter button went with the answer: the keyboard is on the offer's message, not lost to the page.
+  await expect(rowOf(first)).toBeFocused();
   await expect(offerCards(seller.page)).toHaveCount(2);
 
   // The buyer sees the first offer countered and the seller's counter-offer, and accepts it.
@@ -89,8 +95,8 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await counterCard.getByRole("button", { name: "Accept" }).click();
   await accept.getByRole("button", { name: "Accept" }).click();
   await expect(accept).toHaveCount(0);
-  // The buttons are gone with the answer; the keyboard's place stays on the card, not the page.
-  await expect(counterCard).toBeFocused();
+  // The buttons are gone with the answer; the keyboard's place is the offer's message, not the page.
+  await expect(rowOf(counterCard)).toBeFocused();
 
   for (const page of [buyer.page, seller.page]) {
     await expect(offerCards(page).nth(1)).toHaveAttribute("data-status", "accepted");
@@ -111,9 +117,9 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   // their own, and the messages and the composer keep their room.
   await buyer.page.setViewportSize({ width: 375, height: 480 });
   await expect(buyer.page.getByLabel("Message", { exact: true })).toBeInViewport({ ratio: 1 });
-  expect((await buyer.page.getByTestId("message-list").boundingBox())?.height).toBeGreaterThan(120);
+  await expect.poll(async () => (await buyer.page.getByTestId("message-list").boundingBox())?.height ?? 0).toBeGreaterThan(120);
   const top = buyer.page.getByTestId("above-messages");
-  expect(await top.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
+  await expect.poll(() => top.evaluate((el) => el.scrollHeight > el.clientHeight)).toBe(true);
   await buyer.page.screenshot({ path: test.info().outputPath("item-chat-keyboard-open-phone.png") });
   await closeAll(buyer, seller);
 });

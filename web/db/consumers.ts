@@ -7,7 +7,7 @@ import type { CourierDb } from "./database.js";
 import { isCancelled } from "../features/offers/rules.js";
 import { applyOfferEntries } from "./offers.js";
 import { applyBlocks } from "../features/safety/blocks.js";
-import type { StoredMessage, StoredSummary } from "./records.js";
+import { lastSeqOf, type StoredMessage, type StoredSummary } from "./records.js";
 import { putMessages } from "../search/backfill.js";
 
 export interface ConsumerHooks {
@@ -371,7 +371,7 @@ function applyMessage(summaries: SummaryCache, messages: MessageWriter, me: stri
     hooks.onMissingSummary?.(message.conversationId);
     return;
   }
-  const lastSeq = Math.max(summary.conversation.lastSeq, summary.lastMessage?.seq ?? 0);
+  const lastSeq = lastSeqOf(summary);
   // Only a message newer than what the summary already counted can add to
   // unread: a summary from the server (conv entry, snapshot) includes its own.
   const isNew = message.seq > lastSeq;

@@ -22,6 +22,15 @@ export interface ReplyRef {
 /** This user's view of one conversation, as the server sends it in `conv` entries. */
 export type StoredSummary = AnySummary;
 
+/**
+ * The newest message's seq a summary knows of: its conversation's `lastSeq`
+ * can lag behind the last message it carries (a message applied before the
+ * conv entry that counts it). 0: no message yet.
+ */
+export function lastSeqOf(summary: Pick<StoredSummary, "conversation" | "lastMessage">): number {
+  return Math.max(summary.conversation.lastSeq, summary.lastMessage?.seq ?? 0);
+}
+
 /** The highest version of a domain that is durably applied on this device. */
 export interface VersionRow {
   d: Domain;

@@ -16,7 +16,7 @@ import { GroupPanel } from "../group/group-panel.js";
 import { goneText, isGone, isRequest, memberCountText } from "../group/membership.js";
 import { ActionError, useAction } from "../group/action.js";
 import { NotificationPrompt } from "../notifications/notification-prompt.js";
-import type { ReplyRef, StoredMessage } from "../../db/records.js";
+import { lastSeqOf, type ReplyRef, type StoredMessage } from "../../db/records.js";
 import type { PhotoInput } from "../../db/outbox-photos.js";
 import { useRemovedHere } from "../../commands/local.js";
 import { keepLanded, landedBeyond, landedCommits, useLanding, withLanded } from "../../db/landing.js";
@@ -176,7 +176,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
   }
 
   const oldestSeq = thread.messages[0]?.seq;
-  const lastSeq = Math.max(summary.conversation.lastSeq, summary.lastMessage?.seq ?? 0);
+  const lastSeq = lastSeqOf(summary);
   const canLoadEarlier = !exhausted && (oldestSeq === undefined ? lastSeq > 0 : oldestSeq > 1);
 
   const loadEarlier = async () => {

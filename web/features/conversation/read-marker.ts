@@ -1,4 +1,5 @@
 import { countUnread } from "../../db/consumers.js";
+import { lastSeqOf } from "../../db/records.js";
 import type { Session } from "../../session.js";
 
 /** Highest seq already posted per conversation, so a burst posts once. */
@@ -16,7 +17,7 @@ export async function markRead({ db, api, user }: Session, conversationId: strin
   await db.transaction("rw", db.conversations, db.messages, async () => {
     const summary = await db.conversations.get(conversationId);
     if (!summary || summary.readSeq >= seq) return;
-    const lastSeq = Math.max(summary.conversation.lastSeq, summary.lastMessage?.seq ?? 0);
+    const lastSeq = lastSeqOf(summary);
     const unread = await countUnread(db, user.id, conversationId, seq, lastSeq);
     await db.conversations.put({ ...summary, readSeq: seq, unread });
   });

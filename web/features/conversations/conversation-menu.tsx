@@ -1,7 +1,7 @@
 import { useLiveQuery } from "dexie-react-hooks";
 import { useCallback, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import type { StoredSummary as Summary } from "../../db/records.js";
+import { lastSeqOf, type StoredSummary as Summary } from "../../db/records.js";
 import { pointBelow, PopupMenu, type MenuItem, type Point } from "../../lib/menu.js";
 import { useSession } from "../../session.js";
 import { useConnection } from "../../stores/connection.js";
@@ -72,7 +72,7 @@ export function useConversationMenu() {
             return change(s, { markedUnread: true }, "markUnread");
           }
           if (s.markedUnread) change(s, { markedUnread: false }, "markRead");
-          const lastSeq = Math.max(s.conversation.lastSeq, s.lastMessage?.seq ?? 0);
+          const lastSeq = lastSeqOf(s);
           if (s.unread > 0 && lastSeq > 0) void markRead(session, s.conversationId, lastSeq);
         },
       },

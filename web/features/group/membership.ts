@@ -1,5 +1,5 @@
 import { isGoneMembership, managesGroup, outranks } from "../../../shared/protocol/index.js";
-import type { StoredSummary as Summary } from "../../db/records.js";
+import { lastSeqOf, type StoredSummary as Summary } from "../../db/records.js";
 import { t } from "../../i18n/index.js";
 
 /**
@@ -37,6 +37,18 @@ export function canManage(summary: Pick<Summary, "membership" | "role">): boolea
 /** I may remove someone of lower rank (an admin can't remove the creator or another admin). */
 export function canRemove(summary: Pick<Summary, "membership" | "role">, theirRole: Summary["role"]): boolean {
   return canManage(summary) && outranks(summary.role ?? "member", theirRole ?? "member");
+}
+
+/**
+ * Whether this conversation lets me see `userId`'s presence, as the server
+ * decides it (server/presence/routes.ts `presenceOf`, the storage's
+ * `shareConversation`): both of us active in it (not left, not an open
+ * request), and it a group or a chat with a message in it.
+ */
+export function sharesWith(summary: Pick<Summary, "conversation" | "lastMessage" | "membership" | "roster">, userId: string): boolean {
+  if (isGone(summary) || isRequest(summary) || !summary.conversation.memberIds.includes(userId)) return false;
+  if (summary.roster?.some((r) => r.userId === userId && r.pending)) return false;
+  return summary.conversation.type === "group" || lastSeqOf(summary) > 0;
 }
 
 /** "1 member", "3 members · 1 invited": an open request is not a member yet. */

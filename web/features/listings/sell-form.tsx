@@ -1,4 +1,4 @@
-import { useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { BackIcon } from "../../lib/icons.js";
@@ -29,7 +29,16 @@ export function SellForm() {
   // Leaving with something typed or attached asks first: the form keeps no draft.
   const [leaving, setLeaving] = useState(false);
   const typed = !!(title.trim() || price.trim() || description.trim() || photos.count > 0);
-  const leave = () => (typed && !busy ? setLeaving(true) : navigate({ name: "listings" }));
+  // While it is being listed, the form stays (what it sends can't be taken back half-way).
+  const leave = () => (busy ? undefined : typed ? setLeaving(true) : navigate({ name: "listings" }));
+  // Left meanwhile (the header's Chats, the browser's Back): the listing still goes up, the person is not pulled back.
+  const shown = useRef(true);
+  useEffect(() => {
+    shown.current = true;
+    return () => {
+      shown.current = false;
+    };
+  }, []);
   const onKeyDown = (event: KeyboardEvent) => {
     // Escape while an input method composes (pinyin) cancels the composition, nothing more.
     if (event.key !== "Escape" || event.defaultPrevented || event.nativeEvent.isComposing || event.keyCode === 229) return;
@@ -55,9 +64,10 @@ export function SellForm() {
       // Photos first (each upload answers its id), then the listing with them.
       const mediaIds = await uploadListingPhotos(api, photos.peek(), setUploading);
       await api.createItem({ title: title.trim(), priceCents: checked.cents, description: description.trim() || undefined, ...(mediaIds.length ? { mediaIds } : {}) });
-      navigate({ name: "listings" });
+      if (shown.current) navigate({ name: "listings" });
       showToast(t("listings.sell.listed", { title: title.trim() }), "info");
     } catch (err) {
+      if (!shown.current) return showToast(describeError(err));
       setError(describeError(err));
       setBusy(false);
     } finally {

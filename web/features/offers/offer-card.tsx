@@ -47,15 +47,24 @@ export function OfferCard({ message }: { message: { conversationId: string; send
     if (answer.order) await storeOrder(db, answer.order);
   };
 
-  // Answered (here or on another device), the buttons go, and with them the one the accept dialog would
-  // give focus back to: focus they held stays in the card, not lost to the page.
+  // Answered (here or on another device), the buttons go, and with them the one a dialog would give focus
+  // back to. Focus that was last in this card and is now nowhere goes to the card's message row (the message
+  // list's own keyboard then works from there), not to the page. A removed button fires no blur, so "last
+  // in this card" ends only when focus moves somewhere else.
   const answerable = actions.length > 0;
-  const held = useRef(answerable);
+  const focusWasHere = useRef(false);
   useEffect(() => {
+    // A dialog still open for an offer answered meanwhile would only earn a 409: it goes.
+    if (!answerable) {
+      setAccepting(false);
+      setCountering(false);
+    }
     const lost = document.activeElement === null || document.activeElement === document.body;
-    if (held.current && !answerable && !accepting && lost) card.current?.focus({ preventScroll: true });
-    held.current = answerable || accepting;
-  }, [answerable, accepting]);
+    if (answerable || accepting || countering || !lost || !focusWasHere.current) return;
+    focusWasHere.current = false;
+    const row = card.current?.closest<HTMLElement>("[data-row-key]");
+    if (row?.hasAttribute("tabindex")) row.focus({ preventScroll: true });
+  }, [answerable, accepting, countering]);
 
   const act = async (action: Exclude<OfferAction, "counter" | "accept">) => {
     setBusy(action);
@@ -70,7 +79,17 @@ export function OfferCard({ message }: { message: { conversationId: string; send
   };
 
   return (
-    <div ref={card} tabIndex={-1} className="offer-card" data-testid="offer-card" data-offer-id={ref?.id} data-status={status ?? (missing ? "unknown" : "loading")}>
+    <div
+      ref={card}
+      className="offer-card"
+      data-testid="offer-card"
+      data-offer-id={ref?.id}
+      data-status={status ?? (missing ? "unknown" : "loading")}
+      onFocus={() => (focusWasHere.current = true)}
+      onBlur={(e) => {
+        if (e.relatedTarget && !e.currentTarget.contains(e.relatedTarget)) focusWasHere.current = false;
+      }}
+    >
       <div className="offer-top">
         <span className="offer-label">{counter ? t("offers.card.counterOffer") : t("offers.card.offer")}</span>
         {status ? (
@@ -105,7 +124,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
           {error}
         </p>
       ) : null}
-      {accepting && offer && priceCents !== undefined ? (
+      {accepting && answerable && offer && priceCents !== undefined ? (
         <AcceptDialog
           selling={user.id === offer.sellerId}
           title={summary?.item?.title ?? null}
@@ -118,7 +137,7 @@ export function OfferCard({ message }: { message: { conversationId: string; send
           onClose={() => setAccepting(false)}
         />
       ) : null}
-      {countering && offer ? (
+      {countering && answerable && offer ? (
         <PriceDialog
           title={t("offers.counter.title")}
           hint={offer.by === user.id ? t("offers.counter.hintYou", { price: formatPrice(offer.priceCents) }) : t("offers.counter.hintThem", { name, price: formatPrice(offer.priceCents) })}

@@ -1,9 +1,11 @@
+import { useLiveQuery } from "dexie-react-hooks";
 import { useEffect, useState } from "react";
 import type { PresenceView } from "../../../shared/protocol/index.js";
 import type { StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
 import { useSession } from "../../session.js";
 import { memberName, otherMembers } from "../conversations/summary-text.js";
+import { sharesWith } from "../group/membership.js";
 import { presenceText } from "./last-seen.js";
 import { fetchPresence } from "./presence-api.js";
 import { typingAt, TypingSignal, typingText, useTyping } from "./typing-store.js";
@@ -19,10 +21,10 @@ export const PRESENCE_REFRESH_MS = 45_000;
 export function ConversationStatus({ summary, me }: { summary: StoredSummary; me: string }) {
   const group = summary.conversation.type === "group";
   const typingIds = useTypingIn(summary.conversation.id, me);
-  // Asked once they can see the chat: one I opened has no message yet and is mine alone, and the server
-  // answers 404 for a person I share nothing with (server/presence/routes.ts).
-  const peer = group || summary.conversation.lastSeq === 0 ? null : (otherMembers(summary, me)[0]?.id ?? null);
-  const presence = usePresence(peer, typingIds.length);
+  const peer = group ? null : (otherMembers(summary, me)[0]?.id ?? null);
+  // Asked once the server would answer: a chat I just opened is mine alone until its first message.
+  const shared = useSharesAChat(peer);
+  const presence = usePresence(shared ? peer : null, typingIds.length);
   const now = useNow(30_000);
   const typing = typingText(
     typingIds.map((id) => memberName(summary, id)),
@@ -55,6 +57,23 @@ function useTypingIn(conversationId: string, me: string): string[] {
     return () => clearTimeout(timer);
   }, [nextChange]);
   return userIds.filter((id) => id !== me);
+}
+
+/**
+ * Whether the server tells me `peer`'s presence (else 404): some
+ * conversation of mine shares it (`sharesWith`). So a new chat with someone
+ * from a group shows theirs at once, one with a stranger from its first
+ * message on.
+ */
+function useSharesAChat(peer: string | null): boolean {
+  const { db } = useSession();
+  const shared = useLiveQuery(
+    async () =>
+      peer !== null &&
+      (await db.conversations.filter((s) => sharesWith(s, peer)).count()) > 0,
+    [db, peer],
+  );
+  return shared === true;
 }
 
 /**
