@@ -82,6 +82,28 @@ test("a chat I opened asks for the other person's presence only once it has a me
   expect(asked.filter((status) => status !== 200)).toEqual([]);
 });
 
+test("a new chat with someone I share a group with shows their presence at once, before any message", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
+  const ann = await signUp(browser, "ann", "Ann", transport);
+  const cleo = await signUp(browser, "cleo", "Cleo", transport);
+  const cleoId = await cleo.page.evaluate(async () => ((await (await fetch("/api/me")).json()) as { user: { id: string } }).user.id);
+  const title = `Book club ${ann.username.slice(-4)}`;
+  const origin = new URL(ann.page.url()).origin;
+  expect((await ann.context.request.post("/api/conversations", { headers: { origin }, data: { type: "group", title, memberIds: [cleoId] } })).status()).toBe(201);
+  // A stranger's group is a request until Cleo accepts it: until then it shares nothing.
+  await cleo.page.getByTestId("request").filter({ hasText: title }).getByRole("link").click();
+  await cleo.page.getByTestId("request-banner").getByRole("button", { name: "Accept" }).click();
+  await expect(cleo.page.getByTestId("request-banner")).toHaveCount(0);
+
+  const asked: number[] = [];
+  ann.page.on("response", (response) => {
+    if (/\/api\/users\/[^/]+\/presence$/.test(new URL(response.url()).pathname)) asked.push(response.status());
+  });
+  await startDirectChat(ann, cleo);
+  await expect(ann.page.getByTestId("presence-line")).toHaveText("Online");
+  expect(asked.filter((status) => status !== 200)).toEqual([]);
+});
+
 test("shares an approximate location with a label as a card with an OpenStreetMap link; a refused permission says so", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "transport-neutral: runs once, on WebSocket");
   const ann = await signUp(browser, "ann", "Ann", transport, { hasTouch: true, permissions: ["geolocation"], geolocation: AMSTERDAM });
