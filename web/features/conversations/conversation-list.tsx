@@ -214,6 +214,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
   const id = summary.conversationId;
   const trigger = useMenuTrigger((point, el) => onMenu(id, point, el));
   const title = conversationTitle(summary, userId);
+  const name = chatName(summary, userId);
   // An item chat is named by its listing, the person (or my remark for the chat) on a line of its own.
   const item = summary.conversation.type === "item" ? summary.item : null;
   const unread = summary.unread;
@@ -247,7 +248,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
                   <PinIcon />
                 </span>
               ) : null}
-              {chatName(summary, userId)}
+              {name}
             </span>
             {item ? <ItemStatus status={itemState(item)} t={t} /> : null}
             {label ? (
@@ -284,7 +285,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
       <button
         type="button"
         className="icon row-menu"
-        aria-label={t("chats.row.options", { title: chatName(summary, userId) })}
+        aria-label={t("chats.row.options", { title: name })}
         aria-haspopup="menu"
         aria-expanded={menuOpen}
         data-testid="row-menu"

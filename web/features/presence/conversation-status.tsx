@@ -23,7 +23,7 @@ export function ConversationStatus({ summary, me }: { summary: StoredSummary; me
   const typingIds = useTypingIn(summary.conversation.id, me);
   const peer = group ? null : (otherMembers(summary, me)[0]?.id ?? null);
   // Asked once the server would answer: a chat I just opened is mine alone until its first message.
-  const shared = useSharesAChat(peer);
+  const shared = useSharesAChat(summary, peer);
   const presence = usePresence(shared ? peer : null, typingIds.length);
   const now = useNow(30_000);
   const typing = typingText(
@@ -63,17 +63,18 @@ function useTypingIn(conversationId: string, me: string): string[] {
  * Whether the server tells me `peer`'s presence (else 404): some
  * conversation of mine shares it (`sharesWith`). So a new chat with someone
  * from a group shows theirs at once, one with a stranger from its first
- * message on.
+ * message on. The open chat answers for itself once it has a message; only
+ * before that are the others read (and then watched: no query, nothing to
+ * re-run on every write).
  */
-function useSharesAChat(peer: string | null): boolean {
+function useSharesAChat(open: StoredSummary, peer: string | null): boolean {
   const { db } = useSession();
-  const shared = useLiveQuery(
-    async () =>
-      peer !== null &&
-      (await db.conversations.filter((s) => sharesWith(s, peer)).count()) > 0,
-    [db, peer],
+  const here = peer !== null && sharesWith(open, peer);
+  const elsewhere = useLiveQuery(
+    async () => !here && peer !== null && (await db.conversations.filter((s) => sharesWith(s, peer)).first()) !== undefined,
+    [db, peer, here],
   );
-  return shared === true;
+  return here || elsewhere === true;
 }
 
 /**
