@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { defineConfig, type HtmlTagDescriptor, type Plugin, type Rollup } from "vite";
+import { build, defineConfig, type HtmlTagDescriptor, type Plugin, type Rollup } from "vite";
 import react from "@vitejs/plugin-react";
 import { adminBundleGuard } from "./web/admin/bundle-guard.js";
 import { publicAssetVersions } from "./scripts/build/public-asset-versions.js";
@@ -24,8 +25,7 @@ export default defineConfig({
       // The service worker is its own entry, at a fixed address (/sw.js) so its scope is the whole app.
       // The admin dashboard is a page of its own (dist/web/admin/index.html, served at /admin by
       // server/http/spa.ts); adminBundleGuard fails the build if any of it reaches the user bundle.
-      // The boot script (web/boot/boot.ts) is an entry of its own too, named by index.html as a classic script (bootScript).
-      input: { main: "web/index.html", sw: "web/sw/sw.ts", admin: "web/admin/index.html", boot: "web/boot/boot.ts" },
+      input: { main: "web/index.html", sw: "web/sw/sw.ts", admin: "web/admin/index.html" },
       output: {
         entryFileNames: (chunk) => (chunk.name === "sw" ? "sw.js" : "assets/[name]-[hash].js"),
       },
@@ -81,34 +81,48 @@ function lazyChunkLinks(): Plugin {
 }
 
 /**
- * Names the boot script (web/boot/boot.ts, its own entry) first in the app's
- * index.html, as an async classic script: it runs as soon as it has loaded
- * (1 kB, requested before the app's module and its modulepreloads), without
- * holding the parser, while the app's scripts are fetched and compiled, and
- * starts reading the first screen from IndexedDB (web/boot/read.ts). The app
- * uses that read only if the script ran before the app's modules (otherwise
- * it reads the usual way). Under /assets/ with a hash, so the service worker
- * keeps it with the shell (`keepShell`) and each build's copy is its own. A
- * classic script cannot import: the build fails if it would.
+ * Builds the boot script (web/boot/boot.ts) on its own, as one classic script
+ * with everything it imports inside (a build of its own: as an entry of the
+ * app's build, the modules it shares with the app would be split into a
+ * chunk both import, and a classic script cannot import), and names it first
+ * in the app's index.html as an async script: it runs as soon as it has
+ * loaded (a few kB, requested before the app's module and its modulepreloads),
+ * without holding the parser, while the app's scripts are fetched and
+ * compiled, reads the first screen from IndexedDB (web/boot/read.ts) and
+ * paints the list as last drawn (web/boot/first-paint.ts). The app uses that
+ * read only if the script ran before the app's modules (otherwise it reads the
+ * usual way). Under /assets/ with a hash of its content, so the service worker
+ * keeps it with the shell (`keepShell`) and each build's copy is its own.
  */
 function bootScript(): Plugin {
+  let fileName = "";
   return {
     name: "courier-boot-script",
     apply: "build",
-    // A classic script's top-level names would be the window's: the minified ones stay inside a function, in strict mode as the module was.
-    renderChunk(code, chunk) {
-      return chunk.isEntry && chunk.name === "boot" ? { code: `(function () {\n"use strict";\n${code}\n})();\n`, map: null } : null;
+    async buildStart() {
+      const result = await build({
+        configFile: false,
+        logLevel: "silent",
+        build: {
+          write: false,
+          minify: true,
+          target: "es2022",
+          rolldownOptions: { input: fileURLToPath(new URL("./web/boot/boot.ts", import.meta.url)), output: { format: "iife" } },
+        },
+      });
+      const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
+      const chunks = outputs.flatMap((o) => o.output).filter((c): c is Rollup.OutputChunk => c.type === "chunk");
+      if (chunks.length !== 1) throw new Error(`courier-boot-script: expected one chunk, got ${chunks.map((c) => c.fileName).join(", ")}`);
+      const code = chunks[0]!.code;
+      fileName = `assets/boot-${createHash("sha256").update(code).digest("base64url").slice(0, 8)}.js`;
+      this.emitFile({ type: "asset", fileName, source: code });
     },
     transformIndexHtml: {
       order: "post",
       handler(_html, ctx) {
-        if (!ctx.bundle || !ctx.chunk || /[\\/]admin[\\/]/.test(ctx.filename)) return;
-        const boot = Object.values(ctx.bundle).find((c): c is Rollup.OutputChunk => c.type === "chunk" && c.isEntry && c.name === "boot");
-        if (!boot) throw new Error("courier-boot-script: no boot chunk in the bundle");
-        if (boot.imports.length > 0 || boot.dynamicImports.length > 0 || boot.exports.length > 0) {
-          throw new Error(`courier-boot-script: ${boot.fileName} must be a classic script (no import or export): it imports ${[...boot.imports, ...boot.dynamicImports].join(", ") || "nothing"} and exports ${boot.exports.join(", ") || "nothing"}`);
-        }
-        return [{ tag: "script", attrs: { src: `/${boot.fileName}`, async: true }, injectTo: "head-prepend" }];
+        if (!ctx.bundle || /[\\/]admin[\\/]/.test(ctx.filename)) return;
+        if (!fileName) throw new Error("courier-boot-script: the boot script was not built");
+        return [{ tag: "script", attrs: { src: `/${fileName}`, async: true }, injectTo: "head-prepend" }];
       },
     },
   };

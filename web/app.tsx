@@ -6,10 +6,13 @@ import { SessionContext } from "./session.js";
 import type { SessionManager } from "./session-manager.js";
 import { useUi } from "./stores/ui.js";
 import { useLanguage } from "./i18n/index.js";
+import { useRemoveFirstPaint } from "./boot/save-first-paint.js";
 
 export function App({ manager }: { manager: SessionManager }) {
   const phase = useSyncExternalStore(manager.subscribe, () => manager.current);
   const language = useLanguage();
+  // The boot script's copy of the list (web/boot/first-paint.ts) gives way to whatever the app draws first.
+  useRemoveFirstPaint();
 
   useEffect(() => {
     const onHash = () => useUi.getState().syncFromLocation();

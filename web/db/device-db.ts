@@ -1,5 +1,6 @@
 import { Dexie, type EntityTable } from "dexie";
 import { userSchema, type User } from "../../shared/protocol/index.js";
+import { FIRST_PAINT_KEY } from "../boot/first-paint.js";
 
 interface MetaRow {
   key: string;
@@ -90,7 +91,11 @@ export function cachedSession(): CachedSession | null {
 export function rememberSession(session: CachedSession | null): void {
   try {
     if (session) localStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, at: Date.now() }));
-    else localStorage.removeItem(SESSION_KEY);
+    else {
+      localStorage.removeItem(SESSION_KEY);
+      // The list as last drawn (web/boot/first-paint.ts) goes with the session: nothing of theirs is left behind.
+      localStorage.removeItem(FIRST_PAINT_KEY);
+    }
     unsure = false;
   } catch {
     // see NOTE above; this page can no longer tell who is signed in here (profileUser)

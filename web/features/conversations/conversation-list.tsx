@@ -25,6 +25,7 @@ import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
 import { useFirstScreen } from "../../boot/snapshot.js";
+import { useFirstPaintSaver } from "../../boot/save-first-paint.js";
 import { sameRowProps } from "./same-row.js";
 
 const NO_ONE: ReadonlySet<string> = new Set();
@@ -41,13 +42,16 @@ export function ConversationList() {
   const session = useSession();
   const { db, user } = session;
   // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
-  const live = useLiveQuery(async () => (await db.conversations.toArray()).filter((s) => !isGone(s)), [db]);
+  const liveAll = useLiveQuery(() => db.conversations.toArray(), [db]);
+  const live = useMemo(() => liveAll?.filter((s) => !isGone(s)), [liveAll]);
   // The newest queued message per conversation: offline, what I typed shows in the preview at once.
-  const livePending = useLiveQuery(async () => newestByConversation(await db.outbox.orderBy("createdAt").toArray()), [db]);
+  const liveOutbox = useLiveQuery(() => db.outbox.orderBy("createdAt").toArray(), [db]);
+  const livePending = useMemo(() => liveOutbox && newestByConversation(liveOutbox), [liveOutbox]);
   // Safety (issue 14): a group's newest message from someone I block is not previewed.
   const liveBlocked = useStoredBlockedIds(db);
+  const answered = liveAll !== undefined && liveOutbox !== undefined && liveBlocked !== undefined;
   // At a cold start, what the boot script read while the app loaded (web/boot), until these queries answer.
-  const first = useFirstScreen(user.id, live !== undefined && livePending !== undefined && liveBlocked !== undefined);
+  const first = useFirstScreen(user.id, answered);
   const firstScreen = useMemo(
     () =>
       first && {
@@ -63,11 +67,14 @@ export function ConversationList() {
   const requests = stored?.filter(isRequest) ?? [];
   const summaries = stored?.filter((s) => !isRequest(s));
   const selected = useUi((s) => selectedConversationId(s.route));
+  const onList = useUi((s) => s.route.name === "chats");
   const navigate = useUi((s) => s.navigate);
   const now = useNow();
   // Names on the rows read my remarks (displayNameFor): a changed one must reach rows whose summary did not change.
   const remarks = useContacts((s) => s.remarks);
   const [folder, setFolder] = useFolder(user.id, summaries);
+  // What this draws, saved for the next start's first paint (web/boot): on the list, from its own queries.
+  useFirstPaintSaver(user.id, answered && onList ? { conversations: liveAll, outbox: liveOutbox, blocked: liveBlocked, folder } : null);
   useUnreadTitle(summaries ? totalUnread(summaries) : undefined);
   useContactRemarksFrom(stored, user.id);
   useClearMarkedUnread(session, summaries?.find((s) => s.conversationId === selected));
@@ -256,7 +263,7 @@ const ConversationRow = memo(function ConversationRow(props: RowProps) {
                 {label}
               </span>
             ) : null}
-            <time className="conversation-time" dateTime={new Date(at).toISOString()}>
+            <time className="conversation-time" dateTime={new Date(at).toISOString()} data-relative="">
               {relativeTime(at, now)}
             </time>
           </span>

@@ -2,12 +2,11 @@ import { useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { ALL, folderExists, folderKey, folderName, foldersFor, looksUnread, parseFolderKey, type Folder } from "./folders.js";
-
-const storageKey = (userId: string) => `courier:folder:${userId}`;
+import { folderStorageKey } from "./folder-key.js";
 
 function remembered(userId: string): Folder {
   try {
-    return parseFolderKey(sessionStorage.getItem(storageKey(userId)));
+    return parseFolderKey(sessionStorage.getItem(folderStorageKey(userId)));
   } catch {
     return ALL; // storage refused (privacy settings): every tab starts at All
   }
@@ -22,7 +21,7 @@ export function useFolder(userId: string, summaries: readonly Summary[] | undefi
   const choose = (folder: Folder) => {
     setChosen(folder);
     try {
-      sessionStorage.setItem(storageKey(userId), folderKey(folder));
+      sessionStorage.setItem(folderStorageKey(userId), folderKey(folder));
     } catch {
       // not remembered; still chosen
     }

@@ -1,0 +1,93 @@
+import type { Page } from "@playwright/test";
+import { expect, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
+
+/**
+ * The first paint (issue 16, docs/first-paint.md): at a start, the boot
+ * script shows the conversation list as the app last drew it, before the
+ * app's scripts have run, if what it shows is still what is stored; the app
+ * replaces it when it first draws. The app's main script is held here, so
+ * what the page shows before the app is there to be seen.
+ */
+
+const SAVED = "courier.firstPaint";
+
+/** Reloads `page` at the list with the app's main script held until the returned function is called. */
+async function reloadWithAppHeld(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const main = /\/assets\/main-[^/]*\.js$/;
+  await page.route(main, async (route) => {
+    await held;
+    await route.continue();
+  });
+  const loaded = page.goto("/#/", { waitUntil: "commit" });
+  await loaded;
+  // The boot script has read IndexedDB (and painted, or decided not to).
+  await expect.poll(() => page.evaluate(() => performance.getEntriesByName("courier:boot-read").length)).toBe(1);
+  // Held no longer (a later load of the script goes straight through).
+  return release;
+}
+
+test("a start shows the list as last drawn before the app has loaded, as text, and the app takes over", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
+  const dana = await signUp(browser, "dana", "Dana Paint", transport);
+  // The service worker would serve the app's script past page.route: this profile does without it.
+  const chen = await signUp(browser, "chen", "Chen Paint", transport, { serviceWorkers: "block" });
+  await startDirectChat(dana, chen);
+  await send(dana.page, "<b>not bold</b> & the lamp");
+  const row = chen.page.getByTestId("conversation-item").filter({ hasText: "Dana Paint" });
+  await expect(row).toContainText("<b>not bold</b> & the lamp");
+  // Saved a moment after the list settles (and when the page is left).
+  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("not bold");
+
+  const release = await reloadWithAppHeld(chen.page);
+  const paint = chen.page.locator("#first-paint");
+  await expect(paint).toBeVisible();
+  await expect(paint).toContainText("Dana Paint");
+  // The message's text is text: no element made of it.
+  await expect(paint).toContainText("<b>not bold</b> & the lamp");
+  await expect(paint.locator("b")).toHaveCount(0);
+  await expect(paint.locator(".badge")).toHaveText("1");
+  // Hidden from assistive technology and inert (the app's own list follows); no test ids, no links.
+  await expect(paint).toHaveAttribute("aria-hidden", "true");
+  expect(await paint.evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+  await expect(chen.page.getByTestId("conversation-item")).toHaveCount(0);
+  await expect(paint.locator("[href], [id], [data-testid]")).toHaveCount(0);
+  // Laid out as the app lays it out: the row where the app's row will be.
+  const paintedBox = await paint.locator(".conversation-item").first().boundingBox();
+
+  release();
+  await expect(row).toBeVisible();
+  await expect(paint).toHaveCount(0);
+  const appBox = await row.boundingBox();
+  expect(appBox && paintedBox && { x: Math.round(paintedBox.x), y: Math.round(paintedBox.y), height: Math.round(paintedBox.height) }).toEqual(
+    appBox && { x: Math.round(appBox.x), y: Math.round(appBox.y), height: Math.round(appBox.height) },
+  );
+});
+
+test("nothing is painted once what it showed has changed, and signing out leaves no copy behind", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
+  const dana = await signUp(browser, "dana", "Dana Stale", transport);
+  const chen = await signUp(browser, "chen", "Chen Stale", transport, { serviceWorkers: "block" });
+  await startDirectChat(dana, chen);
+  await send(dana.page, "first words");
+  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "first words" })).toBeVisible();
+  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("first words");
+
+  // Chen reads it in the conversation, and a second message arrives while the chat is open: the list's data is no
+  // longer what the saved copy shows (nothing is saved away from the list).
+  await openConversation(chen.page, "Dana Stale");
+  await send(dana.page, "second words");
+  await expect(chen.page.getByTestId("message-text").filter({ hasText: "second words" })).toBeVisible();
+  const release = await reloadWithAppHeld(chen.page);
+  expect(await chen.page.evaluate(() => performance.getEntriesByName("courier:first-paint").length)).toBe(0);
+  await expect(chen.page.locator("#first-paint")).toHaveCount(0);
+  release();
+  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "second words" })).toBeVisible();
+
+  // Back on the list, it is saved again; signing out removes it with the rest of the account's data.
+  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("second words");
+  await chen.page.getByRole("button", { name: "Sign out" }).first().click();
+  await expect(chen.page.getByRole("tab", { name: "Create account" })).toBeVisible();
+  expect(await chen.page.evaluate((key) => localStorage.getItem(key), SAVED)).toBeNull();
+});

@@ -1,0 +1,90 @@
+import { useEffect, useLayoutEffect, useRef } from "react";
+import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
+import type { OutboxRow, StoredSummary } from "../db/records.js";
+import { folderKey, parseFolderKey, type Folder } from "../features/conversations/folders.js";
+import { folderStorageKey } from "../features/conversations/folder-key.js";
+import { language, locale, t } from "../i18n/index.js";
+
+/** What the list drew its rows from (its own queries, unfiltered), and the folder it shows. */
+export interface DrawnFrom {
+  conversations: readonly StoredSummary[];
+  outbox: readonly OutboxRow[];
+  blocked: Iterable<string>;
+  folder: Folder;
+}
+
+/** After a change settles, and when the page is hidden or left (the last state is the one the next start shows). */
+const SETTLE_MS = 800;
+
+/**
+ * Saves the screen the conversation list is part of for the next start's
+ * first paint (web/boot/first-paint.ts), while `drawn` is given: the list is
+ * showing, from its own queries. Saved a moment after each change, and at
+ * once when the page is hidden or left.
+ */
+export function useFirstPaintSaver(userId: string, drawn: DrawnFrom | null): void {
+  const latest = useRef(drawn);
+  latest.current = drawn;
+  // A new language draws the same data in other words.
+  const lang = language();
+  useEffect(() => {
+    if (!drawn) return;
+    const save = () => {
+      clearTimeout(timer);
+      if (latest.current) saveFirstPaint(userId, latest.current);
+    };
+    const timer = setTimeout(save, SETTLE_MS);
+    const onHidden = () => {
+      if (document.visibilityState === "hidden") save();
+    };
+    window.addEventListener("pagehide", save);
+    document.addEventListener("visibilitychange", onHidden);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener("pagehide", save);
+      document.removeEventListener("visibilitychange", onHidden);
+    };
+    // Each input of the draw: any new one settles again.
+  }, [userId, lang, drawn?.conversations, drawn?.outbox, drawn?.blocked, drawn?.folder, drawn !== null]);
+}
+
+/** The signed-in screen (.shell) as drawn now, with what it was drawn from. Exported for tests. */
+export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document = document, storage: Storage = localStorage): boolean {
+  try {
+    const shell = doc.querySelector("#root .shell");
+    // The copy is never saved while the boot's paint is up (nothing of the app's is drawn yet).
+    if (!shell || doc.getElementById(FIRST_PAINT_ID)) return false;
+    const remembered = sessionStorage.getItem(folderStorageKey(userId));
+    // The folder a reload would show is the one remembered; one shown for another reason (a label gone) is not saved.
+    if (folderKey(parseFolderKey(remembered)) !== folderKey(drawn.folder)) return false;
+    const tree = paintTree(shell);
+    if (!tree) return false;
+    const paint: SavedPaint = {
+      v: 1,
+      userId,
+      data: dataKey(drawn.conversations, drawn.outbox, drawn.blocked),
+      language: language(),
+      locale: locale(),
+      folder: remembered ?? "",
+      words: { now: t("time.now"), minutes: Array.from({ length: 60 }, (_, n) => (n === 0 ? "" : t("time.minutes", { count: n }))), yesterday: t("time.yesterday") },
+      tree,
+    };
+    const json = JSON.stringify(paint);
+    if (json.length > FIRST_PAINT_MAX_CHARS) {
+      storage.removeItem(FIRST_PAINT_KEY);
+      return false;
+    }
+    storage.setItem(FIRST_PAINT_KEY, json);
+    return true;
+  } catch {
+    // Storage full or refused: the next start draws the usual way.
+    return false;
+  }
+}
+
+/** The boot's paint, gone as the app first draws (in the same frame: a layout effect runs before the paint). */
+export function useRemoveFirstPaint(): void {
+  useLayoutEffect(() => {
+    document.getElementById(FIRST_PAINT_ID)?.remove();
+  }, []);
+}
