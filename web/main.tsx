@@ -9,11 +9,14 @@ import { installProbe } from "./debug.js";
 import { installServiceWorker } from "./push/sw-bridge.js";
 import { listenForInstallPrompt } from "./features/install/install-prompt.js";
 import { SessionManager } from "./session-manager.js";
+import { stampListWrites } from "./boot/save-first-paint.js";
 import "./styles.css";
 
 // Every module above has run: where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
 performance.mark("courier:modules-evaluated");
 installProbe();
+// Before any write: the next start's first paint must hear of every one (web/boot/first-paint.ts).
+stampListWrites();
 installServiceWorker();
 listenForInstallPrompt();
 // Outside React: StrictMode would run a component's setup twice and open two sessions.

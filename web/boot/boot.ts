@@ -1,51 +1,83 @@
 /*
  * An async classic script of its own, first in <head> (vite.config.ts `bootScript`):
  * starts reading the first screen from IndexedDB while the app's scripts load (read.ts),
- * and paints the conversation list as the app last drew it once that read shows
- * nothing in it has changed (first-paint.ts). web/boot/snapshot.ts picks the read up.
+ * and shows the conversation list as the app last drew it (first-paint.ts, docs/first-paint.md):
+ * at once when no write has been stamped since it was saved, checked against the read's digest
+ * when that arrives (withdrawn if it does not agree); otherwise only once the read agrees.
+ * web/boot/snapshot.ts picks the read up.
  */
 import { startBootRead } from "./read.js";
-import { FIRST_PAINT_KEY, paintFor, parseSavedPaint, showPaint } from "./first-paint.js";
+import { FIRST_PAINT_ID, FIRST_PAINT_KEY, LIST_STAMP_KEY, drawnFrom, paintFor, parseSavedPaint, showPaint, type SavedPaint } from "./first-paint.js";
 import { browserTags, intlLocale, resolveLanguage, savedLanguageChoice } from "../i18n/language.js";
 import { folderStorageKey } from "../features/conversations/folder-key.js";
 import { parseHash } from "../stores/route.js";
-import type { BootSnapshot } from "./read.js";
 
 try {
   const boot = startBootRead(localStorage, window.indexedDB);
   window.__courierBoot = boot;
-  // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
-  void boot?.snapshot.then((snapshot) => {
-    performance.mark(snapshot ? "courier:boot-read" : "courier:boot-read-none");
-    if (snapshot) whenRootParsed(() => paint(boot.userId, snapshot));
-  });
+  if (boot) {
+    const paint = savedPaint(boot.userId);
+    // Nothing written since it was saved: shown now, before IndexedDB has opened.
+    const early = paint !== null && paint.stamp === (localStorage.getItem(LIST_STAMP_KEY) ?? "");
+    // Set once the read disagrees: a paint not yet up is never put up.
+    let stale = false;
+    const showIfCurrent = () => stale || (paint !== null && show(paint));
+    if (early) whenRootParsed(showIfCurrent);
+    void boot.snapshot.then((snapshot) => {
+      // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
+      performance.mark(snapshot ? "courier:boot-read" : "courier:boot-read-none");
+      if (!paint) return;
+      stale = snapshot === null || !drawnFrom(paint, snapshot);
+      if (stale) withdraw();
+      else if (!early) whenRootParsed(showIfCurrent);
+    });
+  }
 } catch {
   // Storage blocked: the app reads its data the usual way.
 }
 
-function paint(userId: string, snapshot: BootSnapshot): void {
+/** The saved paint, if it was drawn for this user, language, folder and route. */
+function savedPaint(userId: string): SavedPaint | null {
+  const language = resolveLanguage(savedLanguageChoice(), browserTags());
+  return paintFor(parseSavedPaint(localStorage.getItem(FIRST_PAINT_KEY)), {
+    userId,
+    language,
+    locale: intlLocale(language, browserTags()),
+    folder: sessionStorage.getItem(folderStorageKey(userId)) ?? "",
+    onList: parseHash(location.hash).name === "chats",
+  });
+}
+
+function show(paint: SavedPaint): boolean {
   try {
     const root = document.getElementById("root");
-    if (!root) return;
-    const language = resolveLanguage(savedLanguageChoice(), browserTags());
-    const saved = parseSavedPaint(localStorage.getItem(FIRST_PAINT_KEY));
-    const context = {
-      userId,
-      snapshot,
-      language,
-      locale: intlLocale(language, browserTags()),
-      folder: sessionStorage.getItem(folderStorageKey(userId)) ?? "",
-      onList: parseHash(location.hash).name === "chats",
-    };
-    const painted = paintFor(saved, context);
-    if (painted && showPaint(document, root, painted, Date.now())) performance.mark("courier:first-paint");
+    if (!root || !showPaint(document, root, paint, Date.now())) return false;
+    performance.mark("courier:first-paint");
+    return true;
   } catch {
     // Anything amiss: the app draws the list as it always has.
+    return false;
   }
 }
 
-/** As soon as the parser has passed #root (not at DOMContentLoaded: that waits for the app's module scripts to run). */
+/** Shown early, but the data it was drawn from is not what is stored (a write the page did not live to draw). */
+function withdraw(): void {
+  const shown = document.getElementById(FIRST_PAINT_ID);
+  if (!shown) return;
+  shown.remove();
+  performance.mark("courier:first-paint-withdrawn");
+}
+
+/**
+ * As soon as the parser has passed #root. Not at DOMContentLoaded: that waits
+ * for the app's module scripts to have run, which is what this is ahead of.
+ */
 function whenRootParsed(fn: () => void): void {
-  if (document.getElementById("root")) fn();
-  else document.addEventListener("DOMContentLoaded", fn, { once: true });
+  if (document.getElementById("root")) return fn();
+  const observer = new MutationObserver(() => {
+    if (!document.getElementById("root")) return;
+    observer.disconnect();
+    fn();
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true });
 }

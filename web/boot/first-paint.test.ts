@@ -6,7 +6,8 @@ import { rememberSession } from "../db/device-db.js";
 import type { OutboxRow } from "../db/records.js";
 import { summary } from "../db/test-fixtures.js";
 import { MemoryStorage } from "../lib/memory-storage.js";
-import { FIRST_PAINT_KEY, blockedIdsOf, dataKey, paintFor, parseSavedPaint, type PaintContext, type SavedPaint } from "./first-paint.js";
+import { FIRST_PAINT_KEY, LIST_STAMP_KEY, STAMPED_WRITE, blockedIdsOf, dataKey, drawnFrom, paintFor, parseSavedPaint, type PaintContext, type SavedPaint } from "./first-paint.js";
+import { stampListWrites } from "./save-first-paint.js";
 import { startBootRead } from "./read.js";
 
 let storage: MemoryStorage;
@@ -77,6 +78,7 @@ const saved = (over: Partial<SavedPaint> = {}): SavedPaint => ({
   v: 1,
   userId: "u-1",
   data: dataKey([summary("c-1")], [], []),
+  stamp: "",
   language: "en",
   locale: "en-US",
   folder: "",
@@ -87,7 +89,6 @@ const saved = (over: Partial<SavedPaint> = {}): SavedPaint => ({
 
 const context = (over: Partial<PaintContext> = {}): PaintContext => ({
   userId: "u-1",
-  snapshot: { conversations: [summary("c-1")], outbox: [], blocks: null },
   language: "en",
   locale: "en-US",
   folder: "",
@@ -96,16 +97,46 @@ const context = (over: Partial<PaintContext> = {}): PaintContext => ({
 });
 
 describe("whether a saved paint is shown", () => {
-  it("is shown only for the same user, data, language, locale, folder, and on the list", () => {
+  it("is for the same user, language, locale and folder, on the list", () => {
     expect(paintFor(saved(), context())).toEqual(saved());
     expect(paintFor(null, context())).toBeNull();
     expect(paintFor(saved(), context({ userId: "u-2" }))).toBeNull();
-    expect(paintFor(saved(), context({ snapshot: { conversations: [summary("c-1", { unread: 1 })], outbox: [], blocks: null } }))).toBeNull();
-    expect(paintFor(saved(), context({ snapshot: { conversations: [summary("c-1")], outbox: [], blocks: { key: "blocks", userIds: ["x"] } } }))).toBeNull();
     expect(paintFor(saved(), context({ language: "zh" }))).toBeNull();
     expect(paintFor(saved(), context({ locale: "en-GB" }))).toBeNull();
     expect(paintFor(saved(), context({ folder: "unread" }))).toBeNull();
     expect(paintFor(saved(), context({ onList: false }))).toBeNull();
+  });
+
+  it("agrees with the boot read only if the list would draw the same data", () => {
+    expect(drawnFrom(saved(), { conversations: [summary("c-1")], outbox: [], blocks: null })).toBe(true);
+    expect(drawnFrom(saved(), { conversations: [summary("c-1", { unread: 1 })], outbox: [], blocks: null })).toBe(false);
+    expect(drawnFrom(saved(), { conversations: [summary("c-1")], outbox: [], blocks: { key: "blocks", userIds: ["x"] } })).toBe(false);
+    expect(drawnFrom(saved(), { conversations: [], outbox: [], blocks: null })).toBe(false);
+  });
+
+  it("is stamped anew by every committed write to the list's stores, and by no other", async () => {
+    stampListWrites(storage);
+    const db = new CourierDb(userId);
+    const stamp = () => storage.getItem(LIST_STAMP_KEY);
+    await db.conversations.put(summary("c-1"));
+    const first = stamp();
+    expect(first).not.toBeNull();
+    await db.outbox.put(queued("m-1", "c-1", 1));
+    const second = stamp();
+    expect(second).not.toBe(first);
+    await db.safety.put({ key: "blocks", userIds: [] });
+    expect(stamp()).not.toBe(second);
+    const third = stamp();
+    await db.drafts.put({ conversationId: "c-1", text: "hi", at: 1 } as never);
+    expect(stamp()).toBe(third);
+    // A transaction that fails writes nothing, and stamps nothing.
+    await db.transaction("rw", db.conversations, async () => {
+      await db.conversations.put(summary("c-2"));
+      throw new Error("no");
+    }).catch(() => {});
+    expect(stamp()).toBe(third);
+    db.close();
+    expect(STAMPED_WRITE.test("idb://courier-u-1/messages/")).toBe(false);
   });
 
   it("reads only a saved paint of its own shape: anything else is no paint", () => {
@@ -118,6 +149,7 @@ describe("whether a saved paint is shown", () => {
       "[]",
       JSON.stringify({ ...saved(), v: 2 }),
       JSON.stringify({ ...saved(), userId: 1 }),
+      JSON.stringify({ ...saved(), stamp: undefined }),
       JSON.stringify({ ...saved(), tree: "<b>x</b>" }),
       JSON.stringify({ ...saved(), words: { now: "now", minutes: [1], yesterday: "y" } }),
       JSON.stringify({ ...saved(), words: undefined }),

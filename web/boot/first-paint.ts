@@ -19,6 +19,17 @@
 import type { BootSnapshot } from "./read.js";
 import { relativeLabel, type TimeWords } from "../lib/relative-time.js";
 
+/**
+ * localStorage: a new value after every committed write to what the list
+ * draws from (conversations, outbox, safety), in any tab (save-first-paint.ts
+ * `stampListWrites`). A paint saved under the stamp that is still there was
+ * drawn from the data still stored (but for a write the page died before
+ * drawing, which the read's digest catches), so it can be shown before
+ * IndexedDB has even opened.
+ */
+export const LIST_STAMP_KEY = "courier.listStamp";
+/** Whose writes stamp it: the stores the boot read reads (read.ts). */
+export const STAMPED_WRITE = /^idb:\/\/courier-[^/]+\/(conversations|outbox|safety)\//;
 /** localStorage: one paint, the last signed-in user's (removed with their session, web/db/device-db.ts). */
 export const FIRST_PAINT_KEY = "courier.firstPaint";
 /** The painted copy's element, before #root; the app removes it when it first renders (App). */
@@ -36,6 +47,8 @@ export interface SavedPaint {
   userId: string;
   /** `dataKey` of what the list was drawn from. */
   data: string;
+  /** LIST_STAMP_KEY's value when saved ("" for none). */
+  stamp: string;
   /** The app's language and Intl locale when drawn (web/i18n/language.ts). */
   language: string;
   locale: string;
@@ -182,6 +195,7 @@ export function parseSavedPaint(raw: string | null): SavedPaint | null {
       p?.v === VERSION &&
       typeof p.userId === "string" &&
       typeof p.data === "string" &&
+      typeof p.stamp === "string" &&
       typeof p.language === "string" &&
       typeof p.locale === "string" &&
       typeof p.folder === "string" &&
@@ -199,7 +213,6 @@ export function parseSavedPaint(raw: string | null): SavedPaint | null {
 /** What the page would draw now, to hold a saved paint against. */
 export interface PaintContext {
   userId: string;
-  snapshot: BootSnapshot;
   language: string;
   locale: string;
   folder: string;
@@ -207,12 +220,15 @@ export interface PaintContext {
   onList: boolean;
 }
 
-/** The saved paint if the list would draw exactly it now (but its times), else null. */
+/** The saved paint if it was drawn for this user, language, locale, folder and route, else null (its data is checked apart). */
 export function paintFor(saved: SavedPaint | null, now: PaintContext): SavedPaint | null {
   if (!saved || !now.onList) return null;
-  if (saved.userId !== now.userId || saved.language !== now.language || saved.locale !== now.locale || saved.folder !== now.folder) return null;
-  const { conversations, outbox, blocks } = now.snapshot;
-  return saved.data === dataKey(conversations, outbox, blockedIdsOf(blocks)) ? saved : null;
+  return saved.userId === now.userId && saved.language === now.language && saved.locale === now.locale && saved.folder === now.folder ? saved : null;
+}
+
+/** The list would draw `paint`'s data from `snapshot` (the boot read): the digests agree. */
+export function drawnFrom(paint: SavedPaint, snapshot: BootSnapshot): boolean {
+  return paint.data === dataKey(snapshot.conversations, snapshot.outbox, blockedIdsOf(snapshot.blocks));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
-import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
+import { Dexie } from "dexie";
+import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, LIST_STAMP_KEY, STAMPED_WRITE, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
 import type { OutboxRow, StoredSummary } from "../db/records.js";
 import { folderKey, parseFolderKey, type Folder } from "../features/conversations/folders.js";
 import { folderStorageKey } from "../features/conversations/folder-key.js";
@@ -29,11 +30,17 @@ export function useFirstPaintSaver(userId: string, drawn: DrawnFrom | null): voi
   const lang = language();
   useEffect(() => {
     if (!drawn) return;
+    let idle: number | undefined;
     const save = () => {
       clearTimeout(timer);
+      if (idle !== undefined) cancelIdleCallback(idle);
       if (latest.current) saveFirstPaint(userId, latest.current);
     };
-    const timer = setTimeout(save, SETTLE_MS);
+    // Settled, then when the page is idle (where the browser can say; Safari cannot): never ahead of input.
+    const timer = setTimeout(() => {
+      if (typeof requestIdleCallback === "function") idle = requestIdleCallback(save, { timeout: SETTLE_MS });
+      else save();
+    }, SETTLE_MS);
     const onHidden = () => {
       if (document.visibilityState === "hidden") save();
     };
@@ -41,6 +48,7 @@ export function useFirstPaintSaver(userId: string, drawn: DrawnFrom | null): voi
     document.addEventListener("visibilitychange", onHidden);
     return () => {
       clearTimeout(timer);
+      if (idle !== undefined) cancelIdleCallback(idle);
       window.removeEventListener("pagehide", save);
       document.removeEventListener("visibilitychange", onHidden);
     };
@@ -49,8 +57,10 @@ export function useFirstPaintSaver(userId: string, drawn: DrawnFrom | null): voi
 }
 
 /** The signed-in screen (.shell) as drawn now, with what it was drawn from. Exported for tests. */
-export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document = document, storage: Storage = localStorage): boolean {
+export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document = document, given?: Storage): boolean {
   try {
+    // Read here, not as a default: merely reading `localStorage` throws where storage is refused (a third-party frame).
+    const storage = given ?? localStorage;
     const shell = doc.querySelector("#root .shell");
     // The copy is never saved while the boot's paint is up (nothing of the app's is drawn yet).
     if (!shell || doc.getElementById(FIRST_PAINT_ID)) return false;
@@ -63,6 +73,7 @@ export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document =
       v: 1,
       userId,
       data: dataKey(drawn.conversations, drawn.outbox, drawn.blocked),
+      stamp: storage.getItem(LIST_STAMP_KEY) ?? "",
       language: language(),
       locale: locale(),
       folder: remembered ?? "",
@@ -87,4 +98,24 @@ export function useRemoveFirstPaint(): void {
   useLayoutEffect(() => {
     document.getElementById(FIRST_PAINT_ID)?.remove();
   }, []);
+}
+
+/**
+ * Stamps LIST_STAMP_KEY anew after every committed write to what the list
+ * draws from, this tab's or another's (Dexie tells each tab of the others'
+ * writes): a paint saved under an older stamp waits for the boot read's
+ * digest before it is shown (web/boot/first-paint.ts). Once per page.
+ */
+export function stampListWrites(given?: Pick<Storage, "setItem">): void {
+  let n = 0;
+  const page = Math.random().toString(36).slice(2);
+  Dexie.on("storagemutated", (parts) => {
+    if (!Object.keys(parts).some((part) => STAMPED_WRITE.test(part))) return;
+    try {
+      // Read here, not as a default: merely reading `localStorage` throws where storage is refused (a third-party frame).
+      (given ?? localStorage).setItem(LIST_STAMP_KEY, `${page}.${++n}`);
+    } catch {
+      // Storage refused: the saved paint still waits for the read's digest (its stamp is not the one stored).
+    }
+  });
 }
