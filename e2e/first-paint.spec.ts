@@ -11,6 +11,24 @@ import { expect, openConversation, send, signUp, startDirectChat, test } from ".
 
 const SAVED = "courier.firstPaint";
 
+/**
+ * The copy is saved with `text` on it, and no write was stamped since (a write just before — a receipt, a read
+ * marker — is saved again a moment later: a reload in between would rightly show nothing).
+ */
+async function savedAndCurrent(page: Page, text: string): Promise<void> {
+  await expect
+    .poll(() =>
+      page.evaluate(
+        ([key, text]) => {
+          const raw = localStorage.getItem(key) ?? "";
+          return raw.includes(text) && (JSON.parse(raw) as { stamp: string }).stamp === (localStorage.getItem("courier.listStamp") ?? "");
+        },
+        [SAVED, text] as const,
+      ),
+    )
+    .toBe(true);
+}
+
 const marks = (page: Page) => page.evaluate(() => performance.getEntriesByType("mark").map((m) => m.name));
 
 /** Reloads `page` at the list with the app's main script held until the returned function is called. */
@@ -41,7 +59,7 @@ test("a start shows the list as last drawn before the app has loaded, as text, a
   const row = chen.page.getByTestId("conversation-item").filter({ hasText: "Dana Paint" });
   await expect(row).toContainText("<b>not bold</b> & the lamp");
   // Saved a moment after the list settles (and when the page is left).
-  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("not bold");
+  await savedAndCurrent(chen.page, "not bold");
 
   const release = await reloadWithAppHeld(chen.page);
   const paint = chen.page.locator("#first-paint");
@@ -76,7 +94,7 @@ test("nothing is painted once what it showed has changed, and signing out leaves
   await startDirectChat(dana, chen);
   await send(dana.page, "first words");
   await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "first words" })).toBeVisible();
-  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("first words");
+  await savedAndCurrent(chen.page, "first words");
 
   // Chen reads it in the conversation, and a second message arrives while the chat is open: the list's data is no
   // longer what the saved copy shows (nothing is saved away from the list).
@@ -91,7 +109,7 @@ test("nothing is painted once what it showed has changed, and signing out leaves
 
   // A write the page did not live to draw: the stamp says nothing changed since the copy was saved, the data says
   // otherwise. Shown at once (before IndexedDB answers), it is withdrawn once the read is in.
-  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("second words");
+  await savedAndCurrent(chen.page, "second words");
   await openConversation(chen.page, "Dana Stale");
   await send(dana.page, "third words");
   await expect(chen.page.getByTestId("message-text").filter({ hasText: "third words" })).toBeVisible();
@@ -109,8 +127,52 @@ test("nothing is painted once what it showed has changed, and signing out leaves
   await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "third words" })).toBeVisible();
 
   // Back on the list, it is saved again; signing out removes it with the rest of the account's data.
-  await expect.poll(() => chen.page.evaluate((key) => localStorage.getItem(key) ?? "", SAVED)).toContain("third words");
+  await savedAndCurrent(chen.page, "third words");
   await chen.page.getByRole("button", { name: "Sign out" }).first().click();
   await expect(chen.page.getByRole("tab", { name: "Create account" })).toBeVisible();
   expect(await chen.page.evaluate((key) => localStorage.getItem(key), SAVED)).toBeNull();
+});
+
+test("a tampered saved copy builds no script, handler, link or foreign image: only the allowed tags and attributes", async ({ browser, transport }) => {
+  test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
+  const dana = await signUp(browser, "dana", "Dana Tamper", transport);
+  const chen = await signUp(browser, "chen", "Chen Tamper", transport, { serviceWorkers: "block" });
+  await startDirectChat(dana, chen);
+  await send(dana.page, "hello");
+  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "hello" })).toBeVisible();
+  await savedAndCurrent(chen.page, "hello");
+
+  // What something with access to this origin's storage could write (it could run script already; the copy adds
+  // nothing). Written at the next load's start, before the boot script (the page leaving saves its own copy).
+  await chen.page.evaluate(() => sessionStorage.setItem("e2e.tamper", "1"));
+  await chen.page.addInitScript((key) => {
+    if (sessionStorage.getItem("e2e.tamper") !== "1") return;
+    sessionStorage.removeItem("e2e.tamper");
+    const saved = JSON.parse(localStorage.getItem(key)!) as { tree: unknown[]; stamp: string };
+    saved.tree.push(
+      ["script", {}, "window.__tampered = 'script'"],
+      ["img", { src: "/\\evil.example/x.png", onerror: "window.__tampered = 'onerror'", class: "tampered-img" }],
+      ["img", { src: "https://evil.example/x.png", class: "tampered-img2" }],
+      ["a", { href: "javascript:window.__tampered='href'", class: "tampered-a" }, "link"],
+      ["div", { id: "root", name: "getElementById", onclick: "window.__tampered = 'click'", class: "tampered-div", style: "color: rgb(1, 2, 3)" }, "<img src=x onerror=alert(1)>"],
+      ["svg", {}, ["use", { href: "#x" }], ["foreignObject", {}, ["script", {}, "window.__tampered = 'svg'"]]],
+      ["iframe", { src: "/" }],
+    );
+    localStorage.setItem(key, JSON.stringify(saved));
+  }, SAVED);
+  const release = await reloadWithAppHeld(chen.page);
+  const paint = chen.page.locator("#first-paint");
+  await expect(paint).toBeVisible();
+  expect(await paint.locator("script, iframe, use, foreignObject, [onerror], [onclick], [href], [name], [id]").count()).toBe(0);
+  // An image of another site (or one written to look like a path of this one) is built without its address.
+  await expect(paint.locator(".tampered-img, .tampered-img2")).toHaveCount(2);
+  await expect(paint.locator("img[src]")).toHaveCount(0);
+  const div = paint.locator(".tampered-div");
+  await expect(div).toHaveText("<img src=x onerror=alert(1)>");
+  await expect(div).toHaveCSS("color", "rgb(1, 2, 3)");
+  expect(await chen.page.evaluate(() => (window as { __tampered?: string }).__tampered ?? null)).toBeNull();
+  expect(await chen.page.evaluate(() => typeof document.getElementById)).toBe("function");
+  release();
+  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "hello" })).toBeVisible();
+  await expect(paint).toHaveCount(0);
 });

@@ -11,8 +11,10 @@ import { useRemoveFirstPaint } from "./boot/save-first-paint.js";
 export function App({ manager }: { manager: SessionManager }) {
   const phase = useSyncExternalStore(manager.subscribe, () => manager.current);
   const language = useLanguage();
-  // The boot script's copy of the list (web/boot/first-paint.ts) gives way to whatever the app draws first.
-  useRemoveFirstPaint();
+  // The boot script's copy of the list (web/boot/first-paint.ts) gives way to any screen but the list at once
+  // (the list removes it once it has its data: conversation-list.tsx).
+  const onList = useUi((s) => s.route.name === "chats");
+  useRemoveFirstPaint(!(phase.name === "signed-in" && onList));
 
   useEffect(() => {
     const onHash = () => useUi.getState().syncFromLocation();

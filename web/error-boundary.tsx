@@ -1,5 +1,6 @@
 import { Component, type ErrorInfo, type ReactNode } from "react";
 import { Translation } from "react-i18next";
+import { removeFirstPaint } from "./boot/save-first-paint.js";
 
 /** Last line of defence: a broken screen offers a reload instead of a blank page. */
 export class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
@@ -10,6 +11,8 @@ export class ErrorBoundary extends Component<{ children: ReactNode }, { error: E
   }
 
   override componentDidCatch(error: Error, info: ErrorInfo): void {
+    // Nothing of the list as last drawn stays over the reason the screen is gone.
+    removeFirstPaint();
     console.error("courier: screen crashed", error, info.componentStack);
   }
 

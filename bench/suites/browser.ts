@@ -434,7 +434,8 @@ const PAINTED_ROWS = `${APP_ROWS}, #first-paint .conversation-item`;
  * Opens the app in `page` and resolves with the times (ms from navigation
  * start) of the first animation frame in which `rows` conversation rows are
  * on screen (`painted`: the boot script's first paint or the app's own list,
- * whichever comes first), and of the first in which the app's own list has
+ * whichever comes first; a copy the boot script took down again does not
+ * count), and of the first in which the app's own list has
  * them (`app`: the list that answers a click). The frame is painted right
  * after. The "page" probe is an init script of a few lines that checks in
  * each frame and says so on the console: nothing of Playwright's runs in the
@@ -461,7 +462,11 @@ async function untilListPainted(page: Page, rows: number, probe: "page" | "playw
     const frame = () => {
       const now = performance.now();
       if (painted === null && document.querySelectorAll(${JSON.stringify(PAINTED_ROWS)}).length >= ${rows}) painted = now;
-      if (painted !== null && document.querySelectorAll(${JSON.stringify(APP_ROWS)}).length >= ${rows}) console.debug(${JSON.stringify(LIST_PAINTED)} + painted + " " + now);
+      if (painted !== null && document.querySelectorAll(${JSON.stringify(APP_ROWS)}).length >= ${rows}) {
+        // A copy taken down again (its data had changed) does not count as the painted list.
+        if (performance.getEntriesByName("courier:first-paint-withdrawn").length) painted = now;
+        console.debug(${JSON.stringify(LIST_PAINTED)} + painted + " " + now);
+      }
       else requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);

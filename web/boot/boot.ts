@@ -9,7 +9,7 @@
 import { startBootRead } from "./read.js";
 import { FIRST_PAINT_ID, FIRST_PAINT_KEY, LIST_STAMP_KEY, drawnFrom, paintFor, parseSavedPaint, showPaint, type SavedPaint } from "./first-paint.js";
 import { browserTags, intlLocale, resolveLanguage, savedLanguageChoice } from "../i18n/language.js";
-import { folderStorageKey } from "../features/conversations/folder-key.js";
+import { folderStorageKey, rememberedFolder } from "../features/conversations/folder-key.js";
 import { parseHash } from "../stores/route.js";
 
 try {
@@ -43,16 +43,28 @@ function savedPaint(userId: string): SavedPaint | null {
     userId,
     language,
     locale: intlLocale(language, browserTags()),
-    folder: sessionStorage.getItem(folderStorageKey(userId)) ?? "",
+    folder: rememberedFolder(sessionStorage.getItem(folderStorageKey(userId))),
     onList: parseHash(location.hash).name === "chats",
   });
 }
+
+/** The app gives up the copy when it draws (App, the list); this is for when it never does. */
+const LAST_RESORT_MS = 10_000;
 
 function show(paint: SavedPaint): boolean {
   try {
     const root = document.getElementById("root");
     if (!root || !showPaint(document, root, paint, Date.now())) return false;
     performance.mark("courier:first-paint");
+    // The app's script failed to load, or threw before it drew: an inert copy must not stand in for it.
+    const failed = (event: Event) => {
+      if ((event instanceof ErrorEvent || event.target instanceof HTMLScriptElement) && !root.hasChildNodes()) withdraw();
+    };
+    window.addEventListener("error", failed, true);
+    setTimeout(() => {
+      window.removeEventListener("error", failed, true);
+      withdraw();
+    }, LAST_RESORT_MS);
     return true;
   } catch {
     // Anything amiss: the app draws the list as it always has.

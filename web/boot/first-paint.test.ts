@@ -79,6 +79,7 @@ const saved = (over: Partial<SavedPaint> = {}): SavedPaint => ({
   userId: "u-1",
   data: dataKey([summary("c-1")], [], []),
   stamp: "",
+  build: "",
   language: "en",
   locale: "en-US",
   folder: "",
@@ -150,6 +151,7 @@ describe("whether a saved paint is shown", () => {
       JSON.stringify({ ...saved(), v: 2 }),
       JSON.stringify({ ...saved(), userId: 1 }),
       JSON.stringify({ ...saved(), stamp: undefined }),
+      JSON.stringify({ ...saved(), build: undefined }),
       JSON.stringify({ ...saved(), tree: "<b>x</b>" }),
       JSON.stringify({ ...saved(), words: { now: "now", minutes: [1], yesterday: "y" } }),
       JSON.stringify({ ...saved(), words: undefined }),
@@ -158,10 +160,17 @@ describe("whether a saved paint is shown", () => {
     }
   });
 
-  it("goes with the session it belongs to", () => {
+  it("goes with the session it belongs to, and is never kept for another account", () => {
     signIn();
-    storage.setItem(FIRST_PAINT_KEY, JSON.stringify(saved()));
+    storage.setItem(FIRST_PAINT_KEY, JSON.stringify(saved({ userId })));
     rememberSession(null);
     expect(storage.getItem(FIRST_PAINT_KEY)).toBeNull();
+
+    storage.setItem(FIRST_PAINT_KEY, JSON.stringify(saved({ userId: "someone-else" })));
+    signIn();
+    expect(storage.getItem(FIRST_PAINT_KEY)).toBeNull();
+    storage.setItem(FIRST_PAINT_KEY, JSON.stringify(saved({ userId })));
+    signIn();
+    expect(storage.getItem(FIRST_PAINT_KEY)).not.toBeNull();
   });
 });

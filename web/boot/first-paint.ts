@@ -52,8 +52,10 @@ export interface SavedPaint {
   /** The app's language and Intl locale when drawn (web/i18n/language.ts). */
   language: string;
   locale: string;
-  /** The folder the tab remembered (sessionStorage, folder-key.ts), "" for none. */
+  /** The folder the tab remembered (sessionStorage, folder-key.ts `rememberedFolder`). */
   folder: string;
+  /** `buildOf` the page that drew it: another build's markup is never shown under this one's styles. */
+  build: string;
   /** The relative time's words in that language: minutes[n] for 1–59. */
   words: { now: string; minutes: string[]; yesterday: string };
   tree: PaintElement;
@@ -112,6 +114,7 @@ function keptAttribute(tag: string, name: string, value: string): boolean {
   if (/^on/i.test(name) || name.includes(":")) return false;
   switch (name) {
     case "id":
+    case "name":
     case "href":
     case "srcset":
     case "tabindex":
@@ -124,11 +127,29 @@ function keptAttribute(tag: string, name: string, value: string): boolean {
       return false;
     case "src":
       // Only this origin's own paths (a photo's thumbnail); a blob: address died with the page that made it.
-      return tag === "img" && /^\/(?!\/)/.test(value);
+      return tag === "img" && sameOriginPath(value);
     default:
       return true;
   }
 }
+
+function sameOriginPath(value: string): boolean {
+  try {
+    const base = globalThis.location?.origin ?? "http://localhost";
+    return /^\/(?!\/)/.test(value) && new URL(value, base).origin === base;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A screen showing state a start will not restore (something opened or
+ * closed by hand) is not saved; an element says so with this attribute.
+ */
+export const UNSURE = "[data-first-paint-unsure]";
+/** Rows past the first screenful are left out (the app draws them within moments), and long text is cut: a line shows ~80 characters. */
+const MAX_CHILDREN = 40;
+const MAX_TEXT = 240;
 
 /** `el` as a paint tree, or null for an element the paint leaves out. */
 export function paintTree(el: Element): PaintElement | null {
@@ -139,14 +160,24 @@ export function paintTree(el: Element): PaintElement | null {
   for (const { name, value } of Array.from(el.attributes)) if (keptAttribute(tag, name, value)) attrs[name] = value;
   const node: PaintElement = [tag, attrs];
   for (const child of Array.from(el.childNodes)) {
+    if (node.length - 2 >= MAX_CHILDREN) break;
     if (child.nodeType === 3) {
-      if (child.textContent) node.push(child.textContent);
+      const text = child.textContent ?? "";
+      // By code points: a cut never splits a surrogate pair.
+      if (text) node.push(text.length > MAX_TEXT ? Array.from(text).slice(0, MAX_TEXT).join("") : text);
     } else if (child.nodeType === 1) {
       const kid = paintTree(child as Element);
       if (kid) node.push(kid);
     }
   }
   return node;
+}
+
+/** Which build drew the page: its module script and stylesheet (both named by content hash). */
+export function buildOf(doc: Document): string {
+  const script = doc.querySelector('script[type="module"][src]')?.getAttribute("src") ?? "";
+  const style = doc.querySelector('link[rel="stylesheet"][href]')?.getAttribute("href") ?? "";
+  return `${script} ${style}`;
 }
 
 /** The elements of a paint tree, built with the same rules it was saved under (a stored tree is not trusted). */
@@ -186,6 +217,16 @@ export function relabelTimes(root: ParentNode, now: number, words: SavedPaint["w
 
 // ── saved and read ──────────────────────────────────────────────────────────
 
+/** The JSON a saved paint starts with (`v` and `userId` come first, as `saveFirstPaint` writes them). */
+function savedPrefix(userId: string): string {
+  return `{"v":${VERSION},"userId":${JSON.stringify(userId)},`;
+}
+
+/** Whether `raw` (the stored entry) is `userId`'s paint, without parsing up to half a megabyte at every sign-in. */
+export function savedPaintIsFor(raw: string | null, userId: string): boolean {
+  return raw !== null && raw.startsWith(savedPrefix(userId));
+}
+
 export function parseSavedPaint(raw: string | null): SavedPaint | null {
   if (!raw) return null;
   try {
@@ -199,6 +240,7 @@ export function parseSavedPaint(raw: string | null): SavedPaint | null {
       typeof p.language === "string" &&
       typeof p.locale === "string" &&
       typeof p.folder === "string" &&
+      typeof p.build === "string" &&
       typeof w?.now === "string" &&
       typeof w.yesterday === "string" &&
       Array.isArray(w.minutes) &&
@@ -237,7 +279,7 @@ export function drawnFrom(paint: SavedPaint, snapshot: BootSnapshot): boolean {
  * whether it did.
  */
 export function showPaint(doc: Document, root: Element, paint: SavedPaint, now: number): boolean {
-  if (root.hasChildNodes() || doc.getElementById(FIRST_PAINT_ID)) return false;
+  if (root.hasChildNodes() || doc.getElementById(FIRST_PAINT_ID) || paint.build !== buildOf(doc)) return false;
   const tree = buildTree(doc, paint.tree);
   if (!tree) return false;
   relabelTimes(tree, now, paint.words, paint.locale);

@@ -1,9 +1,10 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
 import { Dexie } from "dexie";
-import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, LIST_STAMP_KEY, STAMPED_WRITE, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
+import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, LIST_STAMP_KEY, STAMPED_WRITE, UNSURE, buildOf, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
 import type { OutboxRow, StoredSummary } from "../db/records.js";
 import { folderKey, parseFolderKey, type Folder } from "../features/conversations/folders.js";
-import { folderStorageKey } from "../features/conversations/folder-key.js";
+import { folderStorageKey, rememberedFolder } from "../features/conversations/folder-key.js";
+import { profileUser } from "../db/device-db.js";
 import { language, locale, t } from "../i18n/index.js";
 
 /** What the list drew its rows from (its own queries, unfiltered), and the folder it shows. */
@@ -25,24 +26,31 @@ const SETTLE_MS = 800;
  */
 export function useFirstPaintSaver(userId: string, drawn: DrawnFrom | null): void {
   const latest = useRef(drawn);
-  latest.current = drawn;
+  useLayoutEffect(() => {
+    latest.current = drawn;
+  });
   // A new language draws the same data in other words.
   const lang = language();
   useEffect(() => {
     if (!drawn) return;
     let idle: number | undefined;
+    // Only the tab in front saves (it is what the person left); a hidden one would overwrite it with its own folder.
     const save = () => {
       clearTimeout(timer);
       if (idle !== undefined) cancelIdleCallback(idle);
-      if (latest.current) saveFirstPaint(userId, latest.current);
+      if (latest.current && document.visibilityState === "visible") saveFirstPaint(userId, latest.current);
     };
     // Settled, then when the page is idle (where the browser can say; Safari cannot): never ahead of input.
     const timer = setTimeout(() => {
       if (typeof requestIdleCallback === "function") idle = requestIdleCallback(save, { timeout: SETTLE_MS });
       else save();
     }, SETTLE_MS);
+    // Fired once the page is hidden: saved as it was on screen.
     const onHidden = () => {
-      if (document.visibilityState === "hidden") save();
+      if (document.visibilityState !== "hidden" || !latest.current) return;
+      clearTimeout(timer);
+      if (idle !== undefined) cancelIdleCallback(idle);
+      saveFirstPaint(userId, latest.current);
     };
     window.addEventListener("pagehide", save);
     document.addEventListener("visibilitychange", onHidden);
@@ -62,8 +70,10 @@ export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document =
     // Read here, not as a default: merely reading `localStorage` throws where storage is refused (a third-party frame).
     const storage = given ?? localStorage;
     const shell = doc.querySelector("#root .shell");
-    // The copy is never saved while the boot's paint is up (nothing of the app's is drawn yet).
-    if (!shell || doc.getElementById(FIRST_PAINT_ID)) return false;
+    // Never while the boot's copy is up (nothing of the app's is drawn yet), nor a screen a start would not show.
+    if (!shell || doc.getElementById(FIRST_PAINT_ID) || shell.querySelector(UNSURE)) return false;
+    // Only for the account signed in on this profile: a tab that has not yet heard of a sign-out saves nothing.
+    if (profileUser() !== userId) return false;
     const remembered = sessionStorage.getItem(folderStorageKey(userId));
     // The folder a reload would show is the one remembered; one shown for another reason (a label gone) is not saved.
     if (folderKey(parseFolderKey(remembered)) !== folderKey(drawn.folder)) return false;
@@ -76,7 +86,8 @@ export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document =
       stamp: storage.getItem(LIST_STAMP_KEY) ?? "",
       language: language(),
       locale: locale(),
-      folder: remembered ?? "",
+      folder: rememberedFolder(remembered),
+      build: buildOf(doc),
       words: { now: t("time.now"), minutes: Array.from({ length: 60 }, (_, n) => (n === 0 ? "" : t("time.minutes", { count: n }))), yesterday: t("time.yesterday") },
       tree,
     };
@@ -93,11 +104,21 @@ export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document =
   }
 }
 
-/** The boot's paint, gone as the app first draws (in the same frame: a layout effect runs before the paint). */
-export function useRemoveFirstPaint(): void {
+/** The boot script's copy of the list (web/boot/first-paint.ts), gone: the app draws what it covered. */
+export function removeFirstPaint(): void {
+  document.getElementById(FIRST_PAINT_ID)?.remove();
+}
+
+/**
+ * The copy gives way once `now` holds, in the commit that draws what replaces
+ * it (a layout effect runs before the frame is painted): the list once it has
+ * its data, any other screen at once. Until then it covers the app's
+ * "Loading…", so a start never goes copy, "Loading…", list.
+ */
+export function useRemoveFirstPaint(now: boolean): void {
   useLayoutEffect(() => {
-    document.getElementById(FIRST_PAINT_ID)?.remove();
-  }, []);
+    if (now) removeFirstPaint();
+  }, [now]);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Dexie, type EntityTable } from "dexie";
 import { userSchema, type User } from "../../shared/protocol/index.js";
-import { FIRST_PAINT_KEY } from "../boot/first-paint.js";
+import { FIRST_PAINT_KEY, savedPaintIsFor } from "../boot/first-paint.js";
 
 interface MetaRow {
   key: string;
@@ -90,8 +90,11 @@ export function cachedSession(): CachedSession | null {
 
 export function rememberSession(session: CachedSession | null): void {
   try {
-    if (session) localStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, at: Date.now() }));
-    else {
+    if (session) {
+      localStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, at: Date.now() }));
+      // Another account's list as last drawn (web/boot/first-paint.ts) never stays beside this one's session.
+      if (!savedPaintIsFor(localStorage.getItem(FIRST_PAINT_KEY), session.user.id)) localStorage.removeItem(FIRST_PAINT_KEY);
+    } else {
       localStorage.removeItem(SESSION_KEY);
       // The list as last drawn (web/boot/first-paint.ts) goes with the session: nothing of theirs is left behind.
       localStorage.removeItem(FIRST_PAINT_KEY);

@@ -25,7 +25,7 @@ import { totalUnread, useUnreadTitle } from "./use-unread-title.js";
 import { usePreviewStatus } from "../status/delivery-label.js";
 import { useListKeyboard } from "./list-keyboard.js";
 import { useFirstScreen } from "../../boot/snapshot.js";
-import { useFirstPaintSaver } from "../../boot/save-first-paint.js";
+import { useFirstPaintSaver, useRemoveFirstPaint } from "../../boot/save-first-paint.js";
 import { sameRowProps } from "./same-row.js";
 
 const NO_ONE: ReadonlySet<string> = new Set();
@@ -72,6 +72,8 @@ export function ConversationList() {
   const now = useNow();
   // Names on the rows read my remarks (displayNameFor): a changed one must reach rows whose summary did not change.
   const remarks = useContacts((s) => s.remarks);
+  // The boot script's copy of this list gives way once the list has data to draw (web/boot/first-paint.ts).
+  useRemoveFirstPaint(summaries !== undefined);
   const [folder, setFolder] = useFolder(user.id, summaries);
   // What this draws, saved for the next start's first paint (web/boot): on the list, from its own queries.
   useFirstPaintSaver(user.id, answered && onList ? { conversations: liveAll, outbox: liveOutbox, blocked: liveBlocked, folder } : null);

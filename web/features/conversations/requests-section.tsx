@@ -26,7 +26,8 @@ export function RequestsSection({ requests }: { requests: Summary[] }) {
   if (requests.length === 0) return null;
   const expanded = open ?? requests.length <= REQUESTS_SHOWN_OPEN;
   return (
-    <section className="requests" aria-labelledby={`${id}-h`} data-testid="requests">
+    // Opened or closed by hand: a start shows it as the count says, so this screen is not saved as a first paint (web/boot).
+    <section className="requests" aria-labelledby={`${id}-h`} data-testid="requests" data-first-paint-unsure={open === null ? undefined : ""}>
       <h3 id={`${id}-h`} className="requests-heading">
         <button type="button" className="requests-toggle" aria-expanded={expanded} aria-controls={`${id}-list`} onClick={() => setOpen(!expanded)}>
           <span>
