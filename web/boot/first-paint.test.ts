@@ -9,6 +9,7 @@ import { MemoryStorage } from "../lib/memory-storage.js";
 import { FIRST_PAINT_KEY, LIST_STAMP_KEY, STAMPED_WRITE, blockedIdsOf, dataKey, drawnFrom, paintFor, parseSavedPaint, type PaintContext, type SavedPaint } from "./first-paint.js";
 import { stampListWrites } from "./save-first-paint.js";
 import { startBootRead } from "./read.js";
+import { listedConversations, listedOutbox } from "../features/conversations/conversation-list.js";
 
 let storage: MemoryStorage;
 let userId: string;
@@ -30,10 +31,10 @@ const signIn = () =>
 const queued = (clientMsgId: string, conversationId: string, createdAt: number): OutboxRow =>
   ({ clientMsgId, conversationId, body: clientMsgId, createdAt, status: "sending" }) as OutboxRow;
 
-/** What the conversation list draws from: its own queries (conversation-list.tsx, blocks.ts). */
+/** What the conversation list draws from: its own queries (conversation-list.tsx; the blocks as blocks.ts reads them). */
 async function listKey(db: CourierDb): Promise<string> {
   const blocks = await db.safety.get("blocks");
-  return dataKey(await db.conversations.toArray(), await db.outbox.orderBy("createdAt").toArray(), new Set(blocks?.userIds ?? []));
+  return dataKey(await listedConversations(db), await listedOutbox(db), new Set(blocks?.userIds ?? []));
 }
 
 /** What the boot script holds a saved paint against: its own read (read.ts). */

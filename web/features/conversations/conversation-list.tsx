@@ -4,6 +4,7 @@ import { memo, useEffect, useMemo, useRef } from "react";
 import { useTranslation } from "react-i18next";
 import type { TFunction } from "i18next";
 import type { OutboxRow, StoredSummary } from "../../db/records.js";
+import type { CourierDb } from "../../db/database.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
 import { ConversationAvatar } from "../../lib/avatar.js";
 import { MutedIcon, PinIcon } from "../../lib/icons.js";
@@ -42,10 +43,10 @@ export function ConversationList() {
   const session = useSession();
   const { db, user } = session;
   // Groups I am no longer in stay stored (an open one says why) but leave the list; requests are listed apart.
-  const liveAll = useLiveQuery(() => db.conversations.toArray(), [db]);
+  const liveAll = useLiveQuery(() => listedConversations(db), [db]);
   const live = useMemo(() => liveAll?.filter((s) => !isGone(s)), [liveAll]);
   // The newest queued message per conversation: offline, what I typed shows in the preview at once.
-  const liveOutbox = useLiveQuery(() => db.outbox.orderBy("createdAt").toArray(), [db]);
+  const liveOutbox = useLiveQuery(() => listedOutbox(db), [db]);
   const livePending = useMemo(() => liveOutbox && newestByConversation(liveOutbox), [liveOutbox]);
   // Safety (issue 14): a group's newest message from someone I block is not previewed.
   const liveBlocked = useStoredBlockedIds(db);
@@ -130,6 +131,13 @@ export function ConversationList() {
     </>
   );
 }
+
+/**
+ * What the list draws from, read as the boot script reads it (web/boot/read.ts: every summary in primary-key
+ * order, the outbox by `createdAt`): the first paint's digest is computed from these very arrays.
+ */
+export const listedConversations = (db: CourierDb) => db.conversations.toArray();
+export const listedOutbox = (db: CourierDb) => db.outbox.orderBy("createdAt").toArray();
 
 function newestByConversation(rows: readonly OutboxRow[]): Map<string, OutboxRow> {
   const newest = new Map<string, OutboxRow>();
