@@ -464,8 +464,8 @@ const PAINTED_ROWS = `${APP_ROWS}, #first-paint .conversation-item`;
 
 /**
  * Opens the app in `page` and resolves with the times (ms from navigation
- * start) of the first animation frame in which `rows` conversation rows are
- * on screen (`painted`: the boot script's first paint or the app's own list,
+ * start) of the first animation frame in which `rows` conversation rows, or
+ * as many as fill the screen, are on screen (`painted`: the boot script's first paint or the app's own list,
  * whichever comes first; a copy the boot script took down again does not
  * count), and of the first in which the app's own list has
  * them (`app`: the list that answers a click). The frame is painted right
@@ -479,10 +479,18 @@ async function untilListPainted(page: Page, rows: number, probe: "page" | "playw
   if (probe === "playwright") {
     await page.goto("/", { waitUntil: "commit" });
     const poll = (selector: string) =>
-      page.waitForFunction(([n, sel]) => (document.querySelectorAll(sel as string).length >= (n as number) ? performance.now() : false), [rows, selector] as const, {
-        polling: "raf",
-        timeout: 60_000,
-      });
+      page.waitForFunction(
+        ([n, sel]) => {
+          const found = document.querySelectorAll(sel as string);
+          const last = found[found.length - 1];
+          return found.length >= (n as number) || (last !== undefined && last.getBoundingClientRect().bottom >= innerHeight) ? performance.now() : false;
+        },
+        [rows, selector] as const,
+        {
+          polling: "raf",
+          timeout: 60_000,
+        },
+      );
     const painted = (await (await poll(PAINTED_ROWS)).jsonValue()) as number;
     const app = (await (await poll(APP_ROWS)).jsonValue()) as number;
     return { painted, app };
@@ -491,10 +499,17 @@ async function untilListPainted(page: Page, rows: number, probe: "page" | "playw
   await page.addInitScript(`(() => {
     if (location.pathname !== "/") return;
     let painted = null;
+    // Every row, or as many as fill the screen (the boot script's copy holds the first 40 rows, a screenful on any
+    // display; the app's list has them all at once, so for it the two are the same frame).
+    const listed = (selector) => {
+      const found = document.querySelectorAll(selector);
+      const last = found[found.length - 1];
+      return found.length >= ${rows} || (last !== undefined && last.getBoundingClientRect().bottom >= innerHeight);
+    };
     const frame = () => {
       const now = performance.now();
-      if (painted === null && document.querySelectorAll(${JSON.stringify(PAINTED_ROWS)}).length >= ${rows}) painted = now;
-      if (painted !== null && document.querySelectorAll(${JSON.stringify(APP_ROWS)}).length >= ${rows}) {
+      if (painted === null && listed(${JSON.stringify(PAINTED_ROWS)})) painted = now;
+      if (painted !== null && listed(${JSON.stringify(APP_ROWS)})) {
         // A copy taken down again (its data had changed) does not count as the painted list.
         if (performance.getEntriesByName("courier:first-paint-withdrawn").length) painted = now;
         console.debug(${JSON.stringify(LIST_PAINTED)} + painted + " " + now);
