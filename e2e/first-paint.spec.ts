@@ -1,5 +1,5 @@
-import type { Page } from "@playwright/test";
-import { expect, openConversation, send, signUp, startDirectChat, test } from "./fixtures.js";
+import type { Browser, Page } from "@playwright/test";
+import { expect, openConversation, send, signUp, startDirectChat, test, type CourierOptions } from "./fixtures.js";
 
 /**
  * The first paint (issue 16, docs/first-paint.md): at a start, the boot
@@ -49,17 +49,25 @@ async function reloadWithAppHeld(page: Page): Promise<() => void> {
   return release;
 }
 
+/**
+ * Dana writes `text` to Chen; Chen's list shows it and has saved it as the next start's copy. Chen's profile does
+ * without the service worker, which would serve the app's script past page.route.
+ */
+async function chenHasSaved(browser: Browser, transport: CourierOptions["transport"], suffix: string, text: string) {
+  const dana = await signUp(browser, "dana", `Dana ${suffix}`, transport);
+  const chen = await signUp(browser, "chen", `Chen ${suffix}`, transport, { serviceWorkers: "block" });
+  await startDirectChat(dana, chen);
+  await send(dana.page, text);
+  const row = chen.page.getByTestId("conversation-item").filter({ hasText: `Dana ${suffix}` });
+  await expect(row).toContainText(text);
+  // Saved a moment after the list settles (and when the page is left).
+  await savedAndCurrent(chen.page, text);
+  return { dana, chen, row };
+}
+
 test("a start shows the list as last drawn before the app has loaded, as text, and the app takes over", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
-  const dana = await signUp(browser, "dana", "Dana Paint", transport);
-  // The service worker would serve the app's script past page.route: this profile does without it.
-  const chen = await signUp(browser, "chen", "Chen Paint", transport, { serviceWorkers: "block" });
-  await startDirectChat(dana, chen);
-  await send(dana.page, "<b>not bold</b> & the lamp");
-  const row = chen.page.getByTestId("conversation-item").filter({ hasText: "Dana Paint" });
-  await expect(row).toContainText("<b>not bold</b> & the lamp");
-  // Saved a moment after the list settles (and when the page is left).
-  await savedAndCurrent(chen.page, "not bold");
+  const { chen, row } = await chenHasSaved(browser, transport, "Paint", "<b>not bold</b> & the lamp");
 
   const release = await reloadWithAppHeld(chen.page);
   const paint = chen.page.locator("#first-paint");
@@ -89,12 +97,7 @@ test("a start shows the list as last drawn before the app has loaded, as text, a
 
 test("nothing is painted once what it showed has changed, and signing out leaves no copy behind", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
-  const dana = await signUp(browser, "dana", "Dana Stale", transport);
-  const chen = await signUp(browser, "chen", "Chen Stale", transport, { serviceWorkers: "block" });
-  await startDirectChat(dana, chen);
-  await send(dana.page, "first words");
-  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "first words" })).toBeVisible();
-  await savedAndCurrent(chen.page, "first words");
+  const { dana, chen } = await chenHasSaved(browser, transport, "Stale", "first words");
 
   // Chen reads it in the conversation, and a second message arrives while the chat is open: the list's data is no
   // longer what the saved copy shows (nothing is saved away from the list).
@@ -137,12 +140,7 @@ test("nothing is painted once what it showed has changed, and signing out leaves
 
 test("a tampered saved copy builds no script, handler, link or foreign image: only the allowed tags and attributes", async ({ browser, transport }) => {
   test.skip(transport !== "ws", "the boot script does not depend on the transport: runs once, on WebSocket");
-  const dana = await signUp(browser, "dana", "Dana Tamper", transport);
-  const chen = await signUp(browser, "chen", "Chen Tamper", transport, { serviceWorkers: "block" });
-  await startDirectChat(dana, chen);
-  await send(dana.page, "hello");
-  await expect(chen.page.getByTestId("conversation-item").filter({ hasText: "hello" })).toBeVisible();
-  await savedAndCurrent(chen.page, "hello");
+  const { chen } = await chenHasSaved(browser, transport, "Tamper", "hello");
 
   // What something with access to this origin's storage could write (it could run script already; the copy adds
   // nothing). Written at the next load's start, before the boot script (the page leaving saves its own copy).
