@@ -12,28 +12,35 @@ import { browserTags, intlLocale, resolveLanguage, savedLanguageChoice } from ".
 import { folderStorageKey, rememberedFolder } from "../features/conversations/folder-key.js";
 import { parseHash } from "../stores/route.js";
 
-try {
-  const boot = startBootRead(localStorage, window.indexedDB);
-  window.__courierBoot = boot;
-  if (boot) {
-    const paint = savedPaint(boot.userId);
-    // Nothing written since it was saved: shown now, before IndexedDB has opened.
-    const early = paint !== null && paint.stamp === (localStorage.getItem(LIST_STAMP_KEY) ?? "");
-    // Set once the read disagrees: a paint not yet up is never put up.
-    let stale = false;
-    const showIfCurrent = () => stale || (paint !== null && show(paint));
-    if (early) whenRootParsed(showIfCurrent);
-    void boot.snapshot.then((snapshot) => {
-      // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
-      performance.mark(snapshot ? "courier:boot-read" : "courier:boot-read-none");
-      if (!paint) return;
-      stale = snapshot === null || !drawnFrom(paint, snapshot);
-      if (stale) withdraw();
-      else if (!early) whenRootParsed(showIfCurrent);
-    });
+/**
+ * Runs last (see the end of this file): the script can run before or after the
+ * parser has passed #root (it is async), and when after, `show` runs at once and
+ * needs every declaration below already made.
+ */
+function start(): void {
+  try {
+    const boot = startBootRead(localStorage, window.indexedDB);
+    window.__courierBoot = boot;
+    if (boot) {
+      const paint = savedPaint(boot.userId);
+      // Nothing written since it was saved: shown now, before IndexedDB has opened.
+      const early = paint !== null && paint.stamp === (localStorage.getItem(LIST_STAMP_KEY) ?? "");
+      // Set once the read disagrees: a paint not yet up is never put up.
+      let stale = false;
+      const showIfCurrent = () => stale || (paint !== null && show(paint));
+      if (early) whenRootParsed(showIfCurrent);
+      void boot.snapshot.then((snapshot) => {
+        // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
+        performance.mark(snapshot ? "courier:boot-read" : "courier:boot-read-none");
+        if (!paint) return;
+        stale = snapshot === null || !drawnFrom(paint, snapshot);
+        if (stale) withdraw();
+        else if (!early) whenRootParsed(showIfCurrent);
+      });
+    }
+  } catch {
+    // Storage blocked: the app reads its data the usual way.
   }
-} catch {
-  // Storage blocked: the app reads its data the usual way.
 }
 
 /** The saved paint, if it was drawn for this user, language, folder and route. */
@@ -93,3 +100,5 @@ function whenRootParsed(fn: () => void): void {
   });
   observer.observe(document.documentElement, { childList: true, subtree: true });
 }
+
+start();
