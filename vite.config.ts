@@ -1,15 +1,14 @@
-import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build, defineConfig, type HtmlTagDescriptor, type Plugin, type Rollup } from "vite";
 import react from "@vitejs/plugin-react";
 import { adminBundleGuard } from "./web/admin/bundle-guard.js";
-import { publicAssetVersions } from "./scripts/build/public-asset-versions.js";
 
 const api = process.env.COURIER_API ?? "http://localhost:3000";
 
 export default defineConfig({
   root: "web",
-  plugins: [react(), adminBundleGuard(), lazyChunkLinks(), publicAssetVersions(fileURLToPath(new URL("./web/public", import.meta.url))), bootScript()],
+  plugins: [react(), adminBundleGuard(), lazyChunkLinks(), bootScript()],
   build: {
     outDir: "../dist/web",
     emptyOutDir: true,
@@ -84,46 +83,67 @@ function lazyChunkLinks(): Plugin {
  * Builds the boot script (web/boot/boot.ts) on its own, as one classic script
  * with everything it imports inside (a build of its own: as an entry of the
  * app's build, the modules it shares with the app would be split into a
- * chunk both import, and a classic script cannot import), and names it first
- * in the app's index.html as an async script: it runs as soon as it has
- * loaded (a few kB, requested before the app's module and its modulepreloads),
- * without holding the parser, while the app's scripts are fetched and
- * compiled, reads the first screen from IndexedDB (web/boot/read.ts) and
- * paints the list as last drawn (web/boot/first-paint.ts). The app uses that
- * read only if the script ran before the app's modules (otherwise it reads the
- * usual way). Under /assets/ with a hash of its content, so the service worker
- * keeps it with the shell (`keepShell`) and each build's copy is its own.
+ * chunk both import, and a classic script cannot import), and puts it first
+ * in the app's index.html as an inline script, with the theme's script
+ * (web/boot/theme.js) inline where index.html names it. Inline, the parser
+ * fetches nothing before #root: no round trip to the service worker (which
+ * starts cold at a browser's start) holds it. The boot script starts the
+ * IndexedDB read of the first screen (web/boot/read.ts) while the app's
+ * scripts are fetched and compiled, and paints the list as last drawn
+ * (web/boot/first-paint.ts) as soon as #root is parsed. The server's CSP
+ * allows each inline script of the built page by its hash
+ * (server/http/security-headers.ts `inlineScriptHashes`); nothing else inline
+ * runs.
  */
 function bootScript(): Plugin {
-  let fileName = "";
+  let building = false;
+  let boot = "";
+  let theme = "";
   return {
     name: "courier-boot-script",
-    apply: "build",
+    configResolved(config) {
+      building = config.command === "build";
+    },
     async buildStart() {
-      const result = await build({
-        configFile: false,
-        logLevel: "silent",
-        build: {
-          write: false,
-          minify: true,
-          target: "es2022",
-          rolldownOptions: { input: fileURLToPath(new URL("./web/boot/boot.ts", import.meta.url)), output: { format: "iife" } },
-        },
-      });
-      const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
-      const chunks = outputs.flatMap((o) => o.output).filter((c): c is Rollup.OutputChunk => c.type === "chunk");
-      if (chunks.length !== 1) throw new Error(`courier-boot-script: expected one chunk, got ${chunks.map((c) => c.fileName).join(", ")}`);
-      const code = chunks[0]!.code;
-      fileName = `assets/boot-${createHash("sha256").update(code).digest("base64url").slice(0, 8)}.js`;
-      this.emitFile({ type: "asset", fileName, source: code });
+      if (building) [boot, theme] = await Promise.all([classicScript("./web/boot/boot.ts"), classicScript("./web/boot/theme.js")]);
     },
     transformIndexHtml: {
       order: "post",
-      handler(_html, ctx) {
-        if (!ctx.bundle || /[\\/]admin[\\/]/.test(ctx.filename)) return;
-        if (!fileName) throw new Error("courier-boot-script: the boot script was not built");
-        return [{ tag: "script", attrs: { src: `/${fileName}`, async: true }, injectTo: "head-prepend" }];
+      handler(html, ctx) {
+        if (/[\\/]admin[\\/]/.test(ctx.filename)) return;
+        if (!html.includes(THEME_PLACE)) throw new Error(`courier-boot-script: index.html has no ${THEME_PLACE}`);
+        // The dev server (no CSP) runs the theme's source as it is, and no boot script: the app reads the usual way.
+        if (!building) return html.replace(THEME_PLACE, () => `<script>${readFileSync(fileURLToPath(new URL("./web/boot/theme.js", import.meta.url)), "utf8")}</script>`);
+        if (!boot || !theme) throw new Error("courier-boot-script: the boot script was not built");
+        return { html: html.replace(THEME_PLACE, () => `<script>${theme}</script>`), tags: [{ tag: "script", children: boot, injectTo: "head-prepend" }] };
       },
     },
   };
+}
+
+/** Where index.html wants the theme's script (an empty script runs nothing, should this plugin not run). */
+const THEME_PLACE = '<script data-inline="web/boot/theme.js"></script>';
+
+/** `file` (relative to this config) built on its own, minified, as one classic script fit to be inlined. */
+async function classicScript(file: string): Promise<string> {
+  const result = await build({
+    configFile: false,
+    logLevel: "silent",
+    build: {
+      write: false,
+      minify: true,
+      target: "es2022",
+      rolldownOptions: { input: fileURLToPath(new URL(file, import.meta.url)), output: { format: "iife" } },
+    },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];
+  const chunks = outputs.flatMap((o) => o.output).filter((c): c is Rollup.OutputChunk => c.type === "chunk");
+  if (chunks.length !== 1) throw new Error(`courier-boot-script: expected one chunk for ${file}, got ${chunks.map((c) => c.fileName).join(", ")}`);
+  return inlineable(chunks[0]!.code.trim(), file);
+}
+
+/** `code` as the text of an inline <script>: nothing in it may end the element or open a comment the parser would honour. */
+function inlineable(code: string, what: string): string {
+  if (/<\/script|<!--/i.test(code)) throw new Error(`courier-boot-script: ${what} cannot be inlined (it contains </script or <!--)`);
+  return code;
 }

@@ -117,8 +117,7 @@ test("serves no source maps: no bundle names one, and asking for one gets 404", 
   for (const script of await scriptsOfTheApp(get)) {
     const js = await (await get(script)).text();
     expect(js, script).not.toMatch(/sourceMappingURL/);
-    // A public file is named with its content's hash as a query (`theme.js?v=…`): its map would be theme.js.map.
-    const mapPath = `${script.split("?")[0]}.map`;
+    const mapPath = `${script}.map`;
     const map = await get(mapPath);
     expect(map.status(), mapPath).toBe(404);
     expect(map.headers()["content-type"]).toMatch(/^application\/json/);

@@ -17,7 +17,7 @@ import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
 import { Limits, proxyTrust } from "./http/rate-limit.js";
 import { installRequestLimits } from "./http/request-limits.js";
-import { installSecurityHeaders, setSecurityHeaders } from "./http/security-headers.js";
+import { builtInlineScripts, installSecurityHeaders, setSecurityHeaders } from "./http/security-headers.js";
 import { installSpa } from "./http/spa.js";
 import { itemRoutes } from "./items/routes.js";
 import { mediaRoutes } from "./media/routes.js";
@@ -130,6 +130,8 @@ export interface Built {
  */
 export async function build(opts: BuildOptions = {}): Promise<Built> {
   const config = resolveConfig(opts.config);
+  // The security headers' policy: the hosts, and the built page's inline scripts (allowed by their hashes).
+  const headerPolicy = { ...config, inlineScripts: builtInlineScripts(config.webDir) };
   const timeouts = httpTimeouts(config);
 
   const app = Fastify({
@@ -149,7 +151,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     clientErrorHandler: clientErrorHandler(config),
     // Errors raised before routing (a malformed URL) bypass the error handler and the hooks; map them too.
     frameworkErrors: (err, req, reply) => {
-      setSecurityHeaders(req.raw, reply.raw, config);
+      setSecurityHeaders(req.raw, reply.raw, headerPolicy);
       return sendError(reply, mapError(err));
     },
   });
@@ -231,7 +233,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   hub.onPublish((appended) => ctx.offline.appended(appended));
 
   // First: every response carries them, whatever answers it.
-  installSecurityHeaders(app, config);
+  installSecurityHeaders(app, headerPolicy);
   // State changes and streams must name one of our hosts (DNS rebinding).
   app.addHook("onRequest", hostGuard(config, ctx.warnOnce));
   installJsonBody(app);
@@ -271,7 +273,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   snapshots.start();
   // socket.io answers its own HTTP requests (handshakes, refusals) before Fastify sees them; this listener runs first.
   app.server.prependListener("request", (req: IncomingMessage, res: ServerResponse) => {
-    if (req.url?.startsWith(`${SOCKET_PATH}/`)) setSecurityHeaders(req, res, config);
+    if (req.url?.startsWith(`${SOCKET_PATH}/`)) setSecurityHeaders(req, res, headerPolicy);
   });
   /**
    * Stops taking work: readiness and new requests answer 503 (the load

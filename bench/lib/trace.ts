@@ -72,7 +72,10 @@ export function traceSummary(file: string, endMs = Infinity): Record<string, unk
   const parsed = JSON.parse(readFileSync(file, "utf8")) as { traceEvents?: TraceEvent[] } | TraceEvent[];
   const events = Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? []);
   // The page's document (not the empty one a new tab starts with, which may be in a renderer of its own), and its thread.
-  const navigation = events.filter((e) => e.name === "navigationStart" && e.args?.data?.documentLoaderURL && e.args.data.isOutermostMainFrame !== false).at(-1);
+  // Chromium 156 leaves documentLoaderURL empty: then the last main-frame navigation on a thread that parsed HTML after it.
+  const parsedAfter = (n: TraceEvent) => events.some((e) => e.name === "ParseHTML" && e.pid === n.pid && e.tid === n.tid && e.ts >= n.ts);
+  const starts = events.filter((e) => e.name === "navigationStart" && e.args?.data?.isOutermostMainFrame !== false);
+  const navigation = starts.filter((e) => e.args?.data?.documentLoaderURL).at(-1) ?? starts.filter(parsedAfter).at(-1);
   if (!navigation) return { error: "no navigation of the page's document in the trace" };
   const onMain = events.filter((e) => e.pid === navigation.pid && e.tid === navigation.tid);
   const start = navigation.ts;

@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, listen, register, startServer, tempDir, type TestServer } from "../testing/harness.js";
 import { openStream } from "../testing/sse-client.js";
-import { HSTS } from "./security-headers.js";
+import { HSTS, inlineScriptHashes } from "./security-headers.js";
 
 /**
  * Issue 12, finding 3: no security headers, the app could be framed, source
@@ -20,11 +20,16 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** A built app in miniature: index.html, the service worker, a bundle and its (hidden) source map. */
+/** The build's inline script in the miniature app (vite.config.ts inlines the boot and theme scripts). */
+const INLINE = "document.documentElement.dataset.theme = 'light';";
+/** Its CSP hash source, computed here as the CSP spec says: base64 of the SHA-256 of the script's text. */
+const INLINE_HASH = `'sha256-${createHash("sha256").update(INLINE).digest("base64")}'`;
+
+/** A built app in miniature: index.html (with an inline script), the service worker, a bundle and its (hidden) source map. */
 function webDir(): string {
   const dir = tempDir();
   mkdirSync(path.join(dir, "assets"));
-  writeFileSync(path.join(dir, "index.html"), '<!doctype html><div id="root"></div><script type="module" src="/assets/main-abc.js"></script>');
+  writeFileSync(path.join(dir, "index.html"), `<!doctype html><head><script>${INLINE}</script></head><div id="root"></div><script type="module" src="/assets/main-abc.js"></script>`);
   writeFileSync(path.join(dir, "sw.js"), "self.addEventListener('push', () => {});");
   writeFileSync(path.join(dir, "assets", "main-abc.js"), "console.log('app');");
   writeFileSync(path.join(dir, "assets", "main-abc.js.map"), '{"version":3,"sources":["../../web/main.tsx"],"sourcesContent":["secret source"]}');
@@ -94,6 +99,8 @@ describe("security headers", () => {
       const res = await get(`${url}${path}`, headers);
       expect(res.status, path).toBe(status);
       expectSecured(res.headers, path);
+      // The built page's inline script, and only it, by its hash.
+      expect(String(res.headers["content-security-policy"]), path).toContain(`script-src 'self' ${INLINE_HASH};`);
     }
 
     // A hijacked response (the SSE stream writes its own head).
@@ -123,6 +130,15 @@ describe("security headers", () => {
     server = await startServer({ trustProxy: false });
     const claimed = await call(server.app, "GET", "/api/health", { headers: { "x-forwarded-proto": "https" } });
     expect(claimed.headers["strict-transport-security"]).toBeUndefined();
+  });
+});
+
+describe("inlineScriptHashes", () => {
+  it("hashes each inline script's text, in order, and no script with a src", () => {
+    const sha = (text: string) => `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+    const html = `<head><script>a()</script>\n<script src="/x.js" async></script><SCRIPT type="text/javascript">b("é")</SCRIPT ><script type="module" src="/m.js"></script><script></script></head>`;
+    expect(inlineScriptHashes(html)).toEqual([sha("a()"), sha('b("é")')]);
+    expect(inlineScriptHashes('<div id="root"></div>')).toEqual([]);
   });
 });
 

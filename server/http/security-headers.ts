@@ -1,4 +1,7 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
 
@@ -10,8 +13,11 @@ import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
  *
  * The CSP is what the built app really needs (e2e/fixtures.ts fails any
  * journey that meets a violation): scripts, styles, fonts and workers only
- * from our origin (Vite's build has no inline script or style; React's
- * `style={}` props go through the CSSOM, which `style-src` does not govern),
+ * from our origin, but for the built index.html's own inline scripts, each
+ * allowed by its hash (`inlineScriptHashes`: the boot script and the theme,
+ * inlined so the parser fetches nothing before #root, docs/first-paint.md);
+ * no inline style (React's `style={}` props go through the CSSOM, which
+ * `style-src` does not govern),
  * images from our origin and `data:` (the tab icon with its unread badge is
  * an SVG data URL, web/features/conversations/use-unread-title.ts), `blob:`
  * (the previews of photos not sent yet: object URLs of the files picked or
@@ -22,9 +28,8 @@ import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
  * older WebKit needs the WebSocket origin spelled out, so an allowed Host adds `ws(s)://host` (a foreign one gets
  * nothing: its handshake would be refused anyway).
  */
-const CSP_BASE = [
-  "default-src 'self'",
-  "script-src 'self'",
+const CSP_HEAD = "default-src 'self'; script-src 'self'";
+const CSP_REST = [
   "style-src 'self'",
   "img-src 'self' data: blob:",
   "font-src 'self'",
@@ -60,12 +65,36 @@ const FIXED: OutgoingHttpHeaders = {
 /** One year; no includeSubDomains: other sites under the same domain are not ours to pin to https. */
 export const HSTS = "max-age=31536000";
 
+/** The host policy, and the hash sources of the inline scripts the served pages carry (`inlineScriptHashes`). */
+export type HeaderPolicy = HostPolicy & { readonly inlineScripts?: readonly string[] };
+
+/**
+ * The CSP hash source (`'sha256-…'`) of every inline script of `html` (a
+ * `<script>` with no `src`), in order. Only what the build put there: the
+ * page is ours, read from dist/web at start.
+ */
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const m of html.matchAll(/<script(\s[^>]*)?>([\s\S]*?)<\/script\s*>/gi)) {
+    if (/\ssrc\s*=/i.test(m[1] ?? "") || !m[2]) continue;
+    hashes.push(`'sha256-${createHash("sha256").update(m[2], "utf8").digest("base64")}'`);
+  }
+  return hashes;
+}
+
+/** `inlineScriptHashes` of the app's built index.html in `webDir` (none when it is not built). */
+export function builtInlineScripts(webDir: string): string[] {
+  const file = path.join(path.resolve(webDir), "index.html");
+  return existsSync(file) ? inlineScriptHashes(readFileSync(file, "utf8")) : [];
+}
+
 /** The headers for one request: the CSP names its WebSocket origin, and HSTS goes only over https. */
-export function securityHeaders(req: IncomingMessage | null, policy: HostPolicy): OutgoingHttpHeaders {
+export function securityHeaders(req: IncomingMessage | null, policy: HeaderPolicy): OutgoingHttpHeaders {
   const named = req ? requestedHost(req, policy.trustProxy) : null;
   const https = named?.origin.startsWith("https:") ?? false;
   const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
-  const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_BASE}; connect-src 'self'${ws} blob:`, ...FIXED };
+  const scripts = policy.inlineScripts?.length ? ` ${policy.inlineScripts.join(" ")}` : "";
+  const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_HEAD}${scripts}; ${CSP_REST}; connect-src 'self'${ws} blob:`, ...FIXED };
   if (https) headers["strict-transport-security"] = HSTS;
   return headers;
 }
@@ -82,13 +111,13 @@ function apply(res: ServerResponse, headers: OutgoingHttpHeaders): void {
  * before any other hook. socket.io's own HTTP answers get them through its
  * engine's `headers` event (app.ts).
  */
-export function installSecurityHeaders(app: FastifyInstance, policy: HostPolicy): void {
+export function installSecurityHeaders(app: FastifyInstance, policy: HeaderPolicy): void {
   app.addHook("onRequest", async (req, reply) => {
     apply(reply.raw, securityHeaders(req.raw, policy));
   });
 }
 
 /** For responses written outside Fastify (the stand-in while starting, frameworkErrors before hooks run). */
-export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, policy: HostPolicy): void {
+export function setSecurityHeaders(req: IncomingMessage, res: ServerResponse, policy: HeaderPolicy): void {
   apply(res, securityHeaders(req, policy));
 }

@@ -1,7 +1,8 @@
 /*
  * Courier: the colour scheme, before the first paint (no flash). A classic
- * script in <head>, from our own origin: the CSP allows 'self' and no inline
- * script. Under /assets/ so the service worker keeps it with the app shell.
+ * script in <head>, inlined by the build where index.html names it
+ * (vite.config.ts `bootScript`): the parser fetches nothing before the page
+ * can be drawn. The server's CSP allows it by its hash.
  *
  * The one place that decides: `data-theme` on <html> is "light" or "dark",
  * from the choice in Settings → Account (localStorage "courier.theme",
