@@ -1,5 +1,5 @@
 /*
- * An async classic script of its own, first in <head> (vite.config.ts `bootScript`):
+ * A classic script of its own, inline first in <head> (vite.config.ts `bootScript`):
  * starts reading the first screen from IndexedDB while the app's scripts load (read.ts),
  * and shows the conversation list as the app last drew it (first-paint.ts, docs/first-paint.md):
  * at once when no write has been stamped since it was saved, checked against the read's digest
@@ -13,16 +13,20 @@ import { folderStorageKey, rememberedFolder } from "../features/conversations/fo
 import { parseHash } from "../stores/route.js";
 
 /**
- * Runs last (see the end of this file): the script can run before or after the
- * parser has passed #root (it is async), and when after, `show` runs at once and
- * needs every declaration below already made.
+ * Runs last (see the end of this file), after every declaration below: had
+ * it run first, a copy shown at once would have used them unset (the 10 s
+ * timer's constant, once, when this script was async and ran after #root).
  */
 function start(): void {
+  // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks): the script begins, and has read
+  // what it needs of localStorage (a renderer's first access loads the origin's storage from the browser process).
+  performance.mark("courier:boot-start");
   try {
     const boot = startBootRead(localStorage, window.indexedDB);
     window.__courierBoot = boot;
     if (boot) {
       const paint = savedPaint(boot.userId);
+      performance.mark("courier:boot-stored");
       // Nothing written since it was saved: shown now, before IndexedDB has opened.
       const early = paint !== null && paint.stamp === (localStorage.getItem(LIST_STAMP_KEY) ?? "");
       // Set once the read disagrees: a paint not yet up is never put up.
@@ -30,7 +34,6 @@ function start(): void {
       const showIfCurrent = () => stale || (paint !== null && show(paint));
       if (early) whenRootParsed(showIfCurrent);
       void boot.snapshot.then((snapshot) => {
-        // Where a cold start stands (bench/suites/browser.ts reads the courier:* marks).
         performance.mark(snapshot ? "courier:boot-read" : "courier:boot-read-none");
         if (!paint) return;
         stale = snapshot === null || !drawnFrom(paint, snapshot);
