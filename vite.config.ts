@@ -80,20 +80,21 @@ function lazyChunkLinks(): Plugin {
 }
 
 /**
- * Builds the boot script (web/boot/boot.ts) on its own, as one classic script
- * with everything it imports inside (a build of its own: as an entry of the
- * app's build, the modules it shares with the app would be split into a
- * chunk both import, and a classic script cannot import), and puts it first
- * in the app's index.html as an inline script, with the theme's script
- * (web/boot/theme.js) inline where index.html names it. Inline, the parser
- * fetches nothing before #root: no round trip to the service worker (which
- * starts cold at a browser's start) holds it. The boot script starts the
- * IndexedDB read of the first screen (web/boot/read.ts) while the app's
- * scripts are fetched and compiled, and paints the list as last drawn
+ * Builds the boot script (web/boot/boot.ts) and the theme's script
+ * (web/boot/theme.js) each on its own, as one minified classic script with
+ * everything it imports inside (as entries of the app's build, the modules
+ * the boot script shares with the app would be split into a chunk both
+ * import, and a classic script cannot import), and puts their text where the
+ * app's index.html names them: the boot script right after `<meta charset>`,
+ * the theme's after the theme colours it reads. Inline, nothing holds the
+ * parser before #root: no round trip to the service worker (which a
+ * browser's start has to start first). The boot script starts the IndexedDB
+ * read of the first screen (web/boot/read.ts) while the app's scripts are
+ * fetched and compiled, and paints the list as last drawn
  * (web/boot/first-paint.ts) as soon as #root is parsed. The server's CSP
  * allows each inline script of the built page by its hash
- * (server/http/security-headers.ts `inlineScriptHashes`); nothing else inline
- * runs.
+ * (server/http/security-headers.ts `builtInlineScripts`); nothing else inline
+ * runs. The dev server inlines the theme's source and no boot script.
  */
 function bootScript(): Plugin {
   let building = false;
@@ -110,18 +111,21 @@ function bootScript(): Plugin {
     transformIndexHtml: {
       order: "post",
       handler(html, ctx) {
-        if (/[\\/]admin[\\/]/.test(ctx.filename)) return;
-        if (!html.includes(THEME_PLACE)) throw new Error(`courier-boot-script: index.html has no ${THEME_PLACE}`);
+        // The app's page names both places; another page (the admin's) neither.
+        const missing = [BOOT_PLACE, THEME_PLACE].filter((place) => !html.includes(place));
+        if (missing.length === 2 && ctx.path !== "/index.html") return;
+        if (missing.length) throw new Error(`courier-boot-script: ${ctx.path} has no ${missing.join(" and no ")}`);
         // The dev server (no CSP) runs the theme's source as it is, and no boot script: the app reads the usual way.
         if (!building) return html.replace(THEME_PLACE, () => `<script>${readFileSync(fileURLToPath(new URL("./web/boot/theme.js", import.meta.url)), "utf8")}</script>`);
         if (!boot || !theme) throw new Error("courier-boot-script: the boot script was not built");
-        return { html: html.replace(THEME_PLACE, () => `<script>${theme}</script>`), tags: [{ tag: "script", children: boot, injectTo: "head-prepend" }] };
+        return html.replace(BOOT_PLACE, () => `<script>${boot}</script>`).replace(THEME_PLACE, () => `<script>${theme}</script>`);
       },
     },
   };
 }
 
-/** Where index.html wants the theme's script (an empty script runs nothing, should this plugin not run). */
+/** Where index.html wants each script (an empty script runs nothing, should this plugin not run). */
+const BOOT_PLACE = '<script data-inline="web/boot/boot.ts"></script>';
 const THEME_PLACE = '<script data-inline="web/boot/theme.js"></script>';
 
 /** `file` (relative to this config) built on its own, minified, as one classic script fit to be inlined. */

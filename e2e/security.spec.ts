@@ -62,7 +62,7 @@ test("a CSP violation in a page or in the service worker fails the test (the gua
 
 test("every kind of response carries the security headers: the app, the service worker, assets, the API, errors, 404s", async ({ request }) => {
   const get = (path: string) => request.get(path);
-  // Every script index.html names (the boot script and the app's module), and the service worker.
+  // Every script index.html names by its address (the app's module; the boot and theme scripts are inline), and the service worker.
   const scripts = await scriptsOfTheApp(get);
   const responses: [string, number][] = [
     ["/", 200],

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { call, listen, register, startServer, tempDir, type TestServer } from "../testing/harness.js";
 import { openStream } from "../testing/sse-client.js";
-import { HSTS, inlineScriptHashes } from "./security-headers.js";
+import { HSTS, builtInlineScripts, inlineScriptHashes } from "./security-headers.js";
 
 /**
  * Issue 12, finding 3: no security headers, the app could be framed, source
@@ -139,6 +139,23 @@ describe("inlineScriptHashes", () => {
     const html = `<head><script>a()</script>\n<script src="/x.js" async></script><SCRIPT type="text/javascript">b("é")</SCRIPT ><script type="module" src="/m.js"></script><script></script></head>`;
     expect(inlineScriptHashes(html)).toEqual([sha("a()"), sha('b("é")')]);
     expect(inlineScriptHashes('<div id="root"></div>')).toEqual([]);
+  });
+
+  it("follow a page rebuilt under a running server within a second (a deploy that swaps the files), and none when it is gone", () => {
+    const dir = tempDir();
+    const page = (script: string) => writeFileSync(path.join(dir, "index.html"), `<head><script>${script}</script></head>`);
+    let now = 0;
+    const current = builtInlineScripts(dir, () => now);
+    expect(current()).toEqual([]);
+    page("first()");
+    now += 1_000;
+    expect(current()).toEqual(inlineScriptHashes("<script>first()</script>"));
+    page("second(1)");
+    now += 1_000;
+    expect(current()).toEqual(inlineScriptHashes("<script>second(1)</script>"));
+    rmSync(path.join(dir, "index.html"));
+    now += 1_000;
+    expect(current()).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import path from "node:path";
 import type { FastifyInstance } from "fastify";
@@ -65,13 +65,13 @@ const FIXED: OutgoingHttpHeaders = {
 /** One year; no includeSubDomains: other sites under the same domain are not ours to pin to https. */
 export const HSTS = "max-age=31536000";
 
-/** The host policy, and the hash sources of the inline scripts the served pages carry (`inlineScriptHashes`). */
-export type HeaderPolicy = HostPolicy & { readonly inlineScripts?: readonly string[] };
+/** The host policy, and the hash sources of the inline scripts the served page carries now (`builtInlineScripts`). */
+export type HeaderPolicy = HostPolicy & { readonly inlineScripts?: () => readonly string[] };
 
 /**
  * The CSP hash source (`'sha256-…'`) of every inline script of `html` (a
  * `<script>` with no `src`), in order. Only what the build put there: the
- * page is ours, read from dist/web at start.
+ * page is ours, read from the web directory.
  */
 export function inlineScriptHashes(html: string): string[] {
   const hashes: string[] = [];
@@ -82,10 +82,38 @@ export function inlineScriptHashes(html: string): string[] {
   return hashes;
 }
 
-/** `inlineScriptHashes` of the app's built index.html in `webDir` (none when it is not built). */
-export function builtInlineScripts(webDir: string): string[] {
+/** How often `builtInlineScripts` looks at the file again. */
+const RECHECK_MS = 1_000;
+
+/**
+ * `inlineScriptHashes` of the app's index.html in `webDir` as it is now (none
+ * when it is not built): the page is served from disk on every request, so a
+ * build or deploy that replaces it under a running server is followed within
+ * a second (its size and mtime are looked at no more often than that).
+ */
+export function builtInlineScripts(webDir: string, clock: () => number = Date.now): () => readonly string[] {
   const file = path.join(path.resolve(webDir), "index.html");
-  return existsSync(file) ? inlineScriptHashes(readFileSync(file, "utf8")) : [];
+  let seen = "";
+  let hashes: readonly string[] = [];
+  let checkedAt = -Infinity;
+  return () => {
+    const now = clock();
+    if (now - checkedAt < RECHECK_MS) return hashes;
+    checkedAt = now;
+    try {
+      const stat = statSync(file);
+      const version = `${stat.size}:${stat.mtimeMs}`;
+      if (version !== seen) {
+        hashes = inlineScriptHashes(readFileSync(file, "utf8"));
+        seen = version;
+      }
+    } catch {
+      // Not built (or gone mid-deploy): no inline script is allowed.
+      hashes = [];
+      seen = "";
+    }
+    return hashes;
+  };
 }
 
 /** The headers for one request: the CSP names its WebSocket origin, and HSTS goes only over https. */
@@ -93,7 +121,8 @@ export function securityHeaders(req: IncomingMessage | null, policy: HeaderPolic
   const named = req ? requestedHost(req, policy.trustProxy) : null;
   const https = named?.origin.startsWith("https:") ?? false;
   const ws = named && isAllowedHost(named.hostname, policy) ? ` ${https ? "wss" : "ws"}://${new URL(named.origin).host}` : "";
-  const scripts = policy.inlineScripts?.length ? ` ${policy.inlineScripts.join(" ")}` : "";
+  const inline = policy.inlineScripts?.() ?? [];
+  const scripts = inline.length ? ` ${inline.join(" ")}` : "";
   const headers: OutgoingHttpHeaders = { "content-security-policy": `${CSP_HEAD}${scripts}; ${CSP_REST}; connect-src 'self'${ws} blob:`, ...FIXED };
   if (https) headers["strict-transport-security"] = HSTS;
   return headers;

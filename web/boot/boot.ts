@@ -1,5 +1,5 @@
 /*
- * A classic script of its own, inline first in <head> (vite.config.ts `bootScript`):
+ * A classic script of its own, inline at the top of <head> (vite.config.ts `bootScript`):
  * starts reading the first screen from IndexedDB while the app's scripts load (read.ts),
  * and shows the conversation list as the app last drew it (first-paint.ts, docs/first-paint.md):
  * at once when no write has been stamped since it was saved, checked against the read's digest

@@ -4,8 +4,8 @@ import { readChoice, writeChoice } from "../../lib/stored-choice.js";
 /**
  * The manual theme (issue 17): Light, Dark, or System (follow the browser's
  * prefers-color-scheme). Remembered per browser in localStorage. What it
- * looks like is decided in one place, web/public/assets/theme.js (loaded
- * before the first paint): it sets `data-theme` on <html> to light or dark,
+ * looks like is decided in one place, web/boot/theme.js (inline in the
+ * page, run before the first paint): it sets `data-theme` on <html> to light or dark,
  * and is asked again with a "courier-theme" event after a choice here.
  */
 export type ThemeChoice = "light" | "dark" | "system";
