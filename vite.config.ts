@@ -106,29 +106,33 @@ function bootScript(): Plugin {
       building = config.command === "build";
     },
     async buildStart() {
-      if (building) [boot, theme] = await Promise.all([classicScript("./web/boot/boot.ts"), classicScript("./web/boot/theme.js")]);
+      if (building) [boot, theme] = await Promise.all([classicScript(BOOT), classicScript(THEME)]);
     },
     transformIndexHtml: {
       order: "post",
       handler(html, ctx) {
         // The app's page names both places; another page (the admin's) neither.
-        const missing = [BOOT_PLACE, THEME_PLACE].filter((place) => !html.includes(place));
+        const missing = [BOOT, THEME].map(place).filter((p) => !html.includes(p));
         if (missing.length === 2 && ctx.path !== "/index.html") return;
         if (missing.length) throw new Error(`courier-boot-script: ${ctx.path} has no ${missing.join(" and no ")}`);
+        const inline = (file: string, code: string) => (page: string) => page.replace(place(file), () => `<script>${code}</script>`);
         // The dev server (no CSP) runs the theme's source as it is, and no boot script: the app reads the usual way.
-        if (!building) return html.replace(THEME_PLACE, () => `<script>${readFileSync(fileURLToPath(new URL("./web/boot/theme.js", import.meta.url)), "utf8")}</script>`);
+        if (!building) return inline(THEME, readFileSync(fromHere(THEME), "utf8"))(html);
         if (!boot || !theme) throw new Error("courier-boot-script: the boot script was not built");
-        return html.replace(BOOT_PLACE, () => `<script>${boot}</script>`).replace(THEME_PLACE, () => `<script>${theme}</script>`);
+        return inline(THEME, theme)(inline(BOOT, boot)(html));
       },
     },
   };
 }
 
-/** Where index.html wants each script (an empty script runs nothing, should this plugin not run). */
-const BOOT_PLACE = '<script data-inline="web/boot/boot.ts"></script>';
-const THEME_PLACE = '<script data-inline="web/boot/theme.js"></script>';
+/** The inlined scripts, relative to this config. */
+const BOOT = "web/boot/boot.ts";
+const THEME = "web/boot/theme.js";
+/** Where index.html wants `file` (an empty script runs nothing, should this plugin not run). */
+const place = (file: string) => `<script data-inline="${file}"></script>`;
+const fromHere = (file: string) => fileURLToPath(new URL(`./${file}`, import.meta.url));
 
-/** `file` (relative to this config) built on its own, minified, as one classic script fit to be inlined. */
+/** `file` built on its own, minified, as one classic script fit to be inlined. */
 async function classicScript(file: string): Promise<string> {
   const result = await build({
     configFile: false,
@@ -137,7 +141,7 @@ async function classicScript(file: string): Promise<string> {
       write: false,
       minify: true,
       target: "es2022",
-      rolldownOptions: { input: fileURLToPath(new URL(file, import.meta.url)), output: { format: "iife" } },
+      rolldownOptions: { input: fromHere(file), output: { format: "iife" } },
     },
   });
   const outputs = (Array.isArray(result) ? result : [result]) as Rollup.RollupOutput[];

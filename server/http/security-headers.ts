@@ -14,8 +14,8 @@ import { type HostPolicy, isAllowedHost, requestedHost } from "./origin.js";
  * The CSP is what the built app really needs (e2e/fixtures.ts fails any
  * journey that meets a violation): scripts, styles, fonts and workers only
  * from our origin, but for the built index.html's own inline scripts, each
- * allowed by its hash (`inlineScriptHashes`: the boot script and the theme,
- * inlined so the parser fetches nothing before #root, docs/first-paint.md);
+ * allowed by its hash (`builtInlineScripts`: the boot script and the theme,
+ * inlined so nothing holds the parser before #root, docs/first-paint.md);
  * no inline style (React's `style={}` props go through the CSSOM, which
  * `style-src` does not govern),
  * images from our origin and `data:` (the tab icon with its unread badge is
