@@ -155,7 +155,32 @@ async function setupChat(s: Extract<WorkerSetup, { kind: "chat" }>): Promise<{ f
   return { failed, firstError };
 }
 
-const padding = (n: number) => "x".repeat(Math.max(0, n));
+/**
+ * What people write in a marketplace chat, English and Chinese: the bodies
+ * the chat suites send, so the server's search index gets the distinct
+ * trigrams real text has (a body of one repeated letter has a handful).
+ */
+const CHAT_LINES = [
+  "Hi! Is the bike still available? I could pick it up tomorrow after work.",
+  "你好，这个还在吗？可以便宜一点吗？",
+  "Yes, still here. The tyres are new and the gears were serviced last month.",
+  "Would you take 120 for it? I can pay cash when I come by.",
+  "周末可以当面交易吗？我在地铁站附近。",
+  "Sure, Saturday morning works. Send me the address when you are ready.",
+  "Does it come with the charger and the original box?",
+  "包装和说明书都在，几乎没用过。",
+];
+
+/** `count` bodies of `bytes` bytes of UTF-8 at most, from CHAT_LINES, each starting elsewhere in them. */
+function chatBodies(bytes: number, count = 64): string[] {
+  const text = CHAT_LINES.join(" ");
+  const chars = [...text];
+  return Array.from({ length: count }, (_, i) => {
+    let body = "";
+    for (let at = (i * 37) % chars.length; Buffer.byteLength(body + chars[at % chars.length]!) <= bytes; at++) body += chars[at % chars.length];
+    return body;
+  });
+}
 
 async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult> {
   records = new Map();
@@ -178,7 +203,7 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
   let lastError: string | null = null;
   let seq = 0;
   const lags: number[] = [];
-  const pad = padding(p.bodyBytes - 24);
+  const bodies = chatBodies(p.bodyBytes - 10);
 
   const sendOne = (pairIndex: number, onDone?: () => void) => {
     const pair = chatPairs[pairIndex]!;
@@ -187,7 +212,7 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
     const inWindow = now >= window.from && now < window.to;
     if (inWindow) sentInWindow++;
     records.set(id, { sentAt: now, inWindow, arrived: 0, applied: 0, observed: 0 });
-    pair.sender.send(pair.conversationId, id, `bench ${++seq} ${pad}`, (ok, error) => {
+    pair.sender.send(pair.conversationId, id, `${++seq} ${bodies[seq % bodies.length]}`, (ok, error) => {
       const at = performance.now();
       if (ok) acceptedTotal++;
       if (ok && inWindow) {
