@@ -4,6 +4,7 @@ import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open.js";
 import { createStores } from "./stores.js";
 import { Checkpointer, WRITER_CHECKPOINT_PAGES } from "./checkpointer.js";
+import { SearchIndexer } from "./search-indexer.js";
 import { WalFile } from "./wal-sync.js";
 
 export interface SqliteOptions {
@@ -27,10 +28,12 @@ export class SqliteEngine implements Engine {
 
   private readonly wal: WalFile | null;
   private readonly checkpointer: Checkpointer | null;
+  /** Moves new messages into the search index behind their commits (search-indexer.ts). */
+  readonly searchIndexer: SearchIndexer;
   private closing: Promise<void> | null = null;
 
   private constructor(private readonly db: Database.Database, ringCapacity: number) {
-    const stores = createStores(db, ringCapacity);
+    const stores = createStores(db, ringCapacity, () => this.searchIndexer.stored());
     const wal = db.memory ? null : new WalFile(db);
     this.wal = wal;
     this.checkpointer = db.memory ? null : startCheckpointer(db);
@@ -50,6 +53,7 @@ export class SqliteEngine implements Engine {
           });
         }),
     );
+    this.searchIndexer = new SearchIndexer(db, (task) => this.tasks.write(async () => task(), true).then((c) => c.result));
   }
 
   static open(opts: SqliteOptions): SqliteEngine {
@@ -81,6 +85,7 @@ export class SqliteEngine implements Engine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (!this.db.open) return;
+      this.searchIndexer.close();
       await this.tasks.drain();
       await this.checkpointer?.close();
       this.db.close();

@@ -11,7 +11,11 @@ const NOT_HIDDEN = notHiddenBy("?");
 export class MessageStore implements MessageRepo {
   private readonly s;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    /** A row with search text went in: it waits in message_search_pending for the indexer (search-indexer.ts). */
+    private readonly onSearchable: () => void = () => {},
+  ) {
     this.s = {
       insert: db.prepare(
         `INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
@@ -50,11 +54,13 @@ export class MessageStore implements MessageRepo {
   }
 
   insert(m: Message): void {
+    const searchText = searchTextOf(m);
     this.s.insert.run(
-      m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchTextOf(m),
+      m.id, m.conversationId, m.seq, m.senderId, m.clientMsgId, m.kind, m.body, m.at, m.replyTo?.id ?? null, m.replyTo?.seq ?? null, searchText,
       ...locationColumns(m),
       ...offerColumns(m),
     );
+    if (searchText !== "") this.onSearchable();
   }
 
   get(id: string): Message | null {

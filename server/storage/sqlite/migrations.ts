@@ -483,6 +483,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE entries_rowid RENAME TO entries;
   CREATE INDEX entries_message ON entries(conversation_id, seq) WHERE conversation_id IS NOT NULL;
   `,
+  // 14: the search index written behind the send (issue 16, docs/benchmarks.md
+  // "Search index behind the commit"). FTS5 writes what a transaction added as
+  // a new segment when it commits: ~85 µs of every COMMIT for a one-message
+  // group, on the event loop. A new message's rowid now goes to
+  // message_search_pending; search-indexer.ts moves pending rows into the
+  // index many at a time in background writes, and search reads the pending
+  // rows beside the index (search-store.ts), so a message is findable from its
+  // commit on, as before. A row is in exactly one of the two: the index is
+  // touched only for rows that are not pending (an external-content index must
+  // be told exactly what it holds when a row leaves it).
+  `
+  CREATE TABLE message_search_pending (message_rowid INTEGER PRIMARY KEY);
+  DROP TRIGGER message_search_insert;
+  DROP TRIGGER message_search_delete;
+  DROP TRIGGER message_search_update;
+  CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN new.search_text <> '' BEGIN
+    INSERT INTO message_search_pending(message_rowid) VALUES (new.rowid);
+  END;
+  CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO message_search(message_search, rowid, search_text) SELECT 'delete', old.rowid, old.search_text
+      WHERE old.search_text <> '' AND NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message_rowid = old.rowid);
+    DELETE FROM message_search_pending WHERE message_rowid = old.rowid;
+  END;
+  -- A pending row is indexed with the text it has then; an indexed one is re-indexed now.
+  CREATE TRIGGER message_search_update AFTER UPDATE OF search_text ON messages
+  WHEN old.search_text IS NOT new.search_text AND NOT EXISTS (SELECT 1 FROM message_search_pending WHERE message_rowid = new.rowid) BEGIN
+    INSERT INTO message_search(message_search, rowid, search_text) SELECT 'delete', old.rowid, old.search_text WHERE old.search_text <> '';
+    INSERT INTO message_search(rowid, search_text) SELECT new.rowid, new.search_text WHERE new.search_text <> '';
+  END;
+  `,
 ];
 
 /**

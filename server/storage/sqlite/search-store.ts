@@ -12,12 +12,28 @@ import type { ScanPage, SearchCursor, SearchRepo } from "../tx.js";
  */
 const SHOWN = notHiddenBy("?");
 
+/** A row `m` that holds the needle, in one of the conversations, shown to the searcher, older than the cursor. */
+const IN_SCOPE = `instr(m.search_text, @needle) > 0 AND m.conversation_id IN (SELECT value FROM json_each(@ids)) AND ${notHiddenBy("@user")}
+  AND (m.at < @at OR (m.at = @at AND (m.conversation_id < @conv OR (m.conversation_id = @conv AND m.seq < @seq))))`;
+
+interface FindParams {
+  phrase: string;
+  needle: string;
+  ids: string;
+  user: string;
+  at: number;
+  conv: string;
+  seq: number;
+  limit: number;
+}
+
 /** An FTS5 phrase: the needle as one quoted string (its own quotes doubled), matched as a substring by the trigram tokenizer. */
 const phrase = (needle: string) => `"${needle.replaceAll('"', '""')}"`;
 
 /**
  * Server search on SQLite (docs/messages.md): FTS5 trigram (`message_search`,
- * kept by triggers on `messages.search_text`) for 3+ characters; newest-first
+ * kept by triggers on `messages.search_text`, new rows written behind their
+ * commit by search-indexer.ts, and the few not yet written read beside it) for 3+ characters; newest-first
  * reads through `messages_conversation_at` for scans.
  */
 export class SearchStore implements SearchRepo {
@@ -28,13 +44,16 @@ export class SearchStore implements SearchRepo {
       active: db.prepare<[string], { id: string; lastSeq: number }>(
         `SELECT c.id, c.last_seq AS lastSeq FROM members m JOIN conversations c ON c.id = m.conversation_id WHERE m.user_id = ? AND ${activeMember("m")}`,
       ),
-      // The trigram index first (CROSS JOIN keeps that order), then each hit's row: in scope, shown, older than the cursor.
-      find: db.prepare<[string, string, string, string, number, number, string, string, number, number], MessageRow>(
-        `SELECT m.* FROM message_search s CROSS JOIN messages m ON m.rowid = s.rowid
-         WHERE message_search MATCH ? AND instr(m.search_text, ?) > 0
-           AND m.conversation_id IN (SELECT value FROM json_each(?)) AND ${SHOWN}
-           AND (m.at < ? OR (m.at = ? AND (m.conversation_id < ? OR (m.conversation_id = ? AND m.seq < ?))))
-         ORDER BY m.at DESC, m.conversation_id DESC, m.seq DESC LIMIT +?`,
+      // The trigram index first (CROSS JOIN keeps that order), then each hit's row: in scope, shown, older
+      // than the cursor; beside it the rows not yet indexed (migration 14: a row is in one of the two, never both).
+      find: db.prepare<FindParams, MessageRow>(
+        `SELECT * FROM (
+           SELECT m.* FROM message_search s CROSS JOIN messages m ON m.rowid = s.rowid
+           WHERE message_search MATCH @phrase AND ${IN_SCOPE}
+           UNION ALL
+           SELECT m.* FROM message_search_pending p CROSS JOIN messages m ON m.rowid = p.message_rowid
+           WHERE ${IN_SCOPE}
+         ) ORDER BY at DESC, conversation_id DESC, seq DESC LIMIT +@limit`,
       ),
       // The matches among the newest `window` rows below the bound, newest first, stopping at `limit` (the
       // subquery runs as a co-routine in index order: no outer ORDER BY, which would read the whole window).
@@ -64,7 +83,7 @@ export class SearchStore implements SearchRepo {
   find(userId: string, needle: string, conversationIds: readonly string[], before: SearchCursor | null, limit: number): Message[] {
     const b = before ?? { at: Number.MAX_SAFE_INTEGER, conversationId: "", seq: 0 };
     return this.s.find
-      .all(phrase(needle), needle, JSON.stringify(conversationIds), userId, b.at, b.at, b.conversationId, b.conversationId, b.seq, limit)
+      .all({ phrase: phrase(needle), needle, ids: JSON.stringify(conversationIds), user: userId, at: b.at, conv: b.conversationId, seq: b.seq, limit })
       .map(toMessage);
   }
 

@@ -27,7 +27,12 @@ import { SessionStore, UserStore } from "./user-store.js";
  * statement whenever that parameter is bound again, which better-sqlite3 does
  * on every run, so each run would parse and plan the statement anew.
  */
-export function createStores(db: Database.Database, ringCapacity: number): { repos: Repos; session(batch: AppendBatch | null): Repos } {
+export function createStores(
+  db: Database.Database,
+  ringCapacity: number,
+  /** A message with search text was inserted (search-indexer.ts). */
+  onSearchable: () => void = () => {},
+): { repos: Repos; session(batch: AppendBatch | null): Repos } {
   const log = new SyncStore(db, ringCapacity);
   const repos: Repos = {
     users: new UserStore(db),
@@ -35,7 +40,7 @@ export function createStores(db: Database.Database, ringCapacity: number): { rep
     devices: new DeviceStore(db),
     items: new ItemStore(db),
     conversations: new ConversationStore(db),
-    messages: new MessageStore(db),
+    messages: new MessageStore(db, onSearchable),
     orders: new OrderStore(db),
     offers: new OfferStore(db),
     log,
