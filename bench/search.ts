@@ -8,6 +8,7 @@ import { PostgresEngine } from "../server/storage/postgres/engine.js";
 import { SqliteEngine } from "../server/storage/sqlite/engine.js";
 import { MIGRATIONS as SQLITE_MIGRATIONS, migrate as migrateSqlite } from "../server/storage/sqlite/migrations.js";
 import { DB_FILE, openDatabase } from "../server/storage/sqlite/open.js";
+import { indexAllPending } from "../server/storage/sqlite/search-indexer.js";
 import { migrate as migratePostgres } from "../server/storage/postgres/migrations.js";
 import { Storage } from "../server/storage/storage.js";
 import { type BenchDatabase, postgresDatabase, sqliteDatabase } from "./lib/database.js";
@@ -135,6 +136,8 @@ async function seedSqlite(dataDir: string): Promise<void> {
   });
   for (const rows of generate(MESSAGES)) insertBatch(rows);
   db.exec(`UPDATE conversations SET last_seq = (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = conversations.id)`);
+  // Every row indexed, as a server's indexer would have by now (migration 14: a row waits in message_search_pending).
+  indexAllPending(db);
   db.exec("ANALYZE");
   db.close();
 }

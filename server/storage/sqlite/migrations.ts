@@ -499,7 +499,7 @@ export const MIGRATIONS: readonly string[] = [
   DROP TRIGGER message_search_delete;
   DROP TRIGGER message_search_update;
   CREATE TRIGGER message_search_insert AFTER INSERT ON messages WHEN new.search_text <> '' BEGIN
-    INSERT INTO message_search_pending(message_rowid) VALUES (new.rowid);
+    INSERT OR IGNORE INTO message_search_pending(message_rowid) VALUES (new.rowid);
   END;
   CREATE TRIGGER message_search_delete AFTER DELETE ON messages BEGIN
     INSERT INTO message_search(message_search, rowid, search_text) SELECT 'delete', old.rowid, old.search_text

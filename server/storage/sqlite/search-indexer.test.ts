@@ -8,7 +8,16 @@ import { tempDir } from "../../testing/harness.js";
 import { Storage } from "../storage.js";
 import { SqliteEngine } from "./engine.js";
 import { DB_FILE } from "./open.js";
-import { INDEX_AFTER_MS, INDEX_BATCH } from "./search-indexer.js";
+import { openDatabase } from "./open.js";
+import {
+  INDEX_AFTER_MS,
+  INDEX_BATCH,
+  INDEX_PENDING_SQL,
+  INDEX_RETRY_MAX_MS,
+  INDEX_RETRY_MS,
+  indexAllPending,
+  SearchIndexer,
+} from "./search-indexer.js";
 
 /**
  * The search index written behind the send (migration 14): a message is found
@@ -20,11 +29,28 @@ import { INDEX_AFTER_MS, INDEX_BATCH } from "./search-indexer.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 // The indexer's timer moves only when a test moves it.
-beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] }));
+beforeEach(() => void vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] }));
 afterEach(async () => {
   vi.useRealTimers();
   for (const c of cleanups.splice(0).reverse()) await c();
 });
+
+/**
+ * Waits for `check` to pass without moving the fake clock: the indexer's own work (a background write, the
+ * WAL's sync on the thread pool) completes on real I/O, and a timer it armed stays where it is.
+ */
+async function settled(check: () => void): Promise<void> {
+  const until = performance.now() + 10_000;
+  for (;;) {
+    try {
+      check();
+      return;
+    } catch (error) {
+      if (performance.now() > until) throw error;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
 
 function dataDir(): string {
   const dir = tempDir();
@@ -127,13 +153,15 @@ describe("the search index behind the send (SQLite)", () => {
     db.raw.exec(`INSERT INTO message_search(message_search, rank) VALUES ('integrity-check', 1)`);
   });
 
-  it("indexes a burst in full batches one after another, and what a quiet server stored once INDEX_AFTER_MS has passed", async () => {
+  it("indexes a burst in batches one after another, each after a full one twice as big, and what a quiet server stored once INDEX_AFTER_MS has passed", async () => {
     const db = seeded(dataDir());
-    const burst = Array.from({ length: INDEX_BATCH * 2 + 10 }, (_, i) => [`b${i}`, `burst ${i}`] as [string, string]);
+    // 256, then 512, then 1,024 (the cap), then the 108 left: one after another, no timer between.
+    const burst = Array.from({ length: INDEX_BATCH * 7 + 100 }, (_, i) => [`b${i}`, `burst ${i}`] as [string, string]);
     await db.send(...burst);
     await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);
-    await vi.waitFor(() => expect(db.pending()).toBe(0));
-    expect(db.engine.searchIndexer.stats).toEqual({ runs: 3, indexed: burst.length });
+    await settled(() => expect(db.engine.searchIndexer.stats).toEqual({ runs: 4, indexed: burst.length }));
+    expect(db.pending()).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
     expect(db.indexed("burst")).toBe(burst.length);
 
     // One message later: pending until the timer, then indexed, found throughout.
@@ -143,7 +171,7 @@ describe("the search index behind the send (SQLite)", () => {
     await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS - 1);
     expect(db.pending()).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
-    await vi.waitFor(() => expect(db.pending()).toBe(0));
+    await settled(() => expect(db.pending()).toBe(0));
     expect(await db.find("quiet")).toEqual(["q1"]);
     db.integrityCheck();
   });
@@ -156,9 +184,98 @@ describe("the search index behind the send (SQLite)", () => {
     const again = open(dir);
     expect(again.pending()).toBe(1);
     expect(await again.find("pending")).toEqual(["m1"]);
-    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);
-    await vi.waitFor(() => expect(again.pending()).toBe(0));
+    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS - 1);
+    expect(again.pending()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await settled(() => expect(again.pending()).toBe(0));
     expect(again.indexed("pending")).toBe(1);
     again.integrityCheck();
+  });
+  it("pages through results some of which are pending and some indexed, in the order and with the cursors of the index alone", async () => {
+    const db = seeded(dataDir());
+    await db.send(...Array.from({ length: 6 }, (_, i) => [`a${i}`, `hello ${i}`] as [string, string]));
+    await db.engine.searchIndexer.run();
+    await db.send(...Array.from({ length: 5 }, (_, i) => [`b${i}`, `hello again ${i}`] as [string, string]));
+    expect(db.pending()).toBe(5);
+    const page = (before: { at: number; conversationId: string; seq: number } | null) =>
+      db.storage.read(async (r) => (await r.search.find("bo", "hello", ["c1"], before, 3)).map((m) => ({ id: m.id, at: m.at, conversationId: m.conversationId, seq: m.seq })));
+    const seen: string[] = [];
+    for (let before = null as Parameters<typeof page>[0]; ; ) {
+      const rows = await page(before);
+      seen.push(...rows.map((r) => r.id));
+      if (rows.length < 3) break;
+      before = rows.at(-1)!;
+    }
+    expect(seen).toEqual(["b4", "b3", "b2", "b1", "b0", "a5", "a4", "a3", "a2", "a1", "a0"]);
+  });
+
+  it("moves pending rows from the pending table to theirs, never walking every message", () => {
+    const db = openDatabase(":memory:");
+    cleanups.push(() => void db.close());
+    const plan = (db.prepare(`EXPLAIN QUERY PLAN ${INDEX_PENDING_SQL}`).all(1) as { detail: string }[]).map((r) => r.detail);
+    expect(plan).toEqual([expect.stringMatching(/^SEARCH p USING INTEGER PRIMARY KEY \(rowid<\?\)/), expect.stringMatching(/^SEARCH m USING INTEGER PRIMARY KEY \(rowid=\?\)/)]);
+  });
+
+  it("indexes everything pending at once for a bulk load", async () => {
+    const db = seeded(dataDir());
+    await db.send(["m1", "bulk one"], ["m2", "bulk two"]);
+    expect(indexAllPending(db.raw)).toBe(2);
+    expect(db.pending()).toBe(0);
+    db.integrityCheck();
+  });
+});
+
+/** The indexer's scheduling alone, on a database of its own, with writes the test answers. */
+describe("SearchIndexer's schedule", () => {
+  function indexer() {
+    const db = openDatabase(":memory:");
+    cleanups.push(() => void db.close());
+    const writes: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+    const errors: unknown[] = [];
+    const it = new SearchIndexer(
+      db,
+      <T>(task: () => T) => new Promise<T>((resolve, reject) => writes.push({ resolve: () => resolve(task()), reject })),
+      (error) => errors.push(error),
+    );
+    cleanups.push(() => it.close());
+    return { it, writes, errors };
+  }
+
+  it("runs again for a message stored while a run was under way", async () => {
+    const { it: indexer_, writes } = indexer();
+    indexer_.stored();
+    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);
+    expect(writes).toHaveLength(1);
+    indexer_.stored(); // while the write is out: maybe not in its batch
+    writes.shift()!.resolve();
+    await settled(() => expect(vi.getTimerCount()).toBe(1));
+    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);
+    expect(writes).toHaveLength(1);
+  });
+
+  it("after a failure tries again later and later, says so once for the streak, and stops trying once closed", async () => {
+    const { it: indexer_, writes, errors } = indexer();
+    indexer_.stored();
+    const delays: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const before = Date.now();
+      await vi.advanceTimersToNextTimerAsync();
+      delays.push(Date.now() - before);
+      expect(writes).toHaveLength(1);
+      writes.shift()!.reject(new Error("database unavailable"));
+      await settled(() => expect(vi.getTimerCount()).toBe(1));
+    }
+    expect(delays).toEqual([INDEX_AFTER_MS, INDEX_RETRY_MS, INDEX_RETRY_MS * 2, INDEX_RETRY_MS * 4, INDEX_RETRY_MS * 8, INDEX_RETRY_MAX_MS]);
+    expect(errors).toHaveLength(1);
+    // A success ends the streak: the next failure is reported again, and retried after the first delay.
+    await vi.advanceTimersToNextTimerAsync();
+    writes.shift()!.resolve();
+    await settled(() => expect(indexer_.stats.runs).toBe(1));
+    indexer_.stored();
+    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);
+    writes.shift()!.reject(new Error("again"));
+    await settled(() => expect(errors).toHaveLength(2));
+    indexer_.close();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
