@@ -24,6 +24,11 @@ const external = process.env.E2E_BASE_URL;
 const baseURL = external ?? `http://127.0.0.1:${port ?? process.env.COURIER_E2E_PORT ?? 0}`;
 // The `postgres` project's server: the same app on PostgreSQL (a fresh schema in TEST_DATABASE_URL).
 const pgBaseURL = external ?? `http://127.0.0.1:${pgPort ?? process.env.COURIER_E2E_PG_PORT ?? 0}`;
+/**
+ * A data folder for a server below. `npm test` gives a scratch folder it removes at the end (COURIER_TEST_TMP);
+ * this file is loaded again by every worker, so without it each load would leave folders in the system's.
+ */
+const dataDir = (prefix: string) => mkdtempSync(join(process.env.COURIER_TEST_TMP ?? tmpdir(), prefix));
 
 /** A pinned server is ready when its health answers; one on PORT=0 when it has said where it listens. */
 const readiness = (pinnedPort: number | null, url: string, reportedAs: string) =>
@@ -97,14 +102,14 @@ export default defineConfig<CourierOptions>({
           reuseExistingServer: false,
           timeout: 60_000,
           // ADMIN_TOKEN: the admin dashboard's spec (e2e/admin-dashboard.spec.ts) signs in with it.
-          env: { PORT: String(port ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-")), LOG_LEVEL: "warn", ADMIN_TOKEN: E2E_ADMIN_TOKEN },
+          env: { PORT: String(port ?? 0), HOST: "127.0.0.1", DATA_DIR: dataDir("courier-e2e-"), LOG_LEVEL: "warn", ADMIN_TOKEN: E2E_ADMIN_TOKEN },
         },
         {
           command: "node --import tsx e2e/support/postgres-server.ts",
           ...readiness(pgPort, pgBaseURL, "courier_e2e_pg_port"),
           reuseExistingServer: false,
           timeout: 60_000,
-          env: { PORT: String(pgPort ?? 0), HOST: "127.0.0.1", DATA_DIR: mkdtempSync(join(tmpdir(), "courier-e2e-pg-")), LOG_LEVEL: "warn" },
+          env: { PORT: String(pgPort ?? 0), HOST: "127.0.0.1", DATA_DIR: dataDir("courier-e2e-pg-"), LOG_LEVEL: "warn" },
         },
       ],
 });

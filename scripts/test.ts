@@ -1,7 +1,9 @@
-import { constants } from "node:os";
+import { mkdtempSync, rmSync } from "node:fs";
+import { constants, tmpdir } from "node:os";
+import path from "node:path";
 import { ensureFirefox, ensureWebKitDriver, ensureXvfb } from "./provision/browsers.js";
 import { ensureChromium } from "./provision/chromium.js";
-import { cleanupNow } from "./provision/cleanup.js";
+import { cleanupNow, onCleanup } from "./provision/cleanup.js";
 import { startPostgres } from "./provision/postgres.js";
 import { startRedis } from "./provision/redis.js";
 import type { RunningService } from "./provision/service.js";
@@ -18,7 +20,8 @@ import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } fro
  * Provisions: Chromium (CHROMIUM_PATH), Firefox ESR (FIREFOX_PATH), WebKitGTK's
  * WebKitWebDriver (WEBKIT_DRIVER_PATH) and Xvfb (XVFB_PATH), a throwaway PostgreSQL
  * (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL), all exported to the children. A variable already set
- * is used as is. Everything started is stopped on exit, failure, SIGINT,
+ * is used as is. COURIER_TEST_TMP: a scratch folder for the e2e servers' data (playwright.config.ts),
+ * removed at the end. Everything started is stopped on exit, failure, SIGINT,
  * SIGTERM and SIGHUP. The exit code is the failing step's (or <command>'s);
  * 1 when provisioning fails (with one sentence saying what to install).
  */
@@ -64,6 +67,9 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.WEBKIT_DRIVER_PATH = await ensureWebKitDriver();
   process.env.XVFB_PATH = await ensureXvfb();
   const running: RunningService[] = [];
+  const scratch = mkdtempSync(path.join(tmpdir(), "courier-npm-test-"));
+  onCleanup(() => rmSync(scratch, { recursive: true, force: true }));
+  process.env.COURIER_TEST_TMP = scratch;
   try {
     for (const service of SERVICES) {
       if (process.env[service.env]) {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startServer, tempDir, type TestServer } from "../testing/harness.js";
@@ -10,9 +10,11 @@ import { startServer, tempDir, type TestServer } from "../testing/harness.js";
  */
 
 let server: TestServer | undefined;
+const webDirs: string[] = [];
 afterEach(async () => {
   await server?.dispose();
   server = undefined;
+  for (const dir of webDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 const APP = '<!doctype html><title>Courier</title><div id="root">app</div>';
@@ -21,6 +23,7 @@ const ADMIN = '<!doctype html><title>Courier admin</title><div id="admin">dashbo
 /** A built web app in miniature, with or without the admin page. */
 function webDir(withAdmin: boolean): string {
   const dir = tempDir();
+  webDirs.push(dir);
   writeFileSync(path.join(dir, "index.html"), APP);
   if (withAdmin) {
     mkdirSync(path.join(dir, "admin"));
