@@ -33,8 +33,14 @@ const VOLATILE: Record<string, readonly string[]> = { users: ["last_seen_at"] };
  * per TRACE_FLUSH_MS. They move between any two reads, so they are left out.
  */
 const BACKGROUND = new Set(["node_metrics", "trace_events"]);
+/**
+ * SQLite's search index and its queue (`message_search*`, migration 14): new
+ * messages' rows move from the queue into the index on the indexer's timer.
+ * They are derived from `messages.search_text`, which is compared.
+ */
+const background = (table: string) => BACKGROUND.has(table) || table.startsWith("message_search");
 const sorted = (table: string, rows: unknown[]) =>
-  BACKGROUND.has(table) ? [] : rows
+  background(table) ? [] : rows
     .map((r) => {
       const row = { ...(r as Record<string, unknown>) };
       for (const column of VOLATILE[table] ?? []) delete row[column];
