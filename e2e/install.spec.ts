@@ -120,7 +120,13 @@ test("a browser without Web Push (WebKit, an iOS tab) still gets the service wor
   await expect.poll(() => bob.page.evaluate(async () => (await caches.keys()).length)).toBeGreaterThan(0);
 
   await bob.context.setOffline(true);
-  await bob.page.reload();
+  const offline = await bob.page.reload();
+  // The page kept for offline keeps the server's security headers: its CSP allows exactly its inline scripts (the
+  // fixture fails the test on any violation), and nothing else.
+  expect(offline?.fromServiceWorker()).toBe(true);
+  const headers = offline!.headers();
+  expect(headers["content-security-policy"]).toMatch(/script-src 'self' 'sha256-[^']+'/);
+  expect(headers["x-content-type-options"]).toBe("nosniff");
   await expect.poll(() => bubbleTexts(bob.page)).toEqual(["Works in Safari too"]);
   await expect(bob.page.getByTestId("connection-status")).toHaveAttribute("data-state", "offline");
   await bob.context.setOffline(false);

@@ -163,6 +163,19 @@ async function refreshShell(): Promise<void> {
   await Promise.all(INSTALL_FILES.map((file) => cache.add(file).catch(() => {})));
 }
 
+/**
+ * The server's headers of the page, kept with it: its Content-Security-Policy
+ * (whose hashes allow exactly this page's inline scripts) and the other
+ * security headers hold offline too. Not those that described the bytes on
+ * the wire: the body kept is the decoded text.
+ */
+function shellHeaders(served: Headers): Headers {
+  const headers = new Headers(served);
+  for (const name of ["content-encoding", "content-length", "transfer-encoding", "date", "etag", "last-modified"]) headers.delete(name);
+  headers.set("content-type", "text/html; charset=utf-8");
+  return headers;
+}
+
 /** Keeps this index.html and the assets it names; drops assets of older builds. */
 async function keepShell(response: Response): Promise<void> {
   const html = await response.clone().text();
@@ -171,7 +184,7 @@ async function keepShell(response: Response): Promise<void> {
   const missing: string[] = [];
   for (const asset of assets) if (!(await cache.match(asset))) missing.push(asset);
   await cache.addAll(missing);
-  await cache.put(SHELL_URL, new Response(html, { headers: { "content-type": "text/html; charset=utf-8" } }));
+  await cache.put(SHELL_URL, new Response(html, { headers: shellHeaders(response.headers) }));
   const wanted = new Set(assets.map((a) => new URL(a, self.location.origin).href));
   for (const request of await cache.keys()) {
     const url = new URL(request.url);
