@@ -100,6 +100,21 @@ function open(dir: string) {
   };
 }
 
+/**
+ * One row pending, found by `word`: still pending 1 ms before INDEX_AFTER_MS, indexed once it has passed, found
+ * throughout, and the index whole after.
+ */
+async function indexedWhenTimerFires(db: ReturnType<typeof open>, word: string, ids: string[]): Promise<void> {
+  expect(db.pending()).toBe(1);
+  expect(await db.find(word)).toEqual(ids);
+  await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS - 1);
+  expect(db.pending()).toBe(1);
+  await vi.advanceTimersByTimeAsync(1);
+  await settled(() => expect(db.pending()).toBe(0));
+  expect(await db.find(word)).toEqual(ids);
+  db.integrityCheck();
+}
+
 function seeded(dir: string) {
   const db = open(dir);
   db.raw.exec(`
@@ -166,14 +181,7 @@ describe("the search index behind the send (SQLite)", () => {
 
     // One message later: pending until the timer, then indexed, found throughout.
     await db.send(["q1", "quiet hello"]);
-    expect(db.pending()).toBe(1);
-    expect(await db.find("quiet")).toEqual(["q1"]);
-    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS - 1);
-    expect(db.pending()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    await settled(() => expect(db.pending()).toBe(0));
-    expect(await db.find("quiet")).toEqual(["q1"]);
-    db.integrityCheck();
+    await indexedWhenTimerFires(db, "quiet", ["q1"]);
   });
 
   it("leaves what is pending at a stop for the next start, which indexes it", async () => {
@@ -182,15 +190,10 @@ describe("the search index behind the send (SQLite)", () => {
     await first.send(["m1", "left pending"]);
     await first.storage.close();
     const again = open(dir);
-    expect(again.pending()).toBe(1);
-    expect(await again.find("pending")).toEqual(["m1"]);
-    await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS - 1);
-    expect(again.pending()).toBe(1);
-    await vi.advanceTimersByTimeAsync(1);
-    await settled(() => expect(again.pending()).toBe(0));
+    await indexedWhenTimerFires(again, "pending", ["m1"]);
     expect(again.indexed("pending")).toBe(1);
-    again.integrityCheck();
   });
+
   it("pages through results some of which are pending and some indexed, in the order and with the cursors of the index alone", async () => {
     const db = seeded(dataDir());
     await db.send(...Array.from({ length: 6 }, (_, i) => [`a${i}`, `hello ${i}`] as [string, string]));
