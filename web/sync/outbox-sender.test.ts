@@ -403,6 +403,26 @@ describe("OutboxSender", () => {
       sender.stop();
     });
 
+    it("one out at once behind a confirmed one, refused, its row not kept: the caller is told, even when marking it failed throws", async () => {
+      const answers = new Map<string, (ok: boolean) => void>();
+      const sender = await idleSender(
+        (req) => new Promise<Message>((resolve, reject) => answers.set(req.body, (ok) => (ok ? resolve(serverCopy(req)) : reject(CourierError.forbidden("No."))))),
+      );
+      const release = holdStoring();
+      await sender.send("c1", "one");
+      answers.get("one")!(true);
+      await settled();
+      // The outbox cannot keep "two", nor mark it failed (the database is closing, say).
+      vi.spyOn(db.outbox, "add").mockRejectedValueOnce(new Error("DatabaseClosedError"));
+      vi.spyOn(db.outbox, "update").mockRejectedValue(new Error("DatabaseClosedError"));
+      vi.spyOn(console, "error").mockImplementation(() => {});
+      const two = sender.send("c1", "two");
+      answers.get("two")!(false);
+      release();
+      await expect(two).rejects.toThrow("DatabaseClosedError");
+      sender.stop();
+    });
+
     it("recalls either of two out at once: each answers its own server copy", async () => {
       const { sender, answers } = await answeredByHand();
       const release = holdStoring();

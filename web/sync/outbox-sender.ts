@@ -216,13 +216,16 @@ export class OutboxSender {
       if (fast) {
         // The message typed, then those typed while the one before was being stored (each out since it was typed).
         for (let next: FastSend | undefined = fast; next; next = this.followers.shift()) {
+          // Its own outcome: a store that throws must not report it as the one before's "sent".
+          let outcome: Outcome = "next";
           try {
-            halted = await this.conclude(next.row, next.sending, next.written);
+            outcome = await this.conclude(next.row, next.sending, next.written);
           } finally {
-            next.delivered(halted === "sent");
+            next.delivered(outcome === "sent");
             // Written (or failed) before the queue is read again: it must not be sent twice, nor skipped.
             await next.written.catch(() => {});
           }
+          halted = outcome;
           // Only the last could fail: a follower goes out only behind a confirmed one.
           if (!goesOn(halted)) return;
         }
@@ -250,10 +253,16 @@ export class OutboxSender {
       this.confirmed = false;
       // Left by a failed store (IndexedDB): out already, their rows are sent again (once, by clientMsgId) by the next run.
       for (const left of this.followers.splice(0)) {
-        void left.sending.then(
-          (message) => left.delivered(message !== null),
-          () => left.delivered(false),
-        );
+        const id = left.row.clientMsgId;
+        const entry = this.inFlight.get(id);
+        void left.sending
+          .then(
+            (message) => left.delivered(message !== null),
+            () => left.delivered(false),
+          )
+          .finally(() => {
+            if (this.inFlight.get(id) === entry) this.inFlight.delete(id);
+          });
       }
       // A flush came in while the failing attempt was in flight: the link may
       // be back, so try now rather than after the backoff. flush() still
