@@ -1,5 +1,5 @@
 import type { Browser, Locator, Page } from "@playwright/test";
-import { createListing, expect, openConversation, signIn, signUp, test, type Person } from "./fixtures.js";
+import { createListing, expect, openConversation, send, signIn, signUp, test, type Person } from "./fixtures.js";
 
 /**
  * Offers, orders and listings in the app (issue 14; docs/marketplace.md):
@@ -32,6 +32,45 @@ const orderStatus = (page: Page) => page.getByTestId("order-status");
 async function openSellersChat(seller: Person) {
   await seller.page.getByRole("button", { name: "Chats" }).click();
   await openConversation(seller.page, "Anton Buyer");
+}
+
+/**
+ * A phone scrolled up to an offer: "↓ Latest" shows, beside the other
+ * person's messages rather than over them, so each of the offer's buttons
+ * can still be tapped, and a message from the other side is counted on its
+ * badge; then the newest again (by the button).
+ */
+async function acceptNotCoveredByLatest(page: Page, card: Locator, other: Page) {
+  await page.setViewportSize({ width: 375, height: 560 });
+  for (let i = 1; i <= 6; i++) await send(page, `Thinking it over, ${i}`);
+  const accept = card.getByRole("button", { name: "Accept" });
+  // The Accept button at the list's bottom edge, where the button shows.
+  const list = page.getByTestId("message-list");
+  await accept.scrollIntoViewIfNeeded();
+  const by = (await accept.boundingBox())!.y + (await accept.boundingBox())!.height - ((await list.boundingBox())!.y + (await list.boundingBox())!.height) + 4;
+  await list.evaluate((el, dy) => (el.scrollTop += dy), by);
+  const latest = page.getByTestId("jump-latest");
+  await expect(latest).toBeVisible();
+  await expect(accept).toBeInViewport();
+  const l = (await latest.boundingBox())!;
+  const buttons = card.getByRole("button");
+  expect(await buttons.count()).toBeGreaterThan(1);
+  for (const button of await buttons.all()) {
+    const b = (await button.boundingBox())!;
+    const overlaps = b.x < l.x + l.width && l.x < b.x + b.width && b.y < l.y + l.height && l.y < b.y + b.height;
+    expect(overlaps, `"↓ Latest" ${JSON.stringify(l)} over ${await button.textContent()} ${JSON.stringify(b)}`).toBe(false);
+    // What a tap there hits is the button itself (Playwright checks the point is not covered).
+    await button.click({ trial: true });
+  }
+  await expect(latest).toHaveAccessibleName("Latest");
+  // A message from the other side meanwhile: counted on the arrow's badge, and in its name.
+  await send(other, "Still there?");
+  await expect(latest).toHaveAccessibleName("Latest (1 new)");
+  await expect(latest.getByText("1", { exact: true })).toBeVisible();
+  await page.screenshot({ path: test.info().outputPath("latest-beside-offer-phone-dark.png") });
+  await latest.click();
+  await expect(latest).toHaveCount(0);
+  await page.setViewportSize(PHONE);
 }
 
 async function closeAll(...people: Person[]) {
@@ -85,6 +124,7 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(counterCard).toContainText("Counter-offer");
   await expect(counterCard).toContainText("Berta Seller countered with $43.00");
   await buyer.page.screenshot({ path: test.info().outputPath("offer-countered-phone-dark.png") });
+  await acceptNotCoveredByLatest(buyer.page, counterCard, seller.page);
   // Accepting buys it: asked first, as Buy is; Cancel leaves the counter-offer open.
   await counterCard.getByRole("button", { name: "Accept" }).click();
   const accept = buyer.page.getByTestId("accept-dialog");

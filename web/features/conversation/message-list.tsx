@@ -69,6 +69,7 @@ export function MessageList(props: MessageListProps) {
   /** Away from the bottom: "↓ Latest" shows, with how many messages from others arrived meanwhile. */
   const [away, setAway] = useState(false);
   const [newBelow, setNewBelow] = useState(0);
+  const latestLabel = newBelow > 0 ? t("conversation.list.latestNew", { count: newBelow }) : t("conversation.list.latest");
   const [menu, setMenu] = useState<{ key: string; at: Point; label: string; items: MenuItem[]; note?: string } | null>(null);
   const [active, setActive] = useState<string | null>(null);
   const [flash, setFlash] = useState<string | null>(null);
@@ -315,8 +316,14 @@ export function MessageList(props: MessageListProps) {
       </div>
       {menu ? <PopupMenu key={menu.label} label={menu.label} items={menu.items} at={menu.at} note={menu.note} onClose={closeMenu} /> : null}
       {away || newBelow > 0 ? (
-        <button type="button" className="new-below" onClick={jumpToBottom} data-testid="jump-latest">
-          <span aria-hidden="true">{t("conversation.list.latestArrow")}</span> {newBelow > 0 ? t("conversation.list.latestNew", { count: newBelow }) : t("conversation.list.latest")}
+        <button type="button" className="new-below" onClick={jumpToBottom} data-testid="jump-latest" aria-label={latestLabel}>
+          <span aria-hidden="true">{t("conversation.list.latestArrow")}</span> <span className="new-below-text">{latestLabel}</span>
+          {/* On a phone the button is a round arrow beside the other person's messages: the count is its badge. */}
+          {newBelow > 0 ? (
+            <span className="new-below-count" aria-hidden="true">
+              {newBelow}
+            </span>
+          ) : null}
         </button>
       ) : null}
     </div>
