@@ -40,15 +40,15 @@ async function openSellersChat(seller: Person) {
  * can still be tapped, and a message from the other side is counted on its
  * badge; then the newest again (by the button).
  */
-async function acceptNotCoveredByLatest(page: Page, card: Locator, other: Page) {
+async function offerButtonsBesideLatest(page: Page, card: Locator, other: Page) {
   await page.setViewportSize({ width: 375, height: 560 });
   for (let i = 1; i <= 6; i++) await send(page, `Thinking it over, ${i}`);
   const accept = card.getByRole("button", { name: "Accept" });
   // The Accept button at the list's bottom edge, where the button shows.
   const list = page.getByTestId("message-list");
   await accept.scrollIntoViewIfNeeded();
-  const by = (await accept.boundingBox())!.y + (await accept.boundingBox())!.height - ((await list.boundingBox())!.y + (await list.boundingBox())!.height) + 4;
-  await list.evaluate((el, dy) => (el.scrollTop += dy), by);
+  const [a, box] = [(await accept.boundingBox())!, (await list.boundingBox())!];
+  await list.evaluate((el, dy) => (el.scrollTop += dy), a.y + a.height - (box.y + box.height) + 4);
   const latest = page.getByTestId("jump-latest");
   await expect(latest).toBeVisible();
   await expect(accept).toBeInViewport();
@@ -124,7 +124,7 @@ test("an offer, a counter, the counter accepted: an order at that price on both 
   await expect(counterCard).toContainText("Counter-offer");
   await expect(counterCard).toContainText("Berta Seller countered with $43.00");
   await buyer.page.screenshot({ path: test.info().outputPath("offer-countered-phone-dark.png") });
-  await acceptNotCoveredByLatest(buyer.page, counterCard, seller.page);
+  await offerButtonsBesideLatest(buyer.page, counterCard, seller.page);
   // Accepting buys it: asked first, as Buy is; Cancel leaves the counter-offer open.
   await counterCard.getByRole("button", { name: "Accept" }).click();
   const accept = buyer.page.getByTestId("accept-dialog");

@@ -33,6 +33,7 @@ beforeEach(async () => {
   await db.open();
 });
 afterEach(async () => {
+  vi.restoreAllMocks();
   await db.delete();
 });
 

@@ -251,19 +251,7 @@ export class OutboxSender {
     } finally {
       this.running = false;
       this.confirmed = false;
-      // Left by a failed store (IndexedDB): out already, their rows are sent again (once, by clientMsgId) by the next run.
-      for (const left of this.followers.splice(0)) {
-        const id = left.row.clientMsgId;
-        const entry = this.inFlight.get(id);
-        void left.sending
-          .then(
-            (message) => left.delivered(message !== null),
-            () => left.delivered(false),
-          )
-          .finally(() => {
-            if (this.inFlight.get(id) === entry) this.inFlight.delete(id);
-          });
-      }
+      this.releaseFollowers();
       // A flush came in while the failing attempt was in flight: the link may
       // be back, so try now rather than after the backoff. flush() still
       // waits out a delay the server asked for.
@@ -271,6 +259,26 @@ export class OutboxSender {
         this.again = false;
         this.flush();
       }
+    }
+  }
+
+  /**
+   * Followers a run left behind when storing failed (IndexedDB): out already,
+   * their rows are sent again (once, by clientMsgId) by the next run. Their
+   * callers hear whether the server took them; their in-flight entries go
+   * once answered, unless a later attempt replaced them.
+   */
+  private releaseFollowers(): void {
+    for (const left of this.followers.splice(0)) {
+      const id = left.row.clientMsgId;
+      const entry = this.inFlight.get(id);
+      const forget = () => {
+        if (this.inFlight.get(id) === entry) this.inFlight.delete(id);
+      };
+      void left.sending.then(
+        (message) => (left.delivered(message !== null), forget()),
+        () => (left.delivered(false), forget()),
+      );
     }
   }
 
