@@ -33,7 +33,6 @@ beforeEach(async () => {
   await db.open();
 });
 afterEach(async () => {
-  vi.restoreAllMocks();
   await db.delete();
 });
 
@@ -308,20 +307,6 @@ describe("OutboxSender", () => {
       return sender;
     }
 
-    /** An idle sender whose requests the server answers when the test says: `answers.shift()!()` answers the oldest. */
-    async function answeredByHand() {
-      const answers: Array<() => void> = [];
-      const sent: string[] = [];
-      const sender = await idleSender(
-        (req) =>
-          new Promise<Message>((resolve) => {
-            sent.push(req.body);
-            answers.push(() => resolve(serverCopy(req)));
-          }),
-      );
-      return { sender, sent, answers };
-    }
-
     it("is on its way at once, and its row is in the outbox: a tab closed now sends it on the next open, once", async () => {
       const requests: SendRequest[] = [];
       // The server never answers: the tab is closed while the request is out.
@@ -346,7 +331,15 @@ describe("OutboxSender", () => {
     });
 
     it("keeps the order typed: a message typed while one is out goes after it, and each is stored once", async () => {
-      const { sender, sent, answers } = await answeredByHand();
+      const answers: Array<() => void> = [];
+      const sent: string[] = [];
+      const sender = await idleSender(
+        (req) =>
+          new Promise<Message>((resolve) => {
+            sent.push(req.body);
+            answers.push(() => resolve(serverCopy(req)));
+          }),
+      );
       const first = sender.send("c1", "one");
       const second = sender.send("c1", "two");
       await Promise.all([first, second]);
@@ -365,78 +358,6 @@ describe("OutboxSender", () => {
       answers.shift()!();
       await settled();
       expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["one", "two", "three"]);
-      sender.stop();
-    });
-
-    /** Storing a confirmed message (the server's copy in, the outbox row out) waits until the returned function is called. */
-    function holdStoring(): () => void {
-      let release!: () => void;
-      const stored = new Promise<void>((resolve) => (release = resolve));
-      const transaction = db.transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
-      vi.spyOn(db, "transaction").mockImplementation((async (...args: unknown[]) => {
-        if (args.includes(db.messages)) await stored;
-        return transaction(...args);
-      }) as never);
-      return release;
-    }
-
-    it("goes out at once while the one before it, confirmed, is still being stored: a burst keeps its order, each stored once", async () => {
-      const { sender, sent, answers } = await answeredByHand();
-      const release = holdStoring();
-      await sender.send("c1", "one");
-      answers.shift()!();
-      await settled();
-      // "one" is confirmed and still being stored: "two" does not wait for that.
-      void sender.send("c1", "two");
-      expect(sent).toEqual(["one", "two"]);
-      // "two" is not confirmed yet: "three" waits behind it.
-      void sender.send("c1", "three");
-      await settled();
-      expect(sent).toEqual(["one", "two"]);
-      release();
-      answers.shift()!();
-      await settled();
-      expect(sent).toEqual(["one", "two", "three"]);
-      answers.shift()!();
-      await settled();
-      expect((await db.messages.orderBy("[conversationId+seq]").toArray()).map((m) => m.body)).toEqual(["one", "two", "three"]);
-      expect(await db.outbox.count()).toBe(0);
-      sender.stop();
-    });
-
-    it("one out at once behind a confirmed one, refused, its row not kept: the caller is told, even when marking it failed throws", async () => {
-      const answers = new Map<string, (ok: boolean) => void>();
-      const sender = await idleSender(
-        (req) => new Promise<Message>((resolve, reject) => answers.set(req.body, (ok) => (ok ? resolve(serverCopy(req)) : reject(CourierError.forbidden("No."))))),
-      );
-      const release = holdStoring();
-      await sender.send("c1", "one");
-      answers.get("one")!(true);
-      await settled();
-      // The outbox cannot keep "two", nor mark it failed (the database is closing, say).
-      vi.spyOn(db.outbox, "add").mockRejectedValueOnce(new Error("DatabaseClosedError"));
-      vi.spyOn(db.outbox, "update").mockRejectedValue(new Error("DatabaseClosedError"));
-      vi.spyOn(console, "error").mockImplementation(() => {});
-      const two = sender.send("c1", "two");
-      answers.get("two")!(false);
-      release();
-      await expect(two).rejects.toThrow("DatabaseClosedError");
-      sender.stop();
-    });
-
-    it("recalls either of two out at once: each answers its own server copy", async () => {
-      const { sender, answers } = await answeredByHand();
-      const release = holdStoring();
-      const one = await sender.send("c1", "one");
-      answers.shift()!();
-      await settled();
-      const two = await sender.send("c1", "two");
-      const recallOne = sender.cancel(one.clientMsgId);
-      const recallTwo = sender.cancel(two.clientMsgId);
-      answers.shift()!();
-      release();
-      expect((await recallOne)?.body).toBe("one");
-      expect((await recallTwo)?.body).toBe("two");
       sender.stop();
     });
 

@@ -47,8 +47,6 @@ interface FastSend {
   row: OutboxRow;
   /** The row's write; awaited before anything else touches the row. */
   written: Promise<unknown>;
-  /** Its request, out since the message was typed. */
-  sending: Promise<AnyMessage | null>;
   /** Told whether the server confirmed it. */
   delivered(sent: boolean): void;
 }
@@ -66,10 +64,7 @@ interface FastSend {
  * queue, no write or retry is under way) goes out at once, while its row is
  * written beside it: the row is durable whatever happens to the request (a
  * reload sends it again, with the same clientMsgId, which the server takes
- * once), and nothing touches the row before its write has finished. So does
- * one typed while the message before it, sent that way, is being stored: the
- * server has confirmed that one, so the order typed is kept (a burst of short
- * messages does not wait for each one's bookkeeping in IndexedDB).
+ * once), and nothing touches the row before its write has finished.
  *
  * Nothing goes out while this profile is signed in as another account, or
  * signed out (device-db.ts, profileUser): the cookie is shared by every tab,
@@ -97,12 +92,8 @@ export class OutboxSender {
   private pendingWrites = 0;
   /** Rows recalled before they were confirmed (cancel()): never sent from now on. */
   private readonly cancelled = new Set<string>();
-  /** Rows whose request (or photo upload) is out, by clientMsgId: the answer (null if it did not go through), and how to stop the upload. */
-  private readonly inFlight = new Map<string, { sent: Promise<AnyMessage | null>; abort: AbortController }>();
-  /** The running run's last message sent at once is confirmed by the server, and nothing was queued behind it: the next may go at once too. */
-  private confirmed = false;
-  /** Messages sent at once while the run stored the one before (see `confirmed`); the run stores them next, in order. */
-  private readonly followers: FastSend[] = [];
+  /** The row whose request (or photo upload) is out, its answer (null if it did not go through), and how to stop its upload. */
+  private inFlight: { clientMsgId: string; sent: Promise<AnyMessage | null>; abort: AbortController } | null = null;
   private readonly now: () => number;
   private readonly maxAgeMs: number;
 
@@ -130,14 +121,7 @@ export class OutboxSender {
     const written = enqueue(this.opts.db, conversationId, body, now, replyTo, undefined, clientMsgId);
     let delivered!: (sent: boolean) => void;
     const sent = new Promise<boolean>((resolve) => (delivered = resolve));
-    const fast: FastSend = { row, written, sending: this.start(row), delivered };
-    if (this.running) {
-      // Behind a confirmed one whose run is storing it: that run stores this one next.
-      this.confirmed = false;
-      this.followers.push(fast);
-    } else {
-      void this.run(fast);
-    }
+    void this.run({ row, written, delivered });
     try {
       return await written;
     } catch (error) {
@@ -147,15 +131,9 @@ export class OutboxSender {
     }
   }
 
-  /**
-   * A new text message may go out before its row is written: nothing is
-   * queued or waiting for a retry, and nothing is running but the storing of
-   * messages the server has confirmed. Signed in here (else the queue asks
-   * for a session check).
-   */
+  /** A new text message may go out before its row is written: nothing is queued, running, or waiting for a retry. */
   private mayGoAtOnce(): boolean {
-    const free = this.running ? this.confirmed && !this.again : this.clear;
-    return free && !this.stopped && this.pendingWrites === 0 && this.timer === null && this.now() >= this.notBefore && this.signedInHere();
+    return this.clear && !this.running && !this.stopped && this.pendingWrites === 0 && this.timer === null && this.now() >= this.notBefore;
   }
 
   /**
@@ -167,11 +145,11 @@ export class OutboxSender {
   async cancel(clientMsgId: string): Promise<AnyMessage | null> {
     // Seen by attempt() before it sends: a row read just before this call is not sent either.
     this.cancelled.add(clientMsgId);
-    const inFlight = this.inFlight.get(clientMsgId);
+    const inFlight = this.inFlight?.clientMsgId === clientMsgId ? this.inFlight.sent : null;
     // Its photos still uploading: stopped (once the message itself is out, the abort changes nothing).
-    inFlight?.abort.abort();
+    if (inFlight) this.inFlight?.abort.abort();
     await discard(this.opts.db, clientMsgId);
-    return inFlight ? inFlight.sent : null;
+    return inFlight ? inFlight : null;
   }
 
   async retry(clientMsgId: string): Promise<void> {
@@ -214,22 +192,14 @@ export class OutboxSender {
     let halted: Outcome = "next";
     try {
       if (fast) {
-        // The message typed, then those typed while the one before was being stored (each out since it was typed).
-        for (let next: FastSend | undefined = fast; next; next = this.followers.shift()) {
-          // Its own outcome: a store that throws must not report it as the one before's "sent".
-          let outcome: Outcome = "next";
-          try {
-            outcome = await this.conclude(next.row, next.sending, next.written);
-          } finally {
-            next.delivered(outcome === "sent");
-            // Written (or failed) before the queue is read again: it must not be sent twice, nor skipped.
-            await next.written.catch(() => {});
-          }
-          halted = outcome;
-          // Only the last could fail: a follower goes out only behind a confirmed one.
-          if (!goesOn(halted)) return;
+        try {
+          halted = await this.attempt(fast.row, fast.written);
+        } finally {
+          fast.delivered(halted === "sent");
+          // Written (or failed) before the queue is read again: it must not be sent twice, nor skipped.
+          await fast.written.catch(() => {});
         }
-        this.confirmed = false;
+        if (!goesOn(halted)) return;
         if (!this.again) {
           this.clear = !this.stopped;
           return;
@@ -250,8 +220,6 @@ export class OutboxSender {
       console.error("courier: outbox flush failed", error);
     } finally {
       this.running = false;
-      this.confirmed = false;
-      this.releaseFollowers();
       // A flush came in while the failing attempt was in flight: the link may
       // be back, so try now rather than after the backoff. flush() still
       // waits out a delay the server asked for.
@@ -263,27 +231,10 @@ export class OutboxSender {
   }
 
   /**
-   * Followers a run left behind when storing failed (IndexedDB): out already,
-   * their rows are sent again (once, by clientMsgId) by the next run. Their
-   * callers hear whether the server took them; their in-flight entries go
-   * once answered, unless a later attempt replaced them.
+   * "next" or "sent" to go on with the next row; otherwise the queue stops here.
+   * `written`: the row is still being written (a fast send); awaited before the row is touched.
    */
-  private releaseFollowers(): void {
-    for (const left of this.followers.splice(0)) {
-      const id = left.row.clientMsgId;
-      const entry = this.inFlight.get(id);
-      const forget = () => {
-        if (this.inFlight.get(id) === entry) this.inFlight.delete(id);
-      };
-      void left.sending.then(
-        (message) => (left.delivered(message !== null), forget()),
-        () => (left.delivered(false), forget()),
-      );
-    }
-  }
-
-  /** A queued row: "next" or "sent" to go on with the next row; otherwise the queue stops here. */
-  private async attempt(row: OutboxRow): Promise<Outcome> {
+  private async attempt(row: OutboxRow, written?: Promise<unknown>): Promise<Outcome> {
     if (queuedFor(row, this.now()) > this.maxAgeMs) {
       await markFailed(this.opts.db, row.clientMsgId, expiredMessage());
       return "next";
@@ -294,34 +245,18 @@ export class OutboxSender {
     }
     // Cancelled (recalled) while queued: it may have been read just before it left the outbox.
     // Read again anyway: a photo message's row holds the ids of photos an earlier attempt uploaded.
-    const current = await this.opts.db.outbox.get(row.clientMsgId);
+    const current = written ? row : await this.opts.db.outbox.get(row.clientMsgId);
     if (!current || this.cancelled.has(row.clientMsgId)) return "next";
-    return this.conclude(current, this.start(current));
-  }
-
-  /** Sends a row (uploading its photos first): out from this call on. */
-  private start(row: OutboxRow): Promise<AnyMessage | null> {
     const abort = new AbortController();
-    const sending = this.deliver(row, abort.signal);
-    this.inFlight.set(row.clientMsgId, { sent: sending.catch(() => null), abort });
-    return sending;
-  }
-
-  /**
-   * How a started row's request ended, stored: "next" or "sent" to go on with
-   * the next row; otherwise the queue stops here. `written`: the row is still
-   * being written (a message sent at once); awaited before the row is touched.
-   */
-  private async conclude(row: OutboxRow, sending: Promise<AnyMessage | null>, written?: Promise<unknown>): Promise<Outcome> {
+    const sending = this.deliver(current, abort.signal);
+    this.inFlight = { clientMsgId: row.clientMsgId, sent: sending.catch(() => null), abort };
     try {
       const message = await sending;
-      // Sent at once and confirmed: the next message typed may go at once too (mayGoAtOnce), while this one is stored.
-      if (written && message) this.confirmed = true;
       await written?.catch(() => {});
       // Stopped meanwhile: write nothing more; the message arrives through sync.
       // Null: it left the outbox while its photos were uploading, and was never sent.
       if (this.stopped || message === null) return "next";
-      this.opts.onSent?.(queuedFor(row, this.now()));
+      this.opts.onSent?.(queuedFor(current, this.now()));
       await settle(this.opts.db, message);
       this.failures = 0;
       return "sent";
@@ -346,7 +281,7 @@ export class OutboxSender {
         }
       }
     } finally {
-      this.inFlight.delete(row.clientMsgId);
+      this.inFlight = null;
     }
   }
 
