@@ -184,10 +184,111 @@ export function browserProfileSummary(file: string, distDir = "dist/web", limit 
   return { file, totalMs: Math.round(total), idlePct: Math.round((idle / Math.max(1, total)) * 1000) / 10, topFunctions: top(byFn), byFile: top(byFile) };
 }
 
+export interface LongTask {
+  /** Ms from the profile's start. */
+  atMs: number;
+  ms: number;
+  /** The outermost of Courier's own frames (server/, shared/) under the samples, by share of the task. */
+  entries: Array<{ fn: string; pct: number }>;
+  /** The innermost of Courier's own frames, by share (e.g. which store method's statement). */
+  inner: Array<{ fn: string; pct: number }>;
+  /** GC's share of the task. */
+  gcPct: number;
+}
+
+/**
+ * The main thread's long tasks: stretches of consecutive busy samples (GC
+ * included) of at least `thresholdMs`, each with what ran in it. An event
+ * loop held that long holds every answer due meanwhile, so these are what a
+ * latency's tail is made of.
+ */
+export function longTasks(file: string, thresholdMs = 10, limit = 12): { count: number; totalMs: number; byEntry: Array<{ fn: string; ms: number }>; longest: LongTask[] } {
+  const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const root = process.cwd();
+  const own = (id: number): string | null => {
+    const f = byId.get(id)!.callFrame;
+    if (!f.url.startsWith("file://")) return null;
+    const rel = path.relative(root, new URL(f.url).pathname);
+    if (!/^(server|shared)\//.test(rel)) return null;
+    return `${f.functionName || "(anonymous)"} (${rel}:${f.lineNumber + 1})`;
+  };
+  const frames = new Map<number, { outer: string; inner: string }>();
+  const framesOf = (id: number) => {
+    let got = frames.get(id);
+    if (!got) {
+      let outer: string | null = null;
+      let inner: string | null = null;
+      for (let p: number | undefined = id; p !== undefined; p = parent.get(p)) {
+        const name = own(p);
+        if (name) {
+          inner ??= name;
+          outer = name;
+        }
+      }
+      const f = byId.get(id)!.callFrame.functionName;
+      got = { outer: outer ?? f, inner: inner ?? f };
+      frames.set(id, got);
+    }
+    return got;
+  };
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  const tasks: LongTask[] = [];
+  const byEntry = new Map<string, number>();
+  let at = 0;
+  let start = -1;
+  let startAt = 0;
+  const close = (end: number, endAt: number) => {
+    const ms = endAt - startAt;
+    if (start >= 0 && ms >= thresholdMs) {
+      const outer = new Map<string, number>();
+      const inner = new Map<string, number>();
+      let gc = 0;
+      for (let i = start; i < end; i++) {
+        const d = (deltas[i + 1] ?? 0) / 1000;
+        if (byId.get(samples[i]!)!.callFrame.functionName === "(garbage collector)") gc += d;
+        const f = framesOf(samples[i]!);
+        outer.set(f.outer, (outer.get(f.outer) ?? 0) + d);
+        inner.set(f.inner, (inner.get(f.inner) ?? 0) + d);
+        byEntry.set(f.outer, (byEntry.get(f.outer) ?? 0) + d);
+      }
+      const top = (m: Map<string, number>) =>
+        [...m.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([fn, x]) => ({ fn, pct: Math.round((x / ms) * 100) }));
+      tasks.push({ atMs: Math.round(startAt), ms: Math.round(ms * 10) / 10, entries: top(outer), inner: top(inner), gcPct: Math.round((gc / ms) * 100) });
+    }
+    start = -1;
+  };
+  for (let i = 0; i < samples.length; i++) {
+    const idle = byId.get(samples[i]!)!.callFrame.functionName === "(idle)";
+    if (idle) close(i, at);
+    else if (start < 0) {
+      start = i;
+      startAt = at;
+    }
+    at += (deltas[i + 1] ?? 0) / 1000;
+  }
+  close(samples.length, at);
+  return {
+    count: tasks.length,
+    totalMs: Math.round(tasks.reduce((n, t) => n + t.ms, 0)),
+    byEntry: [...byEntry.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([fn, ms]) => ({ fn, ms: Math.round(ms) })),
+    longest: [...tasks].sort((a, b) => b.ms - a.ms).slice(0, limit),
+  };
+}
+
 /** What the results JSON keeps of a profile: the file, top self time, native frames by caller, by file. */
 export function profileSummary(file: string) {
   try {
-    return { file, ...topSelfTime(file, 15), nativeCallers: nativeCallers(file, undefined, 8), byFile: selfTimeByFile(file, 10) };
+    return { file, ...topSelfTime(file, 15), nativeCallers: nativeCallers(file, undefined, 8), byFile: selfTimeByFile(file, 10), longTasks: longTasks(file) };
   } catch (error) {
     return { file, error: String(error) };
   }
@@ -215,4 +316,12 @@ if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(im
   for (const f of nativeCallers(file)) console.info(`${String(f.selfPct).padStart(5)}%  ${f.native} ← ${f.caller}`);
   console.info("\nby file:");
   for (const f of selfTimeByFile(file)) console.info(`${String(f.selfPct).padStart(5)}%  ${f.file}`);
+  const long = longTasks(file);
+  console.info(`\nlong tasks (≥ 10 ms): ${long.count}, ${long.totalMs} ms; by outermost own frame:`);
+  for (const e of long.byEntry) console.info(`${String(e.ms).padStart(6)} ms  ${e.fn}`);
+  console.info("longest:");
+  for (const t of long.longest) {
+    const list = (xs: Array<{ fn: string; pct: number }>) => xs.map((x) => `${x.pct}% ${x.fn}`).join("; ");
+    console.info(`${String(t.ms).padStart(6)} ms at ${t.atMs} ms, gc ${t.gcPct}%: ${list(t.entries)}\n         inner: ${list(t.inner)}`);
+  }
 }

@@ -36,6 +36,26 @@ export interface MemoryUsage {
   arrayBuffers: number;
 }
 
+/** A distribution of durations in ms, as the server probe reports it. */
+export interface Durations {
+  count: number;
+  totalMs: number;
+  p50: number;
+  p99: number;
+  max: number;
+  over10ms: number;
+}
+
+/**
+ * What held the server's answers over a window: the event loop's delay (a
+ * task that ran long), V8's GC pauses, the WAL's `fdatasync` calls (SQLite).
+ */
+export interface ServerStalls {
+  loopDelay: { p50: number; p99: number; max: number; samples: number };
+  gc: Durations;
+  syncs: Durations;
+}
+
 /**
  * A real Courier server (server/testing/server-process.ts: `node --import tsx
  * server/server.ts` in a child process on 127.0.0.1) with the bench probe
@@ -109,6 +129,16 @@ export class BenchServer {
   async heapSnapshot(file: string): Promise<void> {
     const res = await this.command(`heap {id} ${path.resolve(file)}`, 120_000);
     if (res.error) throw new Error(String(res.error));
+  }
+
+  /** Starts watching what holds the server's main thread (bench/lib/server-probe.mjs, `watchStalls`). */
+  async stallsStart(): Promise<void> {
+    await this.command("stalls-start {id}");
+  }
+
+  /** What it saw since `stallsStart`. */
+  async stallsStop(): Promise<ServerStalls> {
+    return (await this.command("stalls-stop {id}")) as unknown as ServerStalls;
   }
 
   async profileStart(): Promise<void> {

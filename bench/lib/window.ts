@@ -1,6 +1,6 @@
 import { epochNow } from "./jobs.js";
 import { CpuMeter, cpuMs, type CpuTarget } from "./proc.js";
-import type { BenchServer } from "./server.js";
+import type { BenchServer, ServerStalls } from "./server.js";
 
 /**
  * CPU of the given processes over exactly a measurement window that starts
@@ -28,6 +28,21 @@ export async function profileWindow(server: BenchServer, from: number, durationM
     return null;
   } catch (error) {
     return String(error);
+  }
+}
+
+/**
+ * What held the server's main thread over a window (the bench probe's
+ * `stalls`); null if the server did not answer the probe.
+ */
+export async function stallsWindow(server: BenchServer, from: number, durationMs: number): Promise<ServerStalls | null> {
+  try {
+    await new Promise((r) => setTimeout(r, Math.max(0, from - epochNow())));
+    await server.stallsStart();
+    await new Promise((r) => setTimeout(r, durationMs));
+    return await server.stallsStop();
+  } catch {
+    return null;
   }
 }
 

@@ -6,9 +6,9 @@ import { profileSummary } from "../lib/profile-summary.js";
 import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
 import type { SeededUser } from "../lib/seed.js";
-import { type BenchServer, LOAD_SERVER_ENV } from "../lib/server.js";
+import { type BenchServer, LOAD_SERVER_ENV, type ServerStalls } from "../lib/server.js";
 import { concat, median, split, summarize, type Summary } from "../lib/stats.js";
-import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
+import { cpuOverWindow, profileWindow, quiesce, stallsWindow } from "../lib/window.js";
 
 /**
  * 1. Throughput, 1:1 chat over WebSocket, Courier against a bare socket.io
@@ -129,6 +129,8 @@ interface RunFigures {
   lastError: string | null;
   scheduleLagP99: number;
   cpu: Awaited<ReturnType<typeof cpuOverWindow>>;
+  /** One server: what held its main thread over the window (event-loop delay, GC pauses, WAL syncs). */
+  stalls?: ServerStalls;
   /** Several processes: what Redis did over the whole phase (warm-up and drain included), per accepted message. */
   redis?: { commandsPerMessage: number; recipientChannelMessages: number; bytesPerRecipientMessage: number; perMessage: Record<string, number> };
   /** PostgreSQL over the whole phase, per accepted message: transactions committed (reads included) and rows written. */
@@ -208,11 +210,13 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
     for (const pid of Object.values(m.pids)) await quiesce(pid, 15, ctx.quick ? 3000 : 30_000);
     let cpu: Promise<RunFigures["cpu"]> | null = null;
     let profiling: Promise<string | null> | null = null;
+    let stalls: Promise<ServerStalls | null> | null = null;
     const redisBefore = target === "courier" ? await ctx.cluster.stats() : null;
     const dbBefore = target === "courier" ? await ctx.db.counters() : null;
     const results = await fleet.run<ChatResult>((_, startAt): Phase => {
       cpu ??= cpuOverWindow(pids, startAt + cfg.warmupMs, durationMs);
       if (profileFile && server) profiling ??= profileWindow(server, startAt + cfg.warmupMs, durationMs, profileFile);
+      else if (server) stalls ??= stallsWindow(server, startAt + cfg.warmupMs, durationMs);
       return {
         kind: "chat",
         mode,
@@ -226,6 +230,7 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
       };
     });
     const profileError = await profiling;
+    const held = await (stalls as Promise<ServerStalls | null> | null);
     if (profileError) ctx.log(`no profile: ${profileError}`);
     const seconds = durationMs / 1000;
     const accepted = results.reduce((n, r) => n + r.acceptedTotal, 0);
@@ -267,12 +272,13 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
       lastError: results.find((r) => r.lastError)?.lastError ?? null,
       scheduleLagP99: Math.round(Math.max(...results.map((r) => r.scheduleLagP99)) * 10) / 10,
       cpu: await cpu!,
+      ...(held ? { stalls: held } : {}),
       ...(redis ? { redis } : {}),
       ...(db ? { db } : {}),
     };
     const what = mode === "saturate" ? "saturate" : `${rate} msg/s`;
     ctx.log(
-      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}`,
+      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}${held ? `, loop delay p99 ${held.loopDelay.p99} max ${held.loopDelay.max} ms, gc ${held.gc.count} pauses ${held.gc.totalMs} ms (max ${held.gc.max}), syncs ${held.syncs.count} p50 ${held.syncs.p50} p99 ${held.syncs.p99} max ${held.syncs.max} ms` : ""}`,
     );
     return { figures, results };
   };
