@@ -4,6 +4,35 @@ import { Worker } from "node:worker_threads";
 export const WRITER_CHECKPOINT_PAGES = 10_000;
 /** How often the thread checkpoints while there are commits (ms). */
 export const CHECKPOINT_EVERY_MS = 200;
+/** WAL pages after which a checkpoint is followed by one with writes held, so that the WAL starts over. */
+export const RESTART_AFTER_PAGES = 4_000;
+/** The longest writes are held for that second checkpoint (ms); past it they go on and the WAL waits for the next try. */
+export const RESTART_HOLD_MAX_MS = 250;
+
+/** What a checkpoint reports: the WAL's frames, and how many of them are now in the database file. */
+interface CheckpointResult {
+  log: number;
+  checkpointed: number;
+}
+
+/** Runs a task while the writer commits nothing (GroupCommit.holdWrites). */
+export type HoldWrites = <T>(task: () => Promise<T>, maxMs: number) => Promise<T>;
+
+export interface CheckpointerOptions {
+  /** The thread died: the writer should checkpoint as SQLite does by default again. */
+  onGone: () => void;
+  onError?: (message: string) => void;
+  /**
+   * How to hold the writer's commits for the checkpoint that lets the WAL
+   * start over; without it the WAL never starts over under steady writes,
+   * and the writer's valve decides.
+   */
+  holdWrites?: HoldWrites;
+  /** CHECKPOINT_EVERY_MS unless given (tests). */
+  everyMs?: number;
+  /** RESTART_AFTER_PAGES unless given (tests). */
+  restartAfterPages?: number;
+}
 
 /**
  * Checkpoints off the event loop (issue 16). SQLite's automatic checkpoint
@@ -15,45 +44,66 @@ export const CHECKPOINT_EVERY_MS = 200;
  * (a thread that falls behind under a long burst: the writer then does the
  * rest itself, as before). A PASSIVE checkpoint takes no lock the writer
  * needs, so the writer never waits for it.
+ *
+ * Starting over: SQLite rewinds the WAL to its first frame only when a write
+ * transaction begins with every frame already in the database file. Under a
+ * steady flow of writes that never happens — each checkpoint copies up to
+ * where the WAL was when it began, and commits have landed since — so the
+ * WAL grew to the valve and the writer checkpointed in a COMMIT, fsyncs and
+ * all, on the event loop: 30–45 ms every ~0.8 s at 1,000 msg/s
+ * (docs/benchmarks.md, WALRESTART). So once a checkpoint finds the WAL past
+ * RESTART_AFTER_PAGES, a second one follows at once with the writer's
+ * commits held (`holdWrites`): it copies only what the first left, the next
+ * write transaction then rewinds the WAL, and the event loop never waits.
  */
 export class Checkpointer {
   private readonly worker: Worker;
   private dirty = false;
   private inFlight = false;
+  /** The answer the thread owes (one checkpoint at a time). */
+  private answer: { resolve: (r: CheckpointResult) => void; reject: (error: Error) => void } | null = null;
   private closed = false;
   /** The thread is gone (it failed to start or died): nothing to wait for. */
   private dead = false;
   private readonly timer: NodeJS.Timeout;
-  /** Checkpoints run and failed, and the WAL's size in pages at the last one. */
-  readonly stats = { runs: 0, failures: 0, walPages: 0 };
+  /** Checkpoints run and failed, the WAL's size in pages at the last one, and the checkpoints run with writes held. */
+  readonly stats = { runs: 0, failures: 0, walPages: 0, restarts: 0 };
 
-  /** `onGone`: the thread died; the writer should checkpoint as SQLite does by default again. */
-  constructor(
-    file: string,
-    private readonly onGone: () => void,
-    private readonly onError: (message: string) => void = (message) => console.error(`WAL checkpoint failed: ${message}`),
-  ) {
+  private readonly onGone: () => void;
+  private readonly onError: (message: string) => void;
+  private readonly holdWrites: HoldWrites | null;
+  private readonly restartAfterPages: number;
+
+  constructor(file: string, opts: CheckpointerOptions) {
+    this.onGone = opts.onGone;
+    this.onError = opts.onError ?? ((message) => console.error(`WAL checkpoint failed: ${message}`));
+    this.holdWrites = opts.holdWrites ?? null;
+    this.restartAfterPages = opts.restartAfterPages ?? RESTART_AFTER_PAGES;
     this.worker = new Worker(new URL("./checkpoint-worker.mjs", import.meta.url), { workerData: { file } });
     this.worker.unref();
-    this.worker.on("message", (m: { ok: true; log: number } | { ok: false; error: string }) => {
-      this.inFlight = false;
+    this.worker.on("message", (m: ({ ok: true } & CheckpointResult) | { ok: false; error: string }) => {
+      const answer = this.answer;
+      this.answer = null;
       if (m.ok) {
         this.stats.runs++;
         this.stats.walPages = m.log;
+        answer?.resolve(m);
       } else {
         this.stats.failures++;
-        this.onError(m.error);
+        answer?.reject(new Error(m.error));
       }
     });
     // A thread that cannot start or dies: the writer checkpoints as SQLite always did (onGone).
     this.worker.on("error", (error) => this.onError(error.message));
     this.worker.on("exit", () => {
+      this.answer?.reject(new Error("the checkpoint thread stopped"));
+      this.answer = null;
       if (this.dead) return;
       this.dead = true;
       clearInterval(this.timer);
       if (!this.closed) this.onGone();
     });
-    this.timer = setInterval(() => this.tick(), CHECKPOINT_EVERY_MS);
+    this.timer = setInterval(() => this.tick(), opts.everyMs ?? CHECKPOINT_EVERY_MS);
     this.timer.unref();
   }
 
@@ -66,7 +116,25 @@ export class Checkpointer {
     if (!this.dirty || this.inFlight || this.closed) return;
     this.dirty = false;
     this.inFlight = true;
-    this.worker.postMessage("checkpoint");
+    void this.checkpoint()
+      .then(async ({ log }) => {
+        if (log < this.restartAfterPages || !this.holdWrites || this.closed) return;
+        await this.holdWrites(() => this.checkpoint(), RESTART_HOLD_MAX_MS);
+        this.stats.restarts++;
+      })
+      .catch((error: unknown) => {
+        if (!this.closed && !this.dead) this.onError(error instanceof Error ? error.message : String(error));
+      })
+      .finally(() => (this.inFlight = false));
+  }
+
+  /** One PASSIVE checkpoint on the thread. */
+  private checkpoint(): Promise<CheckpointResult> {
+    if (this.dead) return Promise.reject(new Error("the checkpoint thread stopped"));
+    return new Promise((resolve, reject) => {
+      this.answer = { resolve, reject };
+      this.worker.postMessage("checkpoint");
+    });
   }
 
   /** Stops the thread (before the writer's connection closes, which checkpoints one last time). */

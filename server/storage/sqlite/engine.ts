@@ -3,7 +3,7 @@ import type { Committed, Engine, Repos, WriteOptions } from "../tx.js";
 import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open.js";
 import { createStores } from "./stores.js";
-import { Checkpointer, WRITER_CHECKPOINT_PAGES } from "./checkpointer.js";
+import { Checkpointer, type HoldWrites, WRITER_CHECKPOINT_PAGES } from "./checkpointer.js";
 import { SearchIndexer } from "./search-indexer.js";
 import { WalFile } from "./wal-sync.js";
 
@@ -36,7 +36,7 @@ export class SqliteEngine implements Engine {
     const stores = createStores(db, ringCapacity, () => this.searchIndexer.stored());
     const wal = db.memory ? null : new WalFile(db);
     this.wal = wal;
-    this.checkpointer = db.memory ? null : startCheckpointer(db);
+    this.checkpointer = db.memory ? null : startCheckpointer(db, (task, maxMs) => this.tasks.holdWrites(task, maxMs));
     const checkpointer = this.checkpointer;
     this.tasks = new GroupCommit(
       db,
@@ -96,12 +96,15 @@ export class SqliteEngine implements Engine {
 }
 
 /** The checkpoint thread, the writer's own checkpoints only a valve; without a thread (it cannot start, or dies), SQLite's default. */
-function startCheckpointer(db: Database.Database): Checkpointer | null {
+function startCheckpointer(db: Database.Database, holdWrites: HoldWrites): Checkpointer | null {
   const byDefault = () => db.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_CHECKPOINT_PAGES}`);
   try {
-    const checkpointer = new Checkpointer(db.name, () => {
-      console.error("The WAL checkpoint thread stopped; the writer checkpoints again.");
-      if (db.open) byDefault();
+    const checkpointer = new Checkpointer(db.name, {
+      onGone: () => {
+        console.error("The WAL checkpoint thread stopped; the writer checkpoints again.");
+        if (db.open) byDefault();
+      },
+      holdWrites,
     });
     db.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     return checkpointer;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AppendBatch } from "../append-batch.js";
 import { BACKGROUND_AFTER_GROUPS, GroupCommit } from "./group-commit.js";
 
@@ -307,5 +307,60 @@ describe("GroupCommit background writes", () => {
     endTurn();
     await late;
     expect(bodies().slice(-2)).toEqual(["bulk", "late"]);
+  });
+});
+
+describe("GroupCommit.holdWrites (the checkpoint that lets the WAL start over)", () => {
+  it("lets a group mid-commit finish first, commits nothing while the task runs, then commits what gathered as one group; reads go on", async () => {
+    let releaseFirst!: () => void;
+    const first = commits.write(async (st) => {
+      st.add("first");
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+    });
+    endTurn(); // "first" is mid-commit, its transaction open
+    await Promise.resolve();
+    let seenByTask: string[] | null = null;
+    let endTask!: () => void;
+    const held = commits.holdWrites(async () => {
+      seenByTask = bodies(); // what a checkpoint thread would see: "first" committed
+      await new Promise<void>((resolve) => (endTask = resolve));
+      return "checkpointed";
+    }, 60_000);
+    releaseFirst();
+    await first;
+    await vi.waitFor(() => expect(seenByTask).toEqual(["first"]));
+
+    const gathered = ["a", "b"].map((body) => commits.write(async (st) => st.add(body)));
+    endTurn(); // the end of a turn: nothing commits while writes are held
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(bodies()).toEqual(["first"]);
+    expect(await commits.read(async () => bodies())).toEqual(["first"]); // reads are not held
+
+    endTask();
+    expect(await held).toBe("checkpointed");
+    endTurn();
+    await Promise.all(gathered);
+    expect(bodies()).toEqual(["first", "a", "b"]);
+    expect(commits.stats.commits).toBe(2); // "first", then "a" and "b" together
+  });
+
+  it("lets writes go on after maxMs even if the task never ends", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      void commits.holdWrites(() => new Promise<never>(() => {}), 250);
+      await Promise.resolve();
+      await Promise.resolve();
+      const w = commits.write(async (st) => st.add("waited"));
+      endTurn();
+      await vi.advanceTimersByTimeAsync(249);
+      expect(turns).toHaveLength(0);
+      expect(bodies()).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      endTurn();
+      await w;
+      expect(bodies()).toEqual(["waited"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -64,6 +64,8 @@ export class GroupCommit<R> {
   /** Flushes under way (drain() waits for each, its sync included). */
   private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
+  /** Writes held (holdWrites): they gather and commit when the hold ends. */
+  private held = false;
   private busy = false;
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
@@ -127,11 +129,40 @@ export class GroupCommit<R> {
     return result as T;
   }
 
-  /** Schedules a flush at the end of this turn, unless one is scheduled or a sync runs (its end kicks again). */
+  /**
+   * Runs `task` while no write commits: a group committing now finishes
+   * first, writes asked for meanwhile gather and commit as one group when
+   * `task` settles or after `maxMs`, whichever comes first. Reads go on. The
+   * checkpointer uses it to let the WAL start over (checkpointer.ts).
+   */
+  async holdWrites<T>(task: () => Promise<T>, maxMs: number): Promise<T> {
+    if (this.held) throw new Error("writes are already held");
+    this.held = true;
+    let timer: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearTimeout(timer);
+      if (!this.held) return;
+      this.held = false;
+      this.kick();
+    };
+    try {
+      // The connection's turn: a group mid-commit ends before the task starts.
+      await this.turn(async () => undefined);
+      timer = setTimeout(release, maxMs);
+      return await task();
+    } finally {
+      release();
+    }
+  }
+
+  /** Schedules a flush at the end of this turn, unless one is scheduled, a sync runs or writes are held (their end kicks again). */
   private kick(): void {
-    if (this.scheduled || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
+    if (this.scheduled || this.held || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
     this.scheduled = true;
-    this.schedule(() => void this.flush());
+    this.schedule(() => {
+      if (this.held) this.scheduled = false;
+      else void this.flush();
+    });
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
