@@ -32,7 +32,7 @@ describe("Checkpointer", () => {
     const commits = new GroupCommit(db, () => db);
     const cp = new Checkpointer(db.name, {
       onGone: () => {},
-      holdWrites: (task, maxMs) => commits.holdWrites(task, maxMs),
+      holdWrites: (task) => commits.holdWrites(task),
       everyMs: 20,
       restartAfterPages: 200,
     });

@@ -1,13 +1,11 @@
 import { Worker } from "node:worker_threads";
 
 /** WAL pages after which the writer checkpoints by itself, on the event loop: the valve if the thread lags. */
-export const WRITER_CHECKPOINT_PAGES = 10_000;
+export const WRITER_CHECKPOINT_PAGES = 20_000;
 /** How often the thread checkpoints while there are commits (ms). */
 export const CHECKPOINT_EVERY_MS = 200;
 /** WAL pages after which a checkpoint is followed by one with writes held, so that the WAL starts over. */
-export const RESTART_AFTER_PAGES = 4_000;
-/** The longest writes are held for that second checkpoint (ms); past it they go on and the WAL waits for the next try. */
-export const RESTART_HOLD_MAX_MS = 250;
+export const RESTART_AFTER_PAGES = 8_000;
 
 /** What a checkpoint reports: the WAL's frames, and how many of them are now in the database file. */
 interface CheckpointResult {
@@ -16,7 +14,7 @@ interface CheckpointResult {
 }
 
 /** Runs a task while the writer commits nothing (GroupCommit.holdWrites). */
-export type HoldWrites = <T>(task: () => Promise<T>, maxMs: number) => Promise<T>;
+export type HoldWrites = <T>(task: () => Promise<T>) => Promise<T>;
 
 export interface CheckpointerOptions {
   /** The thread died: the writer should checkpoint as SQLite does by default again. */
@@ -119,7 +117,7 @@ export class Checkpointer {
     void this.checkpoint()
       .then(async ({ log }) => {
         if (log < this.restartAfterPages || !this.holdWrites || this.closed) return;
-        await this.holdWrites(() => this.checkpoint(), RESTART_HOLD_MAX_MS);
+        await this.holdWrites(() => this.checkpoint(true));
         this.stats.restarts++;
       })
       .catch((error: unknown) => {
@@ -128,12 +126,12 @@ export class Checkpointer {
       .finally(() => (this.inFlight = false));
   }
 
-  /** One PASSIVE checkpoint on the thread. */
-  private checkpoint(): Promise<CheckpointResult> {
+  /** One PASSIVE checkpoint on the thread; `held`: the writer's commits are held meanwhile (checkpoint-worker.mjs). */
+  private checkpoint(held = false): Promise<CheckpointResult> {
     if (this.dead) return Promise.reject(new Error("the checkpoint thread stopped"));
     return new Promise((resolve, reject) => {
       this.answer = { resolve, reject };
-      this.worker.postMessage("checkpoint");
+      this.worker.postMessage(held ? "held" : "checkpoint");
     });
   }
 

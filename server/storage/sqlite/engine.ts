@@ -36,7 +36,7 @@ export class SqliteEngine implements Engine {
     const stores = createStores(db, ringCapacity, () => this.searchIndexer.stored());
     const wal = db.memory ? null : new WalFile(db);
     this.wal = wal;
-    this.checkpointer = db.memory ? null : startCheckpointer(db, (task, maxMs) => this.tasks.holdWrites(task, maxMs));
+    this.checkpointer = db.memory ? null : startCheckpointer(db, (task) => this.tasks.holdWrites(task));
     const checkpointer = this.checkpointer;
     this.tasks = new GroupCommit(
       db,

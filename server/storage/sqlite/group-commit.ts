@@ -64,8 +64,8 @@ export class GroupCommit<R> {
   /** Flushes under way (drain() waits for each, its sync included). */
   private readonly flushing = new Set<Promise<void>>();
   private scheduled = false;
-  /** Writes held (holdWrites): they gather and commit when the hold ends. */
-  private held = false;
+  /** Writes are held until this settles (holdWrites): they gather and commit after. */
+  private holding: Promise<void> | null = null;
   private busy = false;
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
@@ -131,38 +131,32 @@ export class GroupCommit<R> {
 
   /**
    * Runs `task` while no write commits: a group committing now finishes
-   * first, writes asked for meanwhile gather and commit as one group when
-   * `task` settles or after `maxMs`, whichever comes first. Reads go on. The
-   * checkpointer uses it to let the WAL start over (checkpointer.ts).
+   * first; writes asked for meanwhile gather and commit as one group when
+   * `task` settles (a flush asked for directly, close's, waits too). Reads go
+   * on. The checkpointer uses it to let the WAL start over (checkpointer.ts).
    */
-  async holdWrites<T>(task: () => Promise<T>, maxMs: number): Promise<T> {
-    if (this.held) throw new Error("writes are already held");
-    this.held = true;
-    let timer: NodeJS.Timeout | undefined;
-    const release = () => {
-      clearTimeout(timer);
-      if (!this.held) return;
-      this.held = false;
-      this.kick();
-    };
+  async holdWrites<T>(task: () => Promise<T>): Promise<T> {
+    if (this.holding) throw new Error("writes are already held");
+    // The connection's turn first: a group mid-commit ends before the task starts.
+    const run = this.turn(async () => undefined).then(task);
+    const holding = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.holding = holding;
     try {
-      // The connection's turn: a group mid-commit ends before the task starts.
-      await this.turn(async () => undefined);
-      timer = setTimeout(release, maxMs);
-      return await task();
+      return await run;
     } finally {
-      release();
+      if (this.holding === holding) this.holding = null;
+      this.kick();
     }
   }
 
   /** Schedules a flush at the end of this turn, unless one is scheduled, a sync runs or writes are held (their end kicks again). */
   private kick(): void {
-    if (this.scheduled || this.held || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
+    if (this.scheduled || this.holding || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
     this.scheduled = true;
-    this.schedule(() => {
-      if (this.held) this.scheduled = false;
-      else void this.flush();
-    });
+    this.schedule(() => void this.flush());
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
@@ -175,6 +169,7 @@ export class GroupCommit<R> {
 
   private async flushOnce(): Promise<void> {
     try {
+      while (this.holding) await this.holding;
       await this.commitAndAnswer();
     } finally {
       // What is left (a background write passed over, writes queued meanwhile) gets its turn now.
