@@ -170,7 +170,7 @@ describe("the search index behind the send (SQLite)", () => {
 
   it("indexes a burst in batches one after another, each after a full one twice as big, and what a quiet server stored once INDEX_AFTER_MS has passed", async () => {
     const db = seeded(dataDir());
-    // INDEX_BATCH, then twice, then four times as many, then the 100 left: one after another, no timer between.
+    // 256, then 512, then 1,024 (the cap), then the 108 left: one after another, no timer between.
     const burst = Array.from({ length: INDEX_BATCH * 7 + 100 }, (_, i) => [`b${i}`, `burst ${i}`] as [string, string]);
     await db.send(...burst);
     await vi.advanceTimersByTimeAsync(INDEX_AFTER_MS);

@@ -1,15 +1,10 @@
 import type Database from "better-sqlite3";
 
-/**
- * How long after a message is stored its row waits to be indexed, at most
- * (ms), so a batch gathers. Short: what a run costs grows with its rows (~90
- * µs each, FTS5's segment written at its COMMIT on the event loop), and at
- * 1,000 msg/s a 100 ms wait made runs of ~250 rows, 22 ms each (WALRESTART).
- */
-export const INDEX_AFTER_MS = 25;
+/** How long after a message is stored its row waits to be indexed, at most (ms), so a batch gathers. */
+export const INDEX_AFTER_MS = 100;
 /** Pending rows one background write moves into the index: a few milliseconds of the writer. */
-export const INDEX_BATCH = 64;
-/** After full batches in a row (a backlog) the batch doubles, up to this (~90 ms of the writer with the chat suites' bodies: only under a backlog). */
+export const INDEX_BATCH = 256;
+/** After full batches in a row (a backlog) the batch doubles, up to this (~15 ms of the writer). */
 export const INDEX_BATCH_MAX = 1024;
 /** After a failed run, the next try (ms); it doubles with each failure in a row, up to INDEX_RETRY_MAX_MS. */
 export const INDEX_RETRY_MS = 5_000;
