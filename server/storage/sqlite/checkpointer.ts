@@ -64,7 +64,7 @@ export class Checkpointer {
   /** The thread is gone (it failed to start or died): nothing to wait for. */
   private dead = false;
   private readonly timer: NodeJS.Timeout;
-  /** Checkpoints run and failed, the WAL's size in pages at the last one, and the checkpoints run with writes held. */
+  /** Checkpoints run and failed, the WAL's size in pages at the last one, and the held checkpoints that copied it all out (each lets the WAL start over). */
   readonly stats = { runs: 0, failures: 0, walPages: 0, restarts: 0 };
 
   private readonly onGone: () => void;
@@ -117,8 +117,9 @@ export class Checkpointer {
     void this.checkpoint()
       .then(async ({ log }) => {
         if (log < this.restartAfterPages || !this.holdWrites || this.closed) return;
-        await this.holdWrites(() => this.checkpoint(true));
-        this.stats.restarts++;
+        const held = await this.holdWrites(() => this.checkpoint());
+        // Everything copied out: the next write starts the WAL over.
+        if (held.log > 0 && held.checkpointed === held.log) this.stats.restarts++;
       })
       .catch((error: unknown) => {
         if (!this.closed && !this.dead) this.onError(error instanceof Error ? error.message : String(error));
@@ -126,12 +127,17 @@ export class Checkpointer {
       .finally(() => (this.inFlight = false));
   }
 
-  /** One PASSIVE checkpoint on the thread; `held`: the writer's commits are held meanwhile (checkpoint-worker.mjs). */
-  private checkpoint(held = false): Promise<CheckpointResult> {
+  /**
+   * One PASSIVE checkpoint on the thread. SQLite syncs the database file
+   * before it records the WAL as copied out, so a checkpoint cut short (the
+   * thread stopped, a failed sync, a close) never lets a write start the WAL
+   * over onto pages not yet on disk.
+   */
+  private checkpoint(): Promise<CheckpointResult> {
     if (this.dead) return Promise.reject(new Error("the checkpoint thread stopped"));
     return new Promise((resolve, reject) => {
       this.answer = { resolve, reject };
-      this.worker.postMessage(held ? "held" : "checkpoint");
+      this.worker.postMessage("checkpoint");
     });
   }
 

@@ -358,4 +358,18 @@ describe("GroupCommit.holdWrites (the checkpoint that lets the WAL start over)",
     await w;
     expect(bodies()).toEqual(["at close"]);
   });
+
+  it("a task that fails (the checkpoint thread stopped) ends the hold: it rejects, and what gathered commits", async () => {
+    let fail!: (error: Error) => void;
+    const held = commits.holdWrites(() => new Promise<void>((_, reject) => (fail = reject)));
+    const w = commits.write(async (st) => st.add("after the failure"));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(bodies()).toEqual([]);
+    fail(new Error("the checkpoint thread stopped"));
+    await expect(held).rejects.toThrow("the checkpoint thread stopped");
+    endTurn();
+    await w;
+    expect(bodies()).toEqual(["after the failure"]);
+    await expect(commits.holdWrites(async () => "again")).resolves.toBe("again"); // a new hold may begin
+  });
 });
