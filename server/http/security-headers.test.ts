@@ -15,9 +15,12 @@ import { HSTS, builtInlineScripts, inlineScriptHashes } from "./security-headers
  */
 
 let server: TestServer | undefined;
+/** The miniature apps' folders, removed after each test (the server's own data folder goes with dispose). */
+const webDirs: string[] = [];
 afterEach(async () => {
   await server?.dispose();
   server = undefined;
+  for (const dir of webDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The build's inline script in the miniature app (vite.config.ts inlines the boot and theme scripts). */
@@ -28,6 +31,7 @@ const INLINE_HASH = `'sha256-${createHash("sha256").update(INLINE).digest("base6
 /** A built app in miniature: index.html (with an inline script), the service worker, a bundle and its (hidden) source map. */
 function webDir(): string {
   const dir = tempDir();
+  webDirs.push(dir);
   mkdirSync(path.join(dir, "assets"));
   writeFileSync(path.join(dir, "index.html"), `<!doctype html><head><script>${INLINE}</script></head><div id="root"></div><script type="module" src="/assets/main-abc.js"></script>`);
   writeFileSync(path.join(dir, "sw.js"), "self.addEventListener('push', () => {});");
@@ -143,6 +147,7 @@ describe("inlineScriptHashes", () => {
 
   it("follow a page rebuilt under a running server within a second (a deploy that swaps the files), and none when it is gone", () => {
     const dir = tempDir();
+    webDirs.push(dir);
     const page = (script: string) => writeFileSync(path.join(dir, "index.html"), `<head><script>${script}</script></head>`);
     let now = 0;
     const current = builtInlineScripts(dir, () => now);
