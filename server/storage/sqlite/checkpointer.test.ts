@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { Checkpointer } from "./checkpointer.js";
+import { CATCH_UP_RUNS, Checkpointer, type CheckpointResult, HELD_COPY_FRAMES, startOver } from "./checkpointer.js";
 import { GroupCommit } from "./group-commit.js";
 
 let dir: string;
@@ -55,5 +55,80 @@ describe("Checkpointer", () => {
     // The WAL started over each time: a checkpoint found it shorter than the one before.
     const startedOver = logs.filter((log, i) => i > 0 && log < logs[i - 1]!).length;
     expect(startedOver).toBeGreaterThanOrEqual(3);
+  });
+});
+
+/**
+ * How the WAL is made to start over, with scripted checkpoints: what runs
+ * while writes flow and what runs while they are held (the held one must copy
+ * little, since every write waits for it).
+ */
+describe("startOver", () => {
+  const THRESHOLD = 32_000;
+
+  /** Checkpoints answering `results` in turn; `events` records each one and whether writes were held. */
+  function script(results: CheckpointResult[], opts: { closeAfter?: number } = {}) {
+    const events: string[] = [];
+    let held = false;
+    let runs = 0;
+    const deps = {
+      checkpoint: async () => {
+        events.push(held ? "held checkpoint" : "checkpoint");
+        runs++;
+        const next = results.shift();
+        if (!next) throw new Error("more checkpoints than scripted");
+        return next;
+      },
+      holdWrites: async <T>(task: () => Promise<T>) => {
+        held = true;
+        try {
+          return await task();
+        } finally {
+          held = false;
+        }
+      },
+      restartAfterPages: THRESHOLD,
+      closed: () => opts.closeAfter !== undefined && runs >= opts.closeAfter,
+    };
+    return { deps, events };
+  }
+
+  it("copies with writes flowing until a checkpoint copied few frames, then holds writes for one that copies about as few", async () => {
+    const { deps, events } = script([
+      { log: 41_000, checkpointed: 40_000 }, // copied the 6,000 that came during the first
+      { log: 41_600, checkpointed: 41_000 }, // 1,000
+      { log: 41_800, checkpointed: 41_000 + HELD_COPY_FRAMES - 56 }, // fewer than HELD_COPY_FRAMES: enough
+      { log: 41_900, checkpointed: 41_900 }, // the held one: everything
+    ]);
+    const held = await startOver({ log: 34_000, checkpointed: 34_000 }, deps);
+    expect(events).toEqual(["checkpoint", "checkpoint", "checkpoint", "held checkpoint"]);
+    expect(held).toEqual({ log: 41_900, checkpointed: 41_900 });
+  });
+
+  it("holds writes after CATCH_UP_RUNS checkpoints when writes outrun the copy", async () => {
+    const results: CheckpointResult[] = [];
+    for (let i = 1; i <= CATCH_UP_RUNS; i++) results.push({ log: 40_000 + 2_000 * i, checkpointed: 39_000 + 2_000 * i });
+    results.push({ log: 60_000, checkpointed: 60_000 });
+    const { deps, events } = script(results);
+    const held = await startOver({ log: 40_000, checkpointed: 39_000 }, deps);
+    expect(events).toEqual([...Array<string>(CATCH_UP_RUNS).fill("checkpoint"), "held checkpoint"]);
+    expect(held).toEqual({ log: 60_000, checkpointed: 60_000 });
+  });
+
+  it("holds nothing when the WAL is short, started over by itself meanwhile, or the checkpointer closed", async () => {
+    const short = script([]);
+    expect(await startOver({ log: THRESHOLD - 1, checkpointed: THRESHOLD - 1 }, short.deps)).toBeNull();
+    expect(short.events).toEqual([]);
+
+    const restarted = script([
+      { log: 36_000, checkpointed: 35_000 },
+      { log: 120, checkpointed: 120 }, // a write found everything copied and rewound the WAL
+    ]);
+    expect(await startOver({ log: 33_000, checkpointed: 33_000 }, restarted.deps)).toBeNull();
+    expect(restarted.events).toEqual(["checkpoint", "checkpoint"]);
+
+    const closing = script([{ log: 36_000, checkpointed: 35_000 }], { closeAfter: 1 });
+    expect(await startOver({ log: 33_000, checkpointed: 33_000 }, closing.deps)).toBeNull();
+    expect(closing.events).toEqual(["checkpoint"]);
   });
 });

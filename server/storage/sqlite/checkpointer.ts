@@ -1,14 +1,22 @@
 import { Worker } from "node:worker_threads";
 
 /** WAL pages after which the writer checkpoints by itself, on the event loop: the valve if the thread lags. */
-export const WRITER_CHECKPOINT_PAGES = 20_000;
+export const WRITER_CHECKPOINT_PAGES = 64_000;
 /** How often the thread checkpoints while there are commits (ms). */
 export const CHECKPOINT_EVERY_MS = 200;
-/** WAL pages after which a checkpoint is followed by one with writes held, so that the WAL starts over. */
-export const RESTART_AFTER_PAGES = 8_000;
+/**
+ * WAL pages after which the WAL is made to start over (startOver): with 4 KiB
+ * pages a WAL of up to ~130 MB under a sustained flow of writes, and writes
+ * held for a few milliseconds every ~2 s at 1,000 msg/s.
+ */
+export const RESTART_AFTER_PAGES = 32_000;
+/** A catch-up checkpoint that copied at most this many frames is the last one before writes are held. */
+export const HELD_COPY_FRAMES = 256;
+/** Catch-up checkpoints at most before writes are held (writes that outrun the copy never let the gap close). */
+export const CATCH_UP_RUNS = 8;
 
 /** What a checkpoint reports: the WAL's frames, and how many of them are now in the database file. */
-interface CheckpointResult {
+export interface CheckpointResult {
   log: number;
   checkpointed: number;
 }
@@ -50,8 +58,8 @@ export interface CheckpointerOptions {
  * WAL grew to the valve and the writer checkpointed in a COMMIT, fsyncs and
  * all, on the event loop: 30–45 ms every ~0.8 s at 1,000 msg/s
  * (docs/benchmarks.md, WALRESTART). So once a checkpoint finds the WAL past
- * RESTART_AFTER_PAGES, a second one follows at once with the writer's
- * commits held (`holdWrites`): it copies only what the first left, the next
+ * RESTART_AFTER_PAGES, the WAL is made to start over (startOver): the
+ * writer's commits are held (`holdWrites`) for one more checkpoint, the next
  * write transaction then rewinds the WAL, and the event loop never waits.
  */
 export class Checkpointer {
@@ -115,11 +123,17 @@ export class Checkpointer {
     this.dirty = false;
     this.inFlight = true;
     void this.checkpoint()
-      .then(async ({ log }) => {
-        if (log < this.restartAfterPages || !this.holdWrites || this.closed) return;
-        const held = await this.holdWrites(() => this.checkpoint());
+      .then(async (first) => {
+        const holdWrites = this.holdWrites;
+        if (!holdWrites) return;
+        const held = await startOver(first, {
+          checkpoint: () => this.checkpoint(),
+          holdWrites,
+          restartAfterPages: this.restartAfterPages,
+          closed: () => this.closed,
+        });
         // Everything copied out: the next write starts the WAL over.
-        if (held.log > 0 && held.checkpointed === held.log) this.stats.restarts++;
+        if (held && held.log > 0 && held.checkpointed === held.log) this.stats.restarts++;
       })
       .catch((error: unknown) => {
         if (!this.closed && !this.dead) this.onError(error instanceof Error ? error.message : String(error));
@@ -156,4 +170,39 @@ export class Checkpointer {
     clearTimeout(timer);
     await this.worker.terminate();
   }
+}
+
+export interface StartOverDeps {
+  /** One PASSIVE checkpoint on the thread. */
+  checkpoint: () => Promise<CheckpointResult>;
+  holdWrites: HoldWrites;
+  restartAfterPages: number;
+  /** Whether the checkpointer closed meanwhile (then nothing more runs). */
+  closed: () => boolean;
+}
+
+/**
+ * After a checkpoint (`first`) found the WAL past `restartAfterPages`, makes
+ * it start over: the checkpoint that must run with writes held copies what
+ * the ones before left and then syncs the database file, and every write
+ * waits for it. Run at once, it had the ~200 ms of frames since the last
+ * checkpoint to copy: 35 ms held at the median at 1,000 msg/s (WALRESTART2
+ * in docs/benchmarks.md). So checkpoints with writes flowing go first, each
+ * copying what arrived during the one before, until one copied at most
+ * HELD_COPY_FRAMES: the held one then has about as few to copy (9 ms at the
+ * median). At most CATCH_UP_RUNS of them; a WAL found short again (it
+ * started over by itself, between two commits) needs no hold. Answers the
+ * held checkpoint's result, or null if none ran.
+ */
+export async function startOver(first: CheckpointResult, deps: StartOverDeps): Promise<CheckpointResult | null> {
+  if (first.log < deps.restartAfterPages || deps.closed()) return null;
+  let copied = first.checkpointed;
+  for (let run = 0; run < CATCH_UP_RUNS; run++) {
+    const next = await deps.checkpoint();
+    if (deps.closed() || next.log < deps.restartAfterPages) return null;
+    const gained = next.checkpointed - copied;
+    copied = next.checkpointed;
+    if (gained <= HELD_COPY_FRAMES) break;
+  }
+  return deps.holdWrites(() => deps.checkpoint());
 }
