@@ -6,8 +6,8 @@ export const WRITER_CHECKPOINT_PAGES = 64_000;
 export const CHECKPOINT_EVERY_MS = 200;
 /**
  * WAL pages after which the WAL is made to start over (startOver): with 4 KiB
- * pages a WAL of up to ~130 MB under a sustained flow of writes, and writes
- * held for a few milliseconds every ~2 s at 1,000 msg/s.
+ * pages, ~130 MB of WAL (a little more by the time it starts over) under a
+ * sustained flow of writes, and writes held once every ~2 s at 1,000 msg/s.
  */
 export const RESTART_AFTER_PAGES = 32_000;
 /** A catch-up checkpoint that copied at most this many frames is the last one before writes are held. */
@@ -92,7 +92,8 @@ export class Checkpointer {
       this.answer = null;
       if (m.ok) {
         this.stats.runs++;
-        this.stats.walPages = m.log;
+        // -1: another connection was checkpointing, nothing was learnt.
+        if (m.log >= 0) this.stats.walPages = m.log;
         answer?.resolve(m);
       } else {
         this.stats.failures++;
@@ -183,26 +184,38 @@ export interface StartOverDeps {
 
 /**
  * After a checkpoint (`first`) found the WAL past `restartAfterPages`, makes
- * it start over: the checkpoint that must run with writes held copies what
- * the ones before left and then syncs the database file, and every write
- * waits for it. Run at once, it had the ~200 ms of frames since the last
- * checkpoint to copy: 35 ms held at the median at 1,000 msg/s (WALRESTART2
- * in docs/benchmarks.md). So checkpoints with writes flowing go first, each
- * copying what arrived during the one before, until one copied at most
- * HELD_COPY_FRAMES: the held one then has about as few to copy (9 ms at the
- * median). At most CATCH_UP_RUNS of them; a WAL found short again (it
- * started over by itself, between two commits) needs no hold. Answers the
- * held checkpoint's result, or null if none ran.
+ * it start over. The checkpoint that runs with writes held copies what the
+ * ones before left, then syncs the database file, and every write waits for
+ * it. Run straight after `first`, it had everything that arrived while
+ * `first` copied and synced: 35–48 ms held at the median at 1,000 msg/s
+ * (docs/benchmarks.md, WALRESTART2). So checkpoints with writes flowing go
+ * first, each copying what arrived during the one before, until one copied
+ * everything it found and at most HELD_COPY_FRAMES frames, or no fewer than
+ * ¾ of the one before (the gap no longer closes: it settles near the write
+ * rate times a checkpoint's syncs); the held one then has about as much to
+ * copy (10–31 ms at the median, mostly the database file's sync). At most
+ * CATCH_UP_RUNS of them.
+ *
+ * No hold when it cannot help: the WAL was found short (it started over by
+ * itself between two commits; or -1, another connection was checkpointing),
+ * the checkpointer closed, or the last run could not copy everything it
+ * found (a reader still needs older frames: one of this process's reads for
+ * a moment, another process's backup for longer; the next tick tries again). Answers the held checkpoint's result, or null if none ran.
  */
 export async function startOver(first: CheckpointResult, deps: StartOverDeps): Promise<CheckpointResult | null> {
   if (first.log < deps.restartAfterPages || deps.closed()) return null;
   let copied = first.checkpointed;
+  let before = Infinity;
+  let complete = false;
   for (let run = 0; run < CATCH_UP_RUNS; run++) {
     const next = await deps.checkpoint();
     if (deps.closed() || next.log < deps.restartAfterPages) return null;
     const gained = next.checkpointed - copied;
     copied = next.checkpointed;
-    if (gained <= HELD_COPY_FRAMES) break;
+    complete = next.checkpointed === next.log;
+    if (complete && (gained <= HELD_COPY_FRAMES || gained >= 0.75 * before)) break;
+    before = gained;
   }
+  if (!complete) return null;
   return deps.holdWrites(() => deps.checkpoint());
 }
