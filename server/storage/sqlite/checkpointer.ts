@@ -14,6 +14,8 @@ export const RESTART_AFTER_PAGES = 32_000;
 export const HELD_COPY_FRAMES = 256;
 /** Catch-up checkpoints at most before writes are held (writes that outrun the copy never let the gap close). */
 export const CATCH_UP_RUNS = 8;
+/** A catch-up checkpoint that copied at least this share of what the one before copied: the gap has stopped closing. */
+const NOT_CLOSING = 0.75;
 
 /** What a checkpoint reports: the WAL's frames, and how many of them are now in the database file. */
 export interface CheckpointResult {
@@ -200,7 +202,8 @@ export interface StartOverDeps {
  * itself between two commits; or -1, another connection was checkpointing),
  * the checkpointer closed, or the last run could not copy everything it
  * found (a reader still needs older frames: one of this process's reads for
- * a moment, another process's backup for longer; the next tick tries again). Answers the held checkpoint's result, or null if none ran.
+ * a moment, another process's backup for longer; the next tick tries
+ * again). Answers the held checkpoint's result, or null if none ran.
  */
 export async function startOver(first: CheckpointResult, deps: StartOverDeps): Promise<CheckpointResult | null> {
   if (first.log < deps.restartAfterPages || deps.closed()) return null;
@@ -213,7 +216,7 @@ export async function startOver(first: CheckpointResult, deps: StartOverDeps): P
     const gained = next.checkpointed - copied;
     copied = next.checkpointed;
     complete = next.checkpointed === next.log;
-    if (complete && (gained <= HELD_COPY_FRAMES || gained >= 0.75 * before)) break;
+    if (complete && (gained <= HELD_COPY_FRAMES || gained >= NOT_CLOSING * before)) break;
     before = gained;
   }
   if (!complete) return null;
