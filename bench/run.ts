@@ -19,6 +19,9 @@ import { table, verdict, type Metric, type Suite, type SuiteResult } from "./lib
  *                        profiles go to bench/results/profiles-<timestamp>/
  *   --transports=ws,sse  transports suite: only these transports
  *   --light-rate=200     transports suite: also measure at this lighter rate (full runs: 200; quick: none)
+ *   --connections=6      transports suite: HTTP connections each SSE / long-poll client holds at most, its stream's
+ *                        included, as a browser holds 6 to one host (default 6; 0: no limit)
+ *   --generator=fetch    transports suite: Node's fetch in the clients instead of the node:http stand-ins
  *   --steady-rate=1000   throughput suite: the fixed rate(s) of its steady-latency runs (default 1,000 msg/s;
  *                        several, comma-separated, e.g. 200,1000: each measured in turn)
  *   --idle=ws,sse,poll   connections suite: only these transports (default all three)

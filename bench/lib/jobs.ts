@@ -32,6 +32,8 @@ export type WorkerSetup =
       concurrency: number;
       /** Web clients: node:http stand-ins for the browser's fetch and EventSource (NodeClientOptions.lean). */
       lean?: boolean;
+      /** Lean web clients: HTTP connections each may hold (NodeClientOptions.connections). */
+      connections?: number;
       /** A cluster's Redis: the worker also listens on each recipient's channel and times when a message passes through Redis. */
       observeRedis?: string;
     }

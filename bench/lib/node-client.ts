@@ -13,7 +13,7 @@ import { SseTransport } from "../../web/sync/sse-transport.js";
 import type { Transport, TransportStatus } from "../../web/sync/transport.js";
 import { socketIo, WsTransport } from "../../web/sync/ws-transport.js";
 import { leanEventSource, nodeEventSource } from "./node-event-source.js";
-import { leanFetch } from "./node-http.js";
+import { browserAgent, leanFetch } from "./node-http.js";
 
 export interface Credentials {
   userId: string;
@@ -37,6 +37,14 @@ export interface NodeClientOptions extends Credentials {
    * requests, a fraction of the generator's CPU. Default: Node's fetch.
    */
   lean?: boolean;
+  /**
+   * Lean clients: HTTP connections the client may hold at once, its SSE
+   * stream's or long-poll's included, as a browser holds at most
+   * BROWSER_CONNECTIONS_PER_HOST to one host; requests beyond them wait for
+   * one. Default: that; 0: no limit (a new connection whenever none is free,
+   * the generator before issue 16's ACCEPT round).
+   */
+  connections?: number;
   /** Entries the engine applied, in order, with the time (performance.now()) of the apply. */
   onApplied?(entries: Entry[], at: number): void;
   /** Entries as pushed by the transport, before the engine, with the time of arrival. */
@@ -65,9 +73,10 @@ export class NodeClient {
 
   constructor(private readonly opts: NodeClientOptions) {
     const auth = { authorization: `Bearer ${opts.token}` };
+    const agent = opts.lean ? browserAgent(opts.connections) : null;
     const http = new Http(
       opts.url,
-      opts.lean ? leanFetch(auth) : (input, init) => fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...auth } }),
+      agent ? leanFetch(auth, agent) : (input, init) => fetch(input, { ...init, headers: { ...(init.headers as Record<string, string>), ...auth } }),
     );
     http.setDeviceId(opts.deviceId);
     this.api = new Api(http);
@@ -79,7 +88,7 @@ export class NodeClient {
         break;
       }
       case "sse":
-        this.transport = new SseTransport({ ...link, deviceId: opts.deviceId, api: this.api, base: opts.url, openStream: (opts.lean ? leanEventSource : nodeEventSource)(auth) });
+        this.transport = new SseTransport({ ...link, deviceId: opts.deviceId, api: this.api, base: opts.url, openStream: agent ? leanEventSource(auth, agent) : nodeEventSource(auth) });
         break;
       case "poll":
         this.transport = new PollTransport({ ...link, deviceId: opts.deviceId, api: this.api });

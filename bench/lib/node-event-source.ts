@@ -41,7 +41,7 @@ export function nodeEventSource(headers: Record<string, string>): OpenStream {
  * native EventSource costs the page; see bench/lib/node-http.ts): one GET on
  * a connection of its own, `error` once when the stream fails or ends.
  */
-export function leanEventSource(headers: Record<string, string>): OpenStream {
+export function leanEventSource(headers: Record<string, string>, agent: http.Agent | false = false): OpenStream {
   return (url: string): EventStream =>
     eventStream((emit) => {
       let failed = false;
@@ -50,7 +50,7 @@ export function leanEventSource(headers: Record<string, string>): OpenStream {
         failed = true;
         emit("error");
       };
-      const req = http.get(url, { headers: { accept: "text/event-stream", ...headers }, agent: false });
+      const req = http.get(url, { headers: { accept: "text/event-stream", ...headers }, agent });
       req.on("error", fail);
       req.on("response", (res) => {
         if (res.statusCode !== 200) {

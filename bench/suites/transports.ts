@@ -6,8 +6,10 @@ import { profileSummary } from "../lib/profile-summary.js";
 import { dbCpu, withStore, type BenchStore } from "../lib/database.js";
 import type { Metric, Suite, SuiteContext, SuiteResult } from "../lib/report.js";
 import type { SeededUser } from "../lib/seed.js";
+import { BROWSER_CONNECTIONS_PER_HOST } from "../lib/node-http.js";
 import { BenchServer, LOAD_SERVER_ENV } from "../lib/server.js";
 import { concat, split, summarize } from "../lib/stats.js";
+import { tcpCounters, tcpDelta, watchAcceptQueue } from "../lib/tcp.js";
 import { cpuOverWindow, profileWindow, quiesce } from "../lib/window.js";
 
 /**
@@ -48,7 +50,10 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     bodyBytes: 80,
     /** `lean`: node:http stand-ins for fetch and EventSource; `fetch`: Node's fetch (undici). */
     generator: ctx.option("generator") === "fetch" ? ("fetch" as const) : ("lean" as const),
+    /** Lean clients: HTTP connections each holds at most, as a browser does (0: no limit). */
+    connections: Number(ctx.option("connections") ?? BROWSER_CONNECTIONS_PER_HOST),
   };
+  const generatorName = cfg.generator === "fetch" ? "fetch" : cfg.connections > 0 ? `lean, ≤ ${cfg.connections} connections a client` : "lean, connections unlimited";
   const chosen = ctx.option("transports")?.split(",").filter((t): t is TransportName => t === "ws" || t === "sse" || t === "poll");
   const order: TransportName[] = chosen?.length ? chosen : ctx.quick ? ["sse", "poll"] : ["ws", "sse", "poll"];
   const seeder = await store.seeder();
@@ -64,10 +69,11 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   }
   await seeder.close();
   const server = await BenchServer.start({ dataDir: store.dataDir, env: { ...store.env, ...LOAD_SERVER_ENV } });
+  const port = Number(new URL(server.url).port);
   try {
     for (const transport of order) {
       const fleet = await Fleet.start(
-        split(pairsFor[transport]!, WORKERS).map((share) => ({ kind: "chat", url: server.url, target: "courier", client: transport, pairs: share, concurrency: 8, lean: cfg.generator === "lean" })),
+        split(pairsFor[transport]!, WORKERS).map((share) => ({ kind: "chat", url: server.url, target: "courier", client: transport, pairs: share, concurrency: 8, lean: cfg.generator === "lean", connections: cfg.connections })),
       );
       try {
         const failed = fleet.ready.reduce((n, r) => n + r.failed, 0);
@@ -78,6 +84,8 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
         const perRun = [];
         const runOnce = async (profileFile?: string, rate = cfg.rate) => {
           await quiesce(server.pid, 15, ctx.quick ? 3000 : 30_000);
+          const tcpBefore = tcpCounters();
+          const queue = watchAcceptQueue(port);
           let cpu: ReturnType<typeof cpuOverWindow> | null = null;
           let profiling: Promise<string | null> | null = null;
           const results = await fleet.run<ChatResult>((_, startAt) => {
@@ -87,10 +95,11 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
           });
           const profileError = await profiling;
           if (profileError) ctx.log(`no profile: ${profileError}`);
-          return { results, cpu: await cpu! };
+          const tcp = tcpDelta(tcpBefore, tcpCounters());
+          return { results, cpu: await cpu!, tcp: tcp && { ...tcp, acceptQueue: queue.stop() } };
         };
         for (let r = 0; r < cfg.runs; r++) {
-          const { results, cpu } = await runOnce();
+          const { results, cpu, tcp } = await runOnce();
           const a = concat(results.map((x) => x.applyLatencies));
           const p = concat(results.map((x) => x.latencies));
           applied.push(a);
@@ -104,9 +113,10 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
             lastError: results.find((x) => x.lastError)?.lastError ?? null,
             scheduleLagP99: Math.max(...results.map((x) => x.scheduleLagP99)),
             cpu,
+            tcp,
           };
           perRun.push(run);
-          ctx.log(`${transport}: applied p50 ${run.applied.median} p99 ${run.applied.p99} ms; pushed p99 ${run.pushed.p99} ms; lost ${run.lost}; cpu ${JSON.stringify(cpu.processes)}`);
+          ctx.log(`${transport}: applied p50 ${run.applied.median} p99 ${run.applied.p99} ms; pushed p99 ${run.pushed.p99} ms; lost ${run.lost}; cpu ${JSON.stringify(cpu.processes)}${tcp ? `; tcp ${tcp.opened} opened, ${tcp.listenOverflows} dropped (queue full), accept queue max ${tcp.acceptQueue?.max ?? "?"}` : ""}`);
         }
         const all = summarize(concat(applied));
         const push = summarize(concat(pushed));
@@ -122,7 +132,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
             label: `send → applied at ${cfg.lightRate} msg/s, ${NAMES[transport]} (web client code), p99`,
             unit: "ms",
             value: light.p99,
-            note: `p50 ${light.median} ms, ${light.n} samples; server ${cpu.processes.server}%${dbCpu(cpu.processes)}, generator (${cfg.generator}) ${Math.round((cpu.processes.worker0 ?? 0) + (cpu.processes.worker1 ?? 0))}%`,
+            note: `p50 ${light.median} ms, ${light.n} samples; server ${cpu.processes.server}%${dbCpu(cpu.processes)}, generator (${generatorName}) ${Math.round((cpu.processes.worker0 ?? 0) + (cpu.processes.worker1 ?? 0))}%`,
           };
         }
         if (ctx.profileDir) {
@@ -132,6 +142,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
         }
         details[transport] = entry;
         const cpu = perRun[0]!.cpu.processes;
+        const firstTcp = perRun[0]!.tcp;
         const gen = Math.round((cpu.worker0 ?? 0) + (cpu.worker1 ?? 0));
         metrics.push({
           id: `transport.${transport}.p99`,
@@ -139,7 +150,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
           unit: "ms",
           value: all.p99,
           target: { op: "<=", value: TARGETS[transport] },
-          note: `p50 ${all.median} ms, push arrival p99 ${push.p99} ms, ${all.n} samples${perRun.some((r) => r.lost) ? `, ${perRun.reduce((n, r) => n + r.lost, 0)} not applied in time` : ""}; server ${cpu.server}%${dbCpu(cpu)}, generator (${cfg.generator}) ${gen}%`,
+          note: `p50 ${all.median} ms, push arrival p99 ${push.p99} ms, ${all.n} samples${perRun.some((r) => r.lost) ? `, ${perRun.reduce((n, r) => n + r.lost, 0)} not applied in time` : ""}; server ${cpu.server}%${dbCpu(cpu)}, generator (${generatorName}) ${gen}%${firstTcp ? `; first window: ${firstTcp.opened} connections opened, ${firstTcp.listenOverflows} dropped, accept queue ≤ ${firstTcp.acceptQueue?.max ?? "?"}` : ""}`,
         });
         if (lightMetric) metrics.push(lightMetric);
       } finally {

@@ -132,11 +132,12 @@ async function setupChat(s: Extract<WorkerSetup, { kind: "chat" }>): Promise<{ f
         await Promise.all([a.connect(), b.connect()]);
         return { sender: rawSender(a), conversationId: pair.conversationId };
       }
-      const a = new NodeClient!({ url: s.url, transport: s.client, lean: s.lean, ...pair.a });
+      const a = new NodeClient!({ url: s.url, transport: s.client, lean: s.lean, connections: s.connections, ...pair.a });
       const b = new NodeClient!({
         url: pair.bUrl ?? s.url,
         transport: s.client,
         lean: s.lean,
+        connections: s.connections,
         ...pair.b,
         onPush: (entries, at) => onArrival(entries, at, false),
         onApplied: (entries, at) => onArrival(entries, at, true),
