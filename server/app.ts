@@ -32,6 +32,7 @@ import { searchRoutes } from "./search/routes.js";
 import { faultRoutes } from "./testing/faults.js";
 import { PushService, type PushServiceOptions } from "./push/service.js";
 import { openStorage } from "./storage/open.js";
+import { SqliteEngine } from "./storage/sqlite/engine.js";
 import type { Storage } from "./storage/storage.js";
 import { type Cluster, createCluster } from "./cluster/cluster.js";
 import { DeliveryMetrics } from "./sync/delivery-metrics.js";
@@ -198,7 +199,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   const push = new PushService({ storage, sync, hub, presence: cluster, redis: cluster.link, config: config.push, clock, funnel: pushFunnel, log: app.log, events }, opts.push);
   hub.observe(push.hubObserver);
   // What /metrics reads at scrape time instead of counting twice; Redis's latency by a PING every 10 s.
-  metrics.readFrom({ delivery, pushFunnel, hub });
+  const engine = opened.engine;
+  metrics.readFrom({ delivery, pushFunnel, hub, wal: engine instanceof SqliteEngine ? () => engine.walHealth : undefined });
   const link = cluster.link;
   if (link) metrics.watchRedis(() => link.ping());
   await cluster.start({ hub, sync, storage, clock });

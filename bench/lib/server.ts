@@ -62,6 +62,13 @@ export interface ServerStalls {
  * preloaded, so the bench can force a GC and read memory, or CPU-profile a
  * measurement window, without any hook in product code.
  */
+/** Counters of the server's write-ahead log (BenchServer.wal); subtract two readings for a window. */
+export interface WalCounters {
+  holds: number;
+  heldMs: number;
+  restarts: number;
+}
+
 export class BenchServer {
   private seq = 0;
 
@@ -118,6 +125,25 @@ export class BenchServer {
       await sleep(20);
     }
     throw new Error(`server probe did not answer "${cmd}"`);
+  }
+
+  /**
+   * SQLite's write-ahead log as the server's /metrics shows it (the
+   * courier_sqlite_* families: writes held for the checkpoint that lets the
+   * WAL start over, the time held in all, start-overs), or null on
+   * PostgreSQL or when /metrics does not answer.
+   */
+  async wal(): Promise<WalCounters | null> {
+    try {
+      const res = await fetch(`${this.url}/metrics`);
+      if (!res.ok) return null;
+      const text = await res.text();
+      const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+      const w = { holds: value("courier_sqlite_write_holds_total"), heldMs: value("courier_sqlite_writes_held_seconds_total") * 1000, restarts: value("courier_sqlite_wal_restarts_total") };
+      return Object.values(w).some(Number.isNaN) ? null : w;
+    } catch {
+      return null;
+    }
   }
 
   /** Full GC in the server, then its process.memoryUsage(). */

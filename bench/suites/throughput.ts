@@ -131,6 +131,8 @@ interface RunFigures {
   cpu: Awaited<ReturnType<typeof cpuOverWindow>>;
   /** One server: what held its main thread over the window (event-loop delay, GC pauses, WAL syncs). */
   stalls?: ServerStalls;
+  /** SQLite: writes held for the WAL's start-over over the run, and the time held in all (from /metrics). */
+  wal?: { holds: number; heldMs: number; restarts: number };
   /** Several processes: what Redis did over the whole phase (warm-up and drain included), per accepted message. */
   redis?: { commandsPerMessage: number; recipientChannelMessages: number; bytesPerRecipientMessage: number; perMessage: Record<string, number> };
   /** PostgreSQL over the whole phase, per accepted message: transactions committed (reads included) and rows written. */
@@ -213,6 +215,7 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
     let stalls: Promise<ServerStalls | null> | null = null;
     const redisBefore = target === "courier" ? await ctx.cluster.stats() : null;
     const dbBefore = target === "courier" ? await ctx.db.counters() : null;
+    const walBefore = server ? await server.wal() : null;
     const results = await fleet.run<ChatResult>((_, startAt): Phase => {
       cpu ??= cpuOverWindow(pids, startAt + cfg.warmupMs, durationMs);
       if (profileFile && server) profiling ??= profileWindow(server, startAt + cfg.warmupMs, durationMs, profileFile);
@@ -237,6 +240,12 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
     acceptedTotal += accepted;
     const redisAfter = redisBefore ? await ctx.cluster.stats() : null;
     const dbAfter = dbBefore ? await ctx.db.counters() : null;
+    const walAfter = walBefore && server ? await server.wal() : null;
+    // Over the whole run (warm-up and drain included): the checkpoint's holds are few and seconds apart.
+    const wal =
+      walBefore && walAfter
+        ? { holds: walAfter.holds - walBefore.holds, heldMs: Math.round(walAfter.heldMs - walBefore.heldMs), restarts: walAfter.restarts - walBefore.restarts }
+        : undefined;
     const per = (a: number, b: number) => Math.round(((b - a) / accepted) * 100) / 100;
     const db =
       dbBefore && dbAfter && accepted > 0
@@ -273,12 +282,13 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
       scheduleLagP99: Math.round(Math.max(...results.map((r) => r.scheduleLagP99)) * 10) / 10,
       cpu: await cpu!,
       ...(held ? { stalls: held } : {}),
+      ...(wal ? { wal } : {}),
       ...(redis ? { redis } : {}),
       ...(db ? { db } : {}),
     };
     const what = mode === "saturate" ? "saturate" : `${rate} msg/s`;
     ctx.log(
-      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}${held ? `, loop delay p99 ${held.loopDelay.p99} max ${held.loopDelay.max} ms, gc ${held.gc.count} pauses ${held.gc.totalMs} ms (max ${held.gc.max}), syncs ${held.syncs.count} p50 ${held.syncs.p50} p99 ${held.syncs.p99} max ${held.syncs.max} ms` : ""}`,
+      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}${held ? `, loop delay p99 ${held.loopDelay.p99} max ${held.loopDelay.max} ms, gc ${held.gc.count} pauses ${held.gc.totalMs} ms (max ${held.gc.max}), syncs ${held.syncs.count} p50 ${held.syncs.p50} p99 ${held.syncs.p99} max ${held.syncs.max} ms` : ""}${wal ? `, writes held ${wal.holds}× for ${wal.heldMs} ms in all (WAL started over ${wal.restarts}×)` : ""}`,
     );
     return { figures, results };
   };

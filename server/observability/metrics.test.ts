@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Entry } from "../../shared/protocol/index.js";
 import { loadConfig } from "../config.js";
+import { PushFunnel } from "../push/funnel.js";
+import { DeliveryMetrics } from "../sync/delivery-metrics.js";
 import { call, type Client, connect, emitAck, eventually, listen, openDirect, register, sendHttp, startServer, type TestServer } from "../testing/harness.js";
 import type { AckedEntry } from "./events.js";
 import { Metrics, REDIS_PING_EVERY_MS } from "./metrics.js";
@@ -103,6 +105,38 @@ describe("GET /metrics", () => {
     expect(s.values.has('courier_offline_handovers_total{reason="gave_up"}')).toBe(true);
     expect(s.values.has('courier_retransmit_rounds_total{outcome="acked"}')).toBe(true);
     for (const op of ["read", "write"]) expect(s.values.get(`courier_db_seconds_count{engine="${server.storage.kind}",op="${op}"}`)).toBeGreaterThan(0);
+  });
+
+  it("shows SQLite's write-ahead log (size, checkpoints, start-overs, writes held) on SQLite only, read afresh at each scrape", async () => {
+    server = await startServer();
+    const { scrape: s } = await scrape(server);
+    const families: [string, string][] = [
+      ["courier_sqlite_wal_pages", "gauge"],
+      ["courier_sqlite_checkpoints_total", "counter"],
+      ["courier_sqlite_wal_restarts_total", "counter"],
+      ["courier_sqlite_write_holds_total", "counter"],
+      ["courier_sqlite_writes_held_seconds_total", "counter"],
+    ];
+    for (const [name, type] of families) expect(s.types.get(name), name).toBe(server.storage.kind === "sqlite" ? type : undefined);
+
+    // What the engine reports, as an operator reads it: ms as seconds, counters replaced (not added up) at each scrape.
+    const health = { walPages: 31_000, checkpoints: 40, checkpointFailures: 1, restarts: 2, writeHolds: 3, writesHeldMs: 45 };
+    const metrics = new Metrics();
+    metrics.readFrom({ delivery: new DeliveryMetrics(), pushFunnel: new PushFunnel(), hub: { countByTransport: () => ({ ws: 0, sse: 0, poll: 0 }) }, wal: () => health });
+    const read = async () => parseExposition(await metrics.registry.metrics()).values;
+    let v = await read();
+    expect(v.get("courier_sqlite_wal_pages")).toBe(31_000);
+    expect(v.get('courier_sqlite_checkpoints_total{outcome="ok"}')).toBe(40);
+    expect(v.get('courier_sqlite_checkpoints_total{outcome="failed"}')).toBe(1);
+    expect(v.get("courier_sqlite_wal_restarts_total")).toBe(2);
+    expect(v.get("courier_sqlite_write_holds_total")).toBe(3);
+    expect(v.get("courier_sqlite_writes_held_seconds_total")).toBe(0.045);
+    Object.assign(health, { walPages: 12, restarts: 3, writeHolds: 4, writesHeldMs: 60 });
+    v = await read();
+    expect(v.get("courier_sqlite_wal_pages")).toBe(12);
+    expect(v.get("courier_sqlite_wal_restarts_total")).toBe(3);
+    expect(v.get("courier_sqlite_write_holds_total")).toBe(4);
+    expect(v.get("courier_sqlite_writes_held_seconds_total")).toBe(0.06);
   });
 
   it("without METRICS_TOKEN answers direct loopback clients only", async () => {

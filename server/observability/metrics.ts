@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { ERROR_STATUS, TRANSPORTS, type TransportName } from "../../shared/protocol/index.js";
 import type { PushFunnel } from "../push/funnel.js";
 import type { DeliveryMetrics } from "../sync/delivery-metrics.js";
+import type { WalHealth } from "../storage/sqlite/engine.js";
 import type { Hub } from "../sync/hub.js";
 import type { DeliveryEvents, DeviceRef } from "./events.js";
 
@@ -45,6 +46,8 @@ export interface MetricSources {
   delivery: DeliveryMetrics;
   pushFunnel: PushFunnel;
   hub: Pick<Hub, "countByTransport">;
+  /** SQLite's write-ahead log (SqliteEngine.walHealth); absent on PostgreSQL, and then no courier_sqlite_* family exists. */
+  wal?: () => WalHealth;
 }
 
 const seconds = (ms: number) => Math.max(0, ms) / 1000;
@@ -174,6 +177,33 @@ export class Metrics {
   /** The parts whose own counters the scrape reads (built after the metrics). */
   readFrom(sources: MetricSources): void {
     this.sources = sources;
+    if (sources.wal) this.walFamilies(sources.wal);
+  }
+
+  /** The courier_sqlite_* families, read from the engine at scrape time (docs/observability.md). */
+  private walFamilies(read: () => WalHealth): void {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, value: (w: WalHealth) => number) =>
+      new Gauge({ name, help, registers, collect() { this.set(value(read())); } });
+    const counter = <L extends string = never>(name: string, help: string, labelNames: L[], values: (w: WalHealth) => [Partial<Record<L, string>>, number][]) =>
+      new Counter<L>({
+        name,
+        help,
+        labelNames,
+        registers,
+        collect() {
+          this.reset();
+          for (const [labels, n] of values(read())) this.inc(labels, n);
+        },
+      });
+    gauge("courier_sqlite_wal_pages", "Pages (4 KiB) in SQLite's write-ahead log at its last checkpoint.", (w) => w.walPages);
+    counter("courier_sqlite_checkpoints_total", "WAL checkpoints run on the checkpoint thread, by outcome.", ["outcome"], (w) => [
+      [{ outcome: "ok" }, w.checkpoints],
+      [{ outcome: "failed" }, w.checkpointFailures],
+    ]);
+    counter("courier_sqlite_wal_restarts_total", "Times the WAL was copied out in full so that the next write starts it over from its first page.", [], (w) => [[{}, w.restarts]]);
+    counter("courier_sqlite_write_holds_total", "Times writes were held for a checkpoint that lets the WAL start over.", [], (w) => [[{}, w.writeHolds]]);
+    counter("courier_sqlite_writes_held_seconds_total", "Time writes were held for those checkpoints, in all.", [], (w) => [[{}, seconds(w.writesHeldMs)]]);
   }
 
   /** An error response (HTTP or a socket acknowledgement) with this code. */

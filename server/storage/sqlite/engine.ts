@@ -22,6 +22,16 @@ export interface SqliteOptions {
  * BEGIN IMMEDIATE, so two processes on one file queue on the lock instead of
  * deadlocking on upgrade.
  */
+/** What `SqliteEngine.walHealth` answers. */
+export interface WalHealth {
+  walPages: number;
+  checkpoints: number;
+  checkpointFailures: number;
+  restarts: number;
+  writeHolds: number;
+  writesHeldMs: number;
+}
+
 export class SqliteEngine implements Engine {
   readonly kind = "sqlite";
   private readonly tasks: GroupCommit<Repos>;
@@ -63,6 +73,17 @@ export class SqliteEngine implements Engine {
   /** Writes and commits so far: how well group commit groups. */
   get commitStats(): Readonly<GroupCommit<Repos>["stats"]> {
     return this.tasks.stats;
+  }
+
+  /**
+   * The write-ahead log (metrics: courier_sqlite_*): its size at the last
+   * checkpoint, checkpoints run and failed, the times it started over, and
+   * the times writes were held so that it could, and for how long in all.
+   */
+  get walHealth(): WalHealth {
+    const c = this.checkpointer?.stats;
+    const { holds, heldMs } = this.tasks.stats;
+    return { walPages: c?.walPages ?? 0, checkpoints: c?.runs ?? 0, checkpointFailures: c?.failures ?? 0, restarts: c?.restarts ?? 0, writeHolds: holds, writesHeldMs: heldMs };
   }
 
   /** The connection's `synchronous` setting (1 NORMAL with the WAL synced off the event loop, 2 FULL) and the syncs run. */

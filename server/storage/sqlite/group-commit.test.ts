@@ -61,7 +61,7 @@ describe("GroupCommit", () => {
     expect(done.map((w) => w.result)).toEqual(["A", "B", "C"]);
     expect(done.map((w) => w.appended[0]!.entries.map((e) => e.v))).toEqual([[1], [2], [3]]);
     expect(bodies()).toEqual(["a", "b", "c"]);
-    expect(commits.stats).toEqual({ commits: 1, writes: 3, largest: 3 });
+    expect(commits.stats).toEqual({ commits: 1, writes: 3, largest: 3, holds: 0, heldMs: 0 });
 
     // Turn by turn: a write asked for after the flush waits for the next one.
     const d = commits.write(async (st) => st.add("d"));
@@ -69,7 +69,7 @@ describe("GroupCommit", () => {
     const e = commits.write(async (st) => st.add("e"));
     endTurn();
     await Promise.all([d, e]);
-    expect(commits.stats).toEqual({ commits: 3, writes: 5, largest: 3 });
+    expect(commits.stats).toEqual({ commits: 3, writes: 5, largest: 3, holds: 0, heldMs: 0 });
   });
 
   it("rolls back and rejects only the write that threw; the rest of its group is kept", async () => {
@@ -179,7 +179,7 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
     endTurn(); // the sync's end scheduled the gathered group
     await settled();
     expect(bodies()).toEqual(["a", "b", "c"]);
-    expect(durable.stats).toEqual({ commits: 2, writes: 3, largest: 2 });
+    expect(durable.stats).toEqual({ commits: 2, writes: 3, largest: 2, holds: 0, heldMs: 0 });
     expect(later.every((w) => !w.done)).toBe(true);
     syncs[1]!.done();
     await settled();
@@ -286,7 +286,7 @@ describe("GroupCommit background writes", () => {
     endTurn(); // then the background write, alone
     await bulk;
     expect(order).toEqual(["a", "b", "bulk"]);
-    expect(commits.stats).toEqual({ commits: 2, writes: 3, largest: 2 });
+    expect(commits.stats).toEqual({ commits: 2, writes: 3, largest: 2, holds: 0, heldMs: 0 });
   });
 
   it("a background write passed over by BACKGROUND_AFTER_GROUPS busy groups goes next, so a busy server still finishes it", async () => {
@@ -371,5 +371,31 @@ describe("GroupCommit.holdWrites (the checkpoint that lets the WAL start over)",
     await w;
     expect(bodies()).toEqual(["after the failure"]);
     await expect(commits.holdWrites(async () => "again")).resolves.toBe("again"); // a new hold may begin
+  });
+
+  it("counts each hold, failed ones included, and how long writes were held in all (courier_sqlite_write_holds_total, …_held_seconds_total)", async () => {
+    const now = vi.spyOn(performance, "now");
+    try {
+      now.mockReturnValue(1_000);
+      let endTask!: () => void;
+      const held = commits.holdWrites(() => new Promise<void>((resolve) => (endTask = resolve)));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(commits.stats).toMatchObject({ holds: 0, heldMs: 0 }); // counted when it ends
+      now.mockReturnValue(1_035);
+      endTask();
+      await held;
+      expect(commits.stats).toMatchObject({ holds: 1, heldMs: 35 });
+
+      now.mockReturnValue(2_000);
+      let fail!: (error: Error) => void;
+      const failing = commits.holdWrites(() => new Promise<void>((_, reject) => (fail = reject)));
+      await new Promise((resolve) => setImmediate(resolve));
+      now.mockReturnValue(2_010);
+      fail(new Error("the checkpoint thread stopped"));
+      await expect(failing).rejects.toThrow();
+      expect(commits.stats).toMatchObject({ holds: 2, heldMs: 45 });
+    } finally {
+      now.mockRestore();
+    }
   });
 });

@@ -70,8 +70,8 @@ export class GroupCommit<R> {
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
   private readonly syncs: SyncPipeline | null;
-  /** Transactions that kept something, and the writes they kept, for benchmarks and metrics. */
-  readonly stats = { commits: 0, writes: 0, largest: 0 };
+  /** Transactions that kept something, the writes they kept, and the times writes were held (holdWrites) and for how long in all (ms): for benchmarks and metrics. */
+  readonly stats = { commits: 0, writes: 0, largest: 0, holds: 0, heldMs: 0 };
 
   /**
    * `session(batch)` gives the repositories a task uses: with the batch that
@@ -144,9 +144,12 @@ export class GroupCommit<R> {
       () => undefined,
     );
     this.holding = holding;
+    const since = performance.now();
     try {
       return await run;
     } finally {
+      this.stats.holds++;
+      this.stats.heldMs += performance.now() - since;
       if (this.holding === holding) this.holding = null;
       this.kick();
     }
