@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AppendBatch } from "../append-batch.js";
-import { BACKGROUND_AFTER_GROUPS, GroupCommit } from "./group-commit.js";
+import { BACKGROUND_AFTER_GROUPS, GroupCommit, STALL_LIMIT_MS } from "./group-commit.js";
 
 /** A real SQLite file with one table; the "stores" are the table's statements. */
 function open(file: string) {
@@ -264,6 +264,52 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
     await settled();
     expect(drained.done).toBe(true);
   });
+
+  it("a disk that stops answering: a write still queued and a read waiting for the sync are answered unavailable after STALL_LIMIT_MS; the committed write waits for its sync however long", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const committed = answered(durable.write(async (st) => st.add("committed")));
+      endTurn();
+      await settled();
+      expect(syncs).toHaveLength(1); // …and the disk stops answering
+      let ran = false;
+      const queued = answered(
+        durable.write(async (st) => {
+          ran = true;
+          return st.add("queued");
+        }),
+      );
+      const read = answered(durable.read(async () => bodies()));
+      await settled();
+      vi.advanceTimersByTime(STALL_LIMIT_MS - 1);
+      await settled();
+      expect([committed.done, queued.done, read.done]).toEqual([false, false, false]);
+      vi.advanceTimersByTime(1);
+      await settled();
+      expect(queued.error).toMatchObject({ code: "unavailable" });
+      expect(read.error).toMatchObject({ code: "unavailable" }); // it saw "committed", which is not on disk yet
+      expect(committed.done).toBe(false); // it may be kept: no answer until the disk says so
+      vi.advanceTimersByTime(5 * STALL_LIMIT_MS);
+      await settled();
+      expect(committed.done).toBe(false);
+
+      syncs[0]!.done();
+      await settled();
+      expect(committed.done && committed.error === undefined).toBe(true);
+      expect(turns).toHaveLength(0); // nothing was left queued
+      expect(ran).toBe(false);
+      expect(bodies()).toEqual(["committed"]);
+      const next = answered(durable.write(async (st) => st.add("next")));
+      endTurn();
+      await settled();
+      syncs[1]!.done();
+      await settled();
+      expect(next.done && next.error === undefined).toBe(true);
+      expect(bodies()).toEqual(["committed", "next"]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
 
 describe("GroupCommit background writes", () => {
@@ -396,6 +442,31 @@ describe("GroupCommit.holdWrites (the checkpoint that lets the WAL start over)",
       expect(commits.stats).toMatchObject({ holds: 2, heldMs: 45 });
     } finally {
       now.mockRestore();
+    }
+  });
+
+  it("writes held past STALL_LIMIT_MS (a checkpoint stuck in its disk's sync) are answered unavailable and never run; later ones wait on and commit when the hold ends", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      let endTask!: () => void;
+      const held = commits.holdWrites(() => new Promise<void>((resolve) => (endTask = resolve)));
+      await new Promise((resolve) => setImmediate(resolve));
+      const early = commits.write(async (st) => st.add("early")).then(
+        () => "kept",
+        (error: unknown) => error,
+      );
+      vi.advanceTimersByTime(STALL_LIMIT_MS / 2);
+      const later = commits.write(async (st) => st.add("later"));
+      vi.advanceTimersByTime(STALL_LIMIT_MS / 2);
+      expect(await early).toMatchObject({ code: "unavailable" });
+      expect(bodies()).toEqual([]);
+      endTask();
+      await held;
+      endTurn();
+      await later;
+      expect(bodies()).toEqual(["later"]);
+    } finally {
+      vi.useRealTimers();
     }
   });
 });

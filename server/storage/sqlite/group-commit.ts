@@ -6,6 +6,8 @@ import { SyncPipeline } from "./wal-sync.js";
 
 interface Pending<R> {
   fn: (r: R) => Promise<unknown>;
+  /** When it was asked for (Date.now()): one that waits past the stall limit is answered `unavailable`. */
+  since: number;
   resolve: (committed: Committed<unknown>) => void;
   reject: (error: unknown) => void;
 }
@@ -54,6 +56,13 @@ type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error:
  * transaction with people's writes: each is a group of its own, committed
  * when nothing else is queued, or after BACKGROUND_AFTER_GROUPS groups went
  * ahead of it (so a busy server still finishes its campaign).
+ *
+ * A disk that stops answering (a sync that does not return, a held
+ * checkpoint stuck in its own sync) must not hold requests forever: a write
+ * still queued after STALL_LIMIT_MS, which never ran, is answered
+ * `unavailable` (the client retries it, with its clientMsgId), and so is a
+ * read still waiting for the sync of what it saw. A write whose group
+ * committed waits for its sync as long as it takes: it may be kept.
  */
 export class GroupCommit<R> {
   private queue: Pending<R>[] = [];
@@ -70,6 +79,8 @@ export class GroupCommit<R> {
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
   private readonly syncs: SyncPipeline | null;
+  /** Armed while writes wait behind a hold or a sync: answers those past the stall limit. */
+  private stallTimer: NodeJS.Timeout | null = null;
   /** Transactions that kept something, the writes they kept, and the times writes were held (holdWrites) and for how long in all (ms): for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0, holds: 0, heldMs: 0 };
 
@@ -83,6 +94,7 @@ export class GroupCommit<R> {
     private readonly schedule: (run: () => void) => void = (run) => void setImmediate(run),
     /** Makes what was committed durable (WalFile.sync); without it each COMMIT is durable itself. */
     sync: (() => Promise<void>) | null = null,
+    private readonly stallLimitMs = STALL_LIMIT_MS,
   ) {
     this.syncs = sync ? new SyncPipeline(sync, () => this.kick()) : null;
     this.sql = {
@@ -99,7 +111,7 @@ export class GroupCommit<R> {
   write<T>(fn: (r: R) => Promise<T>, background = false): Promise<Committed<T>> {
     if (this.syncs?.failed) return Promise.reject(syncFailed());
     return new Promise<Committed<T>>((resolve, reject) => {
-      (background ? this.background : this.queue).push({ fn, resolve: resolve as (c: Committed<unknown>) => void, reject });
+      (background ? this.background : this.queue).push({ fn, since: Date.now(), resolve: resolve as (c: Committed<unknown>) => void, reject });
       this.kick();
     });
   }
@@ -124,7 +136,7 @@ export class GroupCommit<R> {
       failure = { error };
     }
     // An answer drawn from what it saw, an error too (a member's removal, say), waits until that is on disk.
-    if (this.syncs) await this.syncs.durable(seen).catch(() => Promise.reject(syncFailed()));
+    if (this.syncs) await this.durableWithin(seen);
     if (failure) throw failure.error;
     return result as T;
   }
@@ -157,9 +169,50 @@ export class GroupCommit<R> {
 
   /** Schedules a flush at the end of this turn, unless one is scheduled, a sync runs or writes are held (their end kicks again). */
   private kick(): void {
-    if (this.scheduled || this.holding || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
+    if (this.queue.length === 0 && this.background.length === 0) return;
+    if (this.holding || this.syncs?.busy) {
+      this.watchStall();
+      return;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     this.schedule(() => void this.flush());
+  }
+
+  /** Arms the stall timer for the oldest write waiting, if it is not armed. */
+  private watchStall(): void {
+    if (this.stallTimer) return;
+    const oldest = Math.min(...this.queue.map((op) => op.since), ...this.background.map((op) => op.since));
+    if (!Number.isFinite(oldest)) return;
+    this.stallTimer = setTimeout(() => this.answerStalled(), Math.max(0, oldest + this.stallLimitMs - Date.now()));
+    this.stallTimer.unref();
+  }
+
+  /** Answers `unavailable` to the writes that waited past the limit and never ran; the others wait on. */
+  private answerStalled(): void {
+    this.stallTimer = null;
+    if (!this.holding && !this.syncs?.busy) return; // the way is clear: they commit now
+    const cutoff = Date.now() - this.stallLimitMs;
+    const late = (op: Pending<R>) => op.since <= cutoff;
+    const stalled = [...this.queue.filter(late), ...this.background.filter(late)];
+    this.queue = this.queue.filter((op) => !late(op));
+    this.background = this.background.filter((op) => !late(op));
+    for (const op of stalled) op.reject(diskStalled());
+    this.watchStall();
+  }
+
+  /** Waits until commit `mark` is on disk, at most the stall limit (then `unavailable`: nothing of it was answered). */
+  private durableWithin(mark: number): Promise<void> {
+    const syncs = this.syncs!;
+    if (syncs.failed) return Promise.reject(syncFailed());
+    if (syncs.isDurable(mark)) return Promise.resolve();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(diskStalled()), this.stallLimitMs);
+      timer.unref();
+    });
+    const synced = syncs.durable(mark).catch(() => Promise.reject(syncFailed()));
+    return Promise.race([synced, late]).finally(() => clearTimeout(timer));
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
@@ -298,6 +351,13 @@ export class GroupCommit<R> {
 export const BACKGROUND_AFTER_GROUPS = 8;
 
 /** Every task after a failed WAL sync: the process must restart before it promises anything again. */
+/** How long a request waits for a disk that does not answer before it is told `unavailable` (ms). */
+export const STALL_LIMIT_MS = 10_000;
+
+function diskStalled(): CourierError {
+  return CourierError.unavailable("The database is waiting for its disk; try again shortly.", 3000);
+}
+
 function syncFailed(): CourierError {
   return CourierError.unavailable("The database could not save to disk; try again shortly.", 3000);
 }

@@ -48,6 +48,11 @@ export class SyncPipeline {
     return this.committed;
   }
 
+  /** Whether commit `mark` (and every one before it) is on disk already. */
+  isDurable(mark: number): boolean {
+    return mark <= this.synced;
+  }
+
   /** Whether a sync is running (new commits then wait to gather). */
   get busy(): boolean {
     return this.syncing;
