@@ -34,6 +34,15 @@ let commits: GroupCommit<ReturnType<typeof session>>;
 /** Ends "this turn of the event loop": runs the scheduled flush. */
 const endTurn = () => turns.splice(0).forEach((run) => run());
 const bodies = () => db.prepare<[], { body: string }>("SELECT body FROM notes ORDER BY id").all().map((r) => r.body);
+/** A promise's outcome as it stands, to look at without waiting for it. */
+const outcome = <T>(p: Promise<T>) => {
+  const state = { done: false, value: undefined as T | undefined, error: undefined as unknown };
+  p.then(
+    (v) => Object.assign(state, { done: true, value: v }),
+    (e: unknown) => Object.assign(state, { done: true, error: e }),
+  );
+  return state;
+};
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), "courier-group-commit-"));
@@ -143,14 +152,7 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
   let syncs: { done: () => void; fail: (error: Error) => void }[];
   let durable: GroupCommit<ReturnType<typeof session>>;
   const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const answered = <T>(p: Promise<T>) => {
-    const state = { done: false, value: undefined as T | undefined, error: undefined as unknown };
-    p.then(
-      (v) => Object.assign(state, { done: true, value: v }),
-      (e: unknown) => Object.assign(state, { done: true, error: e }),
-    );
-    return state;
-  };
+  const answered = outcome;
 
   beforeEach(() => {
     syncs = [];
@@ -266,7 +268,7 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
   });
 
   it("a disk that stops answering: a write still queued and a read waiting for the sync are answered unavailable after STALL_LIMIT_MS; the committed write waits for its sync however long", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     try {
       const committed = answered(durable.write(async (st) => st.add("committed")));
       endTurn();
@@ -306,6 +308,30 @@ describe("GroupCommit with the WAL synced off the event loop", () => {
       await settled();
       expect(next.done && next.error === undefined).toBe(true);
       expect(bodies()).toEqual(["committed", "next"]);
+      expect(vi.getTimerCount()).toBe(0); // nothing waits, nothing watches
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("a background write left behind a group whose sync does not return is answered unavailable after STALL_LIMIT_MS, never run", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const background = answered(durable.write(async (st) => st.add("background"), true));
+      const person = answered(durable.write(async (st) => st.add("person")));
+      endTurn(); // people first: "person" commits alone, its sync never returns
+      await settled();
+      expect(bodies()).toEqual(["person"]);
+      vi.advanceTimersByTime(STALL_LIMIT_MS);
+      await settled();
+      expect(background.error).toMatchObject({ code: "unavailable" });
+      expect(person.done).toBe(false);
+      syncs[0]!.done();
+      await settled();
+      expect(person.done && person.error === undefined).toBe(true);
+      endTurn();
+      await settled();
+      expect(bodies()).toEqual(["person"]);
     } finally {
       vi.useRealTimers();
     }
@@ -445,20 +471,39 @@ describe("GroupCommit.holdWrites (the checkpoint that lets the WAL start over)",
     }
   });
 
+  it("a write queued before the hold began, with none after it, is answered unavailable too once the hold has lasted STALL_LIMIT_MS", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    try {
+      const queued = outcome(commits.write(async (st) => st.add("queued"))); // its flush is scheduled…
+      let endTask!: () => void;
+      const held = commits.holdWrites(() => new Promise<void>((resolve) => (endTask = resolve))); // …and the hold begins first
+      endTurn(); // the flush now waits for the hold
+      await new Promise((resolve) => setImmediate(resolve));
+      vi.advanceTimersByTime(STALL_LIMIT_MS);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(queued.error).toMatchObject({ code: "unavailable" });
+      endTask();
+      await held;
+      endTurn();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(bodies()).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("writes held past STALL_LIMIT_MS (a checkpoint stuck in its disk's sync) are answered unavailable and never run; later ones wait on and commit when the hold ends", async () => {
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
     try {
       let endTask!: () => void;
       const held = commits.holdWrites(() => new Promise<void>((resolve) => (endTask = resolve)));
       await new Promise((resolve) => setImmediate(resolve));
-      const early = commits.write(async (st) => st.add("early")).then(
-        () => "kept",
-        (error: unknown) => error,
-      );
+      const early = outcome(commits.write(async (st) => st.add("early")));
       vi.advanceTimersByTime(STALL_LIMIT_MS / 2);
       const later = commits.write(async (st) => st.add("later"));
       vi.advanceTimersByTime(STALL_LIMIT_MS / 2);
-      expect(await early).toMatchObject({ code: "unavailable" });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(early.error).toMatchObject({ code: "unavailable" });
       expect(bodies()).toEqual([]);
       endTask();
       await held;

@@ -6,7 +6,7 @@ import { SyncPipeline } from "./wal-sync.js";
 
 interface Pending<R> {
   fn: (r: R) => Promise<unknown>;
-  /** When it was asked for (Date.now()): one that waits past the stall limit is answered `unavailable`. */
+  /** When it was asked for (performance.now()): one that waits past the stall limit while writes are blocked is answered `unavailable`. */
   since: number;
   resolve: (committed: Committed<unknown>) => void;
   reject: (error: unknown) => void;
@@ -59,10 +59,11 @@ type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error:
  *
  * A disk that stops answering (a sync that does not return, a held
  * checkpoint stuck in its own sync) must not hold requests forever: a write
- * still queued after STALL_LIMIT_MS, which never ran, is answered
- * `unavailable` (the client retries it, with its clientMsgId), and so is a
- * read still waiting for the sync of what it saw. A write whose group
- * committed waits for its sync as long as it takes: it may be kept.
+ * queued for STALL_LIMIT_MS while writes are blocked (held, or behind a sync
+ * that has not returned), which never ran, is answered `unavailable` (the
+ * client sends it again, with its clientMsgId), and so is a read still
+ * waiting for the sync of what it saw. A write whose group committed waits
+ * for its sync as long as it takes: it may be kept.
  */
 export class GroupCommit<R> {
   private queue: Pending<R>[] = [];
@@ -79,8 +80,10 @@ export class GroupCommit<R> {
   private readonly waiting: (() => void)[] = [];
   private readonly sql;
   private readonly syncs: SyncPipeline | null;
-  /** Armed while writes wait behind a hold or a sync: answers those past the stall limit. */
+  /** Armed while anything waits (queued writes, reads waiting for a sync), for the oldest: see `answerStalled`. */
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Reads waiting for the sync of what they saw, oldest first. */
+  private readonly readsWaiting = new Set<{ since: number; reject: (error: unknown) => void }>();
   /** Transactions that kept something, the writes they kept, and the times writes were held (holdWrites) and for how long in all (ms): for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0, holds: 0, heldMs: 0 };
 
@@ -111,7 +114,8 @@ export class GroupCommit<R> {
   write<T>(fn: (r: R) => Promise<T>, background = false): Promise<Committed<T>> {
     if (this.syncs?.failed) return Promise.reject(syncFailed());
     return new Promise<Committed<T>>((resolve, reject) => {
-      (background ? this.background : this.queue).push({ fn, since: Date.now(), resolve: resolve as (c: Committed<unknown>) => void, reject });
+      (background ? this.background : this.queue).push({ fn, since: performance.now(), resolve: resolve as (c: Committed<unknown>) => void, reject });
+      this.watchStall();
       this.kick();
     });
   }
@@ -169,50 +173,74 @@ export class GroupCommit<R> {
 
   /** Schedules a flush at the end of this turn, unless one is scheduled, a sync runs or writes are held (their end kicks again). */
   private kick(): void {
-    if (this.queue.length === 0 && this.background.length === 0) return;
-    if (this.holding || this.syncs?.busy) {
-      this.watchStall();
-      return;
-    }
-    if (this.scheduled) return;
+    if (this.scheduled || this.holding || (this.queue.length === 0 && this.background.length === 0) || this.syncs?.busy) return;
     this.scheduled = true;
     this.schedule(() => void this.flush());
   }
 
-  /** Arms the stall timer for the oldest write waiting, if it is not armed. */
+  /**
+   * Arms the stall timer for the oldest of what waits (the queues are first
+   * in, first out; so is the set of reads), unless it is armed or nothing waits.
+   */
   private watchStall(): void {
     if (this.stallTimer) return;
-    const oldest = Math.min(...this.queue.map((op) => op.since), ...this.background.map((op) => op.since));
-    if (!Number.isFinite(oldest)) return;
-    this.stallTimer = setTimeout(() => this.answerStalled(), Math.max(0, oldest + this.stallLimitMs - Date.now()));
+    const oldest = Math.min(this.queue[0]?.since ?? Infinity, this.background[0]?.since ?? Infinity, this.readsWaiting.values().next().value?.since ?? Infinity);
+    if (oldest === Infinity) return;
+    this.stallTimer = setTimeout(() => this.answerStalled(), Math.max(0, oldest + this.stallLimitMs - performance.now()));
     this.stallTimer.unref();
   }
 
-  /** Answers `unavailable` to the writes that waited past the limit and never ran; the others wait on. */
+  /** Disarms the stall timer once nothing waits. */
+  private unwatchIfIdle(): void {
+    if (this.stallTimer && this.queue.length === 0 && this.background.length === 0 && this.readsWaiting.size === 0) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
+  }
+
+  /**
+   * What waited past the stall limit: while writes are blocked (held, or
+   * behind a sync that has not returned), the writes that never ran are
+   * answered `unavailable`; so is every read still waiting for its sync.
+   * When the way is clear the writes go on (a flush is asked for).
+   */
   private answerStalled(): void {
     this.stallTimer = null;
-    if (!this.holding && !this.syncs?.busy) return; // the way is clear: they commit now
-    const cutoff = Date.now() - this.stallLimitMs;
-    const late = (op: Pending<R>) => op.since <= cutoff;
-    const stalled = [...this.queue.filter(late), ...this.background.filter(late)];
-    this.queue = this.queue.filter((op) => !late(op));
-    this.background = this.background.filter((op) => !late(op));
-    for (const op of stalled) op.reject(diskStalled());
+    const cutoff = performance.now() - this.stallLimitMs;
+    for (const read of this.readsWaiting) {
+      if (read.since > cutoff) break;
+      this.readsWaiting.delete(read);
+      read.reject(diskStalled());
+    }
+    if (this.holding || this.syncs?.busy) {
+      const late = (op: Pending<R>) => op.since <= cutoff;
+      const stalled = [...this.queue.filter(late), ...this.background.filter(late)];
+      this.queue = this.queue.filter((op) => !late(op));
+      this.background = this.background.filter((op) => !late(op));
+      for (const op of stalled) op.reject(diskStalled());
+    } else {
+      this.kick();
+    }
     this.watchStall();
   }
 
-  /** Waits until commit `mark` is on disk, at most the stall limit (then `unavailable`: nothing of it was answered). */
-  private durableWithin(mark: number): Promise<void> {
+  /** Waits until commit `mark` is on disk; a read that waits past the stall limit is answered `unavailable` (answerStalled). */
+  private async durableWithin(mark: number): Promise<void> {
     const syncs = this.syncs!;
-    if (syncs.failed) return Promise.reject(syncFailed());
-    if (syncs.isDurable(mark)) return Promise.resolve();
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(diskStalled()), this.stallLimitMs);
-      timer.unref();
+    if (syncs.failed) throw syncFailed();
+    if (syncs.isDurable(mark)) return;
+    let waiting: { since: number; reject: (error: unknown) => void } | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      waiting = { since: performance.now(), reject };
+      this.readsWaiting.add(waiting);
+      this.watchStall();
     });
-    const synced = syncs.durable(mark).catch(() => Promise.reject(syncFailed()));
-    return Promise.race([synced, late]).finally(() => clearTimeout(timer));
+    try {
+      await Promise.race([syncs.durable(mark).catch(() => Promise.reject(syncFailed())), stalled]);
+    } finally {
+      this.readsWaiting.delete(waiting!);
+      this.unwatchIfIdle();
+    }
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */
@@ -276,11 +304,14 @@ export class GroupCommit<R> {
   private nextGroup(): Pending<R>[] {
     if (this.background.length > 0 && (this.queue.length === 0 || this.passedOver >= BACKGROUND_AFTER_GROUPS)) {
       this.passedOver = 0;
-      return [this.background.shift()!];
+      const alone = [this.background.shift()!];
+      this.unwatchIfIdle();
+      return alone;
     }
     const group = this.queue;
     this.queue = [];
     if (group.length > 0 && this.background.length > 0) this.passedOver++;
+    this.unwatchIfIdle();
     return group;
   }
 
@@ -291,7 +322,7 @@ export class GroupCommit<R> {
 
   /** Resolves once every task asked for so far has run (close() waits for this). */
   async drain(): Promise<void> {
-    // A sync in flight holds the queue back; a read waits for it (and, failed, rejects: nothing more to wait for).
+    // A sync in flight holds the queue back; a read waits for it (failed or stalled, it rejects: nothing more to wait for).
     await this.read(async () => undefined).catch(() => undefined);
     while (this.queue.length > 0 || this.background.length > 0 || this.flushing.size > 0) {
       await Promise.all([...this.flushing, this.flush()]);
@@ -350,14 +381,14 @@ export class GroupCommit<R> {
 /** People's write groups that may go ahead of a waiting background write. */
 export const BACKGROUND_AFTER_GROUPS = 8;
 
-/** Every task after a failed WAL sync: the process must restart before it promises anything again. */
-/** How long a request waits for a disk that does not answer before it is told `unavailable` (ms). */
+/** How long a write may wait queued while writes are blocked, or a read for its sync, before it is told `unavailable` (ms). */
 export const STALL_LIMIT_MS = 10_000;
 
 function diskStalled(): CourierError {
   return CourierError.unavailable("The database is waiting for its disk; try again shortly.", 3000);
 }
 
+/** Every task after a failed WAL sync: the process must restart before it promises anything again. */
 function syncFailed(): CourierError {
   return CourierError.unavailable("The database could not save to disk; try again shortly.", 3000);
 }
