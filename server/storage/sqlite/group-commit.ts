@@ -82,8 +82,6 @@ export class GroupCommit<R> {
   private readonly syncs: SyncPipeline | null;
   /** Armed while anything waits (queued writes, reads waiting for a sync), for the oldest: see `answerStalled`. */
   private stallTimer: NodeJS.Timeout | null = null;
-  /** Reads waiting for the sync of what they saw, oldest first. */
-  private readonly readsWaiting = new Set<{ since: number; reject: (error: unknown) => void }>();
   /** Transactions that kept something, the writes they kept, and the times writes were held (holdWrites) and for how long in all (ms): for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0, holds: 0, heldMs: 0 };
 
@@ -99,7 +97,12 @@ export class GroupCommit<R> {
     sync: (() => Promise<void>) | null = null,
     private readonly stallLimitMs = STALL_LIMIT_MS,
   ) {
-    this.syncs = sync ? new SyncPipeline(sync, () => this.kick()) : null;
+    this.syncs = sync
+      ? new SyncPipeline(sync, () => {
+          this.unwatchIfIdle();
+          this.kick();
+        })
+      : null;
     this.sql = {
       begin: db.prepare("BEGIN"),
       beginImmediate: db.prepare("BEGIN IMMEDIATE"),
@@ -140,7 +143,13 @@ export class GroupCommit<R> {
       failure = { error };
     }
     // An answer drawn from what it saw, an error too (a member's removal, say), waits until that is on disk.
-    if (this.syncs) await this.durableWithin(seen);
+    if (this.syncs?.isDurable(seen) === false) {
+      const synced = this.syncs.durable(seen, true);
+      this.watchStall();
+      await synced.catch((error: unknown) => Promise.reject(error instanceof CourierError ? error : syncFailed()));
+    } else if (this.syncs?.failed) {
+      throw syncFailed();
+    }
     if (failure) throw failure.error;
     return result as T;
   }
@@ -184,7 +193,7 @@ export class GroupCommit<R> {
    */
   private watchStall(): void {
     if (this.stallTimer) return;
-    const oldest = Math.min(this.queue[0]?.since ?? Infinity, this.background[0]?.since ?? Infinity, this.readsWaiting.values().next().value?.since ?? Infinity);
+    const oldest = Math.min(this.queue[0]?.since ?? Infinity, this.background[0]?.since ?? Infinity, this.syncs?.oldestMayGiveUp ?? Infinity);
     if (oldest === Infinity) return;
     this.stallTimer = setTimeout(() => this.answerStalled(), Math.max(0, oldest + this.stallLimitMs - performance.now()));
     this.stallTimer.unref();
@@ -192,7 +201,7 @@ export class GroupCommit<R> {
 
   /** Disarms the stall timer once nothing waits. */
   private unwatchIfIdle(): void {
-    if (this.stallTimer && this.queue.length === 0 && this.background.length === 0 && this.readsWaiting.size === 0) {
+    if (this.stallTimer && this.queue.length === 0 && this.background.length === 0 && (this.syncs?.oldestMayGiveUp ?? Infinity) === Infinity) {
       clearTimeout(this.stallTimer);
       this.stallTimer = null;
     }
@@ -207,11 +216,7 @@ export class GroupCommit<R> {
   private answerStalled(): void {
     this.stallTimer = null;
     const cutoff = performance.now() - this.stallLimitMs;
-    for (const read of this.readsWaiting) {
-      if (read.since > cutoff) break;
-      this.readsWaiting.delete(read);
-      read.reject(diskStalled());
-    }
+    this.syncs?.giveUp(cutoff, diskStalled());
     if (this.holding || this.syncs?.busy) {
       const late = (op: Pending<R>) => op.since <= cutoff;
       const stalled = [...this.queue.filter(late), ...this.background.filter(late)];
@@ -222,25 +227,6 @@ export class GroupCommit<R> {
       this.kick();
     }
     this.watchStall();
-  }
-
-  /** Waits until commit `mark` is on disk; a read that waits past the stall limit is answered `unavailable` (answerStalled). */
-  private async durableWithin(mark: number): Promise<void> {
-    const syncs = this.syncs!;
-    if (syncs.failed) throw syncFailed();
-    if (syncs.isDurable(mark)) return;
-    let waiting: { since: number; reject: (error: unknown) => void } | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      waiting = { since: performance.now(), reject };
-      this.readsWaiting.add(waiting);
-      this.watchStall();
-    });
-    try {
-      await Promise.race([syncs.durable(mark).catch(() => Promise.reject(syncFailed())), stalled]);
-    } finally {
-      this.readsWaiting.delete(waiting!);
-      this.unwatchIfIdle();
-    }
   }
 
   /** Commits what is queued now (also from close(), before the database goes). */

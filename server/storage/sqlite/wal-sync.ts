@@ -25,7 +25,10 @@ export class SyncPipeline {
   private synced = 0;
   private syncing = false;
   private failure: Error | null = null;
-  private waiters: { mark: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Who waits for which commit; `since` (performance.now()) for those that may give up (reads), else -1. */
+  private waiters: { mark: number; since: number; resolve: () => void; reject: (error: Error) => void }[] = [];
+  /** Waiters that may give up (`durable(mark, true)`). */
+  private mayGiveUp = 0;
   /** Syncs run, for benchmarks. */
   readonly stats = { syncs: 0 };
 
@@ -63,13 +66,37 @@ export class SyncPipeline {
     return this.failure;
   }
 
-  /** Resolves once commit `mark` (and every one before it) is on disk. */
-  durable(mark: number): Promise<void> {
+  /**
+   * Resolves once commit `mark` (and every one before it) is on disk. With
+   * `mayGiveUp` (a read: nothing of it was answered yet) the wait can be
+   * ended by `giveUp`; without (a committed write) it lasts until the disk
+   * answers.
+   */
+  durable(mark: number, mayGiveUp = false): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (mark <= this.synced) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      this.waiters.push({ mark, resolve, reject });
+      this.waiters.push({ mark, since: mayGiveUp ? performance.now() : -1, resolve, reject });
+      if (mayGiveUp) this.mayGiveUp++;
       this.start();
+    });
+  }
+
+  /** Since when (performance.now()) the oldest waiter that may give up has waited; Infinity if none waits. */
+  get oldestMayGiveUp(): number {
+    if (this.mayGiveUp === 0) return Infinity;
+    for (const w of this.waiters) if (w.since >= 0) return w.since;
+    return Infinity;
+  }
+
+  /** Ends with `error` the waits that may give up and began at `cutoff` or before. */
+  giveUp(cutoff: number, error: Error): void {
+    if (this.mayGiveUp === 0) return;
+    this.waiters = this.waiters.filter((w) => {
+      if (w.since < 0 || w.since > cutoff) return true;
+      this.mayGiveUp--;
+      w.reject(error);
+      return false;
     });
   }
 
@@ -87,8 +114,11 @@ export class SyncPipeline {
         const waiting = this.waiters;
         this.waiters = [];
         for (const w of waiting) {
-          if (w.mark <= target) w.resolve();
-          else this.waiters.push(w);
+          if (w.mark > target) this.waiters.push(w);
+          else {
+            if (w.since >= 0) this.mayGiveUp--;
+            w.resolve();
+          }
         }
         this.syncing = false;
         if (this.waiters.length > 0) this.start();
@@ -102,6 +132,7 @@ export class SyncPipeline {
         this.syncing = false;
         const waiting = this.waiters;
         this.waiters = [];
+        this.mayGiveUp = 0;
         for (const w of waiting) w.reject(this.failure);
         this.onSettled();
       },
