@@ -1,6 +1,14 @@
 import http from "node:http";
 import type { Fetch } from "../../web/api/http.js";
 
+/** A browser opens at most this many HTTP/1.1 connections to one host (Chromium, Firefox, Safari), its EventSource's included. */
+export const BROWSER_CONNECTIONS_PER_HOST = 6;
+
+/** One browser's connections to the server: keep-alive, at most `max` (0: no limit); requests beyond them wait for one, as in the browser. */
+export function browserAgent(max = BROWSER_CONNECTIONS_PER_HOST): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: max > 0 ? max : Infinity });
+}
+
 /**
  * A lean stand-in, on node:http, for what the browser gives the web client in
  * native code: `fetch` (EventSource: `leanEventSource` in
@@ -17,15 +25,7 @@ import type { Fetch } from "../../web/api/http.js";
  * signal destroys the request and rejects with the signal's reason, as fetch
  * does. Plain http: only (the bench runs on 127.0.0.1).
  */
-/** A browser opens at most this many HTTP/1.1 connections to one host (Chromium, Firefox, Safari), its EventSource's included. */
-export const BROWSER_CONNECTIONS_PER_HOST = 6;
-
-/** One browser's connections to the server: keep-alive, at most `max` (0: no limit); requests beyond them wait for one, as in the browser. */
-export function browserAgent(max = BROWSER_CONNECTIONS_PER_HOST): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: max > 0 ? max : Infinity });
-}
-
-export function leanFetch(extraHeaders: Record<string, string>, agent = new http.Agent({ keepAlive: true })): Fetch {
+export function leanFetch(extraHeaders: Record<string, string>, agent = browserAgent()): Fetch {
   return (input, init) =>
     new Promise<Response>((resolve, reject) => {
       const signal = init.signal ?? undefined;

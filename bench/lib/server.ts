@@ -56,12 +56,6 @@ export interface ServerStalls {
   syncs: Durations;
 }
 
-/**
- * A real Courier server (server/testing/server-process.ts: `node --import tsx
- * server/server.ts` in a child process on 127.0.0.1) with the bench probe
- * preloaded, so the bench can force a GC and read memory, or CPU-profile a
- * measurement window, without any hook in product code.
- */
 /** Counters of the server's write-ahead log (BenchServer.wal); subtract two readings for a window. */
 export interface WalCounters {
   holds: number;
@@ -69,6 +63,12 @@ export interface WalCounters {
   restarts: number;
 }
 
+/**
+ * A real Courier server (server/testing/server-process.ts: `node --import tsx
+ * server/server.ts` in a child process on 127.0.0.1) with the bench probe
+ * preloaded, so the bench can force a GC and read memory, or CPU-profile a
+ * measurement window, without any hook in product code.
+ */
 export class BenchServer {
   private seq = 0;
 

@@ -81,6 +81,7 @@ export function watchAcceptQueue(port: number, everyMs = 100): { stop(): { max: 
   };
   sample();
   const timer = setInterval(sample, everyMs);
+  timer.unref();
   return {
     stop() {
       clearInterval(timer);

@@ -95,8 +95,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
           });
           const profileError = await profiling;
           if (profileError) ctx.log(`no profile: ${profileError}`);
+          const acceptQueue = queue.stop();
           const tcp = tcpDelta(tcpBefore, tcpCounters());
-          return { results, cpu: await cpu!, tcp: tcp && { ...tcp, acceptQueue: queue.stop() } };
+          return { results, cpu: await cpu!, tcp: tcp && { ...tcp, acceptQueue } };
         };
         for (let r = 0; r < cfg.runs; r++) {
           const { results, cpu, tcp } = await runOnce();

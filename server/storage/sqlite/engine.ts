@@ -13,15 +13,6 @@ export interface SqliteOptions {
   ringCapacity: number;
 }
 
-/**
- * The embedded engine: better-sqlite3, one connection, WAL. Writes are
- * grouped into one transaction per event-loop turn (group commit) and
- * answered only once on disk: the WAL is synced on the thread pool while the
- * next group gathers (wal-sync.ts), so the event loop never waits for the
- * disk; reads and write groups take turns on the connection. Writes use
- * BEGIN IMMEDIATE, so two processes on one file queue on the lock instead of
- * deadlocking on upgrade.
- */
 /** What `SqliteEngine.walHealth` answers. */
 export interface WalHealth {
   walPages: number;
@@ -32,6 +23,15 @@ export interface WalHealth {
   writesHeldMs: number;
 }
 
+/**
+ * The embedded engine: better-sqlite3, one connection, WAL. Writes are
+ * grouped into one transaction per event-loop turn (group commit) and
+ * answered only once on disk: the WAL is synced on the thread pool while the
+ * next group gathers (wal-sync.ts), so the event loop never waits for the
+ * disk; reads and write groups take turns on the connection. Writes use
+ * BEGIN IMMEDIATE, so two processes on one file queue on the lock instead of
+ * deadlocking on upgrade.
+ */
 export class SqliteEngine implements Engine {
   readonly kind = "sqlite";
   private readonly tasks: GroupCommit<Repos>;

@@ -189,7 +189,8 @@ export class GroupCommit<R> {
 
   /**
    * Arms the stall timer for the oldest of what waits (the queues are first
-   * in, first out; so is the set of reads), unless it is armed or nothing waits.
+   * in, first out; reads wait in the sync's list), unless it is armed or
+   * nothing waits.
    */
   private watchStall(): void {
     if (this.stallTimer) return;
