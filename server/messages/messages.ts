@@ -4,7 +4,6 @@ import { memberConversation, revealConversation } from "../conversations/convers
 import { ownUploads } from "../media/media.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
-import { procedure } from "../storage/tx.js";
 
 /**
  * Appends a message with the conversation's next seq and diffuses it (write
@@ -76,9 +75,6 @@ export async function sendMessage(r: Repos, senderId: string, input: SendRequest
   );
   return { message, created: true };
 }
-
-/** `sendMessage` as a procedure (storage/tx.ts): SQLite runs it on its writer thread. */
-export const sendProcedure = procedure(import.meta.url, "sendProcedure", (r, a: { senderId: string; input: SendRequest; at: number }) => sendMessage(r, a.senderId, a.input, a.at));
 
 /**
  * The place of the message a reply quotes (never its text): one of this

@@ -1,6 +1,6 @@
 import { type Message, parseInput, sendRequestSchema } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
-import { sendProcedure } from "./messages.js";
+import { sendMessage } from "./messages.js";
 
 /**
  * Sending, shared by every transport. Validates, rate-limits and stores
@@ -12,7 +12,7 @@ export async function send(ctx: Context, senderId: string, payload: unknown, dev
   const input = parseInput(sendRequestSchema, payload, "message");
   // Per user across HTTP and sockets; a refused send stores and appends nothing.
   await ctx.limits.sendPerUser.enforce(senderId, "messages");
-  const sent = await ctx.storage.call(sendProcedure, { senderId, input, at: ctx.clock() });
+  const sent = await ctx.storage.write((tx) => sendMessage(tx, senderId, input, ctx.clock()));
   // Once, when stored (a repeat stored nothing); messages posted by other rules (offers, system lines): hub-events.ts.
   if (sent.created) {
     const { id: messageId, conversationId, seq, at } = sent.message;

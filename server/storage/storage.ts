@@ -1,5 +1,5 @@
 import { within } from "../within.js";
-import type { Appended, Committed, Engine, Procedure, Repos, WriteOptions } from "./tx.js";
+import type { Appended, Committed, Engine, Repos, WriteOptions } from "./tx.js";
 
 export type * from "./tx.js";
 
@@ -38,18 +38,8 @@ export class Storage {
   }
 
   /** `write`, also answering what was appended (tests, and callers that report it). */
-  writeAppending<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>> {
-    return this.engine.write(fn, opts).then((committed) => this.committed(committed));
-  }
-
-  /** `write` of a hot path's rule by name (tx.ts, `Procedure`): SQLite runs it on its writer thread. */
-  async call<A, T>(p: Procedure<A, T>, args: A, opts?: WriteOptions): Promise<T> {
-    const committed = await (this.engine.call ? this.engine.call(p, args, opts) : this.engine.write((tx) => p.run(tx, args), opts));
-    return this.committed(committed).result;
-  }
-
-  /** Hands a write's entries to the listeners once committed. */
-  private committed<T>(committed: Committed<T>): Committed<T> {
+  async writeAppending<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>> {
+    const committed = await this.engine.write(fn, opts);
     if (committed.appended.length > 0) {
       for (const listener of this.listeners) {
         try {

@@ -88,34 +88,12 @@ export interface WriteOptions {
   background?: boolean;
 }
 
-/**
- * A write rule by name, for the hot paths: an engine may run it on the thread
- * that owns its connection (SQLite's writer thread, sqlite/writer-thread.ts),
- * which imports `module` and finds the procedure under the export `name`. So
- * `run` uses nothing but its repositories and `args`, and `args` and its
- * result are plain data (structured-clonable); the rule itself is written
- * once, engine-neutral. Make one with `procedure()`.
- */
-export interface Procedure<A, T> {
-  /** The module that exports it (its `import.meta.url`). */
-  readonly module: string;
-  /** Its export's name in that module. */
-  readonly name: string;
-  run(tx: Repos, args: A): Promise<T>;
-}
-
-export function procedure<A, T>(module: string, name: string, run: (tx: Repos, args: A) => Promise<T>): Procedure<A, T> {
-  return { module, name, run };
-}
-
 export interface Engine {
   readonly kind: "sqlite" | "postgres";
   /** Reads; several statements in one `read` see one consistent state. */
   read<T>(fn: (r: Repos) => Promise<T>): Promise<T>;
   /** One transaction: all of `fn`'s writes and appends commit together, or none. */
   write<T>(fn: (tx: Repos) => Promise<T>, opts?: WriteOptions): Promise<Committed<T>>;
-  /** `write` of a procedure, where the engine may run it off the event loop; without it, `write((tx) => p.run(tx, args))`. */
-  call?<A, T>(p: Procedure<A, T>, args: A, opts?: WriteOptions): Promise<Committed<T>>;
   close(): Promise<void>;
 }
 

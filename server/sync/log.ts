@@ -11,7 +11,6 @@ import {
 import { listSummaries } from "../conversations/conversations.js";
 import { deliveredOnAck } from "../receipts/receipts.js";
 import type { EntryStamp, Repos, Storage, StoredDevice } from "../storage/storage.js";
-import { procedure } from "../storage/tx.js";
 
 /** The sync rules over the entry log: pages, snapshots and acks, the same on every engine. */
 
@@ -82,9 +81,6 @@ export async function ack(r: Repos, userId: string, deviceId: string, acks: Part
   }
   return { acks: after, entries };
 }
-
-/** `ack` as a procedure (storage/tx.ts): SQLite runs it on its writer thread. */
-export const ackProcedure = procedure(import.meta.url, "ackProcedure", (r, a: { userId: string; deviceId: string; acks: Partial<Versions>; at: number }) => ack(r, a.userId, a.deviceId, a.acks, a.at));
 
 /** The device's acked versions (all 0 for a device that is not the user's). */
 export async function deviceAcks(r: Repos, userId: string, deviceId: string): Promise<Versions> {

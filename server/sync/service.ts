@@ -16,7 +16,7 @@ import {
 } from "../../shared/protocol/index.js";
 import type { Context } from "../context.js";
 import type { AckTurn } from "./ack-queue.js";
-import { ackProcedure } from "./log.js";
+import { ack as applyAck } from "./log.js";
 
 /** Pull and ack, shared by HTTP and every transport's request events. */
 
@@ -56,7 +56,7 @@ export async function ack(ctx: Context, userId: string, deviceId: string, payloa
  * transaction).
  */
 export async function applyAckTurn(ctx: Context, { userId, deviceId, acks, transport }: AckTurn): Promise<Versions> {
-  const { acks: after, entries } = await ctx.storage.call(ackProcedure, { userId, deviceId, acks, at: ctx.clock() });
+  const { acks: after, entries } = await ctx.storage.write((tx) => applyAck(tx, userId, deviceId, acks, ctx.clock()));
   ctx.delivery.acks++;
   ctx.retransmit.acked(userId, deviceId, after);
   if (entries.length > 0) ctx.events.acked(transport ? { userId, deviceId, transport } : { userId, deviceId }, entries, ctx.clock());

@@ -1,12 +1,11 @@
 import type Database from "better-sqlite3";
-import type { Committed, Engine, Procedure, Repos, WriteOptions } from "../tx.js";
+import type { Committed, Engine, Repos, WriteOptions } from "../tx.js";
 import { GroupCommit } from "./group-commit.js";
 import { openDatabase } from "./open.js";
 import { createStores } from "./stores.js";
 import { Checkpointer, type HoldWrites, WRITER_CHECKPOINT_PAGES } from "./checkpointer.js";
 import { SearchIndexer } from "./search-indexer.js";
 import { WalFile } from "./wal-sync.js";
-import { WriterThread } from "./writer-thread.js";
 
 export interface SqliteOptions {
   /** A folder for courier.db, or ":memory:". */
@@ -39,8 +38,6 @@ export class SqliteEngine implements Engine {
 
   private readonly wal: WalFile | null;
   private readonly checkpointer: Checkpointer | null;
-  /** Runs the hot paths' procedures off the event loop (a file database only). */
-  private readonly writer: WriterThread | null;
   /** Moves new messages into the search index behind their commits (search-indexer.ts). */
   readonly searchIndexer: SearchIndexer;
   private closing: Promise<void> | null = null;
@@ -67,8 +64,6 @@ export class SqliteEngine implements Engine {
         }),
     );
     this.searchIndexer = new SearchIndexer(db, (task) => this.tasks.write(async () => task(), true).then((c) => c.result));
-    this.writer = db.memory ? null : new WriterThread(db.name, ringCapacity, () => this.searchIndexer.stored());
-    this.tasks.writer = this.writer;
   }
 
   static open(opts: SqliteOptions): SqliteEngine {
@@ -108,16 +103,11 @@ export class SqliteEngine implements Engine {
     return this.tasks.write(fn, opts?.background ?? false);
   }
 
-  call<A, T>(p: Procedure<A, T>, args: A, opts?: WriteOptions): Promise<Committed<T>> {
-    return this.tasks.write((tx) => p.run(tx, args), opts?.background ?? false, { module: p.module, name: p.name, args });
-  }
-
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (!this.db.open) return;
       this.searchIndexer.close();
       await this.tasks.drain();
-      await this.writer?.close();
       await this.checkpointer?.close();
       this.db.close();
       this.wal?.close();

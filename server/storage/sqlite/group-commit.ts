@@ -6,30 +6,13 @@ import { SyncPipeline } from "./wal-sync.js";
 
 interface Pending<R> {
   fn: (r: R) => Promise<unknown>;
-  /** The same write as a procedure the writer thread can run (`fn` runs it here when there is none). */
-  remote?: RemoteOp;
   /** When it was asked for (performance.now()): one that waits past the stall limit while writes are blocked is answered `unavailable`. */
   since: number;
   resolve: (committed: Committed<unknown>) => void;
   reject: (error: unknown) => void;
 }
 
-export type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error: unknown };
-
-/** A procedure to run on the writer thread (tx.ts, `Procedure`): where it is exported, and its arguments. */
-export interface RemoteOp {
-  module: string;
-  name: string;
-  args: unknown;
-}
-
-/** The thread that runs remote groups on a connection of its own (writer-thread.ts). */
-export interface RemoteWriter {
-  /** False once it stopped (or before it started): groups then run on the event loop's connection. */
-  readonly running: boolean;
-  /** One group's transaction there; throws, keeping nothing, as `commitGroup` does. */
-  run(ops: RemoteOp[]): Promise<Outcome[]>;
-}
+type Outcome = { ok: true; committed: Committed<unknown> } | { ok: false; error: unknown };
 
 /**
  * The one connection's turns, and group commit.
@@ -99,12 +82,6 @@ export class GroupCommit<R> {
   private readonly syncs: SyncPipeline | null;
   /** Armed while anything waits (queued writes, reads waiting for a sync), for the oldest: see `answerStalled`. */
   private stallTimer: NodeJS.Timeout | null = null;
-  /** Runs groups of procedures on a connection of its own, off the event loop (SqliteEngine sets it). */
-  writer: RemoteWriter | null = null;
-  /** Whether such a group runs now (it may have committed before it is counted). */
-  private remoteRunning = false;
-  /** One group at a time, on either connection (`writeTurn`). */
-  private writing: Promise<void> = Promise.resolve();
   /** Transactions that kept something, the writes they kept, and the times writes were held (holdWrites) and for how long in all (ms): for benchmarks and metrics. */
   readonly stats = { commits: 0, writes: 0, largest: 0, holds: 0, heldMs: 0 };
 
@@ -126,19 +103,21 @@ export class GroupCommit<R> {
           this.kick();
         })
       : null;
-    this.sql = groupStatements(db);
+    this.sql = {
+      begin: db.prepare("BEGIN"),
+      beginImmediate: db.prepare("BEGIN IMMEDIATE"),
+      commit: db.prepare("COMMIT"),
+      rollback: db.prepare("ROLLBACK"),
+      savepoint: db.prepare("SAVEPOINT op"),
+      release: db.prepare("RELEASE op"),
+      rollbackTo: db.prepare("ROLLBACK TO op"),
+    };
   }
 
-  /**
-   * `remote`: the same write as a procedure, which a group of such writes
-   * runs on the writer thread while there is one (writer-thread.ts).
-   */
-  write<T>(fn: (r: R) => Promise<T>, background = false, remote?: RemoteOp): Promise<Committed<T>> {
+  write<T>(fn: (r: R) => Promise<T>, background = false): Promise<Committed<T>> {
     if (this.syncs?.failed) return Promise.reject(syncFailed());
     return new Promise<Committed<T>>((resolve, reject) => {
-      const op: Pending<R> = { fn, since: performance.now(), resolve: resolve as (c: Committed<unknown>) => void, reject };
-      if (remote) op.remote = remote;
-      (background ? this.background : this.queue).push(op);
+      (background ? this.background : this.queue).push({ fn, since: performance.now(), resolve: resolve as (c: Committed<unknown>) => void, reject });
       this.watchStall();
       this.kick();
     });
@@ -157,8 +136,7 @@ export class GroupCommit<R> {
           return await fn(this.session(null));
         } finally {
           if (this.db.inTransaction) this.sql.commit.run();
-          // A group on the writer thread may have committed already without being counted: count it as seen.
-          seen = (this.syncs?.mark ?? 0) + (this.remoteRunning ? 1 : 0);
+          seen = this.syncs?.mark ?? 0;
         }
       });
     } catch (error) {
@@ -185,7 +163,7 @@ export class GroupCommit<R> {
   async holdWrites<T>(task: () => Promise<T>): Promise<T> {
     if (this.holding) throw new Error("writes are already held");
     // The connection's turn first: a group mid-commit ends before the task starts.
-    const run = this.writeTurn(() => this.turn(async () => undefined)).then(task);
+    const run = this.turn(async () => undefined).then(task);
     const holding = run.then(
       () => undefined,
       () => undefined,
@@ -281,7 +259,7 @@ export class GroupCommit<R> {
     }
     let outcomes: Outcome[];
     try {
-      outcomes = await this.writeTurn(() => (group[0]!.remote && this.writer?.running ? this.commitRemote(group) : this.turn(() => this.commitGroup(group))));
+      outcomes = await this.turn(() => this.commitGroup(group));
     } catch (error) {
       // BEGIN or COMMIT failed (a lock held past busy_timeout, a full disk): nothing of the group was kept.
       for (const op of group) op.reject(error);
@@ -317,15 +295,8 @@ export class GroupCommit<R> {
       this.unwatchIfIdle();
       return alone;
     }
-    // With a writer thread, a group is either all procedures (run there) or all closures (run here), in queue order.
-    const remote = this.writer?.running === true && this.queue[0]?.remote !== undefined;
-    let cut = this.queue.length;
-    if (this.writer?.running) {
-      cut = this.queue.findIndex((op) => (op.remote !== undefined) !== remote);
-      if (cut < 0) cut = this.queue.length;
-    }
-    const group = this.queue.slice(0, cut);
-    this.queue = this.queue.slice(cut);
+    const group = this.queue;
+    this.queue = [];
     if (group.length > 0 && this.background.length > 0) this.passedOver++;
     this.unwatchIfIdle();
     return group;
@@ -343,40 +314,41 @@ export class GroupCommit<R> {
     while (this.queue.length > 0 || this.background.length > 0 || this.flushing.size > 0) {
       await Promise.all([...this.flushing, this.flush()]);
     }
-    await this.writeTurn(() => this.turn(async () => undefined));
+    await this.turn(async () => undefined);
   }
 
   private async commitGroup(group: Pending<R>[]): Promise<Outcome[]> {
-    const outcomes = await commitGroup(this.db, this.sql, this.session, group);
-    // Counted before anyone else takes the connection: a read after this sees the commit.
-    this.syncs?.commit();
-    return outcomes;
-  }
-
-  /**
-   * A group of procedures on the writer thread. The connection stays free for
-   * reads meanwhile; one that ends while the group runs counts it as seen
-   * (`read`), since it may have committed already, and waits for its sync.
-   */
-  private async commitRemote(group: Pending<R>[]): Promise<Outcome[]> {
-    this.remoteRunning = true;
+    const alone = group.length === 1;
+    this.sql.beginImmediate.run();
+    const outcomes: Outcome[] = [];
     try {
-      return await this.writer!.run(group.map((op) => op.remote!));
-    } finally {
-      this.remoteRunning = false;
-      // Counted whatever the outcome: reads that counted it as seen then wait for a sync that exists.
+      for (const op of group) {
+        const batch = new AppendBatch();
+        if (!alone) this.sql.savepoint.run();
+        try {
+          const result = await op.fn(this.session(batch));
+          if (!alone) this.sql.release.run();
+          outcomes.push({ ok: true, committed: { result, appended: batch.toAppended() } });
+        } catch (error) {
+          // Some errors (a full disk, I/O) make SQLite roll the whole transaction back: then the group failed.
+          if (!this.db.inTransaction) throw error;
+          if (alone) {
+            this.sql.rollback.run();
+            return [{ ok: false, error }];
+          }
+          this.sql.rollbackTo.run();
+          this.sql.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
+      this.sql.commit.run();
+      // Counted before anyone else takes the connection: a read after this sees the commit.
       this.syncs?.commit();
+      return outcomes;
+    } catch (error) {
+      if (this.db.inTransaction) this.sql.rollback.run();
+      throw error;
     }
-  }
-
-  /** Runs `task` when no other group commits (a group on the writer thread leaves the connection's turn free). */
-  private writeTurn<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(task);
-    this.writing = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 
   /** Runs `task` when the connection is free; hands it straight to the next waiting task after. */
@@ -390,63 +362,6 @@ export class GroupCommit<R> {
       if (next) next();
       else this.busy = false;
     }
-  }
-}
-
-/** The statements of a group's transaction, prepared once per connection. */
-export function groupStatements(db: Database.Database) {
-  return {
-    begin: db.prepare("BEGIN"),
-    beginImmediate: db.prepare("BEGIN IMMEDIATE"),
-    commit: db.prepare("COMMIT"),
-    rollback: db.prepare("ROLLBACK"),
-    savepoint: db.prepare("SAVEPOINT op"),
-    release: db.prepare("RELEASE op"),
-    rollbackTo: db.prepare("ROLLBACK TO op"),
-  };
-}
-
-/**
- * One group's transaction, on whichever thread holds the connection (the
- * event loop's, or the writer thread's: writer-thread.ts): `BEGIN IMMEDIATE`,
- * each write in its own savepoint (one that throws rolls back alone), COMMIT.
- * Throws, keeping nothing, when BEGIN or COMMIT fails or SQLite rolled the
- * whole transaction back.
- */
-export async function commitGroup<R>(
-  db: Database.Database,
-  sql: ReturnType<typeof groupStatements>,
-  session: (batch: AppendBatch | null) => R,
-  group: readonly { fn: (r: R) => Promise<unknown> }[],
-): Promise<Outcome[]> {
-  const alone = group.length === 1;
-  sql.beginImmediate.run();
-  const outcomes: Outcome[] = [];
-  try {
-    for (const op of group) {
-      const batch = new AppendBatch();
-      if (!alone) sql.savepoint.run();
-      try {
-        const result = await op.fn(session(batch));
-        if (!alone) sql.release.run();
-        outcomes.push({ ok: true, committed: { result, appended: batch.toAppended() } });
-      } catch (error) {
-        // Some errors (a full disk, I/O) make SQLite roll the whole transaction back: then the group failed.
-        if (!db.inTransaction) throw error;
-        if (alone) {
-          sql.rollback.run();
-          return [{ ok: false, error }];
-        }
-        sql.rollbackTo.run();
-        sql.release.run();
-        outcomes.push({ ok: false, error });
-      }
-    }
-    sql.commit.run();
-    return outcomes;
-  } catch (error) {
-    if (db.inTransaction) sql.rollback.run();
-    throw error;
   }
 }
 

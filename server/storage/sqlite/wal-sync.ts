@@ -43,10 +43,7 @@ export class SyncPipeline {
 
   /** Counts a commit; call right after COMMIT returns, before anything else reads. */
   commit(): number {
-    ++this.committed;
-    // A read that counted this commit before it was (a group on the writer thread) may be waiting.
-    if (this.waiters.length > 0) this.start();
-    return this.committed;
+    return ++this.committed;
   }
 
   /** What has been committed so far (what a read that runs now sees). */
@@ -105,8 +102,6 @@ export class SyncPipeline {
 
   private start(): void {
     if (this.syncing || this.failure) return;
-    // Only waits a sync now can end: one for a commit not yet counted starts when it is.
-    if (!this.waiters.some((w) => w.mark <= this.committed)) return;
     this.syncing = true;
     const target = this.committed;
     // Through a promise: a sync that throws at once fails like one that rejects.
@@ -126,9 +121,8 @@ export class SyncPipeline {
           }
         }
         this.syncing = false;
-        this.start();
-        // Nothing more to sync now (what waits, waits for a commit not yet counted): the group commit goes on.
-        if (!this.syncing) this.onSettled();
+        if (this.waiters.length > 0) this.start();
+        else this.onSettled();
       },
       (error: unknown) => {
         // An fsync that failed may have dropped the pages it was given (Linux clears the error
