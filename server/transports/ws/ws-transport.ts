@@ -1,5 +1,6 @@
 import type { Server as HttpServer } from "node:http";
 import { Server, type Socket } from "socket.io";
+import { Adapter } from "socket.io-adapter";
 import {
   type ClientToServerEvents,
   CourierError,
@@ -59,6 +60,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
     allowRequest: allowRequest(ctx),
     pingInterval: ctx.config.heartbeatMs,
     pingTimeout: ctx.config.heartbeatMs,
+    adapter: NoRooms,
   });
   // Every request event goes through `events` (events.ts): rate limited per address and user (acks and
   // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
@@ -90,6 +92,46 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
   io.use(handshake(ctx));
   io.on("connection", (socket) => open(ctx, socket, events, disconnected, log));
   return io;
+}
+
+/**
+ * socket.io's in-memory adapter without rooms. Courier routes every push
+ * itself (the hub, and Redis across processes: docs/cluster.md) and never
+ * broadcasts through socket.io, yet the default adapter puts each socket in
+ * a room named by its id: two Map entries and two Sets a socket, kept for
+ * its life (0.4 of 10,000 idle sockets' 12.2 KB of heap each; issue 16,
+ * docs/benchmarks.md NOROOMS). Here a socket joins no room and
+ * `socket.rooms` is empty; what would go through rooms (`io.emit`,
+ * `io.to(…)`, `io.fetchSockets()`, `io.disconnectSockets()`) throws rather
+ * than silently reaching no one. The namespace's own `sockets` map lists
+ * every socket.
+ */
+class NoRooms extends Adapter {
+  override addAll(): void {}
+  override del(): void {}
+  override delAll(): void {}
+  override broadcast(): never {
+    throw noRooms();
+  }
+  override broadcastWithAck(): never {
+    throw noRooms();
+  }
+  override fetchSockets(): never {
+    throw noRooms();
+  }
+  override addSockets(): never {
+    throw noRooms();
+  }
+  override delSockets(): never {
+    throw noRooms();
+  }
+  override disconnectSockets(): never {
+    throw noRooms();
+  }
+}
+
+function noRooms(): Error {
+  return new Error("socket.io rooms are off in Courier (NoRooms): push through the hub, or walk io.of('/').sockets");
 }
 
 /**
@@ -212,6 +254,7 @@ function open(ctx: Context, socket: CourierSocket, events: SocketEvents<WsConnec
 
 /** Ends every socket and the engine; the HTTP server itself is closed by Fastify. */
 export function closeWebSocket(io: CourierIo): void {
-  io.disconnectSockets(true);
+  // What io.disconnectSockets(true) does through rooms (NoRooms keeps none).
+  for (const socket of [...io.of("/").sockets.values()]) socket.disconnect(true);
   io.engine.close();
 }

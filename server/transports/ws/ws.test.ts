@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, type Message, SESSION_TTL_MS } from "../../../shared/protocol/index.js";
 import { SqliteEngine } from "../../storage/sqlite/engine.js";
 import { Storage } from "../../storage/storage.js";
-import { SESSION_RECHECK_MS } from "./ws-transport.js";
+import { closeWebSocket, SESSION_RECHECK_MS } from "./ws-transport.js";
 import {
   call,
   connect,
@@ -220,6 +220,23 @@ describe("websocket sign-out", () => {
     const other = await call<{ token: string }>(server.app, "POST", "/api/auth/login", { body: { username: "alice", password: "correct horse" } });
     expect((await call(server.app, "DELETE", `/api/devices/${deviceId}`, { token: other.body.token })).status).toBe(204);
     expect(await closed).toBe("io server disconnect");
+  });
+});
+
+describe("websocket shutdown and rooms", () => {
+  it("ends every socket from the server side on shutdown, without socket.io's rooms (which are off: a broadcast throws)", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const sockets = [client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 }), client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 })];
+    await Promise.all(sockets.map((c) => c.hello));
+    // Nothing goes through rooms: socket.io's own broadcasts would reach no one, so they fail loudly.
+    expect(() => server.io.emit("push", [])).toThrow(/rooms are off/);
+    const closed = sockets.map((c) => new Promise<string>((resolve) => c.socket.once("disconnect", resolve)));
+    // The backstop of a graceful stop (after the hub's own close frames): every socket socket.io holds, ended.
+    closeWebSocket(server.io);
+    expect(await Promise.all(closed)).toEqual(["io server disconnect", "io server disconnect"]);
   });
 });
 
