@@ -102,11 +102,20 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
  * its life (0.4 of 10,000 idle sockets' 12.2 KB of heap each; issue 16,
  * docs/benchmarks.md NOROOMS). Here a socket joins no room and
  * `socket.rooms` is empty; what would go through rooms (`io.emit`,
- * `io.to(…)`, `io.fetchSockets()`, `io.disconnectSockets()`) throws rather
- * than silently reaching no one. The namespace's own `sockets` map lists
- * every socket.
+ * `io.to(…)`, `io.fetchSockets()`, `io.allSockets()`,
+ * `io.disconnectSockets()`) throws rather than silently reaching no one.
+ * The namespace's own `sockets` map lists every socket. socket.io's
+ * connection state recovery sends every emit through `broadcast` and needs
+ * its session-aware adapter, so it cannot be turned on with this one: the
+ * constructor refuses.
  */
 class NoRooms extends Adapter {
+  constructor(nsp: ConstructorParameters<typeof Adapter>[0]) {
+    super(nsp);
+    if ((nsp as { server?: { opts?: { connectionStateRecovery?: unknown } } }).server?.opts?.connectionStateRecovery) {
+      throw new Error("socket.io's connectionStateRecovery needs its own adapter; NoRooms cannot serve it");
+    }
+  }
   override addAll(): void {}
   override del(): void {}
   override delAll(): void {}
@@ -126,6 +135,9 @@ class NoRooms extends Adapter {
     throw noRooms();
   }
   override disconnectSockets(): never {
+    throw noRooms();
+  }
+  override sockets(): never {
     throw noRooms();
   }
 }
