@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import fastifyCookie from "@fastify/cookie";
 import Fastify, { type FastifyInstance } from "fastify";
-import { CourierError, POLL_WAIT_MAX_MS, SOCKET_PATH } from "../shared/protocol/index.js";
+import { POLL_WAIT_MAX_MS, SOCKET_PATH } from "../shared/protocol/index.js";
 import { adminRoutes } from "./admin/routes.js";
 import { accountRoutes } from "./auth/account-routes.js";
 import { authRoutes } from "./auth/routes.js";
@@ -11,7 +11,7 @@ import { conversationRoutes } from "./conversations/routes.js";
 import { deviceRoutes } from "./devices/routes.js";
 import { BODY_LIMIT, installJsonBody } from "./http/body.js";
 import { clientErrorHandler } from "./http/client-errors.js";
-import { countErrors, installErrorHandler, mapError, sendError } from "./http/errors.js";
+import { countErrors, installErrorHandler, mapError, restarting, sendError } from "./http/errors.js";
 import { ReadLimits, readRules } from "./http/in-flight-limit.js";
 import { loggerOptions } from "./http/logger.js";
 import { hostGuard } from "./http/origin.js";
@@ -57,9 +57,6 @@ import { presenceRoutes } from "./presence/routes.js";
 import { sseRoutes } from "./transports/sse/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
 
-/** Retry-After of requests that reach a draining process. */
-const DRAIN_RETRY_MS = 2000;
-
 /** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
 const KEEP_ALIVE_MS = 72_000;
 
@@ -93,6 +90,8 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** In [0, 1); spreads the `retryAfterMs` clients get on shutdown. */
   random?: () => number;
+  /** How long a graceful stop waits for WebSocket clients to take their close frames (default SHUTDOWN_DRAIN_MS). */
+  shutdownDrainMs?: number;
   /** Web Push seams for tests: TLS agent, transport, retry sleep, window timers, host resolver. */
   push?: PushServiceOptions;
 }
@@ -222,6 +221,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     retransmit,
     media: createMediaStore(config, storage),
     clock,
+    draining: () => draining,
     limits: new Limits(config.rateLimits, clock, cluster.link, app.log),
     reads: new ReadLimits(readRules(config)),
     acks: new AckQueue(ackSlots(config), (turn) => applyAckTurn(ctx, turn)),
@@ -245,7 +245,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   app.get("/api/health", async () => ({ ok: true }));
   // A draining process answers new requests at once; the load balancer retries them on another.
   app.addHook("onRequest", async (req) => {
-    if (draining && req.url !== "/api/ready") throw new CourierError("unavailable", "This server is restarting; try again shortly.", DRAIN_RETRY_MS);
+    if (draining && req.url !== "/api/ready") throw restarting();
   });
   // Per client address, every request (http/request-limits.ts).
   installRequestLimits(app, ctx);
@@ -288,10 +288,7 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     retransmit.close();
     hub.closeWhere(() => true, "shutdown");
   };
-  app.addHook("preClose", async () => {
-    drain();
-    closeWebSocket(io);
-  });
+  app.addHook("preClose", () => closeWebSocket(io, { tell: drain, drainMs: opts.shutdownDrainMs }));
 
   let closing: Promise<void> | null = null;
   const close = () => {

@@ -58,6 +58,8 @@ export interface Context {
   limits: Limits;
   /** Reads of many entries (pulls over every transport, snapshots): held per user and taking turns on this process (http/in-flight-limit.ts). */
   reads: ReadLimits;
+  /** True once this process has begun a graceful stop: new requests and handshakes are refused (`restarting()`). */
+  draining(): boolean;
   /** Logs a warning the first time `key` comes up in this app, and never again. Never pass secrets. */
   warnOnce(key: string, details: object, message: string): void;
 }

@@ -5,6 +5,7 @@ import { CourierError, parseInput, SESSION_COOKIE, socketAuthSchema } from "../.
 import { hashToken } from "../../auth/tokens.js";
 import type { Context } from "../../context.js";
 import { recordDevice } from "../../devices/register.js";
+import { restarting } from "../../http/errors.js";
 import { HOST_REFUSED_MESSAGE, isAllowedOrigin, namesForeignHost, ownOriginOf, warnOriginRefused } from "../../http/origin.js";
 import { socketClient, warnUntrustedProxy } from "../../http/rate-limit.js";
 import { socketError } from "./respond.js";
@@ -62,6 +63,8 @@ function cookieToken(req: IncomingMessage): string | null {
  * every CONNECT packet pays, not only the upgrade that carried the first.
  */
 async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
+  // A process stopping gracefully takes no new connection: the client comes back after the delay, elsewhere.
+  if (ctx.draining()) throw restarting();
   const req = socket.request;
   warnUntrustedProxy(req, ctx.config.trustProxy, ctx.warnOnce);
   const addressKey = ctx.limits.clientKey(socketClient(req, ctx.config.trustProxy));

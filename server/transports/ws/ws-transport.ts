@@ -1,4 +1,5 @@
 import type { Server as HttpServer } from "node:http";
+import type { Socket as NetSocket } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { Adapter } from "socket.io-adapter";
 import {
@@ -249,9 +250,52 @@ function open(ctx: Context, socket: CourierSocket, events: SocketEvents<WsConnec
   });
 }
 
-/** Ends every socket and the engine; the HTTP server itself is closed by Fastify. */
-export function closeWebSocket(io: CourierIo): void {
+/** How long a graceful stop waits for clients to take what is still buffered for them: the hub's `close` frame above all. */
+export const SHUTDOWN_DRAIN_MS = 3000;
+
+/**
+ * Ends every socket, then the engine; the HTTP server itself is closed by Fastify.
+ *
+ * `tell` runs first: the hub's `close {reason: "shutdown", retryAfterMs}` to
+ * each connection, which spreads the reconnects. A socket ends only once
+ * what is buffered for it has been written, so for a client reading slowly
+ * (a phone on a weak link, a backlog of pushes) that frame can sit behind
+ * megabytes; the engine's own close discards it, and the process's exit
+ * loses what its sockets still hold. So the stop waits until each client's
+ * connection has closed (the client read everything and answered the
+ * WebSocket close), at most `drainMs`, and only then cuts what is left:
+ * one client that stopped reading must not hold the stop hostage.
+ */
+export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; drainMs?: number } = {}): Promise<void> {
+  // The TCP connection under each engine client, taken before anything closes: an engine socket leaves
+  // `clients` when its buffer is handed to the connection, not when the client has it.
+  const wires = Object.values(engineClients(io)).map((client) => client.request.socket);
+  opts.tell?.();
   // What io.disconnectSockets(true) does through rooms (NoRooms keeps none).
   for (const socket of [...io.of("/").sockets.values()]) socket.disconnect(true);
+  await allClosed(wires, opts.drainMs ?? SHUTDOWN_DRAIN_MS);
   io.engine.close();
+  // A connection still open has not read its frames in time. Cut it: the WebSocket close would wait for its
+  // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too.
+  for (const wire of wires) wire.destroy();
+}
+
+/** engine.io's `clients` (documented in its README; `protected` only in its type declarations). */
+function engineClients(io: CourierIo): Record<string, { request: { socket: NetSocket } }> {
+  return (io.engine as unknown as { clients: Record<string, { request: { socket: NetSocket } }> }).clients;
+}
+
+function allClosed(wires: NetSocket[], withinMs: number): Promise<void> {
+  const open = wires.filter((wire) => !wire.destroyed);
+  if (open.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = open.length;
+    const timer = setTimeout(resolve, withinMs);
+    const closed = () => {
+      if (--left > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    for (const wire of open) wire.once("close", closed);
+  });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Entry, type Message, SESSION_TTL_MS } from "../../../shared/protocol/index.js";
 import { SqliteEngine } from "../../storage/sqlite/engine.js";
@@ -239,8 +240,60 @@ describe("websocket shutdown and rooms", () => {
     expect(() => server.io.allSockets()).toThrow(/rooms are off/);
     const closed = sockets.map((c) => new Promise<string>((resolve) => c.socket.once("disconnect", resolve)));
     // The backstop of a graceful stop (after the hub's own close frames): every socket socket.io holds, ended.
-    closeWebSocket(server.io);
+    await closeWebSocket(server.io);
     expect(await Promise.all(closed)).toEqual(["io server disconnect", "io server disconnect"]);
+  });
+
+  /**
+   * A client that has stopped reading (a weak link, a suspended tab) while a large frame is on its way
+   * to it: more than loopback's socket buffers hold, so whatever the server sends next waits behind it.
+   */
+  async function slowReader(opts: Parameters<typeof startServer>[1] = {}) {
+    server = await startServer({}, { random: () => 0.5, ...opts });
+    const url = await listen(server);
+    const bob = await register(server.app, "bob");
+    const slow = client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    await slow.hello;
+    // engine.io-client's WebSocket transport holds a `ws` WebSocket, which holds the TCP connection.
+    const wire = (slow.socket.io.engine.transport as unknown as { ws: { _socket: Socket } }).ws._socket;
+    wire.pause();
+    const socket = [...server.io.of("/").sockets.values()][0]!;
+    // An event the client has no use for; only its size matters.
+    (socket.emit as (event: string, data: string) => void)("filler", "x".repeat(24 << 20));
+    // The server's engine holds what comes next: its transport is still writing the filler.
+    expect(socket.conn.transport.writable).toBe(false);
+    const ended = new Promise<string>((resolve) => slow.socket.once("disconnect", resolve));
+    return { slow, wire, ended, closeFrames: () => slow.events.filter((e) => e.name === "close").map((e) => e.args[0]) };
+  }
+
+  it("a graceful stop waits for a client reading slowly to get its close frame, with its retry delay, before ending the engine", async () => {
+    const { wire, ended, closeFrames } = await slowReader();
+    const stopping = server.close();
+    // The hub has told every connection (its frame queued behind the filler), and the stop is waiting.
+    await eventually(() => server.hub.size === 0);
+    wire.resume();
+    expect(await ended).toBe("io server disconnect");
+    expect(closeFrames()).toEqual([{ reason: "shutdown", retryAfterMs: 2750 }]);
+    await stopping;
+  });
+
+  it("a client that never reads holds a graceful stop for shutdownDrainMs at most, then is cut", async () => {
+    const { wire, ended, closeFrames } = await slowReader({ shutdownDrainMs: 50 });
+    // The stop finishes while the client is still not reading.
+    await server.close();
+    wire.resume();
+    expect(await ended).toBe("transport close");
+    expect(closeFrames()).toEqual([]);
+  });
+
+  it("a stopping server refuses new socket handshakes with unavailable and a retry delay", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const bob = await register(server.app, "bob");
+    server.drain();
+    const late = client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    expect((await refusal(late)).data).toEqual({ code: "unavailable", message: "This server is restarting; try again shortly.", retryAfterMs: 2000 });
+    expect(server.hub.size).toBe(0);
   });
 });
 
