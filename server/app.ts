@@ -57,6 +57,13 @@ import { presenceRoutes } from "./presence/routes.js";
 import { sseRoutes } from "./transports/sse/routes.js";
 import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws/ws-transport.js";
 
+/**
+ * How long a graceful stop waits for what is in flight: requests to finish (an upload, a send waiting on the
+ * database) and WebSocket clients to take their close frames. Then it cuts what is left. Well inside the 10 s
+ * after which server.ts exits anyway.
+ */
+export const SHUTDOWN_DRAIN_MS = 5000;
+
 /** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
 const KEEP_ALIVE_MS = 72_000;
 
@@ -90,7 +97,7 @@ export interface BuildOptions {
   logger?: boolean | object;
   /** In [0, 1); spreads the `retryAfterMs` clients get on shutdown. */
   random?: () => number;
-  /** How long a graceful stop waits for WebSocket clients to take their close frames (default SHUTDOWN_DRAIN_MS). */
+  /** How long a graceful stop waits for requests in flight and WebSocket clients to take their close frames (default SHUTDOWN_DRAIN_MS). */
   shutdownDrainMs?: number;
   /** Web Push seams for tests: TLS agent, transport, retry sleep, window timers, host resolver. */
   push?: PushServiceOptions;
@@ -143,8 +150,8 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     keepAliveTimeout: KEEP_ALIVE_MS,
     // The same trust the socket handshakes' per-address limit uses (rate-limit.ts).
     trustProxy: proxyTrust(config.trustProxy),
-    // Cookie sessions are per browser; keep-alive sockets must not hold shutdown hostage.
-    forceCloseConnections: true,
+    // At close, idle keep-alive connections close at once; requests in flight finish (cut after SHUTDOWN_DRAIN_MS, in close below).
+    forceCloseConnections: "idle",
     // While draining, requests get Courier's own 503 (below), with Retry-After.
     return503OnClosing: false,
     // What Node's parser refuses (timeouts, oversized heads, non-HTTP bytes) gets Courier's error shape and headers too.
@@ -247,6 +254,11 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   app.addHook("onRequest", async (req) => {
     if (draining && req.url !== "/api/ready") throw restarting();
   });
+  // While draining, every answer (a request in flight finishing, a refusal) ends its connection: the client's next
+  // request opens one that the load balancer gives to another process, and this one's close need not wait for it.
+  app.addHook("onSend", async (_req, reply) => {
+    if (draining) reply.header("connection", "close");
+  });
   // Per client address, every request (http/request-limits.ts).
   installRequestLimits(app, ctx);
   // Readiness, for load balancers: the database answers and the process is not draining. Redis is
@@ -288,13 +300,20 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     retransmit.close();
     hub.closeWhere(() => true, "shutdown");
   };
-  app.addHook("preClose", () => closeWebSocket(io, { tell: drain, drainMs: opts.shutdownDrainMs }));
+  const drainMs = opts.shutdownDrainMs ?? SHUTDOWN_DRAIN_MS;
+  app.addHook("preClose", () => closeWebSocket(io, { tell: drain, drainMs }));
 
   let closing: Promise<void> | null = null;
   const close = () => {
     closing ??= (async () => {
       metrics.close();
-      await app.close();
+      // Node's close waits for requests in flight; one still running at the deadline is cut (the client retries elsewhere).
+      const cut = setTimeout(() => app.server.closeAllConnections(), drainMs);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
       // Acks already taken (socket acks are not HTTP requests app.close waits for) are written before storage goes.
       await ctx.acks.close();
       // Open collapse windows are sent (briefly), sends in flight end, before storage goes.

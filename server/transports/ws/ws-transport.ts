@@ -250,9 +250,6 @@ function open(ctx: Context, socket: CourierSocket, events: SocketEvents<WsConnec
   });
 }
 
-/** How long a graceful stop waits for clients to take what is still buffered for them: the hub's `close` frame above all. */
-export const SHUTDOWN_DRAIN_MS = 3000;
-
 /**
  * Ends every socket, then the engine; the HTTP server itself is closed by Fastify.
  *
@@ -266,14 +263,14 @@ export const SHUTDOWN_DRAIN_MS = 3000;
  * WebSocket close), at most `drainMs`, and only then cuts what is left:
  * one client that stopped reading must not hold the stop hostage.
  */
-export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; drainMs?: number } = {}): Promise<void> {
+export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; drainMs: number }): Promise<void> {
   // The TCP connection under each engine client, taken before anything closes: an engine socket leaves
   // `clients` when its buffer is handed to the connection, not when the client has it.
   const wires = Object.values(engineClients(io)).map((client) => client.request.socket);
   opts.tell?.();
   // What io.disconnectSockets(true) does through rooms (NoRooms keeps none).
   for (const socket of [...io.of("/").sockets.values()]) socket.disconnect(true);
-  await allClosed(wires, opts.drainMs ?? SHUTDOWN_DRAIN_MS);
+  await allClosed(wires, opts.drainMs);
   io.engine.close();
   // A connection still open has not read its frames in time. Cut it: the WebSocket close would wait for its
   // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too.

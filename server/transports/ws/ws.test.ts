@@ -240,7 +240,7 @@ describe("websocket shutdown and rooms", () => {
     expect(() => server.io.allSockets()).toThrow(/rooms are off/);
     const closed = sockets.map((c) => new Promise<string>((resolve) => c.socket.once("disconnect", resolve)));
     // The backstop of a graceful stop (after the hub's own close frames): every socket socket.io holds, ended.
-    await closeWebSocket(server.io);
+    await closeWebSocket(server.io, { drainMs: 1000 });
     expect(await Promise.all(closed)).toEqual(["io server disconnect", "io server disconnect"]);
   });
 
