@@ -59,10 +59,11 @@ import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws
 
 /**
  * How long a graceful stop waits for what is in flight: requests to finish (an upload, a send waiting on the
- * database) and WebSocket clients to take their close frames. Then it cuts what is left. Well inside the 10 s
- * after which server.ts exits anyway.
+ * database) and WebSocket clients to take their close frames. Then it cuts what is left. With Web Push's
+ * open windows after it (up to 3 s, push/service.ts) and storage's close, inside the 10 s after which
+ * server.ts exits anyway.
  */
-export const SHUTDOWN_DRAIN_MS = 5000;
+export const SHUTDOWN_DRAIN_MS = 4000;
 
 /** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
 const KEEP_ALIVE_MS = 72_000;
@@ -128,6 +129,8 @@ export interface Built {
   pushFunnel: PushFunnel;
   /** Starts a graceful shutdown: not ready, new requests 503, connections told to reconnect elsewhere. `close` drains first. */
   drain(): void;
+  /** True once draining began (the same as the context's). */
+  draining(): boolean;
   close(): Promise<void>;
 }
 
@@ -326,5 +329,5 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
     })();
     return closing;
   };
-  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, snapshots, trace, retransmit, push, pushFunnel, drain, close };
+  return { app, io, hub, storage, sync, config, cluster, delivery, events, metrics, snapshots, trace, retransmit, push, pushFunnel, drain, draining: ctx.draining, close };
 }

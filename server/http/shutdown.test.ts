@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { listen, openDirect, pullAll, register, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { eventually, listen, openDirect, pullAll, register, type Session, startServer, type TestServer } from "../testing/harness.js";
 
 let server: TestServer;
 const sockets: Socket[] = [];
@@ -15,7 +15,7 @@ afterEach(async () => {
  * and the first bytes now, the rest when `finish()` is called. `answer` is everything the server wrote
  * back before the connection closed.
  */
-async function slowSend(url: string, alice: Session, conversationId: string) {
+async function slowSend(server: TestServer, url: string, alice: Session, conversationId: string) {
   const body = JSON.stringify({ clientMsgId: randomUUID(), conversationId, kind: "text", body: "sent as the server stops" });
   const port = Number(new URL(url).port);
   const socket = connect(port, "127.0.0.1");
@@ -24,12 +24,13 @@ async function slowSend(url: string, alice: Session, conversationId: string) {
   socket.on("data", (chunk) => (received += chunk.toString()));
   const answer = new Promise<string>((resolve) => socket.on("close", () => resolve(received)));
   await new Promise((resolve) => socket.once("connect", resolve));
+  const parsed = new Promise((resolve) => server.app.server.once("request", resolve));
   socket.write(
     `POST /api/messages HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${alice.token}\r\n` +
       `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 20)}`,
   );
-  // The server has the request and is reading its body.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The server has the request's head and is reading its body.
+  await parsed;
   return { answer, finish: () => socket.write(body.slice(20)) };
 }
 
@@ -39,10 +40,10 @@ describe("graceful stop over HTTP", () => {
     const url = await listen(server);
     const [alice, bob] = [await register(server.app, "alice"), await register(server.app, "bob")];
     const chat = await openDirect(server.app, alice, bob);
-    const { answer, finish } = await slowSend(url, alice, chat.conversationId);
+    const { answer, finish } = await slowSend(server, url, alice, chat.conversationId);
     const stopping = server.close();
     // Stopping has begun (new requests are refused) while this one's body is still arriving.
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await eventually(() => server.draining());
     finish();
     const reply = await answer;
     expect(reply).toMatch(/^HTTP\/1\.1 201 /);
@@ -60,7 +61,7 @@ describe("graceful stop over HTTP", () => {
     const url = await listen(server);
     const [alice, bob] = [await register(server.app, "alice"), await register(server.app, "bob")];
     const chat = await openDirect(server.app, alice, bob);
-    const { answer } = await slowSend(url, alice, chat.conversationId);
+    const { answer } = await slowSend(server, url, alice, chat.conversationId);
     // The rest of the body never comes: the stop still ends, and the connection with it, unanswered.
     await server.close();
     expect(await answer).toBe("");

@@ -88,17 +88,19 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
 /** socket.io middleware: a refused handshake reaches the client as connect_error with `data: {code, message}`. */
 export function handshake(ctx: Context) {
   return (socket: Socket, next: (err?: ExtendedError) => void): void => {
-    authenticate(ctx, socket).then(
-      (data) => {
-        socket.data = data;
-        next();
-      },
-      (err: unknown) => {
-        const { error } = socketError(err);
-        const refusal: ExtendedError = new Error(error.message);
-        refusal.data = error;
-        next(refusal);
-      },
-    );
+    const refuse = (err: unknown) => {
+      const { error } = socketError(err);
+      const refusal: ExtendedError = new Error(error.message);
+      refusal.data = error;
+      next(refusal);
+    };
+    authenticate(ctx, socket).then((data) => {
+      // Again now that the awaits are over: a stop begun meanwhile closed the live connections, and socket.io
+      // keeps a socket still in its middleware out of the namespace that shutdown walks; nothing runs between
+      // this and the socket joining the hub.
+      if (ctx.draining()) return refuse(restarting());
+      socket.data = data;
+      next();
+    }, refuse);
   };
 }

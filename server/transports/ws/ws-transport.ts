@@ -271,10 +271,13 @@ export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; d
   // What io.disconnectSockets(true) does through rooms (NoRooms keeps none).
   for (const socket of [...io.of("/").sockets.values()]) socket.disconnect(true);
   await allClosed(wires, opts.drainMs);
+  // Those opened during the wait too (their handshakes refused as `unavailable`): none may outlive the stop.
+  const left = [...wires, ...Object.values(engineClients(io)).map((client) => client.request.socket)];
   io.engine.close();
   // A connection still open has not read its frames in time. Cut it: the WebSocket close would wait for its
-  // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too.
-  for (const wire of wires) wire.destroy();
+  // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too (which its
+  // closeAllConnections no longer sees).
+  for (const wire of left) wire.destroy();
 }
 
 /** engine.io's `clients` (documented in its README; `protected` only in its type declarations). */

@@ -260,7 +260,9 @@ describe("websocket shutdown and rooms", () => {
     const socket = [...server.io.of("/").sockets.values()][0]!;
     // An event the client has no use for; only its size matters.
     (socket.emit as (event: string, data: string) => void)("filler", "x".repeat(24 << 20));
-    // The server's engine holds what comes next: its transport is still writing the filler.
+    // The server's engine holds what comes next: its transport is still writing the filler a while later
+    // (unread, it cannot finish; read, 24 MB cross loopback in a few milliseconds).
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(socket.conn.transport.writable).toBe(false);
     const ended = new Promise<string>((resolve) => slow.socket.once("disconnect", resolve));
     return { slow, wire, ended, closeFrames: () => slow.events.filter((e) => e.name === "close").map((e) => e.args[0]) };
@@ -284,6 +286,31 @@ describe("websocket shutdown and rooms", () => {
     wire.resume();
     expect(await ended).toBe("transport close");
     expect(closeFrames()).toEqual([]);
+  });
+
+  it("a handshake still being checked when the stop begins is refused too, not admitted after the connections were closed", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const bob = await register(server.app, "bob");
+    // The handshake's session lookup is held until the stop has begun.
+    const read = server.storage.read.bind(server.storage);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => {
+      server.storage.read = (async (fn: Parameters<typeof read>[0]) => {
+        resolve();
+        await held;
+        return read(fn);
+      }) as typeof read;
+    });
+    const late = client(url, { token: bob.token, deviceId: randomUUID(), protocol: 1 });
+    const refused = refusal(late);
+    await reached;
+    server.storage.read = read;
+    server.drain();
+    release();
+    expect((await refused).data).toEqual({ code: "unavailable", message: "This server is restarting; try again shortly.", retryAfterMs: 2000 });
+    expect(server.hub.size).toBe(0);
   });
 
   it("a stopping server refuses new socket handshakes with unavailable and a retry delay", async () => {

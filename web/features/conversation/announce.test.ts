@@ -45,6 +45,7 @@ describe("new messages told to a screen reader", () => {
   it("reads the summaries that name them only after the store's write is opened, never holding that write back", async () => {
     const { store, opened, said } = await world("c1");
     await store.apply("chat", [convEntry(summary("c1")), msgEntry(message("c1", 1, { body: "first" }))], 2);
+    await settled(said, 1);
     opened.length = 0;
     await store.apply("chat", [msgEntry(message("c1", 2, { body: "second" }))], 3);
     await settled(said, 2);

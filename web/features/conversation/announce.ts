@@ -37,8 +37,9 @@ export interface LandingWatch {
  * staying private to the list. Returns the unsubscribe.
  *
  * Messages land (useLanding) inside DexieSyncStore.apply, just before it opens
- * its write. The summaries that name them are read on the next task, so that
- * read is opened after that write: IndexedDB runs transactions over the same
+ * its write (Dexie opens it in a microtask of db.transaction()). The summaries
+ * that name them are read on the next task, so that read is opened after that
+ * write: IndexedDB runs transactions over the same
  * stores in the order they were opened, and a read opened first held each
  * catch-up page's write back until the page had handled the read's answer
  * (20–60 ms a page, docs/benchmarks.md CATCHUP6). Read after the write, it
@@ -62,7 +63,8 @@ export function watchLandings(watch: LandingWatch): () => void {
       }
     }
     if (fresh.length === 0) return;
-    setTimeout(() => void announce(watch, fresh, now).then(say), 0);
+    // A read that fails (the database closing at sign-out) has nothing to say.
+    setTimeout(() => void announce(watch, fresh, now).then(say, () => {}), 0);
   });
 }
 
