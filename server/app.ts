@@ -259,8 +259,9 @@ export async function build(opts: BuildOptions = {}): Promise<Built> {
   });
   // While draining, every answer (a request in flight finishing, a refusal) ends its connection: the client's next
   // request opens one that the load balancer gives to another process, and this one's close need not wait for it.
-  app.addHook("onSend", async (_req, reply) => {
+  app.addHook("onSend", (_req, reply, payload, done) => {
     if (draining) reply.header("connection", "close");
+    done(null, payload);
   });
   // Per client address, every request (http/request-limits.ts).
   installRequestLimits(app, ctx);
