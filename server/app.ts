@@ -63,7 +63,7 @@ import { attachWebSocket, closeWebSocket, type CourierIo } from "./transports/ws
  * open windows after it (up to 3 s, push/service.ts) and storage's close, inside the 10 s after which
  * server.ts exits anyway.
  */
-export const SHUTDOWN_DRAIN_MS = 4000;
+const SHUTDOWN_DRAIN_MS = 4000;
 
 /** Idle connections kept for the next request; above nginx's 60 s upstream keepalive_timeout, so nginx closes first. */
 const KEEP_ALIVE_MS = 72_000;

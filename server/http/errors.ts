@@ -28,7 +28,7 @@ const BY_STATUS: Record<number, ErrorCode> = {
 };
 
 /** Retry-After of requests and handshakes that reach a process stopping gracefully. */
-export const DRAIN_RETRY_MS = 2000;
+const DRAIN_RETRY_MS = 2000;
 
 /** What a process that has begun a graceful stop answers new work: 503 with a retry delay; the load balancer moves it. */
 export const restarting = () => new CourierError("unavailable", "This server is restarting; try again shortly.", DRAIN_RETRY_MS);

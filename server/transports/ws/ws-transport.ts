@@ -266,13 +266,13 @@ function open(ctx: Context, socket: CourierSocket, events: SocketEvents<WsConnec
 export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; drainMs: number }): Promise<void> {
   // The TCP connection under each engine client, taken before anything closes: an engine socket leaves
   // `clients` when its buffer is handed to the connection, not when the client has it.
-  const wires = Object.values(engineClients(io)).map((client) => client.request.socket);
+  const wires = engineWires(io);
   opts.tell?.();
   // What io.disconnectSockets(true) does through rooms (NoRooms keeps none).
   for (const socket of [...io.of("/").sockets.values()]) socket.disconnect(true);
   await allClosed(wires, opts.drainMs);
   // Those opened during the wait too (their handshakes refused as `unavailable`): none may outlive the stop.
-  const left = [...wires, ...Object.values(engineClients(io)).map((client) => client.request.socket)];
+  const left = [...wires, ...engineWires(io)];
   io.engine.close();
   // A connection still open has not read its frames in time. Cut it: the WebSocket close would wait for its
   // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too (which its
@@ -280,9 +280,10 @@ export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; d
   for (const wire of left) wire.destroy();
 }
 
-/** engine.io's `clients` (documented in its README; `protected` only in its type declarations). */
-function engineClients(io: CourierIo): Record<string, { request: { socket: NetSocket } }> {
-  return (io.engine as unknown as { clients: Record<string, { request: { socket: NetSocket } }> }).clients;
+/** The TCP connection of each of engine.io's `clients` (documented in its README; `protected` only in its type declarations). */
+function engineWires(io: CourierIo): NetSocket[] {
+  const { clients } = io.engine as unknown as { clients: Record<string, { request: { socket: NetSocket } }> };
+  return Object.values(clients).map((client) => client.request.socket);
 }
 
 function allClosed(wires: NetSocket[], withinMs: number): Promise<void> {

@@ -39,15 +39,14 @@ export interface LandingWatch {
  * Messages land (useLanding) inside DexieSyncStore.apply, just before it opens
  * its write (Dexie opens it in a microtask of db.transaction()). The summaries
  * that name them are read on the next task, so that read is opened after that
- * write: IndexedDB runs transactions over the same
- * stores in the order they were opened, and a read opened first held each
- * catch-up page's write back until the page had handled the read's answer
- * (20–60 ms a page, docs/benchmarks.md CATCHUP6). Read after the write, it
- * also finds the summary of a conversation that arrived in the same batch.
+ * write: IndexedDB runs transactions over the same stores in the order they
+ * were opened, and a read opened first held each catch-up page's write back
+ * until the page had handled the read's answer (20–60 ms a page,
+ * docs/benchmarks.md CATCHUP6). Read after the write, it also finds the
+ * summary of a conversation that arrived in the same batch.
  */
 export function watchLandings(watch: LandingWatch): () => void {
   const { me, say } = watch;
-  const now = watch.now ?? Date.now;
   const told = new Set<string>();
   return useLanding.subscribe((landing, before) => {
     const blocked = watch.blocked();
@@ -64,12 +63,12 @@ export function watchLandings(watch: LandingWatch): () => void {
     }
     if (fresh.length === 0) return;
     // A read that fails (the database closing at sign-out) has nothing to say.
-    setTimeout(() => void announce(watch, fresh, now).then(say, () => {}), 0);
+    setTimeout(() => void announce(watch, fresh).then(say, () => {}), 0);
   });
 }
 
 /** Only the last KEPT stay in the region: worded newest first, the older ones not at all. Their summaries in one read. */
-async function announce({ db, me, open }: LandingWatch, fresh: readonly StoredMessage[], now: () => number): Promise<Announcement[]> {
+async function announce({ db, me, open, now = Date.now }: LandingWatch, fresh: readonly StoredMessage[]): Promise<Announcement[]> {
   const ids = [...new Set(fresh.map((m) => m.conversationId))];
   const rows = await db.conversations.bulkGet(ids);
   const summaries = new Map(ids.map((id, i) => [id, rows[i]]));
