@@ -1,5 +1,6 @@
 import type { Browser } from "@playwright/test";
 import {
+  appUrl,
   bubbleTexts,
   createListing,
   cuttableSocket,
@@ -8,10 +9,12 @@ import {
   goOffline,
   messages,
   openConversation,
+  PASSWORD,
   send,
   signUp,
   startDirectChat,
   test,
+  uniqueUsername,
   type CourierOptions,
   type Person,
 } from "./fixtures.js";
@@ -154,17 +157,25 @@ test("a recipient who was offline gets all 30 messages sent meanwhile, once each
 });
 
 test("sign-up shows clear errors and a direct chat can be started from user search", async ({ browser, transport }) => {
+  // The sign-up form itself (other journeys make their accounts over HTTP: fixtures.ts signUp).
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto("/");
+  await page.goto(appUrl(transport));
   await page.getByRole("tab", { name: "Create account" }).click();
   await page.getByLabel("Username").fill("Bad Name!");
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("alert")).toContainText(/username|password/i);
-  await context.close();
+  // Corrected, the same form creates the account and opens the app.
+  const username = uniqueUsername("alice");
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill("Alice Direct");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByTestId("current-user")).toHaveText("Alice Direct");
+  await expectOnline(page, transport);
+  const alice: Person = { context, page, username, displayName: "Alice Direct", transport };
 
-  const alice = await signUp(browser, "alice", "Alice Direct", transport);
   const bob = await signUp(browser, "bob", "Bob Direct", transport);
   await startDirectChat(alice, bob);
   // Message text is shown as text, never interpreted as HTML.
