@@ -119,41 +119,38 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   const metrics: Metric[] = [];
   const details: Record<string, unknown> = { config: cfg, engine: ctx.db.engine, chromium: chromium.version(), readerProfile };
   let disposeDisk: (() => Promise<void>) | null = null;
-  // Send → other window's screen, per transport: a typed message (the target's figure) and rounds back to back.
+  // Send → other window's screen, per transport: rounds back to back, then a typed message (the target's figure).
   const sendStep = async () => {
-    const latency: Record<string, ReturnType<typeof summarize>> = {};
-    const steps: Record<string, SendSteps> = {};
-    const backToBack: Record<string, SendRun> = {};
+    const runs: Record<string, { backToBack: SendRun; typed: SendRun }> = {};
     const stepsNote = (r: SendRun) => `from the page's keydown p50 ${r.steps.fromKeydown.median} ms (the key's dispatch ${r.steps.dispatch.median})`;
     for (const [i, transport] of cfg.latencyTransports.entries()) {
-      // The receiving page of the first transport is CPU-profiled when asked (--profile), over the typed rounds.
+      // The receiving page of the first transport is CPU-profiled when asked (--profile), over the rounds back to back.
       const profileFile = ctx.profileDir && i === 0 ? path.join(ctx.profileDir, `browser-send-to-screen-${transport}.cpuprofile`) : null;
       const { typed, backToBack: b2b } = await sendToScreen(chromium, server.url, latencyUsers[2 * i]!, latencyUsers[2 * i + 1]!, latencyConvs[i]!, transport, cfg.latencyRounds, profileFile);
-      latency[transport] = typed.summary;
-      steps[transport] = typed.steps;
-      backToBack[transport] = b2b;
+      runs[transport] = { backToBack: b2b, typed };
       if (profileFile) details[`sendToScreenProfile_${transport}`] = browserProfileSummary(profileFile, "dist/web", 30);
       ctx.log(`send → screen over ${transport}: typed p50 ${typed.summary.median} ms, p99 ${typed.summary.p99} ms; back to back p50 ${b2b.summary.median} ms; ${JSON.stringify({ typed: typed.steps, backToBack: b2b.steps })}`);
       metrics.push(
         {
-          id: `browser.sendToScreen.${transport}`,
-          label: `send → other window's screen, ${transport}, p50 (a typed message: Enter ${TYPED_PAUSE_MS} ms after the text)`,
+          id: `browser.sendToScreenTyped.${transport}`,
+          label: `send → other window's screen, ${transport}, p50 (a typed message, Enter ${KEY_GAP_MS} ms after the last key)`,
           unit: "ms",
           value: typed.summary.median,
           note: `p95 ${typed.summary.p95} ms, max ${typed.summary.max} ms over ${typed.summary.n}; ${stepsNote(typed)}`,
         },
         {
-          id: `browser.sendToScreenBackToBack.${transport}`,
-          label: `send → other window's screen, ${transport}, p50 (back to back, Playwright's locator press: the figure before 2026-12-07)`,
+          id: `browser.sendToScreen.${transport}`,
+          label: `send → other window's screen, ${transport}, p50 (back to back, Playwright's locator press)`,
           unit: "ms",
           value: b2b.summary.median,
           note: `p95 ${b2b.summary.p95} ms, max ${b2b.summary.max} ms over ${b2b.summary.n}; ${stepsNote(b2b)}`,
         },
       );
     }
-    details.sendToScreen = latency;
-    details.sendToScreenSteps = steps;
-    details.sendToScreenBackToBack = backToBack;
+    // Until 2026-12-07 `sendToScreen` held the back-to-back summaries only (and `sendToScreenSteps` their steps).
+    details.sendToScreen = Object.fromEntries(Object.entries(runs).map(([t, r]) => [t, r.backToBack.summary]));
+    details.sendToScreenSteps = Object.fromEntries(Object.entries(runs).map(([t, r]) => [t, r.backToBack.steps]));
+    details.sendToScreenTyped = Object.fromEntries(Object.entries(runs).map(([t, r]) => [t, r.typed]));
   };
   try {
     if (sendOnly) {
@@ -729,22 +726,25 @@ type SendRun = { summary: ReturnType<typeof summarize>; steps: SendSteps };
 
 /**
  * How A sends each round.
- * - `typed` (the target's figure): A's text is in the composer, which has the focus, as after typing it; Enter
- *   comes `TYPED_PAUSE_MS` after the last keystroke, as a key press to the page (`page.keyboard`), timed from just
- *   before it. What a person's Enter waits for: the page's own work, not the harness's.
- * - `back to back` (the figure of the runs before 2026-12-07): the next round as soon as B shows the last, Enter
- *   through Playwright's locator (`locator.press`: the label resolved by its injected script in A's page, the
- *   element focused, then the key), timed from before that call. It measures rounds that overlap what both pages
- *   and the server still do for the round before, and the harness's own script in A's page.
+ * - `back to back` (the figure until 2026-12-07, its metric id unchanged): the next round as soon as B shows the
+ *   last, Enter through Playwright's locator (`locator.press`: the label resolved by its injected script in A's
+ *   page, the element focused, then the key), timed from before that call. Each round overlaps what both pages and
+ *   the server still do for the one before (A's echo, B's write and ack after the bubble), and the text arrives all
+ *   at once with `fill`, so the "is typing" signal leaves right before the Enter.
+ * - `typed` (the target's figure since 2026-12-07): a person's message in a quiet chat. The text is typed: all but
+ *   its last character at once (the typing signal leaves then, as at a person's first key), the last one
+ *   `KEY_GAP_MS` later as a key press, and Enter one gap after that, as a key press to the focused composer
+ *   (`page.keyboard`), timed from just before it.
  */
 type SendPace = "typed" | "back to back";
-/** Between the last keystroke and Enter: a person's pause, short of the gap between two typed characters. */
-const TYPED_PAUSE_MS = 250;
+/** Between two keys of a person typing (~80 words a minute). */
+const KEY_GAP_MS = 150;
 
 /**
  * A sends, B's MutationObserver timestamps the bubble; beside the figure, A's own keydown (capture phase,
  * `Date.now()`; both pages on this machine's clock) splits it into the input's dispatch and the pages' own path.
- * Both paces run on the same two pages: back to back first, on fresh pages as in the runs before, then typed.
+ * Both paces run on the same two pages: back to back first, on fresh pages as in the runs before, then typed
+ * (on pages that have drawn 30 more bubbles).
  */
 async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: SeededUser, conversationId: string, transport: string, rounds: number, profileFile: string | null = null) {
   const pa = await signedInPage(browser, url, a, transport);
@@ -784,13 +784,16 @@ async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: See
     const fromKeydown: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const text = `lat-${transport}-${pace === "typed" ? "t" : "b"}${i}`;
-      await composer.fill(text);
       let sentAt: number;
       if (pace === "typed") {
-        await new Promise((resolve) => setTimeout(resolve, TYPED_PAUSE_MS));
+        await composer.fill(text.slice(0, -1));
+        await new Promise((resolve) => setTimeout(resolve, KEY_GAP_MS));
+        await pa.keyboard.press(text.slice(-1));
+        await new Promise((resolve) => setTimeout(resolve, KEY_GAP_MS));
         sentAt = Date.now();
         await pa.keyboard.press("Enter");
       } else {
+        await composer.fill(text);
         sentAt = Date.now();
         await composer.press("Enter");
       }
@@ -802,9 +805,9 @@ async function sendToScreen(browser: Browser, url: string, a: SeededUser, b: See
     }
     return { summary: summarize(samples), steps: { dispatch: summarize(dispatch), fromKeydown: summarize(fromKeydown) } };
   };
-  // The receiving page is the one profiled (--profile): what it does between the frame and the bubble.
-  const backToBack = await runRounds("back to back");
-  const typed = await cpuProfiled(pb, profileFile, 200, () => runRounds("typed"));
+  // The receiving page is the one profiled (--profile), over the rounds back to back as before: what it does between the frame and the bubble.
+  const backToBack = await cpuProfiled(pb, profileFile, 200, () => runRounds("back to back"));
+  const typed = await runRounds("typed");
   await pa.context().close();
   await pb.context().close();
   return { typed, backToBack };
