@@ -283,6 +283,17 @@ test("a hidden tab counts unread messages in its title and icon", async ({ brows
   await bob.page.evaluate(() => (window as unknown as { __setHidden(v: boolean): void }).__setHidden(false));
   await expect(bob.page).toHaveTitle("Courier");
   expect(decodeURIComponent((await icon()) ?? "")).not.toContain("<circle");
+
+  // In front, with the conversation open: messages read where they land never blink the tab's title.
+  await bob.page.evaluate(() => {
+    const titles: string[] = [];
+    Object.assign(window, { __titles: titles });
+    new MutationObserver(() => titles.push(document.title)).observe(document.head, { subtree: true, childList: true, characterData: true });
+  });
+  for (const text of ["Four", "Five", "Six"]) await send(alice.page, text);
+  await expect(bob.page.getByTestId("message-list").getByText("Six", { exact: true })).toBeVisible();
+  await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Badge" }).getByTestId("unread-badge")).toHaveCount(0);
+  expect(await bob.page.evaluate(() => (window as unknown as { __titles: string[] }).__titles.filter((t) => t !== "Courier"))).toEqual([]);
   await closeAll(alice, bob);
 });
 

@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { badgeIcon, totalUnread, unreadTitle } from "./use-unread-title.js";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { badgeIcon, TabBadge, totalUnread, unreadTitle, VISIBLE_RISE_DELAY_MS } from "./use-unread-title.js";
 
 describe("unread title", () => {
   it("shows the count in front of the app name", () => {
@@ -48,5 +48,56 @@ describe("unread title", () => {
     expect(svg(3)).toContain(">3</text>");
     expect(svg(42)).toContain(">42</text>");
     expect(svg(1000)).toContain(">99+</text>");
+  });
+});
+
+describe("the tab's badge (TabBadge)", () => {
+  const badge = () => {
+    const painted: number[] = [];
+    return { painted, tab: new TabBadge((count) => painted.push(count)) };
+  };
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it("never blinks for a message read where it lands: on screen, a count that falls back within the delay is not shown", () => {
+    const { painted, tab } = badge();
+    tab.show(0, true);
+    for (let i = 0; i < 5; i++) {
+      tab.show(1, true);
+      vi.advanceTimersByTime(30);
+      tab.show(0, true);
+    }
+    vi.advanceTimersByTime(VISIBLE_RISE_DELAY_MS * 2);
+    expect(painted).toEqual([0]);
+  });
+
+  it("on screen, shows a higher count that stays once the delay is over", () => {
+    const { painted, tab } = badge();
+    tab.show(2, true);
+    tab.show(3, true);
+    vi.advanceTimersByTime(VISIBLE_RISE_DELAY_MS - 1);
+    expect(painted).toEqual([2]);
+    vi.advanceTimersByTime(1);
+    expect(painted).toEqual([2, 3]);
+  });
+
+  it("shows at once what falls, and everything while the page is hidden, also a rise that was waiting", () => {
+    const { painted, tab } = badge();
+    tab.show(3, true);
+    tab.show(1, true);
+    tab.show(4, false);
+    tab.show(6, true);
+    tab.show(6, false);
+    vi.advanceTimersByTime(VISIBLE_RISE_DELAY_MS * 2);
+    expect(painted).toEqual([3, 1, 4, 6]);
+  });
+
+  it("goes back to plain when cleared, and a rise that was waiting never shows", () => {
+    const { painted, tab } = badge();
+    tab.show(1, true);
+    tab.show(5, true);
+    tab.clear();
+    vi.advanceTimersByTime(VISIBLE_RISE_DELAY_MS * 2);
+    expect(painted).toEqual([1, 0]);
   });
 });

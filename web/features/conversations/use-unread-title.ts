@@ -1,4 +1,5 @@
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
+import { usePageVisible } from "../../lib/hooks.js";
 
 export const APP_TITLE = "Courier";
 
@@ -43,22 +44,74 @@ function setIcon(href: string): void {
   link.href = href;
 }
 
+function paintTab(count: number): void {
+  document.title = unreadTitle(count);
+  setIcon(badgeIcon(count));
+}
+
+/** How long a higher count waits while the page is on screen before the tab shows it. */
+export const VISIBLE_RISE_DELAY_MS = 1_000;
+
+/**
+ * What the tab shows, given the count as it changes. A message that lands in
+ * the conversation open on screen is unread only until the read marker
+ * clears it, a few milliseconds later: shown at once, every such message
+ * would blink the tab's title and badge (and swap its icon twice). So while
+ * the page is on screen a higher count waits `VISIBLE_RISE_DELAY_MS` and is
+ * dropped if the count falls back meanwhile; a lower count, the first one,
+ * and any count while the page is hidden (the badge is for then) show at
+ * once.
+ */
+export class TabBadge {
+  private shown: number | null = null;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly paint: (count: number) => void = paintTab) {}
+
+  show(count: number, visible: boolean): void {
+    this.cancel();
+    if (count === this.shown) return;
+    if (visible && this.shown !== null && count > this.shown) {
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.apply(count);
+      }, VISIBLE_RISE_DELAY_MS);
+      return;
+    }
+    this.apply(count);
+  }
+
+  /** Back to plain (sign-out). */
+  clear(): void {
+    this.cancel();
+    this.apply(0);
+  }
+
+  private apply(count: number): void {
+    this.shown = count;
+    this.paint(count);
+  }
+
+  private cancel(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
 /**
  * Keeps the tab's title ("(3) Courier") and icon badge in step with `count`,
- * so a tab in the background says there is something new; back to plain on
- * unmount (sign-out).
+ * so a tab in the background says there is something new (TabBadge); back to
+ * plain on unmount (sign-out).
  */
 export function useUnreadTitle(count: number | undefined): void {
+  const visible = usePageVisible();
+  const badge = useRef<TabBadge | null>(null);
   useEffect(() => {
-    if (count === undefined) return;
-    document.title = unreadTitle(count);
-    setIcon(badgeIcon(count));
-  }, [count]);
-  useEffect(
-    () => () => {
-      document.title = APP_TITLE;
-      setIcon(badgeIcon(0));
-    },
-    [],
-  );
+    const made = new TabBadge();
+    badge.current = made;
+    return () => made.clear();
+  }, []);
+  useEffect(() => {
+    if (count !== undefined) badge.current?.show(count, visible);
+  }, [count, visible]);
 }
