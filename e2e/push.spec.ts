@@ -6,6 +6,7 @@ import { pushPayloadSchema, type PushPayload } from "../shared/protocol/index.js
 import { type PushReceiver, startPushReceiver } from "../server/push/testing/push-receiver.js";
 import { makeSubscriber } from "../server/push/testing/web-push-client.js";
 import { ServerProcess } from "../server/testing/server-process.js";
+import { VISIBLE_RISE_DELAY_MS } from "../web/features/conversations/use-unread-title.js";
 import { bubbleTexts, expect, messages, openConversation, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
@@ -284,16 +285,24 @@ test("a hidden tab counts unread messages in its title and icon", async ({ brows
   await expect(bob.page).toHaveTitle("Courier");
   expect(decodeURIComponent((await icon()) ?? "")).not.toContain("<circle");
 
-  // In front, with the conversation open: messages read where they land never blink the tab's title.
+  // In front, with the conversation open: messages read where they land never blink the tab's title or badge,
+  // neither as they land nor once a rise on screen would have waited its time (VISIBLE_RISE_DELAY_MS).
   await bob.page.evaluate(() => {
-    const titles: string[] = [];
-    Object.assign(window, { __titles: titles });
-    new MutationObserver(() => titles.push(document.title)).observe(document.head, { subtree: true, childList: true, characterData: true });
+    const seen: string[] = [];
+    Object.assign(window, { __tab: seen });
+    const icon = () => (document.querySelector("link[rel~='icon']") as HTMLLinkElement | null)?.href ?? "";
+    new MutationObserver(() => seen.push(`${document.title}${decodeURIComponent(icon()).includes("<circle") ? " +badge" : ""}`)).observe(document.head, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+      attributes: true,
+    });
   });
   for (const text of ["Four", "Five", "Six"]) await send(alice.page, text);
   await expect(bob.page.getByTestId("message-list").getByText("Six", { exact: true })).toBeVisible();
+  await bob.page.waitForTimeout(VISIBLE_RISE_DELAY_MS + 500);
   await expect(bob.page.getByTestId("conversation-item").filter({ hasText: "Alice Badge" }).getByTestId("unread-badge")).toHaveCount(0);
-  expect(await bob.page.evaluate(() => (window as unknown as { __titles: string[] }).__titles.filter((t) => t !== "Courier"))).toEqual([]);
+  expect(await bob.page.evaluate(() => (window as unknown as { __tab: string[] }).__tab.filter((t) => t !== "Courier"))).toEqual([]);
   await closeAll(alice, bob);
 });
 

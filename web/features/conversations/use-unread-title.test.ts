@@ -81,6 +81,21 @@ describe("the tab's badge (TabBadge)", () => {
     expect(painted).toEqual([2, 3]);
   });
 
+  it("keeps the first rise's deadline while messages read as they land come and go, and shows the count as it is then", () => {
+    const { painted, tab } = badge();
+    tab.show(0, true);
+    tab.show(1, true); // another conversation: unread, and stays so
+    for (let i = 0; i < 4; i++) {
+      vi.advanceTimersByTime(200);
+      tab.show(2, true); // a message into the open one…
+      vi.advanceTimersByTime(30);
+      tab.show(1, true); // …read as it lands
+    }
+    expect(painted).toEqual([0]);
+    vi.advanceTimersByTime(VISIBLE_RISE_DELAY_MS - 4 * 230);
+    expect(painted).toEqual([0, 1]);
+  });
+
   it("shows at once what falls, and everything while the page is hidden, also a rise that was waiting", () => {
     const { painted, tab } = badge();
     tab.show(3, true);

@@ -64,20 +64,24 @@ export const VISIBLE_RISE_DELAY_MS = 1_000;
  */
 export class TabBadge {
   private shown: number | null = null;
+  /** The latest count; a rise that is waiting shows this one when its time comes. */
+  private target = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly paint: (count: number) => void = paintTab) {}
 
   show(count: number, visible: boolean): void {
-    this.cancel();
-    if (count === this.shown) return;
+    this.target = count;
+    if (count === this.shown) return this.cancel();
     if (visible && this.shown !== null && count > this.shown) {
-      this.timer = setTimeout(() => {
+      // Rises in a row keep the first one's deadline: messages read as they land must not hold back another's count.
+      this.timer ??= setTimeout(() => {
         this.timer = null;
-        this.apply(count);
+        this.apply(this.target);
       }, VISIBLE_RISE_DELAY_MS);
       return;
     }
+    this.cancel();
     this.apply(count);
   }
 
@@ -106,6 +110,7 @@ export class TabBadge {
 export function useUnreadTitle(count: number | undefined): void {
   const visible = usePageVisible();
   const badge = useRef<TabBadge | null>(null);
+  // NOTE: this effect must stay before the next one, which needs the badge on the first render.
   useEffect(() => {
     const made = new TabBadge();
     badge.current = made;
