@@ -51,8 +51,8 @@ import { mapLimit, median, summarize } from "../lib/stats.js";
  *   drops three of the 100 frames, so the minimum is those three entries.
  * - send → other window's screen per transport (kept from the former
  *   chat-latency bench): A presses Enter, until B's MutationObserver sees
- *   the bubble; a typed message (Enter a moment after the text, as a key
- *   press to the page), then rounds back to back (`SendPace`).
+ *   the bubble; rounds back to back, then a typed message (the last key,
+ *   then Enter, as key presses to the page; `SendPace`).
  * - first message on a handicapped network (after e2e/fallback.spec.ts): A
  *   writes while B's tab is closed; B opens the conversation's address with
  *   WebSocket refused (the app must fall back to SSE), or WebSocket refused
@@ -122,7 +122,6 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
   // Send → other window's screen, per transport: rounds back to back, then a typed message (the target's figure).
   const sendStep = async () => {
     const runs: Record<string, { backToBack: SendRun; typed: SendRun }> = {};
-    const stepsNote = (r: SendRun) => `from the page's keydown p50 ${r.steps.fromKeydown.median} ms (the key's dispatch ${r.steps.dispatch.median})`;
     for (const [i, transport] of cfg.latencyTransports.entries()) {
       // The receiving page of the first transport is CPU-profiled when asked (--profile), over the rounds back to back.
       const profileFile = ctx.profileDir && i === 0 ? path.join(ctx.profileDir, `browser-send-to-screen-${transport}.cpuprofile`) : null;
@@ -130,21 +129,16 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       runs[transport] = { backToBack: b2b, typed };
       if (profileFile) details[`sendToScreenProfile_${transport}`] = browserProfileSummary(profileFile, "dist/web", 30);
       ctx.log(`send → screen over ${transport}: typed p50 ${typed.summary.median} ms, p99 ${typed.summary.p99} ms; back to back p50 ${b2b.summary.median} ms; ${JSON.stringify({ typed: typed.steps, backToBack: b2b.steps })}`);
+      const metric = (id: string, pace: string, r: SendRun): Metric => ({
+        id: `${id}.${transport}`,
+        label: `send → other window's screen, ${transport}, p50 (${pace})`,
+        unit: "ms",
+        value: r.summary.median,
+        note: `p95 ${r.summary.p95} ms, max ${r.summary.max} ms over ${r.summary.n}; from the page's keydown p50 ${r.steps.fromKeydown.median} ms (the key's dispatch ${r.steps.dispatch.median})`,
+      });
       metrics.push(
-        {
-          id: `browser.sendToScreenTyped.${transport}`,
-          label: `send → other window's screen, ${transport}, p50 (a typed message, Enter ${KEY_GAP_MS} ms after the last key)`,
-          unit: "ms",
-          value: typed.summary.median,
-          note: `p95 ${typed.summary.p95} ms, max ${typed.summary.max} ms over ${typed.summary.n}; ${stepsNote(typed)}`,
-        },
-        {
-          id: `browser.sendToScreen.${transport}`,
-          label: `send → other window's screen, ${transport}, p50 (back to back, Playwright's locator press)`,
-          unit: "ms",
-          value: b2b.summary.median,
-          note: `p95 ${b2b.summary.p95} ms, max ${b2b.summary.max} ms over ${b2b.summary.n}; ${stepsNote(b2b)}`,
-        },
+        metric("browser.sendToScreenTyped", `a typed message, Enter ${KEY_GAP_MS} ms after the last key`, typed),
+        metric("browser.sendToScreen", "back to back, Playwright's locator press", b2b),
       );
     }
     // Until 2026-12-07 `sendToScreen` held the back-to-back summaries only (and `sendToScreenSteps` their steps).

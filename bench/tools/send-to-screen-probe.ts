@@ -1,4 +1,4 @@
-// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1 (the receiving page B) or a (the sending page A), WAIT=ms between rounds, 100; 0 sends the next as soon as B shows the last, as the suite's back-to-back rounds do; TYPED=ms: Enter that long after the text, as a key press to the page, as the suite's typed rounds do).
+// Where send → the other window's screen goes (issue 16): `npm run build && node --import tsx bench/tools/send-to-screen-probe.ts` (ROUNDS=15, T=ws|sse|poll, PROFILE=1 (the receiving page B) or a (the sending page A), WAIT=ms between rounds, 100; 0 sends the next as soon as B shows the last, as the suite's back-to-back rounds do; PAUSE=ms: Enter that long after `fill`, as a key press to the focused composer; the suite's typed rounds also type the last key on its own, docs/benchmarks.md TYPED).
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Browser, Page } from "@playwright/test";
@@ -11,7 +11,7 @@ import type { SeededUser } from "../lib/seed.js";
 const ROUNDS = Number(process.env.ROUNDS ?? 15);
 const transport = process.env.T ?? "ws";
 const WAIT = Number(process.env.WAIT ?? 100);
-const TYPED = process.env.TYPED === undefined ? null : Number(process.env.TYPED);
+const PAUSE = process.env.PAUSE === undefined ? null : Number(process.env.PAUSE);
 const db = sqliteDatabase();
 const store = await db.fresh();
 const seeder = await store.seeder(2000);
@@ -121,9 +121,9 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     const text = `lat-${transport}-${i}`;
     await composer.fill(text);
-    if (TYPED !== null) await new Promise((r) => setTimeout(r, TYPED));
+    if (PAUSE !== null) await new Promise((r) => setTimeout(r, PAUSE));
     const nodeBefore = Date.now();
-    await (TYPED !== null ? pa.keyboard.press("Enter") : composer.press("Enter"));
+    await (PAUSE !== null ? pa.keyboard.press("Enter") : composer.press("Enter"));
     const nodeAfterPress = Date.now();
     await pb.waitForFunction(
       (t) =>
