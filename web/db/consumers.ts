@@ -79,7 +79,9 @@ class SummaryCache {
     return this.loaded.get(id);
   }
 
+  /** The summary as it is now; the very object already held changes nothing, and is not written again. */
   set(summary: StoredSummary): void {
+    if (this.loaded.get(summary.conversationId) === summary) return;
     this.loaded.set(summary.conversationId, summary);
     this.dirty.add(summary.conversationId);
   }
@@ -355,7 +357,9 @@ async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: C
   await messages.flush();
   for (const id of messages.recount) {
     const summary = summaries.get(id);
-    if (summary) summaries.set({ ...summary, unread: await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq) });
+    if (!summary) continue;
+    const unread = await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq);
+    if (unread !== summary.unread) summaries.set({ ...summary, unread });
   }
   for (const id of messages.relast) {
     const summary = summaries.get(id);
@@ -435,8 +439,8 @@ export async function countUnread(db: CourierDb, me: string, conversationId: str
     .count();
 }
 
-/** Receipts only move forward. */
-function withReceipt(summary: StoredSummary, userId: string, change: Partial<Omit<Receipt, "userId">>): StoredSummary {
+/** The summary with `userId`'s receipt moved forward by `change` (receipts only move forward): the same object when that moves nothing. */
+export function withReceipt(summary: StoredSummary, userId: string, change: Partial<Omit<Receipt, "userId">>): StoredSummary {
   const receipts = summary.receipts ?? [];
   const current = receipts.find((r) => r.userId === userId) ?? { userId, deliveredSeq: 0, readSeq: 0 };
   const next: Receipt = {

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { memo, useState } from "react";
 import type { StoredSummary } from "../db/records.js";
 import { conversationTitle, otherMembers } from "../features/conversations/summary-text.js";
 import { avatarColor } from "./avatar-color.js";
@@ -14,15 +14,18 @@ import { initials } from "./initials.js";
 
 type Size = "tiny" | "small" | "medium";
 
-/** One person: their initials on their colour. `name` is what the screen calls them (my remark first). */
-export function PersonAvatar({ userId, name, size = "medium" }: { userId: string; name: string; size?: Size }) {
+/**
+ * One person: their initials on their colour. `name` is what the screen calls them (my remark first). Drawn
+ * again only when one of those changes: the rows and the header around it draw again for every message.
+ */
+export const PersonAvatar = memo(function PersonAvatar({ userId, name, size = "medium" }: { userId: string; name: string; size?: Size }) {
   const colour = avatarColor(userId);
   return (
     <span className={`avatar person-avatar size-${size}`} style={{ backgroundColor: colour }} data-testid="person-avatar" data-colour={colour} aria-hidden="true">
       {initials(name, { person: true })}
     </span>
   );
-}
+});
 
 /**
  * A conversation's avatar: the other person in a direct chat, the group's,

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { memo, useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import { controlCharacter, hasVisibleText, isWellFormedText, MESSAGE_BODY_MAX, textProblem } from "../../../shared/protocol/index.js";
 import { t as translate } from "../../i18n/index.js";
@@ -36,10 +36,28 @@ export interface ComposerProps {
 }
 
 /**
+ * Whether the composer would draw the same: every prop the same, the quote by what it shows (the parent builds
+ * it again each time it draws). The conversation draws again several times for each message that arrives, and
+ * its composer is left alone unless something here changed (docs/benchmarks.md, RENDERS).
+ */
+export function sameComposerProps(a: ComposerProps, b: ComposerProps): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)] as (keyof ComposerProps)[]);
+  for (const key of keys) {
+    const same = key === "reply" ? sameQuote(a.reply, b.reply) : a[key] === b[key];
+    if (!same) return false;
+  }
+  return true;
+}
+
+function sameQuote(a: ReplyQuote | null | undefined, b: ReplyQuote | null | undefined): boolean {
+  return a && b ? a.who === b.who && a.text === b.text : !a === !b;
+}
+
+/**
  * Enter sends; Shift+Enter (or Enter while an IME is composing) makes a newline.
  * Unsent text is kept per conversation across reloads (lib/drafts.ts).
  */
-export function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey, onTyping }: ComposerProps) {
+export const Composer = memo(function Composer({ conversationId, onSend, disabled, reply, onCancelReply, prefill, focusKey, onTyping }: ComposerProps) {
   const { t } = useTranslation();
   const [text, setText] = useState(() => loadDraft(conversationId));
   const [error, setError] = useState<string | null>(null);
@@ -170,7 +188,7 @@ export function Composer({ conversationId, onSend, disabled, reply, onCancelRepl
       ) : null}
     </form>
   );
-}
+}, sameComposerProps);
 
 /** Why this text can't be sent (a pasted control character, broken text), in the app's language; null when it can. */
 function bodyProblem(body: string): string | null {

@@ -1,7 +1,7 @@
 import { Dexie } from "dexie";
 import { useLiveQuery } from "dexie-react-hooks";
 import { useShallow } from "zustand/react/shallow";
-import { useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useTranslation } from "react-i18next";
 import { describeError } from "../../api/errors.js";
 import { usePageVisible, useNow } from "../../lib/hooks.js";
@@ -163,6 +163,16 @@ export function ConversationView({ conversationId }: { conversationId: string })
     })();
   }, [focusMessage, conversationId, clearFocusMessage, session, db, t]);
 
+  // The composer's callbacks keep their identity while the conversation draws again (it is memoised: composer.tsx).
+  const sendReply = useCallback(
+    async (body: string, photos?: PhotoInput[]) => {
+      await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined, photos);
+      setReplyTo(null);
+    },
+    [client, conversationId, replyTo],
+  );
+  const cancelReply = useCallback(() => setReplyTo(null), []);
+
   const back = () => navigate({ name: "chats" });
 
   if (summary === undefined || thread === undefined) return <div className="conversation" aria-busy="true" />;
@@ -253,11 +263,6 @@ export function ConversationView({ conversationId }: { conversationId: string })
   const reply = replying
     ? { who: replying.senderId === user.id ? t("conversation.quote.yourself") : memberName(summary, replying.senderId), text: replying.recalled ? t("conversation.quote.recalled") : firstLine(replying.body) }
     : null;
-  const sendReply = async (body: string, photos?: PhotoInput[]) => {
-    await client.outbox.send(conversationId, body, replyTo ? { id: replyTo.id, seq: replyTo.seq } : undefined, photos);
-    setReplyTo(null);
-  };
-
   const others = otherMembers(summary, user.id);
   const isGroup = summary.conversation.type === "group";
   const subtitle = isGroup ? memberCountText(summary) : summary.conversation.type === "direct" && others[0] ? t("conversation.header.username", { username: others[0].username }) : null;
@@ -332,7 +337,7 @@ export function ConversationView({ conversationId }: { conversationId: string })
               conversationId={conversationId}
               onSend={sendReply}
               reply={reply}
-              onCancelReply={() => setReplyTo(null)}
+              onCancelReply={cancelReply}
               prefill={prefill}
               focusKey={composerFocus}
               onTyping={typingSignal}
@@ -390,7 +395,7 @@ function ConversationHeader({ title, subtitle, onBack, avatar, status, children 
 }
 
 /** Muting stops notifications and grey-badges the conversation; the change arrives back through sync. */
-function MuteButton({ conversationId, muted }: { conversationId: string; muted: boolean }) {
+const MuteButton = memo(function MuteButton({ conversationId, muted }: { conversationId: string; muted: boolean }) {
   const { t } = useTranslation();
   const { api } = useSession();
   const [busy, setBusy] = useState(false);
@@ -419,4 +424,4 @@ function MuteButton({ conversationId, muted }: { conversationId: string; muted: 
       ) : null}
     </div>
   );
-}
+});

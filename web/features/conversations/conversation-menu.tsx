@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import { useCallback, useRef, useState } from "react";
+import { memo, useCallback, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { lastSeqOf, type StoredSummary as Summary } from "../../db/records.js";
 import { pointBelow, PopupMenu, type MenuItem, type Point } from "../../lib/menu.js";
@@ -114,7 +114,7 @@ export function useConversationMenu() {
 }
 
 /** The conversation header's "⋯" button and its menu (on a phone, Mute lives only here: the header's own button is hidden). */
-export function ConversationMenuButton({ conversationId }: { conversationId: string }) {
+export const ConversationMenuButton = memo(function ConversationMenuButton({ conversationId }: { conversationId: string }) {
   const { t } = useTranslation();
   const menu = useConversationMenu();
   const button = useRef<HTMLButtonElement>(null);
@@ -136,4 +136,4 @@ export function ConversationMenuButton({ conversationId }: { conversationId: str
       {menu.element}
     </>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from "react";
+import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent } from "react";
 import { useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { ALL, folderExists, folderKey, folderName, foldersFor, looksUnread, parseFolderKey, type Folder } from "./folders.js";
@@ -18,14 +18,17 @@ function remembered(userId: string): Folder {
  */
 export function useFolder(userId: string, summaries: readonly Summary[] | undefined): [Folder, (folder: Folder) => void] {
   const [chosen, setChosen] = useState(() => remembered(userId));
-  const choose = (folder: Folder) => {
-    setChosen(folder);
-    try {
-      sessionStorage.setItem(folderStorageKey(userId), folderKey(folder));
-    } catch {
-      // not remembered; still chosen
-    }
-  };
+  const choose = useCallback(
+    (folder: Folder) => {
+      setChosen(folder);
+      try {
+        sessionStorage.setItem(folderStorageKey(userId), folderKey(folder));
+      } catch {
+        // not remembered; still chosen
+      }
+    },
+    [userId],
+  );
   const shown = summaries && !folderExists(chosen, foldersFor(summaries)) ? ALL : chosen;
   return [shown, choose];
 }
@@ -35,12 +38,12 @@ export function useFolder(userId: string, summaries: readonly Summary[] | undefi
  * Archived. One line that scrolls sideways on a phone; one choice, so a
  * radio group: Tab reaches the chosen folder, ←/→ (Home/End) choose another.
  */
-export function FolderBar({ summaries, current, onChoose }: { summaries: readonly Summary[]; current: Folder; onChoose(folder: Folder): void }) {
+export const FolderBar = memo(function FolderBar({ summaries, current, onChoose }: FolderBarProps) {
   const { t } = useTranslation();
   const bar = useRef<HTMLDivElement>(null);
   const folders = foldersFor(summaries);
   const currentKey = folderKey(current);
-  const archivedUnread = summaries.filter((s) => s.archived && looksUnread(s) && !s.muted).length;
+  const archivedUnread = archivedUnreadOf(summaries);
 
   // The chosen folder in view (a label far to the right, remembered from before a reload).
   useEffect(() => {
@@ -83,4 +86,20 @@ export function FolderBar({ summaries, current, onChoose }: { summaries: readonl
       })}
     </div>
   );
+}, sameFolderBar);
+
+type FolderBarProps = { summaries: readonly Summary[]; current: Folder; onChoose(folder: Folder): void };
+
+/** Archived's count: unread conversations in it that are not muted. */
+const archivedUnreadOf = (summaries: readonly Summary[]) => summaries.filter((s) => s.archived && looksUnread(s) && !s.muted).length;
+
+/** What the bar shows of the summaries: its folders, and Archived's count. */
+const drawnFrom = (summaries: readonly Summary[]) => `${foldersFor(summaries).map(folderKey).join("\n")}\n${archivedUnreadOf(summaries)}`;
+
+/**
+ * The list draws again for every message (new summaries each time); the bar only when what it shows changed
+ * (docs/benchmarks.md, RENDERS).
+ */
+export function sameFolderBar(a: FolderBarProps, b: FolderBarProps): boolean {
+  return folderKey(a.current) === folderKey(b.current) && a.onChoose === b.onChoose && (a.summaries === b.summaries || drawnFrom(a.summaries) === drawnFrom(b.summaries));
 }

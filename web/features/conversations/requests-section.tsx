@@ -1,4 +1,4 @@
-import { useId, useState } from "react";
+import { memo, useId, useState } from "react";
 import { Trans, useTranslation } from "react-i18next";
 import type { StoredSummary as Summary } from "../../db/records.js";
 import { useSession } from "../../session.js";
@@ -17,7 +17,7 @@ export const REQUESTS_SHOWN_OPEN = 3;
  * many fold into one row that opens the list, with "Decline all". Opening
  * one shows what was said, to decide.
  */
-export function RequestsSection({ requests }: { requests: Summary[] }) {
+export const RequestsSection = memo(function RequestsSection({ requests }: { requests: Summary[] }) {
   const { t } = useTranslation();
   const { user } = useSession();
   const id = useId();
@@ -50,6 +50,11 @@ export function RequestsSection({ requests }: { requests: Summary[] }) {
       )}
     </section>
   );
+}, noneEitherTime);
+
+/** No requests before or after: nothing to draw again (the list draws again for every message). */
+function noneEitherTime(a: { requests: Summary[] }, b: { requests: Summary[] }): boolean {
+  return a.requests === b.requests || (a.requests.length === 0 && b.requests.length === 0);
 }
 
 function RequestRow({ summary, title }: { summary: Summary; title: string }) {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { memo, useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useSession } from "../../session.js";
 import {
@@ -17,7 +17,7 @@ import {
  * permission request gets a message after 20 s (push-client.ts) and the
  * button back.
  */
-export function NotificationPrompt({ headline }: { headline: string }) {
+export const NotificationPrompt = memo(function NotificationPrompt({ headline }: { headline: string }) {
   const { t } = useTranslation();
   const { api, deviceId, user } = useSession();
   const { state, busy, error, refresh, turnOn } = useNotifications();
@@ -84,7 +84,7 @@ export function NotificationPrompt({ headline }: { headline: string }) {
       ) : null}
     </div>
   );
-}
+});
 
 /** The close button's mark: a symbol, not a word (its aria-label names it). */
 const CLOSE_MARK = "×";

@@ -1,5 +1,5 @@
 import { useLiveQuery } from "dexie-react-hooks";
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import type { PresenceView } from "../../../shared/protocol/index.js";
 import type { StoredSummary } from "../../db/records.js";
 import { useNow, usePageVisible } from "../../lib/hooks.js";
@@ -112,5 +112,5 @@ function usePresence(userId: string | null, typing: number): PresenceView | null
 export function useTypingSignal(conversationId: string): (text: string) => void {
   const { client } = useSession();
   const [signal] = useState(() => new TypingSignal((id) => client.typing(id)));
-  return (text) => signal.changed(conversationId, text);
+  return useCallback((text: string) => signal.changed(conversationId, text), [signal, conversationId]);
 }

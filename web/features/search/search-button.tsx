@@ -1,4 +1,4 @@
-import { useRef, useState } from "react";
+import { memo, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { SearchPanel, type SearchScope } from "./search-panel.js";
 import { SearchIcon } from "./search-icon.js";
@@ -15,7 +15,7 @@ function useSearchPanel(scope: SearchScope) {
 }
 
 /** Global search, at the top of the conversation list: looks like a field, opens the search screen. */
-export function GlobalSearch() {
+export const GlobalSearch = memo(function GlobalSearch() {
   const { t } = useTranslation();
   const { trigger, show, panel } = useSearchPanel({});
   return (
@@ -27,10 +27,10 @@ export function GlobalSearch() {
       {panel}
     </div>
   );
-}
+});
 
 /** Search inside one conversation, from its header. */
-export function ConversationSearchButton({ conversationId, title }: { conversationId: string; title: string }) {
+export const ConversationSearchButton = memo(function ConversationSearchButton({ conversationId, title }: { conversationId: string; title: string }) {
   const { t } = useTranslation();
   const { trigger, show, panel } = useSearchPanel({ conversationId, title });
   return (
@@ -41,4 +41,4 @@ export function ConversationSearchButton({ conversationId, title }: { conversati
       {panel}
     </>
   );
-}
+});
