@@ -204,6 +204,11 @@ test("a reply quotes its message; tapping the quote loads history far up and scr
   await expect(page.getByTestId("reply-bar")).toContainText("the very first question");
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("reply-bar")).toHaveCount(0);
+  // Sent after the quote was removed: no quote (the composer is drawn again only when its props change).
+  await page.getByTestId("composer").fill("no quote on this one");
+  await page.keyboard.press("Enter");
+  await expect(bubble(page, "no quote on this one")).toHaveAttribute("data-status", /sent|delivered|read/);
+  await expect(bubble(page, "no quote on this one").getByTestId("quote")).toHaveCount(0);
   await quoted.click({ button: "right" });
   await page.getByRole("menuitem", { name: "Reply" }).click();
   await page.getByTestId("composer").fill("yes, that one");

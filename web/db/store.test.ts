@@ -117,27 +117,27 @@ describe("unread counting", () => {
   });
 
   it("my read entry coming back after I marked read here writes nothing, so the list and the open conversation are not drawn again", async () => {
-    await apply(convEntry(summary("c1")), msgEntry(message("c1", 1)), msgEntry(message("c1", 2)));
+    await apply(convEntry(summary("c7")), msgEntry(message("c7", 1)), msgEntry(message("c7", 2)));
     // The server's answer is not what is tested here: the read entry it appends is applied below.
     const session = { db, user: { id: ME }, api: { markRead: async () => {} } } as unknown as Session;
-    await markRead(session, "c1", 2);
-    const marked = await db.conversations.get("c1");
+    await markRead(session, "c7", 2);
+    const marked = await db.conversations.get("c7");
     expect(marked).toMatchObject({ readSeq: 2, unread: 0, receipts: [{ userId: ME, readSeq: 2, deliveredSeq: 2 }] });
 
     let writes = 0;
     const counted = () => void writes++;
     db.conversations.hook("creating", counted);
     db.conversations.hook("updating", counted);
-    await apply(entry("read", { conversationId: "c1", userId: ME, seq: 2 }));
+    await apply(entry("read", { conversationId: "c7", userId: ME, seq: 2 }));
     expect(writes).toBe(0);
-    expect(await db.conversations.get("c1")).toEqual(marked);
+    expect(await db.conversations.get("c7")).toEqual(marked);
 
     // Read further on another device: that entry still lands.
-    await apply(msgEntry(message("c1", 3)));
+    await apply(msgEntry(message("c7", 3)));
     writes = 0;
-    await apply(entry("read", { conversationId: "c1", userId: ME, seq: 3 }));
+    await apply(entry("read", { conversationId: "c7", userId: ME, seq: 3 }));
     expect(writes).toBe(1);
-    expect(await db.conversations.get("c1")).toMatchObject({ readSeq: 3, unread: 0 });
+    expect(await db.conversations.get("c7")).toMatchObject({ readSeq: 3, unread: 0 });
   });
 
   it("delivered receipts only move forward", async () => {

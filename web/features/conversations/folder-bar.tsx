@@ -93,8 +93,13 @@ type FolderBarProps = { summaries: readonly Summary[]; current: Folder; onChoose
 /** Archived's count: unread conversations in it that are not muted. */
 const archivedUnreadOf = (summaries: readonly Summary[]) => summaries.filter((s) => s.archived && looksUnread(s) && !s.muted).length;
 
-/** What the bar shows of the summaries: its folders, and Archived's count. */
-const drawnFrom = (summaries: readonly Summary[]) => `${foldersFor(summaries).map(folderKey).join("\n")}\n${archivedUnreadOf(summaries)}`;
+/** What the bar shows of the summaries: its folders, and Archived's count (once per array: the compare sees each twice). */
+const drawn = new WeakMap<readonly Summary[], string>();
+function drawnFrom(summaries: readonly Summary[]): string {
+  let shown = drawn.get(summaries);
+  if (shown === undefined) drawn.set(summaries, (shown = JSON.stringify([foldersFor(summaries).map(folderKey), archivedUnreadOf(summaries)])));
+  return shown;
+}
 
 /**
  * The list draws again for every message (new summaries each time); the bar only when what it shows changed
