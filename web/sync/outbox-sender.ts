@@ -217,7 +217,8 @@ export class OutboxSender {
       } while (this.again && !this.stopped);
       this.clear = !this.stopped;
     } catch (error) {
-      console.error("courier: outbox flush failed", error);
+      // Stopped (signed out, the client closing its database): what was not sent stays queued, and this is no failure.
+      if (!this.stopped) console.error("courier: outbox flush failed", error);
     } finally {
       this.running = false;
       // A flush came in while the failing attempt was in flight: the link may

@@ -244,6 +244,21 @@ describe("SyncClient.stop", () => {
     expect(await db.messages.count()).toBe(200);
   });
 
+  it("a flush cut short by stop() and the database closing (a sign-out) reports no failure", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const c = makeClient();
+      await c.start();
+      transport.hello(me.id); // the outbox is flushed on hello
+      await c.stop();
+      db.close();
+      await drain();
+      expect(errors.mock.calls.filter(([text]) => String(text).includes("outbox flush failed"))).toEqual([]);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it("a snapshot answered after stop() does not wipe the data of the client that replaced it", async () => {
     await db.versions.put({ d: "chat", v: 5 });
     let answer!: (snapshot: Snapshot) => void;
