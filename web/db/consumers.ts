@@ -357,9 +357,7 @@ async function applyItems(db: CourierDb, me: string, items: ChatData[], hooks: C
   await messages.flush();
   for (const id of messages.recount) {
     const summary = summaries.get(id);
-    if (!summary) continue;
-    const unread = await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq);
-    if (unread !== summary.unread) summaries.set({ ...summary, unread });
+    if (summary) summaries.set({ ...summary, unread: await countUnread(db, me, id, summary.readSeq, summary.conversation.lastSeq) });
   }
   for (const id of messages.relast) {
     const summary = summaries.get(id);
