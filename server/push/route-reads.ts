@@ -70,12 +70,14 @@ export class RouteReads {
       for (const conversationId of n.conversationIds) members.set(pairKey(n.userId, conversationId), { userId: n.userId, conversationId });
       for (const senderId of n.senderIds) blockPairs.set(pairKey(n.userId, senderId), { blockerId: n.userId, blockedId: senderId });
     }
+    // The reads do not depend on each other: started together, a server database answers them in one round trip.
     const { targets, conversations, blocked } = await this.storage.read(async (r) => {
-      const targets = new Map<number, Map<string, PushTarget[]>>();
-      for (const [now, users] of usersAt) targets.set(now, await r.push.targetsOf([...users], now));
-      const conversations = members.size > 0 ? await r.push.conversationsOf([...members.values()]) : [];
-      const blocked = blockPairs.size > 0 ? await r.safety.blockedAmong([...blockPairs.values()]) : [];
-      return { targets, conversations, blocked };
+      const [byNow, conversations, blocked] = await Promise.all([
+        Promise.all([...usersAt].map(async ([now, users]) => [now, await r.push.targetsOf([...users], now)] as const)),
+        members.size > 0 ? r.push.conversationsOf([...members.values()]) : [],
+        blockPairs.size > 0 ? r.safety.blockedAmong([...blockPairs.values()]) : [],
+      ]);
+      return { targets: new Map<number, Map<string, PushTarget[]>>(byNow), conversations, blocked };
     });
     const convByPair = new Map(conversations.map(({ userId, conversationId, ...conv }) => [pairKey(userId, conversationId), conv]));
     const blockedPairs = new Set(blocked.map((p) => pairKey(p.blockerId, p.blockedId)));

@@ -4,43 +4,28 @@ import type { ConversationRecord, ConversationRepo, MemberRecord, MessageRepo, N
 import { activeMember, currentMember, hiddenOfOthersAfter, notHiddenBy } from "../membership-sql.js";
 import { searchTextOf } from "../search-text.js";
 import { type Db, first, prepared } from "./db.js";
+import { MEMBER_COLUMNS, type PairReadAhead } from "./read-ahead.js";
 
 const CONVERSATION_COLUMNS = `id, type, item_id, title, unique_key, last_seq, at`;
-const MEMBER_COLUMNS = `conversation_id, user_id, read_seq, delivered_seq, muted, pinned, remark, label, archived, marked_unread, role, state, added_by`;
 export const MESSAGE_COLUMNS = `id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, recalled, reply_to_id, reply_to_seq, media, location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by`;
 
-/** The current members of conversation $1, in their order; `also` narrows it. */
-const currentMembers = (also = "") => `SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()}${also} ORDER BY at, user_id`;
-/** `members`' statement. */
-const MEMBERS = prepared(currentMembers());
-/** `MEMBERS` of a direct or item chat (two rows at most), sent ahead by `lock`; none for a group, whose list may be long and is not read before the send's own. */
-const MEMBERS_OF_PAIR = prepared(currentMembers(` AND EXISTS (SELECT 1 FROM conversations WHERE id = $1 AND type <> 'group')`));
+/** `members`' statement: the current members of conversation $1, in their order. */
+const MEMBERS = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND ${currentMember()} ORDER BY at, user_id`);
+const NEXT_SEQ = prepared(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`);
 
 export class PgConversations implements ConversationRepo {
   /**
-   * Issue 16: a write that locks a direct or item chat reads its members
-   * next (the member check, then a send's block check, and the send's member
-   * list): `lock` sends their statement right behind its own (pipelined, no
-   * round trip of its own), and `member`/`members` answer from it while no
-   * other statement was sent since in this transaction (`Db.sent`): nothing
-   * of this transaction came between, so the answer is what the statement
-   * sent a moment earlier saw (READ COMMITTED: each statement sees what was
-   * committed when it starts). Who is a member of a direct or item chat
-   * does not change after it is made; a member's own positions and settings
-   * may be a moment older than a statement sent now would see, as they may
-   * be by the time any answer arrives. Null: a group, or no current member
-   * (then they ask).
+   * The last seq of each conversation this write holds locked (`lock`):
+   * nobody else moves it until this transaction ends, so `nextSeq` knows
+   * its answer without asking (issue 16, PGTRIPS).
    */
-  private ahead: { conversationId: string; sent: number; members: Promise<MemberRecord[] | null> } | null = null;
+  private readonly lastSeqs = new Map<string, number>();
 
-  constructor(private readonly db: Db) {}
-
-  /** The members `lock` read ahead, if still what a statement sent now would answer; copies. */
-  private membersAhead(conversationId: string): Promise<MemberRecord[] | null> | null {
-    const ahead = this.ahead;
-    if (!ahead || ahead.conversationId !== conversationId || ahead.sent !== this.db.sent) return null;
-    return ahead.members.then((list) => list && list.map((m) => ({ ...m })));
-  }
+  constructor(
+    private readonly db: Db,
+    /** What `lock` reads ahead of a direct or item chat (read-ahead.ts). */
+    private readonly ahead: PairReadAhead,
+  ) {}
 
   get(id: string, lock = ""): Promise<ConversationRecord | null> {
     return first(this.db, prepared(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = $1${lock}`), [id], toConversationRecord);
@@ -53,13 +38,12 @@ export class PgConversations implements ConversationRepo {
    */
   lock(id: string): Promise<ConversationRecord | null> {
     const locked = this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
-    if (this.db.forUpdate) {
-      const members = this.db.query<MemberRow>(MEMBERS_OF_PAIR, [id]).then(({ rows }) => (rows.length > 0 ? rows.map(toMember) : null));
-      // Its failure is the transaction's, reported by the lock (sent first) and whichever statement comes next.
-      members.catch(() => undefined);
-      this.ahead = { conversationId: id, sent: this.db.sent, members };
-    }
-    return locked;
+    if (!this.db.forUpdate) return locked;
+    this.ahead.start(id);
+    return locked.then((conv) => {
+      if (conv) this.lastSeqs.set(id, conv.lastSeq);
+      return conv;
+    });
   }
 
   async byKey(uniqueKey: string): Promise<ConversationRecord | null> {
@@ -135,7 +119,7 @@ export class PgConversations implements ConversationRepo {
   }
 
   async member(conversationId: string, userId: string, lock = ""): Promise<MemberRecord | null> {
-    const ahead = lock ? null : this.membersAhead(conversationId);
+    const ahead = lock ? null : this.ahead.members(conversationId);
     const known = ahead && (await ahead)?.find((m) => m.userId === userId);
     if (known) return known;
     const sql = prepared(`SELECT ${MEMBER_COLUMNS} FROM members WHERE conversation_id = $1 AND user_id = $2${lock}`);
@@ -147,7 +131,7 @@ export class PgConversations implements ConversationRepo {
   }
 
   async members(conversationId: string): Promise<MemberRecord[]> {
-    const ahead = this.membersAhead(conversationId);
+    const ahead = this.ahead.members(conversationId);
     const known = ahead && (await ahead);
     if (known) return known;
     const { rows } = await this.db.query<MemberRow>(MEMBERS, [conversationId]);
@@ -171,12 +155,22 @@ export class PgConversations implements ConversationRepo {
     return rows.map(toConversationRecord);
   }
 
-  /** The row lock taken here queues concurrent sends to one conversation until this transaction ends. */
+  /**
+   * The row lock taken here queues concurrent sends to one conversation
+   * until this transaction ends. Under `lock`'s own (this write's) the
+   * answer is known: the UPDATE is queued, not waited for, and checked.
+   */
   async nextSeq(conversationId: string): Promise<number> {
-    const { rows } = await this.db.query<{ last_seq: number }>(
-      prepared(`UPDATE conversations SET last_seq = last_seq + 1 WHERE id = $1 RETURNING last_seq`),
-      [conversationId],
-    );
+    const last = this.lastSeqs.get(conversationId);
+    if (last !== undefined) {
+      const seq = last + 1;
+      this.lastSeqs.set(conversationId, seq);
+      this.db.queue<{ last_seq: number }>(NEXT_SEQ, [conversationId], ({ rows }) => {
+        if (rows[0]?.last_seq !== seq) throw new Error(`Conversation ${conversationId} moved to seq ${rows[0]?.last_seq} under this write's lock; expected ${seq}.`);
+      });
+      return seq;
+    }
+    const { rows } = await this.db.query<{ last_seq: number }>(NEXT_SEQ, [conversationId]);
     const row = rows[0];
     if (!row) throw new Error(`Conversation ${conversationId} is not stored.`);
     return row.last_seq;
@@ -190,8 +184,9 @@ export class PgConversations implements ConversationRepo {
     );
   }
 
+  /** Queued (issue 16, PGTRIPS): nothing in a send waits for it; its failure is the transaction's. */
   async posted(conversationId: string, userId: string, seq: number): Promise<void> {
-    await this.db.query(
+    this.db.queue(
       prepared(`UPDATE members SET read_seq = GREATEST(read_seq, $3), delivered_seq = GREATEST(delivered_seq, $3), posted = true
        WHERE conversation_id = $1 AND user_id = $2`),
       [conversationId, userId, seq],
@@ -220,9 +215,13 @@ export class PgConversations implements ConversationRepo {
 export class PgMessages implements MessageRepo {
   constructor(private readonly db: Db) {}
 
-  /** Unique on (conversation, seq) and (sender, clientMsgId): a concurrent duplicate fails (23505) and the rule runs again. */
+  /**
+   * Unique on (conversation, seq) and (sender, clientMsgId): a concurrent
+   * duplicate fails (23505) and the rule runs again. Queued (issue 16,
+   * PGTRIPS): its failure is reported by the next statement or COMMIT.
+   */
   async insert(m: Message): Promise<void> {
-    await this.db.query(
+    this.db.queue(
       prepared(`INSERT INTO messages (id, conversation_id, seq, sender_id, client_msg_id, kind, body, at, reply_to_id, reply_to_seq, search_text,
          location_lat, location_lng, location_label, offer_id, offer_price_cents, offer_by)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`),

@@ -17,6 +17,13 @@ export interface Db {
   /** Statements sent so far in this transaction: an answer kept at n is still what a new statement would see while it is n. */
   readonly sent: number;
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>>;
+  /**
+   * A write whose answer the rule does not wait for (issue 16, PGTRIPS): it
+   * goes out with the statements after it, with no round trip of its own.
+   * Its failure, or `check`'s (which sees its answer), is the transaction's:
+   * every statement after it and COMMIT fail with it, and nothing is kept.
+   */
+  queue<R extends QueryResultRow = QueryResultRow>(text: string, values: readonly unknown[], check?: (result: QueryResult<R>) => void): void;
 }
 
 /** The first row `text` answers, mapped, or null. */
@@ -55,7 +62,9 @@ export const BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
  *   statement costs none extra. A snapshot is taken by the first statement
  *   after BEGIN either way, so nothing changes for reads.
  * - Statements a rule starts together (`Promise.all`, or without awaiting
- *   the previous one) go out together; each still answers its own result.
+ *   the previous one) go out together, in one write to the socket (`cork`);
+ *   each still answers its own result. Writes sent with `queue` are not
+ *   waited for at all: they go out with whatever comes next.
  * - Answers are settled in the order sent, so the first database error is
  *   known exactly: after it PostgreSQL refuses everything until ROLLBACK
  *   (25P02), and every later statement (sent or not) fails with that first
@@ -73,6 +82,7 @@ export class Conn implements Db {
   /** BEGIN went through: the connection worked at least once in this transaction. */
   private beganOk = false;
   private released = false;
+  private corked = false;
   sent = 0;
   firstError: unknown = null;
   broken: Error | null = null;
@@ -98,11 +108,21 @@ export class Conn implements Db {
   }
 
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.submit(text, values);
+  }
+
+  queue<R extends QueryResultRow = QueryResultRow>(text: string, values: readonly unknown[], check?: (result: QueryResult<R>) => void): void {
+    // Recorded as the transaction's first error (in order) by send(); nobody awaits this one.
+    this.submit(text, values, check).catch(() => undefined);
+  }
+
+  private submit<R extends QueryResultRow>(text: string, values?: readonly unknown[], check?: (result: QueryResult<R>) => void): Promise<QueryResult<R>> {
     // A rule that kept a repository past its transaction must not run a
     // statement on a connection that is back in the pool (someone else's now).
     if (this.released) return Promise.reject(new Error("This transaction has ended; a repository was used after its read or write."));
     if (this.firstError !== null) return Promise.reject(this.firstError);
     this.sent++;
+    this.cork();
     if (!this.begun) {
       this.begun = true;
       const began = this.send(this.client.query(this.begin));
@@ -111,7 +131,35 @@ export class Conn implements Db {
         () => undefined,
       );
     }
-    return this.send(this.client.query<R>(statement(text, values)));
+    const answered = this.client.query<R>(statement(text, values));
+    return this.send(
+      check
+        ? answered.then((result) => {
+            check(result);
+            return result;
+          })
+        : answered,
+    );
+  }
+
+  /**
+   * Holds the socket's writes until the current turn's statements are all
+   * sent, then writes them in one go (issue 16, PGCORK). pg writes each
+   * statement with a write call of its own; on a busy machine a loopback
+   * write that wakes the database costs tens of microseconds, so BEGIN and
+   * the first statement, or statements a rule starts together, share one.
+   * `process.nextTick` runs once the rule's already-resolved awaits have
+   * run, so statements started in a chain of them go out together too.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const stream = this.client.connection.stream;
+    this.corked = true;
+    stream.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      stream.uncork();
+    });
   }
 
   /** Settles `sent` after everything sent before it, recording the first error. */

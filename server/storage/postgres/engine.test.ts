@@ -161,6 +161,25 @@ describe("PostgresEngine writes", () => {
     expect(await engine.read(async (r) => (await r.users.get("u3"))?.username)).toBe("carol");
   });
 
+  it("fail a write whose queued statement failed: at the next statement, or at COMMIT when it was the last; nothing is kept", async () => {
+    const engine = await engines.open();
+    const [a] = await withUsers(engine, 1);
+    // A message of a conversation that does not exist: its INSERT is queued (not waited for) and fails on a foreign key.
+    const orphan = (id: string) => ({ id, conversationId: "nowhere", seq: 1, senderId: a!, clientMsgId: id, kind: "text" as const, body: "hi", at: 1 });
+    let next: unknown = null;
+    await expect(
+      engine.write(async (tx) => {
+        await tx.messages.insert(orphan("m1"));
+        // The next statement fails with it (a rule that swallows that still cannot commit).
+        next = await Promise.resolve(tx.log.append([{ userId: a!, d: "chat", k: "x", data: {} }], 1)).catch((error: unknown) => error);
+        return "done";
+      }),
+    ).rejects.toMatchObject({ code: "23503" });
+    expect(next).toMatchObject({ code: "23503" });
+    await expect(engine.write(async (tx) => tx.messages.insert(orphan("m2")))).rejects.toMatchObject({ code: "23503" });
+    expect(await engine.read(async (r) => [await r.messages.get("m1"), await r.messages.get("m2"), await r.log.head(a!, "chat")])).toEqual([null, null, 0]);
+  });
+
   it("answer 400 for text with a NUL character, in writes and in reads", async () => {
     const engine = await engines.open();
     const nul = { code: "bad_request", status: 400, message: "Text can't contain NUL characters." };

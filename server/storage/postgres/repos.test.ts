@@ -313,6 +313,52 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
     expect(seen.group.nobody).toBeNull();
   });
 
+  it("answer nextSeq under the write's own lock without asking, and store every seq it answered", async () => {
+    await write(async (tx) => {
+      for (const id of ["sq-a", "sq-b"]) await user(tx, id, id.replace("-", "_"));
+      await tx.conversations.insert({ id: "sq1", type: "direct", itemId: null, title: null, uniqueKey: "direct:sq-a:sq-b", at: 20 }, plain("sq-a", "sq-b"));
+    });
+    // Unlocked (asked), then locked (known from the lock), twice in one write, then in the next write.
+    expect(await write(async (tx) => tx.conversations.nextSeq("sq1"))).toBe(1);
+    expect(await write(async (tx) => (await tx.conversations.lock("sq1"), [await tx.conversations.nextSeq("sq1"), await tx.conversations.nextSeq("sq1")]))).toEqual([2, 3]);
+    expect(await write(async (tx) => (await tx.conversations.lock("sq1"), tx.conversations.nextSeq("sq1")))).toBe(4);
+    expect((await read(async (r) => r.conversations.get("sq1")))?.lastSeq).toBe(4);
+    // A write that fails after taking seqs keeps none of them.
+    await expect(write(async (tx) => (await tx.conversations.lock("sq1"), await tx.conversations.nextSeq("sq1"), await tx.users.insert({ id: "sq-a", username: "dup", displayName: "d", passwordHash: "h", at: 1 })))).rejects.toBeDefined();
+    expect((await read(async (r) => r.conversations.get("sq1")))?.lastSeq).toBe(4);
+  });
+
+  it("answer a send's block check from what locking a direct chat read ahead, as a fresh read would, either way", async () => {
+    await write(async (tx) => {
+      for (const id of ["bk-a", "bk-b", "bk-c"]) await user(tx, id, id.replace("-", "_"));
+      await tx.conversations.insert({ id: "bk1", type: "direct", itemId: null, title: null, uniqueKey: "direct:bk-a:bk-b", at: 20 }, plain("bk-a", "bk-b"));
+      await tx.conversations.insert({ id: "bk2", type: "direct", itemId: null, title: null, uniqueKey: "direct:bk-a:bk-c", at: 20 }, plain("bk-a", "bk-c"));
+    });
+    const check = () =>
+      write(async (tx) => {
+        await tx.conversations.lock("bk1");
+        const ab = [await tx.safety.eitherWay("bk-a", "bk-b"), await tx.safety.eitherWay("bk-b", "bk-a")];
+        // Not both members of the chat read ahead: asked.
+        const ac = await tx.safety.eitherWay("bk-a", "bk-c");
+        return [...ab, ac];
+      });
+    expect(await check()).toEqual([false, false, false]);
+    await write(async (tx) => tx.safety.block("bk-b", "bk-a", 30));
+    expect(await check()).toEqual([true, true, false]);
+    await write(async (tx) => (await tx.safety.unblock("bk-b", "bk-a"), await tx.safety.block("bk-a", "bk-b", 31), tx.safety.block("bk-c", "bk-a", 32)));
+    expect(await check()).toEqual([true, true, true]);
+    // A block made earlier in the same write is seen (the read ahead is not used after another statement).
+    expect(
+      await write(async (tx) => {
+        await tx.safety.unblock("bk-a", "bk-b");
+        await tx.conversations.lock("bk1");
+        const before = await tx.safety.eitherWay("bk-a", "bk-b");
+        await tx.safety.block("bk-b", "bk-a", 33);
+        return [before, await tx.safety.eitherWay("bk-a", "bk-b")];
+      }),
+    ).toEqual([false, true]);
+  });
+
   it("store messages once, find them by client id and seq, page and count them", async () => {
     await write(async (tx) => {
       for (const id of ["ms-a", "ms-b", "ms-c"]) await user(tx, id, id.replace("-", "_"));

@@ -3,10 +3,15 @@ import { REPORT_COLUMNS, reportValues, toReport, type ReportRow } from "../safet
 import type { BlockPair } from "../push-types.js";
 import type { ReportCursor, SafetyRepo } from "../tx.js";
 import { type Db, prepared } from "./db.js";
+import type { PairReadAhead } from "./read-ahead.js";
 
 /** Blocks and reports (server/safety/). */
 export class PgSafety implements SafetyRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    /** A send's block check answers from what locking its chat read ahead (read-ahead.ts). */
+    private readonly ahead: PairReadAhead,
+  ) {}
 
   async block(blockerId: string, blockedId: string, at: number): Promise<boolean> {
     const { rowCount } = await this.db.query(`INSERT INTO blocks (blocker_id, blocked_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
@@ -44,6 +49,8 @@ export class PgSafety implements SafetyRepo {
   }
 
   async eitherWay(a: string, b: string): Promise<boolean> {
+    const known = await this.ahead.eitherWay(a, b);
+    if (known !== null) return known;
     const { rows } = await this.db.query(
       prepared(`SELECT 1 FROM blocks WHERE (blocker_id = $1 AND blocked_id = $2) OR (blocker_id = $2 AND blocked_id = $1) LIMIT 1`),
       [a, b],
