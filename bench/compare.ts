@@ -37,8 +37,9 @@ import { median } from "./lib/stats.js";
  * A worktree gets this tree's node_modules as a symlink when its
  * dependencies are a subset (checked: every package it names is installed
  * here; a different installed version is reported, and refused for
- * better-sqlite3 unless allowed). Both trees run on SQLite: the base has no
- * other engine. The worktrees are removed at the end (`git worktree remove
+ * better-sqlite3 unless allowed). `-- --engine=postgres` runs both on
+ * PostgreSQL (each run a fresh schema of BENCH_DATABASE_URL's server, or a
+ * throwaway server of its own), if the base's bench knows the option. The worktrees are removed at the end (`git worktree remove
  * --force`), also on failure or Ctrl-C. Only processes this script started
  * are stopped, by their process group.
  */
@@ -66,8 +67,6 @@ function parseArgs(argv: string[]): Options {
   const known = ["base", "new", "only", "rounds", "quick", "no-build", "pause", "run-timeout", "allow-version-drift", "markdown", "from"];
   const unknown = own.filter((a) => !known.includes(a.replace(/^--/, "").split("=")[0]!));
   if (unknown.length > 0) fail(`unknown option(s): ${unknown.join(" ")} (options for bench/run.ts go after --)`);
-  const engine = passthrough.find((a) => a.startsWith("--engine="));
-  if (engine && engine !== "--engine=sqlite") fail("the comparison runs on SQLite in both trees (the base has no other engine); drop --engine");
   const number = (name: string, fallback: number, min: number) => {
     const text = value(name);
     if (text === undefined) return fallback;
@@ -487,6 +486,10 @@ function worktree(name: string, commit: string): string {
   log(`${name} ${commit.slice(0, 7)} "${git(["log", "-1", "--format=%s", commit])}" → worktree ${dir}`);
   git(["worktree", "add", "--detach", dir, commit]);
   worktrees.push(dir);
+  const engine = options.passthrough.find((a) => a.startsWith("--engine="));
+  if (engine && engine !== "--engine=sqlite" && !readFileSync(path.join(dir, "bench", "run.ts"), "utf8").includes(engine)) {
+    fail(`${name} ${commit.slice(0, 7)}: its bench/run.ts has no ${engine}; compare on SQLite (drop --engine)`);
+  }
   for (const d of checkDependencies(dir, options.allowVersionDrift)) {
     console.warn(`compare: ⚠ ${name}: version differs: ${d}`);
     drift.push(`${name}: ${d}`);
