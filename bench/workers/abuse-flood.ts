@@ -31,11 +31,25 @@ export interface FloodResult {
 
 type Ack = { ok: boolean };
 
+/** A connected socket after its hello; a refusal, a close before hello or 20 s without one fails the run with the reason (it waited forever before). */
 function socketOf(url: string, user: SeededUser, deviceId: string): Promise<Socket> {
   const socket = io(url, { path: SOCKET_PATH, transports: ["websocket"], auth: { token: user.token, deviceId, protocol: 1 }, reconnection: false, forceNew: true });
   return new Promise((resolve, reject) => {
-    socket.once("hello", () => resolve(socket));
-    socket.once("connect_error", reject);
+    const timer = setTimeout(() => reject(new Error(`device ${deviceId}: no hello within 20 s`)), 20_000);
+    let settled = false;
+    const settle = (error: Error | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        socket.disconnect();
+        reject(error);
+      } else resolve(socket);
+    };
+    socket.once("hello", () => settle(null));
+    socket.once("connect_error", (error) => settle(error));
+    socket.once("close", (close: { reason?: string }) => settle(new Error(`device ${deviceId}: closed before hello (${close?.reason ?? "no reason"})`)));
+    socket.once("disconnect", (reason) => settle(new Error(`device ${deviceId}: disconnected before hello (${reason})`)));
   });
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PollResponse, StreamClose } from "../../shared/protocol/index.js";
 import { DEFAULT_RATE_LIMITS } from "../config.js";
@@ -73,6 +74,30 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     expect(await bobSend).toMatchObject({ ok: true });
     expect((await bobHealth).status).toBe(200);
     expect(await emitAck(other.socket, "pull", { d: "chat", after: 0 })).toMatchObject({ ok: true });
+  }, 30_000);
+
+  it("a burst of 1,000 events arriving in one read from one socket is taken one message a turn: another user's heartbeat is answered among its first answers, not after them", async () => {
+    server = await startServer({}, { clock: fakeClock().read });
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    const bob = await register(server.app, "bob");
+    const flooder = ws(url, alice);
+    const other = ws(url, bob);
+    await Promise.all([flooder.hello, other.hello]);
+
+    // The flood's frames held in the client until all are queued, then written at once: one read on the server.
+    const raw = (flooder.socket.io.engine.transport as unknown as { ws: { _socket: NetSocket } }).ws._socket;
+    raw.cork();
+    const answered: string[] = [];
+    const flood = Array.from({ length: 1000 }, () => emitAck<Ack>(flooder.socket, "heartbeat", {}).then(() => answered.push("flood")));
+    await new Promise((resolve) => setImmediate(resolve));
+    raw.uncork();
+    const bobs = emitAck<Ack>(other.socket, "heartbeat", {}).then(() => answered.push("bob"));
+    await Promise.all([...flood, bobs]);
+
+    // ws by default decodes and answers a whole read before reading anything else: bob's answer came 595th in one run.
+    expect(answered.indexOf("bob")).toBeLessThan(100);
+    expect(answered).toHaveLength(1001);
   }, 30_000);
 
   it("2,000 pulls over 50 sockets (5 devices × 10) and HTTP: one 500-entry read of the account runs at a time, four are held, the rest refused at once; another user's read runs meanwhile", async () => {

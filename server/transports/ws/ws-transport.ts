@@ -2,6 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { Adapter } from "socket.io-adapter";
+import { type ServerOptions as WsServerOptions, WebSocketServer } from "ws";
 import {
   type ClientToServerEvents,
   CourierError,
@@ -62,6 +63,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
     pingInterval: ctx.config.heartbeatMs,
     pingTimeout: ctx.config.heartbeatMs,
     adapter: NoRooms,
+    wsEngine: TakingTurns,
   });
   // Every request event goes through `events` (events.ts): rate limited per address and user (acks and
   // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
@@ -93,6 +95,22 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
   io.use(handshake(ctx));
   io.on("connection", (socket) => open(ctx, socket, events, disconnected, log));
   return io;
+}
+
+/**
+ * ws with one message per turn of the event loop per socket (ws's
+ * `allowSynchronousEvents: false`; issue 16, TURNS). By default ws hands a
+ * socket's messages to socket.io as fast as it parses them: a read of 64 KB
+ * holding a thousand small frames from one client is decoded, dispatched
+ * and answered in one go, and every other socket, HTTP request and timer
+ * waits behind it (a flood over one socket held the others' p99 over
+ * 100 ms). With this, each further message of a socket waits for the next
+ * turn (setImmediate), in order, so other work runs between them.
+ */
+class TakingTurns extends WebSocketServer {
+  constructor(options?: WsServerOptions, callback?: () => void) {
+    super({ ...options, allowSynchronousEvents: false }, callback);
+  }
 }
 
 /**
