@@ -2,7 +2,7 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { Adapter } from "socket.io-adapter";
-import { type ServerOptions as WsServerOptions, WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import {
   type ClientToServerEvents,
   CourierError,
@@ -97,20 +97,52 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
   return io;
 }
 
+/** Messages of one socket handled in one turn of the event loop; the rest wait for the next turns (issue 16, TURNS). */
+export const MESSAGES_PER_TURN = 16;
+
 /**
- * ws with one message per turn of the event loop per socket (ws's
- * `allowSynchronousEvents: false`; issue 16, TURNS). By default ws hands a
- * socket's messages to socket.io as fast as it parses them: a read of 64 KB
- * holding a thousand small frames from one client is decoded, dispatched
- * and answered in one go, and every other socket, HTTP request and timer
- * waits behind it (a flood over one socket held the others' p99 over
- * 100 ms). With this, each further message of a socket waits for the next
- * turn (setImmediate), in order, so other work runs between them.
+ * ws, with each socket's messages taken at most MESSAGES_PER_TURN a turn of
+ * the event loop. By default ws hands a socket's messages to socket.io as
+ * fast as it parses them: a read of 64 KB holding a thousand small frames
+ * from one client is decoded, dispatched and answered in one go, and every
+ * other socket, request and timer waits behind it (a flood over one socket
+ * held the others' p99 over 100 ms). ws's own `allowSynchronousEvents:
+ * false` takes one message a turn, which cost a busy connection's burst (8
+ * sends in flight) a turn each: 10–18 % of the saturated rate in pairs. So
+ * the switch is thrown per socket, once it has had its share of the turn,
+ * and back at the next turn; while it is off, ws defers each further
+ * message with setImmediate and stops reading that socket (TCP pushes back
+ * on the sender). `_allowSynchronousEvents` is ws's own (8.21, pinned
+ * ~8.21.0); without it sockets keep ws's default, and the limits test that
+ * floods one socket fails.
  */
 class TakingTurns extends WebSocketServer {
-  constructor(options?: WsServerOptions, callback?: () => void) {
-    super({ ...options, allowSynchronousEvents: false }, callback);
+  override handleUpgrade(...[request, socket, head, callback]: Parameters<WebSocketServer["handleUpgrade"]>): void {
+    super.handleUpgrade(request, socket, head, (ws, req) => {
+      takeTurns(ws);
+      callback(ws, req);
+    });
   }
+}
+
+interface ReceiverSwitch {
+  _allowSynchronousEvents?: unknown;
+  prependListener(event: "message", listener: () => void): unknown;
+}
+
+function takeTurns(ws: WebSocket): void {
+  const receiver = (ws as unknown as { _receiver?: ReceiverSwitch })._receiver;
+  if (typeof receiver?._allowSynchronousEvents !== "boolean") return;
+  let handled = 0;
+  receiver.prependListener("message", () => {
+    if (handled++ === 0) {
+      setImmediate(() => {
+        handled = 0;
+        receiver._allowSynchronousEvents = true;
+      });
+    }
+    if (handled >= MESSAGES_PER_TURN) receiver._allowSynchronousEvents = false;
+  });
 }
 
 /**
