@@ -17,9 +17,11 @@ export class PgConversations implements ConversationRepo {
   /**
    * The last seq of each conversation this write holds locked (`lock`):
    * nobody else moves it until this transaction ends, so `nextSeq` knows
-   * its answer without asking (issue 16, PGTRIPS).
+   * its answer without asking (issue 16, PGTRIPS). `sent`: the statements
+   * sent when it became known; a lock's answer older than a queued seq is
+   * not taken.
    */
-  private readonly lastSeqs = new Map<string, number>();
+  private readonly lastSeqs = new Map<string, { seq: number; sent: number }>();
 
   constructor(
     private readonly db: Db,
@@ -37,11 +39,13 @@ export class PgConversations implements ConversationRepo {
    * members, orders: their foreign-key checks) don't wait on it.
    */
   lock(id: string): Promise<ConversationRecord | null> {
+    const sent = this.db.sent;
     const locked = this.get(id, this.db.forUpdate && " FOR NO KEY UPDATE");
     if (!this.db.forUpdate) return locked;
     this.ahead.start(id);
     return locked.then((conv) => {
-      if (conv) this.lastSeqs.set(id, conv.lastSeq);
+      // Its answer counts every statement sent before it (answers come in order), none after.
+      if (conv && (this.lastSeqs.get(id)?.sent ?? -1) <= sent) this.lastSeqs.set(id, { seq: conv.lastSeq, sent });
       return conv;
     });
   }
@@ -163,11 +167,11 @@ export class PgConversations implements ConversationRepo {
   async nextSeq(conversationId: string): Promise<number> {
     const last = this.lastSeqs.get(conversationId);
     if (last !== undefined) {
-      const seq = last + 1;
-      this.lastSeqs.set(conversationId, seq);
+      const seq = last.seq + 1;
       this.db.queue<{ last_seq: number }>(NEXT_SEQ, [conversationId], ({ rows }) => {
         if (rows[0]?.last_seq !== seq) throw new Error(`Conversation ${conversationId} moved to seq ${rows[0]?.last_seq} under this write's lock; expected ${seq}.`);
       });
+      this.lastSeqs.set(conversationId, { seq, sent: this.db.sent });
       return seq;
     }
     const { rows } = await this.db.query<{ last_seq: number }>(NEXT_SEQ, [conversationId]);

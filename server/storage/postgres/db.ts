@@ -112,6 +112,8 @@ export class Conn implements Db {
   }
 
   queue<R extends QueryResultRow = QueryResultRow>(text: string, values: readonly unknown[], check?: (result: QueryResult<R>) => void): void {
+    // A repository kept past its transaction hears it at once, as it would from query().
+    if (this.released) throw ended();
     // Recorded as the transaction's first error (in order) by send(); nobody awaits this one.
     this.submit(text, values, check).catch(() => undefined);
   }
@@ -119,7 +121,7 @@ export class Conn implements Db {
   private submit<R extends QueryResultRow>(text: string, values?: readonly unknown[], check?: (result: QueryResult<R>) => void): Promise<QueryResult<R>> {
     // A rule that kept a repository past its transaction must not run a
     // statement on a connection that is back in the pool (someone else's now).
-    if (this.released) return Promise.reject(new Error("This transaction has ended; a repository was used after its read or write."));
+    if (this.released) return Promise.reject(ended());
     if (this.firstError !== null) return Promise.reject(this.firstError);
     this.sent++;
     this.cork();
@@ -242,6 +244,8 @@ export class Conn implements Db {
     this.client.release(this.broken ?? undefined);
   }
 }
+
+const ended = () => new Error("This transaction has ended; a repository was used after its read or write.");
 
 /** A statement as pg takes it: named when `prepared`. */
 function statement(text: string, values?: readonly unknown[]): QueryConfig {

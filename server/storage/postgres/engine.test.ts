@@ -180,6 +180,15 @@ describe("PostgresEngine writes", () => {
     expect(await engine.read(async (r) => [await r.messages.get("m1"), await r.messages.get("m2"), await r.log.head(a!, "chat")])).toEqual([null, null, 0]);
   });
 
+  it("refuse a queued write from a repository kept past its transaction at once, as a statement would be", async () => {
+    const engine = await engines.open();
+    const [a] = await withUsers(engine, 1);
+    let kept: Repos | null = null;
+    await engine.write(async (tx) => void (kept = tx));
+    await expect(kept!.conversations.posted("nowhere", a!, 1)).rejects.toThrow(/transaction has ended/);
+    await expect(Promise.resolve(kept!.users.get(a!))).rejects.toThrow(/transaction has ended/);
+  });
+
   it("answer 400 for text with a NUL character, in writes and in reads", async () => {
     const engine = await engines.open();
     const nul = { code: "bad_request", status: 400, message: "Text can't contain NUL characters." };

@@ -326,6 +326,16 @@ describe("PostgreSQL catalogue, conversations and messages", () => {
     // A write that fails after taking seqs keeps none of them.
     await expect(write(async (tx) => (await tx.conversations.lock("sq1"), await tx.conversations.nextSeq("sq1"), await tx.users.insert({ id: "sq-a", username: "dup", displayName: "d", passwordHash: "h", at: 1 })))).rejects.toBeDefined();
     expect((await read(async (r) => r.conversations.get("sq1")))?.lastSeq).toBe(4);
+    // A lock asked again and answered after a seq was taken does not take the seq back.
+    const seqs = await write(async (tx) => {
+      await tx.conversations.lock("sq1");
+      const again = tx.conversations.lock("sq1");
+      const first = await tx.conversations.nextSeq("sq1");
+      await again;
+      return [first, await tx.conversations.nextSeq("sq1")];
+    });
+    expect(seqs).toEqual([5, 6]);
+    expect((await read(async (r) => r.conversations.get("sq1")))?.lastSeq).toBe(6);
   });
 
   it("answer a send's block check from what locking a direct chat read ahead, as a fresh read would, either way", async () => {
