@@ -82,6 +82,15 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     const url = await listen(server);
     const alice = await register(server.app, "alice");
     const bob = await register(server.app, "bob");
+    // The order the server takes the flood's events in.
+    const handled: string[] = [];
+    server.io.on("connection", (socket) =>
+      socket.use(([event, payload], next) => {
+        const echo = (payload as { echo?: string } | undefined)?.echo;
+        if (event === "heartbeat" && echo !== undefined) handled.push(echo);
+        next();
+      }),
+    );
     const flooder = ws(url, alice);
     const other = ws(url, bob);
     await Promise.all([flooder.hello, other.hello]);
@@ -90,7 +99,7 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     const raw = (flooder.socket.io.engine.transport as unknown as { ws: { _socket: NetSocket } }).ws._socket;
     raw.cork();
     const answered: string[] = [];
-    const flood = Array.from({ length: 1000 }, () => emitAck<Ack>(flooder.socket, "heartbeat", {}).then(() => answered.push("flood")));
+    const flood = Array.from({ length: 1000 }, (_, i) => emitAck<Ack>(flooder.socket, "heartbeat", { echo: String(i) }).then(() => answered.push("flood")));
     await new Promise((resolve) => setImmediate(resolve));
     raw.uncork();
     const bobs = emitAck<Ack>(other.socket, "heartbeat", {}).then(() => answered.push("bob"));
@@ -99,7 +108,43 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     // ws by default decodes and answers a whole read before reading anything else: bob's answer came 595th in one run.
     expect(answered.indexOf("bob")).toBeLessThan(3 * MESSAGES_PER_TURN);
     expect(answered).toHaveLength(1001);
+    // Taken in turns, still handled in the order sent.
+    expect(handled).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
   }, 30_000);
+
+  it("a connection's ordinary burst (10 events written at once) is still taken in one turn, not one event a turn", async () => {
+    server = await startServer();
+    const url = await listen(server);
+    const alice = await register(server.app, "alice");
+    // Which turn of the event loop each event reached the server in.
+    let turn = 0;
+    let ticking = true;
+    const tick = () => {
+      turn++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const turns: number[] = [];
+    server.io.on("connection", (socket) =>
+      socket.use((_packet, next) => {
+        turns.push(turn);
+        next();
+      }),
+    );
+    const client = ws(url, alice);
+    await client.hello;
+    turns.length = 0;
+    const raw = (client.socket.io.engine.transport as unknown as { ws: { _socket: NetSocket } }).ws._socket;
+    raw.cork();
+    const burst = Array.from({ length: 10 }, () => emitAck<Ack>(client.socket, "heartbeat", {}));
+    await new Promise((resolve) => setImmediate(resolve));
+    raw.uncork();
+    await Promise.all(burst);
+    ticking = false;
+    expect(turns).toHaveLength(10);
+    // One message a turn (ws's allowSynchronousEvents: false, or the switch never set back) would give 10 turns.
+    expect(new Set(turns).size).toBeLessThanOrEqual(2);
+  });
 
   it("2,000 pulls over 50 sockets (5 devices × 10) and HTTP: one 500-entry read of the account runs at a time, four are held, the rest refused at once; another user's read runs meanwhile", async () => {
     server = await startServer({}, { clock: fakeClock().read });
