@@ -146,7 +146,7 @@ export class Conn implements Db {
 
   /**
    * Holds the socket's writes until the current turn's statements are all
-   * sent, then writes them in one go (issue 16, PGCORK). pg writes each
+   * sent, then writes them in one go (issue 16, PGTRIPS). pg writes each
    * statement with a write call of its own; on a busy machine a loopback
    * write that wakes the database costs tens of microseconds, so BEGIN and
    * the first statement, or statements a rule starts together, share one.
