@@ -6,7 +6,7 @@ import { DEFAULT_RATE_LIMITS } from "../config.js";
 import { appendTo, call, connect, type Client, emitAck, eventually, listen, openDirect, register, type Session, startServer, type TestServer } from "../testing/harness.js";
 import { openStream, type SseClient } from "../testing/sse-client.js";
 import { GUARDED } from "./ws/events.js";
-import { MESSAGES_PER_TURN } from "./ws/ws-transport.js";
+import { MESSAGES_PER_TURN } from "./ws/ws-engine.js";
 import { fakeClock, limits } from "../http/rate-limit-testing.js";
 
 let server: TestServer;

@@ -2,7 +2,6 @@ import type { Server as HttpServer } from "node:http";
 import type { Socket as NetSocket } from "node:net";
 import { Server, type Socket } from "socket.io";
 import { Adapter } from "socket.io-adapter";
-import { type WebSocket, WebSocketServer } from "ws";
 import {
   type ClientToServerEvents,
   CourierError,
@@ -26,6 +25,7 @@ import { ack, pull } from "../../sync/service.js";
 import { helloFor } from "../admit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { type SocketClient, SocketEvents } from "./events.js";
+import { CourierWebSocketServer } from "./ws-engine.js";
 
 // socket.io's own server-to-server event map; we use none.
 type NoEvents = Record<string, never>;
@@ -63,7 +63,7 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
     pingInterval: ctx.config.heartbeatMs,
     pingTimeout: ctx.config.heartbeatMs,
     adapter: NoRooms,
-    wsEngine: TakingTurns,
+    wsEngine: CourierWebSocketServer,
   });
   // Every request event goes through `events` (events.ts): rate limited per address and user (acks and
   // heartbeats per user on a budget of their own: pushes cause them), pulls capped in flight per socket
@@ -95,54 +95,6 @@ export function attachWebSocket(ctx: Context, server: HttpServer, log: Log): Cou
   io.use(handshake(ctx));
   io.on("connection", (socket) => open(ctx, socket, events, disconnected, log));
   return io;
-}
-
-/** Messages of one socket handled in one turn of the event loop; the rest wait for the next turns (issue 16, TURNS). */
-export const MESSAGES_PER_TURN = 16;
-
-/**
- * ws, with each socket's messages taken at most MESSAGES_PER_TURN a turn of
- * the event loop. By default ws hands a socket's messages to socket.io as
- * fast as it parses them: a read of 64 KB holding a thousand small frames
- * from one client is decoded, dispatched and answered in one go, and every
- * other socket, request and timer waits behind it (a flood over one socket
- * held the others' p99 over 100 ms). ws's own `allowSynchronousEvents:
- * false` takes one message a turn, which cost a busy connection's burst (8
- * sends in flight) a turn each: 10–18 % of the saturated rate in pairs. So
- * the switch is thrown per socket, once it has had its share of the turn,
- * and back at the next turn; while it is off, ws defers each further
- * message with setImmediate and stops reading that socket (TCP pushes back
- * on the sender). `_allowSynchronousEvents` is ws's own (8.21, pinned
- * ~8.21.0); without it sockets keep ws's default, and the limits test that
- * floods one socket fails.
- */
-class TakingTurns extends WebSocketServer {
-  override handleUpgrade(...[request, socket, head, callback]: Parameters<WebSocketServer["handleUpgrade"]>): void {
-    super.handleUpgrade(request, socket, head, (ws, req) => {
-      takeTurns(ws);
-      callback(ws, req);
-    });
-  }
-}
-
-interface ReceiverSwitch {
-  _allowSynchronousEvents?: unknown;
-  prependListener(event: "message", listener: () => void): unknown;
-}
-
-function takeTurns(ws: WebSocket): void {
-  const receiver = (ws as unknown as { _receiver?: ReceiverSwitch })._receiver;
-  if (typeof receiver?._allowSynchronousEvents !== "boolean") return;
-  let handled = 0;
-  receiver.prependListener("message", () => {
-    if (handled++ === 0) {
-      setImmediate(() => {
-        handled = 0;
-        receiver._allowSynchronousEvents = true;
-      });
-    }
-    if (handled >= MESSAGES_PER_TURN) receiver._allowSynchronousEvents = false;
-  });
 }
 
 /**
