@@ -57,6 +57,19 @@ export function treeCpuMs(pid: number): number | null {
   return (ticks * 1000) / ticksPerSecond();
 }
 
+/**
+ * Write system calls the process made so far (`syscw` of /proc/PID/io:
+ * write, writev, pwrite…, to sockets and files alike); null if unreadable.
+ */
+export function writeCalls(pid: number): number | null {
+  try {
+    const match = /^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** What CpuMeter measures: one process, or a process with its children. */
 export type CpuTarget = number | { tree: number } | undefined;
 
@@ -126,7 +139,7 @@ export function pressure(): Record<string, string> | null {
 
 /** Measures CPU use of named processes, and of the whole machine, between start() and stop(). */
 export class CpuMeter {
-  private readonly started = new Map<string, { target: number | { tree: number }; cpu: number }>();
+  private readonly started = new Map<string, { target: number | { tree: number }; cpu: number; writes: number | null }>();
   private t0 = 0;
   private sys0: SystemTimes = { busy: 0, steal: 0, total: 0 };
   private psi0: number | null = null;
@@ -140,7 +153,7 @@ export class CpuMeter {
     for (const [name, target] of Object.entries(this.pids)) {
       if (target === undefined) continue;
       const cpu = targetCpuMs(target);
-      if (cpu !== null) this.started.set(name, { target, cpu });
+      if (cpu !== null) this.started.set(name, { target, cpu, writes: typeof target === "number" ? writeCalls(target) : null });
     }
     return this;
   }
@@ -151,13 +164,17 @@ export class CpuMeter {
    * hypervisor gave to other guests (this machine is a VM); `cpuWaitPct`: %
    * of the time some runnable task waited for a CPU (PSI `some`), i.e. the
    * processes were contending (ours with each other, or with anything else).
+   * `writeCalls`: per single process, its write system calls over the interval.
    */
-  stop(): { elapsedMs: number; processes: Record<string, number>; machineBusyPct: number; stealPct: number; cpuWaitPct: number | null } {
+  stop(): { elapsedMs: number; processes: Record<string, number>; writeCalls: Record<string, number>; machineBusyPct: number; stealPct: number; cpuWaitPct: number | null } {
     const elapsedMs = performance.now() - this.t0;
     const processes: Record<string, number> = {};
-    for (const [name, { target, cpu }] of this.started) {
+    const writes: Record<string, number> = {};
+    for (const [name, { target, cpu, writes: before }] of this.started) {
       const now = targetCpuMs(target);
       if (now !== null) processes[name] = round1(((now - cpu) / elapsedMs) * 100);
+      const after = typeof target === "number" && before !== null ? writeCalls(target) : null;
+      if (after !== null && before !== null) writes[name] = after - before;
     }
     const sys = systemTimes();
     const span = Math.max(1, sys.total - this.sys0.total);
@@ -165,7 +182,7 @@ export class CpuMeter {
     const stealPct = round1(((sys.steal - this.sys0.steal) / span) * 100);
     const psi = cpuPressureTotal();
     const cpuWaitPct = psi !== null && this.psi0 !== null ? round1(((psi - this.psi0) / 1000 / elapsedMs) * 100) : null;
-    return { elapsedMs: Math.round(elapsedMs), processes, machineBusyPct, stealPct, cpuWaitPct };
+    return { elapsedMs: Math.round(elapsedMs), processes, writeCalls: writes, machineBusyPct, stealPct, cpuWaitPct };
   }
 }
 

@@ -287,8 +287,11 @@ async function measure(ctx: SuiteContext, cfg: Cfg, m: Measured): Promise<Target
       ...(db ? { db } : {}),
     };
     const what = mode === "saturate" ? "saturate" : `${rate} msg/s`;
+    const serverWrites = figures.cpu.writeCalls[target];
+    const delivered = results.reduce((n, r) => n + r.receivedInWindow, 0);
+    const writesNote = serverWrites !== undefined && delivered > 0 ? `, ${Math.round((serverWrites / delivered) * 100) / 100} write calls/msg` : "";
     ctx.log(
-      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}${held ? `, loop delay p99 ${held.loopDelay.p99} max ${held.loopDelay.max} ms, gc ${held.gc.count} pauses ${held.gc.totalMs} ms (max ${held.gc.max}), syncs ${held.syncs.count} p50 ${held.syncs.p50} p99 ${held.syncs.p99} max ${held.syncs.max} ms` : ""}${wal ? `, writes held ${wal.holds}× for ${wal.heldMs} ms in all (WAL started over ${wal.restarts}×)` : ""}`,
+      `${target} ${what}: accepted ${figures.acceptedPerS}/s, delivered ${figures.deliveredPerS}/s, p50 ${figures.latency.median} ms, p99 ${figures.latency.p99} ms, ack p50 ${figures.ack.median} ms${writesNote}${redis ? `, redis ${redis.commandsPerMessage} commands/msg ${JSON.stringify(redis.perMessage)}, ${redis.bytesPerRecipientMessage} B per recipient publish` : ""}${db ? `, postgres ${db.commitsPerMessage} commits, ${db.insertsPerMessage} inserts, ${db.updatesPerMessage} updates per msg` : ""}${figures.errors ? `, ${figures.errors} errors (${figures.lastError})` : ""}, cpu ${JSON.stringify(figures.cpu.processes)}${held ? `, loop delay p99 ${held.loopDelay.p99} max ${held.loopDelay.max} ms, gc ${held.gc.count} pauses ${held.gc.totalMs} ms (max ${held.gc.max}), syncs ${held.syncs.count} p50 ${held.syncs.p50} p99 ${held.syncs.p99} max ${held.syncs.max} ms` : ""}${wal ? `, writes held ${wal.holds}× for ${wal.heldMs} ms in all (WAL started over ${wal.restarts}×)` : ""}`,
     );
     return { figures, results };
   };
