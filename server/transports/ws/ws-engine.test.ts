@@ -1,18 +1,38 @@
+import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as WsClient, type WebSocket } from "ws";
+import { connect, listen, register, startServer, type TestServer } from "../../testing/harness.js";
 import { CourierWebSocketServer } from "./ws-engine.js";
 
 let http: Server | null = null;
 let wss: CourierWebSocketServer | null = null;
+let courier: TestServer | null = null;
 const clients: WsClient[] = [];
+const closers: (() => void)[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.terminate();
+  for (const close of closers.splice(0)) close();
   wss?.close();
   await new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
-  http = wss = null;
+  await courier?.dispose();
+  http = wss = courier = null;
 });
+
+/** Counts the stream's writes to the network (each call of _write or _writev is one system call). */
+function countWrites(tcp: NetSocket): () => number {
+  const stream = tcp as NetSocket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+  let writes = 0;
+  for (const method of ["_write", "_writev"] as const) {
+    const original = stream[method].bind(stream);
+    stream[method] = (...args: unknown[]) => {
+      writes++;
+      original(...args);
+    };
+  }
+  return () => writes;
+}
 
 /** A server socket and the client connected to it, with the server socket's writes to the network counted. */
 async function connected(): Promise<{ server: WebSocket; client: WsClient; writes: () => number; received: string[] }> {
@@ -28,17 +48,7 @@ async function connected(): Promise<{ server: WebSocket; client: WsClient; write
   client.on("message", (data) => received.push(String(data)));
   await new Promise((resolve, reject) => client.once("open", resolve).once("error", reject));
   const server = await accepted;
-  // Each call of the stream's _write or _writev is one system call on the socket.
-  const tcp = (server as unknown as { _socket: NetSocket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } })._socket;
-  let writes = 0;
-  for (const method of ["_write", "_writev"] as const) {
-    const original = tcp[method].bind(tcp);
-    tcp[method] = (...args: unknown[]) => {
-      writes++;
-      original(...args);
-    };
-  }
-  return { server, client, writes: () => writes, received };
+  return { server, client, writes: countWrites((server as unknown as { _socket: NetSocket })._socket), received };
 }
 
 const settled = () => new Promise((resolve) => setImmediate(resolve));
@@ -67,6 +77,32 @@ describe("CourierWebSocketServer's sockets (issue 16, WSCORK)", () => {
     await settled();
     expect(writes()).toBe(2);
     await expect.poll(() => received).toEqual(["first", "second", "third"]);
+  });
+
+  it("a socket terminated in the turn it was given frames writes them before the cut", async () => {
+    const { server, client, received } = await connected();
+    server.send("a");
+    server.send("b");
+    server.terminate();
+    await new Promise((resolve) => client.once("close", resolve));
+    expect(received).toEqual(["a", "b"]);
+  });
+
+  it("through socket.io, a burst of 10 events to one socket in one turn takes 2 writes (10 before), in order", async () => {
+    courier = await startServer();
+    const url = await listen(courier);
+    const alice = await register(courier.app, "alice");
+    const client = connect(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    closers.push(() => client.socket.disconnect());
+    await client.hello;
+    const [socket] = [...courier.io.of("/").sockets.values()];
+    const writes = countWrites((socket!.conn.transport as unknown as { socket: { _socket: NetSocket } }).socket._socket);
+    const got: number[] = [];
+    (client.socket as unknown as { on: (event: string, fn: (n: number) => void) => void }).on("probe", (n) => got.push(n));
+    for (let i = 0; i < 10; i++) (socket as unknown as { emit: (event: string, n: number) => void }).emit("probe", i);
+    await settled();
+    expect(writes()).toBe(2);
+    await expect.poll(() => got).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
   it("a socket that closes with frames corked writes them, and one sent after the close fails as ws's does", async () => {

@@ -32,13 +32,16 @@ type SendCallback = (err?: Error) => void;
  * socket keeps ws's default, and the limits test that floods one socket
  * fails.
  *
- * **A socket's frames of one turn, one write (WSCORK).** ws writes each
+ * **A socket's frames of one turn, a few writes (WSCORK).** ws writes each
  * frame with its own system call. A group commit answers many sends at once
  * and pushes their entries, so one socket is often given several frames in
- * the same turn: the socket is corked at its first frame and uncorked once
- * the turn's callbacks and promises have run (`process.nextTick`), and its
- * frames leave in one `writev`. Nothing waits longer than the turn that
- * wrote it.
+ * the same turn: the socket is corked at its first frame and uncorked at the
+ * next `process.nextTick`, and what it was given meanwhile leaves in one
+ * `writev`. Through engine.io that is two writes for a turn's burst (it
+ * sends its first packet at once and buffers the rest until that write's
+ * callback, which now comes at the uncork), where it was one a frame.
+ * Nothing waits past the turn that wrote it. A `terminate()` (and the
+ * shutdown's cut, `uncorkFully`) writes what is corked before destroying.
  */
 class TurnTakingWebSocket extends WebSocket {
   /** Messages taken in this turn. */
@@ -65,6 +68,13 @@ class TurnTakingWebSocket extends WebSocket {
     (super.send as (data: unknown, options?: unknown, cb?: unknown) => void)(data, options, cb);
   }
 
+  /** ws destroys the socket at once: what this turn corked is written first, as it was before the cork. */
+  override terminate(): void {
+    const socket = (this as unknown as WsInternals)._socket;
+    if (socket) uncorkFully(socket);
+    super.terminate();
+  }
+
   private static nextTurn(ws: TurnTakingWebSocket): void {
     ws.taken = 0;
     allowSynchronousEvents(ws, true);
@@ -74,6 +84,15 @@ class TurnTakingWebSocket extends WebSocket {
     ws.corked = false;
     socket.uncork();
   }
+}
+
+/**
+ * Writes what a socket holds corked now (its turn's frames): before a
+ * `destroy()`, which would discard them. The cork's own uncork at the end of
+ * the turn then finds nothing to do.
+ */
+export function uncorkFully(socket: NetSocket): void {
+  while (socket.writableCorked > 0) socket.uncork();
 }
 
 function allowSynchronousEvents(ws: WebSocket, allow: boolean): void {

@@ -25,7 +25,7 @@ import { ack, pull } from "../../sync/service.js";
 import { helloFor } from "../admit.js";
 import { allowRequest, handshake, type SocketData } from "./handshake.js";
 import { type SocketClient, SocketEvents } from "./events.js";
-import { CourierWebSocketServer } from "./ws-engine.js";
+import { CourierWebSocketServer, uncorkFully } from "./ws-engine.js";
 
 // socket.io's own server-to-server event map; we use none.
 type NoEvents = Record<string, never>;
@@ -279,7 +279,11 @@ export async function closeWebSocket(io: CourierIo, opts: { tell?: () => void; d
   // A connection still open has not read its frames in time. Cut it: the WebSocket close would wait for its
   // answer (30 s), and the HTTP server's close waits for every connection, upgraded ones too (which its
   // closeAllConnections no longer sees).
-  for (const wire of left) wire.destroy();
+  for (const wire of left) {
+    // The engine's close frames of this turn, corked (ws-engine.ts): written, as far as the wire takes them, before the cut.
+    uncorkFully(wire);
+    wire.destroy();
+  }
 }
 
 /** The TCP connection of each of engine.io's `clients` (documented in its README; `protected` only in its type declarations). */
