@@ -17,7 +17,8 @@ type SendCallback = (err?: Error) => void;
  * changes to how it meets the event loop. Both are the socket's own methods
  * and fields, so an idle socket carries no closure for them.
  *
- * **A socket's messages, at most MESSAGES_PER_TURN a turn (TURNS).** By
+ * **A socket's messages, at most MESSAGES_PER_TURN a turn (TURNS).** (Its
+ * WebSocket pings and pongs count as messages.) By
  * default ws hands a socket's messages to socket.io as fast as it parses
  * them: a read of 64 KB holding a thousand small frames from one client is
  * decoded, dispatched and answered in one go, and every other socket,
@@ -50,7 +51,8 @@ class TurnTakingWebSocket extends WebSocket {
   private corked = false;
 
   override emit(event: string | symbol, ...args: unknown[]): boolean {
-    if (event === "message") {
+    // WebSocket-level pings and pongs too: ws answers each ping at once, and defers them as it does messages.
+    if (event === "message" || event === "ping" || event === "pong") {
       if (this.taken++ === 0) setImmediate(TurnTakingWebSocket.nextTurn, this);
       if (this.taken >= MESSAGES_PER_TURN) allowSynchronousEvents(this, false);
     }
