@@ -211,3 +211,18 @@ export function captureLogs(): { stream: Writable; lines: LogLine[] } {
   });
   return { stream, lines };
 }
+
+/**
+ * Counts the turns of the event loop (a setImmediate chain) until stopped:
+ * `now()` says which turn the code reading it runs in.
+ */
+export function turnCounter(): { now: () => number; stop: () => void } {
+  let turn = 0;
+  let ticking = true;
+  const tick = () => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  return { now: () => turn, stop: () => (ticking = false) };
+}

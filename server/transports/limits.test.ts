@@ -3,7 +3,7 @@ import type { Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { PollResponse, StreamClose } from "../../shared/protocol/index.js";
 import { DEFAULT_RATE_LIMITS } from "../config.js";
-import { appendTo, call, connect, type Client, emitAck, eventually, listen, openDirect, register, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { appendTo, call, connect, type Client, emitAck, eventually, listen, openDirect, register, type Session, startServer, type TestServer, turnCounter } from "../testing/harness.js";
 import { openStream, type SseClient } from "../testing/sse-client.js";
 import { GUARDED } from "./ws/events.js";
 import { MESSAGES_PER_TURN } from "./ws/ws-engine.js";
@@ -117,17 +117,11 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     const url = await listen(server);
     const alice = await register(server.app, "alice");
     // Which turn of the event loop each event reached the server in.
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turn = turnCounter();
     const turns: number[] = [];
     server.io.on("connection", (socket) =>
       socket.use((_packet, next) => {
-        turns.push(turn);
+        turns.push(turn.now());
         next();
       }),
     );
@@ -140,7 +134,7 @@ describe("socket events (finding 1: one socket could stall the server)", () => {
     await new Promise((resolve) => setImmediate(resolve));
     raw.uncork();
     await Promise.all(burst);
-    ticking = false;
+    turn.stop();
     expect(turns).toHaveLength(10);
     // One message a turn (ws's allowSynchronousEvents: false, or the switch never set back) would give 10 turns.
     expect(new Set(turns).size).toBeLessThanOrEqual(2);

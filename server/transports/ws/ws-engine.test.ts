@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket as NetSocket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { WebSocket as WsClient, type WebSocket } from "ws";
-import { connect, listen, register, startServer, type TestServer } from "../../testing/harness.js";
+import { connect, listen, register, startServer, type TestServer, turnCounter } from "../../testing/harness.js";
 import { CourierWebSocketServer, MESSAGES_PER_TURN } from "./ws-engine.js";
 
 let http: Server | null = null;
@@ -56,15 +56,9 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 describe("CourierWebSocketServer's sockets: turns (issue 16, TURNS)", () => {
   it("a flood of 1,000 WebSocket pings in one read is taken 16 a turn, every one answered, in order", async () => {
     const { server, client } = await connected();
-    let turn = 0;
-    let ticking = true;
-    const tick = () => {
-      turn++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
+    const turn = turnCounter();
     const perTurn = new Map<number, number>();
-    server.on("ping", () => perTurn.set(turn, (perTurn.get(turn) ?? 0) + 1));
+    server.on("ping", () => perTurn.set(turn.now(), (perTurn.get(turn.now()) ?? 0) + 1));
     const pongs: string[] = [];
     client.on("pong", (data) => pongs.push(String(data)));
     const tcp = (client as unknown as { _socket: NetSocket })._socket;
@@ -72,7 +66,7 @@ describe("CourierWebSocketServer's sockets: turns (issue 16, TURNS)", () => {
     for (let i = 0; i < 1000; i++) client.ping(String(i));
     tcp.uncork();
     await expect.poll(() => pongs.length, { timeout: 10_000 }).toBe(1000);
-    ticking = false;
+    turn.stop();
     expect(pongs).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
     // ws alone answers a read's pings in one go: hundreds in one turn.
     expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(MESSAGES_PER_TURN);

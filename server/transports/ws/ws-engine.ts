@@ -45,7 +45,7 @@ type SendCallback = (err?: Error) => void;
  * shutdown's cut, `uncorkFully`) writes what is corked before destroying.
  */
 class TurnTakingWebSocket extends WebSocket {
-  /** Messages taken in this turn. */
+  /** Messages (and WebSocket pings and pongs) taken in this turn. */
   private taken = 0;
   /** Corked until the end of this turn. */
   private corked = false;
