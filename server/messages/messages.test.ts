@@ -25,6 +25,30 @@ describe("send over HTTP", () => {
     }
   });
 
+  it("gives each message a time-ordered id (UUID version 7 of its time): later messages' ids sort after, as the id index needs", async () => {
+    let now = Date.UTC(2026, 11, 7, 18, 0, 0);
+    server = await startServer({}, { clock: () => now });
+    const { app } = server;
+    const alice = await register(app, "alice");
+    const bob = await register(app, "bob");
+    const conv = await openDirect(app, alice, bob);
+    const sent: Message[] = [];
+    for (const body of ["first", "second", "third", "fourth"]) {
+      now += 7;
+      const res = await call<{ message: Message }>(app, "POST", "/api/messages", {
+        token: alice.token,
+        body: { clientMsgId: randomUUID(), conversationId: conv.conversationId, kind: "text", body },
+      });
+      expect(res.status).toBe(201);
+      sent.push(res.body.message);
+    }
+    for (const m of sent) {
+      expect(m.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(Number.parseInt(m.id.slice(0, 8) + m.id.slice(9, 13), 16)).toBe(m.at);
+    }
+    expect(sent.map((m) => m.id).sort()).toEqual(sent.map((m) => m.id));
+  });
+
   it("is idempotent on clientMsgId: a repeat returns the first message and appends nothing", async () => {
     server = await startServer();
     const { app } = server;

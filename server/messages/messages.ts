@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import { CourierError, type Message, roundLocation, type SendRequest } from "../../shared/protocol/index.js";
 import { memberConversation, revealConversation } from "../conversations/conversations.js";
 import { ownUploads } from "../media/media.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
+import { uuid7 } from "../../shared/ids/uuid7.js";
 
 /**
  * Appends a message with the conversation's next seq and diffuses it (write
@@ -19,7 +19,8 @@ export async function postMessage(
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
   const seq = await r.conversations.nextSeq(conv.id);
-  const message: Message = { id: randomUUID(), conversationId: conv.id, seq, ...m, at };
+  // Time-ordered: one commit's messages share their id index's last page (shared/ids/uuid7.ts).
+  const message: Message = { id: uuid7(at), conversationId: conv.id, seq, ...m, at };
   await r.messages.insert(message);
   // Photos: the rows that let the members see them, and the message's own copy (server/media/).
   if (m.media) await r.media.attach(message, m.media);
