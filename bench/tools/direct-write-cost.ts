@@ -4,14 +4,19 @@
 // Builds PAIRS direct conversations through the server's own rules (SQLite: a file database in a temp directory, WAL synced
 // as the server does), then per round, four times: PER_PAIR messages from each pair at once (`sendMessage`, one group commit, each
 // write in its savepoint), then every device acks its head at once (`ack`). Prints the median CPU of the process per
-// message (its send and both acks). PRAGMAS, e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings
+// message (its send and both acks), and the write system calls it made per message (/proc/self/io: WAL frames are two
+// each). STORED=N first stores N messages over the pairs (a database that has grown). ENGINE=postgres: on the PostgreSQL
+// of TEST_DATABASE_URL (run it under scripts/test.ts, as pg-ack-cost.ts), a CHECKPOINT after STORED, and the WAL's bytes
+// and full-page images per message (pg_stat_wal) in place of write calls. PRAGMAS (SQLite), e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings
 // round by round (the first rounds of each are warm-up), so the variants share the machine's moods; without it one variant
 // runs as the server opens the database. No sockets: socket.io's share is in the throughput suite.
 import { randomUUID } from "node:crypto";
+import { uuid7 } from "../../shared/ids/uuid7.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type Database from "better-sqlite3";
+import pg from "pg";
 import { createUser } from "../../server/auth/accounts.js";
 import { openConversation } from "../../server/conversations/conversations.js";
 import { upsertDevice } from "../../server/devices/registry.js";
@@ -19,21 +24,34 @@ import { sendMessage } from "../../server/messages/messages.js";
 import { SqliteEngine } from "../../server/storage/sqlite/engine.js";
 import { Storage } from "../../server/storage/storage.js";
 import { ack } from "../../server/sync/log.js";
+import { openTestStorage, testDatabaseUrl } from "../../server/testing/engines.js";
+import { writeCalls } from "../lib/proc.js";
 import { timeStatements } from "../lib/statement-times.js";
 
 const PAIRS = Number(process.env.PAIRS ?? 16);
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
 const PER_PAIR = Number(process.env.PER_PAIR ?? 4);
+const STORED = Number(process.env.STORED ?? 0);
 const BURSTS = 4;
 const variants = (process.env.PRAGMAS ?? "as opened").split(";").map((v) => v.trim());
 
 const statements = process.env.STATEMENTS ? timeStatements() : null;
 
+const onPostgres = process.env.ENGINE === "postgres";
+if (onPostgres && variants.length > 1) throw new Error("PRAGMAS are SQLite's");
 const dir = mkdtempSync(path.join(tmpdir(), "courier-direct-cost-"));
-const engine = SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
+const opened = onPostgres ? await openTestStorage("postgres") : null;
+const engine = onPostgres ? null : SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
 // The engine's connection, for the variants' pragmas only.
-const db = (engine as unknown as { db: Database.Database }).db;
-const storage = new Storage(engine);
+const db = engine ? (engine as unknown as { db: Database.Database }).db : null;
+const storage = opened?.storage ?? new Storage(engine!);
+// PostgreSQL's WAL so far: bytes and full-page images (a page's first change after a checkpoint writes all of it).
+const admin = onPostgres ? new pg.Client({ connectionString: testDatabaseUrl() }) : null;
+await admin?.connect();
+const wal = async () => {
+  const { rows } = await admin!.query<{ bytes: string; fpi: string }>("SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal");
+  return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+};
 
 const users: string[] = [];
 const devices: string[] = [];
@@ -51,12 +69,30 @@ for (let p = 0; p < PAIRS; p++) {
   conversations.push(opened.summary.conversationId);
 }
 
-const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
 let at = 10;
+for (let stored = 0; stored < STORED; stored += 1000) {
+  at++;
+  await Promise.all(
+    Array.from({ length: Math.min(1000, STORED - stored) }, (_, i) => {
+      const pair = i % PAIRS;
+      const body = `Stored before the rounds, ${stored + i}`;
+      return storage.write((tx) => sendMessage(tx, users[2 * pair]!, { clientMsgId: uuid7(), conversationId: conversations[pair]!, kind: "text", body }, at));
+    }),
+  );
+}
+
+await admin?.query("CHECKPOINT");
+
+const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
+const writes = new Map<string, number[]>(variants.map((v) => [v, []]));
+const walBytes: number[] = [];
+const walFpi: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const variant = variants[round % variants.length]!;
-  if (variant !== "as opened") db.pragma(variant);
+  if (variant !== "as opened") db!.pragma(variant);
   const start = process.cpuUsage();
+  const written = writeCalls(process.pid) ?? 0;
+  const walBefore = admin ? await wal() : null;
   for (let burst = 0; burst < BURSTS; burst++) {
     at++;
     await Promise.all(
@@ -64,7 +100,7 @@ for (let round = 0; round < ROUNDS; round++) {
         const pair = i % PAIRS;
         const from = users[2 * pair + (Math.floor(i / PAIRS) % 2)]!;
         const body = `Hello there, is it still for sale? ${round}-${i}`;
-        return storage.write((tx) => sendMessage(tx, from, { clientMsgId: randomUUID(), conversationId: conversations[pair]!, kind: "text", body }, at));
+        return storage.write((tx) => sendMessage(tx, from, { clientMsgId: uuid7(), conversationId: conversations[pair]!, kind: "text", body }, at));
       }),
     );
     const heads = await Promise.all(users.map((u) => storage.read(async (r) => r.log.heads(u))));
@@ -72,13 +108,25 @@ for (let round = 0; round < ROUNDS; round++) {
   }
   const used = process.cpuUsage(start);
   if (round === variants.length * 2 - 1) statements?.clear();
-  if (round >= variants.length * 2) cpu.get(variant)!.push((used.user + used.system) / (BURSTS * PAIRS * PER_PAIR));
+  if (round >= variants.length * 2) {
+    cpu.get(variant)!.push((used.user + used.system) / (BURSTS * PAIRS * PER_PAIR));
+    writes.get(variant)!.push(((writeCalls(process.pid) ?? 0) - written) / (BURSTS * PAIRS * PER_PAIR));
+    if (walBefore) {
+      const walAfter = await wal();
+      walBytes.push((walAfter.bytes - walBefore.bytes) / (BURSTS * PAIRS * PER_PAIR));
+      walFpi.push((walAfter.fpi - walBefore.fpi) / (BURSTS * PAIRS * PER_PAIR));
+    }
+  }
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [variant, xs] of cpu) {
-  console.info(JSON.stringify({ variant, pairs: PAIRS, rounds: xs.length, cpuUsPerMessage: Math.round(median(xs)), each: xs.map(Math.round) }));
+  const perMessage = onPostgres
+    ? { walBytesPerMessage: Math.round(median(walBytes)), walFullPagesPerMessage: Math.round(median(walFpi) * 100) / 100 }
+    : { writeCallsPerMessage: Math.round(median(writes.get(variant)!) * 10) / 10 };
+  console.info(JSON.stringify({ variant, engine: onPostgres ? "postgres" : "sqlite", pairs: PAIRS, stored: STORED, rounds: xs.length, cpuUsPerMessage: Math.round(median(xs)), ...perMessage, each: xs.map(Math.round) }));
 }
 statements?.print(16);
-await storage.close();
+await admin?.end();
+await (opened ? opened.dispose() : storage.close());
 rmSync(dir, { recursive: true, force: true });
