@@ -1,4 +1,4 @@
-import { uuid7 } from "../../shared/ids/uuid7.js";
+import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { Domain, Entry, Hello, Snapshot, TransportName, Versions } from "../../shared/protocol/index.js";
 import { zeroVersions } from "../../shared/protocol/index.js";
@@ -159,7 +159,7 @@ export class NodeClient {
   }
 
   /** Sends a text message the way this transport's web client does (socket event on WebSocket, HTTP POST otherwise). */
-  send(conversationId: string, body: string, clientMsgId: string = uuid7()): Promise<AnyMessage> {
+  send(conversationId: string, body: string, clientMsgId: string = randomUUID()): Promise<AnyMessage> {
     return this.transport.send({ clientMsgId, conversationId, kind: "text", body });
   }
 

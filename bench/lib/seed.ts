@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { uuid7 } from "../../shared/ids/uuid7.js";
 import { SESSION_TTL_MS, type CreateConversation } from "../../shared/protocol/index.js";
 import { createSession, createUser } from "../../server/auth/accounts.js";
 import { hashPassword } from "../../server/auth/passwords.js";
@@ -88,7 +87,7 @@ export class Seeder {
     for (let start = 0; start < list.length; start += perTransaction) {
       await this.storage.write(async (tx) => {
         for (const m of list.slice(start, start + perTransaction)) {
-          const input = { clientMsgId: uuid7(this.at), conversationId: m.conversationId, kind: "text" as const, body: m.body };
+          const input = { clientMsgId: randomUUID(), conversationId: m.conversationId, kind: "text" as const, body: m.body };
           await sendMessage(tx, m.sender.userId, input, this.at++);
         }
       });

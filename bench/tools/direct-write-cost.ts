@@ -7,11 +7,12 @@
 // message (its send and both acks), and the write system calls it made per message (/proc/self/io: WAL frames are two
 // each). STORED=N first stores N messages over the pairs (a database that has grown). ENGINE=postgres: on the PostgreSQL
 // of TEST_DATABASE_URL (run it under scripts/test.ts, as pg-ack-cost.ts), a CHECKPOINT after STORED, and the WAL's bytes
-// and full-page images per message (pg_stat_wal) in place of write calls. PRAGMAS (SQLite), e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings
-// round by round (the first rounds of each are warm-up), so the variants share the machine's moods; without it one variant
-// runs as the server opens the database. No sockets: socket.io's share is in the throughput suite.
+// and full-page images per message (pg_stat_wal: the whole cluster's, so nothing else may run on it; PostgreSQL 14 or
+// later) in place of write calls. The write calls are all of this process's (its checkpointer thread's too; it logs
+// nothing). PRAGMAS (SQLite), e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings round by
+// round (the first rounds of each are warm-up), so the variants share the machine's moods; without it one variant runs
+// as the server opens the database. No sockets: socket.io's share is in the throughput suite.
 import { randomUUID } from "node:crypto";
-import { uuid7 } from "../../shared/ids/uuid7.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -76,7 +77,7 @@ for (let stored = 0; stored < STORED; stored += 1000) {
     Array.from({ length: Math.min(1000, STORED - stored) }, (_, i) => {
       const pair = i % PAIRS;
       const body = `Stored before the rounds, ${stored + i}`;
-      return storage.write((tx) => sendMessage(tx, users[2 * pair]!, { clientMsgId: uuid7(), conversationId: conversations[pair]!, kind: "text", body }, at));
+      return storage.write((tx) => sendMessage(tx, users[2 * pair]!, { clientMsgId: randomUUID(), conversationId: conversations[pair]!, kind: "text", body }, at));
     }),
   );
 }
@@ -100,7 +101,7 @@ for (let round = 0; round < ROUNDS; round++) {
         const pair = i % PAIRS;
         const from = users[2 * pair + (Math.floor(i / PAIRS) % 2)]!;
         const body = `Hello there, is it still for sale? ${round}-${i}`;
-        return storage.write((tx) => sendMessage(tx, from, { clientMsgId: uuid7(), conversationId: conversations[pair]!, kind: "text", body }, at));
+        return storage.write((tx) => sendMessage(tx, from, { clientMsgId: randomUUID(), conversationId: conversations[pair]!, kind: "text", body }, at));
       }),
     );
     const heads = await Promise.all(users.map((u) => storage.read(async (r) => r.log.heads(u))));

@@ -7,7 +7,6 @@
 // wall time of the round's acks; STATEMENTS=1 adds the mean / p50 / p99 of each statement. No sockets: what it measures is
 // the rules and the engine, what a push costs is in the fanout suite.
 import { randomUUID } from "node:crypto";
-import { uuid7 } from "../../shared/ids/uuid7.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -86,7 +85,7 @@ for (let round = 0; round < ROUNDS + WARMUP; round++) {
       tx,
       users[0]!,
       {
-        clientMsgId: uuid7(),
+        clientMsgId: randomUUID(),
         conversationId: group,
         kind: "text",
         body: `Hello everyone, message ${round}`,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Entry } from "../../shared/protocol/index.js";
 import {
@@ -14,7 +15,6 @@ import {
 import type { NodeClient } from "../lib/node-client.js";
 import { RawClient } from "../lib/raw-client.js";
 import { mapLimit, percentile } from "../lib/stats.js";
-import { uuid7 } from "../../shared/ids/uuid7.js";
 
 /** Loaded only by workers that need it (the web app's code and its schemas take a while to import). */
 const loadNodeClient = async () => (await import("../lib/node-client.js")).NodeClient;
@@ -208,7 +208,7 @@ async function runChat(p: Extract<Phase, { kind: "chat" }>): Promise<ChatResult>
 
   const sendOne = (pairIndex: number, onDone?: () => void) => {
     const pair = chatPairs[pairIndex]!;
-    const id = uuid7();
+    const id = randomUUID();
     const now = performance.now();
     const inWindow = now >= window.from && now < window.to;
     if (inWindow) sentInWindow++;
@@ -358,7 +358,7 @@ async function runFanout(p: Extract<Phase, { kind: "fanout" }>): Promise<FanoutR
   const sender = groupSender;
   if (sender) {
     const sendOne = (onDone?: () => void) => {
-      const id = uuid7();
+      const id = randomUUID();
       sends[id] = epochNow();
       sender.send(groupId, id, `fan-out ${id.slice(0, 8)}`, (ok) => {
         acks[id] = epochNow();

@@ -3,7 +3,7 @@ import { memberConversation, revealConversation } from "../conversations/convers
 import { ownUploads } from "../media/media.js";
 import { assertMaySend } from "../safety/blocks.js";
 import type { ConversationRecord, Repos } from "../storage/storage.js";
-import { uuid7 } from "../../shared/ids/uuid7.js";
+import { uuid7 } from "./uuid7.js";
 
 /**
  * Appends a message with the conversation's next seq and diffuses it (write

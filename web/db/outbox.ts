@@ -1,4 +1,3 @@
-import { uuid7 } from "../../shared/ids/uuid7.js";
 import type { CourierDb } from "./database.js";
 import { dropPhotos, photoRowsFor, type PhotoInput } from "./outbox-photos.js";
 import type { OutboxRow, ReplyRef, StoredMessage } from "./records.js";
@@ -14,7 +13,7 @@ export async function enqueue(
   now = Date.now(),
   replyTo?: ReplyRef,
   photos?: readonly PhotoInput[],
-  clientMsgId: string = uuid7(now),
+  clientMsgId: string = crypto.randomUUID(),
 ): Promise<OutboxRow> {
   return db.transaction("rw", db.outbox, db.outboxPhotos, async () => {
     // Strictly increasing, so two messages typed within a millisecond keep their order.

@@ -1,5 +1,4 @@
 import type { SendRequest } from "../../shared/protocol/index.js";
-import { uuid7 } from "../../shared/ids/uuid7.js";
 import { CourierError } from "../../shared/protocol/index.js";
 import { decide, describeError } from "../api/errors.js";
 import type { AnyMessage } from "../api/lenient.js";
@@ -117,7 +116,7 @@ export class OutboxSender {
       }
     }
     // Nothing waits: send now, and write the row in the same moment (not after: its write would delay every message).
-    const clientMsgId = uuid7(now);
+    const clientMsgId = crypto.randomUUID();
     const row: OutboxRow = { clientMsgId, conversationId, body, createdAt: now, queuedAt: now, status: "sending", ...(replyTo ? { replyTo } : {}) };
     const written = enqueue(this.opts.db, conversationId, body, now, replyTo, undefined, clientMsgId);
     let delivered!: (sent: boolean) => void;

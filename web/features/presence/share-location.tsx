@@ -1,7 +1,6 @@
 import { type SyntheticEvent, useId, useState } from "react";
 import { createPortal } from "react-dom";
 import { Trans, useTranslation } from "react-i18next";
-import { uuid7 } from "../../../shared/ids/uuid7.js";
 import { type Location, locationSchema, roundLocation, coordinatesText, type SendRequest } from "../../../shared/protocol/index.js";
 import { describeError } from "../../api/errors.js";
 import { t as translate } from "../../i18n/index.js";
@@ -93,7 +92,7 @@ function LocationDialog({ conversationId, place, onClose }: { conversationId: st
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // One id for every try: a retry after a lost answer is the same message (the server's idempotency).
-  const [clientMsgId] = useState(() => uuid7());
+  const [clientMsgId] = useState(() => crypto.randomUUID());
   const hint = useId();
   const send = async () => {
     if (busy) return;

@@ -1,13 +1,19 @@
 /**
- * Time-ordered UUIDs (RFC 9562 version 7) for rows that are written all the
- * time: message ids (server) and the client's clientMsgIds (web).
+ * Time-ordered UUIDs (RFC 9562 version 7), for message ids: the rows written
+ * most, with an index on their id in both engines.
  *
- * A random (version 4) id lands on a random page of its index: with a group
- * commit of 25 messages that is ~25 index pages rewritten to the WAL, and
- * once the index outgrows the page cache, a page read per insert (the same on
- * PostgreSQL's B-tree, with a full-page image after each checkpoint). A
- * version 7 id starts with the millisecond it was made, so the ids of one
- * commit share the index's last page or two (docs/benchmarks.md, UUID7).
+ * A random (version 4) id lands on a random page of its index: a group commit
+ * of 25 messages rewrote ~25 of that index's pages to the WAL, and once the
+ * index outgrows the page cache each insert reads a page first (the same in
+ * PostgreSQL's B-tree, plus a full-page image in the WAL for each page's first
+ * change after a checkpoint). A version 7 id starts with the millisecond it
+ * was made, so the ids of one commit share the index's last page or two
+ * (docs/benchmarks.md, UUID7).
+ *
+ * A message's id carries its `at`, which every member sees anyway. The web
+ * app's clientMsgIds stay random (version 4): the time in them would be the
+ * sender's device clock when they pressed send, which the other members would
+ * see (how long a message waited offline, the device's clock offset).
  *
  * Layout: 48 bits of Unix time in ms, the version (7), 12 random bits, the
  * variant (0b10), 62 random bits. 74 random bits per millisecond keep ids
@@ -58,4 +64,3 @@ export function uuid7(ms: number = Date.now()): string {
     HEX[r[9]!]!
   );
 }
-
