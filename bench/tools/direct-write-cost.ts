@@ -7,11 +7,11 @@
 // message (its send and both acks), and the write system calls it made per message (/proc/self/io: WAL frames are two
 // each). STORED=N first stores N messages over the pairs (a database that has grown). ENGINE=postgres: on the PostgreSQL
 // of TEST_DATABASE_URL (run it under scripts/test.ts, as pg-ack-cost.ts), a CHECKPOINT after STORED, and the WAL's bytes
-// and full-page images per message (pg_stat_wal: the whole cluster's, so nothing else may run on it; PostgreSQL 14 or
-// later) in place of write calls. The write calls are all of this process's (its checkpointer thread's too; it logs
-// nothing). PRAGMAS (SQLite), e.g. "temp_store=FILE;temp_store=MEMORY", alternates the connection's settings round by
-// round (the first rounds of each are warm-up), so the variants share the machine's moods; without it one variant runs
-// as the server opens the database. No sockets: socket.io's share is in the throughput suite.
+// per message (the whole cluster's, so nothing else may write to it; full-page images after the CHECKPOINT included:
+// median and mean of the rounds) in place of write calls. The write calls are all of this process's (its checkpointer
+// thread's too; it logs nothing). PRAGMAS (SQLite), e.g. "temp_store=FILE;temp_store=MEMORY", alternates the
+// connection's settings round by round (the first rounds of each are warm-up), so the variants share the machine's
+// moods; without it one variant runs as the server opens the database. No sockets: socket.io's share is in the throughput suite.
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -46,12 +46,12 @@ const engine = onPostgres ? null : SqliteEngine.open({ dataDir: dir, ringCapacit
 // The engine's connection, for the variants' pragmas only.
 const db = engine ? (engine as unknown as { db: Database.Database }).db : null;
 const storage = opened?.storage ?? new Storage(engine!);
-// PostgreSQL's WAL so far: bytes and full-page images (a page's first change after a checkpoint writes all of it).
+// PostgreSQL's WAL so far, in bytes: its insert position (exact; pg_stat_wal lags, backends report to it at most once a second).
 const admin = onPostgres ? new pg.Client({ connectionString: testDatabaseUrl() }) : null;
 await admin?.connect();
 const wal = async () => {
-  const { rows } = await admin!.query<{ bytes: string; fpi: string }>("SELECT wal_bytes::text AS bytes, wal_fpi::text AS fpi FROM pg_stat_wal");
-  return { bytes: Number(rows[0]!.bytes), fpi: Number(rows[0]!.fpi) };
+  const { rows } = await admin!.query<{ bytes: string }>("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::text AS bytes");
+  return Number(rows[0]!.bytes);
 };
 
 const users: string[] = [];
@@ -87,7 +87,6 @@ await admin?.query("CHECKPOINT");
 const cpu = new Map<string, number[]>(variants.map((v) => [v, []]));
 const writes = new Map<string, number[]>(variants.map((v) => [v, []]));
 const walBytes: number[] = [];
-const walFpi: number[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   const variant = variants[round % variants.length]!;
   if (variant !== "as opened") db!.pragma(variant);
@@ -114,8 +113,7 @@ for (let round = 0; round < ROUNDS; round++) {
     writes.get(variant)!.push(((writeCalls(process.pid) ?? 0) - written) / (BURSTS * PAIRS * PER_PAIR));
     if (walBefore) {
       const walAfter = await wal();
-      walBytes.push((walAfter.bytes - walBefore.bytes) / (BURSTS * PAIRS * PER_PAIR));
-      walFpi.push((walAfter.fpi - walBefore.fpi) / (BURSTS * PAIRS * PER_PAIR));
+      walBytes.push((walAfter - walBefore) / (BURSTS * PAIRS * PER_PAIR));
     }
   }
 }
@@ -123,7 +121,7 @@ for (let round = 0; round < ROUNDS; round++) {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [variant, xs] of cpu) {
   const perMessage = onPostgres
-    ? { walBytesPerMessage: Math.round(median(walBytes)), walFullPagesPerMessage: Math.round(median(walFpi) * 100) / 100 }
+    ? { walBytesPerMessage: Math.round(median(walBytes)), walBytesPerMessageAll: Math.round(walBytes.reduce((a, b) => a + b, 0) / walBytes.length) }
     : { writeCallsPerMessage: Math.round(median(writes.get(variant)!) * 10) / 10 };
   console.info(JSON.stringify({ variant, engine: onPostgres ? "postgres" : "sqlite", pairs: PAIRS, stored: STORED, rounds: xs.length, cpuUsPerMessage: Math.round(median(xs)), ...perMessage, each: xs.map(Math.round) }));
 }
