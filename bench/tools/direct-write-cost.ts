@@ -40,12 +40,12 @@ const statements = process.env.STATEMENTS ? timeStatements() : null;
 
 const onPostgres = process.env.ENGINE === "postgres";
 if (onPostgres && variants.length > 1) throw new Error("PRAGMAS are SQLite's");
-const dir = mkdtempSync(path.join(tmpdir(), "courier-direct-cost-"));
-const opened = onPostgres ? await openTestStorage("postgres") : null;
-const engine = onPostgres ? null : SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
+const dir = onPostgres ? null : mkdtempSync(path.join(tmpdir(), "courier-direct-cost-"));
+const onPg = onPostgres ? await openTestStorage("postgres") : null;
+const engine = dir === null ? null : SqliteEngine.open({ dataDir: dir, ringCapacity: 2000 });
 // The engine's connection, for the variants' pragmas only.
 const db = engine ? (engine as unknown as { db: Database.Database }).db : null;
-const storage = opened?.storage ?? new Storage(engine!);
+const storage = onPg?.storage ?? new Storage(engine!);
 // PostgreSQL's WAL so far, in bytes: its insert position (exact; pg_stat_wal lags, backends report to it at most once a second).
 const admin = onPostgres ? new pg.Client({ connectionString: testDatabaseUrl() }) : null;
 await admin?.connect();
@@ -127,5 +127,5 @@ for (const [variant, xs] of cpu) {
 }
 statements?.print(16);
 await admin?.end();
-await (opened ? opened.dispose() : storage.close());
-rmSync(dir, { recursive: true, force: true });
+await (onPg ? onPg.dispose() : storage.close());
+if (dir !== null) rmSync(dir, { recursive: true, force: true });

@@ -19,7 +19,7 @@ export async function postMessage(
 ): Promise<Message> {
   // Locks the conversation until commit: concurrent sends to it take turns, so seqs are unique and in commit order.
   const seq = await r.conversations.nextSeq(conv.id);
-  // Time-ordered: one commit's messages share their id index's last page (shared/ids/uuid7.ts).
+  // Time-ordered: one commit's messages share their id index's last page (uuid7.ts).
   const message: Message = { id: uuid7(at), conversationId: conv.id, seq, ...m, at };
   await r.messages.insert(message);
   // Photos: the rows that let the members see them, and the message's own copy (server/media/).
