@@ -1,7 +1,7 @@
 import type { Browser, Page } from "@playwright/test";
 import type { Command, CommandResult } from "../shared/protocol/index.js";
 import { ServerProcess } from "../server/testing/server-process.js";
-import { bubbleTexts, expect, expectOnline, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { appUrl, bubbleTexts, expect, expectOnline, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * The instruction model, device side (docs/protocol.md "Commands on the
@@ -55,6 +55,25 @@ async function aliceAndBob(browser: Browser, server: ServerProcess, transport: P
   const me = await bob.context.request.get(`${server.url}/api/me`);
   const bobId = ((await me.json()) as { user: { id: string } }).user.id;
   return { alice, bob, bobId, seen, sends };
+}
+
+/** Alice asks; Bob opens the chat and answers while his sends are blocked, so the answer waits in his outbox. */
+async function answerUnsent(alice: Person, bob: Person, sends: { blocked: boolean }): Promise<void> {
+  await startDirectChat(alice, bob);
+  await send(alice.page, "Lunch tomorrow?");
+  await openConversation(bob.page, "Alice Cmd");
+  sends.blocked = true;
+  await send(bob.page, "Noon works");
+  await expect(messages(bob.page).filter({ hasText: "Noon works" })).toHaveAttribute("data-status", /sending|failed/);
+}
+
+/** Bob, signed out by the admin, signs in again on `page` (this device): his kept answer reaches Alice. */
+async function signInAgain(page: Page, bob: Person, alice: Person): Promise<void> {
+  await page.getByLabel("Username").fill(bob.username);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expectOnline(page, bob.transport);
+  await expect.poll(() => bubbleTexts(alice.page), { timeout: 20_000 }).toEqual(["Lunch tomorrow?", "Noon works"]);
 }
 
 test("an admin's resync runs in a live browser that keeps its unsent message, which is delivered after; diagnostics report without text", async ({ browser, transport }) => {
@@ -128,12 +147,7 @@ test("an admin's sign_out signs a live browser out, keeping its unsent message, 
     const { alice, bob, bobId, seen, sends } = await aliceAndBob(browser, server, transport);
     // A phone-sized screen: the sign-in screen that follows must say what happened there too.
     await bob.page.setViewportSize({ width: 390, height: 844 });
-    await startDirectChat(alice, bob);
-    await send(alice.page, "Lunch tomorrow?");
-    await openConversation(bob.page, "Alice Cmd");
-    sends.blocked = true;
-    await send(bob.page, "Noon works");
-    await expect(messages(bob.page).filter({ hasText: "Noon works" })).toHaveAttribute("data-status", /sending|failed/);
+    await answerUnsent(alice, bob, sends);
 
     const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId: seen.deviceId, name: "sign_out" });
     expect(created.status).toBe(201);
@@ -145,11 +159,37 @@ test("an admin's sign_out signs a live browser out, keeping its unsent message, 
 
     // Bob signs in again on this device: the unsent answer was kept and goes out.
     sends.blocked = false;
-    await bob.page.getByLabel("Username").fill(bob.username);
-    await bob.page.getByLabel("Password").fill(PASSWORD);
-    await bob.page.getByRole("button", { name: "Sign in" }).click();
-    await expectOnline(bob.page, transport);
-    await expect.poll(() => bubbleTexts(alice.page), { timeout: 20_000 }).toEqual(["Lunch tomorrow?", "Noon works"]);
+    await signInAgain(bob.page, bob, alice);
+    await alice.context.close();
+    await bob.context.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+test("a device that was away when an admin signed it out is told so when it opens again, keeping its unsent message for the next sign-in", async ({ browser, transport }) => {
+  test.setTimeout(90_000);
+  const server = await ServerProcess.start({ env: { ADMIN_TOKEN } });
+  const { admin } = adminOf(server);
+  try {
+    const { alice, bob, bobId, seen, sends } = await aliceAndBob(browser, server, transport);
+    await answerUnsent(alice, bob, sends);
+
+    // Bob's tab closes (a phone in a drawer, a laptop shut): no connection of his hears the command.
+    await bob.page.close();
+    const created = await admin<{ command: Command }>("POST", "/api/admin/commands", { userId: bobId, deviceId: seen.deviceId, name: "sign_out" });
+    expect(created.status).toBe(201);
+
+    // Opened again, the device learns from the server's refusal what the command would have told it.
+    const page = await bob.context.newPage();
+    await page.goto(appUrl(transport));
+    await expect(page.getByText("An administrator signed this device out")).toBeVisible({ timeout: 15_000 });
+    await expect(page.getByTestId("current-user")).toHaveCount(0);
+
+    // Bob signs in again on this device: the unsent answer was kept and goes out, once.
+    await signInAgain(page, bob, alice);
+    await openConversation(page, "Alice Cmd");
+    await expect.poll(() => bubbleTexts(page), { timeout: 20_000 }).toEqual(["Lunch tomorrow?", "Noon works"]);
     await alice.context.close();
     await bob.context.close();
   } finally {

@@ -47,13 +47,16 @@ export class SessionManager {
   private readonly urlChoice = typeof location === "undefined" ? null : choiceFromUrl(location.search);
 
   constructor() {
-    this.api.http.onUnauthorized = () => {
+    this.api.http.onUnauthorized = (error) => {
       if (this.phase.name !== "signed-in") return;
       const session = this.phase.session;
       // Entries already received are applied first: an administrator's `sign_out` among them (it revokes
       // the session in the same write) ends the session its own way, saying so, whichever request met the 401 first.
+      // A device that never heard that command (offline then, or between two long-polls) is told by the 401 itself.
+      const byAdmin = error.reason === "signed_out_by_admin";
       void session.client.idle().then(() => {
-        if (this.phase.name === "signed-in" && this.phase.session === session) void this.end(t("connection.session.ended"), session, "keep-all");
+        if (byAdmin) void this.signedOutByServer(session);
+        else if (this.phase.name === "signed-in" && this.phase.session === session) void this.end(t("connection.session.ended"), session, "keep-all");
       });
     };
     if (this.channel) this.channel.onmessage = (event: MessageEvent<unknown>) => this.onTabNews(event.data);
@@ -141,9 +144,9 @@ export class SessionManager {
   }
 
   /**
-   * The server's `sign_out` command: it has revoked this device's session
-   * already, so no logout request (its 401 would read as an expired session,
-   * which keeps the history). Otherwise as the app's sign-out: history goes,
+   * The server's `sign_out` command, or a `401` saying it ran while this
+   * device was away: the session is revoked already, so no logout request
+   * (its 401 would read as an expired session, which keeps the history). Otherwise as the app's sign-out: history goes,
    * unsent messages and drafts stay for the next sign-in, other tabs follow.
    */
   private async signedOutByServer(session: Session): Promise<void> {

@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Command, COMMAND_REPORT_MAX_BYTES, type CommandResult, type Entry, isKind } from "../../shared/protocol/index.js";
+import { type Command, COMMAND_REPORT_MAX_BYTES, type CommandResult, type Entry, isKind, SESSION_TTL_MS } from "../../shared/protocol/index.js";
+import { hashToken } from "../auth/tokens.js";
 import { startRedis } from "../../scripts/provision/redis.js";
 import type { RunningService } from "../../scripts/provision/service.js";
 import { createTestSchema, testEngine, type TestSchema } from "../testing/engines.js";
-import { call, type Client, connect, eventually, listen, openDirect, pullAll, register, type Session, startServer, type TestServer } from "../testing/harness.js";
+import { call, type Client, connect, eventually, listen, openDirect, pullAll, refusal, register, type Session, startServer, type TestServer } from "../testing/harness.js";
 
 /** The instruction model (issue 13): admin commands, `cmd` entries, device reports, sign_out; on both engines and across processes. */
 
@@ -19,7 +20,7 @@ afterEach(async () => {
 interface Answer {
   command?: Command;
   results?: CommandResult[];
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; reason?: string };
 }
 
 const issue = (body: unknown, app = server.app, token = TOKEN) =>
@@ -268,6 +269,41 @@ describe("admin commands", () => {
     ]);
   });
 
+  it("a device that never heard its sign_out (offline then, between two long-polls) is told why by every door's 401, until its session would have expired", async () => {
+    let now = Date.now();
+    server = await startServer({ adminToken: TOKEN }, { clock: () => now });
+    const url = await listen(server);
+    const alice = await register(server.app);
+    const phone = await device(alice);
+    const laptop = await device(alice);
+    const reasonOf = (res: { status: number; body: Answer }) => [res.status, res.body.error?.reason];
+    const me = (s: Session) => call<Answer>(server.app, "GET", "/api/me", { token: s.token });
+
+    // No connection of the phone is open when the command is written: it hears nothing of it.
+    const res = await issue({ userId: alice.user.id, deviceId: phone.id, name: "sign_out" });
+    expect(res.status).toBe(201);
+    const signedOut = [401, "signed_out_by_admin"];
+    expect(reasonOf(await me(phone.session))).toEqual(signedOut);
+    // Its next long-poll (it was between two) and its next handshake say why, and give it nothing.
+    const poll = await call<Answer>(server.app, "GET", `/api/poll?device=${phone.id}&wait=0`, { token: phone.session.token });
+    expect(reasonOf(poll)).toEqual(signedOut);
+    expect(poll.body).not.toHaveProperty("entries");
+    const refused = await refusal(connect(url, { token: phone.session.token, deviceId: phone.id, protocol: 1 }));
+    expect(refused.data).toMatchObject({ code: "unauthorized", reason: "signed_out_by_admin" });
+
+    // Other 401s say nothing of it: a session signed out by its own device, a token never issued.
+    expect((await me(laptop.session)).status).toBe(200);
+    expect((await call(server.app, "POST", "/api/auth/logout", { token: laptop.session.token })).status).toBe(204);
+    expect(reasonOf(await me(laptop.session))).toEqual([401, undefined]);
+    expect(reasonOf(await me({ ...alice, token: "not-a-token-we-issued" }))).toEqual([401, undefined]);
+
+    // Once the session would have expired, it is an expired session like any other, and the record goes at the next sign-in.
+    now += SESSION_TTL_MS;
+    expect(reasonOf(await me(phone.session))).toEqual([401, undefined]);
+    await device(alice);
+    expect(await server.storage.read(async (r) => r.sessions.revokedBy(hashToken(phone.session.token), 0))).toBeNull();
+  });
+
   it("sign_out without a device signs every device of the user out, and every session used only over HTTP; nobody else", async () => {
     server = await startServer({ adminToken: TOKEN });
     const alice = await register(server.app);
@@ -279,8 +315,8 @@ describe("admin commands", () => {
     expect((await me(alice)).status).toBe(200);
     const res = await issue({ userId: alice.user.id, name: "sign_out" });
     expect(res.status).toBe(201);
-    for (const d of devices) expect((await me(d.session)).status).toBe(401);
-    expect((await me(alice)).status).toBe(401);
+    for (const d of devices) expect((await me(d.session)).body).toMatchObject({ error: { code: "unauthorized", reason: "signed_out_by_admin" } });
+    expect((await me(alice)).body).toMatchObject({ error: { code: "unauthorized", reason: "signed_out_by_admin" } });
     expect((await me(bobs.session)).status).toBe(200);
     expect((await me(bob)).status).toBe(200);
     expect((await lookUp(res.body.command!.id)).body.results!.map((r) => r.deviceId).sort()).toEqual(devices.map((d) => d.id).sort());

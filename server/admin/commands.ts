@@ -69,13 +69,15 @@ async function signOut(r: Repos, command: Command): Promise<SignedOut> {
   const sessionIds = everyDevice ? await r.sessions.ofUser(userId) : [];
   for (const deviceId of deviceIds) {
     const revoked = await r.sessions.ofDevice(userId, deviceId);
-    await r.sessions.deleteOfDevice(userId, deviceId);
     if (!everyDevice) sessionIds.push(...revoked);
     // The device cannot report once signed out: the server says what it did in its place.
     const detail = `The server revoked this device's sessions (${revoked.length}).`;
     await r.commands.report(command.id, { deviceId, status: "done", detail, at: command.at });
   }
-  if (everyDevice) await r.sessions.deleteOfUser(userId);
+  // Remembered as this command's before they go: a device that presents one later hears why (authenticate.ts).
+  await r.sessions.markRevoked(sessionIds, command.id);
+  if (named === null) await r.sessions.deleteOfUser(userId);
+  else await r.sessions.deleteOfDevice(userId, named);
   return { deviceIds, sessionIds };
 }
 

@@ -25,6 +25,29 @@ export function presentedToken(req: FastifyRequest): { token: string; via: Auth[
   return cookie ? { token: cookie, via: "cookie" } : null;
 }
 
+/** The stored form of the token a request presents, if any. */
+export function presentedHash(req: FastifyRequest): string | null {
+  const presented = presentedToken(req);
+  return presented ? hashToken(presented.token) : null;
+}
+
+/** A session that was valid when a connection opened and is gone now (signed out, expired). */
+export const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.", "session_ended");
+const signedOutByAdmin = () => CourierError.unauthorized("An administrator signed this device out; sign in again.", "signed_out_by_admin");
+
+/**
+ * The 401 for a token that no longer opens a session: `signed_out_by_admin`
+ * when an administrator's `sign_out` revoked it and it would not have expired
+ * yet, so a device that was offline then, or between two long-polls, still
+ * learns why (the app then drops the history as that command does), else
+ * `otherwise` (expired, signed out, never valid).
+ */
+export async function sessionRefusal(ctx: Context, tokenHash: string | null, otherwise: () => CourierError = () => CourierError.unauthorized()): Promise<CourierError> {
+  if (tokenHash === null) return otherwise();
+  const revokedBy = await ctx.storage.read(async (r) => r.sessions.revokedBy(tokenHash, ctx.clock()));
+  return revokedBy !== null ? signedOutByAdmin() : otherwise();
+}
+
 /** Refuses a request from another site; no Origin at all counts as refused here. */
 export function assertSameSite(ctx: Context, req: FastifyRequest, origin: string | undefined): void {
   const own = ownOriginOf(req.raw, ctx.config);
@@ -52,7 +75,7 @@ export async function authenticate(ctx: Context, req: FastifyRequest): Promise<A
  */
 export async function requireAuth(ctx: Context, req: FastifyRequest): Promise<Auth> {
   const auth = await authenticate(ctx, req);
-  if (!auth) throw CourierError.unauthorized();
+  if (!auth) throw await sessionRefusal(ctx, presentedHash(req));
   await enforceUserLimits(ctx, req, auth.user.id);
   if (auth.via === "cookie" && STATE_CHANGING.has(req.method)) assertSameSite(ctx, req, req.headers.origin);
   // Any request the device makes shows it is alive (SSE streams opened with hb=1 watch for it).

@@ -118,7 +118,7 @@ describe("migration 12 (trace_events, node_metrics) from version 11", () => {
   });
 
   it("on PostgreSQL", async () => {
-    expect(PG_MIGRATIONS).toHaveLength(12);
+    expect(PG_MIGRATIONS.length).toBeGreaterThanOrEqual(12);
     const engines = new Engines();
     const schema = schemaName();
     engines.schemas.push(schema);
@@ -128,7 +128,8 @@ describe("migration 12 (trace_events, node_metrics) from version 11", () => {
       await pool.query(`INSERT INTO users (id, username, display_name, password_hash, at) VALUES ('u1', 'alice', 'Alice', 'h', 1000)`);
       const log = new MemoryLog();
       await traced(new Storage(await engines.open({ schema, log })));
-      expect(log.lines.map((l) => l.msg)).toEqual(["Migrated the PostgreSQL schema to version 12."]);
+      const upTo = Array.from({ length: PG_MIGRATIONS.length - 11 }, (_, i) => `Migrated the PostgreSQL schema to version ${12 + i}.`);
+      expect(log.lines.map((l) => l.msg)).toEqual(upTo);
     } finally {
       await pool.end();
       await engines.cleanup();

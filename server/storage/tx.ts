@@ -192,7 +192,14 @@ export interface SessionRepo {
   ofUser(userId: string): Answer<string[]>;
   deleteOfUser(userId: string): Answer<void>;
   /** Those of `ids` that exist and have not expired at `now` (live connections are re-checked with it). */
-  liveAmong(ids: readonly string[], now: number): Answer<string[]>;
+  liveAmong(ids: readonly string[], now: number): Answer<string[]>;  /**
+   * Remembers those of `ids` that exist as revoked by the command `commandId`
+   * (an administrator's `sign_out`), until they would have expired; call it
+   * before deleting them. `deleteExpired` forgets them with the rest.
+   */
+  markRevoked(ids: readonly string[], commandId: string): Answer<void>;
+  /** The id of the command that revoked the session of `tokenHash`, while that session would still be valid at `now`; else null. */
+  revokedBy(tokenHash: string, now: number): Answer<string | null>;
 }
 
 // ── devices ─────────────────────────────────────────────────────────────────

@@ -36,6 +36,7 @@ export const ERROR_REASONS = [
   "common_password",
   "wrong_current_password",
   "session_ended",
+  "signed_out_by_admin",
   "device_other_account",
   // Conversations, groups, people
   "not_member",

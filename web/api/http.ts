@@ -32,8 +32,8 @@ export type Fetch = (input: string, init: RequestInit) => Promise<Response>;
  */
 export class Http {
   private deviceId: string | null = null;
-  /** Called on every `unauthorized` answer, so the app can ask to sign in again. */
-  onUnauthorized: (() => void) | null = null;
+  /** Called on every `unauthorized` answer, so the app can ask to sign in again (the error's reason says why). */
+  onUnauthorized: UnauthorizedHandler | null = null;
 
   constructor(
     private readonly base = "",
@@ -120,7 +120,10 @@ function queryString(query: Query | undefined): string {
   return text ? `?${text}` : "";
 }
 
-export async function toCourierError(response: Response, onUnauthorized: (() => void) | null): Promise<CourierError> {
+/** Told of a `401`: `signed_out_by_admin` among its reasons ends the session as the `sign_out` command does. */
+export type UnauthorizedHandler = (error: CourierError) => void;
+
+export async function toCourierError(response: Response, onUnauthorized: UnauthorizedHandler | null): Promise<CourierError> {
   let code: string | null = null;
   let reason: string | undefined;
   let message = `${response.status} ${response.statusText}`.trim();
@@ -139,7 +142,7 @@ export async function toCourierError(response: Response, onUnauthorized: (() => 
   // A reason this client has no words for (a newer server's) is dropped: the code describes it.
   const knownReason = reason !== undefined && isErrorReason(reason) ? reason : undefined;
   const error = new CourierError(known, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, knownReason);
-  if (known === "unauthorized") onUnauthorized?.();
+  if (known === "unauthorized") onUnauthorized?.(error);
   return error;
 }
 

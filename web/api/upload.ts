@@ -1,6 +1,6 @@
 import { CourierError, uploadedMediaSchema, type UploadedMedia } from "../../shared/protocol/index.js";
 import { NetworkError } from "./errors.js";
-import { toCourierError } from "./http.js";
+import { toCourierError, type UnauthorizedHandler } from "./http.js";
 
 export const MEDIA_PATH = "/api/media";
 /** The English message of the refusal; its reason (unsupported_photo, photo_too_large) gives other languages their words (describeError). */
@@ -13,7 +13,7 @@ export interface UploadOptions {
   onProgress?(loaded: number, total: number): void;
   signal?: AbortSignal;
   /** Called on a `401`, as the JSON client does. */
-  onUnauthorized?: (() => void) | null;
+  onUnauthorized?: UnauthorizedHandler | null;
   /** Test seam: the XMLHttpRequest to use. */
   xhr?: () => XMLHttpRequest;
 }
@@ -62,7 +62,7 @@ export function uploadMedia(blob: Blob, opts: UploadOptions = {}): Promise<Uploa
  * A photo refused for what it is (`415`, `413`) is refused for good, said in
  * the person's words: Retry will not change it.
  */
-export async function readAnswer(status: number, text: string, retryAfter: string | null, onUnauthorized: (() => void) | null = null): Promise<UploadedMedia> {
+export async function readAnswer(status: number, text: string, retryAfter: string | null, onUnauthorized: UnauthorizedHandler | null = null): Promise<UploadedMedia> {
   if (status === 415) throw CourierError.badRequest(NOT_A_PHOTO, "unsupported_photo");
   if (status === 413) throw CourierError.tooLarge(PHOTO_TOO_LARGE, "photo_too_large");
   if (status < 200 || status >= 300) {

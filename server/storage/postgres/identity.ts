@@ -139,6 +139,7 @@ export class PgSessions implements SessionRepo {
 
   async deleteExpired(now: number): Promise<void> {
     await this.db.query(`DELETE FROM sessions WHERE expires_at <= $1`, [now]);
+    await this.db.query(`DELETE FROM revoked_sessions WHERE expires_at <= $1`, [now]);
   }
 
   async bindDevice(sessionId: string, deviceId: string): Promise<void> {
@@ -169,5 +170,22 @@ export class PgSessions implements SessionRepo {
 
   async deleteOfUser(userId: string): Promise<void> {
     await this.db.query(`DELETE FROM sessions WHERE user_id = $1`, [userId]);
+  }
+  async markRevoked(ids: readonly string[], commandId: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.query(
+      `INSERT INTO revoked_sessions (token_hash, user_id, command_id, expires_at)
+       SELECT token_hash, user_id, $2, expires_at FROM sessions WHERE id = ANY($1::text[])
+       ON CONFLICT (token_hash) DO NOTHING`,
+      [ids, commandId],
+    );
+  }
+
+  async revokedBy(tokenHash: string, now: number): Promise<string | null> {
+    const { rows } = await this.db.query<{ command_id: string }>(
+      prepared(`SELECT command_id FROM revoked_sessions WHERE token_hash = $1 AND expires_at > $2`),
+      [tokenHash, now],
+    );
+    return rows[0]?.command_id ?? null;
   }
 }

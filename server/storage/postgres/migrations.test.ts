@@ -78,6 +78,7 @@ describe("PostgreSQL migrations", () => {
         "item_photos",
         "trace_events", // issue 15: the message trace
         "node_metrics", // and each process's metrics snapshot
+        "revoked_sessions", // sessions an administrator's sign_out revoked (docs/security.md)
       ].sort(),
     );
     // Usable right away.

@@ -462,6 +462,18 @@ export const MIGRATIONS: readonly string[] = [
     started_at BIGINT NOT NULL,
     data       TEXT NOT NULL
   );
+  `,  // 13: sessions an administrator's \`sign_out\` revoked (docs/protocol.md
+  // "Commands"), kept until they would have expired: a request that still
+  // presents one (a device offline at the time, or between two long-polls)
+  // hears why with its 401, not only that it was refused.
+  `
+  CREATE TABLE revoked_sessions (
+    token_hash TEXT COLLATE "C" PRIMARY KEY,
+    user_id    TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    command_id TEXT COLLATE "C" NOT NULL,
+    expires_at BIGINT NOT NULL
+  );
+  CREATE INDEX revoked_sessions_expires ON revoked_sessions(expires_at);
   `,
 ];
 

@@ -512,6 +512,18 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO message_search(message_search, rowid, search_text) SELECT 'delete', old.rowid, old.search_text WHERE old.search_text <> '';
     INSERT INTO message_search(rowid, search_text) SELECT new.rowid, new.search_text WHERE new.search_text <> '';
   END;
+  `,  // 15: sessions an administrator's \`sign_out\` revoked (docs/protocol.md
+  // "Commands"), kept until they would have expired: a request that still
+  // presents one (a device offline at the time, or between two long-polls)
+  // hears why with its 401, not only that it was refused.
+  `
+  CREATE TABLE revoked_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    command_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX revoked_sessions_expires ON revoked_sessions(expires_at);
   `,
 ];
 

@@ -108,6 +108,13 @@ export class SessionStore implements SessionRepo {
       ),
       delete: db.prepare(`DELETE FROM sessions WHERE id = ?`),
       deleteExpired: db.prepare(`DELETE FROM sessions WHERE expires_at <= ?`),
+      deleteExpiredRevoked: db.prepare(`DELETE FROM revoked_sessions WHERE expires_at <= ?`),
+      markRevoked: db.prepare(
+        `INSERT INTO revoked_sessions (token_hash, user_id, command_id, expires_at)
+         SELECT token_hash, user_id, ?, expires_at FROM sessions WHERE id IN (SELECT value FROM json_each(?))
+         ON CONFLICT (token_hash) DO NOTHING`,
+      ),
+      revokedBy: db.prepare<[string, number], { command_id: string }>(`SELECT command_id FROM revoked_sessions WHERE token_hash = ? AND expires_at > ?`),
       bindDevice: db.prepare(`UPDATE sessions SET device_id = ? WHERE id = ?`),
       ofDevice: db.prepare<[string, string], { id: string }>(`SELECT id FROM sessions WHERE device_id = ? AND user_id = ?`),
       deleteOfDevice: db.prepare(`DELETE FROM sessions WHERE device_id = ? AND user_id = ?`),
@@ -132,6 +139,7 @@ export class SessionStore implements SessionRepo {
 
   deleteExpired(now: number): void {
     this.s.deleteExpired.run(now);
+    this.s.deleteExpiredRevoked.run(now);
   }
 
   bindDevice(sessionId: string, deviceId: string): void {
@@ -156,5 +164,12 @@ export class SessionStore implements SessionRepo {
 
   liveAmong(ids: readonly string[], now: number): string[] {
     return this.s.liveAmong.all(JSON.stringify(ids), now).map((r) => r.id);
+  }
+  markRevoked(ids: readonly string[], commandId: string): void {
+    if (ids.length > 0) this.s.markRevoked.run(commandId, JSON.stringify(ids));
+  }
+
+  revokedBy(tokenHash: string, now: number): string | null {
+    return this.s.revokedBy.get(tokenHash, now)?.command_id ?? null;
   }
 }

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import {
-  CourierError,
   DOMAINS,
   formatCursor,
   POLL_ENTRIES_MAX,
@@ -11,7 +10,7 @@ import {
   type Versions,
   zeroVersions,
 } from "../../../shared/protocol/index.js";
-import type { Auth } from "../../auth/authenticate.js";
+import { type Auth, presentedHash, sessionEnded, sessionRefusal } from "../../auth/authenticate.js";
 import type { Context, FeatureOptions } from "../../context.js";
 import { ack } from "../../sync/service.js";
 import { admit, helloFor, sessionAlive } from "../admit.js";
@@ -77,7 +76,8 @@ export const pollRoutes: FastifyPluginAsync<FeatureOptions> = async (app, { ctx 
   });
 };
 
-const sessionEnded = () => CourierError.unauthorized("Your session has ended; sign in again.", "session_ended");
+/** The 401 of a poll whose session went while it ran: why, when an administrator's `sign_out` took it. */
+const ended = async (ctx: Context, req: FastifyRequest) => sessionRefusal(ctx, presentedHash(req), sessionEnded);
 
 /** A read, and why the server ended the device's long-poll connection if it did (too many connections). */
 type PollRead = ReadAfter & { close?: "too_many_connections" };
@@ -102,7 +102,7 @@ async function untilEntries(
     if (remaining <= 0) return read;
     // Once per request, before parking: a logout that ran before we joined the hub found nothing to close.
     if (!sessionChecked) {
-      if (!(await sessionAlive(ctx, req, auth))) throw sessionEnded();
+      if (!(await sessionAlive(ctx, req, auth))) throw await ended(ctx, req);
       sessionChecked = true;
     }
     const signal = await waiter.park(remaining);
@@ -123,7 +123,7 @@ async function untilEntries(
 async function closing(ctx: Context, req: FastifyRequest, auth: Auth, signal: Signal, read: ReadAfter): Promise<PollRead> {
   if ((signal === "logout" || signal === "device_removed") && !(await sessionAlive(ctx, req, auth))) {
     if (read.entries.length > 0) return read;
-    throw sessionEnded();
+    throw await ended(ctx, req);
   }
   // Over the device's or user's cap: say so, so the client stops rather than polling another connection away.
   return signal === "too_many_connections" ? { ...read, close: signal } : read;

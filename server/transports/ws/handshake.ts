@@ -3,6 +3,7 @@ import fastifyCookie from "@fastify/cookie";
 import type { ExtendedError, Socket } from "socket.io";
 import { CourierError, parseInput, SESSION_COOKIE, socketAuthSchema } from "../../../shared/protocol/index.js";
 import { hashToken } from "../../auth/tokens.js";
+import { sessionRefusal } from "../../auth/authenticate.js";
 import type { Context } from "../../context.js";
 import { recordDevice } from "../../devices/register.js";
 import { restarting } from "../../http/errors.js";
@@ -79,7 +80,7 @@ async function authenticate(ctx: Context, socket: Socket): Promise<SocketData> {
   }
   const tokenHash = hashToken(token);
   const session = await ctx.storage.read(async (r) => r.sessions.find(tokenHash, ctx.clock()));
-  if (!session) throw CourierError.unauthorized();
+  if (!session) throw await sessionRefusal(ctx, tokenHash);
   await ctx.limits.enforceUser(session.user.id);
   await recordDevice(ctx, { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, at: ctx.clock() });
   return { userId: session.user.id, deviceId: auth.deviceId, sessionId: session.sessionId, tokenHash, addressKey };

@@ -4,7 +4,6 @@ import { Server, type Socket } from "socket.io";
 import { Adapter } from "socket.io-adapter";
 import {
   type ClientToServerEvents,
-  CourierError,
   type EphemeralFrame,
   type Entry,
   FRAME_LIMIT_BYTES,
@@ -14,6 +13,7 @@ import {
   SOCKET_PATH,
   type StreamClose,
 } from "../../../shared/protocol/index.js";
+import { sessionEnded, sessionRefusal } from "../../auth/authenticate.js";
 import type { Context } from "../../context.js";
 import { pullCost } from "../../http/in-flight-limit.js";
 import { recall } from "../../messages/lifecycle.js";
@@ -213,10 +213,12 @@ class WsConnection implements Connection, SocketClient {
 
   async authorized(): Promise<void> {
     if (this.ctx.clock() < this.aliveUntil || (await this.sessionAlive())) return;
+    // Read before the close is scheduled: the answer must go out before the socket closes.
+    const refusal = await sessionRefusal(this.ctx, this.tokenHash, sessionEnded);
     setImmediate(() => {
       if (this.ctx.hub.closeWhere((c) => c === this, "logout") === 0) this.socket.disconnect(true);
     });
-    throw CourierError.unauthorized("Your session has ended; sign in again.", "session_ended");
+    throw refusal;
   }
 
   /** Reads heads and says hello (then queued pushes flow), unless the session ended meanwhile. */

@@ -33,6 +33,7 @@ const reasons = {
   common_password: "That password is too commonly used; choose another one (a few unrelated words make a good one).",
   wrong_current_password: "The current password is wrong.",
   session_ended: "Your session has ended; sign in again.",
+  signed_out_by_admin: "An administrator signed this device out; sign in again.",
   device_other_account: "This device is signed in to another account.",
   not_member: "You are not a member of this conversation.",
   left_group: "You are no longer a member of this group.",

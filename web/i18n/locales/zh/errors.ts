@@ -21,6 +21,7 @@ export default {
     common_password: "这个密码太常见了，请换一个（几个不相关的词组合起来就很好）。",
     wrong_current_password: "当前密码不正确。",
     session_ended: "登录已失效，请重新登录。",
+    signed_out_by_admin: "管理员已将这台设备退出登录，请重新登录。",
     device_other_account: "这台设备已登录另一个账号。",
     not_member: "你不是这个会话的成员。",
     left_group: "你已不是这个群的成员。",
