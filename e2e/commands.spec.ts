@@ -1,7 +1,7 @@
 import type { Browser, Page } from "@playwright/test";
 import type { Command, CommandResult } from "../shared/protocol/index.js";
 import { ServerProcess } from "../server/testing/server-process.js";
-import { appUrl, bubbleTexts, expect, expectOnline, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
+import { appUrl, bubbleTexts, expect, expectOnline, localData, messages, openConversation, PASSWORD, send, signUp, startDirectChat, test, type Person } from "./fixtures.js";
 
 /**
  * The instruction model, device side (docs/protocol.md "Commands on the
@@ -153,6 +153,7 @@ test("an admin's sign_out signs a live browser out, keeping its unsent message, 
     expect(created.status).toBe(201);
     await expect(bob.page.getByText("An administrator signed this device out")).toBeVisible({ timeout: 15_000 });
     await expect(bob.page.getByTestId("current-user")).toHaveCount(0);
+    await expect.poll(() => localData(bob.page)).toEqual([{ messages: 0, outbox: 1 }]);
     await bob.page.screenshot({ path: test.info().outputPath("signed-out-by-admin.png") });
     // The device reports after it has applied the command (the screen changes first): wait for the report.
     await expect.poll(() => resultOf(created.body.command.id), { timeout: 10_000 }).toEqual([expect.objectContaining({ deviceId: seen.deviceId, status: "done" })]);
@@ -185,6 +186,8 @@ test("a device that was away when an admin signed it out is told so when it open
     await page.goto(appUrl(transport));
     await expect(page.getByText("An administrator signed this device out")).toBeVisible({ timeout: 15_000 });
     await expect(page.getByTestId("current-user")).toHaveCount(0);
+    // As the command would have: the history left this browser; the unsent answer did not.
+    await expect.poll(() => localData(page)).toEqual([{ messages: 0, outbox: 1 }]);
 
     // Bob signs in again on this device: the unsent answer was kept and goes out, once.
     await signInAgain(page, bob, alice);

@@ -295,3 +295,28 @@ export async function chattingWithCuttableSocket(browser: Browser, alice: { pref
   await expect.poll(() => bubbleTexts(bob.page)).toEqual(["hello"]);
   return { alice: a, bob, socket };
 }
+
+/** The account databases on this browser profile (not the device one): messages and outbox rows in each, fewest outbox rows first. */
+export function localData(page: Page) {
+  return page.evaluate(async () => {
+    const found: Record<string, { messages: number; outbox: number }> = {};
+    for (const info of await indexedDB.databases()) {
+      const name = info.name ?? "";
+      if (!name.startsWith("courier-") || name === "courier-device") continue;
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open(name);
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const count = (store: string) =>
+        new Promise<number>((resolve, reject) => {
+          const request = db.transaction(store).objectStore(store).count();
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => reject(request.error);
+        });
+      found[name] = { messages: await count("messages"), outbox: await count("outbox") };
+      db.close();
+    }
+    return Object.values(found).sort((a, b) => a.outbox - b.outbox);
+  });
+}

@@ -7,6 +7,7 @@ import {
   expect,
   expectOnline,
   goOffline,
+  localData,
   messages,
   openConversation,
   PASSWORD,
@@ -46,31 +47,6 @@ async function signInHere(page: Page, username: string) {
 
 const signOutButton = (page: Page) => page.getByRole("button", { name: "Sign out" }).first();
 const signInForm = (page: Page) => page.getByRole("button", { name: "Sign in" });
-
-/** The account databases on this browser profile (not the device one): messages and outbox rows in each, fewest outbox rows first. */
-function localData(page: Page) {
-  return page.evaluate(async () => {
-    const found: Record<string, { messages: number; outbox: number }> = {};
-    for (const info of await indexedDB.databases()) {
-      const name = info.name ?? "";
-      if (!name.startsWith("courier-") || name === "courier-device") continue;
-      const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const open = indexedDB.open(name);
-        open.onsuccess = () => resolve(open.result);
-        open.onerror = () => reject(open.error);
-      });
-      const count = (store: string) =>
-        new Promise<number>((resolve, reject) => {
-          const request = db.transaction(store).objectStore(store).count();
-          request.onsuccess = () => resolve(request.result);
-          request.onerror = () => reject(request.error);
-        });
-      found[name] = { messages: await count("messages"), outbox: await count("outbox") };
-      db.close();
-    }
-    return Object.values(found).sort((a, b) => a.outbox - b.outbox);
-  });
-}
 
 test("Sign out anyway keeps them for the account; another account never sends them; the next sign-in sends each once, in order", async ({ browser }) => {
   const { alice, bob, socket } = await chatting(browser);

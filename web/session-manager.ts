@@ -4,7 +4,7 @@ import { NetworkError } from "./api/errors.js";
 import { CourierDb } from "./db/database.js";
 import { accountBack, putAway, restoreDrafts, sessionEnding, type LocalData } from "./db/unsent.js";
 import type { DraftRow } from "./db/records.js";
-import { cachedSession, deviceIdFor, rememberSession, rotateDeviceId, signedInAfter } from "./db/device-db.js";
+import { cachedSession, deviceIdFor, profileUser, rememberSession, rotateDeviceId, signedInAfter } from "./db/device-db.js";
 import { setProbeClient } from "./debug.js";
 import { backfillSearchIndex } from "./search/backfill.js";
 import type { Session, UnsentChoice } from "./session.js";
@@ -47,15 +47,18 @@ export class SessionManager {
   private readonly urlChoice = typeof location === "undefined" ? null : choiceFromUrl(location.search);
 
   constructor() {
-    this.api.http.onUnauthorized = (error) => {
+    this.api.http.onUnauthorized = (error, sentAt) => {
       if (this.phase.name !== "signed-in") return;
       const session = this.phase.session;
       // Entries already received are applied first: an administrator's `sign_out` among them (it revokes
       // the session in the same write) ends the session its own way, saying so, whichever request met the 401 first.
-      // A device that never heard that command (offline then, or between two long-polls) is told by the 401 itself.
-      const byAdmin = error.reason === "signed_out_by_admin";
+      // A device that never heard that command (offline then, or between two long-polls) is told by the 401 itself,
+      // if the 401 is about this session: the profile still signed in as this account, not again since the request left
+      // (a tab that was frozen must not drop the history of the session another tab has opened since).
+      const byAdmin =
+        error.reason === "signed_out_by_admin" && profileUser() === session.user.id && !signedInAfter(session.user.id, sentAt);
       void session.client.idle().then(() => {
-        if (byAdmin) void this.signedOutByServer(session);
+        if (byAdmin) void this.signedOutByServer(session, sentAt);
         else if (this.phase.name === "signed-in" && this.phase.session === session) void this.end(t("connection.session.ended"), session, "keep-all");
       });
     };
@@ -149,10 +152,10 @@ export class SessionManager {
    * (its 401 would read as an expired session, which keeps the history). Otherwise as the app's sign-out: history goes,
    * unsent messages and drafts stay for the next sign-in, other tabs follow.
    */
-  private async signedOutByServer(session: Session): Promise<void> {
+  private async signedOutByServer(session: Session, at = Date.now()): Promise<void> {
     if (this.phase.name !== "signed-in" || this.phase.session !== session) return;
     const ended = this.end(t("connection.session.signedOutByAdmin"), session, "keep-unsent");
-    this.post({ type: "signed-out", userId: session.user.id, at: Date.now() });
+    this.post({ type: "signed-out", userId: session.user.id, at });
     await ended;
   }
 

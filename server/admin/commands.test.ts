@@ -275,6 +275,8 @@ describe("admin commands", () => {
     const url = await listen(server);
     const alice = await register(server.app);
     const phone = await device(alice);
+    const phoneExpires = now + SESSION_TTL_MS;
+    now += 60 * 60 * 1000; // the command comes an hour after the phone signed in
     const laptop = await device(alice);
     const reasonOf = (res: { status: number; body: Answer }) => [res.status, res.body.error?.reason];
     const me = (s: Session) => call<Answer>(server.app, "GET", "/api/me", { token: s.token });
@@ -297,8 +299,11 @@ describe("admin commands", () => {
     expect(reasonOf(await me(laptop.session))).toEqual([401, undefined]);
     expect(reasonOf(await me({ ...alice, token: "not-a-token-we-issued" }))).toEqual([401, undefined]);
 
-    // Once the session would have expired, it is an expired session like any other, and the record goes at the next sign-in.
-    now += SESSION_TTL_MS;
+    // Until the phone's session would have expired (its own expiry, not the command's time + a lifetime)...
+    now = phoneExpires - 1;
+    expect(reasonOf(await me(phone.session))).toEqual(signedOut);
+    // ...then it is an expired session like any other, and the record goes at the next sign-in.
+    now = phoneExpires;
     expect(reasonOf(await me(phone.session))).toEqual([401, undefined]);
     await device(alice);
     expect(await server.storage.read(async (r) => r.sessions.revokedBy(hashToken(phone.session.token), 0))).toBeNull();

@@ -44,7 +44,8 @@ const signedOutByAdmin = () => CourierError.unauthorized("An administrator signe
  */
 export async function sessionRefusal(ctx: Context, tokenHash: string | null, otherwise: () => CourierError = () => CourierError.unauthorized()): Promise<CourierError> {
   if (tokenHash === null) return otherwise();
-  const revokedBy = await ctx.storage.read(async (r) => r.sessions.revokedBy(tokenHash, ctx.clock()));
+  // The session is gone either way: a storage that fails now costs the reason, never the 401 (nor the socket's close).
+  const revokedBy = await ctx.storage.read(async (r) => r.sessions.revokedBy(tokenHash, ctx.clock())).catch(() => null);
   return revokedBy !== null ? signedOutByAdmin() : otherwise();
 }
 

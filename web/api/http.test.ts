@@ -44,18 +44,28 @@ describe("Http", () => {
     http.onUnauthorized = onUnauthorized;
     const error = await http.request("GET", "/api/me").catch((e: unknown) => e);
     expect(decide(error)).toBe("reauth");
-    expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith(error);
+    expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith(error, expect.any(Number));
   });
 
   it("tells the app why a 401 came when the server says so (an administrator's sign_out)", async () => {
     const body = { error: { code: "unauthorized", message: "An administrator signed this device out; sign in again.", reason: "signed_out_by_admin" } };
-    const http = new Http("", async () => json(401, body));
-    const onUnauthorized = vi.fn();
-    http.onUnauthorized = onUnauthorized;
-    const error = (await http.request("GET", "/api/poll").catch((e: unknown) => e)) as CourierError;
-    expect(error.reason).toBe("signed_out_by_admin");
-    expect(decide(error)).toBe("reauth");
-    expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith(error);
+    // The answer comes a minute after the request left: the app is told when it left (a sign-in since makes it stale).
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(1_000_000);
+      const http = new Http("", async () => {
+        vi.setSystemTime(1_060_000);
+        return json(401, body);
+      });
+      const onUnauthorized = vi.fn();
+      http.onUnauthorized = onUnauthorized;
+      const error = (await http.request("GET", "/api/poll").catch((e: unknown) => e)) as CourierError;
+      expect(error.reason).toBe("signed_out_by_admin");
+      expect(decide(error)).toBe("reauth");
+      expect(onUnauthorized).toHaveBeenCalledExactlyOnceWith(error, 1_000_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("falls back to the status when the body is not ours (a proxy page)", async () => {

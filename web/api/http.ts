@@ -67,6 +67,7 @@ export class Http {
           ? new NetworkError(`${method} ${path} was aborted`, { cause: error })
           : new NetworkError(otherwise, { cause: error });
     let response: Response;
+    const sentAt = Date.now();
     try {
       response = await this.fetchFn(this.base + path + queryString(opts.query), {
         method,
@@ -78,7 +79,7 @@ export class Http {
     } catch (error) {
       throw noAnswer(error, "Network unavailable");
     }
-    if (!response.ok) throw await toCourierError(response, this.onUnauthorized);
+    if (!response.ok) throw await toCourierError(response, this.onUnauthorized, sentAt);
     if (!opts.schema) return undefined as z.output<S>;
     let json: unknown;
     try {
@@ -120,10 +121,14 @@ function queryString(query: Query | undefined): string {
   return text ? `?${text}` : "";
 }
 
-/** Told of a `401`: `signed_out_by_admin` among its reasons ends the session as the `sign_out` command does. */
-export type UnauthorizedHandler = (error: CourierError) => void;
+/**
+ * Told of a `401` and when its request left (epoch ms): `signed_out_by_admin`
+ * ends the session as the `sign_out` command does, unless that session is
+ * not the one the request spoke for any more.
+ */
+export type UnauthorizedHandler = (error: CourierError, sentAt: number) => void;
 
-export async function toCourierError(response: Response, onUnauthorized: UnauthorizedHandler | null): Promise<CourierError> {
+export async function toCourierError(response: Response, onUnauthorized: UnauthorizedHandler | null, sentAt = Date.now()): Promise<CourierError> {
   let code: string | null = null;
   let reason: string | undefined;
   let message = `${response.status} ${response.statusText}`.trim();
@@ -142,7 +147,7 @@ export async function toCourierError(response: Response, onUnauthorized: Unautho
   // A reason this client has no words for (a newer server's) is dropped: the code describes it.
   const knownReason = reason !== undefined && isErrorReason(reason) ? reason : undefined;
   const error = new CourierError(known, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, knownReason);
-  if (known === "unauthorized") onUnauthorized?.(error);
+  if (known === "unauthorized") onUnauthorized?.(error, sentAt);
   return error;
 }
 

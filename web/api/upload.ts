@@ -48,11 +48,12 @@ export function uploadMedia(blob: Blob, opts: UploadOptions = {}): Promise<Uploa
     xhr.onabort = fail(`POST ${MEDIA_PATH} was aborted`);
     xhr.onload = () => {
       opts.signal?.removeEventListener("abort", abort);
-      readAnswer(xhr.status, xhr.responseText, xhr.getResponseHeader("Retry-After"), opts.onUnauthorized ?? null).then(resolve, reject);
+      readAnswer(xhr.status, xhr.responseText, xhr.getResponseHeader("Retry-After"), opts.onUnauthorized ?? null, sentAt).then(resolve, reject);
     };
     const abort = () => xhr.abort();
     if (opts.signal?.aborted) return fail(`POST ${MEDIA_PATH} was aborted`)();
     opts.signal?.addEventListener("abort", abort, { once: true });
+    const sentAt = Date.now();
     xhr.send(form);
   });
 }
@@ -62,12 +63,12 @@ export function uploadMedia(blob: Blob, opts: UploadOptions = {}): Promise<Uploa
  * A photo refused for what it is (`415`, `413`) is refused for good, said in
  * the person's words: Retry will not change it.
  */
-export async function readAnswer(status: number, text: string, retryAfter: string | null, onUnauthorized: UnauthorizedHandler | null = null): Promise<UploadedMedia> {
+export async function readAnswer(status: number, text: string, retryAfter: string | null, onUnauthorized: UnauthorizedHandler | null = null, sentAt = Date.now()): Promise<UploadedMedia> {
   if (status === 415) throw CourierError.badRequest(NOT_A_PHOTO, "unsupported_photo");
   if (status === 413) throw CourierError.tooLarge(PHOTO_TOO_LARGE, "photo_too_large");
   if (status < 200 || status >= 300) {
     const headers = retryAfter === null ? undefined : { "Retry-After": retryAfter };
-    throw await toCourierError(new Response(text, { status, headers }), onUnauthorized);
+    throw await toCourierError(new Response(text, { status, headers }), onUnauthorized, sentAt);
   }
   let json: unknown;
   try {

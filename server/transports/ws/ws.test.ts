@@ -401,6 +401,23 @@ describe("websocket sessions that end", () => {
     expect(await server.sync.heads(bob.user.id)).toEqual(headsBefore);
   });
 
+  it("a socket whose session an administrator's sign_out revoked behind the hub's back is told why, then closed", async () => {
+    const { clock, url, alice, conv } = await clockedChat();
+    const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
+    await c.hello;
+    // Revoked in the database only, as a sign_out does (the hub is not told: another process's, a race with the handshake).
+    await server.storage.write(async (tx) => {
+      const ids = await tx.sessions.ofUser(alice.user.id);
+      await tx.sessions.markRevoked(ids, randomUUID());
+      await tx.sessions.deleteOfUser(alice.user.id);
+    });
+    clock.now += SESSION_RECHECK_MS + 1;
+    const closed = new Promise<string>((resolve) => c.socket.once("disconnect", resolve));
+    const res = await emitAck(c.socket, "send", sendPayload(conv.conversationId, "after the command"));
+    expect(res).toMatchObject({ ok: false, error: { code: "unauthorized", reason: "signed_out_by_admin" } });
+    expect(await closed).toBe("io server disconnect");
+  });
+
   it("reads the session again at most every SESSION_RECHECK_MS: one revoked behind the hub's back is refused once that reading is due", async () => {
     const { clock, url, alice, conv } = await clockedChat();
     const c = client(url, { token: alice.token, deviceId: randomUUID(), protocol: 1 });
