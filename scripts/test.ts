@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import path from "node:path";
@@ -8,6 +9,7 @@ import { startPostgres } from "./provision/postgres.js";
 import { startRedis } from "./provision/redis.js";
 import type { RunningService } from "./provision/service.js";
 import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } from "./provision/system.js";
+import { stopStrays } from "./provision/strays.js";
 
 /**
  * `npm test`: provisions what the tests need, runs the suite, stops what it
@@ -22,7 +24,9 @@ import { interruptChildren, Interrupted, log, ProvisionError, run, seconds } fro
  * (TEST_DATABASE_URL) and Redis (TEST_REDIS_URL), all exported to the children. A variable already set
  * is used as is. COURIER_TEST_TMP: a scratch folder for the e2e servers' data (playwright.config.ts),
  * removed at the end. Everything started is stopped on exit, failure, SIGINT,
- * SIGTERM and SIGHUP. The exit code is the failing step's (or <command>'s);
+ * SIGTERM and SIGHUP, also what the command left running in process groups
+ * of its own (Playwright's webServers when Playwright was killed with its
+ * group; provision/strays.ts). The exit code is the failing step's (or <command>'s);
  * 1 when provisioning fails (with one sentence saying what to install).
  */
 const USAGE = "usage: node --import tsx scripts/test.ts [-- <command> [args…]]";
@@ -67,6 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
   process.env.WEBKIT_DRIVER_PATH = await ensureWebKitDriver();
   process.env.XVFB_PATH = await ensureXvfb();
   const running: RunningService[] = [];
+  let leftovers: (() => void) | null = null;
   const scratch = mkdtempSync(path.join(tmpdir(), "courier-npm-test-"));
   onCleanup(() => rmSync(scratch, { recursive: true, force: true }));
   process.env.COURIER_TEST_TMP = scratch;
@@ -83,6 +88,12 @@ async function main(argv: readonly string[]): Promise<number> {
     const urls = SERVICES.map((s) => `${s.env}=${withoutPassword(process.env[s.env] ?? "")}`);
     log(`environment ready (${seconds(started)}): CHROMIUM_PATH=${process.env.CHROMIUM_PATH} FIREFOX_PATH=${process.env.FIREFOX_PATH} WEBKIT_DRIVER_PATH=${process.env.WEBKIT_DRIVER_PATH} ${urls.join(" ")}`);
 
+    // Set only now, so the servers above do not carry it: every process the command starts does (provision/strays.ts).
+    const runId = randomUUID();
+    process.env.COURIER_TEST_RUN = runId;
+    leftovers = () => stopStrays(`COURIER_TEST_RUN=${runId}`);
+    // Registered last, so it runs first on an exit: what the command left running (Playwright's webServers) goes before the servers it used.
+    onCleanup(leftovers);
     for (const [name, ...rest] of commands) {
       if (!command) log(`$ ${[name, ...rest].join(" ")}`);
       const { code } = await run(name, rest);
@@ -90,6 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   } finally {
+    leftovers?.();
     for (const service of running.reverse()) service.stop();
   }
 }
