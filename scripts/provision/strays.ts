@@ -5,11 +5,11 @@ import { isAlive, log, sleepSync } from "./system.js";
  * What a stopped command left running. Every process the command of
  * scripts/test.ts starts inherits a marker in its environment
  * (`COURIER_TEST_RUN=<a UUID of this run>`, set after the test servers have
- * started, which scripts/test.ts stops itself). Playwright starts its webServers in process groups of their
- * own, so when Playwright is killed together with its group (CI stopping
- * `.ci/run` with SIGTERM), they outlive it. These are found by the marker in
- * /proc/<pid>/environ, so only this run's processes are touched. On a system
- * without /proc nothing is found.
+ * started; scripts/test.ts stops those itself). Playwright starts its
+ * webServers in process groups of their own, so when Playwright is killed
+ * together with its group (CI stopping `.ci/run` with SIGTERM), they outlive
+ * it. They are found by the marker in /proc/<pid>/environ, so only this run's
+ * processes are touched. On a system without /proc nothing is found.
  */
 export function straysOf(marker: string): number[] {
   const needle = Buffer.from(`\0${marker}\0`);
@@ -58,9 +58,10 @@ function groupOf(pid: number): number | null {
 /**
  * Stops every stray carrying `marker`: SIGTERM to its process group (its own
  * PID only when it shares ours), then SIGKILL to what is left after
- * `graceMs`. Synchronous, for an exit handler. Returns how many were found.
+ * `graceMs`, and reports what it stopped. Synchronous, for an exit handler.
+ * Returns how many were found.
  */
-export function stopStrays(marker: string, graceMs = 5_000): number {
+export function stopStrays(marker: string, graceMs = 5_000, report: (message: string) => void = log): number {
   const strays = straysOf(marker);
   if (strays.length === 0) return 0;
   const names = [...new Set(strays.map(commandOf))].join("; ");
@@ -77,6 +78,6 @@ export function stopStrays(marker: string, graceMs = 5_000): number {
   const deadline = Date.now() + graceMs;
   while (strays.some(isAlive) && Date.now() < deadline) sleepSync(50);
   for (const pid of strays.filter(isAlive)) signal(pid, "SIGKILL");
-  log(`stopped ${strays.length} process${strays.length === 1 ? "" : "es"} the command left running: ${names}`);
+  report(`stopped ${strays.length} process${strays.length === 1 ? "" : "es"} the command left running: ${names}`);
   return strays.length;
 }

@@ -165,6 +165,7 @@ export class SessionStore implements SessionRepo {
   liveAmong(ids: readonly string[], now: number): string[] {
     return this.s.liveAmong.all(JSON.stringify(ids), now).map((r) => r.id);
   }
+
   markRevoked(ids: readonly string[], commandId: string): void {
     if (ids.length > 0) this.s.markRevoked.run(commandId, JSON.stringify(ids));
   }
