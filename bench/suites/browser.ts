@@ -212,7 +212,7 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
     // Cold start with everything stored and the network held, of someone who last left the app on the list: the
     // list was on screen after its data last changed, so the app had saved the copy the boot script paints first
     // (web/boot/first-paint.ts; a page closed by Playwright gets no pagehide to save it in, as a closed tab would).
-    await leftOnTheList(readerCtx, peersN);
+    const copy = await leftOnTheList(readerCtx, peersN);
     const cold: number[] = [];
     // The app's own list (the one that answers a click), at or after the painted one.
     const coldApp: number[] = [];
@@ -260,8 +260,9 @@ async function run(ctx: SuiteContext, store: BenchStore): Promise<SuiteResult> {
       ctx.log(`cold start trace: ${JSON.stringify(details.coldStartTrace)}`);
       await page.close();
     }
-    details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold), appSamples: coldApp, timelines: coldTimelines };
+    details.coldStart = { storedMessages: stored, samples: cold, ...summarize(cold), appSamples: coldApp, timelines: coldTimelines, copy };
     ctx.log(`cold start with ${stored} messages: ${cold.join(", ")} ms; the app's own list: ${coldApp.join(", ")} ms`);
+    ctx.log(`the copy the boot script paints: ${copy ? `${copy.rows} of ${peersN} rows, ${copy.chars.toLocaleString("en-US")} characters stored` : "not saved within 5 s"}`);
     ctx.log(`cold start timeline (ms from navigation start, last run): ${JSON.stringify(coldTimelines.at(-1))}`);
     ctx.log(`cold start main-thread CPU (ms): ${coldTimelines.map((t) => t.mainThreadCpuMs).join(", ")}; of it script: ${coldTimelines.map((t) => t.scriptCpuMs).join(", ")}`);
     ctx.log(`the list drawn from its own queries (ms from navigation start): ${coldTimelines.map((t) => t.settledMs).join(", ")}; main-thread CPU from the painted list to it: ${coldTimelines.map((t) => t.afterPaintCpuMs).join(", ")}`);
@@ -441,26 +442,35 @@ async function afterListSettled(page: Page): Promise<() => Promise<number>> {
  * person who looks at their list before leaving leaves behind. Gives up after
  * 5 s (then the next start draws the usual way, and the figures say so).
  */
-async function listSaved(page: Page): Promise<void> {
-  await page
+/** Waits until the copy is saved and current (5 s at most); what it holds (characters stored, list rows), or null. */
+async function listSaved(page: Page): Promise<SavedCopy | null> {
+  const saved = await page
     .waitForFunction(
       () => {
         const raw = localStorage.getItem("courier.firstPaint");
-        return raw !== null && (JSON.parse(raw) as { stamp?: string }).stamp === (localStorage.getItem("courier.listStamp") ?? "");
+        if (raw === null || (JSON.parse(raw) as { stamp?: string }).stamp !== (localStorage.getItem("courier.listStamp") ?? "")) return false;
+        return { chars: raw.length, rows: raw.split('"conversation-item"').length - 1 };
       },
       null,
       { timeout: 5_000, polling: 100 },
     )
-    .catch(() => undefined);
+    .catch(() => null);
+  return saved ? ((await saved.jsonValue()) as SavedCopy) : null;
+}
+
+interface SavedCopy {
+  chars: number;
+  rows: number;
 }
 
 /** The reader opens the app at the list (network held: the data is what the catch-up left) and leaves it saved. */
-async function leftOnTheList(context: BrowserContext, rows: number): Promise<void> {
+async function leftOnTheList(context: BrowserContext, rows: number): Promise<SavedCopy | null> {
   const page = await heldTab(context);
   await page.goto("/");
   await page.locator(APP_ROWS).nth(rows - 1).waitFor({ timeout: 60_000 });
-  await listSaved(page);
+  const saved = await listSaved(page);
   await page.close();
+  return saved;
 }
 
 /** The app's rows, and the rows of the boot script's first paint (web/boot/first-paint.ts: the list as last drawn, no test ids). */
@@ -504,8 +514,8 @@ async function untilListPainted(page: Page, rows: number, probe: "page" | "playw
   await page.addInitScript(`(() => {
     if (location.pathname !== "/") return;
     let painted = null;
-    // Every row, or as many as fill the screen (the boot script's copy holds the first 40 rows, a screenful on any
-    // display; the app's list has them all at once, so for it the two are the same frame).
+    // Every row, or as many as fill the screen (the boot script's copy holds the rows a screen can show,
+    // docs/first-paint.md; the app's list has them all at once, so for it the two are the same frame).
     const listed = (selector) => {
       const found = document.querySelectorAll(selector);
       const last = found[found.length - 1];

@@ -6,7 +6,7 @@ import { rememberSession } from "../db/device-db.js";
 import type { OutboxRow } from "../db/records.js";
 import { summary } from "../db/test-fixtures.js";
 import { MemoryStorage } from "../lib/memory-storage.js";
-import { FIRST_PAINT_KEY, LIST_STAMP_KEY, STAMPED_WRITE, blockedIdsOf, dataKey, drawnFrom, paintFor, parseSavedPaint, type PaintContext, type SavedPaint } from "./first-paint.js";
+import { FIRST_PAINT_KEY, LIST_STAMP_KEY, STAMPED_WRITE, blockedIdsOf, dataKey, drawnFrom, paintFor, parseSavedPaint, screenBottom, type PaintContext, type SavedPaint } from "./first-paint.js";
 import { stampListWrites } from "./save-first-paint.js";
 import { startBootRead } from "./read.js";
 import { listedConversations, listedOutbox } from "../features/conversations/conversation-list.js";
@@ -173,5 +173,21 @@ describe("whether a saved paint is shown", () => {
     storage.setItem(FIRST_PAINT_KEY, JSON.stringify(saved({ userId })));
     signIn();
     expect(storage.getItem(FIRST_PAINT_KEY)).not.toBeNull();
+  });
+});
+
+describe("how far down the saved copy reaches", () => {
+  const win = (innerHeight: number, width: number, height: number, maxTouchPoints = 0) => ({ innerHeight, screen: { width, height }, navigator: { maxTouchPoints } }) as Window;
+
+  it("is the screen's height, which no window on it can pass", () => {
+    expect(screenBottom(win(700, 1920, 1080))).toBe(1080);
+  });
+
+  it("is the screen's longer side where the screen turns: a phone saved in landscape starts in portrait", () => {
+    expect(screenBottom(win(390, 844, 390, 5))).toBe(844);
+  });
+
+  it("is the window's height when a zoom makes it taller than the screen in CSS pixels", () => {
+    expect(screenBottom(win(2160, 1920, 1080))).toBe(2160);
   });
 });

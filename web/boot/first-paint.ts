@@ -147,18 +147,38 @@ function sameOriginPath(value: string): boolean {
  * closed by hand) is not saved; an element says so with this attribute.
  */
 export const UNSURE = "[data-first-paint-unsure]";
-/** Rows past the first screenful are left out (the app draws them within moments), and long text is cut: a line shows ~80 characters. */
+/**
+ * Rows below the screen are left out (`screenBottom`; the app draws them within moments), and so is anything past
+ * an element's first 40 children; long text is cut: a line shows ~80 characters.
+ */
 const MAX_CHILDREN = 40;
 const MAX_TEXT = 240;
 
-/** `el` as a paint tree, or null for an element the paint leaves out. */
-export function paintTree(el: Element): PaintElement | null {
+/**
+ * How far down a start can show anything: the screen's height (a window is never taller than its screen), its
+ * width too where the screen turns (a touch screen: a phone saved in landscape starts in portrait), or the window's
+ * height, if a zoom makes it the taller. What lies below it at the top of the page is never seen before the app
+ * draws, so the copy leaves it out: a smaller entry to load and parse, and less to build before the first frame.
+ */
+export function screenBottom(win: Pick<Window, "innerHeight" | "screen" | "navigator">): number {
+  const screen = win.screen ?? { width: 0, height: 0 };
+  const turns = (win.navigator?.maxTouchPoints ?? 0) > 0;
+  return Math.max(screen.height, turns ? screen.width : 0, win.innerHeight);
+}
+
+/**
+ * `el` as a paint tree, or null for an element the paint leaves out. With `bottom`, a row of a scrolled box (the
+ * conversation list) that lies at or below it, with the box scrolled to its start, is left out.
+ */
+export function paintTree(el: Element, bottom = Infinity): PaintElement | null {
   const tag = el.localName;
   const svg = el.namespaceURI === SVG_NS;
   if (!(svg ? SVG_TAGS : HTML_TAGS).has(tag) || el.matches(SKIPPED)) return null;
   const attrs: Record<string, string> = {};
   for (const { name, value } of Array.from(el.attributes)) if (keptAttribute(tag, name, value)) attrs[name] = value;
   const node: PaintElement = [tag, attrs];
+  // A box that scrolls: its rows in the flow sit `scrolled` px higher now than they will at a start.
+  const scrolled = bottom !== Infinity && el.scrollHeight > el.clientHeight ? el.scrollTop : null;
   for (const child of Array.from(el.childNodes)) {
     if (node.length - 2 >= MAX_CHILDREN) break;
     if (child.nodeType === 3) {
@@ -166,11 +186,22 @@ export function paintTree(el: Element): PaintElement | null {
       // By code points: a cut never splits a surrogate pair.
       if (text) node.push(text.length > MAX_TEXT ? Array.from(text).slice(0, MAX_TEXT).join("") : text);
     } else if (child.nodeType === 1) {
-      const kid = paintTree(child as Element);
+      // One by one, not cut at the first: a row placed out of the flow says nothing of the next.
+      if (scrolled !== null && belowAtStart(child as Element, scrolled, bottom)) continue;
+      const kid = paintTree(child as Element, bottom);
       if (kid) node.push(kid);
     }
   }
   return node;
+}
+
+/**
+ * A row of a box scrolled by `scrolled` px that would lie at or below `bottom` with the box at its start. Only a row
+ * in the flow moves with the scroll; any other is kept (its place says nothing of a start).
+ */
+function belowAtStart(row: Element, scrolled: number, bottom: number): boolean {
+  const { position } = getComputedStyle(row);
+  return (position === "static" || position === "relative") && row.getBoundingClientRect().top + scrolled >= bottom;
 }
 
 /** Which build drew the page: its module script and stylesheet (both named by content hash). */

@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
 import { Dexie } from "dexie";
-import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, LIST_STAMP_KEY, STAMPED_WRITE, UNSURE, buildOf, dataKey, paintTree, type SavedPaint } from "./first-paint.js";
+import { FIRST_PAINT_ID, FIRST_PAINT_KEY, FIRST_PAINT_MAX_CHARS, LIST_STAMP_KEY, STAMPED_WRITE, UNSURE, buildOf, dataKey, paintTree, screenBottom, type SavedPaint } from "./first-paint.js";
 import type { OutboxRow, StoredSummary } from "../db/records.js";
 import { folderKey, parseFolderKey, type Folder } from "../features/conversations/folders.js";
 import { folderStorageKey, rememberedFolder } from "../features/conversations/folder-key.js";
@@ -77,7 +77,7 @@ export function saveFirstPaint(userId: string, drawn: DrawnFrom, doc: Document =
     const remembered = sessionStorage.getItem(folderStorageKey(userId));
     // The folder a reload would show is the one remembered; one shown for another reason (a label gone) is not saved.
     if (folderKey(parseFolderKey(remembered)) !== folderKey(drawn.folder)) return false;
-    const tree = paintTree(shell);
+    const tree = paintTree(shell, screenBottom(doc.defaultView ?? window));
     if (!tree) return false;
     const paint: SavedPaint = {
       v: 1,
