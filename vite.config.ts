@@ -85,7 +85,7 @@ function lazyChunkLinks(): Plugin {
  * everything it imports inside (as entries of the app's build, the modules
  * the boot script shares with the app would be split into a chunk both
  * import, and a classic script cannot import), and puts their text where the
- * app's index.html names them: the boot script right after `<meta charset>`,
+ * app's index.html names them: the boot script at the top of `<head>`,
  * the theme's after the theme colours it reads. Inline, nothing holds the
  * parser before #root: no round trip to the service worker (which a
  * browser's start has to start first). The boot script starts the IndexedDB

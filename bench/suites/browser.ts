@@ -441,8 +441,8 @@ async function afterListSettled(page: Page): Promise<() => Promise<number>> {
  * first paint, with no write stamped since (web/boot/first-paint.ts): what a
  * person who looks at their list before leaving leaves behind. Gives up after
  * 5 s (then the next start draws the usual way, and the figures say so).
+ * Returns what the copy holds (characters stored, list rows), or null.
  */
-/** Waits until the copy is saved and current (5 s at most); what it holds (characters stored, list rows), or null. */
 async function listSaved(page: Page): Promise<SavedCopy | null> {
   const saved = await page
     .waitForFunction(

@@ -179,15 +179,15 @@ describe("whether a saved paint is shown", () => {
 describe("how far down the saved copy reaches", () => {
   const win = (innerHeight: number, width: number, height: number, maxTouchPoints = 0) => ({ innerHeight, screen: { width, height }, navigator: { maxTouchPoints } }) as Window;
 
-  it("is the screen's height, which no window on it can pass", () => {
-    expect(screenBottom(win(700, 1920, 1080))).toBe(1080);
+  it("is the screen's height, which no window on it can pass, and a quarter more", () => {
+    expect(screenBottom(win(700, 1920, 1080))).toBe(1350);
   });
 
   it("is the screen's longer side where the screen turns: a phone saved in landscape starts in portrait", () => {
-    expect(screenBottom(win(390, 844, 390, 5))).toBe(844);
+    expect(screenBottom(win(390, 844, 390, 5))).toBe(1055);
   });
 
   it("is the window's height when a zoom makes it taller than the screen in CSS pixels", () => {
-    expect(screenBottom(win(2160, 1920, 1080))).toBe(2160);
+    expect(screenBottom(win(2160, 1920, 1080))).toBe(2700);
   });
 });

@@ -155,20 +155,24 @@ const MAX_CHILDREN = 40;
 const MAX_TEXT = 240;
 
 /**
- * How far down a start can show anything: the screen's height (a window is never taller than its screen), its
- * width too where the screen turns (a touch screen: a phone saved in landscape starts in portrait), or the window's
- * height, if a zoom makes it the taller. What lies below it at the top of the page is never seen before the app
- * draws, so the copy leaves it out: a smaller entry to load and parse, and less to build before the first frame.
+ * How far down the copy reaches: the screen's height (a window is never taller than its screen), its width too
+ * where the screen turns (a touch screen: a phone saved in landscape starts in portrait), or the window's height, if
+ * a zoom makes it the taller; and a quarter more, for what moves the rows between the save and the start (a line of
+ * the header that wrapped, a browser that gives the window's size as the screen's). What lies below is left out of
+ * the copy: a smaller entry to load and parse, and less to build before the first frame.
  */
 export function screenBottom(win: Pick<Window, "innerHeight" | "screen" | "navigator">): number {
   const screen = win.screen ?? { width: 0, height: 0 };
   const turns = (win.navigator?.maxTouchPoints ?? 0) > 0;
-  return Math.max(screen.height, turns ? screen.width : 0, win.innerHeight);
+  return Math.ceil(Math.max(screen.height, turns ? screen.width : 0, win.innerHeight) * SCREEN_HEADROOM);
 }
 
+/** What the copy reaches past a screen's height (see screenBottom). */
+export const SCREEN_HEADROOM = 1.25;
+
 /**
- * `el` as a paint tree, or null for an element the paint leaves out. With `bottom`, a row of a scrolled box (the
- * conversation list) that lies at or below it, with the box scrolled to its start, is left out.
+ * `el` as a paint tree, or null for an element the paint leaves out. With `bottom`, a child of a box whose content
+ * overflows it (the conversation list) that lies at or below it, with the box scrolled to its start, is left out.
  */
 export function paintTree(el: Element, bottom = Infinity): PaintElement | null {
   const tag = el.localName;
@@ -177,7 +181,7 @@ export function paintTree(el: Element, bottom = Infinity): PaintElement | null {
   const attrs: Record<string, string> = {};
   for (const { name, value } of Array.from(el.attributes)) if (keptAttribute(tag, name, value)) attrs[name] = value;
   const node: PaintElement = [tag, attrs];
-  // A box that scrolls: its rows in the flow sit `scrolled` px higher now than they will at a start.
+  // A box whose content overflows it: its rows in the flow sit `scrolled` px higher now than they will at a start.
   const scrolled = bottom !== Infinity && el.scrollHeight > el.clientHeight ? el.scrollTop : null;
   for (const child of Array.from(el.childNodes)) {
     if (node.length - 2 >= MAX_CHILDREN) break;
