@@ -1,4 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
+import { SCREEN_HEADROOM } from "../web/boot/first-paint.js";
 import { expect, openConversation, send, signUp, startDirectChat, test, type CourierOptions } from "./fixtures.js";
 
 /**
@@ -143,7 +144,7 @@ test("the copy holds what the screen can show: rows below it are not saved, and 
     return els.map((el) => el.getBoundingClientRect().top + list.scrollTop);
   });
   // The copy reaches a quarter past the screen's height (screenBottom: what may move the rows by the next start).
-  const reach = Math.ceil(screen.height * 1.25);
+  const reach = Math.ceil(screen.height * SCREEN_HEADROOM);
   const shown = tops.filter((top) => top < reach).length;
   expect(shown, `row tops ${tops.join(", ")}, the copy reaching ${reach} px`).toBeGreaterThan(0);
   expect(shown).toBeLessThan(3);

@@ -154,6 +154,9 @@ export const UNSURE = "[data-first-paint-unsure]";
 const MAX_CHILDREN = 40;
 const MAX_TEXT = 240;
 
+/** What the copy reaches past a screen's height (see screenBottom). */
+export const SCREEN_HEADROOM = 1.25;
+
 /**
  * How far down the copy reaches: the screen's height (a window is never taller than its screen), its width too
  * where the screen turns (a touch screen: a phone saved in landscape starts in portrait), or the window's height, if
@@ -166,9 +169,6 @@ export function screenBottom(win: Pick<Window, "innerHeight" | "screen" | "navig
   const turns = (win.navigator?.maxTouchPoints ?? 0) > 0;
   return Math.ceil(Math.max(screen.height, turns ? screen.width : 0, win.innerHeight) * SCREEN_HEADROOM);
 }
-
-/** What the copy reaches past a screen's height (see screenBottom). */
-export const SCREEN_HEADROOM = 1.25;
 
 /**
  * `el` as a paint tree, or null for an element the paint leaves out. With `bottom`, a child of a box whose content
